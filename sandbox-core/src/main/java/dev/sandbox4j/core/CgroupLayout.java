@@ -1,9 +1,6 @@
 package dev.sandbox4j.core;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -139,14 +136,8 @@ public final class CgroupLayout {
     }
 
     private static Set<String> readWords(Path file) {
-        try {
-            String content = Files.readString(file).trim();
-            return content.isEmpty() ? Set.of() : Set.of(content.split("\\s+"));
-        } catch (NoSuchFileException e) {
-            return Set.of();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        String content = ProcFiles.read(file).orElse("");
+        return content.isEmpty() ? Set.of() : Set.of(content.split("\\s+"));
     }
 
     public Kind kind() {

@@ -2,8 +2,11 @@ package dev.sandbox4j.core;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.stream.Stream;
 
 /** Writes a fake file-system tree (a /proc, a cgroupfs) beneath a temporary directory. */
 final class FakeTree {
@@ -11,6 +14,51 @@ final class FakeTree {
 
     FakeTree(Path root) {
         this.root = root;
+    }
+
+    /** A copy of the test resource tree {@code systems/<name>} in {@code dir}, ready to be varied. */
+    static FakeTree copyOfSystem(String name, Path dir) {
+        try {
+            Path source = Path.of(FakeTree.class.getResource("/systems/" + name).toURI());
+            try (Stream<Path> paths = Files.walk(source)) {
+                for (Path path : (Iterable<Path>) paths::iterator) {
+                    Path target = dir.resolve(source.relativize(path).toString());
+                    if (Files.isDirectory(path)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(path, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+            return new FakeTree(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Replaces the Uid and CapEff lines of proc/self/status. */
+    FakeTree identity(int uid, String capEff) {
+        Path status = root.resolve("proc/self/status");
+        try {
+            String content = Files.readString(status)
+                    .replaceAll("(?m)^Uid:.*$", "Uid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid)
+                    .replaceAll("(?m)^Cap(Eff|Prm):.*$", "Cap$1:\t" + capEff);
+            Files.writeString(status, content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    FakeTree delete(String relativePath) {
+        try {
+            Files.delete(root.resolve(relativePath));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
     }
 
     Path root() {

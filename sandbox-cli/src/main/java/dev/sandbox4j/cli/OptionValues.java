@@ -34,14 +34,12 @@ final class OptionValues {
 
     static double cpu(String text) {
         String number = text == null ? "" : text.strip();
-        number = number.endsWith("%") ? number.substring(0, number.length() - 1).strip() : number;
-        double percent;
-        try {
-            percent = Double.parseDouble(number);
-        } catch (NumberFormatException e) {
-            percent = Double.NaN;
+        if (number.endsWith("%")) {
+            number = number.substring(0, number.length() - 1).strip();
         }
-        if (!(percent > 0 && percent <= 100) || !number.matches("\\d+(\\.\\d+)?")) {
+        // Plain decimals only: Double.parseDouble would also take "1e2", "NaN" and hexadecimal.
+        double percent = number.matches("\\d{1,3}(\\.\\d+)?") ? Double.parseDouble(number) : Double.NaN;
+        if (!(percent > 0 && percent <= 100)) {
             throw new InvalidConfigException("--cpu", text,
                     "expected a percentage of one CPU greater than 0 and at most 100, e.g. 50");
         }

@@ -42,6 +42,17 @@ class LibCTest {
     }
 
     @Test
+    void bothSyscallVariantsReachTheKernel() {
+        long withPointer = LibC.libc().syscall(LibC.Syscall.LANDLOCK_CREATE_RULESET, (jnr.ffi.Pointer) null, 0L, 1);
+        int errnoWithPointer = withPointer < 0 ? LibC.errno() : 0;
+        long withLongs = LibC.libc().syscall(LibC.Syscall.LANDLOCK_CREATE_RULESET, 0L, 0L, 1L);
+        int errnoWithLongs = withLongs < 0 ? LibC.errno() : 0;
+
+        assertThat(withLongs).isEqualTo(withPointer);
+        assertThat(errnoWithLongs).isEqualTo(errnoWithPointer);
+    }
+
+    @Test
     void landlockProbeGivesAnAbiOrAReason() {
         LandlockSupport landlock = LandlockSupport.probe();
 

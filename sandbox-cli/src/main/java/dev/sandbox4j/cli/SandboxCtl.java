@@ -81,7 +81,8 @@ public final class SandboxCtl implements Callable<Integer> {
     static CommandLine commandLine(Supplier<SystemCapabilities> system) {
         CommandLine commandLine = new CommandLine(new SandboxCtl())
                 .addSubcommand(new RunCommand())
-                .addSubcommand(new CheckCommand(system));
+                .addSubcommand(new CheckCommand(system))
+                .addSubcommand(new SeccompCommand());
         // PROGRAM ends option parsing: everything after it, "-x" included, belongs to the program.
         commandLine.setStopAtPositional(true);
         commandLine.setParameterExceptionHandler(SandboxCtl::badCommandLine);

@@ -44,6 +44,22 @@ class SandboxCtlTest {
     }
 
     @Test
+    void seccompIsASubcommandOfSandboxCtl() {
+        int status = run("seccomp", "minimal");
+
+        assertThat(status).isZero();
+        assertThat(out.toString()).contains("read").contains("ioctl");
+    }
+
+    @Test
+    void anUnknownSeccompProfileThroughSandboxCtlExitsTwoNamingIt() {
+        int status = run("seccomp", "paranoid");
+
+        assertThat(status).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).contains("paranoid").hasLineCount(1);
+    }
+
+    @Test
     void checkPrintsTheTableAndTheModeAutoPicks() {
         int status = run("check");
 

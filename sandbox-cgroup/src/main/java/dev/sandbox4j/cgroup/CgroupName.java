@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * judge that pid, and must leave the cgroup alone). The prefix keeps clear of control-file names and of other
  * tenants' cgroups, which are never touched. The sandbox id comes first for people reading {@code ls}.
  *
- * @param sandboxId      the caller's id, {@code [A-Za-z0-9_.]} and inner {@code -}, at most {@value #MAX_ID_LENGTH}
+ * @param sandboxId      the caller's id: starts with {@code [A-Za-z0-9_]}, then {@code [A-Za-z0-9_.]} and inner
+ *                       {@code -}, at most {@value #MAX_ID_LENGTH} characters
  * @param pidNamespace   inode of the owner's pid namespace ({@code /proc/self/ns/pid})
  * @param ownerPid       the owner's pid in that namespace
  * @param ownerStartTime the owner's start time, clock ticks after boot
@@ -26,7 +27,7 @@ record CgroupName(String sandboxId, long pidNamespace, long ownerPid, long owner
     static final String PREFIX = "sandbox4j-";
     static final int MAX_ID_LENGTH = 64;
 
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?");
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?");
     // The id may contain '-' itself, so the numbers are taken from the end.
     private static final Pattern NAME = Pattern.compile(
             Pattern.quote(PREFIX) + "(.+)-(\\d{1,19})-(\\d{1,19})-(\\d{1,19})-(\\d{1,19})");
@@ -43,7 +44,7 @@ record CgroupName(String sandboxId, long pidNamespace, long ownerPid, long owner
         if (sandboxId == null || sandboxId.length() > MAX_ID_LENGTH || !ID.matcher(sandboxId).matches()) {
             throw new InvalidConfigException("sandbox id", sandboxId,
                     "must be 1 to " + MAX_ID_LENGTH + " characters of A-Z, a-z, 0-9, '_', '.' and inner '-',"
-                            + " since it becomes part of a cgroup directory name");
+                            + " starting with a letter, digit or '_', since it becomes part of a cgroup directory name");
         }
         return sandboxId;
     }

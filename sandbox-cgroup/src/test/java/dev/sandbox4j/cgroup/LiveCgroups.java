@@ -92,6 +92,37 @@ final class LiveCgroups {
         assertThat(leftovers(layout)).as("sandbox cgroups of this JVM left behind").isEmpty();
     }
 
+    /**
+     * This host's layout restricted to the v1 hierarchies of {@code controllers} (no unified tree), read from a
+     * copy of /proc/self/mountinfo beneath {@code root} whose mount points are symlinks to the real ones. The
+     * sandbox cgroups made through it are real; only the choice of mechanisms changes, so that kill-all must
+     * use the freezer, or pids.max = 0 and kill by pid, as on a legacy host without cgroup.kill.
+     */
+    static CgroupLayout legacyView(Path root, String... controllers) throws IOException {
+        StringBuilder mountinfo = new StringBuilder();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] halves = line.split(" - ");
+            String[] fields = halves[0].split(" ");
+            String[] after = halves[1].split(" ");
+            if (!after[0].equals("cgroup")) {
+                continue;
+            }
+            List<String> options = List.of(after[2].split(","));
+            if (Stream.of(controllers).noneMatch(options::contains)) {
+                continue;
+            }
+            Path real = Path.of(fields[4]);
+            Path link = root.resolve(fields[4].substring(1));
+            Files.createDirectories(link.getParent());
+            Files.createSymbolicLink(link, real);
+            mountinfo.append(line).append('\n');
+        }
+        Files.createDirectories(root.resolve("proc/self"));
+        Files.writeString(root.resolve("proc/self/mountinfo"), mountinfo);
+        Files.copy(Path.of("/proc/self/cgroup"), root.resolve("proc/self/cgroup"));
+        return CgroupLayout.read(root);
+    }
+
     static String read(Path file) {
         try {
             return Files.readString(file).strip();

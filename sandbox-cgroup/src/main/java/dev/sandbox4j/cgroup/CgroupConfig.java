@@ -266,9 +266,9 @@ public final class CgroupConfig {
         }
 
         /**
-         * Swap the sandbox may use in addition to its memory limit; 0 (the default) turns swap off. Without
-         * swap accounting in the kernel (no {@code memory.memsw.*} / {@code memory.swap.max} file) the value
-         * cannot be enforced and creating the cgroup fails, rather than silently allowing unlimited swap.
+         * Swap the sandbox may use in addition to its memory limit; 0 (the default) turns swap off. Needs swap
+         * accounting in the kernel ({@code memory.memsw.*} on v1, {@code memory.swap.max} on v2); without it swap
+         * cannot be limited either way, and sandbox4j logs a warning when the host has swap space.
          */
         public Builder swapBytes(long bytes) {
             if (bytes < 0) {

@@ -5,7 +5,6 @@ import dev.sandbox4j.core.CgroupHierarchy;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -181,13 +180,14 @@ final class V1Backend implements CgroupBackend {
                     && System.nanoTime() - freezeDeadline < 0) {
                 CgroupTree.pause();
             }
-            List<Long> pids = CgroupTree.pids(fs, directory);
-            pids.forEach(fs::kill);
+            CgroupTree.pids(fs, directory).forEach(fs::kill);
+        } catch (CgroupException e) {
+            // Whatever was killed stays killed; the caller's pid-by-pid fallback deals with the rest.
+            LOG.warn("freezing {} for kill-all failed: {}", directory, e.getMessage());
         } finally {
             try {
                 CgroupFiles.write(fs, state, "THAWED");
             } catch (CgroupException e) {
-                // Cannot happen short of the cgroup vanishing; the pid-by-pid fallback still runs.
                 LOG.error("could not thaw {}; its tasks stay frozen", directory, e);
             }
         }

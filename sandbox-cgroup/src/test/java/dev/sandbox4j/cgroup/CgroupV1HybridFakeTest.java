@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The v1 and hybrid logic on a fake tree laid out like the reference host: write order, failure paths and the
- * kill sequences that the real-kernel tests ({@link CgroupV1LiveTest}) cannot provoke on demand.
+ * kill sequences that the real-kernel tests ({@link CgroupLiveTest}) cannot provoke on demand.
  */
 class CgroupV1HybridFakeTest {
 

@@ -25,17 +25,16 @@ final class LiveCgroups {
     private LiveCgroups() {
     }
 
-    /** Fails under CI, skips elsewhere, unless cgroups with every limit sandbox4j sets are usable here. */
+    /**
+     * Fails under CI, skips elsewhere, unless cgroups with every limit sandbox4j sets are usable here (root, or a
+     * delegated v2 subtree).
+     */
     static CgroupLayout requireUsable() {
         CgroupLayout layout = CgroupLayout.detect();
         CgroupConfig everything = CgroupConfig.builder().memory("64M").cpuPercent(50).maxPids(64).build();
         CgroupAvailability availability = SandboxCgroups.availability(everything, layout);
-        String problem = null;
-        if (!"root".equals(System.getProperty("user.name")) && !isRoot()) {
-            problem = "not running as root";
-        } else if (!availability.available()) {
-            problem = "cgroups unusable: " + availability.unavailable();
-        }
+        String problem = availability.available() ? null
+                : "cgroups unusable" + (isRoot() ? "" : " (not running as root)") + ": " + availability.unavailable();
         if (problem != null) {
             if ("true".equals(System.getenv("CI"))) {
                 fail("CI=true but the real-kernel cgroup tests cannot run: " + problem);

@@ -1,5 +1,7 @@
 package dev.sandbox4j.cgroup;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -15,7 +17,8 @@ import java.util.Objects;
 public record CgroupAvailability(Map<String, String> unavailable, List<String> directories) {
 
     public CgroupAvailability {
-        unavailable = Map.copyOf(Objects.requireNonNull(unavailable, "unavailable"));
+        // Insertion order kept (memory, cpu, pids): messages list controllers in a stable order.
+        unavailable = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(unavailable, "unavailable")));
         directories = List.copyOf(Objects.requireNonNull(directories, "directories"));
     }
 

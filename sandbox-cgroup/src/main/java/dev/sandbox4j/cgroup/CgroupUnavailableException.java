@@ -2,6 +2,8 @@ package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.FeatureUnavailableException;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -17,7 +19,7 @@ public class CgroupUnavailableException extends FeatureUnavailableException {
 
     public CgroupUnavailableException(Map<String, String> reasons) {
         super("cgroup controller " + String.join(", ", reasons.keySet()), describe(reasons));
-        this.reasons = Map.copyOf(reasons);
+        this.reasons = Collections.unmodifiableMap(new LinkedHashMap<>(reasons));
     }
 
     /** Each unusable controller ({@code memory}, {@code cpu}, {@code pids}) with why, and what would help. */

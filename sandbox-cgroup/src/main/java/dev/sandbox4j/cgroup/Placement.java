@@ -113,7 +113,7 @@ final class Placement {
                 targets.add(planUnified(hierarchy, entry.getValue(), required, fs, v2Parent, unavailable));
             }
         }
-        return new Placement(targets, Map.copyOf(unavailable));
+        return new Placement(targets, Collections.unmodifiableMap(unavailable));
     }
 
     private static Target planUnified(CgroupHierarchy hierarchy, Set<String> controllers, Set<String> required,
@@ -236,8 +236,11 @@ final class Placement {
             return hierarchy.mountPoint() + " is mounted read-only (as in an unprivileged container)";
         }
         if (!fs.isWritable(hierarchy.ownDirectory())) {
-            return "no write permission on " + hierarchy.ownDirectory()
-                    + " (creating cgroups there needs root or a cgroup delegated to this user)";
+            return "no write permission on " + hierarchy.ownDirectory() + (hierarchy.version() == 1
+                    ? " (cgroup v1 hierarchies are not delegated to unprivileged users: run as root, or use the "
+                            + "rlimit fallback)"
+                    : " (creating cgroups there needs root or a cgroup v2 subtree delegated to this user, e.g. "
+                            + "systemd-run --user --scope -p Delegate=yes)");
         }
         return null;
     }

@@ -232,9 +232,20 @@ class CgroupV2Test {
 
         CgroupAvailability availability = host.availability(CgroupConfig.builder().memory("64M").build());
 
-        assertThat(availability.unavailable().get("memory")).contains("no write permission on");
+        assertThat(availability.unavailable().get("memory")).contains("no write permission on")
+                .contains("systemd-run --user --scope -p Delegate=yes");
         assertThat(host.availability(CgroupConfig.NONE).available()).as("nothing required").isTrue();
         assertThat(host.availability(CgroupConfig.NONE).directories()).isEmpty();
+    }
+
+    @Test
+    void unavailableControllersAreListedInAStableOrder() {
+        FakeHost host = new FakeHost(dir).unified("/", "cpu memory pids", "");
+        host.fs.unwritable(host.path("/sys/fs/cgroup"));
+
+        assertThatThrownBy(() -> host.create("order", LIMITS))
+                .isInstanceOf(CgroupUnavailableException.class)
+                .hasMessageStartingWith("cgroup controller memory, cpu, pids is not available: memory: no write");
     }
 
     @Test

@@ -42,7 +42,10 @@ interface CgroupFs {
     /** Whether this process may write {@code path} (access(2) W_OK; the read-only mount case included). */
     boolean isWritable(Path path);
 
-    /** Sends SIGKILL to {@code pid}; a process that is already gone is not an error. */
+    /**
+     * Sends SIGKILL to {@code pid}; a process that is already gone is not an error, and a pid ≤ 0 (v2 lists
+     * members outside this pid namespace as 0) is never passed to kill(2), where it would mean a process group.
+     */
     void kill(long pid);
 
     /**

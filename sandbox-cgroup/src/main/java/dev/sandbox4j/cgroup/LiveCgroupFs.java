@@ -93,8 +93,10 @@ final class LiveCgroupFs implements CgroupFs {
     @Override
     public void kill(long pid) {
         if (pid <= 0 || pid > Integer.MAX_VALUE) {
-            // kill(0 or negative) would signal process groups, our own included: never.
-            throw new IllegalArgumentException("not a process id: " + pid);
+            // kill(0 or negative) would signal process groups, our own included: never. A v2 cgroup.procs shows
+            // 0 for a member outside this pid namespace, which no signal from here can reach anyway.
+            LOG.warn("not signalling pid {} of a sandbox cgroup: not a process of this pid namespace", pid);
+            return;
         }
         if (LibC.libc().kill((int) pid, SIGKILL) != 0) {
             int errno = LibC.errno();

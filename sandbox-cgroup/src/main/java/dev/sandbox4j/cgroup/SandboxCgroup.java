@@ -103,8 +103,8 @@ public final class SandboxCgroup implements AutoCloseable {
      * pids.max = 0 and killing listed pids until the cgroups are empty. Without cgroups (no
      * {@link #procsFiles()}) there is nothing it can reach and it returns at once.
      *
-     * @throws CgroupException when tasks are still listed after {@value #KILL_NANOS} ns (e.g. stuck in
-     *                         uninterruptible sleep), naming them
+     * @throws CgroupException when tasks are still listed after 10 s (e.g. stuck in uninterruptible sleep),
+     *                         naming them
      */
     public synchronized void killAll() {
         if (finalStats != null) {
@@ -149,7 +149,15 @@ public final class SandboxCgroup implements AutoCloseable {
             } catch (CgroupException e) {
                 failure = e;
             }
-            finalStats = stats();
+            CgroupStats last;
+            try {
+                last = stats();
+            } catch (CgroupException e) {
+                // Removal matters more than figures: never leave the directories behind for want of a read.
+                last = CgroupStats.EMPTY;
+                failure = add(failure, e);
+            }
+            finalStats = last;
         }
         long deadline = System.nanoTime() + REMOVE_NANOS;
         for (CgroupBackend backend : List.copyOf(remaining)) {
@@ -157,11 +165,7 @@ public final class SandboxCgroup implements AutoCloseable {
                 CgroupTree.remove(fs, backend.directory(), deadline);
                 remaining.remove(backend);
             } catch (CgroupException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
+                failure = add(failure, e);
             }
         }
         if (remaining.isEmpty()) {
@@ -171,6 +175,14 @@ public final class SandboxCgroup implements AutoCloseable {
             throw failure;
         }
         LOG.debug("removed sandbox cgroup {}", name);
+    }
+
+    private static CgroupException add(CgroupException first, CgroupException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 
     @Override

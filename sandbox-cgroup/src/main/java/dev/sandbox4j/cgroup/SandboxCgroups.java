@@ -129,7 +129,9 @@ public final class SandboxCgroups {
             throw e;
         }
         SandboxCgroup cgroup = new SandboxCgroup(name, fs, created);
-        OpenCgroups.remember(cgroup);
+        if (!created.isEmpty()) {
+            OpenCgroups.remember(cgroup);
+        }
         if (LOG.isDebugEnabled()) {
             LOG.debug("created {} with {}: {}", cgroup, config, cgroup.settings());
         }

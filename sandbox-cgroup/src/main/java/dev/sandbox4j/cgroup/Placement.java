@@ -172,6 +172,9 @@ final class Placement {
             return prefix + "must be an absolute cgroup path that is an ancestor of this JVM's cgroup " + own;
         }
         Path directory = resolve(hierarchy, parent);
+        if (directory == null || !directory.startsWith(hierarchy.mountPoint())) {
+            return prefix + "lies above the part of the hierarchy mounted at " + hierarchy.mountPoint();
+        }
         if (!fs.exists(directory)) {
             return prefix + directory + " does not exist";
         }
@@ -187,13 +190,16 @@ final class Placement {
         return null;
     }
 
-    /** The directory of a cgroup path in /proc/self/cgroup notation (beneath the mount, which is "/" here). */
+    /**
+     * The directory of {@code cgroupPath}, an ancestor of the own cgroup in /proc/self/cgroup notation, found by
+     * walking up from the own directory; may lie above the mount point when the mount shows a subtree only.
+     */
     private static Path resolve(CgroupHierarchy hierarchy, String cgroupPath) {
         Path own = hierarchy.ownDirectory();
         // ownDirectory = mount + (ownPath relative to the mount root): walk up from it by the depth difference.
         int up = depth(hierarchy.ownPath()) - depth(cgroupPath);
         Path directory = own;
-        for (int i = 0; i < up; i++) {
+        for (int i = 0; i < up && directory != null; i++) {
             directory = directory.getParent();
         }
         return directory;

@@ -1,0 +1,43 @@
+package dev.sandbox4j.cgroup;
+
+import java.util.OptionalLong;
+
+/** Gathers the figures of one sandbox from the backends that hold them; the first source to report wins. */
+final class StatsCollector {
+    private OptionalLong memoryPeakBytes = OptionalLong.empty();
+    private OptionalLong cpuTimeUs = OptionalLong.empty();
+    private OptionalLong pidsPeak = OptionalLong.empty();
+    private OptionalLong oomKills = OptionalLong.empty();
+
+    void memoryPeakBytes(long bytes) {
+        if (memoryPeakBytes.isEmpty()) {
+            memoryPeakBytes = OptionalLong.of(bytes);
+        }
+    }
+
+    void cpuTimeUs(long micros) {
+        if (cpuTimeUs.isEmpty()) {
+            cpuTimeUs = OptionalLong.of(micros);
+        }
+    }
+
+    void pidsPeak(long tasks) {
+        if (pidsPeak.isEmpty()) {
+            pidsPeak = OptionalLong.of(tasks);
+        }
+    }
+
+    void oomKills(long kills) {
+        if (oomKills.isEmpty()) {
+            oomKills = OptionalLong.of(kills);
+        }
+    }
+
+    boolean hasCpuTime() {
+        return cpuTimeUs.isPresent();
+    }
+
+    CgroupStats build() {
+        return new CgroupStats(memoryPeakBytes, cpuTimeUs, pidsPeak, oomKills);
+    }
+}

@@ -1,0 +1,150 @@
+package dev.sandbox4j.cgroup;
+
+import dev.sandbox4j.core.CgroupException;
+import dev.sandbox4j.core.CgroupHierarchy;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A sandbox cgroup in the unified (cgroup v2) hierarchy; file names and formats are those of the kernel's
+ * Documentation/admin-guide/cgroup-v2.rst. Controllers were enabled in the parent's
+ * {@code cgroup.subtree_control} before the directory was made (see {@link Placement}).
+ */
+final class V2Backend implements CgroupBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(V2Backend.class);
+
+    private final CgroupFs fs;
+    private final CgroupHierarchy hierarchy;
+    private final Path directory;
+    private final Set<String> controllers;
+    private final Map<String, String> settings = new LinkedHashMap<>();
+    /** Highest memory.current seen, for kernels without memory.peak (before 5.19). */
+    private long sampledMemoryPeak = -1;
+
+    V2Backend(CgroupFs fs, CgroupHierarchy hierarchy, Path directory, Set<String> controllers) {
+        this.fs = fs;
+        this.hierarchy = hierarchy;
+        this.directory = directory;
+        this.controllers = Set.copyOf(controllers);
+    }
+
+    @Override
+    public CgroupHierarchy hierarchy() {
+        return hierarchy;
+    }
+
+    @Override
+    public Path directory() {
+        return directory;
+    }
+
+    @Override
+    public Set<String> controllers() {
+        return controllers;
+    }
+
+    @Override
+    public void applyLimits(CgroupConfig config) {
+        if (controllers.contains("memory") && config.memoryBytes().isPresent()) {
+            set("memory.max", Long.toString(config.memoryBytes().getAsLong()));
+            // v2's swap.max is swap alone, not memory+swap as v1's memsw; "0" turns swap off. Without swap
+            // accounting the file is missing and swap cannot be limited at all.
+            long swap = config.swapBytes().getAsLong();
+            if (fs.exists(directory.resolve("memory.swap.max"))) {
+                set("memory.swap.max", Long.toString(swap));
+            } else {
+                LOG.debug("{} has no memory.swap.max (no swap accounting): swap is not limited", directory);
+            }
+        }
+        if (controllers.contains("cpu")) {
+            if (config.cpuQuotaUs().isPresent()) {
+                set("cpu.max", config.cpuQuotaUs().getAsLong() + " " + config.cpuPeriodUs());
+            }
+            if (config.cpuWeight().isPresent()) {
+                set("cpu.weight", Integer.toString(config.cpuWeight().getAsInt()));
+            }
+        }
+        if (controllers.contains("pids") && config.maxPids().isPresent()) {
+            set("pids.max", Integer.toString(config.maxPids().getAsInt()));
+        }
+    }
+
+    /** Writes, then records what the kernel holds (memory.max is rounded down to whole pages). */
+    private void set(String file, String value) {
+        Path path = directory.resolve(file);
+        CgroupFiles.write(fs, path, value);
+        settings.put(file, CgroupFiles.read(fs, path).orElseThrow(
+                () -> new CgroupException(path + " disappeared right after it was written")));
+    }
+
+    @Override
+    public Map<String, String> settings() {
+        return Map.copyOf(settings);
+    }
+
+    @Override
+    public void collectStats(StatsCollector stats) {
+        if (controllers.contains("memory")) {
+            OptionalLong peak = CgroupFiles.readNumber(fs, directory.resolve("memory.peak"));
+            if (peak.isPresent()) {
+                stats.memoryPeakBytes(peak.getAsLong());
+            } else {
+                OptionalLong current = CgroupFiles.readNumber(fs, directory.resolve("memory.current"));
+                if (current.isPresent()) {
+                    sampledMemoryPeak = Math.max(sampledMemoryPeak, current.getAsLong());
+                    stats.memoryPeakBytes(sampledMemoryPeak);
+                }
+            }
+            // Hierarchical: counts kills anywhere in the sandbox's subtree, which is all of it and only it.
+            CgroupFiles.readKey(fs, directory.resolve("memory.events"), "oom_kill").ifPresent(stats::oomKills);
+        }
+        // cpu.stat's usage_usec is there even without the cpu controller (hybrid hosts' unified tree too).
+        CgroupFiles.readKey(fs, directory.resolve("cpu.stat"), "usage_usec").ifPresent(stats::cpuTimeUs);
+        if (controllers.contains("pids")) {
+            CgroupFiles.readNumber(fs, directory.resolve("pids.peak")).ifPresent(stats::pidsPeak);
+        }
+    }
+
+    /** cgroup.kill (5.14+) SIGKILLs the whole subtree in the kernel, forks in flight included. */
+    @Override
+    public boolean killAtomically(long deadlineNanos) {
+        Path kill = directory.resolve("cgroup.kill");
+        if (!fs.exists(kill)) {
+            return false;
+        }
+        try {
+            CgroupFiles.write(fs, kill, "1");
+        } catch (CgroupException e) {
+            // EOPNOTSUPP in a threaded cgroup; the caller falls back to killing by pid.
+            LOG.debug("cgroup.kill failed, falling back to killing by pid", e);
+            return false;
+        }
+        return CgroupTree.awaitEmpty(fs, directory, deadlineNanos);
+    }
+
+    @Override
+    public boolean blockForks() {
+        if (!controllers.contains("pids")) {
+            return false;
+        }
+        CgroupFiles.write(fs, directory.resolve("pids.max"), "0");
+        return true;
+    }
+
+    /** Whether the subtree has live tasks, from cgroup.events (zombies do not count). */
+    boolean populated() {
+        return CgroupFiles.readKey(fs, directory.resolve("cgroup.events"), "populated").orElse(0) != 0;
+    }
+
+    @Override
+    public String toString() {
+        return "v2 " + directory + " " + controllers;
+    }
+}

@@ -11,6 +11,7 @@ public class InvalidConfigException extends SandboxException {
 
     private final String setting;
     private final String value;
+    private final String problem;
 
     /**
      * @param setting what was being configured, e.g. {@code "memory limit"} or {@code "--timeout"}
@@ -21,6 +22,7 @@ public class InvalidConfigException extends SandboxException {
         super(format(setting, value, problem));
         this.setting = Objects.requireNonNull(setting, "setting");
         this.value = value;
+        this.problem = Objects.requireNonNull(problem, "problem");
     }
 
     /** A whole-configuration problem that no single value causes (e.g. conflicting options). */
@@ -28,6 +30,7 @@ public class InvalidConfigException extends SandboxException {
         super(message);
         this.setting = null;
         this.value = null;
+        this.problem = message;
     }
 
     private static String format(String setting, String value, String problem) {
@@ -43,5 +46,10 @@ public class InvalidConfigException extends SandboxException {
     /** The rejected value as given, or {@code null}. */
     public String value() {
         return value;
+    }
+
+    /** Why the value is rejected, without the setting and value (the whole message for a whole-configuration problem). */
+    public String problem() {
+        return problem;
     }
 }

@@ -1,0 +1,185 @@
+package dev.sandbox4j.cli;
+
+import dev.sandbox4j.core.Durations;
+import dev.sandbox4j.core.InvalidConfigException;
+import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.core.Sizes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import picocli.CommandLine.ITypeConverter;
+
+/**
+ * Parsers for the values of the run options. Each rejects with an {@link InvalidConfigException} that names
+ * the option, so that every bad value ends as the same one-line message and exit status 2.
+ */
+final class OptionValues {
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern PROFILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+    private OptionValues() {
+    }
+
+    static long memory(String text) {
+        long bytes = Sizes.parse("--memory", text);
+        if (bytes == 0) {
+            throw new InvalidConfigException("--memory", text, "must be more than 0; omit --memory for no limit");
+        }
+        return bytes;
+    }
+
+    static double cpu(String text) {
+        String number = text == null ? "" : text.strip();
+        if (number.endsWith("%")) {
+            number = number.substring(0, number.length() - 1).strip();
+        }
+        // Plain decimals only: Double.parseDouble would also take "1e2", "NaN" and hexadecimal.
+        double percent = number.matches("\\d{1,3}(\\.\\d+)?") ? Double.parseDouble(number) : Double.NaN;
+        if (!(percent > 0 && percent <= 100)) {
+            throw new InvalidConfigException("--cpu", text,
+                    "expected a percentage of one CPU greater than 0 and at most 100, e.g. 50");
+        }
+        return percent;
+    }
+
+    static Duration timeout(String text) {
+        Duration timeout = Durations.parse("--timeout", text);
+        if (timeout.isZero()) {
+            throw new InvalidConfigException("--timeout", text,
+                    "must be more than 0; omit --timeout to wait for the program however long it runs");
+        }
+        return timeout;
+    }
+
+    static int pids(String text) {
+        String number = text == null ? "" : text.strip();
+        if (number.matches("\\d{1,9}") && Integer.parseInt(number) >= 1) {
+            return Integer.parseInt(number);
+        }
+        throw new InvalidConfigException("--pids", text, "expected a whole number of processes, at least 1");
+    }
+
+    static String id(String text) {
+        if (text == null || !ID.matcher(text).matches()) {
+            throw new InvalidConfigException("--id", text,
+                    "use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        return text;
+    }
+
+    static String seccompProfile(String text) {
+        if (text == null || !PROFILE_NAME.matcher(text).matches()) {
+            throw new InvalidConfigException("--seccomp", text, "expected a profile name, e.g. strict");
+        }
+        return text;
+    }
+
+    static Path path(String option, String text) {
+        if (text == null || text.isBlank() || text.indexOf('\0') >= 0) {
+            throw new InvalidConfigException(option, text, "expected a path");
+        }
+        return Path.of(text);
+    }
+
+    static <E extends Enum<E>> E choice(String option, Class<E> type, String text) {
+        for (E constant : type.getEnumConstants()) {
+            if (constant.name().equalsIgnoreCase(text == null ? "" : text.strip())) {
+                return constant;
+            }
+        }
+        String choices = Arrays.stream(type.getEnumConstants())
+                .map(c -> c.name().toLowerCase(Locale.ROOT))
+                .collect(Collectors.joining(", "));
+        throw new InvalidConfigException(option, text, "expected one of " + choices);
+    }
+
+    // picocli converters: one per option so that each error names its option.
+
+    static final class Memory implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return memory(value);
+        }
+    }
+
+    static final class Cpu implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            return cpu(value);
+        }
+    }
+
+    static final class Timeout implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return timeout(value);
+        }
+    }
+
+    static final class Pids implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            return pids(value);
+        }
+    }
+
+    static final class Id implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            return id(value);
+        }
+    }
+
+    static final class SeccompProfile implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            return seccompProfile(value);
+        }
+    }
+
+    static final class Root implements ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            return path("--root", value);
+        }
+    }
+
+    static final class WorkingDirectory implements ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            return path("--cwd", value);
+        }
+    }
+
+    static final class Report implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            return value.equals("-") ? value : path("--report", value).toString();
+        }
+    }
+
+    static final class Env implements ITypeConverter<EnvSetting> {
+        @Override
+        public EnvSetting convert(String value) {
+            return EnvSetting.parse("--env", value);
+        }
+    }
+
+    static final class Mode implements ITypeConverter<PrivilegeMode> {
+        @Override
+        public PrivilegeMode convert(String value) {
+            return choice("--mode", PrivilegeMode.class, value);
+        }
+    }
+
+    static final class Preset implements ITypeConverter<SecurityPreset> {
+        @Override
+        public SecurityPreset convert(String value) {
+            return choice("--profile", SecurityPreset.class, value);
+        }
+    }
+}

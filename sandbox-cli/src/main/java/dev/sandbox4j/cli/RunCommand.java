@@ -1,0 +1,35 @@
+package dev.sandbox4j.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sandbox-ctl run [options] [--] PROGRAM [ARGS...]}: the explicit form of the default command, for a
+ * PROGRAM that is named like a subcommand (or for scripts that prefer to be explicit).
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run PROGRAM in a sandbox (the same as leaving out 'run').")
+final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @ParentCommand
+    private SandboxCtl parent;
+
+    @Mixin
+    private RunOptionsSpec runOptions;
+
+    @Override
+    public Integer call() {
+        RunOptions options = runOptions.toRunOptions(parent.verbose());
+        if (options.program().isEmpty()) {
+            return SandboxCtl.usageError(spec.commandLine(), "missing PROGRAM");
+        }
+        return new ProgramRunner(spec.commandLine().getErr()).run(options);
+    }
+}

@@ -1,0 +1,154 @@
+package dev.sandbox4j.cli;
+
+import dev.sandbox4j.core.InvalidConfigException;
+import dev.sandbox4j.core.SandboxException;
+import dev.sandbox4j.core.SystemCapabilities;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * {@code sandbox-ctl}: runs a program in a sandbox ({@code sandbox-ctl [run] [options] [--] PROGRAM [ARGS...]})
+ * or inspects the system ({@code check}). Parsing only; the work is in the subcommands and
+ * {@link ProgramRunner}.
+ */
+@Command(name = "sandbox-ctl",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        customSynopsis = {
+            "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
+            "       sandbox-ctl check | --help | --version"
+        },
+        description = "Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits and a "
+                + "timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go to stderr.",
+        footerHeading = "%nExit status:%n",
+        footer = {
+            "  N      the program's own exit status",
+            "  128+N  signal N killed the program",
+            "  124    the timeout expired; the program was killed",
+            "  125    the sandbox could not be set up; the program did not run",
+            "  126    PROGRAM is not executable",
+            "  127    PROGRAM was not found",
+            "  2      bad command line"
+        })
+public final class SandboxCtl implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private RunOptionsSpec runOptions;
+
+    private boolean verbose;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Explain what sandbox-ctl does, on stderr.")
+    void setVerbose(boolean verbose) {
+        this.verbose = verbose;
+        if (verbose) {
+            Logging.verbose(true);
+        }
+    }
+
+    boolean verbose() {
+        return verbose;
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(SystemCapabilities::detect, args));
+    }
+
+    /** Runs the command line and returns the exit status; the streams are the process's own. */
+    static int execute(Supplier<SystemCapabilities> system, String... args) {
+        return commandLine(system).execute(args);
+    }
+
+    /**
+     * The command tree. To add a subcommand, add one {@code addSubcommand} line; options given before it on the
+     * command line are still validated (a bad value exits 2 whatever follows).
+     */
+    static CommandLine commandLine(Supplier<SystemCapabilities> system) {
+        CommandLine commandLine = new CommandLine(new SandboxCtl())
+                .addSubcommand(new RunCommand())
+                .addSubcommand(new CheckCommand(system));
+        // PROGRAM ends option parsing: everything after it, "-x" included, belongs to the program.
+        commandLine.setStopAtPositional(true);
+        commandLine.setParameterExceptionHandler(SandboxCtl::badCommandLine);
+        commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> failed(e, cmd));
+        return commandLine;
+    }
+
+    @Override
+    public Integer call() {
+        RunOptions options = runOptions.toRunOptions(verbose);
+        if (options.program().isEmpty()) {
+            return usageError(spec.commandLine(), "missing PROGRAM");
+        }
+        return new ProgramRunner(spec.commandLine().getErr()).run(options);
+    }
+
+    /** One line naming the bad option or value, then exit 2. */
+    private static int badCommandLine(ParameterException e, String[] args) {
+        if (e.getCause() instanceof InvalidConfigException invalid) {
+            // Its message already names the option, the value and what would be accepted.
+            return invalidValue(e.getCommandLine(), invalid);
+        }
+        return usageError(e.getCommandLine(), describe(e));
+    }
+
+    /** A problem with the shape of the command line: the help says what the shape is. */
+    static int usageError(CommandLine commandLine, String problem) {
+        return printUsageError(commandLine, problem + " (see sandbox-ctl --help)");
+    }
+
+    private static int invalidValue(CommandLine commandLine, InvalidConfigException invalid) {
+        return printUsageError(commandLine, invalid.getMessage());
+    }
+
+    private static int printUsageError(CommandLine commandLine, String line) {
+        PrintWriter err = commandLine.getErr();
+        err.println("sandbox-ctl: " + line);
+        err.flush();
+        return ExitCodes.USAGE;
+    }
+
+    private static String describe(ParameterException e) {
+        if (e instanceof UnmatchedArgumentException unmatched) {
+            List<String> arguments = unmatched.getUnmatched();
+            String first = arguments.isEmpty() ? "?" : arguments.get(0);
+            return first.startsWith("-") ? "unknown option '" + first + "'" : "unexpected argument '" + first + "'";
+        }
+        String message = e.getMessage();
+        return message.isEmpty() ? message : message.substring(0, 1).toLowerCase(Locale.ROOT) + message.substring(1);
+    }
+
+    /** An exception out of a command: a bad combination is a usage error, a sandbox failure exits 125. */
+    private static int failed(Exception e, CommandLine commandLine) {
+        if (e instanceof InvalidConfigException invalid) {
+            return invalidValue(commandLine, invalid);
+        }
+        PrintWriter err = commandLine.getErr();
+        if (e instanceof SandboxException) {
+            err.println("sandbox-ctl: " + e.getMessage());
+        } else {
+            err.println("sandbox-ctl: internal error: " + e);
+        }
+        SandboxCtl root = (SandboxCtl) commandLine.getCommandSpec().root().userObject();
+        if (root.verbose()) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return ExitCodes.SETUP_FAILED;
+    }
+}

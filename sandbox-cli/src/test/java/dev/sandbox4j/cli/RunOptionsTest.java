@@ -1,0 +1,98 @@
+package dev.sandbox4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sandbox4j.core.InvalidConfigException;
+import dev.sandbox4j.core.PrivilegeMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class RunOptionsTest {
+
+    /** Parses args with the real command tree and returns what the top-level command collected. */
+    private static RunOptions parse(String... args) {
+        CommandLine commandLine = SandboxCtl.commandLine(() -> {
+            throw new AssertionError("not needed");
+        });
+        commandLine.parseArgs(args);
+        SandboxCtl root = commandLine.getCommand();
+        RunOptionsSpec spec = (RunOptionsSpec) commandLine.getCommandSpec().mixins().get("runOptions").userObject();
+        return spec.toRunOptions(root.verbose());
+    }
+
+    @Test
+    void everyOptionIsParsedIntoTheRecord() {
+        RunOptions options = parse("-P", "moderate", "-m", "1.5G", "-c", "50%", "-t", "1.5s", "-s", "strict",
+                "--pids", "64", "-r", "/srv/root", "-i", "job-1", "--mode", "unprivileged", "-e", "A=1", "-e", "HOME",
+                "-w", "/work", "--report", "-", "-v", "--", "python3", "-c", "print(1)");
+
+        assertThat(options.preset()).isEqualTo(SecurityPreset.MODERATE);
+        assertThat(options.memoryBytes()).isEqualTo(OptionalLong.of(1610612736L));
+        assertThat(options.cpuPercent()).isEqualTo(OptionalDouble.of(50));
+        assertThat(options.timeout()).contains(Duration.ofMillis(1500));
+        assertThat(options.seccompProfile()).contains("strict");
+        assertThat(options.pids()).isEqualTo(OptionalInt.of(64));
+        assertThat(options.root()).contains(Path.of("/srv/root"));
+        assertThat(options.id()).contains("job-1");
+        assertThat(options.mode()).isEqualTo(PrivilegeMode.UNPRIVILEGED);
+        assertThat(options.environment()).containsExactly(
+                new EnvSetting("A", Optional.of("1")), new EnvSetting("HOME", Optional.empty()));
+        assertThat(options.workingDirectory()).contains(Path.of("/work"));
+        assertThat(options.report()).contains("-");
+        assertThat(options.verbose()).isTrue();
+        assertThat(options.program()).contains("python3");
+        assertThat(options.arguments()).containsExactly("-c", "print(1)");
+    }
+
+    @Test
+    void defaultsLeaveLimitsUnset() {
+        RunOptions options = parse("true");
+
+        assertThat(options.preset()).isEqualTo(SecurityPreset.STRICT);
+        assertThat(options.mode()).isEqualTo(PrivilegeMode.AUTO);
+        assertThat(options.memoryBytes()).isEmpty();
+        assertThat(options.timeout()).isEmpty();
+        assertThat(options.environment()).isEmpty();
+        assertThat(options.command()).containsExactly("true");
+    }
+
+    @Test
+    void optionsAfterTheProgramBelongToIt() {
+        RunOptions options = parse("-m", "1G", "grep", "-m", "1", "--memory", "x", "--", "-v");
+
+        assertThat(options.memoryBytes()).isEqualTo(OptionalLong.of(1L << 30));
+        assertThat(options.command()).containsExactly("grep", "-m", "1", "--memory", "x", "--", "-v");
+    }
+
+    @Test
+    void envValueMayContainEqualsSignsAndBeEmpty() {
+        assertThat(EnvSetting.parse("--env", "A=b=c")).isEqualTo(new EnvSetting("A", Optional.of("b=c")));
+        assertThat(EnvSetting.parse("--env", "A=")).isEqualTo(new EnvSetting("A", Optional.of("")));
+        assertThat(EnvSetting.parse("--env", "A").passThrough()).isTrue();
+    }
+
+    @Test
+    void theRecordRejectsOutOfRangeValuesFromAnyCaller() {
+        assertThatThrownBy(() -> new RunOptions(SecurityPreset.STRICT, OptionalLong.empty(), OptionalDouble.of(150),
+                Optional.empty(), Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(),
+                PrivilegeMode.AUTO, List.of(), Optional.empty(), Optional.empty(), false, List.of()))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessage("invalid --cpu '150.0': must be in (0, 100]");
+    }
+
+    @Test
+    void theRecordIsImmutable() {
+        RunOptions options = parse("-e", "A=1", "ls", "-l");
+
+        assertThatThrownBy(() -> options.command().add("x")).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> options.environment().clear()).isInstanceOf(UnsupportedOperationException.class);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.sandbox4j.core;
+
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.annotations.Variadic;
+
+/**
+ * The one binding of the C library for sandbox4j's Java side, through jnr-ffi.
+ *
+ * <p>Only calls that are safe from a multi-threaded JVM belong here; whatever must happen between fork and
+ * exec is the native launcher's job (see DESIGN.md). The library is loaded on first use, not when this class
+ * initialises, so that code paths which never call into libc (argument parsing, {@code --help}) do not pay for
+ * loading it.
+ *
+ * <p>To add a call: declare it in {@link Functions} with the C name and Java types of the same width (C
+ * {@code int} → {@code int}, {@code long}/{@code size_t}/pointers-as-numbers → {@code long}, pointers →
+ * {@link Pointer}), annotate variadic C functions with {@link Variadic}, and read the errno of a failed call
+ * with {@link #errno()} straight after it, on the same thread.
+ */
+public final class LibC {
+
+    /** The C functions. Every call saves errno, which {@link LibC#errno()} returns. */
+    @SaveError
+    public interface Functions {
+        int getpid();
+
+        int getuid();
+
+        int geteuid();
+
+        int getgid();
+
+        int getegid();
+
+        /** kill(2): 0, or -1 with errno. */
+        int kill(int pid, int signal);
+
+        /**
+         * syscall(2) with three arguments, for calls glibc does not wrap (landlock_*). {@code long syscall(long
+         * number, ...)} is variadic; on x86_64 and aarch64 integer and pointer arguments travel in the same
+         * registers either way, but declaring it keeps jnr-ffi honest on other ABIs.
+         */
+        @Variadic(fixedCount = 1)
+        long syscall(long number, Pointer arg1, long arg2, int arg3);
+
+        /** syscall(2) with three integer arguments, e.g. landlock_restrict_self(fd, flags). */
+        @Variadic(fixedCount = 1)
+        long syscall(long number, long arg1, long arg2, long arg3);
+
+        /** prctl(2): {@code int prctl(int option, ...)}; unused arguments must be 0. */
+        @Variadic(fixedCount = 1)
+        int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+    }
+
+    /** Syscall numbers glibc has no wrapper for; identical on x86_64 and aarch64 (asm-generic numbering). */
+    public static final class Syscall {
+        public static final long LANDLOCK_CREATE_RULESET = 444;
+        public static final long LANDLOCK_ADD_RULE = 445;
+        public static final long LANDLOCK_RESTRICT_SELF = 446;
+
+        private Syscall() {
+        }
+    }
+
+    /** prctl(2) options. */
+    public static final class Prctl {
+        public static final int PR_GET_DUMPABLE = 3;
+        public static final int PR_SET_NO_NEW_PRIVS = 38;
+        public static final int PR_GET_NO_NEW_PRIVS = 39;
+        public static final int PR_CAPBSET_READ = 23;
+
+        private Prctl() {
+        }
+    }
+
+    private LibC() {
+    }
+
+    /** Initialization-on-demand: loading libc costs tens of milliseconds, paid only by callers. */
+    private static final class Loaded {
+        static final Functions FUNCTIONS = LibraryLoader.create(Functions.class).failImmediately().load("c");
+        static final Runtime RUNTIME = Runtime.getRuntime(FUNCTIONS);
+    }
+
+    /** The loaded C library. */
+    public static Functions libc() {
+        return Loaded.FUNCTIONS;
+    }
+
+    /** The errno the calling thread's last {@link Functions} call left. */
+    public static int errno() {
+        return LastError.getLastError(Loaded.RUNTIME);
+    }
+
+    /** Whether this architecture uses the syscall numbers in {@link Syscall}. */
+    public static boolean syscallNumbersKnown() {
+        String arch = System.getProperty("os.arch");
+        return arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64");
+    }
+}

@@ -34,6 +34,8 @@ import java.util.Map;
 final class BpfCompiler {
     private static final long WORDS = 1L << 32;
     private static final int MAX_JUMP = 255;
+    /** Jump target "the next instruction": the condition held, go on. */
+    private static final Assembler.Label NEXT = null;
 
     private BpfCompiler() {
     }
@@ -62,14 +64,14 @@ final class BpfCompiler {
         for (Map.Entry<Integer, String> e : arch.syscalls().byNumber().entrySet()) {
             long nr = e.getKey();
             if (nr > next) {
-                add(ranges, next, nr - 1, unknown);
+                add(ranges, NEXT, nr - 1, unknown);
             }
             add(ranges, nr, nr, new Leaf(e.getValue(), filter.decisionFor(e.getValue())));
             next = nr + 1;
         }
         long nativeLimit = arch.hasX32Abi() ? Architecture.X32_SYSCALL_BIT : WORDS;
         if (next < nativeLimit) {
-            add(ranges, next, nativeLimit - 1, unknown);
+            add(ranges, NEXT, nativeLimit - 1, unknown);
         }
         if (arch.hasX32Abi()) {
             add(ranges, Architecture.X32_SYSCALL_BIT, WORDS - 1, Leaf.of(SeccompAction.KILL_PROCESS));
@@ -139,10 +141,6 @@ final class BpfCompiler {
             return isPlain() && other.isPlain() && decision.otherwise().equals(other.decision.otherwise());
         }
 
-        SeccompAction plainAction() {
-            return decision.otherwise();
-        }
-
         List<BpfInstruction> code() {
             if (isPlain()) {
                 return List.of(BpfInstruction.stmt(RET_K, decision.otherwise().returnValue()));
@@ -174,7 +172,6 @@ final class BpfCompiler {
         int mLo = (int) c.mask();
         int mHi = (int) (c.mask() >>> 32);
         Assembler.Label ok = new Assembler.Label();
-        Assembler.Label next = null;
         if (c.width() == ArgCondition.Width.BITS32) {
             switch (c.op()) {
                 case MASKED_EQ:
@@ -189,9 +186,9 @@ final class BpfCompiler {
                     asm.load(loOffset);
                     asm.and(mLo);
                     if (c.op() == ArgCondition.Op.MASKED_EQ) {
-                        asm.jump(JMP_JEQ_K, vLo, next, fail);
+                        asm.jump(JMP_JEQ_K, vLo, NEXT, fail);
                     } else {
-                        asm.jump(JMP_JEQ_K, vLo, fail, next);
+                        asm.jump(JMP_JEQ_K, vLo, fail, NEXT);
                     }
                     return;
                 default:
@@ -203,26 +200,26 @@ final class BpfCompiler {
         switch (c.op()) {
             case EQ:
                 asm.load(hiOffset);
-                asm.jump(JMP_JEQ_K, vHi, next, fail);
+                asm.jump(JMP_JEQ_K, vHi, NEXT, fail);
                 asm.load(loOffset);
-                asm.jump(JMP_JEQ_K, vLo, next, fail);
+                asm.jump(JMP_JEQ_K, vLo, NEXT, fail);
                 break;
             case NE:
                 asm.load(hiOffset);
-                asm.jump(JMP_JEQ_K, vHi, next, ok);
+                asm.jump(JMP_JEQ_K, vHi, NEXT, ok);
                 asm.load(loOffset);
-                asm.jump(JMP_JEQ_K, vLo, fail, next);
+                asm.jump(JMP_JEQ_K, vLo, fail, NEXT);
                 break;
             case MASKED_EQ:
                 if (mHi != 0) {
                     asm.load(hiOffset);
                     asm.and(mHi);
-                    asm.jump(JMP_JEQ_K, vHi, next, fail);
+                    asm.jump(JMP_JEQ_K, vHi, NEXT, fail);
                 }
                 if (mLo != 0) {
                     asm.load(loOffset);
                     asm.and(mLo);
-                    asm.jump(JMP_JEQ_K, vLo, next, fail);
+                    asm.jump(JMP_JEQ_K, vLo, NEXT, fail);
                 }
                 break;
             case MASKED_NE:
@@ -230,12 +227,12 @@ final class BpfCompiler {
                 if (mHi != 0) {
                     asm.load(hiOffset);
                     asm.and(mHi);
-                    asm.jump(JMP_JEQ_K, vHi, next, ok);
+                    asm.jump(JMP_JEQ_K, vHi, NEXT, ok);
                 }
                 if (mLo != 0) {
                     asm.load(loOffset);
                     asm.and(mLo);
-                    asm.jump(JMP_JEQ_K, vLo, fail, next);
+                    asm.jump(JMP_JEQ_K, vLo, fail, NEXT);
                 } else {
                     asm.ja(fail);
                 }
@@ -243,18 +240,18 @@ final class BpfCompiler {
             case GT:
             case GE:
                 asm.load(hiOffset);
-                asm.jump(JMP_JGT_K, vHi, ok, next);
-                asm.jump(JMP_JEQ_K, vHi, next, fail);
+                asm.jump(JMP_JGT_K, vHi, ok, NEXT);
+                asm.jump(JMP_JEQ_K, vHi, NEXT, fail);
                 asm.load(loOffset);
-                asm.jump(c.op() == ArgCondition.Op.GT ? JMP_JGT_K : JMP_JGE_K, vLo, next, fail);
+                asm.jump(c.op() == ArgCondition.Op.GT ? JMP_JGT_K : JMP_JGE_K, vLo, NEXT, fail);
                 break;
             case LT:
             case LE:
                 asm.load(hiOffset);
-                asm.jump(JMP_JGT_K, vHi, fail, next);
-                asm.jump(JMP_JEQ_K, vHi, next, ok);
+                asm.jump(JMP_JGT_K, vHi, fail, NEXT);
+                asm.jump(JMP_JEQ_K, vHi, NEXT, ok);
                 asm.load(loOffset);
-                asm.jump(c.op() == ArgCondition.Op.LT ? JMP_JGE_K : JMP_JGT_K, vLo, fail, next);
+                asm.jump(c.op() == ArgCondition.Op.LT ? JMP_JGE_K : JMP_JGT_K, vLo, fail, NEXT);
                 break;
             default:
                 throw new AssertionError(c.op());
@@ -266,22 +263,22 @@ final class BpfCompiler {
     private static void compareWord(Assembler asm, ArgCondition.Op op, int v, Assembler.Label fail) {
         switch (op) {
             case EQ:
-                asm.jump(JMP_JEQ_K, v, null, fail);
+                asm.jump(JMP_JEQ_K, v, NEXT, fail);
                 break;
             case NE:
-                asm.jump(JMP_JEQ_K, v, fail, null);
+                asm.jump(JMP_JEQ_K, v, fail, NEXT);
                 break;
             case LT:
-                asm.jump(JMP_JGE_K, v, fail, null);
+                asm.jump(JMP_JGE_K, v, fail, NEXT);
                 break;
             case LE:
-                asm.jump(JMP_JGT_K, v, fail, null);
+                asm.jump(JMP_JGT_K, v, fail, NEXT);
                 break;
             case GT:
-                asm.jump(JMP_JGT_K, v, null, fail);
+                asm.jump(JMP_JGT_K, v, NEXT, fail);
                 break;
             case GE:
-                asm.jump(JMP_JGE_K, v, null, fail);
+                asm.jump(JMP_JGE_K, v, NEXT, fail);
                 break;
             default:
                 throw new AssertionError(op);

@@ -36,7 +36,6 @@ final class ProfileRules {
     static final long PER_LINUX = 0;
 
     static SeccompFilter.Builder builderFor(SeccompProfile profile) {
-        SeccompFilter.Builder b;
         switch (profile) {
             case ESSENTIAL:
                 return essential();
@@ -51,9 +50,8 @@ final class ProfileRules {
             case UNRESTRICTED:
                 // Upstream also compiles this profile as "allow everything". Unknown numbers are allowed
                 // too: the kernel answers ENOSYS itself for numbers it does not have.
-                b = SeccompFilter.builder().defaultAction(SeccompAction.ALLOW)
+                return SeccompFilter.builder().defaultAction(SeccompAction.ALLOW)
                         .unknownSyscallAction(SeccompAction.ALLOW);
-                return b;
             default:
                 throw new AssertionError(profile);
         }

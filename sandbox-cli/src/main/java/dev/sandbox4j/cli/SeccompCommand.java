@@ -1,0 +1,194 @@
+package dev.sandbox4j.cli;
+
+import dev.sandbox4j.core.SandboxException;
+import dev.sandbox4j.seccomp.Architecture;
+import dev.sandbox4j.seccomp.BpfInterpreter;
+import dev.sandbox4j.seccomp.BpfProgram;
+import dev.sandbox4j.seccomp.SeccompAction;
+import dev.sandbox4j.seccomp.SeccompData;
+import dev.sandbox4j.seccomp.SeccompFilter;
+import dev.sandbox4j.seccomp.SeccompProfile;
+import dev.sandbox4j.seccomp.SyscallRule;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sandbox-ctl seccomp [PROFILE] [--export FILE] [--explain SYSCALL[,ARG...]] [--disassemble]}: lists
+ * the built-in seccomp profiles, shows what one permits, exports its compiled BPF program, or explains
+ * how it decides one call. Everything here is a thin view of {@code sandbox-seccomp}.
+ */
+@Command(name = "seccomp", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"List the seccomp profiles; with PROFILE, show its syscalls and argument rules.",
+            "Profiles are cumulative: essential < minimal < io-heavy < compute < network < unrestricted."})
+public final class SeccompCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PROFILE",
+            description = "essential, minimal, io-heavy, compute, network or unrestricted")
+    String profileName;
+
+    @Option(names = {"-l", "--list"}, description = "List the profiles with their syscall counts (the default).")
+    boolean list;
+
+    @Option(names = "--export", paramLabel = "FILE",
+            description = "Write PROFILE's compiled BPF program to FILE: the raw little-endian struct sock_filter "
+                    + "array (8 bytes per instruction) that seccomp(SECCOMP_SET_MODE_FILTER) loads.")
+    Path export;
+
+    @Option(names = "--explain", paramLabel = "SYSCALL[,ARG...]",
+            description = "Run the compiled program on one call, e.g. ioctl,0,0x5412, and print the decision.")
+    String explain;
+
+    @Option(names = "--disassemble", description = "Print PROFILE's compiled program, one instruction a line.")
+    boolean disassemble;
+
+    @Option(names = "--arch", paramLabel = "ARCH", defaultValue = "x86_64",
+            description = "Architecture to count, compile and explain for: x86_64 (default) or aarch64.")
+    String archName;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Architecture arch;
+        SeccompProfile profile = null;
+        try {
+            arch = Architecture.fromKernelName(archName);
+            if (profileName != null) {
+                profile = SeccompProfile.parse(profileName);
+            }
+        } catch (SandboxException e) {
+            return usageError(e.getMessage());
+        }
+        if (profile == null) {
+            if (export != null || explain != null || disassemble) {
+                return usageError("--export, --explain and --disassemble need a PROFILE (valid profiles are "
+                        + SeccompProfile.validNames() + ")");
+            }
+            listProfiles(out, arch);
+            return ExitCode.OK;
+        }
+        try {
+            BpfProgram program = profile.filter().compile(arch);
+            if (export != null) {
+                Files.write(export, program.toBytes());
+                out.printf("wrote %s: %d instructions (%d bytes) of %s BPF for profile %s%n", export,
+                        program.length(), program.length() * 8, arch, profile.cliName());
+            }
+            if (explain != null) {
+                return explain(out, profile, arch, program);
+            }
+            if (disassemble) {
+                out.print(program.disassemble());
+            }
+            if (export == null && !disassemble) {
+                showProfile(out, profile, arch, program);
+            }
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("sandbox-ctl seccomp: cannot write " + export + ": " + e.getMessage());
+            return ExitCode.SOFTWARE;
+        } catch (SandboxException e) {
+            return usageError(e.getMessage());
+        }
+        return ExitCode.OK;
+    }
+
+    private int usageError(String message) {
+        spec.commandLine().getErr().println("sandbox-ctl seccomp: " + message);
+        return ExitCode.USAGE;
+    }
+
+    private static void listProfiles(PrintWriter out, Architecture arch) {
+        out.printf("%-13s %8s  %s%n", "PROFILE", "SYSCALLS", "DESCRIPTION (" + arch + ", of " + arch.syscalls().size()
+                + " syscalls)");
+        for (SeccompProfile p : SeccompProfile.values()) {
+            out.printf("%-13s %8d  %s%n", p.cliName(), p.permittedSyscalls(arch).size(), p.description());
+        }
+    }
+
+    private static void showProfile(PrintWriter out, SeccompProfile profile, Architecture arch, BpfProgram program) {
+        SeccompFilter filter = profile.filter();
+        List<String> permitted = List.copyOf(profile.permittedSyscalls(arch));
+        out.printf("profile %s (%s): %s%n", profile.cliName(), arch, profile.description());
+        out.printf("%d of %d syscalls permitted; otherwise %s; numbers the table does not know: %s; %d BPF instructions%n",
+                permitted.size(), arch.syscalls().size(), filter.defaultAction().describe(),
+                filter.unknownSyscallAction().describe(), program.length());
+        out.println();
+        out.println("permitted:");
+        for (String name : permitted) {
+            out.println("  " + name);
+            for (SyscallRule rule : filter.rulesFor(name)) {
+                if (rule.isConditional()) {
+                    out.println("      " + describe(rule));
+                }
+            }
+        }
+        List<SyscallRule> refusals = filter.rules().stream()
+                .filter(r -> !r.isConditional() && !r.action().runsSyscall() && arch.syscalls().contains(r.name()))
+                .toList();
+        if (!refusals.isEmpty()) {
+            out.println("refused with an answer:");
+            for (SyscallRule rule : refusals) {
+                out.println("  " + rule.name() + " → " + rule.action().describe());
+            }
+        }
+    }
+
+    /** {@code → ERRNO(1) EPERM if arg1.lo32 == 0x5412}. */
+    private static String describe(SyscallRule rule) {
+        return "→ " + rule.action().describe() + " if " + rule.conditions().stream()
+                .map(Object::toString).collect(Collectors.joining(" && "));
+    }
+
+    private int explain(PrintWriter out, SeccompProfile profile, Architecture arch, BpfProgram program) {
+        String[] parts = explain.split(",");
+        String name = parts[0].trim();
+        if (parts.length > 7) {
+            return usageError("--explain takes a syscall and at most 6 arguments, got " + (parts.length - 1));
+        }
+        long[] args = new long[parts.length - 1];
+        for (int i = 1; i < parts.length; i++) {
+            try {
+                args[i - 1] = parseNumber(parts[i].trim());
+            } catch (NumberFormatException e) {
+                return usageError("--explain argument " + (i - 1) + " '" + parts[i].trim() + "' is not a number");
+            }
+        }
+        int nr;
+        try {
+            nr = arch.syscalls().numberOf(name);
+        } catch (SandboxException e) {
+            return usageError(e.getMessage());
+        }
+        BpfInterpreter.Execution run = BpfInterpreter.of(program).run(SeccompData.of(arch, nr, args));
+        SeccompAction action = run.action();
+        StringBuilder call = new StringBuilder(name).append('(');
+        for (int i = 0; i < args.length; i++) {
+            call.append(i == 0 ? "" : ", ").append("0x").append(Long.toHexString(args[i]));
+        }
+        out.printf("%s on %s under %s: %s (syscall %d, %d BPF instructions executed)%n", call.append(')'), arch,
+                profile.cliName(), action.describe(), nr, run.instructionsExecuted());
+        return ExitCode.OK;
+    }
+
+    private static long parseNumber(String text) {
+        String t = text.toLowerCase(Locale.ROOT);
+        if (t.startsWith("0x")) {
+            return Long.parseUnsignedLong(t.substring(2), 16);
+        }
+        return Long.parseLong(t);
+    }
+}

@@ -1,0 +1,357 @@
+package dev.sandbox4j.seccomp;
+
+import static dev.sandbox4j.seccomp.Bpf.ALU_AND_K;
+import static dev.sandbox4j.seccomp.Bpf.JMP_JA;
+import static dev.sandbox4j.seccomp.Bpf.JMP_JEQ_K;
+import static dev.sandbox4j.seccomp.Bpf.JMP_JGE_K;
+import static dev.sandbox4j.seccomp.Bpf.JMP_JGT_K;
+import static dev.sandbox4j.seccomp.Bpf.LD_W_ABS;
+import static dev.sandbox4j.seccomp.Bpf.RET_K;
+
+import dev.sandbox4j.core.SeccompException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a {@link SeccompFilter} into classic BPF for one architecture.
+ *
+ * <p>Shape of the program:
+ * <ol>
+ * <li>Load {@code arch}; anything but this architecture's {@code AUDIT_ARCH} is killed. A foreign ABI
+ * (i386 on x86_64, AArch32 on aarch64) numbers syscalls differently, so our numbers mean nothing there.</li>
+ * <li>Load {@code nr} and dispatch by a balanced binary search over number <em>ranges</em>: adjacent
+ * numbers with the same argument-free outcome form one range, so a profile of a hundred syscalls is a
+ * tree of depth 7 or 8 instead of a chain of a hundred comparisons. The ranges cover all 2³² values, so
+ * nothing falls through: on x86_64 the last range, {@code nr >= 0x40000000}, holds the x32 numbers and is
+ * killed; numbers the table does not name get the filter's unknown-syscall action.</li>
+ * <li>A leaf is one {@code ret}, or, for a syscall with argument conditions, that syscall's rules
+ * strongest first, each a short run of loads and compares falling through to the next rule.</li>
+ * </ol>
+ * Paths that do not look at arguments stay argument-free, so the kernel (5.11+) can cache "always allowed"
+ * for them and skip the filter entirely.
+ */
+final class BpfCompiler {
+    private static final long WORDS = 1L << 32;
+    private static final int MAX_JUMP = 255;
+    /** Jump target "the next instruction": the condition held, go on. */
+    private static final Assembler.Label NEXT = null;
+
+    private BpfCompiler() {
+    }
+
+    static BpfProgram compile(SeccompFilter filter, Architecture arch) {
+        List<Range> ranges = ranges(filter, arch);
+        List<BpfInstruction> out = new ArrayList<>();
+        out.add(BpfInstruction.stmt(LD_W_ABS, SeccompData.OFFSET_ARCH));
+        out.add(BpfInstruction.jump(JMP_JEQ_K, arch.auditArch(), 1, 0));
+        out.add(BpfInstruction.stmt(RET_K, SeccompAction.KILL_PROCESS.returnValue()));
+        out.add(BpfInstruction.stmt(LD_W_ABS, SeccompData.OFFSET_NR));
+        out.addAll(tree(ranges, 0, ranges.size() - 1));
+        if (out.size() > BpfProgram.MAX_INSTRUCTIONS) {
+            throw new SeccompException("the seccomp filter compiles to " + out.size() + " BPF instructions on " + arch
+                    + ", more than the kernel's limit of " + BpfProgram.MAX_INSTRUCTIONS
+                    + "; use fewer argument conditions (each costs 2 to 6 instructions)");
+        }
+        return new BpfProgram(out);
+    }
+
+    /** Contiguous number ranges and what each leads to, covering 0 .. 2³²−1 in order. */
+    static List<Range> ranges(SeccompFilter filter, Architecture arch) {
+        List<Range> ranges = new ArrayList<>();
+        Leaf unknown = Leaf.of(filter.unknownSyscallAction());
+        long next = 0;
+        for (Map.Entry<Integer, String> e : arch.syscalls().byNumber().entrySet()) {
+            long nr = e.getKey();
+            if (nr > next) {
+                add(ranges, NEXT, nr - 1, unknown);
+            }
+            add(ranges, nr, nr, new Leaf(e.getValue(), filter.decisionFor(e.getValue())));
+            next = nr + 1;
+        }
+        long nativeLimit = arch.hasX32Abi() ? Architecture.X32_SYSCALL_BIT : WORDS;
+        if (next < nativeLimit) {
+            add(ranges, NEXT, nativeLimit - 1, unknown);
+        }
+        if (arch.hasX32Abi()) {
+            add(ranges, Architecture.X32_SYSCALL_BIT, WORDS - 1, Leaf.of(SeccompAction.KILL_PROCESS));
+        }
+        return ranges;
+    }
+
+    private static void add(List<Range> ranges, long first, long last, Leaf leaf) {
+        if (!ranges.isEmpty()) {
+            Range previous = ranges.get(ranges.size() - 1);
+            if (previous.leaf.mergesWith(leaf)) {
+                ranges.set(ranges.size() - 1, new Range(previous.first, last, previous.leaf));
+                return;
+            }
+        }
+        ranges.add(new Range(first, last, leaf));
+    }
+
+    /**
+     * Code for ranges[lo..hi]: {@code jge first(mid)} to the upper half, else fall into the lower half.
+     * When the lower half is longer than a conditional jump reaches, the taken branch goes through a
+     * {@code ja}, whose offset is 32 bits.
+     */
+    private static List<BpfInstruction> tree(List<Range> ranges, int lo, int hi) {
+        if (lo == hi) {
+            return ranges.get(lo).leaf.code();
+        }
+        int mid = (lo + hi + 1) >>> 1;
+        List<BpfInstruction> left = tree(ranges, lo, mid - 1);
+        List<BpfInstruction> right = tree(ranges, mid, hi);
+        int pivot = (int) ranges.get(mid).first;
+        List<BpfInstruction> out = new ArrayList<>(left.size() + right.size() + 2);
+        if (left.size() <= MAX_JUMP) {
+            out.add(BpfInstruction.jump(JMP_JGE_K, pivot, left.size(), 0));
+        } else {
+            out.add(BpfInstruction.jump(JMP_JGE_K, pivot, 0, 1));
+            out.add(BpfInstruction.stmt(JMP_JA, left.size()));
+        }
+        out.addAll(left);
+        out.addAll(right);
+        return out;
+    }
+
+    /** Numbers {@code first..last} (inclusive, unsigned) all lead to {@code leaf}. */
+    record Range(long first, long last, Leaf leaf) {
+    }
+
+    /** Where a number leads: a plain action, or a syscall's argument rules. */
+    static final class Leaf {
+        private final String syscall;
+        private final SeccompFilter.Decision decision;
+
+        Leaf(String syscall, SeccompFilter.Decision decision) {
+            this.syscall = syscall;
+            this.decision = decision;
+        }
+
+        static Leaf of(SeccompAction action) {
+            return new Leaf(null, new SeccompFilter.Decision(List.of(), action));
+        }
+
+        boolean isPlain() {
+            return decision.conditionalRules().isEmpty();
+        }
+
+        boolean mergesWith(Leaf other) {
+            return isPlain() && other.isPlain() && decision.otherwise().equals(other.decision.otherwise());
+        }
+
+        List<BpfInstruction> code() {
+            if (isPlain()) {
+                return List.of(BpfInstruction.stmt(RET_K, decision.otherwise().returnValue()));
+            }
+            Assembler asm = new Assembler(syscall);
+            for (SyscallRule rule : decision.conditionalRules()) {
+                Assembler.Label nextRule = new Assembler.Label();
+                for (ArgCondition c : rule.conditions()) {
+                    condition(asm, c, nextRule);
+                }
+                asm.ret(rule.action());
+                asm.bind(nextRule);
+            }
+            asm.ret(decision.otherwise());
+            return asm.resolve();
+        }
+    }
+
+    /**
+     * Emits code that falls through when {@code c} holds and jumps to {@code fail} when it does not.
+     * A 64-bit comparison is decided on the high word first and looks at the low word only when the high
+     * words are equal — the order that makes unsigned {@code <}/{@code >} on two halves correct.
+     */
+    static void condition(Assembler asm, ArgCondition c, Assembler.Label fail) {
+        int loOffset = SeccompData.OFFSET_ARGS + 8 * c.index();
+        int hiOffset = loOffset + 4;
+        int vLo = (int) c.value();
+        int vHi = (int) (c.value() >>> 32);
+        int mLo = (int) c.mask();
+        int mHi = (int) (c.mask() >>> 32);
+        Assembler.Label ok = new Assembler.Label();
+        if (c.width() == ArgCondition.Width.BITS32) {
+            switch (c.op()) {
+                case MASKED_EQ:
+                case MASKED_NE:
+                    if (mLo == 0) {
+                        // (x & 0) == 0 always; the builder guarantees value 0 here.
+                        if (c.op() == ArgCondition.Op.MASKED_NE) {
+                            asm.ja(fail);
+                        }
+                        return;
+                    }
+                    asm.load(loOffset);
+                    asm.and(mLo);
+                    if (c.op() == ArgCondition.Op.MASKED_EQ) {
+                        asm.jump(JMP_JEQ_K, vLo, NEXT, fail);
+                    } else {
+                        asm.jump(JMP_JEQ_K, vLo, fail, NEXT);
+                    }
+                    return;
+                default:
+                    asm.load(loOffset);
+                    compareWord(asm, c.op(), vLo, fail);
+                    return;
+            }
+        }
+        switch (c.op()) {
+            case EQ:
+                asm.load(hiOffset);
+                asm.jump(JMP_JEQ_K, vHi, NEXT, fail);
+                asm.load(loOffset);
+                asm.jump(JMP_JEQ_K, vLo, NEXT, fail);
+                break;
+            case NE:
+                asm.load(hiOffset);
+                asm.jump(JMP_JEQ_K, vHi, NEXT, ok);
+                asm.load(loOffset);
+                asm.jump(JMP_JEQ_K, vLo, fail, NEXT);
+                break;
+            case MASKED_EQ:
+                if (mHi != 0) {
+                    asm.load(hiOffset);
+                    asm.and(mHi);
+                    asm.jump(JMP_JEQ_K, vHi, NEXT, fail);
+                }
+                if (mLo != 0) {
+                    asm.load(loOffset);
+                    asm.and(mLo);
+                    asm.jump(JMP_JEQ_K, vLo, NEXT, fail);
+                }
+                break;
+            case MASKED_NE:
+                // Holds when either half differs.
+                if (mHi != 0) {
+                    asm.load(hiOffset);
+                    asm.and(mHi);
+                    asm.jump(JMP_JEQ_K, vHi, NEXT, ok);
+                }
+                if (mLo != 0) {
+                    asm.load(loOffset);
+                    asm.and(mLo);
+                    asm.jump(JMP_JEQ_K, vLo, fail, NEXT);
+                } else {
+                    asm.ja(fail);
+                }
+                break;
+            case GT:
+            case GE:
+                asm.load(hiOffset);
+                asm.jump(JMP_JGT_K, vHi, ok, NEXT);
+                asm.jump(JMP_JEQ_K, vHi, NEXT, fail);
+                asm.load(loOffset);
+                asm.jump(c.op() == ArgCondition.Op.GT ? JMP_JGT_K : JMP_JGE_K, vLo, NEXT, fail);
+                break;
+            case LT:
+            case LE:
+                asm.load(hiOffset);
+                asm.jump(JMP_JGT_K, vHi, fail, NEXT);
+                asm.jump(JMP_JEQ_K, vHi, NEXT, ok);
+                asm.load(loOffset);
+                asm.jump(c.op() == ArgCondition.Op.LT ? JMP_JGE_K : JMP_JGT_K, vLo, fail, NEXT);
+                break;
+            default:
+                throw new AssertionError(c.op());
+        }
+        asm.bind(ok);
+    }
+
+    /** One unsigned 32-bit comparison of A with {@code v}; falls through when it holds. */
+    private static void compareWord(Assembler asm, ArgCondition.Op op, int v, Assembler.Label fail) {
+        switch (op) {
+            case EQ:
+                asm.jump(JMP_JEQ_K, v, NEXT, fail);
+                break;
+            case NE:
+                asm.jump(JMP_JEQ_K, v, fail, NEXT);
+                break;
+            case LT:
+                asm.jump(JMP_JGE_K, v, fail, NEXT);
+                break;
+            case LE:
+                asm.jump(JMP_JGT_K, v, fail, NEXT);
+                break;
+            case GT:
+                asm.jump(JMP_JGT_K, v, NEXT, fail);
+                break;
+            case GE:
+                asm.jump(JMP_JGE_K, v, NEXT, fail);
+                break;
+            default:
+                throw new AssertionError(op);
+        }
+    }
+
+    /** Straight-line code with forward jumps to labels, resolved to BPF's 8-bit offsets at the end. */
+    static final class Assembler {
+        static final class Label {
+            private int position = -1;
+        }
+
+        private record Pending(int code, int k, Label jt, Label jf) {
+        }
+
+        private final String syscall;
+        private final List<Pending> code = new ArrayList<>();
+
+        Assembler(String syscall) {
+            this.syscall = syscall;
+        }
+
+        void load(int offset) {
+            code.add(new Pending(LD_W_ABS, offset, null, null));
+        }
+
+        void and(int mask) {
+            code.add(new Pending(ALU_AND_K, mask, null, null));
+        }
+
+        void ret(SeccompAction action) {
+            code.add(new Pending(RET_K, action.returnValue(), null, null));
+        }
+
+        /** A conditional jump; a {@code null} label means "the next instruction". */
+        void jump(int opcode, int k, Label ifTrue, Label ifFalse) {
+            code.add(new Pending(opcode, k, ifTrue, ifFalse));
+        }
+
+        void ja(Label target) {
+            code.add(new Pending(JMP_JA, 0, target, null));
+        }
+
+        void bind(Label label) {
+            label.position = code.size();
+        }
+
+        List<BpfInstruction> resolve() {
+            List<BpfInstruction> out = new ArrayList<>(code.size());
+            for (int pc = 0; pc < code.size(); pc++) {
+                Pending p = code.get(pc);
+                if (p.code == JMP_JA) {
+                    out.add(BpfInstruction.stmt(JMP_JA, offset(pc, p.jt)));
+                } else {
+                    out.add(new BpfInstruction(p.code, offset(pc, p.jt), offset(pc, p.jf), p.k));
+                }
+            }
+            return out;
+        }
+
+        private int offset(int pc, Label target) {
+            if (target == null) {
+                return 0;
+            }
+            if (target.position < 0) {
+                throw new IllegalStateException("unbound label in code for " + syscall);
+            }
+            int offset = target.position - pc - 1;
+            if (offset > MAX_JUMP) {
+                throw new SeccompException("the argument rules for syscall '" + syscall + "' need a jump of " + offset
+                        + " instructions, more than BPF's " + MAX_JUMP + "; use fewer conditions for it");
+            }
+            return offset;
+        }
+    }
+}

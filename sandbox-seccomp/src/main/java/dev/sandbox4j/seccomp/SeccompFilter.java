@@ -1,0 +1,305 @@
+package dev.sandbox4j.seccomp;
+
+import dev.sandbox4j.core.SeccompException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Which system calls a sandboxed program may make: rules per syscall name, a default action for every
+ * syscall no rule decides, and an action for numbers the syscall table does not name. Immutable; build one
+ * with {@link #builder()}, start from a profile with {@link #fromProfile}, derive one with
+ * {@link #toBuilder()}, and turn it into a kernel program with {@link #compile(Architecture)}.
+ *
+ * <p><b>How a call is decided</b> (and {@link #evaluate} and the compiled program agree on it):
+ * <ol>
+ * <li>a call of another architecture (i386, x32, AArch32) is killed;</li>
+ * <li>a number the table does not name gets {@link #unknownSyscallAction()} (default ERRNO(ENOSYS): a
+ * kernel newer than our table may have syscalls we cannot name, and ENOSYS is the answer libcs take as
+ * "not supported here, fall back" — glibc's clone3 → clone, for one);</li>
+ * <li>otherwise, of the rules for that syscall whose conditions all hold, the one with the strongest
+ * action wins (the kernel's own order: KILL_PROCESS, KILL_THREAD, TRAP, ERRNO, USER_NOTIF, TRACE, LOG,
+ * ALLOW; on a tie the rule added first). So {@code block} always beats {@code allow}, in whatever order
+ * they were added;</li>
+ * <li>no rule matches: {@link #defaultAction()} (default KILL_PROCESS).</li>
+ * </ol>
+ *
+ * <p>Syscall names are checked when a rule is added: a name no supported architecture knows is an
+ * error. A name that exists on one architecture only ({@code open}, {@code fork}, {@code arch_prctl} are
+ * x86_64-only) is skipped when compiling for the other, where no program can call it.
+ */
+public final class SeccompFilter {
+    /** Linux ENOSYS, "function not implemented". */
+    static final int ENOSYS = 38;
+
+    private final SeccompAction defaultAction;
+    private final SeccompAction unknownSyscallAction;
+    /** Rules per name, strongest action first (stable for ties). */
+    private final Map<String, List<SyscallRule>> rules;
+
+    private SeccompFilter(Builder b) {
+        this.defaultAction = b.defaultAction;
+        this.unknownSyscallAction = b.unknownSyscallAction;
+        SeccompAction blockAction = b.defaultAction.runsSyscall() ? SeccompAction.KILL_PROCESS : b.defaultAction;
+        Map<String, List<SyscallRule>> byName = new TreeMap<>();
+        for (Builder.Entry e : b.entries) {
+            SeccompAction action = e.action == null ? blockAction : e.action;
+            SyscallRule rule = new SyscallRule(e.name, action, e.conditions);
+            List<SyscallRule> list = byName.computeIfAbsent(e.name, n -> new ArrayList<>());
+            if (!list.contains(rule)) {
+                list.add(rule);
+            }
+        }
+        Comparator<SyscallRule> strongestFirst =
+                Comparator.comparingInt((SyscallRule r) -> r.action().precedence()).reversed();
+        byName.replaceAll((name, list) -> {
+            list.sort(strongestFirst);
+            return List.copyOf(list);
+        });
+        this.rules = Collections.unmodifiableMap(byName);
+    }
+
+    /** An empty filter: every syscall gets the default action (KILL_PROCESS unless changed). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The filter of a built-in profile. */
+    public static SeccompFilter fromProfile(SeccompProfile profile) {
+        return profile.filter();
+    }
+
+    /** A builder holding this filter's settings and rules, to derive a changed filter. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.defaultAction = defaultAction;
+        b.unknownSyscallAction = unknownSyscallAction;
+        for (List<SyscallRule> list : rules.values()) {
+            for (SyscallRule r : list) {
+                b.entries.add(new Builder.Entry(r.name(), r.action(), r.conditions()));
+            }
+        }
+        return b;
+    }
+
+    /** The action for a named syscall that no rule decides. */
+    public SeccompAction defaultAction() {
+        return defaultAction;
+    }
+
+    /** The action for a syscall number the table does not name (e.g. from a newer kernel). */
+    public SeccompAction unknownSyscallAction() {
+        return unknownSyscallAction;
+    }
+
+    /** Every rule, by syscall name, each syscall's rules strongest first. */
+    public List<SyscallRule> rules() {
+        return rules.values().stream().flatMap(List::stream).collect(Collectors.toUnmodifiableList());
+    }
+
+    /** The rules for one syscall, strongest first; empty if it gets the default action. */
+    public List<SyscallRule> rulesFor(String name) {
+        return rules.getOrDefault(name, List.of());
+    }
+
+    /** Every syscall name some rule mentions. */
+    public SortedSet<String> syscalls() {
+        return Collections.unmodifiableSortedSet(new TreeSet<>(rules.keySet()));
+    }
+
+    /**
+     * The syscalls of {@code arch} that can run under this filter — unconditionally or when their
+     * arguments pass a rule. Under a default action that runs syscalls, that is every syscall not
+     * blocked outright.
+     */
+    public SortedSet<String> permittedSyscalls(Architecture arch) {
+        SortedSet<String> names = new TreeSet<>();
+        for (String name : arch.syscalls().names()) {
+            Decision d = decisionFor(name);
+            boolean runs = d.otherwise().runsSyscall()
+                    || d.conditionalRules().stream().anyMatch(r -> r.action().runsSyscall());
+            if (runs) {
+                names.add(name);
+            }
+        }
+        return Collections.unmodifiableSortedSet(names);
+    }
+
+    /**
+     * Decides a call from the rules directly, without BPF — the meaning the compiled program must have.
+     *
+     * @param arch the architecture the filter would be compiled for
+     */
+    public SeccompAction evaluate(Architecture arch, SeccompData call) {
+        if (call.arch() != arch.auditArch()) {
+            return SeccompAction.KILL_PROCESS;
+        }
+        if (arch.hasX32Abi() && Integer.compareUnsigned(call.nr(), Architecture.X32_SYSCALL_BIT) >= 0) {
+            return SeccompAction.KILL_PROCESS;
+        }
+        Optional<String> name = arch.syscalls().nameOf(call.nr());
+        if (name.isEmpty()) {
+            return unknownSyscallAction;
+        }
+        for (SyscallRule rule : rulesFor(name.get())) {
+            if (rule.matches(call.argsView())) {
+                return rule.action();
+            }
+        }
+        return defaultAction;
+    }
+
+    /**
+     * Compiles the filter to a kernel program for {@code arch}.
+     *
+     * @throws SeccompException if the program would exceed the kernel's 4096 instructions
+     */
+    public BpfProgram compile(Architecture arch) {
+        return BpfCompiler.compile(this, Objects.requireNonNull(arch, "arch"));
+    }
+
+    /**
+     * How one syscall is decided, reduced to what code needs: rules with conditions, strongest first,
+     * and the action when none of them match. Unconditional rules end the list (weaker rules after one are
+     * unreachable), and trailing conditional rules that lead to the same action as "otherwise" are dropped.
+     */
+    record Decision(List<SyscallRule> conditionalRules, SeccompAction otherwise) {
+    }
+
+    Decision decisionFor(String name) {
+        List<SyscallRule> conditional = new ArrayList<>();
+        SeccompAction otherwise = defaultAction;
+        for (SyscallRule rule : rulesFor(name)) {
+            if (!rule.isConditional()) {
+                otherwise = rule.action();
+                break;
+            }
+            conditional.add(rule);
+        }
+        while (!conditional.isEmpty() && conditional.get(conditional.size() - 1).action().equals(otherwise)) {
+            conditional.remove(conditional.size() - 1);
+        }
+        return new Decision(List.copyOf(conditional), otherwise);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof SeccompFilter)) {
+            return false;
+        }
+        SeccompFilter f = (SeccompFilter) o;
+        return f.defaultAction.equals(defaultAction) && f.unknownSyscallAction.equals(unknownSyscallAction)
+                && f.rules.equals(rules);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(defaultAction, unknownSyscallAction, rules);
+    }
+
+    @Override
+    public String toString() {
+        return "SeccompFilter[default=" + defaultAction + ", unknown=" + unknownSyscallAction + ", "
+                + rules.size() + " syscalls with rules]";
+    }
+
+    /** Collects rules and settings for a {@link SeccompFilter}. Not thread-safe; reusable. */
+    public static final class Builder {
+        private SeccompAction defaultAction = SeccompAction.KILL_PROCESS;
+        private SeccompAction unknownSyscallAction = SeccompAction.errno(ENOSYS);
+        private final Set<Entry> entries = new LinkedHashSet<>();
+
+        private Builder() {
+        }
+
+        /** A pending rule; a {@code null} action means "blocked", resolved at {@link #build()}. */
+        private record Entry(String name, SeccompAction action, List<ArgCondition> conditions) {
+        }
+
+        /** The action for syscalls no rule decides (default KILL_PROCESS). */
+        public Builder defaultAction(SeccompAction action) {
+            this.defaultAction = Objects.requireNonNull(action, "action");
+            return this;
+        }
+
+        /** The action for numbers the syscall table does not name (default ERRNO(ENOSYS)). */
+        public Builder unknownSyscallAction(SeccompAction action) {
+            this.unknownSyscallAction = Objects.requireNonNull(action, "action");
+            return this;
+        }
+
+        /** Allows these syscalls whatever their arguments. */
+        public Builder allow(String... names) {
+            return allow(Arrays.asList(names));
+        }
+
+        /** Allows these syscalls whatever their arguments. */
+        public Builder allow(Collection<String> names) {
+            for (String name : names) {
+                rule(name, SeccompAction.ALLOW);
+            }
+            return this;
+        }
+
+        /** Allows a syscall when all conditions hold; otherwise a weaker rule or the default decides. */
+        public Builder allowIf(String name, ArgCondition... conditions) {
+            return rule(name, SeccompAction.ALLOW, conditions);
+        }
+
+        /**
+         * Denies these syscalls whatever else allows them, with the default action — or KILL_PROCESS if
+         * the default action lets syscalls run (ALLOW, LOG). Use {@link #rule} for another action.
+         */
+        public Builder block(String... names) {
+            for (String name : names) {
+                entries.add(new Entry(checkName(name), null, List.of()));
+            }
+            return this;
+        }
+
+        /** A rule: {@code action} for syscall {@code name} when every condition holds (always if none). */
+        public Builder rule(String name, SeccompAction action, ArgCondition... conditions) {
+            Objects.requireNonNull(action, "action");
+            for (ArgCondition c : conditions) {
+                Objects.requireNonNull(c, "condition");
+            }
+            entries.add(new Entry(checkName(name), action, List.of(conditions)));
+            return this;
+        }
+
+        /** Forgets every rule for these syscalls, so the default action decides them again. */
+        public Builder remove(String... names) {
+            Set<String> gone = new java.util.HashSet<>(Arrays.asList(names));
+            entries.removeIf(e -> gone.contains(e.name));
+            return this;
+        }
+
+        public SeccompFilter build() {
+            return new SeccompFilter(this);
+        }
+
+        private static String checkName(String name) {
+            Objects.requireNonNull(name, "syscall name");
+            for (Architecture arch : Architecture.values()) {
+                if (arch.syscalls().contains(name)) {
+                    return name;
+                }
+            }
+            throw new SeccompException("unknown syscall '" + name + "': not in the syscall table of "
+                    + Arrays.stream(Architecture.values()).map(Architecture::toString)
+                            .collect(Collectors.joining(" or ")));
+        }
+    }
+}

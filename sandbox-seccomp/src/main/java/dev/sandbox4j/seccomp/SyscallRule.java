@@ -1,0 +1,70 @@
+package dev.sandbox4j.seccomp;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * One rule of a {@link SeccompFilter}: "syscall {@code name} gets {@code action} when every condition
+ * holds" (no conditions: always). Immutable.
+ */
+public final class SyscallRule {
+    private final String name;
+    private final SeccompAction action;
+    private final List<ArgCondition> conditions;
+
+    SyscallRule(String name, SeccompAction action, List<ArgCondition> conditions) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.action = Objects.requireNonNull(action, "action");
+        this.conditions = List.copyOf(conditions);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public SeccompAction action() {
+        return action;
+    }
+
+    /** Conditions that must all hold (AND); empty for an unconditional rule. */
+    public List<ArgCondition> conditions() {
+        return conditions;
+    }
+
+    public boolean isConditional() {
+        return !conditions.isEmpty();
+    }
+
+    /** Whether a call with these six argument registers satisfies every condition. */
+    boolean matches(long[] args) {
+        for (ArgCondition c : conditions) {
+            if (!c.test(args[c.index()])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof SyscallRule)) {
+            return false;
+        }
+        SyscallRule r = (SyscallRule) o;
+        return r.name.equals(name) && r.action.equals(action) && r.conditions.equals(conditions);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, action, conditions);
+    }
+
+    /** {@code ioctl → ERRNO(1) if arg1.lo32 == 0x5412}. */
+    @Override
+    public String toString() {
+        String when = conditions.isEmpty() ? ""
+                : " if " + conditions.stream().map(ArgCondition::toString).collect(Collectors.joining(" && "));
+        return name + " → " + action + when;
+    }
+}

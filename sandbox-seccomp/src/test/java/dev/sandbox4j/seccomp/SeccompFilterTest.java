@@ -1,0 +1,137 @@
+package dev.sandbox4j.seccomp;
+
+import static dev.sandbox4j.seccomp.Architecture.AARCH64;
+import static dev.sandbox4j.seccomp.Architecture.X86_64;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sandbox4j.core.InvalidConfigException;
+import dev.sandbox4j.core.SeccompException;
+import org.junit.jupiter.api.Test;
+
+class SeccompFilterTest {
+    private static SeccompAction decide(SeccompFilter filter, Architecture arch, String syscall, long... args) {
+        SeccompData call = SeccompData.of(arch, arch.syscalls().numberOf(syscall), args);
+        SeccompAction compiled = BpfInterpreter.of(filter.compile(arch)).run(call).action();
+        assertThat(compiled).as("compiled vs rules for %s", syscall).isEqualTo(filter.evaluate(arch, call));
+        return compiled;
+    }
+
+    @Test
+    void emptyFilterKillsEverything() {
+        SeccompFilter f = SeccompFilter.builder().build();
+        assertThat(f.defaultAction()).isEqualTo(SeccompAction.KILL_PROCESS);
+        assertThat(decide(f, X86_64, "exit_group")).isEqualTo(SeccompAction.KILL_PROCESS);
+    }
+
+    @Test
+    void blockBeatsAllowWhateverTheOrder() {
+        SeccompFilter a = SeccompFilter.builder().allow("read", "write").block("write").build();
+        SeccompFilter b = SeccompFilter.builder().block("write").allow("read", "write").build();
+        assertThat(a).isEqualTo(b);
+        assertThat(decide(a, X86_64, "write")).isEqualTo(SeccompAction.KILL_PROCESS);
+        assertThat(decide(a, X86_64, "read")).isEqualTo(SeccompAction.ALLOW);
+        SeccompFilter fromProfile = SeccompFilter.fromProfile(SeccompProfile.MINIMAL).toBuilder().block("write").build();
+        assertThat(decide(fromProfile, X86_64, "write")).isEqualTo(SeccompAction.KILL_PROCESS);
+    }
+
+    @Test
+    void blockUsesTheDefaultActionUnlessThatLetsCallsRun() {
+        SeccompFilter errno = SeccompFilter.builder().defaultAction(SeccompAction.errno(1)).allow("read")
+                .block("read").build();
+        assertThat(decide(errno, X86_64, "read")).isEqualTo(SeccompAction.errno(1));
+        SeccompFilter allowAll = SeccompFilter.builder().defaultAction(SeccompAction.ALLOW).block("ptrace").build();
+        assertThat(decide(allowAll, X86_64, "ptrace")).isEqualTo(SeccompAction.KILL_PROCESS);
+        assertThat(decide(allowAll, X86_64, "mount")).isEqualTo(SeccompAction.ALLOW);
+    }
+
+    @Test
+    void strongestMatchingRuleWinsAndTiesGoToTheFirstRule() {
+        SeccompFilter f = SeccompFilter.builder()
+                .allow("openat")
+                .rule("openat", SeccompAction.errno(13), ArgCondition.arg32(2).maskedNe(3, 0)) // O_WRONLY|O_RDWR
+                .rule("openat", SeccompAction.errno(30), ArgCondition.arg32(2).maskedEq(3, 1))
+                .rule("openat", SeccompAction.LOG, ArgCondition.arg(0).eq(7))
+                .build();
+        assertThat(decide(f, X86_64, "openat", 7, 0, 0)).isEqualTo(SeccompAction.LOG);
+        assertThat(decide(f, X86_64, "openat", 7, 0, 1)).isEqualTo(SeccompAction.errno(13));
+        assertThat(decide(f, X86_64, "openat", 0, 0, 2)).isEqualTo(SeccompAction.errno(13));
+        assertThat(decide(f, X86_64, "openat", 0, 0, 0)).isEqualTo(SeccompAction.ALLOW);
+    }
+
+    @Test
+    void everyDefaultActionCompiles() {
+        for (SeccompAction action : new SeccompAction[] {SeccompAction.KILL_PROCESS, SeccompAction.KILL_THREAD,
+            SeccompAction.TRAP, SeccompAction.errno(1), SeccompAction.LOG, SeccompAction.USER_NOTIF,
+            SeccompAction.ALLOW}) {
+            SeccompFilter f = SeccompFilter.builder().defaultAction(action).allow("read").build();
+            assertThat(decide(f, X86_64, "write")).isEqualTo(action);
+            assertThat(decide(f, AARCH64, "write")).isEqualTo(action);
+        }
+    }
+
+    @Test
+    void numbersNewerThanTheTableGetTheUnknownSyscallAction() {
+        SeccompFilter f = SeccompFilter.builder().allow("read").build();
+        BpfInterpreter interpreter = BpfInterpreter.of(f.compile(X86_64));
+        // 451 = cachestat (Linux 6.5), 462 = mseal (6.10): newer than the 6.1 table.
+        assertThat(interpreter.run(X86_64.auditArch(), 462, 0).action()).isEqualTo(SeccompAction.errno(38));
+        assertThat(interpreter.run(X86_64.auditArch(), 400, 0).action()).isEqualTo(SeccompAction.errno(38));
+        SeccompFilter killUnknown = f.toBuilder().unknownSyscallAction(SeccompAction.KILL_PROCESS).build();
+        assertThat(BpfInterpreter.of(killUnknown.compile(X86_64)).run(X86_64.auditArch(), 462, 0).action())
+                .isEqualTo(SeccompAction.KILL_PROCESS);
+    }
+
+    @Test
+    void unknownNamesAreErrorsNamingSyscallAndArchitectures() {
+        assertThatThrownBy(() -> SeccompFilter.builder().allow("opne")).isInstanceOf(SeccompException.class)
+                .hasMessageContaining("'opne'").hasMessageContaining("x86_64").hasMessageContaining("aarch64");
+        assertThatThrownBy(() -> SeccompFilter.builder().block("waitpid")).isInstanceOf(SeccompException.class)
+                .hasMessageContaining("'waitpid'");
+    }
+
+    @Test
+    void namesOfTheOtherArchitectureAreSkippedWhereTheyCannotBeCalled() {
+        SeccompFilter f = SeccompFilter.builder().allow("open", "openat").build();
+        assertThat(f.permittedSyscalls(AARCH64)).containsExactly("openat");
+        assertThat(f.permittedSyscalls(X86_64)).containsExactly("open", "openat");
+        assertThat(decide(f, AARCH64, "openat")).isEqualTo(SeccompAction.ALLOW);
+    }
+
+    @Test
+    void toBuilderRoundTripsAndRemoveForgetsRules() {
+        SeccompFilter minimal = SeccompProfile.MINIMAL.filter();
+        assertThat(minimal.toBuilder().build()).isEqualTo(minimal).hasSameHashCodeAs(minimal);
+        SeccompFilter noIoctl = minimal.toBuilder().remove("ioctl").build();
+        assertThat(noIoctl.rulesFor("ioctl")).isEmpty();
+        assertThat(decide(noIoctl, X86_64, "ioctl", 1, 0x5401)).isEqualTo(SeccompAction.KILL_PROCESS);
+        assertThat(minimal.rulesFor("ioctl")).hasSize(3);
+    }
+
+    @Test
+    void programsOverTheKernelLimitAreRejectedClearly() {
+        SeccompFilter.Builder b = SeccompFilter.builder();
+        for (String name : X86_64.syscalls().names()) {
+            for (int i = 0; i < 3; i++) {
+                b.allowIf(name, ArgCondition.arg(i).eq(i + 1L << 32 | i));
+            }
+        }
+        assertThatThrownBy(() -> b.build().compile(X86_64)).isInstanceOf(SeccompException.class)
+                .hasMessageContaining("4096").hasMessageContaining("x86_64");
+    }
+
+    @Test
+    void actionsValidateAndPrint() {
+        assertThatThrownBy(() -> SeccompAction.errno(0)).isInstanceOf(InvalidConfigException.class);
+        assertThatThrownBy(() -> SeccompAction.errno(4096)).isInstanceOf(InvalidConfigException.class);
+        assertThat(SeccompAction.errno(1).returnValue()).isEqualTo(0x00050001);
+        assertThat(SeccompAction.KILL_PROCESS.returnValue()).isEqualTo(0x80000000);
+        assertThat(SeccompAction.fromReturnValue(0x00051388)).isEqualTo(SeccompAction.errno(4095)); // capped
+        assertThat(SeccompAction.fromReturnValue(0x12340000)).isEqualTo(SeccompAction.KILL_PROCESS); // unknown
+        assertThat(SeccompAction.parse("errno(13)")).isEqualTo(SeccompAction.errno(13));
+        assertThat(SeccompAction.parse("kill_thread")).isEqualTo(SeccompAction.KILL_THREAD);
+        assertThat(SeccompAction.errno(1).describe()).isEqualTo("ERRNO(1) EPERM");
+        assertThat(SeccompAction.KILL_PROCESS.precedence()).isGreaterThan(SeccompAction.KILL_THREAD.precedence());
+        assertThat(SeccompAction.LOG.precedence()).isGreaterThan(SeccompAction.ALLOW.precedence());
+    }
+}

@@ -64,14 +64,14 @@ final class BpfCompiler {
         for (Map.Entry<Integer, String> e : arch.syscalls().byNumber().entrySet()) {
             long nr = e.getKey();
             if (nr > next) {
-                add(ranges, NEXT, nr - 1, unknown);
+                add(ranges, next, nr - 1, unknown);
             }
             add(ranges, nr, nr, new Leaf(e.getValue(), filter.decisionFor(e.getValue())));
             next = nr + 1;
         }
         long nativeLimit = arch.hasX32Abi() ? Architecture.X32_SYSCALL_BIT : WORDS;
         if (next < nativeLimit) {
-            add(ranges, NEXT, nativeLimit - 1, unknown);
+            add(ranges, next, nativeLimit - 1, unknown);
         }
         if (arch.hasX32Abi()) {
             add(ranges, Architecture.X32_SYSCALL_BIT, WORDS - 1, Leaf.of(SeccompAction.KILL_PROCESS));

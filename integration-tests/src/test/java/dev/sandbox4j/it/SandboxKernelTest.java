@@ -304,7 +304,8 @@ class SandboxKernelTest {
     @Test
     void seccompKillsABlockedCallAndTheResultSaysSo() throws Exception {
         requireFeature(System.getProperty("os.arch").equals("amd64"), "x86_64 for the hand-assembled filter");
-        try (Sandbox filtered = Sandbox.create(SandboxConfig.builder().seccompProgram(killUnameFilter()).build())) {
+        try (Sandbox filtered = Sandbox.create(SandboxConfig.builder()
+                .seccompProgram(dev.sandbox4j.seccomp.BpfProgram.fromBytes(killUnameFilter())).build())) {
             SandboxResult blocked = filtered.run(List.of("uname", "-a"));
             assertThat(blocked.seccompViolation()).isTrue();
             assertThat(blocked.signalName()).hasValue("SIGSYS");
@@ -312,6 +313,23 @@ class SandboxKernelTest {
             SandboxResult allowed = filtered.run(List.of("echo", "fine"));
             assertThat(allowed.seccompViolation()).isFalse();
             assertThat(allowed.stdoutText()).isEqualTo("fine\n");
+        }
+    }
+
+    @Test
+    void theMinimalProfileKillsAForbiddenCallAndLeavesAllowedProgramsAlone(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        try (Sandbox minimal = Sandbox.create(SandboxConfig.builder().seccomp(dev.sandbox4j.seccomp.SeccompProfile.MINIMAL).build())) {
+            SandboxResult echo = minimal.run(List.of("echo", "allowed"));
+            assertThat(echo.stdoutText()).isEqualTo("allowed\n");
+            assertThat(echo.seccompViolation()).isFalse();
+            assertThat(minimal.run(List.of("ls", "/")).success()).isTrue();
+            // Creating a directory is IO_HEAVY: under MINIMAL the kernel kills mkdir(2)/mkdirat(2).
+            SandboxResult mkdir = minimal.run(List.of("mkdir", dir.resolve("forbidden").toString()));
+            assertThat(mkdir.seccompViolation()).isTrue();
+            assertThat(mkdir.signalName()).hasValue("SIGSYS");
+            assertThat(dir.resolve("forbidden")).doesNotExist();
         }
     }
 

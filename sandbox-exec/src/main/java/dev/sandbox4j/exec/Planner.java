@@ -43,7 +43,7 @@ final class Planner {
                 .loopbackUp(config.namespaces().contains(Namespace.NET))
                 // Always a new session: the workload must not reach the caller's terminal (TIOCSTI).
                 .newSession(true)
-                .seccomp(config.seccompProgram());
+                .seccomp(config.seccompProgram().map(p -> p.toBytes()).orElse(null));
         for (Map.Entry<RlimitConfig.Resource, RlimitConfig.Limit> e : config.effectiveRlimits().limits().entrySet()) {
             plan.rlimit(e.getKey().number(), e.getValue().soft(), e.getValue().hard());
         }

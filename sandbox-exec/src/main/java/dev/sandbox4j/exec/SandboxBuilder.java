@@ -5,6 +5,9 @@ import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.NamespaceConfig;
+import dev.sandbox4j.seccomp.BpfProgram;
+import dev.sandbox4j.seccomp.SeccompFilter;
+import dev.sandbox4j.seccomp.SeccompProfile;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +48,8 @@ public final class SandboxBuilder {
     Integer cpuPercent;
     Long pidsLimit;
     RlimitConfig rlimits = RlimitConfig.defaults();
-    byte[] seccompProgram;
+    SeccompFilter seccompFilter;
+    BpfProgram seccompProgram;
     Input stdin = Input.none();
     Output stdout = Output.capture();
     Output stderr = Output.capture();
@@ -189,16 +193,35 @@ public final class SandboxBuilder {
     }
 
     /**
-     * A seccomp filter as a compiled classic-BPF program: the raw {@code struct sock_filter} array
-     * (8 bytes per instruction, little-endian), installed last before execve with no-new-privs set. The
-     * program must check the architecture itself. No filter by default.
+     * A built-in seccomp profile; none by default. The filter is compiled for this machine's architecture
+     * at {@code build()} and installed last before execve, with no-new-privs set. A syscall the profile
+     * does not permit kills the program, and the result reports a seccomp violation.
      */
-    public SandboxBuilder seccompProgram(byte[] sockFilters) {
-        if (sockFilters == null || sockFilters.length == 0 || sockFilters.length % 8 != 0 || sockFilters.length > 8 * 4096) {
-            throw new InvalidConfigException("seccomp program", sockFilters == null ? null : sockFilters.length + " bytes",
-                    "must be 1 to 4096 instructions of 8 bytes");
-        }
-        this.seccompProgram = sockFilters.clone();
+    public SandboxBuilder seccomp(SeccompProfile profile) {
+        return seccomp(Objects.requireNonNull(profile, "profile").filter());
+    }
+
+    /** A custom seccomp filter, e.g. a profile's {@link SeccompFilter#toBuilder() variant}. */
+    public SandboxBuilder seccomp(SeccompFilter filter) {
+        this.seccompFilter = Objects.requireNonNull(filter, "filter");
+        this.seccompProgram = null;
+        return this;
+    }
+
+    /**
+     * An already compiled filter, installed as is; it must check the architecture itself. For programs
+     * from elsewhere (an exported profile); prefer {@link #seccomp(SeccompFilter)}.
+     */
+    public SandboxBuilder seccompProgram(BpfProgram program) {
+        this.seccompProgram = Objects.requireNonNull(program, "program");
+        this.seccompFilter = null;
+        return this;
+    }
+
+    /** No seccomp filter (the default). */
+    public SandboxBuilder noSeccomp() {
+        this.seccompFilter = null;
+        this.seccompProgram = null;
         return this;
     }
 
@@ -256,16 +279,19 @@ public final class SandboxBuilder {
     /**
      * Validates everything and resolves what depends on the host (privilege mode, id maps).
      *
-     * @throws InvalidConfigException             for inconsistent settings
-     * @throws dev.sandbox4j.core.PermissionDeniedException when {@link PrivilegeMode#PRIVILEGED} is asked for
-     *                                            but this process lacks the capabilities
+     * @throws InvalidConfigException for inconsistent settings
+     * @throws dev.sandbox4j.core.PermissionDeniedException when the requested mode needs a capability or
+     *         cgroup access this process lacks
+     * @throws dev.sandbox4j.core.FeatureUnavailableException when the host lacks what the mode needs (user
+     *         namespaces, a cgroup controller)
      */
     public SandboxConfig build() {
-        return new SandboxConfig(this, HostIdentity.current());
+        return new SandboxConfig(this, HostIdentity.current(), SandboxConfig::resolveOnThisHost);
     }
 
-    SandboxConfig build(HostIdentity identity) {
-        return new SandboxConfig(this, identity);
+    /** For tests: build against a given identity and mode resolution instead of this host's. */
+    SandboxConfig build(HostIdentity identity, java.util.function.UnaryOperator<PrivilegeMode> resolver) {
+        return new SandboxConfig(this, identity, resolver);
     }
 
     private static long checkId(String what, long id) {

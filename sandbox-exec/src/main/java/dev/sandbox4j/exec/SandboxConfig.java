@@ -3,12 +3,14 @@ package dev.sandbox4j.exec;
 import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.cgroup.RlimitConfig.Resource;
 import dev.sandbox4j.core.InvalidConfigException;
-import dev.sandbox4j.core.PermissionDeniedException;
 import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.core.SystemCapabilities;
 import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.Namespace;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import dev.sandbox4j.namespace.SubordinateIds;
+import dev.sandbox4j.seccomp.Architecture;
+import dev.sandbox4j.seccomp.BpfProgram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +25,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /**
  * The validated, immutable settings of a {@link Sandbox}, with everything that depends on the host already
@@ -43,6 +46,8 @@ import java.util.TreeMap;
  */
 public final class SandboxConfig {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxConfig.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static volatile SystemCapabilities systemCapabilities;
     static final long OVERFLOW_ID = 65534;
 
     private final SandboxBuilder source; // a private copy, for toBuilder()
@@ -64,17 +69,17 @@ public final class SandboxConfig {
     private final Long pidsLimit;
     private final RlimitConfig rlimits;
     private final RlimitConfig effectiveRlimits;
-    private final byte[] seccompProgram;
+    private final BpfProgram seccompProgram;
     private final Input stdin;
     private final Output stdout;
     private final Output stderr;
     private final Map<String, String> environment;
 
-    SandboxConfig(SandboxBuilder b, HostIdentity host) {
+    SandboxConfig(SandboxBuilder b, HostIdentity host, UnaryOperator<PrivilegeMode> resolver) {
         source = copy(b);
-        id = b.id != null ? b.id : "sbx-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+        id = b.id != null ? b.id : "sbx-" + HexFormat.of().formatHex(RANDOM.generateSeed(4));
         requestedMode = b.mode;
-        mode = resolveMode(b.mode, host);
+        mode = resolver.apply(b.mode);
         namespaces = b.namespaces;
         boolean userns = namespaces.contains(Namespace.USER);
         if (userns) {
@@ -133,26 +138,21 @@ public final class SandboxConfig {
             effective.processes(lower(rlimits, Resource.NPROC, pidsLimit));
         }
         effectiveRlimits = effective.build();
-        seccompProgram = b.seccompProgram;
+        seccompProgram = b.seccompFilter != null ? b.seccompFilter.compile(Architecture.current()) : b.seccompProgram;
         stdin = b.stdin;
         stdout = b.stdout;
         stderr = b.stderr;
         environment = Collections.unmodifiableMap(environment(b));
     }
 
-    private static PrivilegeMode resolveMode(PrivilegeMode requested, HostIdentity host) {
-        switch (requested) {
-            case AUTO:
-                return host.canUsePrivilegedPath() ? PrivilegeMode.PRIVILEGED : PrivilegeMode.UNPRIVILEGED;
-            case PRIVILEGED:
-                if (!host.canUsePrivilegedPath()) {
-                    throw new PermissionDeniedException("privileged mode needs CAP_SYS_ADMIN, CAP_SETUID and CAP_SETGID; "
-                            + "this process (uid " + host.euid() + ") lacks them. Use PrivilegeMode.UNPRIVILEGED or AUTO.");
-                }
-                return requested;
-            default:
-                return requested;
+    /** What this host supports, detected once: capabilities, cgroups, user namespaces. */
+    static PrivilegeMode resolveOnThisHost(PrivilegeMode requested) {
+        SystemCapabilities detected = systemCapabilities;
+        if (detected == null) {
+            detected = SystemCapabilities.detect();
+            systemCapabilities = detected;
         }
+        return detected.resolve(requested).mode();
     }
 
     private static IdMap defaultMap(boolean mapsFreely, long inside, long ownId, Path subIds, HostIdentity host) {
@@ -226,6 +226,7 @@ public final class SandboxConfig {
         c.cpuPercent = b.cpuPercent;
         c.pidsLimit = b.pidsLimit;
         c.rlimits = b.rlimits;
+        c.seccompFilter = b.seccompFilter;
         c.seccompProgram = b.seccompProgram;
         c.stdin = b.stdin;
         c.stdout = b.stdout;
@@ -321,12 +322,9 @@ public final class SandboxConfig {
         return effectiveRlimits;
     }
 
-    public boolean hasSeccompProgram() {
-        return seccompProgram != null;
-    }
-
-    byte[] seccompProgram() {
-        return seccompProgram;
+    /** The compiled seccomp filter the workload gets, if any. */
+    public Optional<BpfProgram> seccompProgram() {
+        return Optional.ofNullable(seccompProgram);
     }
 
     boolean setgroupsDeny() {
@@ -358,6 +356,6 @@ public final class SandboxConfig {
     public String toString() {
         return "SandboxConfig[id=" + id + ", mode=" + mode + ", " + namespaces + ", uid=" + uid + ", gid=" + gid
                 + (timeout != null ? ", timeout=" + timeout : "") + ", rlimits=" + effectiveRlimits.limits()
-                + (seccompProgram != null ? ", seccomp=" + seccompProgram.length / 8 + " instructions" : "") + "]";
+                + (seccompProgram != null ? ", seccomp=" + seccompProgram.length() + " instructions" : "") + "]";
     }
 }

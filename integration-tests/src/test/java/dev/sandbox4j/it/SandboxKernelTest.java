@@ -125,6 +125,25 @@ class SandboxKernelTest {
     }
 
     @Test
+    void withoutAPidNamespaceTheTimeoutStillKillsTheWholeTree() throws Exception {
+        SandboxConfig noPidNs = SandboxConfig.builder().timeout(Duration.ofSeconds(1))
+                .namespaces(dev.sandbox4j.namespace.NamespaceConfig.all().without(dev.sandbox4j.namespace.Namespace.PID)).build();
+        try (Sandbox quick = Sandbox.create(noPidNs)) {
+            long t0 = System.nanoTime();
+            // setsid escapes the process group; only the subreaper's bookkeeping still finds it.
+            SandboxResult r = quick.run(List.of("/bin/sh", "-c",
+                    "trap '' TERM; setsid sh -c 'trap \"\" TERM; sleep 979' & (exec >&- 2>&-; sleep 978) & sleep 977"));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+            assertThat(r.timedOut()).isTrue();
+            // A workload that ends by itself takes its background children with it, too.
+            SandboxResult quickExit = quick.run(List.of("/bin/sh", "-c", "setsid sleep 976 & exit 3"));
+            assertThat(quickExit.exitCode()).hasValue(3);
+        }
+        assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
+                .filter(c -> c.matches(".*sleep 97[6-9].*"))).as("leftover sleeps").isEmpty();
+    }
+
+    @Test
     void timeoutReturnsPromptlyWhenTheWorkloadClosesItsOutput() throws Exception {
         try (Sandbox quick = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofMillis(500)).build())) {
             long t0 = System.nanoTime();
@@ -402,6 +421,32 @@ class SandboxKernelTest {
             pool.shutdown();
             pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void theSandboxDiesWithItsJvm() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process jvm = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                StartAndHang.class.getName(), "975").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).isEqualTo("started");
+            assertThat(sleepers("975")).as("the sandboxed sleep runs").isNotEmpty();
+            jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no close()
+            jvm.waitFor();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (!sleepers("975").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(sleepers("975")).as("launcher, init and workload are gone with the JVM").isEmpty();
+        // Other JVMs on the machine may run launchers of their own; an orphan is one its JVM left to init.
+        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").contains("sandbox4j-launcher"))
+                .filter(p -> p.parent().map(ProcessHandle::pid).orElse(1L) == 1L)).as("no orphaned launcher").isEmpty();
+    }
+
+    private static List<String> sleepers(String marker) {
+        return ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
+                .filter(c -> c.contains("sleep " + marker)).collect(Collectors.toList());
     }
 
     @Test

@@ -33,6 +33,12 @@ final class ControlChannel implements Closeable {
     private ByteBuffer in = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
     private boolean eof;
 
+    private static byte[] nextBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
     private ControlChannel(SocketChannel channel) throws IOException {
         this.channel = channel;
         channel.configureBlocking(false);
@@ -51,7 +57,7 @@ final class ControlChannel implements Closeable {
         }
 
         static Listener open(Path runDirectory) {
-            Path socket = runDirectory.resolve(HexFormat.of().formatHex(RANDOM.generateSeed(8)));
+            Path socket = runDirectory.resolve(HexFormat.of().formatHex(nextBytes(8)));
             try {
                 ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 try {

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -77,7 +76,7 @@ public final class SandboxConfig {
 
     SandboxConfig(SandboxBuilder b, HostIdentity host, UnaryOperator<PrivilegeMode> resolver) {
         source = copy(b);
-        id = b.id != null ? b.id : "sbx-" + HexFormat.of().formatHex(RANDOM.generateSeed(4));
+        id = b.id != null ? b.id : "sbx-" + String.format("%08x", RANDOM.nextInt());
         requestedMode = b.mode;
         mode = resolver.apply(b.mode);
         namespaces = b.namespaces;

@@ -175,12 +175,13 @@ static uint64_t now_ms(void) {
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Everything above 2 becomes close-on-exec; the kernel call first, a bounded loop if it is missing. */
-static void cloexec_from_3(void) {
-    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+/* Closes whatever the parent leaked above stderr: we hold nothing yet, and a leaked pipe of another
+ * sandbox kept open here would delay that sandbox's end-of-file until we exit. */
+static void close_from_3(void) {
+    if (syscall(SYS_close_range, 3U, ~0U, 0) == 0)
         return;
     for (int fd = 3; fd < 65536; fd++)
-        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        close(fd);
 }
 
 /* ---- the workload: the process that becomes the program ------------------------------------- */
@@ -659,13 +660,18 @@ static void reset_process_state(void) {
         if (sig != SIGKILL && sig != SIGSTOP)
             signal(sig, SIG_DFL);
     }
-    cloexec_from_3();
+    close_from_3();
 }
 
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
         printf("sandbox4j-launcher protocol %d\n", WIRE_PLAN_VERSION);
         return 0;
+    }
+    /* Never setuid or setgid: the launcher runs with exactly the caller's rights, nothing more. */
+    if (getuid() != geteuid() || getgid() != getegid()) {
+        fprintf(stderr, "sandbox4j-launcher: refusing to run setuid/setgid\n");
+        return 125;
     }
     int echo = argc == 3 && strcmp(argv[1], "--echo") == 0;
     if (!echo && !(argc == 3 && strcmp(argv[1], "--connect") == 0)) {

@@ -295,6 +295,8 @@ static void run_workload(const struct plan *pl, int errfd, pid_t init_pid) {
     if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0 && errno != ENOSYS)
         child_fail(errfd, "close fds", errno, NULL);
 
+    /* The program gets default dispositions and an empty mask, whatever we used along the way. */
+    signal(SIGPIPE, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -407,8 +409,11 @@ static void run_init(const struct plan *pl, int errfd, int statfd, int syncfd) {
         }
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo si;
-            if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD && !rep.have)
-                kill(pl->new_session ? -w : w, (int)si.ssi_signo);
+            /* To the workload's process group once it leads one (after setsid), as a terminal would. */
+            if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD && !rep.have) {
+                if (!pl->new_session || kill(-w, (int)si.ssi_signo) < 0)
+                    kill(w, (int)si.ssi_signo);
+            }
             for (;;) {
                 int st;
                 struct rusage ru;
@@ -656,11 +661,22 @@ static void reset_process_state(void) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int sig = 1; sig < NSIG; sig++) {
+    /* The raw call, because glibc's signal() refuses its internal real-time signals 32 and 33, and a
+     * JVM hands those down ignored; a workload must not inherit that. */
+    struct {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        uint64_t mask;
+    } dfl = {SIG_DFL, 0, NULL, 0};
+    for (int sig = 1; sig <= 64; sig++) {
         if (sig != SIGKILL && sig != SIGSTOP)
-            signal(sig, SIG_DFL);
+            syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
     }
     close_from_3();
+    /* A write to a pipe whose reader died (init gone during a kill) must be an EPIPE we handle, not
+     * our death: the report to Java would be lost with us. The workload gets SIG_DFL back. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 int main(int argc, char **argv) {

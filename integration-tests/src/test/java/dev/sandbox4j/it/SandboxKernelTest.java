@@ -218,12 +218,13 @@ class SandboxKernelTest {
                             + " echo ifaces=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ');"
                             + " echo loflags=$(cat /sys/class/net/lo/flags 2>/dev/null);"
                             + " for n in ipc mnt net uts pid user cgroup; do echo ns-$n=$(readlink /proc/self/ns/$n); done;"
-                            + " grep -E '^Cap(Eff|Prm|Bnd|Amb)' /proc/self/status; grep NoNewPrivs /proc/self/status"));
+                            + " grep -E '^Cap(Eff|Prm|Bnd|Amb)|^Sig(Blk|Ign)|^NoNewPrivs' /proc/self/status"));
             assertThat(r.exitCode()).as(r.stderrText()).hasValue(0);
             List<String> lines = r.stdoutText().lines().collect(Collectors.toList());
             assertThat(lines).contains("host=inner-box", "uid=0 gid=0", "ifaces=lo",
                     "CapEff:\t0000000000000000", "CapPrm:\t0000000000000000", "CapBnd:\t0000000000000000",
-                    "CapAmb:\t0000000000000000", "NoNewPrivs:\t1");
+                    "CapAmb:\t0000000000000000", "NoNewPrivs:\t1",
+                    "SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000");
             int pid = Integer.parseInt(value(lines, "pid"));
             assertThat(pid).as("a small pid in its own PID namespace").isLessThanOrEqualTo(3);
             assertThat(Integer.parseInt(value(lines, "procs"))).as("no host processes in /proc").isLessThan(6);

@@ -451,6 +451,28 @@ class SandboxKernelTest {
     }
 
     @Test
+    void anInterruptedRunKillsItsSandboxAndThrows() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread runner = new Thread(() -> {
+            try {
+                sandbox.run(List.of("sleep", "974"));
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        runner.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (sleepers("974").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        runner.interrupt();
+        runner.join(3000);
+        assertThat(runner.isAlive()).isFalse();
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        assertThat(sleepers("974")).isEmpty();
+    }
+
+    @Test
     void closeKillsWhatStillRuns() throws Exception {
         Sandbox closing = Sandbox.create(SandboxConfig.builder().build());
         SandboxProcess p = closing.start(List.of("sleep", "981"));

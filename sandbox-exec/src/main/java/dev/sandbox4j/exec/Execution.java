@@ -7,7 +7,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -357,7 +356,7 @@ final class Execution {
                 p.destroyForcibly();
                 p.waitFor();
                 closeQuietly(p.getOutputStream());
-                closeQuietly((InputStream) p.getInputStream());
+                closeQuietly(p.getInputStream());
                 closeQuietly(p.getErrorStream());
             }
         }

@@ -320,7 +320,8 @@ final class Execution {
             if (setupError.step().equals("execve") && ProgramNotRunnableException.isProgramError(setupError.errno())) {
                 return new ProgramNotRunnableException("execve", setupError.errno(), setupError.detail());
             }
-            return new SandboxSetupException(setupError.step(), setupError.errno(), setupError.detail());
+            return new SandboxSetupException(setupError.step(), setupError.errno(),
+                    SetupHints.explain(setupError.step(), setupError.errno(), setupError.detail()));
         }
         if (timedOut) {
             return new SandboxSetupException("start", 0, "the timeout expired before the program started");

@@ -50,6 +50,13 @@ final class KernelTestSupport {
         }
     }
 
+    /** Live threads, minus the JDK's own pools that come and go by themselves. */
+    static java.util.Set<Thread> appThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .filter(t -> !t.getName().startsWith("process reaper") && !t.getName().contains("CompilerThread"))
+                .collect(Collectors.toSet());
+    }
+
     static List<String> sandboxThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
                 .filter(n -> n.startsWith("sandbox4j-")).collect(Collectors.toList());
@@ -65,6 +72,7 @@ final class KernelTestSupport {
         @Override
         public void beforeEach(ExtensionContext context) throws Exception {
             context.getStore(NS).put("fds", openFds());
+            context.getStore(NS).put("threads", appThreads());
         }
 
         @Override
@@ -77,6 +85,13 @@ final class KernelTestSupport {
             assertThat(ProcessHandle.current().descendants().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")))
                     .as("child processes left behind").isEmpty();
             assertThat(sandboxThreads()).as("sandbox threads left behind").isEmpty();
+            @SuppressWarnings("unchecked")
+            java.util.Set<Thread> threadsBefore = context.getStore(NS).get("threads", java.util.Set.class);
+            java.util.Set<Thread> added = appThreads();
+            added.removeAll(threadsBefore);
+            // Test code's own pools (e.g. an ExecutorService) are shut down by the tests themselves.
+            added.removeIf(t -> t.getName().startsWith("pool-"));
+            assertThat(added).as("threads started and not ended").isEmpty();
             int before = context.getStore(NS).get("fds", Integer.class);
             assertThat(openFds()).as("open file descriptors of the JVM").isLessThanOrEqualTo(before);
         }

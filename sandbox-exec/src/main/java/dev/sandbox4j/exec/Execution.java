@@ -45,7 +45,7 @@ final class Execution {
     private LauncherEvent.SetupError setupError;
     private LauncherEvent.Exit exit;
     private LauncherEvent.Aborted aborted;
-    private boolean ended;
+    private volatile boolean ended; // abort() may come from Sandbox.close() on another thread
     private boolean finished;
     private SandboxResult result;
     // written by kill()/signal() from other threads
@@ -184,8 +184,9 @@ final class Execution {
             }
             return;
         }
-        long waitMillis = wakeAt == Long.MAX_VALUE ? 60_000 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now) + 1);
-        LauncherEvent event = control.next(Math.min(waitMillis, 60_000));
+        // Wake at least once a second, so a kill() from another thread gets its backstop in time.
+        long waitMillis = wakeAt == Long.MAX_VALUE ? 1000 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now) + 1);
+        LauncherEvent event = control.next(Math.min(waitMillis, 1000));
         if (event instanceof LauncherEvent.ExecOk) {
             execOk = true;
         } else if (event instanceof LauncherEvent.SetupError e) {

@@ -27,7 +27,7 @@ final class RunOptionsSpec {
     private Long memoryBytes;
 
     @Option(names = {"-c", "--cpu"}, paramLabel = "PERCENT", converter = OptionValues.Cpu.class,
-            description = "CPU limit in percent of one CPU (50 or 50%), greater than 0 and at most 100.")
+            description = "CPU limit in percent of one CPU (50 or 50%%), greater than 0 and at most 100.")
     private Double cpuPercent;
 
     @Option(names = {"-t", "--timeout"}, paramLabel = "DURATION", converter = OptionValues.Timeout.class,

@@ -285,10 +285,26 @@ final class BpfCompiler {
         }
     }
 
-    /** Straight-line code with forward jumps to labels, resolved to BPF's 8-bit offsets at the end. */
+    /**
+     * Straight-line code with forward jumps to labels, resolved to BPF's 8-bit offsets at the end.
+     *
+     * <p>It tracks which word of {@code seccomp_data} the accumulator holds on every path into an
+     * instruction, and drops a load of the word already there: a second rule on the same argument (ioctl's
+     * two refused commands, socket's three families) then costs one comparison instead of two.
+     */
     static final class Assembler {
+        /** Accumulator content: not a plain load of seccomp_data. */
+        private static final int UNKNOWN = -1;
+        /** Label state before any jump to it was emitted. */
+        private static final int NO_JUMPS_YET = -2;
+
         static final class Label {
             private int position = -1;
+            private int accumulator = NO_JUMPS_YET;
+
+            private void arriving(int state) {
+                accumulator = accumulator == NO_JUMPS_YET || accumulator == state ? state : UNKNOWN;
+            }
         }
 
         private record Pending(int code, int k, Label jt, Label jf) {
@@ -296,34 +312,67 @@ final class BpfCompiler {
 
         private final String syscall;
         private final List<Pending> code = new ArrayList<>();
+        /** What A holds if control falls into the next instruction. */
+        private int accumulator = UNKNOWN;
+        /** Whether control can fall into the next instruction at all (not after ret or ja). */
+        private boolean fallsThrough = true;
 
         Assembler(String syscall) {
             this.syscall = syscall;
         }
 
         void load(int offset) {
-            code.add(new Pending(LD_W_ABS, offset, null, null));
+            if (fallsThrough && accumulator == offset) {
+                return;
+            }
+            emit(new Pending(LD_W_ABS, offset, null, null));
+            accumulator = offset;
         }
 
         void and(int mask) {
-            code.add(new Pending(ALU_AND_K, mask, null, null));
+            emit(new Pending(ALU_AND_K, mask, null, null));
+            accumulator = UNKNOWN;
         }
 
         void ret(SeccompAction action) {
-            code.add(new Pending(RET_K, action.returnValue(), null, null));
+            emit(new Pending(RET_K, action.returnValue(), null, null));
+            fallsThrough = false;
         }
 
         /** A conditional jump; a {@code null} label means "the next instruction". */
         void jump(int opcode, int k, Label ifTrue, Label ifFalse) {
-            code.add(new Pending(opcode, k, ifTrue, ifFalse));
+            emit(new Pending(opcode, k, ifTrue, ifFalse));
+            if (ifTrue != null) {
+                ifTrue.arriving(accumulator);
+            }
+            if (ifFalse != null) {
+                ifFalse.arriving(accumulator);
+            }
         }
 
         void ja(Label target) {
-            code.add(new Pending(JMP_JA, 0, target, null));
+            emit(new Pending(JMP_JA, 0, target, null));
+            target.arriving(accumulator);
+            fallsThrough = false;
         }
 
+        /** Places {@code label} here; every jump to it must already be emitted (jumps go forward). */
         void bind(Label label) {
             label.position = code.size();
+            if (fallsThrough) {
+                label.arriving(accumulator);
+            }
+            accumulator = label.accumulator == NO_JUMPS_YET ? UNKNOWN : label.accumulator;
+            fallsThrough = true;
+        }
+
+        private void emit(Pending instruction) {
+            if (!fallsThrough) {
+                // code nobody jumps to yet: its state is only known once a label is bound here
+                accumulator = UNKNOWN;
+                fallsThrough = true;
+            }
+            code.add(instruction);
         }
 
         List<BpfInstruction> resolve() {

@@ -208,7 +208,7 @@ public final class BpfInterpreter {
                 return code == Bpf.cls(code) && k >= 0 && k < MEMWORDS ? null : "bad store";
             case ALU: {
                 int op = Bpf.op(code);
-                if (Bpf.aluName(op) == null || (code & ~0xf8) != ALU) {
+                if (Bpf.aluName(op) == null || (code & ~0xf8) != ALU || (op == NEG && Bpf.src(code) == X)) {
                     return "unknown ALU operation";
                 }
                 if (Bpf.src(code) == Bpf.K && (op == DIV || op == MOD) && k == 0) {

@@ -2,6 +2,7 @@ package dev.sandbox4j.seccomp;
 
 import dev.sandbox4j.core.Errno;
 import dev.sandbox4j.core.InvalidConfigException;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -130,7 +131,7 @@ public final class SeccompAction {
 
     /** Parses what {@link #toString()} prints: {@code KILL_PROCESS}, {@code ERRNO(13)}, {@code LOG}, … */
     public static SeccompAction parse(String text) {
-        String t = text.trim().toUpperCase(java.util.Locale.ROOT);
+        String t = text.trim().toUpperCase(Locale.ROOT);
         try {
             if (t.startsWith("ERRNO(") && t.endsWith(")")) {
                 return errno(Integer.parseInt(t.substring(6, t.length() - 1).trim()));

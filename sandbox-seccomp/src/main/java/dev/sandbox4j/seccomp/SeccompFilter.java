@@ -81,7 +81,10 @@ public final class SeccompFilter {
         return profile.filter();
     }
 
-    /** A builder holding this filter's settings and rules, to derive a changed filter. */
+    /**
+     * A builder holding this filter's settings and rules, to derive a changed filter. Syscalls blocked
+     * with {@link Builder#block} keep the action they were given when this filter was built.
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.defaultAction = defaultAction;

@@ -29,12 +29,14 @@ public final class SyscallTable {
     private final Architecture architecture;
     private final Map<String, Integer> numbers;
     private final NavigableMap<Integer, String> names;
+    private final SortedSet<String> sortedNames;
 
     private SyscallTable(Architecture architecture, Map<String, Integer> numbers,
             NavigableMap<Integer, String> names) {
         this.architecture = architecture;
         this.numbers = Collections.unmodifiableMap(numbers);
         this.names = Collections.unmodifiableNavigableMap(names);
+        this.sortedNames = Collections.unmodifiableSortedSet(new TreeSet<>(numbers.keySet()));
     }
 
     /** The table of an architecture. */
@@ -80,7 +82,7 @@ public final class SyscallTable {
 
     /** Every syscall name, sorted alphabetically. */
     public SortedSet<String> names() {
-        return Collections.unmodifiableSortedSet(new TreeSet<>(numbers.keySet()));
+        return sortedNames;
     }
 
     /** Every assigned number with its name, in ascending order of number. */

@@ -50,6 +50,7 @@ class BpfInterpreterTest {
         assertRefused(program(insn(0x60, 0, 0, 0), ret), "M[0]");
         assertRefused(program(insn(0x34, 0, 0, 0), ret), "zero");
         assertRefused(program(insn(0x60, 0, 0, 16), ret), "range");
+        assertRefused(program(insn(0x8c, 0, 0, 0), ret), "ALU"); // neg x does not exist
         List<BpfInstruction> tooLong = new ArrayList<>();
         for (int i = 0; i < BpfProgram.MAX_INSTRUCTIONS; i++) {
             tooLong.add(insn(0x00, 0, 0, 0));

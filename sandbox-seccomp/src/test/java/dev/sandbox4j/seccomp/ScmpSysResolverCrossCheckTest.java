@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -43,8 +44,9 @@ class ScmpSysResolverCrossCheckTest {
     @EnumSource(Architecture.class)
     void everyNameResolvesToOurNumber(Architecture arch) throws Exception {
         List<String> mismatches = new ArrayList<>();
+        Map<String, String> resolved = resolveAll(arch, new ArrayList<>(arch.syscalls().names()));
         for (Map.Entry<Integer, String> e : arch.syscalls().byNumber().entrySet()) {
-            String theirs = resolve(arch, e.getValue());
+            String theirs = resolved.get(e.getValue());
             if (!theirs.equals(Integer.toString(e.getKey()))) {
                 mismatches.add(e.getValue() + ": ours " + e.getKey() + ", libseccomp " + theirs);
             }
@@ -57,8 +59,13 @@ class ScmpSysResolverCrossCheckTest {
     void everyNumberResolvesToOurName(Architecture arch) throws Exception {
         List<String> mismatches = new ArrayList<>();
         SyscallTable table = arch.syscalls();
+        List<String> numbers = new ArrayList<>();
         for (int nr = 0; nr <= table.highestNumber(); nr++) {
-            String theirs = resolve(arch, Integer.toString(nr));
+            numbers.add(Integer.toString(nr));
+        }
+        Map<String, String> resolved = resolveAll(arch, numbers);
+        for (int nr = 0; nr <= table.highestNumber(); nr++) {
+            String theirs = resolved.get(Integer.toString(nr));
             String ours = table.nameOf(nr).orElse("UNKNOWN");
             if (!theirs.equals(ours)) {
                 mismatches.add(nr + ": ours " + ours + ", libseccomp " + theirs);
@@ -67,13 +74,30 @@ class ScmpSysResolverCrossCheckTest {
         assertThat(mismatches).isEmpty();
     }
 
-    private static String resolve(Architecture arch, String nameOrNumber) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(tool, "-a", arch.kernelName(), nameOrNumber).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail(TOOL + " hung on " + nameOrNumber);
+    /**
+     * The tool answers one query per run; a shell loops over them, because starting ~700 processes from
+     * the JVM costs far more than from sh.
+     */
+    private static Map<String, String> resolveAll(Architecture arch, List<String> queries)
+            throws IOException, InterruptedException {
+        String loop = "while read -r q; do printf '%s %s\\n' \"$q\" \"$(\"$0\" -a \"$1\" \"$q\" 2>&1)\"; done";
+        Process p = new ProcessBuilder("sh", "-c", loop, tool, arch.kernelName()).redirectErrorStream(true).start();
+        try (var stdin = p.getOutputStream()) {
+            stdin.write((String.join("\n", queries) + "\n").getBytes(StandardCharsets.UTF_8));
         }
-        return out;
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail(TOOL + " did not finish");
+        }
+        Map<String, String> results = new LinkedHashMap<>();
+        for (String line : out.split("\n")) {
+            String[] fields = line.trim().split("\\s+", 2);
+            if (fields.length == 2) {
+                results.put(fields[0], fields[1]);
+            }
+        }
+        assertThat(results).as("one answer per query").hasSize(queries.size());
+        return results;
     }
 }

@@ -109,6 +109,21 @@ class SeccompFilterTest {
     }
 
     @Test
+    void largeSubtreesAreJumpedOverWithJa() {
+        SeccompFilter.Builder b = SeccompFilter.builder();
+        for (String name : X86_64.syscalls().names()) {
+            b.allowIf(name, ArgCondition.arg(1).lt(name.length() + (1L << 32)));
+        }
+        SeccompFilter filter = b.build();
+        BpfProgram program = filter.compile(X86_64);
+        assertThat(program.instructions()).anyMatch(i -> i.code() == Bpf.JMP_JA);
+        BpfInterpreter interpreter = BpfInterpreter.of(program);
+        for (SeccompData call : Probes.all(filter, X86_64)) {
+            assertThat(interpreter.run(call).action()).as("%s", call).isEqualTo(filter.evaluate(X86_64, call));
+        }
+    }
+
+    @Test
     void programsOverTheKernelLimitAreRejectedClearly() {
         SeccompFilter.Builder b = SeccompFilter.builder();
         for (String name : X86_64.syscalls().names()) {

@@ -46,6 +46,24 @@ public final class SpawnLatency {
             System.out.printf("mode=%s runs=%d%n", sandbox.config().mode(), rounds * runs);
             System.out.printf("sandbox /bin/true         median %.2f ms  p90 %.2f ms%n", median(sandboxed), pct(sandboxed, 0.9));
             System.out.printf("ProcessBuilder /bin/true  median %.2f ms  p90 %.2f ms%n", median(plain), pct(plain, 0.9));
+            System.out.printf("sandbox /bin/true at 4 threads: %.0f runs/s%n", throughput(sandbox, 4, 400));
+        }
+    }
+
+    private static double throughput(Sandbox sandbox, int threads, int total) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            long t0 = System.nanoTime();
+            List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < total; i++) {
+                all.add(pool.submit(() -> sandbox.run(List.of("/bin/true"))));
+            }
+            for (java.util.concurrent.Future<?> f : all) {
+                f.get();
+            }
+            return total / ((System.nanoTime() - t0) / 1e9);
+        } finally {
+            pool.shutdown();
         }
     }
 

@@ -10,13 +10,13 @@ import java.util.List;
 
 /**
  * Who the JVM is on the host, from {@code /proc/self/status}: effective ids, effective capabilities,
- * supplementary groups. Capabilities rather than the uid decide what the launcher may do: a root in a
- * container commonly lacks some (this very machine runs as root without {@code CAP_SYS_RESOURCE}).
+ * supplementary groups; what the id maps are derived from. Capabilities rather than the uid decide which
+ * maps the kernel will accept: writing another id than one's own needs CAP_SETUID/CAP_SETGID in the parent
+ * namespace. (The privilege mode is core's {@code SystemCapabilities}' decision.)
  */
 record HostIdentity(long euid, long egid, long effectiveCaps, List<Long> groups, String userName) {
     static final int CAP_SETGID = 6;
     static final int CAP_SETUID = 7;
-    static final int CAP_SYS_ADMIN = 21;
 
     private static volatile HostIdentity current;
 
@@ -62,17 +62,5 @@ record HostIdentity(long euid, long egid, long effectiveCaps, List<Long> groups,
 
     boolean hasCapability(int cap) {
         return (effectiveCaps & (1L << cap)) != 0;
-    }
-
-    /**
-     * Whether the launcher can take the privileged path: write arbitrary id maps for its child (CAP_SETUID,
-     * CAP_SETGID) and create namespaces without a user namespace (CAP_SYS_ADMIN).
-     */
-    boolean canUsePrivilegedPath() {
-        return hasCapability(CAP_SETUID) && hasCapability(CAP_SETGID) && hasCapability(CAP_SYS_ADMIN);
-    }
-
-    boolean isRoot() {
-        return euid == 0;
     }
 }

@@ -1,0 +1,51 @@
+/*
+ * The launch protocol, mirrored from dev.sandbox4j.exec.Wire (Java is the
+ * definition; keep the two in step, the round-trip test catches a drift).
+ *
+ * Every message is a frame: u32 length (of what follows), u16 type, payload.
+ * All integers are little-endian. A string is u32 length + bytes, no NUL.
+ * A plan payload is u16 version followed by fields: u16 tag, u32 length, bytes.
+ * Fields appear in increasing tag order; only the repeatable ones may repeat.
+ */
+#ifndef SANDBOX4J_WIRE_H
+#define SANDBOX4J_WIRE_H
+
+#define WIRE_PLAN_VERSION 1
+#define WIRE_MAX_FRAME (4u << 20)
+
+/* Java -> launcher */
+#define MSG_PLAN 1
+#define MSG_SIGNAL 2 /* u32 signo: forward to the workload through init */
+#define MSG_KILL 3   /* kill the whole sandbox now */
+
+/* launcher -> Java */
+#define MSG_EXEC_OK 17     /* u32 host pid of init: the workload's execve succeeded */
+#define MSG_SETUP_ERROR 18 /* u32 errno, str step, str detail */
+#define MSG_EXIT 19        /* u32 wait status, u64 utime us, u64 stime us, u64 maxrss KiB */
+#define MSG_ABORTED 20     /* u32 wait status of init: it ended without a report */
+#define MSG_ECHO 21        /* test mode: the decoded plan, encoded again */
+
+/* plan fields */
+#define F_CLONE_FLAGS 1    /* u64 */
+#define F_PROGRAM 2        /* bytes: absolute path */
+#define F_ARG 3            /* bytes, repeatable */
+#define F_ENV 4            /* bytes "K=V", repeatable */
+#define F_CWD 5            /* bytes */
+#define F_HOSTNAME 6       /* bytes */
+#define F_UID_MAP 7        /* bytes: the text written to uid_map */
+#define F_GID_MAP 8        /* bytes: the text written to gid_map */
+#define F_SETGROUPS_DENY 9 /* empty */
+#define F_UID 10           /* u32 */
+#define F_GID 11           /* u32 */
+#define F_CLEAR_GROUPS 12  /* empty */
+#define F_RLIMIT 13        /* u32 resource, u64 soft, u64 hard; repeatable */
+#define F_CGROUP_PROCS 14  /* bytes: path of a cgroup.procs file; repeatable */
+#define F_MOUNT 15         /* u32 kind, then kind-specific; repeatable */
+#define F_LOOPBACK_UP 16   /* empty */
+#define F_NEW_SESSION 17   /* empty */
+#define F_SECCOMP 18       /* bytes: struct sock_filter[] */
+
+#define MOUNT_PRIVATE_ROOT 1 /* no payload: make "/" rprivate */
+#define MOUNT_PROC 2         /* str target: fresh proc */
+
+#endif

@@ -1,0 +1,366 @@
+package dev.sandbox4j.exec;
+
+import dev.sandbox4j.core.SandboxException;
+import dev.sandbox4j.core.SandboxSetupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One launch: the launcher process, its control channel, the threads that move the workload's bytes, and
+ * the bookkeeping that turns launcher events into a {@link SandboxResult}. Driven by one thread at a time
+ * (the caller of {@code run}, or a {@link SandboxProcess}'s monitor); {@link #kill()} and
+ * {@link #signal(int)} may come from any thread.
+ *
+ * <p>Every exit path goes through {@link #finish()}, which waits for the launcher, joins the stream
+ * threads and closes every descriptor: a run leaves no process, thread, socket or file behind.
+ */
+final class Execution {
+    private static final Logger LOG = LoggerFactory.getLogger(Execution.class);
+    /** How long the launcher and init get to finish a kill before the launcher is SIGKILLed. */
+    private static final long KILL_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** How long a launcher may take to connect at all; it normally takes a few milliseconds. */
+    private static final long CONNECT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final File DEV_NULL = new File("/dev/null");
+
+    private final SandboxConfig config;
+    private final LaunchPlan plan;
+    private final Input stdin;
+    private final long startNanos;
+    private final long deadlineNanos;
+    private Process process;
+    private ControlChannel control;
+    private OutputCollector stdout;
+    private OutputCollector stderr;
+    private Thread stdinWriter;
+
+    private boolean execOk;
+    private LauncherEvent.SetupError setupError;
+    private LauncherEvent.Exit exit;
+    private LauncherEvent.Aborted aborted;
+    private volatile boolean ended; // abort() may come from Sandbox.close() on another thread
+    private boolean finished;
+    private SandboxResult result;
+    // written by kill()/signal() from other threads
+    private volatile boolean timedOut;
+    private volatile long killSentNanos;
+    private final Object killLock = new Object();
+
+    private Execution(SandboxConfig config, LaunchPlan plan, Input stdin) {
+        this.config = config;
+        this.plan = plan;
+        this.stdin = stdin;
+        this.startNanos = System.nanoTime();
+        this.deadlineNanos = config.timeout().map(t -> startNanos + t.toNanos()).orElse(Long.MAX_VALUE);
+    }
+
+    /** Starts the launcher and hands it the plan; returns before the program has started. */
+    static Execution launch(SandboxConfig config, LaunchPlan plan, Input stdin, boolean streaming) throws InterruptedException {
+        if (!streaming && (stdin.kind == Input.Kind.PIPE || config.stdout().kind == Output.Kind.PIPE
+                || config.stderr().kind == Output.Kind.PIPE)) {
+            throw new IllegalStateException("Input.pipe()/Output.pipe() need Sandbox.start(), not run()");
+        }
+        LauncherBinary launcher = LauncherBinary.get();
+        launcher.checkUnchanged();
+        Execution ex = new Execution(config, plan, stdin);
+        try (ControlChannel.Listener listener = ControlChannel.Listener.open(launcher.runDirectory())) {
+            ProcessBuilder pb = new ProcessBuilder(List.of(launcher.path().toString(), "--connect", listener.socket.toString()));
+            pb.environment().clear(); // the launcher needs none; the program's environment is in the plan
+            pb.redirectInput(switch (stdin.kind) {
+                case NONE -> ProcessBuilder.Redirect.from(DEV_NULL);
+                case FILE -> ProcessBuilder.Redirect.from(stdin.file.toFile());
+                case INHERIT -> ProcessBuilder.Redirect.INHERIT;
+                case BYTES, PIPE -> ProcessBuilder.Redirect.PIPE;
+            });
+            pb.redirectOutput(redirect(config.stdout()));
+            pb.redirectError(redirect(config.stderr()));
+            try {
+                ex.process = pb.start();
+            } catch (IOException e) {
+                if (stdin.kind == Input.Kind.FILE) {
+                    throw new SandboxException("cannot open the standard input file " + stdin.file + ": " + e.getMessage(), e);
+                }
+                throw new SandboxException("cannot start the launcher " + launcher.path() + ": " + e.getMessage(), e);
+            }
+            try {
+                ex.control = listener.accept(ex.process, Math.min(ex.deadlineNanos, ex.startNanos + CONNECT_LIMIT_NANOS));
+                ex.control.send(plan.toFrame());
+            } catch (IOException e) {
+                ex.abort();
+                throw new SandboxException("cannot send the plan to the launcher: " + e.getMessage(), e);
+            } catch (RuntimeException | InterruptedException e) {
+                ex.abort();
+                throw e;
+            }
+        }
+        ex.startStreams();
+        return ex;
+    }
+
+    private static ProcessBuilder.Redirect redirect(Output output) {
+        return switch (output.kind) {
+            case CAPTURE, PIPE -> ProcessBuilder.Redirect.PIPE;
+            case INHERIT -> ProcessBuilder.Redirect.INHERIT;
+            case DISCARD -> ProcessBuilder.Redirect.DISCARD;
+        };
+    }
+
+    private void startStreams() {
+        String prefix = "sandbox4j-" + config.id() + "-" + process.pid() + "-";
+        if (config.stdout().kind == Output.Kind.CAPTURE) {
+            stdout = new OutputCollector(process.getInputStream(), config.stdout().limit, prefix + "stdout");
+        }
+        if (config.stderr().kind == Output.Kind.CAPTURE) {
+            stderr = new OutputCollector(process.getErrorStream(), config.stderr().limit, prefix + "stderr");
+        }
+        if (stdin.kind == Input.Kind.BYTES) {
+            byte[] bytes = stdin.bytes();
+            OutputStream out = process.getOutputStream();
+            stdinWriter = new Thread(() -> {
+                try (out) {
+                    out.write(bytes);
+                } catch (IOException e) {
+                    // the program exited or closed its stdin without reading everything: that is its choice
+                }
+            }, prefix + "stdin");
+            stdinWriter.setDaemon(true);
+            stdinWriter.start();
+        }
+    }
+
+    Process process() {
+        return process;
+    }
+
+    /**
+     * Waits until the program has been exec'd.
+     *
+     * @throws SandboxSetupException (or {@link ProgramNotRunnableException}) when setup failed
+     */
+    void awaitExec() throws InterruptedException {
+        while (!execOk && setupError == null && !ended) {
+            pump();
+        }
+        if (!execOk) {
+            finish();
+            throw setupFailure();
+        }
+    }
+
+    /** Waits for the end, enforcing the timeout, and returns the result. */
+    SandboxResult awaitResult() throws InterruptedException {
+        while (!ended) {
+            pump();
+        }
+        SandboxResult r = finish();
+        if (r == null) {
+            throw setupFailure();
+        }
+        return r;
+    }
+
+    private void pump() throws InterruptedException {
+        long now = System.nanoTime();
+        long killed = killSentNanos;
+        long wakeAt = killed != 0 ? killed + KILL_GRACE_NANOS : deadlineNanos;
+        if (now - wakeAt >= 0 && wakeAt != Long.MAX_VALUE) {
+            if (killed == 0) {
+                timedOut = true;
+                kill();
+            } else {
+                // The launcher did not report in time after a kill: kill it. Init has PDEATHSIG and its
+                // death ends the PID namespace.
+                LOG.warn("sandbox {}: the launcher did not finish a kill within {} ms; killing it", config.id(),
+                        TimeUnit.NANOSECONDS.toMillis(KILL_GRACE_NANOS));
+                process.destroyForcibly();
+                ended = true;
+            }
+            return;
+        }
+        // Wake at least once a second, so a kill() from another thread gets its backstop in time.
+        long waitMillis = wakeAt == Long.MAX_VALUE ? 1000 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now) + 1);
+        LauncherEvent event = control.next(Math.min(waitMillis, 1000));
+        if (event instanceof LauncherEvent.ExecOk) {
+            execOk = true;
+        } else if (event instanceof LauncherEvent.SetupError e) {
+            setupError = e;
+        } else if (event instanceof LauncherEvent.Exit e) {
+            exit = e;
+            ended = true;
+        } else if (event instanceof LauncherEvent.Aborted a) {
+            aborted = a;
+            ended = true;
+        } else if (event instanceof LauncherEvent.Closed) {
+            ended = true;
+        } else if (event != null) {
+            throw new LauncherEvent.ProtocolException("unexpected launcher message " + event);
+        }
+    }
+
+    /** Kills the whole sandbox: the launcher tells init, which kills every process in it. */
+    void kill() {
+        synchronized (killLock) {
+            if (killSentNanos != 0) {
+                return;
+            }
+            killSentNanos = System.nanoTime() | 1; // never 0, which means "not sent"
+        }
+        try {
+            control.send(LaunchPlan.frame(Wire.MSG_KILL, new byte[0]));
+        } catch (IOException | RuntimeException e) {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Forwards a signal to the workload, through the launcher and init. */
+    void signal(int signal) {
+        try {
+            control.send(LaunchPlan.frame(Wire.MSG_SIGNAL, new LaunchPlan.Out().u32(signal).toByteArray()));
+        } catch (IOException e) {
+            // the sandbox has ended already
+        }
+    }
+
+    /** Ends a launch that will not be waited for (an error or an interrupt): everything dies now. */
+    void abort() {
+        if (process != null) {
+            process.destroyForcibly();
+        }
+        ended = true;
+        try {
+            finish();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Releases everything, once; returns the result, or null when the program never ran. */
+    synchronized SandboxResult finish() throws InterruptedException {
+        if (finished) {
+            return result;
+        }
+        finished = true;
+        if (control != null) {
+            control.close();
+        }
+        if (process != null) {
+            if (!process.waitFor(KILL_GRACE_NANOS, TimeUnit.NANOSECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+        }
+        long wallNanos = System.nanoTime() - startNanos;
+        if (stdinWriter != null) {
+            stdinWriter.join(); // ends with EPIPE at the latest, now that every reader has exited
+        }
+        // End-of-file comes once every process holding the pipes is dead, which the kill guaranteed.
+        awaitCollector(stdout);
+        awaitCollector(stderr);
+        if (process != null) {
+            closeQuietly(process.getOutputStream());
+            closeQuietly(process.getInputStream());
+            closeQuietly(process.getErrorStream());
+        }
+        if (execOk) {
+            result = buildResult(Duration.ofNanos(wallNanos));
+        }
+        return result;
+    }
+
+    private void awaitCollector(OutputCollector collector) throws InterruptedException {
+        if (collector != null && !collector.await(10_000)) {
+            LOG.warn("sandbox {}: an output pipe is still open 10 s after the sandbox ended", config.id());
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // nothing left to do with it
+        }
+    }
+
+    private SandboxResult buildResult(Duration wall) {
+        SandboxResult.Builder r = SandboxResult.builder()
+                .id(config.id())
+                .mode(config.mode())
+                .timedOut(timedOut)
+                .wallTime(wall)
+                .stdout(stdout == null ? new byte[0] : stdout.bytes(), stdout != null && stdout.truncated())
+                .stderr(stderr == null ? new byte[0] : stderr.bytes(), stderr != null && stderr.truncated());
+        if (exit != null) {
+            int status = exit.waitStatus();
+            if ((status & 0x7f) == 0) {
+                r.exitCode((status >> 8) & 0xff);
+            } else {
+                int signal = status & 0x7f;
+                r.signal(signal, (status & 0x80) != 0);
+                // SIGSYS under a filter: the kernel's SECCOMP_RET_KILL_PROCESS. It does not tell the parent
+                // which syscall; a workload that raised SIGSYS itself would look the same.
+                r.seccompViolation(signal == Signals.SIGSYS && plan.hasSeccomp());
+            }
+            r.cpu(exit.userMicros(), exit.systemMicros()).maxRssBytes(exit.maxRssKiB() * 1024);
+        } else {
+            // Init was killed before it could report (forced kill): the program died with the namespace.
+            int initSignal = aborted == null ? Signals.SIGKILL : aborted.initWaitStatus() & 0x7f;
+            r.signal(initSignal == 0 ? Signals.SIGKILL : initSignal, false);
+        }
+        return r.build();
+    }
+
+    private SandboxSetupException setupFailure() {
+        if (setupError != null) {
+            if (setupError.step().equals("execve") && ProgramNotRunnableException.isProgramError(setupError.errno())) {
+                return new ProgramNotRunnableException("execve", setupError.errno(), setupError.detail());
+            }
+            return new SandboxSetupException(setupError.step(), setupError.errno(),
+                    SetupHints.explain(setupError.step(), setupError.errno(), setupError.detail()));
+        }
+        if (timedOut) {
+            return new SandboxSetupException("start", 0, "the timeout expired before the program started");
+        }
+        String detail = "the launcher ended without starting the program";
+        if (process != null && !process.isAlive()) {
+            detail += " (exit status " + process.exitValue() + ")";
+        }
+        if (stderr != null && stderr.bytes().length > 0) {
+            detail += ": " + new String(stderr.bytes(), StandardCharsets.UTF_8).strip();
+        }
+        return new SandboxSetupException("launcher", 0, detail);
+    }
+
+    /** Used by the round-trip test: what the launcher decoded, re-encoded. */
+    static byte[] echo(byte[] planPayload) throws InterruptedException, IOException {
+        LauncherBinary launcher = LauncherBinary.get();
+        try (ControlChannel.Listener listener = ControlChannel.Listener.open(launcher.runDirectory())) {
+            Process p = new ProcessBuilder(launcher.path().toString(), "--echo", listener.socket.toString())
+                    .redirectInput(DEV_NULL).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try (ControlChannel c = listener.accept(p, System.nanoTime() + CONNECT_LIMIT_NANOS)) {
+                c.send(LaunchPlan.frame(Wire.MSG_PLAN, planPayload));
+                LauncherEvent e = c.next(10_000);
+                if (e instanceof LauncherEvent.Echo echo) {
+                    return echo.plan();
+                }
+                if (e instanceof LauncherEvent.SetupError err) {
+                    throw new SandboxSetupException(err.step(), err.errno(), err.detail());
+                }
+                throw new IOException("no echo from the launcher: " + e);
+            } finally {
+                p.destroyForcibly();
+                p.waitFor();
+                closeQuietly(p.getOutputStream());
+                closeQuietly(p.getInputStream());
+                closeQuietly(p.getErrorStream());
+            }
+        }
+    }
+}

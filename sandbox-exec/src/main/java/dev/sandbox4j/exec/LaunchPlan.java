@@ -1,0 +1,233 @@
+package dev.sandbox4j.exec;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything the launcher does for one sandboxed program, decided in Java: flags, maps, ids, limits,
+ * mounts, the filter. The launcher executes it without policy of its own. Immutable once built.
+ */
+final class LaunchPlan {
+    /** An rlimit to lower to; -1 (all bits set) is RLIM_INFINITY. */
+    record Rlimit(int resource, long soft, long hard) {
+    }
+
+    /** One mount step; {@code target} only for kinds that have one. */
+    record Mount(int kind, String target) {
+        static Mount privateRoot() {
+            return new Mount(Wire.MOUNT_PRIVATE_ROOT, null);
+        }
+
+        static Mount proc(String target) {
+            return new Mount(Wire.MOUNT_PROC, target);
+        }
+    }
+
+    final long cloneFlags;
+    final String program;
+    final List<String> argv;
+    final List<String> env;
+    final String cwd;
+    final String hostname;
+    final String uidMap;
+    final String gidMap;
+    final boolean setgroupsDeny;
+    final long uid;
+    final long gid;
+    final boolean clearGroups;
+    final List<Rlimit> rlimits;
+    final List<String> cgroupProcs;
+    final List<Mount> mounts;
+    final boolean loopbackUp;
+    final boolean newSession;
+    private final byte[] seccomp;
+
+    private LaunchPlan(Builder b) {
+        cloneFlags = b.cloneFlags;
+        program = b.program;
+        argv = List.copyOf(b.argv);
+        env = List.copyOf(b.env);
+        cwd = b.cwd;
+        hostname = b.hostname;
+        uidMap = b.uidMap;
+        gidMap = b.gidMap;
+        setgroupsDeny = b.setgroupsDeny;
+        uid = b.uid;
+        gid = b.gid;
+        clearGroups = b.clearGroups;
+        rlimits = List.copyOf(b.rlimits);
+        cgroupProcs = List.copyOf(b.cgroupProcs);
+        mounts = List.copyOf(b.mounts);
+        loopbackUp = b.loopbackUp;
+        newSession = b.newSession;
+        seccomp = b.seccomp == null ? null : b.seccomp.clone();
+        if (program == null || argv.isEmpty()) {
+            throw new IllegalStateException("a plan needs a program and argv[0]");
+        }
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    boolean hasSeccomp() {
+        return seccomp != null;
+    }
+
+    /** The plan as one frame, ready to write to the launcher's control socket. */
+    byte[] toFrame() {
+        return frame(Wire.MSG_PLAN, encode());
+    }
+
+    /** The plan payload: version, then the fields in tag order (the order the launcher enforces). */
+    byte[] encode() {
+        Out out = new Out();
+        out.u16(Wire.PLAN_VERSION);
+        Out v = new Out();
+        v.u64(cloneFlags);
+        out.field(Wire.F_CLONE_FLAGS, v);
+        out.text(Wire.F_PROGRAM, program);
+        argv.forEach(a -> out.text(Wire.F_ARG, a));
+        env.forEach(e -> out.text(Wire.F_ENV, e));
+        out.text(Wire.F_CWD, cwd);
+        out.text(Wire.F_HOSTNAME, hostname);
+        out.text(Wire.F_UID_MAP, uidMap);
+        out.text(Wire.F_GID_MAP, gidMap);
+        out.flag(Wire.F_SETGROUPS_DENY, setgroupsDeny);
+        if (uid >= 0) {
+            out.field(Wire.F_UID, new Out().u32(uid));
+        }
+        if (gid >= 0) {
+            out.field(Wire.F_GID, new Out().u32(gid));
+        }
+        out.flag(Wire.F_CLEAR_GROUPS, clearGroups);
+        for (Rlimit r : rlimits) {
+            out.field(Wire.F_RLIMIT, new Out().u32(r.resource()).u64(r.soft()).u64(r.hard()));
+        }
+        cgroupProcs.forEach(p -> out.text(Wire.F_CGROUP_PROCS, p));
+        for (Mount m : mounts) {
+            Out mv = new Out().u32(m.kind());
+            if (m.target() != null) {
+                mv.str(m.target());
+            }
+            out.field(Wire.F_MOUNT, mv);
+        }
+        out.flag(Wire.F_LOOPBACK_UP, loopbackUp);
+        out.flag(Wire.F_NEW_SESSION, newSession);
+        if (seccomp != null) {
+            out.field(Wire.F_SECCOMP, new Out().bytes(seccomp));
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] frame(int type, byte[] payload) {
+        Out f = new Out();
+        f.u32(2L + payload.length).u16(type).bytes(payload);
+        return f.toByteArray();
+    }
+
+    /** Little-endian writer, the only encoder of the protocol. */
+    static final class Out extends ByteArrayOutputStream {
+        Out u16(int v) {
+            write(v);
+            write(v >>> 8);
+            return this;
+        }
+
+        Out u32(long v) {
+            for (int i = 0; i < 4; i++) {
+                write((int) (v >>> (8 * i)));
+            }
+            return this;
+        }
+
+        Out u64(long v) {
+            return u32(v).u32(v >>> 32);
+        }
+
+        Out bytes(byte[] b) {
+            write(b, 0, b.length);
+            return this;
+        }
+
+        Out str(String s) {
+            byte[] b = utf8(s);
+            return u32(b.length).bytes(b);
+        }
+
+        void field(int tag, Out value) {
+            u16(tag).u32(value.size());
+            value.writeTo(this);
+        }
+
+        private void writeTo(Out other) {
+            other.write(buf, 0, count);
+        }
+
+        void text(int tag, String s) {
+            if (s != null) {
+                field(tag, new Out().bytes(utf8(s)));
+            }
+        }
+
+        void flag(int tag, boolean set) {
+            if (set) {
+                field(tag, new Out());
+            }
+        }
+    }
+
+    /** UTF-8 bytes; a NUL would silently cut the string at execve, so it is refused here. */
+    static byte[] utf8(String s) {
+        if (s.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("string contains a NUL character: " + s.replace('\0', '?'));
+        }
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static final class Builder {
+        private long cloneFlags;
+        private String program;
+        private final List<String> argv = new ArrayList<>();
+        private final List<String> env = new ArrayList<>();
+        private String cwd;
+        private String hostname;
+        private String uidMap;
+        private String gidMap;
+        private boolean setgroupsDeny;
+        private long uid = -1;
+        private long gid = -1;
+        private boolean clearGroups;
+        private final List<Rlimit> rlimits = new ArrayList<>();
+        private final List<String> cgroupProcs = new ArrayList<>();
+        private final List<Mount> mounts = new ArrayList<>();
+        private boolean loopbackUp;
+        private boolean newSession;
+        private byte[] seccomp;
+
+        Builder cloneFlags(long v) { cloneFlags = v; return this; }
+        Builder program(String v) { program = v; return this; }
+        Builder argv(List<String> v) { argv.addAll(v); return this; }
+        Builder env(List<String> v) { env.addAll(v); return this; }
+        Builder cwd(String v) { cwd = v; return this; }
+        Builder hostname(String v) { hostname = v; return this; }
+        Builder uidMap(String v) { uidMap = v; return this; }
+        Builder gidMap(String v) { gidMap = v; return this; }
+        Builder setgroupsDeny(boolean v) { setgroupsDeny = v; return this; }
+        Builder uid(long v) { uid = v; return this; }
+        Builder gid(long v) { gid = v; return this; }
+        Builder clearGroups(boolean v) { clearGroups = v; return this; }
+        Builder rlimit(int resource, long soft, long hard) { rlimits.add(new Rlimit(resource, soft, hard)); return this; }
+        Builder cgroupProcs(String v) { cgroupProcs.add(v); return this; }
+        Builder mount(Mount v) { mounts.add(v); return this; }
+        Builder loopbackUp(boolean v) { loopbackUp = v; return this; }
+        Builder newSession(boolean v) { newSession = v; return this; }
+        Builder seccomp(byte[] v) { seccomp = v; return this; }
+
+        LaunchPlan build() {
+            return new LaunchPlan(this);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.sandbox4j.exec;
+
+/**
+ * What happens to the workload's standard output or error. Immutable. The default is
+ * {@link #capture()}: collected into the {@link SandboxResult}, up to a byte limit.
+ */
+public final class Output {
+    /** The default capture limit per stream: 8 MiB. */
+    public static final int DEFAULT_CAPTURE_LIMIT = 8 << 20;
+
+    enum Kind { CAPTURE, INHERIT, DISCARD, PIPE }
+
+    private static final Output INHERIT = new Output(Kind.INHERIT, 0);
+    private static final Output DISCARD = new Output(Kind.DISCARD, 0);
+    private static final Output PIPE = new Output(Kind.PIPE, 0);
+    private static final Output CAPTURE = new Output(Kind.CAPTURE, DEFAULT_CAPTURE_LIMIT);
+
+    final Kind kind;
+    final int limit;
+
+    private Output(Kind kind, int limit) {
+        this.kind = kind;
+        this.limit = limit;
+    }
+
+    /** Captured up to {@link #DEFAULT_CAPTURE_LIMIT} bytes. */
+    public static Output capture() {
+        return CAPTURE;
+    }
+
+    /**
+     * Captured up to {@code maxBytes}; what comes beyond is still read (so the program never blocks on a
+     * full pipe) but dropped, and the result says the stream was truncated.
+     */
+    public static Output capture(int maxBytes) {
+        if (maxBytes < 0) {
+            throw new dev.sandbox4j.core.InvalidConfigException("capture limit", Integer.toString(maxBytes), "must be >= 0");
+        }
+        return new Output(Kind.CAPTURE, maxBytes);
+    }
+
+    /** Straight to the JVM's own stream, untouched (what a command-line tool wants). */
+    public static Output inherit() {
+        return INHERIT;
+    }
+
+    /** Thrown away by the kernel ({@code /dev/null}). */
+    public static Output discard() {
+        return DISCARD;
+    }
+
+    /** A stream the caller reads from {@link SandboxProcess}; only with {@link Sandbox#start}. */
+    public static Output pipe() {
+        return PIPE;
+    }
+
+    @Override
+    public String toString() {
+        return kind == Kind.CAPTURE ? "Output.capture(" + limit + ")"
+                : "Output." + kind.name().toLowerCase(java.util.Locale.ROOT) + "()";
+    }
+}

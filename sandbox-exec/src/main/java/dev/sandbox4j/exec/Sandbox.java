@@ -1,0 +1,150 @@
+package dev.sandbox4j.exec;
+
+import dev.sandbox4j.core.SandboxException;
+import dev.sandbox4j.core.SandboxTimeoutException;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs programs isolated from the host: fresh namespaces, an unprivileged identity, no capabilities,
+ * no-new-privs, an optional seccomp filter, rlimits and a wall-clock timeout. Think of it as a
+ * {@link ProcessBuilder} whose every process is sandboxed.
+ *
+ * <pre>{@code
+ * try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(5)).build())) {
+ *     SandboxResult r = sandbox.run(List.of("echo", "hello"));
+ *     System.out.print(r.stdoutText());
+ * }
+ * }</pre>
+ *
+ * <p>A sandbox is reusable and thread-safe: it runs any number of programs, one after another or at the
+ * same time, each in sandboxes of its own. {@link #close()} kills whatever still runs and releases
+ * everything. Setup failures (a namespace the kernel refuses, a working directory that does not exist)
+ * are thrown as {@link dev.sandbox4j.core.SandboxSetupException} naming the step and errno; a program
+ * that cannot be run as {@link ProgramNotRunnableException}.
+ */
+public final class Sandbox implements AutoCloseable {
+    private final SandboxConfig config;
+    private final Set<Execution> running = ConcurrentHashMap.newKeySet();
+    private final AtomicLong counter = new AtomicLong();
+    private volatile boolean closed;
+
+    private Sandbox(SandboxConfig config) {
+        this.config = config;
+    }
+
+    /** A sandbox with these settings. Locates (or extracts) the native launcher on first use. */
+    public static Sandbox create(SandboxConfig config) {
+        Objects.requireNonNull(config, "config");
+        LauncherBinary.get();
+        return new Sandbox(config);
+    }
+
+    public SandboxConfig config() {
+        return config;
+    }
+
+    /**
+     * Runs a program to completion, with the configured standard input.
+     *
+     * @param command the program and its arguments; the program is looked up in the sandbox's PATH
+     * @throws ProgramNotRunnableException           if the program does not exist or is not executable
+     * @throws dev.sandbox4j.core.SandboxSetupException if the sandbox could not be set up
+     * @throws InterruptedException                  if interrupted; the sandbox is killed first
+     */
+    public SandboxResult run(List<String> command) throws InterruptedException {
+        return run(command, config.stdin());
+    }
+
+    /** Runs a program to completion with the given standard input. */
+    public SandboxResult run(List<String> command, Input stdin) throws InterruptedException {
+        Execution ex = begin(command, stdin, false);
+        try {
+            ex.awaitExec();
+            return ex.awaitResult();
+        } catch (InterruptedException | RuntimeException | Error e) {
+            ex.abort();
+            throw e;
+        } finally {
+            running.remove(ex);
+        }
+    }
+
+    /**
+     * Starts a program and returns once it has been exec'd.
+     *
+     * @throws ProgramNotRunnableException           if the program does not exist or is not executable
+     * @throws dev.sandbox4j.core.SandboxSetupException if the sandbox could not be set up
+     */
+    public SandboxProcess start(List<String> command) throws InterruptedException {
+        return start(command, config.stdin());
+    }
+
+    /** Starts a program with the given standard input. */
+    public SandboxProcess start(List<String> command, Input stdin) throws InterruptedException {
+        Execution ex = begin(command, stdin, true);
+        try {
+            ex.awaitExec();
+        } catch (InterruptedException | RuntimeException | Error e) {
+            ex.abort();
+            running.remove(ex);
+            throw e;
+        }
+        SandboxProcess process = new SandboxProcess(ex, "sandbox4j-" + config.id() + "-monitor-" + counter.incrementAndGet(),
+                () -> running.remove(ex));
+        process.startMonitor();
+        return process;
+    }
+
+    private Execution begin(List<String> command, Input stdin, boolean streaming) throws InterruptedException {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(stdin, "stdin");
+        if (closed) {
+            throw new IllegalStateException("sandbox " + config.id() + " is closed");
+        }
+        LaunchPlan plan = Planner.plan(config, List.copyOf(command));
+        Execution ex = Execution.launch(config, plan, stdin, streaming);
+        running.add(ex);
+        if (closed) { // closed while we were launching: do not outlive close()
+            ex.abort();
+            running.remove(ex);
+            throw new IllegalStateException("sandbox " + config.id() + " is closed");
+        }
+        return ex;
+    }
+
+    /** Kills every program still running in this sandbox and waits until they are gone. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Execution ex : running) {
+            ex.kill();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!running.isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                running.forEach(Execution::abort);
+                if (!running.isEmpty()) {
+                    throw new SandboxTimeoutException("closing sandbox " + config.id(), Duration.ofSeconds(10));
+                }
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running.forEach(Execution::abort);
+                throw new SandboxException("interrupted while closing sandbox " + config.id());
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Sandbox[" + config + "]";
+    }
+}

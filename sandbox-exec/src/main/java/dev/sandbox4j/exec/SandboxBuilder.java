@@ -1,0 +1,319 @@
+package dev.sandbox4j.exec;
+
+import dev.sandbox4j.cgroup.RlimitConfig;
+import dev.sandbox4j.core.InvalidConfigException;
+import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.namespace.IdMap;
+import dev.sandbox4j.namespace.NamespaceConfig;
+import dev.sandbox4j.seccomp.BpfProgram;
+import dev.sandbox4j.seccomp.SeccompFilter;
+import dev.sandbox4j.seccomp.SeccompProfile;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Collects the settings of a sandbox; {@link #build()} validates them all at once and returns an
+ * immutable {@link SandboxConfig}. Every setter returns this builder. Values are checked for form when set
+ * (a negative size fails at once) and for consistency at {@code build()} (a hostname without a UTS
+ * namespace, a uid the map does not cover, a privileged mode the process cannot have).
+ *
+ * <pre>{@code
+ * SandboxConfig config = SandboxConfig.builder()
+ *         .timeout(Duration.ofSeconds(10))
+ *         .memoryLimit(256L << 20)
+ *         .passEnv("LANG")
+ *         .build();
+ * }</pre>
+ */
+public final class SandboxBuilder {
+    String id;
+    PrivilegeMode mode = PrivilegeMode.AUTO;
+    NamespaceConfig namespaces = NamespaceConfig.all();
+    Long uid;
+    Long gid;
+    IdMap uidMap;
+    IdMap gidMap;
+    String hostname;
+    Path cwd;
+    Duration timeout;
+    Long memoryLimit;
+    Integer cpuPercent;
+    Long pidsLimit;
+    RlimitConfig rlimits = RlimitConfig.defaults();
+    SeccompFilter seccompFilter;
+    BpfProgram seccompProgram;
+    Input stdin = Input.none();
+    Output stdout = Output.capture();
+    Output stderr = Output.capture();
+    boolean inheritEnv;
+    final Set<String> passEnv = new LinkedHashSet<>();
+    final Map<String, String> env = new LinkedHashMap<>(); // a null value removes the variable
+    Map<String, String> hostEnv = System.getenv();
+
+    SandboxBuilder() {
+    }
+
+    /** A name for this sandbox, reported in results and logs; a random one by default. */
+    public SandboxBuilder id(String id) {
+        if (id == null || id.isBlank() || id.length() > 64 || !id.matches("[A-Za-z0-9._-]+")) {
+            throw new InvalidConfigException("sandbox id", id, "use 1 to 64 of A-Z a-z 0-9 . _ -");
+        }
+        this.id = id;
+        return this;
+    }
+
+    /** {@link PrivilegeMode#AUTO} by default: privileged when this process can be. */
+    public SandboxBuilder privilegeMode(PrivilegeMode mode) {
+        this.mode = Objects.requireNonNull(mode, "mode");
+        return this;
+    }
+
+    /** All seven namespaces by default. */
+    public SandboxBuilder namespaces(NamespaceConfig namespaces) {
+        this.namespaces = Objects.requireNonNull(namespaces, "namespaces");
+        return this;
+    }
+
+    /**
+     * The uid the program runs as inside the sandbox; 0 by default (root of its own user namespace, an
+     * unprivileged id on the host). Without a user namespace this is a host uid and must not be 0.
+     */
+    public SandboxBuilder uid(long uid) {
+        this.uid = checkId("uid", uid);
+        return this;
+    }
+
+    /** The gid the program runs as inside the sandbox; see {@link #uid(long)}. */
+    public SandboxBuilder gid(long gid) {
+        this.gid = checkId("gid", gid);
+        return this;
+    }
+
+    /**
+     * An explicit uid map instead of the default (a caller's own uid when unprivileged; for root, its
+     * {@code /etc/subuid} range or else 65534). The kernel decides whether the caller may write it; a
+     * refusal is a setup error naming the map. A map that includes host uid 0 is refused here.
+     */
+    public SandboxBuilder uidMap(IdMap map) {
+        this.uidMap = Objects.requireNonNull(map, "map");
+        return this;
+    }
+
+    /** An explicit gid map; see {@link #uidMap(IdMap)}. */
+    public SandboxBuilder gidMap(IdMap map) {
+        this.gidMap = Objects.requireNonNull(map, "map");
+        return this;
+    }
+
+    /** The hostname inside; needs the UTS namespace. {@code "sandbox"} by default. */
+    public SandboxBuilder hostname(String hostname) {
+        if (hostname == null || hostname.isEmpty() || hostname.length() > 64
+                || !hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
+            throw new InvalidConfigException("hostname", hostname, "use 1 to 64 of A-Z a-z 0-9 . - (not at the ends)");
+        }
+        this.hostname = hostname;
+        return this;
+    }
+
+    /** The working directory inside (absolute). By default the program starts where the JVM is. */
+    public SandboxBuilder cwd(Path cwd) {
+        if (cwd == null || !cwd.isAbsolute()) {
+            throw new InvalidConfigException("working directory", String.valueOf(cwd), "must be an absolute path");
+        }
+        this.cwd = cwd.normalize();
+        return this;
+    }
+
+    /**
+     * Wall-clock limit per run, enforced from Java: at expiry the whole sandbox is killed and the result
+     * says {@code timedOut}. None by default.
+     */
+    public SandboxBuilder timeout(Duration timeout) {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new InvalidConfigException("timeout", String.valueOf(timeout), "must be positive");
+        }
+        this.timeout = timeout;
+        return this;
+    }
+
+    /**
+     * Memory limit in bytes. <b>Enforced today as {@code RLIMIT_AS}</b> (virtual address space, in every
+     * mode), which bounds reservations rather than use: a program that maps much more than it touches
+     * (a JVM, some allocators) may fail below the limit. A cgroup memory limit replaces it in
+     * privileged mode once the cgroup backend is wired in.
+     */
+    public SandboxBuilder memoryLimit(long bytes) {
+        if (bytes < (1L << 20)) {
+            throw new InvalidConfigException("memory limit", Long.toString(bytes), "must be at least 1 MiB");
+        }
+        this.memoryLimit = bytes;
+        return this;
+    }
+
+    /**
+     * CPU share in percent of one CPU (100 = one full core). <b>Carried, not yet enforced</b>: no rlimit
+     * can express a rate; the cgroup cpu controller will. {@link RlimitConfig.Builder#cpuTime} bounds
+     * total CPU seconds meanwhile.
+     */
+    public SandboxBuilder cpuPercent(int percent) {
+        int max = 100 * Runtime.getRuntime().availableProcessors();
+        if (percent < 1 || percent > max) {
+            throw new InvalidConfigException("cpu limit", percent + "%", "must be 1 to " + max + " (100 per CPU)");
+        }
+        this.cpuPercent = percent;
+        return this;
+    }
+
+    /**
+     * Maximum processes and threads. <b>Enforced today as {@code RLIMIT_NPROC}</b>, which the kernel
+     * counts per host uid: every process of that uid counts (for an unprivileged caller, the caller's own
+     * processes too; for a root caller, everything running as 65534). The cgroup pids controller will make
+     * it per sandbox.
+     */
+    public SandboxBuilder pidsLimit(long pids) {
+        if (pids < 1) {
+            throw new InvalidConfigException("pids limit", Long.toString(pids), "must be at least 1");
+        }
+        this.pidsLimit = pids;
+        return this;
+    }
+
+    /** Explicit rlimits; {@link RlimitConfig#defaults()} (no core dumps) by default. */
+    public SandboxBuilder rlimits(RlimitConfig rlimits) {
+        this.rlimits = Objects.requireNonNull(rlimits, "rlimits");
+        return this;
+    }
+
+    /**
+     * A built-in seccomp profile; none by default. The filter is compiled for this machine's architecture
+     * at {@code build()} and installed last before execve, with no-new-privs set. A syscall the profile
+     * does not permit kills the program, and the result reports a seccomp violation.
+     */
+    public SandboxBuilder seccomp(SeccompProfile profile) {
+        return seccomp(Objects.requireNonNull(profile, "profile").filter());
+    }
+
+    /** A custom seccomp filter, e.g. a profile's {@link SeccompFilter#toBuilder() variant}. */
+    public SandboxBuilder seccomp(SeccompFilter filter) {
+        this.seccompFilter = Objects.requireNonNull(filter, "filter");
+        this.seccompProgram = null;
+        return this;
+    }
+
+    /**
+     * An already compiled filter, installed as is; it must check the architecture itself. For programs
+     * from elsewhere (an exported profile); prefer {@link #seccomp(SeccompFilter)}.
+     */
+    public SandboxBuilder seccompProgram(BpfProgram program) {
+        this.seccompProgram = Objects.requireNonNull(program, "program");
+        this.seccompFilter = null;
+        return this;
+    }
+
+    /** No seccomp filter (the default). */
+    public SandboxBuilder noSeccomp() {
+        this.seccompFilter = null;
+        this.seccompProgram = null;
+        return this;
+    }
+
+    /** Standard input; {@link Input#none()} by default. */
+    public SandboxBuilder stdin(Input stdin) {
+        this.stdin = Objects.requireNonNull(stdin, "stdin");
+        return this;
+    }
+
+    /** Standard output; {@link Output#capture()} by default. */
+    public SandboxBuilder stdout(Output stdout) {
+        this.stdout = Objects.requireNonNull(stdout, "stdout");
+        return this;
+    }
+
+    /** Standard error; {@link Output#capture()} by default. */
+    public SandboxBuilder stderr(Output stderr) {
+        this.stderr = Objects.requireNonNull(stderr, "stderr");
+        return this;
+    }
+
+    /** Sets a variable, overriding defaults, inherited and passed-through values. */
+    public SandboxBuilder env(String name, String value) {
+        env.put(checkName(name), checkValue(name, Objects.requireNonNull(value, "value")));
+        return this;
+    }
+
+    /** Removes a variable, e.g. one of the defaults or an inherited one. */
+    public SandboxBuilder unsetEnv(String name) {
+        env.put(checkName(name), null);
+        return this;
+    }
+
+    /** Copies these variables from the JVM's environment at {@code build()}, where they are set. */
+    public SandboxBuilder passEnv(String... names) {
+        Arrays.stream(names).map(SandboxBuilder::checkName).forEach(passEnv::add);
+        return this;
+    }
+
+    /**
+     * Starts from the JVM's entire environment instead of the clean default. Off by default: an
+     * environment routinely carries secrets (tokens, cloud credentials) a sandboxed program must not see.
+     */
+    public SandboxBuilder inheritEnv(boolean inherit) {
+        this.inheritEnv = inherit;
+        return this;
+    }
+
+    /** For tests: the environment {@link #passEnv} and {@link #inheritEnv} read. */
+    SandboxBuilder hostEnvironment(Map<String, String> hostEnv) {
+        this.hostEnv = Map.copyOf(hostEnv);
+        return this;
+    }
+
+    /**
+     * Validates everything and resolves what depends on the host (privilege mode, id maps).
+     *
+     * @throws InvalidConfigException for inconsistent settings
+     * @throws dev.sandbox4j.core.PermissionDeniedException when the requested mode needs a capability or
+     *         cgroup access this process lacks
+     * @throws dev.sandbox4j.core.FeatureUnavailableException when the host lacks what the mode needs (user
+     *         namespaces, a cgroup controller)
+     */
+    public SandboxConfig build() {
+        return new SandboxConfig(this, HostIdentity.current(), SandboxConfig::resolveOnThisHost);
+    }
+
+    /** For tests: build against a given identity and mode resolution instead of this host's. */
+    SandboxConfig build(HostIdentity identity, java.util.function.UnaryOperator<PrivilegeMode> resolver) {
+        return new SandboxConfig(this, identity, resolver);
+    }
+
+    private static long checkId(String what, long id) {
+        if (id < 0 || id >= 0xFFFFFFFFL) {
+            throw new InvalidConfigException(what, Long.toString(id), "must be 0 to 4294967294");
+        }
+        return id;
+    }
+
+    static String checkName(String name) {
+        if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+            throw new InvalidConfigException("environment variable name", name, "must be non-empty without '=' or NUL");
+        }
+        return name;
+    }
+
+    private static String checkValue(String name, String value) {
+        if (value.indexOf('\0') >= 0) {
+            throw new InvalidConfigException("environment variable " + name, value.replace('\0', '?'), "contains a NUL character");
+        }
+        return value;
+    }
+
+    static final List<String> DEFAULT_PATH_DIRS = List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin");
+}

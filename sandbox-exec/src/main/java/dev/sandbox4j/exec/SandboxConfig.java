@@ -1,0 +1,360 @@
+package dev.sandbox4j.exec;
+
+import dev.sandbox4j.cgroup.RlimitConfig;
+import dev.sandbox4j.cgroup.RlimitConfig.Resource;
+import dev.sandbox4j.core.InvalidConfigException;
+import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.namespace.IdMap;
+import dev.sandbox4j.namespace.Namespace;
+import dev.sandbox4j.namespace.NamespaceConfig;
+import dev.sandbox4j.namespace.SubordinateIds;
+import dev.sandbox4j.seccomp.Architecture;
+import dev.sandbox4j.seccomp.BpfProgram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+
+/**
+ * The validated, immutable settings of a {@link Sandbox}, with everything that depends on the host already
+ * resolved: the privilege mode, the id maps, the final environment. Create one with {@link #builder()}.
+ *
+ * <h2>What is enforced today</h2>
+ * Namespaces, id mapping, dropped capabilities, no-new-privs, the seccomp program, rlimits and the
+ * timeout are enforced in every mode. The memory limit is enforced as {@code RLIMIT_AS} and the pids limit
+ * as {@code RLIMIT_NPROC} (per host uid, see {@link SandboxBuilder#pidsLimit}); the cpu percentage is
+ * carried but not enforced. Cgroup enforcement of all three (privileged mode) comes with the cgroup
+ * backend; {@link #effectiveRlimits()} shows exactly what the workload gets now.
+ *
+ * <h2>Identity</h2>
+ * With a user namespace the program runs as {@link #uid()}/{@link #gid()} inside (0 by default) and as an
+ * unprivileged id on the host: the caller's own id for an unprivileged caller, and for a caller with
+ * {@code CAP_SETUID} (root) its {@code /etc/subuid} range or else 65534, never host root. Without a user
+ * namespace it runs as a host uid that must not be 0. It never holds capabilities.
+ */
+public final class SandboxConfig {
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxConfig.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static volatile SystemCapabilities systemCapabilities;
+    static final long OVERFLOW_ID = 65534;
+
+    private final SandboxBuilder source; // a private copy, for toBuilder()
+    private final String id;
+    private final PrivilegeMode requestedMode;
+    private final PrivilegeMode mode;
+    private final NamespaceConfig namespaces;
+    private final long uid;
+    private final long gid;
+    private final IdMap uidMap;
+    private final IdMap gidMap;
+    private final boolean setgroupsDeny;
+    private final boolean clearGroups;
+    private final String hostname;
+    private final Path cwd;
+    private final Duration timeout;
+    private final Long memoryLimit;
+    private final Integer cpuPercent;
+    private final Long pidsLimit;
+    private final RlimitConfig rlimits;
+    private final RlimitConfig effectiveRlimits;
+    private final BpfProgram seccompProgram;
+    private final Input stdin;
+    private final Output stdout;
+    private final Output stderr;
+    private final Map<String, String> environment;
+
+    SandboxConfig(SandboxBuilder b, HostIdentity host, UnaryOperator<PrivilegeMode> resolver) {
+        source = copy(b);
+        id = b.id != null ? b.id : "sbx-" + String.format("%08x", RANDOM.nextInt());
+        requestedMode = b.mode;
+        mode = resolver.apply(b.mode);
+        namespaces = b.namespaces;
+        boolean userns = namespaces.contains(Namespace.USER);
+        if (userns) {
+            uid = b.uid != null ? b.uid : 0;
+            gid = b.gid != null ? b.gid : 0;
+            // The kernel lets a process with CAP_SETUID/CAP_SETGID in the parent namespace write any map;
+            // everyone else may map only their own id, and must deny setgroups to write the gid map.
+            boolean mapsFreely = host.hasCapability(HostIdentity.CAP_SETUID) && host.hasCapability(HostIdentity.CAP_SETGID);
+            uidMap = b.uidMap != null ? b.uidMap
+                    : defaultMap(mapsFreely, uid, host.euid(), SubordinateIds.SUBUID, host);
+            gidMap = b.gidMap != null ? b.gidMap
+                    : defaultMap(mapsFreely, gid, host.egid(), SubordinateIds.SUBGID, host);
+            checkMap("uid", uidMap, uid);
+            checkMap("gid", gidMap, gid);
+            setgroupsDeny = !mapsFreely;
+            clearGroups = mapsFreely;
+            if (!mapsFreely && host.groups().stream().anyMatch(g -> g != host.egid())) {
+                LOG.warn("the JVM has supplementary groups {}; in an unprivileged sandbox they cannot be dropped "
+                        + "(setgroups is denied) and still grant their host access. Start the JVM with a clean "
+                        + "group list (e.g. setpriv --clear-groups).", host.groups());
+            }
+        } else {
+            if (mode != PrivilegeMode.PRIVILEGED) {
+                throw new InvalidConfigException("namespaces", namespaces.toString(),
+                        "without a user namespace the sandbox needs privileged mode (CAP_SYS_ADMIN, CAP_SETUID)");
+            }
+            if (b.uidMap != null || b.gidMap != null) {
+                throw new InvalidConfigException("id map", "set", "id maps need the user namespace");
+            }
+            uid = b.uid != null ? b.uid : OVERFLOW_ID;
+            gid = b.gid != null ? b.gid : OVERFLOW_ID;
+            if (uid == 0 || gid == 0) {
+                throw new InvalidConfigException(uid == 0 ? "uid" : "gid", "0",
+                        "without a user namespace this would be host root; choose a non-root id");
+            }
+            uidMap = null;
+            gidMap = null;
+            setgroupsDeny = false;
+            clearGroups = true;
+        }
+        if (b.hostname != null && !namespaces.contains(Namespace.UTS)) {
+            throw new InvalidConfigException("hostname", b.hostname, "a hostname needs the UTS namespace");
+        }
+        hostname = namespaces.contains(Namespace.UTS) ? (b.hostname != null ? b.hostname : "sandbox") : null;
+        cwd = b.cwd;
+        timeout = b.timeout;
+        memoryLimit = b.memoryLimit;
+        cpuPercent = b.cpuPercent;
+        pidsLimit = b.pidsLimit;
+        rlimits = b.rlimits;
+        RlimitConfig.Builder effective = rlimits.toBuilder();
+        if (memoryLimit != null) {
+            effective.addressSpace(lower(rlimits, Resource.AS, memoryLimit));
+        }
+        if (pidsLimit != null) {
+            effective.processes(lower(rlimits, Resource.NPROC, pidsLimit));
+        }
+        effectiveRlimits = effective.build();
+        seccompProgram = b.seccompFilter != null ? b.seccompFilter.compile(Architecture.current()) : b.seccompProgram;
+        stdin = b.stdin;
+        stdout = b.stdout;
+        stderr = b.stderr;
+        environment = Collections.unmodifiableMap(environment(b));
+    }
+
+    /** What this host supports, detected once: capabilities, cgroups, user namespaces. */
+    static PrivilegeMode resolveOnThisHost(PrivilegeMode requested) {
+        SystemCapabilities detected = systemCapabilities;
+        if (detected == null) {
+            detected = SystemCapabilities.detect();
+            systemCapabilities = detected;
+        }
+        return detected.resolve(requested).mode();
+    }
+
+    private static IdMap defaultMap(boolean mapsFreely, long inside, long ownId, Path subIds, HostIdentity host) {
+        if (!mapsFreely) {
+            return IdMap.single(inside, ownId);
+        }
+        Optional<IdMap.Range> delegated = SubordinateIds.firstRange(subIds, host.userName(), host.euid());
+        if (delegated.isPresent() && inside < delegated.get().count()) {
+            return IdMap.of(delegated.get());
+        }
+        return IdMap.single(inside, OVERFLOW_ID);
+    }
+
+    private static void checkMap(String what, IdMap map, long inside) {
+        if (map.toOutside(inside).isEmpty()) {
+            throw new InvalidConfigException(what + " map", map.toProcFormat().trim(),
+                    "does not map the " + what + " " + inside + " the program runs as");
+        }
+        for (IdMap.Range r : map.ranges()) {
+            if (r.outside() == 0) {
+                throw new InvalidConfigException(what + " map", map.toProcFormat().trim(),
+                        "maps host " + what + " 0: the sandbox's root would own the host's root files");
+            }
+        }
+    }
+
+    private static long lower(RlimitConfig explicit, Resource resource, long value) {
+        RlimitConfig.Limit existing = explicit.limits().get(resource);
+        return existing == null || Long.compareUnsigned(value, existing.hard()) < 0 ? value : existing.hard();
+    }
+
+    private static Map<String, String> environment(SandboxBuilder b) {
+        Map<String, String> env = new LinkedHashMap<>();
+        if (b.inheritEnv) {
+            env.putAll(new TreeMap<>(b.hostEnv));
+        } else {
+            env.put("PATH", String.join(":", SandboxBuilder.DEFAULT_PATH_DIRS));
+            env.put("HOME", "/");
+            env.put("TERM", "dumb");
+            env.put("LANG", "C.UTF-8");
+        }
+        for (String name : b.passEnv) {
+            String value = b.hostEnv.get(name);
+            if (value != null) {
+                env.put(name, value);
+            }
+        }
+        b.env.forEach((name, value) -> {
+            if (value == null) {
+                env.remove(name);
+            } else {
+                env.put(name, value);
+            }
+        });
+        return env;
+    }
+
+    private static SandboxBuilder copy(SandboxBuilder b) {
+        SandboxBuilder c = new SandboxBuilder();
+        c.id = b.id;
+        c.mode = b.mode;
+        c.namespaces = b.namespaces;
+        c.uid = b.uid;
+        c.gid = b.gid;
+        c.uidMap = b.uidMap;
+        c.gidMap = b.gidMap;
+        c.hostname = b.hostname;
+        c.cwd = b.cwd;
+        c.timeout = b.timeout;
+        c.memoryLimit = b.memoryLimit;
+        c.cpuPercent = b.cpuPercent;
+        c.pidsLimit = b.pidsLimit;
+        c.rlimits = b.rlimits;
+        c.seccompFilter = b.seccompFilter;
+        c.seccompProgram = b.seccompProgram;
+        c.stdin = b.stdin;
+        c.stdout = b.stdout;
+        c.stderr = b.stderr;
+        c.inheritEnv = b.inheritEnv;
+        c.passEnv.addAll(b.passEnv);
+        c.env.putAll(b.env);
+        c.hostEnv = b.hostEnv;
+        return c;
+    }
+
+    /** A new builder. */
+    public static SandboxBuilder builder() {
+        return new SandboxBuilder();
+    }
+
+    /** A builder holding these settings as given (before resolution), to derive a variant. */
+    public SandboxBuilder toBuilder() {
+        SandboxBuilder b = copy(source);
+        b.id = id;
+        return b;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** The mode as configured, possibly {@link PrivilegeMode#AUTO}. */
+    public PrivilegeMode requestedMode() {
+        return requestedMode;
+    }
+
+    /** The mode in effect: never {@link PrivilegeMode#AUTO}. */
+    public PrivilegeMode mode() {
+        return mode;
+    }
+
+    public NamespaceConfig namespaces() {
+        return namespaces;
+    }
+
+    /** The uid the program runs as (inside its user namespace if it has one). */
+    public long uid() {
+        return uid;
+    }
+
+    public long gid() {
+        return gid;
+    }
+
+    /** The uid map in effect, or empty without a user namespace. */
+    public Optional<IdMap> uidMap() {
+        return Optional.ofNullable(uidMap);
+    }
+
+    public Optional<IdMap> gidMap() {
+        return Optional.ofNullable(gidMap);
+    }
+
+    /** The hostname inside, or empty without a UTS namespace. */
+    public Optional<String> hostname() {
+        return Optional.ofNullable(hostname);
+    }
+
+    /** The working directory inside, or empty to start where the JVM is. */
+    public Optional<Path> cwd() {
+        return Optional.ofNullable(cwd);
+    }
+
+    public Optional<Duration> timeout() {
+        return Optional.ofNullable(timeout);
+    }
+
+    public OptionalLong memoryLimit() {
+        return memoryLimit == null ? OptionalLong.empty() : OptionalLong.of(memoryLimit);
+    }
+
+    public OptionalInt cpuPercent() {
+        return cpuPercent == null ? OptionalInt.empty() : OptionalInt.of(cpuPercent);
+    }
+
+    public OptionalLong pidsLimit() {
+        return pidsLimit == null ? OptionalLong.empty() : OptionalLong.of(pidsLimit);
+    }
+
+    /** The rlimits as configured. */
+    public RlimitConfig rlimits() {
+        return rlimits;
+    }
+
+    /** The rlimits the workload actually gets: the configured ones plus the memory and pids limits. */
+    public RlimitConfig effectiveRlimits() {
+        return effectiveRlimits;
+    }
+
+    /** The compiled seccomp filter the workload gets, if any. */
+    public Optional<BpfProgram> seccompProgram() {
+        return Optional.ofNullable(seccompProgram);
+    }
+
+    boolean setgroupsDeny() {
+        return setgroupsDeny;
+    }
+
+    boolean clearGroups() {
+        return clearGroups;
+    }
+
+    public Input stdin() {
+        return stdin;
+    }
+
+    public Output stdout() {
+        return stdout;
+    }
+
+    public Output stderr() {
+        return stderr;
+    }
+
+    /** The program's complete environment, in order. */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    @Override
+    public String toString() {
+        return "SandboxConfig[id=" + id + ", mode=" + mode + ", " + namespaces + ", uid=" + uid + ", gid=" + gid
+                + (timeout != null ? ", timeout=" + timeout : "") + ", rlimits=" + effectiveRlimits.limits()
+                + (seccompProgram != null ? ", seccomp=" + seccompProgram.length() + " instructions" : "") + "]";
+    }
+}

@@ -1,0 +1,117 @@
+package dev.sandbox4j.exec;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A sandboxed program that is running, from {@link Sandbox#start}: like {@link Process}, plus a
+ * {@link SandboxResult} at the end. The program was exec'd when this object was returned.
+ *
+ * <p>A monitor thread per process enforces the timeout and collects the result, whether or not anybody
+ * waits; it ends with the program. Streams exist only for {@link Input#pipe()} and {@link Output#pipe()};
+ * the caller must read piped output, or a talkative program blocks.
+ */
+public final class SandboxProcess {
+    private final Execution execution;
+    private final CompletableFuture<SandboxResult> result = new CompletableFuture<>();
+    private final Thread monitor;
+
+    SandboxProcess(Execution execution, String threadName, Runnable onEnd) {
+        this.execution = execution;
+        this.monitor = new Thread(() -> {
+            try {
+                result.complete(execution.awaitResult());
+            } catch (Throwable t) {
+                execution.abort();
+                result.completeExceptionally(t);
+            } finally {
+                onEnd.run();
+            }
+        }, threadName);
+        monitor.setDaemon(true);
+    }
+
+    void startMonitor() {
+        monitor.start();
+    }
+
+    /** The program's stdin, for {@link Input#pipe()}; otherwise a stream that discards. */
+    public OutputStream stdin() {
+        return execution.process().getOutputStream();
+    }
+
+    /** The program's stdout, for {@link Output#pipe()}; otherwise an empty stream. */
+    public InputStream stdout() {
+        return execution.process().getInputStream();
+    }
+
+    /** The program's stderr, for {@link Output#pipe()}; otherwise an empty stream. */
+    public InputStream stderr() {
+        return execution.process().getErrorStream();
+    }
+
+    /** Whether the sandbox is still running. */
+    public boolean isAlive() {
+        return !result.isDone();
+    }
+
+    /** Waits for the end of the sandbox. */
+    public SandboxResult waitFor() throws InterruptedException {
+        try {
+            return result.get();
+        } catch (ExecutionException e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** Waits at most {@code timeout}; empty if the sandbox is still running then. */
+    public Optional<SandboxResult> waitFor(Duration timeout) throws InterruptedException {
+        try {
+            return Optional.of(result.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** Completes with the result when the sandbox ends. */
+    public CompletableFuture<SandboxResult> onExit() {
+        return result.copy();
+    }
+
+    /** Asks the program to stop: SIGTERM, forwarded by the sandbox's init. */
+    public void destroy() {
+        sendSignal(Signals.SIGTERM);
+    }
+
+    /** Kills the program and everything it started, at once. */
+    public void destroyForcibly() {
+        execution.kill();
+    }
+
+    /** Sends a signal to the program (through the sandbox's init, which forwards it). */
+    public void sendSignal(int signal) {
+        if (signal < 1 || signal > 64) {
+            throw new IllegalArgumentException("no such signal: " + signal);
+        }
+        execution.signal(signal);
+    }
+
+    private static RuntimeException rethrow(ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException r) {
+            return r;
+        }
+        if (cause instanceof Error err) {
+            throw err;
+        }
+        return new dev.sandbox4j.core.SandboxException("the sandbox monitor failed: " + cause, cause);
+    }
+}

@@ -1,0 +1,218 @@
+package dev.sandbox4j.exec;
+
+import dev.sandbox4j.core.PrivilegeMode;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * What happened to one sandboxed program. Immutable.
+ *
+ * <p>Exactly one of {@link #exitCode()} and {@link #signal()} is present. Times and memory come from the
+ * workload's rusage (the program plus the children it waited for) in every privilege mode. A timed-out
+ * program was killed with SIGKILL together with everything else in its sandbox.
+ *
+ * <p>{@link #seccompViolation()} means the program died of SIGSYS while a seccomp filter was installed,
+ * which is how the kernel ends a process whose filter says KILL. The kernel does not tell the parent which
+ * system call it was, so {@link #blockedSyscall()} is empty for such kills.
+ */
+public final class SandboxResult {
+    private final String id;
+    private final PrivilegeMode mode;
+    private final Integer exitCode;
+    private final Integer signal;
+    private final boolean coreDumped;
+    private final boolean timedOut;
+    private final boolean seccompViolation;
+    private final Duration wallTime;
+    private final Duration userTime;
+    private final Duration systemTime;
+    private final long maxRssBytes;
+    private final byte[] stdout;
+    private final byte[] stderr;
+    private final boolean stdoutTruncated;
+    private final boolean stderrTruncated;
+
+    private SandboxResult(Builder b) {
+        id = b.id;
+        mode = b.mode;
+        exitCode = b.exitCode;
+        signal = b.signal;
+        coreDumped = b.coreDumped;
+        timedOut = b.timedOut;
+        seccompViolation = b.seccompViolation;
+        wallTime = b.wallTime;
+        userTime = Duration.ofNanos(b.userMicros * 1000);
+        systemTime = Duration.ofNanos(b.systemMicros * 1000);
+        maxRssBytes = b.maxRssBytes;
+        stdout = b.stdout;
+        stderr = b.stderr;
+        stdoutTruncated = b.stdoutTruncated;
+        stderrTruncated = b.stderrTruncated;
+        if ((exitCode == null) == (signal == null)) {
+            throw new IllegalStateException("a result has an exit code or a signal");
+        }
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** The sandbox's id. */
+    public String id() {
+        return id;
+    }
+
+    /** The privilege mode the program ran in. */
+    public PrivilegeMode mode() {
+        return mode;
+    }
+
+    /** The exit code (0-255) if the program exited by itself. */
+    public OptionalInt exitCode() {
+        return exitCode == null ? OptionalInt.empty() : OptionalInt.of(exitCode);
+    }
+
+    /** The signal that killed the program, if one did. */
+    public OptionalInt signal() {
+        return signal == null ? OptionalInt.empty() : OptionalInt.of(signal);
+    }
+
+    /** {@code "SIGKILL"} and so on, if a signal killed the program. */
+    public Optional<String> signalName() {
+        return signal == null ? Optional.empty() : Optional.of(Signals.name(signal));
+    }
+
+    /** Whether the kernel wrote a core dump (rare: the default core-size rlimit is 0). */
+    public boolean coreDumped() {
+        return coreDumped;
+    }
+
+    /** True when the program exited with code 0 within its time limit. */
+    public boolean success() {
+        return exitCode != null && exitCode == 0 && !timedOut;
+    }
+
+    /** Whether the wall-clock timeout expired and the sandbox was killed. */
+    public boolean timedOut() {
+        return timedOut;
+    }
+
+    /** Always false for now: needs the cgroup memory controller's OOM events. */
+    public boolean oomKilled() {
+        return false;
+    }
+
+    /** Whether the seccomp filter killed the program. */
+    public boolean seccompViolation() {
+        return seccompViolation;
+    }
+
+    /** The name of the blocked system call, when the kernel makes it knowable; see the class comment. */
+    public Optional<String> blockedSyscall() {
+        return Optional.empty();
+    }
+
+    /** From starting the launcher until the sandbox was gone. */
+    public Duration wallTime() {
+        return wallTime;
+    }
+
+    /** CPU time in user mode. */
+    public Duration userTime() {
+        return userTime;
+    }
+
+    /** CPU time in the kernel on the program's behalf. */
+    public Duration systemTime() {
+        return systemTime;
+    }
+
+    /** User plus system time. */
+    public Duration cpuTime() {
+        return userTime.plus(systemTime);
+    }
+
+    /** Peak resident set size of the largest single process (rusage semantics), in bytes. */
+    public long maxRssBytes() {
+        return maxRssBytes;
+    }
+
+    /** Captured standard output; empty unless it was {@link Output#capture captured}. */
+    public byte[] stdout() {
+        return stdout.clone();
+    }
+
+    /** Captured standard output decoded as UTF-8. */
+    public String stdoutText() {
+        return new String(stdout, StandardCharsets.UTF_8);
+    }
+
+    public byte[] stderr() {
+        return stderr.clone();
+    }
+
+    public String stderrText() {
+        return new String(stderr, StandardCharsets.UTF_8);
+    }
+
+    /** Whether standard output exceeded its capture limit and the rest was dropped. */
+    public boolean stdoutTruncated() {
+        return stdoutTruncated;
+    }
+
+    public boolean stderrTruncated() {
+        return stderrTruncated;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder("SandboxResult[").append(id).append(", ");
+        s.append(exitCode != null ? "exit " + exitCode : "killed by " + Signals.name(signal));
+        if (timedOut) {
+            s.append(", timed out");
+        }
+        if (seccompViolation) {
+            s.append(", seccomp violation");
+        }
+        return s.append(", wall ").append(wallTime.toMillis()).append(" ms, cpu ").append(cpuTime().toMillis())
+                .append(" ms, maxrss ").append(maxRssBytes / 1024).append(" KiB]").toString();
+    }
+
+    static final class Builder {
+        private String id;
+        private PrivilegeMode mode;
+        private Integer exitCode;
+        private Integer signal;
+        private boolean coreDumped;
+        private boolean timedOut;
+        private boolean seccompViolation;
+        private Duration wallTime = Duration.ZERO;
+        private long userMicros;
+        private long systemMicros;
+        private long maxRssBytes;
+        private byte[] stdout = new byte[0];
+        private byte[] stderr = new byte[0];
+        private boolean stdoutTruncated;
+        private boolean stderrTruncated;
+
+        Builder id(String v) { id = Objects.requireNonNull(v); return this; }
+        Builder mode(PrivilegeMode v) { mode = Objects.requireNonNull(v); return this; }
+        Builder exitCode(int v) { exitCode = v; return this; }
+        Builder signal(int v, boolean core) { signal = v; coreDumped = core; return this; }
+        Builder timedOut(boolean v) { timedOut = v; return this; }
+        Builder seccompViolation(boolean v) { seccompViolation = v; return this; }
+        Builder wallTime(Duration v) { wallTime = v; return this; }
+        Builder cpu(long user, long system) { userMicros = user; systemMicros = system; return this; }
+        Builder maxRssBytes(long v) { maxRssBytes = v; return this; }
+        Builder stdout(byte[] v, boolean truncated) { stdout = v; stdoutTruncated = truncated; return this; }
+        Builder stderr(byte[] v, boolean truncated) { stderr = v; stderrTruncated = truncated; return this; }
+
+        SandboxResult build() {
+            return new SandboxResult(this);
+        }
+    }
+}

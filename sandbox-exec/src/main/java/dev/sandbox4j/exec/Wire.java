@@ -1,0 +1,54 @@
+package dev.sandbox4j.exec;
+
+/**
+ * The launcher protocol: the one definition, mirrored by {@code src/main/c/wire.h}. A round-trip test
+ * (the launcher decodes a plan and encodes it back) catches any drift between the two.
+ *
+ * <p>Every message is a frame: u32 length of what follows, u16 type, payload; all integers little-endian.
+ * A plan payload is u16 {@link #PLAN_VERSION} and then fields (u16 tag, u32 length, value) in increasing
+ * tag order, only the repeatable ones repeating. The launcher refuses unknown versions, tags and
+ * out-of-order fields rather than skipping them: a skipped field could be a security setting. Plans are
+ * self-contained, so one connection can later carry many of them (a fork server).
+ */
+final class Wire {
+    private Wire() {
+    }
+
+    static final int PLAN_VERSION = 1;
+    static final int MAX_FRAME = 4 << 20;
+
+    // Java -> launcher
+    static final int MSG_PLAN = 1;
+    static final int MSG_SIGNAL = 2;
+    static final int MSG_KILL = 3;
+
+    // launcher -> Java
+    static final int MSG_EXEC_OK = 17;
+    static final int MSG_SETUP_ERROR = 18;
+    static final int MSG_EXIT = 19;
+    static final int MSG_ABORTED = 20;
+    static final int MSG_ECHO = 21;
+
+    // plan fields, in the order they must appear
+    static final int F_CLONE_FLAGS = 1;
+    static final int F_PROGRAM = 2;
+    static final int F_ARG = 3;
+    static final int F_ENV = 4;
+    static final int F_CWD = 5;
+    static final int F_HOSTNAME = 6;
+    static final int F_UID_MAP = 7;
+    static final int F_GID_MAP = 8;
+    static final int F_SETGROUPS_DENY = 9;
+    static final int F_UID = 10;
+    static final int F_GID = 11;
+    static final int F_CLEAR_GROUPS = 12;
+    static final int F_RLIMIT = 13;
+    static final int F_CGROUP_PROCS = 14;
+    static final int F_MOUNT = 15;
+    static final int F_LOOPBACK_UP = 16;
+    static final int F_NEW_SESSION = 17;
+    static final int F_SECCOMP = 18;
+
+    static final int MOUNT_PRIVATE_ROOT = 1;
+    static final int MOUNT_PROC = 2;
+}

@@ -1,0 +1,117 @@
+package dev.sandbox4j.exec;
+
+import dev.sandbox4j.core.SandboxSetupException;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HexFormat;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class LaunchPlanTest {
+    static LaunchPlan fullPlan() {
+        return LaunchPlan.builder()
+                .cloneFlags(0x7E020000L)
+                .program("/bin/echo")
+                .argv(List.of("echo", "héllo", ""))
+                .env(List.of("PATH=/bin", "LANG=C.UTF-8"))
+                .cwd("/tmp")
+                .hostname("box")
+                .uidMap("0 65534 1\n")
+                .gidMap("0 65534 1\n")
+                .setgroupsDeny(true)
+                .uid(0)
+                .gid(4294967294L)
+                .clearGroups(true)
+                .rlimit(4, 0, 0)
+                .rlimit(9, 1 << 30, -1)
+                .cgroupProcs("/sys/fs/cgroup/x/cgroup.procs")
+                .mount(LaunchPlan.Mount.privateRoot())
+                .mount(LaunchPlan.Mount.proc("/proc"))
+                .loopbackUp(true)
+                .newSession(true)
+                .seccomp(new byte[] {6, 0, 0, 0, 0, 0, (byte) 0xff, 0x7f})
+                .build();
+    }
+
+    @Test
+    void encodesVersionThenFieldsInTagOrderLittleEndian() {
+        byte[] bytes = LaunchPlan.builder().cloneFlags(0x10000000L).program("/p").argv(List.of("p")).uid(7).build().encode();
+        assertThat(HexFormat.of().formatHex(bytes)).isEqualTo(
+                "0100"                                // version 1
+                + "0100" + "08000000" + "0000001000000000" // clone flags
+                + "0200" + "02000000" + "2f70"        // program "/p"
+                + "0300" + "01000000" + "70"          // argv[0] "p"
+                + "0a00" + "04000000" + "07000000");  // uid 7
+    }
+
+    @Test
+    void frameCarriesLengthAndType() {
+        byte[] frame = fullPlan().toFrame();
+        ByteBuffer b = ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(b.getInt()).isEqualTo(frame.length - 4);
+        assertThat(b.getShort()).isEqualTo((short) Wire.MSG_PLAN);
+        assertThat(b.getShort()).isEqualTo((short) Wire.PLAN_VERSION);
+    }
+
+    @Test
+    void refusesNulBecauseExecveWouldTruncate() {
+        assertThatThrownBy(() -> LaunchPlan.builder().program("/bin/x").argv(List.of("x", "a\0b")).build().encode())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
+    }
+
+    @Test
+    void launcherDecodesAndReencodesEveryFieldIdentically() throws Exception {
+        byte[] plan = fullPlan().encode();
+        assertThat(Execution.echo(plan)).isEqualTo(plan);
+        byte[] minimal = LaunchPlan.builder().program("/bin/true").argv(List.of("true")).build().encode();
+        assertThat(Execution.echo(minimal)).isEqualTo(minimal);
+    }
+
+    @Test
+    void launcherRejectsUnknownVersionFieldAndOrder() {
+        byte[] plan = fullPlan().encode();
+        byte[] badVersion = plan.clone();
+        badVersion[0] = 99;
+        assertThatThrownBy(() -> Execution.echo(badVersion)).isInstanceOf(SandboxSetupException.class)
+                .hasMessageContaining("decode plan").hasMessageContaining("version 99");
+
+        LaunchPlan.Out unknown = new LaunchPlan.Out();
+        unknown.bytes(LaunchPlan.builder().program("/p").argv(List.of("p")).build().encode());
+        unknown.u16(200).u32(0);
+        assertThatThrownBy(() -> Execution.echo(unknown.toByteArray())).isInstanceOf(SandboxSetupException.class)
+                .hasMessageContaining("unknown field 200");
+
+        LaunchPlan.Out outOfOrder = new LaunchPlan.Out();
+        outOfOrder.u16(1);
+        outOfOrder.u16(Wire.F_ARG).u32(1).bytes(new byte[] {'p'});
+        outOfOrder.u16(Wire.F_PROGRAM).u32(2).bytes(new byte[] {'/', 'p'});
+        assertThatThrownBy(() -> Execution.echo(outOfOrder.toByteArray())).isInstanceOf(SandboxSetupException.class)
+                .hasMessageContaining("out of order");
+
+        LaunchPlan.Out truncated = new LaunchPlan.Out();
+        truncated.u16(1);
+        truncated.u16(Wire.F_PROGRAM).u32(50).bytes(new byte[] {'/', 'p'});
+        assertThatThrownBy(() -> Execution.echo(truncated.toByteArray())).isInstanceOf(SandboxSetupException.class)
+                .hasMessageContaining("exceeds");
+    }
+
+    @Test
+    void decodesLauncherMessages() {
+        LaunchPlan.Out err = new LaunchPlan.Out().u32(13).str("chdir").str("/nope");
+        assertThat(LauncherEvent.decode(Wire.MSG_SETUP_ERROR, err.toByteArray()))
+                .isEqualTo(new LauncherEvent.SetupError(13, "chdir", "/nope"));
+        LaunchPlan.Out exit = new LaunchPlan.Out().u32(42 << 8).u64(1500).u64(250).u64(2048);
+        assertThat(LauncherEvent.decode(Wire.MSG_EXIT, exit.toByteArray()))
+                .isEqualTo(new LauncherEvent.Exit(42 << 8, 1500, 250, 2048));
+        assertThatThrownBy(() -> LauncherEvent.decode(Wire.MSG_EXIT, new byte[3]))
+                .isInstanceOf(LauncherEvent.ProtocolException.class);
+        assertThatThrownBy(() -> LauncherEvent.decode(99, new byte[0]))
+                .isInstanceOf(LauncherEvent.ProtocolException.class);
+        assertThatThrownBy(() -> LauncherEvent.decode(Wire.MSG_ABORTED, new byte[5]))
+                .isInstanceOf(LauncherEvent.ProtocolException.class).hasMessageContaining("extra");
+    }
+}

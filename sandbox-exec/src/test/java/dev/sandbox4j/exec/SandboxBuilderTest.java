@@ -1,0 +1,167 @@
+package dev.sandbox4j.exec;
+
+import dev.sandbox4j.cgroup.RlimitConfig;
+import dev.sandbox4j.core.InvalidConfigException;
+import dev.sandbox4j.core.PermissionDeniedException;
+import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.namespace.IdMap;
+import dev.sandbox4j.namespace.Namespace;
+import dev.sandbox4j.namespace.NamespaceConfig;
+import dev.sandbox4j.seccomp.SeccompProfile;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SandboxBuilderTest {
+    static final long ALL_CAPS = 0x1FFFEFFFFFFL; // this machine: root without CAP_SYS_RESOURCE
+    static final HostIdentity ROOT = new HostIdentity(0, 0, ALL_CAPS, List.of(), "root");
+    static final HostIdentity USER = new HostIdentity(1000, 1000, 0, List.of(1000L), "alice");
+    static final UnaryOperator<PrivilegeMode> PRIVILEGED_HOST =
+            m -> m == PrivilegeMode.UNPRIVILEGED ? m : PrivilegeMode.PRIVILEGED;
+    static final UnaryOperator<PrivilegeMode> UNPRIVILEGED_HOST = m -> {
+        if (m == PrivilegeMode.PRIVILEGED) {
+            throw new PermissionDeniedException("privileged mode needs CAP_SYS_ADMIN");
+        }
+        return PrivilegeMode.UNPRIVILEGED;
+    };
+
+    static SandboxConfig asRoot(SandboxBuilder b) {
+        return b.build(ROOT, PRIVILEGED_HOST);
+    }
+
+    static SandboxConfig asUser(SandboxBuilder b) {
+        return b.build(USER, UNPRIVILEGED_HOST);
+    }
+
+    @Test
+    void rootsWorkloadIsRootInsideAndNobodyOutsideNeverHostRoot() {
+        SandboxConfig c = asRoot(SandboxConfig.builder());
+        assertThat(c.mode()).isEqualTo(PrivilegeMode.PRIVILEGED);
+        assertThat(c.uid()).isZero();
+        assertThat(c.uidMap()).hasValue(IdMap.single(0, 65534));
+        assertThat(c.gidMap()).hasValue(IdMap.single(0, 65534));
+        assertThat(c.clearGroups()).as("root may keep setgroups and must use it to drop its groups").isTrue();
+        assertThat(c.setgroupsDeny()).isFalse();
+    }
+
+    @Test
+    void anUnprivilegedCallerIsRootInsideAndItselfOutside() {
+        SandboxConfig c = asUser(SandboxConfig.builder().uid(1000).gid(100));
+        assertThat(c.mode()).isEqualTo(PrivilegeMode.UNPRIVILEGED);
+        assertThat(c.uidMap()).hasValue(IdMap.single(1000, 1000));
+        assertThat(c.gidMap()).hasValue(IdMap.single(100, 1000));
+        assertThat(c.setgroupsDeny()).as("the kernel demands it before an unprivileged gid_map").isTrue();
+        assertThat(c.clearGroups()).isFalse();
+    }
+
+    @Test
+    void mapsThatWouldGiveTheSandboxHostRootAreRefused() {
+        assertThatThrownBy(() -> asRoot(SandboxConfig.builder().uidMap(IdMap.single(0, 0))))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("host uid 0");
+        assertThatThrownBy(() -> asRoot(SandboxConfig.builder().uid(5).uidMap(IdMap.single(0, 100000))))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("does not map the uid 5");
+    }
+
+    @Test
+    void withoutAUserNamespaceTheWorkloadNeedsPrivilegeAndANonRootUid() {
+        SandboxBuilder noUserNs = SandboxConfig.builder().namespaces(NamespaceConfig.all().without(Namespace.USER));
+        SandboxConfig c = asRoot(noUserNs);
+        assertThat(c.uid()).isEqualTo(65534);
+        assertThat(c.uidMap()).isEmpty();
+        assertThatThrownBy(() -> asRoot(SandboxConfig.builder().namespaces(NamespaceConfig.of(Namespace.PID)).uid(0)))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("host root");
+        assertThatThrownBy(() -> asUser(SandboxConfig.builder().namespaces(NamespaceConfig.of(Namespace.PID))))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("privileged mode");
+        assertThatThrownBy(() -> asUser(SandboxConfig.builder().privilegeMode(PrivilegeMode.PRIVILEGED)))
+                .isInstanceOf(PermissionDeniedException.class);
+    }
+
+    @Test
+    void settersRejectBadValuesNamingTheSetting() {
+        SandboxBuilder b = SandboxConfig.builder();
+        assertThatThrownBy(() -> b.timeout(Duration.ZERO)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("timeout");
+        assertThatThrownBy(() -> b.memoryLimit(1000)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("memory limit");
+        assertThatThrownBy(() -> b.cpuPercent(0)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("cpu");
+        assertThatThrownBy(() -> b.pidsLimit(0)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("pids");
+        assertThatThrownBy(() -> b.cwd(Path.of("relative"))).isInstanceOf(InvalidConfigException.class).hasMessageContaining("absolute");
+        assertThatThrownBy(() -> b.hostname("bad host")).isInstanceOf(InvalidConfigException.class).hasMessageContaining("hostname");
+        assertThatThrownBy(() -> b.id("a/b")).isInstanceOf(InvalidConfigException.class);
+        assertThatThrownBy(() -> b.uid(-1)).isInstanceOf(InvalidConfigException.class);
+        assertThatThrownBy(() -> b.env("A=B", "x")).isInstanceOf(InvalidConfigException.class).hasMessageContaining("name");
+        assertThatThrownBy(() -> b.env("A", "x\0y")).isInstanceOf(InvalidConfigException.class).hasMessageContaining("NUL");
+        assertThatThrownBy(() -> asRoot(SandboxConfig.builder().namespaces(NamespaceConfig.of(Namespace.USER)).hostname("h")))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("UTS");
+    }
+
+    @Test
+    void memoryAndPidsBecomeRlimitsNeverRaisingAnExplicitOne() {
+        SandboxConfig c = asRoot(SandboxConfig.builder().memoryLimit(256L << 20).pidsLimit(50)
+                .rlimits(RlimitConfig.builder().processes(10).build()));
+        Map<RlimitConfig.Resource, RlimitConfig.Limit> limits = c.effectiveRlimits().limits();
+        assertThat(limits.get(RlimitConfig.Resource.AS).hard()).isEqualTo(256L << 20);
+        assertThat(limits.get(RlimitConfig.Resource.NPROC).hard()).as("the explicit, lower limit wins").isEqualTo(10);
+        assertThat(limits.get(RlimitConfig.Resource.CORE).hard()).isZero();
+        assertThat(c.rlimits().limits()).doesNotContainKey(RlimitConfig.Resource.AS);
+    }
+
+    @Test
+    void theEnvironmentIsCleanByDefaultAndPassesOnlyWhatIsAsked() {
+        Map<String, String> host = Map.of("PATH", "/host/bin", "AWS_SECRET_ACCESS_KEY", "s3cr3t", "LANG", "de_DE.UTF-8", "TERM", "xterm");
+        SandboxConfig clean = asRoot(SandboxConfig.builder().hostEnvironment(host));
+        assertThat(clean.environment()).containsExactly(Map.entry("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+                Map.entry("HOME", "/"), Map.entry("TERM", "dumb"), Map.entry("LANG", "C.UTF-8"));
+
+        SandboxConfig passed = asRoot(SandboxConfig.builder().hostEnvironment(host).passEnv("TERM", "MISSING")
+                .env("APP", "1").unsetEnv("HOME"));
+        assertThat(passed.environment()).containsEntry("TERM", "xterm").containsEntry("APP", "1")
+                .doesNotContainKeys("HOME", "MISSING", "AWS_SECRET_ACCESS_KEY");
+
+        SandboxConfig inherited = asRoot(SandboxConfig.builder().hostEnvironment(host).inheritEnv(true).env("PATH", "/bin"));
+        assertThat(inherited.environment()).containsEntry("AWS_SECRET_ACCESS_KEY", "s3cr3t").containsEntry("PATH", "/bin")
+                .doesNotContainKey("HOME");
+        assertThat(inherited.toString()).doesNotContain("s3cr3t");
+    }
+
+    @Test
+    void configsAreImmutableAndDeriveThroughToBuilder() {
+        SandboxBuilder b = SandboxConfig.builder().id("first").timeout(Duration.ofSeconds(5)).seccomp(SeccompProfile.MINIMAL);
+        SandboxConfig first = asRoot(b);
+        b.timeout(Duration.ofSeconds(9)).id("changed");
+        assertThat(first.timeout()).hasValue(Duration.ofSeconds(5));
+        assertThat(first.id()).isEqualTo("first");
+        assertThat(first.seccompProgram()).isPresent();
+        SandboxConfig second = asRoot(first.toBuilder().cpuPercent(50).noSeccomp());
+        assertThat(second.id()).isEqualTo("first");
+        assertThat(second.timeout()).hasValue(Duration.ofSeconds(5));
+        assertThat(second.cpuPercent()).hasValue(50);
+        assertThat(second.seccompProgram()).isEmpty();
+        assertThatThrownBy(() -> first.environment().put("X", "y")).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void thePlanCarriesTheDecisions() {
+        SandboxConfig c = asRoot(SandboxConfig.builder().hostname("box").cwd(Path.of("/tmp")));
+        LaunchPlan plan = Planner.plan(c, List.of("sh", "-c", "true"));
+        assertThat(plan.program).isIn("/usr/bin/sh", "/bin/sh");
+        assertThat(plan.argv).containsExactly("sh", "-c", "true");
+        assertThat(plan.cloneFlags).isEqualTo(NamespaceConfig.all().cloneFlags());
+        assertThat(plan.uidMap).isEqualTo("0 65534 1\n");
+        assertThat(plan.hostname).isEqualTo("box");
+        assertThat(plan.loopbackUp).isTrue();
+        assertThat(plan.newSession).isTrue();
+        assertThat(plan.mounts).containsExactly(LaunchPlan.Mount.privateRoot(), LaunchPlan.Mount.proc("/proc"));
+        assertThat(plan.rlimits).containsExactly(new LaunchPlan.Rlimit(4, 0, 0));
+        LaunchPlan noPid = Planner.plan(asRoot(SandboxConfig.builder().namespaces(NamespaceConfig.all().without(Namespace.PID, Namespace.NET))),
+                List.of("/bin/true"));
+        assertThat(noPid.mounts).as("a fresh /proc needs a PID namespace to show").containsExactly(LaunchPlan.Mount.privateRoot());
+        assertThat(noPid.loopbackUp).isFalse();
+        assertThatThrownBy(() -> Planner.plan(c, List.of())).isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -15,7 +15,12 @@ import dev.sandbox4j.namespace.NamespaceConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -122,7 +127,7 @@ class CgroupLimitsKernelTest {
             long msFree = unlimited.get(1, TimeUnit.MINUTES).toMillis();
             System.out.printf("[measured] busy loop, 3 s wall: cpu 20 -> %d ms CPU, cpu 100 -> %d ms, unlimited -> %d ms"
                     + " (load average %s)%n", ms20, ms100, msFree,
-                    java.nio.file.Files.readString(Path.of("/proc/loadavg")).strip());
+                    Files.readString(Path.of("/proc/loadavg")).strip());
             assertThat(ms20).isBetween(150L, 800L);
             assertThat(ms100).isLessThanOrEqualTo(3_300L).isGreaterThanOrEqualTo(msFree * 3 / 4);
             if (msFree > 1_200) { // with room to spare, the 20 % cap must show
@@ -191,7 +196,7 @@ class CgroupLimitsKernelTest {
     }
 
     @Test
-    void killedClosedInterruptedAndFailedRunsLeaveNoCgroup(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void killedClosedInterruptedAndFailedRunsLeaveNoCgroup(@TempDir Path dir) throws Exception {
         try (Sandbox sandbox = Sandbox.create(privileged().memoryLimit(64 * MIB).build())) {
             SandboxProcess killed = sandbox.start(List.of("sleep", "968"));
             assertThat(ownSandboxCgroups()).as("a running sandbox has its cgroups").isNotEmpty();
@@ -227,5 +232,32 @@ class CgroupLimitsKernelTest {
         closing.close();
         assertThat(running.waitFor().signalName()).hasValue("SIGKILL");
         assertThat(ownSandboxCgroups()).isEmpty();
+    }
+
+    /**
+     * A JVM killed with SIGKILL cannot remove its sandbox's cgroups (its workload dies with it, through the
+     * launcher); the next JVM's first sandbox removes them, and only those of dead owners.
+     */
+    @Test
+    void theCgroupsOfAKilledJvmAreRemovedByTheNextOne() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        String classPath = System.getProperty("java.class.path");
+        Process jvm = new ProcessBuilder(java.toString(), "-cp", classPath, StartAndHang.class.getName(), "965")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        List<Path> left;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).isEqualTo("started");
+            left = KernelTestSupport.sandboxCgroupsOf(jvm.pid());
+            assertThat(left).as("the running sandbox's cgroups").isNotEmpty();
+            jvm.destroyForcibly();
+            jvm.waitFor();
+        }
+        assertThat(left).as("nothing removes them when their JVM dies").allMatch(Files::isDirectory);
+
+        Process next = new ProcessBuilder(java.toString(), "-cp", classPath, RunOneSandbox.class.getName())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(next.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(next.exitValue()).isZero();
+        assertThat(left).as("removed by the next JVM's first sandbox").noneMatch(Files::exists);
     }
 }

@@ -59,12 +59,18 @@ final class KernelTestSupport {
                 .collect(Collectors.toSet());
     }
 
-    /**
-     * This JVM's sandbox cgroups that still exist, beneath its own cgroup in every hierarchy (where privileged
-     * runs put theirs): {@code sandbox4j-<id>-<pidns>-<this pid>-<start time>-<seq>}. Other JVMs' are not counted.
-     */
+    /** This JVM's sandbox cgroups that still exist; see {@link #sandboxCgroupsOf(long)}. */
     static List<Path> ownSandboxCgroups() throws IOException {
-        Pattern mine = Pattern.compile("sandbox4j-.+-\\d+-" + ProcessHandle.current().pid() + "-\\d+-\\d+");
+        return sandboxCgroupsOf(ProcessHandle.current().pid());
+    }
+
+    /**
+     * The sandbox cgroups JVM {@code pid} made that still exist, beneath this JVM's own cgroup in every hierarchy
+     * (where privileged runs put theirs, and where a child JVM inherits): {@code
+     * sandbox4j-<id>-<pidns>-<pid>-<start time>-<seq>}. Other JVMs' are not counted.
+     */
+    static List<Path> sandboxCgroupsOf(long pid) throws IOException {
+        Pattern theirs = Pattern.compile("sandbox4j-.+-\\d+-" + pid + "-\\d+-\\d+");
         List<Path> found = new ArrayList<>();
         for (dev.sandbox4j.core.CgroupHierarchy hierarchy : dev.sandbox4j.core.CgroupLayout.detect().hierarchies()) {
             Path own = hierarchy.ownDirectory();
@@ -72,7 +78,7 @@ final class KernelTestSupport {
                 continue;
             }
             try (Stream<Path> children = Files.list(own)) {
-                children.filter(p -> mine.matcher(p.getFileName().toString()).matches()).forEach(found::add);
+                children.filter(p -> theirs.matcher(p.getFileName().toString()).matches()).forEach(found::add);
             }
         }
         return found;

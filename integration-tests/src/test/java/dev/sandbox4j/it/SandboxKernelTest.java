@@ -451,6 +451,11 @@ class SandboxKernelTest {
         // Other JVMs on the machine may run launchers of their own; an orphan is one its JVM left to init.
         assertThat(ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").contains("sandbox4j-launcher"))
                 .filter(p -> p.parent().map(ProcessHandle::pid).orElse(1L) == 1L)).as("no orphaned launcher").isEmpty();
+        // A privileged JVM killed like this leaves its sandbox's cgroups; the next JVM's first sandbox removes them.
+        Process next = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                RunOneSandbox.class.getName()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(next.waitFor() == 0 && KernelTestSupport.sandboxCgroupsOf(jvm.pid()).isEmpty())
+                .as("the killed JVM's cgroups are cleaned up by the next one").isTrue();
     }
 
     private static List<String> sleepers(String marker) {

@@ -9,7 +9,6 @@ import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 import java.util.Map;
 
 import static dev.sandbox4j.exec.SandboxBuilderTest.PRIVILEGED_HOST;
@@ -134,6 +133,6 @@ class ResourceLimitsTest {
         assertThatThrownBy(() -> b.memoryLimit(0)).isInstanceOf(InvalidConfigException.class);
         assertThat(asRoot(b).memoryLimit()).hasValue(64 * MIB);
         assertThat(asRoot(b).toString()).contains("cgroup=CgroupConfig[memory=64 MiB");
-        assertThat(List.of(asRoot(b.cpuQuota(50_000, 200_000)).cpuPercent().getAsDouble())).containsExactly(25.0);
+        assertThat(asRoot(b.cpuQuota(50_000, 200_000)).cpuPercent()).hasValue(25.0);
     }
 }

@@ -29,6 +29,11 @@ class UnprivilegedKernelTest {
 
     @Test
     void theKernelTestsPassAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, SandboxKernelTest.class);
+    }
+
+    /** Runs the given test classes in a child JVM as uid 65534 and asserts that they all pass. */
+    static void runAsNobody(Path scratch, Class<?>... suites) throws Exception {
         Assumptions.assumeTrue(KernelTestSupport.euid() == 0,
                 "already unprivileged: SandboxKernelTest itself covers this user");
         Path setpriv = Stream.of("/usr/bin/setpriv", "/bin/setpriv").map(Path::of).filter(Files::isExecutable)
@@ -51,6 +56,9 @@ class UnprivilegedKernelTest {
         ProcessBuilder pb = new ProcessBuilder(setpriv.toString(), "--reuid=" + NOBODY, "--regid=" + NOBODY,
                 "--clear-groups", java.toString(), "-cp", String.join(File.pathSeparator, classPath),
                 "-Djava.io.tmpdir=/tmp", RunKernelTests.class.getName());
+        for (Class<?> suite : suites) {
+            pb.command().add(suite.getName());
+        }
         pb.environment().put("HOME", "/nonexistent");
         pb.redirectErrorStream(true);
         Process child = pb.start();

@@ -76,9 +76,11 @@ class FilesystemViewKernelTest {
         SandboxResult r = run(FilesystemView.defaults().build(),
                 "ls /usr/bin >/dev/null && echo LS-OK; echo data > /tmp/x && cat /tmp/x;"
                         + "for d in /usr /usr/bin /usr/lib /etc / /proc/1 /dev; do touch $d/" + probe + " 2>/dev/null && echo WROTE $d; done;"
-                        + "test -e " + hostMarker + " && echo SEES-HOST-TMP; ls / | tr '\\n' ' '");
+                        + "test -e " + hostMarker + " && echo SEES-HOST-TMP;"
+                        + "find /usr /etc -maxdepth 3 ! -type l -writable -printf 'WRITABLE %p\\n' 2>/dev/null; test -w / && echo WRITABLE /;"
+                        + "ls / | tr '\\n' ' '");
         assertThat(r.exitCode()).as(r.stderrText()).hasValue(0);
-        assertThat(r.stdoutText()).contains("LS-OK", "data").doesNotContain("WROTE", "SEES-HOST-TMP");
+        assertThat(r.stdoutText()).contains("LS-OK", "data").doesNotContain("WROTE", "SEES-HOST-TMP", "WRITABLE");
         assertThat(r.stdoutText()).contains("bin dev etc lib").contains("proc sbin tmp usr");
         // /tmp is the sandbox's own: the file is gone with the run, and never reached the host.
         SandboxResult again = run(FilesystemView.defaults().build(), "test -e /tmp/x && echo STILL-THERE; ls -A /tmp | wc -l");

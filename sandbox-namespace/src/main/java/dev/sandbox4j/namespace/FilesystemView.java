@@ -169,16 +169,27 @@ public final class FilesystemView {
             }
         }
         if (existingRoot != null && !writableRoot) {
-            // Nothing is created in a read-only root: every mount point must be there already.
-            for (Mount m : mounts) {
+            // Nothing is created in a read-only root: every mount point in the tree itself must be there
+            // already. One inside an earlier mount (a tmpfs, a bind) is that mount's business.
+            for (int i = 0; i < mounts.size(); i++) {
+                Mount m = mounts.get(i);
                 Path inRoot = existingRoot.resolve(Path.of("/").relativize(m.destination()).toString());
-                if (!Files.exists(inRoot, LinkOption.NOFOLLOW_LINKS) && !(m instanceof Mount.Symlink)
-                        && !(m instanceof Mount.Dir)) {
+                if (!Files.exists(inRoot, LinkOption.NOFOLLOW_LINKS) && !insideEarlierMount(i)) {
                     throw new InvalidConfigException("mount destination", m.destination().toString(),
                             "does not exist in the read-only root " + existingRoot + " (create it, or use a writable root)");
                 }
             }
         }
+    }
+
+    private boolean insideEarlierMount(int index) {
+        Path destination = mounts.get(index).destination();
+        for (int j = 0; j < index; j++) {
+            if (destination.startsWith(mounts.get(j).destination())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void requireDirectory(String what, Path p) {

@@ -49,6 +49,15 @@ class FilesystemViewTest {
     }
 
     @Test
+    void aReadOnlyRootNeedsItsOwnMountPointsButNotThoseInsideItsMounts(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("tmp"));
+        FilesystemView.root(dir).tmpfs(Path.of("/tmp")).dir(Path.of("/tmp/a")).tmpfs(Path.of("/tmp/a/b")).build();
+        assertThatThrownBy(() -> FilesystemView.root(dir).dir(Path.of("/new")).build())
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("/new");
+        FilesystemView.root(dir).writableRoot(true).dir(Path.of("/new")).build();
+    }
+
+    @Test
     void aDiscardedOverlayUpperLivesInTheStagingTmpfsAndUserNamespacesUseUserXattrs(@TempDir Path dir) throws Exception {
         Path real = dir.toRealPath();
         FilesystemView view = FilesystemView.builder().overlay(dir, Path.of("/work")).build();

@@ -1,6 +1,5 @@
 package dev.sandbox4j.it;
 
-import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.LandlockSupport;
 import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.exec.Sandbox;
@@ -36,6 +35,9 @@ class LandlockKernelTest {
 
     @BeforeAll
     static void landlockIsHere() throws Exception {
+        // The JDK opens its random source for temporary directories lazily and keeps it: do it before the
+        // leak check counts descriptors, not in whichever @TempDir test happens to run first.
+        Files.delete(Files.createTempDirectory("sandbox4j-warmup"));
         LandlockSupport support = LandlockSupport.probe();
         requireFeature(support.available(), "Landlock (" + support + ")");
         // Also warms up what the JVM starts lazily on a first sandbox, so the leak check sees only the tests'.
@@ -98,13 +100,5 @@ class LandlockKernelTest {
             assertThat(r.stdoutText()).isEqualTo("data\n");
             assertThat(r.stderrText()).contains("ls: cannot open directory '/tmp': Permission denied");
         }
-    }
-
-    @Test
-    void aMissingRulePathWithoutAViewIsABuildError(@TempDir Path dir) {
-        Path missing = dir.resolve("missing");
-        assertThatThrownBy(() -> SandboxConfig.builder().namespaces(NO_MOUNT_NAMESPACE)
-                .landlock(LandlockRules.builder().readOnly(missing).build()).build())
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining(missing.toString());
     }
 }

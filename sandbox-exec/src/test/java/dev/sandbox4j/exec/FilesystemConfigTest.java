@@ -67,4 +67,14 @@ class FilesystemConfigTest {
             assertThat(plan.landlockHandled).isZero();
         }
     }
+
+    @Test
+    void aMissingLandlockPathIsABuildErrorWhenTheProgramSeesTheHostsTree(@TempDir Path dir) {
+        Path missing = dir.resolve("missing");
+        assertThatThrownBy(() -> asUser(SandboxConfig.builder().landlock(LandlockRules.builder().readOnly(missing).build())))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining(missing.toString());
+        // Inside a view the path is the view's, checked by the launcher in the final tree.
+        asUser(SandboxConfig.builder().filesystem(FilesystemView.defaults().build())
+                .landlock(LandlockRules.builder().readOnly(missing).build()));
+    }
 }

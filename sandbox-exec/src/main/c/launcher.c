@@ -16,6 +16,7 @@
  * The workload's stdin/stdout/stderr are ours, untouched; we never write to them.
  */
 #define _GNU_SOURCE
+#include "filesystem.h"
 #include "plan.h"
 #include "wire.h"
 
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -225,6 +227,15 @@ static void run_workload(const struct plan *pl, int errfd, pid_t init_pid) {
         child_fail(errfd, "sethostname", errno, pl->hostname);
     if (pl->loopback_up)
         loopback_up(errfd);
+    /* Files and directories the mount plan creates belong to the workload's ids. A root caller's own ids
+     * are not mapped in its user namespace (creating anything would fail with EOVERFLOW), and changing
+     * only the filesystem ids keeps CAP_SYS_ADMIN for the mounts. */
+    if ((pl->clone_flags & CLONE_NEWUSER) && pl->mount_count) {
+        if (pl->has_gid && (setfsgid(pl->gid), setfsgid(pl->gid) != (int)pl->gid))
+            child_fail(errfd, "setfsgid", EPERM, NULL);
+        if (pl->has_uid && (setfsuid(pl->uid), setfsuid(pl->uid) != (int)pl->uid))
+            child_fail(errfd, "setfsuid", EPERM, NULL);
+    }
     for (size_t i = 0; i < pl->mount_count; i++) {
         const struct mount_item *m = &pl->mounts[i];
         if (m->kind == MOUNT_PRIVATE_ROOT) {
@@ -234,6 +245,10 @@ static void run_workload(const struct plan *pl, int errfd, pid_t init_pid) {
         } else if (m->kind == MOUNT_PROC) {
             if (mount("proc", m->target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                 child_fail(errfd, "mount proc", errno, m->target);
+        } else {
+            struct fs_error e;
+            if (fs_mount(m, &e) < 0)
+                child_fail(errfd, e.step, e.err, e.detail);
         }
     }
     for (size_t i = 0; i < pl->rlimit_count; i++) {
@@ -292,6 +307,11 @@ static void run_workload(const struct plan *pl, int errfd, pid_t init_pid) {
     }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         child_fail(errfd, "no_new_privs", errno, NULL);
+    /* After every mount (a Landlock-restricted thread can no longer mount) and before seccomp (which
+     * may deny the landlock syscalls). */
+    struct fs_error le;
+    if (fs_landlock(pl, &le) < 0)
+        child_fail(errfd, le.step, le.err, le.detail);
     if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0 && errno != ENOSYS)
         child_fail(errfd, "close fds", errno, NULL);
 

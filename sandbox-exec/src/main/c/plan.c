@@ -83,8 +83,21 @@ static void strv_add(struct strv *v, char *s) {
     v->items[v->count] = NULL;
 }
 
+/* Reads a u32-length string at *off; NULL when it does not fit or contains a NUL. */
+static char *take_str(const uint8_t *v, uint32_t len, uint32_t *off) {
+    if (len - *off < 4)
+        return NULL;
+    uint32_t n = get_u32(v + *off);
+    if (n > len - *off - 4)
+        return NULL;
+    char *s = dup_text(v + *off + 4, n);
+    *off += 4 + n;
+    return s;
+}
+
 static int repeatable(uint16_t tag) {
-    return tag == F_ARG || tag == F_ENV || tag == F_RLIMIT || tag == F_CGROUP_PROCS || tag == F_MOUNT;
+    return tag == F_ARG || tag == F_ENV || tag == F_RLIMIT || tag == F_CGROUP_PROCS || tag == F_MOUNT ||
+           tag == F_LANDLOCK_RULE;
 }
 
 #define FAIL(...)                                                                                  \
@@ -151,6 +164,14 @@ int plan_decode(const uint8_t *p, size_t n, struct plan *out, char *err, size_t 
         case F_MOUNT:
         case F_SECCOMP:
             break;
+        case F_LANDLOCK_RULESET:
+            if (len != 8)
+                FAIL("field %u: expected 8 bytes, got %u", tag, len);
+            break;
+        case F_LANDLOCK_RULE:
+            if (len <= 12 || !(s = dup_text(v + 12, len - 12)))
+                FAIL("malformed Landlock rule");
+            break;
         default:
             FAIL("unknown field %u", tag);
         }
@@ -176,8 +197,17 @@ int plan_decode(const uint8_t *p, size_t n, struct plan *out, char *err, size_t 
         case F_MOUNT: {
             if (len < 4)
                 FAIL("mount field too short");
-            struct mount_item m = {get_u32(v), NULL};
-            if (m.kind == MOUNT_PRIVATE_ROOT) {
+            struct mount_item m = {.kind = get_u32(v)};
+            if (m.kind >= MOUNT_FILESYSTEM && m.kind <= MOUNT_ROOT) {
+                uint32_t at = 16;
+                if (len < 16)
+                    FAIL("mount field too short");
+                m.attributes = get_u64(v + 4);
+                m.mode = get_u32(v + 12);
+                if (!(m.source = take_str(v, len, &at)) || !(m.target = take_str(v, len, &at)) ||
+                    !(m.fstype = take_str(v, len, &at)) || !(m.data = take_str(v, len, &at)) || at != len)
+                    FAIL("malformed mount of kind %u", m.kind);
+            } else if (m.kind == MOUNT_PRIVATE_ROOT) {
                 if (len != 4)
                     FAIL("private-root mount takes no value");
             } else if (m.kind == MOUNT_PROC) {
@@ -199,8 +229,17 @@ int plan_decode(const uint8_t *p, size_t n, struct plan *out, char *err, size_t 
             memcpy(out->seccomp, v, len);
             out->seccomp_len = len;
             break;
+        case F_LANDLOCK_RULESET: out->landlock_handled = get_u64(v); break;
+        case F_LANDLOCK_RULE:
+            out->landlock_rules = xrealloc(out->landlock_rules,
+                                           (out->landlock_rule_count + 1) * sizeof(*out->landlock_rules));
+            out->landlock_rules[out->landlock_rule_count++] =
+                (struct landlock_item){get_u64(v), get_u32(v + 8), s};
+            break;
         }
     }
+    if (out->landlock_rule_count && !out->landlock_handled)
+        FAIL("Landlock rules without a ruleset");
     if (!out->program)
         FAIL("no program");
     if (out->argv.count == 0)
@@ -262,9 +301,18 @@ void plan_encode(const struct plan *pl, struct buf *b) {
         text_field(b, F_CGROUP_PROCS, pl->cgroup_procs.items[i]);
     for (size_t i = 0; i < pl->mount_count; i++) {
         t.len = 0;
-        buf_u32(&t, pl->mounts[i].kind);
-        if (pl->mounts[i].target)
-            buf_str(&t, pl->mounts[i].target);
+        const struct mount_item *m = &pl->mounts[i];
+        buf_u32(&t, m->kind);
+        if (m->kind >= MOUNT_FILESYSTEM) {
+            buf_u64(&t, m->attributes);
+            buf_u32(&t, m->mode);
+            buf_str(&t, m->source);
+            buf_str(&t, m->target);
+            buf_str(&t, m->fstype);
+            buf_str(&t, m->data);
+        } else if (m->target) {
+            buf_str(&t, m->target);
+        }
         field(b, F_MOUNT, t.data, t.len);
     }
     if (pl->loopback_up)
@@ -273,5 +321,17 @@ void plan_encode(const struct plan *pl, struct buf *b) {
         field(b, F_NEW_SESSION, NULL, 0);
     if (pl->seccomp)
         field(b, F_SECCOMP, pl->seccomp, pl->seccomp_len);
+    if (pl->landlock_handled) {
+        t.len = 0;
+        buf_u64(&t, pl->landlock_handled);
+        field(b, F_LANDLOCK_RULESET, t.data, t.len);
+    }
+    for (size_t i = 0; i < pl->landlock_rule_count; i++) {
+        t.len = 0;
+        buf_u64(&t, pl->landlock_rules[i].allowed);
+        buf_u32(&t, pl->landlock_rules[i].flags);
+        buf_bytes(&t, pl->landlock_rules[i].path, strlen(pl->landlock_rules[i].path));
+        field(b, F_LANDLOCK_RULE, t.data, t.len);
+    }
     free(t.data);
 }

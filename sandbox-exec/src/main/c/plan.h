@@ -25,7 +25,19 @@ struct rlimit_item {
 
 struct mount_item {
     uint32_t kind;
-    char *target; /* MOUNT_PROC only */
+    char *target; /* MOUNT_PROC and the kinds from MOUNT_FILESYSTEM on */
+    /* The kinds from MOUNT_FILESYSTEM on: */
+    uint64_t attributes;
+    uint32_t mode;
+    char *source;
+    char *fstype;
+    char *data;
+};
+
+struct landlock_item {
+    uint64_t allowed;
+    uint32_t flags;
+    char *path;
 };
 
 /* A string list that ends in NULL, ready for execve. */
@@ -56,6 +68,9 @@ struct plan {
     int new_session;
     uint8_t *seccomp;
     size_t seccomp_len;
+    uint64_t landlock_handled; /* 0: no Landlock */
+    struct landlock_item *landlock_rules;
+    size_t landlock_rule_count;
 };
 
 /* Decodes a plan payload. On failure returns -1 and a message in err. */

@@ -44,8 +44,22 @@
 #define F_LOOPBACK_UP 16   /* empty */
 #define F_NEW_SESSION 17   /* empty */
 #define F_SECCOMP 18       /* bytes: struct sock_filter[] */
+#define F_LANDLOCK_RULESET 19 /* u64 handled_access_fs */
+#define F_LANDLOCK_RULE 20    /* u64 allowed_access, u32 flags, path bytes; repeatable */
+
+#define LANDLOCK_RULE_OPTIONAL 1 /* skip the rule when the path does not exist */
 
 #define MOUNT_PRIVATE_ROOT 1 /* no payload: make "/" rprivate */
 #define MOUNT_PROC 2         /* str target: fresh proc */
+/* Kinds from 3 on: u64 attributes (MOUNT_ATTR_*), u32 mode, str source, str target, str fstype, str data.
+ * Targets resolve inside the root set by MOUNT_ROOT once there is one. */
+#define MOUNT_FILESYSTEM 3     /* fsopen(fstype) with data's options, "source" = source, on target */
+#define MOUNT_BIND 4           /* recursive clone of source, attributes set before it is attached */
+#define MOUNT_DIRECTORY 5      /* make sure target is a directory (mode) */
+#define MOUNT_FILE 6           /* make sure target exists as a file (mode) */
+#define MOUNT_SYMLINK 7        /* symlink target -> source */
+#define MOUNT_SET_ATTRIBUTES 8 /* add attributes to the mount at target */
+#define MOUNT_PIVOT 9          /* pivot_root(target, source); source "" = detach the old root */
+#define MOUNT_ROOT 10          /* resolve later targets inside target */
 
 #endif

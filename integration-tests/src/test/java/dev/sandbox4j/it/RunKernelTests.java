@@ -12,16 +12,23 @@ import java.io.PrintWriter;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 /**
- * Entry point of the child JVM that {@link UnprivilegedKernelTest} starts as uid 65534: runs
- * {@link SandboxKernelTest} and {@link RlimitLimitsKernelTest} and prints JUnit's summary. Exit status 0 only if tests ran and none failed.
+ * Entry point of the child JVM that {@link UnprivilegedKernelTest} starts as uid 65534: runs the test
+ * classes named as arguments ({@link SandboxKernelTest} when none) and prints JUnit's summary. Exit status 0
+ * only if tests ran and none failed.
  */
 public final class RunKernelTests {
     private RunKernelTests() {
     }
 
     public static void main(String[] args) {
-        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectClass(SandboxKernelTest.class), selectClass(RlimitLimitsKernelTest.class)).build();
+        LauncherDiscoveryRequestBuilder builder = LauncherDiscoveryRequestBuilder.request();
+        if (args.length == 0) {
+            builder.selectors(selectClass(SandboxKernelTest.class));
+        }
+        for (String suite : args) {
+            builder.selectors(selectClass(suite));
+        }
+        LauncherDiscoveryRequest request = builder.build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener listener = new SummaryGeneratingListener();
         launcher.execute(request, listener);

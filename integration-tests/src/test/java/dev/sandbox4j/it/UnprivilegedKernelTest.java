@@ -19,7 +19,8 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The unprivileged path for real: when the build runs as root, runs {@link SandboxKernelTest} again in a
+ * The unprivileged path for real: when the build runs as root, runs {@link SandboxKernelTest} and
+ * {@link RlimitLimitsKernelTest} again in a
  * child JVM started through {@code setpriv --reuid=65534 --regid=65534 --clear-groups}. The class path
  * is copied to a world-readable directory first, since the build's own (e.g. ~/.m2) is private to root.
  * The launcher is not copied: the child extracts its own into its per-user cache, as a user's JVM would.
@@ -29,6 +30,11 @@ class UnprivilegedKernelTest {
 
     @Test
     void theKernelTestsPassAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, SandboxKernelTest.class, RlimitLimitsKernelTest.class);
+    }
+
+    /** Runs the given test classes in a child JVM as uid 65534 and asserts that they all pass. */
+    static void runAsNobody(Path scratch, Class<?>... suites) throws Exception {
         Assumptions.assumeTrue(KernelTestSupport.euid() == 0,
                 "already unprivileged: SandboxKernelTest itself covers this user");
         Path setpriv = Stream.of("/usr/bin/setpriv", "/bin/setpriv").map(Path::of).filter(Files::isExecutable)
@@ -51,6 +57,9 @@ class UnprivilegedKernelTest {
         ProcessBuilder pb = new ProcessBuilder(setpriv.toString(), "--reuid=" + NOBODY, "--regid=" + NOBODY,
                 "--clear-groups", java.toString(), "-cp", String.join(File.pathSeparator, classPath),
                 "-Djava.io.tmpdir=/tmp", RunKernelTests.class.getName());
+        for (Class<?> suite : suites) {
+            pb.command().add(suite.getName());
+        }
         pb.environment().put("HOME", "/nonexistent");
         pb.redirectErrorStream(true);
         Process child = pb.start();

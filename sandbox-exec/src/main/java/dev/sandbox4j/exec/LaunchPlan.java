@@ -14,15 +14,36 @@ final class LaunchPlan {
     record Rlimit(int resource, long soft, long hard) {
     }
 
-    /** One mount step; {@code target} only for kinds that have one. */
-    record Mount(int kind, String target) {
+    /**
+     * One mount step. Kinds 1 and 2 carry at most a target; the others (a compiled
+     * {@link dev.sandbox4j.namespace.MountPlan} operation) carry every field.
+     */
+    record Mount(int kind, String source, String target, String fstype, long attributes, int mode, String data) {
         static Mount privateRoot() {
-            return new Mount(Wire.MOUNT_PRIVATE_ROOT, null);
+            return new Mount(Wire.MOUNT_PRIVATE_ROOT, null, null, null, 0, 0, null);
         }
 
         static Mount proc(String target) {
-            return new Mount(Wire.MOUNT_PROC, target);
+            return new Mount(Wire.MOUNT_PROC, null, target, null, 0, 0, null);
         }
+
+        static Mount of(dev.sandbox4j.namespace.MountPlan.Operation op) {
+            int kind = switch (op.kind()) {
+                case FILESYSTEM -> Wire.MOUNT_FILESYSTEM;
+                case BIND -> Wire.MOUNT_BIND;
+                case DIRECTORY -> Wire.MOUNT_DIRECTORY;
+                case FILE -> Wire.MOUNT_FILE;
+                case SYMLINK -> Wire.MOUNT_SYMLINK;
+                case SET_ATTRIBUTES -> Wire.MOUNT_SET_ATTRIBUTES;
+                case PIVOT -> Wire.MOUNT_PIVOT;
+                case ROOT -> Wire.MOUNT_ROOT;
+            };
+            return new Mount(kind, op.source(), op.target(), op.fstype(), op.attributes(), op.mode(), op.data());
+        }
+    }
+
+    /** A Landlock rule: {@code allowed} rights beneath {@code path} (inside the sandbox). */
+    record LandlockRule(String path, long allowed, boolean optional) {
     }
 
     final long cloneFlags;
@@ -43,6 +64,8 @@ final class LaunchPlan {
     final boolean loopbackUp;
     final boolean newSession;
     private final byte[] seccomp;
+    final long landlockHandled; // 0: no Landlock
+    final List<LandlockRule> landlockRules;
 
     private LaunchPlan(Builder b) {
         cloneFlags = b.cloneFlags;
@@ -63,6 +86,8 @@ final class LaunchPlan {
         loopbackUp = b.loopbackUp;
         newSession = b.newSession;
         seccomp = b.seccomp == null ? null : b.seccomp.clone();
+        landlockHandled = b.landlockHandled;
+        landlockRules = List.copyOf(b.landlockRules);
         if (program == null || argv.isEmpty()) {
             throw new IllegalStateException("a plan needs a program and argv[0]");
         }
@@ -109,7 +134,9 @@ final class LaunchPlan {
         cgroupProcs.forEach(p -> out.text(Wire.F_CGROUP_PROCS, p));
         for (Mount m : mounts) {
             Out mv = new Out().u32(m.kind());
-            if (m.target() != null) {
+            if (m.kind() >= Wire.MOUNT_FILESYSTEM) {
+                mv.u64(m.attributes()).u32(m.mode()).str(m.source()).str(m.target()).str(m.fstype()).str(m.data());
+            } else if (m.target() != null) {
                 mv.str(m.target());
             }
             out.field(Wire.F_MOUNT, mv);
@@ -118,6 +145,13 @@ final class LaunchPlan {
         out.flag(Wire.F_NEW_SESSION, newSession);
         if (seccomp != null) {
             out.field(Wire.F_SECCOMP, new Out().bytes(seccomp));
+        }
+        if (landlockHandled != 0) {
+            out.field(Wire.F_LANDLOCK_RULESET, new Out().u64(landlockHandled));
+            for (LandlockRule r : landlockRules) {
+                out.field(Wire.F_LANDLOCK_RULE, new Out().u64(r.allowed())
+                        .u32(r.optional() ? Wire.LANDLOCK_RULE_OPTIONAL : 0).bytes(utf8(r.path())));
+            }
         }
         return out.toByteArray();
     }
@@ -206,6 +240,8 @@ final class LaunchPlan {
         private boolean loopbackUp;
         private boolean newSession;
         private byte[] seccomp;
+        private long landlockHandled;
+        private final List<LandlockRule> landlockRules = new ArrayList<>();
 
         Builder cloneFlags(long v) { cloneFlags = v; return this; }
         Builder program(String v) { program = v; return this; }
@@ -225,6 +261,8 @@ final class LaunchPlan {
         Builder loopbackUp(boolean v) { loopbackUp = v; return this; }
         Builder newSession(boolean v) { newSession = v; return this; }
         Builder seccomp(byte[] v) { seccomp = v; return this; }
+        Builder landlock(long handled) { landlockHandled = handled; return this; }
+        Builder landlockRule(LandlockRule v) { landlockRules.add(v); return this; }
 
         LaunchPlan build() {
             return new LaunchPlan(this);

@@ -1,6 +1,8 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.RlimitConfig;
+import dev.sandbox4j.namespace.FilesystemView;
+import dev.sandbox4j.namespace.MountPlan;
 import dev.sandbox4j.namespace.Namespace;
 
 import java.nio.file.Path;
@@ -28,8 +30,12 @@ final class Planner {
         for (String arg : command) {
             LaunchPlan.utf8(arg); // refuses NULs here, before anything starts
         }
-        Path cwd = config.cwd().orElse(Path.of(System.getProperty("user.dir")));
-        String program = ProgramResolver.resolve(command.get(0), config.environment().get("PATH"), cwd);
+        FilesystemView view = config.filesystem().orElse(null);
+        // With its own view the program starts at "/" of it unless told otherwise, and is looked up there.
+        Path cwd = config.cwd().orElse(view != null ? Path.of("/") : Path.of(System.getProperty("user.dir")));
+        String program = view != null
+                ? ProgramResolver.resolve(command.get(0), config.environment().get("PATH"), cwd, view::hostPath)
+                : ProgramResolver.resolve(command.get(0), config.environment().get("PATH"), cwd);
         List<String> env = new ArrayList<>();
         for (Map.Entry<String, String> e : config.environment().entrySet()) {
             env.add(e.getKey() + "=" + e.getValue());
@@ -56,13 +62,23 @@ final class Planner {
         for (Map.Entry<RlimitConfig.Resource, RlimitConfig.Limit> e : config.effectiveRlimits().limits().entrySet()) {
             plan.rlimit(e.getKey().number(), e.getValue().soft(), e.getValue().hard());
         }
-        if (mountNs) {
+        if (view != null) {
+            // Private first: nothing mounted while assembling the view may propagate to the host.
+            plan.mount(LaunchPlan.Mount.privateRoot());
+            for (MountPlan.Operation op : view.plan(config.namespaces().contains(Namespace.USER)).operations()) {
+                plan.mount(LaunchPlan.Mount.of(op));
+            }
+        } else if (mountNs) {
             plan.mount(LaunchPlan.Mount.privateRoot());
             // A fresh /proc shows the sandbox's own processes; only a member of the new PID namespace may mount it.
             if (config.namespaces().contains(Namespace.PID)) {
                 plan.mount(LaunchPlan.Mount.proc("/proc"));
             }
         }
+        config.effectiveLandlock().ifPresent(landlock -> {
+            plan.landlock(landlock.handledAccess());
+            landlock.rules().forEach(r -> plan.landlockRule(new LaunchPlan.LandlockRule(r.path(), r.allowedAccess(), r.optional())));
+        });
         return plan.build();
     }
 }

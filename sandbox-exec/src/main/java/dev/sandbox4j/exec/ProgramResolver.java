@@ -2,6 +2,8 @@ package dev.sandbox4j.exec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Finds the program to execute the way execvp(3) does, against the sandbox's PATH rather than the JVM's:
@@ -20,12 +22,20 @@ final class ProgramResolver {
     }
 
     static String resolve(String program, String path, Path workingDirectory) {
+        return resolve(program, path, workingDirectory, Optional::of);
+    }
+
+    /**
+     * As {@link #resolve(String, String, Path)}, for a sandbox with its own filesystem view: candidates
+     * are paths inside the view, checked at the host path {@code hostPath} maps them to (empty = not there).
+     */
+    static String resolve(String program, String path, Path workingDirectory, Function<Path, Optional<Path>> hostPath) {
         if (program.isEmpty()) {
             throw new ProgramNotRunnableException(STEP, ProgramNotRunnableException.ENOENT, program);
         }
         if (program.indexOf('/') >= 0) {
             Path candidate = workingDirectory.resolve(program).normalize();
-            return switch (check(candidate)) {
+            return switch (check(hostPath.apply(candidate))) {
                 case RUNNABLE -> program.startsWith("/") ? program : candidate.toString();
                 case MISSING -> throw new ProgramNotRunnableException(STEP, ProgramNotRunnableException.ENOENT, program);
                 case NOT_EXECUTABLE -> throw new ProgramNotRunnableException(STEP, ProgramNotRunnableException.EACCES, program);
@@ -35,7 +45,7 @@ final class ProgramResolver {
         for (String entry : (path == null ? "" : path).split(":", -1)) {
             Path dir = entry.isEmpty() ? workingDirectory : workingDirectory.resolve(entry);
             Path candidate = dir.resolve(program).normalize();
-            switch (check(candidate)) {
+            switch (check(hostPath.apply(candidate))) {
                 case RUNNABLE:
                     return candidate.toString();
                 case NOT_EXECUTABLE:
@@ -51,10 +61,11 @@ final class ProgramResolver {
 
     private enum Check { RUNNABLE, MISSING, NOT_EXECUTABLE }
 
-    private static Check check(Path candidate) {
-        if (!Files.exists(candidate)) {
+    private static Check check(Optional<Path> hostCandidate) {
+        if (hostCandidate.isEmpty() || !Files.exists(hostCandidate.get())) {
             return Check.MISSING;
         }
+        Path candidate = hostCandidate.get();
         return Files.isRegularFile(candidate) && Files.isExecutable(candidate) ? Check.RUNNABLE : Check.NOT_EXECUTABLE;
     }
 }

@@ -4,7 +4,9 @@ import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.IdMap;
+import dev.sandbox4j.namespace.LandlockRules;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import dev.sandbox4j.seccomp.BpfProgram;
 import dev.sandbox4j.seccomp.SeccompFilter;
@@ -56,6 +58,8 @@ public final class SandboxBuilder {
     final Set<String> passEnv = new LinkedHashSet<>();
     final Map<String, String> env = new LinkedHashMap<>(); // a null value removes the variable
     Map<String, String> hostEnv = System.getenv();
+    FilesystemView filesystem;
+    LandlockRules landlock;
 
     SandboxBuilder() {
     }
@@ -343,6 +347,35 @@ public final class SandboxBuilder {
             throw new InvalidConfigException("environment variable " + name, value.replace('\0', '?'), "contains a NUL character");
         }
         return value;
+    }
+
+    /**
+     * What the program sees of the filesystem: a new root assembled from host directories, tmpfs,
+     * overlays… (e.g. {@link FilesystemView#defaults()}), or an existing directory as root. Needs the mount
+     * namespace; a fresh /proc in the view also needs the PID namespace. Without one (the default) the
+     * program sees the host's filesystem with its unprivileged host identity.
+     */
+    public SandboxBuilder filesystem(FilesystemView view) {
+        this.filesystem = Objects.requireNonNull(view, "view");
+        return this;
+    }
+
+    /** The host's filesystem, as seen by the program's host identity (the default). */
+    public SandboxBuilder hostFilesystem() {
+        this.filesystem = null;
+        return this;
+    }
+
+    /**
+     * Landlock rules: the paths the program may read, write or execute, everything else denied by the
+     * kernel. Applied after the mounts and before seccomp; without a mount namespace they are what keeps
+     * the program to its paths. The rights are negotiated with the kernel's Landlock ABI at {@code build()};
+     * on a kernel without Landlock, {@link LandlockRules#bestEffort() best-effort} rules are skipped with a
+     * warning and required ones fail the build.
+     */
+    public SandboxBuilder landlock(LandlockRules rules) {
+        this.landlock = Objects.requireNonNull(rules, "rules");
+        return this;
     }
 
     static final List<String> DEFAULT_PATH_DIRS = List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin");

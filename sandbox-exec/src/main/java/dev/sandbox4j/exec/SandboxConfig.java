@@ -5,7 +5,11 @@ import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.core.FeatureUnavailableException;
+import dev.sandbox4j.core.LandlockSupport;
+import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.IdMap;
+import dev.sandbox4j.namespace.LandlockRules;
 import dev.sandbox4j.namespace.Namespace;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import dev.sandbox4j.namespace.SubordinateIds;
@@ -76,6 +80,10 @@ public final class SandboxConfig {
     private final Output stdout;
     private final Output stderr;
     private final Map<String, String> environment;
+    private final FilesystemView filesystem;
+    private final LandlockRules landlock;
+    private final LandlockRules.Compiled landlockCompiled;
+    private static volatile LandlockSupport landlockSupport;
 
     SandboxConfig(SandboxBuilder b, HostIdentity host, UnaryOperator<PrivilegeMode> resolver, CgroupHost cgroups) {
         source = copy(b);
@@ -138,6 +146,49 @@ public final class SandboxConfig {
         stdout = b.stdout;
         stderr = b.stderr;
         environment = Collections.unmodifiableMap(environment(b));
+        filesystem = checkFilesystem(b.filesystem, namespaces, cwd);
+        landlock = b.landlock;
+        landlockCompiled = compileLandlock(b.landlock, filesystem);
+    }
+
+    /** A view needs a mount namespace to live in, and a fresh /proc needs its PID namespace. */
+    private static FilesystemView checkFilesystem(FilesystemView view, NamespaceConfig namespaces, Path cwd) {
+        if (view == null) {
+            return null;
+        }
+        if (!namespaces.contains(Namespace.MOUNT)) {
+            throw new InvalidConfigException("filesystem view", view.toString(),
+                    "needs the mount namespace (use Landlock rules to restrict paths without one)");
+        }
+        if (view.hasProc() && !namespaces.contains(Namespace.PID)) {
+            throw new InvalidConfigException("filesystem view", "/proc",
+                    "a fresh /proc needs the PID namespace; add it or leave proc out of the view");
+        }
+        view.validate(); // the host may have changed since the view was built
+        return view;
+    }
+
+    /** Negotiates the rules with this kernel's Landlock ABI: rights it lacks are dropped. */
+    private static LandlockRules.Compiled compileLandlock(LandlockRules rules, FilesystemView view) {
+        if (rules == null) {
+            return null;
+        }
+        if (view == null) {
+            rules.requireHostPaths(); // the program sees the host's tree: a missing path is a config error now
+        }
+        LandlockSupport support = landlockSupport;
+        if (support == null) {
+            support = LandlockSupport.probe();
+            landlockSupport = support;
+        }
+        if (!support.available()) {
+            if (!rules.bestEffort()) {
+                throw new FeatureUnavailableException("Landlock", support.unavailableReason());
+            }
+            LOG.warn("Landlock is unavailable ({}); running without the Landlock rules", support.unavailableReason());
+            return null;
+        }
+        return rules.compile(support.abi());
     }
 
     /** What this host supports, detected once: capabilities, cgroups, user namespaces. */
@@ -223,6 +274,8 @@ public final class SandboxConfig {
         c.passEnv.addAll(b.passEnv);
         c.env.putAll(b.env);
         c.hostEnv = b.hostEnv;
+        c.filesystem = b.filesystem;
+        c.landlock = b.landlock;
         return c;
     }
 
@@ -366,6 +419,21 @@ public final class SandboxConfig {
     /** The program's complete environment, in order. */
     public Map<String, String> environment() {
         return environment;
+    }
+
+    /** The filesystem view, or empty when the program sees the host's filesystem. */
+    public Optional<FilesystemView> filesystem() {
+        return Optional.ofNullable(filesystem);
+    }
+
+    /** The Landlock rules as configured, or empty. */
+    public Optional<LandlockRules> landlock() {
+        return Optional.ofNullable(landlock);
+    }
+
+    /** The Landlock rules as this kernel enforces them, or empty (none configured, or best effort without Landlock). */
+    public Optional<LandlockRules.Compiled> effectiveLandlock() {
+        return Optional.ofNullable(landlockCompiled);
     }
 
     @Override

@@ -48,7 +48,22 @@ final class Wire {
     static final int F_LOOPBACK_UP = 16;
     static final int F_NEW_SESSION = 17;
     static final int F_SECCOMP = 18;
+    static final int F_LANDLOCK_RULESET = 19; // u64 handled_access_fs
+    static final int F_LANDLOCK_RULE = 20;    // u64 allowed_access, u32 flags, path bytes; repeatable
+
+    /** F_LANDLOCK_RULE flag: skip the rule when its path does not exist. */
+    static final int LANDLOCK_RULE_OPTIONAL = 1;
 
     static final int MOUNT_PRIVATE_ROOT = 1;
     static final int MOUNT_PROC = 2;
+    // Kinds from 3 on share one layout: u32 kind, u64 attributes, u32 mode, str source, str target,
+    // str fstype, str data (see dev.sandbox4j.namespace.MountPlan.Kind for what each does).
+    static final int MOUNT_FILESYSTEM = 3;
+    static final int MOUNT_BIND = 4;
+    static final int MOUNT_DIRECTORY = 5;
+    static final int MOUNT_FILE = 6;
+    static final int MOUNT_SYMLINK = 7;
+    static final int MOUNT_SET_ATTRIBUTES = 8;
+    static final int MOUNT_PIVOT = 9;
+    static final int MOUNT_ROOT = 10;
 }

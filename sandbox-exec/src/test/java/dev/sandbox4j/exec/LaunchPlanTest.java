@@ -31,9 +31,20 @@ class LaunchPlanTest {
                 .cgroupProcs("/sys/fs/cgroup/x/cgroup.procs")
                 .mount(LaunchPlan.Mount.privateRoot())
                 .mount(LaunchPlan.Mount.proc("/proc"))
+                .mount(new LaunchPlan.Mount(Wire.MOUNT_FILESYSTEM, "tmpfs", "/tmp", "tmpfs", 0x6, 0, "size=1048576,mode=01777"))
+                .mount(new LaunchPlan.Mount(Wire.MOUNT_BIND, "/oldroot/usr", "/usr", "", 0x7, 0, ""))
+                .mount(new LaunchPlan.Mount(Wire.MOUNT_DIRECTORY, "", "/dévé", "", 0, 01777, ""))
+                .mount(new LaunchPlan.Mount(Wire.MOUNT_FILE, "", "/dev/null", "", 0, 0644, ""))
+                .mount(new LaunchPlan.Mount(Wire.MOUNT_SYMLINK, "usr/bin", "/bin", "", 0, 0, ""))
+                .mount(new LaunchPlan.Mount(Wire.MOUNT_SET_ATTRIBUTES, "", "/", "", 0x1, 0, ""))
+                .mount(new LaunchPlan.Mount(Wire.MOUNT_PIVOT, "/tmp/oldroot", "/tmp", "", 0, 0, ""))
+                .mount(new LaunchPlan.Mount(Wire.MOUNT_ROOT, "", "/newroot", "", 0, 0, ""))
                 .loopbackUp(true)
                 .newSession(true)
                 .seccomp(new byte[] {6, 0, 0, 0, 0, 0, (byte) 0xff, 0x7f})
+                .landlock(0xFFFFL)
+                .landlockRule(new LaunchPlan.LandlockRule("/usr", 0xD, true))
+                .landlockRule(new LaunchPlan.LandlockRule("/home/ü", 0xFFFE, false))
                 .build();
     }
 
@@ -69,6 +80,15 @@ class LaunchPlanTest {
         assertThat(Execution.echo(plan)).isEqualTo(plan);
         byte[] minimal = LaunchPlan.builder().program("/bin/true").argv(List.of("true")).build().encode();
         assertThat(Execution.echo(minimal)).isEqualTo(minimal);
+    }
+
+    @Test
+    void theDefaultViewsPlanRoundTripsThroughTheLauncher() throws Exception {
+        LaunchPlan.Builder b = LaunchPlan.builder().program("/bin/true").argv(List.of("true"));
+        dev.sandbox4j.namespace.FilesystemView.defaults().build().plan(true).operations()
+                .forEach(op -> b.mount(LaunchPlan.Mount.of(op)));
+        byte[] plan = b.build().encode();
+        assertThat(Execution.echo(plan)).isEqualTo(plan);
     }
 
     @Test

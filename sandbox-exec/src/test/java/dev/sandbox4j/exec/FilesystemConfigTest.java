@@ -1,0 +1,80 @@
+package dev.sandbox4j.exec;
+
+import dev.sandbox4j.core.InvalidConfigException;
+import dev.sandbox4j.namespace.FilesystemView;
+import dev.sandbox4j.namespace.LandlockRules;
+import dev.sandbox4j.namespace.Namespace;
+import dev.sandbox4j.namespace.NamespaceConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static dev.sandbox4j.exec.SandboxBuilderTest.asUser;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The filesystem view and Landlock settings: consistency at build() and what the plan carries. */
+class FilesystemConfigTest {
+    @Test
+    void aViewNeedsAMountNamespaceAndItsProcAPidNamespace() {
+        FilesystemView view = FilesystemView.defaults().build();
+        assertThatThrownBy(() -> asUser(SandboxConfig.builder().filesystem(view)
+                .namespaces(NamespaceConfig.all().without(Namespace.MOUNT))))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("mount namespace");
+        assertThatThrownBy(() -> asUser(SandboxConfig.builder().filesystem(view)
+                .namespaces(NamespaceConfig.all().without(Namespace.PID))))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("/proc");
+    }
+
+    @Test
+    void theViewIsCheckedAgainAtBuildAndCarriedByToBuilder(@TempDir Path dir) throws Exception {
+        Path source = Files.createDirectories(dir.resolve("src"));
+        FilesystemView view = FilesystemView.defaults().bind(source, Path.of("/src")).build();
+        SandboxConfig config = asUser(SandboxConfig.builder().filesystem(view));
+        assertThat(config.filesystem()).contains(view);
+        assertThat(asUser(config.toBuilder()).filesystem()).contains(view);
+        Files.delete(source);
+        assertThatThrownBy(() -> asUser(config.toBuilder())).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining(source.toString());
+    }
+
+    @Test
+    void thePlanStartsPrivateThenRunsTheViewAndLooksTheProgramUpInIt() {
+        SandboxConfig config = asUser(SandboxConfig.builder().filesystem(FilesystemView.defaults().build()));
+        LaunchPlan plan = Planner.plan(config, List.of("sh", "-c", "true"));
+        assertThat(plan.mounts.get(0).kind()).isEqualTo(Wire.MOUNT_PRIVATE_ROOT);
+        assertThat(plan.mounts.get(plan.mounts.size() - 1).kind()).isEqualTo(Wire.MOUNT_PIVOT);
+        assertThat(plan.mounts).noneMatch(m -> m.kind() == Wire.MOUNT_PROC); // the view mounts its own
+        assertThat(plan.program).startsWith("/usr/").endsWith("/sh");
+        assertThat(plan.cwd).isNull(); // the launcher starts at the new "/" after the pivot
+        assertThatThrownBy(() -> Planner.plan(config, List.of("/home/not-in-the-view")))
+                .isInstanceOf(ProgramNotRunnableException.class);
+    }
+
+    @Test
+    void landlockRulesAreCompiledForThisKernelOrLeftOut() {
+        LandlockRules rules = LandlockRules.builder().systemDefaults().build();
+        SandboxConfig config = asUser(SandboxConfig.builder().landlock(rules));
+        assertThat(config.landlock()).contains(rules);
+        LaunchPlan plan = Planner.plan(config, List.of("/bin/true"));
+        if (config.effectiveLandlock().isPresent()) {
+            assertThat(plan.landlockHandled).isEqualTo(config.effectiveLandlock().get().handledAccess()).isNotZero();
+            assertThat(plan.landlockRules).hasSameSizeAs(rules.rules());
+        } else {
+            assertThat(plan.landlockHandled).isZero();
+        }
+    }
+
+    @Test
+    void aMissingLandlockPathIsABuildErrorWhenTheProgramSeesTheHostsTree(@TempDir Path dir) {
+        Path missing = dir.resolve("missing");
+        assertThatThrownBy(() -> asUser(SandboxConfig.builder().landlock(LandlockRules.builder().readOnly(missing).build())))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining(missing.toString());
+        // Inside a view the path is the view's, checked by the launcher in the final tree.
+        asUser(SandboxConfig.builder().filesystem(FilesystemView.defaults().build())
+                .landlock(LandlockRules.builder().readOnly(missing).build()));
+    }
+}

@@ -1,0 +1,132 @@
+package dev.sandbox4j.namespace;
+
+import dev.sandbox4j.core.InvalidConfigException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class FilesystemViewTest {
+    private static List<String> ops(FilesystemView view) {
+        return view.plan(true).operations().stream().map(MountPlan.Operation::toString).toList();
+    }
+
+    @Test
+    void aNewRootIsStagedBuiltMadeReadOnlyAndPivotedInto(@TempDir Path dir) throws Exception {
+        Path real = dir.toRealPath();
+        List<String> ops = ops(FilesystemView.builder().roBind(dir, Path.of("/data/in")).tmpfs(Path.of("/tmp"), "1M").build());
+        assertThat(ops).containsExactly(
+                "filesystem tmpfs sandbox4j -> /tmp attrs=0x6 [mode=0700]",
+                "directory /tmp/newroot mode=0755",
+                "directory /tmp/oldroot mode=0700",
+                "pivot /tmp/oldroot -> /tmp",
+                "filesystem tmpfs sandbox4j-root -> /newroot attrs=0x6 [mode=0755]",
+                "root /newroot",
+                "directory /data mode=0755",
+                "directory /data/in mode=0755",
+                "bind /oldroot" + real + " -> /data/in attrs=0x7",
+                "directory /tmp mode=0755",
+                "filesystem tmpfs tmpfs -> /tmp attrs=0x6 [size=1048576,mode=0755]",
+                "set_attributes / attrs=0x1",
+                "pivot /newroot");
+    }
+
+    @Test
+    void anExistingRootIsBoundNosuidNodevAndReadOnlyUnlessWritable(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("proc"));
+        assertThat(ops(FilesystemView.root(dir).proc(Path.of("/proc")).build()))
+                .contains("bind /oldroot" + dir.toRealPath() + " -> /newroot attrs=0x7")
+                .contains("filesystem proc proc -> /proc attrs=0xe")
+                .doesNotContain("set_attributes / attrs=0x1");
+        assertThat(ops(FilesystemView.root(dir).writableRoot(true).build()))
+                .contains("bind /oldroot" + dir.toRealPath() + " -> /newroot attrs=0x6");
+    }
+
+    @Test
+    void aReadOnlyRootNeedsItsOwnMountPointsButNotThoseInsideItsMounts(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("tmp"));
+        FilesystemView.root(dir).tmpfs(Path.of("/tmp")).dir(Path.of("/tmp/a")).tmpfs(Path.of("/tmp/a/b")).build();
+        assertThatThrownBy(() -> FilesystemView.root(dir).dir(Path.of("/new")).build())
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("/new");
+        FilesystemView.root(dir).writableRoot(true).dir(Path.of("/new")).build();
+    }
+
+    @Test
+    void aDiscardedOverlayUpperLivesInTheStagingTmpfsAndUserNamespacesUseUserXattrs(@TempDir Path dir) throws Exception {
+        Path real = dir.toRealPath();
+        FilesystemView view = FilesystemView.builder().overlay(dir, Path.of("/work")).build();
+        assertThat(ops(view)).contains("directory /tmp/overlay/0/upper mode=0755",
+                "filesystem overlay overlay -> /work attrs=0x6 [lowerdir=/oldroot" + real
+                        + ",upperdir=/overlay/0/upper,workdir=/overlay/0/work,userxattr]");
+        assertThat(view.plan(false).operations().stream().map(MountPlan.Operation::data))
+                .noneMatch(d -> d.contains("userxattr"));
+    }
+
+    @Test
+    void devicesAreBoundWithoutNodevInsideANodevTmpfs() {
+        List<String> ops = ops(FilesystemView.builder().dev(Path.of("/dev")).build());
+        assertThat(ops).contains("filesystem tmpfs tmpfs -> /dev attrs=0xe [mode=0755]",
+                "bind /oldroot/dev/null -> /dev/null attrs=0xa", "symlink /proc/self/fd -> /dev/fd",
+                "filesystem devpts devpts -> /dev/pts attrs=0xa [newinstance,ptmxmode=0666,mode=620]",
+                "set_attributes /dev attrs=0x1");
+    }
+
+    @Test
+    void badInputIsRefusedAtBuildNamingThePath(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("f"), "x");
+        assertThatThrownBy(() -> FilesystemView.builder().bind(dir.resolve("nope"), Path.of("/x")).build())
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining(dir.resolve("nope").toString());
+        assertThatThrownBy(() -> FilesystemView.builder().bind(dir, Path.of("x")).build())
+                .hasMessageContaining("absolute");
+        assertThatThrownBy(() -> FilesystemView.builder().bind(dir, Path.of("/a/../../etc")).build())
+                .hasMessageContaining("'..'");
+        assertThatThrownBy(() -> FilesystemView.builder().overlay(file, Path.of("/o")).build())
+                .hasMessageContaining("not a directory");
+        assertThatThrownBy(() -> FilesystemView.builder().tmpfs(Path.of("/t"), "12 parsecs").build())
+                .hasMessageContaining("12 parsecs");
+        assertThatThrownBy(() -> FilesystemView.builder().tmpfs(Path.of("/")).build())
+                .hasMessageContaining("root");
+        assertThatThrownBy(() -> FilesystemView.builder().tmpfs(Path.of("/t")).dir(Path.of("/t")).build())
+                .hasMessageContaining("twice");
+        Path comma = Files.createDirectories(dir.resolve("a,b"));
+        assertThatThrownBy(() -> FilesystemView.builder().overlay(comma, Path.of("/o")).build())
+                .hasMessageContaining("','");
+        // Nothing is checked before build(): declaring is free of side effects.
+        FilesystemView.builder().bind(dir.resolve("nope"), Path.of("relative"));
+    }
+
+    @Test
+    void programsAreLookedUpThroughTheViewsMountsAndSymlinks(@TempDir Path dir) throws Exception {
+        Path usrBin = Files.createDirectories(dir.resolve("usr/bin"));
+        Path sh = Files.writeString(usrBin.resolve("sh"), "#!");
+        Files.createSymbolicLink(dir.resolve("bin"), Path.of("usr/bin"));
+        Files.createSymbolicLink(usrBin.resolve("abs"), Path.of("/usr/bin/sh"));
+        FilesystemView root = FilesystemView.root(dir).writableRoot(true).build();
+        assertThat(root.hostPath(Path.of("/bin/sh"))).contains(dir.resolve("usr/bin/sh"));
+        assertThat(root.hostPath(Path.of("/usr/bin/abs"))).contains(dir.resolve("usr/bin/sh"));
+        assertThat(root.hostPath(Path.of("/bin/missing"))).isEmpty();
+        FilesystemView assembled = FilesystemView.builder().roBind(usrBin, Path.of("/usr/bin"))
+                .symlink(Path.of("/bin"), "usr/bin").tmpfs(Path.of("/tmp")).build();
+        assertThat(assembled.hostPath(Path.of("/bin/sh"))).contains(sh);
+        assertThat(assembled.hostPath(Path.of("/tmp/sh"))).isEmpty();
+        assertThat(assembled.hostPath(Path.of("/etc/passwd"))).isEqualTo(Optional.empty());
+    }
+
+    @Test
+    void theDefaultViewMirrorsTheHostsSystemDirectories() {
+        FilesystemView view = FilesystemView.defaults().build();
+        assertThat(view.existingRoot()).isEmpty();
+        assertThat(view.writableRoot()).isFalse();
+        assertThat(view.hasProc()).isTrue();
+        assertThat(view.mounts()).contains(new Mount.Bind(Path.of("/usr"), Path.of("/usr"), false),
+                new Mount.Tmpfs(Path.of("/tmp"), 0, 01777), new Mount.Dev(Path.of("/dev")));
+        assertThat(view.hostPath(Path.of("/bin/sh"))).isPresent();
+        assertThat(view.toBuilder().build()).isEqualTo(view);
+    }
+}

@@ -28,7 +28,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         versionProvider = VersionProvider.class,
         customSynopsis = {
             "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
-            "       sandbox-ctl check | --help | --version"
+            "       sandbox-ctl check | profiles | seccomp [PROFILE] | --help | --version"
         },
         description = "Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits and a "
                 + "timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go to stderr.",
@@ -82,6 +82,7 @@ public final class SandboxCtl implements Callable<Integer> {
         CommandLine commandLine = new CommandLine(new SandboxCtl())
                 .addSubcommand(new RunCommand())
                 .addSubcommand(new CheckCommand(system))
+                .addSubcommand(new ProfilesCommand(Enforcement.THIS_BUILD))
                 .addSubcommand(new SeccompCommand());
         // PROGRAM ends option parsing: everything after it, "-x" included, belongs to the program.
         commandLine.setStopAtPositional(true);
@@ -96,7 +97,7 @@ public final class SandboxCtl implements Callable<Integer> {
         if (options.program().isEmpty()) {
             return usageError(spec.commandLine(), "missing PROGRAM");
         }
-        return new ProgramRunner(spec.commandLine().getErr()).run(options);
+        return new ProgramRunner(spec.commandLine().getErr(), Enforcement.THIS_BUILD).run(options);
     }
 
     /** One line naming the bad option or value, then exit 2. */

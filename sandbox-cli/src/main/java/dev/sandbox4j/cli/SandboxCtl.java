@@ -79,13 +79,15 @@ public final class SandboxCtl implements Callable<Integer> {
      * command line are still validated (a bad value exits 2 whatever follows).
      */
     static CommandLine commandLine(Supplier<SystemCapabilities> system) {
-        CommandLine commandLine = new CommandLine(new SandboxCtl())
-                .addSubcommand(new RunCommand())
+        CommandLine commandLine = new CommandLine(new SandboxCtl()).addSubcommand(new RunCommand());
+        // PROGRAM ends option parsing: everything after it, "-x" included, belongs to the program. Only for
+        // the commands that take a PROGRAM (picocli applies this to the subcommands added so far): in
+        // 'seccomp minimal --explain ioctl' the option after the positional is seccomp's own.
+        commandLine.setStopAtPositional(true);
+        commandLine
                 .addSubcommand(new CheckCommand(system))
                 .addSubcommand(new ProfilesCommand(Enforcement.THIS_BUILD))
                 .addSubcommand(new SeccompCommand());
-        // PROGRAM ends option parsing: everything after it, "-x" included, belongs to the program.
-        commandLine.setStopAtPositional(true);
         commandLine.setParameterExceptionHandler(SandboxCtl::badCommandLine);
         commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> failed(e, cmd));
         return commandLine;

@@ -53,6 +53,15 @@ class SandboxCtlTest {
     }
 
     @Test
+    void optionsAfterTheSeccompProfileAreTheSeccompCommands() {
+        int status = run("seccomp", "minimal", "--explain", "ioctl,0,0x5412");
+
+        assertThat(status).isZero();
+        assertThat(err.toString()).isEmpty();
+        assertThat(out.toString()).startsWith("ioctl(0x0, 0x5412) on ").contains("ERRNO(1) EPERM");
+    }
+
+    @Test
     void anUnknownSeccompProfileThroughSandboxCtlExitsTwoNamingIt() {
         int status = run("seccomp", "paranoid");
 

@@ -5,6 +5,7 @@ import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.Sizes;
 import dev.sandbox4j.seccomp.Architecture;
 import java.io.PrintWriter;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,9 +33,9 @@ final class ProfilesCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         String row = "%-11s %-9s %-14s %8s %5s %7s  %s%n";
         out.printf(row, "PRESET", "SECCOMP", "NETWORK", "MEMORY", "PIDS", "TIMEOUT", "CPU");
+        Optional<String> cpuNotEnforced = enforcement.cpuNotEnforced(PrivilegeMode.AUTO);
         for (SecurityPreset preset : SecurityPreset.values()) {
-            String cpu = RunSettings.formatPercent(preset.cpuPercent())
-                    + enforcement.cpuNotEnforced(PrivilegeMode.AUTO).map(why -> " (not applied: " + why + ")").orElse("");
+            String cpu = RunSettings.formatPercent(preset.cpuPercent()) + (cpuNotEnforced.isPresent() ? " (not applied)" : "");
             out.printf(row, preset.cliName() + (preset == SecurityPreset.STRICT ? "*" : ""), preset.seccomp().cliName(),
                     preset.ownNetwork() ? "own (lo only)" : "host's", Sizes.format(preset.memoryBytes()),
                     preset.pids(), Durations.format(preset.timeout()), cpu);
@@ -46,6 +47,7 @@ final class ProfilesCommand implements Callable<Integer> {
         out.println();
         out.println("* the default. --seccomp, --memory, --pids, --timeout and --cpu override the preset; "
                 + "'none' lifts a limit.");
+        cpuNotEnforced.ifPresent(why -> out.println("CPU not applied: " + why + "."));
         out.println("Memory is enforced as the address-space rlimit (RLIMIT_AS) and pids as RLIMIT_NPROC until cgroup "
                 + "limits are applied to runs.");
         out.println();

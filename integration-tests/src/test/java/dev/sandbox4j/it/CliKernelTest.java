@@ -134,6 +134,33 @@ class CliKernelTest {
     }
 
     @Test
+    void sigtermToSandboxCtlGoesToTheProgramWhichEndsItsOwnWayWithAReport() throws Exception {
+        Path out = io.resolve("stdout");
+        Path report = io.resolve("report.json");
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), SandboxCtl.class.getName(), "--report", report.toString(),
+                "sh", "-c", "trap 'echo got TERM; exit 7' TERM; echo ready; while :; do sleep 0.1; done");
+        Process process = new ProcessBuilder(command).redirectOutput(out.toFile())
+                .redirectError(io.resolve("stderr").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!Files.readString(out).equals("ready\n") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(Files.readString(out)).isEqualTo("ready\n");
+
+            process.destroy(); // SIGTERM to sandbox-ctl's JVM
+
+            assertThat(process.waitFor(10, TimeUnit.SECONDS)).as("sandbox-ctl ends with its program").isTrue();
+        } finally {
+            process.destroyForcibly().waitFor();
+        }
+        assertThat(process.exitValue()).as(Files.readString(io.resolve("stderr"))).isEqualTo(7);
+        assertThat(Files.readString(out)).isEqualTo("ready\ngot TERM\n");
+        assertThat(Files.readString(report)).contains("\"exitCode\":7,\"signal\":null,");
+    }
+
+    @Test
     void aMissingProgramExits127AndANonExecutableOne126(@TempDir Path dir) throws Exception {
         Cli missing = cli("no-such-program-sandbox4j", "arg");
         assertThat(missing.status()).isEqualTo(127);

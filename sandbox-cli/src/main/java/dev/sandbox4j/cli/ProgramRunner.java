@@ -8,6 +8,7 @@ import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.exec.ProgramNotRunnableException;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
+import dev.sandbox4j.exec.SandboxProcess;
 import dev.sandbox4j.exec.SandboxResult;
 import java.io.PrintWriter;
 import java.util.Objects;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * messages and the {@code --report}. The one place the CLI meets the executor ({@code sandbox-exec}).
  *
  * <p>The program's stdin, stdout and stderr are sandbox-ctl's own, passed to it untouched; sandbox-ctl writes
- * to stderr only after the program has ended (or instead of it, when it never started).
+ * to stderr only after the program has ended (or instead of it, when it never started). SIGINT, SIGTERM and
+ * SIGHUP sent to sandbox-ctl while the program runs are passed on to it ({@link SignalForwarding}).
  */
 final class ProgramRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ProgramRunner.class);
@@ -64,7 +66,13 @@ final class ProgramRunner {
         Optional<String> id = Optional.of(config.id());
         Optional<PrivilegeMode> mode = Optional.of(config.mode());
         try (Sandbox sandbox = Sandbox.create(config)) {
-            return new RunOutcome.Ran(sandbox.run(options.command()), settings);
+            SandboxProcess process = sandbox.start(options.command());
+            SignalForwarding forwarding = SignalForwarding.to(process::sendSignal);
+            try {
+                return new RunOutcome.Ran(process.waitFor(), settings);
+            } finally {
+                forwarding.close();
+            }
         } catch (ProgramNotRunnableException e) {
             boolean notFound = e.reason() == ProgramNotRunnableException.Reason.NOT_FOUND;
             String message = "cannot run '" + options.program().orElseThrow() + "': "

@@ -87,10 +87,12 @@ final class ProgramRunner {
             return new RunOutcome.NotRun(id, mode, "launch", Optional.empty(), e.getMessage(),
                     ExitCodes.SETUP_FAILED);
         } catch (InterruptedException e) {
-            // Nothing in sandbox-ctl interrupts the main thread; if something does, run() has killed the sandbox.
+            // Nothing in sandbox-ctl interrupts its main thread; should something, closing the sandbox has killed
+            // the program, and there is no result to report.
             Thread.currentThread().interrupt();
             return new RunOutcome.NotRun(id, mode, "wait", Optional.empty(),
-                    "interrupted while waiting for the program; the sandbox was killed", ExitCodes.SETUP_FAILED);
+                    "interrupted while waiting for the program; the sandbox was killed, its result is unknown",
+                    ExitCodes.SETUP_FAILED);
         }
     }
 

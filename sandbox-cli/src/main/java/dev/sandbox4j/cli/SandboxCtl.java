@@ -20,8 +20,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code sandbox-ctl}: runs a program in a sandbox ({@code sandbox-ctl [run] [options] [--] PROGRAM [ARGS...]})
- * or inspects the system ({@code check}). Parsing only; the work is in the subcommands and
- * {@link ProgramRunner}.
+ * or shows what it can do ({@code check}, {@code profiles}, {@code seccomp}). Parsing only; the work is in the
+ * subcommands and {@link ProgramRunner}.
  */
 @Command(name = "sandbox-ctl",
         mixinStandardHelpOptions = true,

@@ -66,9 +66,10 @@ final class ProgramRunner {
         Optional<String> id = Optional.of(config.id());
         Optional<PrivilegeMode> mode = Optional.of(config.mode());
         try (Sandbox sandbox = Sandbox.create(config)) {
-            SandboxProcess process = sandbox.start(options.command());
-            SignalForwarding forwarding = SignalForwarding.to(process::sendSignal);
+            SignalForwarding forwarding = SignalForwarding.install();
             try {
+                SandboxProcess process = sandbox.start(options.command());
+                forwarding.forwardTo(process::sendSignal);
                 return new RunOutcome.Ran(process.waitFor(), settings);
             } finally {
                 forwarding.close();

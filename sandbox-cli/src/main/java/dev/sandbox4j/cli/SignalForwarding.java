@@ -1,5 +1,6 @@
 package dev.sandbox4j.cli;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,30 +26,56 @@ final class SignalForwarding implements AutoCloseable {
     static final List<String> FORWARDED = List.of("INT", "TERM", "HUP");
 
     private final Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
+    /** Where signals go; null until the program has started. Guarded by this. */
+    private IntConsumer target;
+    /** Signals that arrived before there was a target. Guarded by this. */
+    private final List<Integer> pending = new ArrayList<>();
 
     private SignalForwarding() {
     }
 
-    /** Sends each forwarded signal's number to {@code target} until {@link #close()}. */
-    static SignalForwarding to(IntConsumer target) {
-        Objects.requireNonNull(target, "target");
+    /**
+     * Takes SIGINT, SIGTERM and SIGHUP from the JVM. Done before the program starts, because the program runs
+     * (and may say it is ready) before {@code Sandbox.start} returns: a signal in between is held, not lost, and
+     * not fatal to the JVM.
+     */
+    static SignalForwarding install() {
         SignalForwarding forwarding = new SignalForwarding();
         for (String name : FORWARDED) {
             Signal signal = new Signal(name);
             forwarding.previous.put(signal, Signal.handle(signal, received -> {
                 LOG.debug("forwarding SIG{} to the program", received.getName());
-                try {
-                    target.accept(received.getNumber());
-                } catch (RuntimeException e) {
-                    // The program ended in the meantime: there is nobody left to tell.
-                    LOG.debug("could not forward SIG{}: {}", received.getName(), e.toString());
-                }
+                forwarding.received(received.getNumber());
             }));
         }
         return forwarding;
     }
 
-    /** Gives the signals back to the JVM's own handlers. */
+    /** From now on signals go to {@code target}, those held so far first. */
+    synchronized void forwardTo(IntConsumer target) {
+        this.target = Objects.requireNonNull(target, "target");
+        pending.forEach(this::send);
+        pending.clear();
+    }
+
+    private synchronized void received(int signal) {
+        if (target == null) {
+            pending.add(signal);
+        } else {
+            send(signal);
+        }
+    }
+
+    private void send(int signal) {
+        try {
+            target.accept(signal);
+        } catch (RuntimeException e) {
+            // The program ended in the meantime: there is nobody left to tell.
+            LOG.debug("could not forward signal {}: {}", signal, e.toString());
+        }
+    }
+
+    /** Gives the signals back to the JVM's own handlers; signals still held are dropped. */
     @Override
     public void close() {
         previous.forEach(Signal::handle);

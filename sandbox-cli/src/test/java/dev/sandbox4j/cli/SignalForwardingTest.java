@@ -14,7 +14,8 @@ class SignalForwardingTest {
     @Test
     void aForwardedSignalReachesTheTargetInsteadOfEndingTheJvm() throws Exception {
         BlockingQueue<Integer> received = new LinkedBlockingQueue<>();
-        try (SignalForwarding forwarding = SignalForwarding.to(received::add)) {
+        try (SignalForwarding forwarding = SignalForwarding.install()) {
+            forwarding.forwardTo(received::add);
             // SIGHUP's default would shut this test JVM down; forwarded, it only reaches the queue.
             Signal.raise(new Signal("HUP"));
             assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo(1);
@@ -23,16 +24,32 @@ class SignalForwardingTest {
     }
 
     @Test
+    void aSignalBeforeTheProgramStartedIsHeldAndDeliveredFirst() throws Exception {
+        BlockingQueue<Integer> received = new LinkedBlockingQueue<>();
+        try (SignalForwarding forwarding = SignalForwarding.install()) {
+            Signal.raise(new Signal("INT"));
+            Thread.sleep(200); // the JVM runs handlers on a thread of their own
+            assertThat(received).isEmpty();
+
+            forwarding.forwardTo(received::add);
+            assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo(2);
+            Signal.raise(new Signal("TERM"));
+            assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo(15);
+        }
+    }
+
+    @Test
     void aTargetThatFailsDoesNotBreakTheHandler() throws Exception {
         BlockingQueue<Integer> received = new LinkedBlockingQueue<>();
         boolean[] first = {true};
-        try (SignalForwarding forwarding = SignalForwarding.to(n -> {
-            if (first[0]) {
-                first[0] = false;
-                throw new IllegalStateException("the program has ended");
-            }
-            received.add(n);
-        })) {
+        try (SignalForwarding forwarding = SignalForwarding.install()) {
+            forwarding.forwardTo(n -> {
+                if (first[0]) {
+                    first[0] = false;
+                    throw new IllegalStateException("the program has ended");
+                }
+                received.add(n);
+            });
             Signal.raise(new Signal("TERM"));
             Thread.sleep(200);
             Signal.raise(new Signal("TERM"));
@@ -49,8 +66,7 @@ class SignalForwardingTest {
             SignalHandler original = Signal.handle(signal, mine);
             SignalHandler afterClose;
             try {
-                SignalForwarding.to(n -> {
-                }).close();
+                SignalForwarding.install().close();
             } finally {
                 afterClose = Signal.handle(signal, original);
             }

@@ -4,6 +4,7 @@ import dev.sandbox4j.core.Durations;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.Sizes;
+import dev.sandbox4j.seccomp.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -19,7 +20,6 @@ import picocli.CommandLine.ITypeConverter;
 final class OptionValues {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    private static final Pattern PROFILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     private OptionValues() {
     }
@@ -27,7 +27,7 @@ final class OptionValues {
     static long memory(String text) {
         long bytes = Sizes.parse("--memory", text);
         if (bytes == 0) {
-            throw new InvalidConfigException("--memory", text, "must be more than 0; omit --memory for no limit");
+            throw new InvalidConfigException("--memory", text, "must be more than 0; use 'none' for no limit");
         }
         return bytes;
     }
@@ -41,7 +41,7 @@ final class OptionValues {
         double percent = number.matches("\\d{1,3}(\\.\\d+)?") ? Double.parseDouble(number) : Double.NaN;
         if (!(percent > 0 && percent <= 100)) {
             throw new InvalidConfigException("--cpu", text,
-                    "expected a percentage of one CPU greater than 0 and at most 100, e.g. 50");
+                    "expected a percentage of one CPU greater than 0 and at most 100, e.g. 50, or 'none'");
         }
         return percent;
     }
@@ -50,7 +50,7 @@ final class OptionValues {
         Duration timeout = Durations.parse("--timeout", text);
         if (timeout.isZero()) {
             throw new InvalidConfigException("--timeout", text,
-                    "must be more than 0; omit --timeout to wait for the program however long it runs");
+                    "must be more than 0; use 'none' to wait for the program however long it runs");
         }
         return timeout;
     }
@@ -60,7 +60,7 @@ final class OptionValues {
         if (number.matches("\\d{1,9}") && Integer.parseInt(number) >= 1) {
             return Integer.parseInt(number);
         }
-        throw new InvalidConfigException("--pids", text, "expected a whole number of processes, at least 1");
+        throw new InvalidConfigException("--pids", text, "expected a whole number of processes, at least 1, or 'none'");
     }
 
     static String id(String text) {
@@ -71,11 +71,13 @@ final class OptionValues {
         return text;
     }
 
-    static String seccompProfile(String text) {
-        if (text == null || !PROFILE_NAME.matcher(text).matches()) {
-            throw new InvalidConfigException("--seccomp", text, "expected a profile name, e.g. strict");
+    static SeccompProfile seccompProfile(String text) {
+        try {
+            return SeccompProfile.parse(text);
+        } catch (InvalidConfigException e) {
+            // The seccomp module's message names its own setting; the user typed --seccomp.
+            throw new InvalidConfigException("--seccomp", text, e.problem());
         }
-        return text;
     }
 
     static Path path(String option, String text) {
@@ -83,6 +85,18 @@ final class OptionValues {
             throw new InvalidConfigException(option, text, "expected a path");
         }
         return Path.of(text);
+    }
+
+    /**
+     * A path inside the sandbox. Relative paths are refused rather than resolved against sandbox-ctl's own
+     * directory: once the sandbox has a root of its own, that directory means nothing inside it.
+     */
+    static Path absolutePath(String option, String text) {
+        Path path = path(option, text);
+        if (!path.isAbsolute()) {
+            throw new InvalidConfigException(option, text, "must be an absolute path (as seen inside the sandbox)");
+        }
+        return path.normalize();
     }
 
     static <E extends Enum<E>> E choice(String option, Class<E> type, String text) {
@@ -99,31 +113,31 @@ final class OptionValues {
 
     // picocli converters: one per option so that each error names its option.
 
-    static final class Memory implements ITypeConverter<Long> {
+    static final class Memory implements ITypeConverter<Limit<Long>> {
         @Override
-        public Long convert(String value) {
-            return memory(value);
+        public Limit<Long> convert(String value) {
+            return Limit.parse(value, OptionValues::memory);
         }
     }
 
-    static final class Cpu implements ITypeConverter<Double> {
+    static final class Cpu implements ITypeConverter<Limit<Double>> {
         @Override
-        public Double convert(String value) {
-            return cpu(value);
+        public Limit<Double> convert(String value) {
+            return Limit.parse(value, OptionValues::cpu);
         }
     }
 
-    static final class Timeout implements ITypeConverter<Duration> {
+    static final class Timeout implements ITypeConverter<Limit<Duration>> {
         @Override
-        public Duration convert(String value) {
-            return timeout(value);
+        public Limit<Duration> convert(String value) {
+            return Limit.parse(value, OptionValues::timeout);
         }
     }
 
-    static final class Pids implements ITypeConverter<Integer> {
+    static final class Pids implements ITypeConverter<Limit<Integer>> {
         @Override
-        public Integer convert(String value) {
-            return pids(value);
+        public Limit<Integer> convert(String value) {
+            return Limit.parse(value, OptionValues::pids);
         }
     }
 
@@ -134,9 +148,9 @@ final class OptionValues {
         }
     }
 
-    static final class SeccompProfile implements ITypeConverter<String> {
+    static final class Seccomp implements ITypeConverter<SeccompProfile> {
         @Override
-        public String convert(String value) {
+        public SeccompProfile convert(String value) {
             return seccompProfile(value);
         }
     }
@@ -151,14 +165,19 @@ final class OptionValues {
     static final class WorkingDirectory implements ITypeConverter<Path> {
         @Override
         public Path convert(String value) {
-            return path("--cwd", value);
+            return absolutePath("--cwd", value);
         }
     }
 
     static final class Report implements ITypeConverter<String> {
         @Override
         public String convert(String value) {
-            return value.equals("-") ? value : path("--report", value).toString();
+            String target = value.equals(RunReport.STDERR) ? value : path("--report", value).toString();
+            // Checked before the program runs: a report that cannot be written must not cost a whole run.
+            RunReport.problemWith(target).ifPresent(problem -> {
+                throw new InvalidConfigException("--report", value, problem);
+            });
+            return target;
         }
     }
 

@@ -1,24 +1,124 @@
 package dev.sandbox4j.cli;
 
+import dev.sandbox4j.core.Durations;
+import dev.sandbox4j.core.InvalidConfigException;
+import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.core.SandboxException;
+import dev.sandbox4j.core.SandboxSetupException;
+import dev.sandbox4j.exec.ProgramNotRunnableException;
+import dev.sandbox4j.exec.Sandbox;
+import dev.sandbox4j.exec.SandboxConfig;
+import dev.sandbox4j.exec.SandboxProcess;
+import dev.sandbox4j.exec.SandboxResult;
 import java.io.PrintWriter;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Runs PROGRAM in a sandbox and turns its result into {@code sandbox-ctl}'s exit status. The one place the CLI
- * meets the executor ({@code sandbox-exec}); until that module is merged it says so and exits 125, without
- * running anything.
+ * Runs PROGRAM in a sandbox and turns what happened into {@code sandbox-ctl}'s exit status, its one-line
+ * messages and the {@code --report}. The one place the CLI meets the executor ({@code sandbox-exec}).
+ *
+ * <p>The program's stdin, stdout and stderr are sandbox-ctl's own, passed to it untouched; sandbox-ctl writes
+ * to stderr only after the program has ended (or instead of it, when it never started). SIGINT, SIGTERM and
+ * SIGHUP sent to sandbox-ctl while the program runs are passed on to it ({@link SignalForwarding}).
  */
 final class ProgramRunner {
-    private final PrintWriter err;
+    private static final Logger LOG = LoggerFactory.getLogger(ProgramRunner.class);
+    /** The step a refusal before any launch is reported under. */
+    static final String CONFIGURE = "configure";
 
-    ProgramRunner(PrintWriter err) {
-        this.err = err;
+    private final PrintWriter err;
+    private final Enforcement enforcement;
+
+    ProgramRunner(PrintWriter err, Enforcement enforcement) {
+        this.err = Objects.requireNonNull(err, "err");
+        this.enforcement = Objects.requireNonNull(enforcement, "enforcement");
     }
 
+    /**
+     * @throws InvalidConfigException when the executor refuses an option's value: a bad command line (exit 2),
+     *         reported by the caller like every other bad value, before anything ran and without a report
+     */
     int run(RunOptions options) {
-        err.println("sandbox-ctl: cannot run '" + options.program().orElseThrow()
-                + "': running programs is not in this build yet (the executor is not merged); "
-                + "'sandbox-ctl check' works");
+        RunOutcome outcome = execute(options);
+        explain(outcome, options);
+        options.report().ifPresent(target -> RunReport.write(target, RunReport.json(outcome), err));
+        return outcome.exitStatus();
+    }
+
+    private RunOutcome execute(RunOptions options) {
+        RunSettings settings;
+        SandboxConfig config;
+        try {
+            settings = RunSettings.resolve(options, enforcement);
+            LOG.debug("{}", settings.describe());
+            config = ConfigMapping.builder(options, settings).build();
+            LOG.debug("{}", config);
+        } catch (InvalidConfigException e) {
+            throw e;
+        } catch (SandboxException e) {
+            // The mode cannot work here, or the build cannot do what was asked: nothing was started.
+            return new RunOutcome.NotRun(options.id(), Optional.empty(), CONFIGURE, Optional.empty(),
+                    e.getMessage(), ExitCodes.SETUP_FAILED);
+        }
+        Optional<String> id = Optional.of(config.id());
+        Optional<PrivilegeMode> mode = Optional.of(config.mode());
+        try (Sandbox sandbox = Sandbox.create(config)) {
+            SignalForwarding forwarding = SignalForwarding.install();
+            try {
+                SandboxProcess process = sandbox.start(options.command());
+                forwarding.forwardTo(process::sendSignal);
+                return new RunOutcome.Ran(process.waitFor(), settings);
+            } finally {
+                forwarding.close();
+            }
+        } catch (ProgramNotRunnableException e) {
+            boolean notFound = e.reason() == ProgramNotRunnableException.Reason.NOT_FOUND;
+            String message = "cannot run '" + options.program().orElseThrow() + "': "
+                    + (notFound ? "not found" : "not executable") + " (" + e.errnoName() + " at step '" + e.step() + "')";
+            return new RunOutcome.NotRun(id, mode, e.step(), Optional.ofNullable(e.errnoName()), message,
+                    notFound ? ExitCodes.NOT_FOUND : ExitCodes.NOT_EXECUTABLE);
+        } catch (SandboxSetupException e) {
+            return new RunOutcome.NotRun(id, mode, e.step(), Optional.ofNullable(e.errnoName()), e.getMessage(),
+                    ExitCodes.SETUP_FAILED);
+        } catch (SandboxException e) {
+            // Before the launcher reported a step: extracting or starting it, sending the plan.
+            return new RunOutcome.NotRun(id, mode, "launch", Optional.empty(), e.getMessage(),
+                    ExitCodes.SETUP_FAILED);
+        } catch (InterruptedException e) {
+            // Nothing in sandbox-ctl interrupts its main thread; should something, closing the sandbox has killed
+            // the program, and there is no result to report.
+            Thread.currentThread().interrupt();
+            return new RunOutcome.NotRun(id, mode, "wait", Optional.empty(),
+                    "interrupted while waiting for the program; the sandbox was killed, its result is unknown",
+                    ExitCodes.SETUP_FAILED);
+        }
+    }
+
+    /** One line on stderr when sandbox4j, not the program, decided how the run ended. */
+    private void explain(RunOutcome outcome, RunOptions options) {
+        if (outcome instanceof RunOutcome.NotRun notRun) {
+            err.println("sandbox-ctl: " + notRun.message());
+        } else if (outcome instanceof RunOutcome.Ran ran) {
+            SandboxResult result = ran.result();
+            RunSettings settings = ran.settings();
+            if (result.timedOut()) {
+                String timeout = settings.timeout().map(Durations::format).orElse("?");
+                err.println("sandbox-ctl: timed out after " + timeout
+                        + (options.timeout().isPresent() ? "" : " (the " + settings.preset().cliName()
+                                + " preset's limit; --timeout changes it)")
+                        + "; the sandbox was killed");
+            } else if (result.seccompViolation()) {
+                String profile = settings.seccomp().cliName();
+                err.println("sandbox-ctl: '" + options.program().orElseThrow() + "' was killed by the seccomp filter: "
+                        + result.blockedSyscall().map(name -> "it called " + name + ", which")
+                                .orElse("it made a system call that")
+                        + " profile " + profile + " does not permit ('sandbox-ctl seccomp " + profile
+                        + "' lists what it permits; -s chooses another profile)");
+            }
+        }
         err.flush();
-        return ExitCodes.SETUP_FAILED;
     }
 }

@@ -2,41 +2,41 @@ package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.seccomp.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalDouble;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
+import java.util.function.Predicate;
 
 /**
  * Everything {@code sandbox-ctl [run] [options] [--] PROGRAM [ARGS...]} was asked to do, parsed and validated.
- * An empty component means the option was not given and the preset or the library default applies.
+ * An empty component means the option was not given and the preset or the library default applies; a limit
+ * given as {@code none} is present and {@link Limit#none() none}.
  *
  * @param preset           {@code -P/--profile}
  * @param memoryBytes      {@code -m/--memory}, more than 0
  * @param cpuPercent       {@code -c/--cpu}, percent of one CPU in (0, 100]
  * @param timeout          {@code -t/--timeout}, more than 0
- * @param seccompProfile   {@code -s/--seccomp}, a profile name the seccomp module resolves
+ * @param seccompProfile   {@code -s/--seccomp}
  * @param pids             {@code --pids}, at least 1
  * @param root             {@code -r/--root}, the directory to use as the sandbox's root
  * @param id               {@code -i/--id}, names the sandbox (cgroup directory, report)
  * @param mode             {@code --mode}
  * @param environment      {@code -e/--env}, in command-line order
- * @param workingDirectory {@code -w/--cwd}
+ * @param workingDirectory {@code -w/--cwd}, absolute
  * @param report           {@code --report}: a path, or {@code "-"} for stderr
  * @param verbose          {@code -v/--verbose}
  * @param command          PROGRAM and ARGS; empty when no program was given
  */
 record RunOptions(
         SecurityPreset preset,
-        OptionalLong memoryBytes,
-        OptionalDouble cpuPercent,
-        Optional<Duration> timeout,
-        Optional<String> seccompProfile,
-        OptionalInt pids,
+        Optional<Limit<Long>> memoryBytes,
+        Optional<Limit<Double>> cpuPercent,
+        Optional<Limit<Duration>> timeout,
+        Optional<SeccompProfile> seccompProfile,
+        Optional<Limit<Integer>> pids,
         Optional<Path> root,
         Optional<String> id,
         PrivilegeMode mode,
@@ -53,18 +53,16 @@ record RunOptions(
         command = List.copyOf(command);
         // The option parsers reject these first, with the user's text; this keeps the record honest for
         // any other caller.
-        if (memoryBytes.isPresent() && memoryBytes.getAsLong() <= 0) {
-            throw new InvalidConfigException("--memory", String.valueOf(memoryBytes.getAsLong()), "must be more than 0");
-        }
-        if (cpuPercent.isPresent() && !(cpuPercent.getAsDouble() > 0 && cpuPercent.getAsDouble() <= 100)) {
-            throw new InvalidConfigException("--cpu", String.valueOf(cpuPercent.getAsDouble()), "must be in (0, 100]");
-        }
-        if (timeout.isPresent() && (timeout.get().isZero() || timeout.get().isNegative())) {
-            throw new InvalidConfigException("--timeout", timeout.get().toString(), "must be more than 0");
-        }
-        if (pids.isPresent() && pids.getAsInt() < 1) {
-            throw new InvalidConfigException("--pids", String.valueOf(pids.getAsInt()), "must be at least 1");
-        }
+        check("--memory", memoryBytes, bytes -> bytes > 0, "must be more than 0");
+        check("--cpu", cpuPercent, percent -> percent > 0 && percent <= 100, "must be in (0, 100]");
+        check("--timeout", timeout, t -> !t.isZero() && !t.isNegative(), "must be more than 0");
+        check("--pids", pids, n -> n >= 1, "must be at least 1");
+    }
+
+    private static <T> void check(String option, Optional<Limit<T>> limit, Predicate<T> valid, String problem) {
+        limit.flatMap(Limit::value).filter(valid.negate()).ifPresent(bad -> {
+            throw new InvalidConfigException(option, String.valueOf(bad), problem);
+        });
     }
 
     /** PROGRAM, when one was given. */

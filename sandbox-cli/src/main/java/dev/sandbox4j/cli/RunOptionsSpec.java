@@ -1,14 +1,12 @@
 package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.seccomp.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalDouble;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,31 +17,34 @@ import picocli.CommandLine.Parameters;
 final class RunOptionsSpec {
 
     @Option(names = {"-P", "--profile"}, paramLabel = "PRESET", converter = OptionValues.Preset.class,
-            description = "Security preset: strict, moderate or permissive (default: strict).")
+            description = "Security preset: strict, moderate or permissive (default: strict); "
+                    + "'sandbox-ctl profiles' shows what each chooses.")
     private SecurityPreset preset = SecurityPreset.STRICT;
 
     @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", converter = OptionValues.Memory.class,
-            description = "Memory limit: 512M, 1.5G, 64KiB… (binary units: K = 1024).")
-    private Long memoryBytes;
+            description = "Memory limit: 512M, 1.5G, 64KiB… (binary units: K = 1024), or none; default: the preset's.")
+    private Limit<Long> memoryBytes;
 
     @Option(names = {"-c", "--cpu"}, paramLabel = "PERCENT", converter = OptionValues.Cpu.class,
-            description = "CPU limit in percent of one CPU (50 or 50%%), greater than 0 and at most 100.")
-    private Double cpuPercent;
+            description = "CPU limit in percent of one CPU (50 or 50%%), greater than 0 and at most 100, or none.")
+    private Limit<Double> cpuPercent;
 
     @Option(names = {"-t", "--timeout"}, paramLabel = "DURATION", converter = OptionValues.Timeout.class,
-            description = "Wall-clock limit: 30 (seconds), 1.5s, 500ms, 2m, 1h; the whole process tree is killed.")
-    private Duration timeout;
+            description = "Wall-clock limit: 30 (seconds), 1.5s, 500ms, 2m, 1h, or none; the whole process tree "
+                    + "is killed and sandbox-ctl exits 124. Default: the preset's.")
+    private Limit<Duration> timeout;
 
-    @Option(names = {"-s", "--seccomp"}, paramLabel = "PROFILE", converter = OptionValues.SeccompProfile.class,
-            description = "Seccomp profile (default: the preset's).")
-    private String seccompProfile;
+    @Option(names = {"-s", "--seccomp"}, paramLabel = "PROFILE", converter = OptionValues.Seccomp.class,
+            description = "Seccomp profile: essential, minimal, io-heavy, compute, network or unrestricted "
+                    + "(default: the preset's).")
+    private SeccompProfile seccompProfile;
 
     @Option(names = "--pids", paramLabel = "N", converter = OptionValues.Pids.class,
-            description = "Maximum number of processes and threads, at least 1.")
-    private Integer pids;
+            description = "Maximum number of processes and threads, at least 1, or none; default: the preset's.")
+    private Limit<Integer> pids;
 
     @Option(names = {"-r", "--root"}, paramLabel = "PATH", converter = OptionValues.Root.class,
-            description = "Directory to use as the sandbox's root file system.")
+            description = "Directory to use as the sandbox's root file system (not available in this build yet).")
     private Path root;
 
     @Option(names = {"-i", "--id"}, paramLabel = "ID", converter = OptionValues.Id.class,
@@ -59,7 +60,7 @@ final class RunOptionsSpec {
     private List<EnvSetting> environment = new ArrayList<>();
 
     @Option(names = {"-w", "--cwd"}, paramLabel = "PATH", converter = OptionValues.WorkingDirectory.class,
-            description = "Working directory of the program.")
+            description = "Working directory of the program, an absolute path.")
     private Path workingDirectory;
 
     @Option(names = "--report", paramLabel = "PATH|-", converter = OptionValues.Report.class,
@@ -73,11 +74,11 @@ final class RunOptionsSpec {
     RunOptions toRunOptions(boolean verbose) {
         return new RunOptions(
                 preset,
-                memoryBytes == null ? OptionalLong.empty() : OptionalLong.of(memoryBytes),
-                cpuPercent == null ? OptionalDouble.empty() : OptionalDouble.of(cpuPercent),
+                Optional.ofNullable(memoryBytes),
+                Optional.ofNullable(cpuPercent),
                 Optional.ofNullable(timeout),
                 Optional.ofNullable(seccompProfile),
-                pids == null ? OptionalInt.empty() : OptionalInt.of(pids),
+                Optional.ofNullable(pids),
                 Optional.ofNullable(root),
                 Optional.ofNullable(id),
                 mode,

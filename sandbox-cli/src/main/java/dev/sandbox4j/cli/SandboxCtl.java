@@ -20,15 +20,15 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code sandbox-ctl}: runs a program in a sandbox ({@code sandbox-ctl [run] [options] [--] PROGRAM [ARGS...]})
- * or inspects the system ({@code check}). Parsing only; the work is in the subcommands and
- * {@link ProgramRunner}.
+ * or shows what it can do ({@code check}, {@code profiles}, {@code seccomp}). Parsing only; the work is in the
+ * subcommands and {@link ProgramRunner}.
  */
 @Command(name = "sandbox-ctl",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         customSynopsis = {
             "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
-            "       sandbox-ctl check | --help | --version"
+            "       sandbox-ctl check | profiles | seccomp [PROFILE] | --help | --version"
         },
         description = "Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits and a "
                 + "timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go to stderr.",
@@ -79,12 +79,15 @@ public final class SandboxCtl implements Callable<Integer> {
      * command line are still validated (a bad value exits 2 whatever follows).
      */
     static CommandLine commandLine(Supplier<SystemCapabilities> system) {
-        CommandLine commandLine = new CommandLine(new SandboxCtl())
-                .addSubcommand(new RunCommand())
-                .addSubcommand(new CheckCommand(system))
-                .addSubcommand(new SeccompCommand());
-        // PROGRAM ends option parsing: everything after it, "-x" included, belongs to the program.
+        CommandLine commandLine = new CommandLine(new SandboxCtl()).addSubcommand(new RunCommand());
+        // PROGRAM ends option parsing: everything after it, "-x" included, belongs to the program. Only for
+        // the commands that take a PROGRAM (picocli applies this to the subcommands added so far): in
+        // 'seccomp minimal --explain ioctl' the option after the positional is seccomp's own.
         commandLine.setStopAtPositional(true);
+        commandLine
+                .addSubcommand(new CheckCommand(system))
+                .addSubcommand(new ProfilesCommand(Enforcement.THIS_BUILD))
+                .addSubcommand(new SeccompCommand());
         commandLine.setParameterExceptionHandler(SandboxCtl::badCommandLine);
         commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> failed(e, cmd));
         return commandLine;
@@ -96,7 +99,7 @@ public final class SandboxCtl implements Callable<Integer> {
         if (options.program().isEmpty()) {
             return usageError(spec.commandLine(), "missing PROGRAM");
         }
-        return new ProgramRunner(spec.commandLine().getErr()).run(options);
+        return new ProgramRunner(spec.commandLine().getErr(), Enforcement.THIS_BUILD).run(options);
     }
 
     /** One line naming the bad option or value, then exit 2. */

@@ -111,8 +111,9 @@ public final class SeccompCommand implements Callable<Integer> {
         return ExitCode.USAGE;
     }
 
-    private static void listProfiles(PrintWriter out, Architecture arch) {
-        out.printf("%-13s %8s  %s%n", "PROFILE", "SYSCALLS", "DESCRIPTION (" + arch + ", of " + arch.syscalls().size()
+    /** One line per profile: name, syscall count on {@code arch}, description. Also used by {@code profiles}. */
+    static void listProfiles(PrintWriter out, Architecture arch) {
+        out.printf("%-13s %8s  %s%n", "SECCOMP", "SYSCALLS", "DESCRIPTION (" + arch + ", of " + arch.syscalls().size()
                 + " syscalls)");
         for (SeccompProfile p : SeccompProfile.values()) {
             out.printf("%-13s %8d  %s%n", p.cliName(), p.permittedSyscalls(arch).size(), p.description());

@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.seccomp.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalDouble;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -30,16 +28,16 @@ class RunOptionsTest {
 
     @Test
     void everyOptionIsParsedIntoTheRecord() {
-        RunOptions options = parse("-P", "moderate", "-m", "1.5G", "-c", "50%", "-t", "1.5s", "-s", "strict",
+        RunOptions options = parse("-P", "moderate", "-m", "1.5G", "-c", "50%", "-t", "1.5s", "-s", "IO-heavy",
                 "--pids", "64", "-r", "/srv/root", "-i", "job-1", "--mode", "unprivileged", "-e", "A=1", "-e", "HOME",
                 "-w", "/work", "--report", "-", "-v", "--", "python3", "-c", "print(1)");
 
         assertThat(options.preset()).isEqualTo(SecurityPreset.MODERATE);
-        assertThat(options.memoryBytes()).isEqualTo(OptionalLong.of(1610612736L));
-        assertThat(options.cpuPercent()).isEqualTo(OptionalDouble.of(50));
-        assertThat(options.timeout()).contains(Duration.ofMillis(1500));
-        assertThat(options.seccompProfile()).contains("strict");
-        assertThat(options.pids()).isEqualTo(OptionalInt.of(64));
+        assertThat(options.memoryBytes()).contains(Limit.of(1610612736L));
+        assertThat(options.cpuPercent()).contains(Limit.of(50.0));
+        assertThat(options.timeout()).contains(Limit.of(Duration.ofMillis(1500)));
+        assertThat(options.seccompProfile()).contains(SeccompProfile.IO_HEAVY);
+        assertThat(options.pids()).contains(Limit.of(64));
         assertThat(options.root()).contains(Path.of("/srv/root"));
         assertThat(options.id()).contains("job-1");
         assertThat(options.mode()).isEqualTo(PrivilegeMode.UNPRIVILEGED);
@@ -60,6 +58,7 @@ class RunOptionsTest {
         assertThat(options.mode()).isEqualTo(PrivilegeMode.AUTO);
         assertThat(options.memoryBytes()).isEmpty();
         assertThat(options.timeout()).isEmpty();
+        assertThat(options.seccompProfile()).isEmpty();
         assertThat(options.environment()).isEmpty();
         assertThat(options.command()).containsExactly("true");
     }
@@ -68,8 +67,22 @@ class RunOptionsTest {
     void optionsAfterTheProgramBelongToIt() {
         RunOptions options = parse("-m", "1G", "grep", "-m", "1", "--memory", "x", "--", "-v");
 
-        assertThat(options.memoryBytes()).isEqualTo(OptionalLong.of(1L << 30));
+        assertThat(options.memoryBytes()).contains(Limit.of(1L << 30));
         assertThat(options.command()).containsExactly("grep", "-m", "1", "--memory", "x", "--", "-v");
+    }
+
+    @Test
+    void aProgramNamedLikeASubcommandReachesTheRunnerAfterRunOrDoubleDash() {
+        CommandLine commandLine = SandboxCtl.commandLine(() -> {
+            throw new AssertionError("not needed");
+        });
+        CommandLine.ParseResult explicit = commandLine.parseArgs("run", "-m", "1G", "--", "check", "-v");
+        RunOptionsSpec spec = (RunOptionsSpec) explicit.subcommand().commandSpec().mixins().get("runOptions").userObject();
+        assertThat(spec.toRunOptions(false).command()).containsExactly("check", "-v");
+
+        assertThat(parse("--", "check").command()).containsExactly("check");
+        assertThat(parse("true", "--memory").command()).as("after PROGRAM every word is the program's")
+                .containsExactly("true", "--memory");
     }
 
     @Test
@@ -81,11 +94,29 @@ class RunOptionsTest {
 
     @Test
     void theRecordRejectsOutOfRangeValuesFromAnyCaller() {
-        assertThatThrownBy(() -> new RunOptions(SecurityPreset.STRICT, OptionalLong.empty(), OptionalDouble.of(150),
-                Optional.empty(), Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(),
+        assertThatThrownBy(() -> new RunOptions(SecurityPreset.STRICT, Optional.empty(), Optional.of(Limit.of(150.0)),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 PrivilegeMode.AUTO, List.of(), Optional.empty(), Optional.empty(), false, List.of()))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessage("invalid --cpu '150.0': must be in (0, 100]");
+    }
+
+    @Test
+    void noneLiftsALimitAndIsDistinctFromAnOmittedOption() {
+        RunOptions options = parse("-m", "none", "-t", "NONE", "--pids", "none", "-c", "none", "true");
+
+        assertThat(options.memoryBytes()).contains(Limit.none());
+        assertThat(options.timeout()).contains(Limit.none());
+        assertThat(options.pids()).contains(Limit.none());
+        assertThat(options.cpuPercent()).contains(Limit.none());
+    }
+
+    @Test
+    void aRelativeWorkingDirectoryIsRefusedAndAnAbsoluteOneNormalized() {
+        assertThat(parse("-w", "/tmp/./x/../y", "true").workingDirectory()).contains(Path.of("/tmp/y"));
+        assertThatThrownBy(() -> parse("-w", "sub", "true"))
+                .hasRootCauseInstanceOf(InvalidConfigException.class)
+                .hasRootCauseMessage("invalid --cwd 'sub': must be an absolute path (as seen inside the sandbox)");
     }
 
     @Test

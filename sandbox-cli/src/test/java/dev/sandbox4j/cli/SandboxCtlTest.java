@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -49,6 +50,15 @@ class SandboxCtlTest {
 
         assertThat(status).isZero();
         assertThat(out.toString()).contains("read").contains("ioctl");
+    }
+
+    @Test
+    void optionsAfterTheSeccompProfileAreTheSeccompCommands() {
+        int status = run("seccomp", "minimal", "--explain", "ioctl,0,0x5412");
+
+        assertThat(status).isZero();
+        assertThat(err.toString()).isEmpty();
+        assertThat(out.toString()).startsWith("ioctl(0x0, 0x5412) on ").contains("ERRNO(1) EPERM");
     }
 
     @Test
@@ -105,19 +115,22 @@ class SandboxCtlTest {
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource(delimiter = '|', value = {
             "--memory  | -1       | invalid --memory '-1': a size cannot be negative",
-            "-m        | 0        | invalid --memory '0': must be more than 0; omit --memory for no limit",
-            "--cpu     | 0        | invalid --cpu '0': expected a percentage of one CPU greater than 0 and at most 100, e.g. 50",
-            "-c        | 101      | invalid --cpu '101': expected a percentage of one CPU greater than 0 and at most 100, e.g. 50",
-            "--cpu     | lots     | invalid --cpu 'lots': expected a percentage of one CPU greater than 0 and at most 100, e.g. 50",
-            "--timeout | 0        | invalid --timeout '0': must be more than 0; omit --timeout to wait for the program however long it runs",
+            "-m        | 0        | invalid --memory '0': must be more than 0; use 'none' for no limit",
+            "--cpu     | 0        | invalid --cpu '0': expected a percentage of one CPU greater than 0 and at most 100, e.g. 50, or 'none'",
+            "-c        | 101      | invalid --cpu '101': expected a percentage of one CPU greater than 0 and at most 100, e.g. 50, or 'none'",
+            "--cpu     | lots     | invalid --cpu 'lots': expected a percentage of one CPU greater than 0 and at most 100, e.g. 50, or 'none'",
+            "--timeout | 0        | invalid --timeout '0': must be more than 0; use 'none' to wait for the program however long it runs",
             "-t        | 5y       | invalid --timeout '5y': unknown unit 'y' (use ns, us, ms, s, m, h or d; a bare number is seconds)",
-            "--pids    | 0        | invalid --pids '0': expected a whole number of processes, at least 1",
-            "--pids    | 1.5      | invalid --pids '1.5': expected a whole number of processes, at least 1",
+            "--pids    | 0        | invalid --pids '0': expected a whole number of processes, at least 1, or 'none'",
+            "--pids    | 1.5      | invalid --pids '1.5': expected a whole number of processes, at least 1, or 'none'",
             "--mode    | root     | invalid --mode 'root': expected one of auto, privileged, unprivileged",
             "-P        | lax      | invalid --profile 'lax': expected one of strict, moderate, permissive",
             "--id      | ../x     | invalid --id '../x': use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
             "-e        | =x       | invalid --env '=x': the variable name is empty; expected NAME=VALUE or NAME",
-            "-s        | a/b      | invalid --seccomp 'a/b': expected a profile name, e.g. strict",
+            "-s        | strict   | invalid --seccomp 'strict': valid profiles are essential, minimal, io-heavy, compute, network, unrestricted",
+            "--seccomp | io_heavyy | invalid --seccomp 'io_heavyy': valid profiles are essential, minimal, io-heavy, compute, network, unrestricted",
+            "-w        | rel/dir  | invalid --cwd 'rel/dir': must be an absolute path (as seen inside the sandbox)",
+            "--report  | /nonexistent-sandbox4j/r.json | invalid --report '/nonexistent-sandbox4j/r.json': the directory /nonexistent-sandbox4j does not exist",
     })
     void badValuesExitTwoWithOneLine(String option, String value, String message) {
         int status = run(option, value, "true");
@@ -134,9 +147,6 @@ class SandboxCtlTest {
 
     @Test
     void missingOptionValueExitsTwo() {
-        assertThat(run("true", "--memory")).as("after PROGRAM it is the program's").isEqualTo(125);
-        err.getBuffer().setLength(0);
-
         assertThat(run("--memory")).isEqualTo(2);
         assertThat(err.toString()).startsWith("sandbox-ctl: missing required parameter for option '--memory'")
                 .hasLineCount(1);
@@ -158,23 +168,52 @@ class SandboxCtlTest {
     }
 
     @Test
-    void aProgramIsHonestlyNotRunYet() {
-        int status = run("-m", "512M", "ls", "-la");
+    void aRootSwitchIsRefusedHonestlyWithAReport() {
+        int status = run("-r", "/srv/root", "--report", "-", "-i", "job-7", "ls", "-la");
 
-        assertThat(status).isEqualTo(125);
+        assertThat(status).isEqualTo(ExitCodes.SETUP_FAILED);
         assertThat(out.toString()).isEmpty();
-        assertThat(err.toString()).isEqualTo("sandbox-ctl: cannot run 'ls': running programs is not in this build "
-                + "yet (the executor is not merged); 'sandbox-ctl check' works\n");
+        assertThat(err.toString()).isEqualTo("sandbox-ctl: --root is not available: the root switch is not in this "
+                + "build yet (no filesystem view); the program did not run\n"
+                + "{\"id\":\"job-7\",\"mode\":null,\"exitCode\":null,\"signal\":null,\"signalName\":null,"
+                + "\"timedOut\":null,\"oomKilled\":null,\"seccompViolation\":null,\"blockedSyscall\":null,"
+                + "\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,\"systemTimeUs\":null,"
+                + "\"memoryPeakBytes\":null,\"setupError\":{\"step\":\"configure\",\"errno\":null,"
+                + "\"message\":\"--root is not available: the root switch is not in this build yet (no filesystem "
+                + "view); the program did not run\"}}\n");
     }
 
     @Test
-    void explicitRunSubcommandAndDoubleDashReachTheProgram() {
-        assertThat(run("run", "--", "check")).isEqualTo(125);
-        assertThat(err.toString()).contains("cannot run 'check'");
-        err.getBuffer().setLength(0);
+    void anExplicitCpuLimitThisBuildCannotEnforceIsRefusedNotIgnored(@TempDir Path reports) throws Exception {
+        Path report = reports.resolve("report.json");
+        int status = run("-c", "50", "--report", report.toString(), "true");
 
-        assertThat(run("--", "check")).isEqualTo(125);
-        assertThat(err.toString()).contains("cannot run 'check'");
+        assertThat(status).isEqualTo(ExitCodes.SETUP_FAILED);
+        assertThat(err.toString()).startsWith("sandbox-ctl: --cpu is not available: this build does not enforce cpu "
+                + "limits yet").endsWith("; use --cpu none to run without one\n").hasLineCount(1);
+        assertThat(Files.readString(report))
+                .contains("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"--cpu is not available")
+                .endsWith("}}\n");
+        try (var files = Files.list(reports)) {
+            assertThat(files).as("no temporary file left beside the report").containsExactly(report);
+        }
+    }
+
+    @Test
+    void profilesListsThePresetsAndTheSeccompProfiles() {
+        int status = run("profiles");
+
+        assertThat(status).isZero();
+        assertThat(err.toString()).isEmpty();
+        assertThat(out.toString())
+                .containsPattern("(?m)^PRESET +SECCOMP +NETWORK +MEMORY +PIDS +TIMEOUT +CPU$")
+                .containsPattern("(?m)^strict\\* +minimal +own \\(lo only\\) +128 MiB +64 +30s +50% \\(not applied\\)$")
+                .containsPattern("(?m)^CPU not applied: this build does not enforce cpu limits yet")
+                .containsPattern("(?m)^moderate +io-heavy +own \\(lo only\\) +512 MiB +256 +5m +75% ")
+                .containsPattern("(?m)^permissive +network +host's +2 GiB +1024 +1h +90% ")
+                .containsPattern("(?m)^SECCOMP +SYSCALLS +DESCRIPTION")
+                .containsPattern("(?m)^io-heavy +\\d+ +MINIMAL \\+ creating")
+                .containsPattern("(?m)^unrestricted +\\d+ ");
     }
 
     @Test

@@ -1,0 +1,162 @@
+package dev.sandbox4j.cli;
+
+import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.exec.SandboxResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * {@code --report}: the outcome of a run as one JSON object on one line, with exactly the fields of the
+ * command-line contract, in its order, {@code null} where a field does not apply:
+ *
+ * <pre>{@code
+ * {"id":"sbx-1a2b3c4d","mode":"privileged","exitCode":0,"signal":null,"signalName":null,"timedOut":false,
+ *  "oomKilled":false,"seccompViolation":false,"blockedSyscall":null,"wallTimeMs":41,"cpuTimeUs":1203,
+ *  "userTimeUs":0,"systemTimeUs":1203,"memoryPeakBytes":1572864,"setupError":null}
+ * }</pre>
+ *
+ * When the program never ran, everything about the run is {@code null} and {@code setupError} holds
+ * {@code step}, {@code errno} (a name such as {@code "ENOENT"}, or {@code null}) and {@code message}.
+ * {@code exitCode} is the program's own status, never sandbox-ctl's (124, 125…): those say what sandbox-ctl
+ * did, the report says what happened.
+ */
+final class RunReport {
+    /** {@code --report -}: the report goes to stderr, after anything the program wrote there. */
+    static final String STDERR = "-";
+
+    private RunReport() {
+    }
+
+    static String json(RunOutcome outcome) {
+        if (outcome instanceof RunOutcome.Ran ran) {
+            return ran(ran.result());
+        }
+        return notRun((RunOutcome.NotRun) outcome);
+    }
+
+    private static String ran(SandboxResult r) {
+        return new JsonObject()
+                .string("id", r.id())
+                .string("mode", modeName(r.mode()))
+                .number("exitCode", r.exitCode().isPresent() ? r.exitCode().getAsInt() : null)
+                .number("signal", r.signal().isPresent() ? r.signal().getAsInt() : null)
+                .string("signalName", r.signalName().orElse(null))
+                .bool("timedOut", r.timedOut())
+                .bool("oomKilled", r.oomKilled())
+                .bool("seccompViolation", r.seccompViolation())
+                .string("blockedSyscall", r.blockedSyscall().orElse(null))
+                .number("wallTimeMs", r.wallTime().toMillis())
+                .number("cpuTimeUs", micros(r.cpuTime()))
+                .number("userTimeUs", micros(r.userTime()))
+                .number("systemTimeUs", micros(r.systemTime()))
+                .number("memoryPeakBytes", memoryPeakBytes(r))
+                .object("setupError", null)
+                .toString();
+    }
+
+    /**
+     * The run's peak memory. Today the rusage peak RSS of the largest single process, the only figure every
+     * mode has; switch to the cgroup's peak (the whole sandbox) here once {@code SandboxResult} reports it.
+     */
+    static long memoryPeakBytes(SandboxResult r) {
+        return r.maxRssBytes();
+    }
+
+    private static String notRun(RunOutcome.NotRun n) {
+        JsonObject setupError = new JsonObject()
+                .string("step", n.step())
+                .string("errno", n.errno().orElse(null))
+                .string("message", n.message());
+        return new JsonObject()
+                .string("id", n.id().orElse(null))
+                .string("mode", n.mode().map(RunReport::modeName).orElse(null))
+                .number("exitCode", (Long) null)
+                .number("signal", (Long) null)
+                .string("signalName", null)
+                .bool("timedOut", null)
+                .bool("oomKilled", null)
+                .bool("seccompViolation", null)
+                .string("blockedSyscall", null)
+                .number("wallTimeMs", (Long) null)
+                .number("cpuTimeUs", (Long) null)
+                .number("userTimeUs", (Long) null)
+                .number("systemTimeUs", (Long) null)
+                .number("memoryPeakBytes", (Long) null)
+                .object("setupError", setupError)
+                .toString();
+    }
+
+    private static long micros(java.time.Duration d) {
+        return d.toNanos() / 1000;
+    }
+
+    /** As {@code --mode} spells it. */
+    private static String modeName(PrivilegeMode mode) {
+        return mode.name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Writes {@code json} and a newline to stderr for {@code -}, else to {@code target} atomically: a reader
+     * sees the previous file or the complete report, never a part. A failure is reported on stderr.
+     *
+     * @return whether the report was written
+     */
+    static boolean write(String target, String json, PrintWriter err) {
+        if (target.equals(STDERR)) {
+            err.println(json);
+            err.flush();
+            return true;
+        }
+        Path file = Path.of(target).toAbsolutePath();
+        Path temp = null;
+        try {
+            temp = Files.createTempFile(file.getParent(), "." + file.getFileName() + ".", ".tmp");
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                ByteBuffer bytes = ByteBuffer.wrap((json + "\n").getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+                // Durable before it becomes visible: after a crash the name holds the old or the new report.
+                channel.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            err.println("sandbox-ctl: cannot write the report to " + target + ": " + e);
+            err.flush();
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                    // Already reported the failure that matters; a stray temp file is named after the report.
+                }
+            }
+            return false;
+        }
+    }
+
+    /** The directory the report will be written to, checked before the program runs. */
+    static Optional<String> problemWith(String target) {
+        if (target.equals(STDERR)) {
+            return Optional.empty();
+        }
+        Path file = Path.of(target).toAbsolutePath();
+        Path dir = file.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            return Optional.of("the directory " + dir + " does not exist");
+        }
+        if (Files.isDirectory(file)) {
+            return Optional.of("is a directory");
+        }
+        return Optional.empty();
+    }
+}

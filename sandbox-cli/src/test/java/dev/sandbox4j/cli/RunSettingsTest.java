@@ -1,0 +1,142 @@
+package dev.sandbox4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sandbox4j.core.FeatureUnavailableException;
+import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.seccomp.SeccompProfile;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class RunSettingsTest {
+    private static final Enforcement ENFORCES_CPU = mode -> Optional.empty();
+
+    private static RunOptions parse(String... args) {
+        CommandLine commandLine = SandboxCtl.commandLine(() -> {
+            throw new AssertionError("not needed");
+        });
+        commandLine.parseArgs(args);
+        RunOptionsSpec spec = (RunOptionsSpec) commandLine.getCommandSpec().mixins().get("runOptions").userObject();
+        return spec.toRunOptions(false);
+    }
+
+    private static RunSettings resolve(String... args) {
+        return RunSettings.resolve(parse(args), Enforcement.THIS_BUILD);
+    }
+
+    @Test
+    void strictIsTheDefaultAndChoosesMinimalOwnNetworkAndTightLimits() {
+        RunSettings strict = resolve("true");
+
+        assertThat(strict.preset()).isEqualTo(SecurityPreset.STRICT);
+        assertThat(strict.seccomp()).isEqualTo(SeccompProfile.MINIMAL);
+        assertThat(strict.ownNetwork()).isTrue();
+        assertThat(strict.memoryBytes()).isEqualTo(OptionalLong.of(128L << 20));
+        assertThat(strict.pids()).isEqualTo(OptionalInt.of(64));
+        assertThat(strict.timeout()).contains(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void eachPresetChoosesItsOwnProfileNetworkAndLimits() {
+        RunSettings moderate = resolve("-P", "moderate", "true");
+        assertThat(moderate.seccomp()).isEqualTo(SeccompProfile.IO_HEAVY);
+        assertThat(moderate.ownNetwork()).isTrue();
+        assertThat(moderate.memoryBytes()).isEqualTo(OptionalLong.of(512L << 20));
+        assertThat(moderate.pids()).isEqualTo(OptionalInt.of(256));
+        assertThat(moderate.timeout()).contains(Duration.ofMinutes(5));
+
+        RunSettings permissive = resolve("--profile", "PERMISSIVE", "true");
+        assertThat(permissive.seccomp()).isEqualTo(SeccompProfile.NETWORK);
+        assertThat(permissive.ownNetwork()).as("permissive shares the host's network").isFalse();
+        assertThat(permissive.memoryBytes()).isEqualTo(OptionalLong.of(2L << 30));
+        assertThat(permissive.pids()).isEqualTo(OptionalInt.of(1024));
+        assertThat(permissive.timeout()).contains(Duration.ofHours(1));
+    }
+
+    @Test
+    void presetsGrowLooserInEveryRespect() {
+        List<SecurityPreset> presets = List.of(SecurityPreset.values());
+        for (int i = 1; i < presets.size(); i++) {
+            SecurityPreset tighter = presets.get(i - 1);
+            SecurityPreset looser = presets.get(i);
+            assertThat(looser.seccomp().includes(tighter.seccomp())).as(looser + " seccomp").isTrue();
+            assertThat(looser.memoryBytes()).isGreaterThan(tighter.memoryBytes());
+            assertThat(looser.pids()).isGreaterThan(tighter.pids());
+            assertThat(looser.timeout()).isGreaterThan(tighter.timeout());
+            assertThat(looser.cpuPercent()).isGreaterThan(tighter.cpuPercent());
+        }
+    }
+
+    @Test
+    void explicitOptionsOverrideThePreset() {
+        RunSettings s = resolve("-P", "permissive", "-s", "essential", "-m", "64M", "--pids", "8", "-t", "500ms", "true");
+
+        assertThat(s.preset()).isEqualTo(SecurityPreset.PERMISSIVE);
+        assertThat(s.seccomp()).isEqualTo(SeccompProfile.ESSENTIAL);
+        assertThat(s.memoryBytes()).isEqualTo(OptionalLong.of(64L << 20));
+        assertThat(s.pids()).isEqualTo(OptionalInt.of(8));
+        assertThat(s.timeout()).contains(Duration.ofMillis(500));
+        assertThat(s.ownNetwork()).as("not an option: stays the preset's").isFalse();
+    }
+
+    @Test
+    void noneLiftsThePresetsLimit() {
+        RunSettings s = resolve("-m", "none", "--pids", "none", "-t", "none", "-c", "none", "true");
+
+        assertThat(s.memoryBytes()).isEmpty();
+        assertThat(s.pids()).isEmpty();
+        assertThat(s.timeout()).isEmpty();
+        assertThat(s.cpuPercent()).isEmpty();
+        assertThat(s.notApplied()).as("nothing asked for, nothing left out").isEmpty();
+        assertThat(s.describe()).isEqualTo(
+                "preset strict: seccomp minimal, own network (lo only), memory none, pids none, timeout none, cpu none");
+    }
+
+    @Test
+    void aPresetCpuLimitThisBuildCannotEnforceIsLeftOutAndSaidSo() {
+        RunSettings s = resolve("-P", "moderate", "true");
+
+        assertThat(s.cpuPercent()).isEmpty();
+        assertThat(s.notApplied()).singleElement().asString().startsWith("cpu 75%: this build does not enforce cpu limits");
+        assertThat(s.describe()).contains("cpu none; not applied: cpu 75%: this build does not enforce");
+    }
+
+    @Test
+    void anExplicitCpuLimitThisBuildCannotEnforceIsRefused() {
+        assertThatThrownBy(() -> resolve("-c", "25", "true"))
+                .isInstanceOf(FeatureUnavailableException.class)
+                .hasMessageStartingWith("--cpu is not available: this build does not enforce cpu limits yet");
+    }
+
+    @Test
+    void cpuIsAppliedWhereTheBuildEnforcesIt() {
+        List<PrivilegeMode> asked = new ArrayList<>();
+        Enforcement recording = mode -> {
+            asked.add(mode);
+            return Optional.empty();
+        };
+        assertThat(RunSettings.resolve(parse("--mode", "privileged", "true"), recording).cpuPercent())
+                .isEqualTo(OptionalDouble.of(50));
+        assertThat(asked).containsExactly(PrivilegeMode.PRIVILEGED);
+        RunSettings explicit = RunSettings.resolve(parse("-c", "12.5", "true"), ENFORCES_CPU);
+        assertThat(explicit.cpuPercent()).isEqualTo(OptionalDouble.of(12.5));
+        assertThat(explicit.notApplied()).isEmpty();
+        assertThat(explicit.describe()).endsWith("cpu 12.5%");
+    }
+
+    @Test
+    void aRootSwitchIsRefusedUntilTheFilesystemViewExists() {
+        assertThatThrownBy(() -> resolve("-r", "/srv/root", "true"))
+                .isInstanceOf(FeatureUnavailableException.class)
+                .hasMessage("--root is not available: the root switch is not in this build yet (no filesystem view); "
+                        + "the program did not run");
+    }
+}

@@ -45,6 +45,9 @@ final class Report {
         ratio(md, r, "(b)/(d): sandbox4j vs bubblewrap", "b", "d", "b/d");
         ratio(md, r, "(c)/(a): seccomp-only sandbox vs unsandboxed", "c", "a", null);
         ratio(md, r, "(d)/(a): bubblewrap vs unsandboxed", "d", "a", null);
+        ratio(md, r, "(a)/(p): ProcessBuilder vs posix_spawn, both unsandboxed", "a", "p", null);
+        ratio(md, r, "(b′)/(a): experiment vs unsandboxed", "bp", "a", null);
+        ratio(md, r, "(b′)/(d): experiment vs bubblewrap", "bp", "d", null);
         cliRatio(md, r, "CLI / JVM floor (`java Hello`)", "hello", "cli/hello");
         cliRatio(md, r, "CLI / `java Hello` with the CLI's JVM options", "hello-tuned", null);
 
@@ -94,7 +97,7 @@ final class Report {
         }
         if (!r.syscallLoop.isEmpty()) {
             md.append(String.format("%nA tight loop of `syscall(SYS_getppid)` × %,d (C, `gcc -O2 -static`, built by the "
-                    + "harness), timed by the program itself: ns per call, median and min – max. getppid runs %d BPF "
+                    + "harness), timed by the program itself in CPU time: ns per call, median and min – max. getppid runs %d BPF "
                     + "instructions under MINIMAL.%n%n", r.settings.loopIterations(), r.getppidInstructions));
             md.append("| where | ns per getppid | runs |\n|---|---:|---:|\n");
             r.syscallLoop.forEach((key, s) -> md.append(String.format("| %s | %s | %d |%n", r.labels.get(key),
@@ -155,8 +158,8 @@ final class Report {
             return String.format("≤ %.1f | not measured", limit);
         }
         return value <= limit
-                ? String.format("≤ %.1f | met (%.0f%% under)", limit, 100 * (1 - value / limit))
-                : String.format("≤ %.1f | **missed** by %.0f%% (%.2f over)", limit, 100 * (value / limit - 1), value - limit);
+                ? String.format("≤ %.1f | met (%.1f%% under)", limit, 100 * (1 - value / limit))
+                : String.format("≤ %.1f | **missed** by %.1f%% (%.2f over)", limit, 100 * (value / limit - 1), value - limit);
     }
 
     /** Replaces the figures between the markers, or creates the file with only the figures. */

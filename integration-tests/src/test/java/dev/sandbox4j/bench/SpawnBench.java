@@ -1,6 +1,7 @@
 package dev.sandbox4j.bench;
 
 import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.exec.PosixSpawnedRun;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
@@ -165,6 +166,11 @@ public final class SpawnBench {
             } else {
                 res.unavailable.add(new Variant.Unavailable("d", "(d) bwrap", bwrap.reason()));
             }
+            PosixSpawn posixSpawn = new PosixSpawn();
+            spawn.add(variant(res, "p", "(p) posix_spawn via jnr-ffi, no isolation (reference)", () -> posixSpawn.run(TRUE)));
+            // What (b) would cost with the launcher started by posix_spawn: the next optimisation, measured.
+            spawn.add(variant(res, "bp", "(b′) experiment: (b) with the launcher started by posix_spawn, no output capture",
+                    () -> PosixSpawnedRun.run(full, TRUE, posixSpawn)));
 
             log.println("bench: latency of /bin/true (" + spawn.size() + " variants)");
             res.latency = Interleaved.latency(spawn, settings.warmup(), settings.rounds(), settings.runsPerRound());

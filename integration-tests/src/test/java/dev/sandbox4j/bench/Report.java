@@ -29,7 +29,7 @@ final class Report {
                         + "Load average (1/5/15 min) %s before, %s after.%n%n",
                 r.machine.cores(), r.machine.cpu(), r.machine.kernel(), r.machine.java(), r.mode, r.loadBefore, r.loadAfter));
         md.append("Settings: ").append(r.settings.describe()).append(".\n\n");
-        md.append("Limits of (b): ").append(SpawnBench.LIMITS).append(".\n\n");
+        md.append("Limits of (b): ").append(SpawnBench.limits(r.mode)).append(".\n\n");
         for (Variant.Unavailable u : r.unavailable) {
             md.append(String.format("Not measured: %s: %s.%n%n", u.label(), u.reason()));
         }
@@ -68,8 +68,9 @@ final class Report {
 
         md.append("\n### 3. Where the time of a sandboxed run goes (µs, median and min – max)\n\n");
         md.append("Stages timed inside the real launch path (`StagedRun` drives `Planner` and `Execution` as "
-                + "`Sandbox.run` does). (c) differs from (b) only in its namespaces (UTS alone, no user "
-                + "namespace, so no id maps) and limits, so the difference column is what the namespaces cost.\n\n");
+                + "`Sandbox.run` does). (c) differs from (b) in its namespaces (UTS alone, no user "
+                + "namespace, so no id maps) and in having no memory or pids limit (its cgroup is created all the "
+                + "same), so the difference column is mostly what the namespaces cost.\n\n");
         Map<String, Samples> b = r.stages.get("b");
         Map<String, Samples> c = r.stages.get("c");
         md.append("| stage | (b) full isolation | (c) seccomp only | (b) − (c) medians |\n|---|---:|---:|---:|\n");

@@ -41,16 +41,21 @@ import java.util.Map;
 public final class SpawnBench {
     static final List<String> TRUE = List.of("/bin/true");
     static final int[] CONCURRENCY = {1, 2, 4};
-    /** The limits of variant (b); enforced as rlimits until the cgroup backend is applied to runs. */
+    /** The limits of variant (b): a cgroup of its own per run in privileged mode, rlimits otherwise. */
     static final long MEMORY_LIMIT = 256L << 20;
     static final long PIDS_LIMIT = 256;
-    static final String LIMITS = "memory 256 MiB and 256 pids, as RLIMIT_AS and RLIMIT_NPROC (cgroup limits are not yet applied to runs)";
+
+    static String limits(PrivilegeMode mode) {
+        return mode == PrivilegeMode.PRIVILEGED
+                ? "memory 256 MiB and 256 pids, enforced by a cgroup created for each run (memory and pids controllers)"
+                : "memory 256 MiB and 256 pids, as RLIMIT_AS and RLIMIT_NPROC (unprivileged mode: no cgroup)";
+    }
 
     /** How much to measure: {@link #full()} for the published figures, {@link #smoke()} for CI. */
     record Settings(String name, int warmup, int rounds, int runsPerRound, int throughputRounds, int throughputRuns,
                     int breakdownRuns, int cliWarmup, int cliRuns, int loopRuns, long loopIterations) {
         static Settings full() {
-            return new Settings("full", 20, 10, 40, 5, 60, 150, 3, 20, 7, 1_000_000);
+            return new Settings("full", 20, 10, 40, 5, 60, 150, 3, 20, 5, 1_000_000);
         }
 
         static Settings smoke() {
@@ -224,6 +229,7 @@ public final class SpawnBench {
     }
 
     private static final List<String> STAGES = List.of(
+            "cgroup created, limits written (RunCgroup.open)",
             "plan build (Planner)",
             "launcher spawn (ProcessBuilder.start: jspawnhelper, exec)",
             "launcher start, connect, plan sent",
@@ -252,7 +258,7 @@ public final class SpawnBench {
         for (int i = 0; i < settings.breakdownRuns(); i++) {
             for (String key : Interleaved.rotated(List.copyOf(configs.keySet()), i)) {
                 StagedRun.Stages s = StagedRun.run(configs.get(key), TRUE);
-                long[] values = {s.plan(), s.spawnLauncher(), s.connectAndSendPlan(), s.namespacesSetupExec(),
+                long[] values = {s.cgroupCreate(), s.plan(), s.spawnLauncher(), s.connectAndSendPlan(), s.namespacesSetupExec(),
                         s.programRunAndReap(), s.resultCollection(), s.total()};
                 Map<String, Samples> m = res.stages.get(key);
                 for (int j = 0; j < values.length; j++) {

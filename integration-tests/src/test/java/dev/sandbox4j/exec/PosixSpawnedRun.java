@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An experiment for the benchmark, not a way to run programs: the real planner, launcher and protocol, but
+ * An experiment for the benchmark, not a way to run programs: the real cgroup, planner, launcher and protocol, but
  * the launcher started with {@code posix_spawn} (no {@code jspawnhelper}) and no output capture. What it
  * gains over {@link Sandbox#run} bounds what moving the executor off ProcessBuilder would gain. It does not
  * handle timeouts, kills or interrupts beyond abandoning the run.
@@ -29,7 +29,17 @@ public final class PosixSpawnedRun {
      * @throws IllegalStateException unless the program exited 0
      */
     public static void run(SandboxConfig config, List<String> command, Spawner spawner) throws InterruptedException {
-        LaunchPlan plan = Planner.plan(config, List.copyOf(command));
+        RunCgroup cgroup = RunCgroup.open(config);
+        try {
+            runIn(cgroup, config, command, spawner);
+        } finally {
+            cgroup.release();
+        }
+    }
+
+    private static void runIn(RunCgroup cgroup, SandboxConfig config, List<String> command, Spawner spawner)
+            throws InterruptedException {
+        LaunchPlan plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles());
         LauncherBinary launcher = LauncherBinary.get();
         int pid;
         LauncherEvent.Exit exit = null;

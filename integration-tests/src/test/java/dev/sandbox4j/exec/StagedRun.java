@@ -3,16 +3,17 @@ package dev.sandbox4j.exec;
 import java.util.List;
 
 /**
- * For the benchmark harness: runs a program exactly as {@link Sandbox#run(List)} does (the same planner, the
- * same {@link Execution}), and returns when each stage ended. Lives in the executor's package because the
+ * For the benchmark harness: runs a program exactly as {@link Sandbox#run(List)} does (the same cgroup, the
+ * same planner, the same {@link Execution}), and returns when each stage ended. Lives in the executor's package because the
  * stages are package-private on purpose: they are a measuring hook, not API.
  */
 public final class StagedRun {
     /** Stage durations of one run, in nanoseconds; they add up to {@link #total()}. */
-    public record Stages(long plan, long spawnLauncher, long connectAndSendPlan, long namespacesSetupExec,
-                         long programRunAndReap, long resultCollection) {
+    public record Stages(long cgroupCreate, long plan, long spawnLauncher, long connectAndSendPlan,
+                         long namespacesSetupExec, long programRunAndReap, long resultCollection) {
         public long total() {
-            return plan + spawnLauncher + connectAndSendPlan + namespacesSetupExec + programRunAndReap + resultCollection;
+            return cgroupCreate + plan + spawnLauncher + connectAndSendPlan + namespacesSetupExec + programRunAndReap
+                    + resultCollection;
         }
     }
 
@@ -26,9 +27,17 @@ public final class StagedRun {
      */
     public static Stages run(SandboxConfig config, List<String> command) throws InterruptedException {
         long t0 = System.nanoTime();
-        LaunchPlan plan = Planner.plan(config, List.copyOf(command));
+        RunCgroup cgroup = RunCgroup.open(config);
+        long cgroupCreated = System.nanoTime();
+        LaunchPlan plan;
+        try {
+            plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles());
+        } catch (RuntimeException e) {
+            cgroup.release();
+            throw e;
+        }
         long planned = System.nanoTime();
-        Execution ex = Execution.launch(config, plan, config.stdin(), false);
+        Execution ex = Execution.launch(config, plan, config.stdin(), false, cgroup); // releases the cgroup at the end
         SandboxResult result;
         try {
             ex.awaitExec();
@@ -41,7 +50,7 @@ public final class StagedRun {
         if (!result.success()) {
             throw new IllegalStateException("sandboxed " + command + " failed: " + result);
         }
-        return new Stages(planned - t0, ex.launcherStartedNanos - planned, ex.planSentNanos - ex.launcherStartedNanos,
+        return new Stages(cgroupCreated - t0, planned - cgroupCreated, ex.launcherStartedNanos - planned, ex.planSentNanos - ex.launcherStartedNanos,
                 ex.execOkNanos - ex.planSentNanos, ex.endReportedNanos - ex.execOkNanos, done - ex.endReportedNanos);
     }
 }

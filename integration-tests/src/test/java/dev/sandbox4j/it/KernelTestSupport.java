@@ -8,7 +8,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -57,14 +59,39 @@ final class KernelTestSupport {
                 .collect(Collectors.toSet());
     }
 
+    /** This JVM's sandbox cgroups that still exist; see {@link #sandboxCgroupsOf(long)}. */
+    static List<Path> ownSandboxCgroups() throws IOException {
+        return sandboxCgroupsOf(ProcessHandle.current().pid());
+    }
+
+    /**
+     * The sandbox cgroups JVM {@code pid} made that still exist, beneath this JVM's own cgroup in every hierarchy
+     * (where privileged runs put theirs, and where a child JVM inherits): {@code
+     * sandbox4j-<id>-<pidns>-<pid>-<start time>-<seq>}. Other JVMs' are not counted.
+     */
+    static List<Path> sandboxCgroupsOf(long pid) throws IOException {
+        Pattern theirs = Pattern.compile("sandbox4j-.+-\\d+-" + pid + "-\\d+-\\d+");
+        List<Path> found = new ArrayList<>();
+        for (dev.sandbox4j.core.CgroupHierarchy hierarchy : dev.sandbox4j.core.CgroupLayout.detect().hierarchies()) {
+            Path own = hierarchy.ownDirectory();
+            if (own == null || !Files.isDirectory(own)) {
+                continue;
+            }
+            try (Stream<Path> children = Files.list(own)) {
+                children.filter(p -> theirs.matcher(p.getFileName().toString()).matches()).forEach(found::add);
+            }
+        }
+        return found;
+    }
+
     static List<String> sandboxThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
                 .filter(n -> n.startsWith("sandbox4j-")).collect(Collectors.toList());
     }
 
     /**
-     * After every test: no child process of the JVM, no sandbox thread, no more open descriptors than
-     * before. Runs a warm-up first so lazily opened JDK descriptors (entropy, selectors) are not counted.
+     * After every test: no child process of the JVM, no sandbox thread, no sandbox cgroup, no more open
+     * descriptors than before. Runs a warm-up first so lazily opened JDK descriptors (entropy, selectors) are not counted.
      */
     static final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
         private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(LeakCheck.class);
@@ -85,6 +112,7 @@ final class KernelTestSupport {
             assertThat(ProcessHandle.current().descendants().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")))
                     .as("child processes left behind").isEmpty();
             assertThat(sandboxThreads()).as("sandbox threads left behind").isEmpty();
+            assertThat(ownSandboxCgroups()).as("sandbox cgroups left behind").isEmpty();
             @SuppressWarnings("unchecked")
             java.util.Set<Thread> threadsBefore = context.getStore(NS).get("threads", java.util.Set.class);
             java.util.Set<Thread> added = appThreads();

@@ -13,7 +13,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 /**
  * Entry point of the child JVM that {@link UnprivilegedKernelTest} starts as uid 65534: runs
- * {@link SandboxKernelTest} and prints JUnit's summary. Exit status 0 only if tests ran and none failed.
+ * {@link SandboxKernelTest} and {@link RlimitLimitsKernelTest} and prints JUnit's summary. Exit status 0 only if tests ran and none failed.
  */
 public final class RunKernelTests {
     private RunKernelTests() {
@@ -21,7 +21,7 @@ public final class RunKernelTests {
 
     public static void main(String[] args) {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectClass(SandboxKernelTest.class)).build();
+                .selectors(selectClass(SandboxKernelTest.class), selectClass(RlimitLimitsKernelTest.class)).build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener listener = new SummaryGeneratingListener();
         launcher.execute(request, listener);

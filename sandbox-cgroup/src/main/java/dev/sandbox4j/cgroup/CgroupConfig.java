@@ -382,6 +382,18 @@ public final class CgroupConfig {
             return this;
         }
 
+        /** Removes the CPU weight. */
+        public Builder noCpuWeight() {
+            this.cpuWeight = -1;
+            return this;
+        }
+
+        /** Removes the task limit. */
+        public Builder noPidsLimit() {
+            this.maxPids = -1;
+            return this;
+        }
+
         /**
          * The config.
          *

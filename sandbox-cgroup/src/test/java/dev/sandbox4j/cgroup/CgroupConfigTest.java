@@ -151,6 +151,10 @@ class CgroupConfigTest {
         assertThat(b).isEqualTo(a).hasSameHashCodeAs(a);
         assertThat(a.toBuilder().maxPids(33).build()).isNotEqualTo(a);
         assertThat(a.toBuilder().noMemoryLimit().noCpuLimit().build().requiredControllers()).containsExactly("pids");
+        assertThat(a.toBuilder().noPidsLimit().build().requiredControllers()).containsExactly("memory", "cpu");
+        assertThat(a.toBuilder().noCpuLimit().cpuWeight(200).noCpuWeight().build().requiredControllers())
+                .containsExactly("memory", "pids");
+        assertThat(a.toBuilder().noMemoryLimit().noCpuLimit().noPidsLimit().build()).isEqualTo(CgroupConfig.NONE);
         assertThat(a).hasToString("CgroupConfig[memory=64 MiB, swap=0 B, cpu=20000/100000us (20%), pids=32]");
         assertThat(a.requiredControllers()).containsExactly("memory", "cpu", "pids");
     }

@@ -1,7 +1,9 @@
 package dev.sandbox4j.exec;
 
+import dev.sandbox4j.cgroup.CgroupStats;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
+import dev.sandbox4j.namespace.Namespace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +21,9 @@ import java.util.concurrent.TimeUnit;
  * (the caller of {@code run}, or a {@link SandboxProcess}'s monitor); {@link #kill()} and
  * {@link #signal(int)} may come from any thread.
  *
- * <p>Every exit path goes through {@link #finish()}, which waits for the launcher, joins the stream
- * threads and closes every descriptor: a run leaves no process, thread, socket or file behind.
+ * <p>Every exit path goes through {@link #finish()}, which waits for the launcher, reads and removes the
+ * run's cgroup, joins the stream threads and closes every descriptor: a run leaves no process, cgroup,
+ * thread, socket or file behind.
  */
 final class Execution {
     private static final Logger LOG = LoggerFactory.getLogger(Execution.class);
@@ -33,6 +36,7 @@ final class Execution {
     private final SandboxConfig config;
     private final LaunchPlan plan;
     private final Input stdin;
+    private final RunCgroup cgroup;
     private final long startNanos;
     private final long deadlineNanos;
     private Process process;
@@ -54,28 +58,45 @@ final class Execution {
     long execOkNanos;
     long endReportedNanos;
     private SandboxResult result;
+    private CgroupStats cgroupStats = CgroupStats.EMPTY;
     // written by kill()/signal() from other threads
     private volatile boolean timedOut;
     private volatile long killSentNanos;
     private final Object killLock = new Object();
 
-    private Execution(SandboxConfig config, LaunchPlan plan, Input stdin) {
+    private Execution(SandboxConfig config, LaunchPlan plan, Input stdin, RunCgroup cgroup) {
         this.config = config;
         this.plan = plan;
         this.stdin = stdin;
+        this.cgroup = cgroup;
         this.startNanos = System.nanoTime();
         this.deadlineNanos = config.timeout().map(t -> startNanos + t.toNanos()).orElse(Long.MAX_VALUE);
     }
 
-    /** Starts the launcher and hands it the plan; returns before the program has started. */
-    static Execution launch(SandboxConfig config, LaunchPlan plan, Input stdin, boolean streaming) throws InterruptedException {
+    /**
+     * Starts the launcher and hands it the plan; returns before the program has started. Takes charge of
+     * {@code cgroup} (whose procs files are in the plan): every path from here, a failure to launch included,
+     * removes it.
+     */
+    static Execution launch(SandboxConfig config, LaunchPlan plan, Input stdin, boolean streaming, RunCgroup cgroup)
+            throws InterruptedException {
+        Execution ex = new Execution(config, plan, stdin, cgroup);
+        try {
+            ex.start(streaming);
+        } catch (InterruptedException | RuntimeException | Error e) {
+            ex.abort();
+            throw e;
+        }
+        return ex;
+    }
+
+    private void start(boolean streaming) throws InterruptedException {
         if (!streaming && (stdin.kind == Input.Kind.PIPE || config.stdout().kind == Output.Kind.PIPE
                 || config.stderr().kind == Output.Kind.PIPE)) {
             throw new IllegalStateException("Input.pipe()/Output.pipe() need Sandbox.start(), not run()");
         }
         LauncherBinary launcher = LauncherBinary.get();
         launcher.checkUnchanged();
-        Execution ex = new Execution(config, plan, stdin);
         try (ControlChannel.Listener listener = ControlChannel.Listener.open(launcher.runDirectory())) {
             ProcessBuilder pb = new ProcessBuilder(List.of(launcher.path().toString(), "--connect", listener.socket.toString()));
             pb.environment().clear(); // the launcher needs none; the program's environment is in the plan
@@ -88,8 +109,8 @@ final class Execution {
             pb.redirectOutput(redirect(config.stdout()));
             pb.redirectError(redirect(config.stderr()));
             try {
-                ex.process = pb.start();
-                ex.launcherStartedNanos = System.nanoTime();
+                process = pb.start();
+                launcherStartedNanos = System.nanoTime();
             } catch (IOException e) {
                 if (stdin.kind == Input.Kind.FILE) {
                     throw new SandboxException("cannot open the standard input file " + stdin.file + ": " + e.getMessage(), e);
@@ -97,19 +118,14 @@ final class Execution {
                 throw new SandboxException("cannot start the launcher " + launcher.path() + ": " + e.getMessage(), e);
             }
             try {
-                ex.control = listener.accept(ex.process, Math.min(ex.deadlineNanos, ex.startNanos + CONNECT_LIMIT_NANOS));
-                ex.control.send(plan.toFrame());
-                ex.planSentNanos = System.nanoTime();
+                control = listener.accept(process, Math.min(deadlineNanos, startNanos + CONNECT_LIMIT_NANOS));
+                control.send(plan.toFrame());
+                planSentNanos = System.nanoTime();
             } catch (IOException e) {
-                ex.abort();
                 throw new SandboxException("cannot send the plan to the launcher: " + e.getMessage(), e);
-            } catch (RuntimeException | InterruptedException e) {
-                ex.abort();
-                throw e;
             }
         }
-        ex.startStreams();
-        return ex;
+        startStreams();
     }
 
     private static ProcessBuilder.Redirect redirect(Output output) {
@@ -215,13 +231,21 @@ final class Execution {
         }
     }
 
-    /** Kills the whole sandbox: the launcher tells init, which kills every process in it. */
+    /**
+     * Kills the whole sandbox. With a PID namespace the launcher tells init, whose {@code kill(-1)} reaches every
+     * process in it. Without one, init knows only its descendants (a double fork or setsid slips out of its
+     * reach for a moment), so the run's cgroup is killed instead where there is one: every process of the run
+     * at once, the launcher and init included, which then end without a report (the result says SIGKILL).
+     */
     void kill() {
         synchronized (killLock) {
             if (killSentNanos != 0) {
                 return;
             }
             killSentNanos = System.nanoTime() | 1; // never 0, which means "not sent"
+        }
+        if (!config.namespaces().contains(Namespace.PID) && cgroup.killAll()) {
+            return;
         }
         try {
             control.send(LaunchPlan.frame(Wire.MSG_KILL, new byte[0]));
@@ -258,6 +282,15 @@ final class Execution {
             return result;
         }
         finished = true;
+        try {
+            return collect();
+        } finally {
+            // However collect() ended (an interrupt while waiting, an error), the cgroup must not outlive the run.
+            cgroup.release();
+        }
+    }
+
+    private SandboxResult collect() throws InterruptedException {
         if (control != null) {
             control.close();
         }
@@ -268,6 +301,9 @@ final class Execution {
             }
         }
         long wallNanos = System.nanoTime() - startNanos;
+        // The launcher is gone, so the workload has ended: take the cgroup's figures and remove it, killing any
+        // straggler first, before waiting for end-of-file on the output pipes a straggler could hold open.
+        cgroupStats = cgroup.release();
         if (stdinWriter != null) {
             stdinWriter.join(); // ends with EPIPE at the latest, now that every reader has exited
         }
@@ -320,10 +356,12 @@ final class Execution {
             }
             r.cpu(exit.userMicros(), exit.systemMicros()).maxRssBytes(exit.maxRssKiB() * 1024);
         } else {
-            // Init was killed before it could report (forced kill): the program died with the namespace.
+            // Init was killed before it could report (forced kill, or the cgroup killed without a PID
+            // namespace): the program died with the sandbox.
             int initSignal = aborted == null ? Signals.SIGKILL : aborted.initWaitStatus() & 0x7f;
             r.signal(initSignal == 0 ? Signals.SIGKILL : initSignal, false);
         }
+        r.cgroupStats(cgroupStats).memoryLimitMechanism(config.memoryLimitMechanism().orElse(null));
         return r.build();
     }
 

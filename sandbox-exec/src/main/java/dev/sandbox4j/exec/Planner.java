@@ -14,6 +14,14 @@ final class Planner {
     }
 
     static LaunchPlan plan(SandboxConfig config, List<String> command) {
+        return plan(config, command, List.of());
+    }
+
+    /**
+     * @param cgroupProcs the run's {@code cgroup.procs} files, which the launcher joins before it forks, so that
+     *                    the workload is a member before it execs
+     */
+    static LaunchPlan plan(SandboxConfig config, List<String> command, List<String> cgroupProcs) {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("the command is empty");
         }
@@ -44,6 +52,7 @@ final class Planner {
                 // Always a new session: the workload must not reach the caller's terminal (TIOCSTI).
                 .newSession(true)
                 .seccomp(config.seccompProgram().map(p -> p.toBytes()).orElse(null));
+        cgroupProcs.forEach(plan::cgroupProcs);
         for (Map.Entry<RlimitConfig.Resource, RlimitConfig.Limit> e : config.effectiveRlimits().limits().entrySet()) {
             plan.rlimit(e.getKey().number(), e.getValue().soft(), e.getValue().hard());
         }

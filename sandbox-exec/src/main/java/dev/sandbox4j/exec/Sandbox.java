@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs programs isolated from the host: fresh namespaces, an unprivileged identity, no capabilities,
- * no-new-privs, an optional seccomp filter, rlimits and a wall-clock timeout. Think of it as a
+ * no-new-privs, an optional seccomp filter, resource limits (a cgroup per run in privileged mode, rlimits
+ * otherwise) and a wall-clock timeout. Think of it as a
  * {@link ProcessBuilder} whose every process is sandboxed.
  *
  * <pre>{@code
@@ -107,8 +108,16 @@ public final class Sandbox implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("sandbox " + config.id() + " is closed");
         }
-        LaunchPlan plan = Planner.plan(config, List.copyOf(command));
-        Execution ex = Execution.launch(config, plan, stdin, streaming);
+        // The cgroup exists before the launcher starts: the launcher joins it before it forks anything.
+        RunCgroup cgroup = RunCgroup.open(config);
+        Execution ex;
+        try {
+            LaunchPlan plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles());
+            ex = Execution.launch(config, plan, stdin, streaming, cgroup);
+        } catch (InterruptedException | RuntimeException | Error e) {
+            cgroup.release(); // a plan that could not be made or launched (launch itself releases on its failures)
+            throw e;
+        }
         running.add(ex);
         if (closed) { // closed while we were launching: do not outlive close()
             ex.abort();

@@ -1,5 +1,6 @@
 package dev.sandbox4j.exec;
 
+import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
@@ -44,9 +45,7 @@ public final class SandboxBuilder {
     String hostname;
     Path cwd;
     Duration timeout;
-    Long memoryLimit;
-    Integer cpuPercent;
-    Long pidsLimit;
+    CgroupConfig limits = CgroupConfig.NONE;
     RlimitConfig rlimits = RlimitConfig.defaults();
     SeccompFilter seccompFilter;
     BpfProgram seccompProgram;
@@ -61,10 +60,15 @@ public final class SandboxBuilder {
     SandboxBuilder() {
     }
 
-    /** A name for this sandbox, reported in results and logs; a random one by default. */
+    /**
+     * A name for this sandbox, reported in results and logs and part of its cgroups' directory names; a random
+     * one by default.
+     */
     public SandboxBuilder id(String id) {
-        if (id == null || id.isBlank() || id.length() > 64 || !id.matches("[A-Za-z0-9._-]+")) {
-            throw new InvalidConfigException("sandbox id", id, "use 1 to 64 of A-Z a-z 0-9 . _ -");
+        // The cgroup library's rule: a leading '-' or '.' would make the directory name confusing or hidden.
+        if (id == null || id.length() > 64 || !id.matches("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?")) {
+            throw new InvalidConfigException("sandbox id", id,
+                    "use 1 to 64 of A-Z a-z 0-9 _ . - (starting with a letter, digit or _, not ending with -)");
         }
         this.id = id;
         return this;
@@ -145,44 +149,62 @@ public final class SandboxBuilder {
     }
 
     /**
-     * Memory limit in bytes. <b>Enforced today as {@code RLIMIT_AS}</b> (virtual address space, in every
-     * mode), which bounds reservations rather than use: a program that maps much more than it touches
-     * (a JVM, some allocators) may fail below the limit. A cgroup memory limit replaces it in
-     * privileged mode once the cgroup backend is wired in.
+     * Memory limit in bytes, at least 4 MiB (what the launcher and the sandbox's namespaces need before the
+     * workload runs). In privileged mode a limit on the sandbox's cgroup: the whole tree's memory, page cache and
+     * tmpfs included, and the kernel OOM-kills inside the sandbox when it is reached ({@link
+     * SandboxResult#oomKilled()}). In unprivileged mode {@code RLIMIT_DATA} per process: an allocation beyond it
+     * fails instead. {@link SandboxConfig#memoryLimitMechanism()} says which; {@link LimitMechanism} what each
+     * guarantees.
      */
     public SandboxBuilder memoryLimit(long bytes) {
-        if (bytes < (1L << 20)) {
-            throw new InvalidConfigException("memory limit", Long.toString(bytes), "must be at least 1 MiB");
-        }
-        this.memoryLimit = bytes;
+        limits = limits.toBuilder().memoryBytes(bytes).build();
         return this;
     }
 
     /**
-     * CPU share in percent of one CPU (100 = one full core). <b>Carried, not yet enforced</b>: no rlimit
-     * can express a rate; the cgroup cpu controller will. {@link RlimitConfig.Builder#cpuTime} bounds
-     * total CPU seconds meanwhile.
+     * CPU limit in percent of one CPU: 20 = a fifth of a CPU, 150 = one and a half, at most 100 per CPU this JVM
+     * may use and at least 1. Enforced by the cgroup cpu controller (CFS quota per 100 ms), so it needs
+     * privileged mode: {@code build()} refuses it where no cpu cgroup can be used, since no rlimit limits a
+     * rate; bound such runs with {@link #timeout(Duration)} instead.
      */
-    public SandboxBuilder cpuPercent(int percent) {
-        int max = 100 * Runtime.getRuntime().availableProcessors();
-        if (percent < 1 || percent > max) {
-            throw new InvalidConfigException("cpu limit", percent + "%", "must be 1 to " + max + " (100 per CPU)");
-        }
-        this.cpuPercent = percent;
+    public SandboxBuilder cpuPercent(double percent) {
+        limits = limits.toBuilder().cpuPercent(percent).build();
         return this;
     }
 
     /**
-     * Maximum processes and threads. <b>Enforced today as {@code RLIMIT_NPROC}</b>, which the kernel
-     * counts per host uid: every process of that uid counts (for an unprivileged caller, the caller's own
-     * processes too; for a root caller, everything running as 65534). The cgroup pids controller will make
-     * it per sandbox.
+     * CPU limit as CFS bandwidth: at most {@code quotaUs} of CPU time per {@code periodUs} (1 ms to 1 s) of wall
+     * time, summed over all CPUs. A longer period allows bursts; below 1 % of a CPU only this form works.
+     * Privileged mode only, like {@link #cpuPercent(double)}, which it replaces.
+     */
+    public SandboxBuilder cpuQuota(long quotaUs, long periodUs) {
+        limits = limits.toBuilder().cpuQuota(quotaUs, periodUs).build();
+        return this;
+    }
+
+    /**
+     * Relative CPU share under contention, 1 to 10000 (the kernel's default is 100; cgroup v1 gets
+     * {@code cpu.shares} = weight × 1024 / 100). Privileged mode only.
+     */
+    public SandboxBuilder cpuWeight(int weight) {
+        limits = limits.toBuilder().cpuWeight(weight).build();
+        return this;
+    }
+
+    /**
+     * Maximum processes and threads, at least 3: the launcher and the sandbox's init count as two. In privileged
+     * mode the cgroup's {@code pids.max}, for this sandbox alone. In unprivileged mode {@code RLIMIT_NPROC},
+     * which the kernel counts per host uid: every process of that uid counts (an unprivileged caller's own
+     * processes too).
      */
     public SandboxBuilder pidsLimit(long pids) {
-        if (pids < 1) {
-            throw new InvalidConfigException("pids limit", Long.toString(pids), "must be at least 1");
+        // CgroupConfig takes an int: values outside it are refused here, naming the caller's own value.
+        if (pids < 1 || pids > CgroupConfig.MAX_PIDS) {
+            throw new InvalidConfigException("pids limit", Long.toString(pids), pids < 1
+                    ? "must be positive; leave it unset for no limit"
+                    : "above the kernel's maximum of " + CgroupConfig.MAX_PIDS);
         }
-        this.pidsLimit = pids;
+        limits = limits.toBuilder().maxPids((int) pids).build();
         return this;
     }
 
@@ -283,15 +305,23 @@ public final class SandboxBuilder {
      * @throws dev.sandbox4j.core.PermissionDeniedException when the requested mode needs a capability or
      *         cgroup access this process lacks
      * @throws dev.sandbox4j.core.FeatureUnavailableException when the host lacks what the mode needs (user
-     *         namespaces, a cgroup controller)
+     *         namespaces, a cgroup controller), in particular a {@link dev.sandbox4j.cgroup.CgroupUnavailableException}
+     *         when an explicitly privileged sandbox's limit needs a cgroup controller that cannot be used, or when a
+     *         cpu limit is set where no cpu cgroup can enforce it (unprivileged mode)
      */
     public SandboxConfig build() {
-        return new SandboxConfig(this, HostIdentity.current(), SandboxConfig::resolveOnThisHost);
+        return new SandboxConfig(this, HostIdentity.current(), SandboxConfig::resolveOnThisHost, CgroupHost.live());
     }
 
     /** For tests: build against a given identity and mode resolution instead of this host's. */
     SandboxConfig build(HostIdentity identity, java.util.function.UnaryOperator<PrivilegeMode> resolver) {
-        return new SandboxConfig(this, identity, resolver);
+        return new SandboxConfig(this, identity, resolver, CgroupHost.live());
+    }
+
+    /** For tests: also with a given answer to which cgroup limits this host can enforce. */
+    SandboxConfig build(HostIdentity identity, java.util.function.UnaryOperator<PrivilegeMode> resolver,
+            CgroupHost cgroups) {
+        return new SandboxConfig(this, identity, resolver, cgroups);
     }
 
     private static long checkId(String what, long id) {

@@ -1,7 +1,7 @@
 package dev.sandbox4j.exec;
 
+import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.RlimitConfig;
-import dev.sandbox4j.cgroup.RlimitConfig.Resource;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.SystemCapabilities;
@@ -21,7 +21,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
@@ -30,12 +30,15 @@ import java.util.function.UnaryOperator;
  * The validated, immutable settings of a {@link Sandbox}, with everything that depends on the host already
  * resolved: the privilege mode, the id maps, the final environment. Create one with {@link #builder()}.
  *
- * <h2>What is enforced today</h2>
+ * <h2>What is enforced</h2>
  * Namespaces, id mapping, dropped capabilities, no-new-privs, the seccomp program, rlimits and the
- * timeout are enforced in every mode. The memory limit is enforced as {@code RLIMIT_AS} and the pids limit
- * as {@code RLIMIT_NPROC} (per host uid, see {@link SandboxBuilder#pidsLimit}); the cpu percentage is
- * carried but not enforced. Cgroup enforcement of all three (privileged mode) comes with the cgroup
- * backend; {@link #effectiveRlimits()} shows exactly what the workload gets now.
+ * timeout are enforced in every mode. In privileged mode every run gets its own cgroup, which the workload
+ * joins before it execs: memory, cpu and pids limits are cgroup limits on the whole tree, and the result's
+ * memory peak, CPU time and OOM kills are the cgroup's. Without cgroups (unprivileged mode, or an
+ * {@code AUTO} sandbox whose controller is unusable) memory becomes {@code RLIMIT_DATA} and pids
+ * {@code RLIMIT_NPROC}, and a cpu limit is refused at {@code build()}: no rlimit can hold it.
+ * {@link #memoryLimitMechanism()} and {@link #pidsLimitMechanism()} say which applies, and
+ * {@link #effectiveRlimits()} shows exactly the rlimits the workload gets.
  *
  * <h2>Identity</h2>
  * With a user namespace the program runs as {@link #uid()}/{@link #gid()} inside (0 by default) and as an
@@ -63,9 +66,9 @@ public final class SandboxConfig {
     private final String hostname;
     private final Path cwd;
     private final Duration timeout;
-    private final Long memoryLimit;
-    private final Integer cpuPercent;
-    private final Long pidsLimit;
+    private final CgroupConfig limits;
+    private final LimitPlan limitPlan;
+    private final CgroupHost cgroupHost; // null when runs get no cgroup
     private final RlimitConfig rlimits;
     private final RlimitConfig effectiveRlimits;
     private final BpfProgram seccompProgram;
@@ -74,7 +77,7 @@ public final class SandboxConfig {
     private final Output stderr;
     private final Map<String, String> environment;
 
-    SandboxConfig(SandboxBuilder b, HostIdentity host, UnaryOperator<PrivilegeMode> resolver) {
+    SandboxConfig(SandboxBuilder b, HostIdentity host, UnaryOperator<PrivilegeMode> resolver, CgroupHost cgroups) {
         source = copy(b);
         id = b.id != null ? b.id : "sbx-" + String.format("%08x", RANDOM.nextInt());
         requestedMode = b.mode;
@@ -125,18 +128,11 @@ public final class SandboxConfig {
         hostname = namespaces.contains(Namespace.UTS) ? (b.hostname != null ? b.hostname : "sandbox") : null;
         cwd = b.cwd;
         timeout = b.timeout;
-        memoryLimit = b.memoryLimit;
-        cpuPercent = b.cpuPercent;
-        pidsLimit = b.pidsLimit;
+        limits = b.limits;
         rlimits = b.rlimits;
-        RlimitConfig.Builder effective = rlimits.toBuilder();
-        if (memoryLimit != null) {
-            effective.addressSpace(lower(rlimits, Resource.AS, memoryLimit));
-        }
-        if (pidsLimit != null) {
-            effective.processes(lower(rlimits, Resource.NPROC, pidsLimit));
-        }
-        effectiveRlimits = effective.build();
+        limitPlan = LimitPlan.resolve(limits, rlimits, requestedMode, mode, cgroups);
+        cgroupHost = limitPlan.cgroup() == null ? null : cgroups;
+        effectiveRlimits = limitPlan.rlimits();
         seccompProgram = b.seccompFilter != null ? b.seccompFilter.compile(Architecture.current()) : b.seccompProgram;
         stdin = b.stdin;
         stdout = b.stdout;
@@ -178,11 +174,6 @@ public final class SandboxConfig {
         }
     }
 
-    private static long lower(RlimitConfig explicit, Resource resource, long value) {
-        RlimitConfig.Limit existing = explicit.limits().get(resource);
-        return existing == null || Long.compareUnsigned(value, existing.hard()) < 0 ? value : existing.hard();
-    }
-
     private static Map<String, String> environment(SandboxBuilder b) {
         Map<String, String> env = new LinkedHashMap<>();
         if (b.inheritEnv) {
@@ -221,9 +212,7 @@ public final class SandboxConfig {
         c.hostname = b.hostname;
         c.cwd = b.cwd;
         c.timeout = b.timeout;
-        c.memoryLimit = b.memoryLimit;
-        c.cpuPercent = b.cpuPercent;
-        c.pidsLimit = b.pidsLimit;
+        c.limits = b.limits;
         c.rlimits = b.rlimits;
         c.seccompFilter = b.seccompFilter;
         c.seccompProgram = b.seccompProgram;
@@ -299,16 +288,44 @@ public final class SandboxConfig {
         return Optional.ofNullable(timeout);
     }
 
+    /** The memory limit in bytes; see {@link #memoryLimitMechanism()} for how it is enforced. */
     public OptionalLong memoryLimit() {
-        return memoryLimit == null ? OptionalLong.empty() : OptionalLong.of(memoryLimit);
+        return limits.memoryBytes();
     }
 
-    public OptionalInt cpuPercent() {
-        return cpuPercent == null ? OptionalInt.empty() : OptionalInt.of(cpuPercent);
+    /** The CPU limit in percent of one CPU (also when given as a quota per period). */
+    public OptionalDouble cpuPercent() {
+        return limits.cpuPercent();
     }
 
+    /** The maximum number of processes and threads; see {@link #pidsLimitMechanism()}. */
     public OptionalLong pidsLimit() {
-        return pidsLimit == null ? OptionalLong.empty() : OptionalLong.of(pidsLimit);
+        return limits.maxPids().isPresent() ? OptionalLong.of(limits.maxPids().getAsInt()) : OptionalLong.empty();
+    }
+
+    /** Every resource limit as configured: memory, cpu quota/period and weight, pids. */
+    public CgroupConfig resourceLimits() {
+        return limits;
+    }
+
+    /** How the memory limit is enforced; empty without one. */
+    public Optional<LimitMechanism> memoryLimitMechanism() {
+        return Optional.ofNullable(limitPlan.memory());
+    }
+
+    /** How the pids limit is enforced; empty without one. */
+    public Optional<LimitMechanism> pidsLimitMechanism() {
+        return Optional.ofNullable(limitPlan.pids());
+    }
+
+    /** The limits each run's cgroup gets; empty when runs get no cgroup (unprivileged mode). */
+    Optional<CgroupConfig> cgroupLimits() {
+        return Optional.ofNullable(limitPlan.cgroup());
+    }
+
+    /** Where runs' cgroups are made; null when they get none. */
+    CgroupHost cgroupHost() {
+        return cgroupHost;
     }
 
     /** The rlimits as configured. */
@@ -354,7 +371,9 @@ public final class SandboxConfig {
     @Override
     public String toString() {
         return "SandboxConfig[id=" + id + ", mode=" + mode + ", " + namespaces + ", uid=" + uid + ", gid=" + gid
-                + (timeout != null ? ", timeout=" + timeout : "") + ", rlimits=" + effectiveRlimits.limits()
+                + (timeout != null ? ", timeout=" + timeout : "")
+                + (limitPlan.cgroup() != null ? ", cgroup=" + limitPlan.cgroup() : "")
+                + ", rlimits=" + effectiveRlimits.limits()
                 + (seccompProgram != null ? ", seccomp=" + seccompProgram.length() + " instructions" : "") + "]";
     }
 }

@@ -1,5 +1,6 @@
 package dev.sandbox4j.exec;
 
+import dev.sandbox4j.cgroup.CgroupStats;
 import dev.sandbox4j.core.PrivilegeMode;
 
 import java.nio.charset.StandardCharsets;
@@ -7,13 +8,20 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * What happened to one sandboxed program. Immutable.
  *
- * <p>Exactly one of {@link #exitCode()} and {@link #signal()} is present. Times and memory come from the
- * workload's rusage (the program plus the children it waited for) in every privilege mode. A timed-out
- * program was killed with SIGKILL together with everything else in its sandbox.
+ * <p>Exactly one of {@link #exitCode()} and {@link #signal()} is present. A timed-out program was killed
+ * with SIGKILL together with everything else in its sandbox.
+ *
+ * <p>Usage comes from two places. The workload's rusage ({@link #userTime()}, {@link #systemTime()},
+ * {@link #maxRssBytes()}: the program plus the children it waited for) is there in every mode when the
+ * sandbox's init could report it. The run's cgroup (privileged mode) accounts for every process of the
+ * sandbox together; {@link #memoryPeakBytes()} and {@link #cpuTime()} use it where it has the figure and fall
+ * back to rusage otherwise, and {@link #memoryPeakSource()} / {@link #cpuTimeSource()} say which.
+ * {@link #oomKills()} and {@link #pidsPeak()} exist only with a cgroup.
  *
  * <p>{@link #seccompViolation()} means the program died of SIGSYS while a seccomp filter was installed,
  * which is how the kernel ends a process whose filter says KILL. The kernel does not tell the parent which
@@ -31,6 +39,8 @@ public final class SandboxResult {
     private final Duration userTime;
     private final Duration systemTime;
     private final long maxRssBytes;
+    private final CgroupStats cgroupStats;
+    private final LimitMechanism memoryLimitMechanism;
     private final byte[] stdout;
     private final byte[] stderr;
     private final boolean stdoutTruncated;
@@ -48,6 +58,8 @@ public final class SandboxResult {
         userTime = Duration.ofNanos(b.userMicros * 1000);
         systemTime = Duration.ofNanos(b.systemMicros * 1000);
         maxRssBytes = b.maxRssBytes;
+        cgroupStats = b.cgroupStats;
+        memoryLimitMechanism = b.memoryLimitMechanism;
         stdout = b.stdout;
         stderr = b.stderr;
         stdoutTruncated = b.stdoutTruncated;
@@ -101,9 +113,31 @@ public final class SandboxResult {
         return timedOut;
     }
 
-    /** Always false for now: needs the cgroup memory controller's OOM events. */
+    /**
+     * Whether the kernel's OOM killer killed a process of the sandbox because the cgroup memory limit was
+     * reached (the program itself, or one of its processes, which the program may have survived). False also
+     * when it cannot be known, i.e. without a memory cgroup: then {@link #oomKills()} is empty. A SIGKILL exit
+     * status alone does not tell an OOM kill from a timeout.
+     */
     public boolean oomKilled() {
-        return false;
+        return cgroupStats.oomKilled();
+    }
+
+    /**
+     * How many processes of the sandbox the OOM killer killed: the memory cgroup's {@code oom_kill} counter.
+     * Empty when that is not knowable: no memory cgroup (unprivileged mode, where an allocation beyond the
+     * {@code RLIMIT_DATA} limit fails instead of being killed), or a kernel older than 4.13.
+     */
+    public OptionalLong oomKills() {
+        return cgroupStats.oomKills();
+    }
+
+    /**
+     * How the memory limit was enforced: {@link LimitMechanism#CGROUP} (tree-wide, OOM kill) or
+     * {@link LimitMechanism#RLIMIT} (per process, a failed allocation); empty without a memory limit.
+     */
+    public Optional<LimitMechanism> memoryLimitMechanism() {
+        return Optional.ofNullable(memoryLimitMechanism);
     }
 
     /** Whether the seccomp filter killed the program. */
@@ -131,14 +165,46 @@ public final class SandboxResult {
         return systemTime;
     }
 
-    /** User plus system time. */
+    /**
+     * CPU time the sandbox used: with a cgroup, that of every process of the sandbox together ({@code
+     * cpuacct.usage} or {@code cpu.stat usage_usec}); otherwise the workload's user plus system time.
+     * {@link #cpuTimeSource()} says which.
+     */
     public Duration cpuTime() {
-        return userTime.plus(systemTime);
+        OptionalLong micros = cgroupStats.cpuTimeUs();
+        return micros.isPresent() ? Duration.ofNanos(micros.getAsLong() * 1000) : userTime.plus(systemTime);
+    }
+
+    /** Where {@link #cpuTime()} comes from. */
+    public UsageSource cpuTimeSource() {
+        return cgroupStats.cpuTimeUs().isPresent() ? UsageSource.CGROUP : UsageSource.RUSAGE;
     }
 
     /** Peak resident set size of the largest single process (rusage semantics), in bytes. */
     public long maxRssBytes() {
         return maxRssBytes;
+    }
+
+    /**
+     * Peak memory, in bytes: with a memory cgroup, the cgroup's high-water mark for the whole sandbox (v2
+     * {@code memory.peak}, v1 {@code memory.max_usage_in_bytes}), which counts page cache and tmpfs too; otherwise
+     * {@link #maxRssBytes()}. {@link #memoryPeakSource()} says which.
+     */
+    public long memoryPeakBytes() {
+        return cgroupStats.memoryPeakBytes().orElse(maxRssBytes);
+    }
+
+    /** Where {@link #memoryPeakBytes()} comes from. */
+    public UsageSource memoryPeakSource() {
+        return cgroupStats.memoryPeakBytes().isPresent() ? UsageSource.CGROUP : UsageSource.RUSAGE;
+    }
+
+    /**
+     * Most tasks (processes and threads) the sandbox had at once, the launcher and init included: the pids
+     * cgroup's {@code pids.peak}. Empty without a pids cgroup or on kernels without that file.
+     */
+    public OptionalLong pidsPeak() {
+        return cgroupStats.pidsPeak();
     }
 
     /** Captured standard output; empty unless it was {@link Output#capture captured}. */
@@ -175,11 +241,14 @@ public final class SandboxResult {
         if (timedOut) {
             s.append(", timed out");
         }
+        if (oomKilled()) {
+            s.append(", OOM killed");
+        }
         if (seccompViolation) {
             s.append(", seccomp violation");
         }
         return s.append(", wall ").append(wallTime.toMillis()).append(" ms, cpu ").append(cpuTime().toMillis())
-                .append(" ms, maxrss ").append(maxRssBytes / 1024).append(" KiB]").toString();
+                .append(" ms, memory peak ").append(memoryPeakBytes() / 1024).append(" KiB]").toString();
     }
 
     static final class Builder {
@@ -194,6 +263,8 @@ public final class SandboxResult {
         private long userMicros;
         private long systemMicros;
         private long maxRssBytes;
+        private CgroupStats cgroupStats = CgroupStats.EMPTY;
+        private LimitMechanism memoryLimitMechanism;
         private byte[] stdout = new byte[0];
         private byte[] stderr = new byte[0];
         private boolean stdoutTruncated;
@@ -208,6 +279,8 @@ public final class SandboxResult {
         Builder wallTime(Duration v) { wallTime = v; return this; }
         Builder cpu(long user, long system) { userMicros = user; systemMicros = system; return this; }
         Builder maxRssBytes(long v) { maxRssBytes = v; return this; }
+        Builder cgroupStats(CgroupStats v) { cgroupStats = Objects.requireNonNull(v); return this; }
+        Builder memoryLimitMechanism(LimitMechanism v) { memoryLimitMechanism = v; return this; }
         Builder stdout(byte[] v, boolean truncated) { stdout = v; stdoutTruncated = truncated; return this; }
         Builder stderr(byte[] v, boolean truncated) { stderr = v; stderrTruncated = truncated; return this; }
 

@@ -12,5 +12,11 @@
  * {@code {step, errno, detail}}, and finally the workload's wait status and rusage; it never touches the
  * workload's stdin, stdout or stderr. The timeout is enforced from Java: the launcher asks init to kill
  * every process of the sandbox.
+ *
+ * <p>Resource limits: in privileged mode each run gets its own cgroup (sandbox-cgroup), created before the
+ * launcher starts and joined by it before it forks, read and removed when the run ends; without a PID namespace
+ * it is also what kills the sandbox. Elsewhere memory and pids become rlimits and a cpu limit is refused at
+ * {@code build()}. {@link dev.sandbox4j.exec.LimitMechanism} and {@link dev.sandbox4j.exec.UsageSource} tell
+ * which mechanism held a limit and where a figure comes from.
  */
 package dev.sandbox4j.exec;

@@ -1,6 +1,5 @@
 package dev.sandbox4j.exec;
 
-import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PermissionDeniedException;
 import dev.sandbox4j.core.PrivilegeMode;
@@ -33,7 +32,7 @@ class SandboxBuilderTest {
     };
 
     static SandboxConfig asRoot(SandboxBuilder b) {
-        return b.build(ROOT, PRIVILEGED_HOST);
+        return b.build(ROOT, PRIVILEGED_HOST, FakeCgroupHost.ALL_AVAILABLE);
     }
 
     static SandboxConfig asUser(SandboxBuilder b) {
@@ -101,17 +100,6 @@ class SandboxBuilderTest {
     }
 
     @Test
-    void memoryAndPidsBecomeRlimitsNeverRaisingAnExplicitOne() {
-        SandboxConfig c = asRoot(SandboxConfig.builder().memoryLimit(256L << 20).pidsLimit(50)
-                .rlimits(RlimitConfig.builder().processes(10).build()));
-        Map<RlimitConfig.Resource, RlimitConfig.Limit> limits = c.effectiveRlimits().limits();
-        assertThat(limits.get(RlimitConfig.Resource.AS).hard()).isEqualTo(256L << 20);
-        assertThat(limits.get(RlimitConfig.Resource.NPROC).hard()).as("the explicit, lower limit wins").isEqualTo(10);
-        assertThat(limits.get(RlimitConfig.Resource.CORE).hard()).isZero();
-        assertThat(c.rlimits().limits()).doesNotContainKey(RlimitConfig.Resource.AS);
-    }
-
-    @Test
     void theEnvironmentIsCleanByDefaultAndPassesOnlyWhatIsAsked() {
         Map<String, String> host = Map.of("PATH", "/host/bin", "AWS_SECRET_ACCESS_KEY", "s3cr3t", "LANG", "de_DE.UTF-8", "TERM", "xterm");
         SandboxConfig clean = asRoot(SandboxConfig.builder().hostEnvironment(host));
@@ -158,6 +146,9 @@ class SandboxBuilderTest {
         assertThat(plan.newSession).isTrue();
         assertThat(plan.mounts).containsExactly(LaunchPlan.Mount.privateRoot(), LaunchPlan.Mount.proc("/proc"));
         assertThat(plan.rlimits).containsExactly(new LaunchPlan.Rlimit(4, 0, 0));
+        assertThat(plan.cgroupProcs).isEmpty();
+        assertThat(Planner.plan(c, List.of("/bin/true"), List.of("/cg/a/cgroup.procs", "/cg/b/cgroup.procs")).cgroupProcs)
+                .containsExactly("/cg/a/cgroup.procs", "/cg/b/cgroup.procs");
         LaunchPlan noPid = Planner.plan(asRoot(SandboxConfig.builder().namespaces(NamespaceConfig.all().without(Namespace.PID, Namespace.NET))),
                 List.of("/bin/true"));
         assertThat(noPid.mounts).as("a fresh /proc needs a PID namespace to show").containsExactly(LaunchPlan.Mount.privateRoot());

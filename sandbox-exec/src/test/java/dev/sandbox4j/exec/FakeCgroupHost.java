@@ -1,0 +1,39 @@
+package dev.sandbox4j.exec;
+
+import dev.sandbox4j.cgroup.CgroupAvailability;
+import dev.sandbox4j.cgroup.CgroupConfig;
+import dev.sandbox4j.cgroup.SandboxCgroup;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A host whose cgroup controllers are usable except the ones given, each with its reason. Creates nothing. */
+final class FakeCgroupHost implements CgroupHost {
+    static final FakeCgroupHost ALL_AVAILABLE = new FakeCgroupHost(Map.of());
+
+    private final Map<String, String> unusable;
+    final List<CgroupConfig> asked = new ArrayList<>();
+
+    FakeCgroupHost(Map<String, String> unusable) {
+        this.unusable = Map.copyOf(unusable);
+    }
+
+    @Override
+    public CgroupAvailability availability(CgroupConfig limits) {
+        asked.add(limits);
+        Map<String, String> unavailable = new LinkedHashMap<>();
+        for (String controller : limits.requiredControllers()) {
+            if (unusable.containsKey(controller)) {
+                unavailable.put(controller, unusable.get(controller));
+            }
+        }
+        return new CgroupAvailability(unavailable, List.of());
+    }
+
+    @Override
+    public SandboxCgroup create(String sandboxId, CgroupConfig limits) {
+        throw new UnsupportedOperationException("unit tests create no cgroups");
+    }
+}

@@ -51,6 +51,12 @@ final class Execution {
     private LauncherEvent.Aborted aborted;
     private volatile boolean ended; // abort() may come from Sandbox.close() on another thread
     private boolean finished;
+    // When each stage ended (System.nanoTime), for the benchmark harness's stage breakdown only: written and
+    // read by the thread that drives this launch, never used for a decision.
+    long launcherStartedNanos;
+    long planSentNanos;
+    long execOkNanos;
+    long endReportedNanos;
     private SandboxResult result;
     private CgroupStats cgroupStats = CgroupStats.EMPTY;
     // written by kill()/signal() from other threads
@@ -104,6 +110,7 @@ final class Execution {
             pb.redirectError(redirect(config.stderr()));
             try {
                 process = pb.start();
+                launcherStartedNanos = System.nanoTime();
             } catch (IOException e) {
                 if (stdin.kind == Input.Kind.FILE) {
                     throw new SandboxException("cannot open the standard input file " + stdin.file + ": " + e.getMessage(), e);
@@ -113,6 +120,7 @@ final class Execution {
             try {
                 control = listener.accept(process, Math.min(deadlineNanos, startNanos + CONNECT_LIMIT_NANOS));
                 control.send(plan.toFrame());
+                planSentNanos = System.nanoTime();
             } catch (IOException e) {
                 throw new SandboxException("cannot send the plan to the launcher: " + e.getMessage(), e);
             }
@@ -205,13 +213,16 @@ final class Execution {
         LauncherEvent event = control.next(Math.min(waitMillis, 1000));
         if (event instanceof LauncherEvent.ExecOk) {
             execOk = true;
+            execOkNanos = System.nanoTime();
         } else if (event instanceof LauncherEvent.SetupError e) {
             setupError = e;
         } else if (event instanceof LauncherEvent.Exit e) {
             exit = e;
+            endReportedNanos = System.nanoTime();
             ended = true;
         } else if (event instanceof LauncherEvent.Aborted a) {
             aborted = a;
+            endReportedNanos = System.nanoTime();
             ended = true;
         } else if (event instanceof LauncherEvent.Closed) {
             ended = true;

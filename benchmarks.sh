@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# benchmarks.sh: spawn latency, throughput, stage breakdown, CLI start-up and seccomp cost (issue 7).
+#
+# Builds what the harness needs (tests skipped), brings sandbox-ctl and its CDS archive up to date outside the
+# measurement, then runs dev.sandbox4j.bench.SpawnBench in one JVM and writes the figures into BENCHMARKS.md
+# (between its marker comments; the text around them is kept). About 3 minutes on 2 cores.
+#
+#   ./benchmarks.sh            full run, figures into BENCHMARKS.md
+#   ./benchmarks.sh --smoke    a few iterations of everything, printed only (what CI runs inside mvn verify)
+#
+# Environment: JAVA_HOME (which java), MVN (Maven command, e.g. "mvn -o").
+set -euo pipefail
+
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+cd "$here"
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+
+args=(--write BENCHMARKS.md)
+if [[ "${1:-}" == "--smoke" ]]; then
+    args=(--smoke)
+elif [[ $# -gt 0 ]]; then
+    echo "usage: $0 [--smoke]" >&2
+    exit 2
+fi
+
+echo "benchmarks: building (tests skipped)..." >&2
+classpath_file="$here/integration-tests/target/bench.classpath"
+${MVN:-mvn} -B -q -DskipTests -pl integration-tests -am package dependency:build-classpath \
+    -Dmdep.includeScope=test -Dmdep.outputFile="$classpath_file" >&2
+# The first start after a build rebuilds the CLI's class-data archive: not something to measure.
+./sandbox-ctl --version >/dev/null
+
+echo "benchmarks: measuring (the machine's load is recorded with the figures)..." >&2
+exec "$java" -cp "integration-tests/target/test-classes:$(cat "$classpath_file")" \
+    dev.sandbox4j.bench.SpawnBench "${args[@]}"

@@ -329,7 +329,7 @@ class CliKernelTest {
         } else {
             assertThat(strict.stdout().lines()).startsWith(Long.toString(128L << 20), "64");
             assertThat(strict.stderr()).contains("mode unprivileged: memory by RLIMIT_DATA, pids by RLIMIT_NPROC, cpu none",
-                    "sandbox-ctl: not applied: the strict preset's cpu limit 50% (unprivileged mode creates no cgroups");
+                    "sandbox-ctl: the strict preset's cpu limit 50% is not applied: unprivileged mode creates no cgroups");
         }
 
         Cli permissive = cli("-v", "-P", "permissive", "sh", "-c", probe);

@@ -77,7 +77,7 @@ final class ProgramRunner {
         }
         if (options.verbose()) {
             for (String left : settings.notApplied()) {
-                err.println("sandbox-ctl: not applied: the " + settings.preset().cliName() + " preset's " + left);
+                err.println("sandbox-ctl: the " + settings.preset().cliName() + " preset's " + left);
             }
             err.flush();
         }

@@ -61,7 +61,7 @@ record RunSettings(
     /** These settings without their cpu limit, which is not applied for {@code reason}. */
     RunSettings withoutCpu(String reason) {
         List<String> left = new ArrayList<>(notApplied);
-        left.add("cpu limit " + formatPercent(cpuPercent.orElseThrow()) + " (" + reason + ")");
+        left.add("cpu limit " + formatPercent(cpuPercent.orElseThrow()) + " is not applied: " + reason);
         return new RunSettings(preset, seccomp, ownNetwork, memoryBytes, pids, timeout, OptionalDouble.empty(), left);
     }
 
@@ -94,6 +94,6 @@ record RunSettings(
                 + ", pids " + (pids.isPresent() ? Integer.toString(pids.getAsInt()) : Limit.NONE)
                 + ", timeout " + timeout.map(Durations::format).orElse(Limit.NONE)
                 + ", cpu " + (cpuPercent.isPresent() ? formatPercent(cpuPercent.getAsDouble()) : Limit.NONE)
-                + (notApplied.isEmpty() ? "" : "; not applied: " + String.join("; ", notApplied));
+                + (notApplied.isEmpty() ? "" : "; " + String.join("; ", notApplied));
     }
 }

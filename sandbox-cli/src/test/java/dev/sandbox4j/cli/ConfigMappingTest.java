@@ -141,7 +141,7 @@ class ConfigMappingTest {
         assertThat(preset.config().cpuPercent()).isEmpty();
         assertThat(preset.config().memoryLimitMechanism()).hasValue(LimitMechanism.RLIMIT);
         assertThat(preset.settings().notApplied()).singleElement().asString()
-                .startsWith("cpu limit 50% (unprivileged mode creates no cgroups");
+                .startsWith("cpu limit 50% is not applied: unprivileged mode creates no cgroups");
 
         assertThatThrownBy(() -> configure("--mode", "unprivileged", "--cpu", "30", "true"))
                 .isInstanceOf(FeatureUnavailableException.class)

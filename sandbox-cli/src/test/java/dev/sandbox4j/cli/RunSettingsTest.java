@@ -108,7 +108,7 @@ class RunSettingsTest {
 
         assertThat(s.cpuPercent()).isEmpty();
         assertThat(s.memoryBytes()).as("the rest stays").isEqualTo(OptionalLong.of(512L << 20));
-        assertThat(s.notApplied()).containsExactly("cpu limit 75% (unprivileged mode creates no cgroups)");
-        assertThat(s.describe()).endsWith("cpu none; not applied: cpu limit 75% (unprivileged mode creates no cgroups)");
+        assertThat(s.notApplied()).containsExactly("cpu limit 75% is not applied: unprivileged mode creates no cgroups");
+        assertThat(s.describe()).endsWith("cpu none; cpu limit 75% is not applied: unprivileged mode creates no cgroups");
     }
 }

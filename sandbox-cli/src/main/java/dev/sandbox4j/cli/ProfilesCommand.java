@@ -29,6 +29,8 @@ import picocli.CommandLine.Spec;
         description = "List the presets (-P) with what each chooses and how this host enforces their limits, "
                 + "and the seccomp profiles (-s).")
 final class ProfilesCommand implements Callable<Integer> {
+    /** The working directory the presets are configured with: {@code /}, so that nothing is bound for it. */
+    private static final Path ROOT = Path.of("/");
 
     @Spec
     private CommandSpec spec;
@@ -113,8 +115,6 @@ final class ProfilesCommand implements Callable<Integer> {
                 ? "the run's cgroup (pids.max)"
                 : "RLIMIT_NPROC (counts every process of the sandbox's host uid)";
     }
-
-    private static final Path ROOT = Path.of("/");
 
     private static Optional<ConfigMapping.Configured> configure(SecurityPreset preset, PrivilegeMode mode) {
         try {

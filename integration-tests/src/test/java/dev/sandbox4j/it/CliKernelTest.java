@@ -232,6 +232,8 @@ class CliKernelTest {
                 "head -c 64m /dev/zero | tail > /dev/null; echo survived");
 
         assertThat(r.report()).as(r.stderr()).contains("\"oomKilled\":true,");
+        assertThat(r.stderrLines()).contains("sandbox-ctl: the kernel's OOM killer ended a process of 'sh': the sandbox "
+                + "reached its memory limit of 16 MiB; --memory changes it");
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
+import dev.sandbox4j.core.Sizes;
 import dev.sandbox4j.exec.ProgramNotRunnableException;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
@@ -151,6 +152,17 @@ final class ProgramRunner {
                                 .orElse("it made a system call that")
                         + " profile " + profile + " does not permit ('sandbox-ctl seccomp " + profile
                         + "' lists what it permits; -s chooses another profile)");
+            } else if (result.oomKilled()) {
+                // A SIGKILL status alone does not say why; the memory cgroup does, and the program may even have
+                // survived the loss of one of its processes.
+                String limit = settings.memoryBytes().isPresent() ? Sizes.format(settings.memoryBytes().getAsLong()) : "?";
+                err.println("sandbox-ctl: the kernel's OOM killer ended " + (result.signal().isPresent()
+                        ? "'" + options.program().orElseThrow() + "'" : "a process of '" + options.program().orElseThrow()
+                                + "'")
+                        + ": the sandbox reached its memory limit of " + limit
+                        + (options.memoryBytes().isPresent() ? "" : " (the " + settings.preset().cliName()
+                                + " preset's)")
+                        + "; --memory changes it");
             }
         }
         err.flush();

@@ -98,9 +98,9 @@ class CliKernelTest {
     @Test
     void stdinStdoutAndStderrAreTheProgramsUntouchedAndItsExitCodeComesBack() throws Exception {
         String bytes = "line one\n\ttabbed wörld\r\nno newline at the end";
-        // io-heavy, not the default minimal: GNU cat copies a file to a file with copy_file_range(2), which
-        // minimal does not permit (yet), and here both stdin and stdout are files.
-        Cli r = cliWithStdin(bytes, "-s", "io-heavy", "sh", "-c", "cat; printf 'to stderr\\n' >&2; exit 3");
+        // The default preset's minimal profile: both stdin and stdout are files here, so GNU cat copies with
+        // copy_file_range(2), which minimal must permit.
+        Cli r = cliWithStdin(bytes, "sh", "-c", "cat; printf 'to stderr\\n' >&2; exit 3");
 
         assertThat(r.stdout()).isEqualTo(bytes);
         assertThat(r.stderr()).as("the program's stderr, and nothing of sandbox-ctl's").isEqualTo("to stderr\n");
@@ -129,7 +129,7 @@ class CliKernelTest {
         String json = r.report();
         assertReportShape(json);
         assertThat(json).contains("\"exitCode\":null,\"signal\":9,\"signalName\":\"SIGKILL\",\"timedOut\":true,"
-                + "\"oomKilled\":false,\"seccompViolation\":false,\"blockedSyscall\":null,").endsWith(",\"setupError\":null}");
+                + "\"oomKilled\":" + expectedOomKilled() + ",\"seccompViolation\":false,\"blockedSyscall\":null,").endsWith(",\"setupError\":null}");
         assertThat(number(json, "wallTimeMs")).isBetween(450L, 3000L);
         assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
                 .filter(c -> c.contains("sleep 97") && c.contains(unique))).as("leftover sleeps").isEmpty();
@@ -170,7 +170,10 @@ class CliKernelTest {
                 + "(ENOENT at step 'resolve program')\n");
 
         Path plain = Files.writeString(dir.resolve("plain.sh"), "#!/bin/sh\necho hi\n");
-        Cli notExecutable = cli("--report", "-", plain.toString());
+        Cli invisible = cli(plain.toString());
+        assertThat(invisible.status()).as("the host's /tmp is not in the view").isEqualTo(127);
+
+        Cli notExecutable = cli("--report", "-", "--ro-bind", dir.toString(), plain.toString());
         assertThat(notExecutable.status()).isEqualTo(126);
         assertThat(notExecutable.stderrLines().get(0)).isEqualTo("sandbox-ctl: cannot run '" + plain
                 + "': not executable (EACCES at step 'resolve program')");
@@ -206,13 +209,31 @@ class CliKernelTest {
         String json = r.report();
         assertReportShape(json);
         assertThat(json).startsWith("{\"id\":\"cli-report\",\"mode\":\"" + expectedMode() + "\",\"exitCode\":0,"
-                + "\"signal\":null,\"signalName\":null,\"timedOut\":false,\"oomKilled\":false,"
+                + "\"signal\":null,\"signalName\":null,\"timedOut\":false,\"oomKilled\":" + expectedOomKilled() + ","
                 + "\"seccompViolation\":false,\"blockedSyscall\":null,\"wallTimeMs\":")
                 .endsWith(",\"setupError\":null}");
-        assertThat(number(json, "cpuTimeUs")).isPositive()
-                .isEqualTo(number(json, "userTimeUs") + number(json, "systemTimeUs"));
-        assertThat(number(json, "memoryPeakBytes")).isPositive();
+        long rusageCpu = number(json, "userTimeUs") + number(json, "systemTimeUs");
+        assertThat(rusageCpu).isPositive();
+        if (expectedMode().equals("privileged")) {
+            // The cgroup's figures: the whole sandbox (launcher and init too), counted in finer units than rusage.
+            assertThat(number(json, "cpuTimeUs")).as(json).isPositive().isNotEqualTo(rusageCpu);
+            assertThat(number(json, "memoryPeakBytes")).as("the cgroup's peak charge").isPositive();
+        } else {
+            assertThat(number(json, "cpuTimeUs")).isEqualTo(rusageCpu);
+            assertThat(number(json, "memoryPeakBytes")).isPositive();
+        }
         assertThat(number(json, "wallTimeMs")).isNotNegative();
+    }
+
+    @Test
+    void anOomKillIsReported() throws Exception {
+        requireFeature(expectedMode().equals("privileged"), "a memory cgroup (privileged mode) for the OOM killer");
+        Cli r = cli("--report", "-", "-m", "16M", "-P", "moderate", "sh", "-c",
+                "head -c 64m /dev/zero | tail > /dev/null; echo survived");
+
+        assertThat(r.report()).as(r.stderr()).contains("\"oomKilled\":true,");
+        assertThat(r.stderrLines()).contains("sandbox-ctl: the kernel's OOM killer ended a process of 'sh': the sandbox "
+                + "reached its memory limit of 16 MiB; --memory changes it");
     }
 
     @Test
@@ -236,37 +257,91 @@ class CliKernelTest {
     @Test
     void aForbiddenSyscallExits159WithOneLineNamingTheProfile(@TempDir Path dir) throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        Cli r = cli("--report", "-", "mkdir", dir.resolve("forbidden").toString());
+        Cli r = cli("--report", "-", "--bind", dir.toString(), "mkdir", dir.resolve("forbidden").toString());
 
         assertThat(r.status()).isEqualTo(128 + 31);
         assertThat(r.stderrLines().get(0)).isEqualTo("sandbox-ctl: 'mkdir' was killed by the seccomp filter: it made a "
                 + "system call that profile minimal does not permit ('sandbox-ctl seccomp minimal' lists what it "
                 + "permits; -s chooses another profile)");
-        assertThat(r.report()).contains("\"signal\":31,\"signalName\":\"SIGSYS\",\"timedOut\":false,\"oomKilled\":false,"
-                + "\"seccompViolation\":true,");
+        assertThat(r.report()).contains("\"signal\":31,\"signalName\":\"SIGSYS\",\"timedOut\":false,\"oomKilled\":"
+                + expectedOomKilled() + ",\"seccompViolation\":true,");
         assertThat(dir.resolve("forbidden")).doesNotExist();
 
-        Cli allowed = cli("-P", "moderate", "mkdir", dir.resolve("allowed").toString());
+        Cli allowed = cli("-P", "moderate", "--bind", dir.toString(), "mkdir", dir.resolve("allowed").toString());
         assertThat(allowed.status()).as(allowed.stderr()).isZero();
-        assertThat(dir.resolve("allowed")).isDirectory();
+        assertThat(dir.resolve("allowed")).as("a read-write bind writes through to the host").isDirectory();
+    }
+
+    @Test
+    void theDefaultViewHasAPrivateTmpAndTheWorkingDirectoryReadOnly(@TempDir Path dir) throws Exception {
+        String unique = "sandbox4j-cli-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path hostTmp = Path.of("/tmp", unique);
+        Cli tmp = cli("-P", "moderate", "sh", "-c", "mkdir /tmp/" + unique + " && echo made > /tmp/" + unique + "/f"
+                + " && cat /tmp/" + unique + "/f");
+        assertThat(tmp.stdout()).as(tmp.stderr()).isEqualTo("made\n");
+        assertThat(tmp.status()).isZero();
+        assertThat(hostTmp).as("the program's /tmp is its own, gone after the run").doesNotExist();
+
+        Path script = Files.writeString(dir.resolve("script.sh"), "echo \"in $(pwd)\"; echo changed > script.sh\n");
+        // Writable by whoever the workload is on the host (a root caller's is 65534): only the view may refuse.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-rw-rw-"));
+        Cli here = cli("-P", "moderate", "-w", dir.toString(), "sh", "script.sh");
+        assertThat(here.stdout()).isEqualTo("in " + dir + "\n");
+        assertThat(here.stderr()).contains("Read-only file system");
+        assertThat(Files.readString(dir.resolve("script.sh"))).startsWith("echo \"in");
+
+        Cli writable = cli("-P", "moderate", "-w", dir.toString(), "--bind", dir.toString(), "sh", "script.sh");
+        assertThat(writable.status()).as(writable.stderr()).isZero();
+        assertThat(Files.readString(dir.resolve("script.sh"))).isEqualTo("changed\n");
+    }
+
+    @Test
+    void aRootDirectoryIsTheProgramsSlashAndHostFsShowsTheHost(@TempDir Path dir) throws Exception {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path rootfs = FilesystemViewKernelTest.minimalRootfs(dir.resolve("rootfs"));
+        Files.writeString(rootfs.resolve("marker"), "inside the rootfs\n");
+
+        // Only shell builtins: the rootfs has nothing but sh and its libraries.
+        Cli rooted = cli("-r", rootfs.toString(), "/bin/sh", "-c",
+                "read -r line < /marker; echo \"$line\"; for f in /*; do echo \"$f\"; done");
+        assertThat(rooted.stdout()).as(rooted.stderr()).startsWith("inside the rootfs\n").contains("/bin\n", "/marker\n")
+                .doesNotContain("/usr\n", "/etc\n");
+        assertThat(rooted.status()).isZero();
+
+        Cli host = cli("--host-fs", "sh", "-c", "cat " + rootfs.resolve("marker"));
+        assertThat(host.stdout()).as(host.stderr()).isEqualTo("inside the rootfs\n");
     }
 
     @Test
     void presetsChooseTheNetworkAndLimitsAndOptionsOverrideThem() throws Exception {
         String hostNet = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
-        // Address space in KiB, then processes: dash's ulimit has no -u, /proc has both.
-        String probe = "ulimit -v; awk '/^Max processes/ {print $3}' /proc/self/limits; readlink /proc/self/ns/net";
+        // -v names each limit's mechanism as the executor decided it; the rlimits show where they fall back.
+        String probe = "awk '/^Max data size/ {print $4} /^Max processes/ {print $3}' /proc/self/limits; "
+                + "readlink /proc/self/ns/net";
+        boolean privileged = expectedMode().equals("privileged");
 
-        Cli strict = cli("sh", "-c", probe);
-        assertThat(strict.stdout().lines()).as(strict.stderr()).hasSize(3)
-                .startsWith(Long.toString(128 << 10), "64").last().isNotEqualTo(hostNet);
+        Cli strict = cli("-v", "sh", "-c", probe);
+        assertThat(strict.status()).as(strict.stderr()).isZero();
+        assertThat(strict.stdout().lines()).hasSize(3).last().isNotEqualTo(hostNet);
+        if (privileged) {
+            assertThat(strict.stderr()).contains("mode privileged: memory by cgroup, pids by cgroup, cpu by cgroup, "
+                    + "filesystem view;", "cgroup=CgroupConfig[memory=128 MiB, swap=0 B, cpu=50000/100000us (50%), pids=64]");
+            assertThat(strict.stdout().lines().findFirst()).as("no RLIMIT_DATA under a memory cgroup").contains("unlimited");
+        } else {
+            assertThat(strict.stdout().lines()).startsWith(Long.toString(128L << 20), "64");
+            assertThat(strict.stderr()).contains("mode unprivileged: memory by RLIMIT_DATA, pids by RLIMIT_NPROC, cpu none",
+                    "sandbox-ctl: the strict preset's cpu limit 50% is not applied: unprivileged mode creates no cgroups");
+        }
 
-        Cli permissive = cli("-P", "permissive", "sh", "-c", probe);
-        assertThat(permissive.stdout().lines()).as(permissive.stderr())
-                .containsExactly(Long.toString(2L << 20), "1024", hostNet);
+        Cli permissive = cli("-v", "-P", "permissive", "sh", "-c", probe);
+        assertThat(permissive.stdout().lines()).as(permissive.stderr()).hasSize(3).last().isEqualTo(hostNet);
+        assertThat(permissive.stderr()).contains(privileged ? "cpu=90000/100000us (90%), pids=1024]" : "NPROC=1024/1024");
 
-        Cli overridden = cli("-P", "permissive", "-m", "none", "--pids", "100", "sh", "-c", probe);
-        assertThat(overridden.stdout().lines()).containsExactly("unlimited", "100", hostNet);
+        Cli overridden = cli("-v", "-P", "permissive", "-m", "none", "--pids", "100", "--cpu", "none", "sh", "-c", probe);
+        assertThat(overridden.stdout().lines()).first().isEqualTo("unlimited");
+        assertThat(overridden.stderr()).contains("memory none, pids by " + (privileged ? "cgroup" : "RLIMIT_NPROC")
+                + ", cpu none,");
     }
 
     @Test
@@ -280,19 +355,21 @@ class CliKernelTest {
     }
 
     @Test
-    void limitsThisBuildCannotEnforceAndTheRootSwitchAreRefusedBeforeAnythingRuns(@TempDir Path dir) throws Exception {
+    void anExplicitCpuLimitIsEnforcedWhereACgroupCanHoldItAndRefusedWhereNot(@TempDir Path dir) throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path marker = dir.resolve("ran");
 
-        Cli cpu = cli("--cpu", "50", "touch", marker.toString());
-        assertThat(cpu.status()).isEqualTo(125);
-        assertThat(cpu.stderr()).startsWith("sandbox-ctl: --cpu is not available: ").hasLineCount(1);
-
-        Cli root = cli("-r", "/", "touch", marker.toString());
-        assertThat(root.status()).isEqualTo(125);
-        assertThat(root.stderr()).isEqualTo("sandbox-ctl: --root is not available: the root switch is not in this build "
-                + "yet (no filesystem view); the program did not run\n");
+        Cli refused = cli("--mode", "unprivileged", "--cpu", "50", "--bind", dir.toString(), "touch", marker.toString());
+        assertThat(refused.status()).isEqualTo(125);
+        assertThat(refused.stderr()).startsWith("sandbox-ctl: --cpu 50% is not available: unprivileged mode creates no "
+                + "cgroups").hasLineCount(1);
         assertThat(marker).doesNotExist();
+
+        if (expectedMode().equals("privileged")) {
+            Cli held = cli("--cpu", "20", "-P", "moderate", "--bind", dir.toString(), "touch", marker.toString());
+            assertThat(held.status()).as(held.stderr()).isZero();
+            assertThat(marker).exists();
+        }
     }
 
     @Test
@@ -310,7 +387,9 @@ class CliKernelTest {
         Cli r = cli("profiles");
 
         assertThat(r.status()).isZero();
-        assertThat(r.stdout()).contains("strict*", "moderate", "permissive", "essential", "unrestricted");
+        assertThat(r.stdout()).contains("strict*", "moderate", "permissive", "essential", "unrestricted")
+                .contains("How the limits are enforced (here --mode auto is " + expectedMode() + "):")
+                .containsPattern("(?m)^strict\\* .* 50%" + (expectedMode().equals("privileged") ? "" : " \\(not applied: unprivileged\\)") + "$");
     }
 
     // --- report helpers
@@ -338,6 +417,11 @@ class CliKernelTest {
 
     private static String expectedMode() throws IOException {
         return KernelTestSupport.euid() == 0 ? "privileged" : "unprivileged";
+    }
+
+    /** Only a memory cgroup can tell whether the OOM killer struck; without one the report says null. */
+    private static String expectedOomKilled() throws IOException {
+        return expectedMode().equals("privileged") ? "false" : "null";
     }
 
     private static String pythonList(List<String> names) {

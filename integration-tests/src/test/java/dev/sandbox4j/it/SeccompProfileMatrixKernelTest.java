@@ -111,7 +111,11 @@ class SeccompProfileMatrixKernelTest {
                         dir -> file(dir, "in.txt", "b\na\n"), "a\nb\n"),
                 new Row("python3 -c arithmetic", SeccompProfile.MINIMAL, Below.KILLED,
                         List.of("python3", "-c", PYTHON_ARITHMETIC), NOTHING, "368001\n"),
-                new Row("cp FILE DST", SeccompProfile.IO_HEAVY, Below.KILLED,
+                // Both copy with copy_file_range: between descriptors the program has opened, which MINIMAL allows.
+                new Row("cat < FILE > FILE", SeccompProfile.MINIMAL, Below.KILLED,
+                        List.of("sh", "-c", "cat < DIR/in.txt > DIR/out.txt && cat DIR/out.txt"),
+                        dir -> file(dir, "in.txt", "x\n"), "x\n"),
+                new Row("cp FILE DST", SeccompProfile.MINIMAL, Below.KILLED,
                         List.of("cp", "DIR/in.txt", "DIR/copy.txt"), dir -> file(dir, "in.txt", "x"), ""),
                 new Row("mkdir -p", SeccompProfile.IO_HEAVY, Below.KILLED, List.of("mkdir", "-p", "DIR/d1/d2"),
                         NOTHING, ""),

@@ -6,6 +6,7 @@ import dev.sandbox4j.core.LibC;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,22 +40,59 @@ final class LiveCgroupFs implements CgroupFs {
      */
     @Override
     public Optional<String> read(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).strip());
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
+        return uninterruptibly(() -> {
+            try (InputStream in = Files.newInputStream(file)) {
+                return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).strip());
+            } catch (NoSuchFileException e) {
+                return Optional.empty();
+            }
+        });
     }
 
     /** WRITE only: no O_CREAT (a missing control file must fail, not be created) and no O_TRUNC. */
     @Override
     public void write(Path file, String value) throws IOException {
-        ByteBuffer bytes = ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII));
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            int written = channel.write(bytes);
-            if (bytes.hasRemaining()) {
-                // A second write would be parsed as a separate value; never split one.
-                throw new IOException("short write to " + file + ": " + written + " of " + value.length() + " bytes");
+        uninterruptibly(() -> {
+            ByteBuffer bytes = ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII));
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                int written = channel.write(bytes);
+                if (bytes.hasRemaining()) {
+                    // A second write would be parsed as a separate value; never split one.
+                    throw new IOException("short write to " + file + ": " + written + " of " + value.length() + " bytes");
+                }
+            }
+            return null;
+        });
+    }
+
+    /** One read or write of a cgroup file. */
+    @FunctionalInterface
+    interface FileOperation<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code operation} to completion whatever interrupts the thread, and leaves the interrupt pending for
+     * the caller's next wait to see. NIO channels are interruptible: an interrupt closes the channel and turns
+     * a cgroup write into a ClosedByInterruptException, so a run interrupted while its cgroup was being set up
+     * failed with a CgroupException instead of an InterruptedException, and the clean-up that followed, still
+     * interrupted, could not read the files it needed. A cgroup file operation never blocks, and every one is
+     * idempotent (setting a value, joining or killing a pid), so repeating one the interrupt cut short is safe.
+     */
+    static <T> T uninterruptibly(FileOperation<T> operation) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                try {
+                    return operation.run();
+                } catch (ClosedByInterruptException e) {
+                    interrupted = true;
+                    Thread.interrupted(); // set again by the interrupt that closed the channel: clear and repeat
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.sandbox4j.cli;
 
+import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.Sizes;
 import dev.sandbox4j.exec.Input;
@@ -8,22 +9,69 @@ import dev.sandbox4j.exec.SandboxBuilder;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.namespace.Namespace;
 import dev.sandbox4j.namespace.NamespaceConfig;
+import java.nio.file.Path;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
  * Turns the command line into the executor's {@link SandboxBuilder}: one setter per option, nothing decided
  * here that {@link RunSettings} has not decided already. The program's standard streams are sandbox-ctl's
- * own, untouched, as a command-line wrapper's must be.
+ * own, untouched, as a command-line wrapper's must be. What is enforced, and how, is the built
+ * {@link SandboxConfig}'s to say.
  */
 final class ConfigMapping {
     private ConfigMapping() {
     }
 
     /**
+     * The executor's configuration, and the settings it was built from.
+     *
+     * @param settings the settings, without the preset's cpu limit if the executor cannot enforce it here
+     * @param config   the built configuration
+     */
+    record Configured(RunSettings settings, SandboxConfig config) {
+        Configured {
+            Objects.requireNonNull(settings, "settings");
+            Objects.requireNonNull(config, "config");
+        }
+    }
+
+    /**
+     * Builds the configuration, letting the executor decide what it can enforce. A cpu limit it cannot
+     * enforce (no cpu cgroup: unprivileged mode) is dropped when it is only the preset's, so that the default
+     * preset runs anywhere, and refused when the user asked for it with {@code --cpu}.
+     *
+     * @param currentDirectory sandbox-ctl's own working directory, the program's by default
+     * @throws InvalidConfigException naming the option, when the executor refuses a value
+     * @throws FeatureUnavailableException when this host cannot do what was asked (an explicit {@code --cpu},
+     *         an unusable mode, Landlock): the environment, not the command line
+     */
+    static Configured build(RunOptions options, RunSettings settings, Path currentDirectory) {
+        try {
+            return new Configured(settings, builder(options, settings, currentDirectory).build());
+        } catch (FeatureUnavailableException refused) {
+            if (settings.cpuPercent().isEmpty()) {
+                throw refused;
+            }
+            // Whether the cpu limit was what could not be had: the same configuration without it. If that is
+            // refused too, its refusal is the one to report.
+            RunSettings withoutCpu = settings.withoutCpu(refused.reason());
+            SandboxConfig config = builder(options, withoutCpu, currentDirectory).build();
+            if (options.cpuPercent().isPresent()) {
+                throw new FeatureUnavailableException("--cpu " + RunSettings.formatPercent(settings.cpuPercent()
+                        .getAsDouble()), refused.reason(), "Use --cpu none (and --timeout to bound the run), or run "
+                        + "where the cpu cgroup controller is usable (privileged mode, see 'sandbox-ctl check')");
+            }
+            return new Configured(withoutCpu, config);
+        }
+    }
+
+    /**
+     * @param currentDirectory sandbox-ctl's own working directory, the program's by default
      * @throws InvalidConfigException naming the option, when the executor refuses a value the option parser
      *         let through (e.g. a memory limit under its 1 MiB floor)
      */
-    static SandboxBuilder builder(RunOptions options, RunSettings settings) {
+    static SandboxBuilder builder(RunOptions options, RunSettings settings, Path currentDirectory) {
         SandboxBuilder builder = SandboxConfig.builder()
                 .privilegeMode(options.mode())
                 .namespaces(settings.ownNetwork() ? NamespaceConfig.all() : NamespaceConfig.all().without(Namespace.NET))
@@ -32,14 +80,13 @@ final class ConfigMapping {
                 .stdout(Output.inherit())
                 .stderr(Output.inherit());
         options.id().ifPresent(builder::id);
-        options.workingDirectory().ifPresent(builder::cwd);
+        options.filesystem().applyTo(builder, options.root(), options.workingDirectory(), currentDirectory);
         settings.timeout().ifPresent(builder::timeout);
         settings.memoryBytes().ifPresent(bytes ->
                 asOption("--memory", () -> Sizes.format(bytes), () -> builder.memoryLimit(bytes)));
         settings.pids().ifPresent(n -> asOption("--pids", () -> Integer.toString(n), () -> builder.pidsLimit(n)));
-        // The executor takes whole percents; rounding down keeps the limit from being larger than asked.
         settings.cpuPercent().ifPresent(percent -> asOption("--cpu", () -> RunSettings.formatPercent(percent),
-                () -> builder.cpuPercent(Math.max(1, (int) Math.floor(percent)))));
+                () -> builder.cpuPercent(percent)));
         for (EnvSetting setting : options.environment()) {
             if (setting.passThrough()) {
                 builder.passEnv(setting.name());

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The filesystem options of {@code run}, a picocli mixin: {@code --bind}, {@code --ro-bind}, {@code --tmpfs},
- * {@code --overlay}, {@code --rw}, {@code --landlock-ro}, {@code --landlock-rw}. {@code -r/--root} itself is
+ * {@code --overlay}, {@code --rw}, {@code --host-fs}, {@code --landlock-ro}, {@code --landlock-rw}. {@code -r/--root} itself is
  * parsed with the other run options; {@link FilesystemSettings#view(Optional)} gives it its meaning.
  * Each value is checked for form here (the option is named in the error); whether the paths exist is checked
  * when the view is built.
@@ -41,6 +41,12 @@ final class FilesystemOptions {
     @Option(names = "--rw", description = "Make the root (-r/--root, or the default view's) writable.")
     private boolean writableRoot;
 
+    @Option(names = "--host-fs",
+            description = "Weaker: no filesystem view; the program sees the host's whole file tree with its "
+                    + "unprivileged host identity (it can read whatever that id can, and write where others may). "
+                    + "Not with --bind, --ro-bind, --tmpfs, --overlay, --rw or -r/--root.")
+    private boolean hostFilesystem;
+
     @Option(names = "--landlock-ro", paramLabel = "PATH", converter = LandlockReadOnly.class,
             description = "Landlock: allow reading beneath PATH (plus what programs need to start).")
     private List<Path> landlockReadOnly = new ArrayList<>();
@@ -50,7 +56,8 @@ final class FilesystemOptions {
     private List<Path> landlockReadWrite = new ArrayList<>();
 
     FilesystemSettings toSettings() {
-        return new FilesystemSettings(binds, tmpfs, overlays, writableRoot, landlockReadOnly, landlockReadWrite);
+        return new FilesystemSettings(binds, tmpfs, overlays, writableRoot, hostFilesystem, landlockReadOnly,
+                landlockReadWrite);
     }
 
     static FilesystemSettings.Bind bind(String option, String text, boolean writable) {

@@ -3,9 +3,11 @@ package dev.sandbox4j.cli;
 import dev.sandbox4j.exec.SandboxBuilder;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.LandlockRules;
-
+import dev.sandbox4j.core.InvalidConfigException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,10 +18,16 @@ import java.util.Optional;
  * <ul>
  *   <li>without {@code -r/--root}: {@link FilesystemView#defaults()}, the host's {@code /usr}, {@code /bin},
  *       {@code /lib*}, {@code /etc} read-only, a fresh {@code /proc}, a minimal {@code /dev} and a private
- *       {@code /tmp}; nothing else of the host unless bound;</li>
+ *       {@code /tmp}; nothing else of the host unless bound. The program starts in the working directory
+ *       ({@code -w}, else sandbox-ctl's own), which is bound read-only at the same path when the view does not
+ *       already show that host directory there: a person running {@code sandbox-ctl python3 script.py} in a
+ *       project finds the script, and {@code --bind .} makes the directory writable;</li>
  *   <li>with {@code -r/--root PATH}: that directory as {@code /}, read-only unless {@code --rw}, with a fresh
  *       {@code /proc}, a minimal {@code /dev} and a private {@code /tmp} where the tree has those directories
- *       (or anywhere, with {@code --rw}, where they are created).</li>
+ *       (or anywhere, with {@code --rw}, where they are created); {@code -w} is a path inside it, default
+ *       {@code /};</li>
+ *   <li>with {@code --host-fs}: no view at all, the host's file tree as the program's host identity sees it
+ *       (weaker: it reads whatever that id may read).</li>
  * </ul>
  * The binds, tmpfs and overlays then follow in command-line order (per kind: binds, then tmpfs, then overlays).
  *
@@ -27,6 +35,7 @@ import java.util.Optional;
  * @param tmpfs             {@code --tmpfs}
  * @param overlays          {@code --overlay}
  * @param writableRoot      {@code --rw}
+ * @param hostFilesystem    {@code --host-fs}
  * @param landlockReadOnly  {@code --landlock-ro}: paths inside the sandbox
  * @param landlockReadWrite {@code --landlock-rw}: paths inside the sandbox
  */
@@ -35,6 +44,7 @@ record FilesystemSettings(
         List<Tmpfs> tmpfs,
         List<Overlay> overlays,
         boolean writableRoot,
+        boolean hostFilesystem,
         List<Path> landlockReadOnly,
         List<Path> landlockReadWrite) {
 
@@ -61,11 +71,30 @@ record FilesystemSettings(
         overlays = List.copyOf(overlays);
         landlockReadOnly = List.copyOf(landlockReadOnly);
         landlockReadWrite = List.copyOf(landlockReadWrite);
+        if (hostFilesystem) {
+            List<String> viewOptions = new ArrayList<>();
+            if (!binds.isEmpty()) {
+                viewOptions.add("--bind/--ro-bind");
+            }
+            if (!tmpfs.isEmpty()) {
+                viewOptions.add("--tmpfs");
+            }
+            if (!overlays.isEmpty()) {
+                viewOptions.add("--overlay");
+            }
+            if (writableRoot) {
+                viewOptions.add("--rw");
+            }
+            if (!viewOptions.isEmpty()) {
+                throw new InvalidConfigException("--host-fs cannot be combined with " + String.join(", ", viewOptions)
+                        + ": they change a filesystem view, and --host-fs asks for none");
+            }
+        }
     }
 
     /** No filesystem options: the default view, no Landlock. */
     static FilesystemSettings none() {
-        return new FilesystemSettings(List.of(), List.of(), List.of(), false, List.of(), List.of());
+        return new FilesystemSettings(List.of(), List.of(), List.of(), false, false, List.of(), List.of());
     }
 
     /**
@@ -130,10 +159,56 @@ record FilesystemSettings(
                 .build());
     }
 
-    /** Sets the view (and the Landlock rules, if any) on the builder. */
-    SandboxBuilder applyTo(SandboxBuilder builder, Optional<Path> root) {
-        builder.filesystem(view(root));
+    /**
+     * Sets the filesystem (view or host), the Landlock rules and the working directory on the builder, as the
+     * class comment describes.
+     *
+     * @param root             {@code -r/--root}
+     * @param cwd              {@code -w/--cwd}
+     * @param currentDirectory sandbox-ctl's own working directory, the default for the program's
+     * @throws InvalidConfigException naming the offending option or path
+     */
+    SandboxBuilder applyTo(SandboxBuilder builder, Optional<Path> root, Optional<Path> cwd, Path currentDirectory) {
         landlock().ifPresent(builder::landlock);
-        return builder;
+        if (hostFilesystem) {
+            if (root.isPresent()) {
+                throw new InvalidConfigException("--host-fs cannot be combined with -r/--root: the one shows the host's "
+                        + "file tree, the other replaces it");
+            }
+            builder.hostFilesystem();
+            cwd.ifPresent(builder::cwd);
+            return builder;
+        }
+        FilesystemView view = view(root);
+        if (root.isPresent()) {
+            // The host's directories mean nothing inside another tree: -w names a directory of that tree.
+            cwd.ifPresent(builder::cwd);
+            return builder.filesystem(view);
+        }
+        Path start = cwd.orElse(currentDirectory).toAbsolutePath().normalize();
+        if (needsBind(view, start)) {
+            view = view.toBuilder().roBind(start, start).build();
+        }
+        return builder.filesystem(view).cwd(start);
+    }
+
+    /**
+     * Whether the program's working directory must be bound for it to be there. Not when the view already
+     * shows that host directory at that path (under {@code /usr}, or bound by the user); not when the view
+     * puts something of its own exactly there ({@code -w /tmp} is the private {@code /tmp}); not for {@code /}
+     * (binding the host's root would undo the view); and not when the host has no such directory (then the
+     * launcher's chdir fails and says so, as for any missing directory).
+     */
+    private static boolean needsBind(FilesystemView view, Path start) {
+        if (start.getParent() == null || !Files.isDirectory(start)
+                || view.mounts().stream().anyMatch(m -> m.destination().equals(start))) {
+            return false;
+        }
+        Optional<Path> shown = view.hostPath(start);
+        try {
+            return shown.isEmpty() || !Files.isSameFile(shown.get(), start);
+        } catch (IOException e) {
+            return true; // what the view shows there cannot be compared: bind the directory that was asked for
+        }
     }
 }

@@ -1,10 +1,17 @@
 package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.Durations;
+import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.Sizes;
+import dev.sandbox4j.exec.LimitMechanism;
+import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.seccomp.Architecture;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,30 +19,33 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sandbox-ctl profiles}: what each {@code -P} preset chooses, then the seccomp profiles {@code -s}
- * takes, with their syscall counts.
+ * {@code sandbox-ctl profiles}: what each {@code -P} preset chooses and how this host enforces it, then the
+ * seccomp profiles {@code -s} takes, with their syscall counts.
+ *
+ * <p>How the limits are enforced is not written down here: each preset is configured exactly as a run would
+ * configure it ({@link ConfigMapping#build}), in each mode, and the executor's answer is shown.
  */
 @Command(name = "profiles", mixinStandardHelpOptions = true,
-        description = "List the presets (-P) with what each chooses, and the seccomp profiles (-s).")
+        description = "List the presets (-P) with what each chooses and how this host enforces their limits, "
+                + "and the seccomp profiles (-s).")
 final class ProfilesCommand implements Callable<Integer> {
+    /** The working directory the presets are configured with: {@code /}, so that nothing is bound for it. */
+    private static final Path ROOT = Path.of("/");
 
     @Spec
     private CommandSpec spec;
 
-    private final Enforcement enforcement;
-
-    ProfilesCommand(Enforcement enforcement) {
-        this.enforcement = enforcement;
-    }
-
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        Optional<PrivilegeMode> here = configure(SecurityPreset.STRICT, PrivilegeMode.AUTO)
+                .map(c -> c.config().mode());
         String row = "%-11s %-9s %-14s %8s %5s %7s  %s%n";
         out.printf(row, "PRESET", "SECCOMP", "NETWORK", "MEMORY", "PIDS", "TIMEOUT", "CPU");
-        Optional<String> cpuNotEnforced = enforcement.cpuNotEnforced(PrivilegeMode.AUTO);
         for (SecurityPreset preset : SecurityPreset.values()) {
-            String cpu = RunSettings.formatPercent(preset.cpuPercent()) + (cpuNotEnforced.isPresent() ? " (not applied)" : "");
+            String cpu = RunSettings.formatPercent(preset.cpuPercent())
+                    + configure(preset, PrivilegeMode.AUTO).filter(c -> c.settings().cpuPercent().isEmpty())
+                            .map(c -> " (not applied: " + modeName(c.config().mode()) + ")").orElse("");
             out.printf(row, preset.cliName() + (preset == SecurityPreset.STRICT ? "*" : ""), preset.seccomp().cliName(),
                     preset.ownNetwork() ? "own (lo only)" : "host's", Sizes.format(preset.memoryBytes()),
                     preset.pids(), Durations.format(preset.timeout()), cpu);
@@ -47,12 +57,82 @@ final class ProfilesCommand implements Callable<Integer> {
         out.println();
         out.println("* the default. --seccomp, --memory, --pids, --timeout and --cpu override the preset; "
                 + "'none' lifts a limit.");
-        cpuNotEnforced.ifPresent(why -> out.println("CPU not applied: " + why + "."));
-        out.println("Memory is enforced as the address-space rlimit (RLIMIT_AS) and pids as RLIMIT_NPROC until cgroup "
-                + "limits are applied to runs.");
+        out.println("Every preset sees the default filesystem view: the host's /usr, /bin, /lib*, /etc read-only, a "
+                + "private /tmp, /proc, a minimal /dev, and the working directory read-only (--bind, -r/--root, "
+                + "--host-fs change it).");
+        out.println();
+        out.println("How the limits are enforced" + here.map(m -> " (here --mode auto is " + modeName(m) + ")")
+                .orElse("") + ":");
+        for (PrivilegeMode mode : List.of(PrivilegeMode.PRIVILEGED, PrivilegeMode.UNPRIVILEGED)) {
+            List<String> lines = describe(mode);
+            for (int i = 0; i < lines.size(); i++) {
+                out.printf("  %-13s %s%n", i == 0 ? modeName(mode) : "", lines.get(i));
+            }
+        }
         out.println();
         SeccompCommand.listProfiles(out, Architecture.current());
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /** How {@code mode} enforces the strict preset's limits on this host, or why it cannot be used here. */
+    private static List<String> describe(PrivilegeMode mode) {
+        SandboxConfig config;
+        try {
+            RunOptions options = options(SecurityPreset.STRICT, mode, Optional.empty());
+            config = ConfigMapping.build(options, RunSettings.resolve(options), ROOT).config();
+        } catch (SandboxException e) {
+            return List.of("not usable here: " + e.getMessage());
+        }
+        return List.of(
+                "memory: " + config.memoryLimitMechanism().map(ProfilesCommand::memory).orElse("not limited"),
+                "pids:   " + config.pidsLimitMechanism().map(ProfilesCommand::pids).orElse("not limited"),
+                "cpu:    " + (config.cpuLimitMechanism().isPresent() ? "the run's cgroup (CFS quota per 100 ms)"
+                        : "a preset's is not applied, an explicit --cpu is refused" + cpuRefusal(mode)));
+    }
+
+    /** The executor's reason for refusing an explicit cpu limit in {@code mode}, as ": reason", or "". */
+    private static String cpuRefusal(PrivilegeMode mode) {
+        try {
+            RunOptions options = options(SecurityPreset.STRICT, mode, Optional.of(Limit.of(50.0)));
+            ConfigMapping.build(options, RunSettings.resolve(options), ROOT);
+            return "";
+        } catch (FeatureUnavailableException e) {
+            return ": " + e.reason();
+        } catch (SandboxException e) {
+            return "";
+        }
+    }
+
+    private static String memory(LimitMechanism mechanism) {
+        return mechanism == LimitMechanism.CGROUP
+                ? "the run's cgroup (its whole process tree; beyond it the kernel OOM-kills)"
+                : "RLIMIT_DATA (per process: an allocation beyond it fails; no tree total, no OOM kill)";
+    }
+
+    private static String pids(LimitMechanism mechanism) {
+        return mechanism == LimitMechanism.CGROUP
+                ? "the run's cgroup (pids.max)"
+                : "RLIMIT_NPROC (counts every process of the sandbox's host uid)";
+    }
+
+    private static Optional<ConfigMapping.Configured> configure(SecurityPreset preset, PrivilegeMode mode) {
+        try {
+            RunOptions options = options(preset, mode, Optional.empty());
+            return Optional.of(ConfigMapping.build(options, RunSettings.resolve(options), ROOT));
+        } catch (SandboxException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** {@code sandbox-ctl -P PRESET --mode MODE [--cpu PERCENT] true}: the preset and nothing else. */
+    private static RunOptions options(SecurityPreset preset, PrivilegeMode mode, Optional<Limit<Double>> cpu) {
+        return new RunOptions(preset, Optional.empty(), cpu, Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), FilesystemSettings.none(), Optional.empty(), mode, List.of(),
+                Optional.empty(), Optional.empty(), false, List.of("true"));
+    }
+
+    private static String modeName(PrivilegeMode mode) {
+        return mode.name().toLowerCase(Locale.ROOT);
     }
 }

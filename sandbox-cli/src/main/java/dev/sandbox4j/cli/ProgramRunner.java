@@ -5,12 +5,16 @@ import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
+import dev.sandbox4j.core.Sizes;
 import dev.sandbox4j.exec.ProgramNotRunnableException;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxProcess;
 import dev.sandbox4j.exec.SandboxResult;
+import dev.sandbox4j.exec.LimitMechanism;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -30,11 +34,20 @@ final class ProgramRunner {
     static final String CONFIGURE = "configure";
 
     private final PrintWriter err;
-    private final Enforcement enforcement;
+    private final Path currentDirectory;
 
-    ProgramRunner(PrintWriter err, Enforcement enforcement) {
+    /**
+     * @param err              sandbox-ctl's stderr
+     * @param currentDirectory sandbox-ctl's working directory: the program's too, unless {@code -w} says otherwise
+     */
+    ProgramRunner(PrintWriter err, Path currentDirectory) {
         this.err = Objects.requireNonNull(err, "err");
-        this.enforcement = Objects.requireNonNull(enforcement, "enforcement");
+        this.currentDirectory = Objects.requireNonNull(currentDirectory, "currentDirectory");
+    }
+
+    /** A runner for sandbox-ctl's own process: its stderr, its working directory. */
+    static ProgramRunner here(PrintWriter err) {
+        return new ProgramRunner(err, Path.of(System.getProperty("user.dir")));
     }
 
     /**
@@ -52,17 +65,25 @@ final class ProgramRunner {
         RunSettings settings;
         SandboxConfig config;
         try {
-            settings = RunSettings.resolve(options, enforcement);
-            LOG.debug("{}", settings.describe());
-            config = ConfigMapping.builder(options, settings).build();
-            LOG.debug("{}", config);
+            ConfigMapping.Configured configured = ConfigMapping.build(options, RunSettings.resolve(options),
+                    currentDirectory);
+            settings = configured.settings();
+            config = configured.config();
         } catch (InvalidConfigException e) {
             throw e;
         } catch (SandboxException e) {
-            // The mode cannot work here, or the build cannot do what was asked: nothing was started.
+            // This host cannot do what was asked (the mode, an explicit --cpu, Landlock): nothing was started.
             return new RunOutcome.NotRun(options.id(), Optional.empty(), CONFIGURE, Optional.empty(),
                     e.getMessage(), ExitCodes.SETUP_FAILED);
         }
+        if (options.verbose()) {
+            for (String left : settings.notApplied()) {
+                err.println("sandbox-ctl: the " + settings.preset().cliName() + " preset's " + left);
+            }
+            err.flush();
+        }
+        LOG.debug("{}", settings.describe());
+        LOG.debug("{}; {}", enforcement(config), config);
         Optional<String> id = Optional.of(config.id());
         Optional<PrivilegeMode> mode = Optional.of(config.mode());
         try (Sandbox sandbox = Sandbox.create(config)) {
@@ -97,6 +118,20 @@ final class ProgramRunner {
         }
     }
 
+    /** For {@code -v}: how the executor enforces each limit in the mode it resolved to. */
+    static String enforcement(SandboxConfig config) {
+        return "mode " + config.mode().name().toLowerCase(Locale.ROOT)
+                + ": memory " + config.memoryLimitMechanism().map(m -> mechanism(m, "RLIMIT_DATA")).orElse(Limit.NONE)
+                + ", pids " + config.pidsLimitMechanism().map(m -> mechanism(m, "RLIMIT_NPROC")).orElse(Limit.NONE)
+                + ", cpu " + config.cpuLimitMechanism().map(m -> "by cgroup").orElse(Limit.NONE)
+                + ", filesystem " + config.filesystem().map(v -> "view").orElse("host's");
+    }
+
+    /** The name sandbox-ctl gives a mechanism: the cgroup, or the rlimit that stands in for it. */
+    static String mechanism(LimitMechanism mechanism, String rlimit) {
+        return mechanism == LimitMechanism.CGROUP ? "by cgroup" : "by " + rlimit;
+    }
+
     /** One line on stderr when sandbox4j, not the program, decided how the run ended. */
     private void explain(RunOutcome outcome, RunOptions options) {
         if (outcome instanceof RunOutcome.NotRun notRun) {
@@ -117,6 +152,17 @@ final class ProgramRunner {
                                 .orElse("it made a system call that")
                         + " profile " + profile + " does not permit ('sandbox-ctl seccomp " + profile
                         + "' lists what it permits; -s chooses another profile)");
+            } else if (result.oomKilled()) {
+                // A SIGKILL status alone does not say why; the memory cgroup does, and the program may even have
+                // survived the loss of one of its processes.
+                String limit = settings.memoryBytes().isPresent() ? Sizes.format(settings.memoryBytes().getAsLong()) : "?";
+                err.println("sandbox-ctl: the kernel's OOM killer ended " + (result.signal().isPresent()
+                        ? "'" + options.program().orElseThrow() + "'" : "a process of '" + options.program().orElseThrow()
+                                + "'")
+                        + ": the sandbox reached its memory limit of " + limit
+                        + (options.memoryBytes().isPresent() ? "" : " (the " + settings.preset().cliName()
+                                + " preset's)")
+                        + "; --memory changes it");
             }
         }
         err.flush();

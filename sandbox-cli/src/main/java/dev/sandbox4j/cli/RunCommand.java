@@ -30,6 +30,6 @@ final class RunCommand implements Callable<Integer> {
         if (options.program().isEmpty()) {
             return SandboxCtl.usageError(spec.commandLine(), "missing PROGRAM");
         }
-        return new ProgramRunner(spec.commandLine().getErr(), Enforcement.THIS_BUILD).run(options);
+        return ProgramRunner.here(spec.commandLine().getErr()).run(options);
     }
 }

@@ -22,10 +22,11 @@ import java.util.function.Predicate;
  * @param seccompProfile   {@code -s/--seccomp}
  * @param pids             {@code --pids}, at least 1
  * @param root             {@code -r/--root}, the directory to use as the sandbox's root
+ * @param filesystem       the other filesystem options ({@code --bind}, {@code --host-fs}, …)
  * @param id               {@code -i/--id}, names the sandbox (cgroup directory, report)
  * @param mode             {@code --mode}
  * @param environment      {@code -e/--env}, in command-line order
- * @param workingDirectory {@code -w/--cwd}, absolute
+ * @param workingDirectory {@code -w/--cwd}, absolute (inside the sandbox; see {@link FilesystemSettings})
  * @param report           {@code --report}: a path, or {@code "-"} for stderr
  * @param verbose          {@code -v/--verbose}
  * @param command          PROGRAM and ARGS; empty when no program was given
@@ -38,6 +39,7 @@ record RunOptions(
         Optional<SeccompProfile> seccompProfile,
         Optional<Limit<Integer>> pids,
         Optional<Path> root,
+        FilesystemSettings filesystem,
         Optional<String> id,
         PrivilegeMode mode,
         List<EnvSetting> environment,
@@ -49,6 +51,7 @@ record RunOptions(
     RunOptions {
         Objects.requireNonNull(preset, "preset");
         Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(filesystem, "filesystem");
         environment = List.copyOf(environment);
         command = List.copyOf(command);
         // The option parsers reject these first, with the user's text; this keeps the record honest for

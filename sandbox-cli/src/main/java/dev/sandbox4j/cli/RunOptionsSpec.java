@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -44,8 +45,13 @@ final class RunOptionsSpec {
     private Limit<Integer> pids;
 
     @Option(names = {"-r", "--root"}, paramLabel = "PATH", converter = OptionValues.Root.class,
-            description = "Directory to use as the sandbox's root file system (not available in this build yet).")
+            description = "Use directory PATH as the program's / (read-only unless --rw) instead of the default view: "
+                    + "the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc, a minimal /dev, and the "
+                    + "working directory read-only.")
     private Path root;
+
+    @Mixin
+    private FilesystemOptions filesystem;
 
     @Option(names = {"-i", "--id"}, paramLabel = "ID", converter = OptionValues.Id.class,
             description = "Name of the sandbox (cgroup directory, report).")
@@ -60,7 +66,9 @@ final class RunOptionsSpec {
     private List<EnvSetting> environment = new ArrayList<>();
 
     @Option(names = {"-w", "--cwd"}, paramLabel = "PATH", converter = OptionValues.WorkingDirectory.class,
-            description = "Working directory of the program, an absolute path.")
+            description = "Working directory of the program, an absolute path; default: the current directory (with "
+                    + "-r/--root: /). In the default view a host directory is bound read-only at the same path; "
+                    + "--bind DIR makes it writable.")
     private Path workingDirectory;
 
     @Option(names = "--report", paramLabel = "PATH|-", converter = OptionValues.Report.class,
@@ -80,6 +88,7 @@ final class RunOptionsSpec {
                 Optional.ofNullable(seccompProfile),
                 Optional.ofNullable(pids),
                 Optional.ofNullable(root),
+                filesystem.toSettings(),
                 Optional.ofNullable(id),
                 mode,
                 environment,

@@ -24,7 +24,11 @@ import java.util.Optional;
  *  "userTimeUs":0,"systemTimeUs":1203,"memoryPeakBytes":1572864,"setupError":null}
  * }</pre>
  *
- * When the program never ran, everything about the run is {@code null} and {@code setupError} holds
+ * {@code cpuTimeUs} and {@code memoryPeakBytes} are the whole sandbox's when the run had a cgroup (privileged mode),
+ * else the workload's rusage ({@link SandboxResult#cpuTimeSource()}, {@link SandboxResult#memoryPeakSource()});
+ * {@code oomKilled} is {@code null} when the run had no memory cgroup to tell.
+ *
+ * <p>When the program never ran, everything about the run is {@code null} and {@code setupError} holds
  * {@code step}, {@code errno} (a name such as {@code "ENOENT"}, or {@code null}) and {@code message}.
  * {@code exitCode} is the program's own status, never sandbox-ctl's (124, 125…): those say what sandbox-ctl
  * did, the report says what happened.
@@ -51,24 +55,25 @@ final class RunReport {
                 .number("signal", r.signal().isPresent() ? r.signal().getAsInt() : null)
                 .string("signalName", r.signalName().orElse(null))
                 .bool("timedOut", r.timedOut())
-                .bool("oomKilled", r.oomKilled())
+                .bool("oomKilled", oomKilled(r))
                 .bool("seccompViolation", r.seccompViolation())
                 .string("blockedSyscall", r.blockedSyscall().orElse(null))
                 .number("wallTimeMs", r.wallTime().toMillis())
                 .number("cpuTimeUs", micros(r.cpuTime()))
                 .number("userTimeUs", micros(r.userTime()))
                 .number("systemTimeUs", micros(r.systemTime()))
-                .number("memoryPeakBytes", memoryPeakBytes(r))
+                .number("memoryPeakBytes", r.memoryPeakBytes())
                 .object("setupError", null)
                 .toString();
     }
 
     /**
-     * The run's peak memory. Today the rusage peak RSS of the largest single process, the only figure every
-     * mode has; switch to the cgroup's peak (the whole sandbox) here once {@code SandboxResult} reports it.
+     * Whether the OOM killer struck, or {@code null} when that cannot be known: without a memory cgroup
+     * (unprivileged mode) there is no OOM kill to count, and a {@code false} would claim a check that was
+     * never made.
      */
-    static long memoryPeakBytes(SandboxResult r) {
-        return r.maxRssBytes();
+    static Boolean oomKilled(SandboxResult r) {
+        return r.oomKills().isPresent() ? r.oomKilled() : null;
     }
 
     private static String notRun(RunOutcome.NotRun n) {

@@ -1,7 +1,6 @@
 package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.Durations;
-import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.Sizes;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import java.time.Duration;
@@ -23,8 +22,8 @@ import java.util.OptionalLong;
  * @param memoryBytes the memory limit, if any
  * @param pids        the process and thread limit, if any
  * @param timeout     the wall-clock limit, if any
- * @param cpuPercent  the cpu limit, if any; only ever present when this build enforces it
- * @param notApplied  preset limits left out because this build cannot enforce them, one phrase each
+ * @param cpuPercent  the cpu limit, if any
+ * @param notApplied  preset limits left out because the executor cannot enforce them here, one phrase each
  */
 record RunSettings(
         SecurityPreset preset,
@@ -43,31 +42,11 @@ record RunSettings(
     }
 
     /**
-     * Combines {@code options} with their preset.
-     *
-     * @throws FeatureUnavailableException when the options ask for something this build cannot do: a root
-     *         switch, or an explicit limit it would not enforce. Refusing is the honest answer: running anyway
-     *         would let the user believe the program was confined when it was not.
+     * Combines {@code options} with their preset. Whether the limits can be enforced is the executor's to
+     * say, at {@code build()} ({@link ConfigMapping#build}).
      */
-    static RunSettings resolve(RunOptions options, Enforcement enforcement) {
-        if (options.root().isPresent()) {
-            throw new FeatureUnavailableException("--root",
-                    "the root switch is not in this build yet (no filesystem view); the program did not run");
-        }
+    static RunSettings resolve(RunOptions options) {
         SecurityPreset preset = options.preset();
-        List<String> notApplied = new ArrayList<>();
-        OptionalDouble cpu = OptionalDouble.empty();
-        Optional<Double> wantedCpu = choose(options.cpuPercent(), (double) preset.cpuPercent());
-        if (wantedCpu.isPresent()) {
-            Optional<String> notEnforced = enforcement.cpuNotEnforced(options.mode());
-            if (notEnforced.isEmpty()) {
-                cpu = OptionalDouble.of(wantedCpu.get());
-            } else if (options.cpuPercent().isPresent()) {
-                throw new FeatureUnavailableException("--cpu", notEnforced.get() + "; use --cpu none to run without one");
-            } else {
-                notApplied.add("cpu " + formatPercent(wantedCpu.get()) + ": " + notEnforced.get());
-            }
-        }
         return new RunSettings(
                 preset,
                 options.seccompProfile().orElse(preset.seccomp()),
@@ -75,8 +54,15 @@ record RunSettings(
                 toLong(choose(options.memoryBytes(), preset.memoryBytes())),
                 toInt(choose(options.pids(), preset.pids())),
                 choose(options.timeout(), preset.timeout()),
-                cpu,
-                notApplied);
+                toDouble(choose(options.cpuPercent(), (double) preset.cpuPercent())),
+                List.of());
+    }
+
+    /** These settings without their cpu limit, which is not applied for {@code reason}. */
+    RunSettings withoutCpu(String reason) {
+        List<String> left = new ArrayList<>(notApplied);
+        left.add("cpu limit " + formatPercent(cpuPercent.orElseThrow()) + " is not applied: " + reason);
+        return new RunSettings(preset, seccomp, ownNetwork, memoryBytes, pids, timeout, OptionalDouble.empty(), left);
     }
 
     /** The explicit option if given ({@code none} gives empty), else the preset's value. */
@@ -86,6 +72,10 @@ record RunSettings(
 
     private static OptionalLong toLong(Optional<Long> value) {
         return value.map(OptionalLong::of).orElse(OptionalLong.empty());
+    }
+
+    private static OptionalDouble toDouble(Optional<Double> value) {
+        return value.map(OptionalDouble::of).orElse(OptionalDouble.empty());
     }
 
     private static OptionalInt toInt(Optional<Integer> value) {
@@ -104,6 +94,6 @@ record RunSettings(
                 + ", pids " + (pids.isPresent() ? Integer.toString(pids.getAsInt()) : Limit.NONE)
                 + ", timeout " + timeout.map(Durations::format).orElse(Limit.NONE)
                 + ", cpu " + (cpuPercent.isPresent() ? formatPercent(cpuPercent.getAsDouble()) : Limit.NONE)
-                + (notApplied.isEmpty() ? "" : "; not applied: " + String.join("; ", notApplied));
+                + (notApplied.isEmpty() ? "" : "; " + String.join("; ", notApplied));
     }
 }

@@ -30,8 +30,18 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
             "       sandbox-ctl check | profiles | seccomp [PROFILE] | --help | --version"
         },
-        description = "Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits and a "
-                + "timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go to stderr.",
+        description = {"Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits, a "
+                + "filesystem view and a timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go "
+                + "to stderr.",
+            "",
+            "The program sees a new root: the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc, a "
+                + "minimal /dev, and the working directory (-w, default: the current one) bound read-only at the "
+                + "same path. --bind DIR makes a directory writable, -r/--root replaces the view, --host-fs drops it.",
+            "",
+            "Limits: in privileged mode (root; see 'sandbox-ctl check') memory, pids and cpu are limits on the "
+                + "run's cgroup. Unprivileged, memory is RLIMIT_DATA and pids RLIMIT_NPROC, and a cpu limit cannot "
+                + "be enforced: a preset's is left out (-v says so), an explicit --cpu is refused (exit 125). "
+                + "'sandbox-ctl profiles' shows both."},
         footerHeading = "%nExit status:%n",
         footer = {
             "  N      the program's own exit status",
@@ -86,7 +96,7 @@ public final class SandboxCtl implements Callable<Integer> {
         commandLine.setStopAtPositional(true);
         commandLine
                 .addSubcommand(new CheckCommand(system))
-                .addSubcommand(new ProfilesCommand(Enforcement.THIS_BUILD))
+                .addSubcommand(new ProfilesCommand())
                 .addSubcommand(new SeccompCommand());
         commandLine.setParameterExceptionHandler(SandboxCtl::badCommandLine);
         commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> failed(e, cmd));
@@ -99,7 +109,7 @@ public final class SandboxCtl implements Callable<Integer> {
         if (options.program().isEmpty()) {
             return usageError(spec.commandLine(), "missing PROGRAM");
         }
-        return new ProgramRunner(spec.commandLine().getErr(), Enforcement.THIS_BUILD).run(options);
+        return ProgramRunner.here(spec.commandLine().getErr()).run(options);
     }
 
     /** One line naming the bad option or value, then exit 2. */

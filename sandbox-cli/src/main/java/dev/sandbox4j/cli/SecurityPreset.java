@@ -70,7 +70,10 @@ enum SecurityPreset {
         return timeout;
     }
 
-    /** Percent of one CPU; applied only where the build enforces it (see {@link Enforcement}). */
+    /**
+     * Percent of one CPU. Applied where the executor can enforce it (a cpu cgroup: privileged mode) and
+     * otherwise left out, so that a preset runs in every mode ({@link ConfigMapping#build}).
+     */
     int cpuPercent() {
         return cpuPercent;
     }

@@ -7,17 +7,21 @@ import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.exec.LimitMechanism;
 import dev.sandbox4j.exec.SandboxConfig;
+import dev.sandbox4j.namespace.Mount;
 import dev.sandbox4j.namespace.Namespace;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.SeccompProfile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -39,14 +43,21 @@ class ConfigMappingTest {
         Assumptions.assumeTrue(works, "no privilege mode works on this host (see sandbox-ctl check)");
     }
 
-    private static SandboxConfig config(String... args) {
+    @TempDir
+    Path project;
+
+    private ConfigMapping.Configured configure(String... args) {
         CommandLine commandLine = SandboxCtl.commandLine(() -> {
             throw new AssertionError("not needed");
         });
         commandLine.parseArgs(args);
         RunOptionsSpec spec = (RunOptionsSpec) commandLine.getCommandSpec().mixins().get("runOptions").userObject();
         RunOptions options = spec.toRunOptions(false);
-        return ConfigMapping.builder(options, RunSettings.resolve(options, Enforcement.THIS_BUILD)).build();
+        return ConfigMapping.build(options, RunSettings.resolve(options), project);
+    }
+
+    private SandboxConfig config(String... args) {
+        return configure(args).config();
     }
 
     @Test
@@ -59,12 +70,21 @@ class ConfigMappingTest {
         assertThat(config.memoryLimit()).hasValue(128L << 20);
         assertThat(config.pidsLimit()).hasValue(64);
         assertThat(config.timeout()).contains(Duration.ofSeconds(30));
-        assertThat(config.cpuPercent()).as("not enforced by this build, so not passed on").isEmpty();
+        if (config.mode() == PrivilegeMode.PRIVILEGED) {
+            assertThat(config.cpuPercent()).hasValue(50);
+            assertThat(config.cpuLimitMechanism()).hasValue(LimitMechanism.CGROUP);
+        } else {
+            assertThat(config.cpuPercent()).as("no cpu cgroup without privileges: the preset's is left out").isEmpty();
+        }
         assertThat(config.stdin()).hasToString("Input.inherit()");
         assertThat(config.stdout()).hasToString("Output.inherit()");
         assertThat(config.stderr()).hasToString("Output.inherit()");
         assertThat(config.requestedMode()).isEqualTo(PrivilegeMode.AUTO);
-        assertThat(config.cwd()).isEmpty();
+        assertThat(config.cwd()).as("sandbox-ctl's own directory").contains(project);
+        assertThat(config.filesystem()).as("the default view, plus that directory read-only")
+                .hasValueSatisfying(view -> assertThat(view.mounts())
+                        .contains(new Mount.Bind(Path.of("/usr"), Path.of("/usr"), false), new Mount.Bind(project, project, false))
+                        .containsOnlyOnce(new Mount.Tmpfs(Path.of("/tmp"), 0, 01777)));
         assertThat(config.id()).startsWith("sbx-");
     }
 
@@ -81,6 +101,54 @@ class ConfigMappingTest {
         assertThat(config.timeout()).contains(Duration.ofMinutes(2));
         assertThat(config.id()).isEqualTo("job-42");
         assertThat(config.cwd()).contains(Path.of("/tmp"));
+        assertThat(config.filesystem().orElseThrow().mounts()).as("-w /tmp is the view's private /tmp, not the host's")
+                .noneMatch(m -> m instanceof Mount.Bind b && b.source().startsWith("/tmp"));
+    }
+
+    @Test
+    void theWorkingDirectoryIsBoundOnlyWhereTheViewDoesNotAlreadyShowIt() throws Exception {
+        Path inside = Files.createDirectories(project.resolve("src"));
+        assertThat(config("-w", inside.toString(), "true").filesystem().orElseThrow().mounts())
+                .contains(new Mount.Bind(inside, inside, false)).doesNotContain(new Mount.Bind(project, project, false));
+        assertThat(config("-w", "/usr/bin", "true").filesystem().orElseThrow().mounts())
+                .as("already there, read-only").noneMatch(m -> m.destination().equals(Path.of("/usr/bin")));
+        assertThat(config("--bind", project.toString(), "true").filesystem().orElseThrow().mounts())
+                .as("bound writable by the user, not again read-only")
+                .containsOnlyOnce(new Mount.Bind(project, project, true)).doesNotContain(new Mount.Bind(project, project, false));
+        assertThat(config("-w", "/", "true").filesystem().orElseThrow().mounts())
+                .as("the host's root would undo the view").noneMatch(m -> m.destination().equals(Path.of("/")));
+    }
+
+    @Test
+    void aRootDirectoryReplacesTheViewAndHostFsDropsIt(@TempDir Path rootfs) {
+        SandboxConfig rooted = config("-r", rootfs.toString(), "-w", "/srv", "true");
+        assertThat(rooted.filesystem().orElseThrow().existingRoot()).contains(rootfs);
+        assertThat(rooted.cwd()).as("a path inside the root, nothing bound").contains(Path.of("/srv"));
+        assertThat(rooted.filesystem().orElseThrow().mounts()).noneMatch(m -> m instanceof Mount.Bind);
+
+        SandboxConfig host = config("--host-fs", "true");
+        assertThat(host.filesystem()).isEmpty();
+        assertThat(host.cwd()).as("the executor's default, the JVM's own directory").isEmpty();
+        assertThatThrownBy(() -> config("--host-fs", "--bind", "/usr", "true"))
+                .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("--host-fs cannot be combined with --bind");
+        assertThatThrownBy(() -> config("--host-fs", "-r", rootfs.toString(), "true"))
+                .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("--host-fs cannot be combined with -r/--root");
+    }
+
+    @Test
+    void aCpuLimitThatCannotBeEnforcedIsLeftOutOfAPresetAndRefusedWhenExplicit() {
+        ConfigMapping.Configured preset = configure("--mode", "unprivileged", "true");
+        assertThat(preset.config().cpuPercent()).isEmpty();
+        assertThat(preset.config().memoryLimitMechanism()).hasValue(LimitMechanism.RLIMIT);
+        assertThat(preset.settings().notApplied()).singleElement().asString()
+                .startsWith("cpu limit 50% is not applied: unprivileged mode creates no cgroups");
+
+        assertThatThrownBy(() -> configure("--mode", "unprivileged", "--cpu", "30", "true"))
+                .isInstanceOf(FeatureUnavailableException.class)
+                .hasMessageStartingWith("--cpu 30% is not available: unprivileged mode creates no cgroups")
+                .hasMessageEndingWith("Use --cpu none (and --timeout to bound the run), or run where the cpu cgroup "
+                        + "controller is usable (privileged mode, see 'sandbox-ctl check')");
+        assertThat(configure("--mode", "unprivileged", "--cpu", "none", "true").settings().notApplied()).isEmpty();
     }
 
     @Test
@@ -103,7 +171,7 @@ class ConfigMappingTest {
     void anExecutorRefusalNamesTheOptionTheUserTyped() {
         assertThatThrownBy(() -> config("-m", "512K", "true"))
                 .isInstanceOf(InvalidConfigException.class)
-                .hasMessage("invalid --memory '512 KiB': must be at least 1 MiB");
+                .hasMessageStartingWith("invalid --memory '512 KiB': below the minimum of 4 MiB");
     }
 
     @Test

@@ -95,8 +95,8 @@ class RunOptionsTest {
     @Test
     void theRecordRejectsOutOfRangeValuesFromAnyCaller() {
         assertThatThrownBy(() -> new RunOptions(SecurityPreset.STRICT, Optional.empty(), Optional.of(Limit.of(150.0)),
-                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                PrivilegeMode.AUTO, List.of(), Optional.empty(), Optional.empty(), false, List.of()))
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), FilesystemSettings.none(),
+                Optional.empty(), PrivilegeMode.AUTO, List.of(), Optional.empty(), Optional.empty(), false, List.of()))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessage("invalid --cpu '150.0': must be in (0, 100]");
     }

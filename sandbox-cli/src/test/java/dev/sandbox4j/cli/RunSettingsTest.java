@@ -1,15 +1,10 @@
 package dev.sandbox4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sandbox4j.core.FeatureUnavailableException;
-import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -17,8 +12,6 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class RunSettingsTest {
-    private static final Enforcement ENFORCES_CPU = mode -> Optional.empty();
-
     private static RunOptions parse(String... args) {
         CommandLine commandLine = SandboxCtl.commandLine(() -> {
             throw new AssertionError("not needed");
@@ -29,7 +22,7 @@ class RunSettingsTest {
     }
 
     private static RunSettings resolve(String... args) {
-        return RunSettings.resolve(parse(args), Enforcement.THIS_BUILD);
+        return RunSettings.resolve(parse(args));
     }
 
     @Test
@@ -101,42 +94,21 @@ class RunSettingsTest {
     }
 
     @Test
-    void aPresetCpuLimitThisBuildCannotEnforceIsLeftOutAndSaidSo() {
-        RunSettings s = resolve("-P", "moderate", "true");
-
-        assertThat(s.cpuPercent()).isEmpty();
-        assertThat(s.notApplied()).singleElement().asString().startsWith("cpu 75%: this build does not enforce cpu limits");
-        assertThat(s.describe()).contains("cpu none; not applied: cpu 75%: this build does not enforce");
-    }
-
-    @Test
-    void anExplicitCpuLimitThisBuildCannotEnforceIsRefused() {
-        assertThatThrownBy(() -> resolve("-c", "25", "true"))
-                .isInstanceOf(FeatureUnavailableException.class)
-                .hasMessageStartingWith("--cpu is not available: this build does not enforce cpu limits yet");
-    }
-
-    @Test
-    void cpuIsAppliedWhereTheBuildEnforcesIt() {
-        List<PrivilegeMode> asked = new ArrayList<>();
-        Enforcement recording = mode -> {
-            asked.add(mode);
-            return Optional.empty();
-        };
-        assertThat(RunSettings.resolve(parse("--mode", "privileged", "true"), recording).cpuPercent())
-                .isEqualTo(OptionalDouble.of(50));
-        assertThat(asked).containsExactly(PrivilegeMode.PRIVILEGED);
-        RunSettings explicit = RunSettings.resolve(parse("-c", "12.5", "true"), ENFORCES_CPU);
+    void thePresetsCpuLimitIsAskedForAndTheExecutorDecidesWhetherItHolds() {
+        assertThat(resolve("true").cpuPercent()).isEqualTo(OptionalDouble.of(50));
+        RunSettings explicit = resolve("-P", "permissive", "-c", "12.5", "true");
         assertThat(explicit.cpuPercent()).isEqualTo(OptionalDouble.of(12.5));
         assertThat(explicit.notApplied()).isEmpty();
         assertThat(explicit.describe()).endsWith("cpu 12.5%");
     }
 
     @Test
-    void aRootSwitchIsRefusedUntilTheFilesystemViewExists() {
-        assertThatThrownBy(() -> resolve("-r", "/srv/root", "true"))
-                .isInstanceOf(FeatureUnavailableException.class)
-                .hasMessage("--root is not available: the root switch is not in this build yet (no filesystem view); "
-                        + "the program did not run");
+    void aCpuLimitLeftOutSaysWhy() {
+        RunSettings s = resolve("-P", "moderate", "true").withoutCpu("unprivileged mode creates no cgroups");
+
+        assertThat(s.cpuPercent()).isEmpty();
+        assertThat(s.memoryBytes()).as("the rest stays").isEqualTo(OptionalLong.of(512L << 20));
+        assertThat(s.notApplied()).containsExactly("cpu limit 75% is not applied: unprivileged mode creates no cgroups");
+        assertThat(s.describe()).endsWith("cpu none; cpu limit 75% is not applied: unprivileged mode creates no cgroups");
     }
 }

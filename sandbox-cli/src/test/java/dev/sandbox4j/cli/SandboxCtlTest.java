@@ -168,31 +168,25 @@ class SandboxCtlTest {
     }
 
     @Test
-    void aRootSwitchIsRefusedHonestlyWithAReport() {
-        int status = run("-r", "/srv/root", "--report", "-", "-i", "job-7", "ls", "-la");
+    void aMissingRootDirectoryIsABadCommandLineNamingIt() {
+        int status = run("-r", "/srv/sandbox4j-no-such-root", "--report", "-", "-i", "job-7", "ls", "-la");
 
-        assertThat(status).isEqualTo(ExitCodes.SETUP_FAILED);
+        assertThat(status).isEqualTo(ExitCodes.USAGE);
         assertThat(out.toString()).isEmpty();
-        assertThat(err.toString()).isEqualTo("sandbox-ctl: --root is not available: the root switch is not in this "
-                + "build yet (no filesystem view); the program did not run\n"
-                + "{\"id\":\"job-7\",\"mode\":null,\"exitCode\":null,\"signal\":null,\"signalName\":null,"
-                + "\"timedOut\":null,\"oomKilled\":null,\"seccompViolation\":null,\"blockedSyscall\":null,"
-                + "\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,\"systemTimeUs\":null,"
-                + "\"memoryPeakBytes\":null,\"setupError\":{\"step\":\"configure\",\"errno\":null,"
-                + "\"message\":\"--root is not available: the root switch is not in this build yet (no filesystem "
-                + "view); the program did not run\"}}\n");
+        assertThat(err.toString()).startsWith("sandbox-ctl: ").contains("/srv/sandbox4j-no-such-root").hasLineCount(1);
     }
 
     @Test
-    void anExplicitCpuLimitThisBuildCannotEnforceIsRefusedNotIgnored(@TempDir Path reports) throws Exception {
+    void anExplicitCpuLimitThatCannotBeEnforcedIsRefusedNotIgnored(@TempDir Path reports) throws Exception {
         Path report = reports.resolve("report.json");
-        int status = run("-c", "50", "--report", report.toString(), "true");
+        int status = run("-c", "50", "--mode", "unprivileged", "--report", report.toString(), "true");
 
         assertThat(status).isEqualTo(ExitCodes.SETUP_FAILED);
-        assertThat(err.toString()).startsWith("sandbox-ctl: --cpu is not available: this build does not enforce cpu "
-                + "limits yet").endsWith("; use --cpu none to run without one\n").hasLineCount(1);
+        assertThat(err.toString()).startsWith("sandbox-ctl: --cpu 50% is not available: unprivileged mode creates no "
+                + "cgroups, and no rlimit can limit a CPU rate").endsWith(". Use --cpu none (and --timeout to bound the run), "
+                + "or run where the cpu cgroup controller is usable (privileged mode, see 'sandbox-ctl check')\n").hasLineCount(1);
         assertThat(Files.readString(report))
-                .contains("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"--cpu is not available")
+                .contains("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"--cpu 50% is not available")
                 .endsWith("}}\n");
         try (var files = Files.list(reports)) {
             assertThat(files).as("no temporary file left beside the report").containsExactly(report);
@@ -200,20 +194,28 @@ class SandboxCtlTest {
     }
 
     @Test
-    void profilesListsThePresetsAndTheSeccompProfiles() {
+    void profilesListsThePresetsHowEachModeEnforcesThemAndTheSeccompProfiles() {
         int status = run("profiles");
 
         assertThat(status).isZero();
         assertThat(err.toString()).isEmpty();
+        String autoCpu = "( \\(not applied: unprivileged\\))?";
         assertThat(out.toString())
                 .containsPattern("(?m)^PRESET +SECCOMP +NETWORK +MEMORY +PIDS +TIMEOUT +CPU$")
-                .containsPattern("(?m)^strict\\* +minimal +own \\(lo only\\) +128 MiB +64 +30s +50% \\(not applied\\)$")
-                .containsPattern("(?m)^CPU not applied: this build does not enforce cpu limits yet")
-                .containsPattern("(?m)^moderate +io-heavy +own \\(lo only\\) +512 MiB +256 +5m +75% ")
-                .containsPattern("(?m)^permissive +network +host's +2 GiB +1024 +1h +90% ")
+                .containsPattern("(?m)^strict\\* +minimal +own \\(lo only\\) +128 MiB +64 +30s +50%" + autoCpu + "$")
+                .containsPattern("(?m)^moderate +io-heavy +own \\(lo only\\) +512 MiB +256 +5m +75%" + autoCpu + "$")
+                .containsPattern("(?m)^permissive +network +host's +2 GiB +1024 +1h +90%" + autoCpu + "$")
+                .containsPattern("(?m)^How the limits are enforced \\(here --mode auto is (privileged|unprivileged)\\):$")
+                .containsPattern("(?m)^  unprivileged +memory: RLIMIT_DATA \\(per process.*\\)\\n +pids: +RLIMIT_NPROC .*\\n"
+                        + " +cpu: +a preset's is not applied, an explicit --cpu is refused: unprivileged mode creates no cgroups")
+                .containsPattern("(?m)^  privileged +(memory: the run's cgroup .*\\n +pids: +the run's cgroup .*\\n +cpu: +the "
+                        + "run's cgroup \\(CFS quota per 100 ms\\)|not usable here: .*)$")
                 .containsPattern("(?m)^SECCOMP +SYSCALLS +DESCRIPTION")
                 .containsPattern("(?m)^io-heavy +\\d+ +MINIMAL \\+ creating")
                 .containsPattern("(?m)^unrestricted +\\d+ ");
+        if (out.toString().contains("here --mode auto is privileged")) {
+            assertThat(out.toString()).as("the cpu cgroup holds the presets' cpu").doesNotContain("not applied: ");
+        }
     }
 
     @Test
@@ -233,7 +235,8 @@ class SandboxCtlTest {
                 .contains("-m, --memory=SIZE")
                 .contains("check")
                 .contains("124    the timeout expired")
-                .contains("(50 or 50%)");
+                .contains("(50 or 50%)")
+                .contains("--bind=SRC[:DST]").contains("--host-fs").contains("-r, --root=PATH");
         assertThat(err.toString()).isEmpty();
         out.getBuffer().setLength(0);
 

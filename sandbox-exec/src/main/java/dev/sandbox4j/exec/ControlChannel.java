@@ -39,11 +39,26 @@ final class ControlChannel implements Closeable {
         return b;
     }
 
-    private ControlChannel(SocketChannel channel) throws IOException {
+    private ControlChannel(SocketChannel channel, Selector selector) {
         this.channel = channel;
-        channel.configureBlocking(false);
-        this.selector = Selector.open();
-        channel.register(selector, SelectionKey.OP_READ);
+        this.selector = selector;
+    }
+
+    /** Takes charge of {@code channel}: it is closed here if it cannot be set up, as a constructor could not. */
+    private static ControlChannel of(SocketChannel channel) throws IOException {
+        Selector selector = null;
+        try {
+            channel.configureBlocking(false);
+            selector = Selector.open();
+            channel.register(selector, SelectionKey.OP_READ);
+            return new ControlChannel(channel, selector);
+        } catch (IOException | RuntimeException e) {
+            if (selector != null) {
+                selector.close();
+            }
+            channel.close();
+            throw e;
+        }
     }
 
     /** A bound, listening socket waiting for one launcher. */
@@ -80,7 +95,7 @@ final class ControlChannel implements Closeable {
                 while (true) {
                     SocketChannel c = server.accept();
                     if (c != null) {
-                        return new ControlChannel(c);
+                        return of(c);
                     }
                     if (!launcher.isAlive()) {
                         throw new SandboxSetupException("start launcher", 0,

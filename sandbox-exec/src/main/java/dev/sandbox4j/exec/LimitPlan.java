@@ -111,8 +111,8 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
             return;
         }
         throw new FeatureUnavailableException(String.join(" and ", settings), why
-                + ", and no rlimit can limit a CPU rate or share (RLIMIT_CPU counts CPU seconds per process). "
-                + "Run in privileged mode where the cpu cgroup controller is usable, or drop the cpu setting and "
+                + ", and no rlimit can limit a CPU rate or share (RLIMIT_CPU counts CPU seconds per process)",
+                "Run in privileged mode where the cpu cgroup controller is usable, or drop the cpu setting and "
                 + "bound the run with timeout(...) (or RlimitConfig cpuTime for CPU seconds)");
     }
 

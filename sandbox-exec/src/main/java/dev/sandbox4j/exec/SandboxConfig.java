@@ -371,6 +371,17 @@ public final class SandboxConfig {
         return Optional.ofNullable(limitPlan.pids());
     }
 
+    /**
+     * How the cpu limit (percent, quota or weight) is enforced; empty without one. Always
+     * {@link LimitMechanism#CGROUP} when present: no rlimit can hold a rate, so a cpu limit that no cgroup
+     * could enforce was refused by {@code build()}.
+     */
+    public Optional<LimitMechanism> cpuLimitMechanism() {
+        CgroupConfig cgroup = limitPlan.cgroup();
+        return cgroup != null && (cgroup.cpuQuotaUs().isPresent() || cgroup.cpuWeight().isPresent())
+                ? Optional.of(LimitMechanism.CGROUP) : Optional.empty();
+    }
+
     /** The limits each run's cgroup gets; empty when runs get no cgroup (unprivileged mode). */
     Optional<CgroupConfig> cgroupLimits() {
         return Optional.ofNullable(limitPlan.cgroup());

@@ -34,6 +34,7 @@ class ResourceLimitsTest {
         assertThat(c.memoryLimitMechanism()).hasValue(LimitMechanism.CGROUP);
         assertThat(c.pidsLimitMechanism()).hasValue(LimitMechanism.CGROUP);
         assertThat(c.cpuPercent()).hasValue(20);
+        assertThat(c.cpuLimitMechanism()).hasValue(LimitMechanism.CGROUP);
         assertThat(c.effectiveRlimits()).as("an rlimit would fail the allocation before the cgroup's OOM killer")
                 .isEqualTo(RlimitConfig.defaults());
     }
@@ -46,6 +47,7 @@ class ResourceLimitsTest {
         assertThat(c.cgroupHost()).isSameAs(host);
         assertThat(host.asked).as("nothing can be unavailable without limits").isEmpty();
         assertThat(c.memoryLimitMechanism()).isEmpty();
+        assertThat(c.cpuLimitMechanism()).isEmpty();
     }
 
     @Test
@@ -60,6 +62,7 @@ class ResourceLimitsTest {
         assertThat(c.rlimits().limits()).doesNotContainKey(Resource.DATA);
         assertThat(c.memoryLimitMechanism()).hasValue(LimitMechanism.RLIMIT);
         assertThat(c.pidsLimitMechanism()).hasValue(LimitMechanism.RLIMIT);
+        assertThat(c.cpuLimitMechanism()).isEmpty();
         assertThat(c.cgroupLimits()).as("no cgroup at all").isEmpty();
         assertThat(c.cgroupHost()).isNull();
     }
@@ -69,7 +72,10 @@ class ResourceLimitsTest {
         assertThatThrownBy(() -> asUser(SandboxConfig.builder().cpuPercent(20)))
                 .isInstanceOf(FeatureUnavailableException.class)
                 .hasMessageStartingWith("cpu limit 20% (20000us per 100000us) is not available: unprivileged mode")
-                .hasMessageContaining("privileged mode").hasMessageContaining("timeout");
+                .hasMessageContaining("privileged mode").hasMessageContaining("timeout")
+                .extracting(e -> ((FeatureUnavailableException) e).reason()).asString()
+                .as("the reason alone, for front ends that word their own remedy")
+                .startsWith("unprivileged mode creates no cgroups").doesNotContain("timeout");
         assertThatThrownBy(() -> asUser(SandboxConfig.builder().cpuQuota(5_000, 1_000_000)))
                 .hasMessageStartingWith("cpu limit 0.5% (5000us per 1000000us)");
         assertThatThrownBy(() -> asUser(SandboxConfig.builder().cpuWeight(300)))

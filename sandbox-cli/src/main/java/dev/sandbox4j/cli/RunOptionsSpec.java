@@ -41,7 +41,7 @@ final class RunOptionsSpec {
     private SeccompProfile seccompProfile;
 
     @Option(names = "--pids", paramLabel = "N", converter = OptionValues.Pids.class,
-            description = "Maximum number of processes and threads, at least 1, or none; default: the preset's.")
+            description = "Maximum number of processes and threads, at least 3 (the launcher and the sandbox's init count too), or none; default: the preset's.")
     private Limit<Integer> pids;
 
     @Option(names = {"-r", "--root"}, paramLabel = "PATH", converter = OptionValues.Root.class,

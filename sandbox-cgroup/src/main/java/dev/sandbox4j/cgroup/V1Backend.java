@@ -4,8 +4,6 @@ import dev.sandbox4j.core.CgroupException;
 import dev.sandbox4j.core.CgroupHierarchy;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -17,38 +15,15 @@ import org.slf4j.LoggerFactory;
  * most hosts, separate mounts on the reference host). File names and semantics: the kernel's
  * Documentation/admin-guide/cgroup-v1/ (memory.rst, freezer-subsystem.rst, pids.rst) and sched-bwc.rst.
  */
-final class V1Backend implements CgroupBackend {
+final class V1Backend extends DirectoryBackend {
     private static final Logger LOG = LoggerFactory.getLogger(V1Backend.class);
 
     /** How long to wait for freezer.state to reach FROZEN before killing anyway. */
     private static final long FREEZE_WAIT_NANOS = 1_000_000_000L;
 
-    private final CgroupFs fs;
-    private final CgroupHierarchy hierarchy;
-    private final Path directory;
-    private final Set<String> controllers;
-    private final Map<String, String> settings = new LinkedHashMap<>();
 
     V1Backend(CgroupFs fs, CgroupHierarchy hierarchy, Path directory, Set<String> controllers) {
-        this.fs = fs;
-        this.hierarchy = hierarchy;
-        this.directory = directory;
-        this.controllers = Set.copyOf(controllers);
-    }
-
-    @Override
-    public CgroupHierarchy hierarchy() {
-        return hierarchy;
-    }
-
-    @Override
-    public Path directory() {
-        return directory;
-    }
-
-    @Override
-    public Set<String> controllers() {
-        return controllers;
+        super(fs, hierarchy, directory, controllers);
     }
 
     @Override
@@ -130,19 +105,6 @@ final class V1Backend implements CgroupBackend {
                     + parentQuota.getAsLong() + "us per " + parentPeriod.getAsLong() + "us)";
         }
         return "";
-    }
-
-    /** Writes, then records what the kernel holds (it rounds memory limits down to whole pages). */
-    private void set(String file, String value) {
-        Path path = directory.resolve(file);
-        CgroupFiles.write(fs, path, value);
-        settings.put(file, CgroupFiles.read(fs, path).orElseThrow(
-                () -> new CgroupException(path + " disappeared right after it was written")));
-    }
-
-    @Override
-    public Map<String, String> settings() {
-        return Map.copyOf(settings);
     }
 
     @Override

@@ -4,8 +4,6 @@ import dev.sandbox4j.core.CgroupException;
 import dev.sandbox4j.core.CgroupHierarchy;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -17,37 +15,14 @@ import org.slf4j.LoggerFactory;
  * Documentation/admin-guide/cgroup-v2.rst. Controllers were enabled in the parent's
  * {@code cgroup.subtree_control} before the directory was made (see {@link Placement}).
  */
-final class V2Backend implements CgroupBackend {
+final class V2Backend extends DirectoryBackend {
     private static final Logger LOG = LoggerFactory.getLogger(V2Backend.class);
 
-    private final CgroupFs fs;
-    private final CgroupHierarchy hierarchy;
-    private final Path directory;
-    private final Set<String> controllers;
-    private final Map<String, String> settings = new LinkedHashMap<>();
     /** Highest memory.current seen, for kernels without memory.peak (before 5.19). */
     private long sampledMemoryPeak = -1;
 
     V2Backend(CgroupFs fs, CgroupHierarchy hierarchy, Path directory, Set<String> controllers) {
-        this.fs = fs;
-        this.hierarchy = hierarchy;
-        this.directory = directory;
-        this.controllers = Set.copyOf(controllers);
-    }
-
-    @Override
-    public CgroupHierarchy hierarchy() {
-        return hierarchy;
-    }
-
-    @Override
-    public Path directory() {
-        return directory;
-    }
-
-    @Override
-    public Set<String> controllers() {
-        return controllers;
+        super(fs, hierarchy, directory, controllers);
     }
 
     @Override
@@ -74,19 +49,6 @@ final class V2Backend implements CgroupBackend {
         if (controllers.contains("pids") && config.maxPids().isPresent()) {
             set("pids.max", Integer.toString(config.maxPids().getAsInt()));
         }
-    }
-
-    /** Writes, then records what the kernel holds (memory.max is rounded down to whole pages). */
-    private void set(String file, String value) {
-        Path path = directory.resolve(file);
-        CgroupFiles.write(fs, path, value);
-        settings.put(file, CgroupFiles.read(fs, path).orElseThrow(
-                () -> new CgroupException(path + " disappeared right after it was written")));
-    }
-
-    @Override
-    public Map<String, String> settings() {
-        return Map.copyOf(settings);
     }
 
     @Override

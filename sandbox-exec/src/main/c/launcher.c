@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "filesystem.h"
 #include "plan.h"
+#include "server.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -710,23 +711,31 @@ int main(int argc, char **argv) {
         return 125;
     }
     int echo = argc == 3 && strcmp(argv[1], "--echo") == 0;
-    if (!echo && !(argc == 3 && strcmp(argv[1], "--connect") == 0)) {
-        fprintf(stderr, "usage: %s --connect SOCKET | --echo SOCKET | --version\n"
+    int server = argc == 3 && strcmp(argv[1], "--serve") == 0;
+    if (!echo && !server && !(argc == 3 && strcmp(argv[1], "--connect") == 0)) {
+        fprintf(stderr, "usage: %s --connect SOCKET | --serve SOCKET | --echo SOCKET | --version\n"
                         "This program is started by sandbox4j, not by hand.\n", argv[0]);
         return 125;
     }
     reset_process_state();
 
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (strlen(argv[2]) >= sizeof(addr.sun_path)) {
+    const char *socket_path = argv[2];
+    if (server) {
+        /* Returns only in a forked child, which then goes on exactly like --connect: same state (the
+         * server's reset is inherited, its own descriptors and signal mask are undone in the child). */
+        serve(argv[2], addr.sun_path, sizeof(addr.sun_path));
+        socket_path = addr.sun_path;
+    } else if (strlen(argv[2]) >= sizeof(addr.sun_path)) {
         fprintf(stderr, "sandbox4j-launcher: socket path too long\n");
         return 125;
+    } else {
+        strcpy(addr.sun_path, argv[2]);
     }
-    strcpy(addr.sun_path, argv[2]);
     ctl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (ctl < 0 || connect(ctl, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
         /* No channel to Java yet: stderr is the only place left to say it. */
-        fprintf(stderr, "sandbox4j-launcher: cannot connect to %s: %s\n", argv[2], strerror(errno));
+        fprintf(stderr, "sandbox4j-launcher: cannot connect to %s: %s\n", socket_path, strerror(errno));
         return 125;
     }
 

@@ -18,12 +18,21 @@
 #define MSG_SIGNAL 2 /* u32 signo: forward to the workload through init */
 #define MSG_KILL 3   /* kill the whole sandbox now */
 
+/* Java -> fork server (launcher --serve), on the server's one connection */
+#define MSG_SPAWN 4      /* u32 request id, str per-run socket path; 3 fds (stdin, stdout, stderr) attached */
+#define MSG_KILL_CHILD 5 /* u32 pid: SIGKILL this live, unreaped child of the server */
+
 /* launcher -> Java */
 #define MSG_EXEC_OK 17     /* u32 host pid of init: the workload's execve succeeded */
 #define MSG_SETUP_ERROR 18 /* u32 errno, str step, str detail */
 #define MSG_EXIT 19        /* u32 wait status, u64 utime us, u64 stime us, u64 maxrss KiB */
 #define MSG_ABORTED 20     /* u32 wait status of init: it ended without a report */
 #define MSG_ECHO 21        /* test mode: the decoded plan, encoded again */
+
+/* fork server -> Java */
+#define MSG_SPAWNED 22      /* u32 request id, u32 pid of the new launcher */
+#define MSG_SPAWN_FAILED 23 /* u32 request id, u32 errno */
+#define MSG_REAPED 24       /* u32 pid, u32 wait status: a launcher the server forked has ended */
 
 /* plan fields */
 #define F_CLONE_FLAGS 1    /* u64 */

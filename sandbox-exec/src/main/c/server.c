@@ -1,0 +1,323 @@
+/*
+ * The fork server (`--serve SOCKET`): started once per JVM, it forks one launcher per sandbox on request,
+ * so that a run costs a fork of this small static process instead of the JVM's own spawn path
+ * (jspawnhelper, an extra exec) plus the launcher's start.
+ *
+ * It binds SOCKET (in the caller's 0700 run directory), accepts exactly one connection from its own uid,
+ * unlinks the name and closes the listener: nobody else can ever talk to it. Then, on that connection
+ * (frames as in wire.h):
+ *   SPAWN {u32 id, str socket} + 3 fds (SCM_RIGHTS): fork; the child takes the fds as 0/1/2 and goes on
+ *       exactly as `--connect socket` would. Reply SPAWNED {id, pid} or SPAWN_FAILED {id, errno}.
+ *   KILL_CHILD {u32 pid}: SIGKILL that child, if it is ours and not yet reaped (a reaped pid may have
+ *       been reused by anyone).
+ *   Every child we reap is reported as REAPED {pid, wait status}.
+ * End of the connection (the JVM exited, crashed or closed it) kills every live child and ends the
+ * server. That is the only death signal it needs: PR_SET_PDEATHSIG would follow the JVM *thread* that
+ * started us, and JVM threads come and go.
+ *
+ * The server holds no policy: it never looks at a plan. Everything a child does is the launcher's
+ * ordinary per-run path.
+ */
+#define _GNU_SOURCE
+#include "server.h"
+#include "plan.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* How long the JVM may take to connect after starting us; it normally takes a millisecond. */
+#define ACCEPT_LIMIT_MS 30000
+
+static int conn = -1;
+static pid_t *live;
+static size_t live_count, live_cap;
+
+static void die(const char *what, int err) {
+    /* No channel to Java (yet, or any more): stderr is all there is. */
+    fprintf(stderr, "sandbox4j-launcher --serve: %s: %s\n", what, strerror(err));
+    exit(125);
+}
+
+static void send_reply(uint16_t type, uint32_t a, uint32_t b) {
+    uint8_t f[14];
+    struct buf p = {0};
+    buf_u32(&p, 10);
+    buf_u16(&p, type);
+    buf_u32(&p, a);
+    buf_u32(&p, b);
+    memcpy(f, p.data, sizeof(f));
+    free(p.data);
+    size_t done = 0;
+    while (done < sizeof(f)) {
+        ssize_t r = send(conn, f + done, sizeof(f) - done, MSG_NOSIGNAL);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return; /* the JVM is gone; the poll loop sees the hangup and ends us */
+        done += (size_t)r;
+    }
+}
+
+static int is_live(pid_t pid) {
+    for (size_t i = 0; i < live_count; i++)
+        if (live[i] == pid)
+            return 1;
+    return 0;
+}
+
+static void add_live(pid_t pid) {
+    if (live_count == live_cap) {
+        size_t cap = live_cap ? live_cap * 2 : 16;
+        pid_t *p = realloc(live, cap * sizeof(*p));
+        if (!p) {
+            /* Untracked, the child could never be killed by request: kill it now. */
+            kill(pid, SIGKILL);
+            return;
+        }
+        live = p;
+        live_cap = cap;
+    }
+    live[live_count++] = pid;
+}
+
+static void reap(void) {
+    for (;;) {
+        int st;
+        pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid <= 0)
+            return;
+        for (size_t i = 0; i < live_count; i++) {
+            if (live[i] == pid) {
+                live[i] = live[--live_count];
+                break;
+            }
+        }
+        send_reply(MSG_REAPED, (uint32_t)pid, (uint32_t)st);
+    }
+}
+
+static void close_fds(int *fds, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        close(fds[i]);
+}
+
+/*
+ * Reads one frame. Descriptors travel with the first byte of the sendmsg that carried them, which is the
+ * first byte of a SPAWN frame (Java sends each frame in one sendmsg), so they arrive with the header.
+ * Returns 1, 0 on EOF, -1 on a broken frame or error.
+ */
+static int read_request(uint16_t *type, uint8_t **payload, size_t *len, int *fds, size_t *nfds) {
+    uint8_t h[4];
+    size_t got = 0;
+    *nfds = 0;
+    while (got < sizeof(h)) {
+        union {
+            struct cmsghdr align;
+            char space[CMSG_SPACE(3 * sizeof(int))];
+        } control;
+        struct iovec iov = {h + got, sizeof(h) - got};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                             .msg_controllen = sizeof(control.space)};
+        ssize_t r = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r == 0 && got == 0 && *nfds == 0 ? 0 : -1;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                continue;
+            size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < n; i++) {
+                int fd;
+                memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                if (*nfds < 3)
+                    fds[(*nfds)++] = fd;
+                else
+                    close(fd);
+            }
+        }
+        if (msg.msg_flags & MSG_CTRUNC) {
+            /* More descriptors than any request carries: the kernel dropped the rest; refuse them all. */
+            close_fds(fds, *nfds);
+            *nfds = 0;
+            fds[0] = -1;
+        }
+        got += (size_t)r;
+    }
+    uint32_t n = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    uint8_t *p = n >= 2 && n <= WIRE_MAX_FRAME ? malloc(n) : NULL;
+    for (got = 0; p && got < n;) {
+        ssize_t r = read(conn, p + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            free(p);
+            p = NULL;
+            break;
+        }
+        got += (size_t)r;
+    }
+    if (!p) {
+        close_fds(fds, *nfds);
+        *nfds = 0;
+        return -1;
+    }
+    *type = (uint16_t)(p[0] | p[1] << 8);
+    *len = n - 2;
+    memmove(p, p + 2, n - 2);
+    *payload = p;
+    return 1;
+}
+
+static uint32_t u32_at(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int accept_jvm(const char *path) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(addr.sun_path))
+        die("socket path too long", ENAMETOOLONG);
+    strcpy(addr.sun_path, path);
+    int lis = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (lis < 0)
+        die("socket", errno);
+    if (bind(lis, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+        die(path, errno);
+    if (listen(lis, 1) < 0) {
+        unlink(path);
+        die("listen", errno);
+    }
+    int c = -1;
+    for (;;) {
+        struct pollfd pfd = {lis, POLLIN, 0};
+        int n = poll(&pfd, 1, ACCEPT_LIMIT_MS);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            unlink(path);
+            die("nobody connected", n == 0 ? ETIMEDOUT : errno);
+        }
+        c = accept4(lis, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+            continue;
+        /* The directory is private, so this is belt and braces: only our own uid may drive us. */
+        struct ucred cred;
+        socklen_t cl = sizeof(cred);
+        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 && cred.uid == getuid())
+            break;
+        close(c);
+    }
+    unlink(path);
+    close(lis);
+    return c;
+}
+
+/* In the child: the three received fds become 0/1/2, then nothing else stays open or blocked. */
+static void become_launcher(const int *fds) {
+    for (int i = 0; i < 3; i++) {
+        /* dup2 onto 0/1/2 clears close-on-exec there, so the workload inherits them. The sources are
+         * all above 2 (our own 0/1/2 are open), so no dup2 overwrites a source still needed. */
+        if (dup2(fds[i], i) < 0)
+            _exit(125);
+    }
+    if (syscall(SYS_close_range, 3U, ~0U, 0) < 0) {
+        for (int fd = 3; fd < 65536; fd++)
+            close(fd);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void serve(const char *path, char *run_path, size_t run_path_size) {
+    /* Received descriptors must land above 2, which needs our own 0/1/2 open (the JVM gives /dev/null). */
+    for (int fd = 0; fd < 3; fd++) {
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+            die("/dev/null", errno);
+    }
+    conn = accept_jvm(path);
+
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0)
+        die("signalfd", errno);
+
+    for (;;) {
+        struct pollfd pfds[2] = {{conn, POLLIN, 0}, {sfd, POLLIN, 0}};
+        if (poll(pfds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (pfds[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+            }
+            reap();
+        }
+        if (!pfds[0].revents)
+            continue;
+        uint16_t type;
+        uint8_t *p;
+        size_t len;
+        int fds[3];
+        size_t nfds;
+        if (read_request(&type, &p, &len, fds, &nfds) <= 0)
+            break;
+        if (type == MSG_SPAWN && len >= 8) {
+            uint32_t id = u32_at(p);
+            uint32_t sl = u32_at(p + 4);
+            if (nfds != 3 || sl != len - 8 || sl == 0 || sl >= run_path_size || memchr(p + 8, 0, sl)) {
+                close_fds(fds, nfds);
+                send_reply(MSG_SPAWN_FAILED, id, EINVAL);
+            } else {
+                pid_t pid = fork();
+                if (pid == 0) {
+                    memcpy(run_path, p + 8, sl);
+                    run_path[sl] = 0;
+                    free(p);
+                    free(live);
+                    become_launcher(fds);
+                    return;
+                }
+                int err = errno;
+                close_fds(fds, 3);
+                if (pid < 0) {
+                    send_reply(MSG_SPAWN_FAILED, id, (uint32_t)err);
+                } else {
+                    add_live(pid);
+                    send_reply(MSG_SPAWNED, id, (uint32_t)pid);
+                }
+            }
+        } else {
+            close_fds(fds, nfds);
+            if (type == MSG_KILL_CHILD && len == 4) {
+                pid_t pid = (pid_t)u32_at(p);
+                if (pid > 0 && is_live(pid))
+                    kill(pid, SIGKILL);
+            }
+            /* Anything else is ignored: the JVM speaks this protocol version, so it is a bug there. */
+        }
+        free(p);
+    }
+    /* The JVM is gone: so must be every sandbox it asked for. Each launcher would also see its own
+     * control socket close, but only after the JVM's death reached it; this is immediate. */
+    for (size_t i = 0; i < live_count; i++)
+        kill(live[i], SIGKILL);
+    exit(0);
+}

@@ -1,6 +1,5 @@
 package dev.sandbox4j.bench;
 
-import dev.sandbox4j.exec.PosixSpawnedRun;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -18,7 +17,7 @@ import java.util.List;
  * distance to ProcessBuilder is what a launcher started this way would save on every sandboxed run. The
  * child's standard streams are {@code /dev/null}; nothing is captured. Thread-safe.
  */
-final class PosixSpawn implements PosixSpawnedRun.Spawner {
+final class PosixSpawn {
     public interface LibC {
         int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attributes, Pointer argv, Pointer envp);
 
@@ -58,8 +57,7 @@ final class PosixSpawn implements PosixSpawnedRun.Spawner {
         }
     }
 
-    @Override
-    public int spawn(List<String> command) {
+    int spawn(List<String> command) {
         IntByReference pid = new IntByReference();
         CStrings argv = new CStrings(runtime, command);
         int err = libc.posix_spawn(pid, command.get(0), devNullStdio, null, argv.array, emptyEnvironment.array);
@@ -69,8 +67,7 @@ final class PosixSpawn implements PosixSpawnedRun.Spawner {
         return pid.intValue();
     }
 
-    @Override
-    public int waitFor(int pid) {
+    int waitFor(int pid) {
         IntByReference status = new IntByReference();
         int r;
         do {

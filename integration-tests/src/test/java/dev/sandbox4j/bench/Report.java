@@ -46,8 +46,8 @@ final class Report {
         ratio(md, r, "(c)/(a): seccomp-only sandbox vs unsandboxed", "c", "a", null);
         ratio(md, r, "(d)/(a): bubblewrap vs unsandboxed", "d", "a", null);
         ratio(md, r, "(a)/(p): ProcessBuilder vs posix_spawn, both unsandboxed", "a", "p", null);
-        ratio(md, r, "(b′)/(a): experiment vs unsandboxed", "bp", "a", null);
-        ratio(md, r, "(b′)/(d): experiment vs bubblewrap", "bp", "d", null);
+        ratio(md, r, "(b₁)/(a): launcher per run vs unsandboxed", "bd", "a", null);
+        ratio(md, r, "(b)/(b₁): fork server vs launcher per run", "b", "bd", null);
         cliRatio(md, r, "CLI / JVM floor (`java Hello`)", "hello", "cli/hello");
         cliRatio(md, r, "CLI / `java Hello` with the CLI's JVM options", "hello-tuned", null);
 
@@ -73,12 +73,16 @@ final class Report {
                 + "same), so the difference column is mostly what the namespaces cost.\n\n");
         Map<String, Samples> b = r.stages.get("b");
         Map<String, Samples> c = r.stages.get("c");
-        md.append("| stage | (b) full isolation | (c) seccomp only | (b) − (c) medians |\n|---|---:|---:|---:|\n");
+        Map<String, Samples> bd = r.stages.get("bd");
+        md.append("(b₁) is (b) with a launcher per run (`forkServer(false)`).\n\n");
+        md.append("| stage | (b) full isolation | (c) seccomp only | (b) − (c) medians | (b₁) launcher per run |\n"
+                + "|---|---:|---:|---:|---:|\n");
         for (String stage : b.keySet()) {
             Samples.Summary sb = b.get(stage).summary();
             Samples.Summary sc = c == null ? null : c.get(stage).summary();
-            md.append(String.format("| %s | %s | %s | %s |%n", stage, cell(sb, "%.0f"), sc == null ? "—" : cell(sc, "%.0f"),
-                    sc == null ? "—" : String.format("%+.0f", sb.median() - sc.median())));
+            Samples.Summary sd = bd == null ? null : bd.get(stage).summary();
+            md.append(String.format("| %s | %s | %s | %s | %s |%n", stage, cell(sb, "%.0f"), sc == null ? "—" : cell(sc, "%.0f"),
+                    sc == null ? "—" : String.format("%+.0f", sb.median() - sc.median()), sd == null ? "—" : cell(sd, "%.0f")));
         }
 
         md.append("\n### 4. Command line end to end (ms per start, one at a time, interleaved)\n\n");

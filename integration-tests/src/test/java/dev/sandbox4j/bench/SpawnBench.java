@@ -1,7 +1,6 @@
 package dev.sandbox4j.bench;
 
 import dev.sandbox4j.core.PrivilegeMode;
-import dev.sandbox4j.exec.PosixSpawnedRun;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
@@ -158,6 +157,7 @@ public final class SpawnBench {
 
         try (Programs programs = new Programs();
              Sandbox sandboxFull = Sandbox.create(full);
+             Sandbox sandboxDirect = Sandbox.create(full.toBuilder().forkServer(false).build());
              Sandbox sandboxSeccomp = seccompOnly == null ? null : Sandbox.create(seccompOnly)) {
             List<Variant> spawn = new ArrayList<>();
             spawn.add(variant(res, "a", "(a) ProcessBuilder, no isolation", () -> processBuilder(TRUE)));
@@ -173,9 +173,9 @@ public final class SpawnBench {
             }
             PosixSpawn posixSpawn = new PosixSpawn();
             spawn.add(variant(res, "p", "(p) posix_spawn via jnr-ffi, no isolation (reference)", () -> posixSpawn.run(TRUE)));
-            // What (b) would cost with the launcher started by posix_spawn: the next optimisation, measured.
-            spawn.add(variant(res, "bp", "(b′) experiment: (b) with the launcher started by posix_spawn, no output capture",
-                    () -> PosixSpawnedRun.run(full, TRUE, posixSpawn)));
+            // (b) without the fork server: what a one-shot process (the CLI) gets, and what the server saves.
+            spawn.add(variant(res, "bd", "(b₁) as (b), a launcher per run by ProcessBuilder (forkServer(false))",
+                    () -> sandboxed(sandboxDirect, TRUE)));
 
             log.println("bench: latency of /bin/true (" + spawn.size() + " variants)");
             res.latency = Interleaved.latency(spawn, settings.warmup(), settings.rounds(), settings.runsPerRound());
@@ -231,7 +231,7 @@ public final class SpawnBench {
     private static final List<String> STAGES = List.of(
             "cgroup created, limits written (RunCgroup.open)",
             "plan build (Planner)",
-            "launcher spawn (ProcessBuilder.start: jspawnhelper, exec)",
+            "launcher spawn (fork server: SPAWN until SPAWNED; (b₁): ProcessBuilder.start)",
             "launcher start, connect, plan sent",
             "namespaces, id maps, init, workload setup, execve",
             "/bin/true runs; init reaps, reports, exits; namespaces torn down",
@@ -242,6 +242,7 @@ public final class SpawnBench {
             throws InterruptedException {
         Map<String, SandboxConfig> configs = new LinkedHashMap<>();
         configs.put("b", full);
+        configs.put("bd", full.toBuilder().forkServer(false).build());
         if (seccompOnly != null) {
             configs.put("c", seccompOnly);
         }

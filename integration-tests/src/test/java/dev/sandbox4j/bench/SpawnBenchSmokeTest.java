@@ -24,7 +24,7 @@ class SpawnBenchSmokeTest {
         if (ci()) {
             assertThat(r.unavailable).as("variants that could not be measured").isEmpty();
         }
-        List<String> spawnKeys = List.of("a", "b", "c", "d", "p", "bp");
+        List<String> spawnKeys = List.of("a", "b", "c", "d", "p", "bd");
         for (String key : spawnKeys) {
             if (isUnavailable(r, key)) {
                 continue;

@@ -5,6 +5,8 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import dev.sandbox4j.exec.ForkServerProbe;
+
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -61,10 +63,15 @@ final class KernelTestSupport {
      */
     static List<String> fdTargets() throws IOException {
         List<String> targets = new ArrayList<>();
+        // The fork server's connection is the JVM's for its lifetime (a new one after a test killed the server).
+        String server = ForkServerProbe.socketTarget().orElse(null);
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             for (Path fd : (Iterable<Path>) fds::iterator) {
                 try {
-                    targets.add(Files.readSymbolicLink(fd).toString());
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (!target.equals(server)) {
+                        targets.add(target);
+                    }
                 } catch (IOException closedMeanwhile) {
                     // listed, then closed before it could be read: not open any more
                 }
@@ -87,6 +94,7 @@ final class KernelTestSupport {
     static java.util.Set<Thread> appThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
                 .filter(t -> !t.getName().startsWith("process reaper") && !t.getName().contains("CompilerThread"))
+                .filter(t -> !t.getName().equals(ForkServerProbe.THREAD_NAME))
                 .collect(Collectors.toSet());
     }
 
@@ -117,12 +125,25 @@ final class KernelTestSupport {
 
     static List<String> sandboxThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .filter(n -> n.startsWith("sandbox4j-")).collect(Collectors.toList());
+                .filter(n -> n.startsWith("sandbox4j-") && !n.equals(ForkServerProbe.THREAD_NAME))
+                .collect(Collectors.toList());
     }
 
     /**
-     * After every test: no child process of the JVM, no sandbox thread, no sandbox cgroup, no more open
-     * descriptors than before.
+     * This JVM's descendants except its fork server, plus every descendant of the server: the server is the
+     * one deliberate child that lives as long as the JVM, and between runs it has no child at all.
+     */
+    static List<String> strayProcesses() {
+        long server = ForkServerProbe.server().map(ProcessHandle::pid).orElse(-1L);
+        return ProcessHandle.current().descendants().filter(p -> p.pid() != server)
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).collect(Collectors.toList());
+    }
+
+    /**
+     * After every test: no child process of the JVM but its fork server, which has no child of its own; no
+     * sandbox thread but the server's reader; no sandbox cgroup; no more open descriptors than before. The
+     * server, its connection and its thread are made during the warm-up, before the first baseline, and are
+     * left out of the comparisons (a test that kills the server gets a new one on its next run).
      *
      * <p>The JDK opens some descriptors lazily, once per JVM, and keeps them: those must not be charged to
      * whichever test happens to come first (surefire's class order follows the file system, so that varies).
@@ -161,6 +182,8 @@ final class KernelTestSupport {
                 server.configureBlocking(false).register(selector, SelectionKey.OP_ACCEPT);
                 selector.selectNow();
             }
+            // The fork server: the JVM's one long-lived child, with its socket and reader thread.
+            ForkServerProbe.ensureRunning();
             warm = true;
         }
 
@@ -180,12 +203,11 @@ final class KernelTestSupport {
             // from native threads (seen: the JVM's own memory.limit_in_bytes open while no Java thread touched
             // cgroups), closing it again at once. A descriptor still open after 2 s is not one of those.
             while (System.nanoTime() < deadline
-                    && (ProcessHandle.current().children().findAny().isPresent() || !sandboxThreads().isEmpty()
+                    && (!strayProcesses().isEmpty() || !sandboxThreads().isEmpty()
                             || !added(fdsBefore, fdTargets()).isEmpty())) {
                 Thread.sleep(10);
             }
-            assertThat(ProcessHandle.current().descendants().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")))
-                    .as("child processes left behind").isEmpty();
+            assertThat(strayProcesses()).as("child processes left behind").isEmpty();
             assertThat(sandboxThreads()).as("sandbox threads left behind").isEmpty();
             assertThat(ownSandboxCgroups()).as("sandbox cgroups left behind").isEmpty();
             @SuppressWarnings("unchecked")

@@ -441,8 +441,9 @@ class SandboxKernelTest {
         try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
             assertThat(out.readLine()).isEqualTo("started");
             assertThat(sleepers("975")).as("the sandboxed sleep runs").isNotEmpty();
-            launchers = jvm.children().filter(p -> p.info().command().orElse("").contains("sandbox4j-launcher")).toList();
-            assertThat(launchers).as("the JVM's launcher").isNotEmpty();
+            // The fork server and the run's launcher (or only the launcher, without a fork server).
+            launchers = jvm.descendants().filter(p -> p.info().command().orElse("").contains("sandbox4j-launcher")).toList();
+            assertThat(launchers).as("the JVM's launchers").isNotEmpty();
             jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no close()
             jvm.waitFor();
         }
@@ -454,7 +455,7 @@ class SandboxKernelTest {
             Thread.sleep(20);
         }
         assertThat(sleepers("975")).as("launcher, init and workload are gone with the JVM").isEmpty();
-        assertThat(launchers.stream().filter(ProcessHandle::isAlive)).as("no orphaned launcher").isEmpty();
+        assertThat(launchers.stream().filter(ProcessHandle::isAlive)).as("no orphaned fork server or launcher").isEmpty();
         // A privileged JVM killed like this leaves its sandbox's cgroups; the next JVM's first sandbox removes them.
         Process next = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
                 RunOneSandbox.class.getName()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

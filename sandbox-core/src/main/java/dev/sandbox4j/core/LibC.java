@@ -4,6 +4,7 @@ import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 import jnr.ffi.annotations.Variadic;
 
@@ -53,6 +54,51 @@ public final class LibC {
         /** prctl(2): {@code int prctl(int option, ...)}; unused arguments must be 0. */
         @Variadic(fixedCount = 1)
         int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+        /** open(2): {@code int open(const char *path, int flags, ...)}; a descriptor, or -1 with errno. */
+        @Variadic(fixedCount = 2)
+        int open(CharSequence path, int flags, int mode);
+
+        /** close(2): 0, or -1 with errno. */
+        int close(int fd);
+
+        /** pipe2(2): fills {@code fds} with the read and the write end; 0, or -1 with errno. */
+        int pipe2(@Out int[] fds, int flags);
+
+        /** read(2) into {@code buffer}: bytes read, 0 at end of file, or -1 with errno. */
+        long read(int fd, @Out byte[] buffer, long count);
+
+        /** socket(2): a descriptor, or -1 with errno. */
+        int socket(int domain, int type, int protocol);
+
+        /** connect(2) to the address laid out at {@code address} ({@code length} bytes); 0, or -1 with errno. */
+        int connect(int fd, Pointer address, int length);
+
+        /** sendmsg(2) of the {@code struct msghdr} at {@code message}: bytes sent, or -1 with errno. */
+        long sendmsg(int fd, Pointer message, int flags);
+
+        /** strerror(3): the C library's text for an errno value. */
+        String strerror(int errno);
+    }
+
+    /** Constants of the calls above; the same on x86_64 and aarch64 (asm-generic values). */
+    public static final class Const {
+        public static final int O_RDONLY = 0;
+        public static final int O_WRONLY = 1;
+        public static final int O_CLOEXEC = 0x80000;
+        public static final int AF_UNIX = 1;
+        public static final int SOCK_STREAM = 1;
+        public static final int SOCK_CLOEXEC = 0x80000;
+        public static final int SOL_SOCKET = 1;
+        public static final int SCM_RIGHTS = 1;
+        public static final int MSG_NOSIGNAL = 0x4000;
+        public static final int EINTR = 4;
+        public static final int EAGAIN = 11;
+        public static final int ENOENT = 2;
+        public static final int ECONNREFUSED = 111;
+
+        private Const() {
+        }
     }
 
     /** Syscall numbers glibc has no wrapper for; identical on x86_64 and aarch64 (asm-generic numbering). */
@@ -88,6 +134,11 @@ public final class LibC {
     /** The loaded C library. */
     public static Functions libc() {
         return Loaded.FUNCTIONS;
+    }
+
+    /** The jnr-ffi runtime of the loaded library, to allocate native memory for structures. */
+    public static Runtime runtime() {
+        return Loaded.RUNTIME;
     }
 
     /** The errno the calling thread's last {@link Functions} call left. */

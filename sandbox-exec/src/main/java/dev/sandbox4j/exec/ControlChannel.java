@@ -89,7 +89,7 @@ final class ControlChannel implements Closeable {
         }
 
         /** Waits for the launcher to connect, while it lives and until the deadline. */
-        ControlChannel accept(Process launcher, long deadlineNanos) throws InterruptedException {
+        ControlChannel accept(LauncherProcess launcher, long deadlineNanos) throws InterruptedException {
             try (Selector sel = Selector.open()) {
                 server.register(sel, SelectionKey.OP_ACCEPT);
                 while (true) {
@@ -99,7 +99,7 @@ final class ControlChannel implements Closeable {
                     }
                     if (!launcher.isAlive()) {
                         throw new SandboxSetupException("start launcher", 0,
-                                "the launcher exited with status " + launcher.exitValue() + " before connecting");
+                                "the launcher ended before connecting (" + launcher.exitDescription() + ")");
                     }
                     long left = deadlineNanos - System.nanoTime();
                     if (left <= 0) {

@@ -39,8 +39,8 @@ final class Execution {
     private final RunCgroup cgroup;
     private final long startNanos;
     private final long deadlineNanos;
-    private Process process;
-    private ControlChannel control;
+    private volatile LauncherProcess process; // read by kill() from other threads
+    private volatile ControlChannel control; // read by kill() from other threads
     private OutputCollector stdout;
     private OutputCollector stderr;
     private Thread stdinWriter;
@@ -96,27 +96,10 @@ final class Execution {
             throw new IllegalStateException("Input.pipe()/Output.pipe() need Sandbox.start(), not run()");
         }
         LauncherBinary launcher = LauncherBinary.get();
-        launcher.checkUnchanged();
         try (ControlChannel.Listener listener = ControlChannel.Listener.open(launcher.runDirectory())) {
-            ProcessBuilder pb = new ProcessBuilder(List.of(launcher.path().toString(), "--connect", listener.socket.toString()));
-            pb.environment().clear(); // the launcher needs none; the program's environment is in the plan
-            pb.redirectInput(switch (stdin.kind) {
-                case NONE -> ProcessBuilder.Redirect.from(DEV_NULL);
-                case FILE -> ProcessBuilder.Redirect.from(stdin.file.toFile());
-                case INHERIT -> ProcessBuilder.Redirect.INHERIT;
-                case BYTES, PIPE -> ProcessBuilder.Redirect.PIPE;
-            });
-            pb.redirectOutput(redirect(config.stdout()));
-            pb.redirectError(redirect(config.stderr()));
-            try {
-                process = pb.start();
-                launcherStartedNanos = System.nanoTime();
-            } catch (IOException e) {
-                if (stdin.kind == Input.Kind.FILE) {
-                    throw new SandboxException("cannot open the standard input file " + stdin.file + ": " + e.getMessage(), e);
-                }
-                throw new SandboxException("cannot start the launcher " + launcher.path() + ": " + e.getMessage(), e);
-            }
+            process = config.forkServer() ? fork(launcher, listener.socket)
+                    : DirectLauncher.start(launcher, listener.socket, stdin, config.stdout(), config.stderr());
+            launcherStartedNanos = System.nanoTime();
             try {
                 control = listener.accept(process, Math.min(deadlineNanos, startNanos + CONNECT_LIMIT_NANOS));
                 control.send(plan.toFrame());
@@ -128,25 +111,35 @@ final class Execution {
         startStreams();
     }
 
-    private static ProcessBuilder.Redirect redirect(Output output) {
-        return switch (output.kind) {
-            case CAPTURE, PIPE -> ProcessBuilder.Redirect.PIPE;
-            case INHERIT -> ProcessBuilder.Redirect.INHERIT;
-            case DISCARD -> ProcessBuilder.Redirect.DISCARD;
-        };
+    /** A launcher from the JVM's fork server, with stdio the JVM opened for it. */
+    private LauncherProcess fork(LauncherBinary launcher, java.nio.file.Path socket) throws InterruptedException {
+        try (ForkServer.Stdio stdio = ForkServer.Stdio.open(stdin, config.stdout(), config.stderr())) {
+            ForkServer.Forked forked;
+            try {
+                forked = ForkServer.spawn(launcher, socket, stdio);
+            } catch (RuntimeException | Error e) {
+                stdio.closeAll();
+                throw e;
+            }
+            forked.streams(stdio);
+            // If the server dies under this run, the launcher is nobody's child we can wait for or kill by pid
+            // any more: end the run through its control channel (or its cgroup), as a kill() does.
+            forked.onLost(this::kill);
+            return forked;
+        } // closes the launcher's ends of the streams: the server has its copies, the launcher holds them now
     }
 
     private void startStreams() {
         String prefix = "sandbox4j-" + config.id() + "-" + process.pid() + "-";
         if (config.stdout().kind == Output.Kind.CAPTURE) {
-            stdout = new OutputCollector(process.getInputStream(), config.stdout().limit, prefix + "stdout");
+            stdout = new OutputCollector(process.stdout(), config.stdout().limit, prefix + "stdout");
         }
         if (config.stderr().kind == Output.Kind.CAPTURE) {
-            stderr = new OutputCollector(process.getErrorStream(), config.stderr().limit, prefix + "stderr");
+            stderr = new OutputCollector(process.stderr(), config.stderr().limit, prefix + "stderr");
         }
         if (stdin.kind == Input.Kind.BYTES) {
             byte[] bytes = stdin.bytes();
-            OutputStream out = process.getOutputStream();
+            OutputStream out = process.stdin();
             stdinWriter = new Thread(() -> {
                 try (out) {
                     out.write(bytes);
@@ -159,7 +152,7 @@ final class Execution {
         }
     }
 
-    Process process() {
+    LauncherProcess process() {
         return process;
     }
 
@@ -247,10 +240,17 @@ final class Execution {
         if (!config.namespaces().contains(Namespace.PID) && cgroup.killAll()) {
             return;
         }
+        ControlChannel c = control;
         try {
-            control.send(LaunchPlan.frame(Wire.MSG_KILL, new byte[0]));
+            if (c == null) {
+                throw new IOException("not connected yet");
+            }
+            c.send(LaunchPlan.frame(Wire.MSG_KILL, new byte[0]));
         } catch (IOException | RuntimeException e) {
-            process.destroyForcibly();
+            LauncherProcess p = process;
+            if (p != null) {
+                p.destroyForcibly();
+            }
         }
     }
 
@@ -295,9 +295,11 @@ final class Execution {
             control.close();
         }
         if (process != null) {
-            if (!process.waitFor(KILL_GRACE_NANOS, TimeUnit.NANOSECONDS)) {
+            // Only once the launcher has been reaped may the cgroup go: it joined the run's cgroup before it
+            // forked, and an end of the control channel alone does not say it has exited.
+            if (!process.waitFor(KILL_GRACE_NANOS)) {
                 process.destroyForcibly();
-                process.waitFor();
+                process.waitFor(Long.MAX_VALUE);
             }
         }
         long wallNanos = System.nanoTime() - startNanos;
@@ -311,9 +313,9 @@ final class Execution {
         awaitCollector(stdout);
         awaitCollector(stderr);
         if (process != null) {
-            closeQuietly(process.getOutputStream());
-            closeQuietly(process.getInputStream());
-            closeQuietly(process.getErrorStream());
+            closeQuietly(process.stdin());
+            closeQuietly(process.stdout());
+            closeQuietly(process.stderr());
         }
         if (execOk) {
             result = buildResult(Duration.ofNanos(wallNanos));
@@ -378,7 +380,7 @@ final class Execution {
         }
         String detail = "the launcher ended without starting the program";
         if (process != null && !process.isAlive()) {
-            detail += " (exit status " + process.exitValue() + ")";
+            detail += " (" + process.exitDescription() + ")";
         }
         if (stderr != null && stderr.bytes().length > 0) {
             detail += ": " + new String(stderr.bytes(), StandardCharsets.UTF_8).strip();
@@ -393,7 +395,7 @@ final class Execution {
             Process p = new ProcessBuilder(launcher.path().toString(), "--echo", listener.socket.toString())
                     .redirectInput(DEV_NULL).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            try (ControlChannel c = listener.accept(p, System.nanoTime() + CONNECT_LIMIT_NANOS)) {
+            try (ControlChannel c = listener.accept(new DirectLauncher(p), System.nanoTime() + CONNECT_LIMIT_NANOS)) {
                 c.send(LaunchPlan.frame(Wire.MSG_PLAN, planPayload));
                 LauncherEvent e = c.next(10_000);
                 if (e instanceof LauncherEvent.Echo echo) {

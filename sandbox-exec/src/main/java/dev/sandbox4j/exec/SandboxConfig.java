@@ -83,6 +83,7 @@ public final class SandboxConfig {
     private final FilesystemView filesystem;
     private final LandlockRules landlock;
     private final LandlockRules.Compiled landlockCompiled;
+    private final boolean forkServer;
     private static volatile LandlockSupport landlockSupport;
 
     SandboxConfig(SandboxBuilder b, HostIdentity host, UnaryOperator<PrivilegeMode> resolver, CgroupHost cgroups) {
@@ -149,6 +150,7 @@ public final class SandboxConfig {
         filesystem = checkFilesystem(b.filesystem, namespaces, cwd);
         landlock = b.landlock;
         landlockCompiled = compileLandlock(b.landlock, filesystem);
+        forkServer = b.forkServer;
     }
 
     /** A view needs a mount namespace to live in, and a fresh /proc needs its PID namespace. */
@@ -276,6 +278,7 @@ public final class SandboxConfig {
         c.hostEnv = b.hostEnv;
         c.filesystem = b.filesystem;
         c.landlock = b.landlock;
+        c.forkServer = b.forkServer;
         return c;
     }
 
@@ -440,6 +443,11 @@ public final class SandboxConfig {
     /** The Landlock rules as configured, or empty. */
     public Optional<LandlockRules> landlock() {
         return Optional.ofNullable(landlock);
+    }
+
+    /** Whether runs get their launcher from the JVM's fork server (see {@link SandboxBuilder#forkServer(boolean)}). */
+    public boolean forkServer() {
+        return forkServer;
     }
 
     /** The Landlock rules as this kernel enforces them, or empty (none configured, or best effort without Landlock). */

@@ -43,17 +43,17 @@ public final class SandboxProcess {
 
     /** The program's stdin, for {@link Input#pipe()}; otherwise a stream that discards. */
     public OutputStream stdin() {
-        return execution.process().getOutputStream();
+        return execution.process().stdin();
     }
 
     /** The program's stdout, for {@link Output#pipe()}; otherwise an empty stream. */
     public InputStream stdout() {
-        return execution.process().getInputStream();
+        return execution.process().stdout();
     }
 
     /** The program's stderr, for {@link Output#pipe()}; otherwise an empty stream. */
     public InputStream stderr() {
-        return execution.process().getErrorStream();
+        return execution.process().stderr();
     }
 
     /** Whether the sandbox is still running. */

@@ -22,12 +22,26 @@ final class Wire {
     static final int MSG_SIGNAL = 2;
     static final int MSG_KILL = 3;
 
+    // Java -> fork server (launcher --serve), on its one connection
+    /** u32 request id, str per-run socket path; the workload's stdin, stdout, stderr attached (SCM_RIGHTS). */
+    static final int MSG_SPAWN = 4;
+    /** u32 pid: SIGKILL this live, unreaped child of the server. */
+    static final int MSG_KILL_CHILD = 5;
+
     // launcher -> Java
     static final int MSG_EXEC_OK = 17;
     static final int MSG_SETUP_ERROR = 18;
     static final int MSG_EXIT = 19;
     static final int MSG_ABORTED = 20;
     static final int MSG_ECHO = 21;
+
+    // fork server -> Java
+    /** u32 request id, u32 pid of the new launcher. */
+    static final int MSG_SPAWNED = 22;
+    /** u32 request id, u32 errno. */
+    static final int MSG_SPAWN_FAILED = 23;
+    /** u32 pid, u32 wait status: a launcher the server forked has ended and been reaped. */
+    static final int MSG_REAPED = 24;
 
     // plan fields, in the order they must appear
     static final int F_CLONE_FLAGS = 1;

@@ -6,6 +6,7 @@ import dev.sandbox4j.exec.Input;
 import dev.sandbox4j.exec.Output;
 import dev.sandbox4j.exec.ProgramNotRunnableException;
 import dev.sandbox4j.exec.Sandbox;
+import dev.sandbox4j.exec.SandboxBuilder;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxProcess;
 import dev.sandbox4j.exec.SandboxResult;
@@ -44,10 +45,18 @@ class SandboxKernelTest {
     private static Sandbox sandbox;
     private static long euid;
 
+    /** Whether this run of the suite gets launchers from the fork server (the default) or one per run. */
+    static boolean forkServer = true;
+
+    /** Every sandbox of the suite is built from this, so that {@link DirectLauncherKernelTest} can rerun it all. */
+    static SandboxBuilder builder() {
+        return SandboxConfig.builder().forkServer(forkServer);
+    }
+
     @BeforeAll
     static void start() throws Exception {
         euid = KernelTestSupport.euid();
-        sandbox = Sandbox.create(SandboxConfig.builder().id("kernel-test").timeout(Duration.ofSeconds(20)).build());
+        sandbox = Sandbox.create(builder().id("kernel-test").timeout(Duration.ofSeconds(20)).build());
         boolean usable;
         try {
             usable = sandbox.run(List.of("/bin/true")).success();
@@ -114,7 +123,7 @@ class SandboxKernelTest {
 
     @Test
     void timeoutKillsATreeThatIgnoresSigtermAndForks() throws Exception {
-        try (Sandbox quick = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(1)).build())) {
+        try (Sandbox quick = Sandbox.create(builder().timeout(Duration.ofSeconds(1)).build())) {
             long t0 = System.nanoTime();
             SandboxResult r = quick.run(List.of("/bin/sh", "-c",
                     "trap '' TERM; (trap '' TERM; sleep 987) & (exec >&- 2>&-; sleep 986) & sleep 985"));
@@ -131,7 +140,7 @@ class SandboxKernelTest {
 
     @Test
     void withoutAPidNamespaceTheTimeoutStillKillsTheWholeTree() throws Exception {
-        SandboxConfig noPidNs = SandboxConfig.builder().timeout(Duration.ofSeconds(1))
+        SandboxConfig noPidNs = builder().timeout(Duration.ofSeconds(1))
                 .namespaces(dev.sandbox4j.namespace.NamespaceConfig.all().without(dev.sandbox4j.namespace.Namespace.PID)).build();
         try (Sandbox quick = Sandbox.create(noPidNs)) {
             long t0 = System.nanoTime();
@@ -150,7 +159,7 @@ class SandboxKernelTest {
 
     @Test
     void timeoutReturnsPromptlyWhenTheWorkloadClosesItsOutput() throws Exception {
-        try (Sandbox quick = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofMillis(500)).build())) {
+        try (Sandbox quick = Sandbox.create(builder().timeout(Duration.ofMillis(500)).build())) {
             long t0 = System.nanoTime();
             SandboxResult r = quick.run(List.of("/bin/sh", "-c", "exec >&- 2>&- <&-; sleep 984"));
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
@@ -181,7 +190,7 @@ class SandboxKernelTest {
 
     @Test
     void aFailedSetupStepIsATypedExceptionNamingTheStep() throws Exception {
-        try (Sandbox bad = Sandbox.create(SandboxConfig.builder().cwd(Path.of("/nonexistent/dir")).build())) {
+        try (Sandbox bad = Sandbox.create(builder().cwd(Path.of("/nonexistent/dir")).build())) {
             assertThatThrownBy(() -> bad.run(List.of("/bin/true"))).isInstanceOfSatisfying(SandboxSetupException.class, e -> {
                 assertThat(e).isNotInstanceOf(ProgramNotRunnableException.class);
                 assertThat(e.step()).isEqualTo("chdir");
@@ -197,7 +206,7 @@ class SandboxKernelTest {
         // so uid+1 is refused. Root may write any map: there the two-range map must be honoured instead.
         IdMap map = euid == 0 ? IdMap.of(IdMap.range(0, 65534, 1), IdMap.range(1, 65535, 1))
                 : IdMap.single(0, euid + 1);
-        SandboxConfig config = SandboxConfig.builder().uidMap(map).build();
+        SandboxConfig config = builder().uidMap(map).build();
         if (euid == 0) {
             // Root may write that map, so there is no failure to see: it must simply work.
             try (Sandbox ok = Sandbox.create(config)) {
@@ -215,7 +224,7 @@ class SandboxKernelTest {
 
     @Test
     void theWorkloadSeesItsOwnPidNetUtsAndIds() throws Exception {
-        try (Sandbox named = Sandbox.create(SandboxConfig.builder().hostname("inner-box").build())) {
+        try (Sandbox named = Sandbox.create(builder().hostname("inner-box").build())) {
             SandboxResult r = named.run(List.of("/bin/sh", "-c",
                     "echo pid=$$; echo host=$(cat /proc/sys/kernel/hostname); echo uid=$(id -u) gid=$(id -g);"
                             + " echo map=$(cat /proc/self/uid_map);"
@@ -263,7 +272,7 @@ class SandboxKernelTest {
 
     @Test
     void theWorkloadHoldsNoCapabilityAsSeenFromTheHost() throws Exception {
-        try (Sandbox streaming = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(10)).build())) {
+        try (Sandbox streaming = Sandbox.create(builder().timeout(Duration.ofSeconds(10)).build())) {
             SandboxProcess p = streaming.start(List.of("sleep", "983"));
             ProcessHandle sleeper = null;
             for (int i = 0; i < 200 && sleeper == null; i++) {
@@ -298,7 +307,7 @@ class SandboxKernelTest {
 
     @Test
     void pipedStreamsWorkWithStart() throws Exception {
-        try (Sandbox piped = Sandbox.create(SandboxConfig.builder().stdin(Input.pipe()).stdout(Output.pipe()).build())) {
+        try (Sandbox piped = Sandbox.create(builder().stdin(Input.pipe()).stdout(Output.pipe()).build())) {
             SandboxProcess p = piped.start(List.of("tr", "a-z", "A-Z"));
             try (var in = p.stdin()) {
                 in.write("shout\n".getBytes(StandardCharsets.UTF_8));
@@ -329,7 +338,7 @@ class SandboxKernelTest {
     @Test
     void seccompKillsABlockedCallAndTheResultSaysSo() throws Exception {
         requireFeature(System.getProperty("os.arch").equals("amd64"), "x86_64 for the hand-assembled filter");
-        try (Sandbox filtered = Sandbox.create(SandboxConfig.builder()
+        try (Sandbox filtered = Sandbox.create(builder()
                 .seccompProgram(dev.sandbox4j.seccomp.BpfProgram.fromBytes(killUnameFilter())).build())) {
             SandboxResult blocked = filtered.run(List.of("uname", "-a"));
             assertThat(blocked.seccompViolation()).isTrue();
@@ -345,7 +354,7 @@ class SandboxKernelTest {
     void theMinimalProfileKillsAForbiddenCallAndLeavesAllowedProgramsAlone(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        try (Sandbox minimal = Sandbox.create(SandboxConfig.builder().seccomp(dev.sandbox4j.seccomp.SeccompProfile.MINIMAL).build())) {
+        try (Sandbox minimal = Sandbox.create(builder().seccomp(dev.sandbox4j.seccomp.SeccompProfile.MINIMAL).build())) {
             SandboxResult echo = minimal.run(List.of("echo", "allowed"));
             assertThat(echo.stdoutText()).isEqualTo("allowed\n");
             assertThat(echo.seccompViolation()).isFalse();
@@ -363,7 +372,7 @@ class SandboxKernelTest {
         assertThat(System.getenv("SANDBOX4J_TEST_SECRET")).as("set by the surefire configuration").isNotNull();
         String clean = sandbox.run(List.of("env")).stdoutText();
         assertThat(clean).doesNotContain("SANDBOX4J_TEST_SECRET").contains("PATH=/usr/local/sbin:", "HOME=/", "LANG=C.UTF-8");
-        try (Sandbox passing = Sandbox.create(SandboxConfig.builder().passEnv("SANDBOX4J_TEST_SECRET").env("X", "1").build())) {
+        try (Sandbox passing = Sandbox.create(builder().passEnv("SANDBOX4J_TEST_SECRET").env("X", "1").build())) {
             assertThat(passing.run(List.of("env")).stdoutText()).contains("SANDBOX4J_TEST_SECRET=do-not-leak", "X=1");
         }
     }
@@ -388,7 +397,7 @@ class SandboxKernelTest {
 
     @Test
     void outputBeyondTheLimitIsDroppedAndFlagged() throws Exception {
-        try (Sandbox limited = Sandbox.create(SandboxConfig.builder().stdout(Output.capture(1000)).build())) {
+        try (Sandbox limited = Sandbox.create(builder().stdout(Output.capture(1000)).build())) {
             SandboxResult r = limited.run(List.of("head", "-c", "5000000", "/dev/zero"));
             assertThat(r.stdout()).hasSize(1000);
             assertThat(r.stdoutTruncated()).isTrue();
@@ -399,7 +408,7 @@ class SandboxKernelTest {
 
     @Test
     void rlimitsAreLoweredForTheWorkload() throws Exception {
-        try (Sandbox limited = Sandbox.create(SandboxConfig.builder().memoryLimit(64L << 20)
+        try (Sandbox limited = Sandbox.create(builder().memoryLimit(64L << 20)
                 .rlimits(dev.sandbox4j.cgroup.RlimitConfig.builder().openFiles(64).build()).build())) {
             String out = limited.run(List.of("/bin/sh", "-c", "ulimit -n; ulimit -d; ulimit -c")).stdoutText();
             // Memory is an rlimit (DATA) only where no memory cgroup holds it.
@@ -436,7 +445,7 @@ class SandboxKernelTest {
     void theSandboxDiesWithItsJvm() throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process jvm = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                StartAndHang.class.getName(), "975").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                StartAndHang.class.getName(), "975", Boolean.toString(forkServer)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         List<ProcessHandle> launchers;
         try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
             assertThat(out.readLine()).isEqualTo("started");
@@ -444,6 +453,8 @@ class SandboxKernelTest {
             // The fork server and the run's launcher (or only the launcher, without a fork server).
             launchers = jvm.descendants().filter(p -> p.info().command().orElse("").contains("sandbox4j-launcher")).toList();
             assertThat(launchers).as("the JVM's launchers").isNotEmpty();
+            assertThat(launchers.stream().anyMatch(p -> p.info().arguments().map(a -> a[0].equals("--serve")).orElse(false)))
+                    .as("a fork server among them").isEqualTo(forkServer);
             jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no close()
             jvm.waitFor();
         }
@@ -492,7 +503,7 @@ class SandboxKernelTest {
 
     @Test
     void closeKillsWhatStillRuns() throws Exception {
-        Sandbox closing = Sandbox.create(SandboxConfig.builder().build());
+        Sandbox closing = Sandbox.create(builder().build());
         SandboxProcess p = closing.start(List.of("sleep", "981"));
         closing.close();
         assertThat(p.isAlive()).isFalse();

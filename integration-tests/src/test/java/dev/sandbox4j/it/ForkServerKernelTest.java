@@ -1,0 +1,147 @@
+package dev.sandbox4j.it;
+
+import dev.sandbox4j.core.SandboxException;
+import dev.sandbox4j.core.SandboxSetupException;
+import dev.sandbox4j.exec.ForkServerProbe;
+import dev.sandbox4j.exec.Sandbox;
+import dev.sandbox4j.exec.SandboxConfig;
+import dev.sandbox4j.exec.SandboxProcess;
+import dev.sandbox4j.exec.SandboxResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The JVM's fork server against the real kernel: many runs at once through one server, a server that dies
+ * between runs or under a running sandbox, and a server that is left without children. Runs as root and, through
+ * {@link UnprivilegedKernelTest}, as uid 65534. (That a SIGKILLed JVM takes its server and sandboxes with it is
+ * {@link SandboxKernelTest#theSandboxDiesWithItsJvm()}.)
+ */
+@ExtendWith(KernelTestSupport.LeakCheck.class)
+class ForkServerKernelTest {
+    private static Sandbox sandbox;
+
+    @BeforeAll
+    static void start() throws Exception {
+        sandbox = Sandbox.create(SandboxConfig.builder().id("fork-server-test").timeout(Duration.ofSeconds(20)).build());
+        boolean usable;
+        try {
+            usable = sandbox.run(List.of("/bin/true")).success();
+        } catch (SandboxSetupException e) {
+            usable = false;
+        }
+        requireFeature(usable, "user namespaces (all seven namespaces for an unprivileged user)");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sandbox != null) {
+            sandbox.close();
+        }
+    }
+
+    private static ProcessHandle server() {
+        return ForkServerProbe.server().orElseThrow(() -> new AssertionError("no fork server runs"));
+    }
+
+    @Test
+    void eightThreadsShareOneServerAndEveryResultIsItsOwn() throws Exception {
+        sandbox.run(List.of("/bin/true"));
+        long serverPid = server().pid();
+        int threads = 8;
+        int runsEach = 25;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<List<String>>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    List<String> wrong = new ArrayList<>();
+                    for (int i = 0; i < runsEach; i++) {
+                        int code = (thread * runsEach + i) % 100;
+                        String marker = "t" + thread + "-r" + i;
+                        SandboxResult r = sandbox.run(List.of("/bin/sh", "-c",
+                                "echo " + marker + "; echo err-" + marker + " >&2; exit " + code));
+                        if (r.exitCode().orElse(-1) != code || !r.stdoutText().equals(marker + "\n")
+                                || !r.stderrText().equals("err-" + marker + "\n")) {
+                            wrong.add(marker + ": " + r);
+                        }
+                    }
+                    return wrong;
+                }));
+            }
+            for (Future<List<String>> f : futures) {
+                assertThat(f.get(5, TimeUnit.MINUTES)).as("runs with a wrong result").isEmpty();
+            }
+        } finally {
+            pool.shutdown();
+            assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+        }
+        assertThat(server().pid()).as("the same server served every run").isEqualTo(serverPid);
+        assertThat(server().children()).as("the server's children once every run has ended").isEmpty();
+    }
+
+    @Test
+    void aKilledServerIsReplacedByTheNextRun() throws Exception {
+        assertThat(sandbox.run(List.of("/bin/true")).success()).isTrue();
+        ProcessHandle old = server();
+        old.destroyForcibly();
+        old.onExit().get(10, TimeUnit.SECONDS);
+        SandboxResult r = sandbox.run(List.of("echo", "again"));
+        assertThat(r.stdoutText()).isEqualTo("again\n");
+        assertThat(server().pid()).as("a new server").isNotEqualTo(old.pid());
+        assertThat(sandbox.run(List.of("/bin/true")).success()).isTrue();
+    }
+
+    @Test
+    void aRunInFlightWhenTheServerIsKilledEndsKilledAndLeavesNothing() throws Exception {
+        SandboxProcess p = sandbox.start(List.of("sleep", "971"));
+        ProcessHandle old = server();
+        old.destroyForcibly();
+        SandboxResult r;
+        try {
+            r = p.waitFor(Duration.ofSeconds(10)).orElseThrow(() -> new AssertionError("the run did not end"));
+            assertThat(r.signalName()).as("the run ends as killed").hasValue("SIGKILL");
+        } catch (SandboxException e) {
+            // also acceptable: an error that says so; what matters is that it ended
+        }
+        assertThat(p.isAlive()).isFalse();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!sleepers("971").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(sleepers("971")).as("the sandbox of the killed server's launcher").isEmpty();
+        assertThat(sandbox.run(List.of("/bin/true")).success()).as("the next run gets a new server").isTrue();
+    }
+
+    @Test
+    void theServerHasNoChildrenAfterRunsThatFailedOrWereKilled() throws Exception {
+        assertThat(sandbox.run(List.of("/bin/sh", "-c", "exit 3")).exitCode()).hasValue(3);
+        try {
+            sandbox.run(List.of("/nonexistent/program"));
+        } catch (SandboxException expected) {
+            // not runnable: a setup error, after which the launcher must still be reaped
+        }
+        SandboxProcess p = sandbox.start(List.of("sleep", "970"));
+        p.destroyForcibly();
+        assertThat(p.waitFor().signalName()).hasValue("SIGKILL");
+        assertThat(server().children()).isEmpty();
+    }
+
+    private static List<String> sleepers(String marker) {
+        return ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
+                .filter(c -> c.contains("sleep " + marker)).toList();
+    }
+}

@@ -1,0 +1,110 @@
+package dev.sandbox4j.exec;
+
+import dev.sandbox4j.core.SandboxSetupException;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The fork server's messages, against the real launcher (no namespaces needed: the plans here never get as
+ * far as a clone): SPAWN with three descriptors, SPAWNED, REAPED with the wait status, KILL_CHILD, SPAWN_FAILED.
+ */
+class ForkServerTest {
+    private static final long SECONDS_10 = TimeUnit.SECONDS.toNanos(10);
+
+    @Test
+    void repliesDecodeAsTheLauncherEncodesThem() {
+        ByteBuffer b = ByteBuffer.allocate(14).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(10).putShort((short) Wire.MSG_REAPED).putInt(4242).putInt(9).flip();
+        assertThat(ForkServer.Reply.decode(b)).isEqualTo(new ForkServer.Reply(Wire.MSG_REAPED, 4242, 9));
+        ByteBuffer bad = ByteBuffer.allocate(14).order(ByteOrder.LITTLE_ENDIAN);
+        bad.putInt(11).putShort((short) Wire.MSG_SPAWNED).putInt(1).putInt(2).flip();
+        assertThatThrownBy(() -> ForkServer.Reply.decode(bad)).isInstanceOf(LauncherEvent.ProtocolException.class);
+    }
+
+    @Test
+    void aForkedLauncherTalksOnItsOwnSocketAndIsReapedWithItsStatus() throws Exception {
+        LauncherBinary binary = LauncherBinary.get();
+        try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary.runDirectory());
+             ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.capture(), Output.capture())) {
+            ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio);
+            launcher.streams(stdio);
+            stdio.close();
+            assertThat(launcher.pid()).isPositive();
+            assertThat(launcher.isAlive()).isTrue();
+            try (ControlChannel control = listener.accept(launcher, System.nanoTime() + SECONDS_10)) {
+                byte[] notAPlan = new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray();
+                control.send(LaunchPlan.frame(Wire.MSG_PLAN, notAPlan));
+                LauncherEvent event = control.next(10_000);
+                assertThat(event).isInstanceOf(LauncherEvent.SetupError.class);
+                assertThat(((LauncherEvent.SetupError) event).step()).isEqualTo("decode plan");
+            }
+            assertThat(launcher.waitFor(SECONDS_10)).isTrue();
+            assertThat(launcher.isAlive()).isFalse();
+            assertThat(launcher.exitDescription()).isEqualTo("exit status 1");
+            // The launcher's stdout was the pipe: it wrote nothing, and end-of-file came with its exit.
+            assertThat(launcher.stdout().readAllBytes()).isEmpty();
+            launcher.stdout().close();
+            launcher.stderr().close();
+        }
+    }
+
+    @Test
+    void killChildEndsALauncherThatWaitsForItsPlan() throws Exception {
+        LauncherBinary binary = LauncherBinary.get();
+        try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary.runDirectory());
+             ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
+            ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio);
+            try (ControlChannel control = listener.accept(launcher, System.nanoTime() + SECONDS_10)) {
+                assertThat(launcher.waitFor(TimeUnit.MILLISECONDS.toNanos(50))).isFalse();
+                launcher.destroyForcibly();
+                assertThat(launcher.waitFor(SECONDS_10)).isTrue();
+                assertThat(launcher.exitDescription()).isEqualTo("killed by signal 9");
+                assertThat(control.next(10_000)).isInstanceOf(LauncherEvent.Closed.class);
+            }
+            launcher.destroyForcibly(); // reaped: the server ignores it, and so must we
+        }
+    }
+
+    @Test
+    void aSpawnTheServerRefusesIsASetupErrorWithItsErrno() throws Exception {
+        LauncherBinary binary = LauncherBinary.get();
+        // Longer than any Unix socket path: the server refuses it (EINVAL) rather than cut it.
+        Path tooLong = Path.of("/" + "x".repeat(200));
+        try (ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
+            assertThatThrownBy(() -> ForkServer.spawn(binary, tooLong, stdio))
+                    .isInstanceOf(SandboxSetupException.class)
+                    .satisfies(e -> assertThat(((SandboxSetupException) e).errno()).isEqualTo(22));
+        }
+    }
+
+    @Test
+    void aPipedStdinReachesTheForkedLauncher() throws Exception {
+        try (ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.pipe(), Output.pipe(), Output.discard())) {
+            assertThat(stdio.child[0]).isGreaterThan(2);
+            assertThat(stdio.child[1]).isGreaterThan(2);
+            // Written on the JVM's end, read back on the child's: the same pipe, reopened through /proc.
+            stdio.stdin.write("x".getBytes(StandardCharsets.US_ASCII));
+            stdio.stdin.close();
+            try (var childEnd = new java.io.FileInputStream("/proc/self/fd/" + stdio.child[0])) {
+                assertThat(childEnd.read()).isEqualTo('x');
+            }
+            stdio.closeAll();
+        }
+    }
+
+    @Test
+    void aMissingStdinFileIsNamed() {
+        Path missing = Path.of("/nonexistent/stdin.txt");
+        assertThatThrownBy(() -> ForkServer.Stdio.open(Input.file(missing), Output.discard(), Output.discard()))
+                .hasMessageContaining("cannot open the standard input file " + missing)
+                .hasMessageContaining("No such file");
+    }
+}

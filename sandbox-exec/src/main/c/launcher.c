@@ -14,6 +14,9 @@
  *   statpipe init -> L: the workload's wait status and rusage
  *   syncpipe L -> init: "maps written" then "kill"; EOF = L is gone
  * The workload's stdin/stdout/stderr are ours, untouched; we never write to them.
+ *
+ * Started per run (`--connect SOCKET`, by ProcessBuilder), or forked per run by the JVM's fork server
+ * (`--serve SOCKET`, server.c), whose child then takes exactly the `--connect` path.
  */
 #define _GNU_SOURCE
 #include "filesystem.h"

@@ -224,7 +224,14 @@ static int accept_jvm(const char *path) {
     return c;
 }
 
-/* In the child: the three received fds become 0/1/2, then nothing else stays open or blocked. */
+/* Sent by the terminal to its whole foreground process group, which we share with the JVM and our
+ * launchers. The launchers forward them to their workloads; the server must not die of them and take
+ * every running sandbox along: it ends with its connection, when the JVM does. */
+static const int terminal_signals[] = {SIGINT, SIGQUIT, SIGHUP};
+#define TERMINAL_SIGNAL_COUNT (sizeof(terminal_signals) / sizeof(terminal_signals[0]))
+
+/* In the child: the three received fds become 0/1/2, then nothing else stays open, blocked or ignored
+ * that `main` did not leave so. */
 static void become_launcher(const int *fds) {
     for (int i = 0; i < 3; i++) {
         /* dup2 onto 0/1/2 clears close-on-exec there, so the workload inherits them. The sources are
@@ -236,6 +243,8 @@ static void become_launcher(const int *fds) {
         for (int fd = 3; fd < 65536; fd++)
             close(fd);
     }
+    for (size_t i = 0; i < TERMINAL_SIGNAL_COUNT; i++)
+        signal(terminal_signals[i], SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -247,6 +256,8 @@ void serve(const char *path, char *run_path, size_t run_path_size) {
         if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
             die("/dev/null", errno);
     }
+    for (size_t i = 0; i < TERMINAL_SIGNAL_COUNT; i++)
+        signal(terminal_signals[i], SIG_IGN);
     conn = accept_jvm(path);
 
     sigset_t chld;

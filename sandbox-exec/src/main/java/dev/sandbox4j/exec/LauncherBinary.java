@@ -29,7 +29,8 @@ import java.util.Set;
  * 0700, owned by the user), verified against the SHA-256 built into the jar and moved into place
  * atomically. Never a shared writable place: whoever can replace the launcher runs code as the caller.
  *
- * <p>Before every spawn the extracted file's identity (inode, size, ctime) is compared with the verified
+ * <p>Before every start of the file (each launcher per run, or the fork server, whose launchers are forks of
+ * the image it started with) the extracted file's identity (inode, size, ctime) is compared with the verified
  * one, cheaply; a change (someone rewrote it) triggers a full re-verification. Until the mount plan hides
  * the host's files from the workload, an unprivileged workload runs as the caller and could rewrite that
  * cache: prefer an installed launcher when untrusted code runs unprivileged.

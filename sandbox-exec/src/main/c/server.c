@@ -11,8 +11,12 @@
  *   KILL_CHILD {u32 pid}: SIGKILL that child, if it is ours and not yet reaped (a reaped pid may have
  *       been reused by anyone).
  *   Every child we reap is reported as REAPED {pid, wait status}.
+ * A fork costs about a millisecond on a paravirtualised guest (page tables copied, then the child waits to
+ * be scheduled), so the server keeps one launcher forked ahead of time, the spare, waiting on a socketpair:
+ * a SPAWN hands it the socket path and the three fds and is answered at once; the next spare is forked
+ * after the answer, off the run's critical path. Without a spare (its fork failed), a SPAWN forks.
  * End of the connection (the JVM exited, crashed or closed it) kills every live child and ends the
- * server. That is the only death signal it needs: PR_SET_PDEATHSIG would follow the JVM *thread* that
+ * server; a spare sees its socketpair close and exits. That is the only death signal it needs: PR_SET_PDEATHSIG would follow the JVM *thread* that
  * started us, and JVM threads come and go.
  *
  * The server holds no policy: it never looks at a plan. Everything a child does is the launcher's
@@ -30,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -41,6 +46,9 @@
 #define ACCEPT_LIMIT_MS 30000
 
 static int conn = -1;
+static pid_t spare;         /* a launcher forked ahead of time, waiting for its stdio and socket */
+static int spare_sock = -1; /* our end of the spare's socketpair */
+static char own_name[16];   /* our comm, which a spare takes back once it is a launcher */
 static pid_t *live;
 static size_t live_count, live_cap;
 
@@ -98,13 +106,22 @@ static void reap(void) {
         pid_t pid = waitpid(-1, &st, WNOHANG);
         if (pid <= 0)
             return;
+        if (pid == spare) {
+            spare = 0;
+            close(spare_sock);
+            spare_sock = -1;
+            continue;
+        }
+        int known = 0;
         for (size_t i = 0; i < live_count; i++) {
             if (live[i] == pid) {
                 live[i] = live[--live_count];
+                known = 1;
                 break;
             }
         }
-        send_reply(MSG_REAPED, (uint32_t)pid, (uint32_t)st);
+        if (known)
+            send_reply(MSG_REAPED, (uint32_t)pid, (uint32_t)st);
     }
 }
 
@@ -250,6 +267,87 @@ static void become_launcher(const int *fds) {
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* The spare: forked before it is needed, so that a SPAWN costs a message, not a fork. It waits for its
+ * assignment (path + 3 fds) on a socketpair; EOF there means the server is gone or no longer wants it. */
+static int spare_wait(int sock, char *run_path, size_t run_path_size) {
+    int fds[3];
+    union {
+        struct cmsghdr align;
+        char space[CMSG_SPACE(3 * sizeof(int))];
+    } control;
+    struct iovec iov = {run_path, run_path_size - 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                         .msg_controllen = sizeof(control.space)};
+    ssize_t r;
+    do {
+        r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    } while (r < 0 && errno == EINTR);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (r <= 0 || !c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(3 * sizeof(int)))
+        _exit(0);
+    memcpy(fds, CMSG_DATA(c), sizeof(fds));
+    run_path[r] = 0;
+    prctl(PR_SET_NAME, own_name);
+    become_launcher(fds);
+    return 0;
+}
+
+/* Returns 1 in the spare once it has been assigned; 0 in the server. */
+static int make_spare(char *run_path, size_t run_path_size) {
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+        return 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sp[0]);
+        close(conn);
+        /* Named, so that whoever looks (the tests' leak checks) can tell it from a leftover launcher. */
+        prctl(PR_SET_NAME, "sandbox4j-spare");
+        spare_wait(sp[1], run_path, run_path_size);
+        return 1;
+    }
+    close(sp[1]);
+    if (pid < 0) {
+        close(sp[0]);
+        return 0;
+    }
+    spare = pid;
+    spare_sock = sp[0];
+    return 0;
+}
+
+/* Hands the request to the spare; returns its pid, or 0 when there is none or it is gone. */
+static pid_t use_spare(const uint8_t *path, size_t len, const int *fds) {
+    if (!spare)
+        return 0;
+    union {
+        struct cmsghdr align;
+        char space[CMSG_SPACE(3 * sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof(control));
+    struct iovec iov = {(void *)path, len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                         .msg_controllen = sizeof(control.space)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(3 * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, 3 * sizeof(int));
+    pid_t pid = spare;
+    ssize_t r;
+    do {
+        r = sendmsg(spare_sock, &msg, MSG_NOSIGNAL);
+    } while (r < 0 && errno == EINTR);
+    close(spare_sock);
+    spare_sock = -1;
+    spare = 0;
+    if (r != (ssize_t)len) {
+        kill(pid, SIGKILL); /* reaped like any child; never reported, it was nobody's launcher */
+        return 0;
+    }
+    return pid;
+}
+
 void serve(const char *path, char *run_path, size_t run_path_size) {
     /* Received descriptors must land above 2, which needs our own 0/1/2 open (the JVM gives /dev/null). */
     for (int fd = 0; fd < 3; fd++) {
@@ -258,6 +356,7 @@ void serve(const char *path, char *run_path, size_t run_path_size) {
     }
     for (size_t i = 0; i < TERMINAL_SIGNAL_COUNT; i++)
         signal(terminal_signals[i], SIG_IGN);
+    prctl(PR_GET_NAME, own_name);
     conn = accept_jvm(path);
 
     sigset_t chld;
@@ -267,6 +366,8 @@ void serve(const char *path, char *run_path, size_t run_path_size) {
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sfd < 0)
         die("signalfd", errno);
+    if (make_spare(run_path, run_path_size))
+        return;
 
     for (;;) {
         struct pollfd pfds[2] = {{conn, POLLIN, 0}, {sfd, POLLIN, 0}};
@@ -290,14 +391,23 @@ void serve(const char *path, char *run_path, size_t run_path_size) {
         size_t nfds;
         if (read_request(&type, &p, &len, fds, &nfds) <= 0)
             break;
+        pid_t pid;
         if (type == MSG_SPAWN && len >= 8) {
             uint32_t id = u32_at(p);
             uint32_t sl = u32_at(p + 4);
             if (nfds != 3 || sl != len - 8 || sl == 0 || sl >= run_path_size || memchr(p + 8, 0, sl)) {
                 close_fds(fds, nfds);
                 send_reply(MSG_SPAWN_FAILED, id, EINVAL);
+            } else if ((pid = use_spare(p + 8, sl, fds)) > 0) {
+                close_fds(fds, 3);
+                add_live(pid);
+                send_reply(MSG_SPAWNED, id, (uint32_t)pid);
+                free(p);
+                if (make_spare(run_path, run_path_size))
+                    return;
+                continue;
             } else {
-                pid_t pid = fork();
+                pid = fork();
                 if (pid == 0) {
                     memcpy(run_path, p + 8, sl);
                     run_path[sl] = 0;
@@ -330,5 +440,7 @@ void serve(const char *path, char *run_path, size_t run_path_size) {
      * control socket close, but only after the JVM's death reached it; this is immediate. */
     for (size_t i = 0; i < live_count; i++)
         kill(live[i], SIGKILL);
+    if (spare)
+        kill(spare, SIGKILL);
     exit(0);
 }

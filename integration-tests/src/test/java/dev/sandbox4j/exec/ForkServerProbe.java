@@ -28,6 +28,23 @@ public final class ForkServerProbe {
         return pid < 0 ? Optional.empty() : ProcessHandle.of(pid);
     }
 
+    /**
+     * Whether {@code process} is the server's spare: a launcher it forked ahead of time that waits for a run,
+     * named {@code sandbox4j-spare} so that it can be told apart from a launcher left behind.
+     */
+    public static boolean isSpare(ProcessHandle process) {
+        try {
+            return Files.readString(Path.of("/proc/" + process.pid() + "/comm")).strip().equals("sandbox4j-spare");
+        } catch (IOException e) {
+            return false; // gone meanwhile
+        }
+    }
+
+    /** The server's children that are launchers of runs, not its spare. */
+    public static java.util.List<ProcessHandle> launchers() {
+        return server().map(s -> s.children().filter(p -> !isSpare(p)).toList()).orElse(java.util.List.of());
+    }
+
     /** What the JVM's descriptor of its connection to the server refers to (e.g. {@code socket:[123]}), if any. */
     public static Optional<String> socketTarget() {
         int fd = ForkServer.serverFd();

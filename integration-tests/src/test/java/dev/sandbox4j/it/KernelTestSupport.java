@@ -130,17 +130,22 @@ final class KernelTestSupport {
     }
 
     /**
-     * This JVM's descendants except its fork server, plus every descendant of the server: the server is the
-     * one deliberate child that lives as long as the JVM, and between runs it has no child at all.
+     * This JVM's descendants except its fork server and the server's one idle spare: the server is the one
+     * deliberate child that lives as long as the JVM, and between runs it has no child but a spare launcher
+     * (forked ahead of the next run, childless itself). Anything else is listed.
      */
     static List<String> strayProcesses() {
-        long server = ForkServerProbe.server().map(ProcessHandle::pid).orElse(-1L);
-        return ProcessHandle.current().descendants().filter(p -> p.pid() != server)
+        ProcessHandle server = ForkServerProbe.server().orElse(null);
+        List<ProcessHandle> spares = server == null ? List.of()
+                : server.children().filter(ForkServerProbe::isSpare).limit(1).toList();
+        return ProcessHandle.current().descendants()
+                .filter(p -> server == null || p.pid() != server.pid())
+                .filter(p -> spares.stream().noneMatch(s -> s.pid() == p.pid()))
                 .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).collect(Collectors.toList());
     }
 
     /**
-     * After every test: no child process of the JVM but its fork server, which has no child of its own; no
+     * After every test: no child process of the JVM but its fork server, which has no child but its idle spare; no
      * sandbox thread but the server's reader; no sandbox cgroup; no more open descriptors than before. The
      * server, its connection and its thread are made during the warm-up, before the first baseline, and are
      * left out of the comparisons (a test that kills the server gets a new one on its next run).

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -112,7 +111,7 @@ final class Execution {
     }
 
     /** A launcher from the JVM's fork server, with stdio the JVM opened for it. */
-    private LauncherProcess fork(LauncherBinary launcher, java.nio.file.Path socket) throws InterruptedException {
+    private LauncherProcess fork(LauncherBinary launcher, java.nio.file.Path socket) {
         try (ForkServer.Stdio stdio = ForkServer.Stdio.open(stdin, config.stdout(), config.stderr())) {
             ForkServer.Forked forked;
             try {

@@ -83,7 +83,7 @@ final class ForkServer {
      * ends as its standard streams; starts the server first if there is none (or it has died). The caller
      * keeps and closes {@code stdio}.
      */
-    static Forked spawn(LauncherBinary binary, Path socket, Stdio stdio) throws InterruptedException {
+    static Forked spawn(LauncherBinary binary, Path socket, Stdio stdio) {
         ForkServer server = running(binary);
         try {
             return server.request(socket, stdio.child);
@@ -202,18 +202,20 @@ final class ForkServer {
         pending.put(id, forked);
         byte[] path = socket.toString().getBytes(StandardCharsets.UTF_8);
         byte[] frame = LaunchPlan.frame(Wire.MSG_SPAWN, new LaunchPlan.Out().u32(id).u32(path.length).bytes(path).toByteArray());
+        int state;
         try {
             send(frame, stdio);
-            forked.awaitSpawn(REPLY_LIMIT_NANOS);
+            state = forked.awaitSpawn(REPLY_LIMIT_NANOS);
         } catch (Lost e) {
             pending.remove(id);
             throw e;
         }
-        if (forked.state == Forked.SPAWN_FAILED) {
-            throw new SandboxSetupException("fork launcher", forked.status,
-                    "the fork server could not fork a launcher: " + LibC.libc().strerror(forked.status));
+        if (state == Forked.SPAWN_FAILED) {
+            int errno = forked.spawnErrno();
+            throw new SandboxSetupException("fork launcher", errno,
+                    "the fork server could not fork a launcher: " + LibC.libc().strerror(errno));
         }
-        if (forked.state == Forked.PENDING) {
+        if (state == Forked.PENDING) {
             // No answer: the server is stuck (stopped?). Kill it, which fails every run it holds, and say so.
             LOG.warn("the fork server (pid {}) did not answer a spawn within {} s; killing it", process.pid(),
                     TimeUnit.NANOSECONDS.toSeconds(REPLY_LIMIT_NANOS));
@@ -436,8 +438,11 @@ final class ForkServer {
             }
         }
 
-        /** Waits for SPAWNED or SPAWN_FAILED; an interrupt is kept for later, the answer comes in milliseconds. */
-        private void awaitSpawn(long nanos) throws Lost {
+        /**
+         * Waits for SPAWNED or SPAWN_FAILED and returns the state then (still PENDING after {@code nanos}); an
+         * interrupt is kept for later, the answer comes in milliseconds.
+         */
+        private int awaitSpawn(long nanos) throws Lost {
             boolean interrupted = false;
             long deadline = System.nanoTime() + nanos;
             synchronized (this) {
@@ -460,7 +465,12 @@ final class ForkServer {
                 if (state == LOST && pid == 0) {
                     throw new Lost("it ended before it answered");
                 }
+                return state;
             }
+        }
+
+        private synchronized int spawnErrno() {
+            return status;
         }
 
         private synchronized void spawned(int pid) {

@@ -283,7 +283,8 @@ static int spare_wait(int sock, char *run_path, size_t run_path_size) {
         r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
     } while (r < 0 && errno == EINTR);
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (r <= 0 || !c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(3 * sizeof(int)))
+    if (r <= 0 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+        c->cmsg_len != CMSG_LEN(3 * sizeof(int)))
         _exit(0);
     memcpy(fds, CMSG_DATA(c), sizeof(fds));
     run_path[r] = 0;
@@ -366,10 +367,12 @@ void serve(const char *path, char *run_path, size_t run_path_size) {
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sfd < 0)
         die("signalfd", errno);
-    if (make_spare(run_path, run_path_size))
-        return;
-
     for (;;) {
+        /* A spare for the next SPAWN: at the start, after one was used, or after one died (someone killed
+         * it). Only one attempt per event, so a fork that keeps failing (a pids limit) costs no spinning:
+         * the SPAWN then forks itself, and reports that fork's errno. */
+        if (!spare && make_spare(run_path, run_path_size))
+            return;
         struct pollfd pfds[2] = {{conn, POLLIN, 0}, {sfd, POLLIN, 0}};
         if (poll(pfds, 2, -1) < 0) {
             if (errno == EINTR)
@@ -402,10 +405,6 @@ void serve(const char *path, char *run_path, size_t run_path_size) {
                 close_fds(fds, 3);
                 add_live(pid);
                 send_reply(MSG_SPAWNED, id, (uint32_t)pid);
-                free(p);
-                if (make_spare(run_path, run_path_size))
-                    return;
-                continue;
             } else {
                 pid = fork();
                 if (pid == 0) {

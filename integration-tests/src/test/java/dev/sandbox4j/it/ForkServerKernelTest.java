@@ -107,6 +107,31 @@ class ForkServerKernelTest {
     }
 
     @Test
+    void aKilledSpareIsReplacedAndRunsGoOn() throws Exception {
+        assertThat(sandbox.run(List.of("/bin/true")).success()).isTrue();
+        ProcessHandle spare = awaitSpare(null);
+        spare.destroyForcibly();
+        spare.onExit().get(10, TimeUnit.SECONDS);
+        ProcessHandle next = awaitSpare(spare);
+        assertThat(next.pid()).as("a new spare").isNotEqualTo(spare.pid());
+        assertThat(sandbox.run(List.of("echo", "spare")).stdoutText()).isEqualTo("spare\n");
+    }
+
+    /** The server's spare, once there is one other than {@code not}. */
+    private static ProcessHandle awaitSpare(ProcessHandle not) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            var spare = server().children().filter(ForkServerProbe::isSpare)
+                    .filter(p -> not == null || p.pid() != not.pid()).findFirst();
+            if (spare.isPresent()) {
+                return spare.get();
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("the fork server has no spare launcher");
+    }
+
+    @Test
     void aRunInFlightWhenTheServerIsKilledEndsKilledAndLeavesNothing() throws Exception {
         SandboxProcess p = sandbox.start(List.of("sleep", "971"));
         ProcessHandle old = server();

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,8 +19,11 @@ import org.slf4j.LoggerFactory;
  * What this process, on this kernel, can use for sandboxing: identity and effective capabilities, user
  * namespaces, seccomp, Landlock, the cgroup layout, overlayfs; and which {@link PrivilegeMode} that allows.
  *
- * <p>Everything is read from {@code /proc} (and one Landlock syscall) when {@link #detect()} runs; the object
- * is an immutable snapshot. Root is not assumed to mean "all capabilities": containers and some hosts (this
+ * <p>Everything is read from {@code /proc} when {@link #detect()} runs; the object is an immutable snapshot.
+ * The one fact {@code /proc} cannot give, the Landlock ABI, needs a syscall through the jnr-ffi binding, whose
+ * first use generates classes at run time (a sixth of a second on a cold JVM); it is asked on the first call
+ * of {@link #landlock()} (or of {@link #summary()}, {@link #toString()}), once, so that deciding the
+ * privilege mode ({@link #resolve}) never pays for it. Root is not assumed to mean "all capabilities": containers and some hosts (this
  * project's CI among them) run root without {@code CAP_SYS_RESOURCE} or more, so the effective set decides.
  */
 public final class SystemCapabilities {
@@ -49,18 +53,20 @@ public final class SystemCapabilities {
     private final CapabilitySet effective;
     private final FeatureStatus userNamespaces;
     private final FeatureStatus seccomp;
-    private final LandlockSupport landlock;
+    private final Supplier<LandlockSupport> landlockProbe;
+    private volatile LandlockSupport landlock; // null until asked
     private final CgroupLayout cgroups;
     private final FeatureStatus overlayfs;
     private final String kernelRelease;
 
     private SystemCapabilities(int euid, CapabilitySet effective, FeatureStatus userNamespaces, FeatureStatus seccomp,
-            LandlockSupport landlock, CgroupLayout cgroups, FeatureStatus overlayfs, String kernelRelease) {
+            Supplier<LandlockSupport> landlockProbe, CgroupLayout cgroups, FeatureStatus overlayfs,
+            String kernelRelease) {
         this.euid = euid;
         this.effective = effective;
         this.userNamespaces = userNamespaces;
         this.seccomp = seccomp;
-        this.landlock = landlock;
+        this.landlockProbe = landlockProbe;
         this.cgroups = cgroups;
         this.overlayfs = overlayfs;
         this.kernelRelease = kernelRelease;
@@ -68,7 +74,7 @@ public final class SystemCapabilities {
 
     /** The running system, as seen by this process. */
     public static SystemCapabilities detect() {
-        SystemCapabilities detected = read(Path.of("/"), LandlockSupport.probe());
+        SystemCapabilities detected = read(Path.of("/"), LandlockSupport::probe);
         LOG.debug("detected {}", detected);
         return detected;
     }
@@ -82,6 +88,17 @@ public final class SystemCapabilities {
      */
     public static SystemCapabilities read(Path fsRoot, LandlockSupport landlock) {
         Objects.requireNonNull(landlock, "landlock");
+        return read(fsRoot, () -> landlock);
+    }
+
+    /**
+     * As {@link #read(Path, LandlockSupport)}, with the Landlock answer asked of {@code landlockProbe} only when
+     * {@link #landlock()} is first needed, and at most once.
+     *
+     * @throws FeatureUnavailableException when {@code proc/self/status} is missing (no /proc)
+     */
+    public static SystemCapabilities read(Path fsRoot, Supplier<LandlockSupport> landlockProbe) {
+        Objects.requireNonNull(landlockProbe, "landlockProbe");
         Path proc = fsRoot.resolve("proc");
         Map<String, String> status = ProcFiles.statusFields(proc.resolve("self/status"));
         int euid = Integer.parseInt(field(status, "Uid").split("\\s+")[1]);
@@ -91,7 +108,7 @@ public final class SystemCapabilities {
                 effective,
                 userNamespaces(proc, effective),
                 seccomp(proc, status),
-                landlock,
+                landlockProbe,
                 CgroupLayout.read(fsRoot),
                 overlayfs(proc),
                 ProcFiles.read(proc.resolve("sys/kernel/osrelease")).orElse("unknown"));
@@ -189,8 +206,19 @@ public final class SystemCapabilities {
         return seccomp;
     }
 
+    /** The kernel's Landlock ABI; probed on the first call (see the class comment), the same answer after. */
     public LandlockSupport landlock() {
-        return landlock;
+        LandlockSupport known = landlock;
+        if (known == null) {
+            synchronized (this) {
+                known = landlock;
+                if (known == null) {
+                    known = Objects.requireNonNull(landlockProbe.get(), "the Landlock probe's answer");
+                    landlock = known;
+                }
+            }
+        }
+        return known;
     }
 
     public CgroupLayout cgroups() {
@@ -318,6 +346,7 @@ public final class SystemCapabilities {
         table.row("capabilities", effective.describe());
         table.row("user namespaces", userNamespaces.toString());
         table.row("seccomp", seccomp.toString());
+        LandlockSupport landlock = landlock();
         table.row("landlock", landlock.available() ? "yes: ABI " + landlock.abi() : "no: " + landlock.unavailableReason());
         table.row("overlayfs", overlayfs.toString());
         table.row("cgroups", describeKind(cgroups.kind()));
@@ -347,7 +376,7 @@ public final class SystemCapabilities {
     @Override
     public String toString() {
         return "SystemCapabilities[euid=" + euid + ", capEff=" + effective + ", userns=" + userNamespaces
-                + ", seccomp=" + seccomp + ", landlock=" + landlock + ", cgroups=" + cgroups
+                + ", seccomp=" + seccomp + ", landlock=" + landlock() + ", cgroups=" + cgroups
                 + ", overlayfs=" + overlayfs + ", kernel=" + kernelRelease + "]";
     }
 

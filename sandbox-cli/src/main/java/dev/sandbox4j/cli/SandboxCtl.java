@@ -10,10 +10,13 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
@@ -81,26 +84,87 @@ public final class SandboxCtl implements Callable<Integer> {
 
     /** Runs the command line and returns the exit status; the streams are the process's own. */
     static int execute(Supplier<SystemCapabilities> system, String... args) {
-        return commandLine(system).execute(args);
+        return commandLine(system, args).execute(args);
+    }
+
+    /** The whole command tree, every subcommand included. */
+    static CommandLine commandLine(Supplier<SystemCapabilities> system) {
+        return commandLine(system, null);
     }
 
     /**
-     * The command tree. To add a subcommand, add one {@code addSubcommand} line; options given before it on the
+     * The command tree for parsing {@code args} ({@code null}: for any arguments). To add a subcommand, add
+     * one {@code addSubcommand} line and its name to {@link #SUBCOMMANDS}; options given before it on the
      * command line are still validated (a bad value exits 2 whatever follows).
+     *
+     * <p>picocli reads a command's annotations when it is added, which made up a good part of every start;
+     * when no argument can select a subcommand or show the help that lists them (see
+     * {@link #needsSubcommands}), they are left out, and the parse is the same as with them.
      */
-    static CommandLine commandLine(Supplier<SystemCapabilities> system) {
-        CommandLine commandLine = new CommandLine(new SandboxCtl()).addSubcommand(new RunCommand());
+    static CommandLine commandLine(Supplier<SystemCapabilities> system, String[] args) {
+        CommandLine commandLine = new CommandLine(new SandboxCtl());
+        boolean subcommands = args == null || needsSubcommands(args);
+        if (subcommands) {
+            commandLine.addSubcommand(new RunCommand());
+        }
         // PROGRAM ends option parsing: everything after it, "-x" included, belongs to the program. Only for
         // the commands that take a PROGRAM (picocli applies this to the subcommands added so far): in
         // 'seccomp minimal --explain ioctl' the option after the positional is seccomp's own.
         commandLine.setStopAtPositional(true);
-        commandLine
-                .addSubcommand(new CheckCommand(system))
-                .addSubcommand(new ProfilesCommand())
-                .addSubcommand(new SeccompCommand());
-        commandLine.setParameterExceptionHandler(SandboxCtl::badCommandLine);
-        commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> failed(e, cmd));
+        if (subcommands) {
+            commandLine
+                    .addSubcommand(new CheckCommand(system))
+                    .addSubcommand(new ProfilesCommand())
+                    .addSubcommand(new SeccompCommand());
+        }
+        commandLine.setParameterExceptionHandler(new BadCommandLine());
+        commandLine.setExecutionExceptionHandler(new Failed());
         return commandLine;
+    }
+
+    // Named classes, not lambdas: a lambda implementing a picocli interface makes the CDS dump link that
+    // interface, and a linked class of picocli's Java 5 format is left out of the archive, with picocli's own
+    // implementations of it; each start then searched every jar on the class path for them (~15 ms).
+
+    /** {@link #badCommandLine}, as picocli's handler. */
+    private static final class BadCommandLine implements IParameterExceptionHandler {
+        @Override
+        public int handleParseException(ParameterException e, String[] args) {
+            return badCommandLine(e, args);
+        }
+    }
+
+    /** {@link #failed}, as picocli's handler. */
+    private static final class Failed implements IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
+            return failed(e, commandLine);
+        }
+    }
+
+    /** The subcommands' names; picocli matches them exactly (no abbreviations, no other case). */
+    static final List<String> SUBCOMMANDS = List.of("run", "check", "profiles", "seccomp");
+
+    /**
+     * Whether parsing {@code args} may need the subcommands: an argument before {@code --} that is a
+     * subcommand's name (wherever it stands, an option's value included: a cautious over-approximation), asks
+     * for the help or the version (which list them), could be a cluster of short options holding {@code -h}
+     * or {@code -V}, or is an {@code @file} of further arguments.
+     */
+    static boolean needsSubcommands(String[] args) {
+        for (String arg : args) {
+            if (arg.equals("--")) {
+                return false;
+            }
+            if (SUBCOMMANDS.contains(arg) || arg.startsWith("@") || arg.startsWith("--help")
+                    || arg.startsWith("--version")) {
+                return true;
+            }
+            if (arg.startsWith("-") && !arg.startsWith("--") && (arg.indexOf('h') > 0 || arg.indexOf('V') > 0)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -29,7 +29,8 @@ class SandboxCtlTest {
     private final StringWriter err = new StringWriter();
 
     private int run(Supplier<SystemCapabilities> system, String... args) {
-        var commandLine = SandboxCtl.commandLine(system);
+        // The tree main() parses with: without the subcommands when no argument can need them.
+        var commandLine = SandboxCtl.commandLine(system, args);
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
         return commandLine.execute(args);
@@ -254,5 +255,50 @@ class SandboxCtlTest {
 
         assertThat(logger.isDebugEnabled()).isTrue();
         assertThat(((Logger) LoggerFactory.getLogger("org.example")).getEffectiveLevel()).isEqualTo(Level.WARN);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "-- /bin/true                   | false",
+            "/bin/true check                | true",
+            "-m 1G -t 5 -v -- check         | false",
+            "--host-fs -e HOME -- sh -c -h  | false",
+            "check                          | true",
+            "-v run /bin/true               | true",
+            "-i seccomp /bin/true           | true",
+            "-h                             | true",
+            "-vh                            | true",
+            "-V                             | true",
+            "--help                         | true",
+            "--version                      | true",
+            "@args.txt                      | true",
+    })
+    void subcommandsAreLeftOutOnlyWhenNoArgumentCanNeedThem(String line, boolean needed) {
+        assertThat(SandboxCtl.needsSubcommands(line.split(" "))).isEqualTo(needed);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "-m 1G",
+            "--memory=-1 /bin/true",
+            "-x /bin/true",
+            "--mode=sometimes -- /bin/true",
+            "-c 101 -- check",
+            "--seccomp=paranoid /bin/true",
+            "--host-fs -r / /bin/true",
+    })
+    void withoutTheSubcommandsTheParseIsTheSame(String line) {
+        String[] args = line.split(" ");
+        assertThat(SandboxCtl.needsSubcommands(args)).isFalse();
+        StringWriter fullErr = new StringWriter();
+        var full = SandboxCtl.commandLine(() -> FakeSystem.root(dir));
+        full.setOut(new PrintWriter(new StringWriter(), true));
+        full.setErr(new PrintWriter(fullErr, true));
+
+        int fullStatus = full.execute(args);
+        int status = run(args);
+
+        assertThat(status).isEqualTo(fullStatus).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).isEqualTo(fullErr.toString()).isNotEmpty();
     }
 }

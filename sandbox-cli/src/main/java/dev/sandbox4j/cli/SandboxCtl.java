@@ -79,6 +79,7 @@ public final class SandboxCtl implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        Logging.useLazyLogback();
         System.exit(execute(SystemCapabilities::detect, args));
     }
 

@@ -9,16 +9,15 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.IGetter;
+import picocli.CommandLine.Model.ISetter;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
@@ -26,51 +25,89 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * or shows what it can do ({@code check}, {@code profiles}, {@code seccomp}). Parsing only; the work is in the
  * subcommands and {@link ProgramRunner}.
  */
-@Command(name = "sandbox-ctl",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
-        customSynopsis = {
-            "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
-            "       sandbox-ctl check | profiles | seccomp [PROFILE] | --help | --version"
-        },
-        description = {"Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits, a "
-                + "filesystem view and a timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go "
-                + "to stderr.",
-            "",
-            "The program sees a new root: the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc, a "
-                + "minimal /dev, and the working directory (-w, default: the current one) bound read-only at the "
-                + "same path. --bind DIR makes a directory writable, -r/--root replaces the view, --host-fs drops it.",
-            "",
-            "Limits: in privileged mode (root; see 'sandbox-ctl check') memory, pids and cpu are limits on the "
-                + "run's cgroup. Unprivileged, memory is RLIMIT_DATA and pids RLIMIT_NPROC, and a cpu limit cannot "
-                + "be enforced: a preset's is left out (-v says so), an explicit --cpu is refused (exit 125). "
-                + "'sandbox-ctl profiles' shows both."},
-        footerHeading = "%nExit status:%n",
-        footer = {
-            "  N      the program's own exit status",
-            "  128+N  signal N killed the program",
-            "  124    the timeout expired; the program was killed",
-            "  125    the sandbox could not be set up; the program did not run",
-            "  126    PROGRAM is not executable",
-            "  127    PROGRAM was not found",
-            "  2      bad command line"
-        })
 public final class SandboxCtl implements Callable<Integer> {
 
-    @Spec
+    // The root command's model is built in code (commandSpec()), not read from annotations: picocli reads
+    // annotations by reflection, with a proxy class per annotation type, which cost more than the rest of the
+    // parse on every start. What --help shows is the same.
+    private static final String[] SYNOPSIS = {
+        "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
+        "       sandbox-ctl check | profiles | seccomp [PROFILE] | --help | --version"
+    };
+    private static final String[] DESCRIPTION = {
+        "Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits, a "
+            + "filesystem view and a timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go "
+            + "to stderr.",
+        "",
+        "The program sees a new root: the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc, a "
+            + "minimal /dev, and the working directory (-w, default: the current one) bound read-only at the "
+            + "same path. --bind DIR makes a directory writable, -r/--root replaces the view, --host-fs drops it.",
+        "",
+        "Limits: in privileged mode (root; see 'sandbox-ctl check') memory, pids and cpu are limits on the "
+            + "run's cgroup. Unprivileged, memory is RLIMIT_DATA and pids RLIMIT_NPROC, and a cpu limit cannot "
+            + "be enforced: a preset's is left out (-v says so), an explicit --cpu is refused (exit 125). "
+            + "'sandbox-ctl profiles' shows both."
+    };
+    private static final String FOOTER_HEADING = "%nExit status:%n";
+    private static final String[] FOOTER = {
+        "  N      the program's own exit status",
+        "  128+N  signal N killed the program",
+        "  124    the timeout expired; the program was killed",
+        "  125    the sandbox could not be set up; the program did not run",
+        "  126    PROGRAM is not executable",
+        "  127    PROGRAM was not found",
+        "  2      bad command line"
+    };
+
     private CommandSpec spec;
 
-    @Mixin
-    private RunOptionsSpec runOptions;
+    private final RunOptionsSpec runOptions = new RunOptionsSpec();
 
     private boolean verbose;
 
-    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
-            description = "Explain what sandbox-ctl does, on stderr.")
     void setVerbose(boolean verbose) {
         this.verbose = verbose;
         if (verbose) {
             Logging.verbose(true);
+        }
+    }
+
+    /** This command's picocli model: what the annotations {@code @Command}, {@code @Option} used to say. */
+    private CommandSpec commandSpec() {
+        spec = CommandSpec.wrapWithoutInspection(this);
+        spec.name("sandbox-ctl").versionProvider(new VersionProvider());
+        spec.usageMessage().customSynopsis(SYNOPSIS).description(DESCRIPTION).footerHeading(FOOTER_HEADING)
+                .footer(FOOTER);
+        standardHelpOptions(spec);
+        Verbose verboseBinding = new Verbose();
+        spec.addOption(OptionSpec.builder("-v", "--verbose").type(boolean.class).scopeType(ScopeType.INHERIT)
+                .description("Explain what sandbox-ctl does, on stderr.")
+                .getter(verboseBinding).setter(verboseBinding).initialValue(false).hasInitialValue(true).build());
+        spec.addMixin("runOptions", runOptions.mixin());
+        return spec;
+    }
+
+    /** -h/--help and -V/--version, as picocli's mixinStandardHelpOptions declares them. */
+    static void standardHelpOptions(CommandSpec spec) {
+        spec.addOption(OptionSpec.builder("-h", "--help").type(boolean.class).usageHelp(true)
+                .description("Show this help message and exit.").build());
+        spec.addOption(OptionSpec.builder("-V", "--version").type(boolean.class).versionHelp(true)
+                .description("Print version information and exit.").build());
+    }
+
+    /** {@code -v} as picocli reads and writes it; a named class (see BadCommandLine). */
+    private final class Verbose implements IGetter, ISetter {
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> T get() {
+            return (T) Boolean.valueOf(verbose);
+        }
+
+        @Override
+        public <T> T set(T value) {
+            T previous = get();
+            setVerbose((Boolean) value);
+            return previous;
         }
     }
 
@@ -103,10 +140,13 @@ public final class SandboxCtl implements Callable<Integer> {
      * {@link #needsSubcommands}), they are left out, and the parse is the same as with them.
      */
     static CommandLine commandLine(Supplier<SystemCapabilities> system, String[] args) {
-        CommandLine commandLine = new CommandLine(new SandboxCtl());
+        CommandLine commandLine = new CommandLine(new SandboxCtl().commandSpec());
         boolean subcommands = args == null || needsSubcommands(args);
         if (subcommands) {
-            commandLine.addSubcommand(new RunCommand());
+            RunCommand run = new RunCommand();
+            CommandLine runLine = new CommandLine(run);
+            runLine.getCommandSpec().addMixin("runOptions", run.runOptions.mixin());
+            commandLine.addSubcommand(runLine);
         }
         // PROGRAM ends option parsing: everything after it, "-x" included, belongs to the program. Only for
         // the commands that take a PROGRAM (picocli applies this to the subcommands added so far): in

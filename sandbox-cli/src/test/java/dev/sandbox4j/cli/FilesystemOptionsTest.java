@@ -14,20 +14,15 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 
 class FilesystemOptionsTest {
-    @Command(name = "probe")
-    static final class Probe {
-        @Mixin
-        FilesystemOptions filesystem;
-    }
-
     private static FilesystemSettings parse(String... args) {
-        Probe probe = new Probe();
+        FilesystemOptions filesystem = new FilesystemOptions();
+        CommandSpec probe = CommandSpec.create().name("probe");
+        probe.addMixin("filesystem", filesystem.mixin());
         new CommandLine(probe).parseArgs(args);
-        return probe.filesystem.toSettings();
+        return filesystem.toSettings();
     }
 
     /** The InvalidConfigException a converter threw, as picocli wraps it. */

@@ -11,7 +11,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,23 +131,30 @@ public final class SystemCapabilities {
                     + "(enable: sysctl -w user.max_user_namespaces=15000)");
         }
         // Both restrictions below exempt callers with CAP_SYS_ADMIN.
+        // Plain code rather than Optional lambdas here and in resolve(): sandbox-ctl runs it on every start.
         boolean exempt = effective.contains(Capability.CAP_SYS_ADMIN);
         Optional<String> debian = ProcFiles.read(proc.resolve("sys/kernel/unprivileged_userns_clone"));
-        if (debian.filter("0"::equals).isPresent() && !exempt) {
+        boolean debianRestricts = debian.isPresent() && debian.get().equals("0");
+        if (debianRestricts && !exempt) {
             return FeatureStatus.no("disabled for unprivileged users by kernel.unprivileged_userns_clone = 0 "
                     + "(enable: sysctl -w kernel.unprivileged_userns_clone=1)");
         }
         Optional<String> apparmor = ProcFiles.read(proc.resolve("sys/kernel/apparmor_restrict_unprivileged_userns"));
-        if (apparmor.filter("1"::equals).isPresent() && !exempt) {
+        boolean apparmorRestricts = apparmor.isPresent() && apparmor.get().equals("1");
+        if (apparmorRestricts && !exempt) {
             return FeatureStatus.no("restricted by AppArmor (kernel.apparmor_restrict_unprivileged_userns = 1): "
                     + "a new user namespace gets no capabilities (allow: an AppArmor profile with 'userns,' "
                     + "or sysctl -w kernel.apparmor_restrict_unprivileged_userns=0)");
         }
         List<String> evidence = new ArrayList<>();
         evidence.add("max_user_namespaces = " + max.get());
-        debian.ifPresent(v -> evidence.add("unprivileged_userns_clone = " + v));
-        apparmor.ifPresent(v -> evidence.add("apparmor_restrict_unprivileged_userns = " + v));
-        if (exempt && (debian.filter("0"::equals).isPresent() || apparmor.filter("1"::equals).isPresent())) {
+        if (debian.isPresent()) {
+            evidence.add("unprivileged_userns_clone = " + debian.get());
+        }
+        if (apparmor.isPresent()) {
+            evidence.add("apparmor_restrict_unprivileged_userns = " + apparmor.get());
+        }
+        if (exempt && (debianRestricts || apparmorRestricts)) {
             evidence.add("restrictions do not apply with CAP_SYS_ADMIN");
         }
         return FeatureStatus.yes(String.join(", ", evidence));
@@ -176,10 +182,10 @@ public final class SystemCapabilities {
 
     private static FeatureStatus overlayfs(Path proc) {
         Optional<String> filesystems = ProcFiles.read(proc.resolve("filesystems"));
-        boolean listed = filesystems.stream()
-                .flatMap(content -> content.lines())
-                .map(line -> line.substring(line.lastIndexOf('\t') + 1).strip())
-                .anyMatch("overlay"::equals);
+        boolean listed = false;
+        for (String line : filesystems.orElse("").split("\n")) {
+            listed |= line.substring(line.lastIndexOf('\t') + 1).strip().equals("overlay");
+        }
         return listed ? FeatureStatus.yes("listed in /proc/filesystems")
                 : FeatureStatus.no("not in /proc/filesystems (the overlay module may still load on first mount)");
     }
@@ -319,10 +325,12 @@ public final class SystemCapabilities {
     }
 
     private String privilegedEvidence() {
-        String where = PRIVILEGED_CONTROLLERS.stream()
-                .map(c -> c + " (v" + cgroups.hierarchyFor(c).orElseThrow().version() + " "
-                        + cgroups.hierarchyFor(c).orElseThrow().ownDirectory() + ")")
-                .collect(Collectors.joining(", "));
+        StringBuilder where = new StringBuilder();
+        for (String c : PRIVILEGED_CONTROLLERS) {
+            CgroupHierarchy hierarchy = cgroups.hierarchyFor(c).orElseThrow();
+            where.append(where.length() == 0 ? "" : ", ").append(c).append(" (v").append(hierarchy.version())
+                    .append(' ').append(hierarchy.ownDirectory()).append(')');
+        }
         return "effective capabilities include " + names(PRIVILEGED_CAPABILITIES)
                 + "; writable cgroups for " + where;
     }
@@ -332,7 +340,11 @@ public final class SystemCapabilities {
     }
 
     private static String names(Set<Capability> capabilities) {
-        return capabilities.stream().map(Capability::name).collect(Collectors.joining(", "));
+        StringBuilder joined = new StringBuilder();
+        for (Capability capability : capabilities) {
+            joined.append(joined.length() == 0 ? "" : ", ").append(capability.name());
+        }
+        return joined.toString();
     }
 
     /**

@@ -189,19 +189,18 @@ public final class SandboxCtl implements Callable<Integer> {
     /**
      * Whether parsing {@code args} may need the subcommands: an argument before {@code --} that is a
      * subcommand's name (wherever it stands, an option's value included: a cautious over-approximation), asks
-     * for the help or the version (which list them), could be a cluster of short options holding {@code -h}
-     * or {@code -V}, or is an {@code @file} of further arguments.
+     * for the help (which lists them), could be a cluster of short options holding {@code -h}, or is an
+     * {@code @file} of further arguments. {@code --version} prints the same either way.
      */
     static boolean needsSubcommands(String[] args) {
         for (String arg : args) {
             if (arg.equals("--")) {
                 return false;
             }
-            if (SUBCOMMANDS.contains(arg) || arg.startsWith("@") || arg.startsWith("--help")
-                    || arg.startsWith("--version")) {
+            if (SUBCOMMANDS.contains(arg) || arg.startsWith("@") || arg.startsWith("--help")) {
                 return true;
             }
-            if (arg.startsWith("-") && !arg.startsWith("--") && (arg.indexOf('h') > 0 || arg.indexOf('V') > 0)) {
+            if (arg.startsWith("-") && !arg.startsWith("--") && arg.indexOf('h') > 0) {
                 return true;
             }
         }

@@ -268,9 +268,10 @@ class SandboxCtlTest {
             "-i seccomp /bin/true           | true",
             "-h                             | true",
             "-vh                            | true",
-            "-V                             | true",
+            "-V                             | false",
+            "-vV                            | false",
             "--help                         | true",
-            "--version                      | true",
+            "--version                      | false",
             "@args.txt                      | true",
     })
     void subcommandsAreLeftOutOnlyWhenNoArgumentCanNeedThem(String line, boolean needed) {
@@ -300,5 +301,18 @@ class SandboxCtlTest {
 
         assertThat(status).isEqualTo(fullStatus).isEqualTo(ExitCodes.USAGE);
         assertThat(err.toString()).isEqualTo(fullErr.toString()).isNotEmpty();
+    }
+
+    @Test
+    void theVersionIsTheSameWithoutTheSubcommands() {
+        StringWriter fullOut = new StringWriter();
+        var full = SandboxCtl.commandLine(() -> FakeSystem.root(dir));
+        full.setOut(new PrintWriter(fullOut, true));
+        full.setErr(new PrintWriter(new StringWriter(), true));
+
+        assertThat(full.execute("--version")).isZero();
+        assertThat(run("--version")).isZero();
+
+        assertThat(out.toString()).isEqualTo(fullOut.toString()).startsWith("sandbox-ctl ");
     }
 }

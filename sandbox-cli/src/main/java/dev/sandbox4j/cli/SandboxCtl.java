@@ -115,8 +115,17 @@ public final class SandboxCtl implements Callable<Integer> {
         return verbose;
     }
 
+    /**
+     * Types picocli need not register converters for: it does so by reflection, initialising each class (and
+     * java.time's formatters with them), 8 ms of every start; no option of sandbox-ctl has such a type.
+     */
+    static final String UNUSED_CONVERTERS = "java\\.(sql|time)\\..*";
+
     public static void main(String[] args) {
         Logging.useLazyLogback();
+        if (System.getProperty("picocli.converters.excludes") == null) {
+            System.setProperty("picocli.converters.excludes", UNUSED_CONVERTERS);
+        }
         System.exit(execute(SystemCapabilities::detect, args));
     }
 

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -314,5 +315,22 @@ class SandboxCtlTest {
         assertThat(run("--version")).isZero();
 
         assertThat(out.toString()).isEqualTo(fullOut.toString()).startsWith("sandbox-ctl ");
+    }
+
+    @Test
+    void noOptionNeedsTheConvertersMainLeavesOut() {
+        var root = SandboxCtl.commandLine(() -> FakeSystem.root(dir));
+        List<picocli.CommandLine> commands = new java.util.ArrayList<>(List.of(root));
+        commands.addAll(root.getSubcommands().values());
+        for (picocli.CommandLine command : commands) {
+            for (var arg : command.getCommandSpec().args()) {
+                List<Class<?>> types = new java.util.ArrayList<>(List.of(arg.type()));
+                types.addAll(List.of(arg.auxiliaryTypes()));
+                for (Class<?> type : types) {
+                    assertThat(type.getName().matches(SandboxCtl.UNUSED_CONVERTERS) && arg.converters().length == 0)
+                            .as("%s %s of %s", arg, type, command.getCommandName()).isFalse();
+                }
+            }
+        }
     }
 }

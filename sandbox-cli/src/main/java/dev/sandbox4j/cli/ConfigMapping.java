@@ -11,7 +11,6 @@ import dev.sandbox4j.namespace.Namespace;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import java.nio.file.Path;
 import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
  * Turns the command line into the executor's {@link SandboxBuilder}: one setter per option, nothing decided
@@ -78,15 +77,42 @@ final class ConfigMapping {
                 .seccomp(settings.seccomp())
                 .stdin(Input.inherit())
                 .stdout(Output.inherit())
-                .stderr(Output.inherit());
-        options.id().ifPresent(builder::id);
+                .stderr(Output.inherit())
+                // One sandbox per process: a launcher of its own is one spawn, as the fork server's start would
+                // be, without loading the jnr-ffi binding the server's socket needs (~190 ms of a cold JVM).
+                .forkServer(false);
+        // Plain ifs rather than ifPresent lambdas: this runs on every start, where each lambda costs a link.
+        if (options.id().isPresent()) {
+            builder.id(options.id().get());
+        }
         options.filesystem().applyTo(builder, options.root(), options.workingDirectory(), currentDirectory);
-        settings.timeout().ifPresent(builder::timeout);
-        settings.memoryBytes().ifPresent(bytes ->
-                asOption("--memory", () -> Sizes.format(bytes), () -> builder.memoryLimit(bytes)));
-        settings.pids().ifPresent(n -> asOption("--pids", () -> Integer.toString(n), () -> builder.pidsLimit(n)));
-        settings.cpuPercent().ifPresent(percent -> asOption("--cpu", () -> RunSettings.formatPercent(percent),
-                () -> builder.cpuPercent(percent)));
+        if (settings.timeout().isPresent()) {
+            builder.timeout(settings.timeout().get());
+        }
+        if (settings.memoryBytes().isPresent()) {
+            long bytes = settings.memoryBytes().getAsLong();
+            try {
+                builder.memoryLimit(bytes);
+            } catch (InvalidConfigException e) {
+                throw asOption("--memory", Sizes.format(bytes), e);
+            }
+        }
+        if (settings.pids().isPresent()) {
+            int n = settings.pids().getAsInt();
+            try {
+                builder.pidsLimit(n);
+            } catch (InvalidConfigException e) {
+                throw asOption("--pids", Integer.toString(n), e);
+            }
+        }
+        if (settings.cpuPercent().isPresent()) {
+            double percent = settings.cpuPercent().getAsDouble();
+            try {
+                builder.cpuPercent(percent);
+            } catch (InvalidConfigException e) {
+                throw asOption("--cpu", RunSettings.formatPercent(percent), e);
+            }
+        }
         for (EnvSetting setting : options.environment()) {
             if (setting.passThrough()) {
                 builder.passEnv(setting.name());
@@ -97,12 +123,8 @@ final class ConfigMapping {
         return builder;
     }
 
-    /** Runs a builder setter; its refusal is re-worded to name the option the user typed. */
-    private static void asOption(String option, Supplier<String> value, Runnable setter) {
-        try {
-            setter.run();
-        } catch (InvalidConfigException e) {
-            throw new InvalidConfigException(option, value.get(), e.problem());
-        }
+    /** A builder setter's refusal, re-worded to name the option the user typed. */
+    private static InvalidConfigException asOption(String option, String value, InvalidConfigException refused) {
+        return new InvalidConfigException(option, value, refused.problem());
     }
 }

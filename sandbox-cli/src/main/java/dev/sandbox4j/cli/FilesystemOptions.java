@@ -6,54 +6,132 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.IGetter;
+import picocli.CommandLine.Model.ISetter;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The filesystem options of {@code run}, a picocli mixin: {@code --bind}, {@code --ro-bind}, {@code --tmpfs},
+ * The filesystem options of {@code run}, a picocli mixin ({@link #mixin()}): {@code --bind}, {@code --ro-bind}, {@code --tmpfs},
  * {@code --overlay}, {@code --rw}, {@code --host-fs}, {@code --landlock-ro}, {@code --landlock-rw}. {@code -r/--root} itself is
  * parsed with the other run options; {@link FilesystemSettings#view(Optional)} gives it its meaning.
  * Each value is checked for form here (the option is named in the error); whether the paths exist is checked
  * when the view is built.
  */
 final class FilesystemOptions {
+    private static final int BIND = 0;
+    private static final int RO_BIND = 1;
+    private static final int TMPFS = 2;
+    private static final int OVERLAY = 3;
+    private static final int RW = 4;
+    private static final int HOST_FS = 5;
+    private static final int LANDLOCK_RO = 6;
+    private static final int LANDLOCK_RW = 7;
+
+    /** --bind and --ro-bind together, in command-line order (the order the mounts are made in). */
     private final List<FilesystemSettings.Bind> binds = new ArrayList<>();
-
-    @Option(names = "--bind", paramLabel = "SRC[:DST]", converter = ReadWriteBind.class,
-            description = "Bind host path SRC read-write at DST inside (default: the same path).")
-    private void bind(FilesystemSettings.Bind bind) {
-        binds.add(bind);
-    }
-
-    @Option(names = "--ro-bind", paramLabel = "SRC[:DST]", converter = ReadOnlyBind.class,
-            description = "Bind host path SRC read-only at DST inside (default: the same path).")
-    private void roBind(FilesystemSettings.Bind bind) {
-        binds.add(bind);
-    }
-
-    @Option(names = "--tmpfs", paramLabel = "DST[:SIZE]", converter = TmpfsValue.class,
-            description = "A private tmpfs at DST, limited to SIZE (e.g. 64M).")
+    // What picocli keeps per option; the converters fill binds, which is what counts (see BindValue).
+    private List<FilesystemSettings.Bind> readWriteBinds = new ArrayList<>();
+    private List<FilesystemSettings.Bind> readOnlyBinds = new ArrayList<>();
     private List<FilesystemSettings.Tmpfs> tmpfs = new ArrayList<>();
-
-    @Option(names = "--overlay", paramLabel = "LOWER:DST[:UPPER]", converter = OverlayValue.class,
-            description = "Host directory LOWER writable at DST; changes go to UPPER (kept) or are discarded.")
     private List<FilesystemSettings.Overlay> overlays = new ArrayList<>();
-
-    @Option(names = "--rw", description = "Make the root (-r/--root, or the default view's) writable.")
     private boolean writableRoot;
-
-    @Option(names = "--host-fs",
-            description = "Weaker: no filesystem view; the program sees the host's whole file tree with its "
-                    + "unprivileged host identity (it can read whatever that id can, and write where others may). "
-                    + "Not with --bind, --ro-bind, --tmpfs, --overlay, --rw or -r/--root.")
     private boolean hostFilesystem;
-
-    @Option(names = "--landlock-ro", paramLabel = "PATH", converter = LandlockReadOnly.class,
-            description = "Landlock: allow reading beneath PATH (plus what programs need to start).")
     private List<Path> landlockReadOnly = new ArrayList<>();
-
-    @Option(names = "--landlock-rw", paramLabel = "PATH", converter = LandlockReadWrite.class,
-            description = "Landlock: allow reading and writing beneath PATH.")
     private List<Path> landlockReadWrite = new ArrayList<>();
+
+    /**
+     * These options as a picocli mixin named {@code filesystem}, built in code rather than read from
+     * annotations (see {@link RunOptionsSpec#mixin()}).
+     */
+    CommandSpec mixin() {
+        CommandSpec mixin = CommandSpec.wrapWithoutInspection(this);
+        mixin.addOption(list(BIND, FilesystemSettings.Bind.class, readWriteBinds, new BindValue("--bind", true),
+                "SRC[:DST]", "Bind host path SRC read-write at DST inside (default: the same path).", "--bind"));
+        mixin.addOption(list(RO_BIND, FilesystemSettings.Bind.class, readOnlyBinds, new BindValue("--ro-bind", false),
+                "SRC[:DST]", "Bind host path SRC read-only at DST inside (default: the same path).", "--ro-bind"));
+        mixin.addOption(list(TMPFS, FilesystemSettings.Tmpfs.class, tmpfs, new TmpfsValue(), "DST[:SIZE]",
+                "A private tmpfs at DST, limited to SIZE (e.g. 64M).", "--tmpfs"));
+        mixin.addOption(list(OVERLAY, FilesystemSettings.Overlay.class, overlays, new OverlayValue(),
+                "LOWER:DST[:UPPER]",
+                "Host directory LOWER writable at DST; changes go to UPPER (kept) or are discarded.", "--overlay"));
+        mixin.addOption(option(RW, boolean.class, writableRoot, null, null,
+                "Make the root (-r/--root, or the default view's) writable.", "--rw"));
+        mixin.addOption(option(HOST_FS, boolean.class, hostFilesystem, null, null,
+                "Weaker: no filesystem view; the program sees the host's whole file tree with its "
+                        + "unprivileged host identity (it can read whatever that id can, and write where others may). "
+                        + "Not with --bind, --ro-bind, --tmpfs, --overlay, --rw or -r/--root.", "--host-fs"));
+        mixin.addOption(list(LANDLOCK_RO, Path.class, landlockReadOnly, new LandlockReadOnly(), "PATH",
+                "Landlock: allow reading beneath PATH (plus what programs need to start).", "--landlock-ro"));
+        mixin.addOption(list(LANDLOCK_RW, Path.class, landlockReadWrite, new LandlockReadWrite(), "PATH",
+                "Landlock: allow reading and writing beneath PATH.", "--landlock-rw"));
+        return mixin;
+    }
+
+    private OptionSpec option(int slot, Class<?> type, Object initial, ITypeConverter<?> converter, String paramLabel,
+            String description, String... names) {
+        OptionSpec.Builder option = OptionSpec.builder(names).type(type).description(description)
+                .initialValue(initial).hasInitialValue(true);
+        Slot binding = new Slot(slot);
+        option.getter(binding).setter(binding);
+        if (converter != null) {
+            option.converters(converter);
+        }
+        if (paramLabel != null) {
+            option.paramLabel(paramLabel);
+        }
+        return option.build();
+    }
+
+    private OptionSpec list(int slot, Class<?> element, List<?> initial, ITypeConverter<?> converter,
+            String paramLabel, String description, String name) {
+        OptionSpec.Builder option = OptionSpec.builder(name).type(List.class).auxiliaryTypes(element)
+                .description(description).paramLabel(paramLabel).converters(converter)
+                .initialValue(initial).hasInitialValue(true);
+        Slot binding = new Slot(slot);
+        return option.getter(binding).setter(binding).build();
+    }
+
+    /** One option's value in this object, as picocli reads and writes it; a named class (see SandboxCtl). */
+    private final class Slot implements IGetter, ISetter {
+        private final int slot;
+
+        Slot(int slot) {
+            this.slot = slot;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> T get() {
+            return (T) switch (slot) {
+                case BIND -> readWriteBinds;
+                case RO_BIND -> readOnlyBinds;
+                case TMPFS -> tmpfs;
+                case OVERLAY -> overlays;
+                case RW -> writableRoot;
+                case HOST_FS -> hostFilesystem;
+                case LANDLOCK_RO -> landlockReadOnly;
+                default -> landlockReadWrite;
+            };
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> T set(T value) {
+            T previous = get();
+            switch (slot) {
+                case BIND -> readWriteBinds = (List<FilesystemSettings.Bind>) value;
+                case RO_BIND -> readOnlyBinds = (List<FilesystemSettings.Bind>) value;
+                case TMPFS -> tmpfs = (List<FilesystemSettings.Tmpfs>) value;
+                case OVERLAY -> overlays = (List<FilesystemSettings.Overlay>) value;
+                case RW -> writableRoot = (Boolean) value;
+                case HOST_FS -> hostFilesystem = (Boolean) value;
+                case LANDLOCK_RO -> landlockReadOnly = (List<Path>) value;
+                default -> landlockReadWrite = (List<Path>) value;
+            }
+            return previous;
+        }
+    }
 
     FilesystemSettings toSettings() {
         return new FilesystemSettings(binds, tmpfs, overlays, writableRoot, hostFilesystem, landlockReadOnly,
@@ -104,17 +182,25 @@ final class FilesystemOptions {
         return parts;
     }
 
-    static final class ReadWriteBind implements ITypeConverter<FilesystemSettings.Bind> {
-        @Override
-        public FilesystemSettings.Bind convert(String value) {
-            return bind("--bind", value, true);
-        }
-    }
+    /**
+     * Converts a --bind or --ro-bind value and appends it to {@link #binds}. picocli keeps each option's values
+     * in a list of its own, which loses how the two options interleave; it calls the converters in command-line
+     * order, so the shared list is filled here. An inner class, not a lambda: see SandboxCtl on start-up cost.
+     */
+    private final class BindValue implements ITypeConverter<FilesystemSettings.Bind> {
+        private final String option;
+        private final boolean writable;
 
-    static final class ReadOnlyBind implements ITypeConverter<FilesystemSettings.Bind> {
+        BindValue(String option, boolean writable) {
+            this.option = option;
+            this.writable = writable;
+        }
+
         @Override
         public FilesystemSettings.Bind convert(String value) {
-            return bind("--ro-bind", value, false);
+            FilesystemSettings.Bind bind = bind(option, value, writable);
+            binds.add(bind);
+            return bind;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.sandbox4j.cli;
 import dev.sandbox4j.exec.SandboxBuilder;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.LandlockRules;
+import dev.sandbox4j.namespace.Mount;
 import dev.sandbox4j.core.InvalidConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -169,20 +170,27 @@ record FilesystemSettings(
      * @throws InvalidConfigException naming the offending option or path
      */
     SandboxBuilder applyTo(SandboxBuilder builder, Optional<Path> root, Optional<Path> cwd, Path currentDirectory) {
-        landlock().ifPresent(builder::landlock);
+        Optional<LandlockRules> landlock = landlock();
+        if (landlock.isPresent()) {
+            builder.landlock(landlock.get());
+        }
         if (hostFilesystem) {
             if (root.isPresent()) {
                 throw new InvalidConfigException("--host-fs cannot be combined with -r/--root: the one shows the host's "
                         + "file tree, the other replaces it");
             }
             builder.hostFilesystem();
-            cwd.ifPresent(builder::cwd);
+            if (cwd.isPresent()) {
+                builder.cwd(cwd.get());
+            }
             return builder;
         }
         FilesystemView view = view(root);
         if (root.isPresent()) {
             // The host's directories mean nothing inside another tree: -w names a directory of that tree.
-            cwd.ifPresent(builder::cwd);
+            if (cwd.isPresent()) {
+                builder.cwd(cwd.get());
+            }
             return builder.filesystem(view);
         }
         Path start = cwd.orElse(currentDirectory).toAbsolutePath().normalize();
@@ -200,9 +208,13 @@ record FilesystemSettings(
      * launcher's chdir fails and says so, as for any missing directory).
      */
     private static boolean needsBind(FilesystemView view, Path start) {
-        if (start.getParent() == null || !Files.isDirectory(start)
-                || view.mounts().stream().anyMatch(m -> m.destination().equals(start))) {
+        if (start.getParent() == null || !Files.isDirectory(start)) {
             return false;
+        }
+        for (Mount mount : view.mounts()) {
+            if (mount.destination().equals(start)) {
+                return false;
+            }
         }
         Optional<Path> shown = view.hostPath(start);
         try {

@@ -57,7 +57,9 @@ final class ProgramRunner {
     int run(RunOptions options) {
         RunOutcome outcome = execute(options);
         explain(outcome, options);
-        options.report().ifPresent(target -> RunReport.write(target, RunReport.json(outcome), err));
+        if (options.report().isPresent()) {
+            RunReport.write(options.report().get(), RunReport.json(outcome), err);
+        }
         return outcome.exitStatus();
     }
 
@@ -82,8 +84,10 @@ final class ProgramRunner {
             }
             err.flush();
         }
-        LOG.debug("{}", settings.describe());
-        LOG.debug("{}; {}", enforcement(config), config);
+        if (LOG.isDebugEnabled()) { // describing them costs: not on a quiet run
+            LOG.debug("{}", settings.describe());
+            LOG.debug("{}; {}", enforcement(config), config);
+        }
         Optional<String> id = Optional.of(config.id());
         Optional<PrivilegeMode> mode = Optional.of(config.mode());
         try (Sandbox sandbox = Sandbox.create(config)) {

@@ -2,7 +2,6 @@ package dev.sandbox4j.cli;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -21,8 +20,8 @@ final class RunCommand implements Callable<Integer> {
     @ParentCommand
     private SandboxCtl parent;
 
-    @Mixin
-    private RunOptionsSpec runOptions;
+    /** Its options, added to this command as a mixin by {@link SandboxCtl#commandLine}. */
+    final RunOptionsSpec runOptions = new RunOptionsSpec();
 
     @Override
     public Integer call() {

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Predicate;
 
 /**
  * Everything {@code sandbox-ctl [run] [options] [--] PROGRAM [ARGS...]} was asked to do, parsed and validated.
@@ -56,16 +55,26 @@ record RunOptions(
         command = List.copyOf(command);
         // The option parsers reject these first, with the user's text; this keeps the record honest for
         // any other caller.
-        check("--memory", memoryBytes, bytes -> bytes > 0, "must be more than 0");
-        check("--cpu", cpuPercent, percent -> percent > 0 && percent <= 100, "must be in (0, 100]");
-        check("--timeout", timeout, t -> !t.isZero() && !t.isNegative(), "must be more than 0");
-        check("--pids", pids, n -> n >= 1, "must be at least 1");
+        // Plain conditions, not predicates: this runs on every start, where each lambda costs a call-site link.
+        Long bytes = value(memoryBytes);
+        check("--memory", bytes, bytes == null || bytes > 0, "must be more than 0");
+        Double percent = value(cpuPercent);
+        check("--cpu", percent, percent == null || percent > 0 && percent <= 100, "must be in (0, 100]");
+        Duration t = value(timeout);
+        check("--timeout", t, t == null || !t.isZero() && !t.isNegative(), "must be more than 0");
+        Integer n = value(pids);
+        check("--pids", n, n == null || n >= 1, "must be at least 1");
     }
 
-    private static <T> void check(String option, Optional<Limit<T>> limit, Predicate<T> valid, String problem) {
-        limit.flatMap(Limit::value).filter(valid.negate()).ifPresent(bad -> {
-            throw new InvalidConfigException(option, String.valueOf(bad), problem);
-        });
+    /** The limit's value; {@code null} when the option was not given or is {@code none}. */
+    private static <T> T value(Optional<Limit<T>> limit) {
+        return limit.isPresent() && limit.get().value().isPresent() ? limit.get().value().get() : null;
+    }
+
+    private static void check(String option, Object value, boolean valid, String problem) {
+        if (!valid) {
+            throw new InvalidConfigException(option, String.valueOf(value), problem);
+        }
     }
 
     /** PROGRAM, when one was given. */

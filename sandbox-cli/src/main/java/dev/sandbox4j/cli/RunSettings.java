@@ -67,19 +67,19 @@ record RunSettings(
 
     /** The explicit option if given ({@code none} gives empty), else the preset's value. */
     private static <T> Optional<T> choose(Optional<Limit<T>> explicit, T presetValue) {
-        return explicit.map(Limit::value).orElse(Optional.of(presetValue));
+        return explicit.isPresent() ? explicit.get().value() : Optional.of(presetValue);
     }
 
     private static OptionalLong toLong(Optional<Long> value) {
-        return value.map(OptionalLong::of).orElse(OptionalLong.empty());
+        return value.isPresent() ? OptionalLong.of(value.get()) : OptionalLong.empty();
     }
 
     private static OptionalDouble toDouble(Optional<Double> value) {
-        return value.map(OptionalDouble::of).orElse(OptionalDouble.empty());
+        return value.isPresent() ? OptionalDouble.of(value.get()) : OptionalDouble.empty();
     }
 
     private static OptionalInt toInt(Optional<Integer> value) {
-        return value.map(OptionalInt::of).orElse(OptionalInt.empty());
+        return value.isPresent() ? OptionalInt.of(value.get()) : OptionalInt.empty();
     }
 
     static String formatPercent(double percent) {

@@ -9,13 +9,15 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.IGetter;
+import picocli.CommandLine.Model.ISetter;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
@@ -23,47 +25,46 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * or shows what it can do ({@code check}, {@code profiles}, {@code seccomp}). Parsing only; the work is in the
  * subcommands and {@link ProgramRunner}.
  */
-@Command(name = "sandbox-ctl",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
-        customSynopsis = {
-            "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
-            "       sandbox-ctl check | profiles | seccomp [PROFILE] | --help | --version"
-        },
-        description = {"Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits, a "
-                + "filesystem view and a timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go "
-                + "to stderr.",
-            "",
-            "The program sees a new root: the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc, a "
-                + "minimal /dev, and the working directory (-w, default: the current one) bound read-only at the "
-                + "same path. --bind DIR makes a directory writable, -r/--root replaces the view, --host-fs drops it.",
-            "",
-            "Limits: in privileged mode (root; see 'sandbox-ctl check') memory, pids and cpu are limits on the "
-                + "run's cgroup. Unprivileged, memory is RLIMIT_DATA and pids RLIMIT_NPROC, and a cpu limit cannot "
-                + "be enforced: a preset's is left out (-v says so), an explicit --cpu is refused (exit 125). "
-                + "'sandbox-ctl profiles' shows both."},
-        footerHeading = "%nExit status:%n",
-        footer = {
-            "  N      the program's own exit status",
-            "  128+N  signal N killed the program",
-            "  124    the timeout expired; the program was killed",
-            "  125    the sandbox could not be set up; the program did not run",
-            "  126    PROGRAM is not executable",
-            "  127    PROGRAM was not found",
-            "  2      bad command line"
-        })
 public final class SandboxCtl implements Callable<Integer> {
 
-    @Spec
+    // The root command's model is built in code (commandSpec()), not read from annotations: picocli reads
+    // annotations by reflection, with a proxy class per annotation type, which cost more than the rest of the
+    // parse on every start. What --help shows is the same.
+    private static final String[] SYNOPSIS = {
+        "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
+        "       sandbox-ctl check | profiles | seccomp [PROFILE] | --help | --version"
+    };
+    private static final String[] DESCRIPTION = {
+        "Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits, a "
+            + "filesystem view and a timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go "
+            + "to stderr.",
+        "",
+        "The program sees a new root: the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc, a "
+            + "minimal /dev, and the working directory (-w, default: the current one) bound read-only at the "
+            + "same path. --bind DIR makes a directory writable, -r/--root replaces the view, --host-fs drops it.",
+        "",
+        "Limits: in privileged mode (root; see 'sandbox-ctl check') memory, pids and cpu are limits on the "
+            + "run's cgroup. Unprivileged, memory is RLIMIT_DATA and pids RLIMIT_NPROC, and a cpu limit cannot "
+            + "be enforced: a preset's is left out (-v says so), an explicit --cpu is refused (exit 125). "
+            + "'sandbox-ctl profiles' shows both."
+    };
+    private static final String FOOTER_HEADING = "%nExit status:%n";
+    private static final String[] FOOTER = {
+        "  N      the program's own exit status",
+        "  128+N  signal N killed the program",
+        "  124    the timeout expired; the program was killed",
+        "  125    the sandbox could not be set up; the program did not run",
+        "  126    PROGRAM is not executable",
+        "  127    PROGRAM was not found",
+        "  2      bad command line"
+    };
+
     private CommandSpec spec;
 
-    @Mixin
-    private RunOptionsSpec runOptions;
+    private final RunOptionsSpec runOptions = new RunOptionsSpec();
 
     private boolean verbose;
 
-    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
-            description = "Explain what sandbox-ctl does, on stderr.")
     void setVerbose(boolean verbose) {
         this.verbose = verbose;
         if (verbose) {
@@ -71,36 +72,148 @@ public final class SandboxCtl implements Callable<Integer> {
         }
     }
 
+    /** This command's picocli model: what the annotations {@code @Command}, {@code @Option} used to say. */
+    private CommandSpec commandSpec() {
+        spec = CommandSpec.wrapWithoutInspection(this);
+        spec.name("sandbox-ctl").versionProvider(new VersionProvider());
+        spec.usageMessage().customSynopsis(SYNOPSIS).description(DESCRIPTION).footerHeading(FOOTER_HEADING)
+                .footer(FOOTER);
+        standardHelpOptions(spec);
+        Verbose verboseBinding = new Verbose();
+        spec.addOption(OptionSpec.builder("-v", "--verbose").type(boolean.class).scopeType(ScopeType.INHERIT)
+                .description("Explain what sandbox-ctl does, on stderr.")
+                .getter(verboseBinding).setter(verboseBinding).initialValue(false).hasInitialValue(true).build());
+        spec.addMixin("runOptions", runOptions.mixin());
+        return spec;
+    }
+
+    /** -h/--help and -V/--version, as picocli's mixinStandardHelpOptions declares them. */
+    static void standardHelpOptions(CommandSpec spec) {
+        spec.addOption(OptionSpec.builder("-h", "--help").type(boolean.class).usageHelp(true)
+                .description("Show this help message and exit.").build());
+        spec.addOption(OptionSpec.builder("-V", "--version").type(boolean.class).versionHelp(true)
+                .description("Print version information and exit.").build());
+    }
+
+    /** {@code -v} as picocli reads and writes it; a named class (see BadCommandLine). */
+    private final class Verbose implements IGetter, ISetter {
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> T get() {
+            return (T) Boolean.valueOf(verbose);
+        }
+
+        @Override
+        public <T> T set(T value) {
+            T previous = get();
+            setVerbose((Boolean) value);
+            return previous;
+        }
+    }
+
     boolean verbose() {
         return verbose;
     }
 
+    /**
+     * Types picocli need not register converters for: it does so by reflection, initialising each class (and
+     * java.time's formatters with them), 8 ms of every start; no option of sandbox-ctl has such a type.
+     */
+    static final String UNUSED_CONVERTERS = "java\\.(sql|time)\\..*";
+
     public static void main(String[] args) {
+        Logging.useLazyLogback();
+        if (System.getProperty("picocli.converters.excludes") == null) {
+            System.setProperty("picocli.converters.excludes", UNUSED_CONVERTERS);
+        }
         System.exit(execute(SystemCapabilities::detect, args));
     }
 
     /** Runs the command line and returns the exit status; the streams are the process's own. */
     static int execute(Supplier<SystemCapabilities> system, String... args) {
-        return commandLine(system).execute(args);
+        return commandLine(system, args).execute(args);
+    }
+
+    /** The whole command tree, every subcommand included. */
+    static CommandLine commandLine(Supplier<SystemCapabilities> system) {
+        return commandLine(system, null);
     }
 
     /**
-     * The command tree. To add a subcommand, add one {@code addSubcommand} line; options given before it on the
+     * The command tree for parsing {@code args} ({@code null}: for any arguments). To add a subcommand, add
+     * one {@code addSubcommand} line and its name to {@link #SUBCOMMANDS}; options given before it on the
      * command line are still validated (a bad value exits 2 whatever follows).
+     *
+     * <p>picocli reads a command's annotations when it is added, which made up a good part of every start;
+     * when no argument can select a subcommand or show the help that lists them (see
+     * {@link #needsSubcommands}), they are left out, and the parse is the same as with them.
      */
-    static CommandLine commandLine(Supplier<SystemCapabilities> system) {
-        CommandLine commandLine = new CommandLine(new SandboxCtl()).addSubcommand(new RunCommand());
+    static CommandLine commandLine(Supplier<SystemCapabilities> system, String[] args) {
+        CommandLine commandLine = new CommandLine(new SandboxCtl().commandSpec());
+        boolean subcommands = args == null || needsSubcommands(args);
+        if (subcommands) {
+            RunCommand run = new RunCommand();
+            CommandLine runLine = new CommandLine(run);
+            runLine.getCommandSpec().addMixin("runOptions", run.runOptions.mixin());
+            commandLine.addSubcommand(runLine);
+        }
         // PROGRAM ends option parsing: everything after it, "-x" included, belongs to the program. Only for
         // the commands that take a PROGRAM (picocli applies this to the subcommands added so far): in
         // 'seccomp minimal --explain ioctl' the option after the positional is seccomp's own.
         commandLine.setStopAtPositional(true);
-        commandLine
-                .addSubcommand(new CheckCommand(system))
-                .addSubcommand(new ProfilesCommand())
-                .addSubcommand(new SeccompCommand());
-        commandLine.setParameterExceptionHandler(SandboxCtl::badCommandLine);
-        commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> failed(e, cmd));
+        if (subcommands) {
+            commandLine
+                    .addSubcommand(new CheckCommand(system))
+                    .addSubcommand(new ProfilesCommand())
+                    .addSubcommand(new SeccompCommand());
+        }
+        commandLine.setParameterExceptionHandler(new BadCommandLine());
+        commandLine.setExecutionExceptionHandler(new Failed());
         return commandLine;
+    }
+
+    // Named classes, not lambdas: a lambda implementing a picocli interface makes the CDS dump link that
+    // interface, and a linked class of picocli's Java 5 format is left out of the archive, with picocli's own
+    // implementations of it; each start then searched every jar on the class path for them (~15 ms).
+
+    /** {@link #badCommandLine}, as picocli's handler. */
+    private static final class BadCommandLine implements IParameterExceptionHandler {
+        @Override
+        public int handleParseException(ParameterException e, String[] args) {
+            return badCommandLine(e, args);
+        }
+    }
+
+    /** {@link #failed}, as picocli's handler. */
+    private static final class Failed implements IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
+            return failed(e, commandLine);
+        }
+    }
+
+    /** The subcommands' names; picocli matches them exactly (no abbreviations, no other case). */
+    static final List<String> SUBCOMMANDS = List.of("run", "check", "profiles", "seccomp");
+
+    /**
+     * Whether parsing {@code args} may need the subcommands: an argument before {@code --} that is a
+     * subcommand's name (wherever it stands, an option's value included: a cautious over-approximation), asks
+     * for the help (which lists them), could be a cluster of short options holding {@code -h}, or is an
+     * {@code @file} of further arguments. {@code --version} prints the same either way.
+     */
+    static boolean needsSubcommands(String[] args) {
+        for (String arg : args) {
+            if (arg.equals("--")) {
+                return false;
+            }
+            if (SUBCOMMANDS.contains(arg) || arg.startsWith("@") || arg.startsWith("--help")) {
+                return true;
+            }
+            if (arg.startsWith("-") && !arg.startsWith("--") && arg.indexOf('h') > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

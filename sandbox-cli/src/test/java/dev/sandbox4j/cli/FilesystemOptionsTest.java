@@ -14,20 +14,15 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 
 class FilesystemOptionsTest {
-    @Command(name = "probe")
-    static final class Probe {
-        @Mixin
-        FilesystemOptions filesystem;
-    }
-
     private static FilesystemSettings parse(String... args) {
-        Probe probe = new Probe();
+        FilesystemOptions filesystem = new FilesystemOptions();
+        CommandSpec probe = CommandSpec.create().name("probe");
+        probe.addMixin("filesystem", filesystem.mixin());
         new CommandLine(probe).parseArgs(args);
-        return probe.filesystem.toSettings();
+        return filesystem.toSettings();
     }
 
     /** The InvalidConfigException a converter threw, as picocli wraps it. */
@@ -40,6 +35,18 @@ class FilesystemOptionsTest {
             return (InvalidConfigException) cause;
         }
         throw new AssertionError("accepted: " + List.of(args));
+    }
+
+    @Test
+    void bindsRepeatAndInterleaveInCommandLineOrder(@TempDir Path dir) throws Exception {
+        Path a = Files.createDirectories(dir.resolve("a"));
+        Path b = Files.createDirectories(dir.resolve("b"));
+        Path c = Files.createDirectories(dir.resolve("c"));
+        FilesystemSettings s = parse("--ro-bind", a.toString(), "--bind", b + ":/out", "--ro-bind", c + ":/in",
+                "--bind", a + ":/a2");
+        assertThat(s.binds()).containsExactly(new FilesystemSettings.Bind(a, a, false),
+                new FilesystemSettings.Bind(b, Path.of("/out"), true), new FilesystemSettings.Bind(c, Path.of("/in"), false),
+                new FilesystemSettings.Bind(a, Path.of("/a2"), true));
     }
 
     @Test

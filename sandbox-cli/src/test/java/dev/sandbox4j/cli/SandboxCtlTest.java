@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,8 @@ class SandboxCtlTest {
     private final StringWriter err = new StringWriter();
 
     private int run(Supplier<SystemCapabilities> system, String... args) {
-        var commandLine = SandboxCtl.commandLine(system);
+        // The tree main() parses with: without the subcommands when no argument can need them.
+        var commandLine = SandboxCtl.commandLine(system, args);
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
         return commandLine.execute(args);
@@ -254,5 +256,81 @@ class SandboxCtlTest {
 
         assertThat(logger.isDebugEnabled()).isTrue();
         assertThat(((Logger) LoggerFactory.getLogger("org.example")).getEffectiveLevel()).isEqualTo(Level.WARN);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "-- /bin/true                   | false",
+            "/bin/true check                | true",
+            "-m 1G -t 5 -v -- check         | false",
+            "--host-fs -e HOME -- sh -c -h  | false",
+            "check                          | true",
+            "-v run /bin/true               | true",
+            "-i seccomp /bin/true           | true",
+            "-h                             | true",
+            "-vh                            | true",
+            "-V                             | false",
+            "-vV                            | false",
+            "--help                         | true",
+            "--version                      | false",
+            "@args.txt                      | true",
+    })
+    void subcommandsAreLeftOutOnlyWhenNoArgumentCanNeedThem(String line, boolean needed) {
+        assertThat(SandboxCtl.needsSubcommands(line.split(" "))).isEqualTo(needed);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "-m 1G",
+            "--memory=-1 /bin/true",
+            "-x /bin/true",
+            "--mode=sometimes -- /bin/true",
+            "-c 101 -- check",
+            "--seccomp=paranoid /bin/true",
+            "--host-fs -r / /bin/true",
+    })
+    void withoutTheSubcommandsTheParseIsTheSame(String line) {
+        String[] args = line.split(" ");
+        assertThat(SandboxCtl.needsSubcommands(args)).isFalse();
+        StringWriter fullErr = new StringWriter();
+        var full = SandboxCtl.commandLine(() -> FakeSystem.root(dir));
+        full.setOut(new PrintWriter(new StringWriter(), true));
+        full.setErr(new PrintWriter(fullErr, true));
+
+        int fullStatus = full.execute(args);
+        int status = run(args);
+
+        assertThat(status).isEqualTo(fullStatus).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).isEqualTo(fullErr.toString()).isNotEmpty();
+    }
+
+    @Test
+    void theVersionIsTheSameWithoutTheSubcommands() {
+        StringWriter fullOut = new StringWriter();
+        var full = SandboxCtl.commandLine(() -> FakeSystem.root(dir));
+        full.setOut(new PrintWriter(fullOut, true));
+        full.setErr(new PrintWriter(new StringWriter(), true));
+
+        assertThat(full.execute("--version")).isZero();
+        assertThat(run("--version")).isZero();
+
+        assertThat(out.toString()).isEqualTo(fullOut.toString()).startsWith("sandbox-ctl ");
+    }
+
+    @Test
+    void noOptionNeedsTheConvertersMainLeavesOut() {
+        var root = SandboxCtl.commandLine(() -> FakeSystem.root(dir));
+        List<picocli.CommandLine> commands = new java.util.ArrayList<>(List.of(root));
+        commands.addAll(root.getSubcommands().values());
+        for (picocli.CommandLine command : commands) {
+            for (var arg : command.getCommandSpec().args()) {
+                List<Class<?>> types = new java.util.ArrayList<>(List.of(arg.type()));
+                types.addAll(List.of(arg.auxiliaryTypes()));
+                for (Class<?> type : types) {
+                    assertThat(type.getName().matches(SandboxCtl.UNUSED_CONVERTERS) && arg.converters().length == 0)
+                            .as("%s %s of %s", arg, type, command.getCommandName()).isFalse();
+                }
+            }
+        }
     }
 }

@@ -50,7 +50,12 @@ public final class CapabilitySet {
     }
 
     public boolean containsAll(Collection<Capability> capabilities) {
-        return capabilities.stream().allMatch(this::contains);
+        for (Capability capability : capabilities) {
+            if (!contains(capability)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The named capabilities in the set, in bit order. */
@@ -78,7 +83,11 @@ public final class CapabilitySet {
     /** Those of {@code wanted} that the set lacks, in bit order. */
     public Set<Capability> missing(Collection<Capability> wanted) {
         EnumSet<Capability> missing = EnumSet.noneOf(Capability.class);
-        wanted.stream().filter(c -> !contains(c)).forEach(missing::add);
+        for (Capability capability : wanted) {
+            if (!contains(capability)) {
+                missing.add(capability);
+            }
+        }
         return Collections.unmodifiableSet(missing);
     }
 

@@ -4,6 +4,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,21 +82,24 @@ public final class CgroupLayout {
             } else {
                 continue;
             }
-            byKey.merge(key, hierarchy, (first, next) -> first.ownDirectoryReachable() ? first : next);
+            CgroupHierarchy first = byKey.get(key);
+            if (first == null || !first.ownDirectoryReachable()) {
+                byKey.put(key, hierarchy);
+            }
         }
         return new CgroupLayout(new ArrayList<>(byKey.values()));
     }
 
     private static CgroupHierarchy legacy(Path fsRoot, MountInfo mount, Set<String> controllers,
             List<CgroupMembership> memberships) {
-        String ownPath = CgroupMembership.find(memberships, controllers).map(CgroupMembership::path).orElse(null);
+        String ownPath = CgroupMembership.pathOf(memberships, controllers);
         Path mountPoint = beneath(fsRoot, mount.mountPoint());
         return new CgroupHierarchy(1, mountPoint, controllers, ownPath,
                 ownDirectory(mountPoint, mount.root(), ownPath), mount.readOnly());
     }
 
     private static CgroupHierarchy unified(Path fsRoot, MountInfo mount, List<CgroupMembership> memberships) {
-        String ownPath = CgroupMembership.find(memberships, Set.of()).map(CgroupMembership::path).orElse(null);
+        String ownPath = CgroupMembership.pathOf(memberships, Set.of());
         Path mountPoint = beneath(fsRoot, mount.mountPoint());
         Path ownDirectory = ownDirectory(mountPoint, mount.root(), ownPath);
         Path controllersFile = (ownDirectory != null ? ownDirectory : mountPoint).resolve("cgroup.controllers");
@@ -104,10 +108,13 @@ public final class CgroupLayout {
     }
 
     private static Set<String> v1Controllers(MountInfo mount) {
-        return mount.superOptions().stream()
-                .filter(option -> !V1_NON_CONTROLLER_OPTIONS.contains(option))
-                .filter(option -> !option.startsWith("release_agent="))
-                .collect(Collectors.toUnmodifiableSet());
+        Set<String> controllers = new HashSet<>();
+        for (String option : mount.superOptions()) {
+            if (!V1_NON_CONTROLLER_OPTIONS.contains(option) && !option.startsWith("release_agent=")) {
+                controllers.add(option);
+            }
+        }
+        return Set.copyOf(controllers);
     }
 
     /**
@@ -141,7 +148,10 @@ public final class CgroupLayout {
     }
 
     public Kind kind() {
-        boolean legacy = hierarchies.stream().anyMatch(h -> h.version() == 1);
+        boolean legacy = false;
+        for (CgroupHierarchy hierarchy : hierarchies) {
+            legacy |= hierarchy.version() == 1;
+        }
         boolean unified = unified().isPresent();
         if (legacy && unified) {
             return Kind.HYBRID;
@@ -159,7 +169,12 @@ public final class CgroupLayout {
 
     /** The cgroup v2 hierarchy, when it is mounted. */
     public Optional<CgroupHierarchy> unified() {
-        return hierarchies.stream().filter(h -> h.version() == 2).findFirst();
+        for (CgroupHierarchy hierarchy : hierarchies) {
+            if (hierarchy.version() == 2) {
+                return Optional.of(hierarchy);
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -168,10 +183,14 @@ public final class CgroupLayout {
      * (the controller is unavailable and the caller falls back to rlimits).
      */
     public Optional<CgroupHierarchy> hierarchyFor(String controller) {
-        Optional<CgroupHierarchy> legacy = hierarchies.stream()
-                .filter(h -> h.version() == 1 && h.hasController(controller))
-                .findFirst();
-        return legacy.isPresent() ? legacy : unified().filter(h -> h.hasController(controller));
+        // Plain loops: this runs on every sandbox's start, where each first-time lambda costs a call-site link.
+        for (CgroupHierarchy hierarchy : hierarchies) {
+            if (hierarchy.version() == 1 && hierarchy.hasController(controller)) {
+                return Optional.of(hierarchy);
+            }
+        }
+        Optional<CgroupHierarchy> unified = unified();
+        return unified.isPresent() && unified.get().hasController(controller) ? unified : Optional.empty();
     }
 
     /** Every controller available in some hierarchy, v1 named hierarchies ({@code name=…}) excluded. */

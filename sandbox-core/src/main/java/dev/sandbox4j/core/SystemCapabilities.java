@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,8 +18,11 @@ import org.slf4j.LoggerFactory;
  * What this process, on this kernel, can use for sandboxing: identity and effective capabilities, user
  * namespaces, seccomp, Landlock, the cgroup layout, overlayfs; and which {@link PrivilegeMode} that allows.
  *
- * <p>Everything is read from {@code /proc} (and one Landlock syscall) when {@link #detect()} runs; the object
- * is an immutable snapshot. Root is not assumed to mean "all capabilities": containers and some hosts (this
+ * <p>Everything is read from {@code /proc} when {@link #detect()} runs; the object is an immutable snapshot.
+ * The one fact {@code /proc} cannot give, the Landlock ABI, needs a syscall through the jnr-ffi binding, whose
+ * first use generates classes at run time (a sixth of a second on a cold JVM); it is asked on the first call
+ * of {@link #landlock()} (or of {@link #summary()}, {@link #toString()}), once, so that deciding the
+ * privilege mode ({@link #resolve}) never pays for it. Root is not assumed to mean "all capabilities": containers and some hosts (this
  * project's CI among them) run root without {@code CAP_SYS_RESOURCE} or more, so the effective set decides.
  */
 public final class SystemCapabilities {
@@ -49,18 +52,20 @@ public final class SystemCapabilities {
     private final CapabilitySet effective;
     private final FeatureStatus userNamespaces;
     private final FeatureStatus seccomp;
-    private final LandlockSupport landlock;
+    private final Supplier<LandlockSupport> landlockProbe;
+    private volatile LandlockSupport landlock; // null until asked
     private final CgroupLayout cgroups;
     private final FeatureStatus overlayfs;
     private final String kernelRelease;
 
     private SystemCapabilities(int euid, CapabilitySet effective, FeatureStatus userNamespaces, FeatureStatus seccomp,
-            LandlockSupport landlock, CgroupLayout cgroups, FeatureStatus overlayfs, String kernelRelease) {
+            Supplier<LandlockSupport> landlockProbe, CgroupLayout cgroups, FeatureStatus overlayfs,
+            String kernelRelease) {
         this.euid = euid;
         this.effective = effective;
         this.userNamespaces = userNamespaces;
         this.seccomp = seccomp;
-        this.landlock = landlock;
+        this.landlockProbe = landlockProbe;
         this.cgroups = cgroups;
         this.overlayfs = overlayfs;
         this.kernelRelease = kernelRelease;
@@ -68,7 +73,7 @@ public final class SystemCapabilities {
 
     /** The running system, as seen by this process. */
     public static SystemCapabilities detect() {
-        SystemCapabilities detected = read(Path.of("/"), LandlockSupport.probe());
+        SystemCapabilities detected = read(Path.of("/"), LandlockSupport::probe);
         LOG.debug("detected {}", detected);
         return detected;
     }
@@ -82,6 +87,17 @@ public final class SystemCapabilities {
      */
     public static SystemCapabilities read(Path fsRoot, LandlockSupport landlock) {
         Objects.requireNonNull(landlock, "landlock");
+        return read(fsRoot, () -> landlock);
+    }
+
+    /**
+     * As {@link #read(Path, LandlockSupport)}, with the Landlock answer asked of {@code landlockProbe} only when
+     * {@link #landlock()} is first needed, and at most once.
+     *
+     * @throws FeatureUnavailableException when {@code proc/self/status} is missing (no /proc)
+     */
+    public static SystemCapabilities read(Path fsRoot, Supplier<LandlockSupport> landlockProbe) {
+        Objects.requireNonNull(landlockProbe, "landlockProbe");
         Path proc = fsRoot.resolve("proc");
         Map<String, String> status = ProcFiles.statusFields(proc.resolve("self/status"));
         int euid = Integer.parseInt(field(status, "Uid").split("\\s+")[1]);
@@ -91,7 +107,7 @@ public final class SystemCapabilities {
                 effective,
                 userNamespaces(proc, effective),
                 seccomp(proc, status),
-                landlock,
+                landlockProbe,
                 CgroupLayout.read(fsRoot),
                 overlayfs(proc),
                 ProcFiles.read(proc.resolve("sys/kernel/osrelease")).orElse("unknown"));
@@ -115,23 +131,30 @@ public final class SystemCapabilities {
                     + "(enable: sysctl -w user.max_user_namespaces=15000)");
         }
         // Both restrictions below exempt callers with CAP_SYS_ADMIN.
+        // Plain code rather than Optional lambdas here and in resolve(): sandbox-ctl runs it on every start.
         boolean exempt = effective.contains(Capability.CAP_SYS_ADMIN);
         Optional<String> debian = ProcFiles.read(proc.resolve("sys/kernel/unprivileged_userns_clone"));
-        if (debian.filter("0"::equals).isPresent() && !exempt) {
+        boolean debianRestricts = debian.isPresent() && debian.get().equals("0");
+        if (debianRestricts && !exempt) {
             return FeatureStatus.no("disabled for unprivileged users by kernel.unprivileged_userns_clone = 0 "
                     + "(enable: sysctl -w kernel.unprivileged_userns_clone=1)");
         }
         Optional<String> apparmor = ProcFiles.read(proc.resolve("sys/kernel/apparmor_restrict_unprivileged_userns"));
-        if (apparmor.filter("1"::equals).isPresent() && !exempt) {
+        boolean apparmorRestricts = apparmor.isPresent() && apparmor.get().equals("1");
+        if (apparmorRestricts && !exempt) {
             return FeatureStatus.no("restricted by AppArmor (kernel.apparmor_restrict_unprivileged_userns = 1): "
                     + "a new user namespace gets no capabilities (allow: an AppArmor profile with 'userns,' "
                     + "or sysctl -w kernel.apparmor_restrict_unprivileged_userns=0)");
         }
         List<String> evidence = new ArrayList<>();
         evidence.add("max_user_namespaces = " + max.get());
-        debian.ifPresent(v -> evidence.add("unprivileged_userns_clone = " + v));
-        apparmor.ifPresent(v -> evidence.add("apparmor_restrict_unprivileged_userns = " + v));
-        if (exempt && (debian.filter("0"::equals).isPresent() || apparmor.filter("1"::equals).isPresent())) {
+        if (debian.isPresent()) {
+            evidence.add("unprivileged_userns_clone = " + debian.get());
+        }
+        if (apparmor.isPresent()) {
+            evidence.add("apparmor_restrict_unprivileged_userns = " + apparmor.get());
+        }
+        if (exempt && (debianRestricts || apparmorRestricts)) {
             evidence.add("restrictions do not apply with CAP_SYS_ADMIN");
         }
         return FeatureStatus.yes(String.join(", ", evidence));
@@ -159,10 +182,10 @@ public final class SystemCapabilities {
 
     private static FeatureStatus overlayfs(Path proc) {
         Optional<String> filesystems = ProcFiles.read(proc.resolve("filesystems"));
-        boolean listed = filesystems.stream()
-                .flatMap(content -> content.lines())
-                .map(line -> line.substring(line.lastIndexOf('\t') + 1).strip())
-                .anyMatch("overlay"::equals);
+        boolean listed = false;
+        for (String line : filesystems.orElse("").split("\n")) {
+            listed |= line.substring(line.lastIndexOf('\t') + 1).strip().equals("overlay");
+        }
         return listed ? FeatureStatus.yes("listed in /proc/filesystems")
                 : FeatureStatus.no("not in /proc/filesystems (the overlay module may still load on first mount)");
     }
@@ -189,8 +212,19 @@ public final class SystemCapabilities {
         return seccomp;
     }
 
+    /** The kernel's Landlock ABI; probed on the first call (see the class comment), the same answer after. */
     public LandlockSupport landlock() {
-        return landlock;
+        LandlockSupport known = landlock;
+        if (known == null) {
+            synchronized (this) {
+                known = landlock;
+                if (known == null) {
+                    known = Objects.requireNonNull(landlockProbe.get(), "the Landlock probe's answer");
+                    landlock = known;
+                }
+            }
+        }
+        return known;
     }
 
     public CgroupLayout cgroups() {
@@ -291,10 +325,12 @@ public final class SystemCapabilities {
     }
 
     private String privilegedEvidence() {
-        String where = PRIVILEGED_CONTROLLERS.stream()
-                .map(c -> c + " (v" + cgroups.hierarchyFor(c).orElseThrow().version() + " "
-                        + cgroups.hierarchyFor(c).orElseThrow().ownDirectory() + ")")
-                .collect(Collectors.joining(", "));
+        StringBuilder where = new StringBuilder();
+        for (String c : PRIVILEGED_CONTROLLERS) {
+            CgroupHierarchy hierarchy = cgroups.hierarchyFor(c).orElseThrow();
+            where.append(where.length() == 0 ? "" : ", ").append(c).append(" (v").append(hierarchy.version())
+                    .append(' ').append(hierarchy.ownDirectory()).append(')');
+        }
         return "effective capabilities include " + names(PRIVILEGED_CAPABILITIES)
                 + "; writable cgroups for " + where;
     }
@@ -304,7 +340,11 @@ public final class SystemCapabilities {
     }
 
     private static String names(Set<Capability> capabilities) {
-        return capabilities.stream().map(Capability::name).collect(Collectors.joining(", "));
+        StringBuilder joined = new StringBuilder();
+        for (Capability capability : capabilities) {
+            joined.append(joined.length() == 0 ? "" : ", ").append(capability.name());
+        }
+        return joined.toString();
     }
 
     /**
@@ -318,6 +358,7 @@ public final class SystemCapabilities {
         table.row("capabilities", effective.describe());
         table.row("user namespaces", userNamespaces.toString());
         table.row("seccomp", seccomp.toString());
+        LandlockSupport landlock = landlock();
         table.row("landlock", landlock.available() ? "yes: ABI " + landlock.abi() : "no: " + landlock.unavailableReason());
         table.row("overlayfs", overlayfs.toString());
         table.row("cgroups", describeKind(cgroups.kind()));
@@ -347,7 +388,7 @@ public final class SystemCapabilities {
     @Override
     public String toString() {
         return "SystemCapabilities[euid=" + euid + ", capEff=" + effective + ", userns=" + userNamespaces
-                + ", seccomp=" + seccomp + ", landlock=" + landlock + ", cgroups=" + cgroups
+                + ", seccomp=" + seccomp + ", landlock=" + landlock() + ", cgroups=" + cgroups
                 + ", overlayfs=" + overlayfs + ", kernel=" + kernelRelease + "]";
     }
 

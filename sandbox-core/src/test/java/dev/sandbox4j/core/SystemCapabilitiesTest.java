@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -243,12 +244,45 @@ class SystemCapabilitiesTest {
     }
 
     @Test
+    void landlockIsProbedOnlyWhenAskedAndOnlyOnce() {
+        AtomicInteger probes = new AtomicInteger();
+        SystemCapabilities system = SystemCapabilities.read(FakeTree.copyOfSystem("hybrid-root", dir).root(), () -> {
+            probes.incrementAndGet();
+            return ABI_7;
+        });
+
+        // Deciding the mode, and every fact /proc gives, leave the syscall (and jnr-ffi) alone.
+        assertThat(system.resolve(PrivilegeMode.AUTO).mode()).isEqualTo(PrivilegeMode.PRIVILEGED);
+        assertThat(system.resolve(PrivilegeMode.UNPRIVILEGED).mode()).isEqualTo(PrivilegeMode.UNPRIVILEGED);
+        assertThat(system.isRoot()).isTrue();
+        assertThat(system.userNamespaces().available()).isTrue();
+        assertThat(system.seccomp().available()).isTrue();
+        assertThat(system.cgroups().kind()).isEqualTo(CgroupLayout.Kind.HYBRID);
+        assertThat(probes).hasValue(0);
+
+        assertThat(system.landlock()).isEqualTo(ABI_7);
+        assertThat(system.summary()).contains("landlock           yes: ABI 7");
+        assertThat(system.toString()).contains("landlock=ABI 7");
+        assertThat(system.landlock()).isSameAs(system.landlock());
+        assertThat(probes).hasValue(1);
+    }
+
+    @Test
+    void aProbeThatAnswersNothingIsAnError() {
+        SystemCapabilities system = SystemCapabilities.read(FakeTree.copyOfSystem("hybrid-root", dir).root(),
+                () -> null);
+
+        assertThatThrownBy(system::landlock).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
     void detectOnThisMachine() {
         SystemCapabilities system = SystemCapabilities.detect();
 
         assertThat(system.euid()).isEqualTo(LibC.libc().geteuid());
         assertThat(system.kernelRelease()).isEqualTo(System.getProperty("os.version"));
         assertThat(system.summary()).contains("capabilities").contains("cgroups");
+        assertThat(system.landlock()).isEqualTo(LandlockSupport.probe());
         // AUTO either resolves or explains why nothing can work; it never returns AUTO.
         try {
             assertThat(system.resolve(PrivilegeMode.AUTO).mode()).isNotEqualTo(PrivilegeMode.AUTO);

@@ -5,12 +5,15 @@ import dev.sandbox4j.core.SandboxException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -21,6 +24,7 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Where the native launcher lives. Either an installed binary named by the system property
@@ -30,10 +34,24 @@ import java.util.Set;
  * atomically. Never a shared writable place: whoever can replace the launcher runs code as the caller.
  *
  * <p>Before every start of the file (each launcher per run, or the fork server, whose launchers are forks of
- * the image it started with) the extracted file's identity (inode, size, ctime) is compared with the verified
- * one, cheaply; a change (someone rewrote it) triggers a full re-verification. Until the mount plan hides
- * the host's files from the workload, an unprivileged workload runs as the caller and could rewrite that
- * cache: prefer an installed launcher when untrusted code runs unprivileged.
+ * the image it started with) the extracted file's identity (device, inode, size, mtime, ctime, owner, mode) is
+ * compared with the verified one, cheaply; a change (someone rewrote it) triggers a full re-verification.
+ *
+ * <p>Across JVMs the same identity, recorded beside the launcher when it was verified (a {@code .verified}
+ * file holding the expected hash and the identity), spares each start hashing the ~1 MB file again (15-20
+ * ms of a cold JVM, a tenth of a command-line start). Why that keeps "a replaced launcher does not run":
+ * <ul>
+ *   <li>replacing or rewriting the file changes its identity: a rename puts another inode there, a write
+ *       moves its mtime and ctime, and no unprivileged process can set a ctime (the kernel stamps it with
+ *       the current time on every change, utimensat included). A changed identity means a full hash;</li>
+ *   <li>the record is only believed inside the directory checked to be a private 0700 directory of this
+ *       uid, read without following links; another user can write neither it nor the launcher;</li>
+ *   <li>what remains is a process of the same uid, outside any sandbox view, that rewrites both files. It
+ *       could as well replace what this user runs next (a jar or a shell start-up file in the same home),
+ *       and the in-JVM check above still catches a rewrite during a JVM's life. Against untrusted code
+ *       that runs as the caller with the host's files visible (an unprivileged sandbox with
+ *       {@code hostFilesystem()}), an installed, root-owned launcher is the answer, as before.</li>
+ * </ul>
  */
 final class LauncherBinary {
     static final String PROPERTY = "sandbox4j.launcher";
@@ -102,9 +120,18 @@ final class LauncherBinary {
 
     private void extract(String resource) {
         try {
-            if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && expectedSha256.equals(sha256(path))) {
-                verifiedIdentity = identity();
-                return;
+            if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+                // The identity first, then the content: a file replaced in between fails the next check.
+                Object identity = identity();
+                if (record(identity).equals(readRecord())) {
+                    verifiedIdentity = identity;
+                    return;
+                }
+                if (expectedSha256.equals(sha256(path))) {
+                    verifiedIdentity = identity;
+                    writeRecord(identity);
+                    return;
+                }
             }
             Path tmp = Files.createTempFile(path.getParent(), NAME, ".tmp", PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
             try {
@@ -124,22 +151,74 @@ final class LauncherBinary {
                 } catch (AtomicMoveNotSupportedException e) {
                     throw new SandboxException("cannot rename the launcher into place atomically in " + path.getParent(), e);
                 }
+                // Taken right after the rename, before anyone else can have replaced it in this private directory.
+                verifiedIdentity = identity();
             } finally {
                 Files.deleteIfExists(tmp);
             }
-            verifiedIdentity = identity();
+            writeRecord(verifiedIdentity);
         } catch (IOException e) {
             throw new SandboxException("cannot extract the launcher to " + path + ": " + e.getMessage(), e);
         }
     }
 
+    /** The file's identity as one line of text; an error's text, never equal to a verified identity, if unreadable. */
     private Object identity() {
         try {
-            Map<String, Object> a = Files.readAttributes(path, "unix:ino,size,ctime,uid,mode", LinkOption.NOFOLLOW_LINKS);
-            return Map.of("ino", a.get("ino"), "size", a.get("size"), "ctime", ((FileTime) a.get("ctime")).toMillis(),
-                    "uid", a.get("uid"), "mode", a.get("mode"));
+            Map<String, Object> a = Files.readAttributes(path, "unix:dev,ino,size,lastModifiedTime,ctime,uid,mode",
+                    LinkOption.NOFOLLOW_LINKS);
+            return "dev " + a.get("dev") + " ino " + a.get("ino") + " size " + a.get("size")
+                    + " mtime " + ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS)
+                    + " ctime " + ((FileTime) a.get("ctime")).to(TimeUnit.NANOSECONDS)
+                    + " uid " + a.get("uid") + " mode " + Integer.toOctalString((Integer) a.get("mode"));
         } catch (IOException e) {
-            return e.toString(); // never equal to a verified identity, so the next check re-extracts
+            return "unreadable: " + e;
+        }
+    }
+
+    /** Where the identity of the verified launcher is kept between JVMs, beside it. */
+    private Path recordPath() {
+        return path.resolveSibling(path.getFileName() + ".verified");
+    }
+
+    private String record(Object identity) {
+        return "sha256 " + expectedSha256 + " " + identity + "\n";
+    }
+
+    /** The recorded line, or "" when there is none (or it is not a plain file of the right size). */
+    private String readRecord() {
+        try (SeekableByteChannel in = Files.newByteChannel(recordPath(), StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS)) {
+            if (in.size() > 4096) {
+                return "";
+            }
+            ByteBuffer bytes = ByteBuffer.allocate((int) in.size());
+            while (bytes.hasRemaining() && in.read(bytes) >= 0) {
+                // until full or at its end
+            }
+            return new String(bytes.array(), 0, bytes.position(), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Best effort: without the record the next JVM hashes the launcher once more. */
+    private void writeRecord(Object identity) {
+        if (identity.toString().startsWith("unreadable")) {
+            return;
+        }
+        Path record = recordPath();
+        try {
+            Path tmp = Files.createTempFile(record.getParent(), NAME, ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            try {
+                Files.writeString(tmp, record(identity), StandardCharsets.US_ASCII);
+                Files.move(tmp, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            // the launcher is verified all the same
         }
     }
 

@@ -116,7 +116,7 @@ public final class SyscallTable {
                 if (line.isBlank() || line.startsWith("#")) {
                     continue;
                 }
-                String[] fields = line.trim().split("\\s+");
+                String[] fields = fields(line);
                 if (fields.length != 2) {
                     throw new IllegalStateException(resource + ":" + lineNumber + ": expected 'name number'");
                 }
@@ -129,6 +129,35 @@ public final class SyscallTable {
             throw new UncheckedIOException("cannot read " + resource, e);
         }
         return new SyscallTable(arch, numbers, names);
+    }
+
+    /**
+     * The whitespace-separated words of {@code line}, as {@code line.trim().split("\\s+")} gives them (for a line
+     * that is not blank), without compiling that regular expression once per line: loading the table is on
+     * every sandbox's start.
+     */
+    static String[] fields(String line) {
+        java.util.List<String> fields = new java.util.ArrayList<>(2);
+        int i = 0;
+        int n = line.length();
+        while (i < n) {
+            while (i < n && isSpace(line.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && !isSpace(line.charAt(i))) {
+                i++;
+            }
+            if (i > start) {
+                fields.add(line.substring(start, i));
+            }
+        }
+        return fields.toArray(new String[0]);
+    }
+
+    /** What {@code \\s} matches. */
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
     }
 
     @Override

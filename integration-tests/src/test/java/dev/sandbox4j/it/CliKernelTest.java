@@ -1,10 +1,10 @@
 package dev.sandbox4j.it;
 
 import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
+import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sandbox4j.cli.SandboxCtl;
-import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import java.io.IOException;
@@ -53,13 +53,9 @@ class CliKernelTest {
 
     @BeforeAll
     static void sandboxesRunHere() throws Exception {
-        boolean usable;
         try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().build())) {
-            usable = sandbox.run(List.of("/bin/true")).success();
-        } catch (SandboxSetupException e) {
-            usable = false;
+            requireRunnable(sandbox, "sandboxes (user namespaces)");
         }
-        requireFeature(usable, "sandboxes (user namespaces)");
     }
 
     private Cli cliWithStdin(String stdin, String... args) throws IOException, InterruptedException {

@@ -1,7 +1,6 @@
 package dev.sandbox4j.it;
 
 import dev.sandbox4j.core.SandboxException;
-import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.exec.ForkServerProbe;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
@@ -20,7 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
+import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -36,13 +35,7 @@ class ForkServerKernelTest {
     @BeforeAll
     static void start() throws Exception {
         sandbox = Sandbox.create(SandboxConfig.builder().id("fork-server-test").timeout(Duration.ofSeconds(20)).build());
-        boolean usable;
-        try {
-            usable = sandbox.run(List.of("/bin/true")).success();
-        } catch (SandboxSetupException e) {
-            usable = false;
-        }
-        requireFeature(usable, "user namespaces (all seven namespaces for an unprivileged user)");
+        requireRunnable(sandbox, "user namespaces (all seven namespaces for an unprivileged user)");
     }
 
     @AfterAll

@@ -46,6 +46,21 @@ final class KernelTestSupport {
         }
     }
 
+    /**
+     * Runs {@code /bin/true} in {@code sandbox}: fails under CI (skips elsewhere) when sandboxes of that kind
+     * cannot run here at all, naming {@code what} they need. Also lets the JDK open what it opens lazily (a
+     * cleaner thread, descriptors, the fork server) before a leak check counts.
+     */
+    static void requireRunnable(dev.sandbox4j.exec.Sandbox sandbox, String what) throws InterruptedException {
+        boolean usable;
+        try {
+            usable = sandbox.run(java.util.List.of("/bin/true")).success();
+        } catch (dev.sandbox4j.core.SandboxSetupException e) {
+            usable = false;
+        }
+        requireFeature(usable, what);
+    }
+
     static long euid() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("Uid:")) {

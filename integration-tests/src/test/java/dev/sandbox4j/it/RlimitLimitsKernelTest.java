@@ -2,7 +2,6 @@ package dev.sandbox4j.it;
 
 import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.PrivilegeMode;
-import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.exec.LimitMechanism;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxBuilder;
@@ -16,7 +15,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Duration;
 import java.util.List;
 
-import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
+import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,13 +31,9 @@ class RlimitLimitsKernelTest {
 
     @BeforeAll
     static void userNamespaces() throws Exception {
-        boolean usable;
         try (Sandbox sandbox = Sandbox.create(unprivileged().build())) {
-            usable = sandbox.run(List.of("/bin/true")).success();
-        } catch (SandboxSetupException e) {
-            usable = false;
+            requireRunnable(sandbox, "user namespaces (unprivileged mode)");
         }
-        requireFeature(usable, "user namespaces (unprivileged mode)");
     }
 
     private static SandboxBuilder unprivileged() {

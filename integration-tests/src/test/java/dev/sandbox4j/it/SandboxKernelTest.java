@@ -33,6 +33,7 @@ import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
 import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
+import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -57,13 +58,7 @@ class SandboxKernelTest {
     static void start() throws Exception {
         euid = KernelTestSupport.euid();
         sandbox = Sandbox.create(builder().id("kernel-test").timeout(Duration.ofSeconds(20)).build());
-        boolean usable;
-        try {
-            usable = sandbox.run(List.of("/bin/true")).success();
-        } catch (SandboxSetupException e) {
-            usable = false;
-        }
-        requireFeature(usable, "user namespaces (all seven namespaces for an unprivileged user)");
+        requireRunnable(sandbox, "user namespaces (all seven namespaces for an unprivileged user)");
     }
 
     @AfterAll

@@ -1,9 +1,9 @@
 package dev.sandbox4j.it;
 
 import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
+import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
@@ -42,13 +42,9 @@ class SeccompProfileMatrixKernelTest {
      */
     @BeforeAll
     static void sandboxesRunHere() throws Exception {
-        boolean usable;
         try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().seccomp(SeccompProfile.ESSENTIAL).build())) {
-            usable = sandbox.run(List.of("/bin/true")).success();
-        } catch (SandboxSetupException e) {
-            usable = false;
+            requireRunnable(sandbox, "sandboxes (user namespaces, seccomp)");
         }
-        requireFeature(usable, "sandboxes (user namespaces, seccomp)");
     }
 
     /** What a program does under a profile below the one it needs. */

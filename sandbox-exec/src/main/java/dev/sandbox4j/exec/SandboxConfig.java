@@ -19,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,6 +27,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 
 /**
@@ -52,7 +52,6 @@ import java.util.function.UnaryOperator;
  */
 public final class SandboxConfig {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxConfig.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static volatile SystemCapabilities systemCapabilities;
     static final long OVERFLOW_ID = 65534;
 
@@ -86,9 +85,19 @@ public final class SandboxConfig {
     private final boolean forkServer;
     private static volatile LandlockSupport landlockSupport;
 
+    /**
+     * "sbx-" and 8 hex digits. A label, not a secret: what must be unique (cgroup names, sockets) adds the pid
+     * and a sequence number. Neither SecureRandom nor String.format: their set-up (security providers, the
+     * formatter's regex) costs a cold JVM, such as the command line's, some 40 ms.
+     */
+    private static String randomId() {
+        String hex = Integer.toHexString(ThreadLocalRandom.current().nextInt());
+        return "sbx-" + "0".repeat(8 - hex.length()) + hex;
+    }
+
     SandboxConfig(SandboxBuilder b, HostIdentity host, UnaryOperator<PrivilegeMode> resolver, CgroupHost cgroups) {
         source = copy(b);
-        id = b.id != null ? b.id : "sbx-" + String.format("%08x", RANDOM.nextInt());
+        id = b.id != null ? b.id : randomId();
         requestedMode = b.mode;
         mode = resolver.apply(b.mode);
         namespaces = b.namespaces;

@@ -40,6 +40,15 @@ class SandboxBuilderTest {
     }
 
     @Test
+    void aConfigWithoutAnIdGetsARandomLabel() {
+        String first = asRoot(SandboxConfig.builder()).id();
+        String second = asRoot(SandboxConfig.builder()).id();
+        assertThat(first).matches("sbx-[0-9a-f]{8}");
+        assertThat(second).matches("sbx-[0-9a-f]{8}").isNotEqualTo(first);
+        assertThat(asRoot(SandboxConfig.builder().id("judge-7")).id()).isEqualTo("judge-7");
+    }
+
+    @Test
     void rootsWorkloadIsRootInsideAndNobodyOutsideNeverHostRoot() {
         SandboxConfig c = asRoot(SandboxConfig.builder());
         assertThat(c.mode()).isEqualTo(PrivilegeMode.PRIVILEGED);

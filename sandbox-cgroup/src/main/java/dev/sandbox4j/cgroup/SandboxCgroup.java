@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Life cycle, as the executor drives it:
  * <ol>
- *   <li>{@link #procsFiles()} go into the launch plan; the launcher writes its own pid into each before it
- *       forks, so the workload and all its descendants are members from their first instruction;</li>
+ *   <li>{@link #procsFiles()} go into the launch plan; the launcher writes the sandbox's init into each before
+ *       init forks, so the workload and all its descendants are members from their first instruction;</li>
  *   <li>after the run, {@link #stats()} (memory peak, CPU time, pids peak, OOM kills);</li>
  *   <li>{@link #killAll()} when the sandbox must die now and no PID namespace does it (timeout, close);</li>
  *   <li>{@link #close()}: kills what is left, waits until the cgroups are empty, keeps the final stats and
@@ -56,7 +56,7 @@ public final class SandboxCgroup implements AutoCloseable {
     }
 
     /**
-     * The {@code cgroup.procs} files the launcher must write its pid into, one per hierarchy, before it forks.
+     * The {@code cgroup.procs} files the launcher must write init's pid into, one per hierarchy, before init forks.
      * Empty when no cgroup hierarchy is usable and no limit was asked for: then nothing is tracked.
      */
     public List<Path> procsFiles() {

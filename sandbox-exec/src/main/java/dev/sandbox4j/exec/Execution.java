@@ -299,7 +299,8 @@ final class Execution {
             // run's cgroup (it moves init in from outside): the figures are final and the cgroup can go now,
             // while the launcher exits. Any straggler (no PID namespace) is killed by the release.
             wallNanos = System.nanoTime() - startNanos;
-            cgroupStats = cgroup.release();
+            // With a PID namespace, init's end means every task of the run has been reaped: no straggler to look for.
+            cgroupStats = cgroup.release(config.namespaces().contains(Namespace.PID));
             awaitLauncher();
         } else {
             // No report of init's end (the launcher died or was killed): init may live until its parent-death

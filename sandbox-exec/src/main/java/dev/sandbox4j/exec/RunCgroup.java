@@ -77,6 +77,14 @@ final class RunCgroup {
      * rmdir, which is logged and retried at JVM exit and by the next JVM's stale cleanup.
      */
     synchronized CgroupStats release() {
+        return release(false);
+    }
+
+    /**
+     * {@link #release()}, for a run whose every task is known to be reaped ({@code reaped}: the launcher reported
+     * the end of an init that was PID 1 of its own namespace), which spares the look for stragglers.
+     */
+    synchronized CgroupStats release(boolean reaped) {
         if (stats != null) {
             return stats;
         }
@@ -87,7 +95,11 @@ final class RunCgroup {
         // close() takes the final figures itself (after killing any straggler, before removing the directories),
         // and stats() returns those afterwards: one read of the cgroup files instead of two (about 0.6 ms here).
         try {
-            cgroup.close();
+            if (reaped) {
+                cgroup.closeReaped();
+            } else {
+                cgroup.close();
+            }
         } catch (CgroupException e) {
             LOG.warn("sandbox {}: its cgroup {} could not be removed: {}", sandboxId, cgroup.name(), e.getMessage());
         }

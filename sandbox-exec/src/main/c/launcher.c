@@ -406,6 +406,10 @@ static void run_init(const struct plan *pl, int errfd, int statfd, int syncfd) {
     /* Also the race check: if L died before the prctl, its end of syncpipe is closed. */
     if (read_exact(syncfd, &go, 1) != 1 || go != 'G')
         _exit(1);
+    /* L moved us into the run's cgroups before "G" and left the cgroup namespace out of the clone
+     * (clone_flags_of): created now, it is rooted where we stand. */
+    if ((pl->clone_flags & CLONE_NEWCGROUP) && pl->cgroup_procs.count && unshare(CLONE_NEWCGROUP) < 0)
+        child_fail(errfd, "unshare", errno, "cgroup namespace");
     if (!pidns)
         prctl(PR_SET_CHILD_SUBREAPER, 1);
 
@@ -545,23 +549,35 @@ static void forward_child_error(const uint8_t *rec, size_t n) {
     report_error(step, (int)err, detail);
 }
 
+/*
+ * Init goes into the run's cgroups from outside, while it waits for "G" and has forked nothing: the
+ * workload is born a member, and we stay out, so that Java may read the figures and remove the cgroups
+ * as soon as we report init's end, without waiting for our own exit. A cgroup namespace must then be
+ * rooted at the run's cgroup, not at ours: init unshares it itself once it is in (run_init).
+ */
+static uint64_t clone_flags_of(const struct plan *pl) {
+    return pl->cgroup_procs.count ? pl->clone_flags & ~(uint64_t)CLONE_NEWCGROUP : pl->clone_flags;
+}
+
+static int move_to_cgroups(pid_t pid, const struct plan *pl) {
+    char text[24];
+    snprintf(text, sizeof(text), "%d", (int)pid);
+    for (size_t i = 0; i < pl->cgroup_procs.count; i++) {
+        int err = write_file(pl->cgroup_procs.items[i], text);
+        if (err) {
+            report_error("join cgroup", err, pl->cgroup_procs.items[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int run_plan(const struct plan *pl) {
     char detail[128];
     if (pl->clone_flags & ~(uint64_t)ALLOWED_CLONE_FLAGS) {
         snprintf(detail, sizeof(detail), "flags 0x%llx", (unsigned long long)pl->clone_flags);
         report_error("plan", EINVAL, detail);
         return 1;
-    }
-    /* Join first: every process forked from here on is born inside the sandbox cgroup(s), and a
-     * cgroup namespace created below is rooted there. */
-    for (size_t i = 0; i < pl->cgroup_procs.count; i++) {
-        char pid[24];
-        snprintf(pid, sizeof(pid), "%d", (int)getpid());
-        int err = write_file(pl->cgroup_procs.items[i], pid);
-        if (err) {
-            report_error("join cgroup", err, pl->cgroup_procs.items[i]);
-            return 1;
-        }
     }
     int errp[2], statp[2], syncp[2];
     if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(statp, O_CLOEXEC) < 0 || pipe2(syncp, O_CLOEXEC) < 0) {
@@ -583,7 +599,7 @@ static int run_plan(const struct plan *pl) {
     /* A raw clone puts the child into every new namespace at once and makes it PID 1, while we
      * stay outside: we must write its id maps from the parent namespace (a root caller cannot map
      * itself to an unprivileged id), and a later pivot_root must not move our own root. */
-    pid_t init = (pid_t)syscall(SYS_clone, (unsigned long)(pl->clone_flags | SIGCHLD), NULL, NULL,
+    pid_t init = (pid_t)syscall(SYS_clone, (unsigned long)(clone_flags_of(pl) | SIGCHLD), NULL, NULL,
                                 NULL, NULL);
     if (init < 0) {
         snprintf(detail, sizeof(detail), "namespaces 0x%llx", (unsigned long long)pl->clone_flags);
@@ -602,7 +618,8 @@ static int run_plan(const struct plan *pl) {
     close(statp[1]);
     close(syncp[0]);
 
-    if ((pl->clone_flags & CLONE_NEWUSER) && write_maps(init, pl) < 0) {
+    if ((pl->cgroup_procs.count && move_to_cgroups(init, pl) < 0) ||
+        ((pl->clone_flags & CLONE_NEWUSER) && write_maps(init, pl) < 0)) {
         kill(init, SIGKILL);
         waitpid(init, NULL, 0);
         return 1;

@@ -211,7 +211,7 @@ class CliKernelTest {
         long rusageCpu = number(json, "userTimeUs") + number(json, "systemTimeUs");
         assertThat(rusageCpu).isPositive();
         if (expectedMode().equals("privileged")) {
-            // The cgroup's figures: the whole sandbox (launcher and init too), counted in finer units than rusage.
+            // The cgroup's figures: the whole sandbox (init too), counted in finer units than rusage.
             assertThat(number(json, "cpuTimeUs")).as(json).isPositive().isNotEqualTo(rusageCpu);
             assertThat(number(json, "memoryPeakBytes")).as("the cgroup's peak charge").isPositive();
         } else {

@@ -97,7 +97,7 @@ class SandboxKernelTest {
         SandboxResult r = sh("i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done");
         assertThat(r.userTime().plus(r.systemTime())).isGreaterThan(Duration.ofMillis(20));
         if (r.cpuTimeSource() == dev.sandbox4j.exec.UsageSource.CGROUP) {
-            // The cgroup counts every process of the sandbox, the launcher and init too: never less.
+            // The cgroup counts every process of the sandbox, init too: never less.
             assertThat(r.cpuTime()).isGreaterThanOrEqualTo(r.userTime().plus(r.systemTime()));
         } else {
             assertThat(r.cpuTime()).isEqualTo(r.userTime().plus(r.systemTime()));

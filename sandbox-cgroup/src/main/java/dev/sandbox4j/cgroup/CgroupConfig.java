@@ -34,9 +34,9 @@ import java.util.OptionalLong;
 public final class CgroupConfig {
 
     /**
-     * The smallest memory limit accepted: 4 MiB. The launcher joins the cgroup before it creates the
-     * namespaces, so the namespaces, the PID-1 init, their kernel stacks and page tables and the workload's
-     * first pages are all charged to it. Measured on this project's reference host (Linux 6.18, cgroup v1): the
+     * The smallest memory limit accepted: 4 MiB. The launcher moves the PID-1 init into the cgroup before
+     * init forks, so init's later pages, the workload's kernel stack and page tables and its first pages are
+     * all charged to it (the namespaces themselves, made by the launcher's clone, are charged outside). Measured on this project's reference host (Linux 6.18, cgroup v1): the
      * launcher's equivalent ({@code unshare -U -r -m -p -f --mount-proc sh -c 'cat …'}) peaked at 0.73 MiB,
      * was OOM-killed under 512 KiB and barely passed under 1 MiB. 4 MiB leaves room for a cold page cache (the
      * first exec of a binary charges its pages here) without letting a typo like {@code 64K} through.
@@ -44,9 +44,9 @@ public final class CgroupConfig {
     public static final long MIN_MEMORY_BYTES = 4L << 20;
 
     /**
-     * The smallest task limit accepted: 3. The launcher joins the cgroup and stays in it, forks the PID
-     * namespace's init, which forks the workload; all three count against {@code pids.max}. With 2 the
-     * workload could not even be started, and the failure would look like the workload's own.
+     * The smallest task limit accepted: 3. The PID namespace's init and the workload it forks both count
+     * against {@code pids.max} (the launcher, which moves init in from outside, does not); the third leaves the
+     * workload room for one child, so that a limit this low still runs a shell with a command.
      */
     public static final int MIN_PIDS = 3;
 

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * CgroupConfig limits = CgroupConfig.builder().memory("64M").cpuPercent(20).maxPids(32).build();
  * try (SandboxCgroup cgroup = SandboxCgroups.create(sandboxId, limits)) {
- *     plan.joinCgroups(cgroup.procsFiles());      // the launcher writes its pid into each before it forks
+ *     plan.joinCgroups(cgroup.procsFiles());      // the launcher moves init in before init forks
  *     ... launch, wait (on timeout: cgroup.killAll()) ...
  *     CgroupStats stats = cgroup.stats();         // before close: close removes the cgroups
  * }                                               // close: kill what is left, wait until empty, rmdir

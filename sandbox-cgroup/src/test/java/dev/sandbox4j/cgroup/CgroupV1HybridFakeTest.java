@@ -121,6 +121,39 @@ class CgroupV1HybridFakeTest {
     }
 
     @Test
+    void closeReapedRemovesEveryDirectoryWithoutLookingForTasks() {
+        FakeHost host = new FakeHost(dir).hybrid(MEMORY_PATH);
+        SandboxCgroup cgroup = host.create("reaped", CgroupConfig.NONE);
+        String name = cgroup.name();
+        host.fs.put(host.path("/sys/fs/cgroup/pids/" + name + "/pids.peak"), "3\n");
+
+        cgroup.closeReaped();
+
+        assertThat(host.fs.operations()).as("no kill-all").noneMatch(op -> op.startsWith("kill ")
+                || op.contains("freezer.state") || op.contains("cgroup.kill"));
+        for (Path procs : cgroup.procsFiles()) {
+            assertThat(procs.getParent()).doesNotExist();
+        }
+        assertThat(cgroup.stats().pidsPeak()).as("the figures taken before removal").hasValue(3);
+    }
+
+    @Test
+    void closeReapedStillKillsATaskThatKeepsACgroupBusy() {
+        FakeHost host = new FakeHost(dir).hybrid(MEMORY_PATH);
+        SandboxCgroup cgroup = host.create("straggler", CgroupConfig.NONE);
+        for (Path procs : cgroup.procsFiles()) {
+            host.fs.join(procs.getParent(), 601);
+        }
+
+        cgroup.closeReaped();
+
+        assertThat(host.fs.operations()).contains("kill 601");
+        for (Path procs : cgroup.procsFiles()) {
+            assertThat(procs.getParent()).doesNotExist();
+        }
+    }
+
+    @Test
     void aFailureHalfwayRemovesEveryDirectoryAlreadyCreated() {
         FakeHost host = new FakeHost(dir).hybrid(MEMORY_PATH);
         host.fs.failWrites("pids.max", "Invalid argument");

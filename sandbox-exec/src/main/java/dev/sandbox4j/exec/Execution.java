@@ -227,7 +227,7 @@ final class Execution {
      * Kills the whole sandbox. With a PID namespace the launcher tells init, whose {@code kill(-1)} reaches every
      * process in it. Without one, init knows only its descendants (a double fork or setsid slips out of its
      * reach for a moment), so the run's cgroup is killed instead where there is one: every process of the run
-     * at once, the launcher and init included, which then end without a report (the result says SIGKILL).
+     * at once, init included, whose end the launcher reports as aborted (the result says SIGKILL).
      */
     void kill() {
         synchronized (killLock) {
@@ -293,18 +293,23 @@ final class Execution {
         if (control != null) {
             control.close();
         }
-        if (process != null) {
-            // Only once the launcher has been reaped may the cgroup go: it joined the run's cgroup before it
-            // forked, and an end of the control channel alone does not say it has exited.
-            if (!process.waitFor(KILL_GRACE_NANOS)) {
-                process.destroyForcibly();
-                process.waitFor(Long.MAX_VALUE);
-            }
+        long wallNanos;
+        if (exit != null || aborted != null) {
+            // The launcher reports init's end only after reaping it, and the launcher itself is no member of the
+            // run's cgroup (it moves init in from outside): the figures are final and the cgroup can go now,
+            // while the launcher exits. Any straggler (no PID namespace) is killed by the release.
+            wallNanos = System.nanoTime() - startNanos;
+            // With a PID namespace, init's end means every task of the run has been reaped: no straggler to look for.
+            cgroupStats = cgroup.release(config.namespaces().contains(Namespace.PID));
+            awaitLauncher();
+        } else {
+            // No report of init's end (the launcher died or was killed): init may live until its parent-death
+            // signal, so wait for the launcher first; the release then kills whatever is still listed, before
+            // we wait for end-of-file on the output pipes a straggler could hold open.
+            awaitLauncher();
+            wallNanos = System.nanoTime() - startNanos;
+            cgroupStats = cgroup.release();
         }
-        long wallNanos = System.nanoTime() - startNanos;
-        // The launcher is gone, so the workload has ended: take the cgroup's figures and remove it, killing any
-        // straggler first, before waiting for end-of-file on the output pipes a straggler could hold open.
-        cgroupStats = cgroup.release();
         if (stdinWriter != null) {
             stdinWriter.join(); // ends with EPIPE at the latest, now that every reader has exited
         }
@@ -320,6 +325,13 @@ final class Execution {
             result = buildResult(Duration.ofNanos(wallNanos));
         }
         return result;
+    }
+
+    private void awaitLauncher() throws InterruptedException {
+        if (process != null && !process.waitFor(KILL_GRACE_NANOS)) {
+            process.destroyForcibly();
+            process.waitFor(Long.MAX_VALUE);
+        }
     }
 
     private void awaitCollector(OutputCollector collector) throws InterruptedException {

@@ -10,7 +10,7 @@ public enum LimitMechanism {
      * A limit on the sandbox's cgroup, covering its whole process tree (privileged mode). Memory: the cgroup's
      * charge (anonymous memory, page cache, tmpfs, kernel memory) may not exceed it; the kernel OOM-kills inside
      * the sandbox when reclaim cannot keep it below, and {@link SandboxResult#oomKilled()} says so. Pids: forks
-     * beyond the limit fail with EAGAIN; the launcher and the sandbox's init count as two tasks.
+     * beyond the limit fail with EAGAIN; the sandbox's init counts as one task.
      */
     CGROUP,
     /**

@@ -20,8 +20,8 @@ final class Planner {
     }
 
     /**
-     * @param cgroupProcs the run's {@code cgroup.procs} files, which the launcher joins before it forks, so that
-     *                    the workload is a member before it execs
+     * @param cgroupProcs the run's {@code cgroup.procs} files, into which the launcher moves init before init forks,
+     *                    so that the workload is a member before it execs
      */
     static LaunchPlan plan(SandboxConfig config, List<String> command, List<String> cgroupProcs) {
         if (command.isEmpty()) {

@@ -108,7 +108,7 @@ public final class Sandbox implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("sandbox " + config.id() + " is closed");
         }
-        // The cgroup exists before the launcher starts: the launcher joins it before it forks anything.
+        // The cgroup exists before the launcher starts: the launcher moves init into it before init forks anything.
         RunCgroup cgroup = RunCgroup.open(config);
         Execution ex;
         try {

@@ -200,7 +200,7 @@ public final class SandboxResult {
     }
 
     /**
-     * Most tasks (processes and threads) the sandbox had at once, the launcher and init included: the pids
+     * Most tasks (processes and threads) the sandbox had at once, its init included: the pids
      * cgroup's {@code pids.peak}. Empty without a pids cgroup or on kernels without that file.
      */
     public OptionalLong pidsPeak() {

@@ -15,8 +15,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,18 +24,11 @@ import java.util.concurrent.TimeUnit;
  * launcher is in. Non-blocking with a selector, so every wait has a deadline and can be interrupted.
  */
 final class ControlChannel implements Closeable {
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final SocketChannel channel;
     private final Selector selector;
     private ByteBuffer in = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
     private boolean eof;
-
-    private static byte[] nextBytes(int n) {
-        byte[] b = new byte[n];
-        RANDOM.nextBytes(b);
-        return b;
-    }
 
     private ControlChannel(SocketChannel channel, Selector selector) {
         this.channel = channel;
@@ -71,8 +62,8 @@ final class ControlChannel implements Closeable {
             this.server = server;
         }
 
-        static Listener open(Path runDirectory) {
-            Path socket = runDirectory.resolve(HexFormat.of().formatHex(nextBytes(8)));
+        static Listener open(LauncherBinary launcher) {
+            Path socket = launcher.newSocketPath("c-");
             try {
                 ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 try {

@@ -95,7 +95,7 @@ final class Execution {
             throw new IllegalStateException("Input.pipe()/Output.pipe() need Sandbox.start(), not run()");
         }
         LauncherBinary launcher = LauncherBinary.get();
-        try (ControlChannel.Listener listener = ControlChannel.Listener.open(launcher.runDirectory())) {
+        try (ControlChannel.Listener listener = ControlChannel.Listener.open(launcher)) {
             process = config.forkServer() ? fork(launcher, listener.socket)
                     : DirectLauncher.start(launcher, listener.socket, stdin, config.stdout(), config.stderr());
             launcherStartedNanos = System.nanoTime();
@@ -402,7 +402,7 @@ final class Execution {
     /** Used by the round-trip test: what the launcher decoded, re-encoded. */
     static byte[] echo(byte[] planPayload) throws InterruptedException, IOException {
         LauncherBinary launcher = LauncherBinary.get();
-        try (ControlChannel.Listener listener = ControlChannel.Listener.open(launcher.runDirectory())) {
+        try (ControlChannel.Listener listener = ControlChannel.Listener.open(launcher)) {
             Process p = new ProcessBuilder(launcher.path().toString(), "--echo", listener.socket.toString())
                     .redirectInput(DEV_NULL).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();

@@ -20,8 +20,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,7 +52,6 @@ final class ForkServer {
     private static final long START_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** A healthy server answers a spawn in about a millisecond; one that does not in this long is broken. */
     private static final long REPLY_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final int REPLY_LENGTH = 14; // u32 length 10, u16 type, u32, u32
 
     private static ForkServer current; // guarded by ForkServer.class
@@ -123,9 +120,7 @@ final class ForkServer {
 
     private static ForkServer start(LauncherBinary binary) {
         binary.checkUnchanged(); // the server's children are forks of the image it starts with
-        byte[] name = new byte[8];
-        RANDOM.nextBytes(name);
-        Path socket = binary.runDirectory().resolve("fs-" + HexFormat.of().formatHex(name));
+        Path socket = binary.newSocketPath("fs-");
         ProcessBuilder pb = new ProcessBuilder(List.of(binary.path().toString(), "--serve", socket.toString()))
                 .redirectInput(DEV_NULL)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)

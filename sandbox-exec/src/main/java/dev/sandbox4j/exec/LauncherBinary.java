@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -106,6 +107,17 @@ final class LauncherBinary {
     /** A 0700 directory of this user for the per-run control sockets. */
     Path runDirectory() {
         return runDirectory;
+    }
+
+    /**
+     * A fresh name for a socket in the run directory: {@code prefix}, this JVM's pid and 64 random bits. The
+     * directory is private (0700, this uid), so the name needs to be unique, not secret: the pid separates
+     * live JVMs, the random part a recycled pid's leftovers and this JVM's own sockets. ThreadLocalRandom, not
+     * SecureRandom, whose provider set-up costs a cold JVM (the command line) some 35 ms.
+     */
+    Path newSocketPath(String prefix) {
+        return runDirectory.resolve(prefix + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     }
 
     /** Throws unless the file is still the one that was verified; re-verifies after a change. */

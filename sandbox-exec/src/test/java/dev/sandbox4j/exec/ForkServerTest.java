@@ -32,7 +32,7 @@ class ForkServerTest {
     @Test
     void aForkedLauncherTalksOnItsOwnSocketAndIsReapedWithItsStatus() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
-        try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary.runDirectory());
+        try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
              ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.capture(), Output.capture())) {
             ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio);
             launcher.streams(stdio);
@@ -59,7 +59,7 @@ class ForkServerTest {
     @Test
     void killChildEndsALauncherThatWaitsForItsPlan() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
-        try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary.runDirectory());
+        try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
              ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
             ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio);
             try (ControlChannel control = listener.accept(launcher, System.nanoTime() + SECONDS_10)) {

@@ -166,14 +166,10 @@ public final class SandboxCgroup implements AutoCloseable {
             }
             finalStats = last;
         }
-        long deadline = System.nanoTime() + REMOVE_NANOS;
-        for (CgroupBackend backend : List.copyOf(remaining)) {
-            try {
-                CgroupTree.remove(fs, backend.directory(), deadline);
-                remaining.remove(backend);
-            } catch (CgroupException e) {
-                failure = add(failure, e);
-            }
+        try {
+            removeRemaining(System.nanoTime() + REMOVE_NANOS);
+        } catch (CgroupException e) {
+            failure = add(failure, e);
         }
         if (remaining.isEmpty()) {
             OpenCgroups.forget(this);

@@ -769,10 +769,11 @@ int main(int argc, char **argv) {
 
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     const char *socket_path = argv[2];
+    struct spawned_plan given = {NULL, 0};
     if (server) {
         /* Returns only in a forked child, which then goes on exactly like --connect: same state (the
          * server's reset is inherited, its own descriptors and signal mask are undone in the child). */
-        serve(argv[2], addr.sun_path, sizeof(addr.sun_path));
+        serve(argv[2], addr.sun_path, sizeof(addr.sun_path), &given);
         socket_path = addr.sun_path;
     } else if (strlen(argv[2]) >= sizeof(addr.sun_path)) {
         fprintf(stderr, "sandbox4j-launcher: socket path too long\n");
@@ -788,9 +789,10 @@ int main(int argc, char **argv) {
     }
 
     uint16_t type;
-    uint8_t *payload;
-    size_t len;
-    if (read_frame(ctl, &type, &payload, &len) != 1 || type != MSG_PLAN) {
+    uint8_t *payload = given.data;
+    size_t len = given.len;
+    /* A plan that came with the fork server's SPAWN saves a round trip; otherwise Java sends it now. */
+    if (!len && (read_frame(ctl, &type, &payload, &len) != 1 || type != MSG_PLAN)) {
         report_error("read plan", EPROTO, "expected a plan frame");
         return 1;
     }

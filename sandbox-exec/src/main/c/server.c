@@ -6,14 +6,16 @@
  * It binds SOCKET (in the caller's 0700 run directory), accepts exactly one connection from its own uid,
  * unlinks the name and closes the listener: nobody else can ever talk to it. Then, on that connection
  * (frames as in wire.h):
- *   SPAWN {u32 id, str socket} + 3 fds (SCM_RIGHTS): fork; the child takes the fds as 0/1/2 and goes on
- *       exactly as `--connect socket` would. Reply SPAWNED {id, pid} or SPAWN_FAILED {id, errno}.
+ *   SPAWN {u32 id, str socket, plan} + 3 fds (SCM_RIGHTS): fork; the child takes the fds as 0/1/2 and
+ *       goes on exactly as `--connect socket` would, except that the plan (a MSG_PLAN payload, optional)
+ *       came with the request: it starts on it at once, instead of after a round trip on its new control
+ *       connection. Reply SPAWNED {id, pid} or SPAWN_FAILED {id, errno}.
  *   KILL_CHILD {u32 pid}: SIGKILL that child, if it is ours and not yet reaped (a reaped pid may have
  *       been reused by anyone).
  *   Every child we reap is reported as REAPED {pid, wait status}.
  * A fork costs about a millisecond on a paravirtualised guest (page tables copied, then the child waits to
  * be scheduled), so the server keeps one launcher forked ahead of time, the spare, waiting on a socketpair:
- * a SPAWN hands it the socket path and the three fds and is answered at once; the next spare is forked
+ * a SPAWN hands it the socket path and the three fds, then the plan, and is answered at once; the next spare is forked
  * after the answer, off the run's critical path. Without a spare (its fork failed), a SPAWN forks.
  * End of the connection (the JVM exited, crashed or closed it) kills every live child and ends the
  * server; a spare sees its socketpair close and exits. That is the only death signal it needs: PR_SET_PDEATHSIG would follow the JVM *thread* that
@@ -268,8 +270,9 @@ static void become_launcher(const int *fds) {
 }
 
 /* The spare: forked before it is needed, so that a SPAWN costs a message, not a fork. It waits for its
- * assignment (path + 3 fds) on a socketpair; EOF there means the server is gone or no longer wants it. */
-static int spare_wait(int sock, char *run_path, size_t run_path_size) {
+ * assignment on a socketpair: one message with the path and the 3 fds, then one with the plan (possibly
+ * empty). EOF there means the server is gone or no longer wants it. */
+static void spare_wait(int sock, char *run_path, size_t run_path_size, struct spawned_plan *plan) {
     int fds[3];
     union {
         struct cmsghdr align;
@@ -288,13 +291,29 @@ static int spare_wait(int sock, char *run_path, size_t run_path_size) {
         _exit(0);
     memcpy(fds, CMSG_DATA(c), sizeof(fds));
     run_path[r] = 0;
+    /* The plan: a u32 length first (a SEQPACKET message cannot be empty and tell apart from EOF), so
+     * the message's size is known before it is read. */
+    do {
+        r = recv(sock, NULL, 0, MSG_PEEK | MSG_TRUNC);
+    } while (r < 0 && errno == EINTR);
+    uint8_t *buf = r >= 4 && (size_t)r <= 4 + WIRE_MAX_FRAME ? malloc((size_t)r) : NULL;
+    if (!buf)
+        _exit(0);
+    ssize_t n;
+    do {
+        n = recv(sock, buf, (size_t)r, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n != r || u32_at(buf) != (uint32_t)(r - 4))
+        _exit(0);
+    memmove(buf, buf + 4, (size_t)r - 4);
+    plan->data = buf;
+    plan->len = (size_t)r - 4;
     prctl(PR_SET_NAME, own_name);
     become_launcher(fds);
-    return 0;
 }
 
 /* Returns 1 in the spare once it has been assigned; 0 in the server. */
-static int make_spare(char *run_path, size_t run_path_size) {
+static int make_spare(char *run_path, size_t run_path_size, struct spawned_plan *plan) {
     int sp[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
         return 0;
@@ -304,7 +323,7 @@ static int make_spare(char *run_path, size_t run_path_size) {
         close(conn);
         /* Named, so that whoever looks (the tests' leak checks) can tell it from a leftover launcher. */
         prctl(PR_SET_NAME, "sandbox4j-spare");
-        spare_wait(sp[1], run_path, run_path_size);
+        spare_wait(sp[1], run_path, run_path_size, plan);
         return 1;
     }
     close(sp[1]);
@@ -317,8 +336,9 @@ static int make_spare(char *run_path, size_t run_path_size) {
     return 0;
 }
 
-/* Hands the request to the spare; returns its pid, or 0 when there is none or it is gone. */
-static pid_t use_spare(const uint8_t *path, size_t len, const int *fds) {
+/* Hands the request to the spare; returns its pid, or 0 when there is none or it is gone (or the plan is
+ * too large for one message on its socketpair: then the SPAWN forks, and the child has the plan). */
+static pid_t use_spare(const uint8_t *path, size_t len, const int *fds, const uint8_t *plan, size_t plan_len) {
     if (!spare)
         return 0;
     union {
@@ -339,6 +359,21 @@ static pid_t use_spare(const uint8_t *path, size_t len, const int *fds) {
     do {
         r = sendmsg(spare_sock, &msg, MSG_NOSIGNAL);
     } while (r < 0 && errno == EINTR);
+    if (r == (ssize_t)len) {
+        uint8_t *m = malloc(4 + plan_len);
+        r = -1;
+        if (m) {
+            for (int i = 0; i < 4; i++)
+                m[i] = (uint8_t)((uint32_t)plan_len >> (8 * i));
+            if (plan_len)
+                memcpy(m + 4, plan, plan_len);
+            do {
+                r = send(spare_sock, m, 4 + plan_len, MSG_NOSIGNAL);
+            } while (r < 0 && errno == EINTR);
+            r = r == (ssize_t)(4 + plan_len) ? (ssize_t)len : -1;
+            free(m);
+        }
+    }
     close(spare_sock);
     spare_sock = -1;
     spare = 0;
@@ -349,7 +384,7 @@ static pid_t use_spare(const uint8_t *path, size_t len, const int *fds) {
     return pid;
 }
 
-void serve(const char *path, char *run_path, size_t run_path_size) {
+void serve(const char *path, char *run_path, size_t run_path_size, struct spawned_plan *plan) {
     /* Received descriptors must land above 2, which needs our own 0/1/2 open (the JVM gives /dev/null). */
     for (int fd = 0; fd < 3; fd++) {
         if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
@@ -371,7 +406,7 @@ void serve(const char *path, char *run_path, size_t run_path_size) {
         /* A spare for the next SPAWN: at the start, after one was used, or after one died (someone killed
          * it). Only one attempt per event, so a fork that keeps failing (a pids limit) costs no spinning:
          * the SPAWN then forks itself, and reports that fork's errno. */
-        if (!spare && make_spare(run_path, run_path_size))
+        if (!spare && make_spare(run_path, run_path_size, plan))
             return;
         struct pollfd pfds[2] = {{conn, POLLIN, 0}, {sfd, POLLIN, 0}};
         if (poll(pfds, 2, -1) < 0) {
@@ -398,10 +433,10 @@ void serve(const char *path, char *run_path, size_t run_path_size) {
         if (type == MSG_SPAWN && len >= 8) {
             uint32_t id = u32_at(p);
             uint32_t sl = u32_at(p + 4);
-            if (nfds != 3 || sl != len - 8 || sl == 0 || sl >= run_path_size || memchr(p + 8, 0, sl)) {
+            if (nfds != 3 || sl > len - 8 || sl == 0 || sl >= run_path_size || memchr(p + 8, 0, sl)) {
                 close_fds(fds, nfds);
                 send_reply(MSG_SPAWN_FAILED, id, EINVAL);
-            } else if ((pid = use_spare(p + 8, sl, fds)) > 0) {
+            } else if ((pid = use_spare(p + 8, sl, fds, p + 8 + sl, len - 8 - sl)) > 0) {
                 close_fds(fds, 3);
                 add_live(pid);
                 send_reply(MSG_SPAWNED, id, (uint32_t)pid);
@@ -410,7 +445,9 @@ void serve(const char *path, char *run_path, size_t run_path_size) {
                 if (pid == 0) {
                     memcpy(run_path, p + 8, sl);
                     run_path[sl] = 0;
-                    free(p);
+                    memmove(p, p + 8 + sl, len - 8 - sl);
+                    plan->data = p;
+                    plan->len = len - 8 - sl;
                     free(live);
                     become_launcher(fds);
                     return;

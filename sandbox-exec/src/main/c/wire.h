@@ -19,7 +19,8 @@
 #define MSG_KILL 3   /* kill the whole sandbox now */
 
 /* Java -> fork server (launcher --serve), on the server's one connection */
-#define MSG_SPAWN 4      /* u32 request id, str per-run socket path; 3 fds (stdin, stdout, stderr) attached */
+#define MSG_SPAWN 4      /* u32 request id, str per-run socket path, then the MSG_PLAN payload (may be empty);
+                            3 fds (stdin, stdout, stderr) attached */
 #define MSG_KILL_CHILD 5 /* u32 pid: SIGKILL this live, unreaped child of the server */
 
 /* launcher -> Java */

@@ -231,8 +231,8 @@ public final class SpawnBench {
     private static final List<String> STAGES = List.of(
             "cgroup created, limits written (RunCgroup.open)",
             "plan build (Planner)",
-            "launcher spawn (fork server: SPAWN until SPAWNED; (b₁): ProcessBuilder.start)",
-            "launcher start, connect, plan sent",
+            "launcher spawn (fork server: SPAWN, plan included, until SPAWNED; (b₁): ProcessBuilder.start)",
+            "launcher connected (and (b₁): plan sent)",
             "namespaces, id maps, init, workload setup, execve",
             "/bin/true runs; init reaps, reports, exits; namespaces torn down",
             "result collection (launcher exit, waitFor, output threads)",

@@ -96,12 +96,15 @@ final class Execution {
         }
         LauncherBinary launcher = LauncherBinary.get();
         try (ControlChannel.Listener listener = ControlChannel.Listener.open(launcher)) {
-            process = config.forkServer() ? fork(launcher, listener.socket)
+            byte[] payload = plan.encode();
+            process = config.forkServer() ? fork(launcher, listener.socket, payload)
                     : DirectLauncher.start(launcher, listener.socket, stdin, config.stdout(), config.stderr());
             launcherStartedNanos = System.nanoTime();
             try {
                 control = listener.accept(process, Math.min(deadlineNanos, startNanos + CONNECT_LIMIT_NANOS));
-                control.send(plan.toFrame());
+                if (!config.forkServer()) { // a forked launcher had its plan with the spawn request
+                    control.send(LaunchPlan.frame(Wire.MSG_PLAN, payload));
+                }
                 planSentNanos = System.nanoTime();
             } catch (IOException e) {
                 throw new SandboxException("cannot send the plan to the launcher: " + e.getMessage(), e);
@@ -110,12 +113,12 @@ final class Execution {
         startStreams();
     }
 
-    /** A launcher from the JVM's fork server, with stdio the JVM opened for it. */
-    private LauncherProcess fork(LauncherBinary launcher, java.nio.file.Path socket) {
+    /** A launcher from the JVM's fork server, with stdio the JVM opened for it and its plan. */
+    private LauncherProcess fork(LauncherBinary launcher, java.nio.file.Path socket, byte[] plan) {
         try (ForkServer.Stdio stdio = ForkServer.Stdio.open(stdin, config.stdout(), config.stderr())) {
             ForkServer.Forked forked;
             try {
-                forked = ForkServer.spawn(launcher, socket, stdio);
+                forked = ForkServer.spawn(launcher, socket, stdio, plan);
             } catch (RuntimeException | Error e) {
                 stdio.closeAll();
                 throw e;

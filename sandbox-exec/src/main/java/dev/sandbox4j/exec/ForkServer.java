@@ -60,7 +60,7 @@ final class ForkServer {
     private final int fd;
     private final Thread reader;
     private final Object sendLock = new Object();
-    private final Pointer sendBuffer; // guarded by sendLock
+    private Pointer sendBuffer; // guarded by sendLock; grown for a larger frame
     private final AtomicInteger requestIds = new AtomicInteger();
     private final Map<Integer, Forked> pending = new ConcurrentHashMap<>();
     private final Map<Integer, Forked> live = new ConcurrentHashMap<>();
@@ -81,14 +81,23 @@ final class ForkServer {
      * keeps and closes {@code stdio}.
      */
     static Forked spawn(LauncherBinary binary, Path socket, Stdio stdio) {
+        return spawn(binary, socket, stdio, new byte[0]);
+    }
+
+    /**
+     * As {@link #spawn(LauncherBinary, Path, Stdio)}, with the launch plan (a MSG_PLAN payload) in the
+     * request: the launcher starts on it as soon as it has its stdio, instead of after connecting and a round
+     * trip for the plan, and Java must not send it again.
+     */
+    static Forked spawn(LauncherBinary binary, Path socket, Stdio stdio, byte[] plan) {
         ForkServer server = running(binary);
         try {
-            return server.request(socket, stdio.child);
+            return server.request(socket, stdio.child, plan);
         } catch (Lost first) {
             LOG.debug("the fork server ended ({}); starting a new one", first.getMessage());
             server = running(binary);
             try {
-                return server.request(socket, stdio.child);
+                return server.request(socket, stdio.child, plan);
             } catch (Lost second) {
                 throw new SandboxSetupException("fork server", 0,
                         "the launcher's fork server ended twice in a row: " + second.getMessage());
@@ -191,12 +200,12 @@ final class ForkServer {
         }
     }
 
-    private Forked request(Path socket, int[] stdio) throws Lost {
+    private Forked request(Path socket, int[] stdio, byte[] plan) throws Lost {
         int id = requestIds.incrementAndGet();
         Forked forked = new Forked(this);
         pending.put(id, forked);
         byte[] path = socket.toString().getBytes(StandardCharsets.UTF_8);
-        byte[] frame = LaunchPlan.frame(Wire.MSG_SPAWN, new LaunchPlan.Out().u32(id).u32(path.length).bytes(path).toByteArray());
+        byte[] frame = LaunchPlan.frame(Wire.MSG_SPAWN, new LaunchPlan.Out().u32(id).u32(path.length).bytes(path).bytes(plan).toByteArray());
         int state;
         try {
             send(frame, stdio);
@@ -239,13 +248,14 @@ final class ForkServer {
 
     /** Sends one frame in one sendmsg (the descriptors, if any, travel with its first byte). */
     private void send(byte[] frame, int[] fds) throws Lost {
-        if (frame.length > SEND_BUFFER_SIZE - FRAME) {
-            throw new IllegalArgumentException("fork server frame too long: " + frame.length);
-        }
         LibC.Functions libc = LibC.libc();
         synchronized (sendLock) {
             if (lost) {
                 throw new Lost("the connection to it ended");
+            }
+            if (FRAME + frame.length > sendBuffer.size()) {
+                // Plans with many mounts or a long filter; the buffer stays at the largest size seen.
+                sendBuffer = Memory.allocateDirect(LibC.runtime(), FRAME + frame.length);
             }
             Pointer b = sendBuffer;
             long base = b.address();

@@ -57,6 +57,25 @@ class ForkServerTest {
     }
 
     @Test
+    void aPlanSentWithTheSpawnIsTheOneTheLauncherRuns() throws Exception {
+        LauncherBinary binary = LauncherBinary.get();
+        byte[] notAPlan = new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray();
+        for (int i = 0; i < 3; i++) { // the spare's path, then launchers the server forked while it made one
+            try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
+                 ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
+                ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio, notAPlan);
+                try (ControlChannel control = listener.accept(launcher, System.nanoTime() + SECONDS_10)) {
+                    // Nothing sent on the control channel: the launcher decoded the plan it was given.
+                    LauncherEvent event = control.next(10_000);
+                    assertThat(event).isInstanceOf(LauncherEvent.SetupError.class);
+                    assertThat(((LauncherEvent.SetupError) event).step()).isEqualTo("decode plan");
+                }
+                assertThat(launcher.waitFor(SECONDS_10)).isTrue();
+            }
+        }
+    }
+
+    @Test
     void killChildEndsALauncherThatWaitsForItsPlan() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
         try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);

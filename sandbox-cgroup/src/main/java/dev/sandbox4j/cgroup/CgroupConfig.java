@@ -357,7 +357,7 @@ public final class CgroupConfig {
             if (pids < MIN_PIDS) {
                 throw new InvalidConfigException("pids limit", Integer.toString(pids),
                         "below the minimum of " + MIN_PIDS
-                                + ": the launcher, the sandbox's init and the workload each count as a task");
+                                + ": the sandbox's init and the workload count as tasks, and a shell needs one more");
             }
             if (pids > MAX_PIDS) {
                 throw new InvalidConfigException("pids limit", Integer.toString(pids),

@@ -71,7 +71,7 @@ final class RunOptionsSpec {
                 "Seccomp profile: essential, minimal, io-heavy, compute, network or unrestricted "
                         + "(default: the preset's).", "-s", "--seccomp"));
         mixin.addOption(option(PIDS, Limit.class, pids, new OptionValues.Pids(), "N",
-                "Maximum number of processes and threads, at least 3 (the launcher and the sandbox's init count "
+                "Maximum number of processes and threads, at least 3 (the sandbox's init counts "
                         + "too), or none; default: the preset's.", "--pids"));
         mixin.addOption(option(ROOT, Path.class, root, new OptionValues.Root(), "PATH",
                 "Use directory PATH as the program's / (read-only unless --rw) instead of the default view: "

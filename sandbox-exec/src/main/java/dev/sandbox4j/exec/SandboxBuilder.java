@@ -197,7 +197,7 @@ public final class SandboxBuilder {
     }
 
     /**
-     * Maximum processes and threads, at least 3: the launcher and the sandbox's init count as two. In privileged
+     * Maximum processes and threads, at least 3: the sandbox's init counts as one, and the program as another. In privileged
      * mode the cgroup's {@code pids.max}, for this sandbox alone. In unprivileged mode {@code RLIMIT_NPROC},
      * which the kernel counts per host uid: every process of that uid counts (an unprivileged caller's own
      * processes too).

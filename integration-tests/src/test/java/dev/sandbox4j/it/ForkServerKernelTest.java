@@ -88,6 +88,25 @@ class ForkServerKernelTest {
     }
 
     @Test
+    void aPlanTooLargeForTheSparesSocketStillRuns() throws Exception {
+        // Four 100 KiB variables: a plan of about 400 KiB, more than a socketpair takes in one message (~208 KiB
+        // by default), so the server forks a launcher that has the plan instead of handing it to the spare.
+        var builder = SandboxConfig.builder().id("fork-server-large-plan").timeout(Duration.ofSeconds(20));
+        String value = "x".repeat(100 * 1024);
+        for (int i = 0; i < 4; i++) {
+            builder.env("BIG" + i, value);
+        }
+        try (Sandbox large = Sandbox.create(builder.build())) {
+            for (int i = 0; i < 2; i++) {
+                SandboxResult r = large.run(List.of("/bin/sh", "-c", "printf %s \"$BIG3\" | wc -c"));
+                assertThat(r.exitCode()).hasValue(0);
+                assertThat(r.stdoutText().strip()).isEqualTo(Integer.toString(100 * 1024));
+            }
+        }
+        assertThat(sandbox.run(List.of("/bin/true")).success()).isTrue(); // and a new spare serves the next run
+    }
+
+    @Test
     void aKilledServerIsReplacedByTheNextRun() throws Exception {
         assertThat(sandbox.run(List.of("/bin/true")).success()).isTrue();
         ProcessHandle old = server();

@@ -49,6 +49,16 @@ abstract class DirectoryBackend implements CgroupBackend {
                 () -> new CgroupException(path + " disappeared right after it was written")));
     }
 
+    /** {@code pids.max} is 0 to stop forks, on v1 and v2 alike. */
+    @Override
+    public final boolean blockForks() {
+        if (!controllers.contains("pids")) {
+            return false;
+        }
+        CgroupFiles.write(fs, directory.resolve("pids.max"), "0");
+        return true;
+    }
+
     @Override
     public final Map<String, String> settings() {
         return Map.copyOf(settings);

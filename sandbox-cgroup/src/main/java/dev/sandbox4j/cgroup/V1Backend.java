@@ -157,15 +157,6 @@ final class V1Backend extends DirectoryBackend {
     }
 
     @Override
-    public boolean blockForks() {
-        if (!controllers.contains("pids")) {
-            return false;
-        }
-        CgroupFiles.write(fs, directory.resolve("pids.max"), "0");
-        return true;
-    }
-
-    @Override
     public String toString() {
         return "v1 " + directory + " " + controllers;
     }

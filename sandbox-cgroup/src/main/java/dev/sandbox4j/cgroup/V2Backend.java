@@ -91,15 +91,6 @@ final class V2Backend extends DirectoryBackend {
         return CgroupTree.awaitEmpty(fs, directory, deadlineNanos);
     }
 
-    @Override
-    public boolean blockForks() {
-        if (!controllers.contains("pids")) {
-            return false;
-        }
-        CgroupFiles.write(fs, directory.resolve("pids.max"), "0");
-        return true;
-    }
-
     /** Whether the subtree has live tasks, from cgroup.events (zombies do not count). */
     boolean populated() {
         return CgroupFiles.readKey(fs, directory.resolve("cgroup.events"), "populated").orElse(0) != 0;

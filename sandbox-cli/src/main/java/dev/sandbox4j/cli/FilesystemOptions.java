@@ -61,9 +61,9 @@ final class FilesystemOptions {
                 "Weaker: no filesystem view; the program sees the host's whole file tree with its "
                         + "unprivileged host identity (it can read whatever that id can, and write where others may). "
                         + "Not with --bind, --ro-bind, --tmpfs, --overlay, --rw or -r/--root.", "--host-fs"));
-        mixin.addOption(list(LANDLOCK_RO, Path.class, landlockReadOnly, new LandlockReadOnly(), "PATH",
+        mixin.addOption(list(LANDLOCK_RO, Path.class, landlockReadOnly, new InsidePath("--landlock-ro"), "PATH",
                 "Landlock: allow reading beneath PATH (plus what programs need to start).", "--landlock-ro"));
-        mixin.addOption(list(LANDLOCK_RW, Path.class, landlockReadWrite, new LandlockReadWrite(), "PATH",
+        mixin.addOption(list(LANDLOCK_RW, Path.class, landlockReadWrite, new InsidePath("--landlock-rw"), "PATH",
                 "Landlock: allow reading and writing beneath PATH.", "--landlock-rw"));
         return mixin;
     }
@@ -218,17 +218,17 @@ final class FilesystemOptions {
         }
     }
 
-    static final class LandlockReadOnly implements ITypeConverter<Path> {
-        @Override
-        public Path convert(String value) {
-            return inside("--landlock-ro", value);
-        }
-    }
+    /** A path inside the sandbox, for the option named (--landlock-ro, --landlock-rw). */
+    static final class InsidePath implements ITypeConverter<Path> {
+        private final String option;
 
-    static final class LandlockReadWrite implements ITypeConverter<Path> {
+        InsidePath(String option) {
+            this.option = option;
+        }
+
         @Override
         public Path convert(String value) {
-            return inside("--landlock-rw", value);
+            return inside(option, value);
         }
     }
 }

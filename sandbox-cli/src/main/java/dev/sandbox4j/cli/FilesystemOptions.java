@@ -7,12 +7,9 @@ import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.IGetter;
-import picocli.CommandLine.Model.ISetter;
-import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The filesystem options of {@code run}, a picocli mixin ({@link #mixin()}): {@code --bind}, {@code --ro-bind}, {@code --tmpfs},
+ * The filesystem options of {@code run}, declared for both parsers (see {@link OptionTable}): {@code --bind}, {@code --ro-bind}, {@code --tmpfs},
  * {@code --overlay}, {@code --rw}, {@code --host-fs}, {@code --landlock-ro}, {@code --landlock-rw}. {@code -r/--root} itself is
  * parsed with the other run options; {@link FilesystemSettings#view(Optional)} gives it its meaning.
  * Each value is checked for form here (the option is named in the error); whether the paths exist is checked
@@ -40,60 +37,34 @@ final class FilesystemOptions {
     private List<Path> landlockReadOnly = new ArrayList<>();
     private List<Path> landlockReadWrite = new ArrayList<>();
 
-    /**
-     * These options as a picocli mixin named {@code filesystem}, built in code rather than read from
-     * annotations (see {@link RunOptionsSpec#mixin()}).
-     */
+    /** These options as a picocli mixin named {@code filesystem}. */
     CommandSpec mixin() {
-        CommandSpec mixin = CommandSpec.wrapWithoutInspection(this);
-        mixin.addOption(list(BIND, FilesystemSettings.Bind.class, readWriteBinds, new BindValue("--bind", true),
-                "SRC[:DST]", "Bind host path SRC read-write at DST inside (default: the same path).", "--bind"));
-        mixin.addOption(list(RO_BIND, FilesystemSettings.Bind.class, readOnlyBinds, new BindValue("--ro-bind", false),
-                "SRC[:DST]", "Bind host path SRC read-only at DST inside (default: the same path).", "--ro-bind"));
-        mixin.addOption(list(TMPFS, FilesystemSettings.Tmpfs.class, tmpfs, new TmpfsValue(), "DST[:SIZE]",
-                "A private tmpfs at DST, limited to SIZE (e.g. 64M).", "--tmpfs"));
-        mixin.addOption(list(OVERLAY, FilesystemSettings.Overlay.class, overlays, new OverlayValue(),
-                "LOWER:DST[:UPPER]",
-                "Host directory LOWER writable at DST; changes go to UPPER (kept) or are discarded.", "--overlay"));
-        mixin.addOption(option(RW, boolean.class, writableRoot, null, null,
-                "Make the root (-r/--root, or the default view's) writable.", "--rw"));
-        mixin.addOption(option(HOST_FS, boolean.class, hostFilesystem, null, null,
-                "Weaker: no filesystem view; the program sees the host's whole file tree with its "
-                        + "unprivileged host identity (it can read whatever that id can, and write where others may). "
-                        + "Not with --bind, --ro-bind, --tmpfs, --overlay, --rw or -r/--root.", "--host-fs"));
-        mixin.addOption(list(LANDLOCK_RO, Path.class, landlockReadOnly, new InsidePath("--landlock-ro"), "PATH",
-                "Landlock: allow reading beneath PATH (plus what programs need to start).", "--landlock-ro"));
-        mixin.addOption(list(LANDLOCK_RW, Path.class, landlockReadWrite, new InsidePath("--landlock-rw"), "PATH",
-                "Landlock: allow reading and writing beneath PATH.", "--landlock-rw"));
-        return mixin;
+        PicocliOptions options = new PicocliOptions(this);
+        declare(options);
+        return options.mixin();
     }
 
-    private OptionSpec option(int slot, Class<?> type, Object initial, ITypeConverter<?> converter, String paramLabel,
-            String description, String... names) {
-        OptionSpec.Builder option = OptionSpec.builder(names).type(type).description(description)
-                .initialValue(initial).hasInitialValue(true);
-        Slot binding = new Slot(slot);
-        option.getter(binding).setter(binding);
-        if (converter != null) {
-            option.converters(converter);
-        }
-        if (paramLabel != null) {
-            option.paramLabel(paramLabel);
-        }
-        return option.build();
+    void declare(OptionTable table) {
+        table.repeatable(new Slot(BIND), FilesystemSettings.Bind.class, new BindValue("--bind", true), "SRC[:DST]",
+                "Bind host path SRC read-write at DST inside (default: the same path).", "--bind");
+        table.repeatable(new Slot(RO_BIND), FilesystemSettings.Bind.class, new BindValue("--ro-bind", false),
+                "SRC[:DST]", "Bind host path SRC read-only at DST inside (default: the same path).", "--ro-bind");
+        table.repeatable(new Slot(TMPFS), FilesystemSettings.Tmpfs.class, new TmpfsValue(), "DST[:SIZE]",
+                "A private tmpfs at DST, limited to SIZE (e.g. 64M).", "--tmpfs");
+        table.repeatable(new Slot(OVERLAY), FilesystemSettings.Overlay.class, new OverlayValue(), "LOWER:DST[:UPPER]",
+                "Host directory LOWER writable at DST; changes go to UPPER (kept) or are discarded.", "--overlay");
+        table.flag(new Slot(RW), "Make the root (-r/--root, or the default view's) writable.", "--rw");
+        table.flag(new Slot(HOST_FS), "Weaker: no filesystem view; the program sees the host's whole file tree with "
+                + "its unprivileged host identity (it can read whatever that id can, and write where others may). "
+                + "Not with --bind, --ro-bind, --tmpfs, --overlay, --rw or -r/--root.", "--host-fs");
+        table.repeatable(new Slot(LANDLOCK_RO), Path.class, new InsidePath("--landlock-ro"), "PATH",
+                "Landlock: allow reading beneath PATH (plus what programs need to start).", "--landlock-ro");
+        table.repeatable(new Slot(LANDLOCK_RW), Path.class, new InsidePath("--landlock-rw"), "PATH",
+                "Landlock: allow reading and writing beneath PATH.", "--landlock-rw");
     }
 
-    private OptionSpec list(int slot, Class<?> element, List<?> initial, ITypeConverter<?> converter,
-            String paramLabel, String description, String name) {
-        OptionSpec.Builder option = OptionSpec.builder(name).type(List.class).auxiliaryTypes(element)
-                .description(description).paramLabel(paramLabel).converters(converter)
-                .initialValue(initial).hasInitialValue(true);
-        Slot binding = new Slot(slot);
-        return option.getter(binding).setter(binding).build();
-    }
-
-    /** One option's value in this object, as picocli reads and writes it; a named class (see SandboxCtl). */
-    private final class Slot implements IGetter, ISetter {
+    /** One option's value in this object, as the parsers read and write it; a named class (see SandboxCtl). */
+    private final class Slot implements OptionTable.Binding {
         private final int slot;
 
         Slot(int slot) {

@@ -27,7 +27,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         RunOptions options = runOptions.toRunOptions(parent.verbose());
         if (options.program().isEmpty()) {
-            return SandboxCtl.usageError(spec.commandLine(), "missing PROGRAM");
+            return SandboxCtl.usageError(spec.commandLine().getErr(), "missing PROGRAM");
         }
         return ProgramRunner.here(spec.commandLine().getErr()).run(options);
     }

@@ -6,21 +6,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.IGetter;
-import picocli.CommandLine.Model.ISetter;
-import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * The run options and PROGRAM [ARGS...], as a picocli mixin named {@code runOptions} shared by
- * {@code sandbox-ctl} itself and its {@code run} subcommand. Values are validated as they are parsed (see
- * {@link OptionValues}).
- *
- * <p>The model is built in code ({@link #mixin()}), not read from annotations: picocli reads annotations by
- * reflection, with a proxy class per annotation type, which cost more than the rest of parsing on every
- * start. Option names, labels and descriptions are the same as picocli showed them before.
+ * The run options and PROGRAM [ARGS...], declared once ({@link OptionTable}) for picocli, as a mixin named
+ * {@code runOptions} shared by {@code sandbox-ctl} itself and its {@code run} subcommand, and for the
+ * {@link QuickParser}. Values are validated as they are parsed (see {@link OptionValues}).
  */
 final class RunOptionsSpec {
     private static final int PRESET = 0;
@@ -54,69 +45,61 @@ final class RunOptionsSpec {
 
     /** These options, the filesystem options among them, and PROGRAM [ARGS...], as a picocli mixin. */
     CommandSpec mixin() {
-        CommandSpec mixin = CommandSpec.wrapWithoutInspection(this);
-        mixin.addOption(option(PRESET, SecurityPreset.class, preset, new OptionValues.Preset(), "PRESET",
+        PicocliOptions options = new PicocliOptions(this);
+        declare(options);
+        options.mixin().addMixin("filesystem", filesystem.mixin());
+        return options.mixin();
+    }
+
+    /** These options, the filesystem options among them, and PROGRAM [ARGS...], for the quick parser. */
+    void declareAll(QuickParser parser) {
+        declare(parser);
+        filesystem.declare(parser);
+    }
+
+    /** These options (not the filesystem ones) and PROGRAM [ARGS...]. */
+    private void declare(OptionTable table) {
+        table.single(new Slot(PRESET), SecurityPreset.class, new OptionValues.Preset(), "PRESET",
                 "Security preset: strict, moderate or permissive (default: strict); "
-                        + "'sandbox-ctl profiles' shows what each chooses.", "-P", "--profile"));
-        mixin.addOption(option(MEMORY, Limit.class, memoryBytes, new OptionValues.Memory(), "SIZE",
+                        + "'sandbox-ctl profiles' shows what each chooses.", "-P", "--profile");
+        table.single(new Slot(MEMORY), Limit.class, new OptionValues.Memory(), "SIZE",
                 "Memory limit: 512M, 1.5G, 64KiB… (binary units: K = 1024), or none; default: the preset's.",
-                "-m", "--memory"));
-        mixin.addOption(option(CPU, Limit.class, cpuPercent, new OptionValues.Cpu(), "PERCENT",
+                "-m", "--memory");
+        table.single(new Slot(CPU), Limit.class, new OptionValues.Cpu(), "PERCENT",
                 "CPU limit in percent of one CPU (50 or 50%%), greater than 0 and at most 100, or none.",
-                "-c", "--cpu"));
-        mixin.addOption(option(TIMEOUT, Limit.class, timeout, new OptionValues.Timeout(), "DURATION",
+                "-c", "--cpu");
+        table.single(new Slot(TIMEOUT), Limit.class, new OptionValues.Timeout(), "DURATION",
                 "Wall-clock limit: 30 (seconds), 1.5s, 500ms, 2m, 1h, or none; the whole process tree "
-                        + "is killed and sandbox-ctl exits 124. Default: the preset's.", "-t", "--timeout"));
-        mixin.addOption(option(SECCOMP, SeccompProfile.class, seccompProfile, new OptionValues.Seccomp(), "PROFILE",
+                        + "is killed and sandbox-ctl exits 124. Default: the preset's.", "-t", "--timeout");
+        table.single(new Slot(SECCOMP), SeccompProfile.class, new OptionValues.Seccomp(), "PROFILE",
                 "Seccomp profile: essential, minimal, io-heavy, compute, network or unrestricted "
-                        + "(default: the preset's).", "-s", "--seccomp"));
-        mixin.addOption(option(PIDS, Limit.class, pids, new OptionValues.Pids(), "N",
+                        + "(default: the preset's).", "-s", "--seccomp");
+        table.single(new Slot(PIDS), Limit.class, new OptionValues.Pids(), "N",
                 "Maximum number of processes and threads, at least 3 (the sandbox's init counts "
-                        + "too), or none; default: the preset's.", "--pids"));
-        mixin.addOption(option(ROOT, Path.class, root, new OptionValues.Root(), "PATH",
+                        + "too), or none; default: the preset's.", "--pids");
+        table.single(new Slot(ROOT), Path.class, new OptionValues.Root(), "PATH",
                 "Use directory PATH as the program's / (read-only unless --rw) instead of the default view: "
                         + "the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc, a minimal /dev, and the "
-                        + "working directory read-only.", "-r", "--root"));
-        mixin.addMixin("filesystem", filesystem.mixin());
-        mixin.addOption(option(ID, String.class, id, new OptionValues.Id(), "ID",
-                "Name of the sandbox (cgroup directory, report).", "-i", "--id"));
-        mixin.addOption(option(MODE, PrivilegeMode.class, mode, new OptionValues.Mode(), "MODE",
-                "auto, privileged or unprivileged (default: auto; see 'sandbox-ctl check').", "--mode"));
-        mixin.addOption(bind(OptionSpec.builder("-e", "--env").type(List.class).auxiliaryTypes(EnvSetting.class)
-                .converters(new OptionValues.Env()).paramLabel("NAME[=VALUE]")
-                .description("Set a variable, or pass NAME through; the environment is otherwise empty. Repeatable."),
-                ENV, environment).build());
-        mixin.addOption(option(CWD, Path.class, workingDirectory, new OptionValues.WorkingDirectory(), "PATH",
+                        + "working directory read-only.", "-r", "--root");
+        table.single(new Slot(ID), String.class, new OptionValues.Id(), "ID",
+                "Name of the sandbox (cgroup directory, report).", "-i", "--id");
+        table.single(new Slot(MODE), PrivilegeMode.class, new OptionValues.Mode(), "MODE",
+                "auto, privileged or unprivileged (default: auto; see 'sandbox-ctl check').", "--mode");
+        table.repeatable(new Slot(ENV), EnvSetting.class, new OptionValues.Env(), "NAME[=VALUE]",
+                "Set a variable, or pass NAME through; the environment is otherwise empty. Repeatable.",
+                "-e", "--env");
+        table.single(new Slot(CWD), Path.class, new OptionValues.WorkingDirectory(), "PATH",
                 "Working directory of the program, an absolute path; default: the current directory (with "
                         + "-r/--root: /). In the default view a host directory is bound read-only at the same path; "
-                        + "--bind DIR makes it writable.", "-w", "--cwd"));
-        mixin.addOption(option(REPORT, String.class, report, new OptionValues.Report(), "PATH|-",
-                "Write the result as one JSON object to PATH, or to stderr for '-'.", "--report"));
-        mixin.addPositional(bind(PositionalParamSpec.builder().type(List.class).auxiliaryTypes(String.class)
-                .arity("0..*").paramLabel("PROGRAM [ARGS...]").hideParamSyntax(true)
-                .description("The program to run and its arguments; options after PROGRAM are its own."),
-                COMMAND, command).build());
-        return mixin;
+                        + "--bind DIR makes it writable.", "-w", "--cwd");
+        table.single(new Slot(REPORT), String.class, new OptionValues.Report(), "PATH|-",
+                "Write the result as one JSON object to PATH, or to stderr for '-'.", "--report");
+        table.program(new Slot(COMMAND), "PROGRAM [ARGS...]",
+                "The program to run and its arguments; options after PROGRAM are its own.");
     }
 
-    private OptionSpec option(int slot, Class<?> type, Object initial, ITypeConverter<?> converter, String paramLabel,
-            String description, String... names) {
-        return bind(OptionSpec.builder(names).type(type).converters(converter).paramLabel(paramLabel)
-                .description(description), slot, initial).build();
-    }
-
-    private OptionSpec.Builder bind(OptionSpec.Builder option, int slot, Object initial) {
-        Slot binding = new Slot(slot);
-        return option.getter(binding).setter(binding).initialValue(initial).hasInitialValue(true);
-    }
-
-    private PositionalParamSpec.Builder bind(PositionalParamSpec.Builder positional, int slot, Object initial) {
-        Slot binding = new Slot(slot);
-        return positional.getter(binding).setter(binding).initialValue(initial).hasInitialValue(true);
-    }
-
-    /** One option's value in this object, as picocli reads and writes it; a named class (see SandboxCtl). */
-    private final class Slot implements IGetter, ISetter {
+    /** One option's value in this object, as the parsers read and write it; a named class (see SandboxCtl). */
+    private final class Slot implements OptionTable.Binding {
         private final int slot;
 
         Slot(int slot) {

@@ -12,8 +12,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.IGetter;
-import picocli.CommandLine.Model.ISetter;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
@@ -74,17 +72,32 @@ public final class SandboxCtl implements Callable<Integer> {
 
     /** This command's picocli model: what the annotations {@code @Command}, {@code @Option} used to say. */
     private CommandSpec commandSpec() {
-        spec = CommandSpec.wrapWithoutInspection(this);
+        spec = CommandSpec.wrapWithoutInspection(this, DeferredFactory.INSTANCE);
         spec.name("sandbox-ctl").versionProvider(new VersionProvider());
         spec.usageMessage().customSynopsis(SYNOPSIS).description(DESCRIPTION).footerHeading(FOOTER_HEADING)
                 .footer(FOOTER);
         standardHelpOptions(spec);
         Verbose verboseBinding = new Verbose();
-        spec.addOption(OptionSpec.builder("-v", "--verbose").type(boolean.class).scopeType(ScopeType.INHERIT)
-                .description("Explain what sandbox-ctl does, on stderr.")
+        spec.addOption(OptionSpec.builder(VERBOSE).type(boolean.class).scopeType(ScopeType.INHERIT)
+                .description(VERBOSE_DESCRIPTION)
                 .getter(verboseBinding).setter(verboseBinding).initialValue(false).hasInitialValue(true).build());
         spec.addMixin("runOptions", runOptions.mixin());
         return spec;
+    }
+
+    private static final String[] VERBOSE = {"-v", "--verbose"};
+    private static final String VERBOSE_DESCRIPTION = "Explain what sandbox-ctl does, on stderr.";
+
+    /**
+     * Parses a usual run command line without picocli (see {@link QuickParser}): -v and the run options.
+     *
+     * @return whether it did; when not, this object holds part of the line and must be dropped
+     */
+    boolean parseQuickly(String[] args) {
+        QuickParser parser = new QuickParser();
+        parser.flag(new Verbose(), VERBOSE_DESCRIPTION, VERBOSE);
+        runOptions.declareAll(parser);
+        return parser.parse(args);
     }
 
     /** -h/--help and -V/--version, as picocli's mixinStandardHelpOptions declares them. */
@@ -96,7 +109,7 @@ public final class SandboxCtl implements Callable<Integer> {
     }
 
     /** {@code -v} as picocli reads and writes it; a named class (see BadCommandLine). */
-    private final class Verbose implements IGetter, ISetter {
+    private final class Verbose implements OptionTable.Binding {
         @Override
         @SuppressWarnings("unchecked")
         public <T> T get() {
@@ -126,12 +139,27 @@ public final class SandboxCtl implements Callable<Integer> {
         if (System.getProperty("picocli.converters.excludes") == null) {
             System.setProperty("picocli.converters.excludes", UNUSED_CONVERTERS);
         }
-        System.exit(execute(SystemCapabilities::detect, args));
+        System.exit(execute(SystemCapabilities::detect, new PrintWriter(System.out, true),
+                new PrintWriter(System.err, true), args));
     }
 
-    /** Runs the command line and returns the exit status; the streams are the process's own. */
-    static int execute(Supplier<SystemCapabilities> system, String... args) {
-        return commandLine(system, args).execute(args);
+    /**
+     * Runs the command line and returns the exit status. A usual run command line is parsed without picocli
+     * ({@link QuickParser}); every other one, and every line with an error in it, by picocli.
+     */
+    static int execute(Supplier<SystemCapabilities> system, PrintWriter out, PrintWriter err, String... args) {
+        SandboxCtl quick = new SandboxCtl();
+        if (quick.parseQuickly(args)) {
+            try {
+                return quick.run(err);
+            } catch (Exception e) { // as picocli's execute() hands an exception out of call() to Failed
+                return failed(e, err, quick.verbose);
+            }
+        }
+        CommandLine commandLine = commandLine(system, args);
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        return commandLine.execute(args);
     }
 
     /** The whole command tree, every subcommand included. */
@@ -149,7 +177,7 @@ public final class SandboxCtl implements Callable<Integer> {
      * {@link #needsSubcommands}), they are left out, and the parse is the same as with them.
      */
     static CommandLine commandLine(Supplier<SystemCapabilities> system, String[] args) {
-        CommandLine commandLine = new CommandLine(new SandboxCtl().commandSpec());
+        CommandLine commandLine = new CommandLine(new SandboxCtl().commandSpec(), DeferredFactory.INSTANCE);
         boolean subcommands = args == null || needsSubcommands(args);
         if (subcommands) {
             RunCommand run = new RunCommand();
@@ -188,7 +216,8 @@ public final class SandboxCtl implements Callable<Integer> {
     private static final class Failed implements IExecutionExceptionHandler {
         @Override
         public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
-            return failed(e, commandLine);
+            SandboxCtl root = (SandboxCtl) commandLine.getCommandSpec().root().userObject();
+            return failed(e, commandLine.getErr(), root.verbose());
         }
     }
 
@@ -218,33 +247,41 @@ public final class SandboxCtl implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RunOptions options = runOptions.toRunOptions(verbose);
+        return run(spec.commandLine().getErr());
+    }
+
+    /** What the command line said, once parsed. */
+    RunOptions options() {
+        return runOptions.toRunOptions(verbose);
+    }
+
+    private int run(PrintWriter err) {
+        RunOptions options = options();
         if (options.program().isEmpty()) {
-            return usageError(spec.commandLine(), "missing PROGRAM");
+            return usageError(err, "missing PROGRAM");
         }
-        return ProgramRunner.here(spec.commandLine().getErr()).run(options);
+        return ProgramRunner.here(err).run(options);
     }
 
     /** One line naming the bad option or value, then exit 2. */
     private static int badCommandLine(ParameterException e, String[] args) {
         if (e.getCause() instanceof InvalidConfigException invalid) {
             // Its message already names the option, the value and what would be accepted.
-            return invalidValue(e.getCommandLine(), invalid);
+            return invalidValue(e.getCommandLine().getErr(), invalid);
         }
-        return usageError(e.getCommandLine(), describe(e));
+        return usageError(e.getCommandLine().getErr(), describe(e));
     }
 
     /** A problem with the shape of the command line: the help says what the shape is. */
-    static int usageError(CommandLine commandLine, String problem) {
-        return printUsageError(commandLine, problem + " (see sandbox-ctl --help)");
+    static int usageError(PrintWriter err, String problem) {
+        return printUsageError(err, problem + " (see sandbox-ctl --help)");
     }
 
-    private static int invalidValue(CommandLine commandLine, InvalidConfigException invalid) {
-        return printUsageError(commandLine, invalid.getMessage());
+    private static int invalidValue(PrintWriter err, InvalidConfigException invalid) {
+        return printUsageError(err, invalid.getMessage());
     }
 
-    private static int printUsageError(CommandLine commandLine, String line) {
-        PrintWriter err = commandLine.getErr();
+    private static int printUsageError(PrintWriter err, String line) {
         err.println("sandbox-ctl: " + line);
         err.flush();
         return ExitCodes.USAGE;
@@ -261,18 +298,16 @@ public final class SandboxCtl implements Callable<Integer> {
     }
 
     /** An exception out of a command: a bad combination is a usage error, a sandbox failure exits 125. */
-    private static int failed(Exception e, CommandLine commandLine) {
+    private static int failed(Exception e, PrintWriter err, boolean verbose) {
         if (e instanceof InvalidConfigException invalid) {
-            return invalidValue(commandLine, invalid);
+            return invalidValue(err, invalid);
         }
-        PrintWriter err = commandLine.getErr();
         if (e instanceof SandboxException) {
             err.println("sandbox-ctl: " + e.getMessage());
         } else {
             err.println("sandbox-ctl: internal error: " + e);
         }
-        SandboxCtl root = (SandboxCtl) commandLine.getCommandSpec().root().userObject();
-        if (root.verbose()) {
+        if (verbose) {
             e.printStackTrace(err);
         }
         err.flush();

@@ -61,12 +61,4 @@ class SyscallTableTest {
         assertThat(Architecture.AARCH64.auditArch()).isEqualTo(0xC00000B7);
         assertThat(Architecture.current()).isIn((Object[]) Architecture.values());
     }
-
-    @Test
-    void fieldsSplitLikeTrimAndWhitespaceRuns() {
-        for (String line : new String[] {"read 0", "  read\t0  ", "read \t \f 0\r", "a b c", "one", "x\u000b1"}) {
-            org.assertj.core.api.Assertions.assertThat(SyscallTable.fields(line))
-                    .as("'%s'", line).containsExactly(line.trim().split("\\s+"));
-        }
-    }
 }

@@ -14,6 +14,7 @@ import dev.sandbox4j.seccomp.SeccompData;
 import dev.sandbox4j.seccomp.SeccompProfile;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -280,10 +281,16 @@ public final class SpawnBench {
         }
         String cp = hello.value().toString();
         cli.add(cliVariant(res, "hello", "JVM floor: `java Hello` (default options)", List.of(java, "-cp", cp, "Hello")));
-        // The options sandbox-ctl starts its JVM with (C1 only, serial GC; its CDS archive aside): the floor
-        // for a JVM started the CLI's way, which separates the CLI's own start-up from the options' effect.
-        cli.add(cliVariant(res, "hello-tuned", "`java Hello` with sandbox-ctl's JVM options",
-                List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-cp", cp, "Hello")));
+        // The options sandbox-ctl starts its JVM with (C1 only, serial GC, no perf data, huge pages where the
+        // kernel offers them; its CDS archive aside): the floor for a JVM started the CLI's way, which separates
+        // the CLI's own start-up from the options' effect.
+        List<String> tuned = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-XX:-UsePerfData", "-Xshare:auto"));
+        if (transparentHugePagesOffered()) {
+            tuned.add("-XX:+UseTransparentHugePages");
+        }
+        tuned.addAll(List.of("-cp", cp, "Hello"));
+        cli.add(cliVariant(res, "hello-tuned", "`java Hello` with sandbox-ctl's JVM options", tuned));
         Programs.Result<Path> ctl = Programs.sandboxCtl();
         if (ctl.ok()) {
             // MVN=false: an out-of-date checkout fails at once instead of running a Maven build mid-measurement.
@@ -311,6 +318,16 @@ public final class SpawnBench {
         }
         Interleaved.Latency l = Interleaved.latency(cli, settings.cliWarmup(), 1, settings.cliRuns());
         res.cli.putAll(l.all());
+    }
+
+    /** As sandbox-ctl decides: THP mode "always" or "madvise". */
+    private static boolean transparentHugePagesOffered() {
+        try {
+            String mode = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+            return mode.contains("[always]") || mode.contains("[madvise]");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static Variant cliVariant(Results res, String key, String label, List<String> command) {

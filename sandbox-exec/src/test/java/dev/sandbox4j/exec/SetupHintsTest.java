@@ -41,4 +41,29 @@ class SetupHintsTest {
         Files.writeString(procSys.resolve(".dockerenv"), "");
         assertThat(SetupHints.hint("clone", 1, procSys)).contains("container");
     }
+
+    private void stat(int policy) throws Exception {
+        // pid (comm) state, then fields 4 to 40, policy as field 41, then the rest
+        StringBuilder stat = new StringBuilder("4242 (java (main)) S");
+        for (int field = 4; field <= 40; field++) {
+            stat.append(' ').append(field);
+        }
+        stat.append(' ').append(policy).append(" 0 0 0");
+        Path p = procSys.resolve("proc/self/stat");
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, stat + "\n");
+    }
+
+    @Test
+    void blamesRealTimeSchedulingWhenACpuCgroupRefusesTheSandbox() throws Exception {
+        stat(1); // SCHED_FIFO
+        assertThat(SetupHints.hint("join cgroup", 22, procSys)).contains("real-time scheduling");
+        stat(2); // SCHED_RR
+        assertThat(SetupHints.hint("join cgroup", 22, procSys)).contains("cpu.rt_runtime_us");
+
+        stat(0); // SCHED_OTHER: something else is wrong
+        assertThat(SetupHints.hint("join cgroup", 22, procSys)).isNull();
+        stat(1);
+        assertThat(SetupHints.hint("join cgroup", 13, procSys)).isNull();
+    }
 }

@@ -18,7 +18,7 @@ import picocli.CommandLine.ITypeConverter;
  * <p>Anything else is declined, and picocli parses the whole line afresh: the help and the version, subcommands,
  * {@code @file} arguments, clustered short options ({@code -vP}), a value attached to a short option
  * ({@code -m512M}), a value that starts with {@code -} (but is not {@code -} itself, as in {@code --report -}) or
- * {@code @}, an unknown option, a repeated single option, a
+ * {@code @} or is a subcommand's name (picocli takes neither as a value), an unknown option, a repeated single option, a
  * missing PROGRAM or a value a converter refuses (so that every error on the command line is picocli's, worded as
  * before).
  */
@@ -115,7 +115,8 @@ final class QuickParser implements OptionTable {
             } else {
                 return false;
             }
-            if (value.startsWith("-") && !value.equals("-") || !set(option, value)) {
+            if (value.startsWith("-") && !value.equals("-") || SandboxCtl.SUBCOMMANDS.contains(value)
+                    || !set(option, value)) {
                 return false;
             }
         }

@@ -1,7 +1,9 @@
 package dev.sandbox4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.SystemCapabilities;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -135,5 +137,42 @@ class QuickParserTest {
 
         assertThat(status).isEqualTo(ExitCodes.USAGE);
         assertThat(err.toString()).startsWith("sandbox-ctl: invalid --pids '2': below the minimum of 3");
+    }
+
+    /** Random lines from a vocabulary that mixes the usual with the tricky: whatever the quick parser takes,
+     * picocli must take too, and read the same way. */
+    @Test
+    void whatItTakesPicocliTakesAndReadsTheSameWay() {
+        String[] words = {"-m", "--memory", "64M", "-m=1G", "--memory=2G", "-c", "50", "--cpu=none", "-t", "2s",
+            "-P", "moderate", "-vP", "-v", "--verbose", "-s", "minimal", "--pids", "8", "-e", "A=1", "--env=B",
+            "--bind", "/srv", "--ro-bind=/usr:/u", "--tmpfs", "/t:1M", "--rw", "--host-fs", "-i", "job", "--mode",
+            "privileged", "-w", "/w", "--report", "-", "--", "run", "check", "true", "sh", "-x", "@f", "-h",
+            "--nope", "", "0", "none", "--landlock-ro", "/etc"};
+        java.util.Random random = new java.util.Random(42);
+        int taken = 0;
+        for (int i = 0; i < 3000; i++) {
+            String[] args = new String[random.nextInt(7)];
+            for (int j = 0; j < args.length; j++) {
+                args[j] = words[random.nextInt(words.length)];
+            }
+            SandboxCtl quick = new SandboxCtl();
+            if (!quick.parseQuickly(args)) {
+                continue;
+            }
+            taken++;
+            String line = String.join(" ", args);
+            RunOptions picocli;
+            try {
+                picocli = picocli(args);
+            } catch (CommandLine.ParameterException e) {
+                throw new AssertionError("taken quickly, refused by picocli: " + line, e);
+            } catch (InvalidConfigException e) {
+                // A combination the options refuse together (e.g. --host-fs with --bind): both paths refuse it.
+                assertThatThrownBy(quick::options).as(line).hasMessage(e.getMessage());
+                continue;
+            }
+            assertThat(quick.options()).as(line).isEqualTo(picocli);
+        }
+        assertThat(taken).as("lines the quick parser took").isGreaterThan(300);
     }
 }

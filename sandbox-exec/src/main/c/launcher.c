@@ -712,6 +712,10 @@ static int run_plan(const struct plan *pl) {
     int st = 0;
     while (waitpid(init, &st, 0) < 0 && errno == EINTR) {
     }
+    /* The sandbox is gone, and with it every other holder of the workload's stdio: let go of ours before
+     * the report, so that Java sees end-of-file on captured output with the report, not after our exit. */
+    for (int fd = 0; fd < 3; fd++)
+        close(fd);
     struct buf b = {0};
     if (statlen == sizeof(stat)) {
         buf_bytes(&b, stat, sizeof(stat));

@@ -20,9 +20,9 @@ import java.util.concurrent.TimeUnit;
  * (the caller of {@code run}, or a {@link SandboxProcess}'s monitor); {@link #kill()} and
  * {@link #signal(int)} may come from any thread.
  *
- * <p>Every exit path goes through {@link #finish()}, which waits for the launcher, reads and removes the
- * run's cgroup, joins the stream threads and closes every descriptor: a run leaves no process, cgroup,
- * thread, socket or file behind.
+ * <p>Every exit path goes through {@link #finish()}, which waits for the launcher (unless it reported the
+ * sandbox's end, its last act before it exits on its own), reads and removes the run's cgroup, joins the
+ * stream threads and closes every descriptor: a run leaves no process, cgroup, thread, socket or file behind.
  */
 final class Execution {
     private static final Logger LOG = LoggerFactory.getLogger(Execution.class);
@@ -304,7 +304,9 @@ final class Execution {
             wallNanos = System.nanoTime() - startNanos;
             // With a PID namespace, init's end means every task of the run has been reaped: no straggler to look for.
             cgroupStats = cgroup.release(config.namespaces().contains(Namespace.PID));
-            awaitLauncher();
+            // Nor is the launcher waited for: its report was its last act before exiting (it let go of the
+            // workload's stdio first), and whoever started it reaps it (the fork server, or the JDK for a
+            // launcher of its own) a moment later, off this run's latency.
         } else {
             // No report of init's end (the launcher died or was killed): init may live until its parent-death
             // signal, so wait for the launcher first; the release then kills whatever is still listed, before

@@ -124,6 +124,9 @@ final class Execution {
                 throw e;
             }
             forked.streams(stdio);
+            String prefix = threadPrefix(forked.pid());
+            stdout = polledCollector(stdio.takeCaptured(1), config.stdout(), prefix + "stdout");
+            stderr = polledCollector(stdio.takeCaptured(2), config.stderr(), prefix + "stderr");
             // If the server dies under this run, the launcher is nobody's child we can wait for or kill by pid
             // any more: end the run through its control channel (or its cgroup), as a kill() does.
             forked.onLost(this::kill);
@@ -131,13 +134,22 @@ final class Execution {
         } // closes the launcher's ends of the streams: the server has its copies, the launcher holds them now
     }
 
+    private static OutputCollector polledCollector(int fd, Output output, String threadName) {
+        return fd < 0 ? null : OutputCollector.polled(fd, output.limit, threadName);
+    }
+
+    private String threadPrefix(long launcherPid) {
+        return "sandbox4j-" + config.id() + "-" + launcherPid + "-";
+    }
+
     private void startStreams() {
-        String prefix = "sandbox4j-" + config.id() + "-" + process.pid() + "-";
-        if (config.stdout().kind == Output.Kind.CAPTURE) {
-            stdout = new OutputCollector(process.stdout(), config.stdout().limit, prefix + "stdout");
+        String prefix = threadPrefix(process.pid());
+        // Captured output of a launcher from the fork server is polled (fork); ProcessBuilder's streams get threads.
+        if (stdout == null && config.stdout().kind == Output.Kind.CAPTURE) {
+            stdout = OutputCollector.threaded(process.stdout(), config.stdout().limit, prefix + "stdout");
         }
-        if (config.stderr().kind == Output.Kind.CAPTURE) {
-            stderr = new OutputCollector(process.stderr(), config.stderr().limit, prefix + "stderr");
+        if (stderr == null && config.stderr().kind == Output.Kind.CAPTURE) {
+            stderr = OutputCollector.threaded(process.stderr(), config.stderr().limit, prefix + "stderr");
         }
         if (stdin.kind == Input.Kind.BYTES) {
             byte[] bytes = stdin.bytes();
@@ -203,9 +215,13 @@ final class Execution {
             }
             return;
         }
-        // Wake at least once a second, so a kill() from another thread gets its backstop in time.
+        // Wake at least once a second, so a kill() from another thread gets its backstop in time, and whenever a
+        // polled output is due.
         long waitMillis = wakeAt == Long.MAX_VALUE ? 1000 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now) + 1);
-        LauncherEvent event = control.next(Math.min(waitMillis, 1000));
+        waitMillis = Math.min(waitMillis, pollDelay(stdout, pollDelay(stderr, 1000)));
+        LauncherEvent event = control.next(waitMillis);
+        poll(stdout);
+        poll(stderr);
         if (event instanceof LauncherEvent.ExecOk) {
             execOk = true;
             execOkNanos = System.nanoTime();
@@ -223,6 +239,17 @@ final class Execution {
             ended = true;
         } else if (event != null) {
             throw new LauncherEvent.ProtocolException("unexpected launcher message " + event);
+        }
+    }
+
+    private static long pollDelay(OutputCollector collector, long otherwise) {
+        long d = collector == null ? 0 : collector.nextPollDelayMillis();
+        return d == 0 ? otherwise : Math.min(d, otherwise);
+    }
+
+    private static void poll(OutputCollector collector) {
+        if (collector != null) {
+            collector.poll();
         }
     }
 
@@ -319,8 +346,13 @@ final class Execution {
             stdinWriter.join(); // ends with EPIPE at the latest, now that every reader has exited
         }
         // End-of-file comes once every process holding the pipes is dead, which the kill guaranteed.
-        awaitCollector(stdout);
-        awaitCollector(stderr);
+        try {
+            awaitCollector(stdout);
+            awaitCollector(stderr);
+        } finally {
+            closeCollector(stdout);
+            closeCollector(stderr);
+        }
         if (process != null) {
             closeQuietly(process.stdin());
             closeQuietly(process.stdout());
@@ -342,6 +374,12 @@ final class Execution {
     private void awaitCollector(OutputCollector collector) throws InterruptedException {
         if (collector != null && !collector.await(10_000)) {
             LOG.warn("sandbox {}: an output pipe is still open 10 s after the sandbox ended", config.id());
+        }
+    }
+
+    private static void closeCollector(OutputCollector collector) {
+        if (collector != null) {
+            collector.close();
         }
     }
 

@@ -33,7 +33,7 @@ class ForkServerTest {
     void aForkedLauncherTalksOnItsOwnSocketAndIsReapedWithItsStatus() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
         try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
-             ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.capture(), Output.capture())) {
+             ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.pipe(), Output.pipe())) {
             ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio);
             launcher.streams(stdio);
             stdio.close();

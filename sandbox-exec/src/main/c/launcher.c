@@ -575,6 +575,27 @@ static uint64_t clone_flags_of(const struct plan *pl) {
     return pl->cgroup_procs.count ? pl->clone_flags & ~(uint64_t)CLONE_NEWCGROUP : pl->clone_flags;
 }
 
+/*
+ * Java creates the run's cgroups while we start and clone init (the plan names them ahead), and says when
+ * they exist, limits written: only then may init go in. Returns 0 then; -1 if Java killed the run or went
+ * away first (nobody to report to).
+ */
+static int await_cgroups(void) {
+    for (;;) {
+        uint16_t type;
+        uint8_t *p = NULL;
+        size_t len;
+        if (read_frame(ctl, &type, &p, &len) != 1)
+            return -1;
+        free(p);
+        if (type == MSG_CGROUPS_READY)
+            return 0;
+        if (type == MSG_KILL)
+            return -1;
+        /* A signal for a program that does not exist yet: nothing to forward it to. */
+    }
+}
+
 static int move_to_cgroups(pid_t pid, const struct plan *pl) {
     char text[24];
     snprintf(text, sizeof(text), "%d", (int)pid);
@@ -634,8 +655,9 @@ static int run_plan(const struct plan *pl) {
     close(statp[1]);
     close(syncp[0]);
 
-    if ((pl->cgroup_procs.count && move_to_cgroups(init, pl) < 0) ||
-        ((pl->clone_flags & CLONE_NEWUSER) && write_maps(init, pl) < 0)) {
+    /* The maps first: they need nothing from Java, and are written while its cgroups may still be in the making. */
+    if (((pl->clone_flags & CLONE_NEWUSER) && write_maps(init, pl) < 0) ||
+        (pl->cgroup_procs.count && (await_cgroups() < 0 || move_to_cgroups(init, pl) < 0))) {
         kill(init, SIGKILL);
         waitpid(init, NULL, 0);
         return 1;

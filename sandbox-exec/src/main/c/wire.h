@@ -17,6 +17,7 @@
 #define MSG_PLAN 1
 #define MSG_SIGNAL 2 /* u32 signo: forward to the workload through init */
 #define MSG_KILL 3   /* kill the whole sandbox now */
+#define MSG_CGROUPS_READY 6 /* the plan's cgroups exist now (Java creates them while we start): move init in */
 
 /* Java -> fork server (launcher --serve), on the server's one connection */
 #define MSG_SPAWN 4      /* u32 request id, str per-run socket path, then the MSG_PLAN payload (may be empty);

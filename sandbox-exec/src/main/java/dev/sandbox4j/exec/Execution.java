@@ -74,8 +74,8 @@ final class Execution {
 
     /**
      * Starts the launcher and hands it the plan; returns before the program has started. Takes charge of
-     * {@code cgroup} (whose procs files are in the plan): every path from here, a failure to launch included,
-     * removes it.
+     * {@code cgroup} (whose procs files are in the plan), which it creates while the launcher starts: every path
+     * from here, a failure to launch included, removes it.
      */
     static Execution launch(SandboxConfig config, LaunchPlan plan, Input stdin, boolean streaming, RunCgroup cgroup)
             throws InterruptedException {
@@ -100,10 +100,16 @@ final class Execution {
             process = config.forkServer() ? fork(launcher, listener.socket, payload)
                     : DirectLauncher.start(launcher, listener.socket, stdin, config.stdout(), config.stderr());
             launcherStartedNanos = System.nanoTime();
+            // While the launcher starts, connects and clones init, on the other CPU: it waits for CGROUPS_READY
+            // before it moves init into the cgroup the plan names.
+            cgroup.create();
             try {
                 control = listener.accept(process, Math.min(deadlineNanos, startNanos + CONNECT_LIMIT_NANOS));
                 if (!config.forkServer()) { // a forked launcher had its plan with the spawn request
                     control.send(LaunchPlan.frame(Wire.MSG_PLAN, payload));
+                }
+                if (!cgroup.procsFiles().isEmpty()) {
+                    control.send(LaunchPlan.frame(Wire.MSG_CGROUPS_READY, new byte[0]));
                 }
                 planSentNanos = System.nanoTime();
             } catch (IOException e) {

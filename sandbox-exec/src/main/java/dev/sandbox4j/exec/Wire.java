@@ -21,12 +21,15 @@ final class Wire {
     static final int MSG_PLAN = 1;
     static final int MSG_SIGNAL = 2;
     static final int MSG_KILL = 3;
+    /** No payload: the cgroups the plan names exist now, limits written; the launcher may move init in. */
+    static final int MSG_CGROUPS_READY = 6;
 
     // Java -> fork server (launcher --serve), on its one connection
     /** u32 request id, str per-run socket path; the workload's stdin, stdout, stderr attached (SCM_RIGHTS). */
     static final int MSG_SPAWN = 4;
     /** u32 pid: SIGKILL this live, unreaped child of the server. */
     static final int MSG_KILL_CHILD = 5;
+
 
     // launcher -> Java
     static final int MSG_EXEC_OK = 17;

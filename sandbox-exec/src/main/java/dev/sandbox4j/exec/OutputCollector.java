@@ -37,6 +37,7 @@ final class OutputCollector {
     private int fd; // polled: the non-blocking descriptor, -1 once closed; guarded by this
     private Thread thread; // guarded by this
     private long pollDelayMillis = 1; // guarded by this
+    private byte[] chunk; // polled: the read buffer, made on first use; guarded by this
 
     private OutputCollector(int fd, int limit, String threadName) {
         this.fd = fd;
@@ -116,7 +117,9 @@ final class OutputCollector {
         if (fd < 0 || thread != null) {
             return 0;
         }
-        byte[] chunk = new byte[16384];
+        if (chunk == null) {
+            chunk = new byte[16384]; // once, not per poll: polls come every few milliseconds
+        }
         int total = 0;
         while (true) {
             long n = LibC.libc().read(fd, chunk, chunk.length);

@@ -326,21 +326,28 @@ final class Execution {
     }
 
     private SandboxResult collect() throws InterruptedException {
-        if (control != null) {
-            control.close();
-        }
         long wallNanos;
         if (exit != null || aborted != null) {
-            // The launcher reports init's end only after reaping it, and the launcher itself is no member of the
-            // run's cgroup (it moves init in from outside): the figures are final and the cgroup can go now,
-            // while the launcher exits. Any straggler (no PID namespace) is killed by the release.
             wallNanos = System.nanoTime() - startNanos;
-            // With a PID namespace, init's end means every task of the run has been reaped: no straggler to look for.
+            if (exit != null) {
+                // Reported as soon as init had the workload's status, while init still takes the namespaces down:
+                // the figures are read meanwhile (the workload is gone; what init adds as it exits does not count).
+                cgroup.keepFinalStats();
+                awaitInitReaped();
+            }
+            control.close();
+            // Init has been reaped (an abort is reported only then), and the launcher itself is no member of the
+            // run's cgroup (it moves init in from outside): the cgroup can go now, while the launcher exits. With
+            // a PID namespace, init's end means every task of the run has been reaped: no straggler to look for;
+            // without one, any straggler is killed by the release.
             cgroupStats = cgroup.release(config.namespaces().contains(Namespace.PID));
-            // Nor is the launcher waited for: its report was its last act before exiting (it let go of the
+            // Nor is the launcher waited for: its last report was its last act before exiting (it let go of the
             // workload's stdio first), and whoever started it reaps it (the fork server, or the JDK for a
             // launcher of its own) a moment later, off this run's latency.
         } else {
+            if (control != null) {
+                control.close();
+            }
             // No report of init's end (the launcher died or was killed): init may live until its parent-death
             // signal, so wait for the launcher first; the release then kills whatever is still listed, before
             // we wait for end-of-file on the output pipes a straggler could hold open.
@@ -368,6 +375,29 @@ final class Execution {
             result = buildResult(Duration.ofNanos(wallNanos));
         }
         return result;
+    }
+
+    /**
+     * Waits for the launcher's word that it has reaped init, which follows the exit report (or for the end of its
+     * control channel). A launcher that says neither within the kill grace is killed: init follows it (PDEATHSIG,
+     * PID 1), and the release then finds the cgroup empty or empties it.
+     */
+    private void awaitInitReaped() throws InterruptedException {
+        long deadline = System.nanoTime() + KILL_GRACE_NANOS;
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.warn("sandbox {}: init was not reaped within {} ms of the exit report; killing the launcher",
+                        config.id(), TimeUnit.NANOSECONDS.toMillis(KILL_GRACE_NANOS));
+                process.destroyForcibly();
+                awaitLauncher();
+                return;
+            }
+            LauncherEvent event = control.next(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            if (event instanceof LauncherEvent.InitReaped || event instanceof LauncherEvent.Closed) {
+                return;
+            }
+        }
     }
 
     private void awaitLauncher() throws InterruptedException {

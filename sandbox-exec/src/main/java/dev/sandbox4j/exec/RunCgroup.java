@@ -87,6 +87,22 @@ final class RunCgroup {
     }
 
     /**
+     * The figures of a run whose workload has ended, read now, while its init may still be exiting, and kept:
+     * {@link #release} then only removes the cgroup, once init has been reaped. Never throws.
+     */
+    synchronized void keepFinalStats() {
+        SandboxCgroup cgroup = this.cgroup;
+        if (cgroup == null || stats != null) {
+            return;
+        }
+        try {
+            cgroup.keepFinalStats();
+        } catch (CgroupException e) {
+            LOG.warn("sandbox {}: reading its cgroup's figures failed: {}", sandboxId, e.getMessage());
+        }
+    }
+
+    /**
      * Reads the final figures and removes the cgroup; once, later calls return the same figures. Called once
      * the launcher has reported init reaped (it is no member itself), or else once the launcher is gone: with a
      * PID namespace every process died with the sandbox's init, without one init killed its descendants, and {@link SandboxCgroup#close()} kills anything still listed before it

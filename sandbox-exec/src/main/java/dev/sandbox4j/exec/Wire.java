@@ -34,9 +34,12 @@ final class Wire {
     // launcher -> Java
     static final int MSG_EXEC_OK = 17;
     static final int MSG_SETUP_ERROR = 18;
+    /** The workload's end, sent while init still exits; {@link #MSG_INIT_REAPED} follows. */
     static final int MSG_EXIT = 19;
     static final int MSG_ABORTED = 20;
     static final int MSG_ECHO = 21;
+    /** No payload; after {@link #MSG_EXIT}: init has been reaped, the run's cgroups are empty. */
+    static final int MSG_INIT_REAPED = 25;
 
     // fork server -> Java
     /** u32 request id, u32 pid of the new launcher. */

@@ -234,8 +234,8 @@ public final class SpawnBench {
             "launcher spawn (fork server: SPAWN, plan included, until SPAWNED; (b₁): ProcessBuilder.start)",
             "cgroup created, limits written; launcher connected, told CGROUPS_READY (and (b₁): plan sent)",
             "namespaces, id maps, init, workload setup, execve",
-            "/bin/true runs; init reaps, reports, exits; namespaces torn down",
-            "result collection (cgroup figures and removal, captured output)",
+            "/bin/true runs; init reaps and reports",
+            "result collection (cgroup figures while init takes the namespaces down, INIT_REAPED, cgroup removal, captured output)",
             "total");
 
     private static void measureStages(Results res, Settings settings, SandboxConfig full, SandboxConfig seccompOnly)

@@ -20,9 +20,10 @@ import java.util.concurrent.TimeUnit;
  * (the caller of {@code run}, or a {@link SandboxProcess}'s monitor); {@link #kill()} and
  * {@link #signal(int)} may come from any thread.
  *
- * <p>Every exit path goes through {@link #finish()}, which waits for the launcher (unless it reported the
- * sandbox's end, its last act before it exits on its own), reads and removes the run's cgroup, joins the
- * stream threads and closes every descriptor: a run leaves no process, cgroup, thread, socket or file behind.
+ * <p>Every exit path goes through {@link #finish()}, which waits until init has been reaped (the launcher says
+ * so as its last act, or is waited for itself), reads and removes the run's cgroup, reads captured output to its
+ * end (joining any reader thread) and closes every descriptor: a run leaves no process, cgroup, thread, socket or
+ * file behind.
  */
 final class Execution {
     private static final Logger LOG = LoggerFactory.getLogger(Execution.class);

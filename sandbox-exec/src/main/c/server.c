@@ -15,8 +15,10 @@
  *   Every child we reap is reported as REAPED {pid, wait status}.
  * A fork costs about a millisecond on a paravirtualised guest (page tables copied, then the child waits to
  * be scheduled), so the server keeps one launcher forked ahead of time, the spare, waiting on a socketpair:
- * a SPAWN hands it the socket path and the three fds, then the plan, and is answered at once; the next spare is forked
- * after the answer, off the run's critical path. Without a spare (its fork failed), a SPAWN forks.
+ * a SPAWN hands it the socket path and the three fds, then the plan, and is answered at once. The next spare
+ * is forked once no launcher runs any more, or SPARE_DELAY_MS after the last one was handed out: forked at
+ * once, it would take a CPU from the launcher that just started, on a machine of two (about 1 ms of that
+ * run's latency). Without a spare (its fork failed, or runs come closer than that), a SPAWN forks.
  * End of the connection (the JVM exited, crashed or closed it) kills every live child and ends the
  * server; a spare sees its socketpair close and exits. That is the only death signal it needs: PR_SET_PDEATHSIG would follow the JVM *thread* that
  * started us, and JVM threads come and go.
@@ -42,10 +44,15 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* How long the JVM may take to connect after starting us; it normally takes a millisecond. */
 #define ACCEPT_LIMIT_MS 30000
+/* How long launchers that still run may delay the next spare: longer than a short sandbox takes to start
+ * (its setup should not share the machine with our fork), short enough that long runs do not leave the
+ * runs beside them without a spare. */
+#define SPARE_DELAY_MS 20
 
 static int conn = -1;
 static pid_t spare;         /* a launcher forked ahead of time, waiting for its stdio and socket */
@@ -53,6 +60,7 @@ static int spare_sock = -1; /* our end of the spare's socketpair */
 static char own_name[16];   /* our comm, which a spare takes back once it is a launcher */
 static pid_t *live;
 static size_t live_count, live_cap;
+static uint64_t spare_due; /* CLOCK_MONOTONIC ms from which a spare is forked even while launchers run */
 
 static void die(const char *what, int err) {
     /* No channel to Java (yet, or any more): stderr is all there is. */
@@ -78,6 +86,12 @@ static void send_reply(uint16_t type, uint32_t a, uint32_t b) {
             return; /* the JVM is gone; the poll loop sees the hangup and ends us */
         done += (size_t)r;
     }
+}
+
+static uint64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static int is_live(pid_t pid) {
@@ -403,13 +417,25 @@ void serve(const char *path, char *run_path, size_t run_path_size, struct spawne
     if (sfd < 0)
         die("signalfd", errno);
     for (;;) {
-        /* A spare for the next SPAWN: at the start, after one was used, or after one died (someone killed
-         * it). Only one attempt per event, so a fork that keeps failing (a pids limit) costs no spinning:
-         * the SPAWN then forks itself, and reports that fork's errno. */
-        if (!spare && make_spare(run_path, run_path_size, plan))
-            return;
+        /* A spare for the next SPAWN: at the start, once the launchers are done (or SPARE_DELAY_MS after the
+         * last spare went), or after one died (someone killed it). Only one attempt per event, so a fork that
+         * keeps failing (a pids limit) costs no spinning: the SPAWN then forks itself, and reports that
+         * fork's errno. */
+        int timeout = -1;
+        if (!spare) {
+            uint64_t now = live_count ? now_ms() : 0;
+            if (!live_count || now >= spare_due) {
+                if (make_spare(run_path, run_path_size, plan))
+                    return;
+            } else {
+                timeout = (int)(spare_due - now);
+            }
+        }
         struct pollfd pfds[2] = {{conn, POLLIN, 0}, {sfd, POLLIN, 0}};
-        if (poll(pfds, 2, -1) < 0) {
+        int ready = poll(pfds, 2, timeout);
+        if (ready == 0)
+            continue; /* the spare is due */
+        if (ready < 0) {
             if (errno == EINTR)
                 continue;
             break;
@@ -431,6 +457,7 @@ void serve(const char *path, char *run_path, size_t run_path_size, struct spawne
             break;
         pid_t pid;
         if (type == MSG_SPAWN && len >= 8) {
+            spare_due = now_ms() + SPARE_DELAY_MS;
             uint32_t id = u32_at(p);
             uint32_t sl = u32_at(p + 4);
             if (nfds != 3 || sl > len - 8 || sl == 0 || sl >= run_path_size || memchr(p + 8, 0, sl)) {

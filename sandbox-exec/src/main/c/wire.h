@@ -17,6 +17,7 @@
 #define MSG_PLAN 1
 #define MSG_SIGNAL 2 /* u32 signo: forward to the workload through init */
 #define MSG_KILL 3   /* kill the whole sandbox now */
+#define MSG_CGROUPS_READY 6 /* the plan's cgroups exist now (Java creates them while we start): move init in */
 
 /* Java -> fork server (launcher --serve), on the server's one connection */
 #define MSG_SPAWN 4      /* u32 request id, str per-run socket path, then the MSG_PLAN payload (may be empty);
@@ -26,9 +27,11 @@
 /* launcher -> Java */
 #define MSG_EXEC_OK 17     /* u32 host pid of init: the workload's execve succeeded */
 #define MSG_SETUP_ERROR 18 /* u32 errno, str step, str detail */
-#define MSG_EXIT 19        /* u32 wait status, u64 utime us, u64 stime us, u64 maxrss KiB */
+#define MSG_EXIT 19        /* u32 wait status, u64 utime us, u64 stime us, u64 maxrss KiB; sent while
+                              init still exits, MSG_INIT_REAPED follows */
 #define MSG_ABORTED 20     /* u32 wait status of init: it ended without a report */
 #define MSG_ECHO 21        /* test mode: the decoded plan, encoded again */
+#define MSG_INIT_REAPED 25 /* after MSG_EXIT: init has been reaped, the run's cgroups are empty */
 
 /* fork server -> Java */
 #define MSG_SPAWNED 22      /* u32 request id, u32 pid of the new launcher */

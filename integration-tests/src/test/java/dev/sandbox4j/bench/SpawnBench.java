@@ -230,13 +230,13 @@ public final class SpawnBench {
     }
 
     private static final List<String> STAGES = List.of(
-            "cgroup created, limits written (RunCgroup.open)",
+            "cgroup named (RunCgroup.reserve; it is created in the connect stage, while the launcher starts)",
             "plan build (Planner)",
             "launcher spawn (fork server: SPAWN, plan included, until SPAWNED; (b₁): ProcessBuilder.start)",
-            "launcher connected (and (b₁): plan sent)",
+            "cgroup created, limits written; launcher connected, told CGROUPS_READY (and (b₁): plan sent)",
             "namespaces, id maps, init, workload setup, execve",
-            "/bin/true runs; init reaps, reports, exits; namespaces torn down",
-            "result collection (launcher exit, waitFor, output threads)",
+            "/bin/true runs; init reaps and reports",
+            "result collection (cgroup figures while init takes the namespaces down, INIT_REAPED, cgroup removal, captured output)",
             "total");
 
     private static void measureStages(Results res, Settings settings, SandboxConfig full, SandboxConfig seccompOnly)
@@ -260,7 +260,7 @@ public final class SpawnBench {
         for (int i = 0; i < settings.breakdownRuns(); i++) {
             for (String key : Interleaved.rotated(List.copyOf(configs.keySet()), i)) {
                 StagedRun.Stages s = StagedRun.run(configs.get(key), TRUE);
-                long[] values = {s.cgroupCreate(), s.plan(), s.spawnLauncher(), s.connectAndSendPlan(), s.namespacesSetupExec(),
+                long[] values = {s.cgroupReserve(), s.plan(), s.spawnLauncher(), s.connectAndSendPlan(), s.namespacesSetupExec(),
                         s.programRunAndReap(), s.resultCollection(), s.total()};
                 Map<String, Samples> m = res.stages.get(key);
                 for (int j = 0; j < values.length; j++) {

@@ -9,10 +9,10 @@ import java.util.List;
  */
 public final class StagedRun {
     /** Stage durations of one run, in nanoseconds; they add up to {@link #total()}. */
-    public record Stages(long cgroupCreate, long plan, long spawnLauncher, long connectAndSendPlan,
+    public record Stages(long cgroupReserve, long plan, long spawnLauncher, long connectAndSendPlan,
                          long namespacesSetupExec, long programRunAndReap, long resultCollection) {
         public long total() {
-            return cgroupCreate + plan + spawnLauncher + connectAndSendPlan + namespacesSetupExec + programRunAndReap
+            return cgroupReserve + plan + spawnLauncher + connectAndSendPlan + namespacesSetupExec + programRunAndReap
                     + resultCollection;
         }
     }
@@ -27,8 +27,8 @@ public final class StagedRun {
      */
     public static Stages run(SandboxConfig config, List<String> command) throws InterruptedException {
         long t0 = System.nanoTime();
-        RunCgroup cgroup = RunCgroup.open(config);
-        long cgroupCreated = System.nanoTime();
+        RunCgroup cgroup = RunCgroup.reserve(config); // created by Execution.launch, while the launcher starts
+        long cgroupReserved = System.nanoTime();
         LaunchPlan plan;
         try {
             plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles());
@@ -50,7 +50,7 @@ public final class StagedRun {
         if (!result.success()) {
             throw new IllegalStateException("sandboxed " + command + " failed: " + result);
         }
-        return new Stages(cgroupCreated - t0, planned - cgroupCreated, ex.launcherStartedNanos - planned, ex.planSentNanos - ex.launcherStartedNanos,
+        return new Stages(cgroupReserved - t0, planned - cgroupReserved, ex.launcherStartedNanos - planned, ex.planSentNanos - ex.launcherStartedNanos,
                 ex.execOkNanos - ex.planSentNanos, ex.endReportedNanos - ex.execOkNanos, done - ex.endReportedNanos);
     }
 }

@@ -83,7 +83,7 @@ class ForkServerKernelTest {
             assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
         }
         assertThat(server().pid()).as("the same server served every run").isEqualTo(serverPid);
-        assertThat(ForkServerProbe.launchers()).as("the server's launchers once every run has ended").isEmpty();
+        assertThat(launchersAfterTheirExit()).as("the server's launchers once every run has ended").isEmpty();
         assertThat(server().children().count()).as("the server's children: at most its spare").isLessThanOrEqualTo(1);
     }
 
@@ -175,7 +175,32 @@ class ForkServerKernelTest {
         SandboxProcess p = sandbox.start(List.of("sleep", "970"));
         p.destroyForcibly();
         assertThat(p.waitFor().signalName()).hasValue("SIGKILL");
-        assertThat(ForkServerProbe.launchers()).isEmpty();
+        assertThat(launchersAfterTheirExit()).isEmpty();
+    }
+
+    @Test
+    void runsBackToBackLeaveNoLauncherBehind() throws Exception {
+        // A result comes back as soon as the launcher has reported the sandbox's end, before the launcher has
+        // exited and been reaped: none of those launchers may pile up or outlive its run by more than a moment.
+        int runs = 100;
+        for (int i = 0; i < runs; i++) {
+            SandboxResult r = sandbox.run(List.of("/bin/sh", "-c", "echo " + i));
+            assertThat(r.stdoutText()).isEqualTo(i + "\n");
+            assertThat(ForkServerProbe.launchers().size()).as("launchers alive after run " + i).isLessThanOrEqualTo(4);
+        }
+        assertThat(launchersAfterTheirExit()).as("launchers after " + runs + " runs").isEmpty();
+    }
+
+    /**
+     * The server's launchers, once those that are on their way out have exited and been reaped: a run returns
+     * when its launcher has reported the end, which is the last thing the launcher does before it exits.
+     */
+    private static List<ProcessHandle> launchersAfterTheirExit() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (!ForkServerProbe.launchers().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return ForkServerProbe.launchers();
     }
 
     private static List<String> sleepers(String marker) {

@@ -402,6 +402,33 @@ class SandboxKernelTest {
     }
 
     @Test
+    void aProcessLeftRunningDiesWithTheSandboxBeforeTheResultReturns() throws Exception {
+        // The launcher reports the program's exit before init has taken the namespaces down; the result must still
+        // wait for that: the background sleep (which holds stdout) is gone, and its cgroup with it, on return.
+        try (Sandbox limited = Sandbox.create(builder().memoryLimit(64L << 20).build())) {
+            SandboxResult r = limited.run(List.of("/bin/sh", "-c", "sleep 964 & echo started"));
+            assertThat(r.exitCode()).hasValue(0);
+            assertThat(r.stdoutText()).isEqualTo("started\n");
+            assertThat(sleepers("964")).as("the background process, at once").isEmpty();
+            assertThat(KernelTestSupport.ownSandboxCgroups()).as("the run's cgroups, at once").isEmpty();
+        }
+    }
+
+    @Test
+    void outputThatComesLateAndInBulkIsCapturedWhole() throws Exception {
+        // Quiet at first, so that captured pipes are looked at less and less often, then far more than a pipe
+        // holds, on both streams: nothing may be lost, and the program must not wait for its reader for long
+        // (3 MB at one pipe's worth per look would take over two seconds).
+        SandboxResult r = sandbox.run(List.of("/bin/sh", "-c",
+                "sleep 0.3; head -c 3000000 /dev/zero; head -c 200000 /dev/zero >&2; echo end"));
+        assertThat(r.exitCode()).hasValue(0);
+        assertThat(r.stdout()).hasSize(3_000_004);
+        assertThat(r.stdoutText()).endsWith("end\n");
+        assertThat(r.stderr()).hasSize(200_000);
+        assertThat(r.wallTime()).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
     void rlimitsAreLoweredForTheWorkload() throws Exception {
         try (Sandbox limited = Sandbox.create(builder().memoryLimit(64L << 20)
                 .rlimits(dev.sandbox4j.cgroup.RlimitConfig.builder().openFiles(64).build()).build())) {

@@ -100,6 +100,14 @@ final class CgroupTree {
      * @throws CgroupException naming the directory and the last error when it still exists at the deadline
      */
     static void remove(CgroupFs fs, Path directory, long deadlineNanos) {
+        // A sandbox's cgroup is a leaf in practice: one rmdir, before any look for children (a stat or a listing
+        // of each directory, times one per hierarchy, on every run).
+        try {
+            fs.rmdir(directory);
+            return;
+        } catch (IOException e) {
+            // gone already (the walk finds nothing), busy, or with children: the walk below deals with each
+        }
         List<Path> all = preOrder(fs, directory);
         for (int i = all.size() - 1; i >= 0; i--) {
             removeOne(fs, all.get(i), deadlineNanos);

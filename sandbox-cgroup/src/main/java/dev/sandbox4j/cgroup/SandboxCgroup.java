@@ -87,6 +87,19 @@ public final class SandboxCgroup implements AutoCloseable {
         return collector.build();
     }
 
+    /**
+     * Reads the figures now and keeps them as the final ones, for a caller that knows the workload has ended
+     * while the sandbox's last task (its init, taking its namespaces down) may still be exiting. From then on
+     * {@link #stats()} returns them, {@link #killAll()} does nothing, and {@link #close()} only removes the
+     * directories, retrying while that task keeps them busy.
+     */
+    public synchronized CgroupStats keepFinalStats() {
+        if (finalStats == null) {
+            finalStats = stats();
+        }
+        return finalStats;
+    }
+
     /** The limit files as the kernel holds them, e.g. {@code memory.limit_in_bytes → 67108864}. */
     synchronized Map<String, String> settings() {
         Map<String, String> all = new LinkedHashMap<>();

@@ -65,8 +65,7 @@ public final class SandboxCgroups {
 
     /** As {@link #create(String, CgroupConfig)}, with a given layout (another mount namespace, tests). */
     public static SandboxCgroup create(String sandboxId, CgroupConfig config, CgroupLayout layout) {
-        return create(sandboxId, config, layout, LiveCgroupFs.INSTANCE, Owner.current(LiveCgroupFs.INSTANCE),
-                System.getProperty(Placement.V2_PARENT_PROPERTY));
+        return reserve(sandboxId, config, layout).create();
     }
 
     /**
@@ -98,6 +97,30 @@ public final class SandboxCgroups {
 
     static SandboxCgroup create(String sandboxId, CgroupConfig config, CgroupLayout layout, CgroupFs fs,
             Owner owner, String v2Parent) {
+        return reserve(sandboxId, config, layout, fs, owner, v2Parent).create();
+    }
+
+    /**
+     * Decides the cgroups for one run of sandbox {@code sandboxId} without creating them: their
+     * {@code cgroup.procs} files are known at once (they can go into a launch plan), and
+     * {@link Reservation#create()} makes the directories and writes the limits later, for instance while the
+     * launcher starts.
+     *
+     * @throws dev.sandbox4j.core.InvalidConfigException when the id is not usable in a directory name
+     * @throws CgroupUnavailableException                when a controller the limits need cannot be used here
+     */
+    public static Reservation reserve(String sandboxId, CgroupConfig config, CgroupLayout layout) {
+        return reserve(sandboxId, config, layout, LiveCgroupFs.INSTANCE, LiveOwner.OWNER,
+                System.getProperty(Placement.V2_PARENT_PROPERTY));
+    }
+
+    /** This JVM as the owner of its cgroups, read once: its pid, start time and pid namespace never change. */
+    private static final class LiveOwner {
+        static final Owner OWNER = Owner.current(LiveCgroupFs.INSTANCE);
+    }
+
+    static Reservation reserve(String sandboxId, CgroupConfig config, CgroupLayout layout, CgroupFs fs,
+            Owner owner, String v2Parent) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(layout, "layout");
         String name = new CgroupName(sandboxId, owner.pidNamespace(), owner.pid(), owner.startTime(),
@@ -106,36 +129,71 @@ public final class SandboxCgroups {
         if (!placement.unavailable().isEmpty()) {
             throw new CgroupUnavailableException(placement.unavailable());
         }
-        for (Placement.Target target : placement.targets()) {
-            cleanStaleOnce(fs, target.base(), owner);
+        return new Reservation(name, config, fs, owner, placement);
+    }
+
+    /** The cgroups of one run, named and placed but not created yet: see {@link #reserve}. */
+    public static final class Reservation {
+        private final String name;
+        private final CgroupConfig config;
+        private final CgroupFs fs;
+        private final Owner owner;
+        private final Placement placement;
+
+        private Reservation(String name, CgroupConfig config, CgroupFs fs, Owner owner, Placement placement) {
+            this.name = name;
+            this.config = config;
+            this.fs = fs;
+            this.owner = owner;
+            this.placement = placement;
         }
 
-        List<CgroupBackend> created = new ArrayList<>();
-        try {
+        /**
+         * The {@code cgroup.procs} files the cgroups will have, one per hierarchy, in the order of the created
+         * cgroup's {@link SandboxCgroup#procsFiles()} (the unified hierarchy first).
+         */
+        public List<Path> procsFiles() {
+            return placement.targets().stream()
+                    .sorted((a, b) -> Integer.compare(b.hierarchy().version(), a.hierarchy().version()))
+                    .map(t -> t.base().resolve(name).resolve(CgroupTree.PROCS)).toList();
+        }
+
+        /**
+         * Creates the directories and writes every limit. If any step fails, what was created is removed again.
+         *
+         * @throws CgroupException when creating a directory or writing a limit failed
+         */
+        public SandboxCgroup create() {
             for (Placement.Target target : placement.targets()) {
-                CgroupBackend backend = make(fs, target, name);
-                created.add(backend);
-                backend.applyLimits(config);
+                cleanStaleOnce(fs, target.base(), owner);
             }
-        } catch (RuntimeException e) {
-            long deadline = System.nanoTime() + SandboxCgroup.REMOVE_NANOS;
-            for (int i = created.size() - 1; i >= 0; i--) {
-                try {
-                    CgroupTree.remove(fs, created.get(i).directory(), deadline);
-                } catch (RuntimeException cleanup) {
-                    e.addSuppressed(cleanup);
+            List<CgroupBackend> created = new ArrayList<>();
+            try {
+                for (Placement.Target target : placement.targets()) {
+                    CgroupBackend backend = make(fs, target, name);
+                    created.add(backend);
+                    backend.applyLimits(config);
                 }
+            } catch (RuntimeException e) {
+                long deadline = System.nanoTime() + SandboxCgroup.REMOVE_NANOS;
+                for (int i = created.size() - 1; i >= 0; i--) {
+                    try {
+                        CgroupTree.remove(fs, created.get(i).directory(), deadline);
+                    } catch (RuntimeException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                }
+                throw e;
             }
-            throw e;
+            SandboxCgroup cgroup = new SandboxCgroup(name, fs, created);
+            if (!created.isEmpty()) {
+                OpenCgroups.remember(cgroup);
+            }
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("created {} with {}: {}", cgroup, config, cgroup.settings());
+            }
+            return cgroup;
         }
-        SandboxCgroup cgroup = new SandboxCgroup(name, fs, created);
-        if (!created.isEmpty()) {
-            OpenCgroups.remember(cgroup);
-        }
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("created {} with {}: {}", cgroup, config, cgroup.settings());
-        }
-        return cgroup;
     }
 
     private static CgroupBackend make(CgroupFs fs, Placement.Target target, String name) {

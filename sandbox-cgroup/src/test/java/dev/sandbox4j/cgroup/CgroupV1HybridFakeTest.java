@@ -66,6 +66,19 @@ class CgroupV1HybridFakeTest {
     }
 
     @Test
+    void aReservationNamesTheProcsFilesAndCreatesNothingUntilAskedTo() {
+        FakeHost host = new FakeHost(dir).hybrid(MEMORY_PATH);
+        SandboxCgroups.Reservation reserved = host.reserve("later", CgroupConfig.builder().memory("64M").maxPids(32).build());
+        List<Path> procs = reserved.procsFiles();
+        assertThat(procs).isNotEmpty().allSatisfy(p -> assertThat(host.fs.exists(p.getParent())).isFalse());
+        try (SandboxCgroup cgroup = reserved.create()) {
+            assertThat(cgroup.procsFiles()).isEqualTo(procs);
+            assertThat(procs).allSatisfy(p -> assertThat(host.fs.exists(p.getParent())).isTrue());
+            assertThat(cgroup.settings()).containsEntry("memory.limit_in_bytes", "67108864").containsEntry("pids.max", "32");
+        }
+    }
+
+    @Test
     void swapIsMemsworMinusMemory() {
         FakeHost host = new FakeHost(dir).hybrid(MEMORY_PATH);
         try (SandboxCgroup cgroup = host.create("swap",

@@ -115,6 +115,10 @@ final class FakeHost {
         return SandboxCgroups.create(id, config, layout(), fs, SELF, v2Parent);
     }
 
+    SandboxCgroups.Reservation reserve(String id, CgroupConfig config) {
+        return SandboxCgroups.reserve(id, config, layout(), fs, SELF, v2Parent);
+    }
+
     CgroupAvailability availability(CgroupConfig config) {
         return SandboxCgroups.availability(config, layout(), fs, v2Parent);
     }

@@ -2,7 +2,6 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.CgroupAvailability;
 import dev.sandbox4j.cgroup.CgroupConfig;
-import dev.sandbox4j.cgroup.SandboxCgroup;
 import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.core.CgroupLayout;
 
@@ -15,7 +14,8 @@ interface CgroupHost {
 
     CgroupAvailability availability(CgroupConfig limits);
 
-    SandboxCgroup create(String sandboxId, CgroupConfig limits);
+    /** The cgroups of one run, named but not created yet (the launch plan names them before they exist). */
+    SandboxCgroups.Reservation reserve(String sandboxId, CgroupConfig limits);
 
     /**
      * The running host. The layout (mountinfo and /proc/self/cgroup) is read once, on first use, and kept for the
@@ -42,8 +42,8 @@ interface CgroupHost {
             }
 
             @Override
-            public SandboxCgroup create(String sandboxId, CgroupConfig limits) {
-                return SandboxCgroups.create(sandboxId, limits, layout());
+            public SandboxCgroups.Reservation reserve(String sandboxId, CgroupConfig limits) {
+                return SandboxCgroups.reserve(sandboxId, limits, layout());
             }
         };
     }

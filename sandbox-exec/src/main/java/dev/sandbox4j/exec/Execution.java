@@ -20,9 +20,10 @@ import java.util.concurrent.TimeUnit;
  * (the caller of {@code run}, or a {@link SandboxProcess}'s monitor); {@link #kill()} and
  * {@link #signal(int)} may come from any thread.
  *
- * <p>Every exit path goes through {@link #finish()}, which waits for the launcher, reads and removes the
- * run's cgroup, joins the stream threads and closes every descriptor: a run leaves no process, cgroup,
- * thread, socket or file behind.
+ * <p>Every exit path goes through {@link #finish()}, which waits until init has been reaped (the launcher says
+ * so as its last act, or is waited for itself), reads and removes the run's cgroup, reads captured output to its
+ * end (joining any reader thread) and closes every descriptor: a run leaves no process, cgroup, thread, socket or
+ * file behind.
  */
 final class Execution {
     private static final Logger LOG = LoggerFactory.getLogger(Execution.class);
@@ -74,8 +75,8 @@ final class Execution {
 
     /**
      * Starts the launcher and hands it the plan; returns before the program has started. Takes charge of
-     * {@code cgroup} (whose procs files are in the plan): every path from here, a failure to launch included,
-     * removes it.
+     * {@code cgroup} (whose procs files are in the plan), which it creates while the launcher starts: every path
+     * from here, a failure to launch included, removes it.
      */
     static Execution launch(SandboxConfig config, LaunchPlan plan, Input stdin, boolean streaming, RunCgroup cgroup)
             throws InterruptedException {
@@ -100,10 +101,16 @@ final class Execution {
             process = config.forkServer() ? fork(launcher, listener.socket, payload)
                     : DirectLauncher.start(launcher, listener.socket, stdin, config.stdout(), config.stderr());
             launcherStartedNanos = System.nanoTime();
+            // While the launcher starts, connects and clones init, on the other CPU: it waits for CGROUPS_READY
+            // before it moves init into the cgroup the plan names.
+            cgroup.create();
             try {
                 control = listener.accept(process, Math.min(deadlineNanos, startNanos + CONNECT_LIMIT_NANOS));
                 if (!config.forkServer()) { // a forked launcher had its plan with the spawn request
                     control.send(LaunchPlan.frame(Wire.MSG_PLAN, payload));
+                }
+                if (!cgroup.procsFiles().isEmpty()) {
+                    control.send(LaunchPlan.frame(Wire.MSG_CGROUPS_READY, new byte[0]));
                 }
                 planSentNanos = System.nanoTime();
             } catch (IOException e) {
@@ -124,6 +131,9 @@ final class Execution {
                 throw e;
             }
             forked.streams(stdio);
+            String prefix = threadPrefix(forked.pid());
+            stdout = polledCollector(stdio.takeCaptured(1), config.stdout(), prefix + "stdout");
+            stderr = polledCollector(stdio.takeCaptured(2), config.stderr(), prefix + "stderr");
             // If the server dies under this run, the launcher is nobody's child we can wait for or kill by pid
             // any more: end the run through its control channel (or its cgroup), as a kill() does.
             forked.onLost(this::kill);
@@ -131,13 +141,22 @@ final class Execution {
         } // closes the launcher's ends of the streams: the server has its copies, the launcher holds them now
     }
 
+    private static OutputCollector polledCollector(int fd, Output output, String threadName) {
+        return fd < 0 ? null : OutputCollector.polled(fd, output.limit, threadName);
+    }
+
+    private String threadPrefix(long launcherPid) {
+        return "sandbox4j-" + config.id() + "-" + launcherPid + "-";
+    }
+
     private void startStreams() {
-        String prefix = "sandbox4j-" + config.id() + "-" + process.pid() + "-";
-        if (config.stdout().kind == Output.Kind.CAPTURE) {
-            stdout = new OutputCollector(process.stdout(), config.stdout().limit, prefix + "stdout");
+        String prefix = threadPrefix(process.pid());
+        // Captured output of a launcher from the fork server is polled (fork); ProcessBuilder's streams get threads.
+        if (stdout == null && config.stdout().kind == Output.Kind.CAPTURE) {
+            stdout = OutputCollector.threaded(process.stdout(), config.stdout().limit, prefix + "stdout");
         }
-        if (config.stderr().kind == Output.Kind.CAPTURE) {
-            stderr = new OutputCollector(process.stderr(), config.stderr().limit, prefix + "stderr");
+        if (stderr == null && config.stderr().kind == Output.Kind.CAPTURE) {
+            stderr = OutputCollector.threaded(process.stderr(), config.stderr().limit, prefix + "stderr");
         }
         if (stdin.kind == Input.Kind.BYTES) {
             byte[] bytes = stdin.bytes();
@@ -203,9 +222,13 @@ final class Execution {
             }
             return;
         }
-        // Wake at least once a second, so a kill() from another thread gets its backstop in time.
+        // Wake at least once a second, so a kill() from another thread gets its backstop in time, and whenever a
+        // polled output is due.
         long waitMillis = wakeAt == Long.MAX_VALUE ? 1000 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now) + 1);
-        LauncherEvent event = control.next(Math.min(waitMillis, 1000));
+        waitMillis = Math.min(waitMillis, pollDelay(stdout, pollDelay(stderr, 1000)));
+        LauncherEvent event = control.next(waitMillis);
+        poll(stdout);
+        poll(stderr);
         if (event instanceof LauncherEvent.ExecOk) {
             execOk = true;
             execOkNanos = System.nanoTime();
@@ -223,6 +246,17 @@ final class Execution {
             ended = true;
         } else if (event != null) {
             throw new LauncherEvent.ProtocolException("unexpected launcher message " + event);
+        }
+    }
+
+    private static long pollDelay(OutputCollector collector, long otherwise) {
+        long d = collector == null ? 0 : collector.nextPollDelayMillis();
+        return d == 0 ? otherwise : Math.min(d, otherwise);
+    }
+
+    private static void poll(OutputCollector collector) {
+        if (collector != null) {
+            collector.poll();
         }
     }
 
@@ -293,19 +327,28 @@ final class Execution {
     }
 
     private SandboxResult collect() throws InterruptedException {
-        if (control != null) {
-            control.close();
-        }
         long wallNanos;
         if (exit != null || aborted != null) {
-            // The launcher reports init's end only after reaping it, and the launcher itself is no member of the
-            // run's cgroup (it moves init in from outside): the figures are final and the cgroup can go now,
-            // while the launcher exits. Any straggler (no PID namespace) is killed by the release.
             wallNanos = System.nanoTime() - startNanos;
-            // With a PID namespace, init's end means every task of the run has been reaped: no straggler to look for.
+            if (exit != null) {
+                // Reported as soon as init had the workload's status, while init still takes the namespaces down:
+                // the figures are read meanwhile (the workload is gone; what init adds as it exits does not count).
+                cgroup.keepFinalStats();
+                awaitInitReaped();
+            }
+            control.close();
+            // Init has been reaped (an abort is reported only then), and the launcher itself is no member of the
+            // run's cgroup (it moves init in from outside): the cgroup can go now, while the launcher exits. With
+            // a PID namespace, init's end means every task of the run has been reaped: no straggler to look for;
+            // without one, any straggler is killed by the release.
             cgroupStats = cgroup.release(config.namespaces().contains(Namespace.PID));
-            awaitLauncher();
+            // Nor is the launcher waited for: its last report was its last act before exiting (it let go of the
+            // workload's stdio first), and whoever started it reaps it (the fork server, or the JDK for a
+            // launcher of its own) a moment later, off this run's latency.
         } else {
+            if (control != null) {
+                control.close();
+            }
             // No report of init's end (the launcher died or was killed): init may live until its parent-death
             // signal, so wait for the launcher first; the release then kills whatever is still listed, before
             // we wait for end-of-file on the output pipes a straggler could hold open.
@@ -317,8 +360,13 @@ final class Execution {
             stdinWriter.join(); // ends with EPIPE at the latest, now that every reader has exited
         }
         // End-of-file comes once every process holding the pipes is dead, which the kill guaranteed.
-        awaitCollector(stdout);
-        awaitCollector(stderr);
+        try {
+            awaitCollector(stdout);
+            awaitCollector(stderr);
+        } finally {
+            closeCollector(stdout);
+            closeCollector(stderr);
+        }
         if (process != null) {
             closeQuietly(process.stdin());
             closeQuietly(process.stdout());
@@ -328,6 +376,29 @@ final class Execution {
             result = buildResult(Duration.ofNanos(wallNanos));
         }
         return result;
+    }
+
+    /**
+     * Waits for the launcher's word that it has reaped init, which follows the exit report (or for the end of its
+     * control channel). A launcher that says neither within the kill grace is killed: init follows it (PDEATHSIG,
+     * PID 1), and the release then finds the cgroup empty or empties it.
+     */
+    private void awaitInitReaped() throws InterruptedException {
+        long deadline = System.nanoTime() + KILL_GRACE_NANOS;
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.warn("sandbox {}: init was not reaped within {} ms of the exit report; killing the launcher",
+                        config.id(), TimeUnit.NANOSECONDS.toMillis(KILL_GRACE_NANOS));
+                process.destroyForcibly();
+                awaitLauncher();
+                return;
+            }
+            LauncherEvent event = control.next(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            if (event instanceof LauncherEvent.InitReaped || event instanceof LauncherEvent.Closed) {
+                return;
+            }
+        }
     }
 
     private void awaitLauncher() throws InterruptedException {
@@ -340,6 +411,12 @@ final class Execution {
     private void awaitCollector(OutputCollector collector) throws InterruptedException {
         if (collector != null && !collector.await(10_000)) {
             LOG.warn("sandbox {}: an output pipe is still open 10 s after the sandbox ended", config.id());
+        }
+    }
+
+    private static void closeCollector(OutputCollector collector) {
+        if (collector != null) {
+            collector.close();
         }
     }
 

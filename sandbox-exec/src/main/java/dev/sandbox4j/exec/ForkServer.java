@@ -53,6 +53,7 @@ final class ForkServer {
     /** A healthy server answers a spawn in about a millisecond; one that does not in this long is broken. */
     private static final long REPLY_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int REPLY_LENGTH = 14; // u32 length 10, u16 type, u32, u32
+    private static final int O_NONBLOCK = 04000; // the same on x86_64 and aarch64
 
     private static ForkServer current; // guarded by ForkServer.class
 
@@ -581,8 +582,10 @@ final class ForkServer {
 
     /**
      * The standard streams of one run on the fork-server path: the descriptors handed to the launcher
-     * ({@link #child}) and the JVM's ends of any pipes, as ordinary streams. Opened by the JVM as the caller,
-     * like ProcessBuilder's redirects: {@code /dev/null}, the stdin file, the JVM's own 0/1/2, or a pipe.
+     * ({@link #child}) and the JVM's ends of any pipes: as ordinary streams for {@link Input#pipe()} and
+     * {@link Output#pipe()}, as non-blocking descriptors for a captured output ({@link #takeCaptured}, read by
+     * an {@link OutputCollector#polled} collector). Opened by the JVM as the caller, like ProcessBuilder's
+     * redirects: {@code /dev/null}, the stdin file, the JVM's own 0/1/2, or a pipe.
      *
      * <p>A pipe's JVM end becomes a stream by opening {@code /proc/self/fd/N} with FileInputStream or
      * FileOutputStream, which re-opens the same pipe as a new open file, and then closing the raw descriptor.
@@ -593,6 +596,7 @@ final class ForkServer {
     static final class Stdio implements AutoCloseable {
         final int[] child = {-1, -1, -1};
         private final boolean[] owned = new boolean[3]; // false for the JVM's own 0/1/2
+        private final int[] captured = {-1, -1, -1}; // the JVM's non-blocking ends of captured outputs
         OutputStream stdin = OutputStream.nullOutputStream();
         InputStream stdout = InputStream.nullInputStream();
         InputStream stderr = InputStream.nullInputStream();
@@ -630,7 +634,20 @@ final class ForkServer {
             switch (output.kind) {
                 case DISCARD -> openFile(slot, DEV_NULL.getPath(), LibC.Const.O_WRONLY, null);
                 case INHERIT -> child[slot] = slot;
-                case CAPTURE, PIPE -> {
+                case CAPTURE -> {
+                    int[] p = pipe();
+                    child[slot] = p[1];
+                    owned[slot] = true;
+                    // A description of its own, so that O_NONBLOCK stays off the workload's end.
+                    String path = procFd(p[0]);
+                    captured[slot] = LibC.libc().open(path, LibC.Const.O_RDONLY | O_NONBLOCK | LibC.Const.O_CLOEXEC, 0);
+                    int err = LibC.errno();
+                    LibC.libc().close(p[0]);
+                    if (captured[slot] < 0) {
+                        throw new IOException("cannot open " + path + ": " + LibC.libc().strerror(err));
+                    }
+                }
+                case PIPE -> {
                     int[] p = pipe();
                     child[slot] = p[1];
                     owned[slot] = true;
@@ -672,6 +689,13 @@ final class ForkServer {
             owned[slot] = true;
         }
 
+        /** The JVM's non-blocking end of a captured output (1 or 2), now the caller's to close; -1 if none. */
+        int takeCaptured(int slot) {
+            int fd = captured[slot];
+            captured[slot] = -1;
+            return fd;
+        }
+
         /** Closes the launcher's ends, once the server has its copies (or will never get them). */
         void closeChildEnds() {
             if (handedOver) {
@@ -689,6 +713,12 @@ final class ForkServer {
         /** A failed start: the JVM's ends too. */
         void closeAll() {
             closeChildEnds();
+            for (int slot = 1; slot < 3; slot++) {
+                int fd = takeCaptured(slot);
+                if (fd >= 0) {
+                    LibC.libc().close(fd);
+                }
+            }
             for (java.io.Closeable c : new java.io.Closeable[] {stdin, stdout, stderr}) {
                 try {
                     c.close();

@@ -14,8 +14,15 @@ sealed interface LauncherEvent {
     record SetupError(int errno, String step, String detail) implements LauncherEvent {
     }
 
-    /** The workload ended: its raw wait status and its rusage (including children it reaped). */
+    /**
+     * The workload ended: its raw wait status and its rusage (including children it reaped). Sent while init still
+     * exits; {@link InitReaped} follows.
+     */
     record Exit(int waitStatus, long userMicros, long systemMicros, long maxRssKiB) implements LauncherEvent {
+    }
+
+    /** After {@link Exit}: init has been reaped, so no task of the run is left in its cgroups. */
+    record InitReaped() implements LauncherEvent {
     }
 
     /** Init ended without reporting (it was killed); {@code initWaitStatus} is init's own status. */
@@ -44,6 +51,7 @@ sealed interface LauncherEvent {
                 case Wire.MSG_EXIT -> new Exit(in.getInt(), in.getLong(), in.getLong(), in.getLong());
                 case Wire.MSG_ABORTED -> new Aborted(in.getInt());
                 case Wire.MSG_ECHO -> new Echo(payload.clone());
+                case Wire.MSG_INIT_REAPED -> new InitReaped();
                 default -> throw new ProtocolException("unknown launcher message type " + type);
             };
             if (type != Wire.MSG_ECHO && in.hasRemaining()) {

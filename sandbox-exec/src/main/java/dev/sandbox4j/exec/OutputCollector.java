@@ -1,48 +1,107 @@
 package dev.sandbox4j.exec;
 
+import dev.sandbox4j.core.LibC;
+
 import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Reads one of the workload's output pipes on its own thread into a bounded buffer. Everything is read,
- * so the workload never blocks on a full pipe; bytes beyond the limit are dropped and counted, so a
- * chatty program cannot exhaust the heap.
+ * Reads one of the workload's output pipes into a bounded buffer. Everything is read, so the workload never
+ * blocks on a full pipe for long; bytes beyond the limit are dropped and counted, so a chatty program cannot
+ * exhaust the heap.
+ *
+ * <p>Two ways, by where the pipe comes from:
+ * <ul>
+ *   <li>{@link #threaded}: a stream of a launcher ProcessBuilder started, read by a thread of its own from the
+ *       start;</li>
+ *   <li>{@link #polled}: a non-blocking descriptor of a pipe the JVM made itself (the fork-server path), read by
+ *       the thread that drives the run whenever it wakes ({@link #poll()}, {@link #nextPollDelayMillis()}). Most
+ *       programs write less than a pipe holds, and their output is read at the end with no thread at all: a
+ *       thread's start and end cost about a millisecond of CPU here, on the run's two CPUs. Output that keeps
+ *       coming gets a thread of its own after all, from the first poll that finds a good part of a pipe's
+ *       worth, so that a talkative program waits for its reader only until then.</li>
+ * </ul>
  */
 final class OutputCollector {
-    private final InputStream in;
-    private final int limit;
-    private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-    private final Thread thread;
-    private long dropped;
+    /** A poll that finds this much starts a reader thread: a quarter of a default pipe buffer (64 KiB). */
+    private static final int THREAD_THRESHOLD = 16 << 10;
+    /** The longest pause between polls; the first comes after a millisecond, then each twice as late. */
+    private static final long MAX_POLL_DELAY_MILLIS = 50;
 
-    OutputCollector(InputStream in, int limit, String threadName) {
-        this.in = in;
+    private final int limit;
+    private final String threadName;
+    private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    private long dropped;
+    private int fd; // polled: the non-blocking descriptor, -1 once closed; guarded by this
+    private Thread thread; // guarded by this
+    private long pollDelayMillis = 1; // guarded by this
+    private byte[] chunk; // polled: the read buffer, made on first use; guarded by this
+
+    private OutputCollector(int fd, int limit, String threadName) {
+        this.fd = fd;
         this.limit = limit;
-        this.thread = new Thread(this::drain, threadName);
-        thread.setDaemon(true);
-        thread.start();
+        this.threadName = threadName;
     }
 
-    private void drain() {
-        byte[] chunk = new byte[16384];
-        try (in) {
-            for (int n; (n = in.read(chunk)) >= 0; ) {
-                synchronized (this) {
-                    int keep = Math.max(0, Math.min(n, limit - kept.size()));
-                    kept.write(chunk, 0, keep);
-                    dropped += n - keep;
-                }
-            }
-        } catch (IOException e) {
-            // the stream was closed under us at the end of a run; what was read stays
+    /** Reads {@code in} on a thread of its own, starting now. */
+    static OutputCollector threaded(InputStream in, int limit, String threadName) {
+        OutputCollector c = new OutputCollector(-1, limit, threadName);
+        c.startThread(in);
+        return c;
+    }
+
+    /** Reads the non-blocking descriptor {@code fd} (which it closes) when polled, and at the end. */
+    static OutputCollector polled(int fd, int limit, String threadName) {
+        return new OutputCollector(fd, limit, threadName);
+    }
+
+    /**
+     * Reads what the pipe holds without blocking; from a poll that finds much, a thread reads the rest. Does
+     * nothing for a threaded collector, or once the pipe has ended.
+     */
+    synchronized void poll() {
+        if (drain() >= THREAD_THRESHOLD) {
+            handOverToThread();
         }
     }
 
-    /** Waits for end-of-file, which comes once every process of the sandbox is gone. */
+    /** How long the driving thread may sleep before the next {@link #poll()}; 0 when none is needed. */
+    synchronized long nextPollDelayMillis() {
+        if (fd < 0 || thread != null) {
+            return 0;
+        }
+        long d = pollDelayMillis;
+        pollDelayMillis = Math.min(d * 2, MAX_POLL_DELAY_MILLIS);
+        return d;
+    }
+
+    /**
+     * Waits for end-of-file, which comes once every process of the sandbox is gone; at most {@code millis}.
+     * A polled pipe that is still open when the run has ended (a straggler holds it) is handed to a thread,
+     * so that the wait is bounded as it is for a threaded one.
+     */
     boolean await(long millis) throws InterruptedException {
-        thread.join(millis);
-        return !thread.isAlive();
+        Thread t;
+        synchronized (this) {
+            drain();
+            handOverToThread(); // only if the pipe is still open
+            t = thread;
+        }
+        if (t == null) {
+            return true;
+        }
+        t.join(millis);
+        return !t.isAlive();
+    }
+
+    /** Closes a polled descriptor that is still open (a run that ends without {@link #await}). */
+    synchronized void close() {
+        if (fd >= 0) {
+            LibC.libc().close(fd);
+            fd = -1;
+        }
     }
 
     synchronized byte[] bytes() {
@@ -51,5 +110,76 @@ final class OutputCollector {
 
     synchronized boolean truncated() {
         return dropped > 0;
+    }
+
+    /** Reads until the pipe is empty or ended (then closes it); returns how much it read. */
+    private synchronized int drain() {
+        if (fd < 0 || thread != null) {
+            return 0;
+        }
+        if (chunk == null) {
+            chunk = new byte[16384]; // once, not per poll: polls come every few milliseconds
+        }
+        int total = 0;
+        while (true) {
+            long n = LibC.libc().read(fd, chunk, chunk.length);
+            if (n > 0) {
+                keep(chunk, (int) n);
+                total += (int) n;
+                continue;
+            }
+            if (n < 0) {
+                int err = LibC.errno();
+                if (err == LibC.Const.EINTR) {
+                    continue;
+                }
+                if (err == LibC.Const.EAGAIN) {
+                    return total; // empty, and a writer still holds it
+                }
+            }
+            close(); // end-of-file (or a broken descriptor, which reads nothing more either)
+            return total;
+        }
+    }
+
+    /** From now on a thread reads, through a blocking description of the same pipe. */
+    private synchronized void handOverToThread() {
+        if (fd < 0 || thread != null) {
+            return;
+        }
+        InputStream in;
+        try {
+            in = new FileInputStream("/proc/self/fd/" + fd);
+        } catch (IOException e) {
+            return; // the descriptor is ours and open: cannot happen; polling goes on
+        }
+        close();
+        startThread(in);
+    }
+
+    private synchronized void startThread(InputStream in) {
+        Thread t = new Thread(() -> read(in), threadName);
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    private void read(InputStream in) {
+        byte[] chunk = new byte[16384];
+        try (in) {
+            for (int n; (n = in.read(chunk)) >= 0; ) {
+                synchronized (this) {
+                    keep(chunk, n);
+                }
+            }
+        } catch (IOException e) {
+            // the stream was closed under us at the end of a run; what was read stays
+        }
+    }
+
+    private void keep(byte[] chunk, int n) {
+        int keep = Math.max(0, Math.min(n, limit - kept.size()));
+        kept.write(chunk, 0, keep);
+        dropped += n - keep;
     }
 }

@@ -2,6 +2,7 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.CgroupStats;
 import dev.sandbox4j.cgroup.SandboxCgroup;
+import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.core.CgroupException;
 
 import java.nio.file.Path;
@@ -11,11 +12,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cgroup of one run, as {@link Execution} drives it: created before the launcher starts (its
- * {@code cgroup.procs} files go into the plan, and the launcher moves init into them before init forks, so the workload is a
- * member from its first instruction), killed as a whole when the sandbox has no PID namespace to die with,
- * measured once the workload has ended, and removed on every path out of a run, failures included.
- * {@link #NONE} stands for the runs that get no cgroup (unprivileged mode).
+ * The cgroup of one run, as {@link Execution} drives it: named before the launcher starts (its
+ * {@code cgroup.procs} files go into the plan), created while the launcher starts and clones init (the launcher
+ * waits for Java's word before it moves init into it, before init forks, so the workload is a member from its
+ * first instruction), killed as a whole when the sandbox has no PID namespace to die with, measured once the
+ * workload has ended, and removed on every path out of a run, failures included. {@link #NONE} stands for the
+ * runs that get no cgroup (unprivileged mode).
  */
 final class RunCgroup {
     private static final Logger LOG = LoggerFactory.getLogger(RunCgroup.class);
@@ -23,31 +25,45 @@ final class RunCgroup {
     /** No cgroup: nothing to join, kill, measure or remove. */
     static final RunCgroup NONE = new RunCgroup(null, null);
 
-    private final SandboxCgroup cgroup;
+    private final SandboxCgroups.Reservation reservation;
     private final String sandboxId;
+    private volatile SandboxCgroup cgroup; // once created; read by kill() from other threads
     private CgroupStats stats;
 
-    private RunCgroup(SandboxCgroup cgroup, String sandboxId) {
-        this.cgroup = cgroup;
+    private RunCgroup(SandboxCgroups.Reservation reservation, String sandboxId) {
+        this.reservation = reservation;
         this.sandboxId = sandboxId;
     }
 
     /**
-     * The cgroup for one run of {@code config}, limits written; {@link #NONE} when its runs get no cgroup.
+     * The cgroup for one run of {@code config}, named and placed, not created yet; {@link #NONE} when its runs get
+     * no cgroup.
      *
-     * @throws dev.sandbox4j.core.CgroupException when it cannot be created (what was created is removed)
+     * @throws dev.sandbox4j.cgroup.CgroupUnavailableException when a controller its limits need is not usable
      */
-    static RunCgroup open(SandboxConfig config) {
+    static RunCgroup reserve(SandboxConfig config) {
         if (config.cgroupHost() == null) {
             return NONE;
         }
-        return new RunCgroup(config.cgroupHost().create(config.id(), config.cgroupLimits().orElseThrow()),
+        return new RunCgroup(config.cgroupHost().reserve(config.id(), config.cgroupLimits().orElseThrow()),
                 config.id());
     }
 
-    /** The files the launcher writes init's pid into before init forks. */
+    /** The files the launcher writes init's pid into before init forks, once they exist ({@link #create()}). */
     List<String> procsFiles() {
-        return cgroup == null ? List.of() : cgroup.procsFiles().stream().map(Path::toString).toList();
+        return reservation == null ? List.of() : reservation.procsFiles().stream().map(Path::toString).toList();
+    }
+
+    /**
+     * Creates the directories and writes the limits; the launcher must not be told to move init in before this
+     * returns. Once.
+     *
+     * @throws dev.sandbox4j.core.CgroupException when that fails (what was created is removed)
+     */
+    synchronized void create() {
+        if (reservation != null && cgroup == null && stats == null) { // never after release()
+            cgroup = reservation.create();
+        }
     }
 
     /**
@@ -57,6 +73,7 @@ final class RunCgroup {
      *         launcher's own kill)
      */
     boolean killAll() {
+        SandboxCgroup cgroup = this.cgroup;
         if (cgroup == null) {
             return false;
         }
@@ -66,6 +83,22 @@ final class RunCgroup {
         } catch (CgroupException e) {
             LOG.warn("sandbox {}: killing its cgroup failed: {}", sandboxId, e.getMessage());
             return false;
+        }
+    }
+
+    /**
+     * The figures of a run whose workload has ended, read now, while its init may still be exiting, and kept:
+     * {@link #release} then only removes the cgroup, once init has been reaped. Never throws.
+     */
+    synchronized void keepFinalStats() {
+        SandboxCgroup cgroup = this.cgroup;
+        if (cgroup == null || stats != null) {
+            return;
+        }
+        try {
+            cgroup.keepFinalStats();
+        } catch (CgroupException e) {
+            LOG.warn("sandbox {}: reading its cgroup's figures failed: {}", sandboxId, e.getMessage());
         }
     }
 

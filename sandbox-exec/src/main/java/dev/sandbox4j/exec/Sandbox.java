@@ -108,8 +108,9 @@ public final class Sandbox implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("sandbox " + config.id() + " is closed");
         }
-        // The cgroup exists before the launcher starts: the launcher moves init into it before init forks anything.
-        RunCgroup cgroup = RunCgroup.open(config);
+        // The cgroup is named now, for the plan, and created while the launcher starts (Execution.start): the
+        // launcher moves init into it, before init forks anything, once Java says it exists.
+        RunCgroup cgroup = RunCgroup.reserve(config);
         Execution ex;
         try {
             LaunchPlan plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles());

@@ -21,6 +21,8 @@ final class Wire {
     static final int MSG_PLAN = 1;
     static final int MSG_SIGNAL = 2;
     static final int MSG_KILL = 3;
+    /** No payload: the cgroups the plan names exist now, limits written; the launcher may move init in. */
+    static final int MSG_CGROUPS_READY = 6;
 
     // Java -> fork server (launcher --serve), on its one connection
     /** u32 request id, str per-run socket path; the workload's stdin, stdout, stderr attached (SCM_RIGHTS). */
@@ -28,12 +30,16 @@ final class Wire {
     /** u32 pid: SIGKILL this live, unreaped child of the server. */
     static final int MSG_KILL_CHILD = 5;
 
+
     // launcher -> Java
     static final int MSG_EXEC_OK = 17;
     static final int MSG_SETUP_ERROR = 18;
+    /** The workload's end, sent while init still exits; {@link #MSG_INIT_REAPED} follows. */
     static final int MSG_EXIT = 19;
     static final int MSG_ABORTED = 20;
     static final int MSG_ECHO = 21;
+    /** No payload; after {@link #MSG_EXIT}: init has been reaped, the run's cgroups are empty. */
+    static final int MSG_INIT_REAPED = 25;
 
     // fork server -> Java
     /** u32 request id, u32 pid of the new launcher. */

@@ -2,7 +2,7 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.CgroupAvailability;
 import dev.sandbox4j.cgroup.CgroupConfig;
-import dev.sandbox4j.cgroup.SandboxCgroup;
+import dev.sandbox4j.cgroup.SandboxCgroups;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,7 +33,7 @@ final class FakeCgroupHost implements CgroupHost {
     }
 
     @Override
-    public SandboxCgroup create(String sandboxId, CgroupConfig limits) {
+    public SandboxCgroups.Reservation reserve(String sandboxId, CgroupConfig limits) {
         throw new UnsupportedOperationException("unit tests create no cgroups");
     }
 }

@@ -33,7 +33,7 @@ class ForkServerTest {
     void aForkedLauncherTalksOnItsOwnSocketAndIsReapedWithItsStatus() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
         try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
-             ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.capture(), Output.capture())) {
+             ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.pipe(), Output.pipe())) {
             ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio);
             launcher.streams(stdio);
             stdio.close();
@@ -60,7 +60,7 @@ class ForkServerTest {
     void aPlanSentWithTheSpawnIsTheOneTheLauncherRuns() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
         byte[] notAPlan = new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray();
-        for (int i = 0; i < 3; i++) { // the spare's path, then launchers the server forked while it made one
+        for (int i = 0; i < 3; i++) { // through the spare, and through whatever the server has next: a new spare or a fork
             try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
                  ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
                 ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio, notAPlan);

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Reads one of the workload's output pipes into a bounded buffer. Everything is read, so the workload never
@@ -19,16 +20,20 @@ import java.io.InputStream;
  *   <li>{@link #polled}: a non-blocking descriptor of a pipe the JVM made itself (the fork-server path), read by
  *       the thread that drives the run whenever it wakes ({@link #poll()}, {@link #nextPollDelayMillis()}). Most
  *       programs write less than a pipe holds, and their output is read at the end with no thread at all: a
- *       thread's start and end cost about a millisecond of CPU here, on the run's two CPUs. Output that keeps
- *       coming gets a thread of its own after all, from the first poll that finds a good part of a pipe's
- *       worth, so that a talkative program waits for its reader only until then.</li>
+ *       thread's start and end cost about a millisecond of CPU here, on the run's two CPUs. A run that goes on
+ *       gets a reader thread after all: from the first poll that finds a good part of a pipe's worth, or the
+ *       first after {@value #THREAD_AFTER_MILLIS} ms, when a millisecond is little and a thread blocked in read
+ *       is cheaper than waking to poll. Until then a program that fills the pipe waits at most one poll
+ *       interval ({@value #MAX_POLL_DELAY_MILLIS} ms at most) for its reader; after, not at all.</li>
  * </ul>
  */
 final class OutputCollector {
     /** A poll that finds this much starts a reader thread: a quarter of a default pipe buffer (64 KiB). */
     private static final int THREAD_THRESHOLD = 16 << 10;
     /** The longest pause between polls; the first comes after a millisecond, then each twice as late. */
-    private static final long MAX_POLL_DELAY_MILLIS = 50;
+    private static final long MAX_POLL_DELAY_MILLIS = 16;
+    /** How long a run's output is polled at most before a thread reads it. */
+    private static final long THREAD_AFTER_MILLIS = 50;
 
     private final int limit;
     private final String threadName;
@@ -38,6 +43,7 @@ final class OutputCollector {
     private Thread thread; // guarded by this
     private long pollDelayMillis = 1; // guarded by this
     private byte[] chunk; // polled: the read buffer, made on first use; guarded by this
+    private final long createdNanos = System.nanoTime();
 
     private OutputCollector(int fd, int limit, String threadName) {
         this.fd = fd;
@@ -58,11 +64,12 @@ final class OutputCollector {
     }
 
     /**
-     * Reads what the pipe holds without blocking; from a poll that finds much, a thread reads the rest. Does
-     * nothing for a threaded collector, or once the pipe has ended.
+     * Reads what the pipe holds without blocking; from a poll that finds much, or once the run has gone on for
+     * a while, a thread reads the rest. Does nothing for a threaded collector, or once the pipe has ended.
      */
     synchronized void poll() {
-        if (drain() >= THREAD_THRESHOLD) {
+        if (drain() >= THREAD_THRESHOLD
+                || System.nanoTime() - createdNanos >= TimeUnit.MILLISECONDS.toNanos(THREAD_AFTER_MILLIS)) {
             handOverToThread();
         }
     }

@@ -26,12 +26,16 @@ final class RunCgroup {
     static final RunCgroup NONE = new RunCgroup(null, null);
 
     private final SandboxCgroups.Reservation reservation;
+    private final List<String> procsFiles;
     private final String sandboxId;
     private volatile SandboxCgroup cgroup; // once created; read by kill() from other threads
     private CgroupStats stats;
 
     private RunCgroup(SandboxCgroups.Reservation reservation, String sandboxId) {
         this.reservation = reservation;
+        // Asked for twice (the plan, and whether to tell the launcher the cgroup is ready): worked out once.
+        this.procsFiles = reservation == null ? List.of()
+                : reservation.procsFiles().stream().map(Path::toString).toList();
         this.sandboxId = sandboxId;
     }
 
@@ -51,7 +55,7 @@ final class RunCgroup {
 
     /** The files the launcher writes init's pid into before init forks, once they exist ({@link #create()}). */
     List<String> procsFiles() {
-        return reservation == null ? List.of() : reservation.procsFiles().stream().map(Path::toString).toList();
+        return procsFiles;
     }
 
     /**

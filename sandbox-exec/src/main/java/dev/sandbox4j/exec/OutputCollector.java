@@ -34,6 +34,7 @@ final class OutputCollector {
     private static final long MAX_POLL_DELAY_MILLIS = 16;
     /** How long a run's output is polled at most before a thread reads it. */
     private static final long THREAD_AFTER_MILLIS = 50;
+    private static final long THREAD_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(THREAD_AFTER_MILLIS);
 
     private final int limit;
     private final String threadName;
@@ -69,7 +70,7 @@ final class OutputCollector {
      */
     synchronized void poll() {
         if (drain() >= THREAD_THRESHOLD
-                || System.nanoTime() - createdNanos >= TimeUnit.MILLISECONDS.toNanos(THREAD_AFTER_MILLIS)) {
+                || System.nanoTime() - createdNanos >= THREAD_AFTER_NANOS) {
             handOverToThread();
         }
     }

@@ -384,7 +384,7 @@ public final class SystemCapabilities {
         table.row("capabilities", effective.describe());
         table.row("user namespaces", userNamespaces.toString());
         table.row("seccomp", seccomp.toString());
-        table.row("seccomp supervisor", seccompUserNotification.toString());
+        table.row("seccomp notify", seccompUserNotification.toString());
         LandlockSupport landlock = landlock();
         table.row("landlock", landlock.available() ? "yes: ABI " + landlock.abi() : "no: " + landlock.unavailableReason());
         table.row("overlayfs", overlayfs.toString());

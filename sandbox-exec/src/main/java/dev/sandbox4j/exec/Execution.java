@@ -468,15 +468,15 @@ final class Execution {
                 // the parent which syscall; a workload that raised SIGSYS itself would look the same.
                 r.seccompViolation(signal == Signals.SIGSYS && plan.hasSeccomp());
             }
-            if (firstViolation != null) {
-                r.violation(config.seccompSupervision().orElseThrow().describe(firstViolation));
-            }
             r.cpu(exit.userMicros(), exit.systemMicros()).maxRssBytes(exit.maxRssKiB() * 1024);
         } else {
             // Init was killed before it could report (forced kill, or the cgroup killed without a PID
             // namespace): the program died with the sandbox.
             int initSignal = aborted == null ? Signals.SIGKILL : aborted.initWaitStatus() & 0x7f;
             r.signal(initSignal == 0 ? Signals.SIGKILL : initSignal, false);
+        }
+        if (firstViolation != null) {
+            r.violation(config.seccompSupervision().orElseThrow().describe(firstViolation));
         }
         r.cgroupStats(cgroupStats).memoryLimitMechanism(config.memoryLimitMechanism().orElse(null));
         return r.build();

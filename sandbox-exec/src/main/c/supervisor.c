@@ -45,6 +45,7 @@ int supervisor_open(struct supervisor *s, const struct plan *pl, int *child_end)
     if (!pl->seccomp_notify)
         return 0;
     s->response = pl->seccomp_notify_errno;
+    s->tokens = SUPERVISOR_BURST;
     int sv[2];
     /* Datagram-like: the announcement and the hand-over stay separate messages. */
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -141,6 +142,17 @@ void supervisor_receive(struct supervisor *s) {
         close(fd);
 }
 
+int supervisor_ready(struct supervisor *s, uint64_t now_ms) {
+    if (s->tokens_at == 0 || now_ms < s->tokens_at) {
+        s->tokens_at = now_ms;
+    } else if (now_ms > s->tokens_at) {
+        uint64_t refill = now_ms - s->tokens_at;
+        s->tokens = refill >= SUPERVISOR_BURST - s->tokens ? SUPERVISOR_BURST : s->tokens + (uint32_t)refill;
+        s->tokens_at = now_ms;
+    }
+    return s->tokens > 0;
+}
+
 void supervisor_close(struct supervisor *s) {
     if (s->listener >= 0)
         close(s->listener);
@@ -193,6 +205,8 @@ int supervisor_handle(struct supervisor *s, struct buf *report) {
     struct seccomp_notif *n = (struct seccomp_notif *)storage;
     if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, n) < 0)
         return 0; /* ENOENT: the caller died before we got to it; EINTR: next wakeup */
+    if (s->tokens)
+        s->tokens--;
 
     int killing = s->response == 0;
     /* Which process it was matters only for what is reported, and is looked up only while it might be. */

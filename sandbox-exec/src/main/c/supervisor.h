@@ -15,6 +15,8 @@ struct supervisor {
     size_t notif_size;  /* the kernel's struct seccomp_notif size (it may grow) */
     int reported;       /* the run's first violation has been reported */
     int workload_killed; /* the workload's own process was killed for a violation, and that was reported */
+    uint32_t tokens;     /* notifications we may answer now (see supervisor_ready) */
+    uint64_t tokens_at;  /* when they were last counted, in ms */
 };
 
 /* In the launcher, before the clone: a socketpair whose other end init and the workload inherit. Returns 0,
@@ -34,6 +36,12 @@ void supervisor_receive(struct supervisor *s);
  * *report (u32 flags, u32 tid, u32 nr, u32 arch, u64 ip, u64 args[6]) when it is one Java must hear of;
  * returns 1 then, else 0. */
 int supervisor_handle(struct supervisor *s, struct buf *report);
+
+/* Whether to answer notifications now: a burst of SUPERVISOR_BURST, then one per millisecond. We run outside
+ * the run's cgroup, so a workload answered with an errno, which may call again at once, must not make us
+ * spend more CPU than that on it; its callers only wait in the kernel meanwhile. */
+#define SUPERVISOR_BURST 1000
+int supervisor_ready(struct supervisor *s, uint64_t now_ms);
 
 /* The listener reported a hangup: no task uses the filter any more. */
 void supervisor_close(struct supervisor *s);

@@ -192,6 +192,22 @@ class SeccompViolationKernelTest {
     }
 
     @Test
+    void withoutAPidNamespaceAChildsViolationIsNamedAndTheShellGoesOn() throws Exception {
+        Path target = writableDir().resolve("forbidden");
+        SandboxConfig config = SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL)
+                .namespaces(dev.sandbox4j.namespace.NamespaceConfig.all().without(dev.sandbox4j.namespace.Namespace.PID))
+                .timeout(Duration.ofSeconds(30)).build();
+        try (Sandbox sandbox = Sandbox.create(config)) {
+            SandboxResult r = sandbox.run(List.of("/bin/sh", "-c", "mkdir " + target + "; echo after"));
+            assertThat(r.exitCode()).as(r.toString()).hasValue(0);
+            assertThat(r.stdoutText()).isEqualTo("after\n");
+            assertThat(r.blockedSyscall()).hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
+            assertThat(r.violation().orElseThrow().programProcess()).isFalse();
+        }
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
     void noProcessOfTheSandboxHoldsTheListener() throws Exception {
         // The workload lists every descriptor it can see in its PID namespace: its own, and its children's.
         SandboxResult r = run(SeccompProfile.MINIMAL.filter(), "/bin/sh", "-c",

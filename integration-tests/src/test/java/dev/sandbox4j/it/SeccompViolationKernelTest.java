@@ -86,6 +86,22 @@ class SeccompViolationKernelTest {
     }
 
     @Test
+    void aThreadsRefusedCallKillsItsWholeProcessAsTheProgramsSeccompKill() throws Exception {
+        Path target = writableDir().resolve("forbidden");
+        String script = "import os, threading, time\n"
+                + "t = threading.Thread(target=lambda: os.mkdir('" + target + "'))\n"
+                + "t.start(); t.join(); time.sleep(5); print('survived')\n";
+        SandboxResult r = run(SeccompProfile.MINIMAL.filter(), "python3", "-c", script);
+
+        assertThat(r.signalName()).as(r + r.stderrText()).hasValue("SIGSYS");
+        assertThat(r.stdoutText()).isEmpty();
+        assertThat(r.wallTime()).isLessThan(Duration.ofSeconds(5));
+        assertThat(r.blockedSyscall()).hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
+        assertThat(r.violation().orElseThrow().programProcess()).as("a thread of the program's own process").isTrue();
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
     void aChildKilledInsideAShellThatGoesOnIsReported() throws Exception {
         Path target = writableDir().resolve("forbidden");
         SandboxResult r = run(SeccompProfile.MINIMAL.filter(), "/bin/sh", "-c",

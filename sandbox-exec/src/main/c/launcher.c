@@ -22,6 +22,7 @@
 #include "filesystem.h"
 #include "plan.h"
 #include "server.h"
+#include "supervisor.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -60,6 +61,11 @@ static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR
 #define FORWARDED_COUNT (sizeof(forwarded_signals) / sizeof(forwarded_signals[0]))
 
 static int ctl = -1;
+/* Supervised runs (plan F_SECCOMP_NOTIFY): the sandbox side's end of the listener hand-over socket, and the
+ * listener the workload leaves there for init (they share memory, and their descriptor table, until the
+ * workload's execve: see supervisor.c). */
+static int notify_sock = -1;
+static volatile int workload_listener = -1;
 
 /* ---- small I/O helpers ---------------------------------------------------------------------- */
 
@@ -161,7 +167,9 @@ static void child_fail(int fd, const char *step, int err, const char *detail) {
     rec[7 + sl] = (uint8_t)(dl >> 8);
     if (dl)
         memcpy(rec + 8 + sl, detail, dl);
-    (void)write_all(fd, rec, 8 + sl + dl);
+    /* write(), not send(): after the filter only write and exit_group are sure to be permitted. One write is
+     * whole: the record is under PIPE_BUF, and no handler can interrupt it. */
+    (void)!write(fd, rec, 8 + sl + dl);
     _exit(127);
 }
 
@@ -189,6 +197,25 @@ static void close_from_3(void) {
         return;
     for (int fd = 3; fd < 65536; fd++)
         close(fd);
+}
+
+/* Closes every descriptor from 3 up but those in keep. */
+static void close_all_but(const int *keep, size_t n) {
+    unsigned int from = 3;
+    for (;;) {
+        unsigned int next = ~0U; /* the lowest kept descriptor at or above from */
+        for (size_t i = 0; i < n; i++) {
+            if (keep[i] >= (int)from && (unsigned int)keep[i] < next)
+                next = (unsigned int)keep[i];
+        }
+        if (next > from && syscall(SYS_close_range, from, next == ~0U ? ~0U : next - 1, 0) < 0) {
+            for (unsigned int fd = from; fd < next && fd < 65536; fd++)
+                close((int)fd);
+        }
+        if (next == ~0U)
+            return;
+        from = next + 1;
+    }
 }
 
 /* ---- the workload: the process that becomes the program ------------------------------------- */
@@ -346,8 +373,19 @@ static void run_workload(const struct plan *pl, int errfd, pid_t init_pid) {
     if (pl->seccomp) {
         struct sock_fprog prog = {(unsigned short)(pl->seccomp_len / 8),
                                   (struct sock_filter *)pl->seccomp};
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
-            child_fail(errfd, "seccomp", errno, NULL);
+        unsigned int flags = 0;
+        if (pl->seccomp_notify) {
+            /* Before the filter: the launcher learns our pid as it sees it. After it we make no call but
+             * execve: init hands the listener over once that has happened (supervisor.c). */
+            if (supervisor_announce(notify_sock) < 0)
+                child_fail(errfd, "seccomp supervisor", errno, "announce the workload");
+            flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        }
+        long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+        if (listener < 0)
+            child_fail(errfd, "seccomp", errno, flags ? "with a listener" : NULL);
+        if (flags)
+            workload_listener = (int)listener;
     }
     execve(pl->program, pl->argv.items, pl->envp.items);
     child_fail(errfd, "execve", errno, pl->program);
@@ -400,10 +438,13 @@ struct workload_start {
 
 static int workload_main(void *arg) {
     const struct workload_start *ws = arg;
-    /* Our own descriptor table (no CLONE_FILES): these close here only, not in init. */
-    close(ws->sfd);
-    close(ws->statfd);
-    close(ws->syncfd);
+    /* Our own descriptor table (no CLONE_FILES): these close here only, not in init. A supervised run
+     * shares init's table until execve, which closes them (all close-on-exec) in our copy only. */
+    if (!ws->pl->seccomp_notify) {
+        close(ws->sfd);
+        close(ws->statfd);
+        close(ws->syncfd);
+    }
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         child_fail(ws->errfd, "prctl PDEATHSIG", errno, NULL);
     run_workload(ws->pl, ws->errfd, ws->init); /* ends in execve or _exit */
@@ -451,11 +492,19 @@ static void run_init(const struct plan *pl, int errfd, int statfd, int syncfd) {
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED)
         child_fail(errfd, "fork workload", errno, "stack");
-    pid_t w = clone(workload_main, (char *)stack + WORKLOAD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, &ws);
+    int shared = pl->seccomp_notify ? CLONE_FILES : 0;
+    pid_t w = clone(workload_main, (char *)stack + WORKLOAD_STACK_SIZE, CLONE_VM | CLONE_VFORK | shared | SIGCHLD, &ws);
     if (w < 0)
         child_fail(errfd, "fork workload", errno, NULL);
     /* Back here once the workload has exec'd or died: its stack is ours to drop. */
     munmap(stack, WORKLOAD_STACK_SIZE);
+    if (shared) {
+        if (workload_listener >= 0)
+            supervisor_hand_over(notify_sock, workload_listener);
+        /* Whatever the workload's setup left in the table we shared goes with the listener and the socket. */
+        int keep[] = {sfd, statfd, syncfd, errfd};
+        close_all_but(keep, sizeof(keep) / sizeof(keep[0]));
+    }
     close(errfd);
     /* The workload can see us in its /proc: keep it from ptracing us or reading our cwd/exe. */
     prctl(PR_SET_DUMPABLE, 0);
@@ -632,6 +681,11 @@ static int run_plan(const struct plan *pl) {
         report_error("signalfd", errno, NULL);
         return 1;
     }
+    struct supervisor sup;
+    if (supervisor_open(&sup, pl, &notify_sock) < 0) {
+        report_error("seccomp supervisor", errno, "socketpair");
+        return 1;
+    }
 
     /* A raw clone puts the child into every new namespace at once and makes it PID 1, while we
      * stay outside: we must write its id maps from the parent namespace (a root caller cannot map
@@ -649,11 +703,15 @@ static int run_plan(const struct plan *pl) {
         close(errp[0]);
         close(statp[0]);
         close(syncp[1]);
+        if (sup.sock >= 0)
+            close(sup.sock);
         run_init(pl, errp[1], statp[1], syncp[0]);
     }
     close(errp[1]);
     close(statp[1]);
     close(syncp[0]);
+    if (notify_sock >= 0)
+        close(notify_sock);
 
     /* The maps first: they need nothing from Java, and are written while its cgroups may still be in the making. */
     if (((pl->clone_flags & CLONE_NEWUSER) && write_maps(init, pl) < 0) ||
@@ -678,16 +736,23 @@ static int run_plan(const struct plan *pl) {
     while (err_open || stat_open) {
         /* The exit report is read only after the error pipe closed, so that a setup error
          * always reaches Java first. A negative fd is skipped by poll. */
-        struct pollfd fds[4] = {{err_open ? errp[0] : -1, POLLIN, 0},
+        struct pollfd fds[6] = {{err_open ? errp[0] : -1, POLLIN, 0},
                                 {stat_open && !err_open ? statp[0] : -1, POLLIN, 0},
                                 {ctl_open ? ctl : -1, POLLIN, 0},
-                                {sfd, POLLIN, 0}};
+                                {sfd, POLLIN, 0},
+                                {sup.sock, POLLIN, 0},
+                                {sup.listener, POLLIN, 0}};
         int timeout = -1;
         if (kill_deadline) {
             uint64_t now = now_ms();
             timeout = now >= kill_deadline ? 0 : (int)(kill_deadline - now);
         }
-        int n = poll(fds, 4, timeout);
+        if (sup.listener >= 0 && !supervisor_ready(&sup, now_ms())) {
+            fds[5].fd = -1; /* out of answers for this millisecond: the callers wait in the kernel */
+            if (timeout < 0 || timeout > 1)
+                timeout = 1;
+        }
+        int n = poll(fds, 6, timeout);
         if (n < 0 && errno != EINTR)
             break;
         if (kill_deadline && now_ms() >= kill_deadline) {
@@ -755,6 +820,18 @@ static int run_plan(const struct plan *pl) {
             struct signalfd_siginfo si;
             if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD)
                 kill(init, (int)si.ssi_signo); /* init forwards it to the workload */
+        }
+        if (fds[4].revents)
+            supervisor_receive(&sup);
+        /* One notification per wakeup: a workload making refused calls as fast as it can never starves
+         * Java's kill or the exit report above. */
+        if (fds[5].revents & POLLIN) {
+            struct buf b = {0};
+            if (supervisor_handle(&sup, &b))
+                send_frame(MSG_VIOLATION, &b);
+            free(b.data);
+        } else if (fds[5].revents) {
+            supervisor_close(&sup); /* no task uses the filter any more */
         }
     }
     int st = 0;

@@ -164,6 +164,12 @@ int plan_decode(const uint8_t *p, size_t n, struct plan *out, char *err, size_t 
         case F_MOUNT:
         case F_SECCOMP:
             break;
+        case F_SECCOMP_NOTIFY:
+            if (len != 4)
+                FAIL("field %u: expected 4 bytes, got %u", tag, len);
+            if (get_u32(v) > 4095)
+                FAIL("seccomp notification errno %u is above 4095", get_u32(v));
+            break;
         case F_LANDLOCK_RULESET:
             if (len != 8)
                 FAIL("field %u: expected 8 bytes, got %u", tag, len);
@@ -236,8 +242,14 @@ int plan_decode(const uint8_t *p, size_t n, struct plan *out, char *err, size_t 
             out->landlock_rules[out->landlock_rule_count++] =
                 (struct landlock_item){get_u64(v), get_u32(v + 8), s};
             break;
+        case F_SECCOMP_NOTIFY:
+            out->seccomp_notify = 1;
+            out->seccomp_notify_errno = get_u32(v);
+            break;
         }
     }
+    if (out->seccomp_notify && !out->seccomp)
+        FAIL("seccomp notification without a seccomp program");
     if (out->landlock_rule_count && !out->landlock_handled)
         FAIL("Landlock rules without a ruleset");
     if (!out->program)
@@ -332,6 +344,11 @@ void plan_encode(const struct plan *pl, struct buf *b) {
         buf_u32(&t, pl->landlock_rules[i].flags);
         buf_bytes(&t, pl->landlock_rules[i].path, strlen(pl->landlock_rules[i].path));
         field(b, F_LANDLOCK_RULE, t.data, t.len);
+    }
+    if (pl->seccomp_notify) {
+        t.len = 0;
+        buf_u32(&t, pl->seccomp_notify_errno);
+        field(b, F_SECCOMP_NOTIFY, t.data, t.len);
     }
     free(t.data);
 }

@@ -10,7 +10,7 @@
 #ifndef SANDBOX4J_WIRE_H
 #define SANDBOX4J_WIRE_H
 
-#define WIRE_PLAN_VERSION 1
+#define WIRE_PLAN_VERSION 2
 #define WIRE_MAX_FRAME (4u << 20)
 
 /* Java -> launcher */
@@ -32,6 +32,9 @@
 #define MSG_ABORTED 20     /* u32 wait status of init: it ended without a report */
 #define MSG_ECHO 21        /* test mode: the decoded plan, encoded again */
 #define MSG_INIT_REAPED 25 /* after MSG_EXIT: init has been reaped, the run's cgroups are empty */
+#define MSG_VIOLATION 26   /* u32 flags (VIOLATION_*), u32 host tid, u32 nr, u32 arch, u64 ip, u64 args[6]:
+                              a syscall the supervisor was notified of; the run's first, and the first of
+                              the workload's own process if that came later */
 
 /* fork server -> Java */
 #define MSG_SPAWNED 22      /* u32 request id, u32 pid of the new launcher */
@@ -59,6 +62,12 @@
 #define F_SECCOMP 18       /* bytes: struct sock_filter[] */
 #define F_LANDLOCK_RULESET 19 /* u64 handled_access_fs */
 #define F_LANDLOCK_RULE 20    /* u64 allowed_access, u32 flags, path bytes; repeatable */
+
+#define F_SECCOMP_NOTIFY 21   /* u32 response: 0 = kill the caller's process, 1..4095 = fail the call with that
+                                 errno. F_SECCOMP's USER_NOTIF returns then go to the launcher, which supervises */
+
+#define VIOLATION_WORKLOAD 1 /* the caller belongs to the workload's own process (the one exec'd first) */
+#define VIOLATION_KILLED 2   /* its process was killed (otherwise the call failed with the plan's errno) */
 
 #define LANDLOCK_RULE_OPTIONAL 1 /* skip the rule when the path does not exist */
 

@@ -112,6 +112,10 @@ final class Report {
             md.append(String.format("%nThe MINIMAL filter costs %.0f ns per syscall (%.0f%% on getppid, %.1f ns per "
                             + "BPF instruction run).%n", with.median() - without.median(),
                     100 * (with.median() / without.median() - 1), (with.median() - without.median()) / r.getppidInstructions));
+            Samples.Summary unsupervised = r.syscallLoop.get("loop-unsupervised").summary();
+            md.append(String.format("Supervision (refusals return USER_NOTIF instead of KILL_PROCESS, the allow path "
+                    + "unchanged): %+.0f ns per permitted syscall, supervised minus unsupervised medians.%n",
+                    with.median() - unsupervised.median()));
         }
         return md.toString();
     }

@@ -380,16 +380,28 @@ public final class SpawnBench {
         }
         List<String> command = List.of(loop.value().toString(), Long.toString(settings.loopIterations()));
         double calls = settings.loopIterations();
-        try (Sandbox noFilter = Sandbox.create(withFilter.config().toBuilder().noSeccomp().build())) {
+        // The same filter with the kernel's own refusal: what a permitted call cost before the supervisor.
+        SandboxConfig unsupervisedConfig;
+        System.setProperty("sandbox4j.seccomp.supervisor", "false");
+        try {
+            unsupervisedConfig = withFilter.config().toBuilder().build();
+        } finally {
+            System.clearProperty("sandbox4j.seccomp.supervisor");
+        }
+        try (Sandbox noFilter = Sandbox.create(withFilter.config().toBuilder().noSeccomp().build());
+                Sandbox unsupervised = Sandbox.create(unsupervisedConfig)) {
             Map<String, Variant.Task> tasks = new LinkedHashMap<>();
             tasks.put("loop-host", () -> res.syscallLoop.get("loop-host").add(nanos(hostOutput(command)) / calls));
             tasks.put("loop-nofilter", () -> res.syscallLoop.get("loop-nofilter")
                     .add(nanos(sandboxed(noFilter, command).stdoutText()) / calls));
             tasks.put("loop-minimal", () -> res.syscallLoop.get("loop-minimal")
                     .add(nanos(sandboxed(withFilter, command).stdoutText()) / calls));
+            tasks.put("loop-unsupervised", () -> res.syscallLoop.get("loop-unsupervised")
+                    .add(nanos(sandboxed(unsupervised, command).stdoutText()) / calls));
             res.labels.put("loop-host", "unsandboxed (ProcessBuilder)");
             res.labels.put("loop-nofilter", "sandbox4j, 7 namespaces, no seccomp filter");
-            res.labels.put("loop-minimal", "sandbox4j, 7 namespaces, MINIMAL filter");
+            res.labels.put("loop-minimal", "sandbox4j, 7 namespaces, MINIMAL filter, supervised (refusals named)");
+            res.labels.put("loop-unsupervised", "sandbox4j, 7 namespaces, MINIMAL filter, unsupervised (the kernel's kill)");
             tasks.keySet().forEach(k -> res.syscallLoop.put(k, new Samples()));
             List<String> keys = List.copyOf(tasks.keySet());
             for (int i = 0; i < settings.loopRuns(); i++) {

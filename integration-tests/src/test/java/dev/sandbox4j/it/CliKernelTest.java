@@ -189,7 +189,7 @@ class CliKernelTest {
         assertReportShape(json);
         assertThat(json).startsWith("{\"id\":\"cli-setup\",\"mode\":\"" + expectedMode() + "\",\"exitCode\":null,"
                 + "\"signal\":null,\"signalName\":null,\"timedOut\":null,\"oomKilled\":null,\"seccompViolation\":null,"
-                + "\"blockedSyscall\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
+                + "\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
                 + "\"systemTimeUs\":null,\"memoryPeakBytes\":null,")
                 .endsWith("\"setupError\":{\"step\":\"chdir\",\"errno\":\"ENOENT\",\"message\":\"sandbox setup failed "
                         + "at step 'chdir' (/nonexistent/dir): ENOENT (No such file or directory)\"}}");
@@ -206,7 +206,7 @@ class CliKernelTest {
         assertReportShape(json);
         assertThat(json).startsWith("{\"id\":\"cli-report\",\"mode\":\"" + expectedMode() + "\",\"exitCode\":0,"
                 + "\"signal\":null,\"signalName\":null,\"timedOut\":false,\"oomKilled\":" + expectedOomKilled() + ","
-                + "\"seccompViolation\":false,\"blockedSyscall\":null,\"wallTimeMs\":")
+                + "\"seccompViolation\":false,\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":")
                 .endsWith(",\"setupError\":null}");
         long rusageCpu = number(json, "userTimeUs") + number(json, "systemTimeUs");
         assertThat(rusageCpu).isPositive();
@@ -256,9 +256,9 @@ class CliKernelTest {
         Cli r = cli("--report", "-", "--bind", dir.toString(), "mkdir", dir.resolve("forbidden").toString());
 
         assertThat(r.status()).isEqualTo(128 + 31);
-        assertThat(r.stderrLines().get(0)).isEqualTo("sandbox-ctl: 'mkdir' was killed by the seccomp filter: it made a "
-                + "system call that profile minimal does not permit ('sandbox-ctl seccomp minimal' lists what it "
-                + "permits; -s chooses another profile)");
+        assertThat(r.stderrLines().get(0)).isEqualTo("sandbox-ctl: 'mkdir' was killed by the seccomp filter: it called "
+                + "mkdir, which profile minimal does not permit (io-heavy is the first profile that permits it; "
+                + "'sandbox-ctl seccomp minimal' lists what it permits; -s chooses another profile)");
         assertThat(r.report()).contains("\"signal\":31,\"signalName\":\"SIGSYS\",\"timedOut\":false,\"oomKilled\":"
                 + expectedOomKilled() + ",\"seccompViolation\":true,");
         assertThat(dir.resolve("forbidden")).doesNotExist();
@@ -391,7 +391,7 @@ class CliKernelTest {
     // --- report helpers
 
     static final List<String> RUN_FIELDS = List.of("id", "mode", "exitCode", "signal", "signalName", "timedOut",
-            "oomKilled", "seccompViolation", "blockedSyscall", "wallTimeMs", "cpuTimeUs", "userTimeUs",
+            "oomKilled", "seccompViolation", "blockedSyscall", "violation", "wallTimeMs", "cpuTimeUs", "userTimeUs",
             "systemTimeUs", "memoryPeakBytes", "setupError");
 
     /** One line, one object, exactly the contract's top-level fields in its order. */

@@ -1,6 +1,7 @@
 package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.Durations;
+import dev.sandbox4j.core.Errno;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.SandboxException;
@@ -12,6 +13,8 @@ import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxProcess;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.LimitMechanism;
+import dev.sandbox4j.exec.SeccompViolation;
+import dev.sandbox4j.seccomp.SeccompAction;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -136,6 +139,39 @@ final class ProgramRunner {
         return mechanism == LimitMechanism.CGROUP ? "by cgroup" : "by " + rlimit;
     }
 
+    /**
+     * Which call of which process the profile refused, what that did, and the first profile that permits it. Without
+     * a named violation (a kernel without seccomp user notification) only the program's own SIGSYS death is known.
+     */
+    static String seccompMessage(SandboxResult result, String program, String profile) {
+        String hint = "'sandbox-ctl seccomp " + profile + "' lists what it permits; -s chooses another profile";
+        if (result.violation().isEmpty()) {
+            return "sandbox-ctl: '" + program + "' was killed by the seccomp filter: it made a system call that profile "
+                    + profile + " does not permit (" + hint + ")";
+        }
+        SeccompViolation v = result.violation().get();
+        String what = v.action().kind() == SeccompAction.Kind.KILL_PROCESS
+                ? (v.programProcess() ? "'" + program + "' was killed by the seccomp filter: it called "
+                        : "the seccomp filter killed a process of '" + program + "' that called ")
+                : (v.programProcess() ? "'" + program + "' called " : "a process of '" + program + "' called ");
+        String answer = v.action().kind() == SeccompAction.Kind.ERRNO ? " (it failed with " + Errno.name(v.action().data()) + ")" : "";
+        String permitted = v.permittedBy().map(p -> p.cliName() + " is the first profile that permits it")
+                .orElse("no profile permits it");
+        return "sandbox-ctl: " + what + describe(v) + ", which profile " + profile + " does not permit" + answer + " ("
+                + permitted + "; " + hint + ")";
+    }
+
+    /** {@code mkdir}, or with the arguments the rules looked at: {@code personality(arg0=0x40000)}. */
+    private static String describe(SeccompViolation v) {
+        if (v.arguments().isEmpty()) {
+            return v.syscall();
+        }
+        StringBuilder s = new StringBuilder(v.syscall()).append('(');
+        v.arguments().forEach((i, value) -> s.append(s.charAt(s.length() - 1) == '(' ? "" : ", ")
+                .append("arg").append(i).append("=0x").append(Long.toHexString(value)));
+        return s.append(')').toString();
+    }
+
     /** One line on stderr when sandbox4j, not the program, decided how the run ended. */
     private void explain(RunOutcome outcome, RunOptions options) {
         if (outcome instanceof RunOutcome.NotRun notRun) {
@@ -150,12 +186,7 @@ final class ProgramRunner {
                                 + " preset's limit; --timeout changes it)")
                         + "; the sandbox was killed");
             } else if (result.seccompViolation()) {
-                String profile = settings.seccomp().cliName();
-                err.println("sandbox-ctl: '" + options.program().orElseThrow() + "' was killed by the seccomp filter: "
-                        + result.blockedSyscall().map(name -> "it called " + name + ", which")
-                                .orElse("it made a system call that")
-                        + " profile " + profile + " does not permit ('sandbox-ctl seccomp " + profile
-                        + "' lists what it permits; -s chooses another profile)");
+                err.println(seccompMessage(result, options.program().orElseThrow(), settings.seccomp().cliName()));
             } else if (result.oomKilled()) {
                 // A SIGKILL status alone does not say why; the memory cgroup does, and the program may even have
                 // survived the loss of one of its processes.

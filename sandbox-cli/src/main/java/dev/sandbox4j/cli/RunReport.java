@@ -2,6 +2,7 @@ package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.exec.SandboxResult;
+import dev.sandbox4j.exec.SeccompViolation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -20,13 +21,18 @@ import java.util.Optional;
  *
  * <pre>{@code
  * {"id":"sbx-1a2b3c4d","mode":"privileged","exitCode":0,"signal":null,"signalName":null,"timedOut":false,
- *  "oomKilled":false,"seccompViolation":false,"blockedSyscall":null,"wallTimeMs":41,"cpuTimeUs":1203,
+ *  "oomKilled":false,"seccompViolation":false,"blockedSyscall":null,"violation":null,"wallTimeMs":41,"cpuTimeUs":1203,
  *  "userTimeUs":0,"systemTimeUs":1203,"memoryPeakBytes":1572864,"setupError":null}
  * }</pre>
  *
  * {@code cpuTimeUs} and {@code memoryPeakBytes} are the whole sandbox's when the run had a cgroup (privileged mode),
  * else the workload's rusage ({@link SandboxResult#cpuTimeSource()}, {@link SandboxResult#memoryPeakSource()});
- * {@code oomKilled} is {@code null} when the run had no memory cgroup to tell.
+ * {@code oomKilled} is {@code null} when the run had no memory cgroup to tell. {@code violation} details the
+ * first system call the seccomp profile refused, when the sandbox could name it: {@code syscall}, {@code number},
+ * {@code arch}, {@code args} (those the profile's rules look at, by index, as hex strings: 64-bit values do not
+ * survive a JSON number), {@code action} ({@code KILL_PROCESS} or {@code ERRNO(n)}), {@code process}
+ * ({@code "program"} or {@code "child"}: the program's own process or one it started) and {@code permittedBy}
+ * (the first built-in profile that permits the call, or {@code null}).
  *
  * <p>When the program never ran, everything about the run is {@code null} and {@code setupError} holds
  * {@code step}, {@code errno} (a name such as {@code "ENOENT"}, or {@code null}) and {@code message}.
@@ -58,6 +64,7 @@ final class RunReport {
                 .bool("oomKilled", oomKilled(r))
                 .bool("seccompViolation", r.seccompViolation())
                 .string("blockedSyscall", r.blockedSyscall().orElse(null))
+                .object("violation", r.violation().map(RunReport::violation).orElse(null))
                 .number("wallTimeMs", r.wallTime().toMillis())
                 .number("cpuTimeUs", micros(r.cpuTime()))
                 .number("userTimeUs", micros(r.userTime()))
@@ -91,6 +98,7 @@ final class RunReport {
                 .bool("oomKilled", null)
                 .bool("seccompViolation", null)
                 .string("blockedSyscall", null)
+                .object("violation", null)
                 .number("wallTimeMs", (Long) null)
                 .number("cpuTimeUs", (Long) null)
                 .number("userTimeUs", (Long) null)
@@ -98,6 +106,19 @@ final class RunReport {
                 .number("memoryPeakBytes", (Long) null)
                 .object("setupError", setupError)
                 .toString();
+    }
+
+    private static JsonObject violation(SeccompViolation v) {
+        JsonObject args = new JsonObject();
+        v.arguments().forEach((i, value) -> args.string(Integer.toString(i), "0x" + Long.toHexString(value)));
+        return new JsonObject()
+                .string("syscall", v.syscall())
+                .number("number", v.number())
+                .string("arch", v.arch())
+                .object("args", args)
+                .string("action", v.action().toString())
+                .string("process", v.programProcess() ? "program" : "child")
+                .string("permittedBy", v.permittedBy().map(p -> p.cliName()).orElse(null));
     }
 
     private static long micros(java.time.Duration d) {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RunReportTest {
     /** The contract's fields, in its order. */
     static final List<String> FIELDS = List.of("id", "mode", "exitCode", "signal", "signalName", "timedOut",
-            "oomKilled", "seccompViolation", "blockedSyscall", "wallTimeMs", "cpuTimeUs", "userTimeUs",
+            "oomKilled", "seccompViolation", "blockedSyscall", "violation", "wallTimeMs", "cpuTimeUs", "userTimeUs",
             "systemTimeUs", "memoryPeakBytes", "setupError");
 
     @TempDir
@@ -56,7 +56,7 @@ class RunReportTest {
         assertThat(topLevelNames(json)).containsExactlyElementsOf(FIELDS);
         assertThat(json).isEqualTo("{\"id\":\"job-1\",\"mode\":\"unprivileged\",\"exitCode\":null,\"signal\":null,"
                 + "\"signalName\":null,\"timedOut\":null,\"oomKilled\":null,\"seccompViolation\":null,"
-                + "\"blockedSyscall\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
+                + "\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
                 + "\"systemTimeUs\":null,\"memoryPeakBytes\":null,\"setupError\":{\"step\":\"chdir\",\"errno\":\"ENOENT\","
                 + "\"message\":\"sandbox setup failed at step 'chdir' (/no \\\"such\\\"\\\\dir\\n): ENOENT\"}}");
         assertThat(json).doesNotContain("\n");

@@ -52,6 +52,7 @@ public final class SystemCapabilities {
     private final CapabilitySet effective;
     private final FeatureStatus userNamespaces;
     private final FeatureStatus seccomp;
+    private final FeatureStatus seccompUserNotification;
     private final Supplier<LandlockSupport> landlockProbe;
     private volatile LandlockSupport landlock; // null until asked
     private final CgroupLayout cgroups;
@@ -59,12 +60,13 @@ public final class SystemCapabilities {
     private final String kernelRelease;
 
     private SystemCapabilities(int euid, CapabilitySet effective, FeatureStatus userNamespaces, FeatureStatus seccomp,
-            Supplier<LandlockSupport> landlockProbe, CgroupLayout cgroups, FeatureStatus overlayfs,
+            String actionsAvailable, Supplier<LandlockSupport> landlockProbe, CgroupLayout cgroups, FeatureStatus overlayfs,
             String kernelRelease) {
         this.euid = euid;
         this.effective = effective;
         this.userNamespaces = userNamespaces;
         this.seccomp = seccomp;
+        this.seccompUserNotification = userNotification(seccomp, actionsAvailable);
         this.landlockProbe = landlockProbe;
         this.cgroups = cgroups;
         this.overlayfs = overlayfs;
@@ -107,6 +109,7 @@ public final class SystemCapabilities {
                 effective,
                 userNamespaces(proc, effective),
                 seccomp(proc, status),
+                ProcFiles.read(proc.resolve("sys/kernel/seccomp/actions_avail")).orElse(""),
                 landlockProbe,
                 CgroupLayout.read(fsRoot),
                 overlayfs(proc),
@@ -180,6 +183,21 @@ public final class SystemCapabilities {
         return FeatureStatus.yes("filter mode, actions " + actions.get().replace(' ', ',') + already);
     }
 
+    /** The kernel lists user_notif among its actions from 5.0 on, with SECCOMP_FILTER_FLAG_NEW_LISTENER. */
+    private static FeatureStatus userNotification(FeatureStatus seccomp, String actionsAvailable) {
+        if (!seccomp.available()) {
+            return FeatureStatus.no("no seccomp filters");
+        }
+        for (String action : actionsAvailable.trim().split("\\s+")) {
+            if (action.equals("user_notif")) {
+                return FeatureStatus.yes("user notification: a refused system call is named in the result");
+            }
+        }
+        return FeatureStatus.no("the kernel has no user notification (user_notif is not in "
+                + "/proc/sys/kernel/seccomp/actions_avail; Linux 5.0+): a refused system call kills as the "
+                + "profile says, but the result cannot name it");
+    }
+
     private static FeatureStatus overlayfs(Path proc) {
         Optional<String> filesystems = ProcFiles.read(proc.resolve("filesystems"));
         boolean listed = false;
@@ -210,6 +228,14 @@ public final class SystemCapabilities {
 
     public FeatureStatus seccomp() {
         return seccomp;
+    }
+
+    /**
+     * Whether a supervisor can receive the filter's notifications ({@code SECCOMP_RET_USER_NOTIF}), which is
+     * how a refused system call gets its name in the result.
+     */
+    public FeatureStatus seccompUserNotification() {
+        return seccompUserNotification;
     }
 
     /** The kernel's Landlock ABI; probed on the first call (see the class comment), the same answer after. */
@@ -358,6 +384,7 @@ public final class SystemCapabilities {
         table.row("capabilities", effective.describe());
         table.row("user namespaces", userNamespaces.toString());
         table.row("seccomp", seccomp.toString());
+        table.row("seccomp notify", seccompUserNotification.toString());
         LandlockSupport landlock = landlock();
         table.row("landlock", landlock.available() ? "yes: ABI " + landlock.abi() : "no: " + landlock.unavailableReason());
         table.row("overlayfs", overlayfs.toString());

@@ -220,6 +220,20 @@ class SystemCapabilitiesTest {
     }
 
     @Test
+    void userNotificationIsWhatTheKernelListsAmongItsActions(@TempDir Path other) {
+        FakeTree with = FakeTree.copyOfSystem("unified-user", dir).file("proc/sys/kernel/seccomp/actions_avail",
+                "kill_process kill_thread trap errno user_notif trace log allow\n");
+        assertThat(read(with).seccompUserNotification().available()).isTrue();
+        assertThat(read(with).summary()).contains("seccomp notify     yes: user notification");
+
+        FakeTree without = FakeTree.copyOfSystem("unified-user", other).file("proc/sys/kernel/seccomp/actions_avail",
+                "kill_process kill_thread trap errno trace log allow\n");
+        assertThat(read(without).seccompUserNotification().available()).isFalse();
+        assertThat(read(without).seccompUserNotification().detail()).contains("Linux 5.0+")
+                .contains("cannot name it");
+    }
+
+    @Test
     void missingProcIsReportedNotGuessed() {
         assertThatThrownBy(() -> SystemCapabilities.read(dir, ABI_7))
                 .isInstanceOf(FeatureUnavailableException.class)

@@ -49,6 +49,8 @@ final class Execution {
     private LauncherEvent.SetupError setupError;
     private LauncherEvent.Exit exit;
     private LauncherEvent.Aborted aborted;
+    private LauncherEvent.Violation firstViolation;
+    private boolean workloadKilledForViolation;
     private volatile boolean ended; // abort() may come from Sandbox.close() on another thread
     private boolean finished;
     // When each stage ended (System.nanoTime), for the benchmark harness's stage breakdown only: written and
@@ -244,9 +246,18 @@ final class Execution {
             ended = true;
         } else if (event instanceof LauncherEvent.Closed) {
             ended = true;
+        } else if (event instanceof LauncherEvent.Violation v) {
+            violation(v);
         } else if (event != null) {
             throw new LauncherEvent.ProtocolException("unexpected launcher message " + event);
         }
+    }
+
+    private void violation(LauncherEvent.Violation v) {
+        if (firstViolation == null) {
+            firstViolation = v;
+        }
+        workloadKilledForViolation |= v.workload() && v.killed();
     }
 
     private static long pollDelay(OutputCollector collector, long otherwise) {
@@ -398,6 +409,9 @@ final class Execution {
             if (event instanceof LauncherEvent.InitReaped || event instanceof LauncherEvent.Closed) {
                 return;
             }
+            if (event instanceof LauncherEvent.Violation v) {
+                violation(v);
+            }
         }
     }
 
@@ -442,9 +456,16 @@ final class Execution {
                 r.exitCode((status >> 8) & 0xff);
             } else {
                 int signal = status & 0x7f;
-                r.signal(signal, (status & 0x80) != 0);
-                // SIGSYS under a filter: the kernel's SECCOMP_RET_KILL_PROCESS. It does not tell the parent
-                // which syscall; a workload that raised SIGSYS itself would look the same.
+                if (signal == Signals.SIGKILL && workloadKilledForViolation) {
+                    // The supervisor carried out the profile's KILL_PROCESS, which the kernel cannot do for it (KILL
+                    // outranks USER_NOTIF): reported as the kernel's own seccomp kill, SIGSYS, so that 159 keeps its
+                    // meaning. A parent inside the sandbox saw SIGKILL.
+                    r.signal(Signals.SIGSYS, false);
+                } else {
+                    r.signal(signal, (status & 0x80) != 0);
+                }
+                // SIGSYS under an unsupervised filter: the kernel's SECCOMP_RET_KILL_PROCESS, which does not tell
+                // the parent which syscall; a workload that raised SIGSYS itself would look the same.
                 r.seccompViolation(signal == Signals.SIGSYS && plan.hasSeccomp());
             }
             r.cpu(exit.userMicros(), exit.systemMicros()).maxRssBytes(exit.maxRssKiB() * 1024);
@@ -453,6 +474,9 @@ final class Execution {
             // namespace): the program died with the sandbox.
             int initSignal = aborted == null ? Signals.SIGKILL : aborted.initWaitStatus() & 0x7f;
             r.signal(initSignal == 0 ? Signals.SIGKILL : initSignal, false);
+        }
+        if (firstViolation != null) {
+            r.violation(config.seccompSupervision().orElseThrow().describe(firstViolation));
         }
         r.cgroupStats(cgroupStats).memoryLimitMechanism(config.memoryLimitMechanism().orElse(null));
         return r.build();

@@ -64,6 +64,8 @@ final class LaunchPlan {
     final boolean loopbackUp;
     final boolean newSession;
     private final byte[] seccomp;
+    /** The supervisor's answer to the filter's notifications: -1 none, 0 kill, else an errno. */
+    final int seccompNotify;
     final long landlockHandled; // 0: no Landlock
     final List<LandlockRule> landlockRules;
 
@@ -86,10 +88,14 @@ final class LaunchPlan {
         loopbackUp = b.loopbackUp;
         newSession = b.newSession;
         seccomp = b.seccomp == null ? null : b.seccomp.clone();
+        seccompNotify = b.seccompNotify;
         landlockHandled = b.landlockHandled;
         landlockRules = List.copyOf(b.landlockRules);
         if (program == null || argv.isEmpty()) {
             throw new IllegalStateException("a plan needs a program and argv[0]");
+        }
+        if (seccompNotify >= 0 && seccomp == null || seccompNotify > 4095) {
+            throw new IllegalStateException("a supervised filter needs a program and an errno of at most 4095");
         }
     }
 
@@ -152,6 +158,9 @@ final class LaunchPlan {
                 out.field(Wire.F_LANDLOCK_RULE, new Out().u64(r.allowed())
                         .u32(r.optional() ? Wire.LANDLOCK_RULE_OPTIONAL : 0).bytes(utf8(r.path())));
             }
+        }
+        if (seccompNotify >= 0) {
+            out.field(Wire.F_SECCOMP_NOTIFY, new Out().u32(seccompNotify));
         }
         return out.toByteArray();
     }
@@ -240,6 +249,7 @@ final class LaunchPlan {
         private boolean loopbackUp;
         private boolean newSession;
         private byte[] seccomp;
+        private int seccompNotify = -1;
         private long landlockHandled;
         private final List<LandlockRule> landlockRules = new ArrayList<>();
 
@@ -261,6 +271,8 @@ final class LaunchPlan {
         Builder loopbackUp(boolean v) { loopbackUp = v; return this; }
         Builder newSession(boolean v) { newSession = v; return this; }
         Builder seccomp(byte[] v) { seccomp = v; return this; }
+        /** The filter's USER_NOTIF returns are answered by the launcher: 0 kills the caller's process, n fails the call with errno n. */
+        Builder seccompNotify(int response) { seccompNotify = response; return this; }
         Builder landlock(long handled) { landlockHandled = handled; return this; }
         Builder landlockRule(LandlockRule v) { landlockRules.add(v); return this; }
 

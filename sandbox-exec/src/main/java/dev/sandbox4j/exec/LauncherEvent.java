@@ -33,6 +33,15 @@ sealed interface LauncherEvent {
     record Closed() implements LauncherEvent {
     }
 
+    /**
+     * The supervisor was notified of a call the filter refuses: {@code tid} as the host sees it, the raw
+     * {@code seccomp_data}. {@code workload}: the caller belonged to the workload's own process; {@code killed}: its
+     * process was killed (otherwise the call failed with the plan's errno).
+     */
+    record Violation(boolean workload, boolean killed, int tid, int nr, int arch, long instructionPointer, long[] args)
+            implements LauncherEvent {
+    }
+
     /** Test mode: the plan as the launcher decoded and re-encoded it. */
     record Echo(byte[] plan) implements LauncherEvent {
     }
@@ -52,6 +61,7 @@ sealed interface LauncherEvent {
                 case Wire.MSG_ABORTED -> new Aborted(in.getInt());
                 case Wire.MSG_ECHO -> new Echo(payload.clone());
                 case Wire.MSG_INIT_REAPED -> new InitReaped();
+                case Wire.MSG_VIOLATION -> violation(in);
                 default -> throw new ProtocolException("unknown launcher message type " + type);
             };
             if (type != Wire.MSG_ECHO && in.hasRemaining()) {
@@ -61,6 +71,20 @@ sealed interface LauncherEvent {
         } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
             throw new ProtocolException("truncated launcher message type " + type);
         }
+    }
+
+    private static Violation violation(ByteBuffer in) {
+        int flags = in.getInt();
+        int tid = in.getInt();
+        int nr = in.getInt();
+        int arch = in.getInt();
+        long ip = in.getLong();
+        long[] args = new long[6];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = in.getLong();
+        }
+        return new Violation((flags & Wire.VIOLATION_WORKLOAD) != 0, (flags & Wire.VIOLATION_KILLED) != 0, tid, nr, arch,
+                ip, args);
     }
 
     private static String string(ByteBuffer in) {

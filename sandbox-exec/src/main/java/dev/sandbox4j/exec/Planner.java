@@ -57,7 +57,9 @@ final class Planner {
                 .loopbackUp(config.namespaces().contains(Namespace.NET))
                 // Always a new session: the workload must not reach the caller's terminal (TIOCSTI).
                 .newSession(true)
-                .seccomp(config.seccompProgram().map(p -> p.toBytes()).orElse(null));
+                .seccomp(config.seccompProgram().map(p -> config.seccompSupervision()
+                        .map(s -> s.program(p)).orElseGet(p::toBytes)).orElse(null));
+        config.seccompSupervision().ifPresent(s -> plan.seccompNotify(s.response()));
         cgroupProcs.forEach(plan::cgroupProcs);
         for (Map.Entry<RlimitConfig.Resource, RlimitConfig.Limit> e : config.effectiveRlimits().limits().entrySet()) {
             plan.rlimit(e.getKey().number(), e.getValue().soft(), e.getValue().hard());

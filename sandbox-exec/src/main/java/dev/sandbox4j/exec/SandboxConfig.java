@@ -75,6 +75,7 @@ public final class SandboxConfig {
     private final RlimitConfig rlimits;
     private final RlimitConfig effectiveRlimits;
     private final BpfProgram seccompProgram;
+    private final SeccompSupervision seccompSupervision; // null: the kernel's own refusal, unnamed
     private final Input stdin;
     private final Output stdout;
     private final Output stderr;
@@ -152,6 +153,8 @@ public final class SandboxConfig {
         cgroupHost = limitPlan.cgroup() == null ? null : cgroups;
         effectiveRlimits = limitPlan.rlimits();
         seccompProgram = b.seccompFilter != null ? b.seccompFilter.compile(Architecture.current()) : b.seccompProgram;
+        seccompSupervision = b.seccompFilter == null ? null : SeccompSupervision.decide(b.seccompFilter,
+                Architecture.current(), userNotificationOnThisHost()).orElse(null);
         stdin = b.stdin;
         stdout = b.stdout;
         stderr = b.stderr;
@@ -204,12 +207,20 @@ public final class SandboxConfig {
 
     /** What this host supports, detected once: capabilities, cgroups, user namespaces. */
     static PrivilegeMode resolveOnThisHost(PrivilegeMode requested) {
+        return thisHost().resolve(requested).mode();
+    }
+
+    private static SystemCapabilities thisHost() {
         SystemCapabilities detected = systemCapabilities;
         if (detected == null) {
             detected = SystemCapabilities.detect();
             systemCapabilities = detected;
         }
-        return detected.resolve(requested).mode();
+        return detected;
+    }
+
+    private static boolean userNotificationOnThisHost() {
+        return thisHost().seccompUserNotification().available();
     }
 
     private static IdMap defaultMap(boolean mapsFreely, long inside, long ownId, Path subIds, HostIdentity host) {
@@ -412,6 +423,18 @@ public final class SandboxConfig {
     /** The rlimits the workload actually gets: the configured ones plus the memory and pids limits. */
     public RlimitConfig effectiveRlimits() {
         return effectiveRlimits;
+    }
+
+    /**
+     * Whether a refused system call is named in the result: the filter is one whose refusal a supervisor can
+     * carry out (default action KILL_PROCESS or an ERRNO), and the kernel has seccomp user notification.
+     */
+    public boolean seccompSupervised() {
+        return seccompSupervision != null;
+    }
+
+    Optional<SeccompSupervision> seccompSupervision() {
+        return Optional.ofNullable(seccompSupervision);
     }
 
     /** The compiled seccomp filter the workload gets, if any. */

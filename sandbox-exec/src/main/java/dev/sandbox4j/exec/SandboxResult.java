@@ -23,9 +23,12 @@ import java.util.OptionalLong;
  * back to rusage otherwise, and {@link #memoryPeakSource()} / {@link #cpuTimeSource()} say which.
  * {@link #oomKills()} and {@link #pidsPeak()} exist only with a cgroup.
  *
- * <p>{@link #seccompViolation()} means the program died of SIGSYS while a seccomp filter was installed,
- * which is how the kernel ends a process whose filter says KILL. The kernel does not tell the parent which
- * system call it was, so {@link #blockedSyscall()} is empty for such kills.
+ * <p>{@link #seccompViolation()} means a process of the sandbox made a system call its seccomp profile refuses.
+ * Where the sandbox supervises the filter ({@link SandboxConfig#seccompSupervised()}: the kernel has user
+ * notification, and the filter refuses by killing or with an errno) the first such call is named in
+ * {@link #violation()} and {@link #blockedSyscall()}, whichever process made it, and the program's own process
+ * killed for one is reported as killed by SIGSYS, as the kernel's seccomp kill would be. Otherwise only the
+ * program's own death by SIGSYS under a filter is known, and which call it was is not.
  */
 public final class SandboxResult {
     private final String id;
@@ -35,6 +38,7 @@ public final class SandboxResult {
     private final boolean coreDumped;
     private final boolean timedOut;
     private final boolean seccompViolation;
+    private final SeccompViolation violation;
     private final Duration wallTime;
     private final Duration userTime;
     private final Duration systemTime;
@@ -53,7 +57,8 @@ public final class SandboxResult {
         signal = b.signal;
         coreDumped = b.coreDumped;
         timedOut = b.timedOut;
-        seccompViolation = b.seccompViolation;
+        violation = b.violation;
+        seccompViolation = b.seccompViolation || violation != null;
         wallTime = b.wallTime;
         userTime = Duration.ofNanos(b.userMicros * 1000);
         systemTime = Duration.ofNanos(b.systemMicros * 1000);
@@ -140,14 +145,22 @@ public final class SandboxResult {
         return Optional.ofNullable(memoryLimitMechanism);
     }
 
-    /** Whether the seccomp filter killed the program. */
+    /**
+     * Whether a process of the sandbox made a system call the seccomp profile refuses (and was killed for it, or
+     * got the profile's errno); see the class comment.
+     */
     public boolean seccompViolation() {
         return seccompViolation;
     }
 
-    /** The name of the blocked system call, when the kernel makes it knowable; see the class comment. */
+    /** The name of the first refused system call, where the filter was supervised; see the class comment. */
     public Optional<String> blockedSyscall() {
-        return Optional.empty();
+        return violation().map(SeccompViolation::syscall);
+    }
+
+    /** The first refused system call in full (number, architecture, arguments, what was done, which process). */
+    public Optional<SeccompViolation> violation() {
+        return Optional.ofNullable(violation);
     }
 
     /** From starting the launcher until the sandbox was gone. */
@@ -244,7 +257,9 @@ public final class SandboxResult {
         if (oomKilled()) {
             s.append(", OOM killed");
         }
-        if (seccompViolation) {
+        if (violation != null) {
+            s.append(", seccomp violation: ").append(violation);
+        } else if (seccompViolation) {
             s.append(", seccomp violation");
         }
         return s.append(", wall ").append(wallTime.toMillis()).append(" ms, cpu ").append(cpuTime().toMillis())
@@ -259,6 +274,7 @@ public final class SandboxResult {
         private boolean coreDumped;
         private boolean timedOut;
         private boolean seccompViolation;
+        private SeccompViolation violation;
         private Duration wallTime = Duration.ZERO;
         private long userMicros;
         private long systemMicros;
@@ -276,6 +292,7 @@ public final class SandboxResult {
         Builder signal(int v, boolean core) { signal = v; coreDumped = core; return this; }
         Builder timedOut(boolean v) { timedOut = v; return this; }
         Builder seccompViolation(boolean v) { seccompViolation = v; return this; }
+        Builder violation(SeccompViolation v) { violation = v; return this; }
         Builder wallTime(Duration v) { wallTime = v; return this; }
         Builder cpu(long user, long system) { userMicros = user; systemMicros = system; return this; }
         Builder maxRssBytes(long v) { maxRssBytes = v; return this; }

@@ -14,7 +14,7 @@ final class Wire {
     private Wire() {
     }
 
-    static final int PLAN_VERSION = 1;
+    static final int PLAN_VERSION = 2;
     static final int MAX_FRAME = 4 << 20;
 
     // Java -> launcher
@@ -40,6 +40,14 @@ final class Wire {
     static final int MSG_ECHO = 21;
     /** No payload; after {@link #MSG_EXIT}: init has been reaped, the run's cgroups are empty. */
     static final int MSG_INIT_REAPED = 25;
+    /**
+     * u32 flags ({@link #VIOLATION_WORKLOAD}, {@link #VIOLATION_KILLED}), u32 host tid, u32 nr, u32 arch, u64 ip,
+     * u64 args[6]: a call the supervisor was notified of. The run's first, and the first of the workload's own
+     * process when that came later; sent before the call's process is killed.
+     */
+    static final int MSG_VIOLATION = 26;
+    static final int VIOLATION_WORKLOAD = 1;
+    static final int VIOLATION_KILLED = 2;
 
     // fork server -> Java
     /** u32 request id, u32 pid of the new launcher. */
@@ -70,6 +78,8 @@ final class Wire {
     static final int F_SECCOMP = 18;
     static final int F_LANDLOCK_RULESET = 19; // u64 handled_access_fs
     static final int F_LANDLOCK_RULE = 20;    // u64 allowed_access, u32 flags, path bytes; repeatable
+    /** u32 response to F_SECCOMP's USER_NOTIF returns: 0 = kill the caller's process, 1..4095 = that errno. */
+    static final int F_SECCOMP_NOTIFY = 21;
 
     /** F_LANDLOCK_RULE flag: skip the rule when its path does not exist. */
     static final int LANDLOCK_RULE_OPTIONAL = 1;

@@ -45,6 +45,7 @@ class LaunchPlanTest {
                 .landlock(0xFFFFL)
                 .landlockRule(new LaunchPlan.LandlockRule("/usr", 0xD, true))
                 .landlockRule(new LaunchPlan.LandlockRule("/home/ü", 0xFFFE, false))
+                .seccompNotify(13)
                 .build();
     }
 
@@ -52,7 +53,7 @@ class LaunchPlanTest {
     void encodesVersionThenFieldsInTagOrderLittleEndian() {
         byte[] bytes = LaunchPlan.builder().cloneFlags(0x10000000L).program("/p").argv(List.of("p")).uid(7).build().encode();
         assertThat(HexFormat.of().formatHex(bytes)).isEqualTo(
-                "0100"                                // version 1
+                "0200"                                // version 2
                 + "0100" + "08000000" + "0000001000000000" // clone flags
                 + "0200" + "02000000" + "2f70"        // program "/p"
                 + "0300" + "01000000" + "70"          // argv[0] "p"
@@ -106,17 +107,29 @@ class LaunchPlanTest {
                 .hasMessageContaining("unknown field 200");
 
         LaunchPlan.Out outOfOrder = new LaunchPlan.Out();
-        outOfOrder.u16(1);
+        outOfOrder.u16(Wire.PLAN_VERSION);
         outOfOrder.u16(Wire.F_ARG).u32(1).bytes(new byte[] {'p'});
         outOfOrder.u16(Wire.F_PROGRAM).u32(2).bytes(new byte[] {'/', 'p'});
         assertThatThrownBy(() -> Execution.echo(outOfOrder.toByteArray())).isInstanceOf(SandboxSetupException.class)
                 .hasMessageContaining("out of order");
 
         LaunchPlan.Out truncated = new LaunchPlan.Out();
-        truncated.u16(1);
+        truncated.u16(Wire.PLAN_VERSION);
         truncated.u16(Wire.F_PROGRAM).u32(50).bytes(new byte[] {'/', 'p'});
         assertThatThrownBy(() -> Execution.echo(truncated.toByteArray())).isInstanceOf(SandboxSetupException.class)
                 .hasMessageContaining("exceeds");
+
+        // A supervised filter's answer is an errno or 0 (kill), and comes only with a filter.
+        LaunchPlan.Out hugeErrno = new LaunchPlan.Out();
+        hugeErrno.bytes(LaunchPlan.builder().program("/p").argv(List.of("p")).seccomp(new byte[8]).build().encode());
+        hugeErrno.u16(Wire.F_SECCOMP_NOTIFY).u32(4).u32(5000);
+        assertThatThrownBy(() -> Execution.echo(hugeErrno.toByteArray())).isInstanceOf(SandboxSetupException.class)
+                .hasMessageContaining("above 4095");
+        LaunchPlan.Out noFilter = new LaunchPlan.Out();
+        noFilter.bytes(LaunchPlan.builder().program("/p").argv(List.of("p")).build().encode());
+        noFilter.u16(Wire.F_SECCOMP_NOTIFY).u32(4).u32(0);
+        assertThatThrownBy(() -> Execution.echo(noFilter.toByteArray())).isInstanceOf(SandboxSetupException.class)
+                .hasMessageContaining("without a seccomp program");
     }
 
     @Test
@@ -133,5 +146,16 @@ class LaunchPlanTest {
                 .isInstanceOf(LauncherEvent.ProtocolException.class);
         assertThatThrownBy(() -> LauncherEvent.decode(Wire.MSG_ABORTED, new byte[5]))
                 .isInstanceOf(LauncherEvent.ProtocolException.class).hasMessageContaining("extra");
+        LaunchPlan.Out violation = new LaunchPlan.Out().u32(Wire.VIOLATION_KILLED).u32(4242).u32(83).u32(0xC000003E)
+                .u64(0x401000).u64(1).u64(2).u64(3).u64(4).u64(5).u64(-1);
+        LauncherEvent.Violation v = (LauncherEvent.Violation) LauncherEvent.decode(Wire.MSG_VIOLATION,
+                violation.toByteArray());
+        assertThat(v.killed()).isTrue();
+        assertThat(v.workload()).isFalse();
+        assertThat(v.tid()).isEqualTo(4242);
+        assertThat(v.nr()).isEqualTo(83);
+        assertThat(v.arch()).isEqualTo(0xC000003E);
+        assertThat(v.instructionPointer()).isEqualTo(0x401000);
+        assertThat(v.args()).containsExactly(1, 2, 3, 4, 5, -1);
     }
 }

@@ -41,6 +41,23 @@ public final class BpfProgram {
         return new BpfProgram(list);
     }
 
+    /**
+     * This program with every {@code ret} of {@code from} returning {@code to} instead, every other instruction
+     * unchanged: the same decisions, the same paths, the same length. A supervisor uses it to have the calls a
+     * filter refuses come to it ({@link SeccompAction#USER_NOTIF}) while every permitted call runs exactly the
+     * instructions it ran before.
+     */
+    public BpfProgram withReturnReplaced(SeccompAction from, SeccompAction to) {
+        int fromValue = from.returnValue();
+        int toValue = to.returnValue();
+        List<BpfInstruction> out = new ArrayList<>(instructions.size());
+        for (BpfInstruction insn : instructions) {
+            boolean match = insn.code() == Bpf.RET_K && insn.k() == fromValue;
+            out.add(match ? new BpfInstruction(insn.code(), insn.jt(), insn.jf(), toValue) : insn);
+        }
+        return new BpfProgram(out);
+    }
+
     /** Number of instructions. */
     public int length() {
         return instructions.size();

@@ -155,15 +155,18 @@ public final class SeccompCommand implements Callable<Integer> {
     }
 
     private int explain(PrintWriter out, SeccompProfile profile, Architecture arch, BpfProgram program) {
-        String[] parts = explain.split(",");
+        String[] parts = explain.split(",", -1);
         String name = parts[0].trim();
+        if (name.isEmpty()) {
+            return usageError("--explain '" + explain + "': expected SYSCALL[,ARG...], e.g. ioctl,0,0x5412");
+        }
         if (parts.length > 7) {
             return usageError("--explain takes a syscall and at most 6 arguments, got " + (parts.length - 1));
         }
         long[] args = new long[parts.length - 1];
         for (int i = 1; i < parts.length; i++) {
             try {
-                args[i - 1] = parseNumber(parts[i].trim());
+                args[i - 1] = parseNumber(parts[i].trim()); // an empty argument is no number either
             } catch (NumberFormatException e) {
                 return usageError("--explain argument " + (i - 1) + " '" + parts[i].trim() + "' is not a number");
             }

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -43,6 +44,8 @@ final class Execution {
     private volatile ControlChannel control; // read by kill() from other threads
     private OutputCollector stdout;
     private OutputCollector stderr;
+    private InputStream pipedStdout = InputStream.nullInputStream(); // Output.pipe(): the caller's streams
+    private InputStream pipedStderr = InputStream.nullInputStream();
     private Thread stdinWriter;
 
     private boolean execOk;
@@ -158,6 +161,14 @@ final class Execution {
         if (stderr == null && config.stderr().kind == Output.Kind.CAPTURE) {
             stderr = OutputCollector.threaded(process.stderr(), config.stderr().limit, prefix + "stderr");
         }
+        // Piped output is moved into memory as it comes, so that the run's end takes nothing the caller has not
+        // read yet: the streams are the caller's to close, not this run's.
+        if (config.stdout().kind == Output.Kind.PIPE) {
+            pipedStdout = PipedOutput.start(process.stdout(), config.stdout().limit, prefix + "stdout");
+        }
+        if (config.stderr().kind == Output.Kind.PIPE) {
+            pipedStderr = PipedOutput.start(process.stderr(), config.stderr().limit, prefix + "stderr");
+        }
         if (stdin.kind == Input.Kind.BYTES) {
             byte[] bytes = stdin.bytes();
             OutputStream out = process.stdin();
@@ -175,6 +186,16 @@ final class Execution {
 
     LauncherProcess process() {
         return process;
+    }
+
+    /** The program's stdout for {@link Output#pipe()}, readable until the caller closes it; else an empty stream. */
+    InputStream pipedStdout() {
+        return pipedStdout;
+    }
+
+    /** As {@link #pipedStdout()}, for stderr. */
+    InputStream pipedStderr() {
+        return pipedStderr;
     }
 
     /**
@@ -369,8 +390,13 @@ final class Execution {
         }
         if (process != null) {
             closeQuietly(process.stdin());
-            closeQuietly(process.stdout());
-            closeQuietly(process.stderr());
+            // A piped output's stream belongs to its PipedOutput, which keeps what the caller has not read yet.
+            if (!(pipedStdout instanceof PipedOutput)) {
+                closeQuietly(process.stdout());
+            }
+            if (!(pipedStderr instanceof PipedOutput)) {
+                closeQuietly(process.stderr());
+            }
         }
         if (execOk) {
             result = buildResult(Duration.ofNanos(wallNanos));

@@ -53,6 +53,7 @@ final class Execution {
     private LauncherEvent.Exit exit;
     private LauncherEvent.Aborted aborted;
     private volatile boolean ended; // abort() may come from Sandbox.close() on another thread
+    private boolean launcherLost;
     private boolean finished;
     // When each stage ended (System.nanoTime), for the benchmark harness's stage breakdown only: written and
     // read by the thread that drives this launch, never used for a decision.
@@ -65,6 +66,9 @@ final class Execution {
     // written by kill()/signal() from other threads
     private volatile boolean timedOut;
     private volatile long killSentNanos;
+    // Set with the kill when sandbox4j's own machinery ended the run (the fork server died, the sandbox closed).
+    private volatile RunAbortedException.Reason abortedBy;
+    private volatile String abortDetail;
     private final Object killLock = new Object();
 
     private Execution(SandboxConfig config, LaunchPlan plan, Input stdin, RunCgroup cgroup) {
@@ -101,6 +105,7 @@ final class Execution {
         LauncherBinary launcher = LauncherBinary.get();
         try (ControlChannel.Listener listener = ControlChannel.Listener.open(launcher)) {
             byte[] payload = plan.encode();
+            plan.checkSize(payload); // before the server or launcher sees a frame it must refuse
             process = config.forkServer() ? fork(launcher, listener.socket, payload)
                     : DirectLauncher.start(launcher, listener.socket, stdin, config.stdout(), config.stderr());
             launcherStartedNanos = System.nanoTime();
@@ -139,7 +144,7 @@ final class Execution {
             stderr = polledCollector(stdio.takeCaptured(2), config.stderr(), prefix + "stderr");
             // If the server dies under this run, the launcher is nobody's child we can wait for or kill by pid
             // any more: end the run through its control channel (or its cgroup), as a kill() does.
-            forked.onLost(this::kill);
+            forked.onLost(() -> killFor(RunAbortedException.Reason.FORK_SERVER_DIED, null));
             return forked;
         } // closes the launcher's ends of the streams: the server has its copies, the launcher holds them now
     }
@@ -209,7 +214,8 @@ final class Execution {
         }
         if (!execOk) {
             finish();
-            throw setupFailure();
+            // A launcher that ends before the program starts is a setup failure with its own words (its stderr).
+            throw abortedBy != null && setupError == null ? aborted() : setupFailure();
         }
     }
 
@@ -219,10 +225,35 @@ final class Execution {
             pump();
         }
         SandboxResult r = finish();
+        if (abortedByInfrastructure()) {
+            throw aborted();
+        }
         if (r == null) {
             throw setupFailure();
         }
         return r;
+    }
+
+    /**
+     * Whether sandbox4j's own machinery, not the program, its limits or the caller, ended the run: a kill for
+     * such a reason that came first and that the program did not outrun (it would have exited on its own, or by
+     * a signal other than the kill's SIGKILL), or a launcher that vanished without a word and without being told.
+     */
+    private boolean abortedByInfrastructure() {
+        if (abortedBy != null) {
+            return exit == null || (exit.waitStatus() & 0x7f) == Signals.SIGKILL;
+        }
+        if (exit == null && aborted == null && setupError == null && killSentNanos == 0 && !timedOut
+                && launcherLost) {
+            abortedBy = RunAbortedException.Reason.LAUNCHER_DIED;
+            abortDetail = process == null ? null : process.exitDescription();
+            return true;
+        }
+        return false;
+    }
+
+    private RunAbortedException aborted() {
+        return new RunAbortedException(config.id(), abortedBy, abortDetail);
     }
 
     private void pump() throws InterruptedException {
@@ -264,6 +295,7 @@ final class Execution {
             endReportedNanos = System.nanoTime();
             ended = true;
         } else if (event instanceof LauncherEvent.Closed) {
+            launcherLost = true; // its channel closed before any report of the end
             ended = true;
         } else if (event != null) {
             throw new LauncherEvent.ProtocolException("unexpected launcher message " + event);
@@ -288,11 +320,21 @@ final class Execution {
      * at once, init included, whose end the launcher reports as aborted (the result says SIGKILL).
      */
     void kill() {
+        killFor(null, null);
+    }
+
+    /**
+     * As {@link #kill()}, for a reason of sandbox4j's own ({@code null}: the caller's or the timeout's); the run
+     * then ends with {@link RunAbortedException} unless the program ended first. Only the first kill counts.
+     */
+    void killFor(RunAbortedException.Reason reason, String detail) {
         synchronized (killLock) {
             if (killSentNanos != 0) {
                 return;
             }
             killSentNanos = System.nanoTime() | 1; // never 0, which means "not sent"
+            abortDetail = detail;
+            abortedBy = reason;
         }
         if (!config.namespaces().contains(Namespace.PID) && cgroup.killAll()) {
             return;

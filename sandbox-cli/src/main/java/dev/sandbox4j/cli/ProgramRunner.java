@@ -58,8 +58,10 @@ final class ProgramRunner {
     int run(RunOptions options) {
         RunOutcome outcome = execute(options);
         explain(outcome, options);
-        if (options.report().isPresent()) {
-            RunReport.write(options.report().get(), RunReport.json(outcome), err);
+        if (options.report().isPresent() && !RunReport.write(options.report().get(), RunReport.json(outcome), err)) {
+            // Checked before the run, yet not written (a full disk, a target swapped meanwhile): a caller that
+            // asked for a report must not take the exit status alone for success.
+            return ExitCodes.SETUP_FAILED;
         }
         return outcome.exitStatus();
     }

@@ -172,6 +172,20 @@ class SandboxCtlTest {
     }
 
     @Test
+    void aReportThatCannotBeWrittenIsABadCommandLineBeforeTheRun() {
+        assertThat(run("--report", "/proc/version", "true")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("sandbox-ctl: invalid --report '/proc/version': cannot create a file in /proc: ")
+                .hasLineCount(1);
+    }
+
+    @Test
+    void anExportThatCannotBeWrittenExitsTwoWithTheReason() {
+        assertThat(run("seccomp", "minimal", "--export", "/nonexistent-sandbox4j/x")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("sandbox-ctl seccomp: cannot write --export /nonexistent-sandbox4j/x: "
+                + "the directory /nonexistent-sandbox4j does not exist\n");
+    }
+
+    @Test
     void unknownOptionExitsTwo() {
         assertThat(run("--bogus", "true")).isEqualTo(2);
         assertThat(err.toString()).isEqualTo("sandbox-ctl: unknown option '--bogus' (see sandbox-ctl --help)\n");

@@ -31,7 +31,8 @@ public final class IoErrors {
         return reason;
     }
 
-    private static String reason(IOException e) {
+    /** What went wrong, without naming any file. */
+    public static String reason(IOException e) {
         if (e instanceof FileSystemException f && f.getReason() != null && !f.getReason().isBlank()) {
             return f.getReason();
         }

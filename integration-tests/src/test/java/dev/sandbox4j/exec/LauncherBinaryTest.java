@@ -123,6 +123,14 @@ class LauncherBinaryTest {
         assertThat(Files.isExecutable(launcher.path())).isTrue();
     }
 
+    @Test
+    void aDirectoryThatCannotBeCreatedSaysWhy() throws Exception {
+        Path file = Files.writeString(cache.resolve("a-file"), "");
+        // Used to say only "cannot create X: X".
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LauncherBinary.privateDirectory(file.resolve("sub")))
+                .hasMessage("cannot create " + file.resolve("sub") + ": already exists (" + file + ")");
+    }
+
     private static void command(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes());

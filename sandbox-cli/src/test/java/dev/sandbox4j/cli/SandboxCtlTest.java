@@ -186,6 +186,26 @@ class SandboxCtlTest {
     }
 
     @Test
+    void extremeNumbersAreAcceptedOrAOneLineUsageErrorNeverAnInternalError() {
+        String[] values = {"9".repeat(40), "9223372036854775807", "9223372036854775808", "18446744073709551616",
+            "2147483648", "-9223372036854775808", "-0", "0.0000000001", "1e9", "0x10", "NaN", "Infinity", "1.", ".5",
+            " ", "", "1 000", "٣", "1\t", "106751d", "106752d", "8E", "7.99999999999E", "1.5", "100%", "none "};
+        for (String option : new String[] {"-m", "-t", "--pids", "-c"}) {
+            for (String value : values) {
+                out.getBuffer().setLength(0);
+                err.getBuffer().setLength(0);
+                int status = run(option, value, "check");
+                assertThat(status).as(option + " '" + value + "': " + err).isIn(0, 2);
+                assertThat(err.toString()).as(option + " '" + value + "'").doesNotContain("internal error")
+                        .doesNotContain("Exception");
+                if (status == 2) {
+                    assertThat(err.toString()).as(option + " '" + value + "'").hasLineCount(1);
+                }
+            }
+        }
+    }
+
+    @Test
     void unknownOptionExitsTwo() {
         assertThat(run("--bogus", "true")).isEqualTo(2);
         assertThat(err.toString()).isEqualTo("sandbox-ctl: unknown option '--bogus' (see sandbox-ctl --help)\n");

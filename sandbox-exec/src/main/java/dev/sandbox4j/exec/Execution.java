@@ -328,6 +328,9 @@ final class Execution {
      * then ends with {@link RunAbortedException} unless the program ended first. Only the first kill counts.
      */
     void killFor(RunAbortedException.Reason reason, String detail) {
+        if (reason != null && ended) {
+            return; // its end is reported already (an OOM kill's SIGKILL included): that result stands
+        }
         synchronized (killLock) {
             if (killSentNanos != 0) {
                 return;

@@ -146,10 +146,33 @@ static void close_fds(int *fds, size_t n) {
         close(fds[i]);
 }
 
+/* Reads and drops the n bytes of a frame that cannot be taken; a SPAWN among them is answered SPAWN_FAILED
+ * with err. Returns 2 (skipped), or -1 when the connection ends first. */
+static int skip_request(uint32_t n, int err) {
+    uint8_t head[6];
+    uint8_t sink[65536];
+    uint32_t got = 0;
+    while (got < n) {
+        size_t want = n - got < sizeof(sink) ? n - got : sizeof(sink);
+        ssize_t r = read(conn, sink, want);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        for (ssize_t i = 0; i < r && got + (uint32_t)i < sizeof(head); i++)
+            head[got + (uint32_t)i] = sink[i];
+        got += (uint32_t)r;
+    }
+    if (n >= sizeof(head) && (head[0] | head[1] << 8) == MSG_SPAWN)
+        send_reply(MSG_SPAWN_FAILED, (uint32_t)head[2] | (uint32_t)head[3] << 8 | (uint32_t)head[4] << 16 |
+                                         (uint32_t)head[5] << 24, (uint32_t)err);
+    return 2;
+}
+
 /*
  * Reads one frame. Descriptors travel with the first byte of the sendmsg that carried them, which is the
  * first byte of a SPAWN frame (Java sends each frame in one sendmsg), so they arrive with the header.
- * Returns 1, 0 on EOF, -1 on a broken frame or error.
+ * Returns 1, 2 for a frame that was skipped (see skip_request), 0 on EOF, -1 when the connection broke.
  */
 static int read_request(uint16_t *type, uint8_t **payload, size_t *len, int *fds, size_t *nfds) {
     uint8_t h[4];
@@ -191,21 +214,24 @@ static int read_request(uint16_t *type, uint8_t **payload, size_t *len, int *fds
     }
     uint32_t n = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
     uint8_t *p = n >= 2 && n <= WIRE_MAX_FRAME ? malloc(n) : NULL;
-    for (got = 0; p && got < n;) {
+    if (!p) {
+        /* Too large, too short or no memory for it: this request fails alone. Its bytes are read and dropped,
+         * so the next frame starts where it should, and every other run goes on. */
+        close_fds(fds, *nfds);
+        *nfds = 0;
+        return skip_request(n, n >= 2 && n <= WIRE_MAX_FRAME ? ENOMEM : n < 2 ? EINVAL : E2BIG);
+    }
+    for (got = 0; got < n;) {
         ssize_t r = read(conn, p + got, n - got);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
             free(p);
-            p = NULL;
-            break;
+            close_fds(fds, *nfds);
+            *nfds = 0;
+            return -1;
         }
         got += (size_t)r;
-    }
-    if (!p) {
-        close_fds(fds, *nfds);
-        *nfds = 0;
-        return -1;
     }
     *type = (uint16_t)(p[0] | p[1] << 8);
     *len = n - 2;
@@ -448,13 +474,16 @@ void serve(const char *path, char *run_path, size_t run_path_size, struct spawne
         }
         if (!pfds[0].revents)
             continue;
-        uint16_t type;
-        uint8_t *p;
-        size_t len;
+        uint16_t type = 0;
+        uint8_t *p = NULL;
+        size_t len = 0;
         int fds[3];
         size_t nfds;
-        if (read_request(&type, &p, &len, fds, &nfds) <= 0)
+        int got = read_request(&type, &p, &len, fds, &nfds);
+        if (got <= 0)
             break;
+        if (got == 2)
+            continue;
         pid_t pid;
         if (type == MSG_SPAWN && len >= 8) {
             spare_due = now_ms() + SPARE_DELAY_MS;

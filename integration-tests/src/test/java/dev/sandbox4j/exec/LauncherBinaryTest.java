@@ -88,4 +88,52 @@ class LauncherBinaryTest {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
         }
     }
+
+    @Test
+    void aFullFilesystemUnderTheFirstCacheFallsBackToTheNext(@TempDir Path home) throws Exception {
+        // A tmpfs far smaller than the launcher, as the first choice ($XDG_CACHE_HOME): its directories can be
+        // made, the launcher cannot be written (ENOSPC). Mounting needs root; as anyone else the next test
+        // makes the same point with a name the launcher cannot take.
+        org.junit.jupiter.api.Assumptions.assumeTrue(HostIdentity.current().euid() == 0, "mounting a tmpfs needs root");
+        Path full = Files.createDirectory(cache.resolve("full"));
+        command("mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", full.toString());
+        try {
+            LauncherBinary launcher = LauncherBinary.locate(null, Map.of("XDG_CACHE_HOME", full.toString(),
+                    "HOME", home.toString()));
+            assertThat(launcher.path()).startsWith(home.resolve(".cache/sandbox4j"));
+            assertThat(LauncherBinary.sha256(launcher.path())).isEqualTo(LauncherBinary.sha256(locate().path()));
+        } finally {
+            command("umount", full.toString());
+        }
+    }
+
+    @Test
+    void aCacheThatCannotTakeTheLauncherFallsBackToTheNext(@TempDir Path home) throws Exception {
+        LauncherBinary first = locate();
+        // Where the launcher would go in a second cache, a non-empty directory of that name: extracting fails.
+        Path blocked = Files.createDirectory(cache.resolve("blocked"));
+        Path dir = Files.createDirectory(blocked.resolve("sandbox4j"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        Path obstacle = Files.createDirectory(dir.resolve(first.path().getFileName()));
+        Files.createFile(obstacle.resolve("in-the-way"));
+
+        LauncherBinary launcher = LauncherBinary.locate(null, Map.of("XDG_CACHE_HOME", blocked.toString(),
+                "HOME", home.toString()));
+        assertThat(launcher.path()).startsWith(home.resolve(".cache/sandbox4j"));
+        assertThat(Files.isExecutable(launcher.path())).isTrue();
+    }
+
+    @Test
+    void aDirectoryThatCannotBeCreatedSaysWhy() throws Exception {
+        Path file = Files.writeString(cache.resolve("a-file"), "");
+        // Used to say only "cannot create X: X".
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LauncherBinary.privateDirectory(file.resolve("sub")))
+                .hasMessage("cannot create " + file.resolve("sub") + ": already exists (" + file + ")");
+    }
+
+    private static void command(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(String.join(" ", command) + ": " + output).isZero();
+    }
 }

@@ -1,7 +1,9 @@
 package dev.sandbox4j.it;
 
 import dev.sandbox4j.core.SandboxException;
+import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.exec.ForkServerProbe;
+import dev.sandbox4j.exec.RunAbortedException;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxProcess;
@@ -21,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The JVM's fork server against the real kernel: many runs at once through one server, a server that dies
@@ -148,13 +151,12 @@ class ForkServerKernelTest {
         SandboxProcess p = sandbox.start(List.of("sleep", "971"));
         ProcessHandle old = server();
         old.destroyForcibly();
-        SandboxResult r;
-        try {
-            r = p.waitFor(Duration.ofSeconds(10)).orElseThrow(() -> new AssertionError("the run did not end"));
-            assertThat(r.signalName()).as("the run ends as killed").hasValue("SIGKILL");
-        } catch (SandboxException e) {
-            // also acceptable: an error that says so; what matters is that it ended
-        }
+        // Not a SIGKILL result, which would blame the program: sandbox4j's own failure, said so.
+        assertThatThrownBy(() -> p.waitFor(Duration.ofSeconds(10)))
+                .isInstanceOf(RunAbortedException.class)
+                .hasMessageContaining("the launchers' fork server died")
+                .satisfies(e -> assertThat(((RunAbortedException) e).reason())
+                        .isEqualTo(RunAbortedException.Reason.FORK_SERVER_DIED));
         assertThat(p.isAlive()).isFalse();
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (!sleepers("971").isEmpty() && System.nanoTime() < deadline) {
@@ -162,6 +164,70 @@ class ForkServerKernelTest {
         }
         assertThat(sleepers("971")).as("the sandbox of the killed server's launcher").isEmpty();
         assertThat(sandbox.run(List.of("/bin/true")).success()).as("the next run gets a new server").isTrue();
+    }
+
+    @Test
+    void closingTheSandboxUnderARunEndsItAsAbortedNotAsKilled() throws Exception {
+        Sandbox closing = Sandbox.create(SandboxConfig.builder().id("fork-server-closing").timeout(Duration.ofSeconds(20))
+                .build());
+        SandboxProcess p = closing.start(List.of("sleep", "972"));
+        ExecutorService runner = Executors.newSingleThreadExecutor();
+        try {
+            Future<SandboxResult> run = runner.submit(() -> closing.run(List.of("sleep", "973")));
+            while (sleepers("973").isEmpty()) {
+                Thread.sleep(5);
+            }
+            closing.close();
+            assertThatThrownBy(p::waitFor).isInstanceOf(RunAbortedException.class)
+                    .satisfies(e -> assertThat(((RunAbortedException) e).reason())
+                            .isEqualTo(RunAbortedException.Reason.SANDBOX_CLOSED));
+            assertThatThrownBy(() -> run.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(RunAbortedException.class)
+                    .hasMessageContaining("the sandbox was closed while it ran");
+        } finally {
+            runner.shutdown();
+            assertThat(runner.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        }
+        // What the caller kills, or what ends on its own, keeps its ordinary result.
+        SandboxProcess killed = sandbox.start(List.of("sleep", "974"));
+        killed.destroyForcibly();
+        assertThat(killed.waitFor().signalName()).hasValue("SIGKILL");
+    }
+
+    @Test
+    void aLauncherKilledUnderARunEndsItAsAborted() throws Exception {
+        SandboxProcess p = sandbox.start(List.of("sleep", "975"));
+        // The sleeper's parent is the sandbox's init, whose parent is the run's launcher.
+        ProcessHandle sleeper = ProcessHandle.allProcesses()
+                .filter(h -> h.info().commandLine().orElse("").contains("sleep 975")).findFirst().orElseThrow();
+        ProcessHandle launcher = sleeper.parent().flatMap(ProcessHandle::parent).orElseThrow();
+        assertThat(ForkServerProbe.launchers()).contains(launcher);
+        launcher.destroyForcibly();
+        assertThatThrownBy(p::waitFor).isInstanceOf(RunAbortedException.class)
+                .satisfies(e -> assertThat(((RunAbortedException) e).reason())
+                        .isEqualTo(RunAbortedException.Reason.LAUNCHER_DIED));
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!sleepers("975").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(sleepers("975")).isEmpty();
+    }
+
+    @Test
+    void aPlanOverTheFrameLimitIsRefusedAndTheRunsBesideItGoOn() throws Exception {
+        SandboxProcess beside = sandbox.start(List.of("sleep", "976"));
+        var builder = SandboxConfig.builder().id("fork-server-huge-plan").timeout(Duration.ofSeconds(20));
+        builder.env("HUGE", "x".repeat(5 << 20));
+        try (Sandbox huge = Sandbox.create(builder.build())) {
+            assertThatThrownBy(() -> huge.run(List.of("/bin/true")))
+                    .isInstanceOf(SandboxSetupException.class)
+                    .hasMessageContaining(" bytes (arguments 10, environment ")
+                    .hasMessageContaining("more than the launcher's limit of 4194186 bytes")
+                    .satisfies(e -> assertThat(((SandboxSetupException) e).errnoName()).isEqualTo("E2BIG"));
+        }
+        assertThat(beside.isAlive()).as("the run beside it").isTrue();
+        beside.sendSignal(15);
+        assertThat(beside.waitFor().signalName()).as("ended by our SIGTERM, not by a server crash").hasValue("SIGTERM");
+        assertThat(sandbox.run(List.of("echo", "on")).stdoutText()).isEqualTo("on\n");
     }
 
     @Test

@@ -114,10 +114,15 @@ final class ConfigMapping {
             }
         }
         for (EnvSetting setting : options.environment()) {
-            if (setting.passThrough()) {
-                builder.passEnv(setting.name());
-            } else {
-                builder.env(setting.name(), setting.value().orElseThrow());
+            try {
+                if (setting.passThrough()) {
+                    builder.passEnv(setting.name());
+                } else {
+                    builder.env(setting.name(), setting.value().orElseThrow());
+                }
+            } catch (InvalidConfigException e) {
+                throw asOption("--env", setting.passThrough() ? setting.name()
+                        : setting.name() + "=" + setting.value().orElseThrow(), e);
             }
         }
         return builder;

@@ -113,13 +113,25 @@ final class FilesystemOptions {
         String[] parts = split(option, text, 1, 2, "SRC[:DST]");
         Path source = OptionValues.path(option, parts[0]).toAbsolutePath().normalize();
         Path destination = parts.length > 1 ? inside(option, parts[1]) : source;
+        if (destination.getParent() == null) {
+            throw overTheRoot(option, text);
+        }
         return new FilesystemSettings.Bind(source, destination, writable);
     }
 
     static FilesystemSettings.Tmpfs tmpfs(String text) {
         String[] parts = split("--tmpfs", text, 1, 2, "DST[:SIZE]");
-        return new FilesystemSettings.Tmpfs(inside("--tmpfs", parts[0]),
-                parts.length > 1 ? Optional.of(parts[1]) : Optional.empty());
+        Path destination = inside("--tmpfs", parts[0]);
+        if (destination.getParent() == null) {
+            throw overTheRoot("--tmpfs", text);
+        }
+        return new FilesystemSettings.Tmpfs(destination, parts.length > 1 ? Optional.of(parts[1]) : Optional.empty());
+    }
+
+    /** A mount on "/": the command line replaces the root with its own options, not with a mount. */
+    private static InvalidConfigException overTheRoot(String option, String text) {
+        return new InvalidConfigException(option, text, "cannot mount over the sandbox's root; -r/--root DIR makes "
+                + "a directory the root (--rw makes it writable), --host-fs shows the host's whole tree");
     }
 
     static FilesystemSettings.Overlay overlay(String text) {
@@ -128,7 +140,11 @@ final class FilesystemOptions {
         Optional<Path> upper = parts.length > 2
                 ? Optional.of(OptionValues.path("--overlay", parts[2]).toAbsolutePath().normalize())
                 : Optional.empty();
-        return new FilesystemSettings.Overlay(lower, inside("--overlay", parts[1]), upper);
+        Path destination = inside("--overlay", parts[1]);
+        if (destination.getParent() == null) {
+            throw overTheRoot("--overlay", text);
+        }
+        return new FilesystemSettings.Overlay(lower, destination, upper);
     }
 
     /** A path inside the sandbox: it must be absolute, since there is no current directory to resolve it in. */

@@ -1,7 +1,8 @@
 package dev.sandbox4j.cli;
 
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.LogbackServiceProvider;
+import ch.qos.logback.classic.util.LogbackMDCAdapter;
+import ch.qos.logback.core.CoreConstants;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;
 import org.slf4j.Logger;
@@ -15,7 +16,7 @@ import org.slf4j.spi.MDCAdapter;
 import org.slf4j.spi.SLF4JServiceProvider;
 
 /**
- * sandbox-ctl's slf4j binding: logback, configured as usual ({@link LogbackSetup}), but only once something
+ * sandbox-ctl's slf4j binding: logback, configured by {@link LogbackSetup}, but only once something
  * is logged that logback will print, or {@code -v} asks for more. {@code main} selects it through the
  * {@code slf4j.provider} system property.
  *
@@ -37,16 +38,23 @@ public final class LazyLogback implements SLF4JServiceProvider {
         return context != null;
     }
 
-    /** Logback's context, started (and configured by the usual logback discovery) on the first call. */
+    /** Logback's context, started and configured by {@link LogbackSetup} on the first call. */
     static LoggerContext context() {
         LoggerContext started = context;
         if (started == null) {
             synchronized (LOCK) {
                 started = context;
                 if (started == null) {
-                    LogbackServiceProvider logback = new LogbackServiceProvider();
-                    logback.initialize();
-                    started = (LoggerContext) logback.getLoggerFactory();
+                    // Configured here, not found by logback's own discovery: a service file for it would configure
+                    // every JVM that merely has this jar on its class path (a library's tests, an application
+                    // embedding the CLI) and label their lines as sandbox-ctl's.
+                    started = new LoggerContext();
+                    started.setName(CoreConstants.DEFAULT_CONTEXT_NAME);
+                    started.setMDCAdapter(new LogbackMDCAdapter()); // as logback's own provider does
+                    LogbackSetup setup = new LogbackSetup();
+                    setup.setContext(started);
+                    setup.configure(started);
+                    started.start();
                     context = started;
                 }
             }

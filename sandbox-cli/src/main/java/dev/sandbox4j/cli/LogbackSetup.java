@@ -13,7 +13,8 @@ import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
- * Configures logback in code, found through {@code META-INF/services}: quiet by default, because
+ * Configures logback in code, for sandbox-ctl only ({@link LazyLogback} applies it; no service file, which would
+ * configure any JVM with this jar on its class path): quiet by default, because
  * sandbox-ctl's stdout and stderr belong to the sandboxed program, so only warnings and errors appear, on
  * stderr, one line each, prefixed so that they cannot be taken for the program's output; {@code -v} raises the
  * {@code dev.sandbox4j} loggers to DEBUG ({@link Logging#verbose(boolean)}).

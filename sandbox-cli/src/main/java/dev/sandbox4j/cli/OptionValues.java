@@ -1,9 +1,11 @@
 package dev.sandbox4j.cli;
 
+import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.core.Durations;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.Sizes;
+import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +31,11 @@ final class OptionValues {
         if (bytes == 0) {
             throw new InvalidConfigException("--memory", text, "must be more than 0; use 'none' for no limit");
         }
+        try {
+            CgroupConfig.builder().memoryBytes(bytes); // the library's bounds, reported with what was typed
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException("--memory", text, e.problem());
+        }
         return bytes;
     }
 
@@ -52,15 +59,30 @@ final class OptionValues {
             throw new InvalidConfigException("--timeout", text,
                     "must be more than 0; use 'none' to wait for the program however long it runs");
         }
+        try {
+            SandboxConfig.builder().timeout(timeout); // the library's bounds, reported with what was typed
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException("--timeout", text, e.problem());
+        }
         return timeout;
     }
 
     static int pids(String text) {
         String number = text == null ? "" : text.strip();
-        if (number.matches("\\d{1,9}") && Integer.parseInt(number) >= 1) {
-            return Integer.parseInt(number);
+        if (!number.matches("\\d+")) {
+            throw new InvalidConfigException("--pids", text, "expected a whole number of processes, or 'none'");
         }
-        throw new InvalidConfigException("--pids", text, "expected a whole number of processes, at least 1, or 'none'");
+        // Digits beyond an int are above any bound too: the library says which (it names its maximum).
+        int pids = number.replaceFirst("^0+(?=.)", "").length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(number);
+        if (pids == 0) {
+            throw new InvalidConfigException("--pids", text, "must be more than 0; use 'none' for no limit");
+        }
+        try {
+            CgroupConfig.builder().maxPids(pids);
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException("--pids", text, e.problem());
+        }
+        return pids;
     }
 
     static String id(String text) {

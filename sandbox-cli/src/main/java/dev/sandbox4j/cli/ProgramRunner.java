@@ -5,6 +5,7 @@ import dev.sandbox4j.core.Errno;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.SandboxException;
+import dev.sandbox4j.exec.RunAbortedException;
 import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.core.Sizes;
 import dev.sandbox4j.exec.ProgramNotRunnableException;
@@ -60,8 +61,10 @@ final class ProgramRunner {
     int run(RunOptions options) {
         RunOutcome outcome = execute(options);
         explain(outcome, options);
-        if (options.report().isPresent()) {
-            RunReport.write(options.report().get(), RunReport.json(outcome), err);
+        if (options.report().isPresent() && !RunReport.write(options.report().get(), RunReport.json(outcome), err)) {
+            // Checked before the run, yet not written (a full disk, a target swapped meanwhile): a caller that
+            // asked for a report must not take the exit status alone for success.
+            return ExitCodes.SETUP_FAILED;
         }
         return outcome.exitStatus();
     }
@@ -111,6 +114,9 @@ final class ProgramRunner {
         } catch (SandboxSetupException e) {
             return new RunOutcome.NotRun(id, mode, e.step(), Optional.ofNullable(e.errnoName()), e.getMessage(),
                     ExitCodes.SETUP_FAILED);
+        } catch (RunAbortedException e) {
+            // sandbox4j's own machinery ended the run (its launcher died): no result of the program's to report.
+            return new RunOutcome.NotRun(id, mode, "run", Optional.empty(), e.getMessage(), ExitCodes.SETUP_FAILED);
         } catch (SandboxException e) {
             // Before the launcher reported a step: extracting or starting it, sending the plan.
             return new RunOutcome.NotRun(id, mode, "launch", Optional.empty(), e.getMessage(),

@@ -1,17 +1,13 @@
 package dev.sandbox4j.cli;
 
+import dev.sandbox4j.core.IoErrors;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.SeccompViolation;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -131,8 +127,9 @@ final class RunReport {
     }
 
     /**
-     * Writes {@code json} and a newline to stderr for {@code -}, else to {@code target} atomically: a reader
-     * sees the previous file or the complete report, never a part. A failure is reported on stderr.
+     * Writes {@code json} and a newline to stderr for {@code -}, else to {@code target} as {@link OutputFile} does:
+     * atomically for a regular file, through for a device or FIFO, never replacing anything but a regular file.
+     * A failure is reported on stderr.
      *
      * @return whether the report was written
      */
@@ -142,47 +139,20 @@ final class RunReport {
             err.flush();
             return true;
         }
-        Path file = Path.of(target).toAbsolutePath();
-        Path temp = null;
         try {
-            temp = Files.createTempFile(file.getParent(), "." + file.getFileName() + ".", ".tmp");
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ByteBuffer bytes = ByteBuffer.wrap((json + "\n").getBytes(StandardCharsets.UTF_8));
-                while (bytes.hasRemaining()) {
-                    channel.write(bytes);
-                }
-                // Durable before it becomes visible: after a crash the name holds the old or the new report.
-                channel.force(true);
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            OutputFile.write(Path.of(target), (json + "\n").getBytes(StandardCharsets.UTF_8));
             return true;
         } catch (IOException | RuntimeException e) {
-            err.println("sandbox-ctl: cannot write the report to " + target + ": " + e);
+            String reason = e instanceof IOException io ? IoErrors.describe(io, Path.of(target).toAbsolutePath().toString())
+                    : e.toString();
+            err.println("sandbox-ctl: cannot write the report to " + target + ": " + reason);
             err.flush();
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // Already reported the failure that matters; a stray temp file is named after the report.
-                }
-            }
             return false;
         }
     }
 
-    /** The directory the report will be written to, checked before the program runs. */
+    /** What would stop the report from being written, checked before the program runs. */
     static Optional<String> problemWith(String target) {
-        if (target.equals(STDERR)) {
-            return Optional.empty();
-        }
-        Path file = Path.of(target).toAbsolutePath();
-        Path dir = file.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            return Optional.of("the directory " + dir + " does not exist");
-        }
-        if (Files.isDirectory(file)) {
-            return Optional.of("is a directory");
-        }
-        return Optional.empty();
+        return target.equals(STDERR) ? Optional.empty() : OutputFile.problemWith(Path.of(target));
     }
 }

@@ -1,5 +1,6 @@
 package dev.sandbox4j.cli;
 
+import dev.sandbox4j.core.IoErrors;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.BpfInterpreter;
@@ -11,7 +12,6 @@ import dev.sandbox4j.seccomp.SeccompProfile;
 import dev.sandbox4j.seccomp.SyscallRule;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -84,7 +84,7 @@ public final class SeccompCommand implements Callable<Integer> {
         try {
             BpfProgram program = profile.filter().compile(arch);
             if (export != null) {
-                Files.write(export, program.toBytes());
+                OutputFile.write(export, program.toBytes());
                 out.printf("wrote %s: %d instructions (%d bytes) of %s BPF for profile %s%n", export,
                         program.length(), program.length() * 8, arch, profile.cliName());
             }
@@ -98,8 +98,9 @@ public final class SeccompCommand implements Callable<Integer> {
                 showProfile(out, profile, arch, program);
             }
         } catch (IOException e) {
-            spec.commandLine().getErr().println("sandbox-ctl seccomp: cannot write " + export + ": " + e.getMessage());
-            return ExitCode.SOFTWARE;
+            // The FILE given cannot be written (no such directory, no permission, a full disk): a bad --export.
+            return usageError("cannot write --export " + export + ": "
+                    + IoErrors.describe(e, export.toAbsolutePath().toString()));
         } catch (SandboxException e) {
             return usageError(e.getMessage());
         }
@@ -155,15 +156,18 @@ public final class SeccompCommand implements Callable<Integer> {
     }
 
     private int explain(PrintWriter out, SeccompProfile profile, Architecture arch, BpfProgram program) {
-        String[] parts = explain.split(",");
+        String[] parts = explain.split(",", -1);
         String name = parts[0].trim();
+        if (name.isEmpty()) {
+            return usageError("--explain '" + explain + "': expected SYSCALL[,ARG...], e.g. ioctl,0,0x5412");
+        }
         if (parts.length > 7) {
             return usageError("--explain takes a syscall and at most 6 arguments, got " + (parts.length - 1));
         }
         long[] args = new long[parts.length - 1];
         for (int i = 1; i < parts.length; i++) {
             try {
-                args[i - 1] = parseNumber(parts[i].trim());
+                args[i - 1] = parseNumber(parts[i].trim()); // an empty argument is no number either
             } catch (NumberFormatException e) {
                 return usageError("--explain argument " + (i - 1) + " '" + parts[i].trim() + "' is not a number");
             }

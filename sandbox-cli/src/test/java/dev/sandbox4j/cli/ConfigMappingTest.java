@@ -169,9 +169,10 @@ class ConfigMappingTest {
 
     @Test
     void anExecutorRefusalNamesTheOptionTheUserTyped() {
-        assertThatThrownBy(() -> config("-m", "512K", "true"))
+        // (Limits are checked against the executor's bounds as they are parsed, with the text as typed.)
+        assertThatThrownBy(() -> config("-e", "A\tB=1", "true"))
                 .isInstanceOf(InvalidConfigException.class)
-                .hasMessageStartingWith("invalid --memory '512 KiB': below the minimum of 4 MiB");
+                .hasMessage("invalid --env 'A\\tB=1': must be non-empty, without '=', spaces or control characters");
     }
 
     @Test

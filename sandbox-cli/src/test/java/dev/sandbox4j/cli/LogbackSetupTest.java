@@ -35,11 +35,17 @@ class LogbackSetupTest {
     }
 
     @Test
-    void theServiceLoaderFindsTheConfiguration() {
+    void aJvmThatMerelyHasTheCliOnItsClassPathKeepsItsOwnLogging() {
+        // This test JVM has sandbox-cli on its class path but is not sandbox-ctl: its lines must not be
+        // labelled as sandbox-ctl's (library tests printed "sandbox-ctl: WARN ForkServer ...").
+        assertThat(java.util.ServiceLoader.load(ch.qos.logback.classic.spi.Configurator.class).stream()
+                .map(p -> p.type().getName())).doesNotContain(LogbackSetup.class.getName());
         LoggerContext context = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
-        var stderr = (ch.qos.logback.core.ConsoleAppender<?>) context.getLogger(Logger.ROOT_LOGGER_NAME)
-                .getAppender("STDERR");
-        var encoder = (ch.qos.logback.core.encoder.LayoutWrappingEncoder<?>) stderr.getEncoder();
-        assertThat(encoder.getLayout()).isInstanceOf(LogbackSetup.OneLineLayout.class);
+        context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders().forEachRemaining(appender -> {
+            if (appender instanceof ch.qos.logback.core.OutputStreamAppender<?> out
+                    && out.getEncoder() instanceof ch.qos.logback.core.encoder.LayoutWrappingEncoder<?> encoder) {
+                assertThat(encoder.getLayout()).isNotInstanceOf(LogbackSetup.OneLineLayout.class);
+            }
+        });
     }
 }

@@ -123,8 +123,15 @@ class SandboxCtlTest {
             "--cpu     | lots     | invalid --cpu 'lots': expected a percentage of one CPU greater than 0 and at most 100, e.g. 50, or 'none'",
             "--timeout | 0        | invalid --timeout '0': must be more than 0; use 'none' to wait for the program however long it runs",
             "-t        | 5y       | invalid --timeout '5y': unknown unit 'y' (use ns, us, ms, s, m, h or d; a bare number is seconds)",
-            "--pids    | 0        | invalid --pids '0': expected a whole number of processes, at least 1, or 'none'",
-            "--pids    | 1.5      | invalid --pids '1.5': expected a whole number of processes, at least 1, or 'none'",
+            "--pids    | 0        | invalid --pids '0': must be more than 0; use 'none' for no limit",
+            "--pids    | 1.5      | invalid --pids '1.5': expected a whole number of processes, or 'none'",
+            "--pids    | 9223372036854775807 | invalid --pids '9223372036854775807': above the kernel's maximum of 4194304",
+            "--pids    | 2        | invalid --pids '2': below the minimum of 3: the sandbox's init and the workload count as tasks, and a shell needs one more",
+            "-m        | 1.5      | invalid --memory '1.5': below the minimum of 4 MiB, which the launcher and the sandbox's namespaces need before the workload runs",
+            "-t        | 106752d  | invalid --timeout '106752d': too long; the longest timeout is 106751 days (2^63-1 nanoseconds)",
+            "--bind    | /tmp:/   | invalid --bind '/tmp:/': cannot mount over the sandbox's root; -r/--root DIR makes a directory the root (--rw makes it writable), --host-fs shows the host's whole tree",
+            "--ro-bind | /        | invalid --ro-bind '/': cannot mount over the sandbox's root; -r/--root DIR makes a directory the root (--rw makes it writable), --host-fs shows the host's whole tree",
+            "--tmpfs   | /:1M     | invalid --tmpfs '/:1M': cannot mount over the sandbox's root; -r/--root DIR makes a directory the root (--rw makes it writable), --host-fs shows the host's whole tree",
             "--mode    | root     | invalid --mode 'root': expected one of auto, privileged, unprivileged",
             "-P        | lax      | invalid --profile 'lax': expected one of strict, moderate, permissive",
             "--id      | ../x     | invalid --id '../x': use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
@@ -139,6 +146,63 @@ class SandboxCtlTest {
 
         assertThat(status).isEqualTo(2);
         assertThat(err.toString()).isEqualTo("sandbox-ctl: " + message + "\n");
+    }
+
+    @Test
+    void anEnvironmentNameWithATabOrNewlineIsRefusedOnOneLine() {
+        assertThat(run("-e", "A\tB=1", "true")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("sandbox-ctl: invalid --env 'A\\tB=1': must be non-empty, without '=', "
+                + "spaces or control characters\n");
+        err.getBuffer().setLength(0);
+        assertThat(run("-e", "A\nB", "true")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("sandbox-ctl: invalid --env 'A\\nB': ").hasLineCount(1);
+    }
+
+    @ParameterizedTest(name = "--explain {0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+            "',,,,'        | --explain ',,,,': expected SYSCALL[,ARG...], e.g. ioctl,0,0x5412",
+            "''            | --explain '': expected SYSCALL[,ARG...], e.g. ioctl,0,0x5412",
+            "'ioctl,,'     | --explain argument 0 '' is not a number",
+            "'ioctl,0x'    | --explain argument 0 '0x' is not a number",
+            "'ioctl,99999999999999999999' | --explain argument 0 '99999999999999999999' is not a number",
+    })
+    void everyMalformedExplainIsAUsageError(String value, String message) {
+        assertThat(run("seccomp", "minimal", "--explain", value.replace("'", ""))).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("sandbox-ctl seccomp: " + message + "\n");
+    }
+
+    @Test
+    void aReportThatCannotBeWrittenIsABadCommandLineBeforeTheRun() {
+        assertThat(run("--report", "/proc/version", "true")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("sandbox-ctl: invalid --report '/proc/version': cannot create a file in /proc: ")
+                .hasLineCount(1);
+    }
+
+    @Test
+    void anExportThatCannotBeWrittenExitsTwoWithTheReason() {
+        assertThat(run("seccomp", "minimal", "--export", "/nonexistent-sandbox4j/x")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("sandbox-ctl seccomp: cannot write --export /nonexistent-sandbox4j/x: "
+                + "the directory /nonexistent-sandbox4j does not exist\n");
+    }
+
+    @Test
+    void extremeNumbersAreAcceptedOrAOneLineUsageErrorNeverAnInternalError() {
+        String[] values = {"9".repeat(40), "9223372036854775807", "9223372036854775808", "18446744073709551616",
+            "2147483648", "-9223372036854775808", "-0", "0.0000000001", "1e9", "0x10", "NaN", "Infinity", "1.", ".5",
+            " ", "", "1 000", "٣", "1\t", "106751d", "106752d", "8E", "7.99999999999E", "1.5", "100%", "none "};
+        for (String option : new String[] {"-m", "-t", "--pids", "-c"}) {
+            for (String value : values) {
+                out.getBuffer().setLength(0);
+                err.getBuffer().setLength(0);
+                int status = run(option, value, "check");
+                assertThat(status).as(option + " '" + value + "': " + err).isIn(0, 2);
+                assertThat(err.toString()).as(option + " '" + value + "'").doesNotContain("internal error")
+                        .doesNotContain("Exception");
+                if (status == 2) {
+                    assertThat(err.toString()).as(option + " '" + value + "'").hasLineCount(1);
+                }
+            }
+        }
     }
 
     @Test

@@ -34,8 +34,29 @@ public class InvalidConfigException extends SandboxException {
     }
 
     private static String format(String setting, String value, String problem) {
-        String shown = value == null ? "null" : "'" + value + "'";
+        String shown = value == null ? "null" : "'" + visible(value) + "'";
         return "invalid " + setting + " " + shown + ": " + problem;
+    }
+
+    /** Control characters escaped ({@code \t}, {@code \n}, {@code \x01}), so that the message stays one line. */
+    static String visible(String value) {
+        StringBuilder out = new StringBuilder(value.length());
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '\t' -> out.append("\\t");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                default -> {
+                    if (Character.isISOControl(c)) {
+                        out.append(String.format("\\x%02x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.toString();
     }
 
     /** The setting that was rejected, or {@code null} for a whole-configuration problem. */

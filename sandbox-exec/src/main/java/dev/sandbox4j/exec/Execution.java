@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -43,6 +44,8 @@ final class Execution {
     private volatile ControlChannel control; // read by kill() from other threads
     private OutputCollector stdout;
     private OutputCollector stderr;
+    private InputStream pipedStdout = InputStream.nullInputStream(); // Output.pipe(): the caller's streams
+    private InputStream pipedStderr = InputStream.nullInputStream();
     private Thread stdinWriter;
 
     private boolean execOk;
@@ -52,6 +55,7 @@ final class Execution {
     private LauncherEvent.Violation firstViolation;
     private boolean workloadKilledForViolation;
     private volatile boolean ended; // abort() may come from Sandbox.close() on another thread
+    private boolean launcherLost;
     private boolean finished;
     // When each stage ended (System.nanoTime), for the benchmark harness's stage breakdown only: written and
     // read by the thread that drives this launch, never used for a decision.
@@ -64,6 +68,9 @@ final class Execution {
     // written by kill()/signal() from other threads
     private volatile boolean timedOut;
     private volatile long killSentNanos;
+    // Set with the kill when sandbox4j's own machinery ended the run (the fork server died, the sandbox closed).
+    private volatile RunAbortedException.Reason abortedBy;
+    private volatile String abortDetail;
     private final Object killLock = new Object();
 
     private Execution(SandboxConfig config, LaunchPlan plan, Input stdin, RunCgroup cgroup) {
@@ -100,6 +107,7 @@ final class Execution {
         LauncherBinary launcher = LauncherBinary.get();
         try (ControlChannel.Listener listener = ControlChannel.Listener.open(launcher)) {
             byte[] payload = plan.encode();
+            plan.checkSize(payload); // before the server or launcher sees a frame it must refuse
             process = config.forkServer() ? fork(launcher, listener.socket, payload)
                     : DirectLauncher.start(launcher, listener.socket, stdin, config.stdout(), config.stderr());
             launcherStartedNanos = System.nanoTime();
@@ -138,7 +146,7 @@ final class Execution {
             stderr = polledCollector(stdio.takeCaptured(2), config.stderr(), prefix + "stderr");
             // If the server dies under this run, the launcher is nobody's child we can wait for or kill by pid
             // any more: end the run through its control channel (or its cgroup), as a kill() does.
-            forked.onLost(this::kill);
+            forked.onLost(() -> killFor(RunAbortedException.Reason.FORK_SERVER_DIED, null));
             return forked;
         } // closes the launcher's ends of the streams: the server has its copies, the launcher holds them now
     }
@@ -160,6 +168,14 @@ final class Execution {
         if (stderr == null && config.stderr().kind == Output.Kind.CAPTURE) {
             stderr = OutputCollector.threaded(process.stderr(), config.stderr().limit, prefix + "stderr");
         }
+        // Piped output is moved into memory as it comes, so that the run's end takes nothing the caller has not
+        // read yet: the streams are the caller's to close, not this run's.
+        if (config.stdout().kind == Output.Kind.PIPE) {
+            pipedStdout = PipedOutput.start(process.stdout(), config.stdout().limit, prefix + "stdout");
+        }
+        if (config.stderr().kind == Output.Kind.PIPE) {
+            pipedStderr = PipedOutput.start(process.stderr(), config.stderr().limit, prefix + "stderr");
+        }
         if (stdin.kind == Input.Kind.BYTES) {
             byte[] bytes = stdin.bytes();
             OutputStream out = process.stdin();
@@ -179,6 +195,16 @@ final class Execution {
         return process;
     }
 
+    /** The program's stdout for {@link Output#pipe()}, readable until the caller closes it; else an empty stream. */
+    InputStream pipedStdout() {
+        return pipedStdout;
+    }
+
+    /** As {@link #pipedStdout()}, for stderr. */
+    InputStream pipedStderr() {
+        return pipedStderr;
+    }
+
     /**
      * Waits until the program has been exec'd.
      *
@@ -190,7 +216,8 @@ final class Execution {
         }
         if (!execOk) {
             finish();
-            throw setupFailure();
+            // A launcher that ends before the program starts is a setup failure with its own words (its stderr).
+            throw abortedBy != null && setupError == null ? aborted() : setupFailure();
         }
     }
 
@@ -200,10 +227,35 @@ final class Execution {
             pump();
         }
         SandboxResult r = finish();
+        if (abortedByInfrastructure()) {
+            throw aborted();
+        }
         if (r == null) {
             throw setupFailure();
         }
         return r;
+    }
+
+    /**
+     * Whether sandbox4j's own machinery, not the program, its limits or the caller, ended the run: a kill for
+     * such a reason that came first and that the program did not outrun (it would have exited on its own, or by
+     * a signal other than the kill's SIGKILL), or a launcher that vanished without a word and without being told.
+     */
+    private boolean abortedByInfrastructure() {
+        if (abortedBy != null) {
+            return exit == null || (exit.waitStatus() & 0x7f) == Signals.SIGKILL;
+        }
+        if (exit == null && aborted == null && setupError == null && killSentNanos == 0 && !timedOut
+                && launcherLost) {
+            abortedBy = RunAbortedException.Reason.LAUNCHER_DIED;
+            abortDetail = process == null ? null : process.exitDescription();
+            return true;
+        }
+        return false;
+    }
+
+    private RunAbortedException aborted() {
+        return new RunAbortedException(config.id(), abortedBy, abortDetail);
     }
 
     private void pump() throws InterruptedException {
@@ -245,6 +297,7 @@ final class Execution {
             endReportedNanos = System.nanoTime();
             ended = true;
         } else if (event instanceof LauncherEvent.Closed) {
+            launcherLost = true; // its channel closed before any report of the end
             ended = true;
         } else if (event instanceof LauncherEvent.Violation v) {
             violation(v);
@@ -278,11 +331,24 @@ final class Execution {
      * at once, init included, whose end the launcher reports as aborted (the result says SIGKILL).
      */
     void kill() {
+        killFor(null, null);
+    }
+
+    /**
+     * As {@link #kill()}, for a reason of sandbox4j's own ({@code null}: the caller's or the timeout's); the run
+     * then ends with {@link RunAbortedException} unless the program ended first. Only the first kill counts.
+     */
+    void killFor(RunAbortedException.Reason reason, String detail) {
+        if (reason != null && ended) {
+            return; // its end is reported already (an OOM kill's SIGKILL included): that result stands
+        }
         synchronized (killLock) {
             if (killSentNanos != 0) {
                 return;
             }
             killSentNanos = System.nanoTime() | 1; // never 0, which means "not sent"
+            abortDetail = detail;
+            abortedBy = reason;
         }
         if (!config.namespaces().contains(Namespace.PID) && cgroup.killAll()) {
             return;
@@ -380,8 +446,13 @@ final class Execution {
         }
         if (process != null) {
             closeQuietly(process.stdin());
-            closeQuietly(process.stdout());
-            closeQuietly(process.stderr());
+            // A piped output's stream belongs to its PipedOutput, which keeps what the caller has not read yet.
+            if (!(pipedStdout instanceof PipedOutput)) {
+                closeQuietly(process.stdout());
+            }
+            if (!(pipedStderr instanceof PipedOutput)) {
+                closeQuietly(process.stderr());
+            }
         }
         if (execOk) {
             result = buildResult(Duration.ofNanos(wallNanos));

@@ -113,6 +113,30 @@ final class LaunchPlan {
     }
 
     /** The plan payload: version, then the fields in tag order (the order the launcher enforces). */
+    /**
+     * The largest encoded plan the launcher takes: one frame ({@link Wire#MAX_FRAME}), less what a fork server's
+     * SPAWN request puts before the plan (type, request id, the socket path of at most 107 bytes).
+     */
+    static final int MAX_ENCODED = Wire.MAX_FRAME - 2 - 4 - 4 - 108;
+    private static final int E2BIG = 7;
+
+    /**
+     * Refuses a plan too large for the launcher before anything is sent: a frame beyond the limit would be
+     * refused at the other end, or worse. Large data belongs in a file or on standard input.
+     *
+     * @throws dev.sandbox4j.core.SandboxSetupException at step "launch plan" with E2BIG, naming both sizes
+     */
+    void checkSize(byte[] encoded) {
+        if (encoded.length <= MAX_ENCODED) {
+            return;
+        }
+        long args = argv.stream().mapToLong(a -> a.getBytes(StandardCharsets.UTF_8).length + 1L).sum();
+        long environment = env.stream().mapToLong(e -> e.getBytes(StandardCharsets.UTF_8).length + 1L).sum();
+        throw new dev.sandbox4j.core.SandboxSetupException("launch plan", E2BIG, "the plan is " + encoded.length
+                + " bytes (arguments " + args + ", environment " + environment + "), more than the launcher's limit of "
+                + MAX_ENCODED + " bytes (a 4 MiB frame); pass large data through a file or standard input");
+    }
+
     byte[] encode() {
         Out out = new Out();
         out.u16(Wire.PLAN_VERSION);

@@ -1,5 +1,6 @@
 package dev.sandbox4j.exec;
 
+import dev.sandbox4j.core.IoErrors;
 import dev.sandbox4j.core.SandboxException;
 
 import java.io.FilterInputStream;
@@ -23,7 +24,9 @@ import java.security.CodeSource;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -88,21 +91,35 @@ final class LauncherBinary {
     }
 
     static LauncherBinary locate(String installed, Map<String, String> env) {
-        Path base = cacheBase(env, HostIdentity.current().euid());
-        Path run = privateDirectory(base.resolve("run"));
         if (installed != null && !installed.isEmpty()) {
             Path p = Path.of(installed).toAbsolutePath();
             if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
                 throw new SandboxException(PROPERTY + "/" + ENV + " points at " + p + ", which is not an executable file");
             }
-            return new LauncherBinary(p, run, null);
+            Path base = cacheBase(env, HostIdentity.current().euid());
+            return new LauncherBinary(p, privateDirectory(base.resolve("run")), null);
         }
         String platform = platform();
         String resource = "/native/" + platform + "/" + NAME;
         String expected = readResource(resource + ".sha256").trim();
-        LauncherBinary binary = new LauncherBinary(base.resolve(NAME + "-" + expected.substring(0, 16)), run, expected);
-        binary.extract(resource);
-        return binary;
+        // Each usable cache directory in turn: one that exists but cannot take the launcher (a full or
+        // read-only filesystem under HOME) must not stop us while the next one can.
+        SandboxException last = null;
+        for (Path base : cacheCandidates(env, HostIdentity.current().euid())) {
+            try {
+                Path dir = privateDirectory(base);
+                Path run = privateDirectory(dir.resolve("run"));
+                LauncherBinary binary = new LauncherBinary(dir.resolve(NAME + "-" + expected.substring(0, 16)), run, expected);
+                binary.extract(resource);
+                return binary;
+            } catch (SandboxException e) {
+                if (last != null) {
+                    e.addSuppressed(last);
+                }
+                last = e;
+            }
+        }
+        throw last != null ? last : new SandboxException("no usable cache directory for the launcher");
     }
 
     Path path() {
@@ -175,7 +192,8 @@ final class LauncherBinary {
             }
             writeRecord(verifiedIdentity);
         } catch (IOException e) {
-            throw new SandboxException("cannot extract the launcher to " + path + ": " + e.getMessage(), e);
+            throw new SandboxException("cannot extract the launcher to " + path + ": "
+                    + IoErrors.describe(e, path.toString()), e);
         }
     }
 
@@ -245,18 +263,8 @@ final class LauncherBinary {
      * Also kept short: control sockets live beneath it and a socket path has at most 107 bytes.
      */
     static Path cacheBase(Map<String, String> env, long euid) {
-        String xdg = env.get("XDG_CACHE_HOME");
-        String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-        Path[] candidates = {
-            xdg != null && xdg.startsWith("/") ? Path.of(xdg, "sandbox4j") : null,
-            home != null && home.startsWith("/") ? Path.of(home, ".cache", "sandbox4j") : null,
-            Path.of(System.getProperty("java.io.tmpdir", "/tmp"), "sandbox4j-" + euid),
-        };
         SandboxException last = null;
-        for (Path candidate : candidates) {
-            if (candidate == null || candidate.toString().length() > 70) {
-                continue;
-            }
+        for (Path candidate : cacheCandidates(env, euid)) {
             try {
                 return privateDirectory(candidate);
             } catch (SandboxException e) {
@@ -264,6 +272,22 @@ final class LauncherBinary {
             }
         }
         throw last != null ? last : new SandboxException("no usable cache directory for the launcher");
+    }
+
+    /** The cache directories {@link #cacheBase} chooses from, in order of preference. */
+    static List<Path> cacheCandidates(Map<String, String> env, long euid) {
+        String xdg = env.get("XDG_CACHE_HOME");
+        String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+        List<Path> candidates = new ArrayList<>(3);
+        if (xdg != null && xdg.startsWith("/")) {
+            candidates.add(Path.of(xdg, "sandbox4j"));
+        }
+        if (home != null && home.startsWith("/")) {
+            candidates.add(Path.of(home, ".cache", "sandbox4j"));
+        }
+        candidates.add(Path.of(System.getProperty("java.io.tmpdir", "/tmp"), "sandbox4j-" + euid));
+        candidates.removeIf(c -> c.toString().length() > 70);
+        return candidates;
     }
 
     /** Creates the directory 0700 if missing, then insists it is ours, not a link, and private. */
@@ -286,7 +310,7 @@ final class LauncherBinary {
             }
             return dir;
         } catch (IOException e) {
-            throw new SandboxException("cannot create " + dir + ": " + e.getMessage(), e);
+            throw new SandboxException("cannot create " + dir + ": " + IoErrors.describe(e, dir.toString()), e);
         }
     }
 

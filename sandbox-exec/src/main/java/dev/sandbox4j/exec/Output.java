@@ -12,7 +12,10 @@ public final class Output {
 
     private static final Output INHERIT = new Output(Kind.INHERIT, 0);
     private static final Output DISCARD = new Output(Kind.DISCARD, 0);
-    private static final Output PIPE = new Output(Kind.PIPE, 0);
+    /** How much unread output of an {@link #pipe()} the JVM holds per stream by default: 64 MiB. */
+    public static final int DEFAULT_PIPE_BUFFER = 64 << 20;
+
+    private static final Output PIPE = new Output(Kind.PIPE, DEFAULT_PIPE_BUFFER);
     private static final Output CAPTURE = new Output(Kind.CAPTURE, DEFAULT_CAPTURE_LIMIT);
 
     final Kind kind;
@@ -49,14 +52,29 @@ public final class Output {
         return DISCARD;
     }
 
-    /** A stream the caller reads from {@link SandboxProcess}; only with {@link Sandbox#start}. */
+    /**
+     * A stream the caller reads from {@link SandboxProcess}; only with {@link Sandbox#start}. Output is read from the
+     * program as it comes and kept until the caller reads it, also after the program has ended, until the caller
+     * closes the stream or the {@link SandboxProcess}. Up to {@link #DEFAULT_PIPE_BUFFER} unread bytes are held;
+     * beyond that the program waits for the caller to read (nothing is dropped).
+     */
     public static Output pipe() {
         return PIPE;
     }
 
+    /** As {@link #pipe()}, holding up to {@code maxBufferedBytes} unread bytes before the program has to wait. */
+    public static Output pipe(int maxBufferedBytes) {
+        if (maxBufferedBytes < 1) {
+            throw new dev.sandbox4j.core.InvalidConfigException("pipe buffer", Integer.toString(maxBufferedBytes),
+                    "must be at least 1 byte");
+        }
+        return new Output(Kind.PIPE, maxBufferedBytes);
+    }
+
     @Override
     public String toString() {
-        return kind == Kind.CAPTURE ? "Output.capture(" + limit + ")"
+        return kind == Kind.CAPTURE || kind == Kind.PIPE && limit != DEFAULT_PIPE_BUFFER
+                ? "Output." + kind.name().toLowerCase(java.util.Locale.ROOT) + "(" + limit + ")"
                 : "Output." + kind.name().toLowerCase(java.util.Locale.ROOT) + "()";
     }
 }

@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * same time, each in sandboxes of its own. {@link #close()} kills whatever still runs and releases
  * everything. Setup failures (a namespace the kernel refuses, a working directory that does not exist)
  * are thrown as {@link dev.sandbox4j.core.SandboxSetupException} naming the step and errno; a program
- * that cannot be run as {@link ProgramNotRunnableException}.
+ * that cannot be run as {@link ProgramNotRunnableException}; a run that sandbox4j itself had to end (its fork
+ * server died, the sandbox was closed under it) as {@link RunAbortedException}, never as a SIGKILL result.
  */
 public final class Sandbox implements AutoCloseable {
     private final SandboxConfig config;
@@ -133,7 +134,7 @@ public final class Sandbox implements AutoCloseable {
     public void close() {
         closed = true;
         for (Execution ex : running) {
-            ex.kill();
+            ex.killFor(RunAbortedException.Reason.SANDBOX_CLOSED, null);
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!running.isEmpty()) {

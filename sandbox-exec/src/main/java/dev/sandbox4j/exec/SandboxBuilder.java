@@ -47,6 +47,8 @@ public final class SandboxBuilder {
     String hostname;
     Path cwd;
     Duration timeout;
+    /** The longest timeout: 2^63-1 nanoseconds, about 292 years. */
+    static final Duration MAX_TIMEOUT = Duration.ofNanos(Long.MAX_VALUE);
     CgroupConfig limits = CgroupConfig.NONE;
     RlimitConfig rlimits = RlimitConfig.defaults();
     SeccompFilter seccompFilter;
@@ -148,6 +150,11 @@ public final class SandboxBuilder {
     public SandboxBuilder timeout(Duration timeout) {
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new InvalidConfigException("timeout", String.valueOf(timeout), "must be positive");
+        }
+        if (timeout.compareTo(MAX_TIMEOUT) > 0) {
+            // Deadlines are System.nanoTime() arithmetic: a longer timeout would overflow it.
+            throw new InvalidConfigException("timeout", String.valueOf(timeout),
+                    "too long; the longest timeout is " + MAX_TIMEOUT.toDays() + " days (2^63-1 nanoseconds)");
         }
         this.timeout = timeout;
         return this;
@@ -337,8 +344,10 @@ public final class SandboxBuilder {
     }
 
     static String checkName(String name) {
-        if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
-            throw new InvalidConfigException("environment variable name", name, "must be non-empty without '=' or NUL");
+        if (name == null || name.isEmpty() || name.indexOf('=') >= 0
+                || name.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+            throw new InvalidConfigException("environment variable name", name,
+                    "must be non-empty, without '=', spaces or control characters");
         }
         return name;
     }

@@ -15,9 +15,11 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>A monitor thread per process enforces the timeout and collects the result, whether or not anybody
  * waits; it ends with the program. Streams exist only for {@link Input#pipe()} and {@link Output#pipe()};
- * the caller must read piped output, or a talkative program blocks.
+ * piped output is kept for the caller up to a bound ({@link Output#pipe(int)}), beyond which a talkative
+ * program waits for the caller to read. Closing this object kills the program if it still runs and closes its
+ * streams.
  */
-public final class SandboxProcess {
+public final class SandboxProcess implements AutoCloseable {
     private final Execution execution;
     private final CompletableFuture<SandboxResult> result = new CompletableFuture<>();
     private final Thread monitor;
@@ -46,14 +48,17 @@ public final class SandboxProcess {
         return execution.process().stdin();
     }
 
-    /** The program's stdout, for {@link Output#pipe()}; otherwise an empty stream. */
+    /**
+     * The program's stdout, for {@link Output#pipe()}; otherwise an empty stream. What the program wrote stays
+     * readable after it has ended, until this stream or this process is closed.
+     */
     public InputStream stdout() {
-        return execution.process().stdout();
+        return execution.pipedStdout();
     }
 
-    /** The program's stderr, for {@link Output#pipe()}; otherwise an empty stream. */
+    /** The program's stderr, for {@link Output#pipe()}; otherwise an empty stream. As {@link #stdout()}. */
     public InputStream stderr() {
-        return execution.process().stderr();
+        return execution.pipedStderr();
     }
 
     /** Whether the sandbox is still running. */
@@ -94,6 +99,34 @@ public final class SandboxProcess {
     /** Kills the program and everything it started, at once. */
     public void destroyForcibly() {
         execution.kill();
+    }
+
+    /**
+     * Lets go of the program: kills it if it still runs and waits for its end, then closes its streams, discarding
+     * output nobody has read.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        if (isAlive()) {
+            destroyForcibly();
+        }
+        try {
+            waitFor();
+        } catch (RuntimeException e) {
+            // how the run ended does not matter to a caller that lets go of it
+        } finally {
+            closeQuietly(stdin());
+            closeQuietly(stdout());
+            closeQuietly(stderr());
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (java.io.IOException ignored) {
+            // a pipe's end: nothing to do about a failed close
+        }
     }
 
     /** Sends a signal to the program (through the sandbox's init, which forwards it). */

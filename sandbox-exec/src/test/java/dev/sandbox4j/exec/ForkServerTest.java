@@ -105,6 +105,31 @@ class ForkServerTest {
     }
 
     @Test
+    void aRequestOverTheFrameLimitFailsAloneAndTheServerServesOn() throws Exception {
+        LauncherBinary binary = LauncherBinary.get();
+        try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
+             ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
+            ForkServer.Forked running = ForkServer.spawn(binary, listener.socket, stdio);
+            long server = ForkServer.serverPid();
+            try (ControlChannel control = listener.accept(running, System.nanoTime() + SECONDS_10)) {
+                // Past Java's own check (Execution refuses such plans): the server must refuse it on its own.
+                byte[] huge = new byte[Wire.MAX_FRAME + 1];
+                try (ForkServer.Stdio other = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
+                    assertThatThrownBy(() -> ForkServer.spawn(binary, listener.socket, other, huge))
+                            .isInstanceOf(SandboxSetupException.class)
+                            .satisfies(e -> assertThat(((SandboxSetupException) e).errno()).isEqualTo(7)); // E2BIG
+                }
+                assertThat(ForkServer.serverPid()).as("the same server").isEqualTo(server);
+                assertThat(running.isAlive()).as("the run beside it").isTrue();
+                control.send(LaunchPlan.frame(Wire.MSG_PLAN, new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray()));
+                assertThat(control.next(10_000)).isInstanceOf(LauncherEvent.SetupError.class);
+            }
+            assertThat(running.waitFor(SECONDS_10)).isTrue();
+            assertThat(running.exitDescription()).isEqualTo("exit status 1");
+        }
+    }
+
+    @Test
     void aPipedStdinReachesTheForkedLauncher() throws Exception {
         try (ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.pipe(), Output.pipe(), Output.discard())) {
             assertThat(stdio.child[0]).isGreaterThan(2);

@@ -61,6 +61,21 @@ class LaunchPlanTest {
     }
 
     @Test
+    void aPlanOverTheFrameLimitIsRefusedBeforeSendingNamingItsSizeAndTheLimit() {
+        String big = "a".repeat(3 << 20);
+        LaunchPlan plan = LaunchPlan.builder().program("/p").argv(List.of("p", big)).env(List.of("X=" + "b".repeat(2 << 20)))
+                .build();
+        byte[] encoded = plan.encode();
+        assertThatThrownBy(() -> plan.checkSize(encoded))
+                .isInstanceOf(dev.sandbox4j.core.SandboxSetupException.class)
+                .hasMessageContaining("the plan is " + encoded.length + " bytes (arguments " + ((3 << 20) + 3)
+                        + ", environment " + ((2 << 20) + 3) + "), more than the launcher's limit of 4194186 bytes")
+                .satisfies(e -> assertThat(((dev.sandbox4j.core.SandboxSetupException) e).errnoName()).isEqualTo("E2BIG"));
+        LaunchPlan small = LaunchPlan.builder().program("/p").argv(List.of("p", "a".repeat(4_000_000))).build();
+        small.checkSize(small.encode()); // under the limit: fine
+    }
+
+    @Test
     void frameCarriesLengthAndType() {
         byte[] frame = fullPlan().toFrame();
         ByteBuffer b = ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN);

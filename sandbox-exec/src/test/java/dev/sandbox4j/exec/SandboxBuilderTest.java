@@ -95,6 +95,12 @@ class SandboxBuilderTest {
     void settersRejectBadValuesNamingTheSetting() {
         SandboxBuilder b = SandboxConfig.builder();
         assertThatThrownBy(() -> b.timeout(Duration.ZERO)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("timeout");
+        // A deadline is nanoTime arithmetic: beyond 2^63-1 ns a timeout is refused here, not an overflow at run time.
+        b.timeout(Duration.ofDays(106751));
+        assertThatThrownBy(() -> b.timeout(Duration.ofDays(106752))).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("the longest timeout is 106751 days");
+        assertThatThrownBy(() -> b.env("A\tB", "1")).isInstanceOf(InvalidConfigException.class)
+                .hasMessage("invalid environment variable name 'A\\tB': must be non-empty, without '=', spaces or control characters");
         assertThatThrownBy(() -> b.memoryLimit(1000)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("memory limit");
         assertThatThrownBy(() -> b.cpuPercent(0)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("cpu");
         assertThatThrownBy(() -> b.pidsLimit(0)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("pids");

@@ -161,7 +161,16 @@ static void child_fail(int fd, const char *step, int err, const char *detail) {
     rec[7 + sl] = (uint8_t)(dl >> 8);
     if (dl)
         memcpy(rec + 8 + sl, detail, dl);
-    (void)write_all(fd, rec, 8 + sl + dl);
+    /* errpipe is a pipe: plain write(), never write_all's send(). After the filter is loaded (a failed
+     * execve) write is a call every profile permits, while send (sendto) would get the report killed. */
+    for (size_t off = 0, n = 8 + sl + dl; off < n;) {
+        ssize_t r = write(fd, rec + off, n - off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        off += (size_t)r;
+    }
     _exit(127);
 }
 

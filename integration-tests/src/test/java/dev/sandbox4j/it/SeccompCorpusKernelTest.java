@@ -178,6 +178,45 @@ class SeccompCorpusKernelTest {
         }
     }
 
+    /**
+     * The identity calls MINIMAL permits for make cannot take an id the program does not already have: with
+     * CAP_SETUID (the host's root, the calibration) setresuid to uid 1 succeeds; in the sandbox, where uid 1
+     * is mapped too (a root caller may map two ranges) but no capability is left, the kernel refuses it.
+     */
+    @org.junit.jupiter.api.Test
+    void setresuidInMinimalOnlyKeepsTheIdsTheProgramHas(@TempDir Path scratch) throws Exception {
+        requireFeature(Files.isExecutable(Path.of("/usr/bin/python3")), "python3");
+        String probe = String.join("\n",
+                "import os",
+                "try:",
+                "    os.setresgid(1, 1, 1); os.setresuid(1, 1, 1)",
+                "    print('changed to', os.getresuid())",
+                "except OSError as e:",
+                "    print('refused', e.errno, os.getresuid())");
+        long euid = KernelTestSupport.euid();
+        if (euid == 0) {
+            Process outside = new ProcessBuilder("/usr/bin/python3", "-c", probe).redirectErrorStream(true).start();
+            String calibration = new String(outside.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(outside.waitFor()).isZero();
+            assertThat(calibration).as("outside, as root").isEqualTo("changed to (1, 1, 1)\n");
+        }
+        var builder = SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL).timeout(Duration.ofSeconds(30));
+        if (euid == 0) {
+            builder.uidMap(dev.sandbox4j.namespace.IdMap.of(dev.sandbox4j.namespace.IdMap.range(0, 65534, 1),
+                            dev.sandbox4j.namespace.IdMap.range(1, 65535, 1)))
+                    .gidMap(dev.sandbox4j.namespace.IdMap.of(dev.sandbox4j.namespace.IdMap.range(0, 65534, 1),
+                            dev.sandbox4j.namespace.IdMap.range(1, 65535, 1)));
+        }
+        SandboxResult r;
+        try (Sandbox sandbox = Sandbox.create(builder.build())) {
+            r = sandbox.run(List.of("/usr/bin/python3", "-c", probe));
+        }
+        assertThat(r.exitCode()).as(r + r.stderrText()).hasValue(0);
+        // EPERM where uid 1 is mapped, EINVAL where only the program's own id is
+        assertThat(r.stdoutText()).as(r.stderrText()).matches(euid == 0 ? "refused 1 \\(0, 0, 0\\)\n"
+                : "refused (1|22) \\(0, 0, 0\\)\n");
+    }
+
     /** Copies corpus/NAME from the test resources, readable and writable by the workload's host identity. */
     private static void copyProject(String name, Path target) throws IOException, URISyntaxException {
         URL url = SeccompCorpusKernelTest.class.getClassLoader().getResource("corpus/" + name);

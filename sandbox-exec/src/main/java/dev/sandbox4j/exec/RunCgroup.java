@@ -71,13 +71,15 @@ final class RunCgroup {
      * started from, whose subtree's names it then sees.
      */
     List<FilesystemView.CgroupMount> mounts() {
-        if (reservation == null) {
-            return List.of();
-        }
+        return reservation == null ? List.of() : mountsOf(reservation.hierarchies(), runtimeHierarchies);
+    }
+
+    /** The run's own hierarchies, then the runtimes' others, one mount per directory name. */
+    static List<FilesystemView.CgroupMount> mountsOf(List<CgroupHierarchy> own, List<CgroupHierarchy> runtime) {
         List<FilesystemView.CgroupMount> mounts = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        List<CgroupHierarchy> hierarchies = new ArrayList<>(reservation.hierarchies());
-        runtimeHierarchies.stream().filter(h -> !hierarchies.contains(h)).forEach(hierarchies::add);
+        List<CgroupHierarchy> hierarchies = new ArrayList<>(own);
+        runtime.stream().filter(h -> !hierarchies.contains(h)).forEach(hierarchies::add);
         for (CgroupHierarchy h : hierarchies) {
             // a unified hierarchy on /sys/fs/cgroup itself (pure v2) stays there: the empty name
             Path name = h.version() == 2 && h.mountPoint().equals(CGROUP_ROOT) ? Path.of("") : h.mountPoint().getFileName();

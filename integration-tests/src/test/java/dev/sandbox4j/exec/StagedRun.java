@@ -31,7 +31,7 @@ public final class StagedRun {
         long cgroupReserved = System.nanoTime();
         LaunchPlan plan;
         try {
-            plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles());
+            plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles(), cgroup.mounts());
         } catch (RuntimeException e) {
             cgroup.release();
             throw e;

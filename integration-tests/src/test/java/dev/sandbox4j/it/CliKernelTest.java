@@ -178,6 +178,20 @@ class CliKernelTest {
     }
 
     @Test
+    void aFileWithNoExecutableFormatExits126NotAsASeccompKill(@TempDir Path dir) throws Exception {
+        Path garbage = Files.writeString(dir.resolve("garbage"), "neither ELF nor #!\n");
+        Files.setPosixFilePermissions(garbage, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // strict's minimal: execve fails after the filter is loaded, whose profile refuses sendto
+        Cli r = cli("--report", "-", "--ro-bind", dir.toString(), garbage.toString());
+        assertThat(r.status()).as(r.stderr()).isEqualTo(126);
+        assertThat(r.stderrLines().get(0)).isEqualTo("sandbox-ctl: cannot run '" + garbage
+                + "': not executable (ENOEXEC at step 'execve')");
+        assertThat(r.report()).contains("\"seccompViolation\":null").contains(
+                "\"setupError\":{\"step\":\"execve\",\"errno\":\"ENOEXEC\"");
+    }
+
+    @Test
     void aSetupFailureExits125WithOneLineAndAReport() throws Exception {
         Cli r = cli("--report", "-", "-i", "cli-setup", "-w", "/nonexistent/dir", "/bin/true");
 

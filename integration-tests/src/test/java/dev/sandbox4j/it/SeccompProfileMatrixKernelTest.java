@@ -183,6 +183,28 @@ class SeccompProfileMatrixKernelTest {
         }
     }
 
+    /**
+     * execve fails with ENOEXEC after the filter is loaded (the exec bit, but no format the kernel knows): the
+     * failure is reported through a call every profile permits, as "not executable", not as a seccomp kill.
+     */
+    @ParameterizedTest(name = "under {0}")
+    @org.junit.jupiter.params.provider.EnumSource(SeccompProfile.class)
+    void aFileWithNoExecutableFormatIsNotExecutableUnderEveryProfile(SeccompProfile profile, @TempDir Path scratch)
+            throws Exception {
+        Path dir = open(scratch);
+        Path garbage = Files.setPosixFilePermissions(Files.writeString(dir.resolve("garbage"), "neither ELF nor #!\n"),
+                PosixFilePermissions.fromString("rwxr-xr-x"));
+        SandboxConfig config = SandboxConfig.builder().seccomp(profile).timeout(Duration.ofSeconds(30)).build();
+        try (Sandbox sandbox = Sandbox.create(config)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sandbox.run(List.of(garbage.toString())))
+                    .isInstanceOfSatisfying(dev.sandbox4j.exec.ProgramNotRunnableException.class, e -> {
+                        assertThat(e.step()).isEqualTo("execve");
+                        assertThat(e.errnoName()).isEqualTo("ENOEXEC");
+                        assertThat(e.reason()).isEqualTo(dev.sandbox4j.exec.ProgramNotRunnableException.Reason.NOT_EXECUTABLE);
+                    });
+        }
+    }
+
     /** Readable and writable by the workload's unprivileged host identity. */
     private static Path open(Path dir) throws IOException {
         return Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));

@@ -1,6 +1,7 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
+import dev.sandbox4j.core.CgroupHierarchy;
 import dev.sandbox4j.core.CgroupLayout;
 
 import java.io.IOException;
@@ -156,6 +157,13 @@ public final class SandboxCgroups {
             return placement.targets().stream()
                     .sorted((a, b) -> Integer.compare(b.hierarchy().version(), a.hierarchy().version()))
                     .map(t -> t.base().resolve(name).resolve(CgroupTree.PROCS)).toList();
+        }
+
+        /** The hierarchies of {@link #procsFiles()}, in the same order. */
+        public List<CgroupHierarchy> hierarchies() {
+            return placement.targets().stream()
+                    .sorted((a, b) -> Integer.compare(b.hierarchy().version(), a.hierarchy().version()))
+                    .map(Placement.Target::hierarchy).toList();
         }
 
         /**

@@ -47,7 +47,8 @@ public final class SeccompCommand implements Callable<Integer> {
     Path export;
 
     @Option(names = "--explain", paramLabel = "SYSCALL[,ARG...]",
-            description = "Run the compiled program on one call, e.g. ioctl,0,0x5412, and print the decision.")
+            description = "Run the compiled program on one call and print the decision. SYSCALL is a name or a "
+                    + "number (as the audit log prints it): ioctl,0,0x5412 or 16,0,0x5412.")
     String explain;
 
     @Option(names = "--disassemble", description = "Print PROFILE's compiled program, one instruction a line.")
@@ -156,11 +157,8 @@ public final class SeccompCommand implements Callable<Integer> {
     }
 
     private int explain(PrintWriter out, SeccompProfile profile, Architecture arch, BpfProgram program) {
+        // -1: "ioctl,1," has an empty third part, which is an error, not nothing.
         String[] parts = explain.split(",", -1);
-        String name = parts[0].trim();
-        if (name.isEmpty()) {
-            return usageError("--explain '" + explain + "': expected SYSCALL[,ARG...], e.g. ioctl,0,0x5412");
-        }
         if (parts.length > 7) {
             return usageError("--explain takes a syscall and at most 6 arguments, got " + (parts.length - 1));
         }
@@ -169,14 +167,38 @@ public final class SeccompCommand implements Callable<Integer> {
             try {
                 args[i - 1] = parseNumber(parts[i].trim()); // an empty argument is no number either
             } catch (NumberFormatException e) {
-                return usageError("--explain argument " + (i - 1) + " '" + parts[i].trim() + "' is not a number");
+                return usageError("--explain argument " + (i - 1) + " '" + parts[i].trim()
+                        + "' is not a number (decimal, or hexadecimal with 0x)");
             }
         }
+        String syscall = parts[0].trim();
         int nr;
-        try {
-            nr = arch.syscalls().numberOf(name);
-        } catch (SandboxException e) {
-            return usageError(e.getMessage());
+        String name;
+        if (syscall.isEmpty() || !syscall.matches("[A-Za-z0-9_]+")) {
+            return usageError("--explain '" + explain + "': '" + syscall + "' is neither a syscall name nor a "
+                    + "number; expected SYSCALL[,ARG...], e.g. ioctl,0,0x5412 or 16,0,0x5412");
+        } else if (Character.isDigit(syscall.charAt(0))) {
+            // A number, as the kernel's audit log prints it (syscall=16); numbers the table does not name
+            // are decided too, by the profile's unknown-syscall action.
+            long n;
+            try {
+                n = parseNumber(syscall);
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 0 || n > 0xFFFF_FFFFL) {
+                return usageError("--explain syscall '" + syscall + "' is not a syscall number: expected 0 to "
+                        + "4294967295, decimal or hexadecimal with 0x");
+            }
+            nr = (int) n;
+            name = arch.syscalls().nameOf(nr).orElse("syscall " + Integer.toUnsignedString(nr));
+        } else {
+            try {
+                nr = arch.syscalls().numberOf(syscall);
+            } catch (SandboxException e) {
+                return usageError(e.getMessage());
+            }
+            name = syscall;
         }
         BpfInterpreter.Execution run = BpfInterpreter.of(program).run(SeccompData.of(arch, nr, args));
         SeccompAction action = run.action();
@@ -184,8 +206,8 @@ public final class SeccompCommand implements Callable<Integer> {
         for (int i = 0; i < args.length; i++) {
             call.append(i == 0 ? "" : ", ").append("0x").append(Long.toHexString(args[i]));
         }
-        out.printf("%s on %s under %s: %s (syscall %d, %d BPF instructions executed)%n", call.append(')'), arch,
-                profile.cliName(), action.describe(), nr, run.instructionsExecuted());
+        out.printf("%s on %s under %s: %s (syscall %s, %d BPF instructions executed)%n", call.append(')'), arch,
+                profile.cliName(), action.describe(), Integer.toUnsignedString(nr), run.instructionsExecuted());
         return ExitCode.OK;
     }
 

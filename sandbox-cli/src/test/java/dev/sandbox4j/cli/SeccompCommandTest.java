@@ -88,6 +88,37 @@ class SeccompCommandTest {
     }
 
     @Test
+    void explainTakesTheSyscallNumberTheAuditLogPrints() {
+        // type=1326 ... syscall=16: x86_64's ioctl
+        assertThat(run("minimal", "--explain", "16,0,0x5412")).isZero();
+        assertThat(out.toString()).contains("ioctl(0x0, 0x5412)").contains("ERRNO(1) EPERM").contains("syscall 16,");
+        // 83 is mkdir on x86_64 (killed under minimal), but mkdirat's 34 on aarch64
+        assertThat(run("minimal", "--explain", "83")).isZero();
+        assertThat(out.toString()).contains("mkdir() on x86_64 under minimal: KILL_PROCESS");
+        assertThat(run("io-heavy", "--arch", "aarch64", "--explain", "0x22")).isZero();
+        assertThat(out.toString()).contains("mkdirat() on aarch64 under io-heavy: ALLOW (syscall 34,");
+        // a number no table names gets the unknown-syscall answer; an x32 number is killed
+        assertThat(run("minimal", "--explain", "1000")).isZero();
+        assertThat(out.toString()).contains("syscall 1000() on x86_64 under minimal: ERRNO(38) ENOSYS");
+        assertThat(run("network", "--explain", "1073741863")).isZero();
+        assertThat(out.toString()).contains("syscall 1073741863() on x86_64 under network: KILL_PROCESS");
+    }
+
+    @Test
+    void malformedExplainIsOneLineNamingItAndExitTwo() {
+        for (String bad : new String[] {"", ",1", "16x", "-16", "4294967296", "0xfffffffff", "ioctl,", "ioctl,,1",
+                "ioctl,zero", "ioctl,1,2,3,4,5,6,7", "io ctl", "99999999999999999999999"}) {
+            StringWriter e = new StringWriter();
+            CommandLine cmd = new CommandLine(new SeccompCommand());
+            cmd.setOut(new PrintWriter(out, true));
+            cmd.setErr(new PrintWriter(e, true));
+            assertThat(cmd.execute("minimal", "--explain", bad)).as("'%s'", bad).isEqualTo(2);
+            assertThat(e.toString()).as("'%s'", bad).hasLineCount(1).startsWith("sandbox-ctl seccomp: --explain");
+        }
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
     void aarch64CanBeChosen() {
         assertThat(run("minimal", "--arch", "aarch64")).isZero();
         assertThat(out.toString()).contains("(aarch64)").doesNotContainPattern("(?m)^  open$");

@@ -3,7 +3,10 @@ package dev.sandbox4j.exec;
 import dev.sandbox4j.cgroup.CgroupAvailability;
 import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.SandboxCgroups;
+import dev.sandbox4j.core.CgroupHierarchy;
 import dev.sandbox4j.core.CgroupLayout;
+import java.util.List;
+import java.util.Set;
 
 /**
  * This host's cgroups as a privileged {@link SandboxConfig} uses them: whether its limits can be placed
@@ -16,6 +19,15 @@ interface CgroupHost {
 
     /** The cgroups of one run, named but not created yet (the launch plan names them before they exist). */
     SandboxCgroups.Reservation reserve(String sandboxId, CgroupConfig limits);
+
+    /**
+     * The v1 hierarchies that hold any of {@code controllers}: a runtime in the sandbox looks for them (the
+     * JVM finds its limits only when cpuset, cpu, cpuacct and memory are all mounted), also where the run has
+     * no cgroup of its own.
+     */
+    default List<CgroupHierarchy> v1Hierarchies(Set<String> controllers) {
+        return List.of();
+    }
 
     /**
      * The running host. The layout (mountinfo and /proc/self/cgroup) is read once, on first use, and kept for the
@@ -39,6 +51,12 @@ interface CgroupHost {
             @Override
             public CgroupAvailability availability(CgroupConfig limits) {
                 return SandboxCgroups.availability(limits, layout());
+            }
+
+            @Override
+            public List<CgroupHierarchy> v1Hierarchies(Set<String> controllers) {
+                return layout().hierarchies().stream()
+                        .filter(h -> h.version() == 1 && controllers.stream().anyMatch(h::hasController)).toList();
             }
 
             @Override

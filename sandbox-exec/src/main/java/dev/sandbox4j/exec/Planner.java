@@ -16,14 +16,17 @@ final class Planner {
     }
 
     static LaunchPlan plan(SandboxConfig config, List<String> command) {
-        return plan(config, command, List.of());
+        return plan(config, command, List.of(), List.of());
     }
 
     /**
      * @param cgroupProcs the run's {@code cgroup.procs} files, into which the launcher moves init before init forks,
      *                    so that the workload is a member before it execs
+     * @param cgroupMounts  the run's hierarchies, shown read-only at /sys/fs/cgroup of a filesystem view when the
+     *                      sandbox has its own cgroup namespace (rooted at the run's cgroups)
      */
-    static LaunchPlan plan(SandboxConfig config, List<String> command, List<String> cgroupProcs) {
+    static LaunchPlan plan(SandboxConfig config, List<String> command, List<String> cgroupProcs,
+            List<FilesystemView.CgroupMount> cgroupMounts) {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("the command is empty");
         }
@@ -67,7 +70,9 @@ final class Planner {
         if (view != null) {
             // Private first: nothing mounted while assembling the view may propagate to the host.
             plan.mount(LaunchPlan.Mount.privateRoot());
-            for (MountPlan.Operation op : view.plan(config.namespaces().contains(Namespace.USER)).operations()) {
+            List<FilesystemView.CgroupMount> cgroups = !cgroupProcs.isEmpty()
+                    && config.namespaces().contains(Namespace.CGROUP) ? cgroupMounts : List.of();
+            for (MountPlan.Operation op : view.plan(config.namespaces().contains(Namespace.USER), cgroups).operations()) {
                 plan.mount(LaunchPlan.Mount.of(op));
             }
         } else if (mountNs) {

@@ -4,9 +4,14 @@ import dev.sandbox4j.cgroup.CgroupStats;
 import dev.sandbox4j.cgroup.SandboxCgroup;
 import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.core.CgroupException;
+import dev.sandbox4j.core.CgroupHierarchy;
+import dev.sandbox4j.namespace.FilesystemView;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,16 +28,22 @@ final class RunCgroup {
     private static final Logger LOG = LoggerFactory.getLogger(RunCgroup.class);
 
     /** No cgroup: nothing to join, kill, measure or remove. */
-    static final RunCgroup NONE = new RunCgroup(null, null);
+    static final RunCgroup NONE = new RunCgroup(null, null, List.of());
+
+    /** What the JVM needs mounted to find its limits on cgroup v1; other runtimes read a subset. */
+    private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+    private static final Set<String> RUNTIME_CONTROLLERS = Set.of("cpuset", "cpu", "cpuacct", "memory", "pids");
 
     private final SandboxCgroups.Reservation reservation;
     private final List<String> procsFiles;
     private final String sandboxId;
+    private final List<CgroupHierarchy> runtimeHierarchies;
     private volatile SandboxCgroup cgroup; // once created; read by kill() from other threads
     private CgroupStats stats;
 
-    private RunCgroup(SandboxCgroups.Reservation reservation, String sandboxId) {
+    private RunCgroup(SandboxCgroups.Reservation reservation, String sandboxId, List<CgroupHierarchy> runtimeHierarchies) {
         this.reservation = reservation;
+        this.runtimeHierarchies = runtimeHierarchies;
         // Asked for twice (the plan, and whether to tell the launcher the cgroup is ready): worked out once.
         this.procsFiles = reservation == null ? List.of()
                 : reservation.procsFiles().stream().map(Path::toString).toList();
@@ -50,7 +61,34 @@ final class RunCgroup {
             return NONE;
         }
         return new RunCgroup(config.cgroupHost().reserve(config.id(), config.cgroupLimits().orElseThrow()),
-                config.id());
+                config.id(), config.cgroupHost().v1Hierarchies(RUNTIME_CONTROLLERS));
+    }
+
+    /**
+     * The hierarchies the program may see at /sys/fs/cgroup (read-only, from inside its cgroup namespace), one
+     * mount each, named as on the host: the run's own, rooted at its cgroups, and the v1 hierarchies of
+     * {@link #RUNTIME_CONTROLLERS} where it has none (cpuset, usually), rooted at the cgroup the sandbox was
+     * started from, whose subtree's names it then sees.
+     */
+    List<FilesystemView.CgroupMount> mounts() {
+        return reservation == null ? List.of() : mountsOf(reservation.hierarchies(), runtimeHierarchies);
+    }
+
+    /** The run's own hierarchies, then the runtimes' others, one mount per directory name. */
+    static List<FilesystemView.CgroupMount> mountsOf(List<CgroupHierarchy> own, List<CgroupHierarchy> runtime) {
+        List<FilesystemView.CgroupMount> mounts = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        List<CgroupHierarchy> hierarchies = new ArrayList<>(own);
+        runtime.stream().filter(h -> !hierarchies.contains(h)).forEach(hierarchies::add);
+        for (CgroupHierarchy h : hierarchies) {
+            // a unified hierarchy on /sys/fs/cgroup itself (pure v2) stays there: the empty name
+            Path name = h.version() == 2 && h.mountPoint().equals(CGROUP_ROOT) ? Path.of("") : h.mountPoint().getFileName();
+            if (name != null && names.add(name.toString())) {
+                mounts.add(new FilesystemView.CgroupMount(name.toString(), h.version(),
+                        h.version() == 1 ? String.join(",", h.controllers()) : ""));
+            }
+        }
+        return mounts;
     }
 
     /** The files the launcher writes init's pid into before init forks, once they exist ({@link #create()}). */

@@ -114,7 +114,7 @@ public final class Sandbox implements AutoCloseable {
         RunCgroup cgroup = RunCgroup.reserve(config);
         Execution ex;
         try {
-            LaunchPlan plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles());
+            LaunchPlan plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles(), cgroup.mounts());
             ex = Execution.launch(config, plan, stdin, streaming, cgroup);
         } catch (InterruptedException | RuntimeException | Error e) {
             cgroup.release(); // a plan that could not be made or launched (launch itself releases on its failures)

@@ -162,7 +162,7 @@ class SandboxBuilderTest {
         assertThat(plan.mounts).containsExactly(LaunchPlan.Mount.privateRoot(), LaunchPlan.Mount.proc("/proc"));
         assertThat(plan.rlimits).containsExactly(new LaunchPlan.Rlimit(4, 0, 0));
         assertThat(plan.cgroupProcs).isEmpty();
-        assertThat(Planner.plan(c, List.of("/bin/true"), List.of("/cg/a/cgroup.procs", "/cg/b/cgroup.procs")).cgroupProcs)
+        assertThat(Planner.plan(c, List.of("/bin/true"), List.of("/cg/a/cgroup.procs", "/cg/b/cgroup.procs"), List.of()).cgroupProcs)
                 .containsExactly("/cg/a/cgroup.procs", "/cg/b/cgroup.procs");
         LaunchPlan noPid = Planner.plan(asRoot(SandboxConfig.builder().namespaces(NamespaceConfig.all().without(Namespace.PID, Namespace.NET))),
                 List.of("/bin/true"));

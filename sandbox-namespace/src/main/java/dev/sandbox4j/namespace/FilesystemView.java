@@ -51,6 +51,8 @@ public final class FilesystemView {
     static final String STAGE = "/tmp";
     static final String NEW_ROOT = "/newroot";
     static final String OLD_ROOT = "/oldroot";
+    /** Where runtimes look for their cgroup (the JVM reads /proc/self/mountinfo, most others this path). */
+    static final Path CGROUP_DIRECTORY = Path.of("/sys/fs/cgroup");
     static final String OVERLAYS = "/overlay";
     private static final int MAX_SYMLINKS = 40;
 
@@ -218,6 +220,33 @@ public final class FilesystemView {
      * @throws InvalidConfigException if a host path vanished since the view was validated
      */
     public MountPlan plan(boolean userNamespace) {
+        return plan(userNamespace, List.of());
+    }
+
+    /**
+     * One cgroup hierarchy the program sees at {@code /sys/fs/cgroup/NAME}, read-only. Mounted from inside the
+     * sandbox's cgroup namespace, its root is the sandbox's own cgroup: runtimes that size themselves from their
+     * cgroup (the JVM's heap and CPU count, Go, .NET, Node) read the sandbox's limits there.
+     *
+     * @param name    the directory under /sys/fs/cgroup, as on the host ({@code memory}, {@code unified}); empty
+     *                for a unified hierarchy that is /sys/fs/cgroup itself (a pure cgroup v2 host)
+     * @param version 1 (fstype {@code cgroup}, {@code options} its controllers, e.g. {@code cpu,cpuacct}) or 2
+     * @param options the mount options, comma-separated; empty for version 2
+     */
+    public record CgroupMount(String name, int version, String options) {
+        public CgroupMount {
+            if (name.contains("/") || name.startsWith(".") || (version != 1 && version != 2)
+                    || (name.isEmpty() && version != 2)) {
+                throw new IllegalArgumentException("bad cgroup mount '" + name + "' v" + version);
+            }
+        }
+    }
+
+    /**
+     * As {@link #plan(boolean)}, plus a read-only {@code /sys/fs/cgroup} holding {@code cgroups}, when the view
+     * has a root of its own making (a tmpfs) and no mount of its own at or above that path.
+     */
+    public MountPlan plan(boolean userNamespace, List<CgroupMount> cgroups) {
         validate();
         List<MountPlan.Operation> ops = new ArrayList<>();
         // 1. A private staging tmpfs becomes the root; the host stays reachable beneath OLD_ROOT while we build.
@@ -290,6 +319,28 @@ public final class FilesystemView {
                 ops.add(new MountPlan.Operation(MountPlan.Kind.SYMLINK, s.target(), dst, "", 0, 0, ""));
             } else if (m instanceof Mount.Dir d) {
                 ops.add(dir(dst, d.mode()));
+            }
+        }
+        // 3b. The sandbox's own cgroups, read-only, where runtimes look for their limits.
+        if (!cgroups.isEmpty() && existingRoot == null && mounts.stream().noneMatch(m ->
+                CGROUP_DIRECTORY.startsWith(m.destination()) || m.destination().startsWith(CGROUP_DIRECTORY))) {
+            String base = CGROUP_DIRECTORY.toString();
+            long readOnly = MountPlan.ATTR_RDONLY | MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC;
+            parents(ops, CGROUP_DIRECTORY);
+            ops.add(dir(base, 0755));
+            Optional<CgroupMount> unifiedRoot = cgroups.stream().filter(c -> c.name().isEmpty()).findFirst();
+            if (unifiedRoot.isPresent()) {
+                // cgroup v2 alone, as the host has it: the hierarchy is /sys/fs/cgroup itself
+                ops.add(fs("cgroup2", "cgroup", base, readOnly, unifiedRoot.get().options()));
+            } else {
+                ops.add(fs("tmpfs", "cgroup", base, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC,
+                        "mode=0755"));
+                for (CgroupMount c : cgroups) {
+                    ops.add(dir(base + "/" + c.name(), 0555));
+                    ops.add(fs(c.version() == 1 ? "cgroup" : "cgroup2", "cgroup", base + "/" + c.name(), readOnly,
+                            c.options()));
+                }
+                ops.add(new MountPlan.Operation(MountPlan.Kind.SET_ATTRIBUTES, "", base, "", MountPlan.ATTR_RDONLY, 0, ""));
             }
         }
         // 4. The assembled tmpfs root becomes read-only: the program writes only where a mount allows it.

@@ -17,6 +17,49 @@ class FilesystemViewTest {
         return view.plan(true).operations().stream().map(MountPlan.Operation::toString).toList();
     }
 
+    private static List<String> ops(FilesystemView view, List<FilesystemView.CgroupMount> cgroups) {
+        return view.plan(true, cgroups).operations().stream().map(MountPlan.Operation::toString).toList();
+    }
+
+    @Test
+    void theSandboxsCgroupsAreMountedReadOnlyAtSysFsCgroupBeforeTheRootIsSealed() {
+        List<String> ops = ops(FilesystemView.builder().build(), List.of(
+                new FilesystemView.CgroupMount("memory", 1, "memory"),
+                new FilesystemView.CgroupMount("cpu,cpuacct", 1, "cpu,cpuacct"),
+                new FilesystemView.CgroupMount("unified", 2, "")));
+        assertThat(ops.subList(ops.indexOf("root /newroot") + 1, ops.size())).containsExactly(
+                "directory /sys mode=0755",
+                "directory /sys/fs mode=0755",
+                "directory /sys/fs/cgroup mode=0755",
+                "filesystem tmpfs cgroup -> /sys/fs/cgroup attrs=0xe [mode=0755]",
+                "directory /sys/fs/cgroup/memory mode=0555",
+                "filesystem cgroup cgroup -> /sys/fs/cgroup/memory attrs=0xf [memory]",
+                "directory /sys/fs/cgroup/cpu,cpuacct mode=0555",
+                "filesystem cgroup cgroup -> /sys/fs/cgroup/cpu,cpuacct attrs=0xf [cpu,cpuacct]",
+                "directory /sys/fs/cgroup/unified mode=0555",
+                "filesystem cgroup2 cgroup -> /sys/fs/cgroup/unified attrs=0xf",
+                "set_attributes /sys/fs/cgroup attrs=0x1",
+                "set_attributes / attrs=0x1",
+                "pivot /newroot");
+        // pure v2: the unified hierarchy is /sys/fs/cgroup itself
+        assertThat(ops(FilesystemView.builder().build(), List.of(new FilesystemView.CgroupMount("", 2, ""))))
+                .contains("filesystem cgroup2 cgroup -> /sys/fs/cgroup attrs=0xf")
+                .noneMatch(op -> op.startsWith("filesystem tmpfs cgroup"));
+    }
+
+    @Test
+    void noCgroupsWhereTheViewHasAMountOfItsOwnThereOrAnExistingRoot(@TempDir Path dir) {
+        List<FilesystemView.CgroupMount> memory = List.of(new FilesystemView.CgroupMount("memory", 1, "memory"));
+        assertThat(ops(FilesystemView.builder().tmpfs(Path.of("/sys")).build(), memory))
+                .noneMatch(op -> op.contains("cgroup"));
+        assertThat(ops(FilesystemView.root(dir).build(), memory)).noneMatch(op -> op.contains("cgroup"));
+        assertThat(ops(FilesystemView.builder().build(), List.of())).noneMatch(op -> op.contains("cgroup"));
+        assertThatThrownBy(() -> new FilesystemView.CgroupMount("../x", 1, "memory"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new FilesystemView.CgroupMount("", 1, "memory"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void aNewRootIsStagedBuiltMadeReadOnlyAndPivotedInto(@TempDir Path dir) throws Exception {
         Path real = dir.toRealPath();

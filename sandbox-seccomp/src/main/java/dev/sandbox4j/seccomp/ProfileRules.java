@@ -129,7 +129,25 @@ final class ProfileRules {
                 // moves bytes between descriptors the program already holds, like read plus write, so it
                 // grants nothing MINIMAL does not already grant
                 "copy_file_range",
-                "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr"));
+                "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr",
+                // widened: make and cmake's builds call setresuid/setresgid (make drops and restores its ids);
+                // with no capabilities in the user namespace and no-new-privs these only switch among the
+                // ids the process already has, and capget only reads its own (empty) capability sets (node)
+                "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid",
+                "capget",
+                // widened: V8 (node) allocates a memory protection key for its JIT code: a per-process
+                // restriction of its own pages, like mprotect
+                "pkey_alloc", "pkey_free", "pkey_mprotect",
+                // widened: bash asks whether fd 0 is a socket (getpeername), tclsh and node ask the same of
+                // fds 0-2 (getsockname, getsockopt SO_TYPE), node closes one direction of its child's stdio
+                // (shutdown). They act only on sockets the program already holds and open nothing new
+                "getsockname", "getpeername", "getsockopt", "shutdown"));
+
+        // widened: node's child processes and the JDK (javac, java Foo.java) connect with socketpair: a
+        // connected pair of AF_UNIX sockets that has no address and reaches nothing outside the process
+        // tree, like pipe2. Other families cannot form pairs anyway; EAFNOSUPPORT, as for socket below.
+        b.allow("socketpair")
+                .rule("socketpair", SeccompAction.errno(EAFNOSUPPORT), arg32(0).ne(AF_UNIX));
 
         // Threads and fork() are clone() without namespace flags; with any of them it is a new
         // namespace and refused like unshare.
@@ -177,9 +195,8 @@ final class ProfileRules {
     private static SeccompFilter.Builder network(SeccompFilter.Builder b) {
         b.remove("socket");
         b.allow(List.of(
-                "socketpair", "bind", "listen", "accept", "accept4", "connect", "shutdown",
-                "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
-                "setsockopt", "getsockopt", "getsockname", "getpeername"));
+                "bind", "listen", "accept", "accept4", "connect",
+                "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "setsockopt"));
         // Unix, IPv4 and IPv6 only: AF_ALG, AF_VSOCK, AF_PACKET, AF_NETLINK... reach rarely-used kernel
         // code. EAFNOSUPPORT is what a kernel without the family answers, so callers fall back.
         b.allow("socket").rule("socket", SeccompAction.errno(EAFNOSUPPORT),

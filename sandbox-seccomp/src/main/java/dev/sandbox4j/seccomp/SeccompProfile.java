@@ -14,10 +14,16 @@ import java.util.stream.Collectors;
 public enum SeccompProfile {
     /** Start, run and exit a program that does nothing else: the loader, libc start-up, exit. */
     ESSENTIAL("process start-up and exit only (dynamic loader, libc init)"),
-    /** Everyday command-line tools: signals, pipes, timers, child processes, terminal and directory reads. */
-    MINIMAL("ESSENTIAL + signals, pipes, timers, child processes, file and directory reads"),
-    /** Tools that change the filesystem: create, remove, rename, copy, link, chmod, sync. */
-    IO_HEAVY("MINIMAL + creating, removing, renaming and copying files"),
+    /**
+     * Programs that compute over what they are given and leave the directory tree as it is: shells,
+     * pipelines, filters, script interpreters (python3 -c, perl -e, node -e, tclsh), a judged binary. They
+     * read and write files (open may create one) but cannot create directories or remove, rename, link or
+     * chmod anything, so compilers, builds and most test runners need {@link #IO_HEAVY}.
+     */
+    MINIMAL("ESSENTIAL + signals, pipes, timers, child processes, reading and writing files; no mkdir, rm, "
+            + "rename, link or chmod (shells, filters, interpreters)"),
+    /** Builds and tests (C, C++, Java, Python, Node), git, archives: everything that changes the file tree. */
+    IO_HEAVY("MINIMAL + creating, removing, renaming and copying files (builds and tests, git, tar)"),
     /** Long computations: scheduling, CPU affinity, NUMA memory policy. */
     COMPUTE("IO_HEAVY + scheduling, CPU affinity and NUMA memory policy"),
     /** Clients and servers: IPv4, IPv6 and Unix sockets. */

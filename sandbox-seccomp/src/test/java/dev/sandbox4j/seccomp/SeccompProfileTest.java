@@ -63,7 +63,8 @@ class SeccompProfileTest {
                     "io_uring_enter", "io_uring_register", "userfaultfd", "open_by_handle_at", "kexec_load",
                     "kexec_file_load", "bpf", "perf_event_open", "keyctl", "add_key", "request_key", "clone3",
                     "mount", "umount2", "pivot_root", "chroot", "ptrace", "process_vm_writev", "init_module",
-                    "finit_module", "fsopen", "move_mount", "open_tree", "reboot", "swapon", "setuid");
+                    "finit_module", "fsopen", "move_mount", "open_tree", "reboot", "swapon", "capset", "setgroups",
+                    "sethostname", "setdomainname");
         }
         assertThat(decide(profile, "io_uring_setup")).isEqualTo(ENOSYS);
         assertThat(decide(profile, "clone3")).isEqualTo(ENOSYS);
@@ -112,6 +113,27 @@ class SeccompProfileTest {
         for (long family : new long[] {0, 3, 9, 11, 16, 17, 38, 40, 0xffffffffL}) {
             assertThat(decide(n, "socket", family)).as("family %d", family).isEqualTo(SeccompAction.errno(97));
         }
+    }
+
+    /** The widenings for make, cmake, bash, tclsh, node and the JDK (sandbox-seccomp/README.md). */
+    @Test
+    void minimalRunsTheCorpusCallsAndSocketpairIsUnixOnlyEverywhere() {
+        assertThat(SeccompProfile.MINIMAL.permittedSyscalls(X86_64)).containsAll(List.of(
+                "setresuid", "setresgid", "setuid", "setgid", "setreuid", "setregid", "setfsuid", "setfsgid",
+                "capget", "pkey_alloc", "pkey_free", "pkey_mprotect", "getsockname", "getpeername", "getsockopt",
+                "shutdown", "socketpair"));
+        assertThat(SeccompProfile.MINIMAL.permittedSyscalls(X86_64)).doesNotContain("setsockopt", "sendmsg",
+                "connect", "unlink", "mkdir");
+        for (SeccompProfile p : List.of(SeccompProfile.MINIMAL, SeccompProfile.IO_HEAVY, SeccompProfile.NETWORK)) {
+            assertThat(decide(p, "socketpair", 1)).as("%s", p).isEqualTo(SeccompAction.ALLOW);
+            assertThat(decide(p, "socketpair", 1L | 1L << 32)).as("%s", p).isEqualTo(SeccompAction.ALLOW);
+            for (long family : new long[] {0, 2, 10, 16, 30, 0xffffffffL}) {
+                assertThat(decide(p, "socketpair", family)).as("%s family %d", p, family)
+                        .isEqualTo(SeccompAction.errno(97));
+            }
+        }
+        assertThat(decide(SeccompProfile.ESSENTIAL, "socketpair", 1)).isEqualTo(SeccompAction.KILL_PROCESS);
+        assertThat(decide(SeccompProfile.ESSENTIAL, "setresuid", 0, 0, 0)).isEqualTo(SeccompAction.KILL_PROCESS);
     }
 
     @Test

@@ -162,15 +162,6 @@ public final class SeccompCommand implements Callable<Integer> {
         if (parts.length > 7) {
             return usageError("--explain takes a syscall and at most 6 arguments, got " + (parts.length - 1));
         }
-        long[] args = new long[parts.length - 1];
-        for (int i = 1; i < parts.length; i++) {
-            try {
-                args[i - 1] = parseNumber(parts[i].trim()); // an empty argument is no number either
-            } catch (NumberFormatException e) {
-                return usageError("--explain argument " + (i - 1) + " '" + parts[i].trim()
-                        + "' is not a number (decimal, or hexadecimal with 0x)");
-            }
-        }
         String syscall = parts[0].trim();
         int nr;
         String name;
@@ -199,6 +190,15 @@ public final class SeccompCommand implements Callable<Integer> {
                 return usageError(e.getMessage());
             }
             name = syscall;
+        }
+        long[] args = new long[parts.length - 1];
+        for (int i = 1; i < parts.length; i++) {
+            try {
+                args[i - 1] = parseNumber(parts[i].trim()); // an empty argument is no number either
+            } catch (NumberFormatException e) {
+                return usageError("--explain argument " + (i - 1) + " '" + parts[i].trim()
+                        + "' is not a number (decimal, or hexadecimal with 0x)");
+            }
         }
         BpfInterpreter.Execution run = BpfInterpreter.of(program).run(SeccompData.of(arch, nr, args));
         SeccompAction action = run.action();

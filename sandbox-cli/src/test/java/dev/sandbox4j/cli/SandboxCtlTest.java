@@ -160,11 +160,11 @@ class SandboxCtlTest {
 
     @ParameterizedTest(name = "--explain {0}")
     @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-            "',,,,'        | --explain ',,,,': expected SYSCALL[,ARG...], e.g. ioctl,0,0x5412",
-            "''            | --explain '': expected SYSCALL[,ARG...], e.g. ioctl,0,0x5412",
-            "'ioctl,,'     | --explain argument 0 '' is not a number",
-            "'ioctl,0x'    | --explain argument 0 '0x' is not a number",
-            "'ioctl,99999999999999999999' | --explain argument 0 '99999999999999999999' is not a number",
+            "',,,,'        | --explain ',,,,': '' is neither a syscall name nor a number; expected SYSCALL[,ARG...], e.g. ioctl,0,0x5412 or 16,0,0x5412",
+            "''            | --explain '': '' is neither a syscall name nor a number; expected SYSCALL[,ARG...], e.g. ioctl,0,0x5412 or 16,0,0x5412",
+            "'ioctl,,'     | --explain argument 0 '' is not a number (decimal, or hexadecimal with 0x)",
+            "'ioctl,0x'    | --explain argument 0 '0x' is not a number (decimal, or hexadecimal with 0x)",
+            "'ioctl,99999999999999999999' | --explain argument 0 '99999999999999999999' is not a number (decimal, or hexadecimal with 0x)",
     })
     void everyMalformedExplainIsAUsageError(String value, String message) {
         assertThat(run("seccomp", "minimal", "--explain", value.replace("'", ""))).isEqualTo(2);

@@ -173,6 +173,39 @@ static int filesystem(const struct mount_item *m, struct fs_error *e) {
     return attach(mnt, m, "mount", e);
 }
 
+/* An empty read-only tmpfs over target, for a directory the workload must not see. The mounts run with the
+ * workload's filesystem ids and, until they are done, more capabilities than it will have: a target they
+ * cannot reach (EACCES, ENOENT) the workload cannot reach either, and is left alone. */
+static int mask(const struct mount_item *m, struct fs_error *e) {
+    int dst = open_target(m->target, O_PATH | O_DIRECTORY);
+    if (dst < 0 && (errno == EACCES || errno == ENOENT))
+        return 0;
+    if (dst < 0)
+        FAIL("mask", m->target);
+    int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+    int r = fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
+                    fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", "1", 0) < 0 ||
+                    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0", 0) < 0 ||
+                    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0
+                ? -1
+                : 0;
+    int mnt = r < 0 ? -1
+                    : fsmount(fs, FSMOUNT_CLOEXEC,
+                              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    if (mnt >= 0)
+        r = move_mount(mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    int err = errno;
+    if (fs >= 0)
+        close(fs);
+    if (mnt >= 0)
+        close(mnt);
+    close(dst);
+    errno = err;
+    if (mnt < 0 || r < 0)
+        FAIL("mask", m->target);
+    return 0;
+}
+
 static int set_attributes(const struct mount_item *m, struct fs_error *e) {
     int fd = open_target(m->target, O_PATH);
     struct mount_attr attr = {.attr_set = m->attributes};
@@ -229,6 +262,7 @@ int fs_mount(const struct mount_item *m, struct fs_error *e) {
         return 0;
     }
     case MOUNT_SET_ATTRIBUTES: return set_attributes(m, e);
+    case MOUNT_MASK: return mask(m, e);
     case MOUNT_PIVOT: return pivot(m, e);
     case MOUNT_ROOT:
         if (root_fd >= 0)

@@ -15,8 +15,9 @@
  *   syncpipe L -> init: "maps written" then "kill"; EOF = L is gone
  * The workload's stdin/stdout/stderr are ours, untouched; we never write to them.
  *
- * Started per run (`--connect SOCKET`, by ProcessBuilder), or forked per run by the JVM's fork server
- * (`--serve SOCKET`, server.c), whose child then takes exactly the `--connect` path.
+ * Started per run (`--accept SOCKET`, by ProcessBuilder: we listen there, and take the one connection that
+ * comes from the JVM, our parent), or forked per run by the JVM's fork server (`--serve SOCKET`, server.c),
+ * whose child has its control connection handed over and then takes exactly the `--accept` path.
  */
 #define _GNU_SOURCE
 #include "filesystem.h"
@@ -46,7 +47,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -812,33 +812,23 @@ int main(int argc, char **argv) {
     }
     int echo = argc == 3 && strcmp(argv[1], "--echo") == 0;
     int server = argc == 3 && strcmp(argv[1], "--serve") == 0;
-    if (!echo && !server && !(argc == 3 && strcmp(argv[1], "--connect") == 0)) {
-        fprintf(stderr, "usage: %s --connect SOCKET | --serve SOCKET | --echo SOCKET | --version\n"
+    if (!echo && !server && !(argc == 3 && strcmp(argv[1], "--accept") == 0)) {
+        fprintf(stderr, "usage: %s --accept SOCKET | --serve SOCKET | --echo SOCKET | --version\n"
                         "This program is started by sandbox4j, not by hand.\n", argv[0]);
         return 125;
     }
     reset_process_state();
     read_last_cap();
 
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    const char *socket_path = argv[2];
     struct spawned_plan given = {NULL, 0};
     if (server) {
-        /* Returns only in a forked child, which then goes on exactly like --connect: same state (the
-         * server's reset is inherited, its own descriptors and signal mask are undone in the child). */
-        serve(argv[2], addr.sun_path, sizeof(addr.sun_path), &given);
-        socket_path = addr.sun_path;
-    } else if (strlen(argv[2]) >= sizeof(addr.sun_path)) {
-        fprintf(stderr, "sandbox4j-launcher: socket path too long\n");
-        return 125;
+        /* Returns only in a forked child, which then goes on exactly like --accept: same state (the
+         * server's reset is inherited, its own descriptors and signal mask are undone in the child), and
+         * the control connection the JVM handed over with the request. */
+        serve(argv[2], &given);
+        ctl = LAUNCHER_CTL_FD;
     } else {
-        strcpy(addr.sun_path, argv[2]);
-    }
-    ctl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (ctl < 0 || connect(ctl, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        /* No channel to Java yet: stderr is the only place left to say it. */
-        fprintf(stderr, "sandbox4j-launcher: cannot connect to %s: %s\n", socket_path, strerror(errno));
-        return 125;
+        ctl = accept_parent(argv[2]);
     }
 
     uint16_t type;

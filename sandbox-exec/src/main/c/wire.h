@@ -10,7 +10,7 @@
 #ifndef SANDBOX4J_WIRE_H
 #define SANDBOX4J_WIRE_H
 
-#define WIRE_PLAN_VERSION 1
+#define WIRE_PLAN_VERSION 2
 #define WIRE_MAX_FRAME (4u << 20)
 
 /* Java -> launcher */
@@ -20,8 +20,8 @@
 #define MSG_CGROUPS_READY 6 /* the plan's cgroups exist now (Java creates them while we start): move init in */
 
 /* Java -> fork server (launcher --serve), on the server's one connection */
-#define MSG_SPAWN 4      /* u32 request id, str per-run socket path, then the MSG_PLAN payload (may be empty);
-                            3 fds (stdin, stdout, stderr) attached */
+#define MSG_SPAWN 4      /* u32 request id, then the MSG_PLAN payload (may be empty); 4 fds attached: stdin,
+                            stdout, stderr and the launcher's end of its control connection */
 #define MSG_KILL_CHILD 5 /* u32 pid: SIGKILL this live, unreaped child of the server */
 
 /* launcher -> Java */
@@ -74,5 +74,7 @@
 #define MOUNT_SET_ATTRIBUTES 8 /* add attributes to the mount at target */
 #define MOUNT_PIVOT 9          /* pivot_root(target, source); source "" = detach the old root */
 #define MOUNT_ROOT 10          /* resolve later targets inside target */
+#define MOUNT_MASK 11          /* an empty read-only tmpfs over target, skipped when the workload's ids cannot
+                                  reach target (EACCES, ENOENT): then neither can the workload */
 
 #endif

@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The fork server's messages, against the real launcher (no namespaces needed: the plans here never get as
- * far as a clone): SPAWN with three descriptors, SPAWNED, REAPED with the wait status, KILL_CHILD, SPAWN_FAILED.
+ * far as a clone): SPAWN with four descriptors (stdio and the control connection), SPAWNED, REAPED with the
+ * wait status, KILL_CHILD.
  */
 class ForkServerTest {
     private static final long SECONDS_10 = TimeUnit.SECONDS.toNanos(10);
@@ -30,22 +31,22 @@ class ForkServerTest {
     }
 
     @Test
-    void aForkedLauncherTalksOnItsOwnSocketAndIsReapedWithItsStatus() throws Exception {
+    void aForkedLauncherTalksOnItsOwnConnectionAndIsReapedWithItsStatus() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
-        try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
+        try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
+             ControlChannel control = pair.channel();
              ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.pipe(), Output.pipe())) {
-            ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio);
+            ForkServer.Forked launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd());
+            pair.close();
             launcher.streams(stdio);
             stdio.close();
             assertThat(launcher.pid()).isPositive();
             assertThat(launcher.isAlive()).isTrue();
-            try (ControlChannel control = listener.accept(launcher, System.nanoTime() + SECONDS_10)) {
-                byte[] notAPlan = new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray();
-                control.send(LaunchPlan.frame(Wire.MSG_PLAN, notAPlan));
-                LauncherEvent event = control.next(10_000);
-                assertThat(event).isInstanceOf(LauncherEvent.SetupError.class);
-                assertThat(((LauncherEvent.SetupError) event).step()).isEqualTo("decode plan");
-            }
+            byte[] notAPlan = new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray();
+            control.send(LaunchPlan.frame(Wire.MSG_PLAN, notAPlan));
+            LauncherEvent event = control.next(10_000);
+            assertThat(event).isInstanceOf(LauncherEvent.SetupError.class);
+            assertThat(((LauncherEvent.SetupError) event).step()).isEqualTo("decode plan");
             assertThat(launcher.waitFor(SECONDS_10)).isTrue();
             assertThat(launcher.isAlive()).isFalse();
             assertThat(launcher.exitDescription()).isEqualTo("exit status 1");
@@ -61,10 +62,11 @@ class ForkServerTest {
         LauncherBinary binary = LauncherBinary.get();
         byte[] notAPlan = new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray();
         for (int i = 0; i < 3; i++) { // through the spare, and through whatever the server has next: a new spare or a fork
-            try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
+            try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
                  ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
-                ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio, notAPlan);
-                try (ControlChannel control = listener.accept(launcher, System.nanoTime() + SECONDS_10)) {
+                ForkServer.Forked launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd(), notAPlan);
+                pair.close();
+                try (ControlChannel control = pair.channel()) {
                     // Nothing sent on the control channel: the launcher decoded the plan it was given.
                     LauncherEvent event = control.next(10_000);
                     assertThat(event).isInstanceOf(LauncherEvent.SetupError.class);
@@ -78,10 +80,11 @@ class ForkServerTest {
     @Test
     void killChildEndsALauncherThatWaitsForItsPlan() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
-        try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
+        try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
              ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
-            ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio);
-            try (ControlChannel control = listener.accept(launcher, System.nanoTime() + SECONDS_10)) {
+            ForkServer.Forked launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd());
+            pair.close();
+            try (ControlChannel control = pair.channel()) {
                 assertThat(launcher.waitFor(TimeUnit.MILLISECONDS.toNanos(50))).isFalse();
                 launcher.destroyForcibly();
                 assertThat(launcher.waitFor(SECONDS_10)).isTrue();
@@ -89,18 +92,6 @@ class ForkServerTest {
                 assertThat(control.next(10_000)).isInstanceOf(LauncherEvent.Closed.class);
             }
             launcher.destroyForcibly(); // reaped: the server ignores it, and so must we
-        }
-    }
-
-    @Test
-    void aSpawnTheServerRefusesIsASetupErrorWithItsErrno() throws Exception {
-        LauncherBinary binary = LauncherBinary.get();
-        // Longer than any Unix socket path: the server refuses it (EINVAL) rather than cut it.
-        Path tooLong = Path.of("/" + "x".repeat(200));
-        try (ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
-            assertThatThrownBy(() -> ForkServer.spawn(binary, tooLong, stdio))
-                    .isInstanceOf(SandboxSetupException.class)
-                    .satisfies(e -> assertThat(((SandboxSetupException) e).errno()).isEqualTo(22));
         }
     }
 

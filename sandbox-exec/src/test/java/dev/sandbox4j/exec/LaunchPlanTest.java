@@ -52,7 +52,7 @@ class LaunchPlanTest {
     void encodesVersionThenFieldsInTagOrderLittleEndian() {
         byte[] bytes = LaunchPlan.builder().cloneFlags(0x10000000L).program("/p").argv(List.of("p")).uid(7).build().encode();
         assertThat(HexFormat.of().formatHex(bytes)).isEqualTo(
-                "0100"                                // version 1
+                "0200"                                // version 2
                 + "0100" + "08000000" + "0000001000000000" // clone flags
                 + "0200" + "02000000" + "2f70"        // program "/p"
                 + "0300" + "01000000" + "70"          // argv[0] "p"
@@ -106,14 +106,14 @@ class LaunchPlanTest {
                 .hasMessageContaining("unknown field 200");
 
         LaunchPlan.Out outOfOrder = new LaunchPlan.Out();
-        outOfOrder.u16(1);
+        outOfOrder.u16(Wire.PLAN_VERSION);
         outOfOrder.u16(Wire.F_ARG).u32(1).bytes(new byte[] {'p'});
         outOfOrder.u16(Wire.F_PROGRAM).u32(2).bytes(new byte[] {'/', 'p'});
         assertThatThrownBy(() -> Execution.echo(outOfOrder.toByteArray())).isInstanceOf(SandboxSetupException.class)
                 .hasMessageContaining("out of order");
 
         LaunchPlan.Out truncated = new LaunchPlan.Out();
-        truncated.u16(1);
+        truncated.u16(Wire.PLAN_VERSION);
         truncated.u16(Wire.F_PROGRAM).u32(50).bytes(new byte[] {'/', 'p'});
         assertThatThrownBy(() -> Execution.echo(truncated.toByteArray())).isInstanceOf(SandboxSetupException.class)
                 .hasMessageContaining("exceeds");

@@ -218,6 +218,15 @@ public final class FilesystemView {
      * @throws InvalidConfigException if a host path vanished since the view was validated
      */
     public MountPlan plan(boolean userNamespace) {
+        return plan(userNamespace, List.of());
+    }
+
+    /**
+     * As {@link #plan(boolean)}, with each of {@code hidden} (host directories, such as sandbox4j's own cache and
+     * run directory) covered by an empty read-only tmpfs wherever the view would show it: inside a bound or
+     * overlaid directory, or the root tree.
+     */
+    public MountPlan plan(boolean userNamespace, List<Path> hidden) {
         validate();
         List<MountPlan.Operation> ops = new ArrayList<>();
         // 1. A private staging tmpfs becomes the root; the host stays reachable beneath OLD_ROOT while we build.
@@ -292,6 +301,12 @@ public final class FilesystemView {
                 ops.add(dir(dst, d.mode()));
             }
         }
+        // What must stay out of sight, wherever the mounts above would show it.
+        for (Path host : hidden) {
+            for (Path inside : placesOf(host)) {
+                ops.add(new MountPlan.Operation(MountPlan.Kind.MASK, "", inside.toString(), "", 0, 0, ""));
+            }
+        }
         // 4. The assembled tmpfs root becomes read-only: the program writes only where a mount allows it.
         if (existingRoot == null && !writableRoot) {
             ops.add(new MountPlan.Operation(MountPlan.Kind.SET_ATTRIBUTES, "", "/", "", MountPlan.ATTR_RDONLY, 0, ""));
@@ -299,6 +314,57 @@ public final class FilesystemView {
         // 5. Into the new root; the staging tmpfs and the host beneath it are detached.
         ops.add(new MountPlan.Operation(MountPlan.Kind.PIVOT, "", NEW_ROOT, "", 0, 0, ""));
         return new MountPlan(ops);
+    }
+
+    /** Where the host directory {@code host} appears inside this view (as the program would find it), if anywhere. */
+    List<Path> placesOf(Path host) {
+        Path target;
+        try {
+            target = host.toRealPath();
+        } catch (IOException e) {
+            return List.of(); // not there: nothing to hide
+        }
+        Set<Path> candidates = new java.util.LinkedHashSet<>();
+        if (existingRoot != null) {
+            under(Path.of("/"), existingRoot, target).ifPresent(candidates::add);
+        }
+        for (Mount m : mounts) {
+            if (m instanceof Mount.Bind b) {
+                under(b.destination(), b.source(), target).ifPresent(candidates::add);
+            } else if (m instanceof Mount.Overlay o) {
+                o.lowers().forEach(l -> under(o.destination(), l, target).ifPresent(candidates::add));
+                if (o.keepsChanges()) {
+                    under(o.destination(), o.upper(), target).ifPresent(candidates::add);
+                }
+            }
+        }
+        List<Path> places = new ArrayList<>();
+        for (Path inside : candidates) {
+            // Only where the program would really find it: a later mount may cover the spot already.
+            Optional<Path> shown = hostPath(inside);
+            try {
+                if (shown.isPresent() && Files.isSameFile(shown.get(), target)) {
+                    places.add(inside);
+                }
+            } catch (IOException e) {
+                // unreadable there: not shown
+            }
+        }
+        return places;
+    }
+
+    /** {@code target}'s place inside when {@code source} (a host directory) is shown at {@code destination}. */
+    private static Optional<Path> under(Path destination, Path source, Path target) {
+        Path real;
+        try {
+            real = source.toRealPath();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        if (!target.startsWith(real)) {
+            return Optional.empty();
+        }
+        return Optional.of(destination.resolve(real.relativize(target).toString()));
     }
 
     /** bubblewrap's minimal /dev: device nodes can't be created (CAP_MKNOD counts only in the initial namespace), so bind the host's. */

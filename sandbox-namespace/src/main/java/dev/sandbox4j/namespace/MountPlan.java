@@ -40,7 +40,12 @@ public final class MountPlan {
          */
         PIVOT,
         /** From now on, resolve targets inside {@code target}. */
-        ROOT
+        ROOT,
+        /**
+         * Cover {@code target} with an empty, read-only tmpfs, so that what lies there is out of sight; nothing to
+         * do (skipped) when the workload's ids cannot reach {@code target} in the first place.
+         */
+        MASK
     }
 
     /** One operation; unused text fields are empty strings, never null. */

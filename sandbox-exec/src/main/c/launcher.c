@@ -414,7 +414,7 @@ static int workload_main(void *arg) {
  * are 4 KiB path buffers); untouched pages of the mapping cost nothing. */
 #define WORKLOAD_STACK_SIZE (1u << 20)
 
-static void run_init(const struct plan *pl, int errfd, int statfd, int syncfd) {
+static void run_init(struct plan *pl, int errfd, int statfd, int syncfd) {
     int pidns = (pl->clone_flags & CLONE_NEWPID) != 0;
     /* L is single-threaded, so the "parent thread" caveat of PDEATHSIG does not apply here. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -454,8 +454,9 @@ static void run_init(const struct plan *pl, int errfd, int statfd, int syncfd) {
     pid_t w = clone(workload_main, (char *)stack + WORKLOAD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, &ws);
     if (w < 0)
         child_fail(errfd, "fork workload", errno, NULL);
-    /* Back here once the workload has exec'd or died: its stack is ours to drop. */
+    /* Back here once the workload has exec'd or died: its stack is ours to drop, the bind sources too. */
     munmap(stack, WORKLOAD_STACK_SIZE);
+    fs_close_bind_sources(pl);
     close(errfd);
     /* The workload can see us in its /proc: keep it from ptracing us or reading our cwd/exe. */
     prctl(PR_SET_DUMPABLE, 0);
@@ -609,7 +610,7 @@ static int move_to_cgroups(pid_t pid, const struct plan *pl) {
     return 0;
 }
 
-static int run_plan(const struct plan *pl) {
+static int run_plan(struct plan *pl) {
     char detail[128];
     if (pl->clone_flags & ~(uint64_t)ALLOWED_CLONE_FLAGS) {
         snprintf(detail, sizeof(detail), "flags 0x%llx", (unsigned long long)pl->clone_flags);
@@ -630,6 +631,13 @@ static int run_plan(const struct plan *pl) {
     int sfd = signalfd(-1, &watched, SFD_CLOEXEC);
     if (sfd < 0) {
         report_error("signalfd", errno, NULL);
+        return 1;
+    }
+
+    /* Bind sources with our (the caller's) rights, before any namespace: init and the workload inherit them. */
+    struct fs_error be;
+    if (fs_open_bind_sources(pl, &be) < 0) {
+        report_error(be.step, be.err, be.detail);
         return 1;
     }
 
@@ -654,6 +662,7 @@ static int run_plan(const struct plan *pl) {
     close(errp[1]);
     close(statp[1]);
     close(syncp[0]);
+    fs_close_bind_sources(pl); /* the workload has its copies */
 
     /* The maps first: they need nothing from Java, and are written while its cgroups may still be in the making. */
     if (((pl->clone_flags & CLONE_NEWUSER) && write_maps(init, pl) < 0) ||

@@ -67,7 +67,10 @@
 /* Kinds from 3 on: u64 attributes (MOUNT_ATTR_*), u32 mode, str source, str target, str fstype, str data.
  * Targets resolve inside the root set by MOUNT_ROOT once there is one. */
 #define MOUNT_FILESYSTEM 3     /* fsopen(fstype) with data's options, "source" = source, on target */
-#define MOUNT_BIND 4           /* recursive clone of source, attributes set before it is attached */
+#define MOUNT_BIND 4           /* recursive clone of source (a host path, opened before the clone with the
+                                  caller's rights, no symlink followed), attributes set before it is
+                                  attached; data: where the same object is inside, for a caller who may
+                                  not copy mounts of its own namespace */
 #define MOUNT_DIRECTORY 5      /* make sure target is a directory (mode) */
 #define MOUNT_FILE 6           /* make sure target exists as a file (mode) */
 #define MOUNT_SYMLINK 7        /* symlink target -> source */

@@ -124,7 +124,12 @@ final class Execution {
                 control.send(LaunchPlan.frame(Wire.MSG_PLAN, payload));
             }
             if (!cgroup.procsFiles().isEmpty()) {
-                control.send(LaunchPlan.frame(Wire.MSG_CGROUPS_READY, new byte[0]));
+                try {
+                    control.send(LaunchPlan.frame(Wire.MSG_CGROUPS_READY, new byte[0]));
+                } catch (IOException e) {
+                    // The launcher gave up before it needed them (a bind source it could not open, say): what it
+                    // reported before it hung up is read next, and says why.
+                }
             }
             planSentNanos = System.nanoTime();
         } catch (IOException e) {

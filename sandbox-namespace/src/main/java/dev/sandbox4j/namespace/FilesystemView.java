@@ -255,7 +255,7 @@ public final class FilesystemView {
             ops.add(fs("tmpfs", "sandbox4j-root", NEW_ROOT, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, "mode=0755"));
         } else {
             long attrs = MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | (writableRoot ? 0 : MountPlan.ATTR_RDONLY);
-            ops.add(bind(OLD_ROOT + real(existingRoot), NEW_ROOT, attrs));
+            ops.add(bind(real(existingRoot), NEW_ROOT, attrs));
         }
         ops.add(new MountPlan.Operation(MountPlan.Kind.ROOT, "", NEW_ROOT, "", 0, 0, ""));
         // 3. The declared mounts, in order; targets are now paths inside the new root.
@@ -267,7 +267,7 @@ public final class FilesystemView {
                 String source = real(b.source());
                 ops.add(Files.isDirectory(Path.of(source)) ? dir(dst, 0755) : file(dst));
                 long attrs = MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | (b.writable() ? 0 : MountPlan.ATTR_RDONLY);
-                ops.add(bind(OLD_ROOT + source, dst, attrs));
+                ops.add(bind(source, dst, attrs));
             } else if (m instanceof Mount.Tmpfs t) {
                 ops.add(dir(dst, 0755));
                 String size = t.sizeBytes() > 0 ? "size=" + t.sizeBytes() + "," : "";
@@ -376,7 +376,7 @@ public final class FilesystemView {
             if (Files.exists(host)) {
                 ops.add(file(dst + "/" + device));
                 // Not nodev: these binds are the devices. The tmpfs around them is nodev.
-                ops.add(bind(OLD_ROOT + host, dst + "/" + device, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NOEXEC));
+                ops.add(bind(host.toString(), dst + "/" + device, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NOEXEC));
             }
         }
         String[][] links = {{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
@@ -405,8 +405,13 @@ public final class FilesystemView {
         return new MountPlan.Operation(MountPlan.Kind.FILESYSTEM, name, target, type, attrs, 0, data);
     }
 
+    /**
+     * A bind of the host path {@code source}: the launcher opens it before any namespace, with the caller's rights
+     * and following no symlink; the data is where the same object is once the host lies beneath the staging root
+     * (for callers who may not copy a mount of their own namespace, whose launcher copies it from there).
+     */
     private static MountPlan.Operation bind(String source, String target, long attrs) {
-        return new MountPlan.Operation(MountPlan.Kind.BIND, source, target, "", attrs, 0, "");
+        return new MountPlan.Operation(MountPlan.Kind.BIND, source, target, "", attrs, 0, OLD_ROOT + source);
     }
 
     private static MountPlan.Operation dir(String target, int mode) {

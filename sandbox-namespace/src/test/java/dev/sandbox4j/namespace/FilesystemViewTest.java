@@ -30,7 +30,7 @@ class FilesystemViewTest {
                 "root /newroot",
                 "directory /data mode=0755",
                 "directory /data/in mode=0755",
-                "bind /oldroot" + real + " -> /data/in attrs=0x7",
+                "bind " + real + " -> /data/in attrs=0x7 [/oldroot" + real + "]",
                 "directory /tmp mode=0755",
                 "filesystem tmpfs tmpfs -> /tmp attrs=0x6 [size=1048576,mode=0755]",
                 "set_attributes / attrs=0x1",
@@ -41,11 +41,11 @@ class FilesystemViewTest {
     void anExistingRootIsBoundNosuidNodevAndReadOnlyUnlessWritable(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("proc"));
         assertThat(ops(FilesystemView.root(dir).proc(Path.of("/proc")).build()))
-                .contains("bind /oldroot" + dir.toRealPath() + " -> /newroot attrs=0x7")
+                .contains("bind " + dir.toRealPath() + " -> /newroot attrs=0x7 [/oldroot" + dir.toRealPath() + "]")
                 .contains("filesystem proc proc -> /proc attrs=0xe")
                 .doesNotContain("set_attributes / attrs=0x1");
         assertThat(ops(FilesystemView.root(dir).writableRoot(true).build()))
-                .contains("bind /oldroot" + dir.toRealPath() + " -> /newroot attrs=0x6");
+                .contains("bind " + dir.toRealPath() + " -> /newroot attrs=0x6 [/oldroot" + dir.toRealPath() + "]");
     }
 
     @Test
@@ -72,7 +72,7 @@ class FilesystemViewTest {
     void devicesAreBoundWithoutNodevInsideANodevTmpfs() {
         List<String> ops = ops(FilesystemView.builder().dev(Path.of("/dev")).build());
         assertThat(ops).contains("filesystem tmpfs tmpfs -> /dev attrs=0xe [mode=0755]",
-                "bind /oldroot/dev/null -> /dev/null attrs=0xa", "symlink /proc/self/fd -> /dev/fd",
+                "bind /dev/null -> /dev/null attrs=0xa [/oldroot/dev/null]", "symlink /proc/self/fd -> /dev/fd",
                 "filesystem devpts devpts -> /dev/pts attrs=0xa [newinstance,ptmxmode=0666,mode=620]",
                 "set_attributes /dev attrs=0x1");
     }

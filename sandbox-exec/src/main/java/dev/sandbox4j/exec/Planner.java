@@ -70,7 +70,9 @@ final class Planner {
         if (view != null) {
             // Private first: nothing mounted while assembling the view may propagate to the host.
             plan.mount(LaunchPlan.Mount.privateRoot());
-            for (MountPlan.Operation op : view.plan(config.namespaces().contains(Namespace.USER), hidden).operations()) {
+            long tmpfsSize = FilesystemView.defaultTmpfsSize(config.memoryLimit());
+            for (MountPlan.Operation op : view.plan(config.namespaces().contains(Namespace.USER), hidden, tmpfsSize)
+                    .operations()) {
                 plan.mount(LaunchPlan.Mount.of(op));
             }
         } else if (mountNs) {

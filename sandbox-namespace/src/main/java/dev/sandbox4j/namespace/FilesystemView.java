@@ -54,6 +54,17 @@ public final class FilesystemView {
     static final String OVERLAYS = "/overlay";
     private static final int MAX_SYMLINKS = 40;
 
+    /**
+     * The size of every tmpfs the view makes without one given (/tmp, /dev/shm, the staging tmpfs that holds
+     * discarded overlay changes, a tmpfs root, a {@link Builder#tmpfs(Path)}) when the sandbox has no memory limit;
+     * with one, half of it (see {@link #defaultTmpfsSize(long)}). Never the kernel's default, half of the host's RAM
+     * for each tmpfs: that is a host-wide denial of service waiting to happen.
+     */
+    public static final long DEFAULT_TMPFS_SIZE = 256L << 20;
+    /** Bytes of size per inode a tmpfs may hold: 32768 files in 256 MiB, about 1 KiB of kernel memory each. */
+    private static final long BYTES_PER_INODE = 8192;
+    private static final long MIN_INODES = 1024;
+
     private final Path existingRoot; // null: a new tmpfs root
     private final boolean writableRoot;
     private final List<Mount> mounts;
@@ -218,19 +229,23 @@ public final class FilesystemView {
      * @throws InvalidConfigException if a host path vanished since the view was validated
      */
     public MountPlan plan(boolean userNamespace) {
-        return plan(userNamespace, List.of());
+        return plan(userNamespace, List.of(), DEFAULT_TMPFS_SIZE);
     }
 
     /**
      * As {@link #plan(boolean)}, with each of {@code hidden} (host directories, such as sandbox4j's own cache and
-     * run directory) covered by an empty read-only tmpfs wherever the view would show it: inside a bound or
-     * overlaid directory, or the root tree.
+     * run directory) covered by an empty read-only tmpfs wherever the view would show it (inside a bound or
+     * overlaid directory, or the root tree), and every tmpfs without a size of its own limited to
+     * {@code tmpfsSize} bytes (see {@link #defaultTmpfsSize(long)}).
      */
-    public MountPlan plan(boolean userNamespace, List<Path> hidden) {
+    public MountPlan plan(boolean userNamespace, List<Path> hidden, long tmpfsSize) {
+        if (tmpfsSize <= 0) {
+            throw new IllegalArgumentException("tmpfs size " + tmpfsSize);
+        }
         validate();
         List<MountPlan.Operation> ops = new ArrayList<>();
         // 1. A private staging tmpfs becomes the root; the host stays reachable beneath OLD_ROOT while we build.
-        ops.add(fs("tmpfs", "sandbox4j", STAGE, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, "mode=0700"));
+        ops.add(fs("tmpfs", "sandbox4j", STAGE, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, tmpfsOptions(tmpfsSize, 0700)));
         ops.add(dir(STAGE + NEW_ROOT, 0755));
         ops.add(dir(STAGE + OLD_ROOT, 0700));
         int overlayIndex = 0;
@@ -252,7 +267,8 @@ public final class FilesystemView {
         }
         // 2. The new root.
         if (existingRoot == null) {
-            ops.add(fs("tmpfs", "sandbox4j-root", NEW_ROOT, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, "mode=0755"));
+            ops.add(fs("tmpfs", "sandbox4j-root", NEW_ROOT, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV,
+                    tmpfsOptions(tmpfsSize, 0755)));
         } else {
             long attrs = MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | (writableRoot ? 0 : MountPlan.ATTR_RDONLY);
             ops.add(bind(real(existingRoot), NEW_ROOT, attrs));
@@ -270,9 +286,8 @@ public final class FilesystemView {
                 ops.add(bind(source, dst, attrs));
             } else if (m instanceof Mount.Tmpfs t) {
                 ops.add(dir(dst, 0755));
-                String size = t.sizeBytes() > 0 ? "size=" + t.sizeBytes() + "," : "";
                 ops.add(fs("tmpfs", "tmpfs", dst, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV,
-                        size + "mode=0" + Integer.toOctalString(t.mode())));
+                        tmpfsOptions(t.sizeBytes() > 0 ? t.sizeBytes() : tmpfsSize, t.mode())));
             } else if (m instanceof Mount.Overlay o) {
                 ops.add(dir(dst, 0755));
                 List<String> lowers = new ArrayList<>();
@@ -294,7 +309,7 @@ public final class FilesystemView {
                 ops.add(dir(dst, 0555));
                 ops.add(fs("proc", "proc", dst, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC, ""));
             } else if (m instanceof Mount.Dev) {
-                dev(ops, dst);
+                dev(ops, dst, tmpfsSize);
             } else if (m instanceof Mount.Symlink s) {
                 ops.add(new MountPlan.Operation(MountPlan.Kind.SYMLINK, s.target(), dst, "", 0, 0, ""));
             } else if (m instanceof Mount.Dir d) {
@@ -368,9 +383,11 @@ public final class FilesystemView {
     }
 
     /** bubblewrap's minimal /dev: device nodes can't be created (CAP_MKNOD counts only in the initial namespace), so bind the host's. */
-    private static void dev(List<MountPlan.Operation> ops, String dst) {
+    private static void dev(List<MountPlan.Operation> ops, String dst, long shmSize) {
         ops.add(dir(dst, 0755));
-        ops.add(fs("tmpfs", "tmpfs", dst, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC, "mode=0755"));
+        // Only mount points and symlinks, and read-only once complete: a few inodes.
+        ops.add(fs("tmpfs", "tmpfs", dst, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC,
+                "size=64k,nr_inodes=64,mode=0755"));
         for (String device : DEVICES) {
             Path host = Path.of("/dev", device);
             if (Files.exists(host)) {
@@ -385,12 +402,27 @@ public final class FilesystemView {
             ops.add(new MountPlan.Operation(MountPlan.Kind.SYMLINK, link[1], dst + "/" + link[0], "", 0, 0, ""));
         }
         ops.add(dir(dst + "/shm", 01777));
-        ops.add(fs("tmpfs", "shm", dst + "/shm", MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, "mode=01777"));
+        ops.add(fs("tmpfs", "shm", dst + "/shm", MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, tmpfsOptions(shmSize, 01777)));
         ops.add(dir(dst + "/pts", 0755));
         ops.add(fs("devpts", "devpts", dst + "/pts", MountPlan.ATTR_NOSUID | MountPlan.ATTR_NOEXEC,
                 "newinstance,ptmxmode=0666,mode=620"));
         // Complete: nothing more may be created in it (shm and pts are mounts of their own and stay writable).
         ops.add(new MountPlan.Operation(MountPlan.Kind.SET_ATTRIBUTES, "", dst, "", MountPlan.ATTR_RDONLY, 0, ""));
+    }
+
+    /**
+     * The size of a tmpfs without one given: half of the sandbox's memory limit (so that a full /tmp still leaves
+     * the program memory to notice and say so; its pages count against the limit where a memory cgroup enforces
+     * it), or {@link #DEFAULT_TMPFS_SIZE} without a limit. At least one page.
+     */
+    public static long defaultTmpfsSize(java.util.OptionalLong memoryLimit) {
+        return memoryLimit.isPresent() ? Math.max(4096, memoryLimit.getAsLong() / 2) : DEFAULT_TMPFS_SIZE;
+    }
+
+    /** A tmpfs's options: its size, an inode limit in proportion, and the mode of its root. */
+    private static String tmpfsOptions(long size, int mode) {
+        long inodes = Math.max(MIN_INODES, size / BYTES_PER_INODE);
+        return "size=" + size + ",nr_inodes=" + inodes + ",mode=0" + Integer.toOctalString(mode);
     }
 
     private static void parents(List<MountPlan.Operation> ops, Path destination) {
@@ -594,18 +626,32 @@ public final class FilesystemView {
             return this;
         }
 
-        /** A tmpfs of the kernel's default size (half of RAM), mode 0755. */
+        /** A tmpfs of the sandbox's default size (see {@link FilesystemView#defaultTmpfsSize}), mode 0755. */
         public Builder tmpfs(Path destination) {
             return tmpfs(destination, 0, 0755);
         }
 
-        /** A tmpfs limited to {@code size} ({@code 1M}, {@code 64KiB}, … see {@link Sizes}), mode 0755. */
+        /**
+         * A tmpfs limited to {@code size} ({@code 1M}, {@code 64KiB}, … see {@link Sizes}), mode 0755. A size of
+         * zero is refused: the kernel would read it as "unlimited".
+         */
         public Builder tmpfs(Path destination, String size) {
-            pending.add(() -> new Mount.Tmpfs(destination, Sizes.parse("tmpfs size for " + destination, size), 0755));
+            pending.add(() -> {
+                String setting = "tmpfs size for " + destination;
+                long bytes = Sizes.parse(setting, size);
+                if (bytes == 0) {
+                    throw new InvalidConfigException(setting, size,
+                            "must be more than 0 (which the kernel reads as unlimited); leave the size out for the default");
+                }
+                return new Mount.Tmpfs(destination, bytes, 0755);
+            });
             return this;
         }
 
-        /** A tmpfs of {@code sizeBytes} (0 = kernel default) with root directory permissions {@code mode}. */
+        /**
+         * A tmpfs of {@code sizeBytes} (0 = the sandbox's default, see {@link FilesystemView#defaultTmpfsSize}) with
+         * root directory permissions {@code mode}.
+         */
         public Builder tmpfs(Path destination, long sizeBytes, int mode) {
             pending.add(() -> new Mount.Tmpfs(destination, sizeBytes, mode));
             return this;

@@ -32,7 +32,7 @@ class UnprivilegedKernelTest {
     void theKernelTestsPassAsUid65534(@TempDir Path scratch) throws Exception {
         runAsNobody(scratch, SandboxKernelTest.class, RlimitLimitsKernelTest.class, ForkServerKernelTest.class,
                 DirectLauncherKernelTest.class, ControlConnectionKernelTest.class,
-                BindSourceKernelTest.class, TmpfsLimitKernelTest.class);
+                BindSourceKernelTest.class, TmpfsLimitKernelTest.class, PathSocketKernelTest.class);
     }
 
     /** Runs the given test classes in a child JVM as uid 65534 and asserts that they all pass. */

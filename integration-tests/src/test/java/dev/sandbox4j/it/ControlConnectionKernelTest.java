@@ -66,7 +66,14 @@ class ControlConnectionKernelTest {
             "        pass",
             "    s.close()",
             "    return state, data",
-            "if sys.argv[1] == 'once':",
+            "if sys.argv[1] == 'first':",
+            "    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
+            "    s.connect(sys.argv[2])",
+            "    print('connected', flush=True)",
+            "    s.settimeout(5.0)",
+            "    b = s.recv(65536)",
+            "    sys.stdout.write('eof 0 ' if not b else 'read %d %s' % (len(b), b.decode('latin-1')))",
+            "elif sys.argv[1] == 'once':",
             "    state, data = grab(sys.argv[2], 2.0)",
             "    sys.stdout.write('%s %d %s' % (state, len(data), data.decode('latin-1')))",
             "else:",
@@ -128,6 +135,26 @@ class ControlConnectionKernelTest {
             launcher.destroyForcibly().waitFor();
             Files.deleteIfExists(socket);
         }
+    }
+
+    @Test
+    void aStrangerAtTheListenerOfAForkedLaunchersPairIsHungUpOn() throws Exception {
+        requireFeature(Files.isExecutable(PYTHON), "python3 for the attacking process");
+        Process[] attacker = new Process[1];
+        // The stranger connects while the pair's listener lives (for microseconds in real life), before the JVM.
+        long peer = LauncherProbe.pairWithStranger(socket -> {
+            try {
+                attacker[0] = attacker("first", socket.toString());
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(attacker[0].getInputStream(),
+                        StandardCharsets.ISO_8859_1)).readLine();
+                assertThat(line).as("the stranger is queued first").isEqualTo("connected");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(peer).as("the launcher's end is connected to this JVM, not to the stranger")
+                .isEqualTo(ProcessHandle.current().pid());
+        assertThat(output(attacker[0])).as("what the stranger read").isEqualTo("eof 0 ");
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -126,6 +127,14 @@ final class ControlChannel implements Closeable {
         }
 
         static Pair open(LauncherBinary launcher) {
+            return open(launcher, socket -> { });
+        }
+
+        /**
+         * As {@link #open(LauncherBinary)}; {@code listening} runs once the name is bound and listened on, before
+         * this JVM connects: where the tests put a stranger who got there first.
+         */
+        static Pair open(LauncherBinary launcher, Consumer<Path> listening) {
             LibC.Functions libc = LibC.libc();
             Path socket = launcher.newSocketPath("p-");
             byte[] path = socket.toString().getBytes(StandardCharsets.UTF_8);
@@ -149,6 +158,7 @@ final class ControlChannel implements Closeable {
                         throw new SandboxException("cannot listen on the control socket " + socket + ": "
                                 + libc.strerror(LibC.errno()));
                     }
+                    listening.accept(socket);
                     ours = SocketChannel.open(StandardProtocolFamily.UNIX);
                     ours.configureBlocking(false); // never wait: the connection is queued at once, or this fails
                     if (!ours.connect(UnixDomainSocketAddress.of(socket))) {

@@ -125,9 +125,84 @@ static int attach(int mnt, const struct mount_item *m, const char *step, struct 
     return 0;
 }
 
+/* A path opened O_PATH without following any symlink on the way: a component swapped for one after Java
+ * resolved the path fails with ELOOP instead of leading elsewhere. */
+static int open_no_symlinks(const char *path) {
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+    return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+}
+
+int fs_open_bind_sources(struct plan *pl, struct fs_error *e) {
+    for (size_t i = 0; i < pl->mount_count; i++) {
+        struct mount_item *m = &pl->mounts[i];
+        if (m->kind != MOUNT_BIND)
+            continue;
+        int fd = open_no_symlinks(m->source);
+        if (fd < 0)
+            FAIL("bind source", m->source);
+        /* A caller with CAP_SYS_ADMIN over its mount namespace (root) copies the tree now, with its own rights:
+         * the workload's ids may not even reach it (a directory under a private parent). Anyone else leaves
+         * the copy to the workload's side, which checks it finds this very object. */
+        int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+        if (tree >= 0) {
+            close(fd);
+            m->src_fd = tree;
+            m->detached = 1;
+        } else if (errno == EPERM) {
+            m->src_fd = fd;
+        } else {
+            int err = errno;
+            close(fd);
+            errno = err;
+            FAIL("bind source", m->source);
+        }
+    }
+    return 0;
+}
+
+void fs_close_bind_sources(struct plan *pl) {
+    for (size_t i = 0; i < pl->mount_count; i++) {
+        if (pl->mounts[i].src_fd >= 0) {
+            close(pl->mounts[i].src_fd);
+            pl->mounts[i].src_fd = -1;
+        }
+    }
+}
+
+/* The tree to attach: the launcher's copy, or a copy of what data names in our namespace, which must be the
+ * very object the launcher opened (no symlink followed there either). */
+static int bind_tree(const struct mount_item *m, struct fs_error *e) {
+    if (m->detached)
+        return m->src_fd;
+    int fd = open_no_symlinks(m->data);
+    if (fd < 0)
+        FAIL("bind source", m->source);
+    struct stat mine, theirs;
+    if (fstat(fd, &mine) < 0 || fstat(m->src_fd, &theirs) < 0 || mine.st_dev != theirs.st_dev ||
+        mine.st_ino != theirs.st_ino) {
+        close(fd);
+        errno = EXDEV;
+        FAIL("bind source changed", m->source);
+    }
+    int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    int err = errno;
+    close(fd);
+    errno = err;
+    if (tree < 0)
+        FAIL("bind source", m->source);
+    return tree;
+}
+
 static int bind(const struct mount_item *m, struct fs_error *e) {
-    int src = open_tree(AT_FDCWD, m->source,
-                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW);
+    if (m->src_fd < 0) {
+        errno = EBADF;
+        FAIL("bind source", m->source);
+    }
+    int src = bind_tree(m, e);
+    if (src < 0)
+        return -1;
+    if (m->detached)
+        src = dup(src); /* attach closes what it is given; the launcher's copy is closed with the others */
     if (src < 0)
         FAIL("bind source", m->source);
     if (m->attributes) {
@@ -171,6 +246,39 @@ static int filesystem(const struct mount_item *m, struct fs_error *e) {
     if (mnt < 0)
         FAIL("mount", detail_buf);
     return attach(mnt, m, "mount", e);
+}
+
+/* An empty read-only tmpfs over target, for a directory the workload must not see. The mounts run with the
+ * workload's filesystem ids and, until they are done, more capabilities than it will have: a target they
+ * cannot reach (EACCES, ENOENT) the workload cannot reach either, and is left alone. */
+static int mask(const struct mount_item *m, struct fs_error *e) {
+    int dst = open_target(m->target, O_PATH | O_DIRECTORY);
+    if (dst < 0 && (errno == EACCES || errno == ENOENT))
+        return 0;
+    if (dst < 0)
+        FAIL("mask", m->target);
+    int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+    int r = fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
+                    fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", "1", 0) < 0 ||
+                    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0", 0) < 0 ||
+                    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0
+                ? -1
+                : 0;
+    int mnt = r < 0 ? -1
+                    : fsmount(fs, FSMOUNT_CLOEXEC,
+                              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    if (mnt >= 0)
+        r = move_mount(mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    int err = errno;
+    if (fs >= 0)
+        close(fs);
+    if (mnt >= 0)
+        close(mnt);
+    close(dst);
+    errno = err;
+    if (mnt < 0 || r < 0)
+        FAIL("mask", m->target);
+    return 0;
 }
 
 static int set_attributes(const struct mount_item *m, struct fs_error *e) {
@@ -229,6 +337,7 @@ int fs_mount(const struct mount_item *m, struct fs_error *e) {
         return 0;
     }
     case MOUNT_SET_ATTRIBUTES: return set_attributes(m, e);
+    case MOUNT_MASK: return mask(m, e);
     case MOUNT_PIVOT: return pivot(m, e);
     case MOUNT_ROOT:
         if (root_fd >= 0)

@@ -11,6 +11,13 @@ struct fs_error {
     const char *detail;
 };
 
+/* In the launcher, before any namespace: opens every bind source of the plan with the caller's rights,
+ * following no symlink (Java sent canonical paths). 0, or -1 with e filled in. */
+int fs_open_bind_sources(struct plan *pl, struct fs_error *e);
+
+/* Closes what fs_open_bind_sources opened (in whichever process holds copies and needs them no more). */
+void fs_close_bind_sources(struct plan *pl);
+
 /* Runs one mount operation of a kind from MOUNT_FILESYSTEM on. 0, or -1 with e filled in. */
 int fs_mount(const struct mount_item *m, struct fs_error *e);
 

@@ -15,8 +15,9 @@
  *   syncpipe L -> init: "maps written" then "kill"; EOF = L is gone
  * The workload's stdin/stdout/stderr are ours, untouched; we never write to them.
  *
- * Started per run (`--connect SOCKET`, by ProcessBuilder), or forked per run by the JVM's fork server
- * (`--serve SOCKET`, server.c), whose child then takes exactly the `--connect` path.
+ * Started per run (`--accept SOCKET`, by ProcessBuilder: we listen there, and take the one connection that
+ * comes from the JVM, our parent), or forked per run by the JVM's fork server (`--serve SOCKET`, server.c),
+ * whose child has its control connection handed over and then takes exactly the `--accept` path.
  */
 #define _GNU_SOURCE
 #include "filesystem.h"
@@ -47,7 +48,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -455,7 +455,7 @@ static int workload_main(void *arg) {
  * are 4 KiB path buffers); untouched pages of the mapping cost nothing. */
 #define WORKLOAD_STACK_SIZE (1u << 20)
 
-static void run_init(const struct plan *pl, int errfd, int statfd, int syncfd) {
+static void run_init(struct plan *pl, int errfd, int statfd, int syncfd) {
     int pidns = (pl->clone_flags & CLONE_NEWPID) != 0;
     /* L is single-threaded, so the "parent thread" caveat of PDEATHSIG does not apply here. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -496,8 +496,9 @@ static void run_init(const struct plan *pl, int errfd, int statfd, int syncfd) {
     pid_t w = clone(workload_main, (char *)stack + WORKLOAD_STACK_SIZE, CLONE_VM | CLONE_VFORK | shared | SIGCHLD, &ws);
     if (w < 0)
         child_fail(errfd, "fork workload", errno, NULL);
-    /* Back here once the workload has exec'd or died: its stack is ours to drop. */
+    /* Back here once the workload has exec'd or died: its stack is ours to drop, the bind sources too. */
     munmap(stack, WORKLOAD_STACK_SIZE);
+    fs_close_bind_sources(pl);
     if (shared) {
         if (workload_listener >= 0)
             supervisor_hand_over(notify_sock, workload_listener);
@@ -658,7 +659,7 @@ static int move_to_cgroups(pid_t pid, const struct plan *pl) {
     return 0;
 }
 
-static int run_plan(const struct plan *pl) {
+static int run_plan(struct plan *pl) {
     char detail[128];
     if (pl->clone_flags & ~(uint64_t)ALLOWED_CLONE_FLAGS) {
         snprintf(detail, sizeof(detail), "flags 0x%llx", (unsigned long long)pl->clone_flags);
@@ -687,6 +688,13 @@ static int run_plan(const struct plan *pl) {
         return 1;
     }
 
+    /* Bind sources with our (the caller's) rights, before any namespace: init and the workload inherit them. */
+    struct fs_error be;
+    if (fs_open_bind_sources(pl, &be) < 0) {
+        report_error(be.step, be.err, be.detail);
+        return 1;
+    }
+
     /* A raw clone puts the child into every new namespace at once and makes it PID 1, while we
      * stay outside: we must write its id maps from the parent namespace (a root caller cannot map
      * itself to an unprivileged id), and a later pivot_root must not move our own root. */
@@ -710,6 +718,7 @@ static int run_plan(const struct plan *pl) {
     close(errp[1]);
     close(statp[1]);
     close(syncp[0]);
+    fs_close_bind_sources(pl); /* the workload has its copies */
     if (notify_sock >= 0)
         close(notify_sock);
 
@@ -889,33 +898,23 @@ int main(int argc, char **argv) {
     }
     int echo = argc == 3 && strcmp(argv[1], "--echo") == 0;
     int server = argc == 3 && strcmp(argv[1], "--serve") == 0;
-    if (!echo && !server && !(argc == 3 && strcmp(argv[1], "--connect") == 0)) {
-        fprintf(stderr, "usage: %s --connect SOCKET | --serve SOCKET | --echo SOCKET | --version\n"
+    if (!echo && !server && !(argc == 3 && strcmp(argv[1], "--accept") == 0)) {
+        fprintf(stderr, "usage: %s --accept SOCKET | --serve SOCKET | --echo SOCKET | --version\n"
                         "This program is started by sandbox4j, not by hand.\n", argv[0]);
         return 125;
     }
     reset_process_state();
     read_last_cap();
 
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    const char *socket_path = argv[2];
     struct spawned_plan given = {NULL, 0};
     if (server) {
-        /* Returns only in a forked child, which then goes on exactly like --connect: same state (the
-         * server's reset is inherited, its own descriptors and signal mask are undone in the child). */
-        serve(argv[2], addr.sun_path, sizeof(addr.sun_path), &given);
-        socket_path = addr.sun_path;
-    } else if (strlen(argv[2]) >= sizeof(addr.sun_path)) {
-        fprintf(stderr, "sandbox4j-launcher: socket path too long\n");
-        return 125;
+        /* Returns only in a forked child, which then goes on exactly like --accept: same state (the
+         * server's reset is inherited, its own descriptors and signal mask are undone in the child), and
+         * the control connection the JVM handed over with the request. */
+        serve(argv[2], &given);
+        ctl = LAUNCHER_CTL_FD;
     } else {
-        strcpy(addr.sun_path, argv[2]);
-    }
-    ctl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (ctl < 0 || connect(ctl, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        /* No channel to Java yet: stderr is the only place left to say it. */
-        fprintf(stderr, "sandbox4j-launcher: cannot connect to %s: %s\n", socket_path, strerror(errno));
-        return 125;
+        ctl = accept_parent(argv[2]);
     }
 
     uint16_t type;

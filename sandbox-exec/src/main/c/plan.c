@@ -203,8 +203,8 @@ int plan_decode(const uint8_t *p, size_t n, struct plan *out, char *err, size_t 
         case F_MOUNT: {
             if (len < 4)
                 FAIL("mount field too short");
-            struct mount_item m = {.kind = get_u32(v)};
-            if (m.kind >= MOUNT_FILESYSTEM && m.kind <= MOUNT_ROOT) {
+            struct mount_item m = {.kind = get_u32(v), .src_fd = -1};
+            if (m.kind >= MOUNT_FILESYSTEM && m.kind <= MOUNT_MASK) {
                 uint32_t at = 16;
                 if (len < 16)
                     FAIL("mount field too short");

@@ -32,6 +32,9 @@ struct mount_item {
     char *source;
     char *fstype;
     char *data;
+    /* MOUNT_BIND only, not on the wire: what fs_open_bind_sources opened before the clone. */
+    int src_fd;   /* -1 until opened */
+    int detached; /* src_fd is a detached copy of the tree (open_tree), else an O_PATH descriptor */
 };
 
 struct landlock_item {

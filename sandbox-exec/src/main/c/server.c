@@ -3,19 +3,19 @@
  * so that a run costs a fork of this small static process instead of the JVM's own spawn path
  * (jspawnhelper, an extra exec) plus the launcher's start.
  *
- * It binds SOCKET (in the caller's 0700 run directory), accepts exactly one connection from its own uid,
- * unlinks the name and closes the listener: nobody else can ever talk to it. Then, on that connection
- * (frames as in wire.h):
- *   SPAWN {u32 id, str socket, plan} + 3 fds (SCM_RIGHTS): fork; the child takes the fds as 0/1/2 and
- *       goes on exactly as `--connect socket` would, except that the plan (a MSG_PLAN payload, optional)
- *       came with the request: it starts on it at once, instead of after a round trip on its new control
- *       connection. Reply SPAWNED {id, pid} or SPAWN_FAILED {id, errno}.
+ * It binds SOCKET (in the caller's 0700 run directory) and accepts exactly one connection: the JVM's, known
+ * by the peer's pid (our parent) and uid (ours), then unlinks the name and closes the listener: nobody else
+ * can ever talk to it. Then, on that connection (frames as in wire.h):
+ *   SPAWN {u32 id, plan} + 4 fds (SCM_RIGHTS): fork; the child takes the first three as 0/1/2 and the
+ *       fourth, its end of a socket pair the JVM made, as its control connection (no path anyone could
+ *       connect to), and starts on the plan (a MSG_PLAN payload; empty: Java sends it on the control
+ *       connection). Reply SPAWNED {id, pid} or SPAWN_FAILED {id, errno}.
  *   KILL_CHILD {u32 pid}: SIGKILL that child, if it is ours and not yet reaped (a reaped pid may have
  *       been reused by anyone).
  *   Every child we reap is reported as REAPED {pid, wait status}.
  * A fork costs about a millisecond on a paravirtualised guest (page tables copied, then the child waits to
  * be scheduled), so the server keeps one launcher forked ahead of time, the spare, waiting on a socketpair:
- * a SPAWN hands it the socket path and the three fds, then the plan, and is answered at once. The next spare
+ * a SPAWN hands it the four fds, then the plan, and is answered at once. The next spare
  * is forked once no launcher runs any more, or SPARE_DELAY_MS after the last one was handed out: forked at
  * once, it would take a CPU from the launcher that just started, on a machine of two (about 1 ms of that
  * run's latency). Without a spare (its fork failed, or runs come closer than that), a SPAWN forks.
@@ -64,7 +64,7 @@ static uint64_t spare_due; /* CLOCK_MONOTONIC ms from which a spare is forked ev
 
 static void die(const char *what, int err) {
     /* No channel to Java (yet, or any more): stderr is all there is. */
-    fprintf(stderr, "sandbox4j-launcher --serve: %s: %s\n", what, strerror(err));
+    fprintf(stderr, "sandbox4j-launcher: %s: %s\n", what, strerror(err));
     exit(125);
 }
 
@@ -181,7 +181,7 @@ static int read_request(uint16_t *type, uint8_t **payload, size_t *len, int *fds
     while (got < sizeof(h)) {
         union {
             struct cmsghdr align;
-            char space[CMSG_SPACE(3 * sizeof(int))];
+            char space[CMSG_SPACE(SPAWN_FDS * sizeof(int))];
         } control;
         struct iovec iov = {h + got, sizeof(h) - got};
         struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
@@ -198,7 +198,7 @@ static int read_request(uint16_t *type, uint8_t **payload, size_t *len, int *fds
             for (size_t i = 0; i < n; i++) {
                 int fd;
                 memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                if (*nfds < 3)
+                if (*nfds < SPAWN_FDS)
                     fds[(*nfds)++] = fd;
                 else
                     close(fd);
@@ -244,7 +244,7 @@ static uint32_t u32_at(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int accept_jvm(const char *path) {
+int accept_parent(const char *path) {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof(addr.sun_path))
         die("socket path too long", ENAMETOOLONG);
@@ -254,10 +254,11 @@ static int accept_jvm(const char *path) {
         die("socket", errno);
     if (bind(lis, (struct sockaddr *)&addr, sizeof(addr)) < 0)
         die(path, errno);
-    if (listen(lis, 1) < 0) {
+    if (listen(lis, 8) < 0) {
         unlink(path);
         die("listen", errno);
     }
+    pid_t parent = getppid();
     int c = -1;
     for (;;) {
         struct pollfd pfd = {lis, POLLIN, 0};
@@ -271,10 +272,12 @@ static int accept_jvm(const char *path) {
         c = accept4(lis, NULL, NULL, SOCK_CLOEXEC);
         if (c < 0)
             continue;
-        /* The directory is private, so this is belt and braces: only our own uid may drive us. */
+        /* Only the JVM that started us: a process of the same uid (a sandbox's workload, say) that found the
+         * name must get nothing, and the JVM is our parent. Anyone else is hung up on. */
         struct ucred cred;
         socklen_t cl = sizeof(cred);
-        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 && cred.uid == getuid())
+        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 && cred.pid == parent &&
+            cred.uid == getuid())
             break;
         close(c);
     }
@@ -289,8 +292,8 @@ static int accept_jvm(const char *path) {
 static const int terminal_signals[] = {SIGINT, SIGQUIT, SIGHUP};
 #define TERMINAL_SIGNAL_COUNT (sizeof(terminal_signals) / sizeof(terminal_signals[0]))
 
-/* In the child: the three received fds become 0/1/2, then nothing else stays open, blocked or ignored
- * that `main` did not leave so. */
+/* In the child: the first three received fds become 0/1/2, the control connection LAUNCHER_CTL_FD, then
+ * nothing else stays open, blocked or ignored that `main` did not leave so. */
 static void become_launcher(const int *fds) {
     for (int i = 0; i < 3; i++) {
         /* dup2 onto 0/1/2 clears close-on-exec there, so the workload inherits them. The sources are
@@ -298,8 +301,13 @@ static void become_launcher(const int *fds) {
         if (dup2(fds[i], i) < 0)
             _exit(125);
     }
-    if (syscall(SYS_close_range, 3U, ~0U, 0) < 0) {
-        for (int fd = 3; fd < 65536; fd++)
+    /* Close-on-exec: the control connection is the launcher's alone, never the workload's. A stdio source
+     * that was fd 3 is overwritten, but it was copied to 0/1/2 above. */
+    if (fds[3] == LAUNCHER_CTL_FD ? fcntl(LAUNCHER_CTL_FD, F_SETFD, FD_CLOEXEC) < 0
+                                  : dup3(fds[3], LAUNCHER_CTL_FD, O_CLOEXEC) < 0)
+        _exit(125);
+    if (syscall(SYS_close_range, LAUNCHER_CTL_FD + 1U, ~0U, 0) < 0) {
+        for (int fd = LAUNCHER_CTL_FD + 1; fd < 65536; fd++)
             close(fd);
     }
     for (size_t i = 0; i < TERMINAL_SIGNAL_COUNT; i++)
@@ -310,15 +318,16 @@ static void become_launcher(const int *fds) {
 }
 
 /* The spare: forked before it is needed, so that a SPAWN costs a message, not a fork. It waits for its
- * assignment on a socketpair: one message with the path and the 3 fds, then one with the plan (possibly
+ * assignment on a socketpair: one message of one byte with the 4 fds, then one with the plan (possibly
  * empty). EOF there means the server is gone or no longer wants it. */
-static void spare_wait(int sock, char *run_path, size_t run_path_size, struct spawned_plan *plan) {
-    int fds[3];
+static void spare_wait(int sock, struct spawned_plan *plan) {
+    int fds[SPAWN_FDS];
+    char byte;
     union {
         struct cmsghdr align;
-        char space[CMSG_SPACE(3 * sizeof(int))];
+        char space[CMSG_SPACE(SPAWN_FDS * sizeof(int))];
     } control;
-    struct iovec iov = {run_path, run_path_size - 1};
+    struct iovec iov = {&byte, 1};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
                          .msg_controllen = sizeof(control.space)};
     ssize_t r;
@@ -327,10 +336,9 @@ static void spare_wait(int sock, char *run_path, size_t run_path_size, struct sp
     } while (r < 0 && errno == EINTR);
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     if (r <= 0 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-        c->cmsg_len != CMSG_LEN(3 * sizeof(int)))
+        c->cmsg_len != CMSG_LEN(SPAWN_FDS * sizeof(int)))
         _exit(0);
     memcpy(fds, CMSG_DATA(c), sizeof(fds));
-    run_path[r] = 0;
     /* The plan: a u32 length first (a SEQPACKET message cannot be empty and tell apart from EOF), so
      * the message's size is known before it is read. */
     do {
@@ -353,7 +361,7 @@ static void spare_wait(int sock, char *run_path, size_t run_path_size, struct sp
 }
 
 /* Returns 1 in the spare once it has been assigned; 0 in the server. */
-static int make_spare(char *run_path, size_t run_path_size, struct spawned_plan *plan) {
+static int make_spare(struct spawned_plan *plan) {
     int sp[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
         return 0;
@@ -363,7 +371,7 @@ static int make_spare(char *run_path, size_t run_path_size, struct spawned_plan 
         close(conn);
         /* Named, so that whoever looks (the tests' leak checks) can tell it from a leftover launcher. */
         prctl(PR_SET_NAME, "sandbox4j-spare");
-        spare_wait(sp[1], run_path, run_path_size, plan);
+        spare_wait(sp[1], plan);
         return 1;
     }
     close(sp[1]);
@@ -378,22 +386,23 @@ static int make_spare(char *run_path, size_t run_path_size, struct spawned_plan 
 
 /* Hands the request to the spare; returns its pid, or 0 when there is none or it is gone (or the plan is
  * too large for one message on its socketpair: then the SPAWN forks, and the child has the plan). */
-static pid_t use_spare(const uint8_t *path, size_t len, const int *fds, const uint8_t *plan, size_t plan_len) {
+static pid_t use_spare(const int *fds, const uint8_t *plan, size_t plan_len) {
     if (!spare)
         return 0;
     union {
         struct cmsghdr align;
-        char space[CMSG_SPACE(3 * sizeof(int))];
+        char space[CMSG_SPACE(SPAWN_FDS * sizeof(int))];
     } control;
     memset(&control, 0, sizeof(control));
-    struct iovec iov = {(void *)path, len};
+    const size_t len = 1;
+    struct iovec iov = {"S", len};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
                          .msg_controllen = sizeof(control.space)};
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(3 * sizeof(int));
-    memcpy(CMSG_DATA(c), fds, 3 * sizeof(int));
+    c->cmsg_len = CMSG_LEN(SPAWN_FDS * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, SPAWN_FDS * sizeof(int));
     pid_t pid = spare;
     ssize_t r;
     do {
@@ -424,7 +433,7 @@ static pid_t use_spare(const uint8_t *path, size_t len, const int *fds, const ui
     return pid;
 }
 
-void serve(const char *path, char *run_path, size_t run_path_size, struct spawned_plan *plan) {
+void serve(const char *path, struct spawned_plan *plan) {
     /* Received descriptors must land above 2, which needs our own 0/1/2 open (the JVM gives /dev/null). */
     for (int fd = 0; fd < 3; fd++) {
         if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
@@ -433,7 +442,7 @@ void serve(const char *path, char *run_path, size_t run_path_size, struct spawne
     for (size_t i = 0; i < TERMINAL_SIGNAL_COUNT; i++)
         signal(terminal_signals[i], SIG_IGN);
     prctl(PR_GET_NAME, own_name);
-    conn = accept_jvm(path);
+    conn = accept_parent(path);
 
     sigset_t chld;
     sigemptyset(&chld);
@@ -451,7 +460,7 @@ void serve(const char *path, char *run_path, size_t run_path_size, struct spawne
         if (!spare) {
             uint64_t now = live_count ? now_ms() : 0;
             if (!live_count || now >= spare_due) {
-                if (make_spare(run_path, run_path_size, plan))
+                if (make_spare(plan))
                     return;
             } else {
                 timeout = (int)(spare_due - now);
@@ -477,7 +486,7 @@ void serve(const char *path, char *run_path, size_t run_path_size, struct spawne
         uint16_t type = 0;
         uint8_t *p = NULL;
         size_t len = 0;
-        int fds[3];
+        int fds[SPAWN_FDS];
         size_t nfds;
         int got = read_request(&type, &p, &len, fds, &nfds);
         if (got <= 0)
@@ -485,31 +494,28 @@ void serve(const char *path, char *run_path, size_t run_path_size, struct spawne
         if (got == 2)
             continue;
         pid_t pid;
-        if (type == MSG_SPAWN && len >= 8) {
+        if (type == MSG_SPAWN && len >= 4) {
             spare_due = now_ms() + SPARE_DELAY_MS;
             uint32_t id = u32_at(p);
-            uint32_t sl = u32_at(p + 4);
-            if (nfds != 3 || sl > len - 8 || sl == 0 || sl >= run_path_size || memchr(p + 8, 0, sl)) {
+            if (nfds != SPAWN_FDS) {
                 close_fds(fds, nfds);
                 send_reply(MSG_SPAWN_FAILED, id, EINVAL);
-            } else if ((pid = use_spare(p + 8, sl, fds, p + 8 + sl, len - 8 - sl)) > 0) {
-                close_fds(fds, 3);
+            } else if ((pid = use_spare(fds, p + 4, len - 4)) > 0) {
+                close_fds(fds, SPAWN_FDS);
                 add_live(pid);
                 send_reply(MSG_SPAWNED, id, (uint32_t)pid);
             } else {
                 pid = fork();
                 if (pid == 0) {
-                    memcpy(run_path, p + 8, sl);
-                    run_path[sl] = 0;
-                    memmove(p, p + 8 + sl, len - 8 - sl);
+                    memmove(p, p + 4, len - 4);
                     plan->data = p;
-                    plan->len = len - 8 - sl;
+                    plan->len = len - 4;
                     free(live);
                     become_launcher(fds);
                     return;
                 }
                 int err = errno;
-                close_fds(fds, 3);
+                close_fds(fds, SPAWN_FDS);
                 if (pid < 0) {
                     send_reply(MSG_SPAWN_FAILED, id, (uint32_t)err);
                 } else {

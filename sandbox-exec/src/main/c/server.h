@@ -11,13 +11,23 @@ struct spawned_plan {
     size_t len;
 };
 
+/* Where a forked launcher finds its control connection to the JVM. */
+#define LAUNCHER_CTL_FD 3
+/* A SPAWN carries stdin, stdout, stderr and the control connection. */
+#define SPAWN_FDS 4
+
 /*
- * Serves the JVM that listens on nothing but connects to `path` (see server.c). Returns only in a
- * forked child: its stdin/stdout/stderr are the workload's, every other fd is closed, no signal is
- * blocked, `run_path` holds the per-run socket it must connect to, as `--connect` would, and `plan`
- * the plan that came with the request, if any. The server itself never returns: it exits when the
- * JVM's connection ends.
+ * Serves the JVM that connects to `path` (see server.c). Returns only in a forked child: its
+ * stdin/stdout/stderr are the workload's, LAUNCHER_CTL_FD its control connection, every other fd is
+ * closed, no signal is blocked, and `plan` holds the plan that came with the request, if any. The server
+ * itself never returns: it exits when the JVM's connection ends.
  */
-void serve(const char *path, char *run_path, size_t run_path_size, struct spawned_plan *plan);
+void serve(const char *path, struct spawned_plan *plan);
+
+/*
+ * Binds `path`, accepts the one connection that comes from our parent process with our uid (hanging up on
+ * any other), unlinks the name and returns the connection. Exits with 125 when none comes in time.
+ */
+int accept_parent(const char *path);
 
 #endif

@@ -20,8 +20,8 @@
 #define MSG_CGROUPS_READY 6 /* the plan's cgroups exist now (Java creates them while we start): move init in */
 
 /* Java -> fork server (launcher --serve), on the server's one connection */
-#define MSG_SPAWN 4      /* u32 request id, str per-run socket path, then the MSG_PLAN payload (may be empty);
-                            3 fds (stdin, stdout, stderr) attached */
+#define MSG_SPAWN 4      /* u32 request id, then the MSG_PLAN payload (may be empty); 4 fds attached: stdin,
+                            stdout, stderr and the launcher's end of its control connection */
 #define MSG_KILL_CHILD 5 /* u32 pid: SIGKILL this live, unreaped child of the server */
 
 /* launcher -> Java */
@@ -76,12 +76,17 @@
 /* Kinds from 3 on: u64 attributes (MOUNT_ATTR_*), u32 mode, str source, str target, str fstype, str data.
  * Targets resolve inside the root set by MOUNT_ROOT once there is one. */
 #define MOUNT_FILESYSTEM 3     /* fsopen(fstype) with data's options, "source" = source, on target */
-#define MOUNT_BIND 4           /* recursive clone of source, attributes set before it is attached */
+#define MOUNT_BIND 4           /* recursive clone of source (a host path, opened before the clone with the
+                                  caller's rights, no symlink followed), attributes set before it is
+                                  attached; data: where the same object is inside, for a caller who may
+                                  not copy mounts of its own namespace */
 #define MOUNT_DIRECTORY 5      /* make sure target is a directory (mode) */
 #define MOUNT_FILE 6           /* make sure target exists as a file (mode) */
 #define MOUNT_SYMLINK 7        /* symlink target -> source */
 #define MOUNT_SET_ATTRIBUTES 8 /* add attributes to the mount at target */
 #define MOUNT_PIVOT 9          /* pivot_root(target, source); source "" = detach the old root */
 #define MOUNT_ROOT 10          /* resolve later targets inside target */
+#define MOUNT_MASK 11          /* an empty read-only tmpfs over target, skipped when the workload's ids cannot
+                                  reach target (EACCES, ENOENT): then neither can the workload */
 
 #endif

@@ -283,7 +283,7 @@ class CliKernelTest {
     }
 
     @Test
-    void theDefaultViewHasAPrivateTmpAndTheWorkingDirectoryReadOnly(@TempDir Path dir) throws Exception {
+    void theDefaultViewHasAPrivateTmpAndTheWorkingDirectoryOnlyWhereBound(@TempDir Path dir) throws Exception {
         String unique = "sandbox4j-cli-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path hostTmp = Path.of("/tmp", unique);
         Cli tmp = cli("-P", "moderate", "sh", "-c", "mkdir /tmp/" + unique + " && echo made > /tmp/" + unique + "/f"
@@ -296,7 +296,11 @@ class CliKernelTest {
         // Writable by whoever the workload is on the host (a root caller's is 65534): only the view may refuse.
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-rw-rw-"));
-        Cli here = cli("-P", "moderate", "-w", dir.toString(), "sh", "script.sh");
+        // Never bound unasked (a bound directory shows the sockets in it): -w alone names a directory not in view.
+        Cli unasked = cli("-P", "moderate", "-w", dir.toString(), "sh", "script.sh");
+        assertThat(unasked.status()).isEqualTo(2);
+        assertThat(unasked.stderr()).contains("--ro-bind " + dir);
+        Cli here = cli("-P", "moderate", "-w", dir.toString(), "--ro-bind", dir.toString(), "sh", "script.sh");
         assertThat(here.stdout()).isEqualTo("in " + dir + "\n");
         assertThat(here.stderr()).contains("Read-only file system");
         assertThat(Files.readString(dir.resolve("script.sh"))).startsWith("echo \"in");

@@ -31,7 +31,8 @@ class UnprivilegedKernelTest {
     @Test
     void theKernelTestsPassAsUid65534(@TempDir Path scratch) throws Exception {
         runAsNobody(scratch, SandboxKernelTest.class, RlimitLimitsKernelTest.class, ForkServerKernelTest.class,
-                DirectLauncherKernelTest.class, SeccompViolationKernelTest.class);
+                DirectLauncherKernelTest.class, SeccompViolationKernelTest.class, ControlConnectionKernelTest.class,
+                BindSourceKernelTest.class, TmpfsLimitKernelTest.class, PathSocketKernelTest.class);
     }
 
     @Test

@@ -20,9 +20,9 @@ import java.util.Optional;
  *   <li>without {@code -r/--root}: {@link FilesystemView#defaults()}, the host's {@code /usr}, {@code /bin},
  *       {@code /lib*}, {@code /etc} read-only, a fresh {@code /proc}, a minimal {@code /dev} and a private
  *       {@code /tmp}; nothing else of the host unless bound. The program starts in the working directory
- *       ({@code -w}, else sandbox-ctl's own), which is bound read-only at the same path when the view does not
- *       already show that host directory there: a person running {@code sandbox-ctl python3 script.py} in a
- *       project finds the script, and {@code --bind .} makes the directory writable;</li>
+ *       ({@code -w}, else sandbox-ctl's own) when the view shows it ({@code --ro-bind .} or {@code --bind .}
+ *       shows sandbox-ctl's own), else at {@code /}; a {@code -w} the view does not show is refused. Nothing is
+ *       bound unasked: a bound directory exposes every listening Unix socket beneath it;</li>
  *   <li>with {@code -r/--root PATH}: that directory as {@code /}, read-only unless {@code --rw}, with a fresh
  *       {@code /proc}, a minimal {@code /dev} and a private {@code /tmp} where the tree has those directories
  *       (or anywhere, with {@code --rw}, where they are created); {@code -w} is a path inside it, default
@@ -194,33 +194,39 @@ record FilesystemSettings(
             return builder.filesystem(view);
         }
         Path start = cwd.orElse(currentDirectory).toAbsolutePath().normalize();
-        if (needsBind(view, start)) {
-            view = view.toBuilder().roBind(start, start).build();
+        if (!shows(view, start)) {
+            // Never bound without being asked: a bound directory shows every listening socket beneath it (an
+            // ssh-agent's, a user bus) and a read-only mount or a network namespace of its own does not stop a
+            // connect() to one. sandbox-ctl's own directory, unasked, is simply not the program's: it starts at /.
+            if (cwd.isEmpty()) {
+                return builder.filesystem(view).cwd(Path.of("/"));
+            }
+            throw new InvalidConfigException("-w/--cwd", cwd.get().toString(), "the sandbox's view does not show it; "
+                    + "add --ro-bind " + start + " (or --bind for read-write) to show it, or name a directory inside the view");
         }
         return builder.filesystem(view).cwd(start);
     }
 
     /**
-     * Whether the program's working directory must be bound for it to be there. Not when the view already
-     * shows that host directory at that path (under {@code /usr}, or bound by the user); not when the view
-     * puts something of its own exactly there ({@code -w /tmp} is the private {@code /tmp}); not for {@code /}
-     * (binding the host's root would undo the view); and not when the host has no such directory (then the
-     * launcher's chdir fails and says so, as for any missing directory).
+     * Whether the program finds the host directory {@code start} at that same path in the view: the view shows
+     * that host directory there (under {@code /usr}, or bound by the user), or puts something of its own exactly
+     * there ({@code -w /tmp} is the private {@code /tmp}). A path the host does not have is left to the launcher's
+     * chdir, which fails and says so, as for any missing directory.
      */
-    private static boolean needsBind(FilesystemView view, Path start) {
+    private static boolean shows(FilesystemView view, Path start) {
         if (start.getParent() == null || !Files.isDirectory(start)) {
-            return false;
+            return true;
         }
         for (Mount mount : view.mounts()) {
             if (mount.destination().equals(start)) {
-                return false;
+                return true;
             }
         }
         Optional<Path> shown = view.hostPath(start);
         try {
-            return shown.isEmpty() || !Files.isSameFile(shown.get(), start);
+            return shown.isPresent() && Files.isSameFile(shown.get(), start);
         } catch (IOException e) {
-            return true; // what the view shows there cannot be compared: bind the directory that was asked for
+            return false; // what the view shows there cannot be compared: not the directory that was asked for
         }
     }
 }

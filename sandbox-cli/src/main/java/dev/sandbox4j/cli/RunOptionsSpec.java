@@ -89,9 +89,9 @@ final class RunOptionsSpec {
                 "Set a variable, or pass NAME through; the environment is otherwise empty. Repeatable.",
                 "-e", "--env");
         table.single(new Slot(CWD), Path.class, new OptionValues.WorkingDirectory(), "PATH",
-                "Working directory of the program, an absolute path; default: the current directory (with "
-                        + "-r/--root: /). In the default view a host directory is bound read-only at the same path; "
-                        + "--bind DIR makes it writable.", "-w", "--cwd");
+                "Working directory of the program, an absolute path the view shows; default: the current "
+                        + "directory when the view shows it (--ro-bind . or --bind .), else / (with -r/--root: /). "
+                        + "Nothing is bound unasked.", "-w", "--cwd");
         table.single(new Slot(REPORT), String.class, new OptionValues.Report(), "PATH|-",
                 "Write the result as one JSON object to PATH, or to stderr for '-'.", "--report");
         table.program(new Slot(COMMAND), "PROGRAM [ARGS...]",

@@ -37,9 +37,10 @@ public final class SandboxCtl implements Callable<Integer> {
             + "filesystem view and a timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go "
             + "to stderr.",
         "",
-        "The program sees a new root: the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc, a "
-            + "minimal /dev, and the working directory (-w, default: the current one) bound read-only at the "
-            + "same path. --bind DIR makes a directory writable, -r/--root replaces the view, --host-fs drops it.",
+        "The program sees a new root: the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc and a "
+            + "minimal /dev; nothing else of the host unless bound (a bound directory shows the sockets in it): "
+            + "--ro-bind . shows the current directory, where the program then starts. --bind DIR makes a "
+            + "directory writable, -r/--root replaces the view, --host-fs drops it.",
         "",
         "Limits: in privileged mode (root; see 'sandbox-ctl check') memory, pids and cpu are limits on the "
             + "run's cgroup. Unprivileged, memory is RLIMIT_DATA and pids RLIMIT_NPROC, and a cpu limit cannot "

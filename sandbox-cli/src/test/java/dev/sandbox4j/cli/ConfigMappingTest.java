@@ -80,10 +80,11 @@ class ConfigMappingTest {
         assertThat(config.stdout()).hasToString("Output.inherit()");
         assertThat(config.stderr()).hasToString("Output.inherit()");
         assertThat(config.requestedMode()).isEqualTo(PrivilegeMode.AUTO);
-        assertThat(config.cwd()).as("sandbox-ctl's own directory").contains(project);
-        assertThat(config.filesystem()).as("the default view, plus that directory read-only")
+        assertThat(config.cwd()).as("sandbox-ctl's own directory is not in the view unasked: /").contains(Path.of("/"));
+        assertThat(config.filesystem()).as("the default view, nothing of the host bound unasked")
                 .hasValueSatisfying(view -> assertThat(view.mounts())
-                        .contains(new Mount.Bind(Path.of("/usr"), Path.of("/usr"), false), new Mount.Bind(project, project, false))
+                        .contains(new Mount.Bind(Path.of("/usr"), Path.of("/usr"), false))
+                        .doesNotContain(new Mount.Bind(project, project, false))
                         .containsOnlyOnce(new Mount.Tmpfs(Path.of("/tmp"), 0, 01777)));
         assertThat(config.id()).startsWith("sbx-");
     }
@@ -106,10 +107,16 @@ class ConfigMappingTest {
     }
 
     @Test
-    void theWorkingDirectoryIsBoundOnlyWhereTheViewDoesNotAlreadyShowIt() throws Exception {
+    void theWorkingDirectoryIsNeverBoundUnaskedAndMustBeInTheView() throws Exception {
         Path inside = Files.createDirectories(project.resolve("src"));
-        assertThat(config("-w", inside.toString(), "true").filesystem().orElseThrow().mounts())
-                .contains(new Mount.Bind(inside, inside, false)).doesNotContain(new Mount.Bind(project, project, false));
+        // A bound directory shows every listening socket beneath it (an ssh-agent's): only where asked.
+        assertThatThrownBy(() -> config("-w", inside.toString(), "true"))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining(inside.toString())
+                .hasMessageContaining("--ro-bind " + inside);
+        SandboxConfig bound = config("--ro-bind", project.toString(), "-w", inside.toString(), "true");
+        assertThat(bound.cwd()).contains(inside);
+        assertThat(bound.filesystem().orElseThrow().mounts()).containsOnlyOnce(new Mount.Bind(project, project, false))
+                .noneMatch(m -> m.destination().equals(inside));
         assertThat(config("-w", "/usr/bin", "true").filesystem().orElseThrow().mounts())
                 .as("already there, read-only").noneMatch(m -> m.destination().equals(Path.of("/usr/bin")));
         assertThat(config("--bind", project.toString(), "true").filesystem().orElseThrow().mounts())

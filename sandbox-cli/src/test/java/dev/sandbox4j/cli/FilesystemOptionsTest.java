@@ -90,6 +90,10 @@ class FilesystemOptionsTest {
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining(missing.toString());
         assertThatThrownBy(() -> parse("--tmpfs", "/t:huge").view(Optional.empty()))
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining("huge");
+        // Zero is not "unlimited" (the kernel's reading of size=0): refused, with what to do instead.
+        assertThatThrownBy(() -> parse("--tmpfs", "/t:0").view(Optional.empty()))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("/t").hasMessageContaining("'0'")
+                .hasMessageContaining("leave the size out");
     }
 
     @Test

@@ -74,6 +74,18 @@ public final class LibC {
         /** connect(2) to the address laid out at {@code address} ({@code length} bytes); 0, or -1 with errno. */
         int connect(int fd, Pointer address, int length);
 
+        /** bind(2) to the address laid out at {@code address} ({@code length} bytes); 0, or -1 with errno. */
+        int bind(int fd, Pointer address, int length);
+
+        /** listen(2): 0, or -1 with errno. */
+        int listen(int fd, int backlog);
+
+        /** accept4(2) without the peer's address: a descriptor, or -1 with errno. */
+        int accept4(int fd, Pointer address, Pointer length, int flags);
+
+        /** getsockopt(2) into {@code value}, whose size {@code length} holds (an int, updated); 0, or -1 with errno. */
+        int getsockopt(int fd, int level, int option, Pointer value, Pointer length);
+
         /** sendmsg(2) of the {@code struct msghdr} at {@code message}: bytes sent, or -1 with errno. */
         long sendmsg(int fd, Pointer message, int flags);
 
@@ -89,6 +101,9 @@ public final class LibC {
         public static final int AF_UNIX = 1;
         public static final int SOCK_STREAM = 1;
         public static final int SOCK_CLOEXEC = 0x80000;
+        public static final int SOCK_NONBLOCK = 04000;
+        /** {@code struct ucred {pid_t pid; uid_t uid; gid_t gid;}} of a Unix socket's peer. */
+        public static final int SO_PEERCRED = 17;
         public static final int SOL_SOCKET = 1;
         public static final int SCM_RIGHTS = 1;
         public static final int MSG_NOSIGNAL = 0x4000;

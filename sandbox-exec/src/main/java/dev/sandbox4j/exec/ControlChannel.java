@@ -1,7 +1,10 @@
 package dev.sandbox4j.exec;
 
+import dev.sandbox4j.core.LibC;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -11,17 +14,28 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The launcher's control connection: a Unix stream socket, not the workload's stdio. A JVM cannot hand a
- * child an extra file descriptor through ProcessBuilder, so the launcher connects to a socket bound in the
- * user's private run directory (mode 0700: nobody else can connect), which is unlinked the moment the
- * launcher is in. Non-blocking with a selector, so every wait has a deadline and can be interrupted.
+ * The launcher's control connection: a Unix stream socket, not the workload's stdio. Nobody but the launcher
+ * may ever be at its other end: the plan carries the workload's environment (secrets included), and whoever
+ * answers on it decides the run's result. So a launcher never connects to a name another process could find
+ * and connect to first:
+ * <ul>
+ *   <li>from the fork server ({@link Pair}), the launcher gets its end of a connected pair with the spawn
+ *       request, passed as a descriptor: there is no name at all for it;</li>
+ *   <li>started by ProcessBuilder ({@link #connect}), which cannot hand a child a descriptor, the launcher
+ *       listens on a fresh name in the user's private run directory and accepts only the connection whose
+ *       peer is its parent, this JVM (SO_PEERCRED pid and uid), then unlinks the name.</li>
+ * </ul>
+ * The run directory is also kept out of every sandbox's view (see {@link Planner}). Non-blocking with a
+ * selector, so every wait has a deadline and can be interrupted.
  */
 final class ControlChannel implements Closeable {
 
@@ -52,72 +66,161 @@ final class ControlChannel implements Closeable {
         }
     }
 
-    /** A bound, listening socket waiting for one launcher. */
-    static final class Listener implements Closeable {
-        final Path socket;
-        private final ServerSocketChannel server;
-
-        private Listener(Path socket, ServerSocketChannel server) {
-            this.socket = socket;
-            this.server = server;
-        }
-
-        static Listener open(LauncherBinary launcher) {
-            Path socket = launcher.newSocketPath("c-");
+    /**
+     * Connects to a launcher started with {@code --accept socket}, as soon as it listens (a few milliseconds
+     * after its start), while it lives and until the deadline. The launcher takes only this JVM's connection.
+     */
+    static ControlChannel connect(Path socket, LauncherProcess launcher, long deadlineNanos) throws InterruptedException {
+        UnixDomainSocketAddress address = UnixDomainSocketAddress.of(socket);
+        while (true) {
+            SocketChannel c = null;
+            String failure;
             try {
-                ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-                try {
-                    server.bind(UnixDomainSocketAddress.of(socket), 1);
-                    server.configureBlocking(false);
-                } catch (IOException e) {
-                    server.close();
-                    throw e;
-                }
-                return new Listener(socket, server);
+                c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                c.connect(address);
+                return of(c);
             } catch (IOException e) {
-                throw new SandboxException("cannot create the control socket " + socket + ": " + e.getMessage(), e);
+                closeQuietly(c); // not listening yet (no such file, refused): try again shortly
+                failure = e.getMessage();
+            }
+            if (!launcher.isAlive()) {
+                throw new SandboxSetupException("start launcher", 0,
+                        "the launcher ended before it listened (" + launcher.exitDescription() + ")");
+            }
+            if (System.nanoTime() - deadlineNanos >= 0) {
+                throw new SandboxSetupException("start launcher", 0,
+                        "the launcher did not listen in time at " + socket + " (" + failure + ")");
+            }
+            LockSupport.parkNanos(100_000);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+    }
+
+    private static void closeQuietly(Closeable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // nothing to do
+            }
+        }
+    }
+
+    /**
+     * A connected pair: this JVM's {@link #channel()} and the launcher's end as a raw descriptor
+     * ({@link #launcherEnd()}), to be handed to the fork server with the spawn request. Java has no socketpair
+     * for a channel, so the pair is made through a listener that lives for the few microseconds of this call:
+     * bound under a fresh name in the private run directory, connected to by this JVM, unlinked, and then
+     * only the connection whose peer is this very process (SO_PEERCRED) is taken; any other is hung up on.
+     */
+    static final class Pair implements Closeable {
+        private static final int UCRED_SIZE = 12; // pid, uid, gid: three 32-bit values
+
+        private final ControlChannel channel;
+        private int launcherEnd;
+
+        private Pair(ControlChannel channel, int launcherEnd) {
+            this.channel = channel;
+            this.launcherEnd = launcherEnd;
+        }
+
+        static Pair open(LauncherBinary launcher) {
+            return open(launcher, socket -> { });
+        }
+
+        /**
+         * As {@link #open(LauncherBinary)}; {@code listening} runs once the name is bound and listened on, before
+         * this JVM connects: where the tests put a stranger who got there first.
+         */
+        static Pair open(LauncherBinary launcher, Consumer<Path> listening) {
+            LibC.Functions libc = LibC.libc();
+            Path socket = launcher.newSocketPath("p-");
+            byte[] path = socket.toString().getBytes(StandardCharsets.UTF_8);
+            if (path.length >= 108) {
+                throw new SandboxException("the control socket path is too long: " + socket);
+            }
+            Pointer address = Memory.allocateDirect(LibC.runtime(), 110);
+            address.putShort(0, (short) LibC.Const.AF_UNIX);
+            address.put(2, path, 0, path.length);
+            address.putByte(2 + path.length, (byte) 0);
+            int listener = libc.socket(LibC.Const.AF_UNIX,
+                    LibC.Const.SOCK_STREAM | LibC.Const.SOCK_CLOEXEC | LibC.Const.SOCK_NONBLOCK, 0);
+            if (listener < 0) {
+                throw new SandboxException("cannot create a control socket: " + libc.strerror(LibC.errno()));
+            }
+            SocketChannel ours = null;
+            int theirs = -1;
+            try {
+                try {
+                    if (libc.bind(listener, address, 2 + path.length + 1) != 0 || libc.listen(listener, 8) != 0) {
+                        throw new SandboxException("cannot listen on the control socket " + socket + ": "
+                                + libc.strerror(LibC.errno()));
+                    }
+                    listening.accept(socket);
+                    ours = SocketChannel.open(StandardProtocolFamily.UNIX);
+                    ours.configureBlocking(false); // never wait: the connection is queued at once, or this fails
+                    if (!ours.connect(UnixDomainSocketAddress.of(socket))) {
+                        throw new IOException("the connection did not complete at once");
+                    }
+                } finally {
+                    Files.deleteIfExists(socket); // from here on, nobody new can connect
+                }
+                theirs = acceptOwn(libc, listener, socket);
+                Pair pair = new Pair(of(ours), theirs);
+                ours = null;
+                theirs = -1;
+                return pair;
+            } catch (IOException e) {
+                throw new SandboxException("cannot set up the control connection through " + socket + ": "
+                        + e.getMessage(), e);
+            } finally {
+                libc.close(listener);
+                closeQuietly(ours);
+                if (theirs >= 0) {
+                    libc.close(theirs);
+                }
             }
         }
 
-        /** Waits for the launcher to connect, while it lives and until the deadline. */
-        ControlChannel accept(LauncherProcess launcher, long deadlineNanos) throws InterruptedException {
-            try (Selector sel = Selector.open()) {
-                server.register(sel, SelectionKey.OP_ACCEPT);
-                while (true) {
-                    SocketChannel c = server.accept();
-                    if (c != null) {
-                        return of(c);
+        /** The queued connection made by this process; connections of any other process are closed. */
+        private static int acceptOwn(LibC.Functions libc, int listener, Path socket) {
+            Pointer cred = Memory.allocateDirect(LibC.runtime(), UCRED_SIZE + 4);
+            int self = libc.getpid();
+            while (true) {
+                int fd = libc.accept4(listener, null, null, LibC.Const.SOCK_CLOEXEC);
+                if (fd < 0) {
+                    int err = LibC.errno();
+                    if (err == LibC.Const.EINTR) {
+                        continue;
                     }
-                    if (!launcher.isAlive()) {
-                        throw new SandboxSetupException("start launcher", 0,
-                                "the launcher ended before connecting (" + launcher.exitDescription() + ")");
-                    }
-                    long left = deadlineNanos - System.nanoTime();
-                    if (left <= 0) {
-                        throw new SandboxSetupException("start launcher", 0, "the launcher did not connect in time");
-                    }
-                    sel.select(Math.max(1, Math.min(50, TimeUnit.NANOSECONDS.toMillis(left))));
-                    sel.selectedKeys().clear();
-                    if (Thread.interrupted()) {
-                        throw new InterruptedException();
-                    }
+                    throw new SandboxException("cannot accept on the control socket " + socket + ": " + libc.strerror(err));
                 }
-            } catch (IOException e) {
-                throw new SandboxException("control socket: " + e.getMessage(), e);
+                cred.putInt(UCRED_SIZE, UCRED_SIZE);
+                if (libc.getsockopt(fd, LibC.Const.SOL_SOCKET, LibC.Const.SO_PEERCRED, cred, cred.slice(UCRED_SIZE)) == 0
+                        && cred.getInt(0) == self) {
+                    return fd;
+                }
+                libc.close(fd);
             }
+        }
+
+        /** This JVM's end; the caller owns it from here (closing the pair does not close it). */
+        ControlChannel channel() {
+            return channel;
+        }
+
+        /** The launcher's end, for the spawn request; closed with the pair (the fork server has its copy by then). */
+        int launcherEnd() {
+            return launcherEnd;
         }
 
         @Override
         public void close() {
-            try {
-                server.close();
-            } catch (IOException ignored) {
-                // closing a listening socket does not fail in a way we could act on
-            }
-            try {
-                Files.deleteIfExists(socket);
-            } catch (IOException ignored) {
-                // the run directory is private; a leftover name is harmless and is never reused
+            if (launcherEnd >= 0) {
+                LibC.libc().close(launcherEnd);
+                launcherEnd = -1;
             }
         }
     }

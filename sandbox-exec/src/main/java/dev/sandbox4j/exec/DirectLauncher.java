@@ -26,7 +26,7 @@ final class DirectLauncher implements LauncherProcess {
 
     static DirectLauncher start(LauncherBinary launcher, Path socket, Input stdin, Output stdout, Output stderr) {
         launcher.checkUnchanged();
-        ProcessBuilder pb = new ProcessBuilder(List.of(launcher.path().toString(), "--connect", socket.toString()));
+        ProcessBuilder pb = new ProcessBuilder(List.of(launcher.path().toString(), "--accept", socket.toString()));
         pb.environment().clear(); // the launcher needs none; the program's environment is in the plan
         pb.redirectInput(switch (stdin.kind) {
             case NONE -> ProcessBuilder.Redirect.from(DEV_NULL);

@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -105,37 +107,53 @@ final class Execution {
             throw new IllegalStateException("Input.pipe()/Output.pipe() need Sandbox.start(), not run()");
         }
         LauncherBinary launcher = LauncherBinary.get();
-        try (ControlChannel.Listener listener = ControlChannel.Listener.open(launcher)) {
-            byte[] payload = plan.encode();
-            plan.checkSize(payload); // before the server or launcher sees a frame it must refuse
-            process = config.forkServer() ? fork(launcher, listener.socket, payload)
-                    : DirectLauncher.start(launcher, listener.socket, stdin, config.stdout(), config.stderr());
-            launcherStartedNanos = System.nanoTime();
-            // While the launcher starts, connects and clones init, on the other CPU: it waits for CGROUPS_READY
-            // before it moves init into the cgroup the plan names.
-            cgroup.create();
-            try {
-                control = listener.accept(process, Math.min(deadlineNanos, startNanos + CONNECT_LIMIT_NANOS));
-                if (!config.forkServer()) { // a forked launcher had its plan with the spawn request
-                    control.send(LaunchPlan.frame(Wire.MSG_PLAN, payload));
+        byte[] payload = plan.encode();
+        plan.checkSize(payload); // before the server or launcher sees a frame it must refuse
+        try {
+            if (config.forkServer()) {
+                // The launcher gets its end of the control connection with the spawn request, and its plan.
+                try (ControlChannel.Pair pair = ControlChannel.Pair.open(launcher)) {
+                    control = pair.channel();
+                    process = fork(launcher, pair.launcherEnd(), payload);
                 }
-                if (!cgroup.procsFiles().isEmpty()) {
-                    control.send(LaunchPlan.frame(Wire.MSG_CGROUPS_READY, new byte[0]));
+                launcherStartedNanos = System.nanoTime();
+                // While the launcher clones init, on the other CPU: it waits for CGROUPS_READY before it moves init
+                // into the cgroup the plan names.
+                cgroup.create();
+            } else {
+                Path socket = launcher.newSocketPath("c-");
+                try {
+                    process = DirectLauncher.start(launcher, socket, stdin, config.stdout(), config.stderr());
+                    launcherStartedNanos = System.nanoTime();
+                    cgroup.create(); // while the launcher starts and listens
+                    control = ControlChannel.connect(socket, process,
+                            Math.min(deadlineNanos, startNanos + CONNECT_LIMIT_NANOS));
+                } finally {
+                    Files.deleteIfExists(socket); // the launcher unlinks it once it has us; this covers its failures
                 }
-                planSentNanos = System.nanoTime();
-            } catch (IOException e) {
-                throw new SandboxException("cannot send the plan to the launcher: " + e.getMessage(), e);
+                control.send(LaunchPlan.frame(Wire.MSG_PLAN, payload));
             }
+            if (!cgroup.procsFiles().isEmpty()) {
+                try {
+                    control.send(LaunchPlan.frame(Wire.MSG_CGROUPS_READY, new byte[0]));
+                } catch (IOException e) {
+                    // The launcher gave up before it needed them (a bind source it could not open, say): what it
+                    // reported before it hung up is read next, and says why.
+                }
+            }
+            planSentNanos = System.nanoTime();
+        } catch (IOException e) {
+            throw new SandboxException("cannot send the plan to the launcher: " + e.getMessage(), e);
         }
         startStreams();
     }
 
-    /** A launcher from the JVM's fork server, with stdio the JVM opened for it and its plan. */
-    private LauncherProcess fork(LauncherBinary launcher, java.nio.file.Path socket, byte[] plan) {
+    /** A launcher from the JVM's fork server, with stdio the JVM opened for it, its control connection and its plan. */
+    private LauncherProcess fork(LauncherBinary launcher, int control, byte[] plan) {
         try (ForkServer.Stdio stdio = ForkServer.Stdio.open(stdin, config.stdout(), config.stderr())) {
             ForkServer.Forked forked;
             try {
-                forked = ForkServer.spawn(launcher, socket, stdio, plan);
+                forked = ForkServer.spawn(launcher, stdio, control, plan);
             } catch (RuntimeException | Error e) {
                 stdio.closeAll();
                 throw e;
@@ -577,27 +595,27 @@ final class Execution {
     /** Used by the round-trip test: what the launcher decoded, re-encoded. */
     static byte[] echo(byte[] planPayload) throws InterruptedException, IOException {
         LauncherBinary launcher = LauncherBinary.get();
-        try (ControlChannel.Listener listener = ControlChannel.Listener.open(launcher)) {
-            Process p = new ProcessBuilder(launcher.path().toString(), "--echo", listener.socket.toString())
-                    .redirectInput(DEV_NULL).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            try (ControlChannel c = listener.accept(new DirectLauncher(p), System.nanoTime() + CONNECT_LIMIT_NANOS)) {
-                c.send(LaunchPlan.frame(Wire.MSG_PLAN, planPayload));
-                LauncherEvent e = c.next(10_000);
-                if (e instanceof LauncherEvent.Echo echo) {
-                    return echo.plan();
-                }
-                if (e instanceof LauncherEvent.SetupError err) {
-                    throw new SandboxSetupException(err.step(), err.errno(), err.detail());
-                }
-                throw new IOException("no echo from the launcher: " + e);
-            } finally {
-                p.destroyForcibly();
-                p.waitFor();
-                closeQuietly(p.getOutputStream());
-                closeQuietly(p.getInputStream());
-                closeQuietly(p.getErrorStream());
+        Path socket = launcher.newSocketPath("e-");
+        Process p = new ProcessBuilder(launcher.path().toString(), "--echo", socket.toString())
+                .redirectInput(DEV_NULL).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (ControlChannel c = ControlChannel.connect(socket, new DirectLauncher(p), System.nanoTime() + CONNECT_LIMIT_NANOS)) {
+            c.send(LaunchPlan.frame(Wire.MSG_PLAN, planPayload));
+            LauncherEvent e = c.next(10_000);
+            if (e instanceof LauncherEvent.Echo echo) {
+                return echo.plan();
             }
+            if (e instanceof LauncherEvent.SetupError err) {
+                throw new SandboxSetupException(err.step(), err.errno(), err.detail());
+            }
+            throw new IOException("no echo from the launcher: " + e);
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+            closeQuietly(p.getOutputStream());
+            closeQuietly(p.getInputStream());
+            closeQuietly(p.getErrorStream());
+            Files.deleteIfExists(socket);
         }
     }
 }

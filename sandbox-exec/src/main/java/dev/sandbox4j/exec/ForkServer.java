@@ -32,11 +32,12 @@ import java.util.concurrent.locks.LockSupport;
  * fresh launcher per sandbox, which it forks. A fork of that small static process costs far less than the
  * JVM's own spawn path, which Java 17 takes through jspawnhelper and an extra exec on every run.
  *
- * <p>Protocol (see {@link Wire}): SPAWN {id, per-run socket} with the workload's stdin, stdout and stderr as
- * SCM_RIGHTS, answered by SPAWNED {id, pid} or SPAWN_FAILED {id, errno}; REAPED {pid, wait status} when a
- * launcher has ended; KILL_CHILD {pid}, which the server honours only for a live child it has not reaped yet
- * (so never for a recycled pid). The forked launcher connects to its per-run socket and then behaves exactly as
- * one started by ProcessBuilder.
+ * <p>Protocol (see {@link Wire}): SPAWN {id, plan} with the workload's stdin, stdout and stderr and the
+ * launcher's end of its control connection ({@link ControlChannel.Pair}) as SCM_RIGHTS, answered by SPAWNED
+ * {id, pid} or SPAWN_FAILED {id, errno}; REAPED {pid, wait status} when a launcher has ended; KILL_CHILD {pid},
+ * which the server honours only for a live child it has not reaped yet (so never for a recycled pid). The
+ * forked launcher then behaves exactly as one started by ProcessBuilder. The server takes its own connection
+ * only from this JVM, its parent (SO_PEERCRED).
  *
  * <p>Lifetime: started lazily on the first launch, connected through a jnr-ffi socket (a
  * {@link java.nio.channels.SocketChannel} cannot send descriptors). One daemon thread, {@value #THREAD_NAME},
@@ -77,28 +78,30 @@ final class ForkServer {
     }
 
     /**
-     * Asks the JVM's fork server for a launcher that connects to {@code socket} with {@code stdio}'s child
-     * ends as its standard streams; starts the server first if there is none (or it has died). The caller
-     * keeps and closes {@code stdio}.
+     * Asks the JVM's fork server for a launcher with {@code stdio}'s child ends as its standard streams and
+     * {@code control} (the launcher's end of a {@link ControlChannel.Pair}) as its control connection; starts the
+     * server first if there is none (or it has died). The caller keeps and closes {@code stdio} and
+     * {@code control}. Java then sends the plan on the control connection.
      */
-    static Forked spawn(LauncherBinary binary, Path socket, Stdio stdio) {
-        return spawn(binary, socket, stdio, new byte[0]);
+    static Forked spawn(LauncherBinary binary, Stdio stdio, int control) {
+        return spawn(binary, stdio, control, new byte[0]);
     }
 
     /**
-     * As {@link #spawn(LauncherBinary, Path, Stdio)}, with the launch plan (a MSG_PLAN payload) in the
-     * request: the launcher starts on it as soon as it has its stdio, instead of after connecting and a round
-     * trip for the plan, and Java must not send it again.
+     * As {@link #spawn(LauncherBinary, Stdio, int)}, with the launch plan (a MSG_PLAN payload) in the request:
+     * the launcher starts on it as soon as it has its stdio, instead of after a round trip for the plan, and Java
+     * must not send it again.
      */
-    static Forked spawn(LauncherBinary binary, Path socket, Stdio stdio, byte[] plan) {
+    static Forked spawn(LauncherBinary binary, Stdio stdio, int control, byte[] plan) {
+        int[] fds = {stdio.child[0], stdio.child[1], stdio.child[2], control};
         ForkServer server = running(binary);
         try {
-            return server.request(socket, stdio.child, plan);
+            return server.request(fds, plan);
         } catch (Lost first) {
             LOG.debug("the fork server ended ({}); starting a new one", first.getMessage());
             server = running(binary);
             try {
-                return server.request(socket, stdio.child, plan);
+                return server.request(fds, plan);
             } catch (Lost second) {
                 throw new SandboxSetupException("fork server", 0,
                         "the launcher's fork server ended twice in a row: " + second.getMessage());
@@ -201,15 +204,14 @@ final class ForkServer {
         }
     }
 
-    private Forked request(Path socket, int[] stdio, byte[] plan) throws Lost {
+    private Forked request(int[] fds, byte[] plan) throws Lost {
         int id = requestIds.incrementAndGet();
         Forked forked = new Forked(this);
         pending.put(id, forked);
-        byte[] path = socket.toString().getBytes(StandardCharsets.UTF_8);
-        byte[] frame = LaunchPlan.frame(Wire.MSG_SPAWN, new LaunchPlan.Out().u32(id).u32(path.length).bytes(path).bytes(plan).toByteArray());
+        byte[] frame = LaunchPlan.frame(Wire.MSG_SPAWN, new LaunchPlan.Out().u32(id).bytes(plan).toByteArray());
         int state;
         try {
-            send(frame, stdio);
+            send(frame, fds);
             state = forked.awaitSpawn(REPLY_LIMIT_NANOS);
         } catch (Lost e) {
             pending.remove(id);
@@ -238,12 +240,13 @@ final class ForkServer {
         }
     }
 
-    // struct msghdr (56 bytes on LP64) at 0, struct iovec at 64, cmsghdr with 3 ints at 80, frame at 128.
+    // struct msghdr (56 bytes on LP64) at 0, struct iovec at 64, cmsghdr with 4 ints at 80, frame at 128.
     private static final int MSGHDR = 0;
     private static final int IOVEC = 64;
     private static final int CMSG = 80;
-    private static final int CMSG_LEN_3_FDS = 16 + 3 * 4; // CMSG_LEN(12)
-    private static final int CMSG_SPACE_3_FDS = 32;       // CMSG_SPACE(12)
+    private static final int SPAWN_FDS = 4;
+    private static final int CMSG_LEN_FDS = 16 + SPAWN_FDS * 4; // CMSG_LEN(16)
+    private static final int CMSG_SPACE_FDS = 32;               // CMSG_SPACE(16)
     private static final int FRAME = 128;
     private static final int SEND_BUFFER_SIZE = FRAME + 512;
 
@@ -270,14 +273,14 @@ final class ForkServer {
                 b.putLong(IOVEC, base + FRAME + offset);   // iov_base
                 b.putLong(IOVEC + 8, frame.length - offset); // iov_len
                 if (fds != null && offset == 0) {
-                    b.putLong(CMSG, CMSG_LEN_3_FDS);   // cmsg_len
+                    b.putLong(CMSG, CMSG_LEN_FDS);   // cmsg_len
                     b.putInt(CMSG + 8, LibC.Const.SOL_SOCKET);
                     b.putInt(CMSG + 12, LibC.Const.SCM_RIGHTS);
-                    for (int i = 0; i < 3; i++) {
+                    for (int i = 0; i < SPAWN_FDS; i++) {
                         b.putInt(CMSG + 16 + 4L * i, fds[i]);
                     }
                     b.putLong(MSGHDR + 32, base + CMSG);  // msg_control
-                    b.putLong(MSGHDR + 40, CMSG_SPACE_3_FDS); // msg_controllen
+                    b.putLong(MSGHDR + 40, CMSG_SPACE_FDS); // msg_controllen
                 } else {
                     b.putLong(MSGHDR + 32, 0);
                     b.putLong(MSGHDR + 40, 0);

@@ -37,6 +37,7 @@ final class LaunchPlan {
                 case SET_ATTRIBUTES -> Wire.MOUNT_SET_ATTRIBUTES;
                 case PIVOT -> Wire.MOUNT_PIVOT;
                 case ROOT -> Wire.MOUNT_ROOT;
+                case MASK -> Wire.MOUNT_MASK;
             };
             return new Mount(kind, op.source(), op.target(), op.fstype(), op.attributes(), op.mode(), op.data());
         }

@@ -126,6 +126,14 @@ final class LauncherBinary {
         return path;
     }
 
+    /**
+     * The user's sandbox4j cache, which holds the extracted launcher and the run directory: never to be seen
+     * from inside a sandbox.
+     */
+    Path privateDirectory() {
+        return runDirectory.getParent();
+    }
+
     /** A 0700 directory of this user for the per-run control sockets. */
     Path runDirectory() {
         return runDirectory;

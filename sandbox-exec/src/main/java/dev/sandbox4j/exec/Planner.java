@@ -67,16 +67,25 @@ final class Planner {
         for (Map.Entry<RlimitConfig.Resource, RlimitConfig.Limit> e : config.effectiveRlimits().limits().entrySet()) {
             plan.rlimit(e.getKey().number(), e.getValue().soft(), e.getValue().hard());
         }
+        // sandbox4j's own cache and run directory (the launcher, the fork server's socket) are nobody's business
+        // inside: covered wherever a view would show them, and on the host's tree where the sandbox has its own
+        // mount namespace. Without one they stay visible (0700, the caller's), and the control connections do not
+        // depend on it: only the launcher can make them (see ControlChannel).
+        List<Path> hidden = List.of(LauncherBinary.get().privateDirectory());
         if (view != null) {
             // Private first: nothing mounted while assembling the view may propagate to the host.
             plan.mount(LaunchPlan.Mount.privateRoot());
             List<FilesystemView.CgroupMount> cgroups = !cgroupProcs.isEmpty()
                     && config.namespaces().contains(Namespace.CGROUP) ? cgroupMounts : List.of();
-            for (MountPlan.Operation op : view.plan(config.namespaces().contains(Namespace.USER), cgroups).operations()) {
+            long tmpfsSize = FilesystemView.defaultTmpfsSize(config.memoryLimit());
+            for (MountPlan.Operation op : view.plan(config.namespaces().contains(Namespace.USER), cgroups, hidden,
+                    tmpfsSize).operations()) {
                 plan.mount(LaunchPlan.Mount.of(op));
             }
         } else if (mountNs) {
             plan.mount(LaunchPlan.Mount.privateRoot());
+            hidden.forEach(dir -> plan.mount(LaunchPlan.Mount.of(
+                    new MountPlan.Operation(MountPlan.Kind.MASK, "", dir.toString(), "", 0, 0, ""))));
             // A fresh /proc shows the sandbox's own processes; only a member of the new PID namespace may mount it.
             if (config.namespaces().contains(Namespace.PID)) {
                 plan.mount(LaunchPlan.Mount.proc("/proc"));

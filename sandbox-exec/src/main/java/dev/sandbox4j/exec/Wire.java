@@ -25,7 +25,10 @@ final class Wire {
     static final int MSG_CGROUPS_READY = 6;
 
     // Java -> fork server (launcher --serve), on its one connection
-    /** u32 request id, str per-run socket path; the workload's stdin, stdout, stderr attached (SCM_RIGHTS). */
+    /**
+     * u32 request id, then the plan payload (may be empty); attached (SCM_RIGHTS): the workload's stdin, stdout,
+     * stderr and the launcher's end of its control connection.
+     */
     static final int MSG_SPAWN = 4;
     /** u32 pid: SIGKILL this live, unreaped child of the server. */
     static final int MSG_KILL_CHILD = 5;
@@ -96,4 +99,5 @@ final class Wire {
     static final int MOUNT_SET_ATTRIBUTES = 8;
     static final int MOUNT_PIVOT = 9;
     static final int MOUNT_ROOT = 10;
+    static final int MOUNT_MASK = 11;
 }

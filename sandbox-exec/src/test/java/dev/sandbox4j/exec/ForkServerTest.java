@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The fork server's messages, against the real launcher (no namespaces needed: the plans here never get as
- * far as a clone): SPAWN with three descriptors, SPAWNED, REAPED with the wait status, KILL_CHILD, SPAWN_FAILED.
+ * far as a clone): SPAWN with four descriptors (stdio and the control connection), SPAWNED, REAPED with the
+ * wait status, KILL_CHILD.
  */
 class ForkServerTest {
     private static final long SECONDS_10 = TimeUnit.SECONDS.toNanos(10);
@@ -30,22 +31,22 @@ class ForkServerTest {
     }
 
     @Test
-    void aForkedLauncherTalksOnItsOwnSocketAndIsReapedWithItsStatus() throws Exception {
+    void aForkedLauncherTalksOnItsOwnConnectionAndIsReapedWithItsStatus() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
-        try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
+        try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
+             ControlChannel control = pair.channel();
              ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.pipe(), Output.pipe())) {
-            ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio);
+            ForkServer.Forked launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd());
+            pair.close();
             launcher.streams(stdio);
             stdio.close();
             assertThat(launcher.pid()).isPositive();
             assertThat(launcher.isAlive()).isTrue();
-            try (ControlChannel control = listener.accept(launcher, System.nanoTime() + SECONDS_10)) {
-                byte[] notAPlan = new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray();
-                control.send(LaunchPlan.frame(Wire.MSG_PLAN, notAPlan));
-                LauncherEvent event = control.next(10_000);
-                assertThat(event).isInstanceOf(LauncherEvent.SetupError.class);
-                assertThat(((LauncherEvent.SetupError) event).step()).isEqualTo("decode plan");
-            }
+            byte[] notAPlan = new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray();
+            control.send(LaunchPlan.frame(Wire.MSG_PLAN, notAPlan));
+            LauncherEvent event = control.next(10_000);
+            assertThat(event).isInstanceOf(LauncherEvent.SetupError.class);
+            assertThat(((LauncherEvent.SetupError) event).step()).isEqualTo("decode plan");
             assertThat(launcher.waitFor(SECONDS_10)).isTrue();
             assertThat(launcher.isAlive()).isFalse();
             assertThat(launcher.exitDescription()).isEqualTo("exit status 1");
@@ -61,10 +62,11 @@ class ForkServerTest {
         LauncherBinary binary = LauncherBinary.get();
         byte[] notAPlan = new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray();
         for (int i = 0; i < 3; i++) { // through the spare, and through whatever the server has next: a new spare or a fork
-            try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
+            try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
                  ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
-                ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio, notAPlan);
-                try (ControlChannel control = listener.accept(launcher, System.nanoTime() + SECONDS_10)) {
+                ForkServer.Forked launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd(), notAPlan);
+                pair.close();
+                try (ControlChannel control = pair.channel()) {
                     // Nothing sent on the control channel: the launcher decoded the plan it was given.
                     LauncherEvent event = control.next(10_000);
                     assertThat(event).isInstanceOf(LauncherEvent.SetupError.class);
@@ -78,10 +80,11 @@ class ForkServerTest {
     @Test
     void killChildEndsALauncherThatWaitsForItsPlan() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
-        try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
+        try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
              ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
-            ForkServer.Forked launcher = ForkServer.spawn(binary, listener.socket, stdio);
-            try (ControlChannel control = listener.accept(launcher, System.nanoTime() + SECONDS_10)) {
+            ForkServer.Forked launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd());
+            pair.close();
+            try (ControlChannel control = pair.channel()) {
                 assertThat(launcher.waitFor(TimeUnit.MILLISECONDS.toNanos(50))).isFalse();
                 launcher.destroyForcibly();
                 assertThat(launcher.waitFor(SECONDS_10)).isTrue();
@@ -93,37 +96,27 @@ class ForkServerTest {
     }
 
     @Test
-    void aSpawnTheServerRefusesIsASetupErrorWithItsErrno() throws Exception {
-        LauncherBinary binary = LauncherBinary.get();
-        // Longer than any Unix socket path: the server refuses it (EINVAL) rather than cut it.
-        Path tooLong = Path.of("/" + "x".repeat(200));
-        try (ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
-            assertThatThrownBy(() -> ForkServer.spawn(binary, tooLong, stdio))
-                    .isInstanceOf(SandboxSetupException.class)
-                    .satisfies(e -> assertThat(((SandboxSetupException) e).errno()).isEqualTo(22));
-        }
-    }
-
-    @Test
     void aRequestOverTheFrameLimitFailsAloneAndTheServerServesOn() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
-        try (ControlChannel.Listener listener = ControlChannel.Listener.open(binary);
+        try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
+             ControlChannel control = pair.channel();
              ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
-            ForkServer.Forked running = ForkServer.spawn(binary, listener.socket, stdio);
+            ForkServer.Forked running = ForkServer.spawn(binary, stdio, pair.launcherEnd());
+            pair.close();
             long server = ForkServer.serverPid();
-            try (ControlChannel control = listener.accept(running, System.nanoTime() + SECONDS_10)) {
-                // Past Java's own check (Execution refuses such plans): the server must refuse it on its own.
-                byte[] huge = new byte[Wire.MAX_FRAME + 1];
-                try (ForkServer.Stdio other = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
-                    assertThatThrownBy(() -> ForkServer.spawn(binary, listener.socket, other, huge))
-                            .isInstanceOf(SandboxSetupException.class)
-                            .satisfies(e -> assertThat(((SandboxSetupException) e).errno()).isEqualTo(7)); // E2BIG
-                }
-                assertThat(ForkServer.serverPid()).as("the same server").isEqualTo(server);
-                assertThat(running.isAlive()).as("the run beside it").isTrue();
-                control.send(LaunchPlan.frame(Wire.MSG_PLAN, new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray()));
-                assertThat(control.next(10_000)).isInstanceOf(LauncherEvent.SetupError.class);
+            // Past Java's own check (Execution refuses such plans): the server must refuse it on its own.
+            byte[] huge = new byte[Wire.MAX_FRAME + 1];
+            try (ControlChannel.Pair other = ControlChannel.Pair.open(binary);
+                 ForkServer.Stdio otherStdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
+                assertThatThrownBy(() -> ForkServer.spawn(binary, otherStdio, other.launcherEnd(), huge))
+                        .isInstanceOf(SandboxSetupException.class)
+                        .satisfies(e -> assertThat(((SandboxSetupException) e).errno()).isEqualTo(7)); // E2BIG
+                other.channel().close();
             }
+            assertThat(ForkServer.serverPid()).as("the same server").isEqualTo(server);
+            assertThat(running.isAlive()).as("the run beside it").isTrue();
+            control.send(LaunchPlan.frame(Wire.MSG_PLAN, new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray()));
+            assertThat(control.next(10_000)).isInstanceOf(LauncherEvent.SetupError.class);
             assertThat(running.waitFor(SECONDS_10)).isTrue();
             assertThat(running.exitDescription()).isEqualTo("exit status 1");
         }

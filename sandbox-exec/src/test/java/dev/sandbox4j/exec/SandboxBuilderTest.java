@@ -159,14 +159,18 @@ class SandboxBuilderTest {
         assertThat(plan.hostname).isEqualTo("box");
         assertThat(plan.loopbackUp).isTrue();
         assertThat(plan.newSession).isTrue();
-        assertThat(plan.mounts).containsExactly(LaunchPlan.Mount.privateRoot(), LaunchPlan.Mount.proc("/proc"));
+        // sandbox4j's own cache and run directory, covered on the host's tree of the sandbox's mount namespace.
+        LaunchPlan.Mount hideCache = new LaunchPlan.Mount(Wire.MOUNT_MASK, "", LauncherBinary.get().privateDirectory().toString(),
+                "", 0, 0, "");
+        assertThat(plan.mounts).containsExactly(LaunchPlan.Mount.privateRoot(), hideCache, LaunchPlan.Mount.proc("/proc"));
         assertThat(plan.rlimits).containsExactly(new LaunchPlan.Rlimit(4, 0, 0));
         assertThat(plan.cgroupProcs).isEmpty();
         assertThat(Planner.plan(c, List.of("/bin/true"), List.of("/cg/a/cgroup.procs", "/cg/b/cgroup.procs"), List.of()).cgroupProcs)
                 .containsExactly("/cg/a/cgroup.procs", "/cg/b/cgroup.procs");
         LaunchPlan noPid = Planner.plan(asRoot(SandboxConfig.builder().namespaces(NamespaceConfig.all().without(Namespace.PID, Namespace.NET))),
                 List.of("/bin/true"));
-        assertThat(noPid.mounts).as("a fresh /proc needs a PID namespace to show").containsExactly(LaunchPlan.Mount.privateRoot());
+        assertThat(noPid.mounts).as("a fresh /proc needs a PID namespace to show")
+                .containsExactly(LaunchPlan.Mount.privateRoot(), hideCache);
         assertThat(noPid.loopbackUp).isFalse();
         assertThatThrownBy(() -> Planner.plan(c, List.of())).isInstanceOf(IllegalArgumentException.class);
     }

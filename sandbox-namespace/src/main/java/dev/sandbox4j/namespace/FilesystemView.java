@@ -56,6 +56,17 @@ public final class FilesystemView {
     static final String OVERLAYS = "/overlay";
     private static final int MAX_SYMLINKS = 40;
 
+    /**
+     * The size of every tmpfs the view makes without one given (/tmp, /dev/shm, the staging tmpfs that holds
+     * discarded overlay changes, a tmpfs root, a {@link Builder#tmpfs(Path)}) when the sandbox has no memory limit;
+     * with one, half of it (see {@link #defaultTmpfsSize(long)}). Never the kernel's default, half of the host's RAM
+     * for each tmpfs: that is a host-wide denial of service waiting to happen.
+     */
+    public static final long DEFAULT_TMPFS_SIZE = 256L << 20;
+    /** Bytes of size per inode a tmpfs may hold: 32768 files in 256 MiB, about 1 KiB of kernel memory each. */
+    private static final long BYTES_PER_INODE = 8192;
+    private static final long MIN_INODES = 1024;
+
     private final Path existingRoot; // null: a new tmpfs root
     private final boolean writableRoot;
     private final List<Mount> mounts;
@@ -220,7 +231,7 @@ public final class FilesystemView {
      * @throws InvalidConfigException if a host path vanished since the view was validated
      */
     public MountPlan plan(boolean userNamespace) {
-        return plan(userNamespace, List.of());
+        return plan(userNamespace, List.of(), List.of(), DEFAULT_TMPFS_SIZE);
     }
 
     /**
@@ -243,14 +254,20 @@ public final class FilesystemView {
     }
 
     /**
-     * As {@link #plan(boolean)}, plus a read-only {@code /sys/fs/cgroup} holding {@code cgroups}, when the view
-     * has a root of its own making (a tmpfs) and no mount of its own at or above that path.
+     * As {@link #plan(boolean)}, plus a read-only {@code /sys/fs/cgroup} holding {@code cgroups} when the view has
+     * a root of its own making (a tmpfs) and no mount of its own at or above that path; each of {@code hidden}
+     * (host directories, such as sandbox4j's own cache and run directory) covered by an empty read-only tmpfs
+     * wherever the view would show it (inside a bound or overlaid directory, or the root tree); and every tmpfs
+     * without a size of its own limited to {@code tmpfsSize} bytes (see {@link #defaultTmpfsSize(long)}).
      */
-    public MountPlan plan(boolean userNamespace, List<CgroupMount> cgroups) {
+    public MountPlan plan(boolean userNamespace, List<CgroupMount> cgroups, List<Path> hidden, long tmpfsSize) {
+        if (tmpfsSize <= 0) {
+            throw new IllegalArgumentException("tmpfs size " + tmpfsSize);
+        }
         validate();
         List<MountPlan.Operation> ops = new ArrayList<>();
         // 1. A private staging tmpfs becomes the root; the host stays reachable beneath OLD_ROOT while we build.
-        ops.add(fs("tmpfs", "sandbox4j", STAGE, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, "mode=0700"));
+        ops.add(fs("tmpfs", "sandbox4j", STAGE, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, tmpfsOptions(tmpfsSize, 0700)));
         ops.add(dir(STAGE + NEW_ROOT, 0755));
         ops.add(dir(STAGE + OLD_ROOT, 0700));
         int overlayIndex = 0;
@@ -272,10 +289,11 @@ public final class FilesystemView {
         }
         // 2. The new root.
         if (existingRoot == null) {
-            ops.add(fs("tmpfs", "sandbox4j-root", NEW_ROOT, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, "mode=0755"));
+            ops.add(fs("tmpfs", "sandbox4j-root", NEW_ROOT, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV,
+                    tmpfsOptions(tmpfsSize, 0755)));
         } else {
             long attrs = MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | (writableRoot ? 0 : MountPlan.ATTR_RDONLY);
-            ops.add(bind(OLD_ROOT + real(existingRoot), NEW_ROOT, attrs));
+            ops.add(bind(real(existingRoot), NEW_ROOT, attrs));
         }
         ops.add(new MountPlan.Operation(MountPlan.Kind.ROOT, "", NEW_ROOT, "", 0, 0, ""));
         // 3. The declared mounts, in order; targets are now paths inside the new root.
@@ -287,12 +305,11 @@ public final class FilesystemView {
                 String source = real(b.source());
                 ops.add(Files.isDirectory(Path.of(source)) ? dir(dst, 0755) : file(dst));
                 long attrs = MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | (b.writable() ? 0 : MountPlan.ATTR_RDONLY);
-                ops.add(bind(OLD_ROOT + source, dst, attrs));
+                ops.add(bind(source, dst, attrs));
             } else if (m instanceof Mount.Tmpfs t) {
                 ops.add(dir(dst, 0755));
-                String size = t.sizeBytes() > 0 ? "size=" + t.sizeBytes() + "," : "";
                 ops.add(fs("tmpfs", "tmpfs", dst, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV,
-                        size + "mode=0" + Integer.toOctalString(t.mode())));
+                        tmpfsOptions(t.sizeBytes() > 0 ? t.sizeBytes() : tmpfsSize, t.mode())));
             } else if (m instanceof Mount.Overlay o) {
                 ops.add(dir(dst, 0755));
                 List<String> lowers = new ArrayList<>();
@@ -314,7 +331,7 @@ public final class FilesystemView {
                 ops.add(dir(dst, 0555));
                 ops.add(fs("proc", "proc", dst, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC, ""));
             } else if (m instanceof Mount.Dev) {
-                dev(ops, dst);
+                dev(ops, dst, tmpfsSize);
             } else if (m instanceof Mount.Symlink s) {
                 ops.add(new MountPlan.Operation(MountPlan.Kind.SYMLINK, s.target(), dst, "", 0, 0, ""));
             } else if (m instanceof Mount.Dir d) {
@@ -333,14 +350,21 @@ public final class FilesystemView {
                 // cgroup v2 alone, as the host has it: the hierarchy is /sys/fs/cgroup itself
                 ops.add(fs("cgroup2", "cgroup", base, readOnly, unifiedRoot.get().options()));
             } else {
+                // Only directories to mount on, read-only once they are made: as small as /dev's.
                 ops.add(fs("tmpfs", "cgroup", base, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC,
-                        "mode=0755"));
+                        "size=64k,nr_inodes=64,mode=0755"));
                 for (CgroupMount c : cgroups) {
                     ops.add(dir(base + "/" + c.name(), 0555));
                     ops.add(fs(c.version() == 1 ? "cgroup" : "cgroup2", "cgroup", base + "/" + c.name(), readOnly,
                             c.options()));
                 }
                 ops.add(new MountPlan.Operation(MountPlan.Kind.SET_ATTRIBUTES, "", base, "", MountPlan.ATTR_RDONLY, 0, ""));
+            }
+        }
+        // What must stay out of sight, wherever the mounts above would show it.
+        for (Path host : hidden) {
+            for (Path inside : placesOf(host)) {
+                ops.add(new MountPlan.Operation(MountPlan.Kind.MASK, "", inside.toString(), "", 0, 0, ""));
             }
         }
         // 4. The assembled tmpfs root becomes read-only: the program writes only where a mount allows it.
@@ -352,16 +376,69 @@ public final class FilesystemView {
         return new MountPlan(ops);
     }
 
+    /** Where the host directory {@code host} appears inside this view (as the program would find it), if anywhere. */
+    List<Path> placesOf(Path host) {
+        Path target;
+        try {
+            target = host.toRealPath();
+        } catch (IOException e) {
+            return List.of(); // not there: nothing to hide
+        }
+        Set<Path> candidates = new java.util.LinkedHashSet<>();
+        if (existingRoot != null) {
+            under(Path.of("/"), existingRoot, target).ifPresent(candidates::add);
+        }
+        for (Mount m : mounts) {
+            if (m instanceof Mount.Bind b) {
+                under(b.destination(), b.source(), target).ifPresent(candidates::add);
+            } else if (m instanceof Mount.Overlay o) {
+                o.lowers().forEach(l -> under(o.destination(), l, target).ifPresent(candidates::add));
+                if (o.keepsChanges()) {
+                    under(o.destination(), o.upper(), target).ifPresent(candidates::add);
+                }
+            }
+        }
+        List<Path> places = new ArrayList<>();
+        for (Path inside : candidates) {
+            // Only where the program would really find it: a later mount may cover the spot already.
+            Optional<Path> shown = hostPath(inside);
+            try {
+                if (shown.isPresent() && Files.isSameFile(shown.get(), target)) {
+                    places.add(inside);
+                }
+            } catch (IOException e) {
+                // unreadable there: not shown
+            }
+        }
+        return places;
+    }
+
+    /** {@code target}'s place inside when {@code source} (a host directory) is shown at {@code destination}. */
+    private static Optional<Path> under(Path destination, Path source, Path target) {
+        Path real;
+        try {
+            real = source.toRealPath();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        if (!target.startsWith(real)) {
+            return Optional.empty();
+        }
+        return Optional.of(destination.resolve(real.relativize(target).toString()));
+    }
+
     /** bubblewrap's minimal /dev: device nodes can't be created (CAP_MKNOD counts only in the initial namespace), so bind the host's. */
-    private static void dev(List<MountPlan.Operation> ops, String dst) {
+    private static void dev(List<MountPlan.Operation> ops, String dst, long shmSize) {
         ops.add(dir(dst, 0755));
-        ops.add(fs("tmpfs", "tmpfs", dst, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC, "mode=0755"));
+        // Only mount points and symlinks, and read-only once complete: a few inodes.
+        ops.add(fs("tmpfs", "tmpfs", dst, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC,
+                "size=64k,nr_inodes=64,mode=0755"));
         for (String device : DEVICES) {
             Path host = Path.of("/dev", device);
             if (Files.exists(host)) {
                 ops.add(file(dst + "/" + device));
                 // Not nodev: these binds are the devices. The tmpfs around them is nodev.
-                ops.add(bind(OLD_ROOT + host, dst + "/" + device, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NOEXEC));
+                ops.add(bind(host.toString(), dst + "/" + device, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NOEXEC));
             }
         }
         String[][] links = {{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
@@ -370,12 +447,27 @@ public final class FilesystemView {
             ops.add(new MountPlan.Operation(MountPlan.Kind.SYMLINK, link[1], dst + "/" + link[0], "", 0, 0, ""));
         }
         ops.add(dir(dst + "/shm", 01777));
-        ops.add(fs("tmpfs", "shm", dst + "/shm", MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, "mode=01777"));
+        ops.add(fs("tmpfs", "shm", dst + "/shm", MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, tmpfsOptions(shmSize, 01777)));
         ops.add(dir(dst + "/pts", 0755));
         ops.add(fs("devpts", "devpts", dst + "/pts", MountPlan.ATTR_NOSUID | MountPlan.ATTR_NOEXEC,
                 "newinstance,ptmxmode=0666,mode=620"));
         // Complete: nothing more may be created in it (shm and pts are mounts of their own and stay writable).
         ops.add(new MountPlan.Operation(MountPlan.Kind.SET_ATTRIBUTES, "", dst, "", MountPlan.ATTR_RDONLY, 0, ""));
+    }
+
+    /**
+     * The size of a tmpfs without one given: half of the sandbox's memory limit (so that a full /tmp still leaves
+     * the program memory to notice and say so; its pages count against the limit where a memory cgroup enforces
+     * it), or {@link #DEFAULT_TMPFS_SIZE} without a limit. At least one page.
+     */
+    public static long defaultTmpfsSize(java.util.OptionalLong memoryLimit) {
+        return memoryLimit.isPresent() ? Math.max(4096, memoryLimit.getAsLong() / 2) : DEFAULT_TMPFS_SIZE;
+    }
+
+    /** A tmpfs's options: its size, an inode limit in proportion, and the mode of its root. */
+    private static String tmpfsOptions(long size, int mode) {
+        long inodes = Math.max(MIN_INODES, size / BYTES_PER_INODE);
+        return "size=" + size + ",nr_inodes=" + inodes + ",mode=0" + Integer.toOctalString(mode);
     }
 
     private static void parents(List<MountPlan.Operation> ops, Path destination) {
@@ -390,8 +482,13 @@ public final class FilesystemView {
         return new MountPlan.Operation(MountPlan.Kind.FILESYSTEM, name, target, type, attrs, 0, data);
     }
 
+    /**
+     * A bind of the host path {@code source}: the launcher opens it before any namespace, with the caller's rights
+     * and following no symlink; the data is where the same object is once the host lies beneath the staging root
+     * (for callers who may not copy a mount of their own namespace, whose launcher copies it from there).
+     */
     private static MountPlan.Operation bind(String source, String target, long attrs) {
-        return new MountPlan.Operation(MountPlan.Kind.BIND, source, target, "", attrs, 0, "");
+        return new MountPlan.Operation(MountPlan.Kind.BIND, source, target, "", attrs, 0, OLD_ROOT + source);
     }
 
     private static MountPlan.Operation dir(String target, int mode) {
@@ -574,18 +671,32 @@ public final class FilesystemView {
             return this;
         }
 
-        /** A tmpfs of the kernel's default size (half of RAM), mode 0755. */
+        /** A tmpfs of the sandbox's default size (see {@link FilesystemView#defaultTmpfsSize}), mode 0755. */
         public Builder tmpfs(Path destination) {
             return tmpfs(destination, 0, 0755);
         }
 
-        /** A tmpfs limited to {@code size} ({@code 1M}, {@code 64KiB}, … see {@link Sizes}), mode 0755. */
+        /**
+         * A tmpfs limited to {@code size} ({@code 1M}, {@code 64KiB}, … see {@link Sizes}), mode 0755. A size of
+         * zero is refused: the kernel would read it as "unlimited".
+         */
         public Builder tmpfs(Path destination, String size) {
-            pending.add(() -> new Mount.Tmpfs(destination, Sizes.parse("tmpfs size for " + destination, size), 0755));
+            pending.add(() -> {
+                String setting = "tmpfs size for " + destination;
+                long bytes = Sizes.parse(setting, size);
+                if (bytes == 0) {
+                    throw new InvalidConfigException(setting, size,
+                            "must be more than 0 (which the kernel reads as unlimited); leave the size out for the default");
+                }
+                return new Mount.Tmpfs(destination, bytes, 0755);
+            });
             return this;
         }
 
-        /** A tmpfs of {@code sizeBytes} (0 = kernel default) with root directory permissions {@code mode}. */
+        /**
+         * A tmpfs of {@code sizeBytes} (0 = the sandbox's default, see {@link FilesystemView#defaultTmpfsSize}) with
+         * root directory permissions {@code mode}.
+         */
         public Builder tmpfs(Path destination, long sizeBytes, int mode) {
             pending.add(() -> new Mount.Tmpfs(destination, sizeBytes, mode));
             return this;

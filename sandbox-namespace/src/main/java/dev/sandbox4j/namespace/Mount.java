@@ -26,7 +26,8 @@ public sealed interface Mount {
     /**
      * A fresh tmpfs (memory-backed, gone after the run); nosuid, nodev.
      *
-     * @param sizeBytes the size limit, 0 for the kernel's default (half of RAM)
+     * @param sizeBytes the size limit, 0 for the sandbox's default (half its memory limit, or
+     *                  {@link FilesystemView#DEFAULT_TMPFS_SIZE}; never the kernel's unlimited default)
      * @param mode      the permissions of its root directory, e.g. {@code 01777} for a /tmp
      */
     record Tmpfs(Path destination, long sizeBytes, int mode) implements Mount {

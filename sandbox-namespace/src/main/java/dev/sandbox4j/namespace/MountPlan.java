@@ -24,7 +24,12 @@ public final class MountPlan {
     public enum Kind {
         /** Mount a new filesystem ({@code fstype}, {@code source} as its name, {@code data} comma-separated options) on {@code target}. */
         FILESYSTEM,
-        /** Bind {@code source} (a host path, recursively) on {@code target}, with {@code attributes} set on the whole copy before it is attached. */
+        /**
+         * Bind {@code source} (a canonical host path, recursively) on {@code target}, with {@code attributes} set on
+         * the whole copy before it is attached. The launcher opens {@code source} once, before any namespace, with
+         * the caller's rights and following no symlink; {@code data} is where the same object lies once the host
+         * is beneath the staging root, checked to be that very object where the copy is made there.
+         */
         BIND,
         /** Make sure {@code target} is a directory, creating it with {@code mode}. */
         DIRECTORY,
@@ -40,7 +45,12 @@ public final class MountPlan {
          */
         PIVOT,
         /** From now on, resolve targets inside {@code target}. */
-        ROOT
+        ROOT,
+        /**
+         * Cover {@code target} with an empty, read-only tmpfs, so that what lies there is out of sight; nothing to
+         * do (skipped) when the workload's ids cannot reach {@code target} in the first place.
+         */
+        MASK
     }
 
     /** One operation; unused text fields are empty strings, never null. */

@@ -18,7 +18,7 @@ class FilesystemViewTest {
     }
 
     private static List<String> ops(FilesystemView view, List<FilesystemView.CgroupMount> cgroups) {
-        return view.plan(true, cgroups).operations().stream().map(MountPlan.Operation::toString).toList();
+        return view.plan(true, cgroups, List.of(), FilesystemView.DEFAULT_TMPFS_SIZE).operations().stream().map(MountPlan.Operation::toString).toList();
     }
 
     @Test
@@ -31,7 +31,7 @@ class FilesystemViewTest {
                 "directory /sys mode=0755",
                 "directory /sys/fs mode=0755",
                 "directory /sys/fs/cgroup mode=0755",
-                "filesystem tmpfs cgroup -> /sys/fs/cgroup attrs=0xe [mode=0755]",
+                "filesystem tmpfs cgroup -> /sys/fs/cgroup attrs=0xe [size=64k,nr_inodes=64,mode=0755]",
                 "directory /sys/fs/cgroup/memory mode=0555",
                 "filesystem cgroup cgroup -> /sys/fs/cgroup/memory attrs=0xf [memory]",
                 "directory /sys/fs/cgroup/cpu,cpuacct mode=0555",
@@ -65,17 +65,17 @@ class FilesystemViewTest {
         Path real = dir.toRealPath();
         List<String> ops = ops(FilesystemView.builder().roBind(dir, Path.of("/data/in")).tmpfs(Path.of("/tmp"), "1M").build());
         assertThat(ops).containsExactly(
-                "filesystem tmpfs sandbox4j -> /tmp attrs=0x6 [mode=0700]",
+                "filesystem tmpfs sandbox4j -> /tmp attrs=0x6 [size=268435456,nr_inodes=32768,mode=0700]",
                 "directory /tmp/newroot mode=0755",
                 "directory /tmp/oldroot mode=0700",
                 "pivot /tmp/oldroot -> /tmp",
-                "filesystem tmpfs sandbox4j-root -> /newroot attrs=0x6 [mode=0755]",
+                "filesystem tmpfs sandbox4j-root -> /newroot attrs=0x6 [size=268435456,nr_inodes=32768,mode=0755]",
                 "root /newroot",
                 "directory /data mode=0755",
                 "directory /data/in mode=0755",
-                "bind /oldroot" + real + " -> /data/in attrs=0x7",
+                "bind " + real + " -> /data/in attrs=0x7 [/oldroot" + real + "]",
                 "directory /tmp mode=0755",
-                "filesystem tmpfs tmpfs -> /tmp attrs=0x6 [size=1048576,mode=0755]",
+                "filesystem tmpfs tmpfs -> /tmp attrs=0x6 [size=1048576,nr_inodes=1024,mode=0755]",
                 "set_attributes / attrs=0x1",
                 "pivot /newroot");
     }
@@ -84,11 +84,11 @@ class FilesystemViewTest {
     void anExistingRootIsBoundNosuidNodevAndReadOnlyUnlessWritable(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("proc"));
         assertThat(ops(FilesystemView.root(dir).proc(Path.of("/proc")).build()))
-                .contains("bind /oldroot" + dir.toRealPath() + " -> /newroot attrs=0x7")
+                .contains("bind " + dir.toRealPath() + " -> /newroot attrs=0x7 [/oldroot" + dir.toRealPath() + "]")
                 .contains("filesystem proc proc -> /proc attrs=0xe")
                 .doesNotContain("set_attributes / attrs=0x1");
         assertThat(ops(FilesystemView.root(dir).writableRoot(true).build()))
-                .contains("bind /oldroot" + dir.toRealPath() + " -> /newroot attrs=0x6");
+                .contains("bind " + dir.toRealPath() + " -> /newroot attrs=0x6 [/oldroot" + dir.toRealPath() + "]");
     }
 
     @Test
@@ -112,10 +112,32 @@ class FilesystemViewTest {
     }
 
     @Test
+    void everyTmpfsIsSizedWithAnInodeLimitFromTheMemoryLimitOrTheDefault() {
+        FilesystemView view = FilesystemView.defaults().tmpfs(Path.of("/scratch")).tmpfs(Path.of("/small"), "2M").build();
+        List<String> tmpfs = view.plan(true, List.of(), List.of(), FilesystemView.defaultTmpfsSize(java.util.OptionalLong.of(64L << 20)))
+                .operations().stream().filter(op -> op.fstype().equals("tmpfs")).map(MountPlan.Operation::data).toList();
+        assertThat(tmpfs).hasSize(7) // staging, root, /proc's neighbours: /dev, /dev/shm, /tmp, /scratch, /small
+                .allSatisfy(data -> assertThat(data).containsPattern("^size=\\w+,nr_inodes=\\d+,mode="));
+        assertThat(tmpfs).filteredOn(d -> d.startsWith("size=33554432,nr_inodes=4096,")).hasSize(5);
+        assertThat(tmpfs).contains("size=2097152,nr_inodes=1024,mode=0755", "size=64k,nr_inodes=64,mode=0755");
+        assertThat(FilesystemView.defaultTmpfsSize(java.util.OptionalLong.empty())).isEqualTo(256L << 20);
+    }
+
+    @Test
+    void aTmpfsSizeOfZeroIsRefusedNotUnlimited() {
+        assertThatThrownBy(() -> FilesystemView.builder().tmpfs(Path.of("/t"), "0").build())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("tmpfs size for /t").hasMessageContaining("'0'")
+                .hasMessageContaining("unlimited");
+        assertThatThrownBy(() -> FilesystemView.builder().tmpfs(Path.of("/t"), "0K").build())
+                .isInstanceOf(InvalidConfigException.class);
+    }
+
+    @Test
     void devicesAreBoundWithoutNodevInsideANodevTmpfs() {
         List<String> ops = ops(FilesystemView.builder().dev(Path.of("/dev")).build());
-        assertThat(ops).contains("filesystem tmpfs tmpfs -> /dev attrs=0xe [mode=0755]",
-                "bind /oldroot/dev/null -> /dev/null attrs=0xa", "symlink /proc/self/fd -> /dev/fd",
+        assertThat(ops).contains("filesystem tmpfs tmpfs -> /dev attrs=0xe [size=64k,nr_inodes=64,mode=0755]",
+                "bind /dev/null -> /dev/null attrs=0xa [/oldroot/dev/null]", "symlink /proc/self/fd -> /dev/fd",
                 "filesystem devpts devpts -> /dev/pts attrs=0xa [newinstance,ptmxmode=0666,mode=620]",
                 "set_attributes /dev attrs=0x1");
     }

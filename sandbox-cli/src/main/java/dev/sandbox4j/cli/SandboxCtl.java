@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IExecutionStrategy;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -222,7 +223,30 @@ public final class SandboxCtl implements Callable<Integer> {
         }
         commandLine.setParameterExceptionHandler(new BadCommandLine());
         commandLine.setExecutionExceptionHandler(new Failed());
+        commandLine.setExecutionStrategy(new OptionsBeforeSubcommandRefused());
         return commandLine;
+    }
+
+    /**
+     * Run options given before a subcommand ({@code sandbox-ctl -t 1s run sleep 3}) belong to the default command,
+     * not to the subcommand: dropped, they would leave a weaker sandbox than asked for. Refused instead, naming the
+     * option; only {@code -v}, which every subcommand inherits, and the help options may stand there.
+     */
+    private static final class OptionsBeforeSubcommandRefused implements IExecutionStrategy {
+        @Override
+        public int execute(ParseResult parseResult) {
+            ParseResult sub = parseResult.subcommand();
+            if (sub != null) {
+                for (OptionSpec option : parseResult.matchedOptions()) {
+                    if (option.scopeType() != ScopeType.INHERIT && !option.usageHelp() && !option.versionHelp()) {
+                        String name = sub.commandSpec().name();
+                        return usageError(parseResult.commandSpec().commandLine().getErr(), option.longestName()
+                                + " before '" + name + "' would not apply to it: put the options after '" + name + "'");
+                    }
+                }
+            }
+            return new CommandLine.RunLast().execute(parseResult);
+        }
     }
 
     // Named classes, not lambdas: a lambda implementing a picocli interface makes the CDS dump link that

@@ -84,13 +84,18 @@ public final class SeccompCommand implements Callable<Integer> {
         }
         try {
             BpfProgram program = profile.filter().compile(arch);
+            // --explain first: a bad one is a usage error, and a bad command line writes no file.
+            int explained = explain == null ? ExitCode.OK : explain(out, profile, arch, program);
+            if (explained != ExitCode.OK) {
+                return explained;
+            }
             if (export != null) {
                 OutputFile.write(export, program.toBytes());
                 out.printf("wrote %s: %d instructions (%d bytes) of %s BPF for profile %s%n", export,
                         program.length(), program.length() * 8, arch, profile.cliName());
             }
             if (explain != null) {
-                return explain(out, profile, arch, program);
+                return ExitCode.OK;
             }
             if (disassemble) {
                 out.print(program.disassemble());

@@ -55,6 +55,30 @@ class SandboxCtlTest {
     }
 
     @Test
+    void runOptionsBeforeASubcommandAreRefusedNotDropped() {
+        // Dropped, '-t 1s run sleep 3' ran for 3 s and '-m 5M run ...' without its limit.
+        assertThat(run("-t", "1s", "run", "sleep", "3")).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).isEqualTo("sandbox-ctl: --timeout before 'run' would not apply to it: put the options "
+                + "after 'run' (see sandbox-ctl --help)\n");
+        err.getBuffer().setLength(0);
+        assertThat(run("--memory", "5M", "seccomp", "minimal")).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).startsWith("sandbox-ctl: --memory before 'seccomp' would not apply to it");
+        err.getBuffer().setLength(0);
+        // -v is every subcommand's own as well.
+        assertThat(run("-v", "seccomp", "minimal")).isZero();
+    }
+
+    @Test
+    void aBadExplainWritesNoExport() {
+        Path file = dir.resolve("network.bpf");
+        assertThat(run("seccomp", "network", "--export", file.toString(), "--explain", "nosuchsyscall"))
+                .isEqualTo(ExitCodes.USAGE);
+        assertThat(file).doesNotExist();
+        assertThat(run("seccomp", "network", "--export", file.toString(), "--explain", "read")).isZero();
+        assertThat(file).isNotEmptyFile();
+    }
+
+    @Test
     void optionsAfterTheSeccompProfileAreTheSeccompCommands() {
         int status = run("seccomp", "minimal", "--explain", "ioctl,0,0x5412");
 

@@ -17,7 +17,7 @@ public final class PlannedRun {
         RunCgroup cgroup = RunCgroup.reserve(config);
         LaunchPlan plan;
         try {
-            plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles());
+            plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles(), cgroup.mounts());
             afterPlanning.run();
         } catch (RuntimeException e) {
             cgroup.release();

@@ -34,6 +34,11 @@ class UnprivilegedKernelTest {
                 DirectLauncherKernelTest.class);
     }
 
+    @Test
+    void theHostileSuiteIsContainedAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, HostileKernelTest.class);
+    }
+
     /** Runs the given test classes in a child JVM as uid 65534 and asserts that they all pass. */
     static void runAsNobody(Path scratch, Class<?>... suites) throws Exception {
         Assumptions.assumeTrue(KernelTestSupport.euid() == 0,

@@ -45,6 +45,7 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 static int escaped(const char *what) {
@@ -1025,6 +1026,65 @@ static int cmd_serve(char **a) {
     }
 }
 
+/*
+ * Another run's control socket: watches the directories that /proc/1/cmdline (and ARGS after the first) name
+ * for sockets that are not its own, for SECONDS, and connects to each; escaped if one accepts and talks.
+ */
+static int cmd_takeover(char **a) {
+    char dirs[8][512];
+    char own[4096] = {0};
+    int ndirs = 0;
+    int fd = open("/proc/1/cmdline", O_RDONLY);
+    ssize_t n = fd < 0 ? 0 : read(fd, own, sizeof own - 1);
+    for (ssize_t i = 0; i < n && ndirs < 8; i += strlen(own + i) + 1) {
+        const char *slash = strrchr(own + i, '/');
+        if (own[i] == '/' && slash != NULL && slash != own + i) {
+            snprintf(dirs[ndirs], sizeof dirs[0], "%.*s", (int) (slash - (own + i)), own + i);
+            ndirs++;
+        }
+    }
+    for (int i = 1; a[i] != NULL && ndirs < 8; i++) {
+        snprintf(dirs[ndirs++], sizeof dirs[0], "%s", a[i]);
+    }
+    time_t deadline = time(NULL) + atoi(a[0]);
+    int tried = 0, last = ENOENT;
+    while (time(NULL) < deadline) {
+        for (int d = 0; d < ndirs; d++) {
+            DIR *dir = opendir(dirs[d]);
+            if (dir == NULL) {
+                last = errno;
+                continue;
+            }
+            struct dirent *e;
+            while ((e = readdir(dir)) != NULL) {
+                char path[8192];
+                snprintf(path, sizeof path, "%s/%s", dirs[d], e->d_name);
+                struct stat st;
+                if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode) || memmem(own, n > 0 ? n : 0, e->d_name,
+                        strlen(e->d_name)) != NULL) {
+                    continue;
+                }
+                tried++;
+                int s = connect_unix(path, 0);
+                if (s < 0) {
+                    last = errno;
+                    continue;
+                }
+                struct timeval tv = {.tv_sec = 1};
+                setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+                char buf[65536];
+                ssize_t got = read(s, buf, sizeof buf);
+                printf("ESCAPED: connected to another run's socket %s and read %zd bytes\n", path, got);
+                return 0;
+            }
+            closedir(dir);
+        }
+    }
+    printf("watched %d directories, tried %d sockets\n", ndirs, tried);
+    errno = last;
+    return refused("no other run's control socket");
+}
+
 struct command {
     const char *name;
     int args;
@@ -1050,7 +1110,7 @@ static const struct command COMMANDS[] = {
     {"writeback", 1, cmd_writeback}, {"cgroupprocs", 0, cmd_cgroupprocs}, {"bombpids", 1, cmd_bombpids},
     {"bombmem", 1, cmd_bombmem}, {"bombdisk", 2, cmd_bombdisk}, {"clock", 0, cmd_clock},
     {"hostname", 1, cmd_hostname}, {"daemon", 1, cmd_daemon}, {"antitimeout", 1, cmd_antitimeout},
-    {"x32", 0, cmd_x32}, {"int80", 1, cmd_int80}, {"personality", 0, cmd_personality}, {"serve", 2, cmd_serve},
+    {"x32", 0, cmd_x32}, {"int80", 1, cmd_int80}, {"personality", 0, cmd_personality}, {"serve", 2, cmd_serve}, {"takeover", 1, cmd_takeover},
 };
 
 int main(int argc, char **argv) {

@@ -39,6 +39,11 @@ class UnprivilegedKernelTest {
         runAsNobody(scratch, HostileKernelTest.class);
     }
 
+    @Test
+    void theSoakAndCrashTestsPassAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, SoakKernelTest.class, CrashKernelTest.class);
+    }
+
     /** The attacks on open defects, as uid 65534 (where some are root-only and skipped). */
     @org.junit.jupiter.api.Tag("known-open")
     @Test

@@ -386,6 +386,39 @@ class CliFuzzKernelTest {
         assertThat(conflict.status()).as("--host-fs before 'run' with --rw after it: " + conflict.stderr()).isEqualTo(2);
     }
 
+    /**
+     * --report and seccomp --export never replace what is not a regular file (as root, --report /dev/null replaced the
+     * host's /dev/null): a symlink stays a symlink, a device stays a device.
+     */
+    @Tag("known-open")
+    @Test
+    void reportAndExportNeverReplaceANonRegularFile() throws Exception {
+        Path target = Files.writeString(tmp.resolve("target"), "");
+        List<Path> special = new ArrayList<>(List.of(Files.createSymbolicLink(tmp.resolve("report-link"), target),
+                Files.createSymbolicLink(tmp.resolve("export-link"), target)));
+        if (KernelTestSupport.euid() == 0) {
+            for (String name : List.of("report-null", "export-null")) {
+                Process mknod = new ProcessBuilder("mknod", "-m", "666", tmp.resolve(name).toString(), "c", "1", "3").start();
+                assertThat(mknod.waitFor()).isZero();
+                special.add(tmp.resolve(name));
+            }
+        }
+        List<String> replaced = new ArrayList<>();
+        for (Path path : special) {
+            Object before = Files.readAttributes(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS).get("mode");
+            if (path.getFileName().toString().startsWith("report")) {
+                asProcess(List.of("--report", path.toString(), "true"), tmp);
+            } else {
+                asProcess(List.of("seccomp", "minimal", "--export", path.toString()), tmp);
+            }
+            Object after = Files.readAttributes(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS).get("mode");
+            if (!before.equals(after)) {
+                replaced.add(path.getFileName() + String.format(": mode %o became %o", before, after));
+            }
+        }
+        assertThat(replaced).as("non-regular files replaced").isEmpty();
+    }
+
     /** Found by this test: a seccomp line with a bad --explain still writes its --export file, then exits 2. */
     @Tag("known-open")
     @Test

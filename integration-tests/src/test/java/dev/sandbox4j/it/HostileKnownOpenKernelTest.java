@@ -196,10 +196,14 @@ class HostileKnownOpenKernelTest {
      */
     @Test
     void anOversizedPlanIsRefusedAndOtherRunsGoOn() throws Exception {
-        try (Sandbox normal = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(20)).build());
-                Sandbox huge = Sandbox.create(SandboxConfig.builder().env("HUGE", "x".repeat(5 << 20)).build())) {
+        try (Sandbox normal = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(20)).build())) {
             SandboxProcess inFlight = normal.start(List.of("/bin/sh", "-c", "sleep 1; echo survived"));
-            assertThatThrownBy(() -> huge.run(List.of("/bin/true"))).isInstanceOf(SandboxException.class);
+            // refused when built or when run, whichever the fix chooses, but refused with an error of the library's
+            assertThatThrownBy(() -> {
+                try (Sandbox huge = Sandbox.create(SandboxConfig.builder().env("HUGE", "x".repeat(5 << 20)).build())) {
+                    huge.run(List.of("/bin/true"));
+                }
+            }).isInstanceOf(SandboxException.class);
             SandboxResult r = inFlight.waitFor();
             assertThat(r.exitCode()).as(r.toString()).hasValue(0);
             assertThat(r.stdoutText()).isEqualTo("survived\n");
@@ -213,6 +217,8 @@ class HostileKnownOpenKernelTest {
             sandbox.run(List.of("/bin/true"));
             SandboxProcess p = sandbox.start(List.of("sleep", "968"));
             ForkServerProbe.server().orElseThrow().destroyForcibly();
+            // The issue asks for "a typed result (or exception)"; this expects the exception. A fix that chose a typed
+            // result instead changes this assertion to that result's field.
             assertThatThrownBy(p::waitFor).as("a typed error, not a result with signal 9")
                     .isInstanceOf(SandboxException.class);
             assertThat(sandbox.run(List.of("/bin/true")).success()).isTrue();

@@ -50,7 +50,7 @@ class BindSourceKernelTest {
     }
 
     @Test
-    void aParentSwappedForASymlinkAfterPlanningDoesNotRedirectTheBind(@TempDir Path scratch) throws Exception {
+    void aParentSwappedForASymlinkAfterValidationDoesNotRedirectTheBind(@TempDir Path scratch) throws Exception {
         Path real = scratch.resolve("real");
         Path secret = scratch.resolve("secret");
         Files.writeString(Files.createDirectories(real.resolve("data")).resolve("file.txt"), "bound\n");
@@ -67,11 +67,17 @@ class BindSourceKernelTest {
             }
         };
 
-        // Calibration: unswapped, the bind shows what was planned; planned after the swap, the symlink leads to the
-        // secret (Java resolves it then, and binds what it resolved).
+        // Calibration: unswapped, the bind shows what was planned; a view built after the swap resolves the symlink
+        // at build() and shows the secret.
         assertThat(PlannedRun.run(config, cat, () -> { }).stdoutText()).isEqualTo("bound\n");
         swap.run();
-        assertThat(PlannedRun.run(config, cat, () -> { }).stdoutText()).isEqualTo("secret\n");
+        SandboxConfig builtLate = SandboxConfig.builder()
+                .filesystem(FilesystemView.defaults().roBind(real.resolve("data"), Path.of("/data")).build()).build();
+        assertThat(PlannedRun.run(builtLate, cat, () -> { }).stdoutText()).isEqualTo("secret\n");
+        // The view built before the swap binds what it validated, following no symlink: refused.
+        assertThatThrownBy(() -> PlannedRun.run(config, cat, () -> { }))
+                .isInstanceOf(SandboxSetupException.class)
+                .satisfies(e -> assertThat(((SandboxSetupException) e).errno()).isEqualTo(ELOOP));
         Files.delete(real);
         Files.move(scratch.resolve("real.old"), real);
 

@@ -50,12 +50,11 @@ class UnprivilegedKernelTest {
         runAsNobody(scratch, SoakKernelTest.class, CrashKernelTest.class);
     }
 
-    /** The attacks on open defects, as uid 65534 (where some are root-only and skipped). */
-    @org.junit.jupiter.api.Tag("known-open")
+    /** The attacks that once succeeded, as uid 65534 (where some are root-only and skipped). */
     @Test
-    void theKnownOpenAttacksAreContainedAsUid65534(@TempDir Path scratch) throws Exception {
+    void theRegressionAttacksAreContainedAsUid65534(@TempDir Path scratch) throws Exception {
         runAsNobody(scratch, "RESULT succeeded=[1-9][0-9]* failed=0 skipped=[0-9]+ aborted=[0-9]+",
-                HostileKnownOpenKernelTest.class);
+                HostileRegressionKernelTest.class);
     }
 
     /** Runs the given test classes in a child JVM as uid 65534 and asserts that they all pass. */

@@ -302,7 +302,7 @@ public final class FilesystemView {
             String dst = m.destination().toString();
             parents(ops, m.destination());
             if (m instanceof Mount.Bind b) {
-                String source = real(b.source());
+                String source = b.source().toString(); // resolved at build(), never again
                 ops.add(Files.isDirectory(Path.of(source)) ? dir(dst, 0755) : file(dst));
                 long attrs = MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | (b.writable() ? 0 : MountPlan.ATTR_RDONLY);
                 ops.add(bind(source, dst, attrs));
@@ -772,9 +772,12 @@ public final class FilesystemView {
             }
             List<Mount> mounts = new ArrayList<>();
             pending.forEach(p -> mounts.add(p.get()));
-            FilesystemView view = new FilesystemView(root, writableRoot, mounts);
-            view.validate();
-            return view;
+            new FilesystemView(root, writableRoot, mounts).validate();
+            // Bind sources resolved here, once: every run binds what was validated, and the launcher opens that path
+            // following no symlink, so a parent swapped for a symlink later fails the run instead of redirecting it.
+            mounts.replaceAll(m -> m instanceof Mount.Bind b
+                    ? new Mount.Bind(Path.of(real(b.source())), b.destination(), b.writable()) : m);
+            return new FilesystemView(root, writableRoot, mounts);
         }
     }
 }

@@ -24,6 +24,14 @@ final class Planner {
      *                    so that the workload is a member before it execs
      */
     static LaunchPlan plan(SandboxConfig config, List<String> command, List<String> cgroupProcs) {
+        return plan(config, command, cgroupProcs, false);
+    }
+
+    /**
+     * @param skipHostname leave the hostname unset: the environment refuses sethostname and the caller did not
+     *                     choose the hostname (see {@link Sandbox})
+     */
+    static LaunchPlan plan(SandboxConfig config, List<String> command, List<String> cgroupProcs, boolean skipHostname) {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("the command is empty");
         }
@@ -47,7 +55,7 @@ final class Planner {
                 .argv(command)
                 .env(env)
                 .cwd(config.cwd().map(Path::toString).orElse(null))
-                .hostname(config.hostname().orElse(null))
+                .hostname(skipHostname ? null : config.hostname().orElse(null))
                 .uidMap(config.uidMap().map(m -> m.toProcFormat()).orElse(null))
                 .gidMap(config.gidMap().map(m -> m.toProcFormat()).orElse(null))
                 .setgroupsDeny(config.setgroupsDeny())
@@ -66,12 +74,14 @@ final class Planner {
             // Private first: nothing mounted while assembling the view may propagate to the host.
             plan.mount(LaunchPlan.Mount.privateRoot());
             for (MountPlan.Operation op : view.plan(config.namespaces().contains(Namespace.USER)).operations()) {
-                plan.mount(LaunchPlan.Mount.of(op));
+                if (!(config.withoutProc() && "proc".equals(op.fstype()))) {
+                    plan.mount(LaunchPlan.Mount.of(op));
+                }
             }
         } else if (mountNs) {
             plan.mount(LaunchPlan.Mount.privateRoot());
             // A fresh /proc shows the sandbox's own processes; only a member of the new PID namespace may mount it.
-            if (config.namespaces().contains(Namespace.PID)) {
+            if (config.namespaces().contains(Namespace.PID) && !config.withoutProc()) {
                 plan.mount(LaunchPlan.Mount.proc("/proc"));
             }
         }

@@ -241,7 +241,9 @@ final class LauncherBinary {
 
     /**
      * The per-user cache: {@code $XDG_CACHE_HOME/sandbox4j}, {@code ~/.cache/sandbox4j}, or, when neither is
-     * usable (e.g. nobody's home is /nonexistent), {@code /tmp/sandbox4j-<uid>}; always verified private.
+     * usable (e.g. nobody's home is /nonexistent), {@code /tmp/sandbox4j-<uid>}, and last
+     * {@code /var/tmp/sandbox4j-<uid>}: container images run as a non-root user may have a root-owned /tmp
+     * but keep /var/tmp world-writable. Always verified private.
      * Also kept short: control sockets live beneath it and a socket path has at most 107 bytes.
      */
     static Path cacheBase(Map<String, String> env, long euid) {
@@ -251,6 +253,7 @@ final class LauncherBinary {
             xdg != null && xdg.startsWith("/") ? Path.of(xdg, "sandbox4j") : null,
             home != null && home.startsWith("/") ? Path.of(home, ".cache", "sandbox4j") : null,
             Path.of(System.getProperty("java.io.tmpdir", "/tmp"), "sandbox4j-" + euid),
+            Path.of("/var/tmp", "sandbox4j-" + euid),
         };
         SandboxException last = null;
         for (Path candidate : candidates) {

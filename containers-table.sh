@@ -66,6 +66,22 @@ row "the same as \`--user 65534\`, root-owned 0755 /tmp" "" -- --user 65534 \
 row "the same as \`--user 65534\`, writable /tmp (1777)" "" -- --user 65534 \
     -v "$work/tmp-1777:/tmp" --security-opt "seccomp=$profile" --security-opt unmask=ALL
 
+# check in a default container: a line per restriction, each with its lift, and a trial sandbox's outcome.
+echo "containers-table: sandbox-ctl check in a default container" >&2
+podman_run --init -v "$here:/sandbox4j:ro" -e HOME=/nonexistent -- /sandbox4j/sandbox-ctl check >"$work/check" || true
+for expected in "container          a podman container" "  seccomp: " "  /proc: masked" "  capabilities: no CAP_SYS_ADMIN" \
+    "  cgroups: no writable cgroup" "trial sandbox      fails (sandbox-ctl exits 125)" "  with --no-proc   runs"; do
+    if ! grep -qF -- "$expected" "$work/check"; then
+        cat "$work/check" >&2
+        echo "containers-table: sandbox-ctl check in a default container lacks: $expected" >&2
+        exit 1
+    fi
+done
+if [[ $(grep -c '^  [a-z/ ]*: .*; lift: ' "$work/check") -lt 4 ]]; then
+    echo "containers-table: a restriction without its lift in sandbox-ctl check" >&2
+    exit 1
+fi
+
 # The Kubernetes rows: the shipped manifests, the checkout in place of the placeholder, run by podman kube play
 # with runc and bounded ulimits (its pod's infra container ignores command-line flags; a containers.conf does not).
 cat >"$work/containers.conf" <<'CONF'

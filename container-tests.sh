@@ -11,7 +11,8 @@
 #   ./container-tests.sh --prebuilt   the artifacts are already built (what .ci/run does after mvn verify)
 #
 # Environment: MVN (Maven command on the host), CI (passed into the container: true makes a missing
-# kernel feature a failure instead of a skipped test).
+# kernel feature a failure instead of a skipped test), CONTAINER_TESTS (surefire's -Dtest, e.g.
+# ForkServerKernelTest; all of integration-tests' tests by default).
 set -euo pipefail
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
@@ -37,7 +38,7 @@ podman_rootfs_init
 # The integration-tests module with the modules it needs; -Dtest picks its tests only (the other modules' unit
 # tests already ran on the host). The names are the integration-tests module's test classes. --init: an init
 # (catatonit) as PID 1 reaps what the tests orphan, as a host's init does; Maven's JVM would leave zombies.
-tests='*KernelTest,LauncherBinaryTest,SpawnBenchSmokeTest'
+tests=${CONTAINER_TESTS:-'*KernelTest,LauncherBinaryTest,SpawnBenchSmokeTest'}
 echo "container-tests: running the kernel tests in a privileged container (runtime runc)..." >&2
 start=$(date +%s)
 podman_run --privileged --init \

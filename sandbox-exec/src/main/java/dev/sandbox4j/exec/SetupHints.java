@@ -78,7 +78,11 @@ final class SetupHints {
         if (!Files.exists(root.resolve("proc/self/status"))) {
             return null;
         }
-        return containerHint(step, detail == null ? "" : detail, ContainerEnvironment.read(root, env));
+        try {
+            return containerHint(step, detail == null ? "" : detail, ContainerEnvironment.read(root, env));
+        } catch (RuntimeException e) {
+            return null; // an unreadable /proc file: the step's own error still stands, without a hint
+        }
     }
 
     private static String containerHint(String step, String detail, ContainerEnvironment env) {

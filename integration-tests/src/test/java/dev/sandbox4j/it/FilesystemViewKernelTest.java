@@ -100,6 +100,23 @@ class FilesystemViewKernelTest {
     }
 
     @Test
+    void withoutProcTheProgramHasNoProcButStillItsOwnPidNamespaceAndTheResultSaysSo() throws Exception {
+        String script = "ls -A /proc | wc -l; test -e /proc/self/status && echo HAS-PROC-SELF; echo PID $$";
+        // Calibration: with the default view /proc is there, and the shell is PID 1's child.
+        SandboxResult with = run(FilesystemView.defaults().build(), script);
+        assertThat(with.stdoutText()).contains("HAS-PROC-SELF");
+        assertThat(with.degradations()).isEmpty();
+        SandboxConfig config = SandboxConfig.builder().timeout(TIMEOUT).filesystem(FilesystemView.defaults().build())
+                .withoutProc().build();
+        try (Sandbox sandbox = Sandbox.create(config)) {
+            SandboxResult r = sandbox.run(List.of("/bin/sh", "-c", script));
+            assertThat(r.exitCode()).as(r.stderrText()).hasValue(0);
+            assertThat(r.stdoutText()).startsWith("0\n").doesNotContain("HAS-PROC-SELF").contains("PID 2\n");
+            assertThat(r.degradations()).singleElement().asString().startsWith("/proc: none inside");
+        }
+    }
+
+    @Test
     void aReadOnlyBindIsReadableAndNotWritable(@TempDir Path dir) throws Exception {
         Files.writeString(shared(dir).resolve("file"), "content\n");
         Files.setPosixFilePermissions(dir.resolve("file"), PosixFilePermissions.fromString("rw-rw-rw-"));

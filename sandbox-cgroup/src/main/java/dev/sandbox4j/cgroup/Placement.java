@@ -36,6 +36,12 @@ import java.util.stream.Collectors;
  * leaf, as crun does. This is never guessed: the parent of a systemd session scope also enables memory, but it
  * is systemd's, not delegated, and cgroups must not be created there. Without it the controller is reported
  * unavailable, with what the administrator can do.
+ *
+ * <p>The one place sandbox4j does move the JVM: on a pure v2 host, when its cgroup is the root of a cgroup
+ * namespace ("/", yet with a cgroup.type: a pod's or container's own cgroup) and writable, i.e. delegated to the
+ * container. There the JVM moves into the leaf {@link JvmLeaf#NAME} when the first sandbox cgroup is created, the
+ * root enables what is needed, and sandboxes go beside the leaf; once the JVM is in that leaf, its parent is
+ * the base, as if named with {@value #V2_PARENT_PROPERTY}.
  */
 final class Placement {
 
@@ -51,8 +57,13 @@ final class Placement {
      * @param base        the directory beneath which the sandbox cgroup is made
      * @param controllers the controllers driven through it (empty for the v2 tracking cgroup of a hybrid host)
      * @param toEnable    v2 only: controllers to add to {@code base/cgroup.subtree_control} first
+     * @param jvmLeaf     v2 only: the leaf this JVM moves into before that (see {@link JvmLeaf}), or null
      */
-    record Target(CgroupHierarchy hierarchy, Path base, Set<String> controllers, Set<String> toEnable) {
+    record Target(CgroupHierarchy hierarchy, Path base, Set<String> controllers, Set<String> toEnable, Path jvmLeaf) {
+        Target(CgroupHierarchy hierarchy, Path base, Set<String> controllers, Set<String> toEnable) {
+            this(hierarchy, base, controllers, toEnable, null);
+        }
+
         Target {
             // Sorted: the order of subtree_control writes and of messages is stable.
             controllers = Collections.unmodifiableSortedSet(new TreeSet<>(controllers));
@@ -110,14 +121,15 @@ final class Placement {
             if (hierarchy.version() == 1) {
                 targets.add(new Target(hierarchy, hierarchy.ownDirectory(), entry.getValue(), Set.of()));
             } else {
-                targets.add(planUnified(hierarchy, entry.getValue(), required, fs, v2Parent, unavailable));
+                targets.add(planUnified(hierarchy, entry.getValue(), required, fs, v2Parent, unavailable,
+                        layout.kind() == CgroupLayout.Kind.UNIFIED));
             }
         }
         return new Placement(targets, Collections.unmodifiableMap(unavailable));
     }
 
     private static Target planUnified(CgroupHierarchy hierarchy, Set<String> controllers, Set<String> required,
-            CgroupFs fs, String v2Parent, Map<String, String> unavailable) {
+            CgroupFs fs, String v2Parent, Map<String, String> unavailable, boolean pureV2) {
         Path own = hierarchy.ownDirectory();
         Set<String> needed = controllers.stream().filter(required::contains)
                 .collect(Collectors.toCollection(TreeSet::new));
@@ -131,6 +143,28 @@ final class Placement {
         // The real root has no cgroup.type (a cgroup namespace's root does, and is not exempt).
         if (!fs.exists(own.resolve("cgroup.type"))) {
             return new Target(hierarchy, own, usable(controllers, needed, ownSubtree), missing);
+        }
+        if (v2Parent == null && pureV2) {
+            Set<String> offered = words(fs, own.resolve("cgroup.controllers"));
+            if (hierarchy.ownPath().equals("/") && offered.containsAll(missing)) {
+                // A delegated namespace root: the JVM moves into its leaf, then the root enables every
+                // controller a sandbox limit may use, once, so that later runs (and this JVM's view of its
+                // own cgroup, the leaf) find them without moving anything again.
+                Set<String> toEnable = new TreeSet<>(missing);
+                JvmLeaf.CONTROLLERS.stream().filter(offered::contains).forEach(toEnable::add);
+                toEnable.removeAll(ownSubtree);
+                return new Target(hierarchy, own, usable(controllers, needed, ownSubtree), toEnable,
+                        own.resolve(JvmLeaf.NAME));
+            }
+            Path parent = own.getParent();
+            if (hierarchy.ownPath().equals("/" + JvmLeaf.NAME) && parent != null && fs.isWritable(parent)
+                    && words(fs, parent.resolve("cgroup.controllers")).containsAll(needed)) {
+                // Moved there before: sandboxes go beside the leaf, and the root enables what is still missing.
+                Set<String> parentSubtree = words(fs, parent.resolve("cgroup.subtree_control"));
+                Set<String> toEnable = new TreeSet<>(needed);
+                toEnable.removeAll(parentSubtree);
+                return new Target(hierarchy, parent, usable(controllers, needed, parentSubtree), toEnable);
+            }
         }
         if (v2Parent != null) {
             String problem = delegatedParentProblem(hierarchy, v2Parent, needed, fs);

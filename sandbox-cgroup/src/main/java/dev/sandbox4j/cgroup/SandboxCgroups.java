@@ -178,7 +178,7 @@ public final class SandboxCgroups {
             List<CgroupBackend> created = new ArrayList<>();
             try {
                 for (Placement.Target target : placement.targets()) {
-                    CgroupBackend backend = make(fs, target, name);
+                    CgroupBackend backend = make(fs, target, name, owner);
                     created.add(backend);
                     backend.applyLimits(config);
                 }
@@ -204,7 +204,10 @@ public final class SandboxCgroups {
         }
     }
 
-    private static CgroupBackend make(CgroupFs fs, Placement.Target target, String name) {
+    private static CgroupBackend make(CgroupFs fs, Placement.Target target, String name, Owner owner) {
+        if (target.jvmLeaf() != null && !target.toEnable().isEmpty()) {
+            JvmLeaf.enter(fs, target.base(), target.jvmLeaf(), owner);
+        }
         for (String controller : target.toEnable()) {
             Path subtree = target.base().resolve("cgroup.subtree_control");
             try {
@@ -212,7 +215,13 @@ public final class SandboxCgroups {
             } catch (CgroupException e) {
                 throw new CgroupException("cannot enable the " + controller + " controller for sub-cgroups: "
                         + e.getMessage() + (controller.equals("cpu")
-                                ? " (the kernel refuses cpu while realtime tasks run outside the root cgroup)" : ""),
+                                ? " (the kernel refuses cpu while realtime tasks run outside the root cgroup)" : "")
+                        + (target.jvmLeaf() != null && !JvmLeaf.members(fs, target.base()).isEmpty()
+                                ? "; processes other than this JVM's are members of " + target.base() + " (pids "
+                                        + String.join(", ", JvmLeaf.members(fs, target.base())) + "), and the kernel "
+                                        + "enables no controller for the children of a cgroup with members: start "
+                                        + "them in a child cgroup, or the JVM as the container's only process"
+                                : ""),
                         e);
             }
         }

@@ -171,6 +171,7 @@ final class FakeCgroupFs implements CgroupFs {
                     put(member.resolve("cgroup.events"), "populated 0\nfrozen 0\n");
                 }
             }
+            case "cgroup.procs" -> move(cgroup, value.trim());
             case "memory.max" -> put(file, value.equals("max") ? "max\n" : roundToPage(value) + "\n");
             case "memory.limit_in_bytes", "memory.memsw.limit_in_bytes" -> writeV1Memory(file, value);
             case "freezer.state" -> {
@@ -306,6 +307,10 @@ final class FakeCgroupFs implements CgroupFs {
             }
         }
         put(cgroup.resolve("cgroup.subtree_control"), String.join(" ", enabled) + "\n");
+        // A child's cgroup.controllers is what its parent enables now, as the kernel shows it.
+        for (Path child : children(cgroup)) {
+            put(child.resolve("cgroup.controllers"), String.join(" ", enabled) + "\n");
+        }
     }
 
     /** limit ≤ memsw at every step, as mm/memcontrol.c enforces (EINVAL otherwise). */
@@ -404,6 +409,19 @@ final class FakeCgroupFs implements CgroupFs {
                 .max((a, b) -> Integer.compare(a.getKey().getNameCount(), b.getKey().getNameCount()))
                 .map(Map.Entry::getValue)
                 .orElseThrow(() -> new IllegalArgumentException(path + " is in no fake hierarchy"));
+    }
+
+    /** A write of a pid to cgroup.procs: the process leaves whichever cgroup of the hierarchy held it. */
+    private void move(Path cgroup, String pid) {
+        Path mount = hierarchyByMount.keySet().stream().filter(cgroup::startsWith)
+                .max((a, b) -> Integer.compare(a.getNameCount(), b.getNameCount())).orElseThrow();
+        for (Path member : subtree(mount)) {
+            List<String> pids = new ArrayList<>(lines(member.resolve("cgroup.procs")));
+            if (pids.remove(pid)) {
+                put(member.resolve("cgroup.procs"), pids.isEmpty() ? "" : String.join("\n", pids) + "\n");
+            }
+        }
+        join(cgroup, Long.parseLong(pid));
     }
 
     private boolean isV2(Path cgroup) {

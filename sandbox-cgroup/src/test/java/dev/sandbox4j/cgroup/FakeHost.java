@@ -54,6 +54,19 @@ final class FakeHost {
     }
 
     /**
+     * A pod (or container) on pure cgroup v2 with a cgroup namespace and its cgroup delegated: the JVM sees its
+     * cgroup as "/", writable, offering {@code controllers}, none enabled for children, and is a member of it.
+     * Unlike the real root, the namespace's root has a cgroup.type and obeys the no-internal-process rule.
+     */
+    FakeHost podNamespace(String controllers) {
+        unified("/", controllers, "");
+        Path mount = path("/sys/fs/cgroup");
+        fs.put(mount.resolve("cgroup.type"), "domain\n");
+        fs.join(mount, SELF.pid());
+        return this;
+    }
+
+    /**
      * The reference host's hybrid layout: v1 cpu and cpuacct mounted separately, memory own cgroup
      * {@code memoryPath}, all others "/", cgroup2 at /sys/fs/cgroup/unified offering hugetlb only.
      */

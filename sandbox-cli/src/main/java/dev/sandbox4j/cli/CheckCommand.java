@@ -1,5 +1,6 @@
 package dev.sandbox4j.cli;
 
+import dev.sandbox4j.core.ContainerEnvironment;
 import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.ResolvedMode;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code sandbox-ctl check}: what this system offers for sandboxing and which mode {@code --mode auto} picks,
- * with the reason. Exits 0 when some mode works, 1 when none does.
+ * with the reason; in a container also what the container withholds and what a trial sandbox does there. Exits 0 when some mode works, 1 when none does.
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = "Show what this system offers for sandboxing and the mode --mode auto picks, with the reason. "
@@ -37,6 +38,9 @@ final class CheckCommand implements Callable<Integer> {
         out.println("sandbox4j " + VersionProvider.version() + " system check");
         out.println();
         out.print(capabilities.summary());
+        for (String line : ContainerCheck.lines(ContainerEnvironment.detect(), capabilities)) {
+            out.println(line);
+        }
         out.println();
         try {
             ResolvedMode auto = capabilities.resolve(PrivilegeMode.AUTO);

@@ -10,7 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The filesystem options of {@code run}, declared for both parsers (see {@link OptionTable}): {@code --bind}, {@code --ro-bind}, {@code --tmpfs},
- * {@code --overlay}, {@code --rw}, {@code --host-fs}, {@code --landlock-ro}, {@code --landlock-rw}. {@code -r/--root} itself is
+ * {@code --overlay}, {@code --rw}, {@code --host-fs}, {@code --no-proc}, {@code --landlock-ro}, {@code --landlock-rw}. {@code -r/--root} itself is
  * parsed with the other run options; {@link FilesystemSettings#view(Optional)} gives it its meaning.
  * Each value is checked for form here (the option is named in the error); whether the paths exist is checked
  * when the view is built.
@@ -24,6 +24,7 @@ final class FilesystemOptions {
     private static final int HOST_FS = 5;
     private static final int LANDLOCK_RO = 6;
     private static final int LANDLOCK_RW = 7;
+    private static final int NO_PROC = 8;
 
     /** --bind and --ro-bind together, in command-line order (the order the mounts are made in). */
     private final List<FilesystemSettings.Bind> binds = new ArrayList<>();
@@ -34,6 +35,7 @@ final class FilesystemOptions {
     private List<FilesystemSettings.Overlay> overlays = new ArrayList<>();
     private boolean writableRoot;
     private boolean hostFilesystem;
+    private boolean noProc;
     private List<Path> landlockReadOnly = new ArrayList<>();
     private List<Path> landlockReadWrite = new ArrayList<>();
 
@@ -57,6 +59,9 @@ final class FilesystemOptions {
         table.flag(new Slot(HOST_FS), "Weaker: no filesystem view; the program sees the host's whole file tree with "
                 + "its unprivileged host identity (it can read whatever that id can, and write where others may). "
                 + "Not with --bind, --ro-bind, --tmpfs, --overlay, --rw or -r/--root.", "--host-fs");
+        table.flag(new Slot(NO_PROC), "Weaker: no fresh /proc inside (for containers whose masked /proc makes the kernel "
+                + "refuse one): the program keeps its own PID namespace but cannot read /proc; the report lists it.",
+                "--no-proc");
         table.repeatable(new Slot(LANDLOCK_RO), Path.class, new InsidePath("--landlock-ro"), "PATH",
                 "Landlock: allow reading beneath PATH (plus what programs need to start).", "--landlock-ro");
         table.repeatable(new Slot(LANDLOCK_RW), Path.class, new InsidePath("--landlock-rw"), "PATH",
@@ -82,6 +87,7 @@ final class FilesystemOptions {
                 case RW -> writableRoot;
                 case HOST_FS -> hostFilesystem;
                 case LANDLOCK_RO -> landlockReadOnly;
+                case NO_PROC -> noProc;
                 default -> landlockReadWrite;
             };
         }
@@ -98,6 +104,7 @@ final class FilesystemOptions {
                 case RW -> writableRoot = (Boolean) value;
                 case HOST_FS -> hostFilesystem = (Boolean) value;
                 case LANDLOCK_RO -> landlockReadOnly = (List<Path>) value;
+                case NO_PROC -> noProc = (Boolean) value;
                 default -> landlockReadWrite = (List<Path>) value;
             }
             return previous;
@@ -105,7 +112,7 @@ final class FilesystemOptions {
     }
 
     FilesystemSettings toSettings() {
-        return new FilesystemSettings(binds, tmpfs, overlays, writableRoot, hostFilesystem, landlockReadOnly,
+        return new FilesystemSettings(binds, tmpfs, overlays, writableRoot, hostFilesystem, noProc, landlockReadOnly,
                 landlockReadWrite);
     }
 

@@ -37,6 +37,7 @@ import java.util.Optional;
  * @param overlays          {@code --overlay}
  * @param writableRoot      {@code --rw}
  * @param hostFilesystem    {@code --host-fs}
+ * @param noProc            {@code --no-proc}: no fresh /proc, with the view or without one
  * @param landlockReadOnly  {@code --landlock-ro}: paths inside the sandbox
  * @param landlockReadWrite {@code --landlock-rw}: paths inside the sandbox
  */
@@ -46,6 +47,7 @@ record FilesystemSettings(
         List<Overlay> overlays,
         boolean writableRoot,
         boolean hostFilesystem,
+        boolean noProc,
         List<Path> landlockReadOnly,
         List<Path> landlockReadWrite) {
 
@@ -95,7 +97,7 @@ record FilesystemSettings(
 
     /** No filesystem options: the default view, no Landlock. */
     static FilesystemSettings none() {
-        return new FilesystemSettings(List.of(), List.of(), List.of(), false, false, List.of(), List.of());
+        return new FilesystemSettings(List.of(), List.of(), List.of(), false, false, false, List.of(), List.of());
     }
 
     /**
@@ -173,6 +175,9 @@ record FilesystemSettings(
         Optional<LandlockRules> landlock = landlock();
         if (landlock.isPresent()) {
             builder.landlock(landlock.get());
+        }
+        if (noProc) {
+            builder.withoutProc();
         }
         if (hostFilesystem) {
             if (root.isPresent()) {

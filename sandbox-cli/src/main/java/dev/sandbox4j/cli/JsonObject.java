@@ -4,8 +4,8 @@ import java.util.Objects;
 
 /**
  * Writes one flat JSON object (RFC 8259), members in the order they are added. The {@code --report} object
- * is the only JSON sandbox-ctl writes, and it holds only strings, whole numbers, booleans, {@code null} and
- * one nested object, so a JSON library would bring more code than it saves.
+ * is the only JSON sandbox-ctl writes, and it holds only strings, whole numbers, booleans, {@code null},
+ * one nested object and one array of strings, so a JSON library would bring more code than it saves.
  *
  * <p>Strings are escaped so that any Java string, however hostile (a program name with quotes, newlines or
  * an unpaired surrogate), yields valid JSON that decodes back to the same UTF-16 code units.
@@ -33,6 +33,18 @@ final class JsonObject {
     /** A nested object, or {@code null}. */
     JsonObject object(String name, JsonObject value) {
         return member(name, value == null ? "null" : value.toString());
+    }
+
+    /** An array of strings, or {@code null}. */
+    JsonObject strings(String name, java.util.List<String> values) {
+        if (values == null) {
+            return member(name, "null");
+        }
+        StringBuilder array = new StringBuilder("[");
+        for (String value : values) {
+            array.append(array.length() > 1 ? "," : "").append(quote(value));
+        }
+        return member(name, array.append(']').toString());
     }
 
     private JsonObject member(String name, String valueJson) {

@@ -18,8 +18,11 @@ import java.util.Optional;
  * <pre>{@code
  * {"id":"sbx-1a2b3c4d","mode":"privileged","exitCode":0,"signal":null,"signalName":null,"timedOut":false,
  *  "oomKilled":false,"seccompViolation":false,"blockedSyscall":null,"violation":null,"wallTimeMs":41,"cpuTimeUs":1203,
- *  "userTimeUs":0,"systemTimeUs":1203,"memoryPeakBytes":1572864,"setupError":null}
+ *  "userTimeUs":0,"systemTimeUs":1203,"memoryPeakBytes":1572864,"setupError":null,"degradations":[]}
  * }</pre>
+ *
+ * {@code degradations} lists, one string each, what the run did without ({@link SandboxResult#degradations()}:
+ * a hostname a container refused, no /proc with {@code --no-proc}); {@code null} when the program never ran.
  *
  * {@code cpuTimeUs} and {@code memoryPeakBytes} are the whole sandbox's when the run had a cgroup (privileged mode),
  * else the workload's rusage ({@link SandboxResult#cpuTimeSource()}, {@link SandboxResult#memoryPeakSource()});
@@ -67,6 +70,7 @@ final class RunReport {
                 .number("systemTimeUs", micros(r.systemTime()))
                 .number("memoryPeakBytes", r.memoryPeakBytes())
                 .object("setupError", null)
+                .strings("degradations", r.degradations())
                 .toString();
     }
 
@@ -101,6 +105,7 @@ final class RunReport {
                 .number("systemTimeUs", (Long) null)
                 .number("memoryPeakBytes", (Long) null)
                 .object("setupError", setupError)
+                .strings("degradations", null)
                 .toString();
     }
 

@@ -19,7 +19,7 @@ class RunReportTest {
     /** The contract's fields, in its order. */
     static final List<String> FIELDS = List.of("id", "mode", "exitCode", "signal", "signalName", "timedOut",
             "oomKilled", "seccompViolation", "blockedSyscall", "violation", "wallTimeMs", "cpuTimeUs", "userTimeUs",
-            "systemTimeUs", "memoryPeakBytes", "setupError");
+            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations");
 
     @TempDir
     Path dir;
@@ -58,7 +58,8 @@ class RunReportTest {
                 + "\"signalName\":null,\"timedOut\":null,\"oomKilled\":null,\"seccompViolation\":null,"
                 + "\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
                 + "\"systemTimeUs\":null,\"memoryPeakBytes\":null,\"setupError\":{\"step\":\"chdir\",\"errno\":\"ENOENT\","
-                + "\"message\":\"sandbox setup failed at step 'chdir' (/no \\\"such\\\"\\\\dir\\n): ENOENT\"}}");
+                + "\"message\":\"sandbox setup failed at step 'chdir' (/no \\\"such\\\"\\\\dir\\n): ENOENT\"},"
+                + "\"degradations\":null}");
         assertThat(json).doesNotContain("\n");
     }
 
@@ -68,7 +69,7 @@ class RunReportTest {
                 Optional.empty(), "no", ExitCodes.SETUP_FAILED));
 
         assertThat(json).startsWith("{\"id\":null,\"mode\":null,")
-                .endsWith("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"no\"}}");
+                .endsWith("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"no\"},\"degradations\":null}");
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,6 +39,7 @@ final class Execution {
 
     private final SandboxConfig config;
     private final LaunchPlan plan;
+    private List<String> degradations = List.of();
     private final Input stdin;
     private final RunCgroup cgroup;
     private final long startNanos;
@@ -91,7 +93,14 @@ final class Execution {
      */
     static Execution launch(SandboxConfig config, LaunchPlan plan, Input stdin, boolean streaming, RunCgroup cgroup)
             throws InterruptedException {
+        return launch(config, plan, stdin, streaming, cgroup, List.of());
+    }
+
+    /** As above; {@code degradations} go into the result (see {@link SandboxResult#degradations()}). */
+    static Execution launch(SandboxConfig config, LaunchPlan plan, Input stdin, boolean streaming, RunCgroup cgroup,
+            List<String> degradations) throws InterruptedException {
         Execution ex = new Execution(config, plan, stdin, cgroup);
+        ex.degradations = List.copyOf(degradations);
         try {
             ex.start(streaming);
         } catch (InterruptedException | RuntimeException | Error e) {
@@ -537,6 +546,7 @@ final class Execution {
                 .mode(config.mode())
                 .timedOut(timedOut)
                 .wallTime(wall)
+                .degradations(degradations)
                 .stdout(stdout == null ? new byte[0] : stdout.bytes(), stdout != null && stdout.truncated())
                 .stderr(stderr == null ? new byte[0] : stderr.bytes(), stderr != null && stderr.truncated());
         if (exit != null) {

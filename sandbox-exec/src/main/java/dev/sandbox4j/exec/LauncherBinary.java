@@ -267,7 +267,9 @@ final class LauncherBinary {
 
     /**
      * The per-user cache: {@code $XDG_CACHE_HOME/sandbox4j}, {@code ~/.cache/sandbox4j}, or, when neither is
-     * usable (e.g. nobody's home is /nonexistent), {@code /tmp/sandbox4j-<uid>}; always verified private.
+     * usable (e.g. nobody's home is /nonexistent), {@code /tmp/sandbox4j-<uid>}, and last
+     * {@code /var/tmp/sandbox4j-<uid>}: container images run as a non-root user may have a root-owned /tmp
+     * but keep /var/tmp world-writable. Always verified private.
      * Also kept short: control sockets live beneath it and a socket path has at most 107 bytes.
      */
     static Path cacheBase(Map<String, String> env, long euid) {
@@ -286,7 +288,7 @@ final class LauncherBinary {
     static List<Path> cacheCandidates(Map<String, String> env, long euid) {
         String xdg = env.get("XDG_CACHE_HOME");
         String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-        List<Path> candidates = new ArrayList<>(3);
+        List<Path> candidates = new ArrayList<>(4);
         if (xdg != null && xdg.startsWith("/")) {
             candidates.add(Path.of(xdg, "sandbox4j"));
         }
@@ -294,6 +296,7 @@ final class LauncherBinary {
             candidates.add(Path.of(home, ".cache", "sandbox4j"));
         }
         candidates.add(Path.of(System.getProperty("java.io.tmpdir", "/tmp"), "sandbox4j-" + euid));
+        candidates.add(Path.of("/var/tmp", "sandbox4j-" + euid));
         candidates.removeIf(c -> c.toString().length() > 70);
         return candidates;
     }

@@ -27,6 +27,15 @@ final class Planner {
      */
     static LaunchPlan plan(SandboxConfig config, List<String> command, List<String> cgroupProcs,
             List<FilesystemView.CgroupMount> cgroupMounts) {
+        return plan(config, command, cgroupProcs, cgroupMounts, false);
+    }
+
+    /**
+     * @param skipHostname leave the hostname unset: the environment refuses sethostname and the caller did not
+     *                     choose the hostname (see {@link Sandbox})
+     */
+    static LaunchPlan plan(SandboxConfig config, List<String> command, List<String> cgroupProcs,
+            List<FilesystemView.CgroupMount> cgroupMounts, boolean skipHostname) {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("the command is empty");
         }
@@ -50,7 +59,7 @@ final class Planner {
                 .argv(command)
                 .env(env)
                 .cwd(config.cwd().map(Path::toString).orElse(null))
-                .hostname(config.hostname().orElse(null))
+                .hostname(skipHostname ? null : config.hostname().orElse(null))
                 .uidMap(config.uidMap().map(m -> m.toProcFormat()).orElse(null))
                 .gidMap(config.gidMap().map(m -> m.toProcFormat()).orElse(null))
                 .setgroupsDeny(config.setgroupsDeny())
@@ -80,14 +89,16 @@ final class Planner {
             long tmpfsSize = FilesystemView.defaultTmpfsSize(config.memoryLimit());
             for (MountPlan.Operation op : view.plan(config.namespaces().contains(Namespace.USER), cgroups, hidden,
                     tmpfsSize).operations()) {
-                plan.mount(LaunchPlan.Mount.of(op));
+                if (!(config.withoutProc() && "proc".equals(op.fstype()))) {
+                    plan.mount(LaunchPlan.Mount.of(op));
+                }
             }
         } else if (mountNs) {
             plan.mount(LaunchPlan.Mount.privateRoot());
             hidden.forEach(dir -> plan.mount(LaunchPlan.Mount.of(
                     new MountPlan.Operation(MountPlan.Kind.MASK, "", dir.toString(), "", 0, 0, ""))));
             // A fresh /proc shows the sandbox's own processes; only a member of the new PID namespace may mount it.
-            if (config.namespaces().contains(Namespace.PID)) {
+            if (config.namespaces().contains(Namespace.PID) && !config.withoutProc()) {
                 plan.mount(LaunchPlan.Mount.proc("/proc"));
             }
         }

@@ -1,9 +1,13 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxException;
+import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.core.SandboxTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -29,8 +33,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * are thrown as {@link dev.sandbox4j.core.SandboxSetupException} naming the step and errno; a program
  * that cannot be run as {@link ProgramNotRunnableException}; a run that sandbox4j itself had to end (its fork
  * server died, the sandbox was closed under it) as {@link RunAbortedException}, never as a SIGKILL result.
+ *
+ * <p>One step is given up rather than failed: when the environment refuses {@code sethostname} (a container's
+ * seccomp filter) and the caller did not choose the hostname, runs keep the hostname they inherit, in their own
+ * UTS namespace, and say so in {@link SandboxResult#degradations()}. A chosen hostname still fails the run.
  */
 public final class Sandbox implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
+    private static final int EPERM = 1;
+    static final String HOSTNAME_DEGRADATION = "hostname: this environment refuses sethostname (EPERM, e.g. a "
+            + "container's seccomp filter), so the program keeps the inherited hostname instead of 'sandbox' "
+            + "(its UTS namespace still isolates it; a chosen hostname would fail the run instead)";
+    static final String PROC_DEGRADATION = "/proc: none inside (withoutProc / --no-proc): the program has its own "
+            + "PID namespace but no /proc, so ps, /proc/self and the tools reading them fail";
+    /** Set once for this JVM when sethostname was refused: the environment will not change while it runs. */
+    private static volatile boolean sethostnameRefused;
+
     private final SandboxConfig config;
     private final Set<Execution> running = ConcurrentHashMap.newKeySet();
     private final AtomicLong counter = new AtomicLong();
@@ -65,9 +83,8 @@ public final class Sandbox implements AutoCloseable {
 
     /** Runs a program to completion with the given standard input. */
     public SandboxResult run(List<String> command, Input stdin) throws InterruptedException {
-        Execution ex = begin(command, stdin, false);
+        Execution ex = beginAndAwaitExec(command, stdin, false);
         try {
-            ex.awaitExec();
             return ex.awaitResult();
         } catch (InterruptedException | RuntimeException | Error e) {
             ex.abort();
@@ -89,21 +106,59 @@ public final class Sandbox implements AutoCloseable {
 
     /** Starts a program with the given standard input. */
     public SandboxProcess start(List<String> command, Input stdin) throws InterruptedException {
-        Execution ex = begin(command, stdin, true);
-        try {
-            ex.awaitExec();
-        } catch (InterruptedException | RuntimeException | Error e) {
-            ex.abort();
-            running.remove(ex);
-            throw e;
-        }
+        Execution ex = beginAndAwaitExec(command, stdin, true);
         SandboxProcess process = new SandboxProcess(ex, "sandbox4j-" + config.id() + "-monitor-" + counter.incrementAndGet(),
                 () -> running.remove(ex));
         process.startMonitor();
         return process;
     }
 
-    private Execution begin(List<String> command, Input stdin, boolean streaming) throws InterruptedException {
+    /**
+     * Launches and waits for the exec. A refused sethostname fails before anything of the program ran (nothing
+     * of stdin read, no output): the run starts once more without the hostname, and later runs skip it.
+     */
+    private Execution beginAndAwaitExec(List<String> command, Input stdin, boolean streaming)
+            throws InterruptedException {
+        while (true) {
+            boolean skipHostname = skipHostname();
+            Execution ex = begin(command, stdin, streaming, skipHostname);
+            try {
+                ex.awaitExec();
+                return ex;
+            } catch (SandboxSetupException e) {
+                ex.abort();
+                running.remove(ex);
+                if (skipHostname || config.hostnameChosen() || config.hostname().isEmpty()
+                        || !e.step().equals("sethostname") || e.errno() != EPERM) {
+                    throw e;
+                }
+                sethostnameRefused = true;
+                LOG.debug("sethostname is refused here (EPERM); sandboxes keep the inherited hostname: {}", e.getMessage());
+            } catch (InterruptedException | RuntimeException | Error e) {
+                ex.abort();
+                running.remove(ex);
+                throw e;
+            }
+        }
+    }
+
+    private boolean skipHostname() {
+        return sethostnameRefused && !config.hostnameChosen() && config.hostname().isPresent();
+    }
+
+    private List<String> degradations(boolean skipHostname) {
+        List<String> given = new ArrayList<>(2);
+        if (skipHostname) {
+            given.add(HOSTNAME_DEGRADATION);
+        }
+        if (config.withoutProc()) {
+            given.add(PROC_DEGRADATION);
+        }
+        return given;
+    }
+
+    private Execution begin(List<String> command, Input stdin, boolean streaming, boolean skipHostname)
+            throws InterruptedException {
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(stdin, "stdin");
         if (closed) {
@@ -114,8 +169,9 @@ public final class Sandbox implements AutoCloseable {
         RunCgroup cgroup = RunCgroup.reserve(config);
         Execution ex;
         try {
-            LaunchPlan plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles(), cgroup.mounts());
-            ex = Execution.launch(config, plan, stdin, streaming, cgroup);
+            LaunchPlan plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles(), cgroup.mounts(),
+                    skipHostname);
+            ex = Execution.launch(config, plan, stdin, streaming, cgroup, degradations(skipHostname));
         } catch (InterruptedException | RuntimeException | Error e) {
             cgroup.release(); // a plan that could not be made or launched (launch itself releases on its failures)
             throw e;

@@ -63,6 +63,7 @@ public final class SandboxBuilder {
     FilesystemView filesystem;
     LandlockRules landlock;
     boolean forkServer = true;
+    boolean withoutProc;
 
     SandboxBuilder() {
     }
@@ -131,6 +132,17 @@ public final class SandboxBuilder {
             throw new InvalidConfigException("hostname", hostname, "use 1 to 64 of A-Z a-z 0-9 . - (not at the ends)");
         }
         this.hostname = hostname;
+        return this;
+    }
+
+    /**
+     * Weaker: no fresh {@code /proc} inside, not even the one a filesystem view declares. For containers whose
+     * masked {@code /proc} makes the kernel refuse a new proc mount (and whose settings cannot be changed): the
+     * program still runs in its own PID namespace, but ps, /proc/self and tools that read them fail. Every
+     * result lists it in {@link SandboxResult#degradations()}.
+     */
+    public SandboxBuilder withoutProc() {
+        this.withoutProc = true;
         return this;
     }
 

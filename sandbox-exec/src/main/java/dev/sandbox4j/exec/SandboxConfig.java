@@ -67,6 +67,8 @@ public final class SandboxConfig {
     private final boolean setgroupsDeny;
     private final boolean clearGroups;
     private final String hostname;
+    private final boolean hostnameChosen;
+    private final boolean withoutProc;
     private final Path cwd;
     private final Duration timeout;
     private final CgroupConfig limits;
@@ -145,6 +147,8 @@ public final class SandboxConfig {
             throw new InvalidConfigException("hostname", b.hostname, "a hostname needs the UTS namespace");
         }
         hostname = namespaces.contains(Namespace.UTS) ? (b.hostname != null ? b.hostname : "sandbox") : null;
+        hostnameChosen = b.hostname != null;
+        withoutProc = b.withoutProc;
         cwd = b.cwd;
         timeout = b.timeout;
         limits = b.limits;
@@ -283,6 +287,7 @@ public final class SandboxConfig {
         c.uidMap = b.uidMap;
         c.gidMap = b.gidMap;
         c.hostname = b.hostname;
+        c.withoutProc = b.withoutProc;
         c.cwd = b.cwd;
         c.timeout = b.timeout;
         c.limits = b.limits;
@@ -353,6 +358,16 @@ public final class SandboxConfig {
     /** The hostname inside, or empty without a UTS namespace. */
     public Optional<String> hostname() {
         return Optional.ofNullable(hostname);
+    }
+
+    /** Whether the caller chose the hostname (else the default, which a container refusing sethostname may cost). */
+    boolean hostnameChosen() {
+        return hostnameChosen;
+    }
+
+    /** Whether the caller asked for no fresh {@code /proc} ({@link SandboxBuilder#withoutProc()}). */
+    public boolean withoutProc() {
+        return withoutProc;
     }
 
     /** The working directory inside, or empty to start where the JVM is. */

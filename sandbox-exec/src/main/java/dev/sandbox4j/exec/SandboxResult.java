@@ -5,6 +5,7 @@ import dev.sandbox4j.core.PrivilegeMode;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -29,6 +30,10 @@ import java.util.OptionalLong;
  * {@link #violation()} and {@link #blockedSyscall()}, whichever process made it, and the program's own process
  * killed for one is reported as killed by SIGSYS, as the kernel's seccomp kill would be. Otherwise only the
  * program's own death by SIGSYS under a filter is known, and which call it was is not.
+ *
+ * <p>{@link #degradations()} lists what this run did without, one line each: a step given up because the
+ * environment (a container) refused it where that weakens nothing asked for, or an isolation the caller chose
+ * to drop (a view without {@code /proc}).
  */
 public final class SandboxResult {
     private final String id;
@@ -49,6 +54,7 @@ public final class SandboxResult {
     private final byte[] stderr;
     private final boolean stdoutTruncated;
     private final boolean stderrTruncated;
+    private final List<String> degradations;
 
     private SandboxResult(Builder b) {
         id = b.id;
@@ -69,6 +75,7 @@ public final class SandboxResult {
         stderr = b.stderr;
         stdoutTruncated = b.stdoutTruncated;
         stderrTruncated = b.stderrTruncated;
+        degradations = b.degradations;
         if ((exitCode == null) == (signal == null)) {
             throw new IllegalStateException("a result has an exit code or a signal");
         }
@@ -247,6 +254,15 @@ public final class SandboxResult {
         return stderrTruncated;
     }
 
+    /**
+     * What this run did without, one line each (empty for a run with everything its configuration asked for):
+     * e.g. the default hostname, when a container refused {@code sethostname} (the UTS namespace still
+     * isolates), or {@code /proc}, when the view was built {@code withoutProc()}.
+     */
+    public List<String> degradations() {
+        return degradations;
+    }
+
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("SandboxResult[").append(id).append(", ");
@@ -285,6 +301,7 @@ public final class SandboxResult {
         private byte[] stderr = new byte[0];
         private boolean stdoutTruncated;
         private boolean stderrTruncated;
+        private List<String> degradations = List.of();
 
         Builder id(String v) { id = Objects.requireNonNull(v); return this; }
         Builder mode(PrivilegeMode v) { mode = Objects.requireNonNull(v); return this; }
@@ -300,6 +317,7 @@ public final class SandboxResult {
         Builder memoryLimitMechanism(LimitMechanism v) { memoryLimitMechanism = v; return this; }
         Builder stdout(byte[] v, boolean truncated) { stdout = v; stdoutTruncated = truncated; return this; }
         Builder stderr(byte[] v, boolean truncated) { stderr = v; stderrTruncated = truncated; return this; }
+        Builder degradations(List<String> v) { degradations = List.copyOf(v); return this; }
 
         SandboxResult build() {
             return new SandboxResult(this);

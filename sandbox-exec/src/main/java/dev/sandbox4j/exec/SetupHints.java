@@ -1,8 +1,10 @@
 package dev.sandbox4j.exec;
 
+import dev.sandbox4j.core.ContainerEnvironment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Adds the likely cause to a setup error where the kernel's errno alone misleads: user namespaces turned
@@ -21,12 +23,16 @@ final class SetupHints {
     }
 
     static String explain(String step, int errno, String detail) {
-        String hint = hint(step, errno, Path.of("/"));
+        String hint = hint(step, errno, detail, Path.of("/"), System.getenv());
         return hint == null ? detail : detail + "; " + hint;
     }
 
-    /** {@code root} is "/" but for tests. */
     static String hint(String step, int errno, Path root) {
+        return hint(step, errno, null, root, Map.of());
+    }
+
+    /** {@code root} is "/" and {@code env} the JVM's environment but for tests; {@code detail} may be null. */
+    static String hint(String step, int errno, String detail, Path root, Map<String, String> env) {
         Path procSys = root.resolve("proc/sys");
         if (step.equals("join cgroup") && errno == EINVAL && realTime(root.resolve("proc/self/stat"))) {
             return "this process runs under real-time scheduling (SCHED_FIFO or SCHED_RR), which the sandbox "
@@ -35,7 +41,7 @@ final class SetupHints {
         }
         boolean userNsStep = step.equals("clone") || step.startsWith("write ") || step.startsWith("mount");
         if (!userNsStep) {
-            return null;
+            return errno == EPERM ? containerHint(step, detail, root, env) : null;
         }
         if (errno == ENOSPC && step.equals("clone")) {
             return "the user namespace limit is reached (user.max_user_namespaces = "
@@ -54,10 +60,58 @@ final class SetupHints {
         if ("0".equals(read(procSys.resolve("user/max_user_namespaces")))) {
             return "user namespaces are disabled (user.max_user_namespaces = 0)";
         }
+        String container = errno == EPERM ? containerHint(step, detail, root, env) : null;
+        if (container != null) {
+            return container;
+        }
         if (step.equals("clone") && Files.exists(root.resolve(".dockerenv"))) {
             return "inside a container, whose seccomp profile usually forbids creating namespaces";
         }
         return null;
+    }
+
+    /**
+     * A container's restriction that explains an EPERM: masked /proc for a proc mount, the outer seccomp filter
+     * for sethostname, namespace creation, mounts and pivot_root. Null when none applies.
+     */
+    private static String containerHint(String step, String detail, Path root, Map<String, String> env) {
+        if (!Files.exists(root.resolve("proc/self/status"))) {
+            return null;
+        }
+        try {
+            return containerHint(step, detail == null ? "" : detail, ContainerEnvironment.read(root, env));
+        } catch (RuntimeException e) {
+            return null; // an unreadable /proc file: the step's own error still stands, without a hint
+        }
+    }
+
+    private static String containerHint(String step, String detail, ContainerEnvironment env) {
+        String where = env.container().orElse(env.outerSeccompFilters() > 0 ? "an outer seccomp filter" : null);
+        if (where == null) {
+            return null;
+        }
+        boolean procMount = step.startsWith("mount") && (detail.startsWith("proc") || step.equals("mount proc"));
+        if (procMount && !env.maskedProcPaths().isEmpty()) {
+            return "this runs in " + where + " whose /proc is masked (" + String.join(", ", env.maskedProcPaths())
+                    + " over-mounted), and the kernel refuses a new proc mount while parts of the old one are hidden; "
+                    + "lift: " + ContainerEnvironment.PROC_LIFT;
+        }
+        if (env.outerSeccompFilters() == 0) {
+            return null;
+        }
+        String refused;
+        if (step.equals("sethostname")) {
+            refused = "sethostname (podman's and Docker's default profiles allow it only with CAP_SYS_ADMIN; without "
+                    + "a chosen hostname sandbox4j keeps the inherited one instead)";
+        } else if (step.equals("clone") || step.equals("unshare")) {
+            refused = "creating namespaces (Docker's and Kubernetes' RuntimeDefault profiles allow it only with "
+                    + "CAP_SYS_ADMIN)";
+        } else if (step.startsWith("mount") || step.equals("pivot_root") || step.startsWith("umount")) {
+            refused = step + " (Docker's and Kubernetes' RuntimeDefault profiles allow it only with CAP_SYS_ADMIN)";
+        } else {
+            return null;
+        }
+        return "the seccomp filter of " + where + " refuses " + refused + "; lift: " + ContainerEnvironment.SECCOMP_LIFT;
     }
 
     /** Whether the policy in a /proc/PID/stat (its 41st field) is a real-time one. */

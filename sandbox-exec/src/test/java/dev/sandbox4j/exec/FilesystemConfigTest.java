@@ -55,6 +55,29 @@ class FilesystemConfigTest {
     }
 
     @Test
+    void withoutProcLeavesOutTheViewsProcAndTheOneMadeWithoutAView() {
+        SandboxConfig withView = asUser(SandboxConfig.builder().filesystem(FilesystemView.defaults().build()));
+        assertThat(Planner.plan(withView, List.of("/bin/true")).mounts).anyMatch(m -> "proc".equals(m.fstype()));
+        SandboxConfig noProc = asUser(withView.toBuilder().withoutProc());
+        assertThat(noProc.withoutProc()).isTrue();
+        assertThat(Planner.plan(noProc, List.of("/bin/true")).mounts).noneMatch(m -> "proc".equals(m.fstype()))
+                .noneMatch(m -> m.kind() == Wire.MOUNT_PROC);
+        SandboxConfig noView = asUser(SandboxConfig.builder());
+        assertThat(Planner.plan(noView, List.of("/bin/true")).mounts).anyMatch(m -> m.kind() == Wire.MOUNT_PROC);
+        assertThat(Planner.plan(asUser(noView.toBuilder().withoutProc()), List.of("/bin/true")).mounts)
+                .noneMatch(m -> m.kind() == Wire.MOUNT_PROC);
+    }
+
+    @Test
+    void theDefaultHostnameCanBeLeftOutOfThePlanAChosenOneIsKnownAsChosen() {
+        SandboxConfig config = asUser(SandboxConfig.builder());
+        assertThat(config.hostnameChosen()).isFalse();
+        assertThat(Planner.plan(config, List.of("/bin/true")).hostname).isEqualTo("sandbox");
+        assertThat(Planner.plan(config, List.of("/bin/true"), List.of(), true).hostname).isNull();
+        assertThat(asUser(SandboxConfig.builder().hostname("judge")).hostnameChosen()).isTrue();
+    }
+
+    @Test
     void landlockRulesAreCompiledForThisKernelOrLeftOut() {
         LandlockRules rules = LandlockRules.builder().systemDefaults().build();
         SandboxConfig config = asUser(SandboxConfig.builder().landlock(rules));

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,6 +41,48 @@ class SetupHintsTest {
     void suspectsAContainersSeccompProfileWhenNothingElseExplainsIt() throws Exception {
         Files.writeString(procSys.resolve(".dockerenv"), "");
         assertThat(SetupHints.hint("clone", 1, procSys)).contains("container");
+    }
+
+    /** A default podman container as its /proc shows it: one outer seccomp filter, masked /proc paths. */
+    private void podmanContainer(boolean filtered, boolean masked) throws Exception {
+        Files.createDirectories(procSys.resolve("proc/self"));
+        Files.createDirectories(procSys.resolve("run"));
+        Files.writeString(procSys.resolve("run/.containerenv"), "");
+        Files.writeString(procSys.resolve("proc/self/status"), "Name:\tjava\nSeccomp:\t" + (filtered ? "2" : "0")
+                + "\nSeccomp_filters:\t" + (filtered ? "1" : "0") + "\n");
+        Files.writeString(procSys.resolve("proc/self/mountinfo"), "80 76 0:42 / /proc rw,nosuid - proc proc rw\n"
+                + (masked ? "55 80 0:47 / /proc/acpi ro,relatime - tmpfs tmpfs ro\n"
+                        + "56 80 0:43 /null /proc/keys rw,nosuid - tmpfs tmpfs rw\n" : ""));
+    }
+
+    @Test
+    void namesTheContainersSeccompFilterAndItsLiftWhenSethostnameIsRefused() throws Exception {
+        assertThat(SetupHints.hint("sethostname", 1, "box", procSys, Map.of())).isNull();
+        podmanContainer(true, true);
+        assertThat(SetupHints.hint("sethostname", 1, "box", procSys, Map.of()))
+                .startsWith("the seccomp filter of a podman container refuses sethostname")
+                .contains("seccomp=unconfined", "localhostProfile: sandbox4j-seccomp.json");
+        assertThat(SetupHints.hint("sethostname", 22, "box", procSys, Map.of())).isNull();
+    }
+
+    @Test
+    void namesTheMaskedProcAndItsLiftWhenAProcMountIsRefused() throws Exception {
+        podmanContainer(false, true);
+        assertThat(SetupHints.hint("mount", 1, "proc /proc", procSys, Map.of()))
+                .contains("/proc is masked (/proc/acpi, /proc/keys over-mounted)", "unmask=ALL",
+                        "systempaths=unconfined", "procMount: Unmasked", "--no-proc");
+        // Not masked, not filtered: nothing container-specific to say about a failed mount.
+        podmanContainer(false, false);
+        assertThat(SetupHints.hint("mount", 1, "proc /proc", procSys, Map.of())).isNull();
+    }
+
+    @Test
+    void blamesTheOuterFilterForRefusedNamespacesInAKubernetesPod() throws Exception {
+        podmanContainer(true, false);
+        Files.delete(procSys.resolve("run/.containerenv"));
+        assertThat(SetupHints.hint("clone", 1, null, procSys, Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1")))
+                .startsWith("the seccomp filter of a Kubernetes pod refuses creating namespaces")
+                .contains("RuntimeDefault", "type: Localhost");
     }
 
     private void stat(int policy) throws Exception {

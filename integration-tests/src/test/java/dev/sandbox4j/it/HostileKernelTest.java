@@ -483,7 +483,8 @@ class HostileKernelTest {
         for (String variant : List.of("plain", "highbits")) {
             Outcome host = onATerminal(List.of(fx.bin.toString(), "tiocsti", variant));
             assertThat(host.output()).as("calibration: TIOCSTI types into a terminal outside").contains("ESCAPED");
-            Outcome inside = onATerminal(sandboxCtl("--", fx.bin.toString(), "tiocsti", variant));
+            Outcome inside = onATerminal(sandboxCtl("--ro-bind", fx.binDir.toString(), "--", fx.bin.toString(), "tiocsti",
+                    variant));
             assertThat(inside.output()).as("sandbox-ctl, strict preset").contains("REFUSED: TIOCSTI").doesNotContain("ESCAPED");
             assertThat(inside.status()).isEqualTo(3);
         }
@@ -491,12 +492,13 @@ class HostileKernelTest {
 
     @Test
     void sandboxCtlsPresetsContainProcessAndSocketAttacks() throws Exception {
-        // The CLI binds its working directory read-only: run from the fixture's directory, where the program is.
+        // The CLI binds nothing unasked: the fixture's directory, where the program is, is bound read-only.
         for (List<String> attack : List.of(List.of("findproc", "sleep " + fx.sleeperMarker),
                 List.of("proclinks", fx.secret.toString(), fx.secretText), List.of("control", "1"),
                 List.of("signal", Long.toString(fx.sleeperPid), "killall"))) {
             for (String preset : List.of("strict", "moderate")) {
-                List<String> command = new ArrayList<>(List.of("-P", preset, "--", fx.bin.toString()));
+                List<String> command = new ArrayList<>(List.of("-P", preset, "--ro-bind", fx.binDir.toString(), "--",
+                        fx.bin.toString()));
                 command.addAll(attack);
                 Outcome r = runCli(command);
                 assertThat(r.output()).as(preset + " " + attack).contains("REFUSED").doesNotContain("ESCAPED");

@@ -58,8 +58,8 @@ final class ProfilesCommand implements Callable<Integer> {
         out.println("* the default. --seccomp, --memory, --pids, --timeout and --cpu override the preset; "
                 + "'none' lifts a limit.");
         out.println("Every preset sees the default filesystem view: the host's /usr, /bin, /lib*, /etc read-only, a "
-                + "private /tmp, /proc, a minimal /dev, and the working directory read-only (--bind, -r/--root, "
-                + "--host-fs change it).");
+                + "private /tmp, /proc, a minimal /dev, and nothing else unless bound (--ro-bind . shows the working "
+                + "directory; --bind, -r/--root, --host-fs change the view).");
         out.println();
         out.println("How the limits are enforced" + here.map(m -> " (here --mode auto is " + modeName(m) + ")")
                 .orElse("") + ":");

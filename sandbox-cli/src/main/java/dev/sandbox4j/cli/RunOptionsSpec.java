@@ -79,8 +79,8 @@ final class RunOptionsSpec {
                         + "too), or none; default: the preset's.", "--pids");
         table.single(new Slot(ROOT), Path.class, new OptionValues.Root(), "PATH",
                 "Use directory PATH as the program's / (read-only unless --rw) instead of the default view: "
-                        + "the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc, a minimal /dev, and the "
-                        + "working directory read-only.", "-r", "--root");
+                        + "the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc and a minimal /dev.", "-r",
+                "--root");
         table.single(new Slot(ID), String.class, new OptionValues.Id(), "ID",
                 "Name of the sandbox (cgroup directory, report).", "-i", "--id");
         table.single(new Slot(MODE), PrivilegeMode.class, new OptionValues.Mode(), "MODE",

@@ -73,7 +73,7 @@ class FilesystemConfigTest {
         SandboxConfig config = asUser(SandboxConfig.builder());
         assertThat(config.hostnameChosen()).isFalse();
         assertThat(Planner.plan(config, List.of("/bin/true")).hostname).isEqualTo("sandbox");
-        assertThat(Planner.plan(config, List.of("/bin/true"), List.of(), true).hostname).isNull();
+        assertThat(Planner.plan(config, List.of("/bin/true"), List.of(), List.of(), true).hostname).isNull();
         assertThat(asUser(SandboxConfig.builder().hostname("judge")).hostnameChosen()).isTrue();
     }
 

@@ -146,142 +146,120 @@ final class BpfCompiler {
                 return List.of(BpfInstruction.stmt(RET_K, decision.otherwise().returnValue()));
             }
             Assembler asm = new Assembler(syscall);
-            for (SyscallRule rule : decision.conditionalRules()) {
-                Assembler.Label nextRule = new Assembler.Label();
-                for (ArgCondition c : rule.conditions()) {
-                    condition(asm, c, nextRule);
-                }
-                asm.ret(rule.action());
-                asm.bind(nextRule);
-            }
+            Assembler.Label none = new Assembler.Label();
+            List<SyscallRule> rules = decision.conditionalRules();
+            rules(asm, rules, 0, rules, none);
+            asm.bind(none);
             asm.ret(decision.otherwise());
             return asm.resolve();
         }
     }
 
     /**
-     * Emits code that falls through when {@code c} holds and jumps to {@code fail} when it does not.
-     * A 64-bit comparison is decided on the high word first and looks at the low word only when the high
-     * words are equal — the order that makes unsigned {@code <}/{@code >} on two halves correct.
+     * Code that returns the action of the rule {@link RuleTree#firstMatch} picks among {@code rules} (which
+     * share their first {@code pos} conditions), or jumps to {@code none} when none holds. Rules sharing a
+     * test share its code, as in libseccomp's tree.
      */
-    static void condition(Assembler asm, ArgCondition c, Assembler.Label fail) {
-        int loOffset = SeccompData.OFFSET_ARGS + 8 * c.index();
-        int hiOffset = loOffset + 4;
-        int vLo = (int) c.value();
-        int vHi = (int) (c.value() >>> 32);
-        int mLo = (int) c.mask();
-        int mHi = (int) (c.mask() >>> 32);
-        Assembler.Label ok = new Assembler.Label();
-        if (c.width() == ArgCondition.Width.BITS32) {
-            switch (c.op()) {
-                case MASKED_EQ:
-                case MASKED_NE:
-                    if (mLo == 0) {
-                        // (x & 0) == 0 always; the builder guarantees value 0 here.
-                        if (c.op() == ArgCondition.Op.MASKED_NE) {
-                            asm.ja(fail);
-                        }
-                        return;
-                    }
-                    asm.load(loOffset);
-                    asm.and(mLo);
-                    if (c.op() == ArgCondition.Op.MASKED_EQ) {
-                        asm.jump(JMP_JEQ_K, vLo, NEXT, fail);
-                    } else {
-                        asm.jump(JMP_JEQ_K, vLo, fail, NEXT);
-                    }
-                    return;
-                default:
-                    asm.load(loOffset);
-                    compareWord(asm, c.op(), vLo, fail);
-                    return;
+    static void rules(Assembler asm, List<SyscallRule> rules, int pos, List<SyscallRule> ending,
+            Assembler.Label none) {
+        for (SyscallRule r : ending) {
+            if (r.conditions().size() == pos && rules.contains(r)) {
+                asm.ret(r.action());
+                return;
             }
         }
-        switch (c.op()) {
-            case EQ:
-                asm.load(hiOffset);
-                asm.jump(JMP_JEQ_K, vHi, NEXT, fail);
-                asm.load(loOffset);
-                asm.jump(JMP_JEQ_K, vLo, NEXT, fail);
-                break;
-            case NE:
-                asm.load(hiOffset);
-                asm.jump(JMP_JEQ_K, vHi, NEXT, ok);
-                asm.load(loOffset);
-                asm.jump(JMP_JEQ_K, vLo, fail, NEXT);
-                break;
-            case MASKED_EQ:
-                if (mHi != 0) {
-                    asm.load(hiOffset);
-                    asm.and(mHi);
-                    asm.jump(JMP_JEQ_K, vHi, NEXT, fail);
-                }
-                if (mLo != 0) {
-                    asm.load(loOffset);
-                    asm.and(mLo);
-                    asm.jump(JMP_JEQ_K, vLo, NEXT, fail);
-                }
-                break;
-            case MASKED_NE:
-                // Holds when either half differs.
-                if (mHi != 0) {
-                    asm.load(hiOffset);
-                    asm.and(mHi);
-                    asm.jump(JMP_JEQ_K, vHi, NEXT, ok);
-                }
-                if (mLo != 0) {
-                    asm.load(loOffset);
-                    asm.and(mLo);
-                    asm.jump(JMP_JEQ_K, vLo, fail, NEXT);
-                } else {
-                    asm.ja(fail);
-                }
-                break;
-            case GT:
-            case GE:
-                asm.load(hiOffset);
-                asm.jump(JMP_JGT_K, vHi, ok, NEXT);
-                asm.jump(JMP_JEQ_K, vHi, NEXT, fail);
-                asm.load(loOffset);
-                asm.jump(c.op() == ArgCondition.Op.GT ? JMP_JGT_K : JMP_JGE_K, vLo, NEXT, fail);
-                break;
-            case LT:
-            case LE:
-                asm.load(hiOffset);
-                asm.jump(JMP_JGT_K, vHi, fail, NEXT);
-                asm.jump(JMP_JEQ_K, vHi, NEXT, ok);
-                asm.load(loOffset);
-                asm.jump(c.op() == ArgCondition.Op.LT ? JMP_JGE_K : JMP_JGT_K, vLo, fail, NEXT);
-                break;
-            default:
-                throw new AssertionError(c.op());
+        for (RuleTree.Group g : RuleTree.groups(rules, pos)) {
+            Assembler.Label next = new Assembler.Label();
+            group(asm, g, next);
+            asm.bind(next);
         }
-        asm.bind(ok);
+        asm.ja(none);
     }
 
-    /** One unsigned 32-bit comparison of A with {@code v}; falls through when it holds. */
-    private static void compareWord(Assembler asm, ArgCondition.Op op, int v, Assembler.Label fail) {
-        switch (op) {
-            case EQ:
-                asm.jump(JMP_JEQ_K, v, NEXT, fail);
-                break;
-            case NE:
-                asm.jump(JMP_JEQ_K, v, fail, NEXT);
-                break;
-            case LT:
-                asm.jump(JMP_JGE_K, v, fail, NEXT);
-                break;
-            case LE:
-                asm.jump(JMP_JGT_K, v, fail, NEXT);
-                break;
-            case GT:
-                asm.jump(JMP_JGT_K, v, NEXT, fail);
-                break;
-            case GE:
-                asm.jump(JMP_JGE_K, v, NEXT, fail);
-                break;
+    /** One high-word test and everything under it; every path returns or jumps to {@code next}. */
+    private static void group(Assembler asm, RuleTree.Group g, Assembler.Label next) {
+        RuleTree.Test t = g.test;
+        int lo = SeccompData.OFFSET_ARGS + 8 * g.first().index();
+        int hi = lo + 4;
+        Assembler.Label all = new Assembler.Label();
+        boolean highDecides = false;
+        switch (t.shape()) {
+            case EQUALITY: {
+                List<SyscallRule> notEqual = g.notEqualRules();
+                if (!t.narrow()) {
+                    asm.load(hi);
+                    if (t.mask() != -1) {
+                        asm.and(t.mask());
+                    }
+                    highDecides = !notEqual.isEmpty();
+                    asm.jump(JMP_JEQ_K, t.datum(), NEXT, highDecides ? all : next);
+                }
+                for (RuleTree.Group low : g.lowGroups()) {
+                    Assembler.Label nextLow = new Assembler.Label();
+                    List<SyscallRule> eq = low.equalRules();
+                    List<SyscallRule> ne = low.notEqualRules();
+                    Assembler.Label ifEqual = new Assembler.Label();
+                    Assembler.Label ifNot = new Assembler.Label();
+                    asm.load(lo);
+                    if (low.test.mask() != -1) {
+                        asm.and(low.test.mask());
+                    }
+                    asm.jump(JMP_JEQ_K, low.test.datum(), eq.isEmpty() ? nextLow : ifEqual,
+                            ne.isEmpty() ? nextLow : ifNot);
+                    if (!eq.isEmpty()) {
+                        asm.bind(ifEqual);
+                        rules(asm, eq, g.pos + 1, eq, nextLow);
+                    }
+                    if (!ne.isEmpty()) {
+                        asm.bind(ifNot);
+                        rules(asm, ne, g.pos + 1, ne, nextLow);
+                    }
+                    asm.bind(nextLow);
+                }
+                asm.ja(next);
+                if (highDecides) {
+                    asm.bind(all);
+                    rules(asm, notEqual, g.pos + 1, g.endingOrderWhenHighDecides(), next);
+                }
+                return;
+            }
+            case ABOVE:
+            case BELOW: {
+                boolean above = t.shape() == RuleTree.Shape.ABOVE;
+                if (!t.narrow()) {
+                    highDecides = true;
+                    asm.load(hi);
+                    if (above) {
+                        asm.jump(JMP_JGT_K, t.datum(), all, NEXT);
+                        asm.jump(JMP_JEQ_K, t.datum(), NEXT, next);
+                    } else {
+                        asm.jump(JMP_JGT_K, t.datum(), next, NEXT);
+                        asm.jump(JMP_JEQ_K, t.datum(), NEXT, all);
+                    }
+                }
+                for (RuleTree.Group low : g.lowGroups()) {
+                    Assembler.Label nextLow = new Assembler.Label();
+                    Assembler.Label holds = new Assembler.Label();
+                    int op = low.test.kind().equals("gt") ? JMP_JGT_K : JMP_JGE_K;
+                    asm.load(lo);
+                    if (above) {
+                        asm.jump(op, low.test.datum(), holds, nextLow);
+                    } else {
+                        asm.jump(op, low.test.datum(), nextLow, holds);
+                    }
+                    asm.bind(holds);
+                    rules(asm, low.rules, g.pos + 1, low.rules, nextLow);
+                    asm.bind(nextLow);
+                }
+                asm.ja(next);
+                if (highDecides) {
+                    asm.bind(all);
+                    rules(asm, g.rules, g.pos + 1, g.endingOrderWhenHighDecides(), next);
+                }
+                return;
+            }
             default:
-                throw new AssertionError(op);
+                throw new AssertionError(t.shape());
         }
     }
 
@@ -316,6 +294,8 @@ final class BpfCompiler {
         private int accumulator = UNKNOWN;
         /** Whether control can fall into the next instruction at all (not after ret or ja). */
         private boolean fallsThrough = true;
+        /** Where the last label was bound: an instruction before it cannot be removed. */
+        private int lastBound = -1;
 
         Assembler(String syscall) {
             this.syscall = syscall;
@@ -358,6 +338,16 @@ final class BpfCompiler {
 
         /** Places {@code label} here; every jump to it must already be emitted (jumps go forward). */
         void bind(Label label) {
+            if (!code.isEmpty() && lastBound != code.size()) {
+                Pending last = code.get(code.size() - 1);
+                if (last.code == JMP_JA && last.jt == label) {
+                    // a jump to the very next instruction: falling through does the same
+                    code.remove(code.size() - 1);
+                    fallsThrough = true; // A still holds what it held at the jump
+
+                }
+            }
+            lastBound = code.size();
             label.position = code.size();
             if (fallsThrough) {
                 label.arriving(accumulator);

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,15 +25,46 @@ import java.util.stream.Collectors;
  * <p><b>How a call is decided</b> (and {@link #evaluate} and the compiled program agree on it):
  * <ol>
  * <li>a call of another architecture (i386, x32, AArch32) is killed;</li>
- * <li>a number the table does not name gets {@link #unknownSyscallAction()} (default ERRNO(ENOSYS): a
- * kernel newer than our table may have syscalls we cannot name, and ENOSYS is the answer libcs take as
- * "not supported here, fall back" — glibc's clone3 → clone, for one);</li>
- * <li>otherwise, of the rules for that syscall whose conditions all hold, the one with the strongest
- * action wins (the kernel's own order: KILL_PROCESS, KILL_THREAD, TRAP, ERRNO, USER_NOTIF, TRACE, LOG,
- * ALLOW; on a tie the rule added first). So {@code block} always beats {@code allow}, in whatever order
- * they were added;</li>
- * <li>no rule matches: {@link #defaultAction()} (default KILL_PROCESS).</li>
+ * <li>a number no rule names and the table does not name gets {@link #unknownSyscallAction()} (default
+ * ERRNO(ENOSYS): a kernel newer than our table may have syscalls we cannot name, and ENOSYS is the answer
+ * libcs take as "not supported here, fall back" — glibc's clone3 → clone, for one);</li>
+ * <li>otherwise the syscall's <em>conditional</em> rules are tried in libseccomp's order, below, and the
+ * first whose conditions all hold decides — unless the syscall has an unconditional rule with a stronger
+ * action, which then wins;</li>
+ * <li>no conditional rule holds: the strongest unconditional rule for the syscall, else
+ * {@link #defaultAction()} (default KILL_PROCESS).</li>
  * </ol>
+ * "Stronger" is the kernel's order: KILL_PROCESS, KILL_THREAD, TRAP, ERRNO, USER_NOTIF, TRACE, LOG, ALLOW.
+ *
+ * <p><b>libseccomp's order</b> (what {@code seccomp_rule_add} builds, so rules ported from libseccomp,
+ * Docker/OCI profiles, systemd or Kubernetes mean here what they mean there). Each rule's conditions are
+ * read in argument order (arg0 first); two rules are ordered by their first conditions that differ:
+ * <ol>
+ * <li>a condition on a higher-numbered argument first;</li>
+ * <li>then {@code == != masked} before {@code < <=} before {@code > >=};</li>
+ * <li>then by value, compared as libseccomp does, high 32 bits first and then low 32 bits: for
+ * {@code < <=} the smaller value first, for the others the larger first. So among nested ranges the
+ * narrowest is tried first;</li>
+ * <li>conditions still tied (same value, but {@code >} against {@code >=}, or different masks): the rule
+ * added first;</li>
+ * <li>a rule whose conditions begin with all of another's is tried after that shorter rule.</li>
+ * </ol>
+ * Rules with exactly the same conditions act as one rule with the strongest of their actions
+ * (libseccomp refuses them).
+ *
+ * <p>Example, {@code read} with: ALLOW if a2 &lt;= 64; ERRNO(5) if a2 &gt; 128; ERRNO(6) if a2 &gt; 256;
+ * ERRNO(7) if a2 &gt; 512. For a2 = 300 the {@code >} rules are tried largest value first: &gt; 512 fails,
+ * &gt; 256 holds, so ERRNO(6), as in libseccomp, whatever order the rules were added in. a2 = 10: ALLOW
+ * ({@code <=} before {@code >}). a2 = 100: no rule, the default. Different kinds of action follow the same
+ * order: TRAP if a0 &gt; 10 and ALLOW if a0 &lt; 20 give ALLOW for a0 = 15, because {@code <} comes first.
+ *
+ * <p>Two deliberate differences from libseccomp, both so that a rule added later cannot silently vanish:
+ * libseccomp lets an unconditional rule replace every conditional rule of the syscall (so
+ * {@code allow("ioctl")} plus ERRNO if cmd == TIOCSTI allows TIOCSTI there), and keeps the first of two
+ * unconditional rules; here the stronger action wins in both cases, so {@code block} beats {@code allow} in
+ * any order. Where the unconditional rule is at least as strong as the conditional ones, both agree.
+ * libseccomp also refuses two conditions on one argument in a rule, and a rule whose action is the default
+ * action; both are accepted here.
  *
  * <p>Syscall names are checked when a rule is added: a name no supported architecture knows is an
  * error. A name that exists on one architecture only ({@code open}, {@code fork}, {@code arch_prctl} are
@@ -46,7 +76,7 @@ public final class SeccompFilter {
 
     private final SeccompAction defaultAction;
     private final SeccompAction unknownSyscallAction;
-    /** Rules per name, strongest action first (stable for ties). */
+    /** Rules per name, in the order they were added (duplicates dropped). */
     private final Map<String, List<SyscallRule>> rules;
 
     private SeccompFilter(Builder b) {
@@ -62,12 +92,7 @@ public final class SeccompFilter {
                 list.add(rule);
             }
         }
-        Comparator<SyscallRule> strongestFirst =
-                Comparator.comparingInt((SyscallRule r) -> r.action().precedence()).reversed();
-        byName.replaceAll((name, list) -> {
-            list.sort(strongestFirst);
-            return List.copyOf(list);
-        });
+        byName.replaceAll((name, list) -> List.copyOf(list));
         this.rules = Collections.unmodifiableMap(byName);
     }
 
@@ -107,12 +132,12 @@ public final class SeccompFilter {
         return unknownSyscallAction;
     }
 
-    /** Every rule, by syscall name, each syscall's rules strongest first. */
+    /** Every rule, by syscall name, each syscall's rules in the order they were added. */
     public List<SyscallRule> rules() {
         return rules.values().stream().flatMap(List::stream).collect(Collectors.toUnmodifiableList());
     }
 
-    /** The rules for one syscall, strongest first; empty if it gets the default action. */
+    /** The rules for one syscall in the order they were added; empty if it gets the default action. */
     public List<SyscallRule> rulesFor(String name) {
         return rules.getOrDefault(name, List.of());
     }
@@ -156,12 +181,9 @@ public final class SeccompFilter {
         if (name.isEmpty()) {
             return unknownSyscallAction;
         }
-        for (SyscallRule rule : rulesFor(name.get())) {
-            if (rule.matches(call.argsView())) {
-                return rule.action();
-            }
-        }
-        return defaultAction;
+        Decision d = decisionFor(name.get());
+        SyscallRule first = RuleTree.firstMatch(d.conditionalRules(), call.argsView());
+        return first == null ? d.otherwise() : first.action();
     }
 
     /**
@@ -174,27 +196,44 @@ public final class SeccompFilter {
     }
 
     /**
-     * How one syscall is decided, reduced to what code needs: rules with conditions, strongest first,
-     * and the action when none of them match. Unconditional rules end the list (weaker rules after one are
-     * unreachable), and trailing conditional rules that lead to the same action as "otherwise" are dropped.
+     * How one syscall is decided, reduced to what code needs: the conditional rules (conditions that always
+     * hold left out, rules that can never hold dropped, rules with the same conditions merged), in the
+     * order added, each with the action it leads to — raised to the unconditional rule's where that is
+     * stronger — and the action when none of them holds. {@link RuleTree} says which one holds first.
      */
     record Decision(List<SyscallRule> conditionalRules, SeccompAction otherwise) {
     }
 
     Decision decisionFor(String name) {
+        SeccompAction unconditional = null;
         List<SyscallRule> conditional = new ArrayList<>();
-        SeccompAction otherwise = defaultAction;
         for (SyscallRule rule : rulesFor(name)) {
-            if (!rule.isConditional()) {
-                otherwise = rule.action();
-                break;
+            List<ArgCondition> effective = RuleTree.effectiveConditions(rule.conditions());
+            if (effective == null) {
+                continue; // a condition that never holds
             }
-            conditional.add(rule);
+            if (effective.isEmpty()) {
+                unconditional = unconditional == null ? rule.action() : stronger(unconditional, rule.action());
+            } else {
+                conditional.add(new SyscallRule(rule.name(), rule.action(), effective));
+            }
         }
-        while (!conditional.isEmpty() && conditional.get(conditional.size() - 1).action().equals(otherwise)) {
-            conditional.remove(conditional.size() - 1);
+        SeccompAction otherwise = unconditional == null ? defaultAction : unconditional;
+        List<SyscallRule> out = new ArrayList<>(conditional.size());
+        for (SyscallRule r : RuleTree.mergeSameConditions(conditional)) {
+            SeccompAction action = unconditional == null ? r.action() : stronger(unconditional, r.action());
+            out.add(action.equals(r.action()) ? r : new SyscallRule(r.name(), action, r.conditions()));
         }
-        return new Decision(List.copyOf(conditional), otherwise);
+        // Only rules that lead somewhere else than "otherwise" need code; all rules leading there would be.
+        if (out.stream().allMatch(r -> r.action().equals(otherwise))) {
+            out.clear();
+        }
+        return new Decision(List.copyOf(out), otherwise);
+    }
+
+    /** The stronger of two actions; on a tie in kind, the first. */
+    static SeccompAction stronger(SeccompAction a, SeccompAction b) {
+        return b.precedence() > a.precedence() ? b : a;
     }
 
     @Override

@@ -61,12 +61,17 @@ final class BpfCompiler {
         List<Range> ranges = new ArrayList<>();
         Leaf unknown = Leaf.of(filter.unknownSyscallAction());
         long next = 0;
-        for (Map.Entry<Integer, String> e : arch.syscalls().byNumber().entrySet()) {
+        java.util.NavigableMap<Integer, String> numbered = new java.util.TreeMap<>(arch.syscalls().byNumber());
+        for (int nr : filter.syscallNumbers()) {
+            numbered.putIfAbsent(nr, null); // a number only rules name
+        }
+        for (Map.Entry<Integer, String> e : numbered.entrySet()) {
             long nr = e.getKey();
             if (nr > next) {
                 add(ranges, next, nr - 1, unknown);
             }
-            add(ranges, nr, nr, new Leaf(e.getValue(), filter.decisionFor(e.getValue())));
+            String label = e.getValue() != null ? e.getValue() : SyscallRule.keyOf(e.getKey());
+            add(ranges, nr, nr, new Leaf(label, filter.decisionFor(e.getValue(), e.getKey())));
             next = nr + 1;
         }
         long nativeLimit = arch.hasX32Abi() ? Architecture.X32_SYSCALL_BIT : WORDS;
@@ -147,8 +152,7 @@ final class BpfCompiler {
             }
             Assembler asm = new Assembler(syscall);
             Assembler.Label none = new Assembler.Label();
-            List<SyscallRule> rules = decision.conditionalRules();
-            rules(asm, rules, 0, rules, none);
+            level(asm, RuleTree.start(decision.conditionalRules()), none);
             asm.bind(none);
             asm.ret(decision.otherwise());
             return asm.resolve();
@@ -156,19 +160,11 @@ final class BpfCompiler {
     }
 
     /**
-     * Code that returns the action of the rule {@link RuleTree#firstMatch} picks among {@code rules} (which
-     * share their first {@code pos} conditions), or jumps to {@code none} when none holds. Rules sharing a
-     * test share its code, as in libseccomp's tree.
+     * Code that returns the action of the rule {@link RuleTree#firstMatch} picks among {@code candidates},
+     * or jumps to {@code none} when none holds. Rules sharing a test share its code, as in libseccomp's tree.
      */
-    static void rules(Assembler asm, List<SyscallRule> rules, int pos, List<SyscallRule> ending,
-            Assembler.Label none) {
-        for (SyscallRule r : ending) {
-            if (r.conditions().size() == pos && rules.contains(r)) {
-                asm.ret(r.action());
-                return;
-            }
-        }
-        for (RuleTree.Group g : RuleTree.groups(rules, pos)) {
+    static void level(Assembler asm, List<RuleTree.Candidate> candidates, Assembler.Label none) {
+        for (RuleTree.Group g : RuleTree.groups(candidates)) {
             Assembler.Label next = new Assembler.Label();
             group(asm, g, next);
             asm.bind(next);
@@ -179,89 +175,230 @@ final class BpfCompiler {
     /** One high-word test and everything under it; every path returns or jumps to {@code next}. */
     private static void group(Assembler asm, RuleTree.Group g, Assembler.Label next) {
         RuleTree.Test t = g.test;
-        int lo = SeccompData.OFFSET_ARGS + 8 * g.first().index();
+        int lo = SeccompData.OFFSET_ARGS + 8 * t.arg();
         int hi = lo + 4;
-        Assembler.Label all = new Assembler.Label();
-        boolean highDecides = false;
-        switch (t.shape()) {
-            case EQUALITY: {
-                List<SyscallRule> notEqual = g.notEqualRules();
-                if (!t.narrow()) {
-                    asm.load(hi);
-                    if (t.mask() != -1) {
-                        asm.and(t.mask());
-                    }
-                    highDecides = !notEqual.isEmpty();
-                    asm.jump(JMP_JEQ_K, t.datum(), NEXT, highDecides ? all : next);
+        Assembler.Label decided = new Assembler.Label();
+        List<RuleTree.Candidate> decidedBy = null;
+        if (t.shape() == RuleTree.Shape.EQUALITY) {
+            List<RuleTree.Candidate> notEqual = g.notEqual();
+            if (!t.narrow()) {
+                asm.load(hi);
+                if (t.mask() != -1) {
+                    asm.and(t.mask());
                 }
-                for (RuleTree.Group low : g.lowGroups()) {
-                    Assembler.Label nextLow = new Assembler.Label();
-                    List<SyscallRule> eq = low.equalRules();
-                    List<SyscallRule> ne = low.notEqualRules();
-                    Assembler.Label ifEqual = new Assembler.Label();
-                    Assembler.Label ifNot = new Assembler.Label();
-                    asm.load(lo);
-                    if (low.test.mask() != -1) {
-                        asm.and(low.test.mask());
-                    }
-                    asm.jump(JMP_JEQ_K, low.test.datum(), eq.isEmpty() ? nextLow : ifEqual,
-                            ne.isEmpty() ? nextLow : ifNot);
-                    if (!eq.isEmpty()) {
-                        asm.bind(ifEqual);
-                        rules(asm, eq, g.pos + 1, eq, nextLow);
-                    }
-                    if (!ne.isEmpty()) {
-                        asm.bind(ifNot);
-                        rules(asm, ne, g.pos + 1, ne, nextLow);
-                    }
-                    asm.bind(nextLow);
-                }
-                asm.ja(next);
-                if (highDecides) {
-                    asm.bind(all);
-                    rules(asm, notEqual, g.pos + 1, g.endingOrderWhenHighDecides(), next);
-                }
-                return;
+                decidedBy = notEqual.isEmpty() ? null : notEqual;
+                asm.jump(JMP_JEQ_K, t.datum(), NEXT, decidedBy != null ? decided : next);
             }
-            case ABOVE:
-            case BELOW: {
-                boolean above = t.shape() == RuleTree.Shape.ABOVE;
-                if (!t.narrow()) {
-                    highDecides = true;
-                    asm.load(hi);
-                    if (above) {
-                        asm.jump(JMP_JGT_K, t.datum(), all, NEXT);
-                        asm.jump(JMP_JEQ_K, t.datum(), NEXT, next);
-                    } else {
-                        asm.jump(JMP_JGT_K, t.datum(), next, NEXT);
-                        asm.jump(JMP_JEQ_K, t.datum(), NEXT, all);
-                    }
+            for (RuleTree.Group low : g.lowGroups()) {
+                Assembler.Label nextLow = new Assembler.Label();
+                List<RuleTree.Candidate> eq = low.equal();
+                List<RuleTree.Candidate> ne = low.notEqual();
+                Assembler.Label ifEqual = new Assembler.Label();
+                Assembler.Label ifNot = new Assembler.Label();
+                asm.load(lo);
+                if (low.test.mask() != -1) {
+                    asm.and(low.test.mask());
                 }
-                for (RuleTree.Group low : g.lowGroups()) {
-                    Assembler.Label nextLow = new Assembler.Label();
-                    Assembler.Label holds = new Assembler.Label();
-                    int op = low.test.kind().equals("gt") ? JMP_JGT_K : JMP_JGE_K;
-                    asm.load(lo);
-                    if (above) {
-                        asm.jump(op, low.test.datum(), holds, nextLow);
-                    } else {
-                        asm.jump(op, low.test.datum(), nextLow, holds);
-                    }
-                    asm.bind(holds);
-                    rules(asm, low.rules, g.pos + 1, low.rules, nextLow);
-                    asm.bind(nextLow);
+                asm.jump(JMP_JEQ_K, low.test.datum(), eq.isEmpty() ? nextLow : ifEqual, ne.isEmpty() ? nextLow : ifNot);
+                if (!eq.isEmpty()) {
+                    asm.bind(ifEqual);
+                    passed(asm, eq, RuleTree.continuation(eq, eq), nextLow);
                 }
-                asm.ja(next);
-                if (highDecides) {
-                    asm.bind(all);
-                    rules(asm, g.rules, g.pos + 1, g.endingOrderWhenHighDecides(), next);
+                if (!ne.isEmpty()) {
+                    asm.bind(ifNot);
+                    passed(asm, ne, RuleTree.continuation(notEqual, ne), nextLow);
                 }
-                return;
+                asm.bind(nextLow);
             }
-            default:
-                throw new AssertionError(t.shape());
+        } else {
+            boolean above = t.shape() == RuleTree.Shape.ABOVE;
+            if (!t.narrow()) {
+                decidedBy = g.members;
+                asm.load(hi);
+                if (above) {
+                    asm.jump(JMP_JGT_K, t.datum(), decided, NEXT);
+                    asm.jump(JMP_JEQ_K, t.datum(), NEXT, next);
+                } else {
+                    asm.jump(JMP_JGT_K, t.datum(), next, NEXT);
+                    asm.jump(JMP_JEQ_K, t.datum(), NEXT, decided);
+                }
+            }
+            for (RuleTree.Group low : g.lowGroups()) {
+                Assembler.Label nextLow = new Assembler.Label();
+                Assembler.Label holds = new Assembler.Label();
+                int op = low.test.kind().endsWith("gt") ? JMP_JGT_K : JMP_JGE_K;
+                asm.load(lo);
+                if (above) {
+                    asm.jump(op, low.test.datum(), holds, nextLow);
+                } else {
+                    asm.jump(op, low.test.datum(), nextLow, holds);
+                }
+                asm.bind(holds);
+                passed(asm, low.members, RuleTree.continuation(g.members, low.members), nextLow);
+                asm.bind(nextLow);
+            }
+        }
+        asm.ja(next);
+        if (decidedBy != null) {
+            asm.bind(decided);
+            passed(asm, RuleTree.endingOrderWhenHighDecides(decidedBy), RuleTree.continuation(decidedBy, decidedBy),
+                    next);
         }
     }
+
+    /**
+     * After a test passed: the first of {@code ending}'s candidates that end here and whose pending
+     * conditions hold, else the {@code continuation} level; jumps to {@code fail} when neither decides.
+     */
+    private static void passed(Assembler asm, List<RuleTree.Candidate> ending, List<RuleTree.Candidate> continuation,
+            Assembler.Label fail) {
+        for (RuleTree.Candidate c : ending) {
+            if (!c.ends()) {
+                continue;
+            }
+            Assembler.Label skip = new Assembler.Label();
+            for (ArgCondition p : c.pending()) {
+                condition(asm, p, skip);
+            }
+            asm.ret(c.rule().action());
+            asm.bind(skip);
+            if (c.pending().isEmpty()) {
+                return; // always decides: what follows is unreachable
+            }
+        }
+        if (continuation.isEmpty()) {
+            asm.ja(fail);
+        } else {
+            level(asm, continuation, fail);
+        }
+    }
+
+    /**
+     * Emits code that falls through when {@code c} holds and jumps to {@code fail} when it does not.
+     * A 64-bit comparison is decided on the high word first and looks at the low word only when the high
+     * words are equal — the order that makes unsigned {@code <}/{@code >} on two halves correct.
+     */
+    static void condition(Assembler asm, ArgCondition c, Assembler.Label fail) {
+        int loOffset = SeccompData.OFFSET_ARGS + 8 * c.index();
+        int hiOffset = loOffset + 4;
+        int vLo = (int) c.value();
+        int vHi = (int) (c.value() >>> 32);
+        int mLo = (int) c.mask();
+        int mHi = (int) (c.mask() >>> 32);
+        Assembler.Label ok = new Assembler.Label();
+        if (c.width() == ArgCondition.Width.BITS32) {
+            switch (c.op()) {
+                case MASKED_EQ:
+                case MASKED_NE:
+                    if (mLo == 0) {
+                        // (x & 0) == (v & 0) always; the value is stored masked, so 0 here.
+                        if (c.op() == ArgCondition.Op.MASKED_NE) {
+                            asm.ja(fail);
+                        }
+                        return;
+                    }
+                    asm.load(loOffset);
+                    asm.and(mLo);
+                    if (c.op() == ArgCondition.Op.MASKED_EQ) {
+                        asm.jump(JMP_JEQ_K, vLo, NEXT, fail);
+                    } else {
+                        asm.jump(JMP_JEQ_K, vLo, fail, NEXT);
+                    }
+                    return;
+                default:
+                    asm.load(loOffset);
+                    compareWord(asm, c.op(), vLo, fail);
+                    return;
+            }
+        }
+        switch (c.op()) {
+            case EQ:
+                asm.load(hiOffset);
+                asm.jump(JMP_JEQ_K, vHi, NEXT, fail);
+                asm.load(loOffset);
+                asm.jump(JMP_JEQ_K, vLo, NEXT, fail);
+                break;
+            case NE:
+                asm.load(hiOffset);
+                asm.jump(JMP_JEQ_K, vHi, NEXT, ok);
+                asm.load(loOffset);
+                asm.jump(JMP_JEQ_K, vLo, fail, NEXT);
+                break;
+            case MASKED_EQ:
+                if (mHi != 0) {
+                    asm.load(hiOffset);
+                    asm.and(mHi);
+                    asm.jump(JMP_JEQ_K, vHi, NEXT, fail);
+                }
+                if (mLo != 0) {
+                    asm.load(loOffset);
+                    asm.and(mLo);
+                    asm.jump(JMP_JEQ_K, vLo, NEXT, fail);
+                }
+                break;
+            case MASKED_NE:
+                // Holds when either half differs.
+                if (mHi != 0) {
+                    asm.load(hiOffset);
+                    asm.and(mHi);
+                    asm.jump(JMP_JEQ_K, vHi, NEXT, ok);
+                }
+                if (mLo != 0) {
+                    asm.load(loOffset);
+                    asm.and(mLo);
+                    asm.jump(JMP_JEQ_K, vLo, fail, NEXT);
+                } else {
+                    asm.ja(fail);
+                }
+                break;
+            case GT:
+            case GE:
+                asm.load(hiOffset);
+                asm.jump(JMP_JGT_K, vHi, ok, NEXT);
+                asm.jump(JMP_JEQ_K, vHi, NEXT, fail);
+                asm.load(loOffset);
+                asm.jump(c.op() == ArgCondition.Op.GT ? JMP_JGT_K : JMP_JGE_K, vLo, NEXT, fail);
+                break;
+            case LT:
+            case LE:
+                asm.load(hiOffset);
+                asm.jump(JMP_JGT_K, vHi, fail, NEXT);
+                asm.jump(JMP_JEQ_K, vHi, NEXT, ok);
+                asm.load(loOffset);
+                asm.jump(c.op() == ArgCondition.Op.LT ? JMP_JGE_K : JMP_JGT_K, vLo, fail, NEXT);
+                break;
+            default:
+                throw new AssertionError(c.op());
+        }
+        asm.bind(ok);
+    }
+
+    /** One unsigned 32-bit comparison of A with {@code v}; falls through when it holds. */
+    private static void compareWord(Assembler asm, ArgCondition.Op op, int v, Assembler.Label fail) {
+        switch (op) {
+            case EQ:
+                asm.jump(JMP_JEQ_K, v, NEXT, fail);
+                break;
+            case NE:
+                asm.jump(JMP_JEQ_K, v, fail, NEXT);
+                break;
+            case LT:
+                asm.jump(JMP_JGE_K, v, fail, NEXT);
+                break;
+            case LE:
+                asm.jump(JMP_JGT_K, v, fail, NEXT);
+                break;
+            case GT:
+                asm.jump(JMP_JGT_K, v, NEXT, fail);
+                break;
+            case GE:
+                asm.jump(JMP_JGE_K, v, NEXT, fail);
+                break;
+            default:
+                throw new AssertionError(op);
+        }
+    }
+
 
     /**
      * Straight-line code with forward jumps to labels, resolved to BPF's 8-bit offsets at the end.

@@ -52,83 +52,57 @@ final class RuleTree {
         return new ArrayList<>(unique.values());
     }
 
-    /** The rule that decides a call with these arguments, or {@code null} when none holds. */
-    static SyscallRule firstMatch(List<SyscallRule> rules, long[] args) {
-        return match(rules, 0, rules, args);
+    /**
+     * A rule on its way down the tree: the conditions still to be tested as tree levels, and conditions
+     * it must still pass once it ends ({@code pending}: libseccomp tries the next conditions of all rules
+     * that share a test together, also those of rules whose own test at that level did not pass; here such
+     * a rule takes its own test along and only wins if it holds).
+     */
+    record Candidate(SyscallRule rule, List<ArgCondition> remaining, List<ArgCondition> pending) {
+        ArgCondition next() {
+            return remaining.get(0);
+        }
+
+        boolean ends() {
+            return remaining.size() == 1;
+        }
+
+        /** This candidate one level down; its current condition pending unless known to hold. */
+        Candidate advance(boolean known) {
+            List<ArgCondition> p = pending;
+            if (!known) {
+                p = new ArrayList<>(pending);
+                p.add(next());
+            }
+            return new Candidate(rule, remaining.subList(1, remaining.size()), p);
+        }
+
+        boolean pendingHold(long[] args) {
+            for (ArgCondition c : pending) {
+                if (!c.test(args[c.index()])) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
-    /**
-     * Rules sharing their first {@code pos} conditions, in the order added; {@code ending} ranks those
-     * that end here (the first wins: it sits higher in the tree than any longer rule).
-     */
-    private static SyscallRule match(List<SyscallRule> rules, int pos, List<SyscallRule> ending, long[] args) {
-        for (SyscallRule r : ending) {
-            if (r.conditions().size() == pos && rules.contains(r)) {
-                return r;
-            }
+    static List<Candidate> start(List<SyscallRule> rules) {
+        List<Candidate> out = new ArrayList<>(rules.size());
+        for (SyscallRule r : rules) {
+            out.add(new Candidate(r, r.conditions(), List.of()));
         }
-        for (Group g : groups(rules, pos)) {
-            ArgCondition c = g.first();
-            long arg = args[c.index()];
-            int hi = (int) (arg >>> 32);
-            int lo = (int) arg;
-            SyscallRule found = null;
-            switch (g.test.shape()) {
-                case EQUALITY: {
-                    boolean hiEqual = g.test.narrow() || (hi & g.test.mask) == g.test.datum;
-                    if (!hiEqual) {
-                        found = match(g.notEqualRules(), pos + 1, g.endingOrderWhenHighDecides(), args);
-                        break;
-                    }
-                    for (Group low : g.lowGroups()) {
-                        boolean equal = (lo & low.test.mask) == low.test.datum;
-                        List<SyscallRule> holding = equal ? low.equalRules() : low.notEqualRules();
-                        found = match(holding, pos + 1, holding, args);
-                        if (found != null) {
-                            break;
-                        }
-                    }
-                    break;
-                }
-                case ABOVE: {
-                    if (!g.test.narrow() && Integer.compareUnsigned(hi, g.test.datum) > 0) {
-                        found = match(g.rules, pos + 1, g.endingOrderWhenHighDecides(), args);
-                        break;
-                    }
-                    if (!g.test.narrow() && hi != g.test.datum) {
-                        break;
-                    }
-                    for (Group low : g.lowGroups()) {
-                        if (low.test.holds(lo)) {
-                            found = match(low.rules, pos + 1, low.rules, args);
-                            if (found != null) {
-                                break;
-                            }
-                        }
-                    }
-                    break;
-                }
-                case BELOW: {
-                    if (!g.test.narrow() && Integer.compareUnsigned(hi, g.test.datum) < 0) {
-                        found = match(g.rules, pos + 1, g.endingOrderWhenHighDecides(), args);
-                        break;
-                    }
-                    if (!g.test.narrow() && hi != g.test.datum) {
-                        break;
-                    }
-                    for (Group low : g.lowGroups()) {
-                        if (low.test.holds(lo)) {
-                            found = match(low.rules, pos + 1, low.rules, args);
-                            if (found != null) {
-                                break;
-                            }
-                        }
-                    }
-                    break;
-                }
-                default:
-                    throw new AssertionError(g.test.shape());
-            }
+        return out;
+    }
+
+    /** The rule that decides a call with these arguments, or {@code null} when none holds. */
+    static SyscallRule firstMatch(List<SyscallRule> rules, long[] args) {
+        return matchLevel(start(rules), args);
+    }
+
+    private static SyscallRule matchLevel(List<Candidate> candidates, long[] args) {
+        for (Group g : groups(candidates)) {
+            SyscallRule found = matchGroup(g, args);
             if (found != null) {
                 return found;
             }
@@ -136,85 +110,145 @@ final class RuleTree {
         return null;
     }
 
-    /** The rules continuing past {@code pos}, grouped by the high-word test of condition {@code pos}, in tree order. */
-    static List<Group> groups(List<SyscallRule> rules, int pos) {
-        List<SyscallRule> longer = new ArrayList<>(rules.size());
-        for (SyscallRule r : rules) {
-            if (r.conditions().size() > pos) {
-                longer.add(r);
+    private static SyscallRule matchGroup(Group g, long[] args) {
+        long arg = args[g.test.arg()];
+        int hi = (int) (arg >>> 32);
+        int lo = (int) arg;
+        if (g.test.shape() == Shape.EQUALITY) {
+            boolean hiEqual = g.test.narrow() || (hi & g.test.mask()) == g.test.datum();
+            if (!hiEqual) {
+                return highDecides(g.notEqual(), args);
+            }
+            for (Group low : g.lowGroups()) {
+                boolean equal = (lo & low.test.mask()) == low.test.datum();
+                List<Candidate> holding = equal ? low.equal() : low.notEqual();
+                SyscallRule found = ending(holding, args);
+                if (found == null) {
+                    found = matchLevel(continuation(equal ? low.equal() : g.notEqual(), holding), args);
+                }
+                if (found != null) {
+                    return found;
+                }
+            }
+            return null;
+        }
+        if (!g.test.narrow()) {
+            int cmp = Integer.compareUnsigned(hi, g.test.datum());
+            if (cmp != 0) {
+                boolean holds = g.test.shape() == Shape.ABOVE ? cmp > 0 : cmp < 0;
+                return holds ? highDecides(g.members, args) : null;
             }
         }
-        return split(longer, pos, true);
+        for (Group low : g.lowGroups()) {
+            if (low.test.holds(lo)) {
+                SyscallRule found = ending(low.members, args);
+                if (found == null) {
+                    found = matchLevel(continuation(g.members, low.members), args);
+                }
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 
-    private static List<Group> split(List<SyscallRule> rules, int pos, boolean high) {
-        Map<Test, List<SyscallRule>> byTest = new LinkedHashMap<>();
-        for (SyscallRule r : rules) {
-            byTest.computeIfAbsent(Test.of(r.conditions().get(pos), high), t -> new ArrayList<>()).add(r);
+    /** The high word alone decided that {@code holding}'s current conditions hold. */
+    private static SyscallRule highDecides(List<Candidate> holding, long[] args) {
+        SyscallRule found = ending(endingOrderWhenHighDecides(holding), args);
+        return found != null ? found : matchLevel(continuation(holding, holding), args);
+    }
+
+    /** The first of the candidates that end here whose pending conditions hold. */
+    private static SyscallRule ending(List<Candidate> candidates, long[] args) {
+        for (Candidate c : candidates) {
+            if (c.ends() && c.pendingHold(args)) {
+                return c.rule();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The next level after a test passed for {@code known}: every continuing candidate of {@code shared}
+     * (those whose continuations libseccomp merges), the ones not in {@code known} with their test pending.
+     */
+    static List<Candidate> continuation(List<Candidate> shared, List<Candidate> known) {
+        List<Candidate> out = new ArrayList<>(shared.size());
+        for (Candidate c : shared) {
+            if (!c.ends()) {
+                out.add(c.advance(known.contains(c)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * When the high word alone decides, which of the candidates that end here wins: as in libseccomp, the
+     * one with the largest value for {@code >}, the smallest for {@code <} and {@code !=}.
+     */
+    static List<Candidate> endingOrderWhenHighDecides(List<Candidate> holding) {
+        List<Candidate> out = new ArrayList<>(holding);
+        Comparator<Candidate> byValue = Comparator.comparing(c -> c.next().value(), Long::compareUnsigned);
+        boolean above = !out.isEmpty() && Test.of(out.get(0).next(), true).shape() == Shape.ABOVE;
+        out.sort(above ? byValue.reversed() : byValue);
+        return out;
+    }
+
+    /** The candidates grouped by the high-word test of their next condition, in tree order. */
+    static List<Group> groups(List<Candidate> candidates) {
+        return split(candidates, true);
+    }
+
+    private static List<Group> split(List<Candidate> candidates, boolean high) {
+        Map<Test, List<Candidate>> byTest = new LinkedHashMap<>();
+        for (Candidate c : candidates) {
+            byTest.computeIfAbsent(Test.of(c.next(), high), t -> new ArrayList<>()).add(c);
         }
         List<Group> out = new ArrayList<>(byTest.size());
-        byTest.forEach((t, list) -> out.add(new Group(t, pos, list)));
+        byTest.forEach((t, list) -> out.add(new Group(t, list)));
         out.sort(Comparator.comparing((Group g) -> g.test)); // stable: equal keys keep the order first added
         return out;
     }
 
-    /** How a condition tests its words: for equality, {@code >}/{@code >=}, or {@code <}/{@code <=}. */
-    enum Shape { EQUALITY, ABOVE, BELOW }
-
-    /** Rules that share one test of one word of condition {@code pos}, in the order added. */
+    /** Candidates that share one test of one word of their next condition, in the order added. */
     static final class Group {
         final Test test;
-        final int pos;
-        final List<SyscallRule> rules;
+        final List<Candidate> members;
 
-        Group(Test test, int pos, List<SyscallRule> rules) {
+        Group(Test test, List<Candidate> members) {
             this.test = test;
-            this.pos = pos;
-            this.rules = rules;
-        }
-
-        ArgCondition first() {
-            return rules.get(0).conditions().get(pos);
+            this.members = members;
         }
 
         /** For a high-word group: the low-word tests under it, in tree order. */
         List<Group> lowGroups() {
-            return split(rules, pos, false);
+            return split(members, false);
         }
 
-        List<SyscallRule> equalRules() {
+        List<Candidate> equal() {
             return select(true);
         }
 
-        List<SyscallRule> notEqualRules() {
+        List<Candidate> notEqual() {
             return select(false);
         }
 
-        private List<SyscallRule> select(boolean equal) {
-            List<SyscallRule> out = new ArrayList<>();
-            for (SyscallRule r : rules) {
-                ArgCondition.Op op = r.conditions().get(pos).op();
+        private List<Candidate> select(boolean equal) {
+            List<Candidate> out = new ArrayList<>();
+            for (Candidate c : members) {
+                ArgCondition.Op op = c.next().op();
                 boolean isEqual = op == ArgCondition.Op.EQ || op == ArgCondition.Op.MASKED_EQ;
                 if (isEqual == equal) {
-                    out.add(r);
+                    out.add(c);
                 }
             }
             return out;
         }
-
-        /**
-         * When the high word alone decides, which of the group's rules that end at this condition wins: as
-         * in libseccomp, the one with the largest value for {@code >}, the smallest for {@code <} and
-         * {@code !=}.
-         */
-        List<SyscallRule> endingOrderWhenHighDecides() {
-            List<SyscallRule> out = new ArrayList<>(rules);
-            Comparator<SyscallRule> byValue = Comparator.comparing(r -> r.conditions().get(pos).value(),
-                    Long::compareUnsigned);
-            out.sort(test.shape() == Shape.ABOVE ? byValue.reversed() : byValue);
-            return out;
-        }
     }
+
+    /** How a condition tests its words: for equality, {@code >}/{@code >=}, or {@code <}/{@code <=}. */
+    enum Shape { EQUALITY, ABOVE, BELOW }
 
     /**
      * One node of libseccomp's tree: a test of one 32-bit word of one argument. Tests of different
@@ -230,16 +264,21 @@ final class RuleTree {
             };
             boolean narrow = c.width() == ArgCondition.Width.BITS32;
             long mask = c.mask();
+            String kind;
+            if (rank == 3) {
+                // A 32-bit equality is libseccomp's MASKED_EQ with a 32-bit mask; a masked test whose mask
+                // has no high bits needs no high-word test (libseccomp's always holds).
+                boolean masked = narrow || c.op() == ArgCondition.Op.MASKED_EQ || c.op() == ArgCondition.Op.MASKED_NE;
+                kind = masked ? "masked" : "eq";
+                narrow = masked && (mask >>> 32) == 0;
+            } else {
+                // a range's high word is tested with ">" (then "=="), its low word with ">" or ">="
+                boolean lowGt = c.op() == ArgCondition.Op.GT || c.op() == ArgCondition.Op.LE;
+                kind = (narrow ? "lo32-" : "") + (high || lowGt ? "gt" : "ge");
+            }
             long value = c.value() & mask;
             int m = high ? (narrow ? 0 : (int) (mask >>> 32)) : (int) mask;
             int d = high ? (narrow ? 0 : (int) (value >>> 32)) : (int) value;
-            String kind = switch (c.op()) {
-                case EQ, NE -> "eq";
-                case MASKED_EQ, MASKED_NE -> "masked";
-                // a range's high word is tested with ">" (then "=="), its low word with ">" or ">="
-                case GT, LE -> "gt";
-                case GE, LT -> high ? "gt" : "ge";
-            };
             return new Test(c.index(), rank, kind, narrow, m, d);
         }
 
@@ -250,7 +289,7 @@ final class RuleTree {
         /** For a low-word range test: whether the condition holds on this word. */
         boolean holds(int word) {
             int cmp = Integer.compareUnsigned(word, datum);
-            boolean testTrue = kind.equals("gt") ? cmp > 0 : cmp >= 0;
+            boolean testTrue = kind.endsWith("gt") ? cmp > 0 : cmp >= 0;
             return rank == 1 ? testTrue : !testTrue;
         }
 

@@ -1,5 +1,6 @@
 package dev.sandbox4j.seccomp;
 
+import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.SeccompException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -76,8 +77,10 @@ public final class SeccompFilter {
 
     private final SeccompAction defaultAction;
     private final SeccompAction unknownSyscallAction;
-    /** Rules per name, in the order they were added (duplicates dropped). */
+    /** Rules per name (or {@code #N} for a number), in the order they were added (duplicates dropped). */
     private final Map<String, List<SyscallRule>> rules;
+    /** Syscall numbers some rule gives by number, ascending. */
+    private final SortedSet<Integer> numbers;
 
     private SeccompFilter(Builder b) {
         this.defaultAction = b.defaultAction;
@@ -94,6 +97,11 @@ public final class SeccompFilter {
         }
         byName.replaceAll((name, list) -> List.copyOf(list));
         this.rules = Collections.unmodifiableMap(byName);
+        SortedSet<Integer> nrs = new TreeSet<>();
+        for (String key : byName.keySet()) {
+            SyscallRule.numberOf(key).ifPresent(nrs::add);
+        }
+        this.numbers = Collections.unmodifiableSortedSet(nrs);
     }
 
     /** An empty filter: every syscall gets the default action (KILL_PROCESS unless changed). */
@@ -137,12 +145,20 @@ public final class SeccompFilter {
         return rules.values().stream().flatMap(List::stream).collect(Collectors.toUnmodifiableList());
     }
 
-    /** The rules for one syscall in the order they were added; empty if it gets the default action. */
+    /**
+     * The rules for one syscall name (or {@code #N} for the rules given by number N) in the order they
+     * were added; empty if it gets the default action.
+     */
     public List<SyscallRule> rulesFor(String name) {
         return rules.getOrDefault(name, List.of());
     }
 
-    /** Every syscall name some rule mentions. */
+    /** The syscall numbers some rule was given by number ({@link Builder#rule(int, SeccompAction, ArgCondition...)}). */
+    public SortedSet<Integer> syscallNumbers() {
+        return numbers;
+    }
+
+    /** Every syscall name some rule mentions (and {@code #N} for each number a rule was given by). */
     public SortedSet<String> syscalls() {
         return Collections.unmodifiableSortedSet(new TreeSet<>(rules.keySet()));
     }
@@ -155,7 +171,7 @@ public final class SeccompFilter {
     public SortedSet<String> permittedSyscalls(Architecture arch) {
         SortedSet<String> names = new TreeSet<>();
         for (String name : arch.syscalls().names()) {
-            Decision d = decisionFor(name);
+            Decision d = decisionFor(name, arch.syscalls().numberOf(name));
             boolean runs = d.otherwise().runsSyscall()
                     || d.conditionalRules().stream().anyMatch(r -> r.action().runsSyscall());
             if (runs) {
@@ -178,10 +194,10 @@ public final class SeccompFilter {
             return SeccompAction.KILL_PROCESS;
         }
         Optional<String> name = arch.syscalls().nameOf(call.nr());
-        if (name.isEmpty()) {
+        if (name.isEmpty() && !numbers.contains(call.nr())) {
             return unknownSyscallAction;
         }
-        Decision d = decisionFor(name.get());
+        Decision d = decisionFor(name.orElse(null), call.nr());
         SyscallRule first = RuleTree.firstMatch(d.conditionalRules(), call.argsView());
         return first == null ? d.otherwise() : first.action();
     }
@@ -204,10 +220,16 @@ public final class SeccompFilter {
     record Decision(List<SyscallRule> conditionalRules, SeccompAction otherwise) {
     }
 
-    Decision decisionFor(String name) {
+    /** The decision for a syscall: its rules by name ({@code null}: the table has none) and by number. */
+    Decision decisionFor(String name, int number) {
+        List<SyscallRule> all = name == null ? List.of() : rulesFor(name);
+        if (numbers.contains(number)) {
+            all = new ArrayList<>(all);
+            all.addAll(rulesFor(SyscallRule.keyOf(number)));
+        }
         SeccompAction unconditional = null;
         List<SyscallRule> conditional = new ArrayList<>();
-        for (SyscallRule rule : rulesFor(name)) {
+        for (SyscallRule rule : all) {
             List<ArgCondition> effective = RuleTree.effectiveConditions(rule.conditions());
             if (effective == null) {
                 continue; // a condition that never holds
@@ -330,6 +352,27 @@ public final class SeccompFilter {
                 Objects.requireNonNull(c, "condition");
             }
             entries.add(new Entry(checkName(name), action, List.of(conditions)));
+            return this;
+        }
+
+        /**
+         * A rule for a syscall given by number, as libseccomp and OCI profiles allow: for numbers the syscall
+         * table does not name (a newer kernel's), whose calls otherwise get the unknown-syscall action.
+         * Numbers mean different syscalls on different architectures; where an architecture's table names
+         * the number, these rules join the rules given by that name (after them).
+         *
+         * @param number 0 .. 0x3fffffff (higher numbers are x32 or not syscalls, and are killed before rules)
+         */
+        public Builder rule(int number, SeccompAction action, ArgCondition... conditions) {
+            if (number < 0 || number >= Architecture.X32_SYSCALL_BIT) {
+                throw new InvalidConfigException("syscall number", Integer.toString(number),
+                        "must be between 0 and 0x3fffffff; higher numbers (x32, -1) are killed before any rule");
+            }
+            Objects.requireNonNull(action, "action");
+            for (ArgCondition c : conditions) {
+                Objects.requireNonNull(c, "condition");
+            }
+            entries.add(new Entry(SyscallRule.keyOf(number), action, List.of(conditions)));
             return this;
         }
 

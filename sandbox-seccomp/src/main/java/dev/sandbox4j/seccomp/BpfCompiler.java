@@ -47,7 +47,7 @@ final class BpfCompiler {
         out.add(BpfInstruction.jump(JMP_JEQ_K, arch.auditArch(), 1, 0));
         out.add(BpfInstruction.stmt(RET_K, SeccompAction.KILL_PROCESS.returnValue()));
         out.add(BpfInstruction.stmt(LD_W_ABS, SeccompData.OFFSET_NR));
-        out.addAll(tree(ranges, 0, ranges.size() - 1));
+        out.addAll(new Layout(ranges).code());
         if (out.size() > BpfProgram.MAX_INSTRUCTIONS) {
             throw new SeccompException("the seccomp filter compiles to " + out.size() + " BPF instructions on " + arch
                     + ", more than the kernel's limit of " + BpfProgram.MAX_INSTRUCTIONS
@@ -96,28 +96,212 @@ final class BpfCompiler {
     }
 
     /**
-     * Code for ranges[lo..hi]: {@code jge first(mid)} to the upper half, else fall into the lower half.
-     * When the lower half is longer than a conditional jump reaches, the taken branch goes through a
-     * {@code ja}, whose offset is 32 bits.
+     * The dispatch tree as code: one {@code jge} per inner node, whose two targets are either the code of a
+     * subtree or, for a plain leaf, a shared {@code ret} of that action — so a leaf costs no instruction of
+     * its own, as libseccomp shares its return blocks. Shared returns sit in pools placed within reach of
+     * every jump (BPF's conditional offsets are 8 bits); a jump to a subtree further away goes through a
+     * {@code ja}. Every unit of code ends in a jump or return, so pools can go between any two units.
      */
-    private static List<BpfInstruction> tree(List<Range> ranges, int lo, int hi) {
-        if (lo == hi) {
-            return ranges.get(lo).leaf.code();
+    static final class Layout {
+        /** Where a jump goes: a unit (a subtree's first), or the shared return of an action. */
+        private record Target(Unit unit, SeccompAction action) {
         }
-        int mid = (lo + hi + 1) >>> 1;
-        List<BpfInstruction> left = tree(ranges, lo, mid - 1);
-        List<BpfInstruction> right = tree(ranges, mid, hi);
-        int pivot = (int) ranges.get(mid).first;
-        List<BpfInstruction> out = new ArrayList<>(left.size() + right.size() + 2);
-        if (left.size() <= MAX_JUMP) {
-            out.add(BpfInstruction.jump(JMP_JGE_K, pivot, left.size(), 0));
-        } else {
-            out.add(BpfInstruction.jump(JMP_JGE_K, pivot, 0, 1));
-            out.add(BpfInstruction.stmt(JMP_JA, left.size()));
+
+        /** A run of instructions placed as a whole. */
+        private static final class Unit {
+            int opcode = JMP_JGE_K; // for a node: jge (a split) or jeq (a single number)
+            int pivot;            // for a node: its constant
+            Target above;         // node: where nr >= pivot goes
+            Target below;         // node: where it does not
+            Target far;           // a trampoline: ja to here
+            List<BpfInstruction> code; // a leaf's code, or a pool's returns
+            List<SeccompAction> pool;  // a pool: its actions, in order
+            int position;
+
+            int size() {
+                return code != null ? code.size() : 1;
+            }
         }
-        out.addAll(left);
-        out.addAll(right);
-        return out;
+
+        private final List<Unit> units = new ArrayList<>();
+        private final java.util.Set<SeccompAction> plainActions = new java.util.LinkedHashSet<>();
+
+        Layout(List<Range> ranges) {
+            List<Item> items = items(ranges);
+            Target root = build(items, 0, items.size() - 1);
+            if (root.action != null) {
+                // one range only: the whole program is that return
+                Unit u = new Unit();
+                u.code = List.of(BpfInstruction.stmt(RET_K, root.action.returnValue()));
+                units.add(u);
+            }
+        }
+
+        /**
+         * The ranges, with runs "plain action D, single number x, D" (up to {@link #POINTS} numbers) folded
+         * into one item tested with {@code jeq}: one instruction per number instead of two splits, and
+         * never deeper than the splits it replaces.
+         */
+        private static final int POINTS = 2;
+
+        /** A tree leaf: one range, or numbers each leading to its own leaf amid a plain action. */
+        private record Item(long first, Range range, List<Range> points, SeccompAction around) {
+        }
+
+        private static List<Item> items(List<Range> ranges) {
+            List<Item> out = new ArrayList<>();
+            int i = 0;
+            while (i < ranges.size()) {
+                Range r = ranges.get(i);
+                List<Range> points = new ArrayList<>();
+                int j = i;
+                // r plain D, then (single number, D)+
+                while (r.leaf.isPlain() && points.size() < POINTS && j + 2 < ranges.size()
+                        && ranges.get(j + 1).first == ranges.get(j + 1).last
+                        && ranges.get(j + 2).leaf.isPlain()
+                        && ranges.get(j + 2).leaf.decision.otherwise().equals(r.leaf.decision.otherwise())) {
+                    points.add(ranges.get(j + 1));
+                    j += 2;
+                }
+                if (points.isEmpty()) {
+                    out.add(new Item(r.first, r, null, null));
+                    i++;
+                } else {
+                    out.add(new Item(r.first, null, points, r.leaf.decision.otherwise()));
+                    i = j + 1;
+                }
+            }
+            return out;
+        }
+
+        private Target build(List<Item> items, int lo, int hi) {
+            if (lo == hi) {
+                Item item = items.get(lo);
+                if (item.range != null) {
+                    return leaf(item.range.leaf);
+                }
+                plainActions.add(item.around);
+                Target first = null;
+                Unit previous = null;
+                for (Range point : item.points) {
+                    Unit test = new Unit();
+                    test.opcode = JMP_JEQ_K;
+                    test.pivot = (int) point.first;
+                    units.add(test);
+                    if (previous == null) {
+                        first = new Target(test, null);
+                    } else {
+                        previous.below = new Target(test, null);
+                    }
+                    test.above = leaf(point.leaf);
+                    previous = test;
+                }
+                previous.below = new Target(null, item.around);
+                return first;
+            }
+            int mid = (lo + hi + 1) >>> 1;
+            Unit node = new Unit();
+            node.pivot = (int) items.get(mid).first;
+            units.add(node);
+            node.below = build(items, lo, mid - 1);
+            node.above = build(items, mid, hi);
+            return new Target(node, null);
+        }
+
+        private Target leaf(Leaf leaf) {
+            if (leaf.isPlain()) {
+                plainActions.add(leaf.decision.otherwise());
+                return new Target(null, leaf.decision.otherwise());
+            }
+            Unit u = new Unit();
+            u.code = leaf.code();
+            units.add(u);
+            return new Target(u, null);
+        }
+
+        List<BpfInstruction> code() {
+            while (fixOneJump()) {
+                // each pass inserts one pool or trampoline; they only ever move code further apart
+            }
+            List<BpfInstruction> out = new ArrayList<>();
+            for (Unit u : units) {
+                if (u.code != null) {
+                    out.addAll(u.code);
+                } else if (u.far != null) {
+                    out.add(BpfInstruction.stmt(JMP_JA, target(u.far, u) - u.position - 1));
+                } else {
+                    out.add(BpfInstruction.jump(u.opcode, u.pivot, target(u.above, u) - u.position - 1,
+                            target(u.below, u) - u.position - 1));
+                }
+            }
+            return out;
+        }
+
+        private void place() {
+            int pos = 0;
+            for (Unit u : units) {
+                u.position = pos;
+                pos += u.size();
+            }
+        }
+
+        /** Absolute position a jump from {@code from} reaches for {@code t}: the unit, or the next pool's return. */
+        private int target(Target t, Unit from) {
+            if (t.unit != null) {
+                return t.unit.position;
+            }
+            for (Unit u : units) {
+                if (u.pool != null && u.position > from.position) {
+                    return u.position + u.pool.indexOf(t.action);
+                }
+            }
+            return Integer.MAX_VALUE;
+        }
+
+        /** Finds the first jump out of reach and inserts a pool or trampoline for it; false when none is left. */
+        private boolean fixOneJump() {
+            place();
+            for (int i = 0; i < units.size(); i++) {
+                Unit u = units.get(i);
+                if (u.code != null || u.far != null) {
+                    continue;
+                }
+                for (Target t : List.of(u.above, u.below)) {
+                    long distance = (long) target(t, u) - u.position - 1;
+                    if (distance <= MAX_JUMP) {
+                        continue;
+                    }
+                    if (t.unit != null) {
+                        // a subtree too far away: through a ja right after this node
+                        Unit ja = new Unit();
+                        ja.far = t;
+                        units.add(i + 1, ja);
+                        Target via = new Target(ja, null);
+                        if (t == u.above) {
+                            u.above = via;
+                        } else {
+                            u.below = via;
+                        }
+                    } else {
+                        // no pool within reach: a new one at the last unit boundary the jump reaches
+                        int at = i + 1;
+                        int reach = u.position + 1 + MAX_JUMP - plainActions.size();
+                        while (at < units.size() && units.get(at).position + units.get(at).size() <= reach) {
+                            at++;
+                        }
+                        Unit pool = new Unit();
+                        pool.pool = new ArrayList<>(plainActions);
+                        pool.code = new ArrayList<>();
+                        for (SeccompAction a : pool.pool) {
+                            pool.code.add(BpfInstruction.stmt(RET_K, a.returnValue()));
+                        }
+                        units.add(at, pool);
+                    }
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** Numbers {@code first..last} (inclusive, unsigned) all lead to {@code leaf}. */
@@ -199,12 +383,16 @@ final class BpfCompiler {
                 if (low.test.mask() != -1) {
                     asm.and(low.test.mask());
                 }
-                asm.jump(JMP_JEQ_K, low.test.datum(), eq.isEmpty() ? nextLow : ifEqual, ne.isEmpty() ? nextLow : ifNot);
+                // The only test under the high word, for all of its != rules: the same code as when the high
+                // word alone decides, so jump there instead of repeating it.
+                boolean same = decidedBy != null && g.lowGroups().size() == 1 && ne.size() == notEqual.size();
+                Assembler.Label notTarget = ne.isEmpty() ? nextLow : same ? decided : ifNot;
+                asm.jump(JMP_JEQ_K, low.test.datum(), eq.isEmpty() ? nextLow : ifEqual, notTarget);
                 if (!eq.isEmpty()) {
                     asm.bind(ifEqual);
                     passed(asm, eq, RuleTree.continuation(eq, eq), nextLow);
                 }
-                if (!ne.isEmpty()) {
+                if (!ne.isEmpty() && !same) {
                     asm.bind(ifNot);
                     passed(asm, ne, RuleTree.continuation(notEqual, ne), nextLow);
                 }
@@ -223,9 +411,12 @@ final class BpfCompiler {
                     asm.jump(JMP_JEQ_K, t.datum(), NEXT, decided);
                 }
             }
-            for (RuleTree.Group low : g.lowGroups()) {
+            List<RuleTree.Group> lows = g.lowGroups();
+            for (RuleTree.Group low : lows) {
                 Assembler.Label nextLow = new Assembler.Label();
-                Assembler.Label holds = new Assembler.Label();
+                // one low test only: passing it leads where the high word alone leads, so share that code
+                boolean same = decidedBy != null && lows.size() == 1;
+                Assembler.Label holds = same ? decided : new Assembler.Label();
                 int op = low.test.kind().endsWith("gt") ? JMP_JGT_K : JMP_JGE_K;
                 asm.load(lo);
                 if (above) {
@@ -233,8 +424,10 @@ final class BpfCompiler {
                 } else {
                     asm.jump(op, low.test.datum(), nextLow, holds);
                 }
-                asm.bind(holds);
-                passed(asm, low.members, RuleTree.continuation(g.members, low.members), nextLow);
+                if (!same) {
+                    asm.bind(holds);
+                    passed(asm, low.members, RuleTree.continuation(g.members, low.members), nextLow);
+                }
                 asm.bind(nextLow);
             }
         }
@@ -512,7 +705,97 @@ final class BpfCompiler {
                     out.add(new BpfInstruction(p.code, offset(pc, p.jt), offset(pc, p.jf), p.k));
                 }
             }
+            return shrink(out);
+        }
+
+        /**
+         * Shares code the way libseccomp's block hashing does: a jump to a {@code ja} goes straight to where
+         * it leads, a jump to a {@code ret} goes to the last identical {@code ret} within reach, and what no
+         * path reaches any more is dropped. Returns {@code code} unchanged if anything would not fit.
+         */
+        static List<BpfInstruction> shrink(List<BpfInstruction> code) {
+            int n = code.size();
+            int[] jt = new int[n];
+            int[] jf = new int[n];
+            for (int pc = 0; pc < n; pc++) {
+                BpfInstruction i = code.get(pc);
+                if (i.code() == JMP_JA) {
+                    jt[pc] = pc + 1 + i.k();
+                } else if (Bpf.cls(i.code()) == Bpf.JMP) {
+                    jt[pc] = pc + 1 + i.jt();
+                    jf[pc] = pc + 1 + i.jf();
+                }
+            }
+            for (int pc = 0; pc < n; pc++) {
+                if (Bpf.cls(code.get(pc).code()) == Bpf.JMP) {
+                    jt[pc] = better(code, jt, pc, jt[pc]);
+                    if (code.get(pc).code() != JMP_JA) {
+                        jf[pc] = better(code, jt, pc, jf[pc]);
+                    }
+                }
+            }
+            boolean[] reached = new boolean[n];
+            reached[0] = true;
+            for (int pc = 0; pc < n; pc++) {
+                if (!reached[pc]) {
+                    continue;
+                }
+                int c = code.get(pc).code();
+                if (c == JMP_JA) {
+                    reached[jt[pc]] = true;
+                } else if (Bpf.cls(c) == Bpf.JMP) {
+                    reached[jt[pc]] = true;
+                    reached[jf[pc]] = true;
+                } else if (Bpf.cls(c) != Bpf.RET) {
+                    reached[pc + 1] = true;
+                }
+            }
+            int[] moved = new int[n];
+            int next = 0;
+            for (int pc = 0; pc < n; pc++) {
+                moved[pc] = next;
+                if (reached[pc]) {
+                    next++;
+                }
+            }
+            List<BpfInstruction> out = new ArrayList<>(next);
+            for (int pc = 0; pc < n; pc++) {
+                if (!reached[pc]) {
+                    continue;
+                }
+                BpfInstruction i = code.get(pc);
+                int at = moved[pc];
+                if (i.code() == JMP_JA) {
+                    out.add(BpfInstruction.stmt(JMP_JA, moved[jt[pc]] - at - 1));
+                } else if (Bpf.cls(i.code()) == Bpf.JMP) {
+                    int t = moved[jt[pc]] - at - 1;
+                    int f = moved[jf[pc]] - at - 1;
+                    if (t > MAX_JUMP || f > MAX_JUMP) {
+                        return code;
+                    }
+                    out.add(new BpfInstruction(i.code(), t, f, i.k()));
+                } else {
+                    out.add(i);
+                }
+            }
             return out;
+        }
+
+        /** Where a jump from {@code pc} to {@code target} may go instead: past {@code ja}s, to a later equal ret. */
+        private static int better(List<BpfInstruction> code, int[] jaTarget, int pc, int target) {
+            boolean conditional = code.get(pc).code() != JMP_JA;
+            int t = target;
+            while (code.get(t).code() == JMP_JA && (!conditional || jaTarget[t] - pc - 1 <= MAX_JUMP)) {
+                t = jaTarget[t];
+            }
+            if (Bpf.cls(code.get(t).code()) == Bpf.RET) {
+                for (int q = code.size() - 1; q > t; q--) {
+                    if (code.get(q).equals(code.get(t)) && (!conditional || q - pc - 1 <= MAX_JUMP)) {
+                        return q;
+                    }
+                }
+            }
+            return t;
         }
 
         private int offset(int pc, Label target) {

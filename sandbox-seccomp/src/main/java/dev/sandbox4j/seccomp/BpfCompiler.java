@@ -47,7 +47,13 @@ final class BpfCompiler {
         out.add(BpfInstruction.jump(JMP_JEQ_K, arch.auditArch(), 1, 0));
         out.add(BpfInstruction.stmt(RET_K, SeccompAction.KILL_PROCESS.returnValue()));
         out.add(BpfInstruction.stmt(LD_W_ABS, SeccompData.OFFSET_NR));
-        out.addAll(new Layout(ranges).code());
+        List<BpfInstruction> tree;
+        try {
+            tree = new Layout(ranges, true).code();
+        } catch (IllegalStateException e) {
+            tree = new Layout(ranges, false).code(); // many actions close together: leaves keep their returns
+        }
+        out.addAll(tree);
         if (out.size() > BpfProgram.MAX_INSTRUCTIONS) {
             throw new SeccompException("the seccomp filter compiles to " + out.size() + " BPF instructions on " + arch
                     + ", more than the kernel's limit of " + BpfProgram.MAX_INSTRUCTIONS
@@ -116,6 +122,7 @@ final class BpfCompiler {
             Target far;           // a trampoline: ja to here
             List<BpfInstruction> code; // a leaf's code, or a pool's returns
             List<SeccompAction> pool;  // a pool: its actions, in order
+            List<Exit> exits;          // a leaf: its branches to shared returns
             int position;
 
             int size() {
@@ -126,7 +133,10 @@ final class BpfCompiler {
         private final List<Unit> units = new ArrayList<>();
         private final java.util.Set<SeccompAction> plainActions = new java.util.LinkedHashSet<>();
 
-        Layout(List<Range> ranges) {
+        private final boolean shareLeafReturns;
+
+        Layout(List<Range> ranges, boolean shareLeafReturns) {
+            this.shareLeafReturns = shareLeafReturns;
             List<Item> items = items(ranges);
             Target root = build(items, 0, items.size() - 1);
             if (root.action != null) {
@@ -143,6 +153,8 @@ final class BpfCompiler {
          * never deeper than the splits it replaces.
          */
         private static final int POINTS = 2;
+        /** Room left after a new pool for the pools of other actions the same jumps need. */
+        private static final int POOL_MARGIN = 16;
 
         /** A tree leaf: one range, or numbers each leading to its own leaf amid a plain action. */
         private record Item(long first, Range range, List<Range> points, SeccompAction around) {
@@ -215,17 +227,99 @@ final class BpfCompiler {
             }
             Unit u = new Unit();
             u.code = leaf.code();
+            shareReturns(u);
             units.add(u);
             return new Target(u, null);
         }
 
+        /**
+         * A leaf's returns that only jumps reach go to a pool's return of the same action instead, as every
+         * plain leaf's do (libseccomp shares its return blocks across the program the same way).
+         */
+        private void shareReturns(Unit u) {
+            List<BpfInstruction> code = u.code;
+            int n = code.size();
+            if (!shareLeafReturns || n > MAX_JUMP / 2) {
+                return; // its returns might not reach past its own end: keep them in place
+            }
+            boolean[] drop = new boolean[n];
+            for (int pc = 0; pc < n; pc++) {
+                BpfInstruction i = code.get(pc);
+                if (i.code() == JMP_JA) {
+                    return; // not produced after shrinking; keep it simple if it ever is
+                }
+                drop[pc] = Bpf.cls(i.code()) == Bpf.RET
+                        && (pc == 0 || Bpf.cls(code.get(pc - 1).code()) == Bpf.JMP
+                            || Bpf.cls(code.get(pc - 1).code()) == Bpf.RET);
+            }
+            drop[0] = false;
+            int[] moved = new int[n];
+            int next = 0;
+            for (int pc = 0; pc < n; pc++) {
+                moved[pc] = next;
+                if (!drop[pc]) {
+                    next++;
+                }
+            }
+            List<BpfInstruction> out = new ArrayList<>();
+            List<Exit> exits = new ArrayList<>();
+            for (int pc = 0; pc < n; pc++) {
+                if (drop[pc]) {
+                    continue;
+                }
+                BpfInstruction i = code.get(pc);
+                if (Bpf.cls(i.code()) == Bpf.JMP) {
+                    int t = pc + 1 + i.jt();
+                    int f = pc + 1 + i.jf();
+                    int at = moved[pc];
+                    if (drop[t]) {
+                        exits.add(new Exit(at, true, SeccompAction.fromReturnValue(code.get(t).k())));
+                    }
+                    if (drop[f]) {
+                        exits.add(new Exit(at, false, SeccompAction.fromReturnValue(code.get(f).k())));
+                    }
+                    out.add(new BpfInstruction(i.code(), drop[t] ? 0 : moved[t] - at - 1, drop[f] ? 0 : moved[f] - at - 1,
+                            i.k()));
+                } else {
+                    out.add(i);
+                }
+            }
+            for (Exit e : exits) {
+                plainActions.add(e.action);
+            }
+            u.code = out;
+            u.exits = exits;
+        }
+
+        /** A branch of a leaf's code to a shared return. */
+        private record Exit(int pc, boolean ifTrue, SeccompAction action) {
+        }
+
+        /** Where each exit of a leaf lands now, or {@code Integer.MAX_VALUE} when no pool follows with its action. */
+        private int exitTarget(Unit u, Exit e) {
+            return target(new Target(null, e.action), u);
+        }
+
         List<BpfInstruction> code() {
+            int passes = 0;
             while (fixOneJump()) {
                 // each pass inserts one pool or trampoline; they only ever move code further apart
+                if (++passes > 2 * BpfProgram.MAX_INSTRUCTIONS) {
+                    throw new IllegalStateException("no layout of the dispatch tree fits BPF's jump offsets");
+                }
             }
             List<BpfInstruction> out = new ArrayList<>();
             for (Unit u : units) {
-                if (u.code != null) {
+                if (u.exits != null) {
+                    List<BpfInstruction> code = new ArrayList<>(u.code);
+                    for (Exit e : u.exits) {
+                        BpfInstruction i = code.get(e.pc());
+                        int offset = exitTarget(u, e) - (u.position + e.pc()) - 1;
+                        code.set(e.pc(), new BpfInstruction(i.code(), e.ifTrue() ? offset : i.jt(),
+                                e.ifTrue() ? i.jf() : offset, i.k()));
+                    }
+                    out.addAll(code);
+                } else if (u.code != null) {
                     out.addAll(u.code);
                 } else if (u.far != null) {
                     out.add(BpfInstruction.stmt(JMP_JA, target(u.far, u) - u.position - 1));
@@ -251,11 +345,36 @@ final class BpfCompiler {
                 return t.unit.position;
             }
             for (Unit u : units) {
-                if (u.pool != null && u.position > from.position) {
+                if (u.pool != null && u.position > from.position && u.pool.contains(t.action)) {
                     return u.position + u.pool.indexOf(t.action);
                 }
             }
             return Integer.MAX_VALUE;
+        }
+
+        /**
+         * No return of {@code action} within reach of the jump at {@code from} in unit {@code i}: a pool at the
+         * last unit boundary the jump still reaches, so that as many later jumps as possible share it.
+         */
+        private void insertPool(int i, int from, SeccompAction action) {
+            int at = i + 1;
+            // a margin, so that pools later placed before this one do not push it out of reach again
+            int limit = from + 1 + MAX_JUMP - POOL_MARGIN;
+            while (at < units.size() && units.get(at).position + units.get(at).size() <= limit) {
+                at++;
+            }
+            units.add(at, newPool(action));
+        }
+
+        /** A pool of one return: only what some jump needs here, so no return is placed unused. */
+        private Unit newPool(SeccompAction action) {
+            Unit pool = new Unit();
+            pool.pool = List.of(action);
+            pool.code = new ArrayList<>();
+            for (SeccompAction a : pool.pool) {
+                pool.code.add(BpfInstruction.stmt(RET_K, a.returnValue()));
+            }
+            return pool;
         }
 
         /** Finds the first jump out of reach and inserts a pool or trampoline for it; false when none is left. */
@@ -263,6 +382,15 @@ final class BpfCompiler {
             place();
             for (int i = 0; i < units.size(); i++) {
                 Unit u = units.get(i);
+                if (u.exits != null) {
+                    for (Exit e : u.exits) {
+                        if ((long) exitTarget(u, e) - (u.position + e.pc()) - 1 > MAX_JUMP) {
+                            insertPool(i, u.position + e.pc(), e.action());
+                            return true;
+                        }
+                    }
+                    continue;
+                }
                 if (u.code != null || u.far != null) {
                     continue;
                 }
@@ -283,19 +411,7 @@ final class BpfCompiler {
                             u.below = via;
                         }
                     } else {
-                        // no pool within reach: a new one at the last unit boundary the jump reaches
-                        int at = i + 1;
-                        int reach = u.position + 1 + MAX_JUMP - plainActions.size();
-                        while (at < units.size() && units.get(at).position + units.get(at).size() <= reach) {
-                            at++;
-                        }
-                        Unit pool = new Unit();
-                        pool.pool = new ArrayList<>(plainActions);
-                        pool.code = new ArrayList<>();
-                        for (SeccompAction a : pool.pool) {
-                            pool.code.add(BpfInstruction.stmt(RET_K, a.returnValue()));
-                        }
-                        units.add(at, pool);
+                        insertPool(i, u.position, t.action);
                     }
                     return true;
                 }

@@ -48,7 +48,11 @@ import java.util.stream.Collectors;
  * narrowest is tried first;</li>
  * <li>conditions still tied (same value, but {@code >} against {@code >=}, or different masks): the rule
  * added first;</li>
- * <li>a rule whose conditions begin with all of another's is tried after that shorter rule.</li>
+ * <li>a rule whose conditions begin with all of another's is tried after that shorter rule;</li>
+ * <li>rules that share a test go on together: where the high word alone decides ({@code >} with a larger
+ * high word, {@code <} with a smaller one, {@code !=} with another one) all of them hold and their next
+ * conditions are tried in this same order; after a low-word test they go on together too, each rule
+ * still needing its own test to hold.</li>
  * </ol>
  * Rules with exactly the same conditions act as one rule with the strongest of their actions
  * (libseccomp refuses them).
@@ -66,6 +70,10 @@ import java.util.stream.Collectors;
  * any order. Where the unconditional rule is at least as strong as the conditional ones, both agree.
  * libseccomp also refuses two conditions on one argument in a rule, and a rule whose action is the default
  * action; both are accepted here.
+ *
+ * <p>Masked comparisons are libseccomp's ({@code (arg & mask) == (value & mask)}); see {@link ArgCondition}
+ * for how libseccomp's 32-bit forms are written here. {@code LibseccompDifferentialTest} holds these rules
+ * against libseccomp itself on random rule sets.
  *
  * <p>Syscall names are checked when a rule is added: a name no supported architecture knows is an
  * error. A name that exists on one architecture only ({@code open}, {@code fork}, {@code arch_prctl} are

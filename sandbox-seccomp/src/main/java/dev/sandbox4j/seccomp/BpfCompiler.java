@@ -51,7 +51,12 @@ final class BpfCompiler {
         try {
             tree = new Layout(ranges, true).code();
         } catch (IllegalStateException e) {
-            tree = new Layout(ranges, false).code(); // many actions close together: leaves keep their returns
+            try {
+                tree = new Layout(ranges, false).code(); // many actions close together: leaves keep their returns
+            } catch (IllegalStateException again) {
+                throw new SeccompException("the seccomp filter for " + arch + " uses too many different actions close"
+                        + " together for BPF's 8-bit jumps; use fewer distinct errnos", again);
+            }
         }
         out.addAll(tree);
         if (out.size() > BpfProgram.MAX_INSTRUCTIONS) {

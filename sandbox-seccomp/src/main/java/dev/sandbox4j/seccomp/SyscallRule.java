@@ -51,16 +51,6 @@ public final class SyscallRule {
         return !conditions.isEmpty();
     }
 
-    /** Whether a call with these six argument registers satisfies every condition. */
-    boolean matches(long[] args) {
-        for (ArgCondition c : conditions) {
-            if (!c.test(args[c.index()])) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof SyscallRule)) {

@@ -103,6 +103,24 @@ class SeccompFilterTest {
     }
 
     @Test
+    void rulesCanNameSyscallsByNumber() {
+        SeccompFilter f = SeccompFilter.builder().allow("read")
+                .rule(1000, SeccompAction.errno(0))                                  // newer than the table
+                .rule(0, SeccompAction.errno(5), ArgCondition.arg(0).eq(7))            // read on x86_64
+                .build();
+        SeccompData unknown = SeccompData.of(X86_64, 1000);
+        assertThat(BpfInterpreter.of(f.compile(X86_64)).run(unknown).action()).isEqualTo(SeccompAction.errno(0));
+        assertThat(f.evaluate(X86_64, unknown)).isEqualTo(SeccompAction.errno(0));
+        assertThat(decide(f, X86_64, "read", 7)).isEqualTo(SeccompAction.errno(5)); // joins read's rules
+        assertThat(decide(f, X86_64, "read", 8)).isEqualTo(SeccompAction.ALLOW);
+        SeccompData next = SeccompData.of(X86_64, 1001);
+        assertThat(BpfInterpreter.of(f.compile(X86_64)).run(next).action()).isEqualTo(SeccompAction.errno(38));
+        assertThat(f.rulesFor("#1000")).hasSize(1);
+        assertThatThrownBy(() -> SeccompFilter.builder().rule(0x40000000, SeccompAction.ALLOW))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("0x3fffffff");
+    }
+
+    @Test
     void everyDefaultActionCompiles() {
         for (SeccompAction action : new SeccompAction[] {SeccompAction.KILL_PROCESS, SeccompAction.KILL_THREAD,
             SeccompAction.TRAP, SeccompAction.errno(1), SeccompAction.LOG, SeccompAction.USER_NOTIF,

@@ -128,6 +128,7 @@ class SeccompCommandTest {
     @Test
     void disassembleStartsWithTheArchitectureCheck() {
         assertThat(run("essential", "--disassemble")).isZero();
-        assertThat(out.toString()).startsWith("  0: ld [4]  ; arch");
+        // index padded to the program's length, which depends on the profile
+        assertThat(out.toString().stripLeading()).startsWith("0: ld [4]  ; arch");
     }
 }

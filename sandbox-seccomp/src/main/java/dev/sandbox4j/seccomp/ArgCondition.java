@@ -13,6 +13,14 @@ import java.util.Objects;
  * ignores their upper half, and whether the caller's libc sign-extends into it differs between glibc
  * versions and musl, so a 64-bit rule would both misfire on legitimate calls and — for deny rules — be
  * bypassed by setting a high bit (CVE-2019-10063).
+ *
+ * <p><b>libseccomp's forms.</b> {@code SCMP_Ai(op, v)} on a 64-bit architecture is {@code arg(i).op(v)}.
+ * {@code SCMP_Ai_32(op, v)} is <em>not</em> {@code arg32}: libseccomp casts {@code v} to 32 bits and still
+ * compares all 64 bits of the register, so it is {@code arg(i).op(v & 0xffffffffL)} here (a call whose
+ * high half is set, e.g. a sign-extended {@code -1}, does not equal it). {@code arg32} has no libseccomp
+ * spelling for {@code < <= > >=}; its {@code eq(v)} is libseccomp's
+ * {@code SCMP_Ai(SCMP_CMP_MASKED_EQ, 0xffffffff, v)}. {@link Arg#maskedEq} is
+ * {@code SCMP_CMP_MASKED_EQ} exactly: {@code (arg & mask) == (value & mask)}.
  */
 public final class ArgCondition {
 
@@ -106,12 +114,15 @@ public final class ArgCondition {
             return make(Op.GE, -1L, value);
         }
 
-        /** {@code (arg & mask) == value}; {@code value} must lie within {@code mask}. */
+        /**
+         * {@code (arg & mask) == (value & mask)}, as libseccomp's {@code SCMP_CMP_MASKED_EQ}: bits of
+         * {@code value} outside the mask do not take part, and a mask of 0 always holds.
+         */
         public ArgCondition maskedEq(long mask, long value) {
             return make(Op.MASKED_EQ, mask, value);
         }
 
-        /** {@code (arg & mask) != value}; {@code value} must lie within {@code mask}. */
+        /** {@code (arg & mask) != (value & mask)}: the negation of {@link #maskedEq}; a mask of 0 never holds. */
         public ArgCondition maskedNe(long mask, long value) {
             return make(Op.MASKED_NE, mask, value);
         }
@@ -119,11 +130,8 @@ public final class ArgCondition {
         private ArgCondition make(Op op, long mask, long value) {
             long m = fit("mask", mask);
             long v = fit("value", value);
-            if (op.isMasked() && (v & ~m) != 0) {
-                throw new InvalidConfigException("argument mask", hex(value),
-                        "value has bits outside mask " + hex(mask) + ", so the condition could never hold");
-            }
-            return new ArgCondition(index, width, op, m, v);
+            // Only the masked bits are compared; keeping just those makes equal conditions equal.
+            return new ArgCondition(index, width, op, m, op.isMasked() ? v & m : v);
         }
 
         /** A 32-bit condition takes an int either sign-extended or as unsigned; both mean the same low word. */
@@ -157,9 +165,22 @@ public final class ArgCondition {
         return op.isMasked() ? mask : (width == Width.BITS32 ? LOW32 : -1L);
     }
 
-    /** The value compared against (zero-extended to 64 bits for 32-bit conditions). */
+    /**
+     * The value compared against (zero-extended to 64 bits for 32-bit conditions; for a masked comparison,
+     * only its bits inside the mask).
+     */
     public long value() {
         return value;
+    }
+
+    /** Whether this condition holds whatever the argument: a masked equality with a mask of 0. */
+    boolean alwaysHolds() {
+        return op == Op.MASKED_EQ && mask == 0;
+    }
+
+    /** Whether this condition holds for no argument: a masked inequality with a mask of 0. */
+    boolean neverHolds() {
+        return op == Op.MASKED_NE && mask == 0;
     }
 
     /** Whether a call whose argument register holds {@code argument} satisfies this condition. */

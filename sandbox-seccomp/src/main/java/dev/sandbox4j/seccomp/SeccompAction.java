@@ -69,13 +69,14 @@ public final class SeccompAction {
     /**
      * Fail the syscall with this errno without running it.
      *
-     * @param errno 1..4095; 0 is refused because it makes the call "succeed" without running, which
-     *              callers that cannot fail (getppid, …) would take as a real result
+     * @param errno 0..4095. 0, as in libseccomp and OCI profiles, makes the call return 0 — "succeed" —
+     *              without running: use it only for calls whose callers take 0 as a plain success
+     *              (a no-op {@code fsync}); a call that "cannot fail" (getppid) would report 0 as its result
      */
     public static SeccompAction errno(int errno) {
-        if (errno < 1 || errno > MAX_ERRNO) {
+        if (errno < 0 || errno > MAX_ERRNO) {
             throw new InvalidConfigException("seccomp errno", Integer.toString(errno),
-                    "must be between 1 and " + MAX_ERRNO);
+                    "must be between 0 and " + MAX_ERRNO);
         }
         return new SeccompAction(Kind.ERRNO, errno);
     }

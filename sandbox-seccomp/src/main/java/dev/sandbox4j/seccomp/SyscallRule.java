@@ -19,8 +19,23 @@ public final class SyscallRule {
         this.conditions = List.copyOf(conditions);
     }
 
+    /** The syscall's name, or {@code #N} for a rule given by number N. */
     public String name() {
         return name;
+    }
+
+    /** The number, for a rule given by number. */
+    public java.util.OptionalInt number() {
+        return numberOf(name);
+    }
+
+    static String keyOf(int number) {
+        return "#" + number;
+    }
+
+    static java.util.OptionalInt numberOf(String key) {
+        return key.startsWith("#") ? java.util.OptionalInt.of(Integer.parseInt(key.substring(1)))
+                : java.util.OptionalInt.empty();
     }
 
     public SeccompAction action() {
@@ -34,16 +49,6 @@ public final class SyscallRule {
 
     public boolean isConditional() {
         return !conditions.isEmpty();
-    }
-
-    /** Whether a call with these six argument registers satisfies every condition. */
-    boolean matches(long[] args) {
-        for (ArgCondition c : conditions) {
-            if (!c.test(args[c.index()])) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override

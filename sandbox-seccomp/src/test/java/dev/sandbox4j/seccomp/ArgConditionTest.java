@@ -106,8 +106,20 @@ class ArgConditionTest {
         assertThatThrownBy(() -> arg(6)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("6");
         assertThatThrownBy(() -> arg32(0).eq(HI)).isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("32 bits");
-        assertThatThrownBy(() -> arg(0).maskedEq(0xf0, 0x0f)).isInstanceOf(InvalidConfigException.class)
-                .hasMessageContaining("outside mask");
+    }
+
+    @Test
+    void maskedComparisonsMaskTheValueLikeLibseccomp() {
+        // (arg & 0xf0) == (0x1ff & 0xf0): the value's bits outside the mask do not take part
+        ArgCondition outside = arg(0).maskedEq(0xf0, 0x1ff);
+        expect(outside, 0xf0, true);
+        expect(outside, 0x1f0, true);
+        expect(outside, 0x0f, false);
+        assertThat(outside).isEqualTo(arg(0).maskedEq(0xf0, 0xf0));
+        // a mask of 0 always holds, and its negation never does
+        expect(arg(1).maskedEq(0, 5), 12345, true);
+        expect(arg(1).maskedNe(0, 5), 12345, false);
+        expect(arg32(1).maskedEq(0, 5), -1L, true);
     }
 
     @Test

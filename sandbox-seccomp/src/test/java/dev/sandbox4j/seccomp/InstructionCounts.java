@@ -62,7 +62,7 @@ final class InstructionCounts {
             if (filter.rulesFor(e.getValue()).isEmpty()) {
                 continue;
             }
-            List<BpfInstruction> leaf = new BpfCompiler.Leaf(e.getValue(), filter.decisionFor(e.getValue())).code();
+            List<BpfInstruction> leaf = new BpfCompiler.Leaf(e.getValue(), filter.decisionFor(e.getValue(), e.getKey())).code();
             out.add(BpfInstruction.jump(Bpf.JMP_JEQ_K, e.getKey(), 0, leaf.size()));
             out.addAll(leaf);
         }

@@ -15,7 +15,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -137,14 +136,7 @@ final class ControlChannel implements Closeable {
         static Pair open(LauncherBinary launcher, Consumer<Path> listening) {
             LibC.Functions libc = LibC.libc();
             Path socket = launcher.newSocketPath("p-");
-            byte[] path = socket.toString().getBytes(StandardCharsets.UTF_8);
-            if (path.length >= 108) {
-                throw new SandboxException("the control socket path is too long: " + socket);
-            }
-            Pointer address = Memory.allocateDirect(LibC.runtime(), 110);
-            address.putShort(0, (short) LibC.Const.AF_UNIX);
-            address.put(2, path, 0, path.length);
-            address.putByte(2 + path.length, (byte) 0);
+            UnixAddress address = UnixAddress.of(socket, "the control socket");
             int listener = libc.socket(LibC.Const.AF_UNIX,
                     LibC.Const.SOCK_STREAM | LibC.Const.SOCK_CLOEXEC | LibC.Const.SOCK_NONBLOCK, 0);
             if (listener < 0) {
@@ -154,7 +146,7 @@ final class ControlChannel implements Closeable {
             int theirs = -1;
             try {
                 try {
-                    if (libc.bind(listener, address, 2 + path.length + 1) != 0 || libc.listen(listener, 8) != 0) {
+                    if (libc.bind(listener, address.pointer(), address.length()) != 0 || libc.listen(listener, 8) != 0) {
                         throw new SandboxException("cannot listen on the control socket " + socket + ": "
                                 + libc.strerror(LibC.errno()));
                     }

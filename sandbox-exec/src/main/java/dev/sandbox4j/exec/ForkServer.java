@@ -17,7 +17,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -169,21 +168,14 @@ final class ForkServer {
     /** Connects to the server's socket as soon as it listens: a few hundred microseconds after its start. */
     private static int connect(Path socket, Process server) {
         LibC.Functions libc = LibC.libc();
-        byte[] path = socket.toString().getBytes(StandardCharsets.UTF_8);
-        if (path.length >= 108) {
-            throw new SandboxException("the fork server's socket path is too long: " + socket);
-        }
-        Pointer address = Memory.allocateDirect(LibC.runtime(), 110);
-        address.putShort(0, (short) LibC.Const.AF_UNIX);
-        address.put(2, path, 0, path.length);
-        address.putByte(2 + path.length, (byte) 0);
+        UnixAddress address = UnixAddress.of(socket, "the fork server's socket");
         int fd = libc.socket(LibC.Const.AF_UNIX, LibC.Const.SOCK_STREAM | LibC.Const.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw new SandboxException("cannot create a socket for the fork server: " + libc.strerror(LibC.errno()));
         }
         long deadline = System.nanoTime() + START_LIMIT_NANOS;
         while (true) {
-            if (libc.connect(fd, address, 2 + path.length + 1) == 0) {
+            if (libc.connect(fd, address.pointer(), address.length()) == 0) {
                 return fd;
             }
             int err = LibC.errno();

@@ -228,9 +228,11 @@ class SeccompViolationKernelTest {
         // The workload lists every descriptor it can see in its PID namespace: its own, and its children's.
         SandboxResult r = run(SeccompProfile.MINIMAL.filter(), "/bin/sh", "-c",
                 "ls -l /proc/[0-9]*/fd/ 2>&1; sleep 0.1 & ls -l /proc/self/fd/ /proc/$!/fd/");
-        assertThat(r.exitCode()).as(r.toString()).hasValue(0);
+        // Not the exit status: ls exits 1 when a descriptor it listed is gone before it reads the link, which
+        // happens under load. What matters is that the listing ran to its end and no link is the listener.
+        assertThat(r.signal()).as(r.toString()).isEmpty();
         assertThat(r.stdoutText()).contains("/proc/1/fd/").as("init is not dumpable").contains("Permission denied")
-                .doesNotContain("seccomp");
+                .contains("/proc/self/fd/").doesNotContain("seccomp");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.IoErrors;
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,6 +10,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -30,21 +33,73 @@ final class OutputFile {
 
     /** Writes {@code bytes} to {@code target} as the class comment says. */
     static void write(Path target, byte[] bytes) throws IOException {
+        try (Prepared prepared = prepare(target)) {
+            prepared.write(bytes);
+        }
+    }
+
+    /**
+     * Fixes now what {@code target} is, for a write after a program has run: a device, FIFO or dangling link is
+     * opened now; otherwise its directory is resolved now and must be the same directory at the write. A program
+     * that could write there (a {@code --bind} of it) cannot redirect the write by leaving a symbolic link, a FIFO
+     * or a swapped directory behind.
+     */
+    static Prepared prepare(Path target) throws IOException {
         Path file = target.toAbsolutePath();
         if (Files.exists(file) && !Files.isRegularFile(file)) {
-            writeThrough(file, bytes, false); // a device, a FIFO, ...: theirs to keep; or a directory: refused here
-            return;
+            // a device, a FIFO, ...: theirs to keep; or a directory: refused by the open
+            return new Prepared(FileChannel.open(file, StandardOpenOption.WRITE), null, null, null);
         }
         if (Files.isSymbolicLink(file) && !Files.exists(file)) {
-            writeThrough(file, bytes, true);
-            return;
+            return new Prepared(FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING), null, null, null);
         }
         Path real = Files.exists(file) ? file.toRealPath() : file; // a link's regular target, renamed over itself
         Path dir = real.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             throw new IOException("the directory " + dir + " does not exist");
         }
-        Path temp = Files.createTempFile(dir, "." + real.getFileName() + ".", ".tmp");
+        dir = dir.toRealPath();
+        return new Prepared(null, dir, Files.readAttributes(dir, BasicFileAttributes.class).fileKey(),
+                real.getFileName());
+    }
+
+    /** A target as {@link #prepare} fixed it. */
+    static final class Prepared implements Closeable {
+        private final FileChannel through;
+        private final Path dir;
+        private final Object dirKey;
+        private final Path name;
+
+        private Prepared(FileChannel through, Path dir, Object dirKey, Path name) {
+            this.through = through;
+            this.dir = dir;
+            this.dirKey = dirKey;
+            this.name = name;
+        }
+
+        void write(byte[] bytes) throws IOException {
+            if (through != null) {
+                writeAll(through, bytes);
+                return;
+            }
+            if (!Objects.equals(Files.readAttributes(dir, BasicFileAttributes.class).fileKey(), dirKey)) {
+                throw new IOException("the directory " + dir + " was replaced meanwhile; nothing written");
+            }
+            replace(dir.resolve(name), bytes);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (through != null) {
+                through.close();
+            }
+        }
+    }
+
+    /** A temporary file beside {@code real}, made durable, renamed over it; never over anything but a regular file. */
+    private static void replace(Path real, byte[] bytes) throws IOException {
+        Path temp = Files.createTempFile(real.getParent(), "." + real.getFileName() + ".", ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 writeAll(channel, bytes);
@@ -60,14 +115,6 @@ final class OutputFile {
             if (temp != null) {
                 Files.deleteIfExists(temp);
             }
-        }
-    }
-
-    private static void writeThrough(Path file, byte[] bytes, boolean create) throws IOException {
-        try (FileChannel channel = create
-                ? FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)
-                : FileChannel.open(file, StandardOpenOption.WRITE)) {
-            writeAll(channel, bytes);
         }
     }
 

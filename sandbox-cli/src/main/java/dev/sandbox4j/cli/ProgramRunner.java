@@ -16,6 +16,7 @@ import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.LimitMechanism;
 import dev.sandbox4j.exec.SeccompViolation;
 import dev.sandbox4j.seccomp.SeccompAction;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -59,9 +60,20 @@ final class ProgramRunner {
      *         reported by the caller like every other bad value, before anything ran and without a report
      */
     int run(RunOptions options) {
+        // The report's target is fixed before the program runs: whatever it leaves behind cannot redirect the write.
+        Optional<OutputFile.Prepared> report = Optional.empty();
+        if (options.report().isPresent()) {
+            try {
+                report = RunReport.prepare(options.report().get());
+            } catch (IOException | RuntimeException e) {
+                RunReport.cannotWrite(options.report().get(), e, err);
+                return ExitCodes.USAGE; // as the check of the command line would have said
+            }
+        }
         RunOutcome outcome = execute(options);
         explain(outcome, options);
-        if (options.report().isPresent() && !RunReport.write(options.report().get(), RunReport.json(outcome), err)) {
+        if (options.report().isPresent()
+                && !RunReport.write(report, options.report().get(), RunReport.json(outcome), err)) {
             // Checked before the run, yet not written (a full disk, a target swapped meanwhile): a caller that
             // asked for a report must not take the exit status alone for success.
             return ExitCodes.SETUP_FAILED;

@@ -132,28 +132,51 @@ final class RunReport {
     }
 
     /**
-     * Writes {@code json} and a newline to stderr for {@code -}, else to {@code target} as {@link OutputFile} does:
+     * Fixes the report's target before the program runs ({@link OutputFile#prepare}): empty for {@code -} (stderr).
+     */
+    static Optional<OutputFile.Prepared> prepare(String target) throws IOException {
+        return target.equals(STDERR) ? Optional.empty() : Optional.of(OutputFile.prepare(Path.of(target)));
+    }
+
+    /** {@link #prepare} and {@link #write(Optional, String, String, PrintWriter)} at once. */
+    static boolean write(String target, String json, PrintWriter err) {
+        Optional<OutputFile.Prepared> prepared;
+        try {
+            prepared = prepare(target);
+        } catch (IOException | RuntimeException e) {
+            cannotWrite(target, e, err);
+            return false;
+        }
+        return write(prepared, target, json, err);
+    }
+
+    /**
+     * Writes {@code json} and a newline to stderr when {@code prepared} is empty, else to the target it fixed:
      * atomically for a regular file, through for a device or FIFO, never replacing anything but a regular file.
      * A failure is reported on stderr.
      *
      * @return whether the report was written
      */
-    static boolean write(String target, String json, PrintWriter err) {
-        if (target.equals(STDERR)) {
+    static boolean write(Optional<OutputFile.Prepared> prepared, String target, String json, PrintWriter err) {
+        if (prepared.isEmpty()) {
             err.println(json);
             err.flush();
             return true;
         }
-        try {
-            OutputFile.write(Path.of(target), (json + "\n").getBytes(StandardCharsets.UTF_8));
+        try (OutputFile.Prepared file = prepared.get()) {
+            file.write((json + "\n").getBytes(StandardCharsets.UTF_8));
             return true;
         } catch (IOException | RuntimeException e) {
-            String reason = e instanceof IOException io ? IoErrors.describe(io, Path.of(target).toAbsolutePath().toString())
-                    : e.toString();
-            err.println("sandbox-ctl: cannot write the report to " + target + ": " + reason);
-            err.flush();
+            cannotWrite(target, e, err);
             return false;
         }
+    }
+
+    static void cannotWrite(String target, Exception e, PrintWriter err) {
+        String reason = e instanceof IOException io ? IoErrors.describe(io, Path.of(target).toAbsolutePath().toString())
+                : e.toString();
+        err.println("sandbox-ctl: cannot write the report to " + target + ": " + reason);
+        err.flush();
     }
 
     /** What would stop the report from being written, checked before the program runs. */

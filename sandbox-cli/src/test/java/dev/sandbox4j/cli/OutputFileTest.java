@@ -1,6 +1,7 @@
 package dev.sandbox4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +19,39 @@ class OutputFileTest {
 
     @TempDir
     Path dir;
+
+    @Test
+    void whatAProgramLeavesAtTheTargetDoesNotRedirectTheWrite() throws Exception {
+        Path victim = Files.writeString(Files.createDirectories(dir.resolve("private")).resolve("config"), "keep me");
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        Path report = shared.resolve("report.json");
+        // Calibration: a write decided only after the run follows the link the program planted.
+        Files.createSymbolicLink(report, victim);
+        OutputFile.write(report, "{}".getBytes(StandardCharsets.UTF_8));
+        assertThat(Files.readString(victim)).isEqualTo("{}");
+        Files.writeString(victim, "keep me");
+        Files.delete(report);
+
+        // Fixed before the run: the planted link is refused, the victim untouched.
+        try (OutputFile.Prepared prepared = OutputFile.prepare(report)) {
+            Files.createSymbolicLink(report, victim); // what the program leaves behind
+            assertThatThrownBy(() -> prepared.write("{}".getBytes(StandardCharsets.UTF_8)))
+                    .hasMessageContaining("no longer a regular file");
+        }
+        assertThat(Files.readString(victim)).isEqualTo("keep me");
+        Files.delete(report);
+
+        // A directory swapped for a link to another one: nothing written anywhere.
+        try (OutputFile.Prepared prepared = OutputFile.prepare(report)) {
+            Files.move(shared, dir.resolve("shared.old"));
+            Files.createSymbolicLink(shared, victim.getParent());
+            assertThatThrownBy(() -> prepared.write("{}".getBytes(StandardCharsets.UTF_8)))
+                    .hasMessageContaining("was replaced meanwhile");
+        }
+        try (Stream<Path> files = Files.list(victim.getParent())) {
+            assertThat(files).containsExactly(victim);
+        }
+    }
 
     @Test
     void aFifoIsWrittenThroughAndStaysAFifo() throws Exception {

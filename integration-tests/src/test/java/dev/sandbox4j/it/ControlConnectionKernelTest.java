@@ -239,6 +239,39 @@ class ControlConnectionKernelTest {
         }
     }
 
+    /**
+     * A root caller's program runs as 65534 on the host: the sandbox4j cache of a user with that uid (here
+     * /tmp/sandbox4j-65534) is writable to it, and a launcher planted there would run as that user's next sandbox.
+     */
+    @Test
+    void theCachesOfTheWorkloadsOwnHostUidAreOutOfSightToo() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(KernelTestSupport.euid() == 0,
+                "only a root caller's workload has another user's uid");
+        Path nobodysCache = Path.of("/tmp", "sandbox4j-65534");
+        boolean made = !Files.exists(nobodysCache);
+        if (made) {
+            Files.createDirectories(nobodysCache);
+            Files.setOwner(nobodysCache, nobodysCache.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName("65534"));
+        }
+        Path marker = nobodysCache.resolve("marker-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        Files.writeString(marker, "x");
+        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().build())) {
+            // Calibration: the directory and the marker are there, for the host's processes.
+            assertThat(marker).exists();
+            SandboxResult r = sandbox.run(List.of("/bin/sh", "-c", "id -u; ls -A " + nobodysCache + " | wc -l; "
+                    + "touch " + nobodysCache + "/planted 2>/dev/null && echo planted; true"));
+            List<String> lines = r.stdoutText().lines().toList();
+            assertThat(lines).as(r.toString()).startsWith("0", "0").doesNotContain("planted");
+            assertThat(nobodysCache.resolve("planted")).doesNotExist();
+        } finally {
+            Files.deleteIfExists(marker);
+            if (made) {
+                Files.deleteIfExists(nobodysCache);
+            }
+        }
+    }
+
     private static Path socketPath(String prefix) {
         return LauncherProbe.runDirectory().resolve(prefix + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     }

@@ -115,7 +115,6 @@ final class ControlChannel implements Closeable {
      * only the connection whose peer is this very process (SO_PEERCRED) is taken; any other is hung up on.
      */
     static final class Pair implements Closeable {
-        private static final int UCRED_SIZE = 12; // pid, uid, gid: three 32-bit values
 
         private final ControlChannel channel;
         private int launcherEnd;
@@ -189,9 +188,7 @@ final class ControlChannel implements Closeable {
                     }
                     throw new SandboxException("cannot accept on the control socket " + socket + ": " + libc.strerror(err));
                 }
-                cred.putInt(UCRED_SIZE, UCRED_SIZE);
-                if (libc.getsockopt(fd, LibC.Const.SOL_SOCKET, LibC.Const.SO_PEERCRED, cred, cred.slice(UCRED_SIZE)) == 0
-                        && cred.getInt(0) == self) {
+                if (peerPid(libc, fd, cred) == self) {
                     return fd;
                 }
                 libc.close(fd);
@@ -302,5 +299,18 @@ final class ControlChannel implements Closeable {
         } catch (IOException ignored) {
             // nothing to do
         }
+    }
+
+    private static final int UCRED_SIZE = 12; // pid, uid, gid: three 32-bit values
+
+    /** The pid of the process at the other end of the connected Unix socket {@code fd} (SO_PEERCRED), or -1. */
+    static int peerPid(LibC.Functions libc, int fd) {
+        return peerPid(libc, fd, Memory.allocateDirect(LibC.runtime(), UCRED_SIZE + 4));
+    }
+
+    private static int peerPid(LibC.Functions libc, int fd, Pointer cred) {
+        cred.putInt(UCRED_SIZE, UCRED_SIZE);
+        return libc.getsockopt(fd, LibC.Const.SOL_SOCKET, LibC.Const.SO_PEERCRED, cred, cred.slice(UCRED_SIZE)) == 0
+                ? cred.getInt(0) : -1;
     }
 }

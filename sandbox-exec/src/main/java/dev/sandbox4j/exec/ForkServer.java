@@ -98,7 +98,7 @@ final class ForkServer {
             return server.request(fds, plan);
         } catch (Lost first) {
             LOG.debug("the fork server ended ({}); starting a new one", first.getMessage());
-            server = running(binary);
+            server = replacing(binary, server);
             try {
                 return server.request(fds, plan);
             } catch (Lost second) {
@@ -121,6 +121,17 @@ final class ForkServer {
     /** Starts the server now if none runs; for the tests, whose leak baseline must include it. */
     static void ensureRunning() {
         running(LauncherBinary.get());
+    }
+
+    /**
+     * A live server in place of {@code failed}, whose send just failed: its reader thread may not have seen the end
+     * of the connection yet, and a retry on it would fail the same way.
+     */
+    private static synchronized ForkServer replacing(LauncherBinary binary, ForkServer failed) {
+        if (current == failed) {
+            current = null; // its reader thread still cleans up after it
+        }
+        return running(binary);
     }
 
     private static synchronized ForkServer running(LauncherBinary binary) {
@@ -176,7 +187,15 @@ final class ForkServer {
         long deadline = System.nanoTime() + START_LIMIT_NANOS;
         while (true) {
             if (libc.connect(fd, address.pointer(), address.length()) == 0) {
-                return fd;
+                // Whoever listens at that name must be the server we started: a process that replaced the name
+                // in the run directory would otherwise get every plan and descriptor this JVM sends.
+                int peer = ControlChannel.peerPid(libc, fd);
+                if (peer == server.pid()) {
+                    return fd;
+                }
+                libc.close(fd);
+                throw new SandboxSetupException("start fork server", 0, "the socket " + socket
+                        + " is held by process " + peer + ", not by the fork server (pid " + server.pid() + ")");
             }
             int err = LibC.errno();
             String failure = null;

@@ -2,13 +2,18 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.namespace.FilesystemView;
+import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.MountPlan;
 import dev.sandbox4j.namespace.Namespace;
 
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /** Turns a validated configuration and a command into the launcher's plan: every decision is made here. */
 final class Planner {
@@ -80,7 +85,18 @@ final class Planner {
         // inside: covered wherever a view would show them, and on the host's tree where the sandbox has its own
         // mount namespace. Without one they stay visible (0700, the caller's), and the control connections do not
         // depend on it: only the launcher can make them (see ControlChannel).
-        List<Path> hidden = List.of(LauncherBinary.get().privateDirectory());
+        List<Path> hidden = new ArrayList<>(List.of(LauncherBinary.get().privateDirectory()));
+        // The workload's host uid may be another user's own (a root caller's program is 65534): that user's
+        // sandbox4j caches in /tmp and /var/tmp are writable to it, and a launcher or socket planted there would be
+        // run or trusted by that user's next sandbox. Out of sight too.
+        long hostUid = config.uidMap().flatMap(m -> toOutside(m, config.uid())).orElse(config.uid());
+        if (hostUid != HostIdentity.current().euid()) {
+            for (Path cache : LauncherBinary.cacheCandidates(Map.of(), hostUid)) {
+                if (!hidden.contains(cache) && Files.isDirectory(cache, LinkOption.NOFOLLOW_LINKS)) {
+                    hidden.add(cache);
+                }
+            }
+        }
         if (view != null) {
             // Private first: nothing mounted while assembling the view may propagate to the host.
             plan.mount(LaunchPlan.Mount.privateRoot());
@@ -107,5 +123,10 @@ final class Planner {
             landlock.rules().forEach(r -> plan.landlockRule(new LaunchPlan.LandlockRule(r.path(), r.allowedAccess(), r.optional())));
         });
         return plan.build();
+    }
+
+    private static Optional<Long> toOutside(IdMap map, long inside) {
+        OptionalLong outside = map.toOutside(inside);
+        return outside.isPresent() ? Optional.of(outside.getAsLong()) : Optional.empty();
     }
 }

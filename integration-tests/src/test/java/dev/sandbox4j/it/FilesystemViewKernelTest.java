@@ -114,6 +114,12 @@ class FilesystemViewKernelTest {
             assertThat(r.stdoutText()).startsWith("0\n").doesNotContain("HAS-PROC-SELF").contains("PID 2\n");
             assertThat(r.degradations()).singleElement().asString().startsWith("/proc: none inside");
         }
+        // Without a view too: the host's /proc would otherwise stay in sight, with every host process in it.
+        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().timeout(TIMEOUT).withoutProc().build())) {
+            SandboxResult r = sandbox.run(List.of("/bin/sh", "-c", script));
+            assertThat(r.exitCode()).as(r.stderrText()).hasValue(0);
+            assertThat(r.stdoutText()).startsWith("0\n").doesNotContain("HAS-PROC-SELF");
+        }
     }
 
     @Test

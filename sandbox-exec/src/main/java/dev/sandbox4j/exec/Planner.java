@@ -116,6 +116,9 @@ final class Planner {
             // A fresh /proc shows the sandbox's own processes; only a member of the new PID namespace may mount it.
             if (config.namespaces().contains(Namespace.PID) && !config.withoutProc()) {
                 plan.mount(LaunchPlan.Mount.proc("/proc"));
+            } else if (config.withoutProc()) {
+                // No /proc asked for: not the host's either, which would show every process of the host.
+                plan.mount(LaunchPlan.Mount.of(new MountPlan.Operation(MountPlan.Kind.MASK, "", "/proc", "", 0, 0, "")));
             }
         }
         config.effectiveLandlock().ifPresent(landlock -> {

@@ -176,11 +176,17 @@ public final class SandboxCgroups {
                 cleanStaleOnce(fs, target.base(), owner);
             }
             List<CgroupBackend> created = new ArrayList<>();
+            List<CgroupLimit> limits = BuiltinLimits.all(config);
             try {
                 for (Placement.Target target : placement.targets()) {
-                    CgroupBackend backend = make(fs, target, name, owner);
-                    created.add(backend);
-                    backend.applyLimits(config);
+                    created.add(make(fs, target, name, owner));
+                }
+                // Every file checked in every hierarchy before the first value is written.
+                for (CgroupBackend backend : created) {
+                    backend.checkFiles(limits);
+                }
+                for (CgroupBackend backend : created) {
+                    backend.applyLimits(limits);
                 }
             } catch (RuntimeException e) {
                 long deadline = System.nanoTime() + SandboxCgroup.REMOVE_NANOS;

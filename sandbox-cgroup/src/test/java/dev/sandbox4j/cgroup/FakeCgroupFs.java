@@ -363,6 +363,21 @@ final class FakeCgroupFs implements CgroupFs {
                 put(cgroup.resolve("cpu.max"), "max 100000\n");
                 put(cgroup.resolve("cpu.weight"), "100\n");
             }
+            if (controllers.contains("io") && !root) {
+                put(cgroup.resolve("io.max"), "");
+                put(cgroup.resolve("io.stat"), "");
+                put(cgroup.resolve("io.weight"), "default 100\n");
+            }
+            if (controllers.contains("cpuset") && !root) {
+                put(cgroup.resolve("cpuset.cpus"), "");
+                put(cgroup.resolve("cpuset.mems"), "");
+                put(cgroup.resolve("cpuset.cpus.effective"), "0-1\n");
+            }
+            if (controllers.contains("hugetlb") && !root) {
+                put(cgroup.resolve("hugetlb.2MB.max"), "max\n");
+                put(cgroup.resolve("hugetlb.2MB.current"), "0\n");
+                put(cgroup.resolve("hugetlb.2MB.events"), "max 0\n");
+            }
             if (controllers.contains("pids") && !root) {
                 put(cgroup.resolve("pids.max"), "max\n");
                 put(cgroup.resolve("pids.current"), "0\n");

@@ -36,6 +36,11 @@ class UnprivilegedKernelTest {
     }
 
     @Test
+    void furtherCgroupLimitsAreRefusedAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, CgroupLimitRefusalKernelTest.class);
+    }
+
+    @Test
     void theSeccompCorpusRunsAsUid65534(@TempDir Path scratch) throws Exception {
         runAsNobody(scratch, SeccompCorpusKernelTest.class);
     }

@@ -44,6 +44,7 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
             PrivilegeMode mode, CgroupHost host) {
         if (mode == PrivilegeMode.UNPRIVILEGED) {
             rejectCpu(limits, "unprivileged mode creates no cgroups");
+            rejectFurther(limits, "unprivileged mode creates no cgroups");
             return byRlimit(limits, explicit, true, true, false);
         }
         // Without limits nothing can be unavailable: the run's cgroup then uses whatever hierarchies are usable.
@@ -57,6 +58,12 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
         Map<String, String> unavailable = availability.unavailable();
         if (unavailable.containsKey("cpu")) {
             rejectCpu(limits, "the cpu cgroup controller cannot be used here: " + unavailable.get("cpu"));
+        }
+        // Only memory and pids have rlimit stand-ins; any other limit that cannot be held is refused.
+        for (Map.Entry<String, String> entry : unavailable.entrySet()) {
+            if (!List.of("memory", "pids", "cpu").contains(entry.getKey())) {
+                throw availability.toException();
+            }
         }
         unavailable.forEach((controller, why) -> LOG.warn("the {} limit falls back to an rlimit (per process, "
                 + "no tree-wide total; see LimitMechanism.RLIMIT): {}", controller, why));
@@ -114,6 +121,15 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
                 + ", and no rlimit can limit a CPU rate or share (RLIMIT_CPU counts CPU seconds per process)",
                 "Run in privileged mode where the cpu cgroup controller is usable, or drop the cpu setting and "
                 + "bound the run with timeout(...) (or RlimitConfig cpuTime for CPU seconds)");
+    }
+
+    /** A limit added with {@code cgroupLimit(...)} has no rlimit equivalent: refuse it without a cgroup. */
+    private static void rejectFurther(CgroupConfig limits, String why) {
+        if (limits.limits().isEmpty()) {
+            return;
+        }
+        throw new FeatureUnavailableException(limits.limits().toString(), why + ", and these limits exist only as "
+                + "cgroup limits", "Run in privileged mode (as root, with writable cgroups), or drop the limit");
     }
 
     private static String percent(CgroupConfig limits) {

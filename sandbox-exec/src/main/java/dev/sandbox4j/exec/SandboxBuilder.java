@@ -1,6 +1,7 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.CgroupConfig;
+import dev.sandbox4j.cgroup.CgroupLimit;
 import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
@@ -229,6 +230,18 @@ public final class SandboxBuilder {
                     : "above the kernel's maximum of " + CgroupConfig.MAX_PIDS);
         }
         limits = limits.toBuilder().maxPids((int) pids).build();
+        return this;
+    }
+
+    /**
+     * A further cgroup limit: {@link dev.sandbox4j.cgroup.IoLimit}, {@link dev.sandbox4j.cgroup.CpusetLimit},
+     * {@link dev.sandbox4j.cgroup.HugetlbLimit} or a team's own {@link CgroupLimit}, checked at once (see
+     * {@link CgroupLimit} for what). It needs a cgroup: in unprivileged mode, or where its controller cannot be
+     * used, {@code build()} refuses it rather than run without it. The figures it asks for come back in
+     * {@link SandboxResult#cgroupStatistics()}.
+     */
+    public SandboxBuilder cgroupLimit(CgroupLimit limit) {
+        limits = limits.toBuilder().limit(limit).build();
         return this;
     }
 

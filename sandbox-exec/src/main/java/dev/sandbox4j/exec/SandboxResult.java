@@ -6,6 +6,7 @@ import dev.sandbox4j.core.PrivilegeMode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -225,6 +226,14 @@ public final class SandboxResult {
      */
     public OptionalLong pidsPeak() {
         return cgroupStats.pidsPeak();
+    }
+
+    /**
+     * The figures the config's further cgroup limits ask for, by name (e.g. {@code io.write_bytes}; see
+     * {@link dev.sandbox4j.cgroup.CgroupLimit#statistics}); empty without such limits.
+     */
+    public Map<String, Long> cgroupStatistics() {
+        return cgroupStats.extra();
     }
 
     /** Captured standard output; empty unless it was {@link Output#capture captured}. */

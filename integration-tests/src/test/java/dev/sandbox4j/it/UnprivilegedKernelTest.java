@@ -36,8 +36,8 @@ class UnprivilegedKernelTest {
     }
 
     @Test
-    void furtherCgroupLimitsAreRefusedAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, CgroupLimitRefusalKernelTest.class);
+    void extensionPointsBehaveAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, CgroupLimitRefusalKernelTest.class, ViewFragmentKernelTest.class);
     }
 
     @Test

@@ -37,7 +37,8 @@ class UnprivilegedKernelTest {
 
     @Test
     void extensionPointsBehaveAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, CgroupLimitRefusalKernelTest.class, ViewFragmentKernelTest.class);
+        runAsNobody(scratch, CgroupLimitRefusalKernelTest.class, ViewFragmentKernelTest.class,
+                LauncherSourceKernelTest.class);
     }
 
     @Test

@@ -70,24 +70,70 @@ final class LauncherBinary {
     private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> EXECUTABLE = PosixFilePermissions.fromString("r-x------");
     private static LauncherBinary shared;
+    /** The launcher chosen with {@link LauncherSource#use}, or null for the property, variable or jar. */
+    private static LauncherSource chosen;
 
     private final Path path;
     private final Path runDirectory;
-    private final String expectedSha256; // null for an installed launcher
+    private final String expectedSha256; // null for an installed launcher run unverified
+    private final LauncherSource.Content content; // what to extract; null for a launcher run in place
+    private final String description;
     private Object verifiedIdentity;
 
-    private LauncherBinary(Path path, Path runDirectory, String expectedSha256) {
+    private LauncherBinary(Path path, Path runDirectory, String expectedSha256, LauncherSource.Content content,
+            String description) {
         this.path = path;
         this.runDirectory = runDirectory;
         this.expectedSha256 = expectedSha256;
+        this.content = content;
+        this.description = description;
     }
 
     /** The launcher for this JVM, located (and if need be extracted) on first use. */
     static synchronized LauncherBinary get() {
         if (shared == null) {
-            shared = locate(System.getProperty(PROPERTY, System.getenv(ENV)), System.getenv());
+            shared = chosen != null ? locateSource(chosen, System.getenv())
+                    : locate(System.getProperty(PROPERTY, System.getenv(ENV)), System.getenv());
         }
         return shared;
+    }
+
+    /** See {@link LauncherSource#use}: located at once, so a bad source fails here, not in a later run. */
+    static synchronized void use(LauncherSource source) {
+        if (shared != null) {
+            boolean same = source.installed() != null ? source.installed().equals(shared.path)
+                    && (source.sha256() == null || source.sha256().equals(shared.expectedSha256))
+                    : source.sha256() != null && source.sha256().equals(shared.expectedSha256);
+            if (!same && !(source.isBundled() && shared.content != null && chosen == null)) {
+                throw new IllegalStateException("cannot use " + source + ": this JVM already runs " + shared.description
+                        + " (" + shared.path + "); choose the launcher before the first sandbox is created");
+            }
+            return;
+        }
+        shared = locateSource(source, System.getenv());
+        chosen = source;
+    }
+
+    static LauncherBinary locateSource(LauncherSource source, Map<String, String> env) {
+        if (source.isBundled()) {
+            return locate((String) null, env);
+        }
+        if (source.installed() != null) {
+            LauncherBinary binary = installed(source.installed(), env, source.sha256(), source.toString());
+            if (source.sha256() != null) {
+                binary.checkUnchanged();
+            }
+            return binary;
+        }
+        return extracted(source.sha256(), source.content(), source.toString(), env);
+    }
+
+    private static LauncherBinary installed(Path p, Map<String, String> env, String sha256, String description) {
+        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
+            throw new SandboxException(description + " is not an executable file");
+        }
+        Path base = cacheBase(env, HostIdentity.current().euid());
+        return new LauncherBinary(p, privateDirectory(base.resolve("run")), sha256, null, description);
     }
 
     static LauncherBinary locate(String installed, Map<String, String> env) {
@@ -96,12 +142,17 @@ final class LauncherBinary {
             if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
                 throw new SandboxException(PROPERTY + "/" + ENV + " points at " + p + ", which is not an executable file");
             }
-            Path base = cacheBase(env, HostIdentity.current().euid());
-            return new LauncherBinary(p, privateDirectory(base.resolve("run")), null);
+            return installed(p, env, null, "the launcher at " + p);
         }
         String platform = platform();
         String resource = "/native/" + platform + "/" + NAME;
         String expected = readResource(resource + ".sha256").trim();
+        return extracted(expected, () -> open(resource), "the launcher inside the jar", env);
+    }
+
+    /** Bytes verified against {@code expected} and kept in the first usable private cache directory. */
+    private static LauncherBinary extracted(String expected, LauncherSource.Content content, String description,
+            Map<String, String> env) {
         // Each usable cache directory in turn: one that exists but cannot take the launcher (a full or
         // read-only filesystem under HOME) must not stop us while the next one can.
         SandboxException last = null;
@@ -109,8 +160,9 @@ final class LauncherBinary {
             try {
                 Path dir = privateDirectory(base);
                 Path run = privateDirectory(dir.resolve("run"));
-                LauncherBinary binary = new LauncherBinary(dir.resolve(NAME + "-" + expected.substring(0, 16)), run, expected);
-                binary.extract(resource);
+                LauncherBinary binary = new LauncherBinary(dir.resolve(NAME + "-" + expected.substring(0, 16)), run,
+                        expected, content, description);
+                binary.extract();
                 return binary;
             } catch (SandboxException e) {
                 if (last != null) {
@@ -156,11 +208,30 @@ final class LauncherBinary {
             return;
         }
         if (!identity().equals(verifiedIdentity)) {
-            extract("/native/" + platform() + "/" + NAME);
+            if (content == null) {
+                verifyInPlace();
+            } else {
+                extract();
+            }
         }
     }
 
-    private void extract(String resource) {
+    /** An installed launcher with a required hash: it runs only while it has that hash. */
+    private void verifyInPlace() {
+        try {
+            Object identity = identity();
+            String actual = sha256(path);
+            if (!actual.equals(expectedSha256)) {
+                throw new SandboxException(description + " has SHA-256 " + actual + ", expected " + expectedSha256
+                        + "; refusing to run it (install the launcher that hash was taken of, or correct the hash)");
+            }
+            verifiedIdentity = identity;
+        } catch (IOException e) {
+            throw new SandboxException("cannot read " + description + ": " + IoErrors.describe(e, path.toString()), e);
+        }
+    }
+
+    private void extract() {
         try {
             if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
                 // The identity first, then the content: a file replaced in between fails the next check.
@@ -178,14 +249,14 @@ final class LauncherBinary {
             Path tmp = Files.createTempFile(path.getParent(), NAME, ".tmp", PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
             try {
                 MessageDigest digest = sha256Digest();
-                try (InputStream in = new DigestInputStream(open(resource), digest);
+                try (InputStream in = new DigestInputStream(content.open(), digest);
                      OutputStream out = Files.newOutputStream(tmp)) {
                     in.transferTo(out);
                 }
                 String actual = HexFormat.of().formatHex(digest.digest());
                 if (!actual.equals(expectedSha256)) {
-                    throw new SandboxException("the launcher inside the jar is damaged: SHA-256 " + actual
-                            + ", expected " + expectedSha256);
+                    throw new SandboxException(description + " does not match: SHA-256 " + actual
+                            + ", expected " + expectedSha256 + "; refusing to run it");
                 }
                 Files.setPosixFilePermissions(tmp, EXECUTABLE);
                 try {

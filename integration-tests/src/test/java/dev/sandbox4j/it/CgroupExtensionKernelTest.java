@@ -2,6 +2,7 @@ package dev.sandbox4j.it;
 
 import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.CpusetLimit;
+import dev.sandbox4j.cgroup.HugetlbLimit;
 import dev.sandbox4j.cgroup.IoLimit;
 import dev.sandbox4j.cgroup.SandboxCgroup;
 import dev.sandbox4j.cgroup.SandboxCgroups;
@@ -105,6 +106,27 @@ class CgroupExtensionKernelTest {
             assertThat(Files.readString(cpuset.resolve("cpuset.cpus")).strip()).isEqualTo("0");
             assertThat(Files.readString(cpuset.resolve("cpuset.mems")).strip()).as("copied from the parent")
                     .isEqualTo(Files.readString(cpuset.getParent().resolve("cpuset.mems")).strip());
+        }
+        assertThat(ownSandboxCgroups()).isEmpty();
+    }
+
+    /** The reference host's hugetlb controller lives in its cgroup v2 tree: a further limit on v2, for real. */
+    @Test
+    void aHugetlbLimitIsHeldWhereverItsControllerLives() throws Exception {
+        CgroupConfig config = CgroupConfig.builder().limit(HugetlbLimit.of(2 * MIB, 4 * MIB)).build();
+        requireFeature(SandboxCgroups.availability(config).available(), "the hugetlb controller");
+        try (SandboxCgroup cgroup = SandboxCgroups.create("huge", config)) {
+            Path file = null;
+            for (Path dir : cgroup.directories()) {
+                for (String name : List.of("hugetlb.2MB.max", "hugetlb.2MB.limit_in_bytes")) {
+                    if (Files.exists(dir.resolve(name))) {
+                        file = dir.resolve(name);
+                    }
+                }
+            }
+            assertThat(file).as("a hugetlb file in " + cgroup.directories()).isNotNull();
+            assertThat(Files.readString(file).strip()).isEqualTo(Long.toString(4 * MIB));
+            assertThat(cgroup.stats().extra()).containsKey("hugetlb.2MB.max_events");
         }
         assertThat(ownSandboxCgroups()).isEmpty();
     }

@@ -24,7 +24,7 @@ import java.util.List;
  * <pre>{@code
  * CgroupConfig limits = CgroupConfig.builder()
  *         .memory("256M")
- *         .limit(IoLimit.device(254, 0).writeBytesPerSecond(1 << 20).build())
+ *         .limit(IoLimit.builder().device(254, 0).writeBytesPerSecond(1 << 20).build())
  *         .build();
  * }</pre>
  */

@@ -46,7 +46,10 @@ class LauncherSourceKernelTest {
         String[] good = run(launcher, sha, home);
         String[] bad = run(launcher, wrong, home);
 
-        assertThat(good).containsExactly("0", "from the verified launcher\n");
+        assertThat(good[0]).as(good[1]).isEqualTo("0");
+        assertThat(good[1]).startsWith("from the verified launcher\n"
+                + "cannot use the launcher at /bin/true: this JVM already runs the launcher with SHA-256 " + sha + " (")
+                .endsWith("); choose the launcher before the first sandbox is created\n");
         assertThat(bad[0]).as(bad[1]).isEqualTo("3");
         assertThat(bad[1]).isEqualTo("SandboxException: the launcher with SHA-256 " + wrong + " does not match: "
                 + "SHA-256 " + sha + ", expected " + wrong + "; refusing to run it\n");

@@ -22,6 +22,12 @@ public final class RunWithLauncher {
             try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().build())) {
                 System.out.print(sandbox.run(List.of("/bin/echo", "from the verified launcher")).stdoutText());
             }
+            try {
+                LauncherSource.use(LauncherSource.path(Path.of("/bin/true")));
+                System.out.println("another launcher was accepted while one is in use");
+            } catch (IllegalStateException e) {
+                System.out.println(e.getMessage());
+            }
             System.exit(0);
         } catch (RuntimeException e) {
             System.out.println(e.getClass().getSimpleName() + ": " + e.getMessage());

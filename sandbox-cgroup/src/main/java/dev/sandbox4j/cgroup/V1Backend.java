@@ -34,9 +34,10 @@ final class V1Backend extends DirectoryBackend {
             // D state instead of being killed. Always write 0, even without a limit (nsjail does the same).
             set("memory.oom_control", "0");
         }
-        if (controllers.contains("cpuset")) {
+        if (hierarchy.hasController("cpuset")) {
             // A new v1 cpuset starts with no CPUs and no nodes and takes no task (ENOSPC) until both are set:
-            // start from the parent's, which a CpusetLimit then narrows.
+            // start from the parent's, which a CpusetLimit then narrows. Also where cpuset only shares the
+            // mount of a controller in use (cpu,cpuset), since the directory is made there all the same.
             for (String file : List.of("cpuset.cpus", "cpuset.mems")) {
                 String parent = CgroupFiles.read(fs, directory.getParent().resolve(file)).orElse("");
                 if (!parent.isBlank()) {

@@ -410,6 +410,17 @@ final class FakeCgroupFs implements CgroupFs {
             if (controllers.contains("freezer")) {
                 put(cgroup.resolve("freezer.state"), "THAWED\n");
             }
+            if (controllers.contains("cpuset")) {
+                // A new v1 cpuset is empty (the root's own values are put by the test).
+                put(cgroup.resolve("cpuset.cpus"), "\n");
+                put(cgroup.resolve("cpuset.mems"), "\n");
+            }
+            if (controllers.contains("blkio")) {
+                for (String file : List.of("read_bps_device", "write_bps_device", "read_iops_device",
+                        "write_iops_device", "io_service_bytes", "io_serviced")) {
+                    put(cgroup.resolve("blkio.throttle." + file), "");
+                }
+            }
         }
     }
 

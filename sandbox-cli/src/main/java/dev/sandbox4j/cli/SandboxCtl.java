@@ -219,7 +219,7 @@ public final class SandboxCtl implements Callable<Integer> {
             commandLine
                     .addSubcommand(new CheckCommand(system))
                     .addSubcommand(new ProfilesCommand())
-                    .addSubcommand(new SeccompCommand());
+                    .addSubcommand(SeccompCommand.commandLine());
         }
         commandLine.setParameterExceptionHandler(new BadCommandLine());
         commandLine.setExecutionExceptionHandler(new Failed());

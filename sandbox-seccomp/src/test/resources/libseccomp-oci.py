@@ -2,8 +2,11 @@
 OciLibseccompDifferentialTest: an implementation of the format independent of sandbox4j's.
 
 Usage: libseccomp-oci.py GOARCH KERNEL_MAJOR.MINOR FILE...
-Writes one line per file: "FILE ok HEX" with the exported BPF program (native architecture only), or
-"FILE refused WHY" when libseccomp refuses a rule (runc then refuses the profile).
+Writes two lines per file: "FILE ok HEX" with the exported BPF program (native architecture only), or
+"FILE refused WHY" when libseccomp refuses a rule (runc then refuses the profile); then the same for
+"FILE#reordered", each syscall's conditional rules added in reverse order: libseccomp 2.5.4 builds some
+trees differently depending on the order rules were added, and a call the two programs decide differently
+has no single libseccomp meaning.
 
 As runc and Docker: includes/excludes for a process holding no capabilities, GOARCH and the given kernel;
 entries whose action is the default are skipped; names libseccomp cannot resolve are skipped; an entry
@@ -55,11 +58,12 @@ def applies(entry, goarch, kernel):
     return True
 
 
-def compile_profile(path, goarch, kernel):
+def compile_profile(path, goarch, kernel, reorder):
     with open(path) as f:
         profile = json.load(f)
     default = action(profile["defaultAction"], profile.get("defaultErrnoRet"))
     flt = seccomp.SyscallFilter(defaction=default)
+    rules = []  # (nr, action, conditions) in the order runc adds them
     for entry in profile.get("syscalls") or []:
         if not applies(entry, goarch, kernel):
             continue
@@ -81,7 +85,13 @@ def compile_profile(path, goarch, kernel):
             if nr < 0:
                 continue  # another architecture's syscall
             for group in groups:
-                flt.add_rule(act, nr, *group)
+                rules.append((nr, act, group))
+    if reorder:
+        ordered = [r for r in rules if not r[2]]
+        ordered += list(reversed([r for r in rules if r[2]]))
+        rules = ordered
+    for nr, act, group in rules:
+        flt.add_rule(act, nr, *group)
     with tempfile.TemporaryFile() as out:
         flt.export_bpf(out)
         out.seek(0)
@@ -92,11 +102,12 @@ def main():
     goarch = sys.argv[1]
     kernel = version(sys.argv[2])
     for path in sys.argv[3:]:
-        try:
-            answer = "ok " + compile_profile(path, goarch, kernel).hex()
-        except Exception as e:
-            answer = "refused " + str(e).replace("\n", " ")
-        sys.stdout.write("%s %s\n" % (path, answer))
+        for reorder in (False, True):
+            try:
+                answer = "ok " + compile_profile(path, goarch, kernel, reorder).hex()
+            except Exception as e:
+                answer = "refused " + str(e).replace("\n", " ")
+            sys.stdout.write("%s%s %s\n" % (path, "#reordered" if reorder else "", answer))
     sys.stdout.flush()
 
 

@@ -59,6 +59,17 @@ public final class NamedSeccompFilter {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof NamedSeccompFilter n && n.name.equals(name) && n.filter.equals(filter)
+                && n.source.equals(source) && n.builtIn == builtIn && n.notes.equals(notes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, filter, source, builtIn, notes);
+    }
+
+    @Override
     public String toString() {
         return name + " (" + source + ")";
     }

@@ -97,11 +97,11 @@ public final class SeccompProfileRegistry {
                 return fromFile(nameOrFile, file);
             }
         }
-        throw new InvalidConfigException("seccomp profile", nameOrFile, "no such profile: the built-in ones are "
-                + SeccompProfile.validNames() + (registered.isEmpty() ? "" : "; registered: "
-                + String.join(", ", new TreeMap<>(registered).keySet())) + "; no " + nameOrFile + ".json in "
-                + directories.stream().map(Path::toString).reduce((a, b) -> a + " or " + b).orElse("any directory")
-                + "; a file path needs a '/' or '.json' (./" + nameOrFile + ")");
+        throw new InvalidConfigException("seccomp profile", nameOrFile, "valid profiles are "
+                + SeccompProfile.validNames() + (registered.isEmpty() ? "" : ", registered "
+                + String.join(", ", new TreeMap<>(registered).keySet())) + ", NAME.json in "
+                + directories.stream().map(Path::toString).reduce((a, b) -> a + " or " + b).orElse("no directory")
+                + " (there is no " + nameOrFile + ".json), or an OCI JSON file (a path with '/' or ending in .json)");
     }
 
     /** Every profile available by name, with its source, sorted by name (built-in first in case of a clash). */

@@ -48,7 +48,7 @@ class SeccompProfileRegistryTest {
         SeccompProfileRegistry r = SeccompProfileRegistry.withDirectories(List.of(tmp));
         assertThatThrownBy(() -> r.resolve("nosuch")).isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("nosuch").hasMessageContaining("essential, minimal")
-                .hasMessageContaining("no nosuch.json in " + tmp);
+                .hasMessageContaining("NAME.json in " + tmp + " (there is no nosuch.json)");
         assertThatThrownBy(() -> r.register("io-heavy", SeccompProfile.MINIMAL.filter()))
                 .hasMessageContaining("built-in");
         assertThatThrownBy(() -> r.register("a b", SeccompProfile.MINIMAL.filter())).hasMessageContaining("'a b'");

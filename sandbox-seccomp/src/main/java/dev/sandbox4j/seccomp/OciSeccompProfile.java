@@ -40,6 +40,7 @@ import java.util.Set;
 public final class OciSeccompProfile {
     /** Linux EPERM: runc's errno for SCMP_ACT_ERRNO without errnoRet. */
     private static final int EPERM = 1;
+    private static final long MAX_FILE_BYTES = 4L << 20;
     private static final BigInteger MAX_U64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
     private static final Set<String> TOP_KEYS = Set.of("defaultAction", "defaultErrnoRet", "defaultErrno",
             "architectures", "archMap", "flags", "listenerPath", "listenerMetadata", "syscalls");
@@ -80,6 +81,14 @@ public final class OciSeccompProfile {
     public static OciSeccompProfile read(Path file, Architecture arch, String kernelRelease) {
         String text;
         try {
+            // A profile is a few kilobytes; a FIFO or a device would block or never end.
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                throw new InvalidConfigException("seccomp profile " + file + ": not a regular file");
+            }
+            if (Files.exists(file) && Files.size(file) > MAX_FILE_BYTES) {
+                throw new InvalidConfigException("seccomp profile " + file + ": larger than "
+                        + (MAX_FILE_BYTES >> 20) + " MiB, which no seccomp profile needs");
+            }
             byte[] bytes = Files.readAllBytes(file);
             text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
         } catch (NoSuchFileException e) {

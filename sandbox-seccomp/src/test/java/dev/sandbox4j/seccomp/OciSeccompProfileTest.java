@@ -157,18 +157,21 @@ class OciSeccompProfileTest {
     @EnumSource(SeccompProfile.class)
     void everyBuiltInProfileExportsToAFileThatReadsBackToTheSameDecisions(SeccompProfile profile) {
         SeccompFilter filter = profile.filter();
-        String json = OciSeccompProfile.toJson(filter, X86_64);
-        SeccompFilter back = OciSeccompProfile.parse(json, "export", X86_64, "6.1").filter();
-        for (String name : X86_64.syscalls().names()) {
-            java.util.Set<ArgCondition> conds = new java.util.LinkedHashSet<>();
-            filter.rulesFor(name).forEach(r -> conds.addAll(r.conditions()));
-            for (long[] args : OciExport.probes(conds)) {
-                SeccompData call = SeccompData.of(X86_64, X86_64.syscalls().numberOf(name), args);
-                assertThat(back.evaluate(X86_64, call)).as("%s %s", name, java.util.Arrays.toString(args))
-                        .isEqualTo(filter.evaluate(X86_64, call));
+        for (Architecture arch : Architecture.values()) {
+            String json = OciSeccompProfile.toJson(filter, arch);
+            assertThat(json).contains(arch == X86_64 ? "SCMP_ARCH_X86_64" : "SCMP_ARCH_AARCH64");
+            SeccompFilter back = OciSeccompProfile.parse(json, "export", arch, "6.1").filter();
+            for (String name : arch.syscalls().names()) {
+                java.util.Set<ArgCondition> conds = new java.util.LinkedHashSet<>();
+                filter.rulesFor(name).forEach(r -> conds.addAll(r.conditions()));
+                for (long[] args : OciExport.probes(conds)) {
+                    SeccompData call = SeccompData.of(arch, arch.syscalls().numberOf(name), args);
+                    assertThat(back.evaluate(arch, call)).as("%s %s %s", arch, name, java.util.Arrays.toString(args))
+                            .isEqualTo(filter.evaluate(arch, call));
+                }
             }
+            assertThat(back.permittedSyscalls(arch)).isEqualTo(filter.permittedSyscalls(arch));
         }
-        assertThat(back.permittedSyscalls(X86_64)).isEqualTo(filter.permittedSyscalls(X86_64));
     }
 
     @Test

@@ -95,8 +95,14 @@ final class LearnCommand implements Callable<Integer> {
         err.flush();
         SandboxResult result;
         try (Sandbox sandbox = Sandbox.create(config)) {
-            SandboxProcess process = sandbox.start(options.command());
-            result = process.waitFor();
+            SignalForwarding forwarding = SignalForwarding.install();
+            try {
+                SandboxProcess process = sandbox.start(options.command());
+                forwarding.forwardTo(process::sendSignal); // Ctrl-C ends the program, and the profile is still written
+                result = process.waitFor();
+            } finally {
+                forwarding.close();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("sandbox-ctl seccomp learn: interrupted; nothing written");

@@ -47,6 +47,11 @@ class UnprivilegedKernelTest {
     }
 
     @Test
+    void ociProfilesAndLearnModeWorkAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, SeccompOciKernelTest.class);
+    }
+
+    @Test
     void theHostileSuiteIsContainedAsUid65534(@TempDir Path scratch) throws Exception {
         runAsNobody(scratch, HostileKernelTest.class);
     }

@@ -74,7 +74,7 @@ final class ConfigMapping {
         SandboxBuilder builder = SandboxConfig.builder()
                 .privilegeMode(options.mode())
                 .namespaces(settings.ownNetwork() ? NamespaceConfig.all() : NamespaceConfig.all().without(Namespace.NET))
-                .seccomp(settings.seccomp())
+                .seccomp(settings.seccomp().filter())
                 .stdin(Input.inherit())
                 .stdout(Output.inherit())
                 .stderr(Output.inherit())

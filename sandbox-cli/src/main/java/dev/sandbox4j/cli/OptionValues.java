@@ -6,7 +6,8 @@ import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.Sizes;
 import dev.sandbox4j.exec.SandboxConfig;
-import dev.sandbox4j.seccomp.SeccompProfile;
+import dev.sandbox4j.seccomp.NamedSeccompFilter;
+import dev.sandbox4j.seccomp.SeccompProfileRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -93,12 +94,15 @@ final class OptionValues {
         return text;
     }
 
-    static SeccompProfile seccompProfile(String text) {
+    /** A built-in or registered name, NAME.json in the profile directories, or an OCI JSON file. */
+    static NamedSeccompFilter seccompProfile(String text) {
         try {
-            return SeccompProfile.parse(text);
+            return SeccompProfileRegistry.standard().resolve(text);
         } catch (InvalidConfigException e) {
-            // The seccomp module's message names its own setting; the user typed --seccomp.
-            throw new InvalidConfigException("--seccomp", text, e.problem());
+            // The seccomp module's message names its own setting; the user typed --seccomp. A bad file's message
+            // already names the file, the JSON path and the problem.
+            throw e.setting() == null ? new InvalidConfigException("--seccomp: " + e.getMessage())
+                    : new InvalidConfigException("--seccomp", text, e.problem());
         }
     }
 
@@ -170,9 +174,9 @@ final class OptionValues {
         }
     }
 
-    static final class Seccomp implements ITypeConverter<SeccompProfile> {
+    static final class Seccomp implements ITypeConverter<NamedSeccompFilter> {
         @Override
-        public SeccompProfile convert(String value) {
+        public NamedSeccompFilter convert(String value) {
             return seccompProfile(value);
         }
     }

@@ -204,7 +204,7 @@ final class ProgramRunner {
                                 + " preset's limit; --timeout changes it)")
                         + "; the sandbox was killed");
             } else if (result.seccompViolation()) {
-                err.println(seccompMessage(result, options.program().orElseThrow(), settings.seccomp().cliName()));
+                err.println(seccompMessage(result, options.program().orElseThrow(), settings.seccomp().name()));
             } else if (result.oomKilled()) {
                 // A SIGKILL status alone does not say why; the memory cgroup does, and the program may even have
                 // survived the loss of one of its processes.

@@ -2,7 +2,7 @@ package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
-import dev.sandbox4j.seccomp.SeccompProfile;
+import dev.sandbox4j.seccomp.NamedSeccompFilter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -35,7 +35,7 @@ record RunOptions(
         Optional<Limit<Long>> memoryBytes,
         Optional<Limit<Double>> cpuPercent,
         Optional<Limit<Duration>> timeout,
-        Optional<SeccompProfile> seccompProfile,
+        Optional<NamedSeccompFilter> seccompProfile,
         Optional<Limit<Integer>> pids,
         Optional<Path> root,
         FilesystemSettings filesystem,

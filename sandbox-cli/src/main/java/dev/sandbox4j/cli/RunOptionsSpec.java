@@ -1,7 +1,7 @@
 package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.PrivilegeMode;
-import dev.sandbox4j.seccomp.SeccompProfile;
+import dev.sandbox4j.seccomp.NamedSeccompFilter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +32,7 @@ final class RunOptionsSpec {
     private Limit<Long> memoryBytes;
     private Limit<Double> cpuPercent;
     private Limit<java.time.Duration> timeout;
-    private SeccompProfile seccompProfile;
+    private NamedSeccompFilter seccompProfile;
     private Limit<Integer> pids;
     private Path root;
     private final FilesystemOptions filesystem = new FilesystemOptions();
@@ -71,9 +71,10 @@ final class RunOptionsSpec {
         table.single(new Slot(TIMEOUT), Limit.class, new OptionValues.Timeout(), "DURATION",
                 "Wall-clock limit: 30 (seconds), 1.5s, 500ms, 2m, 1h, or none; the whole process tree "
                         + "is killed and sandbox-ctl exits 124. Default: the preset's.", "-t", "--timeout");
-        table.single(new Slot(SECCOMP), SeccompProfile.class, new OptionValues.Seccomp(), "PROFILE",
-                "Seccomp profile: essential, minimal, io-heavy, compute, network or unrestricted "
-                        + "(default: the preset's).", "-s", "--seccomp");
+        table.single(new Slot(SECCOMP), NamedSeccompFilter.class, new OptionValues.Seccomp(), "PROFILE",
+                "Seccomp profile: essential, minimal, io-heavy, compute, network, unrestricted, a profile "
+                        + "NAME from ~/.config/sandbox4j/seccomp or /etc/sandbox4j/seccomp, or an OCI/Docker "
+                        + "JSON FILE (with a '/' or ending in .json); default: the preset's.", "-s", "--seccomp");
         table.single(new Slot(PIDS), Limit.class, new OptionValues.Pids(), "N",
                 "Maximum number of processes and threads, at least 3 (the sandbox's init counts "
                         + "too), or none; default: the preset's.", "--pids");
@@ -135,7 +136,7 @@ final class RunOptionsSpec {
                 case MEMORY -> memoryBytes = (Limit<Long>) value;
                 case CPU -> cpuPercent = (Limit<Double>) value;
                 case TIMEOUT -> timeout = (Limit<java.time.Duration>) value;
-                case SECCOMP -> seccompProfile = (SeccompProfile) value;
+                case SECCOMP -> seccompProfile = (NamedSeccompFilter) value;
                 case PIDS -> pids = (Limit<Integer>) value;
                 case ROOT -> root = (Path) value;
                 case ID -> id = (String) value;

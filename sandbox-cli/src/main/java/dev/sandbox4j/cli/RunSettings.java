@@ -2,7 +2,7 @@ package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.Durations;
 import dev.sandbox4j.core.Sizes;
-import dev.sandbox4j.seccomp.SeccompProfile;
+import dev.sandbox4j.seccomp.NamedSeccompFilter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +27,7 @@ import java.util.OptionalLong;
  */
 record RunSettings(
         SecurityPreset preset,
-        SeccompProfile seccomp,
+        NamedSeccompFilter seccomp,
         boolean ownNetwork,
         OptionalLong memoryBytes,
         OptionalInt pids,
@@ -49,7 +49,7 @@ record RunSettings(
         SecurityPreset preset = options.preset();
         return new RunSettings(
                 preset,
-                options.seccompProfile().orElse(preset.seccomp()),
+                options.seccompProfile().orElse(NamedSeccompFilter.of(preset.seccomp())),
                 preset.ownNetwork(),
                 toLong(choose(options.memoryBytes(), preset.memoryBytes())),
                 toInt(choose(options.pids(), preset.pids())),
@@ -88,7 +88,7 @@ record RunSettings(
 
     /** One line for {@code -v}: {@code preset strict: seccomp minimal, own network, memory 128 MiB, …}. */
     String describe() {
-        return "preset " + preset.cliName() + ": seccomp " + seccomp.cliName()
+        return "preset " + preset.cliName() + ": seccomp " + seccomp.name()
                 + ", " + (ownNetwork ? "own network (lo only)" : "host network")
                 + ", memory " + (memoryBytes.isPresent() ? Sizes.format(memoryBytes.getAsLong()) : Limit.NONE)
                 + ", pids " + (pids.isPresent() ? Integer.toString(pids.getAsInt()) : Limit.NONE)

@@ -31,7 +31,8 @@ public final class SandboxCtl implements Callable<Integer> {
     // parse on every start. What --help shows is the same.
     private static final String[] SYNOPSIS = {
         "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
-        "       sandbox-ctl check | profiles | seccomp [PROFILE] | --help | --version"
+        "       sandbox-ctl check | profiles | seccomp [PROFILE|NAME|FILE] | --help | --version",
+        "       sandbox-ctl seccomp learn [-o FILE] [-s BASE] [OPTIONS] -- PROGRAM [ARGS...]"
     };
     private static final String[] DESCRIPTION = {
         "Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits, a "
@@ -219,7 +220,7 @@ public final class SandboxCtl implements Callable<Integer> {
             commandLine
                     .addSubcommand(new CheckCommand(system))
                     .addSubcommand(new ProfilesCommand())
-                    .addSubcommand(new SeccompCommand());
+                    .addSubcommand(SeccompCommand.commandLine());
         }
         commandLine.setParameterExceptionHandler(new BadCommandLine());
         commandLine.setExecutionExceptionHandler(new Failed());

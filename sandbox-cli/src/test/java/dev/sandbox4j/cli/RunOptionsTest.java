@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.seccomp.NamedSeccompFilter;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +37,7 @@ class RunOptionsTest {
         assertThat(options.memoryBytes()).contains(Limit.of(1610612736L));
         assertThat(options.cpuPercent()).contains(Limit.of(50.0));
         assertThat(options.timeout()).contains(Limit.of(Duration.ofMillis(1500)));
-        assertThat(options.seccompProfile()).contains(SeccompProfile.IO_HEAVY);
+        assertThat(options.seccompProfile().flatMap(NamedSeccompFilter::builtIn)).contains(SeccompProfile.IO_HEAVY);
         assertThat(options.pids()).contains(Limit.of(64));
         assertThat(options.root()).contains(Path.of("/srv/root"));
         assertThat(options.id()).contains("job-1");

@@ -30,7 +30,7 @@ class RunSettingsTest {
         RunSettings strict = resolve("true");
 
         assertThat(strict.preset()).isEqualTo(SecurityPreset.STRICT);
-        assertThat(strict.seccomp()).isEqualTo(SeccompProfile.MINIMAL);
+        assertThat(strict.seccomp().builtIn()).contains(SeccompProfile.MINIMAL);
         assertThat(strict.ownNetwork()).isTrue();
         assertThat(strict.memoryBytes()).isEqualTo(OptionalLong.of(128L << 20));
         assertThat(strict.pids()).isEqualTo(OptionalInt.of(64));
@@ -40,14 +40,14 @@ class RunSettingsTest {
     @Test
     void eachPresetChoosesItsOwnProfileNetworkAndLimits() {
         RunSettings moderate = resolve("-P", "moderate", "true");
-        assertThat(moderate.seccomp()).isEqualTo(SeccompProfile.IO_HEAVY);
+        assertThat(moderate.seccomp().builtIn()).contains(SeccompProfile.IO_HEAVY);
         assertThat(moderate.ownNetwork()).isTrue();
         assertThat(moderate.memoryBytes()).isEqualTo(OptionalLong.of(512L << 20));
         assertThat(moderate.pids()).isEqualTo(OptionalInt.of(256));
         assertThat(moderate.timeout()).contains(Duration.ofMinutes(5));
 
         RunSettings permissive = resolve("--profile", "PERMISSIVE", "true");
-        assertThat(permissive.seccomp()).isEqualTo(SeccompProfile.NETWORK);
+        assertThat(permissive.seccomp().builtIn()).contains(SeccompProfile.NETWORK);
         assertThat(permissive.ownNetwork()).as("permissive shares the host's network").isFalse();
         assertThat(permissive.memoryBytes()).isEqualTo(OptionalLong.of(2L << 30));
         assertThat(permissive.pids()).isEqualTo(OptionalInt.of(1024));
@@ -73,7 +73,7 @@ class RunSettingsTest {
         RunSettings s = resolve("-P", "permissive", "-s", "essential", "-m", "64M", "--pids", "8", "-t", "500ms", "true");
 
         assertThat(s.preset()).isEqualTo(SecurityPreset.PERMISSIVE);
-        assertThat(s.seccomp()).isEqualTo(SeccompProfile.ESSENTIAL);
+        assertThat(s.seccomp().builtIn()).contains(SeccompProfile.ESSENTIAL);
         assertThat(s.memoryBytes()).isEqualTo(OptionalLong.of(64L << 20));
         assertThat(s.pids()).isEqualTo(OptionalInt.of(8));
         assertThat(s.timeout()).contains(Duration.ofMillis(500));

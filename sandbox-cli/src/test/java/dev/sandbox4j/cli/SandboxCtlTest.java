@@ -160,8 +160,8 @@ class SandboxCtlTest {
             "-P        | lax      | invalid --profile 'lax': expected one of strict, moderate, permissive",
             "--id      | ../x     | invalid --id '../x': use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
             "-e        | =x       | invalid --env '=x': the variable name is empty; expected NAME=VALUE or NAME",
-            "-s        | strict   | invalid --seccomp 'strict': valid profiles are essential, minimal, io-heavy, compute, network, unrestricted",
-            "--seccomp | io_heavyy | invalid --seccomp 'io_heavyy': valid profiles are essential, minimal, io-heavy, compute, network, unrestricted",
+            "-s        | strict   | invalid --seccomp 'strict': valid profiles are essential, minimal, io-heavy, compute, network, unrestricted, NAME.json in ...",
+            "--seccomp | io_heavyy | invalid --seccomp 'io_heavyy': valid profiles are essential, minimal, io-heavy, compute, network, unrestricted, NAME.json in ...",
             "-w        | rel/dir  | invalid --cwd 'rel/dir': must be an absolute path (as seen inside the sandbox)",
             "--report  | /nonexistent-sandbox4j/r.json | invalid --report '/nonexistent-sandbox4j/r.json': the directory /nonexistent-sandbox4j does not exist",
     })
@@ -169,7 +169,12 @@ class SandboxCtlTest {
         int status = run(option, value, "true");
 
         assertThat(status).isEqualTo(2);
-        assertThat(err.toString()).isEqualTo("sandbox-ctl: " + message + "\n");
+        if (message.endsWith("...")) { // the rest names this machine's profile directories
+            assertThat(err.toString()).startsWith("sandbox-ctl: " + message.substring(0, message.length() - 3))
+                    .hasLineCount(1);
+        } else {
+            assertThat(err.toString()).isEqualTo("sandbox-ctl: " + message + "\n");
+        }
     }
 
     @Test

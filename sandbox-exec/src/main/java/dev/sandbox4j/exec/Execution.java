@@ -328,6 +328,8 @@ final class Execution {
             ended = true;
         } else if (event instanceof LauncherEvent.Violation v) {
             violation(v);
+        } else if (event instanceof LauncherEvent.Learned l) {
+            config.seccompLearner().ifPresent(learner -> learner.record(l));
         } else if (event != null) {
             throw new LauncherEvent.ProtocolException("unexpected launcher message " + event);
         }
@@ -509,6 +511,8 @@ final class Execution {
             }
             if (event instanceof LauncherEvent.Violation v) {
                 violation(v);
+            } else if (event instanceof LauncherEvent.Learned l) {
+                config.seccompLearner().ifPresent(learner -> learner.record(l));
             }
         }
     }

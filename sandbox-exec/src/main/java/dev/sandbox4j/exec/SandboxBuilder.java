@@ -12,6 +12,7 @@ import dev.sandbox4j.namespace.NamespaceConfig;
 import dev.sandbox4j.seccomp.BpfProgram;
 import dev.sandbox4j.seccomp.SeccompFilter;
 import dev.sandbox4j.seccomp.SeccompProfile;
+import dev.sandbox4j.seccomp.SeccompProfileRegistry;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,6 +54,7 @@ public final class SandboxBuilder {
     CgroupConfig limits = CgroupConfig.NONE;
     RlimitConfig rlimits = RlimitConfig.defaults();
     SeccompFilter seccompFilter;
+    SeccompLearner seccompLearner;
     BpfProgram seccompProgram;
     Input stdin = Input.none();
     Output stdout = Output.capture();
@@ -258,6 +260,31 @@ public final class SandboxBuilder {
      */
     public SandboxBuilder seccomp(SeccompProfile profile) {
         return seccomp(Objects.requireNonNull(profile, "profile").filter());
+    }
+
+    /**
+     * A seccomp profile by name or file: a built-in name ({@code io-heavy}), a profile registered in
+     * {@link SeccompProfileRegistry#standard()}, {@code NAME.json} in its directories, or the path of an
+     * OCI/Docker JSON profile (anything with a {@code /} or ending in {@code .json}).
+     *
+     * @throws dev.sandbox4j.core.InvalidConfigException naming the value, or the file, JSON path and problem
+     */
+    public SandboxBuilder seccomp(String nameOrFile) {
+        return seccomp(SeccompProfileRegistry.standard().resolve(nameOrFile).filter());
+    }
+
+    /**
+     * Learn mode, <b>for trusted runs only</b>: the program runs under the {@link #seccomp(SeccompFilter)
+     * filter}, but every call the filter would refuse with its default action is let through and recorded in
+     * {@code learner} ({@link SeccompLearner#learnedFilter} then gives the filter widened by what was used).
+     * A let-through call is not a security boundary. Needs a seccomp filter whose refusals can be supervised
+     * (default action KILL_PROCESS or ERRNO) and seccomp user notification with
+     * {@code SECCOMP_USER_NOTIF_FLAG_CONTINUE} (Linux 5.5); {@code build()} refuses otherwise. {@code null}
+     * turns it off.
+     */
+    public SandboxBuilder seccompLearning(SeccompLearner learner) {
+        this.seccompLearner = learner;
+        return this;
     }
 
     /** A custom seccomp filter, e.g. a profile's {@link SeccompFilter#toBuilder() variant}. */

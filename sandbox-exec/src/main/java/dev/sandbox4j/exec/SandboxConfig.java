@@ -78,6 +78,7 @@ public final class SandboxConfig {
     private final RlimitConfig effectiveRlimits;
     private final BpfProgram seccompProgram;
     private final SeccompSupervision seccompSupervision; // null: the kernel's own refusal, unnamed
+    private final SeccompLearner seccompLearner; // null: refusals are enforced
     private final Input stdin;
     private final Output stdout;
     private final Output stderr;
@@ -157,8 +158,8 @@ public final class SandboxConfig {
         cgroupHost = limitPlan.cgroup() == null ? null : cgroups;
         effectiveRlimits = limitPlan.rlimits();
         seccompProgram = b.seccompFilter != null ? b.seccompFilter.compile(Architecture.current()) : b.seccompProgram;
-        seccompSupervision = b.seccompFilter == null ? null : SeccompSupervision.decide(b.seccompFilter,
-                Architecture.current(), userNotificationOnThisHost()).orElse(null);
+        seccompSupervision = supervision(b);
+        seccompLearner = b.seccompLearner;
         stdin = b.stdin;
         stdout = b.stdout;
         stderr = b.stderr;
@@ -221,6 +222,24 @@ public final class SandboxConfig {
             systemCapabilities = detected;
         }
         return detected;
+    }
+
+    private static SeccompSupervision supervision(SandboxBuilder b) {
+        SeccompSupervision s = b.seccompFilter == null ? null : SeccompSupervision.decide(b.seccompFilter,
+                Architecture.current(), userNotificationOnThisHost()).orElse(null);
+        if (b.seccompLearner == null) {
+            return s;
+        }
+        if (b.seccompFilter == null) {
+            throw new InvalidConfigException("seccomp learning", "on", "needs a seccomp filter to learn from (seccomp(...))");
+        }
+        if (s == null) {
+            throw new InvalidConfigException("seccomp learning", "on", "needs seccomp user notification (Linux 5.5 or "
+                    + "later; 'sandbox-ctl check' says whether this host has it), a filter whose default action is "
+                    + "KILL_PROCESS or ERRNO, and execve, write and exit_group permitted; without them nothing can "
+                    + "be let through and recorded");
+        }
+        return s.learning();
     }
 
     private static boolean userNotificationOnThisHost() {
@@ -446,6 +465,11 @@ public final class SandboxConfig {
      */
     public boolean seccompSupervised() {
         return seccompSupervision != null;
+    }
+
+    /** Learn mode's recorder, when the run lets refused calls through instead ({@link SandboxBuilder#seccompLearning}). */
+    Optional<SeccompLearner> seccompLearner() {
+        return Optional.ofNullable(seccompLearner);
     }
 
     Optional<SeccompSupervision> seccompSupervision() {

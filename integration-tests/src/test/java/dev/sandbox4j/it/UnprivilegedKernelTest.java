@@ -36,6 +36,11 @@ class UnprivilegedKernelTest {
     }
 
     @Test
+    void eventsAndSandboxControlWorkAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, SandboxEventsKernelTest.class);
+    }
+
+    @Test
     void theSeccompCorpusRunsAsUid65534(@TempDir Path scratch) throws Exception {
         runAsNobody(scratch, SeccompCorpusKernelTest.class);
     }

@@ -50,6 +50,7 @@ final class Execution {
     private OutputCollector stderr;
     private InputStream pipedStdout = InputStream.nullInputStream(); // Output.pipe(): the caller's streams
     private InputStream pipedStderr = InputStream.nullInputStream();
+    private final PipedOutputs piped = new PipedOutputs();
     private Thread stdinWriter;
 
     private boolean execOk;
@@ -198,10 +199,14 @@ final class Execution {
         // Piped output is moved into memory as it comes, so that the run's end takes nothing the caller has not
         // read yet: the streams are the caller's to close, not this run's.
         if (config.stdout().kind == Output.Kind.PIPE) {
-            pipedStdout = PipedOutput.start(process.stdout(), config.stdout().limit, prefix + "stdout");
+            PipedOutput out = PipedOutput.start(piped, process.stdout(), config.stdout().limit, prefix + "stdout");
+            piped.stdout(out);
+            pipedStdout = out;
         }
         if (config.stderr().kind == Output.Kind.PIPE) {
-            pipedStderr = PipedOutput.start(process.stderr(), config.stderr().limit, prefix + "stderr");
+            PipedOutput err = PipedOutput.start(piped, process.stderr(), config.stderr().limit, prefix + "stderr");
+            piped.stderr(err);
+            pipedStderr = err;
         }
         if (stdin.kind == Input.Kind.BYTES) {
             byte[] bytes = stdin.bytes();
@@ -230,6 +235,11 @@ final class Execution {
     /** As {@link #pipedStdout()}, for stderr. */
     InputStream pipedStderr() {
         return pipedStderr;
+    }
+
+    /** Both piped streams, for events in arrival order. */
+    PipedOutputs piped() {
+        return piped;
     }
 
     /**

@@ -19,7 +19,7 @@ class PipedOutputTest {
     void whatTheWriterWroteBeforeItEndedIsReadAfterwards() throws Exception {
         PipedInputStream source = new PipedInputStream(1 << 16);
         PipedOutputStream writer = new PipedOutputStream(source);
-        PipedOutput out = PipedOutput.start(source, 4 << 20, "test-pump");
+        PipedOutput out = PipedOutput.start(new PipedOutputs(), source, 4 << 20, "test-pump");
         byte[] data = new byte[3 << 20];
         Arrays.fill(data, (byte) 'x');
         writer.write(data); // 3 MiB through a 64 KiB pipe: only possible because the pump keeps reading
@@ -33,7 +33,7 @@ class PipedOutputTest {
     void aFullBufferMakesTheWriterWaitUntilTheReaderReads() throws Exception {
         PipedInputStream source = new PipedInputStream(1024);
         PipedOutputStream writer = new PipedOutputStream(source);
-        PipedOutput out = PipedOutput.start(source, 4096, "test-pump");
+        PipedOutput out = PipedOutput.start(new PipedOutputs(), source, 4096, "test-pump");
         CompletableFuture<Void> written = CompletableFuture.runAsync(() -> {
             try {
                 writer.write(new byte[1 << 20]);
@@ -54,7 +54,7 @@ class PipedOutputTest {
     void closeDiscardsWhatIsUnreadAndLaterReadsFail() throws Exception {
         PipedInputStream source = new PipedInputStream(1024);
         PipedOutputStream writer = new PipedOutputStream(source);
-        PipedOutput out = PipedOutput.start(source, 1 << 20, "test-pump");
+        PipedOutput out = PipedOutput.start(new PipedOutputs(), source, 1 << 20, "test-pump");
         writer.write("unread".getBytes());
         out.close();
         assertThatThrownBy(out::read).isInstanceOf(IOException.class).hasMessage("Stream closed");

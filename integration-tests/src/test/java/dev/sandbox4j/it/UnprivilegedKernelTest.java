@@ -37,7 +37,7 @@ class UnprivilegedKernelTest {
 
     @Test
     void eventsAndSandboxControlWorkAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, SandboxEventsKernelTest.class);
+        runAsNobody(scratch, SandboxEventsKernelTest.class, SandboxControlKernelTest.class);
     }
 
     @Test

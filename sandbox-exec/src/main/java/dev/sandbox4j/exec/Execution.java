@@ -77,6 +77,11 @@ final class Execution {
     private volatile RunAbortedException.Reason abortedBy;
     private volatile String abortDetail;
     private final Object killLock = new Object();
+    // For Sandbox.runs(): who this run is, and init's host pid once the program has been exec'd.
+    private final java.time.Instant startTime = java.time.Instant.now();
+    private volatile String runId = "";
+    private volatile List<String> command = List.of();
+    private volatile int initPid;
 
     private Execution(SandboxConfig config, LaunchPlan plan, Input stdin, RunCgroup cgroup) {
         this.config = config;
@@ -237,6 +242,39 @@ final class Execution {
         return pipedStderr;
     }
 
+    /** Names the run for {@link Sandbox#runs()}. */
+    void identify(String runId, List<String> command) {
+        this.runId = runId;
+        this.command = List.copyOf(command);
+    }
+
+    String runId() {
+        return runId;
+    }
+
+    List<String> command() {
+        return command;
+    }
+
+    java.time.Instant startTime() {
+        return startTime;
+    }
+
+    /** The sandbox's init as the host sees it, once the program has been exec'd; 0 before. */
+    int initPid() {
+        return initPid;
+    }
+
+    /** Whether the program has been exec'd and its end not yet reported. */
+    boolean isRunning() {
+        return initPid > 0 && !ended;
+    }
+
+    /** What the run's cgroup says it uses now; empty without a cgroup or once it is gone. */
+    java.util.Optional<RunUsage> cgroupUsage(int processes) {
+        return cgroup.liveUsage(processes);
+    }
+
     /** Both piped streams, for events in arrival order. */
     PipedOutputs piped() {
         return piped;
@@ -320,7 +358,8 @@ final class Execution {
         LauncherEvent event = control.next(waitMillis);
         poll(stdout);
         poll(stderr);
-        if (event instanceof LauncherEvent.ExecOk) {
+        if (event instanceof LauncherEvent.ExecOk ok) {
+            initPid = ok.initPid();
             execOk = true;
             execOkNanos = System.nanoTime();
         } else if (event instanceof LauncherEvent.SetupError e) {

@@ -36,8 +36,8 @@ class UnprivilegedKernelTest {
     }
 
     @Test
-    void eventsAndSandboxControlWorkAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, SandboxEventsKernelTest.class, SandboxControlKernelTest.class);
+    void eventsControlAndVolumesWorkAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, SandboxEventsKernelTest.class, SandboxControlKernelTest.class, VolumesKernelTest.class);
     }
 
     @Test

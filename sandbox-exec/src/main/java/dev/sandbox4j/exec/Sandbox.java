@@ -167,6 +167,7 @@ public final class Sandbox implements AutoCloseable {
         }
         // The cgroup is named now, for the plan, and created while the launcher starts (Execution.start): the
         // launcher moves init into it, before init forks anything, once Java says it exists.
+        OverlayDirectories.prepare(config);
         RunCgroup cgroup = RunCgroup.reserve(config);
         Execution ex;
         try {

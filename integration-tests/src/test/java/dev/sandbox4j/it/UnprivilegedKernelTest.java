@@ -37,7 +37,8 @@ class UnprivilegedKernelTest {
 
     @Test
     void eventsControlAndVolumesWorkAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, SandboxEventsKernelTest.class, SandboxControlKernelTest.class, VolumesKernelTest.class);
+        runAsNobody(scratch, SandboxEventsKernelTest.class, SandboxControlKernelTest.class, VolumesKernelTest.class,
+                CliVolumeKernelTest.class);
     }
 
     @Test

@@ -31,7 +31,7 @@ public final class SandboxCtl implements Callable<Integer> {
     // parse on every start. What --help shows is the same.
     private static final String[] SYNOPSIS = {
         "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
-        "       sandbox-ctl check | profiles | seccomp [PROFILE] | --help | --version"
+        "       sandbox-ctl check | profiles | seccomp [PROFILE] | volume ... | --help | --version"
     };
     private static final String[] DESCRIPTION = {
         "Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits, a "
@@ -219,7 +219,8 @@ public final class SandboxCtl implements Callable<Integer> {
             commandLine
                     .addSubcommand(new CheckCommand(system))
                     .addSubcommand(new ProfilesCommand())
-                    .addSubcommand(new SeccompCommand());
+                    .addSubcommand(new SeccompCommand())
+                    .addSubcommand(new VolumeCommand());
         }
         commandLine.setParameterExceptionHandler(new BadCommandLine());
         commandLine.setExecutionExceptionHandler(new Failed());
@@ -271,7 +272,7 @@ public final class SandboxCtl implements Callable<Integer> {
     }
 
     /** The subcommands' names; picocli matches them exactly (no abbreviations, no other case). */
-    static final List<String> SUBCOMMANDS = List.of("run", "check", "profiles", "seccomp");
+    static final List<String> SUBCOMMANDS = List.of("run", "check", "profiles", "seccomp", "volume");
 
     /**
      * Whether parsing {@code args} may need the subcommands: an argument before {@code --} that is a

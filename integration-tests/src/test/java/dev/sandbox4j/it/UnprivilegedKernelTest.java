@@ -38,7 +38,7 @@ class UnprivilegedKernelTest {
     @Test
     void eventsControlAndVolumesWorkAsUid65534(@TempDir Path scratch) throws Exception {
         runAsNobody(scratch, SandboxEventsKernelTest.class, SandboxControlKernelTest.class, VolumesKernelTest.class,
-                CliVolumeKernelTest.class);
+                CliVolumeKernelTest.class, NamespacePresetKernelTest.class);
     }
 
     @Test

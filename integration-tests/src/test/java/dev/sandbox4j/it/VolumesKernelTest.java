@@ -39,6 +39,8 @@ class VolumesKernelTest {
         Files.write(a.path().resolve("f"), new byte[1234]);
         Files.createDirectories(a.path().resolve("d/e"));
         Files.write(a.path().resolve("d/e/g"), new byte[766]);
+        Files.createDirectories(a.path().resolve("locked"));
+        Files.setPosixFilePermissions(a.path().resolve("locked"), java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
         assertThat(volumes.get("alpha").sizeBytes()).isEqualTo(2000);
         assertThatThrownBy(() -> volumes.create("alpha")).isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("exists already");

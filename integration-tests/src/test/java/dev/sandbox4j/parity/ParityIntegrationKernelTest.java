@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * cases assert (README, "Parity with sandbox-rs").
  */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
-class ParityIntegrationKernelTest {
+public class ParityIntegrationKernelTest {
 
 
     /** Runs with a CPU limit as root; asserts the refusal (never a silently ignored limit) where no cgroup holds it. */
@@ -34,7 +34,8 @@ class ParityIntegrationKernelTest {
         if (root()) {
             return run(b.build(), command);
         }
-        assertThatThrownBy(b::build).isInstanceOf(InvalidConfigException.class).hasMessageContaining("cpu");
+        assertThatThrownBy(b::build).isInstanceOf(dev.sandbox4j.core.FeatureUnavailableException.class)
+                .hasMessageContaining("cpu limit").hasMessageContaining("unprivileged mode creates no cgroups");
         return null;
     }
 

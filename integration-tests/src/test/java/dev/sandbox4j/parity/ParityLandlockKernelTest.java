@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * already. Runs without a filesystem view, so that Landlock alone decides, as upstream.
  */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
-class ParityLandlockKernelTest {
+public class ParityLandlockKernelTest {
     @TempDir
     Path tmp;
 

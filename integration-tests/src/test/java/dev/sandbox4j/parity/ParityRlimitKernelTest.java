@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** sandbox-rs 0.2.1's rlimit tests (crates/sandbox-cgroup/tests/rlimit.rs), in a sandbox instead of a forked child. */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
-class ParityRlimitKernelTest {
+public class ParityRlimitKernelTest {
 
     @Test
     void nofileEnforced() throws Exception {

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * forked child of the test; here the probe program makes the same calls in a sandbox with the profile.
  */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
-class ParitySeccompKernelTest {
+public class ParitySeccompKernelTest {
     private static SandboxResult probeUnder(SeccompProfile profile, String... args) throws Exception {
         String[] command = new String[args.length + 1];
         command[0] = Parity.PROBE_INSIDE;

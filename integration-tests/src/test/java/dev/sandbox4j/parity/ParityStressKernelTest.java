@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * divergence asserted as such (minimum limits, more CPU than the machine has, ids longer than 64).
  */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
-class ParityStressKernelTest {
+public class ParityStressKernelTest {
 
     @Test
     void rapidBuilderCreation() throws Exception {

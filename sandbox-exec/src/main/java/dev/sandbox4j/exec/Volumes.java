@@ -194,6 +194,16 @@ public final class Volumes {
                 }
 
                 @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (!Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+                        throw e;
+                    }
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwx------"));
+                    deleteTree(file); // a directory a run made unreadable (mode 000), opened up now
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
                 public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
                     if (e != null) {
                         throw e;

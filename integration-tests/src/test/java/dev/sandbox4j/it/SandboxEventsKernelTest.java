@@ -61,6 +61,17 @@ class SandboxEventsKernelTest {
     }
 
     @Test
+    void aLauncherPerRunGivesTheSameEvents() throws Exception {
+        try (Sandbox sandbox = Sandbox.create(piped().forkServer(false).build());
+             SandboxProcess p = sandbox.start(List.of("/bin/sh", "-c", "echo out; echo err >&2; exit 4"))) {
+            Drained d = drain(p.events());
+            assertThat(d.out.toString(StandardCharsets.UTF_8)).isEqualTo("out\n");
+            assertThat(d.err.toString(StandardCharsets.UTF_8)).isEqualTo("err\n");
+            assertThat(d.exit.exitCode()).hasValue(4);
+        }
+    }
+
+    @Test
     void afterTheExitPollRefusesToo() throws Exception {
         try (Sandbox sandbox = Sandbox.create(piped().build());
              SandboxProcess p = sandbox.start(List.of("/bin/true"))) {

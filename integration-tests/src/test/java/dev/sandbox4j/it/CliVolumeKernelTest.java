@@ -65,6 +65,22 @@ class CliVolumeKernelTest {
     }
 
     @Test
+    void anOverlayKeptInAnUpperTheCallerMadeNeedsNoChownByHand() throws Exception {
+        // The caller's own directories, as a root caller makes them: sandbox4j hands upper and work to the program.
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path lower = Files.createDirectories(tmp.resolve("lower"));
+        Files.writeString(lower.resolve("base"), "base\n");
+        Path upper = Files.createDirectories(tmp.resolve("upper"));
+        Cli r = cli("-P", "moderate", "--overlay", lower + ":/data:" + upper, "--", "sh", "-c",
+                "cat /data/base; echo new > /data/new; mkdir /data/dir");
+        assertThat(r.status()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo("base\n");
+        assertThat(upper.resolve("new")).hasContent("new");
+        assertThat(upper.resolve("dir")).isDirectory();
+        assertThat(lower.resolve("new")).doesNotExist();
+    }
+
+    @Test
     void cpuIsPercentOfOneCpuUpTo100PerCpuAsInTheJavaApi() throws Exception {
         int cpus = Runtime.getRuntime().availableProcessors();
         String all = Integer.toString(100 * cpus);

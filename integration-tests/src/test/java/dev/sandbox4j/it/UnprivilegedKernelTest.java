@@ -42,6 +42,20 @@ class UnprivilegedKernelTest {
     }
 
     @Test
+    void eventsControlAndVolumesWorkAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, SandboxEventsKernelTest.class, SandboxControlKernelTest.class, VolumesKernelTest.class,
+                CliVolumeKernelTest.class, NamespacePresetKernelTest.class);
+    }
+
+    @Test
+    void theParitySuitePassesAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, dev.sandbox4j.parity.ParityIntegrationKernelTest.class,
+                dev.sandbox4j.parity.ParityStressKernelTest.class, dev.sandbox4j.parity.ParitySeccompKernelTest.class,
+                dev.sandbox4j.parity.ParityRlimitKernelTest.class, dev.sandbox4j.parity.ParityLandlockKernelTest.class,
+                dev.sandbox4j.parity.ParityExamplesKernelTest.class);
+    }
+
+    @Test
     void theSeccompCorpusRunsAsUid65534(@TempDir Path scratch) throws Exception {
         runAsNobody(scratch, SeccompCorpusKernelTest.class);
     }

@@ -25,6 +25,7 @@ final class FilesystemOptions {
     private static final int LANDLOCK_RO = 6;
     private static final int LANDLOCK_RW = 7;
     private static final int NO_PROC = 8;
+    private static final int VOLUME = 9;
 
     /** --bind and --ro-bind together, in command-line order (the order the mounts are made in). */
     private final List<FilesystemSettings.Bind> binds = new ArrayList<>();
@@ -38,6 +39,7 @@ final class FilesystemOptions {
     private boolean noProc;
     private List<Path> landlockReadOnly = new ArrayList<>();
     private List<Path> landlockReadWrite = new ArrayList<>();
+    private List<FilesystemSettings.Bind> volumes = new ArrayList<>();
 
     /** These options as a picocli mixin named {@code filesystem}. */
     CommandSpec mixin() {
@@ -51,6 +53,9 @@ final class FilesystemOptions {
                 "Bind host path SRC read-write at DST inside (default: the same path).", "--bind");
         table.repeatable(new Slot(RO_BIND), FilesystemSettings.Bind.class, new BindValue("--ro-bind", false),
                 "SRC[:DST]", "Bind host path SRC read-only at DST inside (default: the same path).", "--ro-bind");
+        table.repeatable(new Slot(VOLUME), FilesystemSettings.Bind.class, new VolumeCommand.Value(binds),
+                "NAME:DST[:ro]", "Bind the named volume (sandbox-ctl volume create NAME) at DST, read-only with :ro.",
+                "--volume");
         table.repeatable(new Slot(TMPFS), FilesystemSettings.Tmpfs.class, new TmpfsValue(), "DST[:SIZE]",
                 "A private tmpfs at DST, limited to SIZE (e.g. 64M).", "--tmpfs");
         table.repeatable(new Slot(OVERLAY), FilesystemSettings.Overlay.class, new OverlayValue(), "LOWER:DST[:UPPER]",
@@ -88,6 +93,7 @@ final class FilesystemOptions {
                 case HOST_FS -> hostFilesystem;
                 case LANDLOCK_RO -> landlockReadOnly;
                 case NO_PROC -> noProc;
+                case VOLUME -> volumes;
                 default -> landlockReadWrite;
             };
         }
@@ -105,6 +111,7 @@ final class FilesystemOptions {
                 case HOST_FS -> hostFilesystem = (Boolean) value;
                 case LANDLOCK_RO -> landlockReadOnly = (List<Path>) value;
                 case NO_PROC -> noProc = (Boolean) value;
+                case VOLUME -> volumes = (List<FilesystemSettings.Bind>) value;
                 default -> landlockReadWrite = (List<Path>) value;
             }
             return previous;

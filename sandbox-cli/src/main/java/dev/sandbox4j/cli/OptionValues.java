@@ -46,10 +46,15 @@ final class OptionValues {
             number = number.substring(0, number.length() - 1).strip();
         }
         // Plain decimals only: Double.parseDouble would also take "1e2", "NaN" and hexadecimal.
-        double percent = number.matches("\\d{1,3}(\\.\\d+)?") ? Double.parseDouble(number) : Double.NaN;
-        if (!(percent > 0 && percent <= 100)) {
+        double percent = number.matches("\\d{1,7}(\\.\\d+)?") ? Double.parseDouble(number) : Double.NaN;
+        if (!(percent > 0)) {
             throw new InvalidConfigException("--cpu", text,
-                    "expected a percentage of one CPU greater than 0 and at most 100, e.g. 50, or 'none'");
+                    "expected a percentage of one CPU greater than 0, e.g. 50, 200 for two CPUs, or 'none'");
+        }
+        try {
+            CgroupConfig.builder().cpuPercent(percent); // the library's bounds (100 per CPU), reported with what was typed
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException("--cpu", text, e.problem());
         }
         return percent;
     }

@@ -16,7 +16,7 @@ import java.util.Optional;
  *
  * @param preset           {@code -P/--profile}
  * @param memoryBytes      {@code -m/--memory}, more than 0
- * @param cpuPercent       {@code -c/--cpu}, percent of one CPU in (0, 100]
+ * @param cpuPercent       {@code -c/--cpu}, percent of one CPU, more than 0 (the library bounds it: 100 per CPU)
  * @param timeout          {@code -t/--timeout}, more than 0
  * @param seccompProfile   {@code -s/--seccomp}
  * @param pids             {@code --pids}, at least 1
@@ -59,7 +59,7 @@ record RunOptions(
         Long bytes = value(memoryBytes);
         check("--memory", bytes, bytes == null || bytes > 0, "must be more than 0");
         Double percent = value(cpuPercent);
-        check("--cpu", percent, percent == null || percent > 0 && percent <= 100, "must be in (0, 100]");
+        check("--cpu", percent, percent == null || percent > 0, "must be more than 0");
         Duration t = value(timeout);
         check("--timeout", t, t == null || !t.isZero() && !t.isNegative(), "must be more than 0");
         Integer n = value(pids);

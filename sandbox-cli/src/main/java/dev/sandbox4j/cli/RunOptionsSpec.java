@@ -66,7 +66,7 @@ final class RunOptionsSpec {
                 "Memory limit: 512M, 1.5G, 64KiB… (binary units: K = 1024), or none; default: the preset's.",
                 "-m", "--memory");
         table.single(new Slot(CPU), Limit.class, new OptionValues.Cpu(), "PERCENT",
-                "CPU limit in percent of one CPU (50 or 50%%), greater than 0 and at most 100, or none.",
+                "CPU limit in percent of one CPU (50 or 50%%; 200 = two CPUs), up to 100 per CPU, or none.",
                 "-c", "--cpu");
         table.single(new Slot(TIMEOUT), Limit.class, new OptionValues.Timeout(), "DURATION",
                 "Wall-clock limit: 30 (seconds), 1.5s, 500ms, 2m, 1h, or none; the whole process tree "

@@ -31,7 +31,7 @@ public final class SandboxCtl implements Callable<Integer> {
     // parse on every start. What --help shows is the same.
     private static final String[] SYNOPSIS = {
         "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
-        "       sandbox-ctl check | profiles | seccomp [PROFILE|NAME|FILE] | --help | --version",
+        "       sandbox-ctl check | profiles | seccomp [PROFILE|NAME|FILE] | volume ... | --help | --version",
         "       sandbox-ctl seccomp learn [-o FILE] [-s BASE] [OPTIONS] -- PROGRAM [ARGS...]"
     };
     private static final String[] DESCRIPTION = {
@@ -220,7 +220,8 @@ public final class SandboxCtl implements Callable<Integer> {
             commandLine
                     .addSubcommand(new CheckCommand(system))
                     .addSubcommand(new ProfilesCommand())
-                    .addSubcommand(SeccompCommand.commandLine());
+                    .addSubcommand(SeccompCommand.commandLine())
+                    .addSubcommand(new VolumeCommand());
         }
         commandLine.setParameterExceptionHandler(new BadCommandLine());
         commandLine.setExecutionExceptionHandler(new Failed());
@@ -272,7 +273,7 @@ public final class SandboxCtl implements Callable<Integer> {
     }
 
     /** The subcommands' names; picocli matches them exactly (no abbreviations, no other case). */
-    static final List<String> SUBCOMMANDS = List.of("run", "check", "profiles", "seccomp");
+    static final List<String> SUBCOMMANDS = List.of("run", "check", "profiles", "seccomp", "volume");
 
     /**
      * Whether parsing {@code args} may need the subcommands: an argument before {@code --} that is a

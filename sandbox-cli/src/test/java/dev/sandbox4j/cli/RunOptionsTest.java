@@ -95,11 +95,21 @@ class RunOptionsTest {
 
     @Test
     void theRecordRejectsOutOfRangeValuesFromAnyCaller() {
-        assertThatThrownBy(() -> new RunOptions(SecurityPreset.STRICT, Optional.empty(), Optional.of(Limit.of(150.0)),
+        assertThatThrownBy(() -> new RunOptions(SecurityPreset.STRICT, Optional.empty(), Optional.of(Limit.of(-1.0)),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), FilesystemSettings.none(),
                 Optional.empty(), PrivilegeMode.AUTO, List.of(), Optional.empty(), Optional.empty(), false, List.of()))
                 .isInstanceOf(InvalidConfigException.class)
-                .hasMessage("invalid --cpu '150.0': must be in (0, 100]");
+                .hasMessage("invalid --cpu '-1.0': must be more than 0");
+    }
+
+    @Test
+    void cpuMeansPercentOfOneCpuUpTo100PerCpuAsInTheLibrary() {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        assertThat(OptionValues.cpu("50")).isEqualTo(50.0);
+        assertThat(OptionValues.cpu(100 * cpus + "%")).isEqualTo(100.0 * cpus);
+        assertThatThrownBy(() -> OptionValues.cpu(Integer.toString(100 * cpus + 1)))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith("invalid --cpu '" + (100 * cpus + 1) + "': more than the " + cpus + " CPU(s)");
     }
 
     @Test

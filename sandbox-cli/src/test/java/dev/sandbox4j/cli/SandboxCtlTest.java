@@ -142,9 +142,9 @@ class SandboxCtlTest {
     @CsvSource(delimiter = '|', value = {
             "--memory  | -1       | invalid --memory '-1': a size cannot be negative",
             "-m        | 0        | invalid --memory '0': must be more than 0; use 'none' for no limit",
-            "--cpu     | 0        | invalid --cpu '0': expected a percentage of one CPU greater than 0 and at most 100, e.g. 50, or 'none'",
-            "-c        | 101      | invalid --cpu '101': expected a percentage of one CPU greater than 0 and at most 100, e.g. 50, or 'none'",
-            "--cpu     | lots     | invalid --cpu 'lots': expected a percentage of one CPU greater than 0 and at most 100, e.g. 50, or 'none'",
+            "--cpu     | 0        | invalid --cpu '0': expected a percentage of one CPU greater than 0, e.g. 50, 200 for two CPUs, or 'none'",
+            "-c        | 0.5      | invalid --cpu '0.5': below 1% of a CPU, the kernel's minimum quota of 1 ms per 100 ms period; for less, use a quota with a longer period, e.g. 1000us per 1000000us = 0.1%",
+            "--cpu     | lots     | invalid --cpu 'lots': expected a percentage of one CPU greater than 0, e.g. 50, 200 for two CPUs, or 'none'",
             "--timeout | 0        | invalid --timeout '0': must be more than 0; use 'none' to wait for the program however long it runs",
             "-t        | 5y       | invalid --timeout '5y': unknown unit 'y' (use ns, us, ms, s, m, h or d; a bare number is seconds)",
             "--pids    | 0        | invalid --pids '0': must be more than 0; use 'none' for no limit",
@@ -330,7 +330,7 @@ class SandboxCtlTest {
                 .contains("-m, --memory=SIZE")
                 .contains("check")
                 .contains("124    the timeout expired")
-                .contains("(50 or 50%)")
+                .contains("(50 or 50%; 200 =")
                 .contains("--bind=SRC[:DST]").contains("--host-fs").contains("-r, --root=PATH");
         assertThat(err.toString()).isEmpty();
         out.getBuffer().setLength(0);
@@ -378,7 +378,7 @@ class SandboxCtlTest {
             "--memory=-1 /bin/true",
             "-x /bin/true",
             "--mode=sometimes -- /bin/true",
-            "-c 101 -- check",
+            "-c 0.5 -- check",
             "--seccomp=paranoid /bin/true",
             "--host-fs -r / /bin/true",
     })

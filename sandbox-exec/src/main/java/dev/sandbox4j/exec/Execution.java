@@ -50,6 +50,7 @@ final class Execution {
     private OutputCollector stderr;
     private InputStream pipedStdout = InputStream.nullInputStream(); // Output.pipe(): the caller's streams
     private InputStream pipedStderr = InputStream.nullInputStream();
+    private final PipedOutputs piped = new PipedOutputs();
     private Thread stdinWriter;
 
     private boolean execOk;
@@ -76,6 +77,11 @@ final class Execution {
     private volatile RunAbortedException.Reason abortedBy;
     private volatile String abortDetail;
     private final Object killLock = new Object();
+    // For Sandbox.runs(): who this run is, and init's host pid once the program has been exec'd.
+    private final java.time.Instant startTime = java.time.Instant.now();
+    private volatile String runId = "";
+    private volatile List<String> command = List.of();
+    private volatile int initPid;
 
     private Execution(SandboxConfig config, LaunchPlan plan, Input stdin, RunCgroup cgroup) {
         this.config = config;
@@ -198,10 +204,14 @@ final class Execution {
         // Piped output is moved into memory as it comes, so that the run's end takes nothing the caller has not
         // read yet: the streams are the caller's to close, not this run's.
         if (config.stdout().kind == Output.Kind.PIPE) {
-            pipedStdout = PipedOutput.start(process.stdout(), config.stdout().limit, prefix + "stdout");
+            PipedOutput out = PipedOutput.start(piped, process.stdout(), config.stdout().limit, prefix + "stdout");
+            piped.stdout(out);
+            pipedStdout = out;
         }
         if (config.stderr().kind == Output.Kind.PIPE) {
-            pipedStderr = PipedOutput.start(process.stderr(), config.stderr().limit, prefix + "stderr");
+            PipedOutput err = PipedOutput.start(piped, process.stderr(), config.stderr().limit, prefix + "stderr");
+            piped.stderr(err);
+            pipedStderr = err;
         }
         if (stdin.kind == Input.Kind.BYTES) {
             byte[] bytes = stdin.bytes();
@@ -230,6 +240,44 @@ final class Execution {
     /** As {@link #pipedStdout()}, for stderr. */
     InputStream pipedStderr() {
         return pipedStderr;
+    }
+
+    /** Names the run for {@link Sandbox#runs()}. */
+    void identify(String runId, List<String> command) {
+        this.runId = runId;
+        this.command = List.copyOf(command);
+    }
+
+    String runId() {
+        return runId;
+    }
+
+    List<String> command() {
+        return command;
+    }
+
+    java.time.Instant startTime() {
+        return startTime;
+    }
+
+    /** The sandbox's init as the host sees it, once the program has been exec'd; 0 before. */
+    int initPid() {
+        return initPid;
+    }
+
+    /** Whether the program has been exec'd and its end not yet reported. */
+    boolean isRunning() {
+        return initPid > 0 && !ended;
+    }
+
+    /** What the run's cgroup says it uses now; empty without a cgroup or once it is gone. */
+    java.util.Optional<RunUsage> cgroupUsage(int processes) {
+        return cgroup.liveUsage(processes);
+    }
+
+    /** Both piped streams, for events in arrival order. */
+    PipedOutputs piped() {
+        return piped;
     }
 
     /**
@@ -310,7 +358,8 @@ final class Execution {
         LauncherEvent event = control.next(waitMillis);
         poll(stdout);
         poll(stderr);
-        if (event instanceof LauncherEvent.ExecOk) {
+        if (event instanceof LauncherEvent.ExecOk ok) {
+            initPid = ok.initPid();
             execOk = true;
             execOkNanos = System.nanoTime();
         } else if (event instanceof LauncherEvent.SetupError e) {

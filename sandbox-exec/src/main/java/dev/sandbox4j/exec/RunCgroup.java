@@ -109,6 +109,37 @@ final class RunCgroup {
     }
 
     /**
+     * The run's usage now, for {@link ActiveRun#usage()}: the cgroup's CPU time and current memory charge
+     * ({@code memory.current} on v2, {@code memory.usage_in_bytes} on v1). Empty without a cgroup, or once released.
+     */
+    synchronized java.util.Optional<RunUsage> liveUsage(int processes) {
+        SandboxCgroup cgroup = this.cgroup;
+        if (cgroup == null || stats != null) {
+            return java.util.Optional.empty();
+        }
+        CgroupStats now = cgroup.stats();
+        if (now.cpuTimeUs().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        java.util.OptionalLong memory = java.util.OptionalLong.empty();
+        for (Path dir : cgroup.directories()) {
+            for (String file : List.of("memory.current", "memory.usage_in_bytes")) {
+                try {
+                    memory = java.util.OptionalLong.of(Long.parseLong(java.nio.file.Files.readString(dir.resolve(file)).trim()));
+                    break;
+                } catch (java.io.IOException | NumberFormatException absent) {
+                    // not this hierarchy's file
+                }
+            }
+            if (memory.isPresent()) {
+                break;
+            }
+        }
+        return java.util.Optional.of(new RunUsage(java.time.Duration.ofNanos(now.cpuTimeUs().getAsLong() * 1000), memory,
+                processes, UsageSource.CGROUP));
+    }
+
+    /**
      * SIGKILLs every process of the run at once, init included, and waits until they are gone.
      *
      * @return false when there is no cgroup, or it could not empty itself (the caller falls back to the

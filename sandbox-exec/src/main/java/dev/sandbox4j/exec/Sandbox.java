@@ -52,6 +52,7 @@ public final class Sandbox implements AutoCloseable {
     private final SandboxConfig config;
     private final Set<Execution> running = ConcurrentHashMap.newKeySet();
     private final AtomicLong counter = new AtomicLong();
+    private final AtomicLong runs = new AtomicLong(); // numbers runs for their ids
     private volatile boolean closed;
 
     private Sandbox(SandboxConfig config) {
@@ -166,12 +167,14 @@ public final class Sandbox implements AutoCloseable {
         }
         // The cgroup is named now, for the plan, and created while the launcher starts (Execution.start): the
         // launcher moves init into it, before init forks anything, once Java says it exists.
+        OverlayDirectories.prepare(config);
         RunCgroup cgroup = RunCgroup.reserve(config);
         Execution ex;
         try {
             LaunchPlan plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles(), cgroup.mounts(),
                     skipHostname);
             ex = Execution.launch(config, plan, stdin, streaming, cgroup, degradations(skipHostname));
+            ex.identify(config.id() + "-" + runs.incrementAndGet(), command);
         } catch (InterruptedException | RuntimeException | Error e) {
             cgroup.release(); // a plan that could not be made or launched (launch itself releases on its failures)
             throw e;
@@ -183,6 +186,69 @@ public final class Sandbox implements AutoCloseable {
             throw new IllegalStateException("sandbox " + config.id() + " is closed");
         }
         return ex;
+    }
+
+    /**
+     * The programs this sandbox is running now, oldest first: each with its id, pids inside and on the host, start
+     * time and live usage. Runs still being set up, and runs whose end has been reported, are not listed.
+     */
+    public List<ActiveRun> runs() {
+        List<ActiveRun> listed = new ArrayList<>();
+        for (Execution ex : running) {
+            ActiveRun run = ActiveRun.of(ex);
+            if (run != null) {
+                listed.add(run);
+            }
+        }
+        listed.sort(java.util.Comparator.comparing(ActiveRun::startTime).thenComparing(ActiveRun::id));
+        return listed;
+    }
+
+    /** Whether any run of this sandbox is in flight: being set up, running, or having its result collected. */
+    public boolean isBusy() {
+        return !running.isEmpty();
+    }
+
+    /**
+     * Kills the run with this {@link ActiveRun#id() id} and waits until it has been collected; false when no such run
+     * is in flight. The sandbox stays open.
+     */
+    public boolean kill(String runId) throws InterruptedException {
+        Objects.requireNonNull(runId, "runId");
+        for (Execution ex : running) {
+            if (ex.runId().equals(runId)) {
+                ex.kill();
+                awaitGone(List.of(ex));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Kills every run in flight, those still being set up included, and waits until all of them have been collected:
+     * no process, cgroup or thread of theirs is left when this returns. The sandbox stays open for new runs; their
+     * callers get SIGKILL results (or a setup failure for a run killed before its program started).
+     *
+     * @return how many runs were killed
+     */
+    public int killAll() throws InterruptedException {
+        List<Execution> victims = List.copyOf(running);
+        victims.forEach(Execution::kill);
+        awaitGone(victims);
+        return victims.size();
+    }
+
+    /** Waits until the callers of these runs have collected them (10 s at most, then it aborts them). */
+    private void awaitGone(List<Execution> victims) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (victims.stream().anyMatch(running::contains)) {
+            if (System.nanoTime() > deadline) {
+                victims.stream().filter(running::contains).forEach(Execution::abort);
+                return;
+            }
+            Thread.sleep(5);
+        }
     }
 
     /** Kills every program still running in this sandbox and waits until they are gone. */

@@ -176,6 +176,21 @@ public final class SandboxBuilder {
     }
 
     /**
+     * {@link #timeout(Duration)} from text as the command line takes it: {@code "1.5s"}, {@code "500ms"},
+     * {@code "2m"}, or a bare number of seconds.
+     *
+     * @throws InvalidConfigException naming the text when it is not a duration or not a valid timeout
+     */
+    public SandboxBuilder timeout(String duration) {
+        Duration parsed = dev.sandbox4j.core.Durations.parse("timeout", duration);
+        try {
+            return timeout(parsed);
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException("timeout", duration, e.problem()); // as the caller wrote it
+        }
+    }
+
+    /**
      * Memory limit in bytes, at least 4 MiB (what the launcher and the sandbox's namespaces need before the
      * workload runs). In privileged mode a limit on the sandbox's cgroup: the whole tree's memory, page cache and
      * tmpfs included, and the kernel OOM-kills inside the sandbox when it is reached ({@link
@@ -186,6 +201,21 @@ public final class SandboxBuilder {
     public SandboxBuilder memoryLimit(long bytes) {
         limits = limits.toBuilder().memoryBytes(bytes).build();
         return this;
+    }
+
+    /**
+     * {@link #memoryLimit(long)} from text as the command line takes it: {@code "256M"}, {@code "1.5G"},
+     * {@code "512MiB"} (powers of 1024 whatever the spelling; fractions round down).
+     *
+     * @throws InvalidConfigException naming the text when it is not a size or not a valid limit
+     */
+    public SandboxBuilder memoryLimit(String size) {
+        long bytes = dev.sandbox4j.core.Sizes.parse("memory limit", size);
+        try {
+            return memoryLimit(bytes);
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException("memory limit", size, e.problem()); // as the caller wrote it
+        }
     }
 
     /**

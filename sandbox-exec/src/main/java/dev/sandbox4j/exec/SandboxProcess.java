@@ -23,6 +23,7 @@ public final class SandboxProcess implements AutoCloseable {
     private final Execution execution;
     private final CompletableFuture<SandboxResult> result = new CompletableFuture<>();
     private final Thread monitor;
+    private SandboxEvents events; // guarded by this
 
     SandboxProcess(Execution execution, String threadName, Runnable onEnd) {
         this.execution = execution;
@@ -59,6 +60,20 @@ public final class SandboxProcess implements AutoCloseable {
     /** The program's stderr, for {@link Output#pipe()}; otherwise an empty stream. As {@link #stdout()}. */
     public InputStream stderr() {
         return execution.pipedStderr();
+    }
+
+    /**
+     * The program's piped output and its exit as one ordered sequence of events (see {@link SandboxEvents}):
+     * stdout and stderr chunks in the order they arrived, then the exit. The same object on every call. Use either
+     * the events or {@link #stdout()}/{@link #stderr()}: once events are taken the streams refuse to be read.
+     *
+     * @throws IllegalStateException if a stream has been read directly already
+     */
+    public synchronized SandboxEvents events() {
+        if (events == null) {
+            events = new SandboxEvents(this, execution.piped(), result, monitor.getName() + "-events");
+        }
+        return events;
     }
 
     /** Whether the sandbox is still running. */

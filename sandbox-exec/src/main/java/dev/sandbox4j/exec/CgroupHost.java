@@ -3,8 +3,8 @@ package dev.sandbox4j.exec;
 import dev.sandbox4j.cgroup.CgroupAvailability;
 import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.SandboxCgroups;
-import dev.sandbox4j.core.CgroupHierarchy;
-import dev.sandbox4j.core.CgroupLayout;
+import dev.sandbox4j.cgroup.CgroupHierarchy;
+import dev.sandbox4j.cgroup.CgroupLayout;
 import java.util.List;
 import java.util.Set;
 

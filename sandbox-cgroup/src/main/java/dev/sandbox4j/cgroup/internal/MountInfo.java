@@ -1,4 +1,4 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.cgroup.internal;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,20 +16,20 @@ import java.util.Set;
  * escapes decoded. The optional fields between the mount options and the {@code " - "} separator vary in
  * number, so the line is split at the separator rather than by position.
  */
-record MountInfo(String root, String mountPoint, Set<String> mountOptions, String fsType, String source,
+public record MountInfo(String root, String mountPoint, Set<String> mountOptions, String fsType, String source,
         List<String> superOptions) {
 
-    MountInfo {
+    public MountInfo {
         mountOptions = Set.copyOf(mountOptions);
         superOptions = List.copyOf(superOptions);
     }
 
     /** Per-mount "ro" (field 6); a read-only bind of a cgroupfs keeps "rw" in its super options. */
-    boolean readOnly() {
+    public boolean readOnly() {
         return mountOptions.contains("ro");
     }
 
-    static List<MountInfo> read(Path file) {
+    public static List<MountInfo> read(Path file) {
         try {
             List<MountInfo> mounts = new ArrayList<>();
             for (String line : Files.readAllLines(file)) {
@@ -45,7 +45,7 @@ record MountInfo(String root, String mountPoint, Set<String> mountOptions, Strin
         }
     }
 
-    static MountInfo parse(String line) {
+    public static MountInfo parse(String line) {
         int separator = line.indexOf(" - ");
         if (separator < 0) {
             throw new IllegalArgumentException("mountinfo line without ' - ' separator: " + line);

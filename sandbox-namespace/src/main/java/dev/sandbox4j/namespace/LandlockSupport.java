@@ -1,4 +1,4 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.namespace;
 
 /**
  * What the kernel offers of Landlock.

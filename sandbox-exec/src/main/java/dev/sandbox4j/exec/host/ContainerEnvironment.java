@@ -1,5 +1,8 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.exec.host;
 
+import dev.sandbox4j.cgroup.CgroupHierarchy;
+import dev.sandbox4j.cgroup.internal.MountInfo;
+import dev.sandbox4j.core.internal.ProcFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.exec.host;
 
+import dev.sandbox4j.namespace.LandlockSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.cgroup;
 
+import dev.sandbox4j.cgroup.internal.MountInfo;
+import dev.sandbox4j.core.internal.ProcFiles;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

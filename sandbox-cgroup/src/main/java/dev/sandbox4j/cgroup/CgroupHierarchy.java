@@ -1,4 +1,4 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.cgroup;
 
 import java.nio.file.Path;
 import java.util.Collections;

@@ -1,5 +1,14 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.exec.host;
 
+import dev.sandbox4j.cgroup.CgroupHierarchy;
+import dev.sandbox4j.cgroup.CgroupLayout;
+import dev.sandbox4j.core.FeatureUnavailableException;
+import dev.sandbox4j.core.PermissionDeniedException;
+import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.core.ResolvedMode;
+import dev.sandbox4j.core.SandboxException;
+import dev.sandbox4j.core.internal.ProcFiles;
+import dev.sandbox4j.namespace.LandlockSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.core.internal;
 
+import dev.sandbox4j.core.FeatureUnavailableException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,7 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Reading the small text files of /proc, where a missing file is an answer ("not supported"), not an error. */
-final class ProcFiles {
+public final class ProcFiles {
     private ProcFiles() {
     }
 
@@ -24,7 +25,7 @@ final class ProcFiles {
      * ({@code max_user_namespaces} "96364" came back as "9"). {@link InputStream#readAllBytes} starts with an
      * 8 KiB read, which gets a sysctl value whole.
      */
-    static Optional<String> read(Path file) {
+    public static Optional<String> read(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).strip());
         } catch (NoSuchFileException e) {
@@ -35,7 +36,7 @@ final class ProcFiles {
     }
 
     /** The {@code Name:\tvalue} fields of a {@code /proc/<pid>/status} file. */
-    static Map<String, String> statusFields(Path status) {
+    public static Map<String, String> statusFields(Path status) {
         String content = read(status).orElseThrow(() -> new FeatureUnavailableException("/proc",
                 "cannot read " + status + "; sandbox4j needs a mounted proc file system"));
         Map<String, String> fields = new HashMap<>();

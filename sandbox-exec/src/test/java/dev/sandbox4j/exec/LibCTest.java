@@ -1,5 +1,7 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.exec;
 
+import dev.sandbox4j.core.Errno;
+import dev.sandbox4j.namespace.LandlockSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.exec;
 
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
@@ -21,7 +21,7 @@ import jnr.ffi.annotations.Variadic;
  * {@link Pointer}), annotate variadic C functions with {@link Variadic}, and read the errno of a failed call
  * with {@link #errno()} straight after it, on the same thread.
  */
-public final class LibC {
+final class LibC {
 
     /** The C functions. Every call saves errno, which {@link LibC#errno()} returns. */
     @SaveError

@@ -9,17 +9,11 @@ import jnr.ffi.annotations.SaveError;
 import jnr.ffi.annotations.Variadic;
 
 /**
- * The one binding of the C library for sandbox4j's Java side, through jnr-ffi.
+ * The C library calls of sandbox4j's Java side (sockets, descriptor passing, pipes), through jnr-ffi.
  *
  * <p>Only calls that are safe from a multi-threaded JVM belong here; whatever must happen between fork and
- * exec is the native launcher's job (see DESIGN.md). The library is loaded on first use, not when this class
- * initialises, so that code paths which never call into libc (argument parsing, {@code --help}) do not pay for
- * loading it.
- *
- * <p>To add a call: declare it in {@link Functions} with the C name and Java types of the same width (C
- * {@code int} → {@code int}, {@code long}/{@code size_t}/pointers-as-numbers → {@code long}, pointers →
- * {@link Pointer}), annotate variadic C functions with {@link Variadic}, and read the errno of a failed call
- * with {@link #errno()} straight after it, on the same thread.
+ * exec is the native launcher's job. Read the errno of a failed call with {@link #errno()} straight after it,
+ * on the same thread.
  */
 final class LibC {
 
@@ -27,33 +21,6 @@ final class LibC {
     @SaveError
     public interface Functions {
         int getpid();
-
-        int getuid();
-
-        int geteuid();
-
-        int getgid();
-
-        int getegid();
-
-        /** kill(2): 0, or -1 with errno. */
-        int kill(int pid, int signal);
-
-        /**
-         * syscall(2) with three arguments, for calls glibc does not wrap (landlock_*). {@code long syscall(long
-         * number, ...)} is variadic; on x86_64 and aarch64 integer and pointer arguments travel in the same
-         * registers either way, but declaring it keeps jnr-ffi honest on other ABIs.
-         */
-        @Variadic(fixedCount = 1)
-        long syscall(long number, Pointer arg1, long arg2, int arg3);
-
-        /** syscall(2) with three integer arguments, e.g. landlock_restrict_self(fd, flags). */
-        @Variadic(fixedCount = 1)
-        long syscall(long number, long arg1, long arg2, long arg3);
-
-        /** prctl(2): {@code int prctl(int option, ...)}; unused arguments must be 0. */
-        @Variadic(fixedCount = 1)
-        int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 
         /** open(2): {@code int open(const char *path, int flags, ...)}; a descriptor, or -1 with errno. */
         @Variadic(fixedCount = 2)
@@ -116,31 +83,10 @@ final class LibC {
         }
     }
 
-    /** Syscall numbers glibc has no wrapper for; identical on x86_64 and aarch64 (asm-generic numbering). */
-    public static final class Syscall {
-        public static final long LANDLOCK_CREATE_RULESET = 444;
-        public static final long LANDLOCK_ADD_RULE = 445;
-        public static final long LANDLOCK_RESTRICT_SELF = 446;
-
-        private Syscall() {
-        }
-    }
-
-    /** prctl(2) options. */
-    public static final class Prctl {
-        public static final int PR_GET_DUMPABLE = 3;
-        public static final int PR_SET_NO_NEW_PRIVS = 38;
-        public static final int PR_GET_NO_NEW_PRIVS = 39;
-        public static final int PR_CAPBSET_READ = 23;
-
-        private Prctl() {
-        }
-    }
-
     private LibC() {
     }
 
-    /** Initialization-on-demand: loading libc costs tens of milliseconds, paid only by callers. */
+    /** Loaded on first use. */
     private static final class Loaded {
         static final Functions FUNCTIONS = LibraryLoader.create(Functions.class).failImmediately().load("c");
         static final Runtime RUNTIME = Runtime.getRuntime(FUNCTIONS);
@@ -159,11 +105,5 @@ final class LibC {
     /** The errno the calling thread's last {@link Functions} call left. */
     public static int errno() {
         return LastError.getLastError(Loaded.RUNTIME);
-    }
-
-    /** Whether this architecture uses the syscall numbers in {@link Syscall}. */
-    public static boolean syscallNumbersKnown() {
-        String arch = System.getProperty("os.arch");
-        return arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64");
     }
 }

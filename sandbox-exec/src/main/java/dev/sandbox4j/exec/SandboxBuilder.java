@@ -173,7 +173,7 @@ public final class SandboxBuilder {
     }
 
     /**
-     * Memory limit in bytes, at least 4 MiB (what the launcher and the sandbox's namespaces need before the
+     * Memory limit in bytes, at least {@link CgroupConfig#MIN_MEMORY_BYTES 4 MiB} (what the launcher and the sandbox's namespaces need before the
      * workload runs). In privileged mode a limit on the sandbox's cgroup: the whole tree's memory, page cache and
      * tmpfs included, and the kernel OOM-kills inside the sandbox when it is reached ({@link
      * SandboxResult#oomKilled()}). In unprivileged mode {@code RLIMIT_DATA} per process: an allocation beyond it
@@ -216,19 +216,14 @@ public final class SandboxBuilder {
     }
 
     /**
-     * Maximum processes and threads, at least 3: the sandbox's init counts as one, and the program as another. In privileged
+     * Maximum processes and threads, at least {@value CgroupConfig#MIN_PIDS}: the sandbox's init counts as one, and the
+     * program as another. In privileged
      * mode the cgroup's {@code pids.max}, for this sandbox alone. In unprivileged mode {@code RLIMIT_NPROC},
      * which the kernel counts per host uid: every process of that uid counts (an unprivileged caller's own
      * processes too).
      */
     public SandboxBuilder pidsLimit(long pids) {
-        // CgroupConfig takes an int: values outside it are refused here, naming the caller's own value.
-        if (pids < 1 || pids > CgroupConfig.MAX_PIDS) {
-            throw new InvalidConfigException("pids limit", Long.toString(pids), pids < 1
-                    ? "must be positive; leave it unset for no limit"
-                    : "above the kernel's maximum of " + CgroupConfig.MAX_PIDS);
-        }
-        limits = limits.toBuilder().maxPids((int) pids).build();
+        limits = limits.toBuilder().maxPids(pids).build();
         return this;
     }
 

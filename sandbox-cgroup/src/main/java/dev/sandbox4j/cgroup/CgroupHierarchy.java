@@ -46,30 +46,6 @@ public record CgroupHierarchy(int version, Path mountPoint, Set<String> controll
         return ownDirectory != null;
     }
 
-    // equals and hashCode written out: a record's generated ones are linked through invokedynamic on first use,
-    // a few milliseconds of every sandbox-ctl start (the cgroup layout is kept in hash-based collections).
-
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof CgroupHierarchy that
-                && version == that.version
-                && readOnly == that.readOnly
-                && mountPoint.equals(that.mountPoint)
-                && controllers.equals(that.controllers)
-                && Objects.equals(ownPath, that.ownPath)
-                && Objects.equals(ownDirectory, that.ownDirectory);
-    }
-
-    @Override
-    public int hashCode() {
-        int hash = version;
-        hash = 31 * hash + mountPoint.hashCode();
-        hash = 31 * hash + controllers.hashCode();
-        hash = 31 * hash + Objects.hashCode(ownPath);
-        hash = 31 * hash + Objects.hashCode(ownDirectory);
-        return 31 * hash + Boolean.hashCode(readOnly);
-    }
-
     /** E.g. {@code v1 memory at /sys/fs/cgroup/memory, own cgroup /process_api/42}. */
     @Override
     public String toString() {

@@ -185,7 +185,6 @@ public final class CgroupLayout {
      * (the controller is unavailable and the caller falls back to rlimits).
      */
     public Optional<CgroupHierarchy> hierarchyFor(String controller) {
-        // Plain loops: this runs on every sandbox's start, where each first-time lambda costs a call-site link.
         for (CgroupHierarchy hierarchy : hierarchies) {
             if (hierarchy.version() == 1 && hierarchy.hasController(controller)) {
                 return Optional.of(hierarchy);

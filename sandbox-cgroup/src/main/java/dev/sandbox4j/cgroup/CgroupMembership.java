@@ -60,14 +60,9 @@ record CgroupMembership(int hierarchyId, Set<String> controllers, String path) {
                 .findFirst();
     }
 
-    /** The path of {@link #find}'s line, or {@code null} when there is none; without a lambda (start-up path). */
+    /** The path of {@link #find}'s line, or {@code null} when there is none. */
     static String pathOf(List<CgroupMembership> lines, Set<String> controllers) {
-        for (CgroupMembership line : lines) {
-            if (controllers.isEmpty() ? line.unified() : line.controllers().equals(controllers)) {
-                return line.path();
-            }
-        }
-        return null;
+        return find(lines, controllers).map(CgroupMembership::path).orElse(null);
     }
 
     @Override

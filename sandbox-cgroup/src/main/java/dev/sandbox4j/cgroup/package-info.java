@@ -10,7 +10,5 @@
  * {@link dev.sandbox4j.cgroup.CgroupUnavailableException} and {@link dev.sandbox4j.cgroup.RlimitFallback}.
  * Everything else is package-private: the per-hierarchy backends ({@code V1Backend}, {@code V2Backend}), the
  * placement decision, the stale-cgroup cleaner and the {@code CgroupFs} seam over the kernel.
- *
- * <p>Facts and pitfalls behind the design, many verified on the reference host: {@code notes/cgroups.md}.
  */
 package dev.sandbox4j.cgroup;

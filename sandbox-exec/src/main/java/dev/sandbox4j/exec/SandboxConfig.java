@@ -90,8 +90,7 @@ public final class SandboxConfig {
 
     /**
      * "sbx-" and 8 hex digits. A label, not a secret: what must be unique (cgroup names, sockets) adds the pid
-     * and a sequence number. Neither SecureRandom nor String.format: their set-up (security providers, the
-     * formatter's regex) costs a cold JVM, such as the command line's, some 40 ms.
+     * and a sequence number.
      */
     private static String randomId() {
         String hex = Integer.toHexString(ThreadLocalRandom.current().nextInt());

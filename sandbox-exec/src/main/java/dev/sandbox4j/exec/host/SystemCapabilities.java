@@ -28,11 +28,10 @@ import org.slf4j.LoggerFactory;
  * namespaces, seccomp, Landlock, the cgroup layout, overlayfs; and which {@link PrivilegeMode} that allows.
  *
  * <p>Everything is read from {@code /proc} when {@link #detect()} runs; the object is an immutable snapshot.
- * The one fact {@code /proc} cannot give, the Landlock ABI, needs a syscall through the jnr-ffi binding, whose
- * first use generates classes at run time (a sixth of a second on a cold JVM); it is asked on the first call
- * of {@link #landlock()} (or of {@link #summary()}, {@link #toString()}), once, so that deciding the
- * privilege mode ({@link #resolve}) never pays for it. Root is not assumed to mean "all capabilities": containers and some hosts (this
- * project's CI among them) run root without {@code CAP_SYS_RESOURCE} or more, so the effective set decides.
+ * The one fact {@code /proc} cannot give, the Landlock ABI, needs a native call; it is asked once, on the
+ * first call of {@link #landlock()}, so that deciding the privilege mode ({@link #resolve}) makes none. Root
+ * is not assumed to mean "all capabilities": containers and some hosts (this project's CI among them) run
+ * root without {@code CAP_SYS_RESOURCE} or more, so the effective set decides.
  */
 public final class SystemCapabilities {
 
@@ -143,7 +142,6 @@ public final class SystemCapabilities {
                     + "(enable: sysctl -w user.max_user_namespaces=15000)");
         }
         // Both restrictions below exempt callers with CAP_SYS_ADMIN.
-        // Plain code rather than Optional lambdas here and in resolve(): sandbox-ctl runs it on every start.
         boolean exempt = effective.contains(Capability.CAP_SYS_ADMIN);
         Optional<String> debian = ProcFiles.read(proc.resolve("sys/kernel/unprivileged_userns_clone"));
         boolean debianRestricts = debian.isPresent() && debian.get().equals("0");

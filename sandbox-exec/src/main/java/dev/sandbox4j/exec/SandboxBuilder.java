@@ -6,6 +6,7 @@ import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.IdMap;
+import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.LandlockRules;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import dev.sandbox4j.seccomp.BpfProgram;
@@ -20,7 +21,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * Collects the settings of a sandbox; {@link #build()} validates them all at once and returns an
@@ -329,18 +332,53 @@ public final class SandboxBuilder {
      *         cpu limit is set where no cpu cgroup can enforce it (unprivileged mode)
      */
     public SandboxConfig build() {
-        return new SandboxConfig(this, HostIdentity.current(), SandboxConfig::resolveOnThisHost, CgroupHost.live());
+        return build(Host.live());
     }
 
-    /** For tests: build against a given identity and mode resolution instead of this host's. */
-    SandboxConfig build(HostIdentity identity, java.util.function.UnaryOperator<PrivilegeMode> resolver) {
-        return new SandboxConfig(this, identity, resolver, CgroupHost.live());
+    /** Against a described host instead of this machine. */
+    SandboxConfig build(Host host) {
+        return new SandboxConfig(this, host);
     }
 
-    /** For tests: also with a given answer to which cgroup limits this host can enforce. */
-    SandboxConfig build(HostIdentity identity, java.util.function.UnaryOperator<PrivilegeMode> resolver,
+    /** For tests: this machine, but with the given identity and mode resolution. */
+    SandboxConfig build(HostIdentity identity, UnaryOperator<PrivilegeMode> resolver) {
+        return build(identity, resolver, CgroupHost.live());
+    }
+
+    /** For tests: this machine, but with the given identity, mode resolution and cgroups. */
+    SandboxConfig build(HostIdentity identity, UnaryOperator<PrivilegeMode> resolver,
             CgroupHost cgroups) {
-        return new SandboxConfig(this, identity, resolver, cgroups);
+        return build(new Host() {
+            @Override
+            public HostIdentity identity() {
+                return identity;
+            }
+
+            @Override
+            public PrivilegeMode resolve(PrivilegeMode requested) {
+                return resolver.apply(requested);
+            }
+
+            @Override
+            public boolean seccompUserNotification() {
+                return Host.live().seccompUserNotification();
+            }
+
+            @Override
+            public LandlockSupport landlock() {
+                return Host.live().landlock();
+            }
+
+            @Override
+            public CgroupHost cgroups() {
+                return cgroups;
+            }
+
+            @Override
+            public Optional<IdMap.Range> subordinateIds(Path file, String user, long id) {
+                return Host.live().subordinateIds(file, user, id);
+            }
+        });
     }
 
     private static long checkId(String what, long id) {

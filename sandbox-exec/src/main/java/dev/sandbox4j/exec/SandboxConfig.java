@@ -4,7 +4,6 @@ import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
-import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.FilesystemView;
@@ -28,7 +27,6 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.UnaryOperator;
 
 /**
  * The validated, immutable settings of a {@link Sandbox}, with everything that depends on the host already
@@ -52,7 +50,6 @@ import java.util.function.UnaryOperator;
  */
 public final class SandboxConfig {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxConfig.class);
-    private static volatile SystemCapabilities systemCapabilities;
     static final long OVERFLOW_ID = 65534;
 
     private final SandboxBuilder source; // a private copy, for toBuilder()
@@ -86,7 +83,6 @@ public final class SandboxConfig {
     private final LandlockRules landlock;
     private final LandlockRules.Compiled landlockCompiled;
     private final boolean forkServer;
-    private static volatile LandlockSupport landlockSupport;
 
     /**
      * "sbx-" and 8 hex digits. A label, not a secret: what must be unique (cgroup names, sockets) adds the pid
@@ -97,11 +93,13 @@ public final class SandboxConfig {
         return "sbx-" + "0".repeat(8 - hex.length()) + hex;
     }
 
-    SandboxConfig(SandboxBuilder b, HostIdentity host, UnaryOperator<PrivilegeMode> resolver, CgroupHost cgroups) {
+    SandboxConfig(SandboxBuilder b, Host machine) {
+        HostIdentity host = machine.identity();
+        CgroupHost cgroups = machine.cgroups();
         source = copy(b);
         id = b.id != null ? b.id : randomId();
         requestedMode = b.mode;
-        mode = resolver.apply(b.mode);
+        mode = machine.resolve(b.mode);
         namespaces = b.namespaces;
         boolean userns = namespaces.contains(Namespace.USER);
         if (userns) {
@@ -111,9 +109,9 @@ public final class SandboxConfig {
             // everyone else may map only their own id, and must deny setgroups to write the gid map.
             boolean mapsFreely = host.hasCapability(HostIdentity.CAP_SETUID) && host.hasCapability(HostIdentity.CAP_SETGID);
             uidMap = b.uidMap != null ? b.uidMap
-                    : defaultMap(mapsFreely, uid, host.euid(), SubordinateIds.SUBUID, host);
+                    : defaultMap(mapsFreely, uid, host.euid(), SubordinateIds.SUBUID, machine);
             gidMap = b.gidMap != null ? b.gidMap
-                    : defaultMap(mapsFreely, gid, host.egid(), SubordinateIds.SUBGID, host);
+                    : defaultMap(mapsFreely, gid, host.egid(), SubordinateIds.SUBGID, machine);
             checkMap("uid", uidMap, uid);
             checkMap("gid", gidMap, gid);
             setgroupsDeny = !mapsFreely;
@@ -157,14 +155,14 @@ public final class SandboxConfig {
         effectiveRlimits = limitPlan.rlimits();
         seccompProgram = b.seccompFilter != null ? b.seccompFilter.compile(Architecture.current()) : b.seccompProgram;
         seccompSupervision = b.seccompFilter == null ? null : SeccompSupervision.decide(b.seccompFilter,
-                Architecture.current(), userNotificationOnThisHost()).orElse(null);
+                Architecture.current(), machine.seccompUserNotification()).orElse(null);
         stdin = b.stdin;
         stdout = b.stdout;
         stderr = b.stderr;
         environment = Collections.unmodifiableMap(environment(b));
         filesystem = checkFilesystem(b.filesystem, namespaces, cwd);
         landlock = b.landlock;
-        landlockCompiled = compileLandlock(b.landlock, filesystem);
+        landlockCompiled = compileLandlock(b.landlock, filesystem, machine);
         forkServer = b.forkServer;
     }
 
@@ -186,18 +184,14 @@ public final class SandboxConfig {
     }
 
     /** Negotiates the rules with this kernel's Landlock ABI: rights it lacks are dropped. */
-    private static LandlockRules.Compiled compileLandlock(LandlockRules rules, FilesystemView view) {
+    private static LandlockRules.Compiled compileLandlock(LandlockRules rules, FilesystemView view, Host machine) {
         if (rules == null) {
             return null;
         }
         if (view == null) {
             rules.requireHostPaths(); // the program sees the host's tree: a missing path is a config error now
         }
-        LandlockSupport support = landlockSupport;
-        if (support == null) {
-            support = LandlockSupport.probe();
-            landlockSupport = support;
-        }
+        LandlockSupport support = machine.landlock();
         if (!support.available()) {
             if (!rules.bestEffort()) {
                 throw new FeatureUnavailableException("Landlock", support.unavailableReason());
@@ -208,29 +202,12 @@ public final class SandboxConfig {
         return rules.compile(support.abi());
     }
 
-    /** What this host supports, detected once: capabilities, cgroups, user namespaces. */
-    static PrivilegeMode resolveOnThisHost(PrivilegeMode requested) {
-        return thisHost().resolve(requested).mode();
-    }
-
-    private static SystemCapabilities thisHost() {
-        SystemCapabilities detected = systemCapabilities;
-        if (detected == null) {
-            detected = SystemCapabilities.detect();
-            systemCapabilities = detected;
-        }
-        return detected;
-    }
-
-    private static boolean userNotificationOnThisHost() {
-        return thisHost().seccompUserNotification().available();
-    }
-
-    private static IdMap defaultMap(boolean mapsFreely, long inside, long ownId, Path subIds, HostIdentity host) {
+    private static IdMap defaultMap(boolean mapsFreely, long inside, long ownId, Path subIds, Host machine) {
         if (!mapsFreely) {
             return IdMap.single(inside, ownId);
         }
-        Optional<IdMap.Range> delegated = SubordinateIds.firstRange(subIds, host.userName(), host.euid());
+        HostIdentity host = machine.identity();
+        Optional<IdMap.Range> delegated = machine.subordinateIds(subIds, host.userName(), host.euid());
         if (delegated.isPresent() && inside < delegated.get().count()) {
             return IdMap.of(delegated.get());
         }

@@ -6,6 +6,7 @@ import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.cgroup.CgroupHierarchy;
 import dev.sandbox4j.cgroup.CgroupLayout;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -28,6 +29,9 @@ interface CgroupHost {
     default List<CgroupHierarchy> v1Hierarchies(Set<String> controllers) {
         return List.of();
     }
+
+    /** The hierarchy whose cgroups hold {@code controller}'s limits, or empty when none can. */
+    Optional<CgroupHierarchy> hierarchyFor(String controller);
 
     /**
      * The running host. The layout (mountinfo and /proc/self/cgroup) is read once, on first use, and kept for the
@@ -57,6 +61,11 @@ interface CgroupHost {
             public List<CgroupHierarchy> v1Hierarchies(Set<String> controllers) {
                 return layout().hierarchies().stream()
                         .filter(h -> h.version() == 1 && controllers.stream().anyMatch(h::hasController)).toList();
+            }
+
+            @Override
+            public Optional<CgroupHierarchy> hierarchyFor(String controller) {
+                return layout().hierarchyFor(controller);
             }
 
             @Override

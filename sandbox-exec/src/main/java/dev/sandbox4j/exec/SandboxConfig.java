@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -70,6 +71,7 @@ public final class SandboxConfig {
     private final Duration timeout;
     private final CgroupConfig limits;
     private final LimitPlan limitPlan;
+    private final List<Enforcement> enforcement;
     private final CgroupHost cgroupHost; // null when runs get no cgroup
     private final RlimitConfig rlimits;
     private final RlimitConfig effectiveRlimits;
@@ -152,6 +154,7 @@ public final class SandboxConfig {
         rlimits = b.rlimits;
         limitPlan = LimitPlan.resolve(limits, rlimits, requestedMode, mode, cgroups);
         cgroupHost = limitPlan.cgroup() == null ? null : cgroups;
+        enforcement = limitPlan.enforcement(limits, cgroups);
         effectiveRlimits = limitPlan.rlimits();
         seccompProgram = b.seccompFilter != null ? b.seccompFilter.compile(Architecture.current()) : b.seccompProgram;
         seccompSupervision = b.seccompFilter == null ? null : SeccompSupervision.decide(b.seccompFilter,
@@ -394,6 +397,15 @@ public final class SandboxConfig {
         CgroupConfig cgroup = limitPlan.cgroup();
         return cgroup != null && (cgroup.cpuQuotaUs().isPresent() || cgroup.cpuWeight().isPresent())
                 ? Optional.of(LimitMechanism.CGROUP) : Optional.empty();
+    }
+
+    /**
+     * How each resource limit (memory, cpu, pids, in that order) will be enforced on this host: in which cgroup
+     * hierarchy and file, or by which rlimit and why, or that it is not set. Decided at {@code build()}; a limit
+     * that nothing here could hold was refused there.
+     */
+    public List<Enforcement> enforcement() {
+        return enforcement;
     }
 
     /** The limits each run's cgroup gets; empty when runs get no cgroup (unprivileged mode). */

@@ -2,8 +2,6 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +52,7 @@ final class ForkServer {
     private final int fd;
     private final Thread reader;
     private final Object sendLock = new Object();
-    private Pointer sendBuffer; // guarded by sendLock; grown for a larger frame
+    private final DescriptorSender sender; // guarded by sendLock
     private final AtomicInteger requestIds = new AtomicInteger();
     private final Map<Integer, ForkedLauncher> pending = new ConcurrentHashMap<>();
     private final Map<Integer, ForkedLauncher> live = new ConcurrentHashMap<>();
@@ -63,8 +61,7 @@ final class ForkServer {
     private ForkServer(Process process, int fd) {
         this.process = process;
         this.fd = fd;
-        // msghdr, iovec, cmsghdr and the frame: laid out once, reused by every send under sendLock.
-        this.sendBuffer = Memory.allocateDirect(LibC.runtime(), SEND_BUFFER_SIZE);
+        this.sender = new DescriptorSender(fd);
         this.reader = new Thread(this::readReplies, THREAD_NAME);
         reader.setDaemon(true);
     }
@@ -244,61 +241,16 @@ final class ForkServer {
         }
     }
 
-    // struct msghdr (56 bytes on LP64) at 0, struct iovec at 64, cmsghdr with 4 ints at 80, frame at 128.
-    private static final int MSGHDR = 0;
-    private static final int IOVEC = 64;
-    private static final int CMSG = 80;
-    private static final int SPAWN_FDS = 4;
-    private static final int CMSG_LEN_FDS = 16 + SPAWN_FDS * 4; // CMSG_LEN(16)
-    private static final int CMSG_SPACE_FDS = 32;               // CMSG_SPACE(16)
-    private static final int FRAME = 128;
-    private static final int SEND_BUFFER_SIZE = FRAME + 512;
-
-    /** Sends one frame in one sendmsg (the descriptors, if any, travel with its first byte). */
+    /** Sends one frame (the descriptors, if any, travel with its first byte). */
     private void send(byte[] frame, int[] fds) throws Lost {
-        LibC.Functions libc = LibC.libc();
         synchronized (sendLock) {
             if (lost) {
                 throw new Lost("the connection to it ended");
             }
-            if (FRAME + frame.length > sendBuffer.size()) {
-                // Plans with many mounts or a long filter; the buffer stays at the largest size seen.
-                sendBuffer = Memory.allocateDirect(LibC.runtime(), FRAME + frame.length);
-            }
-            Pointer b = sendBuffer;
-            long base = b.address();
-            b.put(FRAME, frame, 0, frame.length);
-            int offset = 0;
-            while (offset < frame.length) {
-                b.putLong(MSGHDR, 0);             // msg_name
-                b.putLong(MSGHDR + 8, 0);         // msg_namelen (+ padding)
-                b.putLong(MSGHDR + 16, base + IOVEC); // msg_iov
-                b.putLong(MSGHDR + 24, 1);        // msg_iovlen
-                b.putLong(IOVEC, base + FRAME + offset);   // iov_base
-                b.putLong(IOVEC + 8, frame.length - offset); // iov_len
-                if (fds != null && offset == 0) {
-                    b.putLong(CMSG, CMSG_LEN_FDS);   // cmsg_len
-                    b.putInt(CMSG + 8, LibC.Const.SOL_SOCKET);
-                    b.putInt(CMSG + 12, LibC.Const.SCM_RIGHTS);
-                    for (int i = 0; i < SPAWN_FDS; i++) {
-                        b.putInt(CMSG + 16 + 4L * i, fds[i]);
-                    }
-                    b.putLong(MSGHDR + 32, base + CMSG);  // msg_control
-                    b.putLong(MSGHDR + 40, CMSG_SPACE_FDS); // msg_controllen
-                } else {
-                    b.putLong(MSGHDR + 32, 0);
-                    b.putLong(MSGHDR + 40, 0);
-                }
-                b.putLong(MSGHDR + 48, 0);        // msg_flags (+ padding)
-                long n = libc.sendmsg(fd, b, LibC.Const.MSG_NOSIGNAL);
-                if (n < 0) {
-                    int err = LibC.errno();
-                    if (err == LibC.Const.EINTR) {
-                        continue;
-                    }
-                    throw new Lost("sending to it failed: " + libc.strerror(err));
-                }
-                offset += (int) n;
+            try {
+                sender.send(frame, fds);
+            } catch (IOException e) {
+                throw new Lost("sending to it failed: " + e.getMessage());
             }
         }
     }

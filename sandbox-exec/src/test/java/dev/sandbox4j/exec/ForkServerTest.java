@@ -24,10 +24,10 @@ class ForkServerTest {
     void repliesDecodeAsTheLauncherEncodesThem() {
         ByteBuffer b = ByteBuffer.allocate(14).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(10).putShort((short) Wire.MSG_REAPED).putInt(4242).putInt(9).flip();
-        assertThat(ForkServer.Reply.decode(b)).isEqualTo(new ForkServer.Reply(Wire.MSG_REAPED, 4242, 9));
+        assertThat(ForkServerConnection.Reply.decode(b)).isEqualTo(new ForkServerConnection.Reply(Wire.MSG_REAPED, 4242, 9));
         ByteBuffer bad = ByteBuffer.allocate(14).order(ByteOrder.LITTLE_ENDIAN);
         bad.putInt(11).putShort((short) Wire.MSG_SPAWNED).putInt(1).putInt(2).flip();
-        assertThatThrownBy(() -> ForkServer.Reply.decode(bad)).isInstanceOf(LauncherEvent.ProtocolException.class);
+        assertThatThrownBy(() -> ForkServerConnection.Reply.decode(bad)).isInstanceOf(LauncherEvent.ProtocolException.class);
     }
 
     @Test

@@ -68,6 +68,16 @@ public final class SandboxCgroups {
     }
 
     /**
+     * {@code sandboxId}, if it can be part of a sandbox cgroup's directory name: 1 to 64 of A-Z, a-z, 0-9,
+     * '_', '.' and inner '-', starting with a letter, digit or '_'. The one check of a sandbox id.
+     *
+     * @throws dev.sandbox4j.core.InvalidConfigException naming the id and the rule, when it cannot
+     */
+    public static String checkSandboxId(String sandboxId) {
+        return CgroupName.checkId(sandboxId);
+    }
+
+    /**
      * Whether sandbox cgroups with these limits can be created on this host, and where they would go. Writes
      * nothing. The executor uses it to choose between cgroup limits and the rlimit fallback before it starts.
      */

@@ -2,6 +2,7 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.RlimitConfig;
+import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.namespace.FilesystemView;
@@ -76,12 +77,7 @@ public final class SandboxBuilder {
      * one by default.
      */
     public SandboxBuilder id(String id) {
-        // The cgroup library's rule: a leading '-' or '.' would make the directory name confusing or hidden.
-        if (id == null || id.length() > 64 || !id.matches("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?")) {
-            throw new InvalidConfigException("sandbox id", id,
-                    "use 1 to 64 of A-Z a-z 0-9 _ . - (starting with a letter, digit or _, not ending with -)");
-        }
-        this.id = id;
+        this.id = SandboxCgroups.checkSandboxId(id);
         return this;
     }
 

@@ -1,6 +1,6 @@
 package dev.sandbox4j.exec;
 
-import dev.sandbox4j.core.IoErrors;
+import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.core.SandboxException;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.core.internal;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;

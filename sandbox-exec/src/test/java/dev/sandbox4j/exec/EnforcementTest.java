@@ -6,11 +6,18 @@ import static dev.sandbox4j.exec.SandboxBuilderTest.asRoot;
 import static dev.sandbox4j.exec.SandboxBuilderTest.asUser;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sandbox4j.cgroup.CgroupAvailability;
+import dev.sandbox4j.cgroup.CgroupConfig;
+import dev.sandbox4j.cgroup.CgroupHierarchy;
 import dev.sandbox4j.cgroup.RlimitConfig;
+import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.exec.Enforcement.Mechanism;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** enforcement() says before any run what holds each limit, and why a cgroup limit became an rlimit. */
@@ -53,6 +60,35 @@ class EnforcementTest {
         assertThat(e.get(0).mechanism()).isEqualTo(Mechanism.RLIMIT);
         assertThat(e.get(0).detail()).endsWith("since cgroup v2: memory is not enabled for sub-cgroups");
         assertThat(e.get(2).mechanism()).isEqualTo(Mechanism.CGROUP_V2);
+    }
+
+    @Test
+    void onAV1HostTheLimitsAreTheV1Files() {
+        CgroupHost v1 = new CgroupHost() {
+            @Override
+            public CgroupAvailability availability(CgroupConfig limits) {
+                return new CgroupAvailability(Map.of(), List.of());
+            }
+
+            @Override
+            public SandboxCgroups.Reservation reserve(String sandboxId, CgroupConfig limits) {
+                throw new UnsupportedOperationException("unit tests create no cgroups");
+            }
+
+            @Override
+            public Optional<CgroupHierarchy> hierarchyFor(String controller) {
+                return Optional.of(new CgroupHierarchy(1, Path.of("/sys/fs/cgroup", controller), Set.of(controller),
+                        "/", Path.of("/sys/fs/cgroup", controller), false));
+            }
+        };
+
+        List<Enforcement> e = limited().cpuPercent(50).cpuWeight(200).build(ROOT, PRIVILEGED_HOST, v1).enforcement();
+
+        assertThat(e).extracting(Enforcement::mechanism)
+                .containsExactly(Mechanism.CGROUP_V1, Mechanism.CGROUP_V1, Mechanism.CGROUP_V1);
+        assertThat(e.get(0).detail()).startsWith("memory.limit_in_bytes = 64 MiB");
+        assertThat(e.get(1).detail()).startsWith("cpu.cfs_quota_us = 50000 per cpu.cfs_period_us = 100000, "
+                + "cpu.shares = 2048");
     }
 
     @Test

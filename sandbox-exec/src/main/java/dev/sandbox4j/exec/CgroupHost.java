@@ -30,8 +30,10 @@ interface CgroupHost {
         return List.of();
     }
 
-    /** The hierarchy whose cgroups hold {@code controller}'s limits, or empty when none can. */
-    Optional<CgroupHierarchy> hierarchyFor(String controller);
+    /** The hierarchy whose cgroups hold {@code controller}'s limits, or empty when none can (or it is not known). */
+    default Optional<CgroupHierarchy> hierarchyFor(String controller) {
+        return Optional.empty();
+    }
 
     /**
      * The running host. The layout (mountinfo and /proc/self/cgroup) is read once, on first use, and kept for the

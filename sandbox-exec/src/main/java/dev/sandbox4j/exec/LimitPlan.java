@@ -155,6 +155,7 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
         return new Enforcement(limit, Mechanism.NONE, "no " + limit + " limit set");
     }
 
+    /** The controller's cgroup version; v2 when the host does not say (the kernel's default layout). */
     private static int version(CgroupHost host, String controller) {
         return host.hierarchyFor(controller).map(CgroupHierarchy::version).orElse(2);
     }

@@ -1,6 +1,7 @@
 /*
  * The launch protocol, mirrored from dev.sandbox4j.exec.Wire (Java is the
- * definition; keep the two in step, the round-trip test catches a drift).
+ * definition). WireHeaderTest fails unless every define here has a Wire
+ * constant of the same name (WIRE_ dropped) and value, and the reverse.
  *
  * Every message is a frame: u32 length (of what follows), u16 type, payload.
  * All integers are little-endian. A string is u32 length + bytes, no NUL.

@@ -126,7 +126,7 @@ public final class KernelTestSupport {
     static List<Path> sandboxCgroupsOf(long pid) throws IOException {
         Pattern theirs = Pattern.compile("sandbox4j-.+-\\d+-" + pid + "-\\d+-\\d+");
         List<Path> found = new ArrayList<>();
-        for (dev.sandbox4j.core.CgroupHierarchy hierarchy : dev.sandbox4j.core.CgroupLayout.detect().hierarchies()) {
+        for (dev.sandbox4j.cgroup.CgroupHierarchy hierarchy : dev.sandbox4j.cgroup.CgroupLayout.detect().hierarchies()) {
             Path own = hierarchy.ownDirectory();
             if (own == null || !Files.isDirectory(own)) {
                 continue;
@@ -193,7 +193,7 @@ public final class KernelTestSupport {
             } finally {
                 Files.delete(file);
             }
-            dev.sandbox4j.core.LibC.libc();
+            dev.sandbox4j.namespace.LandlockSupport.probe();
             try (FileInputStream devNull = new FileInputStream("/dev/null")) {
                 devNull.available();
             }

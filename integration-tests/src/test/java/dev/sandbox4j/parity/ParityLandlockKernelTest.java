@@ -1,6 +1,6 @@
 package dev.sandbox4j.parity;
 
-import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.it.KernelTestSupport;
 import dev.sandbox4j.namespace.LandlockRules;

@@ -1,6 +1,5 @@
 package dev.sandbox4j.cgroup;
 
-import dev.sandbox4j.core.CgroupHierarchy;
 
 import java.nio.file.Path;
 import java.util.List;

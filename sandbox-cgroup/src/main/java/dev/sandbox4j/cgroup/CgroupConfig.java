@@ -376,22 +376,25 @@ public final class CgroupConfig {
             return this;
         }
 
-        /** Maximum number of tasks (processes and threads) in the sandbox, launcher included. */
-        public Builder maxPids(int pids) {
+        /**
+         * Maximum number of tasks (processes and threads) in the sandbox, launcher included: {@link #MIN_PIDS}
+         * to {@link #MAX_PIDS}. The one place this limit is checked.
+         */
+        public Builder maxPids(long pids) {
             if (pids <= 0) {
-                throw new InvalidConfigException("pids limit", Integer.toString(pids),
+                throw new InvalidConfigException("pids limit", Long.toString(pids),
                         "must be positive; leave it unset for no limit");
             }
             if (pids < MIN_PIDS) {
-                throw new InvalidConfigException("pids limit", Integer.toString(pids),
+                throw new InvalidConfigException("pids limit", Long.toString(pids),
                         "below the minimum of " + MIN_PIDS
                                 + ": the sandbox's init and the workload count as tasks, and a shell needs one more");
             }
             if (pids > MAX_PIDS) {
-                throw new InvalidConfigException("pids limit", Integer.toString(pids),
+                throw new InvalidConfigException("pids limit", Long.toString(pids),
                         "above the kernel's maximum of " + MAX_PIDS);
             }
-            this.maxPids = pids;
+            this.maxPids = (int) pids;
             return this;
         }
 

@@ -1,7 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-import dev.sandbox4j.core.CgroupHierarchy;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

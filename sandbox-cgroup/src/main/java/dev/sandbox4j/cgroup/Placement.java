@@ -1,7 +1,5 @@
 package dev.sandbox4j.cgroup;
 
-import dev.sandbox4j.core.CgroupHierarchy;
-import dev.sandbox4j.core.CgroupLayout;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

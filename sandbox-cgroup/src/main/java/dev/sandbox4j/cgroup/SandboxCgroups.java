@@ -1,8 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-import dev.sandbox4j.core.CgroupHierarchy;
-import dev.sandbox4j.core.CgroupLayout;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -67,6 +65,16 @@ public final class SandboxCgroups {
     /** As {@link #create(String, CgroupConfig)}, with a given layout (another mount namespace, tests). */
     public static SandboxCgroup create(String sandboxId, CgroupConfig config, CgroupLayout layout) {
         return reserve(sandboxId, config, layout).create();
+    }
+
+    /**
+     * {@code sandboxId}, if it can be part of a sandbox cgroup's directory name: 1 to 64 of A-Z, a-z, 0-9,
+     * '_', '.' and inner '-', starting with a letter, digit or '_'. The one check of a sandbox id.
+     *
+     * @throws dev.sandbox4j.core.InvalidConfigException naming the id and the rule, when it cannot
+     */
+    public static String checkSandboxId(String sandboxId) {
+        return CgroupName.checkId(sandboxId);
     }
 
     /**

@@ -15,7 +15,5 @@
  * Everything else is package-private: the per-hierarchy backends ({@code V1Backend}, {@code V2Backend}), the
  * placement decision, the one check of every limit ({@code LimitCheck}), the built-in limits as data
  * ({@code BuiltinLimits}), the stale-cgroup cleaner and the {@code CgroupFs} seam over the kernel.
- *
- * <p>Facts and pitfalls behind the design, many verified on the reference host: {@code notes/cgroups.md}.
  */
 package dev.sandbox4j.cgroup;

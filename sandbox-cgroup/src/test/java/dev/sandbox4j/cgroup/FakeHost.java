@@ -1,6 +1,5 @@
 package dev.sandbox4j.cgroup;
 
-import dev.sandbox4j.core.CgroupLayout;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

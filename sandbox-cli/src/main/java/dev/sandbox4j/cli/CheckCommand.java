@@ -1,10 +1,10 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.core.ContainerEnvironment;
+import dev.sandbox4j.exec.host.ContainerEnvironment;
 import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.ResolvedMode;
-import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 import java.io.PrintWriter;
 import java.util.Objects;
 import java.util.concurrent.Callable;

@@ -1,9 +1,9 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.core.ContainerEnvironment;
+import dev.sandbox4j.exec.host.ContainerEnvironment;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
-import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;

@@ -1,7 +1,7 @@
 package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.FeatureUnavailableException;
-import dev.sandbox4j.core.IoErrors;
+import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;

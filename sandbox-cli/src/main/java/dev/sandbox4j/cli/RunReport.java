@@ -1,6 +1,6 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.core.IoErrors;
+import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.SeccompViolation;

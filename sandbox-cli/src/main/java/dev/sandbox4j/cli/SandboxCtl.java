@@ -2,7 +2,7 @@ package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.SandboxException;
-import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.core.IoErrors;
+import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.BpfInterpreter;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
-import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.exec.LimitMechanism;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.namespace.Mount;

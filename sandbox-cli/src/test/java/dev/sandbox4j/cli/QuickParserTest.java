@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sandbox4j.core.InvalidConfigException;
-import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;

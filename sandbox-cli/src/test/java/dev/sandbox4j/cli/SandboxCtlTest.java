@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -342,7 +342,7 @@ class SandboxCtlTest {
 
     @Test
     void verboseRaisesSandbox4jLoggersToDebug() {
-        Logger logger = (Logger) LoggerFactory.getLogger("dev.sandbox4j.core.SystemCapabilities");
+        Logger logger = (Logger) LoggerFactory.getLogger("dev.sandbox4j.exec.host.SystemCapabilities");
         assertThat(logger.isDebugEnabled()).as("quiet by default").isFalse();
 
         run("-v", "check");

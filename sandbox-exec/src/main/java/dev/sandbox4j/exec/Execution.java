@@ -165,8 +165,8 @@ final class Execution {
 
     /** A launcher from the JVM's fork server, with stdio the JVM opened for it, its control connection and its plan. */
     private LauncherProcess fork(LauncherBinary launcher, int control, byte[] plan) {
-        try (ForkServer.Stdio stdio = ForkServer.Stdio.open(stdin, config.stdout(), config.stderr())) {
-            ForkServer.Forked forked;
+        try (ForkedStdio stdio = ForkedStdio.open(stdin, config.stdout(), config.stderr())) {
+            ForkedLauncher forked;
             try {
                 forked = ForkServer.spawn(launcher, stdio, control, plan);
             } catch (RuntimeException | Error e) {

@@ -1,13 +1,11 @@
 package dev.sandbox4j.exec;
 
-import dev.sandbox4j.core.IoErrors;
+import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.core.SandboxException;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +18,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.CodeSource;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -32,8 +29,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 
 /**
  * Where the native launcher lives. Either an installed binary named by the system property
@@ -47,8 +42,8 @@ import java.util.zip.ZipFile;
  * compared with the verified one, cheaply; a change (someone rewrote it) triggers a full re-verification.
  *
  * <p>Across JVMs the same identity, recorded beside the launcher when it was verified (a {@code .verified}
- * file holding the expected hash and the identity), spares each start hashing the ~1 MB file again (15-20
- * ms of a cold JVM, a tenth of a command-line start). Why that keeps "a replaced launcher does not run":
+ * file holding the expected hash and the identity), spares each JVM hashing the ~1 MB file again. Why that
+ * keeps "a replaced launcher does not run":
  * <ul>
  *   <li>replacing or rewriting the file changes its identity: a rename puts another inode there, a write
  *       moves its mtime and ctime, and no unprivileged process can set a ctime (the kernel stamps it with
@@ -194,8 +189,7 @@ final class LauncherBinary {
     /**
      * A fresh name for a socket in the run directory: {@code prefix}, this JVM's pid and 64 random bits. The
      * directory is private (0700, this uid), so the name needs to be unique, not secret: the pid separates
-     * live JVMs, the random part a recycled pid's leftovers and this JVM's own sockets. ThreadLocalRandom, not
-     * SecureRandom, whose provider set-up costs a cold JVM (the command line) some 35 ms.
+     * live JVMs, the random part a recycled pid's leftovers and this JVM's own sockets.
      */
     Path newSocketPath(String prefix) {
         return runDirectory.resolve(prefix + ProcessHandle.current().pid() + "-"
@@ -406,58 +400,15 @@ final class LauncherBinary {
         return "linux-" + normalized;
     }
 
-    /**
-     * A resource of this module, read where this class was loaded from (its jar, or its directory in a build).
-     * Not through the class loader, which looks in the JDK's module image first and then in every jar before
-     * this one: about 4 ms of a cold JVM's start, for files that can only be here. Anywhere else (no file
-     * location), the class loader looks.
-     */
-    private static InputStream open(String resource) throws IOException {
-        InputStream in = openBesideClass(resource.substring(1));
-        if (in == null) {
-            in = LauncherBinary.class.getResourceAsStream(resource);
-        }
+    /** A resource of this module's jar. */
+    private static InputStream open(String resource) {
+        InputStream in = LauncherBinary.class.getResourceAsStream(resource);
         if (in == null) {
             throw new dev.sandbox4j.core.FeatureUnavailableException("the sandbox4j launcher",
                     "this jar has no launcher for " + platform() + " (" + resource + "); set " + ENV
                             + " to an installed one");
         }
         return in;
-    }
-
-    /** {@code name} (no leading '/') in this class's jar or class directory, or null. */
-    private static InputStream openBesideClass(String name) throws IOException {
-        CodeSource source = LauncherBinary.class.getProtectionDomain().getCodeSource();
-        if (source == null || source.getLocation() == null || !"file".equals(source.getLocation().getProtocol())) {
-            return null;
-        }
-        Path location;
-        try {
-            location = Path.of(source.getLocation().toURI());
-        } catch (URISyntaxException | IllegalArgumentException e) {
-            return null;
-        }
-        if (Files.isDirectory(location)) {
-            Path file = location.resolve(name);
-            return Files.isRegularFile(file) ? Files.newInputStream(file) : null;
-        }
-        // As a plain zip: a JarFile would read the manifest first. The launcher's own hash is what is checked.
-        ZipFile jar = new ZipFile(location.toFile());
-        ZipEntry entry = jar.getEntry(name);
-        if (entry == null) {
-            jar.close();
-            return null;
-        }
-        return new FilterInputStream(jar.getInputStream(entry)) {
-            @Override
-            public void close() throws IOException {
-                try {
-                    super.close();
-                } finally {
-                    jar.close();
-                }
-            }
-        };
     }
 
     private static String readResource(String resource) {

@@ -4,7 +4,7 @@ import dev.sandbox4j.cgroup.CgroupStats;
 import dev.sandbox4j.cgroup.SandboxCgroup;
 import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.core.CgroupException;
-import dev.sandbox4j.core.CgroupHierarchy;
+import dev.sandbox4j.cgroup.CgroupHierarchy;
 import dev.sandbox4j.namespace.FilesystemView;
 
 import java.nio.file.Path;

@@ -3,10 +3,12 @@ package dev.sandbox4j.exec;
 import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.CgroupLimit;
 import dev.sandbox4j.cgroup.RlimitConfig;
+import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.IdMap;
+import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.LandlockRules;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import dev.sandbox4j.seccomp.BpfProgram;
@@ -22,7 +24,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * Collects the settings of a sandbox; {@link #build()} validates them all at once and returns an
@@ -76,12 +80,7 @@ public final class SandboxBuilder {
      * one by default.
      */
     public SandboxBuilder id(String id) {
-        // The cgroup library's rule: a leading '-' or '.' would make the directory name confusing or hidden.
-        if (id == null || id.length() > 64 || !id.matches("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?")) {
-            throw new InvalidConfigException("sandbox id", id,
-                    "use 1 to 64 of A-Z a-z 0-9 _ . - (starting with a letter, digit or _, not ending with -)");
-        }
-        this.id = id;
+        this.id = SandboxCgroups.checkSandboxId(id);
         return this;
     }
 
@@ -191,7 +190,7 @@ public final class SandboxBuilder {
     }
 
     /**
-     * Memory limit in bytes, at least 4 MiB (what the launcher and the sandbox's namespaces need before the
+     * Memory limit in bytes, at least {@link CgroupConfig#MIN_MEMORY_BYTES 4 MiB} (what the launcher and the sandbox's namespaces need before the
      * workload runs). In privileged mode a limit on the sandbox's cgroup: the whole tree's memory, page cache and
      * tmpfs included, and the kernel OOM-kills inside the sandbox when it is reached ({@link
      * SandboxResult#oomKilled()}). In unprivileged mode {@code RLIMIT_DATA} per process: an allocation beyond it
@@ -249,19 +248,14 @@ public final class SandboxBuilder {
     }
 
     /**
-     * Maximum processes and threads, at least 3: the sandbox's init counts as one, and the program as another. In privileged
+     * Maximum processes and threads, at least {@value CgroupConfig#MIN_PIDS}: the sandbox's init counts as one, and the
+     * program as another. In privileged
      * mode the cgroup's {@code pids.max}, for this sandbox alone. In unprivileged mode {@code RLIMIT_NPROC},
      * which the kernel counts per host uid: every process of that uid counts (an unprivileged caller's own
      * processes too).
      */
     public SandboxBuilder pidsLimit(long pids) {
-        // CgroupConfig takes an int: values outside it are refused here, naming the caller's own value.
-        if (pids < 1 || pids > CgroupConfig.MAX_PIDS) {
-            throw new InvalidConfigException("pids limit", Long.toString(pids), pids < 1
-                    ? "must be positive; leave it unset for no limit"
-                    : "above the kernel's maximum of " + CgroupConfig.MAX_PIDS);
-        }
-        limits = limits.toBuilder().maxPids((int) pids).build();
+        limits = limits.toBuilder().maxPids(pids).build();
         return this;
     }
 
@@ -404,18 +398,53 @@ public final class SandboxBuilder {
      *         cpu limit is set where no cpu cgroup can enforce it (unprivileged mode)
      */
     public SandboxConfig build() {
-        return new SandboxConfig(this, HostIdentity.current(), SandboxConfig::resolveOnThisHost, CgroupHost.live());
+        return build(Host.live());
     }
 
-    /** For tests: build against a given identity and mode resolution instead of this host's. */
-    SandboxConfig build(HostIdentity identity, java.util.function.UnaryOperator<PrivilegeMode> resolver) {
-        return new SandboxConfig(this, identity, resolver, CgroupHost.live());
+    /** Against a described host instead of this machine. */
+    SandboxConfig build(Host host) {
+        return new SandboxConfig(this, host);
     }
 
-    /** For tests: also with a given answer to which cgroup limits this host can enforce. */
-    SandboxConfig build(HostIdentity identity, java.util.function.UnaryOperator<PrivilegeMode> resolver,
+    /** For tests: this machine, but with the given identity and mode resolution. */
+    SandboxConfig build(HostIdentity identity, UnaryOperator<PrivilegeMode> resolver) {
+        return build(identity, resolver, CgroupHost.live());
+    }
+
+    /** For tests: this machine, but with the given identity, mode resolution and cgroups. */
+    SandboxConfig build(HostIdentity identity, UnaryOperator<PrivilegeMode> resolver,
             CgroupHost cgroups) {
-        return new SandboxConfig(this, identity, resolver, cgroups);
+        return build(new Host() {
+            @Override
+            public HostIdentity identity() {
+                return identity;
+            }
+
+            @Override
+            public PrivilegeMode resolve(PrivilegeMode requested) {
+                return resolver.apply(requested);
+            }
+
+            @Override
+            public boolean seccompUserNotification() {
+                return Host.live().seccompUserNotification();
+            }
+
+            @Override
+            public LandlockSupport landlock() {
+                return Host.live().landlock();
+            }
+
+            @Override
+            public CgroupHost cgroups() {
+                return cgroups;
+            }
+
+            @Override
+            public Optional<IdMap.Range> subordinateIds(Path file, String user, long id) {
+                return Host.live().subordinateIds(file, user, id);
+            }
+        });
     }
 
     private static long checkId(String what, long id) {

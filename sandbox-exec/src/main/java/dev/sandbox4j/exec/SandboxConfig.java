@@ -4,9 +4,8 @@ import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
-import dev.sandbox4j.core.SystemCapabilities;
 import dev.sandbox4j.core.FeatureUnavailableException;
-import dev.sandbox4j.core.LandlockSupport;
+import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.LandlockRules;
@@ -22,13 +21,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.UnaryOperator;
 
 /**
  * The validated, immutable settings of a {@link Sandbox}, with everything that depends on the host already
@@ -52,7 +51,6 @@ import java.util.function.UnaryOperator;
  */
 public final class SandboxConfig {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxConfig.class);
-    private static volatile SystemCapabilities systemCapabilities;
     static final long OVERFLOW_ID = 65534;
 
     private final SandboxBuilder source; // a private copy, for toBuilder()
@@ -73,6 +71,7 @@ public final class SandboxConfig {
     private final Duration timeout;
     private final CgroupConfig limits;
     private final LimitPlan limitPlan;
+    private final List<Enforcement> enforcement;
     private final CgroupHost cgroupHost; // null when runs get no cgroup
     private final RlimitConfig rlimits;
     private final RlimitConfig effectiveRlimits;
@@ -87,23 +86,23 @@ public final class SandboxConfig {
     private final LandlockRules landlock;
     private final LandlockRules.Compiled landlockCompiled;
     private final boolean forkServer;
-    private static volatile LandlockSupport landlockSupport;
 
     /**
      * "sbx-" and 8 hex digits. A label, not a secret: what must be unique (cgroup names, sockets) adds the pid
-     * and a sequence number. Neither SecureRandom nor String.format: their set-up (security providers, the
-     * formatter's regex) costs a cold JVM, such as the command line's, some 40 ms.
+     * and a sequence number.
      */
     private static String randomId() {
         String hex = Integer.toHexString(ThreadLocalRandom.current().nextInt());
         return "sbx-" + "0".repeat(8 - hex.length()) + hex;
     }
 
-    SandboxConfig(SandboxBuilder b, HostIdentity host, UnaryOperator<PrivilegeMode> resolver, CgroupHost cgroups) {
+    SandboxConfig(SandboxBuilder b, Host machine) {
+        HostIdentity host = machine.identity();
+        CgroupHost cgroups = machine.cgroups();
         source = copy(b);
         id = b.id != null ? b.id : randomId();
         requestedMode = b.mode;
-        mode = resolver.apply(b.mode);
+        mode = machine.resolve(b.mode);
         namespaces = b.namespaces;
         boolean userns = namespaces.contains(Namespace.USER);
         if (userns) {
@@ -113,9 +112,9 @@ public final class SandboxConfig {
             // everyone else may map only their own id, and must deny setgroups to write the gid map.
             boolean mapsFreely = host.hasCapability(HostIdentity.CAP_SETUID) && host.hasCapability(HostIdentity.CAP_SETGID);
             uidMap = b.uidMap != null ? b.uidMap
-                    : defaultMap(mapsFreely, uid, host.euid(), SubordinateIds.SUBUID, host);
+                    : defaultMap(mapsFreely, uid, host.euid(), SubordinateIds.SUBUID, machine);
             gidMap = b.gidMap != null ? b.gidMap
-                    : defaultMap(mapsFreely, gid, host.egid(), SubordinateIds.SUBGID, host);
+                    : defaultMap(mapsFreely, gid, host.egid(), SubordinateIds.SUBGID, machine);
             checkMap("uid", uidMap, uid);
             checkMap("gid", gidMap, gid);
             setgroupsDeny = !mapsFreely;
@@ -156,9 +155,10 @@ public final class SandboxConfig {
         rlimits = b.rlimits;
         limitPlan = LimitPlan.resolve(limits, rlimits, requestedMode, mode, cgroups);
         cgroupHost = limitPlan.cgroup() == null ? null : cgroups;
+        enforcement = limitPlan.enforcement(limits, cgroups);
         effectiveRlimits = limitPlan.rlimits();
         seccompProgram = b.seccompFilter != null ? b.seccompFilter.compile(Architecture.current()) : b.seccompProgram;
-        seccompSupervision = supervision(b);
+        seccompSupervision = supervision(b, machine);
         seccompLearner = b.seccompLearner;
         stdin = b.stdin;
         stdout = b.stdout;
@@ -166,7 +166,7 @@ public final class SandboxConfig {
         environment = Collections.unmodifiableMap(environment(b));
         filesystem = checkFilesystem(b.filesystem, namespaces, cwd);
         landlock = b.landlock;
-        landlockCompiled = compileLandlock(b.landlock, filesystem);
+        landlockCompiled = compileLandlock(b.landlock, filesystem, machine);
         forkServer = b.forkServer;
     }
 
@@ -188,18 +188,14 @@ public final class SandboxConfig {
     }
 
     /** Negotiates the rules with this kernel's Landlock ABI: rights it lacks are dropped. */
-    private static LandlockRules.Compiled compileLandlock(LandlockRules rules, FilesystemView view) {
+    private static LandlockRules.Compiled compileLandlock(LandlockRules rules, FilesystemView view, Host machine) {
         if (rules == null) {
             return null;
         }
         if (view == null) {
             rules.requireHostPaths(); // the program sees the host's tree: a missing path is a config error now
         }
-        LandlockSupport support = landlockSupport;
-        if (support == null) {
-            support = LandlockSupport.probe();
-            landlockSupport = support;
-        }
+        LandlockSupport support = machine.landlock();
         if (!support.available()) {
             if (!rules.bestEffort()) {
                 throw new FeatureUnavailableException("Landlock", support.unavailableReason());
@@ -210,23 +206,9 @@ public final class SandboxConfig {
         return rules.compile(support.abi());
     }
 
-    /** What this host supports, detected once: capabilities, cgroups, user namespaces. */
-    static PrivilegeMode resolveOnThisHost(PrivilegeMode requested) {
-        return thisHost().resolve(requested).mode();
-    }
-
-    private static SystemCapabilities thisHost() {
-        SystemCapabilities detected = systemCapabilities;
-        if (detected == null) {
-            detected = SystemCapabilities.detect();
-            systemCapabilities = detected;
-        }
-        return detected;
-    }
-
-    private static SeccompSupervision supervision(SandboxBuilder b) {
+    private static SeccompSupervision supervision(SandboxBuilder b, Host machine) {
         SeccompSupervision s = b.seccompFilter == null ? null : SeccompSupervision.decide(b.seccompFilter,
-                Architecture.current(), userNotificationOnThisHost()).orElse(null);
+                Architecture.current(), machine.seccompUserNotification()).orElse(null);
         if (b.seccompLearner == null) {
             return s;
         }
@@ -242,15 +224,12 @@ public final class SandboxConfig {
         return s.learning();
     }
 
-    private static boolean userNotificationOnThisHost() {
-        return thisHost().seccompUserNotification().available();
-    }
-
-    private static IdMap defaultMap(boolean mapsFreely, long inside, long ownId, Path subIds, HostIdentity host) {
+    private static IdMap defaultMap(boolean mapsFreely, long inside, long ownId, Path subIds, Host machine) {
         if (!mapsFreely) {
             return IdMap.single(inside, ownId);
         }
-        Optional<IdMap.Range> delegated = SubordinateIds.firstRange(subIds, host.userName(), host.euid());
+        HostIdentity host = machine.identity();
+        Optional<IdMap.Range> delegated = machine.subordinateIds(subIds, host.userName(), host.euid());
         if (delegated.isPresent() && inside < delegated.get().count()) {
             return IdMap.of(delegated.get());
         }
@@ -437,6 +416,15 @@ public final class SandboxConfig {
         CgroupConfig cgroup = limitPlan.cgroup();
         return cgroup != null && (cgroup.cpuQuotaUs().isPresent() || cgroup.cpuWeight().isPresent())
                 ? Optional.of(LimitMechanism.CGROUP) : Optional.empty();
+    }
+
+    /**
+     * How each resource limit (memory, cpu, pids, in that order) will be enforced on this host: in which cgroup
+     * hierarchy and file, or by which rlimit and why, or that it is not set. Decided at {@code build()}; a limit
+     * that nothing here could hold was refused there.
+     */
+    public List<Enforcement> enforcement() {
+        return enforcement;
     }
 
     /** The limits each run's cgroup gets; empty when runs get no cgroup (unprivileged mode). */

@@ -1,8 +1,9 @@
 package dev.sandbox4j.exec;
 
 /**
- * The launcher protocol: the one definition, mirrored by {@code src/main/c/wire.h}. A round-trip test
- * (the launcher decodes a plan and encodes it back) catches any drift between the two.
+ * The launcher protocol: the one definition, mirrored by {@code src/main/c/wire.h}. WireHeaderTest holds
+ * every constant of the two to the same value, and a round-trip test (the launcher decodes a plan and encodes
+ * it back) catches a drift in the layout.
  *
  * <p>Every message is a frame: u32 length of what follows, u16 type, payload; all integers little-endian.
  * A plan payload is u16 {@link #PLAN_VERSION} and then fields (u16 tag, u32 length, value) in increasing

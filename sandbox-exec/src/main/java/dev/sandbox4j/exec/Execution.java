@@ -37,13 +37,23 @@ final class Execution {
     private static final long CONNECT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final File DEV_NULL = new File("/dev/null");
 
+    /** How often a CPU-time limit is checked against the cgroup's usage at most, and at least. */
+    private static final long CPU_CHECK_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long CPU_CHECK_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     private final SandboxConfig config;
+    private final RunSettings run;
     private final LaunchPlan plan;
     private List<String> degradations = List.of();
     private final Input stdin;
     private final RunCgroup cgroup;
     private final long startNanos;
     private final long deadlineNanos;
+    private final long graceNanos;
+    private final long cpuLimitMicros; // Long.MAX_VALUE: no CPU-time limit for the JVM to watch
+    private long nextCpuCheckNanos;
+    private boolean cpuTimeExceeded;
+    private long termSentNanos; // when a timeout's SIGTERM went out, before its SIGKILL; 0: not sent
     private volatile LauncherProcess process; // read by kill() from other threads
     private volatile ControlChannel control; // read by kill() from other threads
     private OutputCollector stdout;
@@ -77,13 +87,23 @@ final class Execution {
     private volatile String abortDetail;
     private final Object killLock = new Object();
 
-    private Execution(SandboxConfig config, LaunchPlan plan, Input stdin, RunCgroup cgroup) {
+    private Execution(SandboxConfig config, RunSettings run, LaunchPlan plan, RunCgroup cgroup) {
         this.config = config;
+        this.run = run;
         this.plan = plan;
-        this.stdin = stdin;
+        this.stdin = run.stdin;
         this.cgroup = cgroup;
         this.startNanos = System.nanoTime();
-        this.deadlineNanos = config.timeout().map(t -> startNanos + t.toNanos()).orElse(Long.MAX_VALUE);
+        this.deadlineNanos = run.timeout == null ? Long.MAX_VALUE : saturatedAdd(startNanos, run.timeout.toNanos());
+        this.graceNanos = run.killGrace.toNanos();
+        this.cpuLimitMicros = run.cpuTimeMechanism == LimitMechanism.CGROUP
+                ? Math.max(1, run.cpuTimeLimit.toNanos() / 1000) : Long.MAX_VALUE;
+        this.nextCpuCheckNanos = startNanos;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE - 1 : sum;
     }
 
     /**
@@ -99,10 +119,21 @@ final class Execution {
     /** As above; {@code degradations} go into the result (see {@link SandboxResult#degradations()}). */
     static Execution launch(SandboxConfig config, LaunchPlan plan, Input stdin, boolean streaming, RunCgroup cgroup,
             List<String> degradations) throws InterruptedException {
-        Execution ex = new Execution(config, plan, stdin, cgroup);
+        if (!streaming && (stdin.kind == Input.Kind.PIPE || config.stdout().kind == Output.Kind.PIPE
+                || config.stderr().kind == Output.Kind.PIPE)) {
+            throw new IllegalStateException("Input.pipe()/Output.pipe() need Sandbox.start(), not run()");
+        }
+        RunRequest request = RunRequest.builder(plan.argv).stdin(stdin).build();
+        return launch(config, RunSettings.of(config, request, streaming), plan, cgroup, degradations);
+    }
+
+    /** As above, for one run's settings. */
+    static Execution launch(SandboxConfig config, RunSettings run, LaunchPlan plan, RunCgroup cgroup,
+            List<String> degradations) throws InterruptedException {
+        Execution ex = new Execution(config, run, plan, cgroup);
         ex.degradations = List.copyOf(degradations);
         try {
-            ex.start(streaming);
+            ex.start();
         } catch (InterruptedException | RuntimeException | Error e) {
             ex.abort();
             throw e;
@@ -110,11 +141,7 @@ final class Execution {
         return ex;
     }
 
-    private void start(boolean streaming) throws InterruptedException {
-        if (!streaming && (stdin.kind == Input.Kind.PIPE || config.stdout().kind == Output.Kind.PIPE
-                || config.stderr().kind == Output.Kind.PIPE)) {
-            throw new IllegalStateException("Input.pipe()/Output.pipe() need Sandbox.start(), not run()");
-        }
+    private void start() throws InterruptedException {
         LauncherBinary launcher = LauncherBinary.get();
         byte[] payload = plan.encode();
         plan.checkSize(payload); // before the server or launcher sees a frame it must refuse
@@ -132,7 +159,7 @@ final class Execution {
             } else {
                 Path socket = launcher.newSocketPath("c-");
                 try {
-                    process = DirectLauncher.start(launcher, socket, stdin, config.stdout(), config.stderr());
+                    process = DirectLauncher.start(launcher, socket, stdin, run.stdout, run.stderr);
                     launcherStartedNanos = System.nanoTime();
                     cgroup.create(); // while the launcher starts and listens
                     control = ControlChannel.connect(socket, process,
@@ -142,6 +169,7 @@ final class Execution {
                 }
                 control.send(LaunchPlan.frame(Wire.MSG_PLAN, payload));
             }
+            checkCpuAccounting();
             if (!cgroup.procsFiles().isEmpty()) {
                 try {
                     control.send(LaunchPlan.frame(Wire.MSG_CGROUPS_READY, new byte[0]));
@@ -157,9 +185,22 @@ final class Execution {
         startStreams();
     }
 
+    /**
+     * A CPU-time limit the JVM watches needs the run's cgroup to count CPU time (cpuacct, or v2 cpu.stat): without
+     * that figure the limit would be claimed and not held, so the run fails before the program starts.
+     */
+    private void checkCpuAccounting() {
+        if (cpuLimitMicros != Long.MAX_VALUE
+                && cgroup.liveStats().map(s -> s.cpuTimeUs().isEmpty()).orElse(true)) {
+            throw new SandboxSetupException("cgroup", 0, "the CPU-time limit " + run.cpuTimeLimit + " needs the run's "
+                    + "cgroup to count CPU time (v1 cpuacct or v2 cpu.stat), and it does not here; mount the cpuacct "
+                    + "controller, or run unprivileged, where RLIMIT_CPU limits each process");
+        }
+    }
+
     /** A launcher from the JVM's fork server, with stdio the JVM opened for it, its control connection and its plan. */
     private LauncherProcess fork(LauncherBinary launcher, int control, byte[] plan) {
-        try (ForkServer.Stdio stdio = ForkServer.Stdio.open(stdin, config.stdout(), config.stderr())) {
+        try (ForkServer.Stdio stdio = ForkServer.Stdio.open(stdin, run.stdout, run.stderr)) {
             ForkServer.Forked forked;
             try {
                 forked = ForkServer.spawn(launcher, stdio, control, plan);
@@ -169,8 +210,8 @@ final class Execution {
             }
             forked.streams(stdio);
             String prefix = threadPrefix(forked.pid());
-            stdout = polledCollector(stdio.takeCaptured(1), config.stdout(), prefix + "stdout");
-            stderr = polledCollector(stdio.takeCaptured(2), config.stderr(), prefix + "stderr");
+            stdout = polledCollector(stdio.takeCaptured(1), run.stdout, prefix + "stdout");
+            stderr = polledCollector(stdio.takeCaptured(2), run.stderr, prefix + "stderr");
             // If the server dies under this run, the launcher is nobody's child we can wait for or kill by pid
             // any more: end the run through its control channel (or its cgroup), as a kill() does.
             forked.onLost(() -> killFor(RunAbortedException.Reason.FORK_SERVER_DIED, null));
@@ -189,19 +230,19 @@ final class Execution {
     private void startStreams() {
         String prefix = threadPrefix(process.pid());
         // Captured output of a launcher from the fork server is polled (fork); ProcessBuilder's streams get threads.
-        if (stdout == null && config.stdout().kind == Output.Kind.CAPTURE) {
-            stdout = OutputCollector.threaded(process.stdout(), config.stdout().limit, prefix + "stdout");
+        if (stdout == null && run.stdout.kind == Output.Kind.CAPTURE) {
+            stdout = OutputCollector.threaded(process.stdout(), run.stdout.limit, prefix + "stdout");
         }
-        if (stderr == null && config.stderr().kind == Output.Kind.CAPTURE) {
-            stderr = OutputCollector.threaded(process.stderr(), config.stderr().limit, prefix + "stderr");
+        if (stderr == null && run.stderr.kind == Output.Kind.CAPTURE) {
+            stderr = OutputCollector.threaded(process.stderr(), run.stderr.limit, prefix + "stderr");
         }
         // Piped output is moved into memory as it comes, so that the run's end takes nothing the caller has not
         // read yet: the streams are the caller's to close, not this run's.
-        if (config.stdout().kind == Output.Kind.PIPE) {
-            pipedStdout = PipedOutput.start(process.stdout(), config.stdout().limit, prefix + "stdout");
+        if (run.stdout.kind == Output.Kind.PIPE) {
+            pipedStdout = PipedOutput.start(process.stdout(), run.stdout.limit, prefix + "stdout");
         }
-        if (config.stderr().kind == Output.Kind.PIPE) {
-            pipedStderr = PipedOutput.start(process.stderr(), config.stderr().limit, prefix + "stderr");
+        if (run.stderr.kind == Output.Kind.PIPE) {
+            pipedStderr = PipedOutput.start(process.stderr(), run.stderr.limit, prefix + "stderr");
         }
         if (stdin.kind == Input.Kind.BYTES) {
             byte[] bytes = stdin.bytes();
@@ -225,6 +266,14 @@ final class Execution {
     /** The program's stdout for {@link Output#pipe()}, readable until the caller closes it; else an empty stream. */
     InputStream pipedStdout() {
         return pipedStdout;
+    }
+
+    Output stdoutMode() {
+        return run.stdout;
+    }
+
+    Output stderrMode() {
+        return run.stderr;
     }
 
     /** As {@link #pipedStdout()}, for stderr. */
@@ -288,10 +337,17 @@ final class Execution {
     private void pump() throws InterruptedException {
         long now = System.nanoTime();
         long killed = killSentNanos;
-        long wakeAt = killed != 0 ? killed + KILL_GRACE_NANOS : deadlineNanos;
+        long wakeAt = killed != 0 ? killed + KILL_GRACE_NANOS
+                : termSentNanos != 0 ? termSentNanos + graceNanos : deadlineNanos;
         if (now - wakeAt >= 0 && wakeAt != Long.MAX_VALUE) {
             if (killed == 0) {
                 timedOut = true;
+                if (termSentNanos == 0 && graceNanos > 0) {
+                    // The grace: SIGTERM now (init forwards it to the program), SIGKILL for everything at its end.
+                    termSentNanos = now | 1;
+                    signal(Signals.SIGTERM);
+                    return;
+                }
                 kill();
             } else {
                 // The launcher did not report in time after a kill: kill it. Init has PDEATHSIG and its
@@ -307,6 +363,12 @@ final class Execution {
         // polled output is due.
         long waitMillis = wakeAt == Long.MAX_VALUE ? 1000 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now) + 1);
         waitMillis = Math.min(waitMillis, pollDelay(stdout, pollDelay(stderr, 1000)));
+        if (cpuLimitMicros != Long.MAX_VALUE && killed == 0) {
+            if (now - nextCpuCheckNanos >= 0 && checkCpuTime(now)) {
+                return;
+            }
+            waitMillis = Math.max(1, Math.min(waitMillis, TimeUnit.NANOSECONDS.toMillis(nextCpuCheckNanos - now) + 1));
+        }
         LauncherEvent event = control.next(waitMillis);
         poll(stdout);
         poll(stderr);
@@ -331,6 +393,25 @@ final class Execution {
         } else if (event != null) {
             throw new LauncherEvent.ProtocolException("unexpected launcher message " + event);
         }
+    }
+
+    /**
+     * Compares the cgroup's CPU time with the limit, and kills the run once it is reached; schedules the next look
+     * at half the time left (the tree may use every CPU at once), between 10 and 100 ms.
+     */
+    private boolean checkCpuTime(long now) {
+        long used = cgroup.liveStats().flatMap(s -> s.cpuTimeUs().isPresent()
+                ? java.util.Optional.of(s.cpuTimeUs().getAsLong()) : java.util.Optional.empty()).orElse(0L);
+        if (used >= cpuLimitMicros) {
+            cpuTimeExceeded = true;
+            LOG.debug("sandbox {}: CPU time {} us reached the limit of {} us; killing the run", config.id(), used,
+                    cpuLimitMicros);
+            kill();
+            return true;
+        }
+        long leftNanos = (cpuLimitMicros - used) * 1000 / Math.max(1, Runtime.getRuntime().availableProcessors());
+        nextCpuCheckNanos = now + Math.max(CPU_CHECK_MIN_NANOS, Math.min(CPU_CHECK_MAX_NANOS, leftNanos / 2));
+        return false;
     }
 
     private void violation(LauncherEvent.Violation v) {
@@ -577,7 +658,10 @@ final class Execution {
         if (firstViolation != null) {
             r.violation(config.seccompSupervision().orElseThrow().describe(firstViolation));
         }
-        r.cgroupStats(cgroupStats).memoryLimitMechanism(config.memoryLimitMechanism().orElse(null));
+        r.cgroupStats(cgroupStats).memoryLimitMechanism(run.limits.memory());
+        if (run.cpuTimeLimit != null) {
+            r.cpuTimeLimit(run.cpuTimeLimit, run.cpuTimeMechanism, cpuTimeExceeded);
+        }
         return r.build();
     }
 

@@ -64,6 +64,8 @@ public final class SandboxBuilder {
     LandlockRules landlock;
     boolean forkServer = true;
     boolean withoutProc;
+    Duration cpuTimeLimit;
+    Duration killGrace = Duration.ZERO;
 
     SandboxBuilder() {
     }
@@ -169,6 +171,30 @@ public final class SandboxBuilder {
                     "too long; the longest timeout is " + MAX_TIMEOUT.toDays() + " days (2^63-1 nanoseconds)");
         }
         this.timeout = timeout;
+        return this;
+    }
+
+    /**
+     * CPU time per run, user plus system, of the whole sandbox where the run has a cgroup (privileged mode): the
+     * JVM watches the cgroup's CPU usage and kills the run when it reaches the limit. Without a cgroup,
+     * {@code RLIMIT_CPU} per process, rounded up to whole seconds (the kernel kills a process that reaches it).
+     * {@link SandboxConfig#cpuTimeLimitMechanism()} says which. A run that reaches it ends with
+     * {@link RunStatus#CPU_TIME_LIMIT}. None by default; unlike {@link #cpuPercent(double)}, which limits a rate,
+     * this limits an amount, apart from the wall-clock {@link #timeout(Duration)}.
+     */
+    public SandboxBuilder cpuTimeLimit(Duration limit) {
+        this.cpuTimeLimit = RunRequest.checkPositive("cpu time limit", limit);
+        return this;
+    }
+
+    /**
+     * How a timeout stops the run: with a grace period, the program first gets SIGTERM (through the sandbox's
+     * init), and the whole sandbox is killed with SIGKILL only when it still runs after the grace. {@link
+     * Duration#ZERO}, the default, kills at once: the time limit is exactly the timeout. A reached CPU-time or
+     * memory limit always kills at once.
+     */
+    public SandboxBuilder killGrace(Duration grace) {
+        this.killGrace = RunRequest.checkGrace(grace);
         return this;
     }
 

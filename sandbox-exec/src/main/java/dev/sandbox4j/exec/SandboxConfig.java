@@ -86,6 +86,8 @@ public final class SandboxConfig {
     private final LandlockRules landlock;
     private final LandlockRules.Compiled landlockCompiled;
     private final boolean forkServer;
+    private final Duration cpuTimeLimit;
+    private final Duration killGrace;
     private static volatile LandlockSupport landlockSupport;
 
     /**
@@ -155,7 +157,9 @@ public final class SandboxConfig {
         rlimits = b.rlimits;
         limitPlan = LimitPlan.resolve(limits, rlimits, requestedMode, mode, cgroups);
         cgroupHost = limitPlan.cgroup() == null ? null : cgroups;
-        effectiveRlimits = limitPlan.rlimits();
+        cpuTimeLimit = b.cpuTimeLimit;
+        killGrace = b.killGrace;
+        effectiveRlimits = RunSettings.withCpuRlimit(limitPlan, cpuTimeLimit);
         seccompProgram = b.seccompFilter != null ? b.seccompFilter.compile(Architecture.current()) : b.seccompProgram;
         seccompSupervision = b.seccompFilter == null ? null : SeccompSupervision.decide(b.seccompFilter,
                 Architecture.current(), userNotificationOnThisHost()).orElse(null);
@@ -304,6 +308,8 @@ public final class SandboxConfig {
         c.filesystem = b.filesystem;
         c.landlock = b.landlock;
         c.forkServer = b.forkServer;
+        c.cpuTimeLimit = b.cpuTimeLimit;
+        c.killGrace = b.killGrace;
         return c;
     }
 
@@ -418,6 +424,33 @@ public final class SandboxConfig {
         CgroupConfig cgroup = limitPlan.cgroup();
         return cgroup != null && (cgroup.cpuQuotaUs().isPresent() || cgroup.cpuWeight().isPresent())
                 ? Optional.of(LimitMechanism.CGROUP) : Optional.empty();
+    }
+
+    /** The CPU-time limit per run, if any; see {@link SandboxBuilder#cpuTimeLimit(Duration)}. */
+    public Optional<Duration> cpuTimeLimit() {
+        return Optional.ofNullable(cpuTimeLimit);
+    }
+
+    /**
+     * How a CPU-time limit is enforced in this sandbox's mode: {@link LimitMechanism#CGROUP} (the whole tree,
+     * watched by the JVM) where runs get a cgroup, else {@link LimitMechanism#RLIMIT} ({@code RLIMIT_CPU} per
+     * process). Empty without a CPU-time limit.
+     */
+    public Optional<LimitMechanism> cpuTimeLimitMechanism() {
+        return cpuTimeLimit == null ? Optional.empty() : Optional.of(cpuTimeMechanism());
+    }
+
+    LimitMechanism cpuTimeMechanism() {
+        return limitPlan.cgroup() != null ? LimitMechanism.CGROUP : LimitMechanism.RLIMIT;
+    }
+
+    /** The grace between SIGTERM and SIGKILL when a timeout stops a run; zero kills at once. */
+    public Duration killGrace() {
+        return killGrace;
+    }
+
+    LimitPlan limitPlan() {
+        return limitPlan;
     }
 
     /** The limits each run's cgroup gets; empty when runs get no cgroup (unprivileged mode). */

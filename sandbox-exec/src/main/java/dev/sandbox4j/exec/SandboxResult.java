@@ -55,6 +55,10 @@ public final class SandboxResult {
     private final boolean stdoutTruncated;
     private final boolean stderrTruncated;
     private final List<String> degradations;
+    private final Duration cpuTimeLimit;
+    private final LimitMechanism cpuTimeLimitMechanism;
+    private final boolean cpuTimeLimitReached;
+    private final RunStatus status;
 
     private SandboxResult(Builder b) {
         id = b.id;
@@ -79,6 +83,51 @@ public final class SandboxResult {
         if ((exitCode == null) == (signal == null)) {
             throw new IllegalStateException("a result has an exit code or a signal");
         }
+        cpuTimeLimit = b.cpuTimeLimit;
+        cpuTimeLimitMechanism = b.cpuTimeLimitMechanism;
+        cpuTimeLimitReached = cpuTimeLimit != null && cpuTimeReached(b);
+        status = RunStatus.decide(seccompViolation, oomKilled(), cpuTimeLimitReached, timedOut, signal != null);
+    }
+
+    /**
+     * With a cgroup: the JVM's watch killed the run, or the tree's CPU time came out at or above the limit anyway
+     * (it ended between two looks). With {@code RLIMIT_CPU}: the program died by SIGKILL or SIGXCPU having used
+     * the limit's whole seconds, which is how the kernel enforces it.
+     */
+    private boolean cpuTimeReached(Builder b) {
+        if (cpuTimeLimitMechanism == LimitMechanism.CGROUP) {
+            return b.cpuTimeLimitKilled || cgroupStats.cpuTimeUs().isPresent()
+                    && cgroupStats.cpuTimeUs().getAsLong() * 1000 >= cpuTimeLimit.toNanos();
+        }
+        long seconds = cpuTimeLimit.getSeconds() + (cpuTimeLimit.getNano() > 0 ? 1 : 0);
+        return signal != null && (signal == Signals.SIGKILL || signal == Signals.SIGXCPU)
+                && userTime.plus(systemTime).compareTo(Duration.ofSeconds(seconds).minusMillis(20)) >= 0;
+    }
+
+    /** What happened, in one word: see {@link RunStatus} for the precedence when several things did. */
+    public RunStatus status() {
+        return status;
+    }
+
+    /** The run's CPU-time limit, if it had one (the request's, or the sandbox's). */
+    public Optional<Duration> cpuTimeLimit() {
+        return Optional.ofNullable(cpuTimeLimit);
+    }
+
+    /**
+     * How the CPU-time limit was enforced: {@link LimitMechanism#CGROUP} (the whole tree's CPU time, watched by the
+     * JVM) or {@link LimitMechanism#RLIMIT} ({@code RLIMIT_CPU}, per process); empty without one.
+     */
+    public Optional<LimitMechanism> cpuTimeLimitMechanism() {
+        return Optional.ofNullable(cpuTimeLimitMechanism);
+    }
+
+    /**
+     * The report's JSON object, one line, in the field order of the command line's {@code --report} (see
+     * README "Report"): what a service writes to give its callers the same document as {@code sandbox-ctl}.
+     */
+    public String toJson() {
+        return SandboxReport.json(this);
     }
 
     static Builder builder() {
@@ -267,6 +316,7 @@ public final class SandboxResult {
     public String toString() {
         StringBuilder s = new StringBuilder("SandboxResult[").append(id).append(", ");
         s.append(exitCode != null ? "exit " + exitCode : "killed by " + Signals.name(signal));
+        s.append(", ").append(status.reportName());
         if (timedOut) {
             s.append(", timed out");
         }
@@ -302,6 +352,9 @@ public final class SandboxResult {
         private boolean stdoutTruncated;
         private boolean stderrTruncated;
         private List<String> degradations = List.of();
+        private Duration cpuTimeLimit;
+        private LimitMechanism cpuTimeLimitMechanism;
+        private boolean cpuTimeLimitKilled;
 
         Builder id(String v) { id = Objects.requireNonNull(v); return this; }
         Builder mode(PrivilegeMode v) { mode = Objects.requireNonNull(v); return this; }
@@ -318,6 +371,12 @@ public final class SandboxResult {
         Builder stdout(byte[] v, boolean truncated) { stdout = v; stdoutTruncated = truncated; return this; }
         Builder stderr(byte[] v, boolean truncated) { stderr = v; stderrTruncated = truncated; return this; }
         Builder degradations(List<String> v) { degradations = List.copyOf(v); return this; }
+        Builder cpuTimeLimit(Duration limit, LimitMechanism how, boolean killed) {
+            cpuTimeLimit = limit;
+            cpuTimeLimitMechanism = how;
+            cpuTimeLimitKilled = killed;
+            return this;
+        }
 
         SandboxResult build() {
             return new SandboxResult(this);

@@ -84,7 +84,8 @@ class RunRequestKernelTest {
             assertThat(r.status()).isEqualTo(RunStatus.CPU_TIME_LIMIT);
             assertThat(r.cpuTimeLimitMechanism()).hasValue(cgroup ? LimitMechanism.CGROUP : LimitMechanism.RLIMIT);
             assertThat(r.timedOut()).isFalse();
-            assertThat(r.cpuTime()).isGreaterThanOrEqualTo(Duration.ofMillis(980));
+            // The cgroup's figure is what the watch compared; rusage splits the kernel's own count by ticks.
+            assertThat(r.cpuTime()).isGreaterThanOrEqualTo(Duration.ofMillis(cgroup ? 980 : 500));
             assertThat(r.wallTime()).as("far from the 30 s timeout").isLessThan(Duration.ofSeconds(20));
             assertThat(r.toJson()).endsWith(",\"status\":\"cpu_time_limit\"}");
         }

@@ -118,7 +118,7 @@ final class RunSettings {
 
     /**
      * The plan's rlimits, plus {@code RLIMIT_CPU} where the CPU-time limit has no cgroup to watch (rounded up to
-     * whole seconds, never above an explicit CPU rlimit).
+     * whole seconds; hard one second above; never above an explicit CPU rlimit).
      */
     static RlimitConfig withCpuRlimit(LimitPlan plan, Duration cpuTimeLimit) {
         if (cpuTimeLimit == null || plan.cgroup() != null) {
@@ -130,6 +130,8 @@ final class RunSettings {
         if (explicit != null && Long.compareUnsigned(explicit.hard(), seconds) <= 0) {
             return plan.rlimits();
         }
-        return plan.rlimits().toBuilder().cpuTime(Duration.ofSeconds(seconds)).build();
+        // SIGXCPU at the limit, which only RLIMIT_CPU sends, so the verdict can tell; SIGKILL a second later for a
+        // program that handles or ignores it.
+        return plan.rlimits().toBuilder().limit(RlimitConfig.Resource.CPU, seconds, seconds + 1).build();
     }
 }

@@ -91,8 +91,8 @@ public final class SandboxResult {
 
     /**
      * With a cgroup: the JVM's watch killed the run, or the tree's CPU time came out at or above the limit anyway
-     * (it ended between two looks). With {@code RLIMIT_CPU}: the program died by SIGKILL or SIGXCPU having used
-     * the limit's whole seconds, which is how the kernel enforces it.
+     * (it ended between two looks). With {@code RLIMIT_CPU}: the program died of the SIGXCPU the kernel sends at
+     * the limit, or of the SIGKILL a second later having used at least the limit's whole seconds.
      */
     private boolean cpuTimeReached(Builder b) {
         if (cpuTimeLimitMechanism == LimitMechanism.CGROUP) {
@@ -100,8 +100,8 @@ public final class SandboxResult {
                     && cgroupStats.cpuTimeUs().getAsLong() * 1000 >= cpuTimeLimit.toNanos();
         }
         long seconds = cpuTimeLimit.getSeconds() + (cpuTimeLimit.getNano() > 0 ? 1 : 0);
-        return signal != null && (signal == Signals.SIGKILL || signal == Signals.SIGXCPU)
-                && userTime.plus(systemTime).compareTo(Duration.ofSeconds(seconds).minusMillis(20)) >= 0;
+        return signal != null && (signal == Signals.SIGXCPU
+                || signal == Signals.SIGKILL && userTime.plus(systemTime).compareTo(Duration.ofSeconds(seconds)) >= 0);
     }
 
     /** What happened, in one word: see {@link RunStatus} for the precedence when several things did. */

@@ -76,13 +76,13 @@ class RunRequestTest {
     }
 
     @Test
-    void withoutACgroupTheCpuTimeLimitIsRlimitCpuInWholeSecondsNeverAboveAnExplicitOne() {
+    void withoutACgroupTheCpuTimeLimitIsRlimitCpuInWholeSecondsKillingASecondLaterNeverAboveAnExplicitOne() {
         SandboxConfig config = asUser(SandboxConfig.builder().cpuTimeLimit(Duration.ofMillis(1200)));
         assertThat(config.cpuTimeLimitMechanism()).hasValue(LimitMechanism.RLIMIT);
-        assertThat(config.effectiveRlimits().limits().get(Resource.CPU)).extracting(RlimitConfig.Limit::soft, RlimitConfig.Limit::hard).containsExactly(2L, 2L);
+        assertThat(config.effectiveRlimits().limits().get(Resource.CPU)).extracting(RlimitConfig.Limit::soft, RlimitConfig.Limit::hard).containsExactly(2L, 3L);
         RunSettings run = RunSettings.of(config, RunRequest.builder(CMD).cpuTimeLimit(Duration.ofMillis(300)).build(),
                 false);
-        assertThat(run.rlimits.limits().get(Resource.CPU)).extracting(RlimitConfig.Limit::soft, RlimitConfig.Limit::hard).containsExactly(1L, 1L);
+        assertThat(run.rlimits.limits().get(Resource.CPU)).extracting(RlimitConfig.Limit::soft, RlimitConfig.Limit::hard).containsExactly(1L, 2L);
         SandboxConfig explicit = asUser(SandboxConfig.builder().cpuTimeLimit(Duration.ofSeconds(30))
                 .rlimits(RlimitConfig.builder().cpuTime(Duration.ofSeconds(3)).build()));
         assertThat(explicit.effectiveRlimits().limits().get(Resource.CPU).hard()).isEqualTo(3);

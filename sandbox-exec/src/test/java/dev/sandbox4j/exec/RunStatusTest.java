@@ -50,10 +50,13 @@ class RunStatusTest {
     }
 
     @Test
-    void rlimitCpuIsAKillAfterTheLimitsWholeSeconds() {
-        SandboxResult killed = base().signal(9, false).cpu(1_995_000, 10_000)
+    void rlimitCpuIsSigxcpuAtTheLimitOrSigkillASecondLater() {
+        SandboxResult xcpu = base().signal(24, false).cpu(1_800_000, 10_000)
                 .cpuTimeLimit(Duration.ofMillis(1500), LimitMechanism.RLIMIT, false).build();
-        assertThat(killed.status()).isEqualTo(RunStatus.CPU_TIME_LIMIT);
+        assertThat(xcpu.status()).isEqualTo(RunStatus.CPU_TIME_LIMIT);
+        SandboxResult killed = base().signal(9, false).cpu(2_995_000, 10_000)
+                .cpuTimeLimit(Duration.ofMillis(1500), LimitMechanism.RLIMIT, false).build();
+        assertThat(killed.status()).as("ignored SIGXCPU, killed at the hard limit").isEqualTo(RunStatus.CPU_TIME_LIMIT);
         assertThat(killed.cpuTimeLimitMechanism()).hasValue(LimitMechanism.RLIMIT);
         assertThat(base().signal(9, false).cpu(300_000, 0)
                 .cpuTimeLimit(Duration.ofMillis(1500), LimitMechanism.RLIMIT, false).build().status())

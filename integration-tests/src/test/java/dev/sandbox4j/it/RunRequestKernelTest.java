@@ -164,4 +164,30 @@ class RunRequestKernelTest {
             }
         }
     }
+
+    @Test
+    void usageShowsTheLiveMemoryCpuAndTasksOfARunningSandbox() throws Exception {
+        try (Sandbox sandbox = sandbox()) {
+            boolean cgroup = sandbox.config().mode() == PrivilegeMode.PRIVILEGED;
+            try (SandboxProcess p = sandbox.start(RunRequest.builder(List.of("perl", "-e",
+                    "$| = 1; my $x = ''; vec($x, (48 << 20) - 1, 8) = 1; my $i = 0; $i++ while $i < 3e6; "
+                            + "print qq(ready\\n); sleep 30")).stdout(Output.pipe()).build())) {
+                java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.stdout(),
+                        StandardCharsets.UTF_8));
+                assertThat(out.readLine()).isEqualTo("ready");
+                dev.sandbox4j.exec.Usage u = p.usage();
+                System.out.printf("[measured] live usage of a 48 MiB perl (%s): %s%n", sandbox.config().mode(), u);
+                assertThat(u.source()).isEqualTo(cgroup ? dev.sandbox4j.exec.UsageSource.CGROUP
+                        : dev.sandbox4j.exec.UsageSource.PROC);
+                assertThat(u.memoryCurrentBytes().orElseThrow()).isBetween(40 * MIB, 256 * MIB);
+                assertThat(u.pids().orElseThrow()).as("init and perl").isGreaterThanOrEqualTo(2);
+                assertThat(u.cpuTime()).isPositive();
+                if (cgroup) {
+                    assertThat(u.memoryPeakBytes().orElseThrow()).isGreaterThanOrEqualTo(u.memoryCurrentBytes().getAsLong());
+                }
+                p.destroyForcibly();
+                assertThat(p.waitFor().status()).isEqualTo(RunStatus.SIGNALED);
+            }
+        }
+    }
 }

@@ -268,6 +268,11 @@ final class Execution {
         return pipedStdout;
     }
 
+    /** What the run uses now: its cgroup's figures, or /proc's for the launcher's descendants. */
+    Usage usage() {
+        return cgroup.liveUsage().orElseGet(() -> UsageReader.fromProc(process.pid()));
+    }
+
     Output stdoutMode() {
         return run.stdout;
     }

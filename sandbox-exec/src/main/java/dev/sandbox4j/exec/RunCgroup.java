@@ -112,6 +112,12 @@ final class RunCgroup {
         }
     }
 
+    /** What the run uses now, from its cgroup; empty without one, or once it has been released. */
+    java.util.Optional<Usage> liveUsage() {
+        SandboxCgroup cgroup = this.cgroup;
+        return liveStats().map(s -> UsageReader.fromCgroup(s, cgroup.directories()));
+    }
+
     /** The files the launcher writes init's pid into before init forks, once they exist ({@link #create()}). */
     List<String> procsFiles() {
         return procsFiles;

@@ -73,6 +73,15 @@ public final class SandboxProcess implements AutoCloseable {
         return stream;
     }
 
+    /**
+     * What the sandbox has used so far: memory now and at its peak, CPU time, tasks. From the run's cgroup where
+     * it has one (the whole tree), else from {@code /proc} (the processes alive now); {@link Usage#source()} says
+     * which. After the end, {@link #waitFor()}'s result has the final figures.
+     */
+    public Usage usage() {
+        return execution.usage();
+    }
+
     /** Whether the sandbox is still running. */
     public boolean isAlive() {
         return !result.isDone();

@@ -66,6 +66,7 @@ public final class SandboxBuilder {
     boolean withoutProc;
     Duration cpuTimeLimit;
     Duration killGrace = Duration.ZERO;
+    Long swapBytes;
 
     SandboxBuilder() {
     }
@@ -208,6 +209,17 @@ public final class SandboxBuilder {
      */
     public SandboxBuilder memoryLimit(long bytes) {
         limits = limits.toBuilder().memoryBytes(bytes).build();
+        return this;
+    }
+
+    /**
+     * Swap the sandbox may use on top of its {@link #memoryLimit(long) memory limit}, in bytes; 0 (no swap) by
+     * default, so that a memory limit is not silently a memory-plus-disk limit. Needs the memory limit, held by a
+     * cgroup: {@code build()} refuses it where memory falls back to {@code RLIMIT_DATA} (unprivileged mode).
+     */
+    public SandboxBuilder swapLimit(long bytes) {
+        dev.sandbox4j.cgroup.CgroupConfig.builder().memoryBytes(64L << 20).swapBytes(bytes); // its own rule, checked now
+        this.swapBytes = bytes;
         return this;
     }
 

@@ -153,9 +153,14 @@ public final class SandboxConfig {
         withoutProc = b.withoutProc;
         cwd = b.cwd;
         timeout = b.timeout;
-        limits = b.limits;
+        limits = b.swapBytes == null ? b.limits : b.limits.toBuilder().swapBytes(b.swapBytes).build();
         rlimits = b.rlimits;
         limitPlan = LimitPlan.resolve(limits, rlimits, requestedMode, mode, cgroups);
+        if (b.swapBytes != null && b.swapBytes > 0 && limitPlan.memory() == LimitMechanism.RLIMIT) {
+            throw new InvalidConfigException("swap limit", Long.toString(b.swapBytes), "needs the memory limit in a "
+                    + "cgroup (privileged mode); here memory is RLIMIT_DATA per process, which has no swap allowance. "
+                    + "Drop the swap limit or run where the memory cgroup controller is usable");
+        }
         cgroupHost = limitPlan.cgroup() == null ? null : cgroups;
         cpuTimeLimit = b.cpuTimeLimit;
         killGrace = b.killGrace;
@@ -310,6 +315,7 @@ public final class SandboxConfig {
         c.forkServer = b.forkServer;
         c.cpuTimeLimit = b.cpuTimeLimit;
         c.killGrace = b.killGrace;
+        c.swapBytes = b.swapBytes;
         return c;
     }
 

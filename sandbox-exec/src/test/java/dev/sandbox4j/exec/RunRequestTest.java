@@ -114,4 +114,18 @@ class RunRequestTest {
         assertThatThrownBy(() -> RunRequest.builder(CMD).env("A=B", "x")).hasMessageContaining("A=B");
         assertThatThrownBy(() -> RunRequest.builder(CMD).cwd(Path.of("rel"))).hasMessageContaining("absolute");
     }
+
+    @Test
+    void aSwapLimitGoesOnTopOfTheCgroupsMemoryLimitAndIsRefusedWithoutOne() {
+        SandboxConfig c = asRoot(SandboxConfig.builder().swapLimit(16 * MIB).memoryLimit(64 * MIB));
+        assertThat(c.resourceLimits().swapBytes()).hasValue(16 * MIB);
+        assertThat(c.cgroupLimits().orElseThrow().swapBytes()).hasValue(16 * MIB);
+        assertThatThrownBy(() -> asRoot(SandboxConfig.builder().swapLimit(16 * MIB)))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("swap limit")
+                .hasMessageContaining("needs a memory limit");
+        assertThatThrownBy(() -> asUser(SandboxConfig.builder().memoryLimit(64 * MIB).swapLimit(16 * MIB)))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("swap limit")
+                .hasMessageContaining("RLIMIT_DATA");
+        assertThatThrownBy(() -> SandboxConfig.builder().swapLimit(-1)).hasMessageContaining("swap limit");
+    }
 }

@@ -71,12 +71,7 @@ final class Execution {
     private volatile boolean ended; // abort() may come from Sandbox.close() on another thread
     private boolean launcherLost;
     private boolean finished;
-    // When each stage ended (System.nanoTime), for the benchmark harness's stage breakdown only: written and
-    // read by the thread that drives this launch, never used for a decision.
-    long launcherStartedNanos;
-    long planSentNanos;
-    long execOkNanos;
-    long endReportedNanos;
+    private final RunEvents events;
     private SandboxResult result;
     private CgroupStats cgroupStats = CgroupStats.EMPTY;
     // written by kill()/signal() from other threads
@@ -87,8 +82,9 @@ final class Execution {
     private volatile String abortDetail;
     private final Object killLock = new Object();
 
-    private Execution(SandboxConfig config, RunSettings run, LaunchPlan plan, RunCgroup cgroup) {
+    private Execution(SandboxConfig config, RunSettings run, LaunchPlan plan, RunCgroup cgroup, RunEvents events) {
         this.config = config;
+        this.events = events;
         this.run = run;
         this.plan = plan;
         this.stdin = run.stdin;
@@ -124,13 +120,14 @@ final class Execution {
             throw new IllegalStateException("Input.pipe()/Output.pipe() need Sandbox.start(), not run()");
         }
         RunRequest request = RunRequest.builder(plan.argv).stdin(stdin).build();
-        return launch(config, RunSettings.of(config, request, streaming), plan, cgroup, degradations);
+        return launch(config, RunSettings.of(config, request, streaming), plan, cgroup, degradations,
+                RunEvents.none(config, plan.argv));
     }
 
-    /** As above, for one run's settings. */
+    /** As above, for one run's settings, telling {@code events} its stages. */
     static Execution launch(SandboxConfig config, RunSettings run, LaunchPlan plan, RunCgroup cgroup,
-            List<String> degradations) throws InterruptedException {
-        Execution ex = new Execution(config, run, plan, cgroup);
+            List<String> degradations, RunEvents events) throws InterruptedException {
+        Execution ex = new Execution(config, run, plan, cgroup, events);
         ex.degradations = List.copyOf(degradations);
         try {
             ex.start();
@@ -152,7 +149,7 @@ final class Execution {
                     control = pair.channel();
                     process = fork(launcher, pair.launcherEnd(), payload);
                 }
-                launcherStartedNanos = System.nanoTime();
+                events.launcherStarted();
                 // While the launcher clones init, on the other CPU: it waits for CGROUPS_READY before it moves init
                 // into the cgroup the plan names.
                 cgroup.create();
@@ -160,7 +157,7 @@ final class Execution {
                 Path socket = launcher.newSocketPath("c-");
                 try {
                     process = DirectLauncher.start(launcher, socket, stdin, run.stdout, run.stderr);
-                    launcherStartedNanos = System.nanoTime();
+                    events.launcherStarted();
                     cgroup.create(); // while the launcher starts and listens
                     control = ControlChannel.connect(socket, process,
                             Math.min(deadlineNanos, startNanos + CONNECT_LIMIT_NANOS));
@@ -178,7 +175,7 @@ final class Execution {
                     // reported before it hung up is read next, and says why.
                 }
             }
-            planSentNanos = System.nanoTime();
+            events.planSent();
         } catch (IOException e) {
             throw new SandboxException("cannot send the plan to the launcher: " + e.getMessage(), e);
         }
@@ -298,23 +295,34 @@ final class Execution {
         if (!execOk) {
             finish();
             // A launcher that ends before the program starts is a setup failure with its own words (its stderr).
-            throw abortedBy != null && setupError == null ? aborted() : setupFailure();
+            RuntimeException failure = abortedBy != null && setupError == null ? aborted() : setupFailure();
+            if (failure instanceof SandboxSetupException) {
+                events.setupFailed(failure);
+            }
+            events.runFailed(failure);
+            throw failure;
         }
     }
 
     /** Waits for the end, enforcing the timeout, and returns the result. */
     SandboxResult awaitResult() throws InterruptedException {
-        while (!ended) {
-            pump();
+        try {
+            while (!ended) {
+                pump();
+            }
+            SandboxResult r = finish();
+            if (abortedByInfrastructure()) {
+                throw aborted();
+            }
+            if (r == null) {
+                throw setupFailure();
+            }
+            events.runEnded(r);
+            return r;
+        } catch (InterruptedException | RuntimeException | Error e) {
+            events.runFailed(e);
+            throw e;
         }
-        SandboxResult r = finish();
-        if (abortedByInfrastructure()) {
-            throw aborted();
-        }
-        if (r == null) {
-            throw setupFailure();
-        }
-        return r;
     }
 
     /**
@@ -346,6 +354,9 @@ final class Execution {
                 : termSentNanos != 0 ? termSentNanos + graceNanos : deadlineNanos;
         if (now - wakeAt >= 0 && wakeAt != Long.MAX_VALUE) {
             if (killed == 0) {
+                if (termSentNanos == 0) {
+                    events.limitReached(RunStatus.TIMEOUT);
+                }
                 timedOut = true;
                 if (termSentNanos == 0 && graceNanos > 0) {
                     // The grace: SIGTERM now (init forwards it to the program), SIGKILL for everything at its end.
@@ -368,7 +379,7 @@ final class Execution {
         // polled output is due.
         long waitMillis = wakeAt == Long.MAX_VALUE ? 1000 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now) + 1);
         waitMillis = Math.min(waitMillis, pollDelay(stdout, pollDelay(stderr, 1000)));
-        if (cpuLimitMicros != Long.MAX_VALUE && killed == 0) {
+        if ((cpuLimitMicros != Long.MAX_VALUE || events.wantsLiveLimits() && cgroup != RunCgroup.NONE) && killed == 0) {
             if (now - nextCpuCheckNanos >= 0 && checkCpuTime(now)) {
                 return;
             }
@@ -379,16 +390,18 @@ final class Execution {
         poll(stderr);
         if (event instanceof LauncherEvent.ExecOk) {
             execOk = true;
-            execOkNanos = System.nanoTime();
+            events.programStarted();
         } else if (event instanceof LauncherEvent.SetupError e) {
             setupError = e;
         } else if (event instanceof LauncherEvent.Exit e) {
             exit = e;
-            endReportedNanos = System.nanoTime();
+            lastLookForOom();
+            events.programEnded();
             ended = true;
         } else if (event instanceof LauncherEvent.Aborted a) {
             aborted = a;
-            endReportedNanos = System.nanoTime();
+            lastLookForOom();
+            events.programEnded();
             ended = true;
         } else if (event instanceof LauncherEvent.Closed) {
             launcherLost = true; // its channel closed before any report of the end
@@ -405,23 +418,37 @@ final class Execution {
      * at half the time left (the tree may use every CPU at once), between 10 and 100 ms.
      */
     private boolean checkCpuTime(long now) {
-        long used = cgroup.liveStats().flatMap(s -> s.cpuTimeUs().isPresent()
+        java.util.Optional<CgroupStats> stats = cgroup.liveStats();
+        if (stats.map(s -> s.oomKills().orElse(0) > 0).orElse(false)) {
+            events.limitReached(RunStatus.MEMORY_LIMIT);
+        }
+        long used = stats.flatMap(s -> s.cpuTimeUs().isPresent()
                 ? java.util.Optional.of(s.cpuTimeUs().getAsLong()) : java.util.Optional.empty()).orElse(0L);
         if (used >= cpuLimitMicros) {
             cpuTimeExceeded = true;
+            events.limitReached(RunStatus.CPU_TIME_LIMIT);
             LOG.debug("sandbox {}: CPU time {} us reached the limit of {} us; killing the run", config.id(), used,
                     cpuLimitMicros);
             kill();
             return true;
         }
-        long leftNanos = (cpuLimitMicros - used) * 1000 / Math.max(1, Runtime.getRuntime().availableProcessors());
+        long leftNanos = cpuLimitMicros == Long.MAX_VALUE ? Long.MAX_VALUE
+                : (cpuLimitMicros - used) * 1000 / Math.max(1, Runtime.getRuntime().availableProcessors());
         nextCpuCheckNanos = now + Math.max(CPU_CHECK_MIN_NANOS, Math.min(CPU_CHECK_MAX_NANOS, leftNanos / 2));
         return false;
+    }
+
+    /** An OOM kill in the moments since the last look is still told before the end. */
+    private void lastLookForOom() {
+        if (events.wantsLiveLimits() && cgroup.liveStats().map(s -> s.oomKills().orElse(0) > 0).orElse(false)) {
+            events.limitReached(RunStatus.MEMORY_LIMIT);
+        }
     }
 
     private void violation(LauncherEvent.Violation v) {
         if (firstViolation == null) {
             firstViolation = v;
+            config.seccompSupervision().ifPresent(s -> events.seccompViolation(s.describe(v)));
         }
         workloadKilledForViolation |= v.workload() && v.killed();
     }

@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
 record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memory, LimitMechanism pids) {
     private static final Logger LOG = LoggerFactory.getLogger(LimitPlan.class);
 
-    static LimitPlan resolve(CgroupConfig limits, RlimitConfig explicit, PrivilegeMode requested,
+    static LimitPlan resolve(String sandboxId, CgroupConfig limits, RlimitConfig explicit, PrivilegeMode requested,
             PrivilegeMode mode, CgroupHost host) {
         if (mode == PrivilegeMode.UNPRIVILEGED) {
             rejectCpu(limits, "unprivileged mode creates no cgroups");
@@ -58,8 +58,8 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
         if (unavailable.containsKey("cpu")) {
             rejectCpu(limits, "the cpu cgroup controller cannot be used here: " + unavailable.get("cpu"));
         }
-        unavailable.forEach((controller, why) -> LOG.warn("the {} limit falls back to an rlimit (per process, "
-                + "no tree-wide total; see LimitMechanism.RLIMIT): {}", controller, why));
+        unavailable.forEach((controller, why) -> LOG.warn("sandbox {}: the {} limit falls back to an rlimit (per process, "
+                + "no tree-wide total; see LimitMechanism.RLIMIT): {}", sandboxId, controller, why));
         return byRlimit(limits, explicit, unavailable.containsKey("memory"), unavailable.containsKey("pids"), true);
     }
 

@@ -112,7 +112,7 @@ final class RunSettings {
             }
             limits.maxPids((int) pids);
         }
-        return LimitPlan.resolve(limits.build(), config.rlimits(), config.requestedMode(), config.mode(),
+        return LimitPlan.resolve(config.id(), limits.build(), config.rlimits(), config.requestedMode(), config.mode(),
                 config.cgroupHost());
     }
 

@@ -50,19 +50,28 @@ public final class Sandbox implements AutoCloseable {
     private static volatile boolean sethostnameRefused;
 
     private final SandboxConfig config;
+    private final RunListener listener;
+    private final AtomicLong runs = new AtomicLong();
     private final Set<Execution> running = ConcurrentHashMap.newKeySet();
     private final AtomicLong counter = new AtomicLong();
     private volatile boolean closed;
 
-    private Sandbox(SandboxConfig config) {
+    private Sandbox(SandboxConfig config, RunListener listener) {
         this.config = config;
+        this.listener = listener;
     }
 
     /** A sandbox with these settings. Locates (or extracts) the native launcher on first use. */
     public static Sandbox create(SandboxConfig config) {
+        return create(config, RunListener.NONE);
+    }
+
+    /** A sandbox with these settings whose runs tell {@code listener} their stages as they happen. */
+    public static Sandbox create(SandboxConfig config, RunListener listener) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(listener, "listener");
         LauncherBinary.get();
-        return new Sandbox(config);
+        return new Sandbox(config, listener);
     }
 
     public SandboxConfig config() {
@@ -148,7 +157,8 @@ public final class Sandbox implements AutoCloseable {
                     throw e;
                 }
                 sethostnameRefused = true;
-                LOG.debug("sethostname is refused here (EPERM); sandboxes keep the inherited hostname: {}", e.getMessage());
+                LOG.debug("sandbox {}: sethostname is refused here (EPERM); sandboxes keep the inherited hostname: {}",
+                        config.id(), e.getMessage());
             } catch (InterruptedException | RuntimeException | Error e) {
                 ex.abort();
                 running.remove(ex);
@@ -176,15 +186,24 @@ public final class Sandbox implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("sandbox " + config.id() + " is closed");
         }
-        // The cgroup is named now, for the plan, and created while the launcher starts (Execution.start): the
-        // launcher moves init into it, before init forks anything, once Java says it exists.
-        RunCgroup cgroup = RunCgroup.reserve(config, run.limits);
+        RunEvents events = new RunEvents(listener, new RunListener.Run(config.id(), runs.incrementAndGet(), run.command));
         Execution ex;
         try {
-            LaunchPlan plan = Planner.plan(config, run, cgroup.procsFiles(), cgroup.mounts(), skipHostname);
-            ex = Execution.launch(config, run, plan, cgroup, degradations(skipHostname));
+            // The cgroup is named now, for the plan, and created while the launcher starts (Execution.start): the
+            // launcher moves init into it, before init forks anything, once Java says it exists.
+            RunCgroup cgroup = RunCgroup.reserve(config, run.limits);
+            try {
+                LaunchPlan plan = Planner.plan(config, run, cgroup.procsFiles(), cgroup.mounts(), skipHostname);
+                ex = Execution.launch(config, run, plan, cgroup, degradations(skipHostname), events);
+            } catch (InterruptedException | RuntimeException | Error e) {
+                cgroup.release(); // a plan that could not be made or launched (launch itself releases on its failures)
+                throw e;
+            }
         } catch (InterruptedException | RuntimeException | Error e) {
-            cgroup.release(); // a plan that could not be made or launched (launch itself releases on its failures)
+            if (e instanceof SandboxSetupException setup) {
+                events.setupFailed(setup);
+            }
+            events.runFailed(e);
             throw e;
         }
         running.add(ex);

@@ -122,9 +122,9 @@ public final class SandboxConfig {
             setgroupsDeny = !mapsFreely;
             clearGroups = mapsFreely;
             if (!mapsFreely && host.groups().stream().anyMatch(g -> g != host.egid())) {
-                LOG.warn("the JVM has supplementary groups {}; in an unprivileged sandbox they cannot be dropped "
+                LOG.warn("sandbox {}: the JVM has supplementary groups {}; in an unprivileged sandbox they cannot be dropped "
                         + "(setgroups is denied) and still grant their host access. Start the JVM with a clean "
-                        + "group list (e.g. setpriv --clear-groups).", host.groups());
+                        + "group list (e.g. setpriv --clear-groups).", id, host.groups());
             }
         } else {
             if (mode != PrivilegeMode.PRIVILEGED) {
@@ -155,7 +155,7 @@ public final class SandboxConfig {
         timeout = b.timeout;
         limits = b.swapBytes == null ? b.limits : b.limits.toBuilder().swapBytes(b.swapBytes).build();
         rlimits = b.rlimits;
-        limitPlan = LimitPlan.resolve(limits, rlimits, requestedMode, mode, cgroups);
+        limitPlan = LimitPlan.resolve(id, limits, rlimits, requestedMode, mode, cgroups);
         if (b.swapBytes != null && b.swapBytes > 0 && limitPlan.memory() == LimitMechanism.RLIMIT) {
             throw new InvalidConfigException("swap limit", Long.toString(b.swapBytes), "needs the memory limit in a "
                     + "cgroup (privileged mode); here memory is RLIMIT_DATA per process, which has no swap allowance. "
@@ -174,7 +174,7 @@ public final class SandboxConfig {
         environment = Collections.unmodifiableMap(environment(b));
         filesystem = checkFilesystem(b.filesystem, namespaces, cwd);
         landlock = b.landlock;
-        landlockCompiled = compileLandlock(b.landlock, filesystem);
+        landlockCompiled = compileLandlock(id, b.landlock, filesystem);
         forkServer = b.forkServer;
     }
 
@@ -196,7 +196,7 @@ public final class SandboxConfig {
     }
 
     /** Negotiates the rules with this kernel's Landlock ABI: rights it lacks are dropped. */
-    private static LandlockRules.Compiled compileLandlock(LandlockRules rules, FilesystemView view) {
+    private static LandlockRules.Compiled compileLandlock(String id, LandlockRules rules, FilesystemView view) {
         if (rules == null) {
             return null;
         }
@@ -212,7 +212,8 @@ public final class SandboxConfig {
             if (!rules.bestEffort()) {
                 throw new FeatureUnavailableException("Landlock", support.unavailableReason());
             }
-            LOG.warn("Landlock is unavailable ({}); running without the Landlock rules", support.unavailableReason());
+            LOG.warn("sandbox {}: Landlock is unavailable ({}); running without the Landlock rules", id,
+                    support.unavailableReason());
             return null;
         }
         return rules.compile(support.abi());

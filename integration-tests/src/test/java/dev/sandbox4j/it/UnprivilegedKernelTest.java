@@ -38,7 +38,8 @@ class UnprivilegedKernelTest {
     /** Requests, verdicts and the CPU-time limit by RLIMIT_CPU, where no cgroup watches it. */
     @Test
     void runRequestsAndVerdictsHoldAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, RunRequestKernelTest.class, RunEventsKernelTest.class, RunJfrKernelTest.class);
+        runAsNobody(scratch, RunRequestKernelTest.class, RunEventsKernelTest.class, RunJfrKernelTest.class,
+                RunFilesKernelTest.class);
     }
 
     @Test

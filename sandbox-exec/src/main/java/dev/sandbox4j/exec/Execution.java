@@ -540,6 +540,7 @@ final class Execution {
         } finally {
             // However collect() ended (an interrupt while waiting, an error), the cgroup must not outlive the run.
             cgroup.release();
+            run.files.release();
         }
     }
 
@@ -694,6 +695,7 @@ final class Execution {
         if (run.cpuTimeLimit != null) {
             r.cpuTimeLimit(run.cpuTimeLimit, run.cpuTimeMechanism, cpuTimeExceeded);
         }
+        r.files(run.files.collect(config.id()));
         return r.build();
     }
 

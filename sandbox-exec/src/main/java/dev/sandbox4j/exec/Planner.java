@@ -57,7 +57,7 @@ final class Planner {
         for (String arg : command) {
             LaunchPlan.utf8(arg); // refuses NULs here, before anything starts
         }
-        FilesystemView view = config.filesystem().orElse(null);
+        FilesystemView view = run.files.view(config.filesystem().orElse(null));
         // With its own view the program starts at "/" of it unless told otherwise, and is looked up there.
         Path cwd = run.cwd != null ? run.cwd : view != null ? Path.of("/") : Path.of(System.getProperty("user.dir"));
         String program = view != null

@@ -14,8 +14,8 @@ import java.util.List;
  *
  * <p>Order: {@link #runStarted}, {@link #launcherStarted}, {@link #planSent}, then {@link #programStarted} or
  * {@link #setupFailed}; while the program runs, any of {@link #limitReached} and {@link #seccompViolation};
- * {@link #programEnded} when the sandbox's init reports the end; last {@link #runEnded} with the result, or
- * {@link #runFailed} when there is none.
+ * {@link #programEnded} when the sandbox's init reports the end (a violation's report may trail it by a moment);
+ * last {@link #runEnded} with the result, or {@link #runFailed} when there is none.
  */
 public interface RunListener {
     /** Listens to nothing. */

@@ -46,6 +46,8 @@ public final class RunRequest {
     private final Long pidsLimit;
     private final Map<String, String> env;
     private final Path cwd;
+    private final List<SandboxFile> files;
+    private final Map<Path, Long> collect;
 
     private RunRequest(Builder b) {
         command = b.command;
@@ -59,6 +61,8 @@ public final class RunRequest {
         pidsLimit = b.pidsLimit;
         env = Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
         cwd = b.cwd;
+        files = List.copyOf(b.files.values());
+        collect = Collections.unmodifiableMap(new LinkedHashMap<>(b.collect));
     }
 
     /** A request to run {@code command} with the sandbox's settings for everything else. */
@@ -116,6 +120,16 @@ public final class RunRequest {
         return Optional.ofNullable(cwd);
     }
 
+    /** The files handed in, in order. */
+    public List<SandboxFile> files() {
+        return files;
+    }
+
+    /** The writable files to read back after the run, with the most bytes to read of each. */
+    public Map<Path, Long> collect() {
+        return collect;
+    }
+
     @Override
     public String toString() {
         return "RunRequest" + command;
@@ -155,6 +169,8 @@ public final class RunRequest {
         private Long pidsLimit;
         private final Map<String, String> env = new LinkedHashMap<>();
         private Path cwd;
+        private final Map<Path, SandboxFile> files = new LinkedHashMap<>();
+        private final Map<Path, Long> collect = new LinkedHashMap<>();
 
         private Builder(List<String> command) {
             Objects.requireNonNull(command, "command");
@@ -224,6 +240,33 @@ public final class RunRequest {
                 throw new InvalidConfigException("working directory", String.valueOf(cwd), "must be an absolute path");
             }
             this.cwd = cwd.normalize();
+            return this;
+        }
+
+        /**
+         * Hands the program a file ({@link SandboxFile}); needs a filesystem view. A second file at the same path
+         * replaces the first. A writable file lives on the host's disk beneath sandbox4j's private directory while
+         * the run lasts: bound its size with an {@code RLIMIT_FSIZE} ({@code RlimitConfig.fileSize}).
+         */
+        public Builder file(SandboxFile file) {
+            files.put(Objects.requireNonNull(file, "file").path(), file);
+            return this;
+        }
+
+        /**
+         * Reads back a writable file of this request after the program has ended, before the run's teardown: its
+         * first {@code maxBytes} bytes, cut beyond that ({@link CollectedFile#truncated()}); in
+         * {@link SandboxResult#files()}.
+         */
+        public Builder collect(Path inside, long maxBytes) {
+            if (inside == null || !inside.isAbsolute()) {
+                throw new InvalidConfigException("collect", String.valueOf(inside), "must be an absolute path");
+            }
+            if (maxBytes < 0 || maxBytes > SandboxFile.MAX_BYTES) {
+                throw new InvalidConfigException("collect " + inside + " limit", Long.toString(maxBytes),
+                        "must be 0 to " + SandboxFile.MAX_BYTES + " bytes");
+            }
+            collect.put(inside.normalize(), maxBytes);
             return this;
         }
 

@@ -31,6 +31,7 @@ final class RunSettings {
     final RlimitConfig rlimits;
     final Map<String, String> environment;
     final Path cwd; // null: the sandbox's default
+    final RunFiles files;
 
     private RunSettings(SandboxConfig config, RunRequest request, boolean streaming) {
         command = request.command();
@@ -51,6 +52,7 @@ final class RunSettings {
         env.putAll(request.env());
         environment = Collections.unmodifiableMap(env);
         cwd = request.cwd().orElse(config.cwd().orElse(null));
+        files = new RunFiles(request.files(), request.collect());
     }
 
     static RunSettings of(SandboxConfig config, RunRequest request, boolean streaming) {

@@ -193,10 +193,12 @@ public final class Sandbox implements AutoCloseable {
             // launcher moves init into it, before init forks anything, once Java says it exists.
             RunCgroup cgroup = RunCgroup.reserve(config, run.limits);
             try {
+                run.files.stage(config, config.filesystem().orElse(null), config.hostUid(), config.hostGid());
                 LaunchPlan plan = Planner.plan(config, run, cgroup.procsFiles(), cgroup.mounts(), skipHostname);
                 ex = Execution.launch(config, run, plan, cgroup, degradations(skipHostname), events);
             } catch (InterruptedException | RuntimeException | Error e) {
                 cgroup.release(); // a plan that could not be made or launched (launch itself releases on its failures)
+                run.files.release();
                 throw e;
             }
         } catch (InterruptedException | RuntimeException | Error e) {

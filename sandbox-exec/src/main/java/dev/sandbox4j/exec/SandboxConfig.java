@@ -451,6 +451,16 @@ public final class SandboxConfig {
         return limitPlan.cgroup() != null ? LimitMechanism.CGROUP : LimitMechanism.RLIMIT;
     }
 
+    /** The host uid the program runs as: its uid mapped out of its user namespace, or itself without one. */
+    long hostUid() {
+        return uidMap != null ? uidMap.toOutside(uid).orElse(OVERFLOW_ID) : uid;
+    }
+
+    /** The host gid the program runs as; see {@link #hostUid()}. */
+    long hostGid() {
+        return gidMap != null ? gidMap.toOutside(gid).orElse(OVERFLOW_ID) : gid;
+    }
+
     /** The grace between SIGTERM and SIGKILL when a timeout stops a run; zero kills at once. */
     public Duration killGrace() {
         return killGrace;

@@ -59,6 +59,7 @@ public final class SandboxResult {
     private final LimitMechanism cpuTimeLimitMechanism;
     private final boolean cpuTimeLimitReached;
     private final RunStatus status;
+    private final java.util.Map<java.nio.file.Path, CollectedFile> files;
 
     private SandboxResult(Builder b) {
         id = b.id;
@@ -83,6 +84,7 @@ public final class SandboxResult {
         if ((exitCode == null) == (signal == null)) {
             throw new IllegalStateException("a result has an exit code or a signal");
         }
+        files = b.files;
         cpuTimeLimit = b.cpuTimeLimit;
         cpuTimeLimitMechanism = b.cpuTimeLimitMechanism;
         cpuTimeLimitReached = cpuTimeLimit != null && cpuTimeReached(b);
@@ -102,6 +104,14 @@ public final class SandboxResult {
         long seconds = cpuTimeLimit.getSeconds() + (cpuTimeLimit.getNano() > 0 ? 1 : 0);
         return signal != null && (signal == Signals.SIGXCPU
                 || signal == Signals.SIGKILL && userTime.plus(systemTime).compareTo(Duration.ofSeconds(seconds)) >= 0);
+    }
+
+    /**
+     * The files read back after the run ({@link RunRequest.Builder#collect}), by their path inside; empty when none
+     * were asked for.
+     */
+    public java.util.Map<java.nio.file.Path, CollectedFile> files() {
+        return files;
     }
 
     /** What happened, in one word: see {@link RunStatus} for the precedence when several things did. */
@@ -355,6 +365,7 @@ public final class SandboxResult {
         private Duration cpuTimeLimit;
         private LimitMechanism cpuTimeLimitMechanism;
         private boolean cpuTimeLimitKilled;
+        private java.util.Map<java.nio.file.Path, CollectedFile> files = java.util.Map.of();
 
         Builder id(String v) { id = Objects.requireNonNull(v); return this; }
         Builder mode(PrivilegeMode v) { mode = Objects.requireNonNull(v); return this; }
@@ -371,6 +382,7 @@ public final class SandboxResult {
         Builder stdout(byte[] v, boolean truncated) { stdout = v; stdoutTruncated = truncated; return this; }
         Builder stderr(byte[] v, boolean truncated) { stderr = v; stderrTruncated = truncated; return this; }
         Builder degradations(List<String> v) { degradations = List.copyOf(v); return this; }
+        Builder files(java.util.Map<java.nio.file.Path, CollectedFile> v) { files = v; return this; }
         Builder cpuTimeLimit(Duration limit, LimitMechanism how, boolean killed) {
             cpuTimeLimit = limit;
             cpuTimeLimitMechanism = how;

@@ -81,6 +81,7 @@ final class Execution {
     private volatile RunAbortedException.Reason abortedBy;
     private volatile String abortDetail;
     private final Object killLock = new Object();
+    private final java.util.concurrent.locks.ReentrantLock finishing = new java.util.concurrent.locks.ReentrantLock();
 
     private Execution(SandboxConfig config, RunSettings run, LaunchPlan plan, RunCgroup cgroup, RunEvents events) {
         this.config = config;
@@ -530,17 +531,24 @@ final class Execution {
     }
 
     /** Releases everything, once; returns the result, or null when the program never ran. */
-    synchronized SandboxResult finish() throws InterruptedException {
-        if (finished) {
-            return result;
-        }
-        finished = true;
+    SandboxResult finish() throws InterruptedException {
+        // A lock, not a monitor: finishing waits for processes and threads, and a virtual thread holding a monitor
+        // across those waits would keep its carrier (Java 21 to 23).
+        finishing.lock(); // not interruptibly: abort() after an interrupt must still release everything
         try {
-            return collect();
+            if (finished) {
+                return result;
+            }
+            finished = true;
+            try {
+                return collect();
+            } finally {
+                // However collect() ended (an interrupt while waiting, an error), the cgroup must not outlive the run.
+                cgroup.release();
+                run.files.release();
+            }
         } finally {
-            // However collect() ended (an interrupt while waiting, an error), the cgroup must not outlive the run.
-            cgroup.release();
-            run.files.release();
+            finishing.unlock();
         }
     }
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -188,6 +189,24 @@ class RunRequestKernelTest {
                 p.destroyForcibly();
                 assertThat(p.waitFor().status()).isEqualTo(RunStatus.SIGNALED);
             }
+        }
+    }
+
+    @Test
+    void aRequestCanSendOutputToAHostFileWithOrWithoutTheForkServer(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        for (boolean forkServer : new boolean[] {true, false}) {
+            Path out = dir.resolve("out-" + forkServer + ".txt");
+            Files.writeString(out, "old content that is longer than the new\n");
+            try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().forkServer(forkServer)
+                    .timeout(Duration.ofSeconds(30)).build())) {
+                SandboxResult r = sandbox.run(RunRequest.builder(List.of("sh", "-c", "echo to the file; echo kept >&2"))
+                        .stdout(Output.file(out)).build());
+                assertThat(r.status()).isEqualTo(RunStatus.EXITED);
+                assertThat(r.stdoutText()).as("nothing of it in the result").isEmpty();
+                assertThat(r.stderrText()).isEqualTo("kept\n");
+            }
+            assertThat(Files.readString(out)).as("truncated, then written").isEqualTo("to the file\n");
         }
     }
 }

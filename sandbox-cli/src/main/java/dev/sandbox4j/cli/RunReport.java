@@ -70,7 +70,9 @@ final class RunReport {
     }
 
     private static String notRun(RunOutcome.NotRun n) {
-        return SandboxReport.notRun(n.id(), n.mode(), RunStatus.SETUP_FAILED, n.step(), n.errno(), n.message());
+        // Step "run" is ProgramRunner's word for a RunAbortedException: sandbox4j, not the setup, ended the run.
+        RunStatus status = n.step().equals("run") ? RunStatus.SANDBOX_FAILED : RunStatus.SETUP_FAILED;
+        return SandboxReport.notRun(n.id(), n.mode(), status, n.step(), n.errno(), n.message());
     }
 
     /**

@@ -64,6 +64,13 @@ class RunReportTest {
     }
 
     @Test
+    void aRunSandbox4jEndedItselfIsSandboxFailed() {
+        String json = RunReport.json(new RunOutcome.NotRun(Optional.of("x"), Optional.of(PrivilegeMode.PRIVILEGED),
+                "run", Optional.empty(), "the launcher died", ExitCodes.SETUP_FAILED));
+        assertThat(json).endsWith("\"degradations\":null,\"status\":\"sandbox_failed\"}");
+    }
+
+    @Test
     void aRefusalBeforeLaunchHasNoModeAndNoErrno() {
         String json = RunReport.json(new RunOutcome.NotRun(Optional.empty(), Optional.empty(), "configure",
                 Optional.empty(), "no", ExitCodes.SETUP_FAILED));

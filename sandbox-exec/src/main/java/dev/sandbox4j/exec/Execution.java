@@ -392,6 +392,9 @@ final class Execution {
         if (event instanceof LauncherEvent.ExecOk) {
             execOk = true;
             events.programStarted();
+            if (firstViolation != null) { // reported before the exec's report: told in the order it happened
+                config.seccompSupervision().ifPresent(s -> events.seccompViolation(s.describe(firstViolation)));
+            }
         } else if (event instanceof LauncherEvent.SetupError e) {
             setupError = e;
         } else if (event instanceof LauncherEvent.Exit e) {
@@ -449,7 +452,10 @@ final class Execution {
     private void violation(LauncherEvent.Violation v) {
         if (firstViolation == null) {
             firstViolation = v;
-            config.seccompSupervision().ifPresent(s -> events.seccompViolation(s.describe(v)));
+            // The launcher may pass on the program's first call before its report of the exec.
+            if (execOk) {
+                config.seccompSupervision().ifPresent(s -> events.seccompViolation(s.describe(v)));
+            }
         }
         workloadKilledForViolation |= v.workload() && v.killed();
     }

@@ -16,16 +16,16 @@ final class RunEvents {
     private final RunListener listener;
     private final RunListener.Run run;
     private final long startNanos = System.nanoTime();
-    private final RunJfrEvent jfr = new RunJfrEvent();
+    /** Whether this runtime has JFR: a jlinked one may lack the jdk.jfr module, and then runs record nothing. */
+    private static final boolean JFR = ModuleLayer.boot().findModule("jdk.jfr").isPresent();
+    private final RunJfrEvent jfr; // null without JFR
     private boolean violationSeen;
     private boolean oomSeen;
 
     RunEvents(RunListener listener, RunListener.Run run) {
         this.listener = listener;
         this.run = run;
-        jfr.begin();
-        jfr.sandboxId = run.sandboxId();
-        jfr.command = String.join(" ", run.command());
+        jfr = JFR ? RunJfrEvent.begin(run.sandboxId(), String.join(" ", run.command())) : null;
         tell(l -> l.runStarted(run));
     }
 
@@ -89,26 +89,16 @@ final class RunEvents {
 
     void runEnded(SandboxResult result) {
         Duration t = since();
-        jfr.end();
-        if (jfr.shouldCommit()) {
-            jfr.status = result.status().reportName();
-            jfr.exitCode = result.exitCode().orElse(-1);
-            jfr.signal = result.signal().orElse(0);
-            jfr.cpuTime = result.cpuTime().toNanos();
-            jfr.memoryPeak = result.memoryPeakBytes();
-            jfr.commit();
+        if (jfr != null) {
+            jfr.ended(result);
         }
         tell(l -> l.runEnded(run, t, result));
     }
 
     void runFailed(Throwable failure) {
         Duration t = since();
-        jfr.end();
-        if (jfr.shouldCommit()) {
-            jfr.status = RunStatus.of(failure).map(RunStatus::reportName).orElse("failed");
-            jfr.exitCode = -1;
-            jfr.failure = failure.getMessage();
-            jfr.commit();
+        if (jfr != null) {
+            jfr.failed(failure);
         }
         tell(l -> l.runFailed(run, t, failure));
     }

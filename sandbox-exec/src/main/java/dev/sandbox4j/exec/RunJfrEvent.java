@@ -40,4 +40,34 @@ final class RunJfrEvent extends Event {
 
     @Label("Failure")
     String failure;
+
+    static RunJfrEvent begin(String sandboxId, String command) {
+        RunJfrEvent e = new RunJfrEvent();
+        e.begin();
+        e.sandboxId = sandboxId;
+        e.command = command;
+        return e;
+    }
+
+    void ended(SandboxResult result) {
+        end();
+        if (shouldCommit()) {
+            status = result.status().reportName();
+            exitCode = result.exitCode().orElse(-1);
+            signal = result.signal().orElse(0);
+            cpuTime = result.cpuTime().toNanos();
+            memoryPeak = result.memoryPeakBytes();
+            commit();
+        }
+    }
+
+    void failed(Throwable cause) {
+        end();
+        if (shouldCommit()) {
+            status = RunStatus.of(cause).map(RunStatus::reportName).orElse("failed");
+            exitCode = -1;
+            failure = cause.getMessage();
+            commit();
+        }
+    }
 }

@@ -12,7 +12,8 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
- * What happened to one sandboxed program. Immutable.
+ * What happened to one sandboxed program. Immutable. {@link #status()} is the one verdict, by the precedence
+ * {@link RunStatus} documents; the rest are the figures and flags it was decided from.
  *
  * <p>Exactly one of {@link #exitCode()} and {@link #signal()} is present. A timed-out program was killed
  * with SIGKILL together with everything else in its sandbox.
@@ -174,7 +175,10 @@ public final class SandboxResult {
         return coreDumped;
     }
 
-    /** True when the program exited with code 0 within its time limit. */
+    /**
+     * True when the program exited with code 0 within its wall-clock time limit. A judge wants {@link #status()}
+     * {@code == EXITED} as well, which also rules out a violation, an OOM kill or a reached CPU-time limit.
+     */
     public boolean success() {
         return exitCode != null && exitCode == 0 && !timedOut;
     }

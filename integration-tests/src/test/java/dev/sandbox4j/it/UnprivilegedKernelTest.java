@@ -35,6 +35,13 @@ class UnprivilegedKernelTest {
                 BindSourceKernelTest.class, TmpfsLimitKernelTest.class, PathSocketKernelTest.class);
     }
 
+    /** Requests, verdicts and the CPU-time limit by RLIMIT_CPU, where no cgroup watches it. */
+    @Test
+    void runRequestsAndVerdictsHoldAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, RunRequestKernelTest.class, RunEventsKernelTest.class, RunJfrKernelTest.class,
+                RunFilesKernelTest.class);
+    }
+
     @Test
     void extensionPointsBehaveAsUid65534(@TempDir Path scratch) throws Exception {
         runAsNobody(scratch, CgroupLimitRefusalKernelTest.class, ViewFragmentKernelTest.class,

@@ -109,8 +109,9 @@ abstract class DirectoryBackend implements CgroupBackend {
     final void set(String file, String value) {
         Path path = directory.resolve(file);
         CgroupFiles.write(fs, path, value);
+        // Stripped: the file's own newline would split the log line that shows the settings.
         settings.put(file, CgroupFiles.read(fs, path).orElseThrow(
-                () -> new CgroupException(path + " disappeared right after it was written")));
+                () -> new CgroupException(path + " disappeared right after it was written")).strip());
     }
 
     /** {@code pids.max} is 0 to stop forks, on v1 and v2 alike. */

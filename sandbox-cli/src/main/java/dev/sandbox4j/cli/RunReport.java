@@ -1,25 +1,29 @@
 package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.internal.IoErrors;
-import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.exec.RunStatus;
+import dev.sandbox4j.exec.SandboxReport;
 import dev.sandbox4j.exec.SandboxResult;
-import dev.sandbox4j.exec.SeccompViolation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
- * {@code --report}: the outcome of a run as one JSON object on one line, with exactly the fields of the
- * command-line contract, in its order, {@code null} where a field does not apply:
+ * {@code --report}: the outcome of a run as one JSON object on one line, written by the library
+ * ({@link SandboxReport}), with exactly the fields of the command-line contract, in its order, {@code null} where a
+ * field does not apply:
  *
  * <pre>{@code
  * {"id":"sbx-1a2b3c4d","mode":"privileged","exitCode":0,"signal":null,"signalName":null,"timedOut":false,
  *  "oomKilled":false,"seccompViolation":false,"blockedSyscall":null,"violation":null,"wallTimeMs":41,"cpuTimeUs":1203,
- *  "userTimeUs":0,"systemTimeUs":1203,"memoryPeakBytes":1572864,"setupError":null,"degradations":[]}
+ *  "userTimeUs":0,"systemTimeUs":1203,"memoryPeakBytes":1572864,"setupError":null,"degradations":[],"status":"exited"}
  * }</pre>
+ *
+ * {@code status} is the one verdict ({@link RunStatus}): {@code exited}, {@code signaled}, {@code timeout},
+ * {@code cpu_time_limit}, {@code memory_limit}, {@code seccomp_violation}, {@code sandbox_failed},
+ * {@code setup_failed}.
  *
  * {@code degradations} lists, one string each, what the run did without ({@link SandboxResult#degradations()}:
  * a hostname a container refused, no /proc with {@code --no-proc}); {@code null} when the program never ran.
@@ -53,25 +57,7 @@ final class RunReport {
     }
 
     private static String ran(SandboxResult r) {
-        return new JsonObject()
-                .string("id", r.id())
-                .string("mode", modeName(r.mode()))
-                .number("exitCode", r.exitCode().isPresent() ? r.exitCode().getAsInt() : null)
-                .number("signal", r.signal().isPresent() ? r.signal().getAsInt() : null)
-                .string("signalName", r.signalName().orElse(null))
-                .bool("timedOut", r.timedOut())
-                .bool("oomKilled", oomKilled(r))
-                .bool("seccompViolation", r.seccompViolation())
-                .string("blockedSyscall", r.blockedSyscall().orElse(null))
-                .object("violation", r.violation().map(RunReport::violation).orElse(null))
-                .number("wallTimeMs", r.wallTime().toMillis())
-                .number("cpuTimeUs", micros(r.cpuTime()))
-                .number("userTimeUs", micros(r.userTime()))
-                .number("systemTimeUs", micros(r.systemTime()))
-                .number("memoryPeakBytes", r.memoryPeakBytes())
-                .object("setupError", null)
-                .strings("degradations", r.degradations())
-                .toString();
+        return SandboxReport.json(r);
     }
 
     /**
@@ -84,51 +70,9 @@ final class RunReport {
     }
 
     private static String notRun(RunOutcome.NotRun n) {
-        JsonObject setupError = new JsonObject()
-                .string("step", n.step())
-                .string("errno", n.errno().orElse(null))
-                .string("message", n.message());
-        return new JsonObject()
-                .string("id", n.id().orElse(null))
-                .string("mode", n.mode().map(RunReport::modeName).orElse(null))
-                .number("exitCode", (Long) null)
-                .number("signal", (Long) null)
-                .string("signalName", null)
-                .bool("timedOut", null)
-                .bool("oomKilled", null)
-                .bool("seccompViolation", null)
-                .string("blockedSyscall", null)
-                .object("violation", null)
-                .number("wallTimeMs", (Long) null)
-                .number("cpuTimeUs", (Long) null)
-                .number("userTimeUs", (Long) null)
-                .number("systemTimeUs", (Long) null)
-                .number("memoryPeakBytes", (Long) null)
-                .object("setupError", setupError)
-                .strings("degradations", null)
-                .toString();
-    }
-
-    private static JsonObject violation(SeccompViolation v) {
-        JsonObject args = new JsonObject();
-        v.arguments().forEach((i, value) -> args.string(Integer.toString(i), "0x" + Long.toHexString(value)));
-        return new JsonObject()
-                .string("syscall", v.syscall())
-                .number("number", v.number())
-                .string("arch", v.arch())
-                .object("args", args)
-                .string("action", v.action().toString())
-                .string("process", v.programProcess() ? "program" : "child")
-                .string("permittedBy", v.permittedBy().map(p -> p.cliName()).orElse(null));
-    }
-
-    private static long micros(java.time.Duration d) {
-        return d.toNanos() / 1000;
-    }
-
-    /** As {@code --mode} spells it. */
-    private static String modeName(PrivilegeMode mode) {
-        return mode.name().toLowerCase(Locale.ROOT);
+        // Step "run" is ProgramRunner's word for a RunAbortedException: sandbox4j, not the setup, ended the run.
+        RunStatus status = n.step().equals("run") ? RunStatus.SANDBOX_FAILED : RunStatus.SETUP_FAILED;
+        return SandboxReport.notRun(n.id(), n.mode(), status, n.step(), n.errno(), n.message());
     }
 
     /**

@@ -282,7 +282,7 @@ class SandboxCtlTest {
                 + "or run where the cpu cgroup controller is usable (privileged mode, see 'sandbox-ctl check')\n").hasLineCount(1);
         assertThat(Files.readString(report))
                 .contains("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"--cpu 50% is not available")
-                .endsWith("},\"degradations\":null}\n");
+                .endsWith("},\"degradations\":null,\"status\":\"setup_failed\"}\n");
         try (var files = Files.list(reports)) {
             assertThat(files).as("no temporary file left beside the report").containsExactly(report);
         }

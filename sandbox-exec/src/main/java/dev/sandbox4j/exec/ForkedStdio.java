@@ -26,6 +26,8 @@ import java.io.OutputStream;
 final class ForkedStdio implements AutoCloseable {
     private static final File DEV_NULL = new File("/dev/null");
     private static final int O_NONBLOCK = 04000; // the same on x86_64 and aarch64
+    private static final int O_CREAT = 0100; // the same on x86_64 and aarch64
+    private static final int O_TRUNC = 01000; // the same on x86_64 and aarch64
 
     final int[] child = {-1, -1, -1};
     private final boolean[] owned = new boolean[3]; // false for the JVM's own 0/1/2
@@ -66,6 +68,8 @@ final class ForkedStdio implements AutoCloseable {
     private InputStream openOutput(int slot, Output output) throws IOException {
         switch (output.kind) {
             case DISCARD -> openFile(slot, DEV_NULL.getPath(), LibC.Const.O_WRONLY, null);
+            case FILE -> openFile(slot, output.file.toString(), LibC.Const.O_WRONLY | O_CREAT | O_TRUNC, 0644,
+                    slot == 1 ? "the standard output file " : "the standard error file ");
             case INHERIT -> child[slot] = slot;
             case CAPTURE -> {
                 int[] p = pipe();
@@ -112,7 +116,11 @@ final class ForkedStdio implements AutoCloseable {
     }
 
     private void openFile(int slot, String path, int flags, String what) {
-        int fd = LibC.libc().open(path, flags | LibC.Const.O_CLOEXEC, 0);
+        openFile(slot, path, flags, 0, what);
+    }
+
+    private void openFile(int slot, String path, int flags, int mode, String what) {
+        int fd = LibC.libc().open(path, flags | LibC.Const.O_CLOEXEC, mode);
         if (fd < 0) {
             String reason = LibC.libc().strerror(LibC.errno());
             throw new SandboxException(what != null ? "cannot open " + what + path + ": " + reason

@@ -47,7 +47,7 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
         Map<String, String> whyRlimit) {
     private static final Logger LOG = LoggerFactory.getLogger(LimitPlan.class);
 
-    static LimitPlan resolve(CgroupConfig limits, RlimitConfig explicit, PrivilegeMode requested,
+    static LimitPlan resolve(String sandboxId, CgroupConfig limits, RlimitConfig explicit, PrivilegeMode requested,
             PrivilegeMode mode, CgroupHost host) {
         if (mode == PrivilegeMode.UNPRIVILEGED) {
             String why = "unprivileged mode creates no cgroups";
@@ -73,8 +73,8 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
                 throw availability.toException();
             }
         }
-        unavailable.forEach((controller, why) -> LOG.warn("the {} limit falls back to an rlimit (per process, "
-                + "no tree-wide total; see LimitMechanism.RLIMIT): {}", controller, why));
+        unavailable.forEach((controller, why) -> LOG.warn("sandbox {}: the {} limit falls back to an rlimit (per process, "
+                + "no tree-wide total; see LimitMechanism.RLIMIT): {}", sandboxId, controller, why));
         return byRlimit(limits, explicit, unavailable.containsKey("memory"), unavailable.containsKey("pids"), true,
                 unavailable);
     }

@@ -57,10 +57,15 @@ final class RunCgroup {
      * @throws dev.sandbox4j.cgroup.CgroupUnavailableException when a controller its limits need is not usable
      */
     static RunCgroup reserve(SandboxConfig config) {
-        if (config.cgroupHost() == null) {
+        return reserve(config, config.limitPlan());
+    }
+
+    /** As {@link #reserve(SandboxConfig)}, with one run's limits (a request's lower memory or pids limit). */
+    static RunCgroup reserve(SandboxConfig config, LimitPlan limits) {
+        if (config.cgroupHost() == null || limits.cgroup() == null) {
             return NONE;
         }
-        return new RunCgroup(config.cgroupHost().reserve(config.id(), config.cgroupLimits().orElseThrow()),
+        return new RunCgroup(config.cgroupHost().reserve(config.id(), limits.cgroup()),
                 config.id(), config.cgroupHost().v1Hierarchies(RUNTIME_CONTROLLERS));
     }
 
@@ -89,6 +94,28 @@ final class RunCgroup {
             }
         }
         return mounts;
+    }
+
+    /**
+     * What the run has used so far, read from its cgroup now; empty without a cgroup, or once it has been released.
+     */
+    java.util.Optional<CgroupStats> liveStats() {
+        SandboxCgroup cgroup = this.cgroup;
+        if (cgroup == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(cgroup.stats());
+        } catch (CgroupException e) {
+            LOG.debug("sandbox {}: reading its cgroup's figures failed: {}", sandboxId, e.getMessage());
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** What the run uses now, from its cgroup; empty without one, or once it has been released. */
+    java.util.Optional<Usage> liveUsage() {
+        SandboxCgroup cgroup = this.cgroup;
+        return liveStats().map(s -> UsageReader.fromCgroup(s, cgroup.directories()));
     }
 
     /** The files the launcher writes init's pid into before init forks, once they exist ({@link #create()}). */

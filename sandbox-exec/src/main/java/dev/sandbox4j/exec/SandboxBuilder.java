@@ -71,6 +71,9 @@ public final class SandboxBuilder {
     LandlockRules landlock;
     boolean forkServer = true;
     boolean withoutProc;
+    Duration cpuTimeLimit;
+    Duration killGrace = Duration.ZERO;
+    Long swapBytes;
 
     SandboxBuilder() {
     }
@@ -190,6 +193,30 @@ public final class SandboxBuilder {
     }
 
     /**
+     * CPU time per run, user plus system, of the whole sandbox where the run has a cgroup (privileged mode): the
+     * JVM watches the cgroup's CPU usage and kills the run when it reaches the limit. Without a cgroup,
+     * {@code RLIMIT_CPU} per process, rounded up to whole seconds (the kernel kills a process that reaches it).
+     * {@link SandboxConfig#cpuTimeLimitMechanism()} says which. A run that reaches it ends with
+     * {@link RunStatus#CPU_TIME_LIMIT}. None by default; unlike {@link #cpuPercent(double)}, which limits a rate,
+     * this limits an amount, apart from the wall-clock {@link #timeout(Duration)}.
+     */
+    public SandboxBuilder cpuTimeLimit(Duration limit) {
+        this.cpuTimeLimit = RunRequest.checkPositive("cpu time limit", limit);
+        return this;
+    }
+
+    /**
+     * How a timeout stops the run: with a grace period, the program first gets SIGTERM (through the sandbox's
+     * init), and the whole sandbox is killed with SIGKILL only when it still runs after the grace. {@link
+     * Duration#ZERO}, the default, kills at once: the time limit is exactly the timeout. A reached CPU-time or
+     * memory limit always kills at once.
+     */
+    public SandboxBuilder killGrace(Duration grace) {
+        this.killGrace = RunRequest.checkGrace(grace);
+        return this;
+    }
+
+    /**
      * Memory limit in bytes, at least {@link CgroupConfig#MIN_MEMORY_BYTES 4 MiB} (what the launcher and the sandbox's namespaces need before the
      * workload runs). In privileged mode a limit on the sandbox's cgroup: the whole tree's memory, page cache and
      * tmpfs included, and the kernel OOM-kills inside the sandbox when it is reached ({@link
@@ -215,6 +242,17 @@ public final class SandboxBuilder {
         } catch (InvalidConfigException e) {
             throw new InvalidConfigException("memory limit", size, e.problem()); // as the caller wrote it
         }
+    }
+
+    /**
+     * Swap the sandbox may use on top of its {@link #memoryLimit(long) memory limit}, in bytes; 0 (no swap) by
+     * default, so that a memory limit is not silently a memory-plus-disk limit. Needs the memory limit, held by a
+     * cgroup: {@code build()} refuses it where memory falls back to {@code RLIMIT_DATA} (unprivileged mode).
+     */
+    public SandboxBuilder swapLimit(long bytes) {
+        dev.sandbox4j.cgroup.CgroupConfig.builder().memoryBytes(64L << 20).swapBytes(bytes); // its own rule, checked now
+        this.swapBytes = bytes;
+        return this;
     }
 
     /**

@@ -86,6 +86,8 @@ public final class SandboxConfig {
     private final LandlockRules landlock;
     private final LandlockRules.Compiled landlockCompiled;
     private final boolean forkServer;
+    private final Duration cpuTimeLimit;
+    private final Duration killGrace;
 
     /**
      * "sbx-" and 8 hex digits. A label, not a secret: what must be unique (cgroup names, sockets) adds the pid
@@ -120,9 +122,9 @@ public final class SandboxConfig {
             setgroupsDeny = !mapsFreely;
             clearGroups = mapsFreely;
             if (!mapsFreely && host.groups().stream().anyMatch(g -> g != host.egid())) {
-                LOG.warn("the JVM has supplementary groups {}; in an unprivileged sandbox they cannot be dropped "
+                LOG.warn("sandbox {}: the JVM has supplementary groups {}; in an unprivileged sandbox they cannot be dropped "
                         + "(setgroups is denied) and still grant their host access. Start the JVM with a clean "
-                        + "group list (e.g. setpriv --clear-groups).", host.groups());
+                        + "group list (e.g. setpriv --clear-groups).", id, host.groups());
             }
         } else {
             if (mode != PrivilegeMode.PRIVILEGED) {
@@ -151,12 +153,19 @@ public final class SandboxConfig {
         withoutProc = b.withoutProc;
         cwd = b.cwd;
         timeout = b.timeout;
-        limits = b.limits;
+        limits = b.swapBytes == null ? b.limits : b.limits.toBuilder().swapBytes(b.swapBytes).build();
         rlimits = b.rlimits;
-        limitPlan = LimitPlan.resolve(limits, rlimits, requestedMode, mode, cgroups);
+        limitPlan = LimitPlan.resolve(id, limits, rlimits, requestedMode, mode, cgroups);
+        if (b.swapBytes != null && b.swapBytes > 0 && limitPlan.memory() == LimitMechanism.RLIMIT) {
+            throw new InvalidConfigException("swap limit", Long.toString(b.swapBytes), "needs the memory limit in a "
+                    + "cgroup (privileged mode); here memory is RLIMIT_DATA per process, which has no swap allowance. "
+                    + "Drop the swap limit or run where the memory cgroup controller is usable");
+        }
         cgroupHost = limitPlan.cgroup() == null ? null : cgroups;
         enforcement = limitPlan.enforcement(limits, cgroups);
-        effectiveRlimits = limitPlan.rlimits();
+        cpuTimeLimit = b.cpuTimeLimit;
+        killGrace = b.killGrace;
+        effectiveRlimits = RunSettings.withCpuRlimit(limitPlan, cpuTimeLimit);
         seccompProgram = b.seccompFilter != null ? b.seccompFilter.compile(Architecture.current()) : b.seccompProgram;
         seccompSupervision = supervision(b, machine);
         seccompLearner = b.seccompLearner;
@@ -166,7 +175,7 @@ public final class SandboxConfig {
         environment = Collections.unmodifiableMap(environment(b));
         filesystem = checkFilesystem(b.filesystem, namespaces, cwd);
         landlock = b.landlock;
-        landlockCompiled = compileLandlock(b.landlock, filesystem, machine);
+        landlockCompiled = compileLandlock(id, b.landlock, filesystem, machine);
         forkServer = b.forkServer;
     }
 
@@ -188,7 +197,8 @@ public final class SandboxConfig {
     }
 
     /** Negotiates the rules with this kernel's Landlock ABI: rights it lacks are dropped. */
-    private static LandlockRules.Compiled compileLandlock(LandlockRules rules, FilesystemView view, Host machine) {
+    private static LandlockRules.Compiled compileLandlock(String id, LandlockRules rules, FilesystemView view,
+            Host machine) {
         if (rules == null) {
             return null;
         }
@@ -200,7 +210,8 @@ public final class SandboxConfig {
             if (!rules.bestEffort()) {
                 throw new FeatureUnavailableException("Landlock", support.unavailableReason());
             }
-            LOG.warn("Landlock is unavailable ({}); running without the Landlock rules", support.unavailableReason());
+            LOG.warn("sandbox {}: Landlock is unavailable ({}); running without the Landlock rules", id,
+                    support.unavailableReason());
             return null;
         }
         return rules.compile(support.abi());
@@ -302,6 +313,9 @@ public final class SandboxConfig {
         c.filesystem = b.filesystem;
         c.landlock = b.landlock;
         c.forkServer = b.forkServer;
+        c.cpuTimeLimit = b.cpuTimeLimit;
+        c.killGrace = b.killGrace;
+        c.swapBytes = b.swapBytes;
         return c;
     }
 
@@ -425,6 +439,43 @@ public final class SandboxConfig {
      */
     public List<Enforcement> enforcement() {
         return enforcement;
+    }
+
+    /** The CPU-time limit per run, if any; see {@link SandboxBuilder#cpuTimeLimit(Duration)}. */
+    public Optional<Duration> cpuTimeLimit() {
+        return Optional.ofNullable(cpuTimeLimit);
+    }
+
+    /**
+     * How a CPU-time limit is enforced in this sandbox's mode: {@link LimitMechanism#CGROUP} (the whole tree,
+     * watched by the JVM) where runs get a cgroup, else {@link LimitMechanism#RLIMIT} ({@code RLIMIT_CPU} per
+     * process). Empty without a CPU-time limit.
+     */
+    public Optional<LimitMechanism> cpuTimeLimitMechanism() {
+        return cpuTimeLimit == null ? Optional.empty() : Optional.of(cpuTimeMechanism());
+    }
+
+    LimitMechanism cpuTimeMechanism() {
+        return limitPlan.cgroup() != null ? LimitMechanism.CGROUP : LimitMechanism.RLIMIT;
+    }
+
+    /** The host uid the program runs as: its uid mapped out of its user namespace, or itself without one. */
+    long hostUid() {
+        return uidMap != null ? uidMap.toOutside(uid).orElse(OVERFLOW_ID) : uid;
+    }
+
+    /** The host gid the program runs as; see {@link #hostUid()}. */
+    long hostGid() {
+        return gidMap != null ? gidMap.toOutside(gid).orElse(OVERFLOW_ID) : gid;
+    }
+
+    /** The grace between SIGTERM and SIGKILL when a timeout stops a run; zero kills at once. */
+    public Duration killGrace() {
+        return killGrace;
+    }
+
+    LimitPlan limitPlan() {
+        return limitPlan;
     }
 
     /** The limits each run's cgroup gets; empty when runs get no cgroup (unprivileged mode). */

@@ -8,16 +8,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.stream.Stream;
 
-/** Writes a fake file-system tree (a /proc, a cgroupfs) beneath a temporary directory. */
-final class FakeTree {
+/**
+ * Writes a fake file-system tree (a /proc, a cgroupfs) beneath a temporary directory; shared with other modules'
+ * tests through this module's test jar ({@code copyOfSystem} reads {@code /systems/NAME} from the test class path).
+ */
+public final class FakeTree {
     private final Path root;
 
-    FakeTree(Path root) {
+    public FakeTree(Path root) {
         this.root = root;
     }
 
     /** A copy of the test resource tree {@code systems/<name>} in {@code dir}, ready to be varied. */
-    static FakeTree copyOfSystem(String name, Path dir) {
+    public static FakeTree copyOfSystem(String name, Path dir) {
         try {
             Path source = Path.of(FakeTree.class.getResource("/systems/" + name).toURI());
             try (Stream<Path> paths = Files.walk(source)) {
@@ -39,7 +42,7 @@ final class FakeTree {
     }
 
     /** Replaces the Uid and CapEff lines of proc/self/status. */
-    FakeTree identity(int uid, String capEff) {
+    public FakeTree identity(int uid, String capEff) {
         Path status = root.resolve("proc/self/status");
         try {
             String content = Files.readString(status)
@@ -52,7 +55,7 @@ final class FakeTree {
         return this;
     }
 
-    FakeTree delete(String relativePath) {
+    public FakeTree delete(String relativePath) {
         try {
             Files.delete(root.resolve(relativePath));
         } catch (IOException e) {
@@ -61,11 +64,11 @@ final class FakeTree {
         return this;
     }
 
-    Path root() {
+    public Path root() {
         return root;
     }
 
-    FakeTree file(String relativePath, String content) {
+    public FakeTree file(String relativePath, String content) {
         Path file = root.resolve(relativePath);
         try {
             Files.createDirectories(file.getParent());
@@ -76,7 +79,7 @@ final class FakeTree {
         return this;
     }
 
-    FakeTree directory(String relativePath) {
+    public FakeTree directory(String relativePath) {
         try {
             Files.createDirectories(root.resolve(relativePath));
         } catch (IOException e) {
@@ -86,7 +89,7 @@ final class FakeTree {
     }
 
     /** This machine's hybrid cgroup layout: v1 cpu and cpuacct mounted separately, cgroup2 with hugetlb only. */
-    FakeTree hybridCgroups(String memoryPath) {
+    public FakeTree hybridCgroups(String memoryPath) {
         return file("proc/self/mountinfo", """
                 26 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard
                 30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
@@ -119,7 +122,7 @@ final class FakeTree {
     }
 
     /** A pure cgroup v2 host (systemd default), own cgroup {@code path} with the given controllers. */
-    FakeTree unifiedCgroups(String path, String controllers) {
+    public FakeTree unifiedCgroups(String path, String controllers) {
         return file("proc/self/mountinfo", """
                 26 1 254:0 / / rw,relatime - ext4 /dev/vda rw
                 30 22 0:27 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot

@@ -1,5 +1,7 @@
 package dev.sandbox4j.exec.host;
 
+import dev.sandbox4j.cgroup.FakeTree;
+
 import dev.sandbox4j.namespace.LandlockSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 

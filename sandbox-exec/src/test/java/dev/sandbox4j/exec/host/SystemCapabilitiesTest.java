@@ -1,5 +1,7 @@
 package dev.sandbox4j.exec.host;
 
+import dev.sandbox4j.cgroup.FakeTree;
+
 import dev.sandbox4j.cgroup.CgroupLayout;
 import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.PermissionDeniedException;

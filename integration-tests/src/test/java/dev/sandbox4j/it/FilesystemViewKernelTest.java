@@ -41,23 +41,12 @@ class FilesystemViewKernelTest {
 
     @BeforeAll
     static void theDefaultViewIsUsableHere() throws Exception {
-        // The JDK opens its random source for temporary directories lazily and keeps it: do it before the
-        // leak check counts descriptors, not in whichever @TempDir test happens to run first.
-        Files.delete(Files.createTempDirectory("sandbox4j-warmup"));
-        boolean usable;
-        try {
-            usable = run(FilesystemView.defaults().build(), "true").success();
-        } catch (SandboxSetupException e) {
-            usable = false;
-        }
+        boolean usable = KernelTestSupport.defaultViewUsable();
         requireFeature(usable, "mount namespaces with the new mount API (Linux 5.12+) in a user namespace");
     }
 
     private static SandboxResult run(FilesystemView view, String script) throws InterruptedException {
-        SandboxConfig config = SandboxConfig.builder().timeout(TIMEOUT).filesystem(view).build();
-        try (Sandbox sandbox = Sandbox.create(config)) {
-            return sandbox.run(List.of("/bin/sh", "-c", script));
-        }
+        return KernelTestSupport.runInView(view, script, TIMEOUT);
     }
 
     /** A directory the workload may use whoever it runs as on the host (root's workload is 65534). */

@@ -46,6 +46,31 @@ public final class KernelTestSupport {
         }
     }
 
+    /** Runs {@code script} with /bin/sh in a sandbox that sees {@code view}, within {@code timeout}. */
+    public static dev.sandbox4j.exec.SandboxResult runInView(dev.sandbox4j.namespace.FilesystemView view,
+            String script, java.time.Duration timeout) throws InterruptedException {
+        dev.sandbox4j.exec.SandboxConfig config =
+                dev.sandbox4j.exec.SandboxConfig.builder().timeout(timeout).filesystem(view).build();
+        try (dev.sandbox4j.exec.Sandbox sandbox = dev.sandbox4j.exec.Sandbox.create(config)) {
+            return sandbox.run(List.of("/bin/sh", "-c", script));
+        }
+    }
+
+    /**
+     * Whether a program runs in the default filesystem view here (Linux 5.12+ mount API in a user namespace).
+     * Also opens the JDK's random source for temporary directories, which it keeps: before a leak check counts
+     * descriptors, not in whichever @TempDir test happens to run first.
+     */
+    public static boolean defaultViewUsable() throws Exception {
+        Files.delete(Files.createTempDirectory("sandbox4j-warmup"));
+        try {
+            return runInView(dev.sandbox4j.namespace.FilesystemView.defaults().build(), "true",
+                    java.time.Duration.ofSeconds(20)).success();
+        } catch (dev.sandbox4j.core.SandboxSetupException e) {
+            return false;
+        }
+    }
+
     /**
      * Runs {@code /bin/true} in {@code sandbox}: fails under CI (skips elsewhere) when sandboxes of that kind
      * cannot run here at all, naming {@code what} they need. Also lets the JDK open what it opens lazily (a

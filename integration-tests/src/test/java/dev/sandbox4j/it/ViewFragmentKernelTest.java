@@ -33,22 +33,13 @@ class ViewFragmentKernelTest {
 
     @BeforeAll
     static void theDefaultViewIsUsableHere() throws Exception {
-        Files.delete(Files.createTempDirectory("sandbox4j-warmup"));
-        boolean usable;
-        try {
-            usable = run(FilesystemView.defaults().build(), "true").success();
-        } catch (SandboxSetupException e) {
-            usable = false;
-        }
+        boolean usable = KernelTestSupport.defaultViewUsable();
         requireFeature(usable && Files.isExecutable(Path.of("/usr/bin/python3")),
                 "the default view (Linux 5.12+ mount API) and /usr/bin/python3 with its venv module");
     }
 
     private static SandboxResult run(FilesystemView view, String script) throws InterruptedException {
-        SandboxConfig config = SandboxConfig.builder().timeout(TIMEOUT).filesystem(view).build();
-        try (Sandbox sandbox = Sandbox.create(config)) {
-            return sandbox.run(List.of("/bin/sh", "-c", script));
-        }
+        return KernelTestSupport.runInView(view, script, TIMEOUT);
     }
 
     @Test

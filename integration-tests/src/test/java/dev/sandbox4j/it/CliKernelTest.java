@@ -125,7 +125,7 @@ class CliKernelTest {
         String json = r.report();
         assertReportShape(json);
         assertThat(json).contains("\"exitCode\":null,\"signal\":9,\"signalName\":\"SIGKILL\",\"timedOut\":true,"
-                + "\"oomKilled\":" + expectedOomKilled() + ",\"seccompViolation\":false,\"blockedSyscall\":null,").endsWith(",\"setupError\":null,\"degradations\":[]}");
+                + "\"oomKilled\":" + expectedOomKilled() + ",\"seccompViolation\":false,\"blockedSyscall\":null,").endsWith(",\"setupError\":null,\"degradations\":[],\"refusedConnections\":null}");
         assertThat(number(json, "wallTimeMs")).isBetween(450L, 3000L);
         assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
                 .filter(c -> c.contains("sleep 97") && c.contains(unique))).as("leftover sleeps").isEmpty();
@@ -221,7 +221,7 @@ class CliKernelTest {
         assertThat(json).startsWith("{\"id\":\"cli-report\",\"mode\":\"" + expectedMode() + "\",\"exitCode\":0,"
                 + "\"signal\":null,\"signalName\":null,\"timedOut\":false,\"oomKilled\":" + expectedOomKilled() + ","
                 + "\"seccompViolation\":false,\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":")
-                .endsWith(",\"setupError\":null,\"degradations\":[]}");
+                .endsWith(",\"setupError\":null,\"degradations\":[],\"refusedConnections\":null}");
         long rusageCpu = number(json, "userTimeUs") + number(json, "systemTimeUs");
         assertThat(rusageCpu).isPositive();
         if (expectedMode().equals("privileged")) {
@@ -410,7 +410,8 @@ class CliKernelTest {
 
     static final List<String> RUN_FIELDS = List.of("id", "mode", "exitCode", "signal", "signalName", "timedOut",
             "oomKilled", "seccompViolation", "blockedSyscall", "violation", "wallTimeMs", "cpuTimeUs", "userTimeUs",
-            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations");
+            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations",
+            "refusedConnections");
 
     /** One line, one object, exactly the contract's top-level fields in its order. */
     private static void assertReportShape(String json) {

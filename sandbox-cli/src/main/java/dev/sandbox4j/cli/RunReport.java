@@ -22,7 +22,9 @@ import java.util.Optional;
  * }</pre>
  *
  * {@code degradations} lists, one string each, what the run did without ({@link SandboxResult#degradations()}:
- * a hostname a container refused, no /proc with {@code --no-proc}); {@code null} when the program never ran.
+ * a hostname a container refused, no /proc with {@code --no-proc}, the host's network with {@code --network host});
+ * {@code null} when the program never ran. {@code refusedConnections}: under {@code --network user}, the packets its
+ * egress rules refused (a refused connect is one); {@code null} for other networks.
  *
  * {@code cpuTimeUs} and {@code memoryPeakBytes} are the whole sandbox's when the run had a cgroup (privileged mode),
  * else the workload's rusage ({@link SandboxResult#cpuTimeSource()}, {@link SandboxResult#memoryPeakSource()});
@@ -71,6 +73,8 @@ final class RunReport {
                 .number("memoryPeakBytes", r.memoryPeakBytes())
                 .object("setupError", null)
                 .strings("degradations", r.degradations())
+                .number("refusedConnections", r.refusedConnections().isPresent()
+                        ? r.refusedConnections().getAsLong() : null)
                 .toString();
     }
 
@@ -106,6 +110,7 @@ final class RunReport {
                 .number("memoryPeakBytes", (Long) null)
                 .object("setupError", setupError)
                 .strings("degradations", null)
+                .number("refusedConnections", (Long) null)
                 .toString();
     }
 

@@ -19,7 +19,8 @@ class RunReportTest {
     /** The contract's fields, in its order. */
     static final List<String> FIELDS = List.of("id", "mode", "exitCode", "signal", "signalName", "timedOut",
             "oomKilled", "seccompViolation", "blockedSyscall", "violation", "wallTimeMs", "cpuTimeUs", "userTimeUs",
-            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations");
+            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations",
+            "refusedConnections");
 
     @TempDir
     Path dir;
@@ -59,7 +60,7 @@ class RunReportTest {
                 + "\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
                 + "\"systemTimeUs\":null,\"memoryPeakBytes\":null,\"setupError\":{\"step\":\"chdir\",\"errno\":\"ENOENT\","
                 + "\"message\":\"sandbox setup failed at step 'chdir' (/no \\\"such\\\"\\\\dir\\n): ENOENT\"},"
-                + "\"degradations\":null}");
+                + "\"degradations\":null,\"refusedConnections\":null}");
         assertThat(json).doesNotContain("\n");
     }
 

@@ -76,6 +76,10 @@ final class Execution {
     private volatile RunAbortedException.Reason abortedBy;
     private volatile String abortDetail;
     private final Object killLock = new Object();
+    // A user-mode network: attached while the launcher holds init, ended in finish(). Driving thread only.
+    private UserNetwork network;
+    private SandboxSetupException networkFailure;
+    private long refusedConnections = -1;
 
     private Execution(SandboxConfig config, LaunchPlan plan, Input stdin, RunCgroup cgroup) {
         this.config = config;
@@ -310,7 +314,9 @@ final class Execution {
         LauncherEvent event = control.next(waitMillis);
         poll(stdout);
         poll(stderr);
-        if (event instanceof LauncherEvent.ExecOk) {
+        if (event instanceof LauncherEvent.Held held) {
+            attachNetwork(held.initPid());
+        } else if (event instanceof LauncherEvent.ExecOk) {
             execOk = true;
             execOkNanos = System.nanoTime();
         } else if (event instanceof LauncherEvent.SetupError e) {
@@ -330,6 +336,31 @@ final class Execution {
             violation(v);
         } else if (event != null) {
             throw new LauncherEvent.ProtocolException("unexpected launcher message " + event);
+        }
+    }
+
+    /**
+     * Init waits in its namespaces: the user-mode stack and its rules go in now, and only then may it start the
+     * program. A failure kills the run, whose setup error it becomes.
+     */
+    private void attachNetwork(int initPid) {
+        try {
+            network = UserNetwork.attach(config.network(), initPid, LauncherBinary.get().privateDirectory());
+            control.send(LaunchPlan.frame(Wire.MSG_RELEASE, new byte[0]));
+        } catch (SandboxSetupException e) {
+            networkFailure = e;
+            kill();
+        } catch (IOException e) {
+            // The launcher is gone: its end is what the channel reports next.
+        }
+    }
+
+    private void endNetwork() {
+        UserNetwork n = network;
+        if (n != null) {
+            network = null;
+            refusedConnections = n.refusedCount(); // the rules' namespace lives until the stack lets go of it
+            n.close();
         }
     }
 
@@ -425,7 +456,9 @@ final class Execution {
         try {
             return collect();
         } finally {
-            // However collect() ended (an interrupt while waiting, an error), the cgroup must not outlive the run.
+            // However collect() ended (an interrupt while waiting, an error), the cgroup must not outlive the run,
+            // nor the network stack.
+            endNetwork();
             cgroup.release();
         }
     }
@@ -481,6 +514,7 @@ final class Execution {
                 closeQuietly(process.stderr());
             }
         }
+        endNetwork();
         if (execOk) {
             result = buildResult(Duration.ofNanos(wallNanos));
         }
@@ -547,6 +581,7 @@ final class Execution {
                 .timedOut(timedOut)
                 .wallTime(wall)
                 .degradations(degradations)
+                .refusedConnections(refusedConnections)
                 .stdout(stdout == null ? new byte[0] : stdout.bytes(), stdout != null && stdout.truncated())
                 .stderr(stderr == null ? new byte[0] : stderr.bytes(), stderr != null && stderr.truncated());
         if (exit != null) {
@@ -582,6 +617,9 @@ final class Execution {
     }
 
     private SandboxSetupException setupFailure() {
+        if (networkFailure != null) {
+            return networkFailure;
+        }
         if (setupError != null) {
             if (setupError.step().equals("execve") && ProgramNotRunnableException.isProgramError(setupError.errno())) {
                 return new ProgramNotRunnableException("execve", setupError.errno(), setupError.detail());

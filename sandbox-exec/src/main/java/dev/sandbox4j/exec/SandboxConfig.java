@@ -86,6 +86,7 @@ public final class SandboxConfig {
     private final LandlockRules landlock;
     private final LandlockRules.Compiled landlockCompiled;
     private final boolean forkServer;
+    private final Network network;
     private static volatile LandlockSupport landlockSupport;
 
     /**
@@ -103,7 +104,15 @@ public final class SandboxConfig {
         id = b.id != null ? b.id : randomId();
         requestedMode = b.mode;
         mode = resolver.apply(b.mode);
-        namespaces = b.namespaces;
+        network = b.network != null ? b.network
+                : b.namespaces.contains(Namespace.NET) ? Network.none() : Network.host();
+        namespaces = network.mode() == Network.Mode.HOST ? b.namespaces.without(Namespace.NET)
+                : b.namespaces.with(Namespace.NET);
+        if (network.mode() == Network.Mode.USER) {
+            UserNetwork.unavailableReason().ifPresent(why -> {
+                throw new FeatureUnavailableException("user-mode networking", why);
+            });
+        }
         boolean userns = namespaces.contains(Namespace.USER);
         if (userns) {
             uid = b.uid != null ? b.uid : 0;
@@ -490,6 +499,11 @@ public final class SandboxConfig {
     /** The Landlock rules as configured, or empty. */
     public Optional<LandlockRules> landlock() {
         return Optional.ofNullable(landlock);
+    }
+
+    /** The sandbox's network (see {@link SandboxBuilder#network(Network)}). */
+    public Network network() {
+        return network;
     }
 
     /** Whether runs get their launcher from the JVM's fork server (see {@link SandboxBuilder#forkServer(boolean)}). */

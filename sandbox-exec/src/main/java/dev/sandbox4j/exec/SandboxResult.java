@@ -55,6 +55,7 @@ public final class SandboxResult {
     private final boolean stdoutTruncated;
     private final boolean stderrTruncated;
     private final List<String> degradations;
+    private final long refusedConnections;
 
     private SandboxResult(Builder b) {
         id = b.id;
@@ -76,6 +77,7 @@ public final class SandboxResult {
         stdoutTruncated = b.stdoutTruncated;
         stderrTruncated = b.stderrTruncated;
         degradations = b.degradations;
+        refusedConnections = b.refusedConnections;
         if ((exitCode == null) == (signal == null)) {
             throw new IllegalStateException("a result has an exit code or a signal");
         }
@@ -263,6 +265,15 @@ public final class SandboxResult {
         return degradations;
     }
 
+    /**
+     * Under a user-mode network ({@link Network#user()}): how many packets its egress rules refused; a refused
+     * connect counts one, a refused datagram one each. Empty for other networks, or when the count could not be
+     * read.
+     */
+    public java.util.OptionalLong refusedConnections() {
+        return refusedConnections < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(refusedConnections);
+    }
+
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("SandboxResult[").append(id).append(", ");
@@ -302,6 +313,7 @@ public final class SandboxResult {
         private boolean stdoutTruncated;
         private boolean stderrTruncated;
         private List<String> degradations = List.of();
+        private long refusedConnections = -1;
 
         Builder id(String v) { id = Objects.requireNonNull(v); return this; }
         Builder mode(PrivilegeMode v) { mode = Objects.requireNonNull(v); return this; }
@@ -318,6 +330,7 @@ public final class SandboxResult {
         Builder stdout(byte[] v, boolean truncated) { stdout = v; stdoutTruncated = truncated; return this; }
         Builder stderr(byte[] v, boolean truncated) { stderr = v; stderrTruncated = truncated; return this; }
         Builder degradations(List<String> v) { degradations = List.copyOf(v); return this; }
+        Builder refusedConnections(long v) { refusedConnections = v; return this; }
 
         SandboxResult build() {
             return new SandboxResult(this);

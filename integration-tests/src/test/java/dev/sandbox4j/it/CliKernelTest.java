@@ -206,7 +206,7 @@ class CliKernelTest {
                 + "\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
                 + "\"systemTimeUs\":null,\"memoryPeakBytes\":null,")
                 .endsWith("\"setupError\":{\"step\":\"chdir\",\"errno\":\"ENOENT\",\"message\":\"sandbox setup failed "
-                        + "at step 'chdir' (/nonexistent/dir): ENOENT (No such file or directory)\"},\"degradations\":null}");
+                        + "at step 'chdir' (/nonexistent/dir): ENOENT (No such file or directory)\"},\"degradations\":null,\"refusedConnections\":null}");
     }
 
     @Test
@@ -349,7 +349,10 @@ class CliKernelTest {
         }
 
         Cli permissive = cli("-v", "-P", "permissive", "sh", "-c", probe);
-        assertThat(permissive.stdout().lines()).as(permissive.stderr()).hasSize(3).last().isEqualTo(hostNet);
+        assertThat(permissive.stdout().lines()).as(permissive.stderr()).hasSize(3).last()
+                .as("permissive is user-mode networking, not the host's").isNotEqualTo(hostNet);
+        Cli host = cli("-P", "permissive", "--network", "host", "sh", "-c", probe);
+        assertThat(host.stdout().lines()).as(host.stderr()).hasSize(3).last().as("only by name").isEqualTo(hostNet);
         assertThat(permissive.stderr()).contains(privileged ? "cpu=90000/100000us (90%), pids=1024]" : "NPROC=1024/1024");
 
         Cli overridden = cli("-v", "-P", "permissive", "-m", "none", "--pids", "100", "--cpu", "none", "sh", "-c", probe);

@@ -4,7 +4,6 @@ import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.exec.Network;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -47,33 +46,44 @@ final class NetworkOptions {
                 "With --network user: forward 127.0.0.1:HOSTPORT to SANDBOXPORT inside. Repeatable.", "--publish");
     }
 
-    /**
-     * The network these options ask for; {@code presetOwnNetwork} is the preset's choice when there is no
-     * {@code --network}: a namespace with only lo, or user-mode networking.
-     */
-    Network toNetwork(boolean presetOwnNetwork) {
-        String chosen = mode != null ? mode
-                : !allow.isEmpty() || !allowHost.isEmpty() || !publish.isEmpty() || !presetOwnNetwork ? "user" : "none";
-        Network network = Network.parse(chosen);
-        if (network.mode() != Network.Mode.USER && (!allow.isEmpty() || !allowHost.isEmpty() || !publish.isEmpty())) {
-            String option = !allow.isEmpty() ? "--allow" : !allowHost.isEmpty() ? "--allow-host" : "--publish";
-            throw new InvalidConfigException(option, first(allow, allowHost, publish),
-                    "needs --network user, not --network " + chosen);
-        }
-        for (String a : allow) {
-            network = network.allow(a);
-        }
-        for (String h : allowHost) {
-            network = allowHost(network, h);
-        }
-        for (String p : publish) {
-            network = publish(network, p);
-        }
-        return network;
+    Settings toSettings() {
+        return new Settings(mode, allow, allowHost, publish);
     }
 
-    Optional<String> mode() {
-        return Optional.ofNullable(mode);
+    /** The options as given, each value checked for form; {@link #toNetwork(boolean)} assembles them. */
+    record Settings(String mode, List<String> allow, List<String> allowHost, List<String> publish) {
+        static final Settings NONE = new Settings(null, List.of(), List.of(), List.of());
+
+        Settings {
+            allow = List.copyOf(allow);
+            allowHost = List.copyOf(allowHost);
+            publish = List.copyOf(publish);
+        }
+
+        /**
+         * The network these options ask for; {@code presetOwnNetwork} is the preset's choice when there is no
+         * {@code --network}: a namespace with only lo, or user-mode networking.
+         */
+        Network toNetwork(boolean presetOwnNetwork) {
+            String chosen = mode != null ? mode
+                    : !allow.isEmpty() || !allowHost.isEmpty() || !publish.isEmpty() || !presetOwnNetwork ? "user" : "none";
+            Network network = Network.parse(chosen);
+            if (network.mode() != Network.Mode.USER && (!allow.isEmpty() || !allowHost.isEmpty() || !publish.isEmpty())) {
+                String option = !allow.isEmpty() ? "--allow" : !allowHost.isEmpty() ? "--allow-host" : "--publish";
+                throw new InvalidConfigException(option, first(allow, allowHost, publish),
+                        "needs --network user, not --network " + chosen);
+            }
+            for (String a : allow) {
+                network = network.allow(a);
+            }
+            for (String h : allowHost) {
+                network = NetworkOptions.allowHost(network, h);
+            }
+            for (String p : publish) {
+                network = NetworkOptions.publish(network, p);
+            }
+            return network;
+        }
     }
 
     private static String first(List<String> a, List<String> b, List<String> c) {

@@ -47,7 +47,7 @@ record RunOptions(
         Optional<String> report,
         boolean verbose,
         List<String> command,
-        NetworkOptions network) {
+        NetworkOptions.Settings network) {
 
     /** Without network options: the preset's network. */
     RunOptions(SecurityPreset preset, Optional<Limit<Long>> memoryBytes, Optional<Limit<Double>> cpuPercent,
@@ -56,7 +56,7 @@ record RunOptions(
             List<EnvSetting> environment, Optional<Path> workingDirectory, Optional<String> report, boolean verbose,
             List<String> command) {
         this(preset, memoryBytes, cpuPercent, timeout, seccompProfile, pids, root, filesystem, id, mode, environment,
-                workingDirectory, report, verbose, command, new NetworkOptions());
+                workingDirectory, report, verbose, command, NetworkOptions.Settings.NONE);
     }
 
     RunOptions {

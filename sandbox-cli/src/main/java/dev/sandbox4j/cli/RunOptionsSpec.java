@@ -169,6 +169,6 @@ final class RunOptionsSpec {
                 Optional.ofNullable(report),
                 verbose,
                 command,
-                network);
+                network.toSettings());
     }
 }

@@ -70,7 +70,8 @@ class RunReportTest {
                 Optional.empty(), "no", ExitCodes.SETUP_FAILED));
 
         assertThat(json).startsWith("{\"id\":null,\"mode\":null,")
-                .endsWith("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"no\"},\"degradations\":null}");
+                .endsWith("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"no\"},\"degradations\":null,"
+                + "\"refusedConnections\":null}");
     }
 
     @Test

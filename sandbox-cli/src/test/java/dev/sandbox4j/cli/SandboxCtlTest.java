@@ -277,7 +277,7 @@ class SandboxCtlTest {
                 + "or run where the cpu cgroup controller is usable (privileged mode, see 'sandbox-ctl check')\n").hasLineCount(1);
         assertThat(Files.readString(report))
                 .contains("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"--cpu 50% is not available")
-                .endsWith("},\"degradations\":null}\n");
+                .endsWith("},\"degradations\":null,\"refusedConnections\":null}\n");
         try (var files = Files.list(reports)) {
             assertThat(files).as("no temporary file left beside the report").containsExactly(report);
         }
@@ -294,7 +294,7 @@ class SandboxCtlTest {
                 .containsPattern("(?m)^PRESET +SECCOMP +NETWORK +MEMORY +PIDS +TIMEOUT +CPU$")
                 .containsPattern("(?m)^strict\\* +minimal +own \\(lo only\\) +128 MiB +64 +30s +50%" + autoCpu + "$")
                 .containsPattern("(?m)^moderate +io-heavy +own \\(lo only\\) +512 MiB +256 +5m +75%" + autoCpu + "$")
-                .containsPattern("(?m)^permissive +network +host's +2 GiB +1024 +1h +90%" + autoCpu + "$")
+                .containsPattern("(?m)^permissive +network +user-mode +2 GiB +1024 +1h +90%" + autoCpu + "$")
                 .containsPattern("(?m)^How the limits are enforced \\(here --mode auto is (privileged|unprivileged)\\):$")
                 .containsPattern("(?m)^  unprivileged +memory: RLIMIT_DATA \\(per process.*\\)\\n +pids: +RLIMIT_NPROC .*\\n"
                         + " +cpu: +a preset's is not applied, an explicit --cpu is refused: unprivileged mode creates no cgroups")

@@ -106,8 +106,6 @@ final class UserNetwork implements AutoCloseable {
             if (!privileged()) {
                 userns = openNamespace(initPid, "user");
             }
-            // The rules first: no packet may leave before they are in place, and the device comes up only now.
-            runInNamespace(List.of(toolPath("nft"), "-f", "-"), script, "network rules", userns, netns);
             List<String> cmd = new ArrayList<>(List.of(toolPath("slirp4netns"), "--configure", "--mtu=65520",
                     "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp", "--exit-fd=0", "--ready-fd=1"));
             if (api != null) {
@@ -119,6 +117,9 @@ final class UserNetwork implements AutoCloseable {
             cmd.add(Integer.toString(initPid));
             cmd.add("tap0");
             stack = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            // The rules go in while the stack starts: both are in place before init is released, and nothing in
+            // the namespace sends a packet before then.
+            runInNamespace(List.of(toolPath("nft"), "-f", "-"), script, "network rules", userns, netns);
             awaitReady(stack);
             UserNetwork attached = new UserNetwork(stack, netns, userns, true, api);
             for (Network.PortForward f : network.forwards()) {

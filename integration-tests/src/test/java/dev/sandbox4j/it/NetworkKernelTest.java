@@ -184,6 +184,34 @@ class NetworkKernelTest {
     }
 
     @Test
+    void theProgramCannotChangeTheRules(@TempDir Path scratch) throws Exception {
+        KernelTestSupport.requireFeature(Network.userModeAvailability().startsWith("yes"),
+                "user-mode networking (" + Network.userModeAvailability() + ")");
+        // Calibration: whoever holds CAP_NET_ADMIN over a network namespace flushes its rules with nft.
+        Process outside = new ProcessBuilder("unshare", "--user", "--map-root-user", "--net", "sh", "-c",
+                "nft add table inet t && nft flush ruleset && nft list ruleset | wc -l").redirectErrorStream(true).start();
+        String calibration = new String(outside.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(outside.waitFor()).as(calibration).isZero();
+        assertThat(calibration).isEqualTo("0");
+
+        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (InputStream in = NetworkKernelTest.class.getResourceAsStream("/network/probe.py")) {
+            Files.copy(in, scratch.resolve("probe.py"));
+        }
+        try (ServerSocket service = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+                Sandbox sandbox = Sandbox.create(SandboxConfig.builder().network(Network.user())
+                        .filesystem(FilesystemView.defaults().roBind(scratch, scratch).build())
+                        .timeout(Duration.ofSeconds(30)).build())) {
+            SandboxResult r = sandbox.run(List.of("sh", "-c", "nft flush ruleset; echo nft=$?; nft delete table inet "
+                    + "sandbox4j; echo nft=$?; python3 " + scratch.resolve("probe.py") + " 10.0.2.2:" + service.getLocalPort()));
+            assertThat(r.stdoutText()).as(r.stderrText()).doesNotContain("nft=0")
+                    .contains("10.0.2.2:" + service.getLocalPort() + " refused");
+            assertThat(r.stderrText()).contains("Operation not permitted");
+            assertThat(r.refusedConnections()).as("the rules were still there").hasValue(1);
+        }
+    }
+
+    @Test
     void theHostsNetworkIsOnlyHadByNameAndListedAsADegradation() throws Exception {
         try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().network(Network.host()).build())) {
             SandboxResult r = sandbox.run(List.of("cat", "/proc/net/dev"));

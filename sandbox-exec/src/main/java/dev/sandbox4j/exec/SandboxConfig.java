@@ -313,6 +313,7 @@ public final class SandboxConfig {
         c.filesystem = b.filesystem;
         c.landlock = b.landlock;
         c.forkServer = b.forkServer;
+        c.network = b.network;
         return c;
     }
 

@@ -44,6 +44,17 @@ class NetworkTest {
     }
 
     @Test
+    void theNetworkSetsTheNetworkNamespaceAndSurvivesToBuilder() {
+        SandboxConfig host = SandboxConfig.builder().network(Network.host()).build();
+        assertThat(host.namespaces().contains(dev.sandbox4j.namespace.Namespace.NET)).isFalse();
+        assertThat(host.toBuilder().build().network()).isEqualTo(Network.host());
+        SandboxConfig none = SandboxConfig.builder().namespaces(dev.sandbox4j.namespace.NamespaceConfig.all()
+                .without(dev.sandbox4j.namespace.Namespace.NET)).network(Network.none()).build();
+        assertThat(none.namespaces().contains(dev.sandbox4j.namespace.Namespace.NET)).as("asked for by name").isTrue();
+        assertThat(SandboxConfig.builder().build().network()).as("the default").isEqualTo(Network.none());
+    }
+
+    @Test
     void rulesAndForwardsNeedUserMode() {
         assertThatThrownBy(() -> Network.none().allow("10.0.0.0/8")).isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("needs user-mode networking");

@@ -30,6 +30,9 @@ ip route add default via 198.51.100.10 || fail "default route"
 # A name only this mount namespace knows, for --allow-host: the JVM's resolver and the sandbox's /etc agree.
 cp /etc/hosts "$DIR/hosts" && echo "192.168.7.1 remote.test" >> "$DIR/hosts" && mount --bind "$DIR/hosts" /etc/hosts \
     || fail "hosts file"
+# And a nameserver in the remote namespace, which serves no DNS: a name outside /etc/hosts fails at once.
+echo "nameserver 198.51.100.10" > "$DIR/resolv.conf" && mount --bind "$DIR/resolv.conf" /etc/resolv.conf \
+    || fail "resolv.conf"
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
@@ -71,6 +74,7 @@ run allow --network user -P permissive --allow 10.99.0.1:80 --allow-host remote.
 run wide --network user -P permissive --allow 0.0.0.0/0 --allow 10.0.0.0/8 --ro-bind "$DIR" \
     -- python3 "$DIR/probe.py" $TARGETS
 run preset -P permissive --ro-bind "$DIR" --report "$DIR/preset.json" -- python3 "$DIR/probe.py" 198.51.100.10:80 169.254.169.254:80
+run unresolved --network user -P permissive --allow-host no-such-host.invalid:443 -- /bin/true
 run none --network none -P permissive --ro-bind "$DIR" -- python3 "$DIR/probe.py" 198.51.100.10:80
 
 echo "RUN publish"

@@ -106,6 +106,9 @@ class NetworkKernelTest {
         assertThat(runs.get("preset").get("169.254.169.254:80")).startsWith("refused");
         assertThat(Files.readString(scratch.resolve("preset.json"))).contains("\"degradations\":[]");
         assertThat(runs.get("none").get("198.51.100.10:80")).as("--network none").startsWith("refused");
+        assertThat(runs.get("unresolved")).as("an allowed host that does not resolve fails the setup, not the rule")
+                .containsEntry("EXIT", "125");
+        assertThat(runs.get("unresolved").get("sandbox-ctl:")).contains("network resolve", "no-such-host.invalid");
 
         assertThat(runs.get("publish")).as(out).containsEntry("EXIT", "0").containsEntry("PUBLISHED", "1");
         assertThat(runs.get("crash")).as("the stack was running before the JVM was killed")

@@ -350,6 +350,10 @@ final class Execution {
         } catch (SandboxSetupException e) {
             networkFailure = e;
             kill();
+        } catch (RuntimeException e) {
+            // A tool gone since build() checked for it, or a resolver failure of another kind: still the run's setup.
+            networkFailure = new SandboxSetupException("network", 0, String.valueOf(e.getMessage()));
+            kill();
         } catch (IOException e) {
             // The launcher is gone: its end is what the channel reports next.
         }

@@ -110,7 +110,12 @@ final class NetworkOptions {
         if (parts.length != 2) {
             throw new InvalidConfigException("--publish", text, "use HOSTPORT:SANDBOXPORT, e.g. 8080:80");
         }
-        return network.publish(port("--publish", text, parts[0]), port("--publish", text, parts[1]));
+        int hostPort = port("--publish", text, parts[0]);
+        int sandboxPort = port("--publish", text, parts[1]);
+        if (network.forwards().stream().anyMatch(f -> f.hostPort() == hostPort)) {
+            throw new InvalidConfigException("--publish", text, "published port " + hostPort + " is published twice");
+        }
+        return network.publish(hostPort, sandboxPort);
     }
 
     private static int port(String option, String text, String port) {

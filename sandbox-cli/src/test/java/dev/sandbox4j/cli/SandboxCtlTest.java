@@ -164,9 +164,31 @@ class SandboxCtlTest {
             "--seccomp | io_heavyy | invalid --seccomp 'io_heavyy': valid profiles are essential, minimal, io-heavy, compute, network, unrestricted",
             "-w        | rel/dir  | invalid --cwd 'rel/dir': must be an absolute path (as seen inside the sandbox)",
             "--report  | /nonexistent-sandbox4j/r.json | invalid --report '/nonexistent-sandbox4j/r.json': the directory /nonexistent-sandbox4j does not exist",
+            "--network | bridge   | invalid --network 'bridge': use none, host or user",
+            "--allow   | 10.0.0.1/8 | invalid --allow '10.0.0.1/8': host bits are set below the /8; did you mean 10.0.0.0/8?",
+            "--allow   | 10.0.0.0/8:0 | invalid --allow '10.0.0.0/8:0': the port must be 1 to 65535",
+            "--allow   | pypi.org | invalid --allow 'pypi.org': not an IP address or block (for a host name use allowHost / --allow-host)",
+            "--allow-host | bad_host | invalid --allow-host 'bad_host': use HOST or HOST:PORT (a host name of A-Z a-z 0-9 . -)",
+            "--publish | 80       | invalid --publish '80': use HOSTPORT:SANDBOXPORT, e.g. 8080:80",
+            "--publish | 8080:0   | invalid --publish '8080:0': a port is 1 to 65535",
     })
     void badValuesExitTwoWithOneLine(String option, String value, String message) {
         int status = run(option, value, "true");
+
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("sandbox-ctl: " + message + "\n");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "--network none --allow 10.0.0.0/8 | invalid --allow '10.0.0.0/8': needs --network user, not --network none",
+            "--network host --publish 1:2      | invalid --publish '1:2': needs --network user, not --network host",
+            "--publish 8080:80 --publish 8080:81 | invalid --publish '8080:81': published port 8080 is published twice",
+    })
+    void networkOptionsThatDoNotFitExitTwoNamingTheOption(String options, String message) {
+        List<String> args = new java.util.ArrayList<>(List.of(options.trim().split(" +")));
+        args.add("true");
+        int status = run(args.toArray(String[]::new));
 
         assertThat(status).isEqualTo(2);
         assertThat(err.toString()).isEqualTo("sandbox-ctl: " + message + "\n");

@@ -1,10 +1,10 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.FeatureUnavailableException;
-import dev.sandbox4j.core.LibC;
 import dev.sandbox4j.core.SandboxSetupException;
 
 import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +17,7 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,17 +49,24 @@ final class UserNetwork implements AutoCloseable {
             "/usr/local/bin");
 
     private final Process stack;
-    private final int netnsFd;
-    private final int usernsFd;
+    private final Namespace netns;
+    private final Namespace userns; // null for a privileged caller, who enters the network namespace alone
     private final boolean rules;
     private final Path apiSocket;
 
-    private UserNetwork(Process stack, int netnsFd, int usernsFd, boolean rules, Path apiSocket) {
+    private UserNetwork(Process stack, Namespace netns, Namespace userns, boolean rules, Path apiSocket) {
         this.stack = stack;
-        this.netnsFd = netnsFd;
-        this.usernsFd = usernsFd;
+        this.netns = netns;
+        this.userns = userns;
         this.rules = rules;
         this.apiSocket = apiSocket;
+    }
+
+    /**
+     * A namespace this JVM holds open (which keeps it alive after the run's processes are gone, for the counter),
+     * with the number of its descriptor, by which a tool started later names it: {@code /proc/<jvm>/fd/<n>}.
+     */
+    private record Namespace(FileInputStream file, int fd) {
     }
 
     /**
@@ -97,8 +105,8 @@ final class UserNetwork implements AutoCloseable {
     static UserNetwork attach(Network network, int initPid, Path runDirectory) {
         List<EgressRule> allowed = resolve(network.allowed());
         String script = EgressRules.script(allowed, resolvers(), hostAddresses());
-        int netns = openNamespace(initPid, "net");
-        int userns = -1;
+        Namespace netns = openNamespace(initPid, "net");
+        Namespace userns = null;
         Process stack = null;
         Path api = network.forwards().isEmpty() ? null
                 : runDirectory.resolve("net-" + initPid + "-" + System.nanoTime() + ".sock");
@@ -111,7 +119,7 @@ final class UserNetwork implements AutoCloseable {
             if (api != null) {
                 cmd.add("--api-socket=" + api);
             }
-            if (userns >= 0) {
+            if (userns != null) {
                 cmd.add("--userns-path=/proc/" + initPid + "/ns/user");
             }
             cmd.add(Integer.toString(initPid));
@@ -142,7 +150,7 @@ final class UserNetwork implements AutoCloseable {
         }
         try {
             String listing = runInNamespace(List.of(toolPath("nft"), "list", "counter", "inet", EgressRules.TABLE,
-                    EgressRules.COUNTER), "", "network counters", usernsFd, netnsFd);
+                    EgressRules.COUNTER), "", "network counters", userns, netns);
             return EgressRules.refusedCount(listing);
         } catch (SandboxSetupException e) {
             return -1;
@@ -152,10 +160,10 @@ final class UserNetwork implements AutoCloseable {
     /** Ends the stack and lets go of the namespaces. */
     @Override
     public void close() {
-        end(stack, netnsFd, usernsFd, apiSocket);
+        end(stack, netns, userns, apiSocket);
     }
 
-    private static void end(Process stack, int netns, int userns, Path api) {
+    private static void end(Process stack, Namespace netns, Namespace userns, Path api) {
         if (stack != null) {
             try {
                 stack.getOutputStream().close(); // its exit-fd: it exits at once
@@ -173,12 +181,10 @@ final class UserNetwork implements AutoCloseable {
             }
             closeQuietly(stack.getInputStream());
         }
-        LibC.Functions lib = LibC.libc();
-        if (netns >= 0) {
-            lib.close(netns);
-        }
-        if (userns >= 0) {
-            lib.close(userns);
+        for (Namespace ns : new Namespace[] {netns, userns}) {
+            if (ns != null) {
+                closeQuietly(ns.file());
+            }
         }
         if (api != null) {
             try {
@@ -251,14 +257,15 @@ final class UserNetwork implements AutoCloseable {
      * Runs a tool inside the sandbox's network namespace (and its user namespace, for an unprivileged caller),
      * named by this JVM's descriptors so that it reaches the run's namespace and no other; returns its output.
      */
-    private static String runInNamespace(List<String> tool, String input, String step, int userns, int netns) {
+    private static String runInNamespace(List<String> tool, String input, String step, Namespace userns,
+            Namespace netns) {
         String self = "/proc/" + ProcessHandle.current().pid() + "/fd/";
         List<String> cmd = new ArrayList<>(List.of(toolPath("nsenter")));
-        if (userns >= 0) {
-            cmd.add("--user=" + self + userns);
+        if (userns != null) {
+            cmd.add("--user=" + self + userns.fd());
             cmd.add("--preserve-credentials");
         }
-        cmd.add("--net=" + self + netns);
+        cmd.add("--net=" + self + netns.fd());
         cmd.addAll(tool);
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -278,14 +285,34 @@ final class UserNetwork implements AutoCloseable {
         }
     }
 
-    private static int openNamespace(int pid, String kind) {
-        String path = "/proc/" + pid + "/ns/" + kind;
-        LibC.Functions lib = LibC.libc();
-        int fd = lib.open(path, LibC.Const.O_RDONLY | LibC.Const.O_CLOEXEC, 0);
-        if (fd < 0) {
-            throw new SandboxSetupException("network namespace", LibC.errno(), path);
+    /**
+     * Opens init's namespace and finds the descriptor's number among this JVM's by what it links to (the
+     * namespace's own inode, which no other run holds). Plain Java: no native binding to load for it.
+     */
+    private static Namespace openNamespace(int pid, String kind) {
+        Path path = Path.of("/proc/" + pid + "/ns/" + kind);
+        FileInputStream file = null;
+        try {
+            String target = Files.readSymbolicLink(path).toString();
+            file = new FileInputStream(path.toFile());
+            try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+                for (Path fd : fds) {
+                    try {
+                        if (target.equals(Files.readSymbolicLink(fd).toString())) {
+                            return new Namespace(file, Integer.parseInt(fd.getFileName().toString()));
+                        }
+                    } catch (IOException e) {
+                        // closed meanwhile (the listing's own descriptor, another thread's): not ours
+                    }
+                }
+            }
+            throw new IOException("its descriptor is not among this process's");
+        } catch (IOException e) {
+            if (file != null) {
+                closeQuietly(file);
+            }
+            throw new SandboxSetupException("network namespace", 0, path + ": " + e.getMessage());
         }
-        return fd;
     }
 
     /** Host names resolved now, by this JVM's resolver: the rule covers what they resolve to for this run. */

@@ -51,14 +51,12 @@ final class UserNetwork implements AutoCloseable {
     private final Process stack;
     private final Namespace netns;
     private final Namespace userns; // null for a privileged caller, who enters the network namespace alone
-    private final boolean rules;
     private final Path apiSocket;
 
-    private UserNetwork(Process stack, Namespace netns, Namespace userns, boolean rules, Path apiSocket) {
+    private UserNetwork(Process stack, Namespace netns, Namespace userns, Path apiSocket) {
         this.stack = stack;
         this.netns = netns;
         this.userns = userns;
-        this.rules = rules;
         this.apiSocket = apiSocket;
     }
 
@@ -129,7 +127,7 @@ final class UserNetwork implements AutoCloseable {
             // the namespace sends a packet before then.
             runInNamespace(List.of(toolPath("nft"), "-f", "-"), script, "network rules", userns, netns);
             awaitReady(stack);
-            UserNetwork attached = new UserNetwork(stack, netns, userns, true, api);
+            UserNetwork attached = new UserNetwork(stack, netns, userns, api);
             for (Network.PortForward f : network.forwards()) {
                 attached.publish(f);
             }
@@ -145,9 +143,6 @@ final class UserNetwork implements AutoCloseable {
 
     /** The number of packets the rules refused (a refused connect is one), or -1 when it cannot be read. */
     long refusedCount() {
-        if (!rules) {
-            return -1;
-        }
         try {
             String listing = runInNamespace(List.of(toolPath("nft"), "list", "counter", "inet", EgressRules.TABLE,
                     EgressRules.COUNTER), "", "network counters", userns, netns);

@@ -110,7 +110,8 @@ public final class SandboxConfig {
                 : b.namespaces.with(Namespace.NET);
         if (network.mode() == Network.Mode.USER) {
             UserNetwork.unavailableReason().ifPresent(why -> {
-                throw new FeatureUnavailableException("user-mode networking", why);
+                throw new FeatureUnavailableException("user-mode networking", why + "; or choose another network: "
+                        + "none (Network.none(), --network none: lo only) or, weaker, host (--network host)");
             });
         }
         boolean userns = namespaces.contains(Namespace.USER);

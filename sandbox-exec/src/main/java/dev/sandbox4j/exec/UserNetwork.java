@@ -78,8 +78,12 @@ final class UserNetwork implements AutoCloseable {
             return Optional.of("nsenter and nft are needed for the egress rules (Debian/Ubuntu: apt-get install "
                     + "util-linux nftables)");
         }
+        Path tun = Path.of("/dev/net/tun");
+        if (!Files.exists(tun)) {
+            return Optional.of("there is no /dev/net/tun, which the stack needs for its device (modprobe tun; in a "
+                    + "container: --device /dev/net/tun)");
+        }
         if (!privileged()) {
-            Path tun = Path.of("/dev/net/tun");
             if (!Files.isReadable(tun) || !Files.isWritable(tun)) {
                 return Optional.of("/dev/net/tun is not readable and writable by this user, so an unprivileged "
                         + "stack cannot create its device (chmod 0666 /dev/net/tun, the usual default)");

@@ -77,6 +77,14 @@ run preset -P permissive --ro-bind "$DIR" --report "$DIR/preset.json" -- python3
 run unresolved --network user -P permissive --allow-host no-such-host.invalid:443 -- /bin/true
 run none --network none -P permissive --ro-bind "$DIR" -- python3 "$DIR/probe.py" 198.51.100.10:80
 
+# A resolver on the caller's loopback only (systemd-resolved's way): the sandbox is given the stack's forwarder.
+echo "nameserver 127.0.0.1" > "$DIR/resolv.loopback" && mount --bind "$DIR/resolv.loopback" /etc/resolv.conf \
+    || fail "loopback resolv.conf"
+python3 "$DIR/dns.py" serve > "$DIR/dns.log" &
+pids+=($!)
+for i in $(seq 50); do grep -q ready "$DIR/dns.log" && break; sleep 0.1; done
+run dns --network user -P permissive --ro-bind "$DIR" -- sh -c "cat /etc/resolv.conf; python3 $DIR/dns.py ask 10.0.2.3"
+
 echo "RUN publish"
 ctl --network user -P permissive --publish 18080:8000 --ro-bind "$DIR" -t 20 \
     -- python3 "$DIR/serve.py" once 0.0.0.0,8000,insidesandbox > "$DIR/publish.log" &

@@ -48,7 +48,7 @@ class NetworkKernelTest {
                 "user-mode networking (" + Network.userModeAvailability() + ")");
         boolean root = KernelTestSupport.euid() == 0;
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
-        for (String name : List.of("topology.sh", "probe.py", "serve.py")) {
+        for (String name : List.of("topology.sh", "probe.py", "serve.py", "dns.py")) {
             try (InputStream in = NetworkKernelTest.class.getResourceAsStream("/network/" + name)) {
                 Files.copy(in, scratch.resolve(name));
             }
@@ -110,6 +110,8 @@ class NetworkKernelTest {
                 .containsEntry("EXIT", "125");
         assertThat(runs.get("unresolved").get("sandbox-ctl:")).contains("network resolve", "no-such-host.invalid");
 
+        assertThat(runs.get("dns")).as("a resolver on the caller's loopback is reached through the stack's forwarder")
+                .containsEntry("nameserver", "10.0.2.3").containsEntry("dns", "reply echo:hello");
         assertThat(runs.get("publish")).as(out).containsEntry("EXIT", "0").containsEntry("PUBLISHED", "1");
         assertThat(runs.get("crash")).as("the stack was running before the JVM was killed")
                 .containsEntry("STACK-RUNNING", "1");

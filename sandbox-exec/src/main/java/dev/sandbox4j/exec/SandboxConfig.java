@@ -173,7 +173,8 @@ public final class SandboxConfig {
         stdout = b.stdout;
         stderr = b.stderr;
         environment = Collections.unmodifiableMap(environment(b));
-        filesystem = checkFilesystem(b.filesystem, namespaces, cwd);
+        filesystem = checkFilesystem(network.mode() == Network.Mode.USER ? UserNetwork.withResolver(b.filesystem)
+                : b.filesystem, namespaces, cwd);
         landlock = b.landlock;
         landlockCompiled = compileLandlock(b.landlock, filesystem);
         forkServer = b.forkServer;

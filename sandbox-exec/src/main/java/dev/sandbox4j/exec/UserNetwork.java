@@ -1,7 +1,9 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.FeatureUnavailableException;
+import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
+import dev.sandbox4j.namespace.FilesystemView;
 
 import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
@@ -334,9 +336,59 @@ final class UserNetwork implements AutoCloseable {
         return out;
     }
 
-    /** The nameservers of the resolver the sandbox is given: the host's, in the /etc it sees. */
+    /** slirp4netns's DNS forwarder, which passes queries on to the host's nameservers from the host's side. */
+    static final String STACK_RESOLVER = "10.0.2.3";
+
+    /**
+     * The view a user-mode sandbox gets: as given, unless every nameserver of the host is on its loopback (such as
+     * systemd-resolved's 127.0.0.53), which the sandbox cannot reach; then its {@code /etc/resolv.conf} names the
+     * stack's forwarder instead, which reaches them. Without a view the program reads the host's file as it is.
+     */
+    static FilesystemView withResolver(FilesystemView view) {
+        if (view == null || !hostResolversAllLoopback()) {
+            return view;
+        }
+        try {
+            Path file = LauncherBinary.get().privateDirectory().resolve("resolv.conf.user-network");
+            if (!Files.isRegularFile(file)) {
+                Path tmp = Files.createTempFile(file.getParent(), "resolv", ".tmp");
+                Files.writeString(tmp, "nameserver " + STACK_RESOLVER + "\n");
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            return view.toBuilder().roBind(file, Path.of("/etc/resolv.conf")).build();
+        } catch (IOException e) {
+            throw new SandboxException("cannot write the user-mode network's resolv.conf: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean hostResolversAllLoopback() {
+        List<String> servers = nameservers();
+        return servers.isEmpty() || servers.stream().allMatch(a -> a.startsWith("127.") || a.equals("::1"));
+    }
+
+    private static List<String> nameservers() {
+        List<String> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/resolv.conf"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 2 && f[0].equals("nameserver")) {
+                    out.add(f[1]);
+                }
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        return out;
+    }
+
+    /**
+     * The nameservers of the resolver the sandbox is given, reachable on port 53: the host's, in the /etc it sees,
+     * and the stack's forwarder, which passes queries on to them.
+     */
     static List<EgressRule> resolvers() {
-        List<EgressRule> out = new ArrayList<>();
+        List<EgressRule> out = new ArrayList<>(List.of(EgressRule.parse(STACK_RESOLVER)));
         try {
             for (String line : Files.readAllLines(Path.of("/etc/resolv.conf"))) {
                 String[] f = line.trim().split("\\s+");
@@ -349,7 +401,7 @@ final class UserNetwork implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            return List.of();
+            return out;
         }
         return out;
     }

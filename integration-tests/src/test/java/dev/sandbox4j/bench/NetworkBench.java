@@ -95,7 +95,7 @@ public final class NetworkBench {
                 .append(" cores, load average ").append(SpawnBench.Machine.loadAverage())
                 .append("; `/bin/true`, NETWORK seccomp profile, ").append(all.get(variants.get(0).key()).size())
                 .append(" runs each, interleaved:\n\n");
-        s.append("| network | median | p90 | p99 | runs/s | median vs none |\n|---|---:|---:|---:|---:|---:|\n");
+        s.append("| network | median | p90 | p99 | runs/s one at a time (1 / median) | median vs none |\n|---|---:|---:|---:|---:|---:|\n");
         for (Variant v : variants) {
             Samples samples = all.get(v.key());
             Samples.Summary sum = samples.summary();

@@ -31,5 +31,8 @@ ${MVN:-mvn} -B -q -DskipTests -pl integration-tests -am package dependency:build
 ./sandbox-ctl --version >/dev/null
 
 echo "benchmarks: measuring (the machine's load is recorded with the figures)..." >&2
-exec "$java" -cp "integration-tests/target/test-classes:$(cat "$classpath_file")" \
+"$java" -cp "integration-tests/target/test-classes:$(cat "$classpath_file")" \
     dev.sandbox4j.bench.SpawnBench "${args[@]}"
+# What --network user adds, interleaved with --network none (BENCHMARKS.md, "User-mode networking").
+exec "$java" -cp "integration-tests/target/test-classes:$(cat "$classpath_file")" \
+    dev.sandbox4j.bench.NetworkBench "${args[@]}"

@@ -646,6 +646,30 @@ static int await_cgroups(void) {
     }
 }
 
+/*
+ * Plan F_HOLD: init sits in its namespaces, maps written and cgroups joined, while Java attaches what the plan
+ * needs there (a user-mode network stack and its egress rules). Returns 0 once Java releases it; -1 if Java
+ * killed the run or went away first.
+ */
+static int hold_init(pid_t pid) {
+    struct buf b = {0};
+    buf_u32(&b, (uint32_t)pid);
+    send_frame(MSG_HELD, &b);
+    free(b.data);
+    for (;;) {
+        uint16_t type;
+        uint8_t *p = NULL;
+        size_t len;
+        if (read_frame(ctl, &type, &p, &len) != 1)
+            return -1;
+        free(p);
+        if (type == MSG_RELEASE)
+            return 0;
+        if (type == MSG_KILL)
+            return -1;
+    }
+}
+
 static int move_to_cgroups(pid_t pid, const struct plan *pl) {
     char text[24];
     snprintf(text, sizeof(text), "%d", (int)pid);
@@ -724,7 +748,8 @@ static int run_plan(struct plan *pl) {
 
     /* The maps first: they need nothing from Java, and are written while its cgroups may still be in the making. */
     if (((pl->clone_flags & CLONE_NEWUSER) && write_maps(init, pl) < 0) ||
-        (pl->cgroup_procs.count && (await_cgroups() < 0 || move_to_cgroups(init, pl) < 0))) {
+        (pl->cgroup_procs.count && (await_cgroups() < 0 || move_to_cgroups(init, pl) < 0)) ||
+        (pl->hold && hold_init(init) < 0)) {
         kill(init, SIGKILL);
         waitpid(init, NULL, 0);
         return 1;

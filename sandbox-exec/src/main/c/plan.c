@@ -154,6 +154,7 @@ int plan_decode(const uint8_t *p, size_t n, struct plan *out, char *err, size_t 
         case F_CLEAR_GROUPS:
         case F_LOOPBACK_UP:
         case F_NEW_SESSION:
+        case F_HOLD:
             if (len != 0)
                 FAIL("field %u: expected no value, got %u bytes", tag, len);
             break;
@@ -228,6 +229,7 @@ int plan_decode(const uint8_t *p, size_t n, struct plan *out, char *err, size_t 
         }
         case F_LOOPBACK_UP: out->loopback_up = 1; break;
         case F_NEW_SESSION: out->new_session = 1; break;
+        case F_HOLD: out->hold = 1; break;
         case F_SECCOMP:
             if (len == 0 || len % 8 != 0 || len / 8 > 4096)
                 FAIL("seccomp program of %u bytes is not 1..4096 instructions", len);
@@ -350,5 +352,7 @@ void plan_encode(const struct plan *pl, struct buf *b) {
         buf_u32(&t, pl->seccomp_notify_errno);
         field(b, F_SECCOMP_NOTIFY, t.data, t.len);
     }
+    if (pl->hold)
+        field(b, F_HOLD, NULL, 0);
     free(t.data);
 }

@@ -73,6 +73,7 @@ struct plan {
     size_t seccomp_len;
     int seccomp_notify;          /* the filter's USER_NOTIF returns are supervised by the launcher */
     uint32_t seccomp_notify_errno; /* 0: kill the caller's process; otherwise fail the call with it */
+    int hold;                  /* F_HOLD */
     uint64_t landlock_handled; /* 0: no Landlock */
     struct landlock_item *landlock_rules;
     size_t landlock_rule_count;

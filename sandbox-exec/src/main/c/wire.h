@@ -19,6 +19,7 @@
 #define MSG_SIGNAL 2 /* u32 signo: forward to the workload through init */
 #define MSG_KILL 3   /* kill the whole sandbox now */
 #define MSG_CGROUPS_READY 6 /* the plan's cgroups exist now (Java creates them while we start): move init in */
+#define MSG_RELEASE 7       /* plan F_HOLD: what Java attached to init's namespaces is in place; start init */
 
 /* Java -> fork server (launcher --serve), on the server's one connection */
 #define MSG_SPAWN 4      /* u32 request id, then the MSG_PLAN payload (may be empty); 4 fds attached: stdin,
@@ -33,6 +34,8 @@
 #define MSG_ABORTED 20     /* u32 wait status of init: it ended without a report */
 #define MSG_ECHO 21        /* test mode: the decoded plan, encoded again */
 #define MSG_INIT_REAPED 25 /* after MSG_EXIT: init has been reaped, the run's cgroups are empty */
+#define MSG_HELD 27        /* plan F_HOLD: u32 host pid of init, which waits in its namespaces (maps written,
+                              cgroups joined) until MSG_RELEASE */
 #define MSG_VIOLATION 26   /* u32 flags (VIOLATION_*), u32 host tid, u32 nr, u32 arch, u64 ip, u64 args[6]:
                               a syscall the supervisor was notified of; the run's first, and the first of
                               the workload's own process if that came later */
@@ -67,6 +70,9 @@
 #define F_SECCOMP_NOTIFY 21   /* u32 response: 0 = kill the caller's process, 1..4095 = fail the call with that
                                  errno, NOTIFY_CONTINUE = let it run (learn mode). F_SECCOMP's USER_NOTIF returns
                                  then go to the launcher, which supervises */
+
+#define F_HOLD 22             /* empty: report MSG_HELD and wait for MSG_RELEASE before init starts the workload
+                                 (Java attaches a user-mode network stack to init's network namespace) */
 
 #define VIOLATION_WORKLOAD 1 /* the caller belongs to the workload's own process (the one exec'd first) */
 #define VIOLATION_KILLED 2   /* its process was killed (otherwise the call failed with the plan's errno) */

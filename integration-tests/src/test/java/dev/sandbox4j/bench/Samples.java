@@ -33,6 +33,13 @@ final class Samples {
         return new Summary(median, s[0], s[size - 1], quantile(s, 0.9), size);
     }
 
+    /** The q-quantile (0 to 1) of the values so far, nearest rank. */
+    double quantile(double q) {
+        double[] s = Arrays.copyOf(values, size);
+        Arrays.sort(s);
+        return quantile(s, q);
+    }
+
     private static double quantile(double[] sorted, double q) {
         return sorted[(int) Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))];
     }

@@ -125,7 +125,7 @@ class CliKernelTest {
         String json = r.report();
         assertReportShape(json);
         assertThat(json).contains("\"exitCode\":null,\"signal\":9,\"signalName\":\"SIGKILL\",\"timedOut\":true,"
-                + "\"oomKilled\":" + expectedOomKilled() + ",\"seccompViolation\":false,\"blockedSyscall\":null,").endsWith(",\"setupError\":null,\"degradations\":[],\"status\":\"timeout\"}");
+                + "\"oomKilled\":" + expectedOomKilled() + ",\"seccompViolation\":false,\"blockedSyscall\":null,").endsWith(",\"setupError\":null,\"degradations\":[],\"refusedConnections\":null,\"status\":\"timeout\"}");
         assertThat(number(json, "wallTimeMs")).isBetween(450L, 3000L);
         assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
                 .filter(c -> c.contains("sleep 97") && c.contains(unique))).as("leftover sleeps").isEmpty();
@@ -206,7 +206,7 @@ class CliKernelTest {
                 + "\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
                 + "\"systemTimeUs\":null,\"memoryPeakBytes\":null,")
                 .endsWith("\"setupError\":{\"step\":\"chdir\",\"errno\":\"ENOENT\",\"message\":\"sandbox setup failed "
-                        + "at step 'chdir' (/nonexistent/dir): ENOENT (No such file or directory)\"},\"degradations\":null,"
+                        + "at step 'chdir' (/nonexistent/dir): ENOENT (No such file or directory)\"},\"degradations\":null,\"refusedConnections\":null,"
                         + "\"status\":\"setup_failed\"}");
     }
 
@@ -222,7 +222,7 @@ class CliKernelTest {
         assertThat(json).startsWith("{\"id\":\"cli-report\",\"mode\":\"" + expectedMode() + "\",\"exitCode\":0,"
                 + "\"signal\":null,\"signalName\":null,\"timedOut\":false,\"oomKilled\":" + expectedOomKilled() + ","
                 + "\"seccompViolation\":false,\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":")
-                .endsWith(",\"setupError\":null,\"degradations\":[],\"status\":\"exited\"}");
+                .endsWith(",\"setupError\":null,\"degradations\":[],\"refusedConnections\":null,\"status\":\"exited\"}");
         long rusageCpu = number(json, "userTimeUs") + number(json, "systemTimeUs");
         assertThat(rusageCpu).isPositive();
         if (expectedMode().equals("privileged")) {
@@ -350,7 +350,10 @@ class CliKernelTest {
         }
 
         Cli permissive = cli("-v", "-P", "permissive", "sh", "-c", probe);
-        assertThat(permissive.stdout().lines()).as(permissive.stderr()).hasSize(3).last().isEqualTo(hostNet);
+        assertThat(permissive.stdout().lines()).as(permissive.stderr()).hasSize(3).last()
+                .as("permissive is user-mode networking, not the host's").isNotEqualTo(hostNet);
+        Cli host = cli("-P", "permissive", "--network", "host", "sh", "-c", probe);
+        assertThat(host.stdout().lines()).as(host.stderr()).hasSize(3).last().as("only by name").isEqualTo(hostNet);
         assertThat(permissive.stderr()).contains(privileged ? "cpu=90000/100000us (90%), pids=1024]" : "NPROC=1024/1024");
 
         Cli overridden = cli("-v", "-P", "permissive", "-m", "none", "--pids", "100", "--cpu", "none", "sh", "-c", probe);
@@ -412,7 +415,7 @@ class CliKernelTest {
 
     static final List<String> RUN_FIELDS = List.of("id", "mode", "exitCode", "signal", "signalName", "timedOut",
             "oomKilled", "seccompViolation", "blockedSyscall", "violation", "wallTimeMs", "cpuTimeUs", "userTimeUs",
-            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations", "status");
+            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations", "refusedConnections", "status");
 
     /** One line, one object, exactly the contract's top-level fields in its order. */
     private static void assertReportShape(String json) {

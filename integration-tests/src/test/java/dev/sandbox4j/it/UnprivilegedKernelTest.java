@@ -89,6 +89,11 @@ class UnprivilegedKernelTest {
                 HostileRegressionKernelTest.class);
     }
 
+    @Test
+    void theNetworksWorkAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, NetworkKernelTest.class);
+    }
+
     /** Runs the given test classes in a child JVM as uid 65534 and asserts that they all pass. */
     static void runAsNobody(Path scratch, Class<?>... suites) throws Exception {
         runAsNobody(scratch, "RESULT succeeded=[1-9][0-9]* failed=0 skipped=0 aborted=0", suites);

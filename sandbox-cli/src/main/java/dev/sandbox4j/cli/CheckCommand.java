@@ -38,6 +38,7 @@ final class CheckCommand implements Callable<Integer> {
         out.println("sandbox4j " + VersionProvider.version() + " system check");
         out.println();
         out.print(capabilities.summary());
+        out.printf("%-19s%s%n", "user-mode network", dev.sandbox4j.exec.Network.userModeAvailability());
         for (String line : ContainerCheck.lines(ContainerEnvironment.detect(), capabilities)) {
             out.println(line);
         }

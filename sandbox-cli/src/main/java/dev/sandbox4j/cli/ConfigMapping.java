@@ -7,7 +7,6 @@ import dev.sandbox4j.exec.Input;
 import dev.sandbox4j.exec.Output;
 import dev.sandbox4j.exec.SandboxBuilder;
 import dev.sandbox4j.exec.SandboxConfig;
-import dev.sandbox4j.namespace.Namespace;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -73,7 +72,8 @@ final class ConfigMapping {
     static SandboxBuilder builder(RunOptions options, RunSettings settings, Path currentDirectory) {
         SandboxBuilder builder = SandboxConfig.builder()
                 .privilegeMode(options.mode())
-                .namespaces(settings.ownNetwork() ? NamespaceConfig.all() : NamespaceConfig.all().without(Namespace.NET))
+                .namespaces(NamespaceConfig.all())
+                .network(options.network().toNetwork(settings.ownNetwork()))
                 .seccomp(settings.seccomp().filter())
                 .stdin(Input.inherit())
                 .stdout(Output.inherit())

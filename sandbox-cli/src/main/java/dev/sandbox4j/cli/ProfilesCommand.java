@@ -47,7 +47,7 @@ final class ProfilesCommand implements Callable<Integer> {
                     + configure(preset, PrivilegeMode.AUTO).filter(c -> c.settings().cpuPercent().isEmpty())
                             .map(c -> " (not applied: " + modeName(c.config().mode()) + ")").orElse("");
             out.printf(row, preset.cliName() + (preset == SecurityPreset.STRICT ? "*" : ""), preset.seccomp().cliName(),
-                    preset.ownNetwork() ? "own (lo only)" : "host's", Sizes.format(preset.memoryBytes()),
+                    preset.ownNetwork() ? "own (lo only)" : "user-mode", Sizes.format(preset.memoryBytes()),
                     preset.pids(), Durations.format(preset.timeout()), cpu);
         }
         out.println();

@@ -29,6 +29,7 @@ import java.util.Optional;
  * @param report           {@code --report}: a path, or {@code "-"} for stderr
  * @param verbose          {@code -v/--verbose}
  * @param command          PROGRAM and ARGS; empty when no program was given
+ * @param network          {@code --network}, {@code --allow}, {@code --allow-host}, {@code --publish}
  */
 record RunOptions(
         SecurityPreset preset,
@@ -45,9 +46,21 @@ record RunOptions(
         Optional<Path> workingDirectory,
         Optional<String> report,
         boolean verbose,
-        List<String> command) {
+        List<String> command,
+        NetworkOptions.Settings network) {
+
+    /** Without network options: the preset's network. */
+    RunOptions(SecurityPreset preset, Optional<Limit<Long>> memoryBytes, Optional<Limit<Double>> cpuPercent,
+            Optional<Limit<Duration>> timeout, Optional<NamedSeccompFilter> seccompProfile, Optional<Limit<Integer>> pids,
+            Optional<Path> root, FilesystemSettings filesystem, Optional<String> id, PrivilegeMode mode,
+            List<EnvSetting> environment, Optional<Path> workingDirectory, Optional<String> report, boolean verbose,
+            List<String> command) {
+        this(preset, memoryBytes, cpuPercent, timeout, seccompProfile, pids, root, filesystem, id, mode, environment,
+                workingDirectory, report, verbose, command, NetworkOptions.Settings.NONE);
+    }
 
     RunOptions {
+        Objects.requireNonNull(network, "network");
         Objects.requireNonNull(preset, "preset");
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(filesystem, "filesystem");

@@ -36,6 +36,7 @@ final class RunOptionsSpec {
     private Limit<Integer> pids;
     private Path root;
     private final FilesystemOptions filesystem = new FilesystemOptions();
+    private final NetworkOptions network = new NetworkOptions();
     private String id;
     private PrivilegeMode mode = PrivilegeMode.AUTO;
     private List<EnvSetting> environment = new ArrayList<>();
@@ -48,6 +49,7 @@ final class RunOptionsSpec {
         PicocliOptions options = new PicocliOptions(this);
         declare(options);
         options.mixin().addMixin("filesystem", filesystem.mixin());
+        options.mixin().addMixin("network", network.mixin());
         return options.mixin();
     }
 
@@ -55,6 +57,7 @@ final class RunOptionsSpec {
     void declareAll(QuickParser parser) {
         declare(parser);
         filesystem.declare(parser);
+        network.declare(parser);
     }
 
     /** These options (not the filesystem ones) and PROGRAM [ARGS...]. */
@@ -166,6 +169,7 @@ final class RunOptionsSpec {
                 Optional.ofNullable(workingDirectory),
                 Optional.ofNullable(report),
                 verbose,
-                command);
+                command,
+                network.toSettings());
     }
 }

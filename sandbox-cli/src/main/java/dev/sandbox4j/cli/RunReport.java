@@ -26,7 +26,9 @@ import java.util.Optional;
  * {@code setup_failed}.
  *
  * {@code degradations} lists, one string each, what the run did without ({@link SandboxResult#degradations()}:
- * a hostname a container refused, no /proc with {@code --no-proc}); {@code null} when the program never ran.
+ * a hostname a container refused, no /proc with {@code --no-proc}, the host's network with {@code --network host});
+ * {@code null} when the program never ran. {@code refusedConnections}: under {@code --network user}, the packets its
+ * egress rules refused (a refused connect is one); {@code null} for other networks.
  *
  * {@code cpuTimeUs} and {@code memoryPeakBytes} are the whole sandbox's when the run had a cgroup (privileged mode),
  * else the workload's rusage ({@link SandboxResult#cpuTimeSource()}, {@link SandboxResult#memoryPeakSource()});

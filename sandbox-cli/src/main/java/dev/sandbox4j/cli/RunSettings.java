@@ -18,7 +18,7 @@ import java.util.OptionalLong;
  *
  * @param preset      the preset the defaults came from
  * @param seccomp     the seccomp profile installed before the program starts
- * @param ownNetwork  a network namespace of its own ({@code lo} only) rather than the host's network
+ * @param ownNetwork  a network namespace with only {@code lo} rather than user-mode networking
  * @param memoryBytes the memory limit, if any
  * @param pids        the process and thread limit, if any
  * @param timeout     the wall-clock limit, if any
@@ -89,7 +89,7 @@ record RunSettings(
     /** One line for {@code -v}: {@code preset strict: seccomp minimal, own network, memory 128 MiB, …}. */
     String describe() {
         return "preset " + preset.cliName() + ": seccomp " + seccomp.name()
-                + ", " + (ownNetwork ? "own network (lo only)" : "host network")
+                + ", " + (ownNetwork ? "own network (lo only)" : "user-mode network")
                 + ", memory " + (memoryBytes.isPresent() ? Sizes.format(memoryBytes.getAsLong()) : Limit.NONE)
                 + ", pids " + (pids.isPresent() ? Integer.toString(pids.getAsInt()) : Limit.NONE)
                 + ", timeout " + timeout.map(Durations::format).orElse(Limit.NONE)

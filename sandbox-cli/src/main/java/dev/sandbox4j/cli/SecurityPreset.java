@@ -15,9 +15,10 @@ import java.util.Locale;
  * <ul>
  *   <li>a pids limit in every preset (upstream had none): a fork bomb must not be able to take the host
  *       down, whatever the trust level;
- *   <li>permissive uses the NETWORK seccomp profile and the host's network instead of UNRESTRICTED in an
+ *   <li>permissive uses the NETWORK seccomp profile and user-mode networking instead of UNRESTRICTED in an
  *       empty network namespace: what a permissive run needs is the network (downloads, package
- *       installs), not mount, ptrace or kexec; {@code -s unrestricted} is still there;
+ *       installs), not mount, ptrace or kexec; {@code -s unrestricted} is still there. Not the host's network:
+ *       that would hand the program the host's loopback services, abstract sockets and cloud metadata;
  *   <li>strict and moderate keep a network namespace of their own (only {@code lo}), so a program cannot
  *       reach the host's services or the internet.
  * </ul>
@@ -28,7 +29,7 @@ enum SecurityPreset {
     MODERATE(SeccompProfile.IO_HEAVY, true, 512L << 20, 256, Duration.ofMinutes(5), 75,
             "builds and tests: may create and remove files, no network"),
     PERMISSIVE(SeccompProfile.NETWORK, false, 2L << 30, 1024, Duration.ofHours(1), 90,
-            "trusted tools that need the network: sockets and the host's network, generous limits");
+            "trusted tools that need the network: sockets, user-mode networking, generous limits");
 
     private final SeccompProfile seccomp;
     private final boolean ownNetwork;
@@ -53,7 +54,10 @@ enum SecurityPreset {
         return seccomp;
     }
 
-    /** Whether the program gets a network namespace of its own (only {@code lo}, up) rather than the host's. */
+    /**
+     * Whether the program gets a network namespace with only {@code lo}, up; otherwise user-mode networking (its
+     * own namespace reached through slirp4netns, with the default egress rules). Never the host's.
+     */
     boolean ownNetwork() {
         return ownNetwork;
     }

@@ -10,7 +10,7 @@ import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.exec.LimitMechanism;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.namespace.Mount;
-import dev.sandbox4j.namespace.Namespace;
+import dev.sandbox4j.exec.Network;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.SeccompProfile;
@@ -90,11 +90,12 @@ class ConfigMappingTest {
     }
 
     @Test
-    void permissiveSharesTheHostNetworkAndOptionsReachTheExecutor() {
+    void permissiveUsesUserModeNetworkingAndOptionsReachTheExecutor() {
         SandboxConfig config = config("-P", "permissive", "-s", "compute", "-m", "none", "--pids", "7", "-t", "2m",
                 "-i", "job-42", "-w", "/tmp", "true");
 
-        assertThat(config.namespaces()).isEqualTo(NamespaceConfig.all().without(Namespace.NET));
+        assertThat(config.namespaces()).isEqualTo(NamespaceConfig.all());
+        assertThat(config.network().mode()).as("not the host's network").isEqualTo(Network.Mode.USER);
         assertThat(config.seccompProgram()).hasValueSatisfying(program -> assertThat(program.toBytes())
                 .isEqualTo(SeccompProfile.COMPUTE.filter().compile(Architecture.current()).toBytes()));
         assertThat(config.memoryLimit()).isEmpty();

@@ -60,6 +60,8 @@ class QuickParserTest {
         "--landlock-ro /usr --landlock-rw /tmp --landlock-ro /etc cat",
         "-r DIR --rw sh",
         "--host-fs sh",
+        "--network user --allow 10.1.0.0/16 --allow 192.168.1.5:8080 --allow-host pypi.org:443 --publish 8080:80 curl",
+        "--network=host --no-proc sh",
         "grep -m 1 --memory x -- -v",
         "-- -x",
         "-- check --help",

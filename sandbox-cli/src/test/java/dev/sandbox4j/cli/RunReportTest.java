@@ -19,7 +19,7 @@ class RunReportTest {
     /** The contract's fields, in its order. */
     static final List<String> FIELDS = List.of("id", "mode", "exitCode", "signal", "signalName", "timedOut",
             "oomKilled", "seccompViolation", "blockedSyscall", "violation", "wallTimeMs", "cpuTimeUs", "userTimeUs",
-            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations", "status");
+            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations", "refusedConnections", "status");
 
     @TempDir
     Path dir;
@@ -59,7 +59,7 @@ class RunReportTest {
                 + "\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
                 + "\"systemTimeUs\":null,\"memoryPeakBytes\":null,\"setupError\":{\"step\":\"chdir\",\"errno\":\"ENOENT\","
                 + "\"message\":\"sandbox setup failed at step 'chdir' (/no \\\"such\\\"\\\\dir\\n): ENOENT\"},"
-                + "\"degradations\":null,\"status\":\"setup_failed\"}");
+                + "\"degradations\":null,\"refusedConnections\":null,\"status\":\"setup_failed\"}");
         assertThat(json).doesNotContain("\n");
     }
 
@@ -76,7 +76,7 @@ class RunReportTest {
                 Optional.empty(), "no", ExitCodes.SETUP_FAILED));
 
         assertThat(json).startsWith("{\"id\":null,\"mode\":null,")
-                .endsWith("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"no\"},\"degradations\":null,\"status\":\"setup_failed\"}");
+                .endsWith("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"no\"},\"degradations\":null,\"refusedConnections\":null,\"status\":\"setup_failed\"}");
     }
 
     @Test

@@ -48,7 +48,7 @@ class RunSettingsTest {
 
         RunSettings permissive = resolve("--profile", "PERMISSIVE", "true");
         assertThat(permissive.seccomp().builtIn()).contains(SeccompProfile.NETWORK);
-        assertThat(permissive.ownNetwork()).as("permissive shares the host's network").isFalse();
+        assertThat(permissive.ownNetwork()).as("permissive uses user-mode networking, not the host's network").isFalse();
         assertThat(permissive.memoryBytes()).isEqualTo(OptionalLong.of(2L << 30));
         assertThat(permissive.pids()).isEqualTo(OptionalInt.of(1024));
         assertThat(permissive.timeout()).contains(Duration.ofHours(1));

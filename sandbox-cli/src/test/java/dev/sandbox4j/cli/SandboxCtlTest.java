@@ -164,6 +164,13 @@ class SandboxCtlTest {
             "--seccomp | io_heavyy | invalid --seccomp 'io_heavyy': valid profiles are essential, minimal, io-heavy, compute, network, unrestricted, NAME.json in ...",
             "-w        | rel/dir  | invalid --cwd 'rel/dir': must be an absolute path (as seen inside the sandbox)",
             "--report  | /nonexistent-sandbox4j/r.json | invalid --report '/nonexistent-sandbox4j/r.json': the directory /nonexistent-sandbox4j does not exist",
+            "--network | bridge   | invalid --network 'bridge': use none, host or user",
+            "--allow   | 10.0.0.1/8 | invalid --allow '10.0.0.1/8': host bits are set below the /8; did you mean 10.0.0.0/8?",
+            "--allow   | 10.0.0.0/8:0 | invalid --allow '10.0.0.0/8:0': the port must be 1 to 65535",
+            "--allow   | pypi.org | invalid --allow 'pypi.org': not an IP address or block (for a host name use allowHost / --allow-host)",
+            "--allow-host | bad_host | invalid --allow-host 'bad_host': use HOST or HOST:PORT (a host name of A-Z a-z 0-9 . -)",
+            "--publish | 80       | invalid --publish '80': use HOSTPORT:SANDBOXPORT, e.g. 8080:80",
+            "--publish | 8080:0   | invalid --publish '8080:0': a port is 1 to 65535",
     })
     void badValuesExitTwoWithOneLine(String option, String value, String message) {
         int status = run(option, value, "true");
@@ -175,6 +182,21 @@ class SandboxCtlTest {
         } else {
             assertThat(err.toString()).isEqualTo("sandbox-ctl: " + message + "\n");
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "--network none --allow 10.0.0.0/8 | invalid --allow '10.0.0.0/8': needs --network user, not --network none",
+            "--network host --publish 1:2      | invalid --publish '1:2': needs --network user, not --network host",
+            "--publish 8080:80 --publish 8080:81 | invalid --publish '8080:81': published port 8080 is published twice",
+    })
+    void networkOptionsThatDoNotFitExitTwoNamingTheOption(String options, String message) {
+        List<String> args = new java.util.ArrayList<>(List.of(options.trim().split(" +")));
+        args.add("true");
+        int status = run(args.toArray(String[]::new));
+
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("sandbox-ctl: " + message + "\n");
     }
 
     @Test
@@ -282,7 +304,7 @@ class SandboxCtlTest {
                 + "or run where the cpu cgroup controller is usable (privileged mode, see 'sandbox-ctl check')\n").hasLineCount(1);
         assertThat(Files.readString(report))
                 .contains("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"--cpu 50% is not available")
-                .endsWith("},\"degradations\":null,\"status\":\"setup_failed\"}\n");
+                .endsWith("},\"degradations\":null,\"refusedConnections\":null,\"status\":\"setup_failed\"}\n");
         try (var files = Files.list(reports)) {
             assertThat(files).as("no temporary file left beside the report").containsExactly(report);
         }
@@ -299,7 +321,7 @@ class SandboxCtlTest {
                 .containsPattern("(?m)^PRESET +SECCOMP +NETWORK +MEMORY +PIDS +TIMEOUT +CPU$")
                 .containsPattern("(?m)^strict\\* +minimal +own \\(lo only\\) +128 MiB +64 +30s +50%" + autoCpu + "$")
                 .containsPattern("(?m)^moderate +io-heavy +own \\(lo only\\) +512 MiB +256 +5m +75%" + autoCpu + "$")
-                .containsPattern("(?m)^permissive +network +host's +2 GiB +1024 +1h +90%" + autoCpu + "$")
+                .containsPattern("(?m)^permissive +network +user-mode +2 GiB +1024 +1h +90%" + autoCpu + "$")
                 .containsPattern("(?m)^How the limits are enforced \\(here --mode auto is (privileged|unprivileged)\\):$")
                 .containsPattern("(?m)^  unprivileged +memory: RLIMIT_DATA \\(per process.*\\)\\n +pids: +RLIMIT_NPROC .*\\n"
                         + " +cpu: +a preset's is not applied, an explicit --cpu is refused: unprivileged mode creates no cgroups")

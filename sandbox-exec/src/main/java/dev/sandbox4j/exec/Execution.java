@@ -88,6 +88,10 @@ final class Execution {
     private volatile List<String> command = List.of();
     private volatile int initPid;
     private final java.util.concurrent.locks.ReentrantLock finishing = new java.util.concurrent.locks.ReentrantLock();
+    // A user-mode network: attached while the launcher holds init, ended in finish(). Driving thread only.
+    private UserNetwork network;
+    private SandboxSetupException networkFailure;
+    private long refusedConnections = -1;
 
     private Execution(SandboxConfig config, RunSettings run, LaunchPlan plan, RunCgroup cgroup, RunEvents events) {
         this.config = config;
@@ -437,7 +441,9 @@ final class Execution {
         LauncherEvent event = control.next(waitMillis);
         poll(stdout);
         poll(stderr);
-        if (event instanceof LauncherEvent.ExecOk ok) {
+        if (event instanceof LauncherEvent.Held held) {
+            attachNetwork(held.initPid());
+        } else if (event instanceof LauncherEvent.ExecOk ok) {
             initPid = ok.initPid();
             execOk = true;
             events.programStarted();
@@ -497,6 +503,35 @@ final class Execution {
     private void lastLookForOom() {
         if (events.wantsLiveLimits() && cgroup.liveStats().map(s -> s.oomKills().orElse(0) > 0).orElse(false)) {
             events.limitReached(RunStatus.MEMORY_LIMIT);
+        }
+    }
+
+    /**
+     * Init waits in its namespaces: the user-mode stack and its rules go in now, and only then may it start the
+     * program. A failure kills the run, whose setup error it becomes.
+     */
+    private void attachNetwork(int initPid) {
+        try {
+            network = UserNetwork.attach(config.network(), initPid, LauncherBinary.get().privateDirectory());
+            control.send(LaunchPlan.frame(Wire.MSG_RELEASE, new byte[0]));
+        } catch (SandboxSetupException e) {
+            networkFailure = e;
+            kill();
+        } catch (RuntimeException e) {
+            // A tool gone since build() checked for it, or a resolver failure of another kind: still the run's setup.
+            networkFailure = new SandboxSetupException("network", 0, String.valueOf(e.getMessage()));
+            kill();
+        } catch (IOException e) {
+            // The launcher is gone: its end is what the channel reports next.
+        }
+    }
+
+    private void endNetwork() {
+        UserNetwork n = network;
+        if (n != null) {
+            network = null;
+            refusedConnections = n.refusedCount(); // the rules' namespace lives until the stack lets go of it
+            n.close();
         }
     }
 
@@ -600,7 +635,9 @@ final class Execution {
             try {
                 return collect();
             } finally {
-                // However collect() ended (an interrupt while waiting, an error), the cgroup must not outlive the run.
+                // However collect() ended (an interrupt while waiting, an error), the cgroup must not outlive the run,
+                // nor the network stack.
+                endNetwork();
                 cgroup.release();
                 run.files.release();
             }
@@ -660,6 +697,7 @@ final class Execution {
                 closeQuietly(process.stderr());
             }
         }
+        endNetwork();
         if (execOk) {
             result = buildResult(Duration.ofNanos(wallNanos));
         }
@@ -728,6 +766,7 @@ final class Execution {
                 .timedOut(timedOut)
                 .wallTime(wall)
                 .degradations(degradations)
+                .refusedConnections(refusedConnections)
                 .stdout(stdout == null ? new byte[0] : stdout.bytes(), stdout != null && stdout.truncated())
                 .stderr(stderr == null ? new byte[0] : stderr.bytes(), stderr != null && stderr.truncated());
         if (exit != null) {
@@ -767,6 +806,9 @@ final class Execution {
     }
 
     private SandboxSetupException setupFailure() {
+        if (networkFailure != null) {
+            return networkFailure;
+        }
         if (setupError != null) {
             if (setupError.step().equals("execve") && ProgramNotRunnableException.isProgramError(setupError.errno())) {
                 return new ProgramNotRunnableException("execve", setupError.errno(), setupError.detail());

@@ -67,6 +67,7 @@ final class LaunchPlan {
     private final byte[] seccomp;
     /** The supervisor's answer to the filter's notifications: -1 none, 0 kill, else an errno. */
     final int seccompNotify;
+    final boolean hold;
     final long landlockHandled; // 0: no Landlock
     final List<LandlockRule> landlockRules;
 
@@ -90,6 +91,7 @@ final class LaunchPlan {
         newSession = b.newSession;
         seccomp = b.seccomp == null ? null : b.seccomp.clone();
         seccompNotify = b.seccompNotify;
+        hold = b.hold;
         landlockHandled = b.landlockHandled;
         landlockRules = List.copyOf(b.landlockRules);
         if (program == null || argv.isEmpty()) {
@@ -187,6 +189,7 @@ final class LaunchPlan {
         if (seccompNotify >= 0) {
             out.field(Wire.F_SECCOMP_NOTIFY, new Out().u32(seccompNotify));
         }
+        out.flag(Wire.F_HOLD, hold);
         return out.toByteArray();
     }
 
@@ -275,6 +278,7 @@ final class LaunchPlan {
         private boolean newSession;
         private byte[] seccomp;
         private int seccompNotify = -1;
+        private boolean hold;
         private long landlockHandled;
         private final List<LandlockRule> landlockRules = new ArrayList<>();
 
@@ -298,6 +302,7 @@ final class LaunchPlan {
         Builder seccomp(byte[] v) { seccomp = v; return this; }
         /** The filter's USER_NOTIF returns are answered by the launcher: 0 kills the caller's process, n fails the call with errno n. */
         Builder seccompNotify(int response) { seccompNotify = response; return this; }
+        Builder hold(boolean v) { hold = v; return this; }
         Builder landlock(long handled) { landlockHandled = handled; return this; }
         Builder landlockRule(LandlockRule v) { landlockRules.add(v); return this; }
 

@@ -10,6 +10,10 @@ sealed interface LauncherEvent {
     record ExecOk(int initPid) implements LauncherEvent {
     }
 
+    /** Plan {@code hold}: init waits in its namespaces, not yet started, until Java releases it. */
+    record Held(int initPid) implements LauncherEvent {
+    }
+
     /** A step before exec failed; the workload never ran. */
     record SetupError(int errno, String step, String detail) implements LauncherEvent {
     }
@@ -60,6 +64,7 @@ sealed interface LauncherEvent {
         try {
             LauncherEvent event = switch (type) {
                 case Wire.MSG_EXEC_OK -> new ExecOk(in.getInt());
+                case Wire.MSG_HELD -> new Held(in.getInt());
                 case Wire.MSG_SETUP_ERROR -> new SetupError(in.getInt(), string(in), string(in));
                 case Wire.MSG_EXIT -> new Exit(in.getInt(), in.getLong(), in.getLong(), in.getLong());
                 case Wire.MSG_ABORTED -> new Aborted(in.getInt());

@@ -82,6 +82,8 @@ final class Planner {
                 .gid(config.gid())
                 .clearGroups(config.clearGroups())
                 .loopbackUp(config.namespaces().contains(Namespace.NET))
+                // A user-mode network is attached to init's namespace while the launcher holds it.
+                .hold(config.network().mode() == Network.Mode.USER)
                 // Always a new session: the workload must not reach the caller's terminal (TIOCSTI).
                 .newSession(true)
                 .seccomp(config.seccompProgram().map(p -> config.seccompSupervision()

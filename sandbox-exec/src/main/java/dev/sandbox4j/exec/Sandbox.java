@@ -46,6 +46,9 @@ public final class Sandbox implements AutoCloseable {
             + "(its UTS namespace still isolates it; a chosen hostname would fail the run instead)";
     static final String PROC_DEGRADATION = "/proc: none inside (withoutProc / --no-proc): the program has its own "
             + "PID namespace but no /proc, so ps, /proc/self and the tools reading them fail";
+    static final String HOST_NETWORK_DEGRADATION = "network: the host's network namespace (Network.host() / --network "
+            + "host): the program reaches the host's loopback services, abstract Unix sockets, the cloud metadata "
+            + "address and the internal network";
     /** Set once for this JVM when sethostname was refused: the environment will not change while it runs. */
     private static volatile boolean sethostnameRefused;
 
@@ -178,6 +181,9 @@ public final class Sandbox implements AutoCloseable {
         }
         if (config.withoutProc()) {
             given.add(PROC_DEGRADATION);
+        }
+        if (config.network().mode() == Network.Mode.HOST) {
+            given.add(HOST_NETWORK_DEGRADATION);
         }
         return given;
     }

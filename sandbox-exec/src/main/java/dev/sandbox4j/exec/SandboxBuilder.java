@@ -74,6 +74,7 @@ public final class SandboxBuilder {
     Duration cpuTimeLimit;
     Duration killGrace = Duration.ZERO;
     Long swapBytes;
+    Network network; // null: as the namespaces say (own network namespace: none; without one: host)
 
     SandboxBuilder() {
     }
@@ -148,6 +149,17 @@ public final class SandboxBuilder {
      */
     public SandboxBuilder withoutProc() {
         this.withoutProc = true;
+        return this;
+    }
+
+    /**
+     * The sandbox's network: {@link Network#none()} (the default: its own namespace with only {@code lo}),
+     * {@link Network#host()} (the host's namespace: weaker, listed in every result's degradations) or
+     * {@link Network#user()} (its own namespace connected through a user-mode stack, with egress rules). Sets the
+     * network namespace accordingly, whatever {@link #namespaces(NamespaceConfig)} says.
+     */
+    public SandboxBuilder network(Network network) {
+        this.network = Objects.requireNonNull(network, "network");
         return this;
     }
 

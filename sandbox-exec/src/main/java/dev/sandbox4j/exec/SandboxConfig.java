@@ -88,6 +88,7 @@ public final class SandboxConfig {
     private final boolean forkServer;
     private final Duration cpuTimeLimit;
     private final Duration killGrace;
+    private final Network network;
 
     /**
      * "sbx-" and 8 hex digits. A label, not a secret: what must be unique (cgroup names, sockets) adds the pid
@@ -105,7 +106,16 @@ public final class SandboxConfig {
         id = b.id != null ? b.id : randomId();
         requestedMode = b.mode;
         mode = machine.resolve(b.mode);
-        namespaces = b.namespaces;
+        network = b.network != null ? b.network
+                : b.namespaces.contains(Namespace.NET) ? Network.none() : Network.host();
+        namespaces = network.mode() == Network.Mode.HOST ? b.namespaces.without(Namespace.NET)
+                : b.namespaces.with(Namespace.NET);
+        if (network.mode() == Network.Mode.USER) {
+            UserNetwork.unavailableReason().ifPresent(why -> {
+                throw new FeatureUnavailableException("user-mode networking", why + "; or choose another network: "
+                        + "none (Network.none(), --network none: lo only) or, weaker, host (--network host)");
+            });
+        }
         boolean userns = namespaces.contains(Namespace.USER);
         if (userns) {
             uid = b.uid != null ? b.uid : 0;
@@ -173,7 +183,8 @@ public final class SandboxConfig {
         stdout = b.stdout;
         stderr = b.stderr;
         environment = Collections.unmodifiableMap(environment(b));
-        filesystem = checkFilesystem(b.filesystem, namespaces, cwd);
+        filesystem = checkFilesystem(network.mode() == Network.Mode.USER ? UserNetwork.withResolver(b.filesystem)
+                : b.filesystem, namespaces, cwd);
         landlock = b.landlock;
         landlockCompiled = compileLandlock(id, b.landlock, filesystem, machine);
         forkServer = b.forkServer;
@@ -316,6 +327,7 @@ public final class SandboxConfig {
         c.cpuTimeLimit = b.cpuTimeLimit;
         c.killGrace = b.killGrace;
         c.swapBytes = b.swapBytes;
+        c.network = b.network;
         return c;
     }
 
@@ -553,6 +565,11 @@ public final class SandboxConfig {
     /** The Landlock rules as configured, or empty. */
     public Optional<LandlockRules> landlock() {
         return Optional.ofNullable(landlock);
+    }
+
+    /** The sandbox's network (see {@link SandboxBuilder#network(Network)}). */
+    public Network network() {
+        return network;
     }
 
     /** Whether runs get their launcher from the JVM's fork server (see {@link SandboxBuilder#forkServer(boolean)}). */

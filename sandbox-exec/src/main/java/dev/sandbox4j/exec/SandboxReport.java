@@ -14,10 +14,13 @@ import java.util.Optional;
  * <pre>{@code
  * {"id":"sbx-1a2b3c4d","mode":"privileged","exitCode":0,"signal":null,"signalName":null,"timedOut":false,
  *  "oomKilled":false,"seccompViolation":false,"blockedSyscall":null,"violation":null,"wallTimeMs":41,"cpuTimeUs":1203,
- *  "userTimeUs":0,"systemTimeUs":1203,"memoryPeakBytes":1572864,"setupError":null,"degradations":[],"status":"exited"}
+ *  "userTimeUs":0,"systemTimeUs":1203,"memoryPeakBytes":1572864,"setupError":null,"degradations":[],
+ *  "refusedConnections":null,"status":"exited"}
  * }</pre>
  *
  * <ul>
+ *   <li>{@code refusedConnections}: under a user-mode network, the packets its egress rules refused (a refused
+ *       connect counts one); {@code null} otherwise.</li>
  *   <li>{@code status}: {@link RunStatus#reportName()}, the one verdict ({@code "exited"}, {@code "signaled"},
  *       {@code "timeout"}, {@code "cpu_time_limit"}, {@code "memory_limit"}, {@code "seccomp_violation"},
  *       {@code "sandbox_failed"}, {@code "setup_failed"}).</li>
@@ -54,6 +57,8 @@ public final class SandboxReport {
                 .number("memoryPeakBytes", r.memoryPeakBytes())
                 .object("setupError", null)
                 .strings("degradations", r.degradations())
+                .number("refusedConnections", r.refusedConnections().isPresent()
+                        ? r.refusedConnections().getAsLong() : null)
                 .string("status", r.status().reportName())
                 .toString();
     }
@@ -90,6 +95,7 @@ public final class SandboxReport {
                 .number("memoryPeakBytes", (Long) null)
                 .object("setupError", setupError)
                 .strings("degradations", null)
+                .number("refusedConnections", (Long) null)
                 .string("status", status.reportName())
                 .toString();
     }

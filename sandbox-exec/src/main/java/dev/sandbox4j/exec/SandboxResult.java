@@ -62,6 +62,7 @@ public final class SandboxResult {
     private final boolean cpuTimeLimitReached;
     private final RunStatus status;
     private final java.util.Map<java.nio.file.Path, CollectedFile> files;
+    private final long refusedConnections;
 
     private SandboxResult(Builder b) {
         id = b.id;
@@ -83,6 +84,7 @@ public final class SandboxResult {
         stdoutTruncated = b.stdoutTruncated;
         stderrTruncated = b.stderrTruncated;
         degradations = b.degradations;
+        refusedConnections = b.refusedConnections;
         if ((exitCode == null) == (signal == null)) {
             throw new IllegalStateException("a result has an exit code or a signal");
         }
@@ -335,6 +337,15 @@ public final class SandboxResult {
         return degradations;
     }
 
+    /**
+     * Under a user-mode network ({@link Network#user()}): how many packets its egress rules refused; a refused
+     * connect counts one, a refused datagram one each. Empty for other networks, or when the count could not be
+     * read.
+     */
+    public java.util.OptionalLong refusedConnections() {
+        return refusedConnections < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(refusedConnections);
+    }
+
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("SandboxResult[").append(id).append(", ");
@@ -379,6 +390,7 @@ public final class SandboxResult {
         private LimitMechanism cpuTimeLimitMechanism;
         private boolean cpuTimeLimitKilled;
         private java.util.Map<java.nio.file.Path, CollectedFile> files = java.util.Map.of();
+        private long refusedConnections = -1;
 
         Builder id(String v) { id = Objects.requireNonNull(v); return this; }
         Builder mode(PrivilegeMode v) { mode = Objects.requireNonNull(v); return this; }
@@ -402,6 +414,7 @@ public final class SandboxResult {
             cpuTimeLimitKilled = killed;
             return this;
         }
+        Builder refusedConnections(long v) { refusedConnections = v; return this; }
 
         SandboxResult build() {
             return new SandboxResult(this);

@@ -24,6 +24,8 @@ final class Wire {
     static final int MSG_KILL = 3;
     /** No payload: the cgroups the plan names exist now, limits written; the launcher may move init in. */
     static final int MSG_CGROUPS_READY = 6;
+    /** No payload; plan {@link #F_HOLD}: what Java attached to init's namespaces is in place, init may start. */
+    static final int MSG_RELEASE = 7;
 
     // Java -> fork server (launcher --serve), on its one connection
     /**
@@ -50,6 +52,8 @@ final class Wire {
      * process when that came later; sent before the call's process is killed.
      */
     static final int MSG_VIOLATION = 26;
+    /** u32 host pid of init; plan {@link #F_HOLD}: init waits in its namespaces until {@link #MSG_RELEASE}. */
+    static final int MSG_HELD = 27;
     static final int VIOLATION_WORKLOAD = 1;
     static final int VIOLATION_KILLED = 2;
     /** Learn mode: the call was let through; sent once per syscall number, for every process of the run. */
@@ -90,6 +94,8 @@ final class Wire {
      */
     static final int F_SECCOMP_NOTIFY = 21;
     static final int NOTIFY_CONTINUE = 0x10000;
+    /** Empty: hold init before it starts the workload ({@link #MSG_HELD}), for a network stack to be attached. */
+    static final int F_HOLD = 22;
 
     /** F_LANDLOCK_RULE flag: skip the rule when its path does not exist. */
     static final int LANDLOCK_RULE_OPTIONAL = 1;

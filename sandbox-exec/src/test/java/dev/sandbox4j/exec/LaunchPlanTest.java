@@ -46,6 +46,7 @@ class LaunchPlanTest {
                 .landlockRule(new LaunchPlan.LandlockRule("/usr", 0xD, true))
                 .landlockRule(new LaunchPlan.LandlockRule("/home/ü", 0xFFFE, false))
                 .seccompNotify(13)
+                .hold(true)
                 .build();
     }
 

@@ -67,7 +67,7 @@ class RunReportTest {
     void aRunSandbox4jEndedItselfIsSandboxFailed() {
         String json = RunReport.json(new RunOutcome.NotRun(Optional.of("x"), Optional.of(PrivilegeMode.PRIVILEGED),
                 "run", Optional.empty(), "the launcher died", ExitCodes.SETUP_FAILED));
-        assertThat(json).endsWith("\"degradations\":null,\"status\":\"sandbox_failed\"}");
+        assertThat(json).endsWith("\"degradations\":null,\"refusedConnections\":null,\"status\":\"sandbox_failed\"}");
     }
 
     @Test

@@ -78,10 +78,10 @@ class RunStatusTest {
                 .cpuTimeLimit(Duration.ofSeconds(1), LimitMechanism.CGROUP, true).build().toJson();
         assertThat(json).startsWith("{\"id\":\"sbx-test\",\"mode\":\"privileged\",\"exitCode\":0,\"signal\":null,")
                 .contains("\"oomKilled\":false,").contains("\"cpuTimeUs\":2000000,")
-                .endsWith(",\"setupError\":null,\"degradations\":[],\"status\":\"cpu_time_limit\"}");
+                .endsWith(",\"setupError\":null,\"degradations\":[],\"refusedConnections\":null,\"status\":\"cpu_time_limit\"}");
         assertThat(SandboxReport.notRun(java.util.Optional.of("a"), java.util.Optional.empty(), RunStatus.SANDBOX_FAILED,
                 "launcher", java.util.Optional.empty(), "gone"))
                 .endsWith("\"setupError\":{\"step\":\"launcher\",\"errno\":null,\"message\":\"gone\"},"
-                        + "\"degradations\":null,\"status\":\"sandbox_failed\"}");
+                        + "\"degradations\":null,\"refusedConnections\":null,\"status\":\"sandbox_failed\"}");
     }
 }

@@ -1,89 +1,115 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.core.InvalidConfigException;
+import dev.sandbox4j.cli.Converters.Env;
+import dev.sandbox4j.cli.Converters.Limit;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * Everything {@code sandbox-ctl [run] [options] [--] PROGRAM [ARGS...]} was asked to do, parsed and validated.
- * An empty component means the option was not given and the preset or the library default applies; a limit
- * given as {@code none} is present and {@link Limit#none() none}.
- *
- * @param preset           {@code -P/--profile}
- * @param memoryBytes      {@code -m/--memory}, more than 0
- * @param cpuPercent       {@code -c/--cpu}, percent of one CPU in (0, 100]
- * @param timeout          {@code -t/--timeout}, more than 0
- * @param seccompProfile   {@code -s/--seccomp}
- * @param pids             {@code --pids}, at least 1
- * @param root             {@code -r/--root}, the directory to use as the sandbox's root
- * @param filesystem       the other filesystem options ({@code --bind}, {@code --host-fs}, …)
- * @param id               {@code -i/--id}, names the sandbox (cgroup directory, report)
- * @param mode             {@code --mode}
- * @param environment      {@code -e/--env}, in command-line order
- * @param workingDirectory {@code -w/--cwd}, absolute (inside the sandbox; see {@link FilesystemSettings})
- * @param report           {@code --report}: a path, or {@code "-"} for stderr
- * @param verbose          {@code -v/--verbose}
- * @param command          PROGRAM and ARGS; empty when no program was given
+ * The options of {@code sandbox-ctl [run] [options] [--] PROGRAM [ARGS...]}, a mixin of the root command and of
+ * {@code run}. The place to add a run option: a field here, its setter call in {@link ConfigMapping}. A {@code null}
+ * field was not given: the preset or the library's default applies.
  */
-record RunOptions(
-        SecurityPreset preset,
-        Optional<Limit<Long>> memoryBytes,
-        Optional<Limit<Double>> cpuPercent,
-        Optional<Limit<Duration>> timeout,
-        Optional<SeccompProfile> seccompProfile,
-        Optional<Limit<Integer>> pids,
-        Optional<Path> root,
-        FilesystemSettings filesystem,
-        Optional<String> id,
-        PrivilegeMode mode,
-        List<EnvSetting> environment,
-        Optional<Path> workingDirectory,
-        Optional<String> report,
-        boolean verbose,
-        List<String> command) {
+final class RunOptions {
 
-    RunOptions {
-        Objects.requireNonNull(preset, "preset");
-        Objects.requireNonNull(mode, "mode");
-        Objects.requireNonNull(filesystem, "filesystem");
-        environment = List.copyOf(environment);
-        command = List.copyOf(command);
-        // The option parsers reject these first, with the user's text; this keeps the record honest for
-        // any other caller.
-        // Plain conditions, not predicates: this runs on every start, where each lambda costs a call-site link.
-        Long bytes = value(memoryBytes);
-        check("--memory", bytes, bytes == null || bytes > 0, "must be more than 0");
-        Double percent = value(cpuPercent);
-        check("--cpu", percent, percent == null || percent > 0 && percent <= 100, "must be in (0, 100]");
-        Duration t = value(timeout);
-        check("--timeout", t, t == null || !t.isZero() && !t.isNegative(), "must be more than 0");
-        Integer n = value(pids);
-        check("--pids", n, n == null || n >= 1, "must be at least 1");
-    }
+    @Option(names = {"-P", "--profile"}, paramLabel = "PRESET", converter = Converters.Preset.class,
+            description = "Security preset: strict, moderate or permissive (default: strict); "
+                    + "'sandbox-ctl profiles' shows what each chooses.")
+    SecurityPreset preset = SecurityPreset.STRICT;
 
-    /** The limit's value; {@code null} when the option was not given or is {@code none}. */
-    private static <T> T value(Optional<Limit<T>> limit) {
-        return limit.isPresent() && limit.get().value().isPresent() ? limit.get().value().get() : null;
-    }
+    @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", converter = Converters.Memory.class,
+            description = "Memory limit, at least 4 MiB: 512M, 1.5G, 64KiB… (binary units: K = 1024), or none; "
+                    + "default: the preset's.")
+    Limit<Long> memory;
 
-    private static void check(String option, Object value, boolean valid, String problem) {
-        if (!valid) {
-            throw new InvalidConfigException(option, String.valueOf(value), problem);
+    @Option(names = {"-c", "--cpu"}, paramLabel = "PERCENT", converter = Converters.Cpu.class,
+            description = "CPU limit in percent of one CPU (50 or 50%%), at least 1 and at most 100, or none.")
+    Limit<Double> cpu;
+
+    @Option(names = {"-t", "--timeout"}, paramLabel = "DURATION", converter = Converters.Timeout.class,
+            description = "Wall-clock limit: 30 (seconds), 1.5s, 500ms, 2m, 1h, or none; the whole process tree "
+                    + "is killed and sandbox-ctl exits 124. Default: the preset's.")
+    Limit<Duration> timeout;
+
+    @Option(names = {"-s", "--seccomp"}, paramLabel = "PROFILE", converter = Converters.Seccomp.class,
+            description = "Seccomp profile: essential, minimal, io-heavy, compute, network or unrestricted "
+                    + "(default: the preset's).")
+    SeccompProfile seccomp;
+
+    @Option(names = "--pids", paramLabel = "N", converter = Converters.Pids.class,
+            description = "Maximum number of processes and threads, at least 3 (the sandbox's init counts "
+                    + "too), or none; default: the preset's.")
+    Limit<Long> pids;
+
+    @Option(names = {"-i", "--id"}, paramLabel = "ID", description = "Name of the sandbox (cgroup directory, report).")
+    String id;
+
+    @Option(names = "--mode", paramLabel = "MODE", converter = Converters.Mode.class,
+            description = "auto, privileged or unprivileged (default: auto; see 'sandbox-ctl check').")
+    PrivilegeMode mode = PrivilegeMode.AUTO;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "NAME[=VALUE]", converter = Converters.EnvSetting.class,
+            description = "Set a variable, or pass NAME through; the environment is otherwise empty. Repeatable.")
+    List<Env> environment = new ArrayList<>();
+
+    @Option(names = {"-w", "--cwd"}, paramLabel = "PATH", converter = Converters.PathValue.class,
+            description = "Working directory of the program, an absolute path the view shows; default: the current "
+                    + "directory when the view shows it (--ro-bind . or --bind .), else / (with -r/--root: /). "
+                    + "Nothing is bound unasked.")
+    Path cwd;
+
+    @Option(names = "--report", paramLabel = "PATH|-", converter = Converters.Report.class,
+            description = "Write the result as one JSON object to PATH, or to stderr for '-'.")
+    String report;
+
+    @Mixin
+    FilesystemOptions filesystem = new FilesystemOptions();
+
+    @Parameters(paramLabel = "PROGRAM [ARGS...]", arity = "0..*", hideParamSyntax = true,
+            description = "The program to run and its arguments; options after PROGRAM are its own.")
+    List<String> command = new ArrayList<>();
+
+    /** The command these options were parsed for; {@code null} when made in code. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    /**
+     * What the user typed for {@code option} ({@code "--a/--b"}: either) where the library saw {@code value}: the one
+     * value typed, or of several the one that is {@code value} or its NAME or VALUE part; else {@code value} itself.
+     */
+    String typed(String option, String value) {
+        for (String name : option.split("/")) {
+            OptionSpec given = spec == null ? null : spec.findOption(name);
+            List<String> texts = given == null ? List.of() : given.originalStringValues();
+            if (texts.size() == 1 && !given.isMultiValue()) {
+                return texts.get(0);
+            }
+            for (String text : texts) {
+                if (value != null && (text.equals(value) || text.startsWith(value + "=") || text.endsWith("=" + value))) {
+                    return text;
+                }
+            }
         }
+        return value;
     }
 
-    /** PROGRAM, when one was given. */
+    /** The effective seccomp profile: {@code -s}, else the preset's. */
+    SeccompProfile seccompProfile() {
+        return seccomp != null ? seccomp : preset.seccomp();
+    }
+
     Optional<String> program() {
         return command.isEmpty() ? Optional.empty() : Optional.of(command.get(0));
-    }
-
-    /** ARGS: the arguments after PROGRAM. */
-    List<String> arguments() {
-        return command.isEmpty() ? List.of() : command.subList(1, command.size());
     }
 }

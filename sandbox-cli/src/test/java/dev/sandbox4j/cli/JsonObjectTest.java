@@ -10,14 +10,14 @@ class JsonObjectTest {
 
     @Test
     void membersKeepTheirOrderAndNullsAreLiteral() {
-        String json = new JsonObject().string("s", "x").number("n", 42L).number("i", -1).bool("b", true)
+        String json = new RunReport.JsonObject().string("s", "x").number("n", 42L).number("i", -1).bool("b", true)
                 .string("none", null).number("nn", (Long) null).bool("nb", null)
-                .object("o", new JsonObject().string("k", "v")).object("no", null).toString();
+                .object("o", new RunReport.JsonObject().string("k", "v")).object("no", null).toString();
 
         assertThat(json).isEqualTo("{\"s\":\"x\",\"n\":42,\"i\":-1,\"b\":true,\"none\":null,\"nn\":null,\"nb\":null,"
                 + "\"o\":{\"k\":\"v\"},\"no\":null}");
-        assertThat(new JsonObject().toString()).isEqualTo("{}");
-        assertThat(new JsonObject().number("min", Long.MIN_VALUE).toString()).isEqualTo("{\"min\":-9223372036854775808}");
+        assertThat(new RunReport.JsonObject().toString()).isEqualTo("{}");
+        assertThat(new RunReport.JsonObject().number("min", Long.MIN_VALUE).toString()).isEqualTo("{\"min\":-9223372036854775808}");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -29,15 +29,15 @@ class JsonObjectTest {
             "wörld ✓ 😀            | wörld ✓ 😀",
     })
     void printableTextIsEscapedOnlyWhereJsonRequires(String text, String escaped) {
-        assertThat(JsonObject.quote(text.strip())).isEqualTo("\"" + escaped.strip() + "\"");
+        assertThat(RunReport.JsonObject.quote(text.strip())).isEqualTo("\"" + escaped.strip() + "\"");
     }
 
     @Test
     void everyControlCharacterIsEscaped() {
-        assertThat(JsonObject.quote("a\nb\rc\td\be\ff")).isEqualTo("\"a\\nb\\rc\\td\\be\\ff\"");
-        assertThat(JsonObject.quote("\0\u0001\u001f\u007f")).isEqualTo("\"\\u0000\\u0001\\u001f\\u007f\"");
+        assertThat(RunReport.JsonObject.quote("a\nb\rc\td\be\ff")).isEqualTo("\"a\\nb\\rc\\td\\be\\ff\"");
+        assertThat(RunReport.JsonObject.quote("\0\u0001\u001f\u007f")).isEqualTo("\"\\u0000\\u0001\\u001f\\u007f\"");
         for (char c = 0; c < 0x20; c++) {
-            String quoted = JsonObject.quote(String.valueOf(c));
+            String quoted = RunReport.JsonObject.quote(String.valueOf(c));
             assertThat(quoted.chars().skip(1).limit(quoted.length() - 2L))
                     .as("U+%04X leaves no raw control character", (int) c).allMatch(ch -> ch >= 0x20);
         }
@@ -45,15 +45,15 @@ class JsonObjectTest {
 
     @Test
     void unpairedSurrogatesAreEscapedAndPairsKept() {
-        assertThat(JsonObject.quote("\ud83d\ude00")).isEqualTo("\"\ud83d\ude00\"");
-        assertThat(JsonObject.quote("x\ud83dy")).isEqualTo("\"x\\ud83dy\"");
-        assertThat(JsonObject.quote("\ude00x")).isEqualTo("\"\\ude00x\"");
-        assertThat(JsonObject.quote("x\ud83d")).isEqualTo("\"x\\ud83d\"");
-        assertThat(JsonObject.quote("\ude00\ud83d")).isEqualTo("\"\\ude00\\ud83d\"");
+        assertThat(RunReport.JsonObject.quote("\ud83d\ude00")).isEqualTo("\"\ud83d\ude00\"");
+        assertThat(RunReport.JsonObject.quote("x\ud83dy")).isEqualTo("\"x\\ud83dy\"");
+        assertThat(RunReport.JsonObject.quote("\ude00x")).isEqualTo("\"\\ude00x\"");
+        assertThat(RunReport.JsonObject.quote("x\ud83d")).isEqualTo("\"x\\ud83d\"");
+        assertThat(RunReport.JsonObject.quote("\ude00\ud83d")).isEqualTo("\"\\ude00\\ud83d\"");
     }
 
     @Test
     void namesAreEscapedLikeValues() {
-        assertThat(new JsonObject().string("a\"b", "c").toString()).isEqualTo("{\"a\\\"b\":\"c\"}");
+        assertThat(new RunReport.JsonObject().string("a\"b", "c").toString()).isEqualTo("{\"a\\\"b\":\"c\"}");
     }
 }

@@ -8,17 +8,27 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import org.junit.jupiter.api.Test;
 
-class LogbackSetupTest {
+class LoggingTest {
 
     @Test
     void rootLogsOnlyWarningsToOneStderrAppender() {
-        LoggerContext context = new LoggerContext();
-        new LogbackSetup().configure(context);
+        LoggerContext context = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+        try {
+            Logging.configure();
 
-        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        assertThat(root.getLevel()).isEqualTo(Level.WARN);
-        assertThat(root.getAppender("STDERR")).isNotNull();
-        assertThat(context.getLogger("dev.sandbox4j.exec.Sandbox").isDebugEnabled()).isFalse();
+            Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+            assertThat(root.getLevel()).isEqualTo(Level.WARN);
+            assertThat(root.getAppender("STDERR")).isNotNull();
+            assertThat(context.getLogger("dev.sandbox4j.exec.Sandbox").isDebugEnabled()).isFalse();
+            assertThat(root.iteratorForAppenders()).toIterable().hasSize(1);
+        } finally {
+            context.reset();
+            try {
+                new ch.qos.logback.classic.util.ContextInitializer(context).autoConfig(); // the test's own again
+            } catch (ch.qos.logback.core.joran.spi.JoranException e) {
+                throw new AssertionError(e);
+            }
+        }
     }
 
     @Test
@@ -28,7 +38,7 @@ class LogbackSetupTest {
         LoggingEvent event = new LoggingEvent(Logger.class.getName(), logger, Level.WARN,
                 "cgroup {} left behind", new IllegalStateException("busy"), new Object[] {"x"});
 
-        String line = new LogbackSetup.OneLineLayout().doLayout(event);
+        String line = new Logging.OneLineLayout().doLayout(event);
 
         assertThat(line).startsWith("sandbox-ctl: WARN Sandbox: cgroup x left behind" + System.lineSeparator())
                 .contains("java.lang.IllegalStateException: busy");
@@ -36,15 +46,12 @@ class LogbackSetupTest {
 
     @Test
     void aJvmThatMerelyHasTheCliOnItsClassPathKeepsItsOwnLogging() {
-        // This test JVM has sandbox-cli on its class path but is not sandbox-ctl: its lines must not be
-        // labelled as sandbox-ctl's (library tests printed "sandbox-ctl: WARN ForkServer ...").
-        assertThat(java.util.ServiceLoader.load(ch.qos.logback.classic.spi.Configurator.class).stream()
-                .map(p -> p.type().getName())).doesNotContain(LogbackSetup.class.getName());
+        // Only main() sets sandbox-ctl's logging up: library tests with this jar on their class path keep theirs.
         LoggerContext context = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
         context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders().forEachRemaining(appender -> {
             if (appender instanceof ch.qos.logback.core.OutputStreamAppender<?> out
                     && out.getEncoder() instanceof ch.qos.logback.core.encoder.LayoutWrappingEncoder<?> encoder) {
-                assertThat(encoder.getLayout()).isNotInstanceOf(LogbackSetup.OneLineLayout.class);
+                assertThat(encoder.getLayout()).isNotInstanceOf(Logging.OneLineLayout.class);
             }
         });
     }

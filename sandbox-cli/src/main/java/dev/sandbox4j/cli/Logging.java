@@ -3,33 +3,42 @@ package dev.sandbox4j.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import ch.qos.logback.core.spi.ContextAwareBase;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.LoggerFactory;
 
 /**
  * sandbox-ctl's logging: warnings and errors only, on stderr, one prefixed line each, since stdout and stderr belong
- * to the program; {@code -v} raises sandbox4j's own loggers to DEBUG. Set up by {@code main} only, so that a JVM that
- * merely has this jar on its class path keeps its own logging.
+ * to the program; {@code -v} raises sandbox4j's own loggers to DEBUG. Logback finds this configurator as a service,
+ * and it applies only in sandbox-ctl's own process ({@link #configure()} from {@code main}): a JVM that merely has this
+ * jar on its class path keeps its own logging, as does a user who names a logback configuration file.
  */
-final class Logging {
+public final class Logging extends ContextAwareBase implements Configurator {
     static final String SANDBOX4J_LOGGERS = "dev.sandbox4j";
+    private static volatile boolean sandboxCtl;
 
-    private Logging() {
+    /** For logback's service loader. */
+    public Logging() {
     }
 
-    /** Replaces logback's default set-up (everything to stdout) unless the user named a configuration file. */
+    /** Sets sandbox-ctl's logging up, before anything logs. */
     static void configure() {
-        if (System.getProperty("logback.configurationFile") != null
-                || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
-            return;
+        sandboxCtl = true;
+        LoggerFactory.getILoggerFactory();
+    }
+
+    @Override
+    public ExecutionStatus configure(LoggerContext context) {
+        if (!sandboxCtl || System.getProperty("logback.configurationFile") != null) {
+            return ExecutionStatus.NEUTRAL;
         }
-        context.reset();
         OneLineLayout layout = new OneLineLayout();
         layout.setContext(context);
         layout.start();
@@ -46,6 +55,7 @@ final class Logging {
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.WARN);
         root.addAppender(stderr);
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
     static void verbose(boolean on) {

@@ -12,23 +12,20 @@ class LoggingTest {
 
     @Test
     void rootLogsOnlyWarningsToOneStderrAppender() {
-        LoggerContext context = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
-        try {
-            Logging.configure();
+        LoggerContext context = new LoggerContext();
+        Logging configurator = new Logging();
+        configurator.setContext(context);
+        assertThat(configurator.configure(context)).as("not sandbox-ctl's process (yet): logback's own set-up")
+                .isEqualTo(ch.qos.logback.classic.spi.Configurator.ExecutionStatus.NEUTRAL);
 
-            Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-            assertThat(root.getLevel()).isEqualTo(Level.WARN);
-            assertThat(root.getAppender("STDERR")).isNotNull();
-            assertThat(context.getLogger("dev.sandbox4j.exec.Sandbox").isDebugEnabled()).isFalse();
-            assertThat(root.iteratorForAppenders()).toIterable().hasSize(1);
-        } finally {
-            context.reset();
-            try {
-                new ch.qos.logback.classic.util.ContextInitializer(context).autoConfig(); // the test's own again
-            } catch (ch.qos.logback.core.joran.spi.JoranException e) {
-                throw new AssertionError(e);
-            }
-        }
+        Logging.configure(); // as main does; this test JVM's logging is already set up and stays
+        assertThat(configurator.configure(context))
+                .isEqualTo(ch.qos.logback.classic.spi.Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        assertThat(root.getLevel()).isEqualTo(Level.WARN);
+        assertThat(root.getAppender("STDERR")).isNotNull();
+        assertThat(root.iteratorForAppenders()).toIterable().hasSize(1);
+        assertThat(context.getLogger("dev.sandbox4j.exec.Sandbox").isDebugEnabled()).isFalse();
     }
 
     @Test

@@ -7,7 +7,7 @@
 # Java 5 class files and every class linked against them.
 #
 # Usage: write-cds-archive.sh JAVA TARGET_DIR JAR
-set -u
+set -u -f
 java=$1
 target=$2
 jar=$3
@@ -15,7 +15,7 @@ archive="$target/sandbox-ctl.jsa"
 list="$target/sandbox-ctl.classlist"
 main=dev.sandbox4j.cli.SandboxCtl
 # The options ./sandbox-ctl runs with: an archive records some of them and is refused under others.
-options="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData"
+options="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Dpicocli.converters.excludes=java\.(sql|time)\..*"
 rm -f "$archive" "$list" "$list.1" "$list.2"
 
 # In /: nothing of the build's directory is bound into the sandbox. A training run that fails still lists what it

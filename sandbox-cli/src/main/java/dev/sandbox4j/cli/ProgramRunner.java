@@ -97,7 +97,9 @@ final class ProgramRunner {
             return new RunOutcome.NotRun(Optional.ofNullable(options.id), Optional.empty(), CONFIGURE,
                     Optional.empty(), e.getMessage(), ExitCodes.SETUP_FAILED);
         }
-        LOG.debug("preset {}: {}; {}", options.preset.cliName(), enforcement(config), config);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("preset {}: {}; {}", options.preset.cliName(), enforcement(config), config);
+        }
         Optional<String> id = Optional.of(config.id());
         Optional<PrivilegeMode> mode = Optional.of(config.mode());
         try (Sandbox sandbox = Sandbox.create(config)) {

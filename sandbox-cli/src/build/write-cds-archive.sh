@@ -17,6 +17,8 @@ main=dev.sandbox4j.cli.SandboxCtl
 # The options ./sandbox-ctl runs with: an archive records some of them and is refused under others.
 options="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Dpicocli.converters.excludes=java\.(sql|time)\..*"
 rm -f "$archive" "$list" "$list.1" "$list.2"
+# ./sandbox-ctl rebuilds when a source is newer than this mark; the jar's own time must stay as the archive records it.
+trap 'touch "$target/.sandbox-ctl-built"' EXIT
 
 # In /: nothing of the build's directory is bound into the sandbox. A training run that fails still lists what it
 # loaded.
@@ -29,9 +31,12 @@ if [ ! -s "$list" ]; then
     echo "sandbox-ctl's class-data archive not written: the training runs listed no classes" >&2
     exit 0
 fi
-if ! "$java" $options -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$archive" -cp "$jar" \
+# Written aside and renamed: the JVM may crash on a truncated archive rather than ignore it.
+if "$java" $options -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$archive.partial" -cp "$jar" \
         >"$target/sandbox-ctl.jsa.log" 2>&1; then
-    rm -f "$archive"
+    mv -f "$archive.partial" "$archive"
+else
+    rm -f "$archive.partial"
     echo "sandbox-ctl's class-data archive not written (see $target/sandbox-ctl.jsa.log)" >&2
 fi
 exit 0

@@ -21,26 +21,27 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sandbox-ctl check}: what this system offers for sandboxing and which mode {@code --mode auto} picks,
  * with the reason; in a container also what the container withholds and what a trial sandbox does there. Exits 0 when some mode works, 1 when none does.
  */
-@Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Show what this system offers for sandboxing and the mode --mode auto picks, with the reason. "
-                + "Exits 0 when some mode can work, 1 when none can.")
 final class CheckCommand implements Callable<Integer> {
 
-    @Spec
-    private CommandSpec spec;
+    private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
 
     private final Supplier<SystemCapabilities> system;
 
     CheckCommand(Supplier<SystemCapabilities> system) {
         this.system = Objects.requireNonNull(system, "system");
+        spec.name("check").usageMessage().description("Show what this system offers for sandboxing and the mode "
+                + "--mode auto picks, with the reason. Exits 0 when some mode can work, 1 when none can.");
+        SandboxCtl.standardHelpOptions(spec);
+    }
+
+    CommandSpec spec() {
+        return spec;
     }
 
     @Override

@@ -11,11 +11,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import picocli.CommandLine.Option;
+import java.util.function.Consumer;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The filesystem options, a mixin of the run options: what the program sees. The place to add a filesystem or volume
- * option: a field or setter here, its meaning in {@link #view} or {@link #applyTo}.
+ * option: its declaration in {@link #mixin}, its meaning in {@link #view} or {@link #applyTo}.
  *
  * <ul>
  *   <li>without {@code -r/--root}: {@link FilesystemView#defaults()}; nothing of the host beyond it unless bound. The
@@ -45,79 +48,81 @@ final class FilesystemOptions {
         }
     }
 
-    @Option(names = {"-r", "--root"}, paramLabel = "PATH", converter = Converters.PathValue.class,
-            description = "Use directory PATH as the program's / (read-only unless --rw) instead of the default view: "
-                    + "the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc and a minimal /dev.")
     Path root;
-
     /** --bind and --ro-bind in command-line order, the order the mounts are made in. */
     final List<Bind> binds = new ArrayList<>();
     final List<Tmpfs> tmpfs = new ArrayList<>();
     final List<Overlay> overlays = new ArrayList<>();
-
-    @Option(names = "--rw", description = "Make the root (-r/--root, or the default view's) writable.")
     boolean writableRoot;
-
-    @Option(names = "--host-fs", description = "Weaker: no filesystem view; the program sees the host's whole file "
-            + "tree with its unprivileged host identity (it can read whatever that id can, and write where others may). "
-            + "Not with --bind, --ro-bind, --tmpfs, --overlay, --rw or -r/--root.")
     boolean hostFilesystem;
-
-    @Option(names = "--no-proc", description = "Weaker: no fresh /proc inside (for containers whose masked /proc makes "
-            + "the kernel refuse one): the program keeps its own PID namespace but cannot read /proc; the report lists it.")
     boolean noProc;
-
-    @Option(names = "--landlock-ro", paramLabel = "PATH", converter = Converters.PathValue.class,
-            description = "Landlock: allow reading beneath PATH (plus what programs need to start).")
     List<Path> landlockReadOnly = new ArrayList<>();
-
-    @Option(names = "--landlock-rw", paramLabel = "PATH", converter = Converters.PathValue.class,
-            description = "Landlock: allow reading and writing beneath PATH.")
     List<Path> landlockReadWrite = new ArrayList<>();
 
-    // picocli calls a setter with all of the option's values so far, once per occurrence: the last is the new one.
-    // Setters rather than fields keep --bind and --ro-bind interleaved as typed.
-
-    @Option(names = "--bind", paramLabel = "SRC[:DST]",
-            description = "Bind host path SRC read-write at DST inside (default: the same path).")
-    void bind(List<String> values) {
-        last(values).ifPresent(text -> binds.add(bind("--bind", text, true)));
+    /** These options as a picocli mixin. */
+    CommandSpec mixin() {
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
+        SandboxCtl.option(spec, OptionSpec.builder("-r", "--root").paramLabel("PATH").type(Path.class)
+                .converters(new Converters.PathValue()).description("Use directory PATH as the program's / (read-only "
+                        + "unless --rw) instead of the default view: the host's /usr, /bin, /lib*, /etc read-only, a "
+                        + "private /tmp, /proc and a minimal /dev."),
+                () -> root, v -> root = v);
+        // Each occurrence appends to the one list, so --bind and --ro-bind stay interleaved as typed.
+        mount(spec, "--bind", "SRC[:DST]", "Bind host path SRC read-write at DST inside (default: the same path).",
+                text -> bind("--bind", text, true), binds::add);
+        mount(spec, "--ro-bind", "SRC[:DST]", "Bind host path SRC read-only at DST inside (default: the same path).",
+                text -> bind("--ro-bind", text, false), binds::add);
+        mount(spec, "--tmpfs", "DST[:SIZE]", "A private tmpfs at DST, limited to SIZE (e.g. 64M).",
+                FilesystemOptions::tmpfs, tmpfs::add);
+        mount(spec, "--overlay", "LOWER:DST[:UPPER]",
+                "Host directory LOWER writable at DST; changes go to UPPER (kept) or are discarded.",
+                FilesystemOptions::overlay, overlays::add);
+        SandboxCtl.option(spec, OptionSpec.builder("--rw").type(boolean.class)
+                .description("Make the root (-r/--root, or the default view's) writable."),
+                () -> writableRoot, v -> writableRoot = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--host-fs").type(boolean.class).description("Weaker: no filesystem "
+                + "view; the program sees the host's whole file tree with its unprivileged host identity (it can read "
+                + "whatever that id can, and write where others may). Not with --bind, --ro-bind, --tmpfs, --overlay, "
+                + "--rw or -r/--root."), () -> hostFilesystem, v -> hostFilesystem = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--no-proc").type(boolean.class).description("Weaker: no fresh /proc "
+                + "inside (for containers whose masked /proc makes the kernel refuse one): the program keeps its own PID "
+                + "namespace but cannot read /proc; the report lists it."), () -> noProc, v -> noProc = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--landlock-ro").paramLabel("PATH").type(List.class)
+                .auxiliaryTypes(Path.class).converters(new Converters.PathValue())
+                .description("Landlock: allow reading beneath PATH (plus what programs need to start)."),
+                () -> landlockReadOnly, v -> landlockReadOnly = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--landlock-rw").paramLabel("PATH").type(List.class)
+                .auxiliaryTypes(Path.class).converters(new Converters.PathValue())
+                .description("Landlock: allow reading and writing beneath PATH."),
+                () -> landlockReadWrite, v -> landlockReadWrite = v);
+        return spec;
     }
 
-    @Option(names = "--ro-bind", paramLabel = "SRC[:DST]",
-            description = "Bind host path SRC read-only at DST inside (default: the same path).")
-    void roBind(List<String> values) {
-        last(values).ifPresent(text -> binds.add(bind("--ro-bind", text, false)));
+    /** A repeatable mount option: picocli hands over all its values so far at each occurrence, the last one new. */
+    private static <T> void mount(CommandSpec spec, String name, String paramLabel, String description,
+            ITypeConverter<T> converter, Consumer<T> add) {
+        List<T> values = new ArrayList<>();
+        SandboxCtl.option(spec, OptionSpec.builder(name).paramLabel(paramLabel).type(List.class)
+                .auxiliaryTypes(Object.class).converters(converter).description(description), () -> values,
+                (List<T> all) -> {
+                    if (!all.isEmpty()) {
+                        add.accept(all.get(all.size() - 1));
+                    }
+                });
     }
 
-    @Option(names = "--tmpfs", paramLabel = "DST[:SIZE]", description = "A private tmpfs at DST, limited to SIZE (e.g. 64M).")
-    void tmpfs(List<String> values) {
-        if (values.isEmpty()) {
-            return;
-        }
-        String text = values.get(values.size() - 1);
+    private static Tmpfs tmpfs(String text) {
         String[] parts = split("--tmpfs", text, 1, 2, "DST[:SIZE]");
-        tmpfs.add(new Tmpfs(inside("--tmpfs", text, parts[0]), parts.length > 1 ? Optional.of(parts[1]) : Optional.empty()));
+        return new Tmpfs(inside("--tmpfs", text, parts[0]), parts.length > 1 ? Optional.of(parts[1]) : Optional.empty());
     }
 
-    @Option(names = "--overlay", paramLabel = "LOWER:DST[:UPPER]",
-            description = "Host directory LOWER writable at DST; changes go to UPPER (kept) or are discarded.")
-    void overlay(List<String> values) {
-        if (values.isEmpty()) {
-            return;
-        }
-        String text = values.get(values.size() - 1);
+    private static Overlay overlay(String text) {
         String[] parts = split("--overlay", text, 2, 3, "LOWER:DST[:UPPER]");
         Path lower = Converters.path("--overlay", parts[0]).toAbsolutePath().normalize();
         Optional<Path> upper = parts.length > 2
                 ? Optional.of(Converters.path("--overlay", parts[2]).toAbsolutePath().normalize())
                 : Optional.empty();
-        overlays.add(new Overlay(lower, inside("--overlay", text, parts[1]), upper));
-    }
-
-    /** The value just given; none when picocli sets the option's initial empty list. */
-    private static Optional<String> last(List<String> values) {
-        return values.isEmpty() ? Optional.empty() : Optional.of(values.get(values.size() - 1));
+        return new Overlay(lower, inside("--overlay", text, parts[1]), upper);
     }
 
     private static Bind bind(String option, String text, boolean writable) {

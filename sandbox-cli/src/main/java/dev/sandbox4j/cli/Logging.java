@@ -11,6 +11,7 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import ch.qos.logback.core.status.NopStatusListener;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,9 @@ public final class Logging extends ContextAwareBase implements Configurator {
         if (!sandboxCtl || System.getProperty("logback.configurationFile") != null) {
             return ExecutionStatus.NEUTRAL;
         }
+        // A listener of its own: otherwise logback sets up its status printer, and with it java.time's zone rules.
+        // Nothing in this configuration can fail to load.
+        context.getStatusManager().add(new NopStatusListener());
         OneLineLayout layout = new OneLineLayout();
         layout.setContext(context);
         layout.start();

@@ -14,9 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sandbox-ctl profiles}: what each {@code -P} preset chooses and how this host enforces it, then the
@@ -24,15 +22,21 @@ import picocli.CommandLine.Spec;
  *
  * <p>How the limits are enforced is the library's answer for each preset configured as a run would configure it.
  */
-@Command(name = "profiles", mixinStandardHelpOptions = true,
-        description = "List the presets (-P) with what each chooses and how this host enforces their limits, "
-                + "and the seccomp profiles (-s).")
 final class ProfilesCommand implements Callable<Integer> {
     /** The working directory the presets are configured with: {@code /}, so that nothing is bound for it. */
     private static final Path ROOT = Path.of("/");
 
-    @Spec
-    private CommandSpec spec;
+    private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
+
+    ProfilesCommand() {
+        spec.name("profiles").usageMessage().description("List the presets (-P) with what each chooses and how this "
+                + "host enforces their limits, and the seccomp profiles (-s).");
+        SandboxCtl.standardHelpOptions(spec);
+    }
+
+    CommandSpec spec() {
+        return spec;
+    }
 
     @Override
     public Integer call() {

@@ -9,80 +9,87 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * The options of {@code sandbox-ctl [run] [options] [--] PROGRAM [ARGS...]}, a mixin of the root command and of
- * {@code run}. The place to add a run option: a field here, its setter call in {@link ConfigMapping}. A {@code null}
- * field was not given: the preset or the library's default applies.
+ * {@code run}. The place to add a run option: a field and its declaration here, its setter call in
+ * {@link ConfigMapping}. A {@code null} field was not given: the preset or the library's default applies.
  */
 final class RunOptions {
-
-    @Option(names = {"-P", "--profile"}, paramLabel = "PRESET", converter = Converters.Preset.class,
-            description = "Security preset: strict, moderate or permissive (default: strict); "
-                    + "'sandbox-ctl profiles' shows what each chooses.")
     SecurityPreset preset = SecurityPreset.STRICT;
-
-    @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", converter = Converters.Memory.class,
-            description = "Memory limit, at least 4 MiB: 512M, 1.5G, 64KiB… (binary units: K = 1024), or none; "
-                    + "default: the preset's.")
     Limit<Long> memory;
-
-    @Option(names = {"-c", "--cpu"}, paramLabel = "PERCENT", converter = Converters.Cpu.class,
-            description = "CPU limit in percent of one CPU (50 or 50%%), at least 1 and at most 100, or none.")
     Limit<Double> cpu;
-
-    @Option(names = {"-t", "--timeout"}, paramLabel = "DURATION", converter = Converters.Timeout.class,
-            description = "Wall-clock limit: 30 (seconds), 1.5s, 500ms, 2m, 1h, or none; the whole process tree "
-                    + "is killed and sandbox-ctl exits 124. Default: the preset's.")
     Limit<Duration> timeout;
-
-    @Option(names = {"-s", "--seccomp"}, paramLabel = "PROFILE", converter = Converters.Seccomp.class,
-            description = "Seccomp profile: essential, minimal, io-heavy, compute, network or unrestricted "
-                    + "(default: the preset's).")
     SeccompProfile seccomp;
-
-    @Option(names = "--pids", paramLabel = "N", converter = Converters.Pids.class,
-            description = "Maximum number of processes and threads, at least 3 (the sandbox's init counts "
-                    + "too), or none; default: the preset's.")
     Limit<Long> pids;
-
-    @Option(names = {"-i", "--id"}, paramLabel = "ID", description = "Name of the sandbox (cgroup directory, report).")
     String id;
-
-    @Option(names = "--mode", paramLabel = "MODE", converter = Converters.Mode.class,
-            description = "auto, privileged or unprivileged (default: auto; see 'sandbox-ctl check').")
     PrivilegeMode mode = PrivilegeMode.AUTO;
-
-    @Option(names = {"-e", "--env"}, paramLabel = "NAME[=VALUE]", converter = Converters.EnvSetting.class,
-            description = "Set a variable, or pass NAME through; the environment is otherwise empty. Repeatable.")
     List<Env> environment = new ArrayList<>();
-
-    @Option(names = {"-w", "--cwd"}, paramLabel = "PATH", converter = Converters.PathValue.class,
-            description = "Working directory of the program, an absolute path the view shows; default: the current "
-                    + "directory when the view shows it (--ro-bind . or --bind .), else / (with -r/--root: /). "
-                    + "Nothing is bound unasked.")
     Path cwd;
-
-    @Option(names = "--report", paramLabel = "PATH|-", converter = Converters.Report.class,
-            description = "Write the result as one JSON object to PATH, or to stderr for '-'.")
     String report;
-
-    @Mixin
-    FilesystemOptions filesystem = new FilesystemOptions();
-
-    @Parameters(paramLabel = "PROGRAM [ARGS...]", arity = "0..*", hideParamSyntax = true,
-            description = "The program to run and its arguments; options after PROGRAM are its own.")
+    final FilesystemOptions filesystem = new FilesystemOptions();
     List<String> command = new ArrayList<>();
 
-    /** The command these options were parsed for; {@code null} when made in code. */
-    @Spec(Spec.Target.MIXEE)
-    CommandSpec spec;
+    /** The picocli model of these options; {@code null} when made in code rather than parsed. */
+    private CommandSpec spec;
+
+    /** These options, the filesystem ones and PROGRAM [ARGS...] as a picocli mixin. */
+    CommandSpec mixin() {
+        spec = CommandSpec.wrapWithoutInspection(this);
+        SandboxCtl.option(spec, OptionSpec.builder("-P", "--profile").paramLabel("PRESET").type(SecurityPreset.class)
+                .converters(new Converters.Preset()).description("Security preset: strict, moderate or permissive "
+                        + "(default: strict); 'sandbox-ctl profiles' shows what each chooses."),
+                () -> preset, v -> preset = v);
+        SandboxCtl.option(spec, OptionSpec.builder("-m", "--memory").paramLabel("SIZE").type(Limit.class)
+                .converters(new Converters.Memory()).description("Memory limit, at least 4 MiB: 512M, 1.5G, 64KiB… "
+                        + "(binary units: K = 1024), or none; default: the preset's."),
+                () -> memory, v -> memory = v);
+        SandboxCtl.option(spec, OptionSpec.builder("-c", "--cpu").paramLabel("PERCENT").type(Limit.class)
+                .converters(new Converters.Cpu())
+                .description("CPU limit in percent of one CPU (50 or 50%%), at least 1 and at most 100, or none."),
+                () -> cpu, v -> cpu = v);
+        SandboxCtl.option(spec, OptionSpec.builder("-t", "--timeout").paramLabel("DURATION").type(Limit.class)
+                .converters(new Converters.Timeout()).description("Wall-clock limit: 30 (seconds), 1.5s, 500ms, 2m, 1h, "
+                        + "or none; the whole process tree is killed and sandbox-ctl exits 124. Default: the preset's."),
+                () -> timeout, v -> timeout = v);
+        SandboxCtl.option(spec, OptionSpec.builder("-s", "--seccomp").paramLabel("PROFILE").type(SeccompProfile.class)
+                .converters(new Converters.Seccomp()).description("Seccomp profile: essential, minimal, io-heavy, "
+                        + "compute, network or unrestricted (default: the preset's)."),
+                () -> seccomp, v -> seccomp = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--pids").paramLabel("N").type(Limit.class)
+                .converters(new Converters.Pids()).description("Maximum number of processes and threads, at least 3 "
+                        + "(the sandbox's init counts too), or none; default: the preset's."),
+                () -> pids, v -> pids = v);
+        SandboxCtl.option(spec, OptionSpec.builder("-i", "--id").paramLabel("ID").type(String.class)
+                .description("Name of the sandbox (cgroup directory, report)."), () -> id, v -> id = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--mode").paramLabel("MODE").type(PrivilegeMode.class)
+                .converters(new Converters.Mode())
+                .description("auto, privileged or unprivileged (default: auto; see 'sandbox-ctl check')."),
+                () -> mode, v -> mode = v);
+        SandboxCtl.option(spec, OptionSpec.builder("-e", "--env").paramLabel("NAME[=VALUE]").type(List.class)
+                .auxiliaryTypes(Env.class).converters(new Converters.EnvSetting()).description("Set a variable, or "
+                        + "pass NAME through; the environment is otherwise empty. Repeatable."),
+                () -> environment, v -> environment = v);
+        SandboxCtl.option(spec, OptionSpec.builder("-w", "--cwd").paramLabel("PATH").type(Path.class)
+                .converters(new Converters.PathValue()).description("Working directory of the program, an absolute "
+                        + "path the view shows; default: the current directory when the view shows it (--ro-bind . or "
+                        + "--bind .), else / (with -r/--root: /). Nothing is bound unasked."),
+                () -> cwd, v -> cwd = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--report").paramLabel("PATH|-").type(String.class)
+                .converters(new Converters.Report())
+                .description("Write the result as one JSON object to PATH, or to stderr for '-'."),
+                () -> report, v -> report = v);
+        spec.addMixin("filesystem", filesystem.mixin());
+        SandboxCtl.Binding program = SandboxCtl.Binding.of(() -> command, (List<String> v) -> command = v);
+        spec.addPositional(PositionalParamSpec.builder().type(List.class).auxiliaryTypes(String.class).arity("0..*")
+                .paramLabel("PROGRAM [ARGS...]").hideParamSyntax(true)
+                .description("The program to run and its arguments; options after PROGRAM are its own.")
+                .getter(program).setter(program).initialValue(command).hasInitialValue(true).build());
+        return spec;
+    }
 
     /**
      * What the user typed for {@code option} ({@code "--a/--b"}: either) where the library saw {@code value}: the one

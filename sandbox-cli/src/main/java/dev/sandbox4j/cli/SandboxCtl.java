@@ -13,66 +13,70 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import java.util.function.Consumer;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IExecutionStrategy;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.IVersionProvider;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.IGetter;
+import picocli.CommandLine.Model.ISetter;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code sandbox-ctl}: runs a program in a sandbox ({@code sandbox-ctl [run] [options] [--] PROGRAM [ARGS...]}) or
  * shows what it can do ({@code check}, {@code profiles}, {@code seccomp}). The command tree and how its failures
  * become exit statuses; run options are in {@link RunOptions}, subcommands in {@link #commandLine}.
+ *
+ * <p>The picocli model is declared in code, not in annotations: reading annotations costs a generated proxy class
+ * per annotation type at every start, which no class-data archive of Java 17 can hold.
  */
-@Command(name = "sandbox-ctl", mixinStandardHelpOptions = true, versionProvider = SandboxCtl.Version.class,
-        customSynopsis = {
-            "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
-            "       sandbox-ctl check | profiles | seccomp [PROFILE] | --help | --version"},
-        description = {
-            "Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits, a filesystem view "
-                + "and a timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go to stderr.",
-            "",
-            "The program sees a new root: the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc and a "
-                + "minimal /dev; nothing else of the host unless bound (a bound directory shows the sockets in it): "
-                + "--ro-bind . shows the current directory, where the program then starts. --bind DIR makes a "
-                + "directory writable, -r/--root replaces the view, --host-fs drops it.",
-            "",
-            "Limits: in privileged mode (root; see 'sandbox-ctl check') memory, pids and cpu are limits on the run's "
-                + "cgroup. Unprivileged, memory is RLIMIT_DATA and pids RLIMIT_NPROC, and a cpu limit cannot be "
-                + "enforced: a preset's is left out (-v says so), an explicit --cpu is refused (exit 125). "
-                + "'sandbox-ctl profiles' shows both."},
-        footerHeading = "%nExit status:%n",
-        footer = {
-            "  N      the program's own exit status",
-            "  128+N  signal N killed the program",
-            "  124    the timeout expired; the program was killed",
-            "  125    the sandbox could not be set up (the program did not run), sandbox4j itself ended",
-            "         the run, or the --report could not be written after it",
-            "  126    PROGRAM is not executable",
-            "  127    PROGRAM was not found",
-            "  2      bad command line (also a --report or --export file that cannot be written)"})
 public final class SandboxCtl implements Callable<Integer> {
+    private static final String[] SYNOPSIS = {
+        "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
+        "       sandbox-ctl check | profiles | seccomp [PROFILE] | --help | --version"};
+    private static final String[] DESCRIPTION = {
+        "Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits, a filesystem view "
+            + "and a timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go to stderr.",
+        "",
+        "The program sees a new root: the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc and a "
+            + "minimal /dev; nothing else of the host unless bound (a bound directory shows the sockets in it): "
+            + "--ro-bind . shows the current directory, where the program then starts. --bind DIR makes a "
+            + "directory writable, -r/--root replaces the view, --host-fs drops it.",
+        "",
+        "Limits: in privileged mode (root; see 'sandbox-ctl check') memory, pids and cpu are limits on the run's "
+            + "cgroup. Unprivileged, memory is RLIMIT_DATA and pids RLIMIT_NPROC, and a cpu limit cannot be "
+            + "enforced: a preset's is left out (-v says so), an explicit --cpu is refused (exit 125). "
+            + "'sandbox-ctl profiles' shows both."};
+    private static final String[] FOOTER = {
+        "  N      the program's own exit status",
+        "  128+N  signal N killed the program",
+        "  124    the timeout expired; the program was killed",
+        "  125    the sandbox could not be set up (the program did not run), sandbox4j itself ended",
+        "         the run, or the --report could not be written after it",
+        "  126    PROGRAM is not executable",
+        "  127    PROGRAM was not found",
+        "  2      bad command line (also a --report or --export file that cannot be written)"};
 
-    @Spec
-    private CommandSpec spec;
-
-    @Mixin
+    private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
     final RunOptions runOptions = new RunOptions();
-
     private boolean verbose;
 
-    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Explain what sandbox-ctl does, on stderr.")
-    void verbose(boolean verbose) {
+    private SandboxCtl() {
+        spec.name("sandbox-ctl").versionProvider(new Version());
+        spec.usageMessage().customSynopsis(SYNOPSIS).description(DESCRIPTION).footerHeading("%nExit status:%n")
+                .footer(FOOTER);
+        standardHelpOptions(spec);
+        option(spec, OptionSpec.builder("-v", "--verbose").type(boolean.class).scopeType(ScopeType.INHERIT)
+                .description("Explain what sandbox-ctl does, on stderr."), () -> verbose, this::verbose);
+        spec.addMixin("runOptions", runOptions.mixin());
+    }
+
+    private void verbose(boolean verbose) {
         this.verbose = verbose;
         if (verbose) {
             Logging.verbose(true);
@@ -102,14 +106,15 @@ public final class SandboxCtl implements Callable<Integer> {
 
     /** The command tree. A subcommand is one {@code addSubcommand} line here and its name in {@link #SUBCOMMANDS}. */
     static CommandLine commandLine(Supplier<SystemCapabilities> system) {
-        CommandLine commandLine = new CommandLine(new SandboxCtl());
-        commandLine.addSubcommand(new RunCommand());
+        SandboxCtl root = new SandboxCtl();
+        CommandLine commandLine = new CommandLine(root.spec);
+        commandLine.addSubcommand(new CommandLine(new RunCommand(root).spec));
         // PROGRAM ends option parsing: everything after it belongs to the program. Only for the commands that take a
         // PROGRAM, those added so far: in 'seccomp minimal --explain ioctl' the option after the positional is seccomp's.
         commandLine.setStopAtPositional(true);
-        commandLine.addSubcommand(new CheckCommand(system))
-                .addSubcommand(new ProfilesCommand())
-                .addSubcommand(new SeccompCommand());
+        commandLine.addSubcommand(new CommandLine(new CheckCommand(system).spec()))
+                .addSubcommand(new CommandLine(new ProfilesCommand().spec()))
+                .addSubcommand(new CommandLine(new SeccompCommand().spec()));
         commandLine.setParameterExceptionHandler(new BadCommandLine());
         commandLine.setExecutionExceptionHandler(new Failed());
         commandLine.setExecutionStrategy(new OptionsBeforeSubcommandRefused());
@@ -129,21 +134,64 @@ public final class SandboxCtl implements Callable<Integer> {
     }
 
     /** {@code sandbox-ctl run ...}: the explicit form, for a PROGRAM named like a subcommand. */
-    @Command(name = "run", mixinStandardHelpOptions = true,
-            description = "Run PROGRAM in a sandbox (the same as leaving out 'run').")
     static final class RunCommand implements Callable<Integer> {
-        @Spec
-        private CommandSpec spec;
-
-        @ParentCommand
-        private SandboxCtl parent;
-
-        @Mixin
+        private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
+        private final SandboxCtl parent;
         final RunOptions runOptions = new RunOptions();
+
+        RunCommand(SandboxCtl parent) {
+            this.parent = parent;
+            spec.name("run").usageMessage().description("Run PROGRAM in a sandbox (the same as leaving out 'run').");
+            standardHelpOptions(spec);
+            spec.addMixin("runOptions", runOptions.mixin());
+        }
 
         @Override
         public Integer call() {
             return run(runOptions, spec.commandLine().getErr(), parent.verbose());
+        }
+    }
+
+    /** {@code -h/--help} and {@code -V/--version}, as every command has them. */
+    static void standardHelpOptions(CommandSpec spec) {
+        spec.addOption(OptionSpec.builder("-h", "--help").type(boolean.class).usageHelp(true)
+                .description("Show this help message and exit.").build());
+        spec.addOption(OptionSpec.builder("-V", "--version").type(boolean.class).versionHelp(true)
+                .description("Print version information and exit.").build());
+    }
+
+    /** Adds {@code option} to {@code spec}, its value read and written through {@code getter} and {@code setter}. */
+    static <V> void option(CommandSpec spec, OptionSpec.Builder option, Supplier<V> getter, Consumer<V> setter) {
+        Binding binding = Binding.of(getter, setter);
+        spec.addOption(option.getter(binding).setter(binding).initialValue(getter.get()).hasInitialValue(true).build());
+    }
+
+    /** A value as picocli reads and writes it; a class, since picocli's getter and setter are generic methods. */
+    static final class Binding implements IGetter, ISetter {
+        private final Supplier<?> getter;
+        private final Consumer<Object> setter;
+
+        private Binding(Supplier<?> getter, Consumer<Object> setter) {
+            this.getter = getter;
+            this.setter = setter;
+        }
+
+        @SuppressWarnings("unchecked")
+        static <V> Binding of(Supplier<V> getter, Consumer<V> setter) {
+            return new Binding(getter, (Consumer<Object>) setter);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> T get() {
+            return (T) getter.get();
+        }
+
+        @Override
+        public <T> T set(T value) {
+            T previous = get();
+            setter.accept(value);
+            return previous;
         }
     }
 

@@ -17,49 +17,55 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code sandbox-ctl seccomp [PROFILE] [--export FILE] [--explain SYSCALL[,ARG...]] [--disassemble]}: lists
  * the built-in seccomp profiles, shows what one permits, exports its compiled BPF program, or explains
  * how it decides one call. Everything here is a thin view of {@code sandbox-seccomp}.
  */
-@Command(name = "seccomp", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"List the seccomp profiles; with PROFILE, show its syscalls and argument rules.",
-            "Profiles are cumulative: essential < minimal < io-heavy < compute < network < unrestricted."})
 public final class SeccompCommand implements Callable<Integer> {
-
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PROFILE",
-            description = "essential, minimal, io-heavy, compute, network or unrestricted")
     String profileName;
-
-    @Option(names = {"-l", "--list"}, description = "List the profiles with their syscall counts (the default).")
     boolean list;
-
-    @Option(names = "--export", paramLabel = "FILE",
-            description = "Write PROFILE's compiled BPF program to FILE: the raw little-endian struct sock_filter "
-                    + "array (8 bytes per instruction) that seccomp(SECCOMP_SET_MODE_FILTER) loads.")
     Path export;
-
-    @Option(names = "--explain", paramLabel = "SYSCALL[,ARG...]",
-            description = "Run the compiled program on one call and print the decision. SYSCALL is a name or a "
-                    + "number (as the audit log prints it): ioctl,0,0x5412 or 16,0,0x5412.")
     String explain;
-
-    @Option(names = "--disassemble", description = "Print PROFILE's compiled program, one instruction a line.")
     boolean disassemble;
+    String archName = "x86_64";
+    private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
 
-    @Option(names = "--arch", paramLabel = "ARCH", defaultValue = "x86_64",
-            description = "Architecture to count, compile and explain for: x86_64 (default) or aarch64.")
-    String archName;
+    public SeccompCommand() {
+        spec.name("seccomp").usageMessage().sortOptions(false).description(
+                "List the seccomp profiles; with PROFILE, show its syscalls and argument rules.",
+                "Profiles are cumulative: essential < minimal < io-heavy < compute < network < unrestricted.");
+        SandboxCtl.standardHelpOptions(spec);
+        SandboxCtl.Binding profile = SandboxCtl.Binding.of(() -> profileName, (String v) -> profileName = v);
+        spec.addPositional(PositionalParamSpec.builder().index("0").arity("0..1").paramLabel("PROFILE").type(String.class)
+                .description("essential, minimal, io-heavy, compute, network or unrestricted")
+                .getter(profile).setter(profile).build());
+        SandboxCtl.option(spec, OptionSpec.builder("-l", "--list").type(boolean.class)
+                .description("List the profiles with their syscall counts (the default)."), () -> list, v -> list = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--export").paramLabel("FILE").type(Path.class)
+                .description("Write PROFILE's compiled BPF program to FILE: the raw little-endian struct sock_filter "
+                        + "array (8 bytes per instruction) that seccomp(SECCOMP_SET_MODE_FILTER) loads."),
+                () -> export, v -> export = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--explain").paramLabel("SYSCALL[,ARG...]").type(String.class)
+                .description("Run the compiled program on one call and print the decision. SYSCALL is a name or a "
+                        + "number (as the audit log prints it): ioctl,0,0x5412 or 16,0,0x5412."),
+                () -> explain, v -> explain = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--disassemble").type(boolean.class)
+                .description("Print PROFILE's compiled program, one instruction a line."),
+                () -> disassemble, v -> disassemble = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--arch").paramLabel("ARCH").type(String.class)
+                .description("Architecture to count, compile and explain for: x86_64 (default) or aarch64."),
+                () -> archName, v -> archName = v);
+    }
 
-    @Spec
-    CommandSpec spec;
+    CommandSpec spec() {
+        return spec;
+    }
 
     @Override
     public Integer call() {

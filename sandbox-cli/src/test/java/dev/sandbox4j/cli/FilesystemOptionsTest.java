@@ -20,7 +20,7 @@ class FilesystemOptionsTest {
     private static FilesystemOptions parse(String... args) {
         FilesystemOptions filesystem = new FilesystemOptions();
         CommandSpec probe = CommandSpec.create().name("probe");
-        probe.addMixin("filesystem", CommandSpec.forAnnotatedObject(filesystem));
+        probe.addMixin("filesystem", filesystem.mixin());
         new CommandLine(probe).parseArgs(args);
         return filesystem;
     }

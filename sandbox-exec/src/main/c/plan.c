@@ -167,7 +167,7 @@ int plan_decode(const uint8_t *p, size_t n, struct plan *out, char *err, size_t 
         case F_SECCOMP_NOTIFY:
             if (len != 4)
                 FAIL("field %u: expected 4 bytes, got %u", tag, len);
-            if (get_u32(v) > 4095)
+            if (get_u32(v) > 4095 && get_u32(v) != NOTIFY_CONTINUE)
                 FAIL("seccomp notification errno %u is above 4095", get_u32(v));
             break;
         case F_LANDLOCK_RULESET:

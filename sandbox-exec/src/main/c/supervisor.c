@@ -197,6 +197,29 @@ static int kill_caller(int listener, const struct seccomp_notif *n) {
     return sent;
 }
 
+/* Learn mode: the call runs as if the filter allowed it (SECCOMP_USER_NOTIF_FLAG_CONTINUE, Linux 5.5), and
+ * Java hears of each syscall number once. Not a security boundary: the caller could change the memory its
+ * arguments point to between our look and the kernel's, which is why learn mode is for trusted runs. */
+static int learn(struct supervisor *s, const struct seccomp_notif *n, struct buf *report) {
+    struct seccomp_notif_resp resp = {n->id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE};
+    (void)ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp); /* ENOENT: the caller died meanwhile */
+    uint32_t nr = (uint32_t)n->data.nr;
+    if (nr < SUPERVISOR_LEARN_NRS) {
+        uint64_t bit = (uint64_t)1 << (nr % 64);
+        if (s->learned[nr / 64] & bit)
+            return 0;
+        s->learned[nr / 64] |= bit;
+    }
+    buf_u32(report, VIOLATION_CONTINUED);
+    buf_u32(report, (uint32_t)n->pid);
+    buf_u32(report, nr);
+    buf_u32(report, n->data.arch);
+    buf_u64(report, n->data.instruction_pointer);
+    for (int i = 0; i < 6; i++)
+        buf_u64(report, n->data.args[i]);
+    return 1;
+}
+
 int supervisor_handle(struct supervisor *s, struct buf *report) {
     uint64_t storage[32]; /* 256 bytes: struct seccomp_notif is 80 today and may grow */
     if (s->notif_size > sizeof(storage))
@@ -207,6 +230,9 @@ int supervisor_handle(struct supervisor *s, struct buf *report) {
         return 0; /* ENOENT: the caller died before we got to it; EINTR: next wakeup */
     if (s->tokens)
         s->tokens--;
+
+    if (s->response == NOTIFY_CONTINUE)
+        return learn(s, n, report);
 
     int killing = s->response == 0;
     /* Which process it was matters only for what is reported, and is looked up only while it might be. */

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Learn mode remembers which numbers it reported below this; higher ones (none today) are reported each time. */
+#define SUPERVISOR_LEARN_NRS 1024
+
 struct supervisor {
     int sock;           /* the launcher's end of the hand-over socket; -1 once closed */
     int listener;       /* the filter's listener; -1 before the hand-over and once no task uses the filter */
@@ -17,6 +20,7 @@ struct supervisor {
     int workload_killed; /* the workload's own process was killed for a violation, and that was reported */
     uint32_t tokens;     /* notifications we may answer now (see supervisor_ready) */
     uint64_t tokens_at;  /* when they were last counted, in ms */
+    uint64_t learned[SUPERVISOR_LEARN_NRS / 64]; /* learn mode: syscall numbers already reported */
 };
 
 /* In the launcher, before the clone: a socketpair whose other end init and the workload inherit. Returns 0,

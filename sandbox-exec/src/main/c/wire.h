@@ -1,6 +1,7 @@
 /*
  * The launch protocol, mirrored from dev.sandbox4j.exec.Wire (Java is the
- * definition; keep the two in step, the round-trip test catches a drift).
+ * definition). WireHeaderTest fails unless every define here has a Wire
+ * constant of the same name (WIRE_ dropped) and value, and the reverse.
  *
  * Every message is a frame: u32 length (of what follows), u16 type, payload.
  * All integers are little-endian. A string is u32 length + bytes, no NUL.
@@ -64,10 +65,13 @@
 #define F_LANDLOCK_RULE 20    /* u64 allowed_access, u32 flags, path bytes; repeatable */
 
 #define F_SECCOMP_NOTIFY 21   /* u32 response: 0 = kill the caller's process, 1..4095 = fail the call with that
-                                 errno. F_SECCOMP's USER_NOTIF returns then go to the launcher, which supervises */
+                                 errno, NOTIFY_CONTINUE = let it run (learn mode). F_SECCOMP's USER_NOTIF returns
+                                 then go to the launcher, which supervises */
 
 #define VIOLATION_WORKLOAD 1 /* the caller belongs to the workload's own process (the one exec'd first) */
 #define VIOLATION_KILLED 2   /* its process was killed (otherwise the call failed with the plan's errno) */
+#define VIOLATION_CONTINUED 4 /* learn mode: the call was let through; reported once per syscall number */
+#define NOTIFY_CONTINUE 0x10000 /* F_SECCOMP_NOTIFY response for learn mode: let every notified call run */
 
 #define LANDLOCK_RULE_OPTIONAL 1 /* skip the rule when the path does not exist */
 

@@ -1,6 +1,6 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 
 import java.io.PrintWriter;
 

@@ -1,11 +1,12 @@
 package dev.sandbox4j.exec;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
  * For the benchmark harness: runs a program exactly as {@link Sandbox#run(List)} does (the same cgroup, the
- * same planner, the same {@link Execution}), and returns when each stage ended. Lives in the executor's package because the
- * stages are package-private on purpose: they are a measuring hook, not API.
+ * same planner, the same {@link Execution}), and returns when each stage ended, as a {@link RunListener} hears
+ * them. Lives in the executor's package to time the cgroup reservation and the plan apart, which are internals.
  */
 public final class StagedRun {
     /** Stage durations of one run, in nanoseconds; they add up to {@link #total()}. */
@@ -37,7 +38,32 @@ public final class StagedRun {
             throw e;
         }
         long planned = System.nanoTime();
-        Execution ex = Execution.launch(config, plan, config.stdin(), false, cgroup); // releases the cgroup at the end
+        long[] at = new long[4]; // launcher started, plan sent, program started, program ended
+        RunListener stages = new RunListener() {
+            @Override
+            public void launcherStarted(Run run, Duration sinceStart) {
+                at[0] = System.nanoTime();
+            }
+
+            @Override
+            public void planSent(Run run, Duration sinceStart) {
+                at[1] = System.nanoTime();
+            }
+
+            @Override
+            public void programStarted(Run run, Duration sinceStart) {
+                at[2] = System.nanoTime();
+            }
+
+            @Override
+            public void programEnded(Run run, Duration sinceStart) {
+                at[3] = System.nanoTime();
+            }
+        };
+        RunSettings settings = RunSettings.of(config, command, false);
+        // releases the cgroup at the end
+        Execution ex = Execution.launch(config, settings, plan, cgroup, List.of(),
+                new RunEvents(stages, new RunListener.Run(config.id(), 1, command)));
         SandboxResult result;
         try {
             ex.awaitExec();
@@ -50,7 +76,7 @@ public final class StagedRun {
         if (!result.success()) {
             throw new IllegalStateException("sandboxed " + command + " failed: " + result);
         }
-        return new Stages(cgroupReserved - t0, planned - cgroupReserved, ex.launcherStartedNanos - planned, ex.planSentNanos - ex.launcherStartedNanos,
-                ex.execOkNanos - ex.planSentNanos, ex.endReportedNanos - ex.execOkNanos, done - ex.endReportedNanos);
+        return new Stages(cgroupReserved - t0, planned - cgroupReserved, at[0] - planned, at[1] - at[0],
+                at[2] - at[1], at[3] - at[2], done - at[3]);
     }
 }

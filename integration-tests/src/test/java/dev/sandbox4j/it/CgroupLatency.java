@@ -3,7 +3,7 @@ package dev.sandbox4j.it;
 import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.SandboxCgroup;
 import dev.sandbox4j.cgroup.SandboxCgroups;
-import dev.sandbox4j.core.CgroupLayout;
+import dev.sandbox4j.cgroup.CgroupLayout;
 
 import java.util.Arrays;
 import java.util.List;

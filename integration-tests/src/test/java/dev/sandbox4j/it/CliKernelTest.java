@@ -125,7 +125,7 @@ class CliKernelTest {
         String json = r.report();
         assertReportShape(json);
         assertThat(json).contains("\"exitCode\":null,\"signal\":9,\"signalName\":\"SIGKILL\",\"timedOut\":true,"
-                + "\"oomKilled\":" + expectedOomKilled() + ",\"seccompViolation\":false,\"blockedSyscall\":null,").endsWith(",\"setupError\":null,\"degradations\":[]}");
+                + "\"oomKilled\":" + expectedOomKilled() + ",\"seccompViolation\":false,\"blockedSyscall\":null,").endsWith(",\"setupError\":null,\"degradations\":[],\"status\":\"timeout\"}");
         assertThat(number(json, "wallTimeMs")).isBetween(450L, 3000L);
         assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
                 .filter(c -> c.contains("sleep 97") && c.contains(unique))).as("leftover sleeps").isEmpty();
@@ -206,7 +206,8 @@ class CliKernelTest {
                 + "\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
                 + "\"systemTimeUs\":null,\"memoryPeakBytes\":null,")
                 .endsWith("\"setupError\":{\"step\":\"chdir\",\"errno\":\"ENOENT\",\"message\":\"sandbox setup failed "
-                        + "at step 'chdir' (/nonexistent/dir): ENOENT (No such file or directory)\"},\"degradations\":null}");
+                        + "at step 'chdir' (/nonexistent/dir): ENOENT (No such file or directory)\"},\"degradations\":null,"
+                        + "\"status\":\"setup_failed\"}");
     }
 
     @Test
@@ -221,7 +222,7 @@ class CliKernelTest {
         assertThat(json).startsWith("{\"id\":\"cli-report\",\"mode\":\"" + expectedMode() + "\",\"exitCode\":0,"
                 + "\"signal\":null,\"signalName\":null,\"timedOut\":false,\"oomKilled\":" + expectedOomKilled() + ","
                 + "\"seccompViolation\":false,\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":")
-                .endsWith(",\"setupError\":null,\"degradations\":[]}");
+                .endsWith(",\"setupError\":null,\"degradations\":[],\"status\":\"exited\"}");
         long rusageCpu = number(json, "userTimeUs") + number(json, "systemTimeUs");
         assertThat(rusageCpu).isPositive();
         if (expectedMode().equals("privileged")) {
@@ -392,8 +393,9 @@ class CliKernelTest {
 
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.stdout()).isEmpty();
-        assertThat(r.stderr()).isEqualTo("sandbox-ctl: invalid --seccomp 'paranoid': valid profiles are essential, "
-                + "minimal, io-heavy, compute, network, unrestricted\n");
+        assertThat(r.stderr()).startsWith("sandbox-ctl: invalid --seccomp 'paranoid': valid profiles are essential, "
+                + "minimal, io-heavy, compute, network, unrestricted, NAME.json in ").contains("(there is no paranoid.json)")
+                .hasLineCount(1);
     }
 
     @Test
@@ -410,7 +412,7 @@ class CliKernelTest {
 
     static final List<String> RUN_FIELDS = List.of("id", "mode", "exitCode", "signal", "signalName", "timedOut",
             "oomKilled", "seccompViolation", "blockedSyscall", "violation", "wallTimeMs", "cpuTimeUs", "userTimeUs",
-            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations");
+            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations", "status");
 
     /** One line, one object, exactly the contract's top-level fields in its order. */
     private static void assertReportShape(String json) {

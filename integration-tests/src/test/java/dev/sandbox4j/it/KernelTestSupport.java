@@ -29,16 +29,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Shared by the kernel tests: a feature check that fails under CI (where every feature must be present)
  * and skips elsewhere, and a leak check around every test.
  */
-final class KernelTestSupport {
+public final class KernelTestSupport {
     private KernelTestSupport() {
     }
 
-    static boolean ci() {
+    public static boolean ci() {
         return "true".equalsIgnoreCase(System.getenv("CI"));
     }
 
     /** A missing kernel feature: a failure under CI=true, a skipped test elsewhere. */
-    static void requireFeature(boolean present, String what) {
+    public static void requireFeature(boolean present, String what) {
         if (ci()) {
             assertThat(present).as("CI=true requires " + what).isTrue();
         } else {
@@ -61,7 +61,7 @@ final class KernelTestSupport {
         requireFeature(usable, what);
     }
 
-    static long euid() throws IOException {
+    public static long euid() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("Uid:")) {
                 return Long.parseLong(line.split("\\s+")[2]);
@@ -126,7 +126,7 @@ final class KernelTestSupport {
     static List<Path> sandboxCgroupsOf(long pid) throws IOException {
         Pattern theirs = Pattern.compile("sandbox4j-.+-\\d+-" + pid + "-\\d+-\\d+");
         List<Path> found = new ArrayList<>();
-        for (dev.sandbox4j.core.CgroupHierarchy hierarchy : dev.sandbox4j.core.CgroupLayout.detect().hierarchies()) {
+        for (dev.sandbox4j.cgroup.CgroupHierarchy hierarchy : dev.sandbox4j.cgroup.CgroupLayout.detect().hierarchies()) {
             Path own = hierarchy.ownDirectory();
             if (own == null || !Files.isDirectory(own)) {
                 continue;
@@ -169,7 +169,7 @@ final class KernelTestSupport {
      * whichever test happens to come first (surefire's class order follows the file system, so that varies).
      * {@link #warmUpOnce()} opens them before the first baseline.
      */
-    static final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
+    public static final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
         private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(LeakCheck.class);
         private static boolean warm;
 
@@ -193,7 +193,7 @@ final class KernelTestSupport {
             } finally {
                 Files.delete(file);
             }
-            dev.sandbox4j.core.LibC.libc();
+            dev.sandbox4j.namespace.LandlockSupport.probe();
             try (FileInputStream devNull = new FileInputStream("/dev/null")) {
                 devNull.available();
             }

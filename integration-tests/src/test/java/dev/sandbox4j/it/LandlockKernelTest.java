@@ -1,6 +1,6 @@
 package dev.sandbox4j.it;
 
-import dev.sandbox4j.core.LandlockSupport;
+import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;

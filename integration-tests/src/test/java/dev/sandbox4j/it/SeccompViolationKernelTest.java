@@ -5,7 +5,7 @@ import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sandbox4j.cli.SandboxCtl;
-import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;

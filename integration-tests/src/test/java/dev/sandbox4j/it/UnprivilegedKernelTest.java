@@ -35,9 +35,41 @@ class UnprivilegedKernelTest {
                 BindSourceKernelTest.class, TmpfsLimitKernelTest.class, PathSocketKernelTest.class);
     }
 
+    /** Requests, verdicts and the CPU-time limit by RLIMIT_CPU, where no cgroup watches it. */
+    @Test
+    void runRequestsAndVerdictsHoldAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, RunRequestKernelTest.class, RunEventsKernelTest.class, RunJfrKernelTest.class,
+                RunFilesKernelTest.class);
+    }
+
+    @Test
+    void extensionPointsBehaveAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, CgroupLimitRefusalKernelTest.class, ViewFragmentKernelTest.class,
+                LauncherSourceKernelTest.class);
+    }
+
+    @Test
+    void eventsControlAndVolumesWorkAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, SandboxEventsKernelTest.class, SandboxControlKernelTest.class, VolumesKernelTest.class,
+                CliVolumeKernelTest.class, NamespacePresetKernelTest.class);
+    }
+
+    @Test
+    void theParitySuitePassesAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, dev.sandbox4j.parity.ParityIntegrationKernelTest.class,
+                dev.sandbox4j.parity.ParityStressKernelTest.class, dev.sandbox4j.parity.ParitySeccompKernelTest.class,
+                dev.sandbox4j.parity.ParityRlimitKernelTest.class, dev.sandbox4j.parity.ParityLandlockKernelTest.class,
+                dev.sandbox4j.parity.ParityExamplesKernelTest.class);
+    }
+
     @Test
     void theSeccompCorpusRunsAsUid65534(@TempDir Path scratch) throws Exception {
         runAsNobody(scratch, SeccompCorpusKernelTest.class);
+    }
+
+    @Test
+    void ociProfilesAndLearnModeWorkAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, SeccompOciKernelTest.class);
     }
 
     @Test

@@ -1,8 +1,8 @@
 package dev.sandbox4j.cgroup;
 
-import dev.sandbox4j.core.CgroupHierarchy;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -29,12 +29,20 @@ interface CgroupBackend {
     }
 
     /**
-     * Writes the limits of {@code config} for {@link #controllers()} into the freshly created directory, and
-     * reads back what the kernel keeps where it may round.
+     * Checks, writing nothing, that every file the limits on {@link #controllers()} must write exists in the
+     * freshly created directory.
+     *
+     * @throws dev.sandbox4j.core.CgroupException naming the missing file and the limit
+     */
+    void checkFiles(List<CgroupLimit> limits);
+
+    /**
+     * Writes the limits on {@link #controllers()} into the freshly created directory, in order, and reads back
+     * what the kernel keeps where it may round; remembers them for their statistics.
      *
      * @throws dev.sandbox4j.core.CgroupException naming the file, the value and the kernel's reason
      */
-    void applyLimits(CgroupConfig config);
+    void applyLimits(List<CgroupLimit> limits);
 
     /** The limit files as the kernel holds them after {@link #applyLimits}, file name → value read back. */
     Map<String, String> settings();

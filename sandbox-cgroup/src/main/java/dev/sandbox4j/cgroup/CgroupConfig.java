@@ -29,6 +29,9 @@ import java.util.OptionalLong;
  *   <li><b>CPU weight</b>: share under contention, cgroup v2 scale 1..10000 (default 100). On cgroup v1 it
  *       becomes {@code cpu.shares} = weight × 1024 / 100 (see {@link #cpuShares()}).</li>
  *   <li><b>Tasks</b>: processes plus threads, at least {@link #MIN_PIDS}.</li>
+ *   <li><b>Further limits</b>: any {@link CgroupLimit}, such as {@link IoLimit}, {@link CpusetLimit},
+ *       {@link HugetlbLimit} or a team's own, added with {@link Builder#limit(CgroupLimit)} and checked there
+ *       and at {@link Builder#build()} (see {@link CgroupLimit} for what is checked).</li>
  * </ul>
  */
 public final class CgroupConfig {
@@ -76,6 +79,7 @@ public final class CgroupConfig {
     private final long cpuPeriodUs;
     private final int cpuWeight;      // -1 = unset
     private final int maxPids;        // -1 = unset
+    private final List<CgroupLimit> limits;
 
     private CgroupConfig(Builder builder) {
         this.memoryBytes = builder.memoryBytes;
@@ -84,6 +88,7 @@ public final class CgroupConfig {
         this.cpuPeriodUs = builder.cpuPeriodUs;
         this.cpuWeight = builder.cpuWeight;
         this.maxPids = builder.maxPids;
+        this.limits = List.copyOf(builder.limits);
     }
 
     public static Builder builder() {
@@ -100,6 +105,7 @@ public final class CgroupConfig {
         builder.cpuPeriodUs = cpuPeriodUs;
         builder.cpuWeight = cpuWeight;
         builder.maxPids = maxPids;
+        builder.limits.addAll(limits);
         return builder;
     }
 
@@ -162,27 +168,28 @@ public final class CgroupConfig {
         return maxPids < 0 ? OptionalInt.empty() : OptionalInt.of(maxPids);
     }
 
+    /** The limits added with {@link Builder#limit(CgroupLimit)}, in the order added. */
+    public List<CgroupLimit> limits() {
+        return limits;
+    }
+
     /** Whether any limit is set. */
     public boolean limitsAnything() {
-        return memoryBytes >= 0 || cpuQuotaUs >= 0 || cpuWeight >= 0 || maxPids >= 0;
+        return memoryBytes >= 0 || cpuQuotaUs >= 0 || cpuWeight >= 0 || maxPids >= 0 || !limits.isEmpty();
     }
 
     /**
-     * The cgroup controllers the limits need, in a stable order ({@code memory}, {@code cpu}, {@code pids}).
-     * A sandbox with these limits cannot be created where one of them is unavailable.
+     * The cgroup controllers the limits need, by their cgroup v2 names, in a stable order ({@code memory},
+     * {@code cpu}, {@code pids}, then those of {@link #limits()}). A sandbox with these limits cannot be
+     * created where one of them is unavailable.
      */
     public List<String> requiredControllers() {
-        List<String> controllers = new ArrayList<>(3);
-        if (memoryBytes >= 0) {
-            controllers.add("memory");
-        }
-        if (cpuQuotaUs >= 0 || cpuWeight >= 0) {
-            controllers.add("cpu");
-        }
-        if (maxPids >= 0) {
-            controllers.add("pids");
-        }
-        return List.copyOf(controllers);
+        return controllers().stream().map(c -> c.name(2)).toList();
+    }
+
+    /** {@link #requiredControllers()} as controllers, without repeats. */
+    List<CgroupController> controllers() {
+        return BuiltinLimits.all(this).stream().map(CgroupLimit::controller).distinct().toList();
     }
 
     @Override
@@ -190,12 +197,12 @@ public final class CgroupConfig {
         return other instanceof CgroupConfig that
                 && memoryBytes == that.memoryBytes && swapBytes == that.swapBytes
                 && cpuQuotaUs == that.cpuQuotaUs && cpuPeriodUs == that.cpuPeriodUs
-                && cpuWeight == that.cpuWeight && maxPids == that.maxPids;
+                && cpuWeight == that.cpuWeight && maxPids == that.maxPids && limits.equals(that.limits);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(memoryBytes, swapBytes, cpuQuotaUs, cpuPeriodUs, cpuWeight, maxPids);
+        return Objects.hash(memoryBytes, swapBytes, cpuQuotaUs, cpuPeriodUs, cpuWeight, maxPids, limits);
     }
 
     /** E.g. {@code CgroupConfig[memory=64 MiB, swap=0 B, cpu=20000/100000us (20%), pids=32]}. */
@@ -216,6 +223,7 @@ public final class CgroupConfig {
         if (maxPids >= 0) {
             parts.add("pids=" + maxPids);
         }
+        limits.forEach(limit -> parts.add(limit.toString()));
         return "CgroupConfig" + parts;
     }
 
@@ -232,8 +240,28 @@ public final class CgroupConfig {
         private long cpuPeriodUs = DEFAULT_CPU_PERIOD_US;
         private int cpuWeight = -1;
         private int maxPids = -1;
+        private final List<CgroupLimit> limits = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /**
+         * Adds a further limit, checked here: on each cgroup version its files must be plain names of its own
+         * controller and its values single lines, and it must be expressible on at least one version. Files
+         * written by two limits, built-in ones included, are refused at {@link #build()}.
+         *
+         * @throws InvalidConfigException naming the limit and what is wrong with it
+         */
+        public Builder limit(CgroupLimit limit) {
+            LimitCheck.check(Objects.requireNonNull(limit, "limit"));
+            limits.add(limit);
+            return this;
+        }
+
+        /** Removes the limits added with {@link #limit(CgroupLimit)}. */
+        public Builder noExtraLimits() {
+            limits.clear();
+            return this;
         }
 
         /**
@@ -348,22 +376,25 @@ public final class CgroupConfig {
             return this;
         }
 
-        /** Maximum number of tasks (processes and threads) in the sandbox, launcher included. */
-        public Builder maxPids(int pids) {
+        /**
+         * Maximum number of tasks (processes and threads) in the sandbox, launcher included: {@link #MIN_PIDS}
+         * to {@link #MAX_PIDS}. The one place this limit is checked.
+         */
+        public Builder maxPids(long pids) {
             if (pids <= 0) {
-                throw new InvalidConfigException("pids limit", Integer.toString(pids),
+                throw new InvalidConfigException("pids limit", Long.toString(pids),
                         "must be positive; leave it unset for no limit");
             }
             if (pids < MIN_PIDS) {
-                throw new InvalidConfigException("pids limit", Integer.toString(pids),
+                throw new InvalidConfigException("pids limit", Long.toString(pids),
                         "below the minimum of " + MIN_PIDS
                                 + ": the sandbox's init and the workload count as tasks, and a shell needs one more");
             }
             if (pids > MAX_PIDS) {
-                throw new InvalidConfigException("pids limit", Integer.toString(pids),
+                throw new InvalidConfigException("pids limit", Long.toString(pids),
                         "above the kernel's maximum of " + MAX_PIDS);
             }
-            this.maxPids = pids;
+            this.maxPids = (int) pids;
             return this;
         }
 
@@ -405,7 +436,9 @@ public final class CgroupConfig {
                 throw new InvalidConfigException("swap limit", Long.toString(swapBytes),
                         "needs a memory limit: swap is what may be used on top of it");
             }
-            return new CgroupConfig(this);
+            CgroupConfig config = new CgroupConfig(this);
+            LimitCheck.checkTogether(BuiltinLimits.all(config));
+            return config;
         }
     }
 }

@@ -52,7 +52,7 @@ final class CgroupFiles {
         try {
             return Optional.of(Long.parseLong(value));
         } catch (NumberFormatException e) {
-            throw new CgroupException("not a number in a cgroup file: '" + value + "'");
+            throw new CgroupException("not a number in a cgroup file: '" + value.replace("\n", "\\n") + "'");
         }
     }
 

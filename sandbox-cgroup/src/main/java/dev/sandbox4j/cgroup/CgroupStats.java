@@ -1,5 +1,8 @@
 package dev.sandbox4j.cgroup;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 
@@ -18,9 +21,12 @@ import java.util.OptionalLong;
  * @param pidsPeak        most tasks at once ({@code pids.peak}, where the kernel has it)
  * @param oomKills        processes the OOM killer killed inside the sandbox: v2 {@code memory.events oom_kill},
  *                        v1 {@code memory.oom_control oom_kill}
+ * @param extra           the figures the config's {@link CgroupLimit}s ask for ({@link CgroupLimit#statistics}),
+ *                        by name, e.g. {@code io.write_bytes → 3145728}; a figure the kernel did not provide
+ *                        is absent
  */
 public record CgroupStats(OptionalLong memoryPeakBytes, OptionalLong cpuTimeUs, OptionalLong pidsPeak,
-        OptionalLong oomKills) {
+        OptionalLong oomKills, Map<String, Long> extra) {
 
     /** No figures at all. */
     public static final CgroupStats EMPTY = new CgroupStats(OptionalLong.empty(), OptionalLong.empty(),
@@ -31,6 +37,13 @@ public record CgroupStats(OptionalLong memoryPeakBytes, OptionalLong cpuTimeUs, 
         Objects.requireNonNull(cpuTimeUs, "cpuTimeUs");
         Objects.requireNonNull(pidsPeak, "pidsPeak");
         Objects.requireNonNull(oomKills, "oomKills");
+        extra = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(extra, "extra")));
+    }
+
+    /** The built-in figures only. */
+    public CgroupStats(OptionalLong memoryPeakBytes, OptionalLong cpuTimeUs, OptionalLong pidsPeak,
+            OptionalLong oomKills) {
+        this(memoryPeakBytes, cpuTimeUs, pidsPeak, oomKills, Map.of());
     }
 
     /**

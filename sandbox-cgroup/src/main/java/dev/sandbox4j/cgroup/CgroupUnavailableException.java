@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
  * {@link SandboxCgroups#create} before anything is created; {@link SandboxCgroups#availability} gives the same
  * answer without throwing. The caller decides: fail, or fall back to rlimits ({@link RlimitFallback}).
  */
-public class CgroupUnavailableException extends FeatureUnavailableException {
+public final class CgroupUnavailableException extends FeatureUnavailableException {
     private static final long serialVersionUID = 1L;
 
     private final Map<String, String> reasons;

@@ -1,10 +1,10 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-import dev.sandbox4j.core.CgroupHierarchy;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -18,6 +18,7 @@ abstract class DirectoryBackend implements CgroupBackend {
     final Path directory;
     final Set<String> controllers;
     private final Map<String, String> settings = new LinkedHashMap<>();
+    private volatile List<CgroupLimit> applied = List.of();
 
     DirectoryBackend(CgroupFs fs, CgroupHierarchy hierarchy, Path directory, Set<String> controllers) {
         this.fs = fs;
@@ -41,12 +42,76 @@ abstract class DirectoryBackend implements CgroupBackend {
         return controllers;
     }
 
+    /** The limits whose controller is driven through this directory. */
+    final List<CgroupLimit> mine(List<CgroupLimit> limits) {
+        return limits.stream().filter(l -> controllers.contains(l.controller().name(hierarchy.version()))).toList();
+    }
+
+    @Override
+    public final void checkFiles(List<CgroupLimit> limits) {
+        for (CgroupLimit limit : mine(limits)) {
+            for (CgroupWrite write : limit.writes(hierarchy.version())) {
+                if (!write.onlyIfPresent() && !fs.exists(directory.resolve(write.file()))) {
+                    throw new CgroupException("cannot apply " + limit + ": the kernel provides no " + write.file()
+                            + " in " + directory + " (a kernel without that feature of the "
+                            + limit.controller().name(hierarchy.version()) + " controller); nothing was written");
+                }
+            }
+        }
+    }
+
+    @Override
+    public final void applyLimits(List<CgroupLimit> limits) {
+        List<CgroupLimit> own = mine(limits);
+        prepare(own);
+        for (CgroupLimit limit : own) {
+            for (CgroupWrite write : limit.writes(hierarchy.version())) {
+                if (write.onlyIfPresent() && !fs.exists(directory.resolve(write.file()))) {
+                    skipped(write);
+                    continue;
+                }
+                try {
+                    set(write.file(), write.value());
+                } catch (CgroupException e) {
+                    throw new CgroupException(e.getMessage() + explainFailure(write)
+                            + (limit instanceof BuiltinLimits.Fixed ? "" : " (" + limit + ")"), e);
+                }
+            }
+        }
+        applied = own;
+    }
+
+    /** Whatever the controllers need in a fresh directory before any limit, even without one. */
+    void prepare(List<CgroupLimit> limits) {
+    }
+
+    /** An optional write whose file this kernel lacks. */
+    void skipped(CgroupWrite write) {
+    }
+
+    /** More about why the kernel refused {@code write}, or "". */
+    String explainFailure(CgroupWrite write) {
+        return "";
+    }
+
+    /** Adds the figures the applied limits ask for. */
+    final void collectLimitStats(StatsCollector stats) {
+        for (CgroupLimit limit : applied) {
+            for (CgroupStatistic statistic : limit.statistics(hierarchy.version())) {
+                CgroupFiles.read(fs, directory.resolve(statistic.file()))
+                        .ifPresent(content -> statistic.parse(content)
+                                .ifPresent(value -> stats.extra(statistic.name(), value)));
+            }
+        }
+    }
+
     /** Writes, then records what the kernel holds (it rounds memory limits down to whole pages). */
     final void set(String file, String value) {
         Path path = directory.resolve(file);
         CgroupFiles.write(fs, path, value);
+        // Stripped: the file's own newline would split the log line that shows the settings.
         settings.put(file, CgroupFiles.read(fs, path).orElseThrow(
-                () -> new CgroupException(path + " disappeared right after it was written")));
+                () -> new CgroupException(path + " disappeared right after it was written")).strip());
     }
 
     /** {@code pids.max} is 0 to stop forks, on v1 and v2 alike. */

@@ -1,8 +1,5 @@
 package dev.sandbox4j.cgroup;
 
-import dev.sandbox4j.core.Errno;
-import dev.sandbox4j.core.LibC;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -23,13 +20,11 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The real kernel: cgroupfs through NIO, signals through libc. Stateless. */
+/** The real kernel: cgroupfs through NIO, signals through {@link ProcessHandle}. Stateless. */
 final class LiveCgroupFs implements CgroupFs {
     static final LiveCgroupFs INSTANCE = new LiveCgroupFs();
 
     private static final Logger LOG = LoggerFactory.getLogger(LiveCgroupFs.class);
-    private static final int SIGKILL = 9;
-    private static final int ESRCH = 3;
 
     private LiveCgroupFs() {
     }
@@ -148,11 +143,10 @@ final class LiveCgroupFs implements CgroupFs {
             LOG.warn("not signalling pid {} of a sandbox cgroup: not a process of this pid namespace", pid);
             return;
         }
-        if (LibC.libc().kill((int) pid, SIGKILL) != 0) {
-            int errno = LibC.errno();
-            if (errno != ESRCH) {
-                LOG.warn("cannot kill process {} of a sandbox cgroup: {}", pid, Errno.describe(errno));
-            }
+        // destroyForcibly is SIGKILL, sent only while the pid still names the process ProcessHandle.of found.
+        Optional<ProcessHandle> process = ProcessHandle.of(pid);
+        if (process.isPresent() && !process.get().destroyForcibly() && process.get().isAlive()) {
+            LOG.warn("cannot kill process {} of a sandbox cgroup", pid);
         }
     }
 

@@ -1,7 +1,5 @@
 package dev.sandbox4j.cgroup;
 
-import dev.sandbox4j.core.CgroupHierarchy;
-import dev.sandbox4j.core.CgroupLayout;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,22 +91,32 @@ final class Placement {
      *                 or null
      */
     static Placement plan(CgroupLayout layout, CgroupConfig config, CgroupFs fs, String v2Parent) {
-        Set<String> required = new LinkedHashSet<>(config.requiredControllers());
-        Set<String> wanted = new LinkedHashSet<>(required);
-        wanted.addAll(OPTIONAL_CONTROLLERS);
+        List<CgroupController> requiredControllers = config.controllers();
+        Set<CgroupController> wanted = new LinkedHashSet<>(requiredControllers);
+        OPTIONAL_CONTROLLERS.forEach(name -> wanted.add(CgroupController.of(name, name)));
+        // Names as each hierarchy knows them; a v1 blkio and a v2 io are the same required controller.
+        Set<String> required = new LinkedHashSet<>();
 
         Map<String, String> unavailable = new LinkedHashMap<>();
         Map<CgroupHierarchy, Set<String>> byHierarchy = new LinkedHashMap<>();
-        for (String controller : wanted) {
-            CgroupHierarchy hierarchy = layout.hierarchyFor(controller).orElse(null);
-            String problem = hierarchy == null ? noHierarchy(controller, layout) : unusable(hierarchy, fs);
+        for (CgroupController controller : wanted) {
+            boolean isRequired = requiredControllers.contains(controller);
+            CgroupHierarchy hierarchy = hierarchyFor(layout, controller);
+            String problem = hierarchy == null ? noHierarchy(controller.toString(), layout) : unusable(hierarchy, fs);
+            if (problem == null && isRequired) {
+                problem = inexpressible(config, controller, hierarchy.version());
+            }
             if (problem != null) {
-                if (required.contains(controller)) {
-                    unavailable.put(controller, problem);
+                if (isRequired) {
+                    unavailable.put(controller.toString(), problem);
                 }
                 continue;
             }
-            byHierarchy.computeIfAbsent(hierarchy, h -> new TreeSet<>()).add(controller);
+            String name = controller.name(hierarchy.version());
+            if (isRequired) {
+                required.add(name);
+            }
+            byHierarchy.computeIfAbsent(hierarchy, h -> new TreeSet<>()).add(name);
         }
         // The unified hierarchy is joined even without controllers: cgroup.kill, cgroup.events and cpu.stat
         // work there on hybrid hosts (runc joins it the same way).
@@ -185,6 +193,27 @@ final class Placement {
         Set<String> kept = new TreeSet<>(controllers);
         kept.retainAll(ownSubtree);
         return new Target(hierarchy, own, kept, Set.of());
+    }
+
+    /** The v1 hierarchy carrying the controller's v1 name, else the unified one offering its v2 name. */
+    private static CgroupHierarchy hierarchyFor(CgroupLayout layout, CgroupController controller) {
+        for (CgroupHierarchy hierarchy : layout.hierarchies()) {
+            if (hierarchy.version() == 1 && hierarchy.hasController(controller.name(1))) {
+                return hierarchy;
+            }
+        }
+        return layout.unified().filter(h -> h.hasController(controller.name(2))).orElse(null);
+    }
+
+    /** Why a limit on {@code controller} cannot be written on cgroup {@code version}, or null. */
+    private static String inexpressible(CgroupConfig config, CgroupController controller, int version) {
+        for (CgroupLimit limit : config.limits()) {
+            if (limit.controller().equals(controller) && limit.writes(version).isEmpty()) {
+                return limit + " cannot be expressed on cgroup v" + version + ", where this host has the "
+                        + controller.name(version) + " controller";
+            }
+        }
+        return null;
     }
 
     /** The required controllers plus the optional ones that are already enabled. */

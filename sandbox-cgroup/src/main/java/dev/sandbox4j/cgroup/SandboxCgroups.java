@@ -1,8 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-import dev.sandbox4j.core.CgroupHierarchy;
-import dev.sandbox4j.core.CgroupLayout;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -67,6 +65,16 @@ public final class SandboxCgroups {
     /** As {@link #create(String, CgroupConfig)}, with a given layout (another mount namespace, tests). */
     public static SandboxCgroup create(String sandboxId, CgroupConfig config, CgroupLayout layout) {
         return reserve(sandboxId, config, layout).create();
+    }
+
+    /**
+     * {@code sandboxId}, if it can be part of a sandbox cgroup's directory name: 1 to 64 of A-Z, a-z, 0-9,
+     * '_', '.' and inner '-', starting with a letter, digit or '_'. The one check of a sandbox id.
+     *
+     * @throws dev.sandbox4j.core.InvalidConfigException naming the id and the rule, when it cannot
+     */
+    public static String checkSandboxId(String sandboxId) {
+        return CgroupName.checkId(sandboxId);
     }
 
     /**
@@ -176,11 +184,17 @@ public final class SandboxCgroups {
                 cleanStaleOnce(fs, target.base(), owner);
             }
             List<CgroupBackend> created = new ArrayList<>();
+            List<CgroupLimit> limits = BuiltinLimits.all(config);
             try {
                 for (Placement.Target target : placement.targets()) {
-                    CgroupBackend backend = make(fs, target, name, owner);
-                    created.add(backend);
-                    backend.applyLimits(config);
+                    created.add(make(fs, target, name, owner));
+                }
+                // Every file checked in every hierarchy before the first value is written.
+                for (CgroupBackend backend : created) {
+                    backend.checkFiles(limits);
+                }
+                for (CgroupBackend backend : created) {
+                    backend.applyLimits(limits);
                 }
             } catch (RuntimeException e) {
                 long deadline = System.nanoTime() + SandboxCgroup.REMOVE_NANOS;

@@ -1,5 +1,7 @@
 package dev.sandbox4j.cgroup;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /** Gathers the figures of one sandbox from the backends that hold them; the first source to report wins. */
@@ -8,6 +10,7 @@ final class StatsCollector {
     private OptionalLong cpuTimeUs = OptionalLong.empty();
     private OptionalLong pidsPeak = OptionalLong.empty();
     private OptionalLong oomKills = OptionalLong.empty();
+    private final Map<String, Long> extra = new LinkedHashMap<>();
 
     void memoryPeakBytes(long bytes) {
         if (memoryPeakBytes.isEmpty()) {
@@ -33,11 +36,15 @@ final class StatsCollector {
         }
     }
 
+    void extra(String name, long value) {
+        extra.putIfAbsent(name, value);
+    }
+
     boolean hasCpuTime() {
         return cpuTimeUs.isPresent();
     }
 
     CgroupStats build() {
-        return new CgroupStats(memoryPeakBytes, cpuTimeUs, pidsPeak, oomKills);
+        return new CgroupStats(memoryPeakBytes, cpuTimeUs, pidsPeak, oomKills, extra);
     }
 }

@@ -1,9 +1,9 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-import dev.sandbox4j.core.CgroupHierarchy;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -27,44 +27,36 @@ final class V1Backend extends DirectoryBackend {
     }
 
     @Override
-    public void applyLimits(CgroupConfig config) {
+    void prepare(List<CgroupLimit> limits) {
         if (controllers.contains("memory")) {
-            applyMemory(config);
+            // A new memory cgroup inherits oom_kill_disable from its parent; with 1, tasks over the limit hang in
+            // D state instead of being killed. Always write 0, even without a limit (nsjail does the same).
+            set("memory.oom_control", "0");
         }
-        if (controllers.contains("cpu")) {
-            applyCpu(config);
-        }
-        if (controllers.contains("pids") && config.maxPids().isPresent()) {
-            set("pids.max", Integer.toString(config.maxPids().getAsInt()));
+        if (hierarchy.hasController("cpuset")) {
+            // A new v1 cpuset starts with no CPUs and no nodes and takes no task (ENOSPC) until both are set:
+            // start from the parent's, which a CpusetLimit then narrows. Also where cpuset only shares the
+            // mount of a controller in use (cpu,cpuset), since the directory is made there all the same.
+            for (String file : List.of("cpuset.cpus", "cpuset.mems")) {
+                String parent = CgroupFiles.read(fs, directory.getParent().resolve(file)).orElse("");
+                if (!parent.isBlank()) {
+                    set(file, parent);
+                }
+            }
         }
     }
 
-    private void applyMemory(CgroupConfig config) {
-        // A new memory cgroup inherits oom_kill_disable from its parent; with 1, tasks over the limit hang in
-        // D state instead of being killed. Always write 0, even without a limit (nsjail does the same).
-        set("memory.oom_control", "0");
-        if (config.memoryBytes().isEmpty()) {
-            return;
-        }
-        long memory = config.memoryBytes().getAsLong();
-        long memoryAndSwap = config.memoryAndSwapBytes().getAsLong();
-        Path memsw = directory.resolve("memory.memsw.limit_in_bytes");
-        if (!fs.exists(memsw)) {
+    @Override
+    void skipped(CgroupWrite write) {
+        if (write.file().equals("memory.memsw.limit_in_bytes")) {
             // No swap accounting: swap cannot be limited. Harmless without swap space, worth a warning with it.
             warnIfSwapUnlimited();
-            set("memory.limit_in_bytes", Long.toString(memory));
-            return;
         }
-        // The kernel keeps limit <= memsw at every step (EINVAL otherwise), so the order depends on the
-        // direction: raising memsw goes first, lowering the limit goes first (runc's setMemoryAndSwap).
-        long currentMemsw = CgroupFiles.readNumber(fs, memsw).orElse(Long.MAX_VALUE);
-        if (currentMemsw < memoryAndSwap) {
-            set("memory.memsw.limit_in_bytes", Long.toString(memoryAndSwap));
-            set("memory.limit_in_bytes", Long.toString(memory));
-        } else {
-            set("memory.limit_in_bytes", Long.toString(memory));
-            set("memory.memsw.limit_in_bytes", Long.toString(memoryAndSwap));
-        }
+    }
+
+    @Override
+    String explainFailure(CgroupWrite write) {
+        return write.file().equals("cpu.cfs_quota_us") ? explainQuotaFailure() : "";
     }
 
     private void warnIfSwapUnlimited() {
@@ -74,21 +66,6 @@ final class V1Backend extends DirectoryBackend {
         if (swapTotal.orElse(0) > 0) {
             LOG.warn("{} has no memory.memsw.limit_in_bytes (kernel without swap accounting; boot with "
                     + "swapaccount=1): the sandbox may swap beyond its memory limit", directory);
-        }
-    }
-
-    private void applyCpu(CgroupConfig config) {
-        if (config.cpuQuotaUs().isPresent()) {
-            // Period first: the quota is then checked against the period it belongs to.
-            set("cpu.cfs_period_us", Long.toString(config.cpuPeriodUs()));
-            try {
-                set("cpu.cfs_quota_us", Long.toString(config.cpuQuotaUs().getAsLong()));
-            } catch (CgroupException e) {
-                throw new CgroupException(e.getMessage() + explainQuotaFailure(), e);
-            }
-        }
-        if (config.cpuShares().isPresent()) {
-            set("cpu.shares", Long.toString(config.cpuShares().getAsLong()));
         }
     }
 
@@ -121,6 +98,7 @@ final class V1Backend extends DirectoryBackend {
         if (controllers.contains("pids")) {
             CgroupFiles.readNumber(fs, directory.resolve("pids.peak")).ifPresent(stats::pidsPeak);
         }
+        collectLimitStats(stats);
     }
 
     /**

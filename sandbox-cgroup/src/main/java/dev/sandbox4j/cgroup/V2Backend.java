@@ -1,7 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-import dev.sandbox4j.core.CgroupHierarchy;
 
 import java.nio.file.Path;
 import java.util.OptionalLong;
@@ -26,29 +25,8 @@ final class V2Backend extends DirectoryBackend {
     }
 
     @Override
-    public void applyLimits(CgroupConfig config) {
-        if (controllers.contains("memory") && config.memoryBytes().isPresent()) {
-            set("memory.max", Long.toString(config.memoryBytes().getAsLong()));
-            // v2's swap.max is swap alone, not memory+swap as v1's memsw; "0" turns swap off. Without swap
-            // accounting the file is missing and swap cannot be limited at all.
-            long swap = config.swapBytes().getAsLong();
-            if (fs.exists(directory.resolve("memory.swap.max"))) {
-                set("memory.swap.max", Long.toString(swap));
-            } else {
-                LOG.debug("{} has no memory.swap.max (no swap accounting): swap is not limited", directory);
-            }
-        }
-        if (controllers.contains("cpu")) {
-            if (config.cpuQuotaUs().isPresent()) {
-                set("cpu.max", config.cpuQuotaUs().getAsLong() + " " + config.cpuPeriodUs());
-            }
-            if (config.cpuWeight().isPresent()) {
-                set("cpu.weight", Integer.toString(config.cpuWeight().getAsInt()));
-            }
-        }
-        if (controllers.contains("pids") && config.maxPids().isPresent()) {
-            set("pids.max", Integer.toString(config.maxPids().getAsInt()));
-        }
+    void skipped(CgroupWrite write) {
+        LOG.debug("{} has no {} (e.g. no swap accounting): not written", directory, write.file());
     }
 
     @Override
@@ -72,6 +50,7 @@ final class V2Backend extends DirectoryBackend {
         if (controllers.contains("pids")) {
             CgroupFiles.readNumber(fs, directory.resolve("pids.peak")).ifPresent(stats::pidsPeak);
         }
+        collectLimitStats(stats);
     }
 
     /** cgroup.kill (5.14+) SIGKILLs the whole subtree in the kernel, forks in flight included. */

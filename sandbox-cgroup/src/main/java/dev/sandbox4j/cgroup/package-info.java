@@ -7,10 +7,13 @@
  * {@link dev.sandbox4j.cgroup.SandboxCgroups} ({@code create}, {@code availability}),
  * {@link dev.sandbox4j.cgroup.SandboxCgroup} ({@code procsFiles}, {@code stats}, {@code killAll}, {@code close}),
  * {@link dev.sandbox4j.cgroup.CgroupStats}, {@link dev.sandbox4j.cgroup.CgroupAvailability},
- * {@link dev.sandbox4j.cgroup.CgroupUnavailableException} and {@link dev.sandbox4j.cgroup.RlimitFallback}.
+ * {@link dev.sandbox4j.cgroup.CgroupUnavailableException} and {@link dev.sandbox4j.cgroup.RlimitFallback}; the
+ * extension point {@link dev.sandbox4j.cgroup.CgroupLimit} with {@link dev.sandbox4j.cgroup.CgroupController},
+ * {@link dev.sandbox4j.cgroup.CgroupWrite} and {@link dev.sandbox4j.cgroup.CgroupStatistic}, and the limits
+ * shipped with it ({@link dev.sandbox4j.cgroup.IoLimit}, {@link dev.sandbox4j.cgroup.CpusetLimit},
+ * {@link dev.sandbox4j.cgroup.HugetlbLimit}).
  * Everything else is package-private: the per-hierarchy backends ({@code V1Backend}, {@code V2Backend}), the
- * placement decision, the stale-cgroup cleaner and the {@code CgroupFs} seam over the kernel.
- *
- * <p>Facts and pitfalls behind the design, many verified on the reference host: {@code notes/cgroups.md}.
+ * placement decision, the one check of every limit ({@code LimitCheck}), the built-in limits as data
+ * ({@code BuiltinLimits}), the stale-cgroup cleaner and the {@code CgroupFs} seam over the kernel.
  */
 package dev.sandbox4j.cgroup;

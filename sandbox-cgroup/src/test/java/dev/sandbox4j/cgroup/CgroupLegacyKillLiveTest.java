@@ -2,7 +2,6 @@ package dev.sandbox4j.cgroup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sandbox4j.core.CgroupLayout;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

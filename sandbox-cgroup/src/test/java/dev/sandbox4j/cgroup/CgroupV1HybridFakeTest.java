@@ -47,13 +47,14 @@ class CgroupV1HybridFakeTest {
             Path memory = host.path("/sys/fs/cgroup/memory" + MEMORY_PATH + "/" + name);
             Path cpu = host.path("/sys/fs/cgroup/cpu/" + name);
             assertThat(host.fs.operations()).containsSubsequence(
+                    // every directory first, so every file is checked before the first value is written
                     "mkdir " + memory,
+                    "mkdir " + cpu,
                     // oom_kill_disable is inherited: reset before any limit can trigger an OOM
                     "write " + memory.resolve("memory.oom_control") + " 0",
                     // lowering from unlimited: the limit first, then memsw (limit <= memsw at every step)
                     "write " + memory.resolve("memory.limit_in_bytes") + " 67108864",
                     "write " + memory.resolve("memory.memsw.limit_in_bytes") + " 67108864",
-                    "mkdir " + cpu,
                     // the period first: the quota is checked against it
                     "write " + cpu.resolve("cpu.cfs_period_us") + " 100000",
                     "write " + cpu.resolve("cpu.cfs_quota_us") + " 20000");
@@ -181,7 +182,8 @@ class CgroupV1HybridFakeTest {
         }
         List<String> made = host.fs.operations().stream().filter(op -> op.startsWith("mkdir "))
                 .map(op -> "rmdir " + op.substring("mkdir ".length())).toList();
-        assertThat(made).as("memory, then pids whose limit failed").hasSize(2);
+        assertThat(made).as("every hierarchy's directory is made before the first limit is written")
+                .hasSize(5);
         assertThat(host.fs.operations()).containsAll(made);
     }
 

@@ -363,6 +363,21 @@ final class FakeCgroupFs implements CgroupFs {
                 put(cgroup.resolve("cpu.max"), "max 100000\n");
                 put(cgroup.resolve("cpu.weight"), "100\n");
             }
+            if (controllers.contains("io") && !root) {
+                put(cgroup.resolve("io.max"), "");
+                put(cgroup.resolve("io.stat"), "");
+                put(cgroup.resolve("io.weight"), "default 100\n");
+            }
+            if (controllers.contains("cpuset") && !root) {
+                put(cgroup.resolve("cpuset.cpus"), "");
+                put(cgroup.resolve("cpuset.mems"), "");
+                put(cgroup.resolve("cpuset.cpus.effective"), "0-1\n");
+            }
+            if (controllers.contains("hugetlb") && !root) {
+                put(cgroup.resolve("hugetlb.2MB.max"), "max\n");
+                put(cgroup.resolve("hugetlb.2MB.current"), "0\n");
+                put(cgroup.resolve("hugetlb.2MB.events"), "max 0\n");
+            }
             if (controllers.contains("pids") && !root) {
                 put(cgroup.resolve("pids.max"), "max\n");
                 put(cgroup.resolve("pids.current"), "0\n");
@@ -394,6 +409,17 @@ final class FakeCgroupFs implements CgroupFs {
             }
             if (controllers.contains("freezer")) {
                 put(cgroup.resolve("freezer.state"), "THAWED\n");
+            }
+            if (controllers.contains("cpuset")) {
+                // A new v1 cpuset is empty (the root's own values are put by the test).
+                put(cgroup.resolve("cpuset.cpus"), "\n");
+                put(cgroup.resolve("cpuset.mems"), "\n");
+            }
+            if (controllers.contains("blkio")) {
+                for (String file : List.of("read_bps_device", "write_bps_device", "read_iops_device",
+                        "write_iops_device", "io_service_bytes", "io_serviced")) {
+                    put(cgroup.resolve("blkio.throttle." + file), "");
+                }
             }
         }
     }

@@ -1,6 +1,5 @@
 package dev.sandbox4j.cgroup;
 
-import dev.sandbox4j.core.CgroupLayout;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -99,6 +98,23 @@ final class FakeHost {
                 1:cpu:/
                 0::/
                 """.formatted(memoryPath));
+    }
+
+    /**
+     * A cgroup v1 host with one hierarchy per argument, each a comma-separated controller list mounted at
+     * /sys/fs/cgroup/&lt;that list&gt;, the JVM in every root.
+     */
+    FakeHost legacy(String... hierarchies) {
+        StringBuilder mountinfo = new StringBuilder("30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw\n");
+        StringBuilder cgroups = new StringBuilder();
+        int id = hierarchies.length;
+        for (String controllers : hierarchies) {
+            fs.mountV1(path("/sys/fs/cgroup/" + controllers), controllers.split(","));
+            mountinfo.append(31 + id).append(" 30 0:").append(28 + id).append(" / /sys/fs/cgroup/").append(controllers)
+                    .append(" rw,relatime - cgroup cgroup rw,").append(controllers).append('\n');
+            cgroups.append(id--).append(':').append(controllers).append(":/\n");
+        }
+        return file("proc/self/mountinfo", mountinfo.toString()).file("proc/self/cgroup", cgroups.toString());
     }
 
     FakeHost file(String relative, String content) {

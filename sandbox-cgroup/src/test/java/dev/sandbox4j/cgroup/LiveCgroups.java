@@ -3,8 +3,6 @@ package dev.sandbox4j.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.sandbox4j.core.CgroupHierarchy;
-import dev.sandbox4j.core.CgroupLayout;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * The run options and their preset, applied to the library's {@link SandboxBuilder}. The library validates every
@@ -51,7 +52,12 @@ final class ConfigMapping {
      * @throws FeatureUnavailableException when this host cannot do what was asked
      */
     static Configured build(RunOptions options, Path currentDirectory) {
-        SandboxBuilder builder = builder(options, currentDirectory);
+        return build(options, currentDirectory, UnaryOperator.identity());
+    }
+
+    /** {@link #build(RunOptions, Path)} with what a subcommand adds to the run's builder ({@code seccomp learn}). */
+    static Configured build(RunOptions options, Path currentDirectory, UnaryOperator<SandboxBuilder> adjust) {
+        SandboxBuilder builder = adjust.apply(builder(options, currentDirectory));
         try {
             return new Configured(builder.build(), List.of());
         } catch (FeatureUnavailableException refused) {
@@ -78,7 +84,7 @@ final class ConfigMapping {
         SandboxBuilder builder = SandboxConfig.builder()
                 .privilegeMode(options.mode)
                 .namespaces(preset.ownNetwork() ? NamespaceConfig.all() : NamespaceConfig.all().without(Namespace.NET))
-                .seccomp(options.seccompProfile())
+                .seccomp(options.seccompProfile().filter())
                 // The program's standard streams are sandbox-ctl's own, untouched.
                 .stdin(Input.inherit())
                 .stdout(Output.inherit())

@@ -4,7 +4,8 @@ import dev.sandbox4j.core.Durations;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.Sizes;
-import dev.sandbox4j.seccomp.SeccompProfile;
+import dev.sandbox4j.seccomp.NamedSeccompFilter;
+import dev.sandbox4j.seccomp.SeccompProfileRegistry;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,7 +87,10 @@ final class Converters {
         }
     }
 
-    /** A percentage of one CPU, as plain decimals: {@code 50}, {@code 50%}, {@code 12.5}. */
+    /**
+     * A percentage of one CPU, as plain decimals: {@code 50}, {@code 50%}, {@code 12.5}, {@code 200} for two CPUs.
+     * Its bounds (at least 1, at most 100 per CPU) are the library's.
+     */
     static final class Cpu implements ITypeConverter<Limit<Double>> {
         @Override
         public Limit<Double> convert(String text) {
@@ -99,10 +103,10 @@ final class Converters {
                 number = number.substring(0, number.length() - 1).strip();
             }
             // Not Double.parseDouble alone: it would also take "1e2", "NaN" and hexadecimal.
-            double percent = number.matches("\\d{1,3}(\\.\\d+)?") ? Double.parseDouble(number) : Double.NaN;
-            if (!(percent > 0 && percent <= 100)) {
+            double percent = number.matches("\\d{1,7}(\\.\\d+)?") ? Double.parseDouble(number) : Double.NaN;
+            if (!(percent > 0)) {
                 throw new InvalidConfigException("--cpu", text,
-                        "expected a percentage of one CPU greater than 0 and at most 100, e.g. 50, or 'none'");
+                        "expected a percentage of one CPU greater than 0, e.g. 50, 200 for two CPUs, or 'none'");
             }
             return percent;
         }
@@ -124,13 +128,16 @@ final class Converters {
         }
     }
 
-    static final class Seccomp implements ITypeConverter<SeccompProfile> {
+    /** A built-in or registered name, NAME.json in the profile directories, or an OCI JSON file. */
+    static final class Seccomp implements ITypeConverter<NamedSeccompFilter> {
         @Override
-        public SeccompProfile convert(String text) {
+        public NamedSeccompFilter convert(String text) {
             try {
-                return SeccompProfile.parse(text);
+                return SeccompProfileRegistry.standard().resolve(text);
             } catch (InvalidConfigException e) {
-                throw new InvalidConfigException("--seccomp", text, e.problem());
+                // A bad file's message already names the file, the JSON path and the problem.
+                throw e.setting() == null ? new InvalidConfigException("--seccomp: " + e.getMessage())
+                        : new InvalidConfigException("--seccomp", text, e.problem());
             }
         }
     }

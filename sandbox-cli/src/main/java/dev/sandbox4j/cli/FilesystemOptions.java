@@ -49,7 +49,7 @@ final class FilesystemOptions {
     }
 
     Path root;
-    /** --bind and --ro-bind in command-line order, the order the mounts are made in. */
+    /** --bind, --ro-bind and --volume in command-line order, the order the mounts are made in. */
     final List<Bind> binds = new ArrayList<>();
     final List<Tmpfs> tmpfs = new ArrayList<>();
     final List<Overlay> overlays = new ArrayList<>();
@@ -72,6 +72,8 @@ final class FilesystemOptions {
                 text -> bind("--bind", text, true), binds::add);
         mount(spec, "--ro-bind", "SRC[:DST]", "Bind host path SRC read-only at DST inside (default: the same path).",
                 text -> bind("--ro-bind", text, false), binds::add);
+        mount(spec, "--volume", "NAME:DST[:ro]", "Bind the named volume (sandbox-ctl volume create NAME) at DST, "
+                + "read-only with :ro.", VolumeCommand::bind, binds::add);
         mount(spec, "--tmpfs", "DST[:SIZE]", "A private tmpfs at DST, limited to SIZE (e.g. 64M).",
                 FilesystemOptions::tmpfs, tmpfs::add);
         mount(spec, "--overlay", "LOWER:DST[:UPPER]",
@@ -82,8 +84,8 @@ final class FilesystemOptions {
                 () -> writableRoot, v -> writableRoot = v);
         SandboxCtl.option(spec, OptionSpec.builder("--host-fs").type(boolean.class).description("Weaker: no filesystem "
                 + "view; the program sees the host's whole file tree with its unprivileged host identity (it can read "
-                + "whatever that id can, and write where others may). Not with --bind, --ro-bind, --tmpfs, --overlay, "
-                + "--rw or -r/--root."), () -> hostFilesystem, v -> hostFilesystem = v);
+                + "whatever that id can, and write where others may). Not with --bind, --ro-bind, --volume, --tmpfs, "
+                + "--overlay, --rw or -r/--root."), () -> hostFilesystem, v -> hostFilesystem = v);
         SandboxCtl.option(spec, OptionSpec.builder("--no-proc").type(boolean.class).description("Weaker: no fresh /proc "
                 + "inside (for containers whose masked /proc makes the kernel refuse one): the program keeps its own PID "
                 + "namespace but cannot read /proc; the report lists it."), () -> noProc, v -> noProc = v);
@@ -133,7 +135,7 @@ final class FilesystemOptions {
     }
 
     /** A path inside the sandbox: absolute, since there is no current directory to resolve it in, and not / itself. */
-    private static Path inside(String option, String text, String part) {
+    static Path inside(String option, String text, String part) {
         Path path = Converters.path(option, part);
         if (!path.isAbsolute()) {
             throw new InvalidConfigException(option, part, "the path inside the sandbox must be absolute");
@@ -262,7 +264,7 @@ final class FilesystemOptions {
         }
         List<String> viewOptions = new ArrayList<>();
         if (!binds.isEmpty()) {
-            viewOptions.add("--bind/--ro-bind");
+            viewOptions.add("--bind/--ro-bind/--volume");
         }
         if (!tmpfs.isEmpty()) {
             viewOptions.add("--tmpfs");

@@ -1,6 +1,6 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.core.IoErrors;
+import dev.sandbox4j.core.internal.IoErrors;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -198,7 +198,7 @@ final class ProgramRunner {
                         + (options.timeout != null ? "" : " (the " + preset + " preset's limit; --timeout changes it)")
                         + "; the sandbox was killed");
             } else if (result.seccompViolation()) {
-                err.println(seccompMessage(result, program, options.seccompProfile().cliName()));
+                err.println(seccompMessage(result, program, options.seccompProfile().name()));
             } else if (result.oomKilled()) {
                 // A SIGKILL status alone does not say why; the memory cgroup does, and the program may even have
                 // survived the loss of one of its processes.

@@ -3,7 +3,7 @@ package dev.sandbox4j.cli;
 import dev.sandbox4j.cli.Converters.Env;
 import dev.sandbox4j.cli.Converters.Limit;
 import dev.sandbox4j.core.PrivilegeMode;
-import dev.sandbox4j.seccomp.SeccompProfile;
+import dev.sandbox4j.seccomp.NamedSeccompFilter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ final class RunOptions {
     Limit<Long> memory;
     Limit<Double> cpu;
     Limit<Duration> timeout;
-    SeccompProfile seccomp;
+    NamedSeccompFilter seccomp;
     Limit<Long> pids;
     String id;
     PrivilegeMode mode = PrivilegeMode.AUTO;
@@ -49,15 +49,17 @@ final class RunOptions {
                 () -> memory, v -> memory = v);
         SandboxCtl.option(spec, OptionSpec.builder("-c", "--cpu").paramLabel("PERCENT").type(Limit.class)
                 .converters(new Converters.Cpu())
-                .description("CPU limit in percent of one CPU (50 or 50%%), at least 1 and at most 100, or none."),
+                .description("CPU limit in percent of one CPU (50 or 50%%; 200 = two CPUs), up to 100 per CPU, or none."),
                 () -> cpu, v -> cpu = v);
         SandboxCtl.option(spec, OptionSpec.builder("-t", "--timeout").paramLabel("DURATION").type(Limit.class)
                 .converters(new Converters.Timeout()).description("Wall-clock limit: 30 (seconds), 1.5s, 500ms, 2m, 1h, "
                         + "or none; the whole process tree is killed and sandbox-ctl exits 124. Default: the preset's."),
                 () -> timeout, v -> timeout = v);
-        SandboxCtl.option(spec, OptionSpec.builder("-s", "--seccomp").paramLabel("PROFILE").type(SeccompProfile.class)
+        SandboxCtl.option(spec, OptionSpec.builder("-s", "--seccomp").paramLabel("PROFILE").type(NamedSeccompFilter.class)
                 .converters(new Converters.Seccomp()).description("Seccomp profile: essential, minimal, io-heavy, "
-                        + "compute, network or unrestricted (default: the preset's)."),
+                        + "compute, network, unrestricted, a profile NAME from ~/.config/sandbox4j/seccomp or "
+                        + "/etc/sandbox4j/seccomp, or an OCI/Docker JSON FILE (with a '/' or ending in .json); "
+                        + "default: the preset's."),
                 () -> seccomp, v -> seccomp = v);
         SandboxCtl.option(spec, OptionSpec.builder("--pids").paramLabel("N").type(Limit.class)
                 .converters(new Converters.Pids()).description("Maximum number of processes and threads, at least 3 "
@@ -112,8 +114,8 @@ final class RunOptions {
     }
 
     /** The effective seccomp profile: {@code -s}, else the preset's. */
-    SeccompProfile seccompProfile() {
-        return seccomp != null ? seccomp : preset.seccomp();
+    NamedSeccompFilter seccompProfile() {
+        return seccomp != null ? seccomp : NamedSeccompFilter.of(preset.seccomp());
     }
 
     Optional<String> program() {

@@ -2,7 +2,7 @@ package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.SandboxException;
-import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -29,8 +29,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code sandbox-ctl}: runs a program in a sandbox ({@code sandbox-ctl [run] [options] [--] PROGRAM [ARGS...]}) or
- * shows what it can do ({@code check}, {@code profiles}, {@code seccomp}). The command tree and how its failures
- * become exit statuses; run options are in {@link RunOptions}, subcommands in {@link #commandLine}.
+ * shows what it can do ({@code check}, {@code profiles}, {@code seccomp}) and manages volumes ({@code volume}).
+ * The command tree and how its failures become exit statuses; run options are in {@link RunOptions}, subcommands
+ * in {@link #commandLine}.
  *
  * <p>The picocli model is declared in code, not in annotations: reading annotations costs a generated proxy class
  * per annotation type at every start, which no class-data archive of Java 17 can hold.
@@ -38,7 +39,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
 public final class SandboxCtl implements Callable<Integer> {
     private static final String[] SYNOPSIS = {
         "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
-        "       sandbox-ctl check | profiles | seccomp [PROFILE] | --help | --version"};
+        "       sandbox-ctl check | profiles | volume ... | --help | --version",
+        "       sandbox-ctl seccomp [PROFILE|NAME|FILE] [OPTIONS]",
+        "       sandbox-ctl seccomp learn [-o FILE] [-s BASE] [OPTIONS] -- PROGRAM"};
     private static final String[] DESCRIPTION = {
         "Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits, a filesystem view "
             + "and a timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go to stderr.",
@@ -102,7 +105,7 @@ public final class SandboxCtl implements Callable<Integer> {
     }
 
     /** The subcommands' names; picocli matches them exactly. */
-    static final List<String> SUBCOMMANDS = List.of("run", "check", "profiles", "seccomp");
+    static final List<String> SUBCOMMANDS = List.of("run", "check", "profiles", "seccomp", "volume");
 
     /** The command tree. A subcommand is one {@code addSubcommand} line here and its name in {@link #SUBCOMMANDS}. */
     static CommandLine commandLine(Supplier<SystemCapabilities> system) {
@@ -114,7 +117,8 @@ public final class SandboxCtl implements Callable<Integer> {
         commandLine.setStopAtPositional(true);
         commandLine.addSubcommand(new CommandLine(new CheckCommand(system).spec()))
                 .addSubcommand(new CommandLine(new ProfilesCommand().spec()))
-                .addSubcommand(new CommandLine(new SeccompCommand().spec()));
+                .addSubcommand(SeccompCommand.commandLine())
+                .addSubcommand(VolumeCommand.commandLine());
         commandLine.setParameterExceptionHandler(new BadCommandLine());
         commandLine.setExecutionExceptionHandler(new Failed());
         commandLine.setExecutionStrategy(new OptionsBeforeSubcommandRefused());

@@ -1,36 +1,44 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.core.IoErrors;
+import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.BpfInterpreter;
 import dev.sandbox4j.seccomp.BpfProgram;
+import dev.sandbox4j.seccomp.NamedSeccompFilter;
+import dev.sandbox4j.seccomp.OciSeccompProfile;
 import dev.sandbox4j.seccomp.SeccompAction;
 import dev.sandbox4j.seccomp.SeccompData;
 import dev.sandbox4j.seccomp.SeccompFilter;
 import dev.sandbox4j.seccomp.SeccompProfile;
+import dev.sandbox4j.seccomp.SeccompProfileRegistry;
 import dev.sandbox4j.seccomp.SyscallRule;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import picocli.CommandLine;
 import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * {@code sandbox-ctl seccomp [PROFILE] [--export FILE] [--explain SYSCALL[,ARG...]] [--disassemble]}: lists
- * the built-in seccomp profiles, shows what one permits, exports its compiled BPF program, or explains
- * how it decides one call. Everything here is a thin view of {@code sandbox-seccomp}.
+ * {@code sandbox-ctl seccomp [PROFILE] [--export FILE] [--export-oci FILE] [--explain SYSCALL[,ARG...]]
+ * [--disassemble]}: lists the seccomp profiles, shows what one permits, exports its compiled BPF program or
+ * its OCI/Docker JSON, or explains how it decides one call. PROFILE is a built-in name, a profile from the
+ * profile directories, or an OCI JSON file. Everything here is a thin view of {@code sandbox-seccomp};
+ * {@code seccomp learn} is {@link LearnCommand}.
  */
 public final class SeccompCommand implements Callable<Integer> {
     String profileName;
     boolean list;
     Path export;
+    Path exportOci;
     String explain;
     boolean disassemble;
     String archName = "x86_64";
@@ -39,11 +47,15 @@ public final class SeccompCommand implements Callable<Integer> {
     public SeccompCommand() {
         spec.name("seccomp").usageMessage().sortOptions(false).description(
                 "List the seccomp profiles; with PROFILE, show its syscalls and argument rules.",
-                "Profiles are cumulative: essential < minimal < io-heavy < compute < network < unrestricted.");
+                "Profiles are cumulative: essential < minimal < io-heavy < compute < network < unrestricted.",
+                "PROFILE may also name NAME.json in ~/.config/sandbox4j/seccomp ($XDG_CONFIG_HOME) or "
+                        + "/etc/sandbox4j/seccomp, or be the path of an OCI/Docker seccomp JSON file.",
+                "'sandbox-ctl seccomp learn --help': write a profile from what a trusted program uses.");
         SandboxCtl.standardHelpOptions(spec);
         SandboxCtl.Binding profile = SandboxCtl.Binding.of(() -> profileName, (String v) -> profileName = v);
         spec.addPositional(PositionalParamSpec.builder().index("0").arity("0..1").paramLabel("PROFILE").type(String.class)
-                .description("essential, minimal, io-heavy, compute, network or unrestricted")
+                .description("essential, minimal, io-heavy, compute, network, unrestricted, a NAME from the "
+                        + "profile directories, or an OCI/Docker JSON FILE")
                 .getter(profile).setter(profile).build());
         SandboxCtl.option(spec, OptionSpec.builder("-l", "--list").type(boolean.class)
                 .description("List the profiles with their syscall counts (the default)."), () -> list, v -> list = v);
@@ -51,6 +63,11 @@ public final class SeccompCommand implements Callable<Integer> {
                 .description("Write PROFILE's compiled BPF program to FILE: the raw little-endian struct sock_filter "
                         + "array (8 bytes per instruction) that seccomp(SECCOMP_SET_MODE_FILTER) loads."),
                 () -> export, v -> export = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--export-oci").paramLabel("FILE").type(Path.class)
+                .description("Write PROFILE as an OCI/Docker seccomp JSON profile (what docker/podman --security-opt "
+                        + "seccomp=FILE and Kubernetes Localhost profiles read), with the same decisions under "
+                        + "libseccomp."),
+                () -> exportOci, v -> exportOci = v);
         SandboxCtl.option(spec, OptionSpec.builder("--explain").paramLabel("SYSCALL[,ARG...]").type(String.class)
                 .description("Run the compiled program on one call and print the decision. SYSCALL is a name or a "
                         + "number (as the audit log prints it): ioctl,0,0x5412 or 16,0,0x5412."),
@@ -67,26 +84,43 @@ public final class SeccompCommand implements Callable<Integer> {
         return spec;
     }
 
+    /** This command with its {@code learn} subcommand. */
+    static CommandLine commandLine() {
+        CommandLine line = new CommandLine(new SeccompCommand().spec);
+        line.addSubcommand(LearnCommand.commandLine());
+        return line;
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Architecture arch;
-        SeccompProfile profile = null;
+        NamedSeccompFilter profile = null;
         try {
             arch = Architecture.fromKernelName(archName);
             if (profileName != null) {
-                profile = SeccompProfile.parse(profileName);
+                profile = SeccompProfileRegistry.standard().resolve(profileName);
+                if (profile.builtIn().isEmpty() && !profile.source().equals("registered") && arch != Architecture.current()) {
+                    // A file means what libseccomp makes of it on the architecture asked about.
+                    OciSeccompProfile read = OciSeccompProfile.read(Path.of(profile.source()), arch,
+                            System.getProperty("os.version", ""));
+                    profile = NamedSeccompFilter.of(profile.name(), read);
+                }
             }
         } catch (SandboxException e) {
             return usageError(e.getMessage());
         }
         if (profile == null) {
-            if (export != null || explain != null || disassemble) {
-                return usageError("--export, --explain and --disassemble need a PROFILE (valid profiles are "
-                        + SeccompProfile.validNames() + ")");
+            if (export != null || exportOci != null || explain != null || disassemble) {
+                return usageError("--export, --export-oci, --explain and --disassemble need a PROFILE (valid "
+                        + "profiles are " + SeccompProfile.validNames() + ", a NAME from the profile directories, "
+                        + "or a FILE)");
             }
             listProfiles(out, arch);
             return ExitCode.OK;
+        }
+        for (String note : profile.notes()) {
+            spec.commandLine().getErr().println("sandbox-ctl seccomp: " + profile.source() + ": " + note);
         }
         try {
             BpfProgram program = profile.filter().compile(arch);
@@ -98,7 +132,12 @@ public final class SeccompCommand implements Callable<Integer> {
             if (export != null) {
                 OutputFile.write(export, program.toBytes());
                 out.printf("wrote %s: %d instructions (%d bytes) of %s BPF for profile %s%n", export,
-                        program.length(), program.length() * 8, arch, profile.cliName());
+                        program.length(), program.length() * 8, arch, profile.name());
+            }
+            if (exportOci != null) {
+                OutputFile.write(exportOci, OciSeccompProfile.toJson(profile.filter(), arch)
+                        .getBytes(StandardCharsets.UTF_8));
+                out.printf("wrote %s: OCI seccomp profile %s for %s%n", exportOci, profile.name(), arch);
             }
             if (explain != null) {
                 return ExitCode.OK;
@@ -106,13 +145,14 @@ public final class SeccompCommand implements Callable<Integer> {
             if (disassemble) {
                 out.print(program.disassemble());
             }
-            if (export == null && !disassemble) {
+            if (export == null && exportOci == null && !disassemble) {
                 showProfile(out, profile, arch, program);
             }
         } catch (IOException e) {
             // The FILE given cannot be written (no such directory, no permission, a full disk): a bad --export.
-            return usageError("cannot write --export " + export + ": "
-                    + IoErrors.describe(e, export.toAbsolutePath().toString()));
+            Path target = export != null ? export : exportOci;
+            return usageError("cannot write " + (export != null ? "--export " : "--export-oci ") + target + ": "
+                    + IoErrors.describe(e, target.toAbsolutePath().toString()));
         } catch (SandboxException e) {
             return usageError(e.getMessage());
         }
@@ -131,12 +171,27 @@ public final class SeccompCommand implements Callable<Integer> {
         for (SeccompProfile p : SeccompProfile.values()) {
             out.printf("%-13s %8d  %s%n", p.cliName(), p.permittedSyscalls(arch).size(), p.description());
         }
+        // Profiles by name from the profile directories and registrations, after the built-in ones.
+        for (var e : SeccompProfileRegistry.standard().available().entrySet()) {
+            if (e.getValue().equals("built-in")) {
+                continue;
+            }
+            String count;
+            try {
+                count = Integer.toString(SeccompProfileRegistry.standard().resolve(e.getKey()).filter()
+                        .permittedSyscalls(arch).size());
+            } catch (SandboxException ex) {
+                count = "error";
+            }
+            out.printf("%-13s %8s  %s%n", e.getKey(), count, "from " + e.getValue());
+        }
     }
 
-    private static void showProfile(PrintWriter out, SeccompProfile profile, Architecture arch, BpfProgram program) {
+    private static void showProfile(PrintWriter out, NamedSeccompFilter profile, Architecture arch, BpfProgram program) {
         SeccompFilter filter = profile.filter();
-        List<String> permitted = List.copyOf(profile.permittedSyscalls(arch));
-        out.printf("profile %s (%s): %s%n", profile.cliName(), arch, profile.description());
+        List<String> permitted = List.copyOf(filter.permittedSyscalls(arch));
+        out.printf("profile %s (%s): %s%n", profile.name(), arch,
+                profile.builtIn().map(SeccompProfile::description).orElse("from " + profile.source()));
         out.printf("%d of %d syscalls permitted; otherwise %s; numbers the table does not know: %s; %d BPF instructions%n",
                 permitted.size(), arch.syscalls().size(), filter.defaultAction().describe(),
                 filter.unknownSyscallAction().describe(), program.length());
@@ -167,7 +222,7 @@ public final class SeccompCommand implements Callable<Integer> {
                 .map(Object::toString).collect(Collectors.joining(" && "));
     }
 
-    private int explain(PrintWriter out, SeccompProfile profile, Architecture arch, BpfProgram program) {
+    private int explain(PrintWriter out, NamedSeccompFilter profile, Architecture arch, BpfProgram program) {
         // -1: "ioctl,1," has an empty third part, which is an error, not nothing.
         String[] parts = explain.split(",", -1);
         if (parts.length > 7) {
@@ -218,7 +273,7 @@ public final class SeccompCommand implements Callable<Integer> {
             call.append(i == 0 ? "" : ", ").append("0x").append(Long.toHexString(args[i]));
         }
         out.printf("%s on %s under %s: %s (syscall %s, %d BPF instructions executed)%n", call.append(')'), arch,
-                profile.cliName(), action.describe(), Integer.toUnsignedString(nr), run.instructionsExecuted());
+                profile.name(), action.describe(), Integer.toUnsignedString(nr), run.instructionsExecuted());
         return ExitCode.OK;
     }
 

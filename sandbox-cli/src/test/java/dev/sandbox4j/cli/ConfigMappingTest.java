@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
-import dev.sandbox4j.core.SystemCapabilities;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.exec.LimitMechanism;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.namespace.Mount;
@@ -178,7 +178,7 @@ class ConfigMappingTest {
                 .hasMessage("invalid --pids '02': below the minimum of 3: the sandbox's init and the workload count as "
                         + "tasks, and a shell needs one more");
         assertThatThrownBy(() -> config("-c", "0.5", "true")).hasMessageStartingWith("invalid --cpu '0.5': below 1% of a CPU");
-        assertThatThrownBy(() -> config("-i", "a-", "true")).hasMessageStartingWith("invalid --id 'a-': use 1 to 64 of");
+        assertThatThrownBy(() -> config("-i", "a-", "true")).hasMessageStartingWith("invalid --id 'a-': must be 1 to 64 characters");
         assertThatThrownBy(() -> config("-w", "rel/dir", "true"))
                 .hasMessage("invalid --cwd 'rel/dir': must be an absolute path");
         assertThatThrownBy(() -> config("--landlock-ro", "/usr", "--landlock-rw", "rel", "true"))

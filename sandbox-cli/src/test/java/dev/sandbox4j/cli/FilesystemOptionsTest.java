@@ -107,4 +107,15 @@ class FilesystemOptionsTest {
         assertThat(writable.mounts()).hasSize(3);
         assertThat(parse().landlock()).isEmpty();
     }
+
+    @Test
+    void aVolumeValueOfTheWrongShapeIsRefusedBeforeAnyVolumeIsLookedUp() {
+        assertThat(rejection("--volume", "job").getMessage())
+                .isEqualTo("invalid --volume 'job': expected NAME:/path or NAME:/path:ro");
+        assertThat(rejection("--volume", "job:/work:rx").getMessage())
+                .isEqualTo("invalid --volume 'job:/work:rx': expected NAME:/path or NAME:/path:ro");
+        assertThat(rejection("--volume", "job:work").getMessage())
+                .isEqualTo("invalid --volume 'work': the path inside the sandbox must be absolute");
+        assertThat(rejection("--volume", "job:/").getMessage()).startsWith("invalid --volume 'job:/': cannot mount over");
+    }
 }

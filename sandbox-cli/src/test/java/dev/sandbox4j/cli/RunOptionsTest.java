@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import dev.sandbox4j.cli.Converters.Env;
 import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.SeccompProfile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class RunOptionsTest {
@@ -33,7 +36,7 @@ class RunOptionsTest {
         assertThat(options.memory.value()).contains(1610612736L);
         assertThat(options.cpu.value()).contains(50.0);
         assertThat(options.timeout.value()).contains(Duration.ofMillis(1500));
-        assertThat(options.seccomp).isEqualTo(SeccompProfile.IO_HEAVY);
+        assertThat(options.seccomp.builtIn()).contains(SeccompProfile.IO_HEAVY);
         assertThat(options.pids.value()).contains(64L);
         assertThat(options.filesystem.root).isEqualTo(Path.of("/srv/root"));
         assertThat(options.id).isEqualTo("job-1");
@@ -55,7 +58,7 @@ class RunOptionsTest {
         assertThat(options.memory).isNull();
         assertThat(options.timeout).isNull();
         assertThat(options.seccomp).isNull();
-        assertThat(options.seccompProfile()).isEqualTo(SeccompProfile.MINIMAL);
+        assertThat(options.seccompProfile().builtIn()).contains(SeccompProfile.MINIMAL);
         assertThat(options.environment).isEmpty();
         assertThat(options.command).containsExactly("true");
     }
@@ -101,4 +104,22 @@ class RunOptionsTest {
         assertThat(options.cpu.value()).isEmpty();
     }
 
+    @Test
+    void seccompTakesAnOciJsonFileByPath(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("only-read.json"), "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+                + " \"syscalls\": [{\"names\": [\"read\", \"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
+
+        RunOptions options = parse("-s", file.toString(), "true");
+
+        assertThat(options.seccomp.builtIn()).isEmpty();
+        assertThat(options.seccomp.source()).isEqualTo(file.toString());
+        assertThat(options.seccompProfile().filter().permittedSyscalls(Architecture.current()))
+                .contains("read", "exit_group").doesNotContain("write");
+    }
+
+    @Test
+    void cpuMeansPercentOfOneCpuSo200IsTwoCpus() {
+        assertThat(parse("--cpu", "200", "true").cpu.value()).contains(200.0);
+        assertThat(parse("--cpu", "12.5%", "true").cpu.value()).contains(12.5);
+    }
 }

@@ -19,7 +19,7 @@ class RunReportTest {
     /** The contract's fields, in its order. */
     static final List<String> FIELDS = List.of("id", "mode", "exitCode", "signal", "signalName", "timedOut",
             "oomKilled", "seccompViolation", "blockedSyscall", "violation", "wallTimeMs", "cpuTimeUs", "userTimeUs",
-            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations");
+            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations", "status");
 
     @TempDir
     Path dir;
@@ -59,8 +59,15 @@ class RunReportTest {
                 + "\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
                 + "\"systemTimeUs\":null,\"memoryPeakBytes\":null,\"setupError\":{\"step\":\"chdir\",\"errno\":\"ENOENT\","
                 + "\"message\":\"sandbox setup failed at step 'chdir' (/no \\\"such\\\"\\\\dir\\n): ENOENT\"},"
-                + "\"degradations\":null}");
+                + "\"degradations\":null,\"status\":\"setup_failed\"}");
         assertThat(json).doesNotContain("\n");
+    }
+
+    @Test
+    void aRunSandbox4jEndedItselfIsSandboxFailed() {
+        String json = RunReport.json(new ProgramRunner.RunOutcome.NotRun(Optional.of("x"),
+                Optional.of(PrivilegeMode.PRIVILEGED), "run", Optional.empty(), "the launcher died", ExitCodes.SETUP_FAILED));
+        assertThat(json).endsWith("\"degradations\":null,\"status\":\"sandbox_failed\"}");
     }
 
     @Test
@@ -69,7 +76,7 @@ class RunReportTest {
                 Optional.empty(), "no", ExitCodes.SETUP_FAILED));
 
         assertThat(json).startsWith("{\"id\":null,\"mode\":null,")
-                .endsWith("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"no\"},\"degradations\":null}");
+                .endsWith("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"no\"},\"degradations\":null,\"status\":\"setup_failed\"}");
     }
 
     @Test

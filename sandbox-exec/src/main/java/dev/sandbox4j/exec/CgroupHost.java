@@ -3,9 +3,10 @@ package dev.sandbox4j.exec;
 import dev.sandbox4j.cgroup.CgroupAvailability;
 import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.SandboxCgroups;
-import dev.sandbox4j.core.CgroupHierarchy;
-import dev.sandbox4j.core.CgroupLayout;
+import dev.sandbox4j.cgroup.CgroupHierarchy;
+import dev.sandbox4j.cgroup.CgroupLayout;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -27,6 +28,11 @@ interface CgroupHost {
      */
     default List<CgroupHierarchy> v1Hierarchies(Set<String> controllers) {
         return List.of();
+    }
+
+    /** The hierarchy whose cgroups hold {@code controller}'s limits, or empty when none can (or it is not known). */
+    default Optional<CgroupHierarchy> hierarchyFor(String controller) {
+        return Optional.empty();
     }
 
     /**
@@ -57,6 +63,11 @@ interface CgroupHost {
             public List<CgroupHierarchy> v1Hierarchies(Set<String> controllers) {
                 return layout().hierarchies().stream()
                         .filter(h -> h.version() == 1 && controllers.stream().anyMatch(h::hasController)).toList();
+            }
+
+            @Override
+            public Optional<CgroupHierarchy> hierarchyFor(String controller) {
+                return layout().hierarchyFor(controller);
             }
 
             @Override

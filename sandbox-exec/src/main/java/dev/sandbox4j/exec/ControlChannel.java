@@ -1,6 +1,5 @@
 package dev.sandbox4j.exec;
 
-import dev.sandbox4j.core.LibC;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
 import jnr.ffi.Memory;

@@ -51,6 +51,7 @@ final class DirectLauncher implements LauncherProcess {
             case CAPTURE, PIPE -> ProcessBuilder.Redirect.PIPE;
             case INHERIT -> ProcessBuilder.Redirect.INHERIT;
             case DISCARD -> ProcessBuilder.Redirect.DISCARD;
+            case FILE -> ProcessBuilder.Redirect.to(output.file.toFile());
         };
     }
 

@@ -37,19 +37,30 @@ final class Execution {
     private static final long CONNECT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final File DEV_NULL = new File("/dev/null");
 
+    /** How often a CPU-time limit is checked against the cgroup's usage at most, and at least. */
+    private static final long CPU_CHECK_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long CPU_CHECK_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     private final SandboxConfig config;
+    private final RunSettings run;
     private final LaunchPlan plan;
     private List<String> degradations = List.of();
     private final Input stdin;
     private final RunCgroup cgroup;
     private final long startNanos;
     private final long deadlineNanos;
+    private final long graceNanos;
+    private final long cpuLimitMicros; // Long.MAX_VALUE: no CPU-time limit for the JVM to watch
+    private long nextCpuCheckNanos;
+    private boolean cpuTimeExceeded;
+    private long termSentNanos; // when a timeout's SIGTERM went out, before its SIGKILL; 0: not sent
     private volatile LauncherProcess process; // read by kill() from other threads
     private volatile ControlChannel control; // read by kill() from other threads
     private OutputCollector stdout;
     private OutputCollector stderr;
     private InputStream pipedStdout = InputStream.nullInputStream(); // Output.pipe(): the caller's streams
     private InputStream pipedStderr = InputStream.nullInputStream();
+    private final PipedOutputs piped = new PipedOutputs();
     private Thread stdinWriter;
 
     private boolean execOk;
@@ -61,12 +72,7 @@ final class Execution {
     private volatile boolean ended; // abort() may come from Sandbox.close() on another thread
     private boolean launcherLost;
     private boolean finished;
-    // When each stage ended (System.nanoTime), for the benchmark harness's stage breakdown only: written and
-    // read by the thread that drives this launch, never used for a decision.
-    long launcherStartedNanos;
-    long planSentNanos;
-    long execOkNanos;
-    long endReportedNanos;
+    private final RunEvents events;
     private SandboxResult result;
     private CgroupStats cgroupStats = CgroupStats.EMPTY;
     // written by kill()/signal() from other threads
@@ -76,14 +82,31 @@ final class Execution {
     private volatile RunAbortedException.Reason abortedBy;
     private volatile String abortDetail;
     private final Object killLock = new Object();
+    // For Sandbox.runs(): who this run is, and init's host pid once the program has been exec'd.
+    private final java.time.Instant startTime = java.time.Instant.now();
+    private volatile String runId = "";
+    private volatile List<String> command = List.of();
+    private volatile int initPid;
+    private final java.util.concurrent.locks.ReentrantLock finishing = new java.util.concurrent.locks.ReentrantLock();
 
-    private Execution(SandboxConfig config, LaunchPlan plan, Input stdin, RunCgroup cgroup) {
+    private Execution(SandboxConfig config, RunSettings run, LaunchPlan plan, RunCgroup cgroup, RunEvents events) {
         this.config = config;
+        this.events = events;
+        this.run = run;
         this.plan = plan;
-        this.stdin = stdin;
+        this.stdin = run.stdin;
         this.cgroup = cgroup;
         this.startNanos = System.nanoTime();
-        this.deadlineNanos = config.timeout().map(t -> startNanos + t.toNanos()).orElse(Long.MAX_VALUE);
+        this.deadlineNanos = run.timeout == null ? Long.MAX_VALUE : saturatedAdd(startNanos, run.timeout.toNanos());
+        this.graceNanos = run.killGrace.toNanos();
+        this.cpuLimitMicros = run.cpuTimeMechanism == LimitMechanism.CGROUP
+                ? Math.max(1, run.cpuTimeLimit.toNanos() / 1000) : Long.MAX_VALUE;
+        this.nextCpuCheckNanos = startNanos;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE - 1 : sum;
     }
 
     /**
@@ -99,10 +122,22 @@ final class Execution {
     /** As above; {@code degradations} go into the result (see {@link SandboxResult#degradations()}). */
     static Execution launch(SandboxConfig config, LaunchPlan plan, Input stdin, boolean streaming, RunCgroup cgroup,
             List<String> degradations) throws InterruptedException {
-        Execution ex = new Execution(config, plan, stdin, cgroup);
+        if (!streaming && (stdin.kind == Input.Kind.PIPE || config.stdout().kind == Output.Kind.PIPE
+                || config.stderr().kind == Output.Kind.PIPE)) {
+            throw new IllegalStateException("Input.pipe()/Output.pipe() need Sandbox.start(), not run()");
+        }
+        RunRequest request = RunRequest.builder(plan.argv).stdin(stdin).build();
+        return launch(config, RunSettings.of(config, request, streaming), plan, cgroup, degradations,
+                RunEvents.none(config, plan.argv));
+    }
+
+    /** As above, for one run's settings, telling {@code events} its stages. */
+    static Execution launch(SandboxConfig config, RunSettings run, LaunchPlan plan, RunCgroup cgroup,
+            List<String> degradations, RunEvents events) throws InterruptedException {
+        Execution ex = new Execution(config, run, plan, cgroup, events);
         ex.degradations = List.copyOf(degradations);
         try {
-            ex.start(streaming);
+            ex.start();
         } catch (InterruptedException | RuntimeException | Error e) {
             ex.abort();
             throw e;
@@ -110,11 +145,7 @@ final class Execution {
         return ex;
     }
 
-    private void start(boolean streaming) throws InterruptedException {
-        if (!streaming && (stdin.kind == Input.Kind.PIPE || config.stdout().kind == Output.Kind.PIPE
-                || config.stderr().kind == Output.Kind.PIPE)) {
-            throw new IllegalStateException("Input.pipe()/Output.pipe() need Sandbox.start(), not run()");
-        }
+    private void start() throws InterruptedException {
         LauncherBinary launcher = LauncherBinary.get();
         byte[] payload = plan.encode();
         plan.checkSize(payload); // before the server or launcher sees a frame it must refuse
@@ -125,15 +156,15 @@ final class Execution {
                     control = pair.channel();
                     process = fork(launcher, pair.launcherEnd(), payload);
                 }
-                launcherStartedNanos = System.nanoTime();
+                events.launcherStarted();
                 // While the launcher clones init, on the other CPU: it waits for CGROUPS_READY before it moves init
                 // into the cgroup the plan names.
                 cgroup.create();
             } else {
                 Path socket = launcher.newSocketPath("c-");
                 try {
-                    process = DirectLauncher.start(launcher, socket, stdin, config.stdout(), config.stderr());
-                    launcherStartedNanos = System.nanoTime();
+                    process = DirectLauncher.start(launcher, socket, stdin, run.stdout, run.stderr);
+                    events.launcherStarted();
                     cgroup.create(); // while the launcher starts and listens
                     control = ControlChannel.connect(socket, process,
                             Math.min(deadlineNanos, startNanos + CONNECT_LIMIT_NANOS));
@@ -142,6 +173,7 @@ final class Execution {
                 }
                 control.send(LaunchPlan.frame(Wire.MSG_PLAN, payload));
             }
+            checkCpuAccounting();
             if (!cgroup.procsFiles().isEmpty()) {
                 try {
                     control.send(LaunchPlan.frame(Wire.MSG_CGROUPS_READY, new byte[0]));
@@ -150,17 +182,30 @@ final class Execution {
                     // reported before it hung up is read next, and says why.
                 }
             }
-            planSentNanos = System.nanoTime();
+            events.planSent();
         } catch (IOException e) {
             throw new SandboxException("cannot send the plan to the launcher: " + e.getMessage(), e);
         }
         startStreams();
     }
 
+    /**
+     * A CPU-time limit the JVM watches needs the run's cgroup to count CPU time (cpuacct, or v2 cpu.stat): without
+     * that figure the limit would be claimed and not held, so the run fails before the program starts.
+     */
+    private void checkCpuAccounting() {
+        if (cpuLimitMicros != Long.MAX_VALUE
+                && cgroup.liveStats().map(s -> s.cpuTimeUs().isEmpty()).orElse(true)) {
+            throw new SandboxSetupException("cgroup", 0, "the CPU-time limit " + run.cpuTimeLimit + " needs the run's "
+                    + "cgroup to count CPU time (v1 cpuacct or v2 cpu.stat), and it does not here; mount the cpuacct "
+                    + "controller, or run unprivileged, where RLIMIT_CPU limits each process");
+        }
+    }
+
     /** A launcher from the JVM's fork server, with stdio the JVM opened for it, its control connection and its plan. */
     private LauncherProcess fork(LauncherBinary launcher, int control, byte[] plan) {
-        try (ForkServer.Stdio stdio = ForkServer.Stdio.open(stdin, config.stdout(), config.stderr())) {
-            ForkServer.Forked forked;
+        try (ForkedStdio stdio = ForkedStdio.open(stdin, run.stdout, run.stderr)) {
+            ForkedLauncher forked;
             try {
                 forked = ForkServer.spawn(launcher, stdio, control, plan);
             } catch (RuntimeException | Error e) {
@@ -169,8 +214,8 @@ final class Execution {
             }
             forked.streams(stdio);
             String prefix = threadPrefix(forked.pid());
-            stdout = polledCollector(stdio.takeCaptured(1), config.stdout(), prefix + "stdout");
-            stderr = polledCollector(stdio.takeCaptured(2), config.stderr(), prefix + "stderr");
+            stdout = polledCollector(stdio.takeCaptured(1), run.stdout, prefix + "stdout");
+            stderr = polledCollector(stdio.takeCaptured(2), run.stderr, prefix + "stderr");
             // If the server dies under this run, the launcher is nobody's child we can wait for or kill by pid
             // any more: end the run through its control channel (or its cgroup), as a kill() does.
             forked.onLost(() -> killFor(RunAbortedException.Reason.FORK_SERVER_DIED, null));
@@ -189,19 +234,23 @@ final class Execution {
     private void startStreams() {
         String prefix = threadPrefix(process.pid());
         // Captured output of a launcher from the fork server is polled (fork); ProcessBuilder's streams get threads.
-        if (stdout == null && config.stdout().kind == Output.Kind.CAPTURE) {
-            stdout = OutputCollector.threaded(process.stdout(), config.stdout().limit, prefix + "stdout");
+        if (stdout == null && run.stdout.kind == Output.Kind.CAPTURE) {
+            stdout = OutputCollector.threaded(process.stdout(), run.stdout.limit, prefix + "stdout");
         }
-        if (stderr == null && config.stderr().kind == Output.Kind.CAPTURE) {
-            stderr = OutputCollector.threaded(process.stderr(), config.stderr().limit, prefix + "stderr");
+        if (stderr == null && run.stderr.kind == Output.Kind.CAPTURE) {
+            stderr = OutputCollector.threaded(process.stderr(), run.stderr.limit, prefix + "stderr");
         }
         // Piped output is moved into memory as it comes, so that the run's end takes nothing the caller has not
         // read yet: the streams are the caller's to close, not this run's.
-        if (config.stdout().kind == Output.Kind.PIPE) {
-            pipedStdout = PipedOutput.start(process.stdout(), config.stdout().limit, prefix + "stdout");
+        if (run.stdout.kind == Output.Kind.PIPE) {
+            PipedOutput out = PipedOutput.start(piped, process.stdout(), run.stdout.limit, prefix + "stdout");
+            piped.stdout(out);
+            pipedStdout = out;
         }
-        if (config.stderr().kind == Output.Kind.PIPE) {
-            pipedStderr = PipedOutput.start(process.stderr(), config.stderr().limit, prefix + "stderr");
+        if (run.stderr.kind == Output.Kind.PIPE) {
+            PipedOutput err = PipedOutput.start(piped, process.stderr(), run.stderr.limit, prefix + "stderr");
+            piped.stderr(err);
+            pipedStderr = err;
         }
         if (stdin.kind == Input.Kind.BYTES) {
             byte[] bytes = stdin.bytes();
@@ -227,9 +276,60 @@ final class Execution {
         return pipedStdout;
     }
 
+    /** What the run uses now: its cgroup's figures, or /proc's for the launcher's descendants. */
+    Usage usage() {
+        return cgroup.liveUsage().orElseGet(() -> UsageReader.fromProc(process.pid()));
+    }
+
+    Output stdoutMode() {
+        return run.stdout;
+    }
+
+    Output stderrMode() {
+        return run.stderr;
+    }
+
     /** As {@link #pipedStdout()}, for stderr. */
     InputStream pipedStderr() {
         return pipedStderr;
+    }
+
+    /** Names the run for {@link Sandbox#runs()}. */
+    void identify(String runId, List<String> command) {
+        this.runId = runId;
+        this.command = List.copyOf(command);
+    }
+
+    String runId() {
+        return runId;
+    }
+
+    List<String> command() {
+        return command;
+    }
+
+    java.time.Instant startTime() {
+        return startTime;
+    }
+
+    /** The sandbox's init as the host sees it, once the program has been exec'd; 0 before. */
+    int initPid() {
+        return initPid;
+    }
+
+    /** Whether the program has been exec'd and its end not yet reported. */
+    boolean isRunning() {
+        return initPid > 0 && !ended;
+    }
+
+    /** What the run's cgroup says it uses now; empty without a cgroup or once it is gone. */
+    java.util.Optional<RunUsage> cgroupUsage(int processes) {
+        return cgroup.liveUsage(processes);
+    }
+
+    /** Both piped streams, for events in arrival order. */
+    PipedOutputs piped() {
+        return piped;
     }
 
     /**
@@ -244,23 +344,34 @@ final class Execution {
         if (!execOk) {
             finish();
             // A launcher that ends before the program starts is a setup failure with its own words (its stderr).
-            throw abortedBy != null && setupError == null ? aborted() : setupFailure();
+            RuntimeException failure = abortedBy != null && setupError == null ? aborted() : setupFailure();
+            if (failure instanceof SandboxSetupException) {
+                events.setupFailed(failure);
+            }
+            events.runFailed(failure);
+            throw failure;
         }
     }
 
     /** Waits for the end, enforcing the timeout, and returns the result. */
     SandboxResult awaitResult() throws InterruptedException {
-        while (!ended) {
-            pump();
+        try {
+            while (!ended) {
+                pump();
+            }
+            SandboxResult r = finish();
+            if (abortedByInfrastructure()) {
+                throw aborted();
+            }
+            if (r == null) {
+                throw setupFailure();
+            }
+            events.runEnded(r);
+            return r;
+        } catch (InterruptedException | RuntimeException | Error e) {
+            events.runFailed(e);
+            throw e;
         }
-        SandboxResult r = finish();
-        if (abortedByInfrastructure()) {
-            throw aborted();
-        }
-        if (r == null) {
-            throw setupFailure();
-        }
-        return r;
     }
 
     /**
@@ -288,10 +399,20 @@ final class Execution {
     private void pump() throws InterruptedException {
         long now = System.nanoTime();
         long killed = killSentNanos;
-        long wakeAt = killed != 0 ? killed + KILL_GRACE_NANOS : deadlineNanos;
+        long wakeAt = killed != 0 ? killed + KILL_GRACE_NANOS
+                : termSentNanos != 0 ? termSentNanos + graceNanos : deadlineNanos;
         if (now - wakeAt >= 0 && wakeAt != Long.MAX_VALUE) {
             if (killed == 0) {
+                if (termSentNanos == 0) {
+                    events.limitReached(RunStatus.TIMEOUT);
+                }
                 timedOut = true;
+                if (termSentNanos == 0 && graceNanos > 0) {
+                    // The grace: SIGTERM now (init forwards it to the program), SIGKILL for everything at its end.
+                    termSentNanos = now | 1;
+                    signal(Signals.SIGTERM);
+                    return;
+                }
                 kill();
             } else {
                 // The launcher did not report in time after a kill: kill it. Init has PDEATHSIG and its
@@ -307,35 +428,85 @@ final class Execution {
         // polled output is due.
         long waitMillis = wakeAt == Long.MAX_VALUE ? 1000 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now) + 1);
         waitMillis = Math.min(waitMillis, pollDelay(stdout, pollDelay(stderr, 1000)));
+        if ((cpuLimitMicros != Long.MAX_VALUE || events.wantsLiveLimits() && cgroup != RunCgroup.NONE) && killed == 0) {
+            if (now - nextCpuCheckNanos >= 0 && checkCpuTime(now)) {
+                return;
+            }
+            waitMillis = Math.max(1, Math.min(waitMillis, TimeUnit.NANOSECONDS.toMillis(nextCpuCheckNanos - now) + 1));
+        }
         LauncherEvent event = control.next(waitMillis);
         poll(stdout);
         poll(stderr);
-        if (event instanceof LauncherEvent.ExecOk) {
+        if (event instanceof LauncherEvent.ExecOk ok) {
+            initPid = ok.initPid();
             execOk = true;
-            execOkNanos = System.nanoTime();
+            events.programStarted();
+            if (firstViolation != null) { // reported before the exec's report: told in the order it happened
+                config.seccompSupervision().ifPresent(s -> events.seccompViolation(s.describe(firstViolation)));
+            }
         } else if (event instanceof LauncherEvent.SetupError e) {
             setupError = e;
         } else if (event instanceof LauncherEvent.Exit e) {
             exit = e;
-            endReportedNanos = System.nanoTime();
+            lastLookForOom();
+            events.programEnded();
             ended = true;
         } else if (event instanceof LauncherEvent.Aborted a) {
             aborted = a;
-            endReportedNanos = System.nanoTime();
+            lastLookForOom();
+            events.programEnded();
             ended = true;
         } else if (event instanceof LauncherEvent.Closed) {
             launcherLost = true; // its channel closed before any report of the end
             ended = true;
         } else if (event instanceof LauncherEvent.Violation v) {
             violation(v);
+        } else if (event instanceof LauncherEvent.Learned l) {
+            config.seccompLearner().ifPresent(learner -> learner.record(l));
         } else if (event != null) {
             throw new LauncherEvent.ProtocolException("unexpected launcher message " + event);
+        }
+    }
+
+    /**
+     * Compares the cgroup's CPU time with the limit, and kills the run once it is reached; schedules the next look
+     * at half the time left (the tree may use every CPU at once), between 10 and 100 ms.
+     */
+    private boolean checkCpuTime(long now) {
+        java.util.Optional<CgroupStats> stats = cgroup.liveStats();
+        if (stats.map(s -> s.oomKills().orElse(0) > 0).orElse(false)) {
+            events.limitReached(RunStatus.MEMORY_LIMIT);
+        }
+        long used = stats.flatMap(s -> s.cpuTimeUs().isPresent()
+                ? java.util.Optional.of(s.cpuTimeUs().getAsLong()) : java.util.Optional.empty()).orElse(0L);
+        if (used >= cpuLimitMicros) {
+            cpuTimeExceeded = true;
+            events.limitReached(RunStatus.CPU_TIME_LIMIT);
+            LOG.debug("sandbox {}: CPU time {} us reached the limit of {} us; killing the run", config.id(), used,
+                    cpuLimitMicros);
+            kill();
+            return true;
+        }
+        long leftNanos = cpuLimitMicros == Long.MAX_VALUE ? Long.MAX_VALUE
+                : (cpuLimitMicros - used) * 1000 / Math.max(1, Runtime.getRuntime().availableProcessors());
+        nextCpuCheckNanos = now + Math.max(CPU_CHECK_MIN_NANOS, Math.min(CPU_CHECK_MAX_NANOS, leftNanos / 2));
+        return false;
+    }
+
+    /** An OOM kill in the moments since the last look is still told before the end. */
+    private void lastLookForOom() {
+        if (events.wantsLiveLimits() && cgroup.liveStats().map(s -> s.oomKills().orElse(0) > 0).orElse(false)) {
+            events.limitReached(RunStatus.MEMORY_LIMIT);
         }
     }
 
     private void violation(LauncherEvent.Violation v) {
         if (firstViolation == null) {
             firstViolation = v;
+            // The launcher may pass on the program's first call before its report of the exec.
+            if (execOk) {
+                config.seccompSupervision().ifPresent(s -> events.seccompViolation(s.describe(v)));
+            }
         }
         workloadKilledForViolation |= v.workload() && v.killed();
     }
@@ -417,16 +588,24 @@ final class Execution {
     }
 
     /** Releases everything, once; returns the result, or null when the program never ran. */
-    synchronized SandboxResult finish() throws InterruptedException {
-        if (finished) {
-            return result;
-        }
-        finished = true;
+    SandboxResult finish() throws InterruptedException {
+        // A lock, not a monitor: finishing waits for processes and threads, and a virtual thread holding a monitor
+        // across those waits would keep its carrier (Java 21 to 23).
+        finishing.lock(); // not interruptibly: abort() after an interrupt must still release everything
         try {
-            return collect();
+            if (finished) {
+                return result;
+            }
+            finished = true;
+            try {
+                return collect();
+            } finally {
+                // However collect() ended (an interrupt while waiting, an error), the cgroup must not outlive the run.
+                cgroup.release();
+                run.files.release();
+            }
         } finally {
-            // However collect() ended (an interrupt while waiting, an error), the cgroup must not outlive the run.
-            cgroup.release();
+            finishing.unlock();
         }
     }
 
@@ -509,6 +688,8 @@ final class Execution {
             }
             if (event instanceof LauncherEvent.Violation v) {
                 violation(v);
+            } else if (event instanceof LauncherEvent.Learned l) {
+                config.seccompLearner().ifPresent(learner -> learner.record(l));
             }
         }
     }
@@ -577,7 +758,11 @@ final class Execution {
         if (firstViolation != null) {
             r.violation(config.seccompSupervision().orElseThrow().describe(firstViolation));
         }
-        r.cgroupStats(cgroupStats).memoryLimitMechanism(config.memoryLimitMechanism().orElse(null));
+        r.cgroupStats(cgroupStats).memoryLimitMechanism(run.limits.memory());
+        if (run.cpuTimeLimit != null) {
+            r.cpuTimeLimit(run.cpuTimeLimit, run.cpuTimeMechanism, cpuTimeExceeded);
+        }
+        r.files(run.files.collect(config.id()));
         return r.build();
     }
 

@@ -95,7 +95,7 @@ final class LaunchPlan {
         if (program == null || argv.isEmpty()) {
             throw new IllegalStateException("a plan needs a program and argv[0]");
         }
-        if (seccompNotify >= 0 && seccomp == null || seccompNotify > 4095) {
+        if (seccompNotify >= 0 && seccomp == null || seccompNotify > 4095 && seccompNotify != Wire.NOTIFY_CONTINUE) {
             throw new IllegalStateException("a supervised filter needs a program and an errno of at most 4095");
         }
     }

@@ -1,13 +1,11 @@
 package dev.sandbox4j.exec;
 
-import dev.sandbox4j.core.IoErrors;
+import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.core.SandboxException;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +18,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.CodeSource;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -32,8 +29,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 
 /**
  * Where the native launcher lives. Either an installed binary named by the system property
@@ -47,8 +42,8 @@ import java.util.zip.ZipFile;
  * compared with the verified one, cheaply; a change (someone rewrote it) triggers a full re-verification.
  *
  * <p>Across JVMs the same identity, recorded beside the launcher when it was verified (a {@code .verified}
- * file holding the expected hash and the identity), spares each start hashing the ~1 MB file again (15-20
- * ms of a cold JVM, a tenth of a command-line start). Why that keeps "a replaced launcher does not run":
+ * file holding the expected hash and the identity), spares each JVM hashing the ~1 MB file again. Why that
+ * keeps "a replaced launcher does not run":
  * <ul>
  *   <li>replacing or rewriting the file changes its identity: a rename puts another inode there, a write
  *       moves its mtime and ctime, and no unprivileged process can set a ctime (the kernel stamps it with
@@ -70,24 +65,70 @@ final class LauncherBinary {
     private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> EXECUTABLE = PosixFilePermissions.fromString("r-x------");
     private static LauncherBinary shared;
+    /** The launcher chosen with {@link LauncherSource#use}, or null for the property, variable or jar. */
+    private static LauncherSource chosen;
 
     private final Path path;
     private final Path runDirectory;
-    private final String expectedSha256; // null for an installed launcher
+    private final String expectedSha256; // null for an installed launcher run unverified
+    private final LauncherSource.Content content; // what to extract; null for a launcher run in place
+    private final String description;
     private Object verifiedIdentity;
 
-    private LauncherBinary(Path path, Path runDirectory, String expectedSha256) {
+    private LauncherBinary(Path path, Path runDirectory, String expectedSha256, LauncherSource.Content content,
+            String description) {
         this.path = path;
         this.runDirectory = runDirectory;
         this.expectedSha256 = expectedSha256;
+        this.content = content;
+        this.description = description;
     }
 
     /** The launcher for this JVM, located (and if need be extracted) on first use. */
     static synchronized LauncherBinary get() {
         if (shared == null) {
-            shared = locate(System.getProperty(PROPERTY, System.getenv(ENV)), System.getenv());
+            shared = chosen != null ? locateSource(chosen, System.getenv())
+                    : locate(System.getProperty(PROPERTY, System.getenv(ENV)), System.getenv());
         }
         return shared;
+    }
+
+    /** See {@link LauncherSource#use}: located at once, so a bad source fails here, not in a later run. */
+    static synchronized void use(LauncherSource source) {
+        if (shared != null) {
+            boolean same = source.installed() != null ? source.installed().equals(shared.path)
+                    && (source.sha256() == null || source.sha256().equals(shared.expectedSha256))
+                    : source.sha256() != null && source.sha256().equals(shared.expectedSha256);
+            if (!same && !(source.isBundled() && shared.content != null && chosen == null)) {
+                throw new IllegalStateException("cannot use " + source + ": this JVM already runs " + shared.description
+                        + " (" + shared.path + "); choose the launcher before the first sandbox is created");
+            }
+            return;
+        }
+        shared = locateSource(source, System.getenv());
+        chosen = source;
+    }
+
+    static LauncherBinary locateSource(LauncherSource source, Map<String, String> env) {
+        if (source.isBundled()) {
+            return locate((String) null, env);
+        }
+        if (source.installed() != null) {
+            LauncherBinary binary = installed(source.installed(), env, source.sha256(), source.toString());
+            if (source.sha256() != null) {
+                binary.checkUnchanged();
+            }
+            return binary;
+        }
+        return extracted(source.sha256(), source.content(), source.toString(), env);
+    }
+
+    private static LauncherBinary installed(Path p, Map<String, String> env, String sha256, String description) {
+        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
+            throw new SandboxException(description + " is not an executable file");
+        }
+        Path base = cacheBase(env, HostIdentity.current().euid());
+        return new LauncherBinary(p, privateDirectory(base.resolve("run")), sha256, null, description);
     }
 
     static LauncherBinary locate(String installed, Map<String, String> env) {
@@ -96,12 +137,17 @@ final class LauncherBinary {
             if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
                 throw new SandboxException(PROPERTY + "/" + ENV + " points at " + p + ", which is not an executable file");
             }
-            Path base = cacheBase(env, HostIdentity.current().euid());
-            return new LauncherBinary(p, privateDirectory(base.resolve("run")), null);
+            return installed(p, env, null, "the launcher at " + p);
         }
         String platform = platform();
         String resource = "/native/" + platform + "/" + NAME;
         String expected = readResource(resource + ".sha256").trim();
+        return extracted(expected, () -> open(resource), "the launcher inside the jar", env);
+    }
+
+    /** Bytes verified against {@code expected} and kept in the first usable private cache directory. */
+    private static LauncherBinary extracted(String expected, LauncherSource.Content content, String description,
+            Map<String, String> env) {
         // Each usable cache directory in turn: one that exists but cannot take the launcher (a full or
         // read-only filesystem under HOME) must not stop us while the next one can.
         SandboxException last = null;
@@ -109,8 +155,9 @@ final class LauncherBinary {
             try {
                 Path dir = privateDirectory(base);
                 Path run = privateDirectory(dir.resolve("run"));
-                LauncherBinary binary = new LauncherBinary(dir.resolve(NAME + "-" + expected.substring(0, 16)), run, expected);
-                binary.extract(resource);
+                LauncherBinary binary = new LauncherBinary(dir.resolve(NAME + "-" + expected.substring(0, 16)), run,
+                        expected, content, description);
+                binary.extract();
                 return binary;
             } catch (SandboxException e) {
                 if (last != null) {
@@ -142,8 +189,7 @@ final class LauncherBinary {
     /**
      * A fresh name for a socket in the run directory: {@code prefix}, this JVM's pid and 64 random bits. The
      * directory is private (0700, this uid), so the name needs to be unique, not secret: the pid separates
-     * live JVMs, the random part a recycled pid's leftovers and this JVM's own sockets. ThreadLocalRandom, not
-     * SecureRandom, whose provider set-up costs a cold JVM (the command line) some 35 ms.
+     * live JVMs, the random part a recycled pid's leftovers and this JVM's own sockets.
      */
     Path newSocketPath(String prefix) {
         return runDirectory.resolve(prefix + ProcessHandle.current().pid() + "-"
@@ -156,11 +202,30 @@ final class LauncherBinary {
             return;
         }
         if (!identity().equals(verifiedIdentity)) {
-            extract("/native/" + platform() + "/" + NAME);
+            if (content == null) {
+                verifyInPlace();
+            } else {
+                extract();
+            }
         }
     }
 
-    private void extract(String resource) {
+    /** An installed launcher with a required hash: it runs only while it has that hash. */
+    private void verifyInPlace() {
+        try {
+            Object identity = identity();
+            String actual = sha256(path);
+            if (!actual.equals(expectedSha256)) {
+                throw new SandboxException(description + " has SHA-256 " + actual + ", expected " + expectedSha256
+                        + "; refusing to run it (install the launcher that hash was taken of, or correct the hash)");
+            }
+            verifiedIdentity = identity;
+        } catch (IOException e) {
+            throw new SandboxException("cannot read " + description + ": " + IoErrors.describe(e, path.toString()), e);
+        }
+    }
+
+    private void extract() {
         try {
             if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
                 // The identity first, then the content: a file replaced in between fails the next check.
@@ -178,14 +243,14 @@ final class LauncherBinary {
             Path tmp = Files.createTempFile(path.getParent(), NAME, ".tmp", PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
             try {
                 MessageDigest digest = sha256Digest();
-                try (InputStream in = new DigestInputStream(open(resource), digest);
+                try (InputStream in = new DigestInputStream(content.open(), digest);
                      OutputStream out = Files.newOutputStream(tmp)) {
                     in.transferTo(out);
                 }
                 String actual = HexFormat.of().formatHex(digest.digest());
                 if (!actual.equals(expectedSha256)) {
-                    throw new SandboxException("the launcher inside the jar is damaged: SHA-256 " + actual
-                            + ", expected " + expectedSha256);
+                    throw new SandboxException(description + " does not match: SHA-256 " + actual
+                            + ", expected " + expectedSha256 + "; refusing to run it");
                 }
                 Files.setPosixFilePermissions(tmp, EXECUTABLE);
                 try {
@@ -335,58 +400,15 @@ final class LauncherBinary {
         return "linux-" + normalized;
     }
 
-    /**
-     * A resource of this module, read where this class was loaded from (its jar, or its directory in a build).
-     * Not through the class loader, which looks in the JDK's module image first and then in every jar before
-     * this one: about 4 ms of a cold JVM's start, for files that can only be here. Anywhere else (no file
-     * location), the class loader looks.
-     */
-    private static InputStream open(String resource) throws IOException {
-        InputStream in = openBesideClass(resource.substring(1));
-        if (in == null) {
-            in = LauncherBinary.class.getResourceAsStream(resource);
-        }
+    /** A resource of this module's jar. */
+    private static InputStream open(String resource) {
+        InputStream in = LauncherBinary.class.getResourceAsStream(resource);
         if (in == null) {
             throw new dev.sandbox4j.core.FeatureUnavailableException("the sandbox4j launcher",
                     "this jar has no launcher for " + platform() + " (" + resource + "); set " + ENV
                             + " to an installed one");
         }
         return in;
-    }
-
-    /** {@code name} (no leading '/') in this class's jar or class directory, or null. */
-    private static InputStream openBesideClass(String name) throws IOException {
-        CodeSource source = LauncherBinary.class.getProtectionDomain().getCodeSource();
-        if (source == null || source.getLocation() == null || !"file".equals(source.getLocation().getProtocol())) {
-            return null;
-        }
-        Path location;
-        try {
-            location = Path.of(source.getLocation().toURI());
-        } catch (URISyntaxException | IllegalArgumentException e) {
-            return null;
-        }
-        if (Files.isDirectory(location)) {
-            Path file = location.resolve(name);
-            return Files.isRegularFile(file) ? Files.newInputStream(file) : null;
-        }
-        // As a plain zip: a JarFile would read the manifest first. The launcher's own hash is what is checked.
-        ZipFile jar = new ZipFile(location.toFile());
-        ZipEntry entry = jar.getEntry(name);
-        if (entry == null) {
-            jar.close();
-            return null;
-        }
-        return new FilterInputStream(jar.getInputStream(entry)) {
-            @Override
-            public void close() throws IOException {
-                try {
-                    super.close();
-                } finally {
-                    jar.close();
-                }
-            }
-        };
     }
 
     private static String readResource(String resource) {

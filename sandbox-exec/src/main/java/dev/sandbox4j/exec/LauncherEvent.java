@@ -42,6 +42,10 @@ sealed interface LauncherEvent {
             implements LauncherEvent {
     }
 
+    /** Learn mode: a call the filter refuses was let through; the first of its syscall number in the run. */
+    record Learned(int tid, int nr, int arch, long instructionPointer, long[] args) implements LauncherEvent {
+    }
+
     /** Test mode: the plan as the launcher decoded and re-encoded it. */
     record Echo(byte[] plan) implements LauncherEvent {
     }
@@ -73,7 +77,7 @@ sealed interface LauncherEvent {
         }
     }
 
-    private static Violation violation(ByteBuffer in) {
+    private static LauncherEvent violation(ByteBuffer in) {
         int flags = in.getInt();
         int tid = in.getInt();
         int nr = in.getInt();
@@ -82,6 +86,9 @@ sealed interface LauncherEvent {
         long[] args = new long[6];
         for (int i = 0; i < args.length; i++) {
             args[i] = in.getLong();
+        }
+        if ((flags & Wire.VIOLATION_CONTINUED) != 0) {
+            return new Learned(tid, nr, arch, ip, args);
         }
         return new Violation((flags & Wire.VIOLATION_WORKLOAD) != 0, (flags & Wire.VIOLATION_KILLED) != 0, tid, nr, arch,
                 ip, args);

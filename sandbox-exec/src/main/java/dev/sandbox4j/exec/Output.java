@@ -8,7 +8,7 @@ public final class Output {
     /** The default capture limit per stream: 8 MiB. */
     public static final int DEFAULT_CAPTURE_LIMIT = 8 << 20;
 
-    enum Kind { CAPTURE, INHERIT, DISCARD, PIPE }
+    enum Kind { CAPTURE, INHERIT, DISCARD, PIPE, FILE }
 
     private static final Output INHERIT = new Output(Kind.INHERIT, 0);
     private static final Output DISCARD = new Output(Kind.DISCARD, 0);
@@ -20,10 +20,25 @@ public final class Output {
 
     final Kind kind;
     final int limit;
+    final java.nio.file.Path file; // FILE only
 
     private Output(Kind kind, int limit) {
+        this(kind, limit, null);
+    }
+
+    private Output(Kind kind, int limit, java.nio.file.Path file) {
         this.kind = kind;
         this.limit = limit;
+        this.file = file;
+    }
+
+    /**
+     * Written to this host file, created (mode 0644) or truncated; opened by the JVM, as the caller, when the program
+     * starts, like {@link ProcessBuilder.Redirect#to}. Nothing of it reaches the result.
+     */
+    public static Output file(java.nio.file.Path file) {
+        java.util.Objects.requireNonNull(file, "file");
+        return new Output(Kind.FILE, 0, file.toAbsolutePath());
     }
 
     /** Captured up to {@link #DEFAULT_CAPTURE_LIMIT} bytes. */
@@ -73,6 +88,9 @@ public final class Output {
 
     @Override
     public String toString() {
+        if (kind == Kind.FILE) {
+            return "Output.file(" + file + ")";
+        }
         return kind == Kind.CAPTURE || kind == Kind.PIPE && limit != DEFAULT_PIPE_BUFFER
                 ? "Output." + kind.name().toLowerCase(java.util.Locale.ROOT) + "(" + limit + ")"
                 : "Output." + kind.name().toLowerCase(java.util.Locale.ROOT) + "()";

@@ -1,6 +1,5 @@
 package dev.sandbox4j.exec;
 
-import dev.sandbox4j.core.LibC;
 
 import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;

@@ -20,24 +20,30 @@ import java.util.Objects;
 final class PipedOutput extends InputStream {
     private static final int CHUNK = 64 << 10;
 
+    private final PipedOutputs owner; // its monitor guards this stream's state too
     private final InputStream source;
     private final int capacity;
-    // guarded by this
-    private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
+    // guarded by owner
+    private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
     private int headOffset; // bytes of the first chunk already read
     private long unread;
     private boolean ended; // the pipe reached end-of-file (or failed)
     private IOException failure; // reading the pipe failed: handed to the reader after what was read
     private boolean closed;
 
-    private PipedOutput(InputStream source, int capacity) {
+    /** What one read of the pipe returned, numbered in arrival order across the run's piped streams. */
+    private record Chunk(long arrival, byte[] bytes) {
+    }
+
+    private PipedOutput(PipedOutputs owner, InputStream source, int capacity) {
+        this.owner = owner;
         this.source = source;
         this.capacity = capacity;
     }
 
     /** Starts moving {@code source} (which this stream now owns) into memory, on a daemon thread. */
-    static PipedOutput start(InputStream source, int capacity, String threadName) {
-        PipedOutput out = new PipedOutput(Objects.requireNonNull(source, "source"), Math.max(1, capacity));
+    static PipedOutput start(PipedOutputs owner, InputStream source, int capacity, String threadName) {
+        PipedOutput out = new PipedOutput(owner, Objects.requireNonNull(source, "source"), Math.max(1, capacity));
         Thread pump = new Thread(out::pump, threadName);
         pump.setDaemon(true);
         pump.start();
@@ -48,43 +54,43 @@ final class PipedOutput extends InputStream {
         byte[] buffer = new byte[CHUNK];
         try {
             while (true) {
-                synchronized (this) {
+                synchronized (owner) {
                     while (unread >= capacity && !closed) {
-                        wait();
+                        owner.wait();
                     }
                     if (closed) {
                         return;
                     }
                 }
                 int n = source.read(buffer);
-                synchronized (this) {
+                synchronized (owner) {
                     if (closed) {
                         return;
                     }
                     if (n < 0) {
                         ended = true;
-                        notifyAll();
+                        owner.notifyAll();
                         return;
                     }
                     if (n > 0) {
-                        chunks.addLast(Arrays.copyOf(buffer, n));
+                        chunks.addLast(new Chunk(owner.nextArrival(), Arrays.copyOf(buffer, n)));
                         unread += n;
-                        notifyAll();
+                        owner.notifyAll();
                     }
                 }
             }
         } catch (IOException e) {
-            synchronized (this) {
+            synchronized (owner) {
                 if (!closed) {
                     failure = e;
                 }
                 ended = true;
-                notifyAll();
+                owner.notifyAll();
             }
         } catch (InterruptedException e) {
-            synchronized (this) {
+            synchronized (owner) {
                 ended = true;
-                notifyAll();
+                owner.notifyAll();
             }
         } finally {
             closeSource();
@@ -99,14 +105,23 @@ final class PipedOutput extends InputStream {
     }
 
     @Override
-    public synchronized int read(byte[] b, int off, int len) throws IOException {
+    public int read(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
-        if (len == 0) {
-            return 0;
+        synchronized (owner) {
+            if (!closed) {
+                owner.checkDirectRead();
+            }
+            if (len == 0) {
+                return 0;
+            }
+            return readLocked(b, off, len);
         }
+    }
+
+    private int readLocked(byte[] b, int off, int len) throws IOException {
         try {
             while (unread == 0 && !ended && !closed) {
-                wait();
+                owner.wait();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -125,7 +140,7 @@ final class PipedOutput extends InputStream {
         }
         int done = 0;
         while (done < len && !chunks.isEmpty()) {
-            byte[] head = chunks.peekFirst();
+            byte[] head = chunks.peekFirst().bytes();
             int n = Math.min(len - done, head.length - headOffset);
             System.arraycopy(head, headOffset, b, off + done, n);
             done += n;
@@ -136,29 +151,51 @@ final class PipedOutput extends InputStream {
             }
         }
         unread -= done;
-        notifyAll(); // room for the pump
+        owner.notifyAll(); // room for the pump
         return done;
     }
 
     @Override
-    public synchronized int available() throws IOException {
-        if (closed) {
-            throw new IOException("Stream closed");
+    public int available() throws IOException {
+        synchronized (owner) {
+            if (closed) {
+                throw new IOException("Stream closed");
+            }
+            return (int) Math.min(unread, Integer.MAX_VALUE);
         }
-        return (int) Math.min(unread, Integer.MAX_VALUE);
+    }
+
+    /** The arrival number of the oldest unread chunk; {@link Long#MAX_VALUE} when none. Owner's lock held. */
+    long headArrival() {
+        return chunks.isEmpty() ? Long.MAX_VALUE : chunks.peekFirst().arrival();
+    }
+
+    /** Removes the oldest unread chunk (what is left of it) and makes room for the pump. Owner's lock held. */
+    byte[] takeChunk() {
+        Chunk head = chunks.removeFirst();
+        byte[] bytes = headOffset == 0 ? head.bytes() : Arrays.copyOfRange(head.bytes(), headOffset, head.bytes().length);
+        headOffset = 0;
+        unread -= bytes.length;
+        owner.notifyAll();
+        return bytes;
+    }
+
+    /** End of the pipe reached and everything read, or the stream closed. Owner's lock held. */
+    boolean drained() {
+        return closed || ended && unread == 0;
     }
 
     /** Discards what is unread and closes the pipe; the thread ends with it. */
     @Override
     public void close() {
-        synchronized (this) {
+        synchronized (owner) {
             if (closed) {
                 return;
             }
             closed = true;
             chunks.clear();
             unread = 0;
-            notifyAll();
+            owner.notifyAll();
         }
         // A pump blocked in read() keeps the pipe until its read returns; the descriptor is released now.
         closeSource();

@@ -44,17 +44,27 @@ final class Planner {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("the command is empty");
         }
+        return plan(config, RunSettings.of(config, command, true), cgroupProcs, cgroupMounts, skipHostname);
+    }
+
+    /** As above, for one run's settings (its request merged over the sandbox's configuration). */
+    static LaunchPlan plan(SandboxConfig config, RunSettings run, List<String> cgroupProcs,
+            List<FilesystemView.CgroupMount> cgroupMounts, boolean skipHostname) {
+        List<String> command = run.command;
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("the command is empty");
+        }
         for (String arg : command) {
             LaunchPlan.utf8(arg); // refuses NULs here, before anything starts
         }
-        FilesystemView view = config.filesystem().orElse(null);
+        FilesystemView view = run.files.view(config.filesystem().orElse(null));
         // With its own view the program starts at "/" of it unless told otherwise, and is looked up there.
-        Path cwd = config.cwd().orElse(view != null ? Path.of("/") : Path.of(System.getProperty("user.dir")));
+        Path cwd = run.cwd != null ? run.cwd : view != null ? Path.of("/") : Path.of(System.getProperty("user.dir"));
         String program = view != null
-                ? ProgramResolver.resolve(command.get(0), config.environment().get("PATH"), cwd, view::hostPath)
-                : ProgramResolver.resolve(command.get(0), config.environment().get("PATH"), cwd);
+                ? ProgramResolver.resolve(command.get(0), run.environment.get("PATH"), cwd, view::hostPath)
+                : ProgramResolver.resolve(command.get(0), run.environment.get("PATH"), cwd);
         List<String> env = new ArrayList<>();
-        for (Map.Entry<String, String> e : config.environment().entrySet()) {
+        for (Map.Entry<String, String> e : run.environment.entrySet()) {
             env.add(e.getKey() + "=" + e.getValue());
         }
         boolean mountNs = config.namespaces().contains(Namespace.MOUNT);
@@ -63,7 +73,7 @@ final class Planner {
                 .program(program)
                 .argv(command)
                 .env(env)
-                .cwd(config.cwd().map(Path::toString).orElse(null))
+                .cwd(run.cwd == null ? null : run.cwd.toString())
                 .hostname(skipHostname ? null : config.hostname().orElse(null))
                 .uidMap(config.uidMap().map(m -> m.toProcFormat()).orElse(null))
                 .gidMap(config.gidMap().map(m -> m.toProcFormat()).orElse(null))
@@ -78,7 +88,7 @@ final class Planner {
                         .map(s -> s.program(p)).orElseGet(p::toBytes)).orElse(null));
         config.seccompSupervision().ifPresent(s -> plan.seccompNotify(s.response()));
         cgroupProcs.forEach(plan::cgroupProcs);
-        for (Map.Entry<RlimitConfig.Resource, RlimitConfig.Limit> e : config.effectiveRlimits().limits().entrySet()) {
+        for (Map.Entry<RlimitConfig.Resource, RlimitConfig.Limit> e : run.rlimits.limits().entrySet()) {
             plan.rlimit(e.getKey().number(), e.getValue().soft(), e.getValue().hard());
         }
         // sandbox4j's own cache and run directory (the launcher, the fork server's socket) are nobody's business
@@ -102,7 +112,7 @@ final class Planner {
             plan.mount(LaunchPlan.Mount.privateRoot());
             List<FilesystemView.CgroupMount> cgroups = !cgroupProcs.isEmpty()
                     && config.namespaces().contains(Namespace.CGROUP) ? cgroupMounts : List.of();
-            long tmpfsSize = FilesystemView.defaultTmpfsSize(config.memoryLimit());
+            long tmpfsSize = FilesystemView.defaultTmpfsSize(run.memoryLimit);
             for (MountPlan.Operation op : view.plan(config.namespaces().contains(Namespace.USER), cgroups, hidden,
                     tmpfsSize).operations()) {
                 if (!(config.withoutProc() && "proc".equals(op.fstype()))) {

@@ -4,7 +4,7 @@ import dev.sandbox4j.cgroup.CgroupStats;
 import dev.sandbox4j.cgroup.SandboxCgroup;
 import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.core.CgroupException;
-import dev.sandbox4j.core.CgroupHierarchy;
+import dev.sandbox4j.cgroup.CgroupHierarchy;
 import dev.sandbox4j.namespace.FilesystemView;
 
 import java.nio.file.Path;
@@ -57,10 +57,15 @@ final class RunCgroup {
      * @throws dev.sandbox4j.cgroup.CgroupUnavailableException when a controller its limits need is not usable
      */
     static RunCgroup reserve(SandboxConfig config) {
-        if (config.cgroupHost() == null) {
+        return reserve(config, config.limitPlan());
+    }
+
+    /** As {@link #reserve(SandboxConfig)}, with one run's limits (a request's lower memory or pids limit). */
+    static RunCgroup reserve(SandboxConfig config, LimitPlan limits) {
+        if (config.cgroupHost() == null || limits.cgroup() == null) {
             return NONE;
         }
-        return new RunCgroup(config.cgroupHost().reserve(config.id(), config.cgroupLimits().orElseThrow()),
+        return new RunCgroup(config.cgroupHost().reserve(config.id(), limits.cgroup()),
                 config.id(), config.cgroupHost().v1Hierarchies(RUNTIME_CONTROLLERS));
     }
 
@@ -91,6 +96,28 @@ final class RunCgroup {
         return mounts;
     }
 
+    /**
+     * What the run has used so far, read from its cgroup now; empty without a cgroup, or once it has been released.
+     */
+    java.util.Optional<CgroupStats> liveStats() {
+        SandboxCgroup cgroup = this.cgroup;
+        if (cgroup == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(cgroup.stats());
+        } catch (CgroupException e) {
+            LOG.debug("sandbox {}: reading its cgroup's figures failed: {}", sandboxId, e.getMessage());
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** What the run uses now, from its cgroup; empty without one, or once it has been released. */
+    java.util.Optional<Usage> liveUsage() {
+        SandboxCgroup cgroup = this.cgroup;
+        return liveStats().map(s -> UsageReader.fromCgroup(s, cgroup.directories()));
+    }
+
     /** The files the launcher writes init's pid into before init forks, once they exist ({@link #create()}). */
     List<String> procsFiles() {
         return procsFiles;
@@ -106,6 +133,37 @@ final class RunCgroup {
         if (reservation != null && cgroup == null && stats == null) { // never after release()
             cgroup = reservation.create();
         }
+    }
+
+    /**
+     * The run's usage now, for {@link ActiveRun#usage()}: the cgroup's CPU time and current memory charge
+     * ({@code memory.current} on v2, {@code memory.usage_in_bytes} on v1). Empty without a cgroup, or once released.
+     */
+    synchronized java.util.Optional<RunUsage> liveUsage(int processes) {
+        SandboxCgroup cgroup = this.cgroup;
+        if (cgroup == null || stats != null) {
+            return java.util.Optional.empty();
+        }
+        CgroupStats now = cgroup.stats();
+        if (now.cpuTimeUs().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        java.util.OptionalLong memory = java.util.OptionalLong.empty();
+        for (Path dir : cgroup.directories()) {
+            for (String file : List.of("memory.current", "memory.usage_in_bytes")) {
+                try {
+                    memory = java.util.OptionalLong.of(Long.parseLong(java.nio.file.Files.readString(dir.resolve(file)).trim()));
+                    break;
+                } catch (java.io.IOException | NumberFormatException absent) {
+                    // not this hierarchy's file
+                }
+            }
+            if (memory.isPresent()) {
+                break;
+            }
+        }
+        return java.util.Optional.of(new RunUsage(java.time.Duration.ofNanos(now.cpuTimeUs().getAsLong() * 1000), memory,
+                processes, UsageSource.CGROUP));
     }
 
     /**

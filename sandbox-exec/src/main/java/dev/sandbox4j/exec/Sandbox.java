@@ -50,19 +50,28 @@ public final class Sandbox implements AutoCloseable {
     private static volatile boolean sethostnameRefused;
 
     private final SandboxConfig config;
+    private final RunListener listener;
     private final Set<Execution> running = ConcurrentHashMap.newKeySet();
     private final AtomicLong counter = new AtomicLong();
+    private final AtomicLong runs = new AtomicLong(); // numbers runs for their ids
     private volatile boolean closed;
 
-    private Sandbox(SandboxConfig config) {
+    private Sandbox(SandboxConfig config, RunListener listener) {
         this.config = config;
+        this.listener = listener;
     }
 
     /** A sandbox with these settings. Locates (or extracts) the native launcher on first use. */
     public static Sandbox create(SandboxConfig config) {
+        return create(config, RunListener.NONE);
+    }
+
+    /** A sandbox with these settings whose runs tell {@code listener} their stages as they happen. */
+    public static Sandbox create(SandboxConfig config, RunListener listener) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(listener, "listener");
         LauncherBinary.get();
-        return new Sandbox(config);
+        return new Sandbox(config, listener);
     }
 
     public SandboxConfig config() {
@@ -78,12 +87,23 @@ public final class Sandbox implements AutoCloseable {
      * @throws InterruptedException                  if interrupted; the sandbox is killed first
      */
     public SandboxResult run(List<String> command) throws InterruptedException {
-        return run(command, config.stdin());
+        return run(RunRequest.of(command));
     }
 
     /** Runs a program to completion with the given standard input. */
     public SandboxResult run(List<String> command, Input stdin) throws InterruptedException {
-        Execution ex = beginAndAwaitExec(command, stdin, false);
+        return run(RunRequest.builder(command).stdin(stdin).build());
+    }
+
+    /**
+     * Runs a program to completion with this request's settings over the sandbox's ({@link RunRequest}). A
+     * sandbox's pipe default for a stream becomes capture here; a request's own pipe is refused.
+     *
+     * @throws dev.sandbox4j.core.InvalidConfigException when the request raises a limit of the sandbox's, or asks
+     *         for a pipe
+     */
+    public SandboxResult run(RunRequest request) throws InterruptedException {
+        Execution ex = beginAndAwaitExec(RunSettings.of(config, request, false));
         try {
             return ex.awaitResult();
         } catch (InterruptedException | RuntimeException | Error e) {
@@ -101,12 +121,17 @@ public final class Sandbox implements AutoCloseable {
      * @throws dev.sandbox4j.core.SandboxSetupException if the sandbox could not be set up
      */
     public SandboxProcess start(List<String> command) throws InterruptedException {
-        return start(command, config.stdin());
+        return start(RunRequest.of(command));
     }
 
     /** Starts a program with the given standard input. */
     public SandboxProcess start(List<String> command, Input stdin) throws InterruptedException {
-        Execution ex = beginAndAwaitExec(command, stdin, true);
+        return start(RunRequest.builder(command).stdin(stdin).build());
+    }
+
+    /** Starts a program with this request's settings over the sandbox's ({@link RunRequest}). */
+    public SandboxProcess start(RunRequest request) throws InterruptedException {
+        Execution ex = beginAndAwaitExec(RunSettings.of(config, request, true));
         SandboxProcess process = new SandboxProcess(ex, "sandbox4j-" + config.id() + "-monitor-" + counter.incrementAndGet(),
                 () -> running.remove(ex));
         process.startMonitor();
@@ -117,11 +142,10 @@ public final class Sandbox implements AutoCloseable {
      * Launches and waits for the exec. A refused sethostname fails before anything of the program ran (nothing
      * of stdin read, no output): the run starts once more without the hostname, and later runs skip it.
      */
-    private Execution beginAndAwaitExec(List<String> command, Input stdin, boolean streaming)
-            throws InterruptedException {
+    private Execution beginAndAwaitExec(RunSettings run) throws InterruptedException {
         while (true) {
             boolean skipHostname = skipHostname();
-            Execution ex = begin(command, stdin, streaming, skipHostname);
+            Execution ex = begin(run, skipHostname);
             try {
                 ex.awaitExec();
                 return ex;
@@ -133,7 +157,8 @@ public final class Sandbox implements AutoCloseable {
                     throw e;
                 }
                 sethostnameRefused = true;
-                LOG.debug("sethostname is refused here (EPERM); sandboxes keep the inherited hostname: {}", e.getMessage());
+                LOG.debug("sandbox {}: sethostname is refused here (EPERM); sandboxes keep the inherited hostname: {}",
+                        config.id(), e.getMessage());
             } catch (InterruptedException | RuntimeException | Error e) {
                 ex.abort();
                 running.remove(ex);
@@ -157,23 +182,33 @@ public final class Sandbox implements AutoCloseable {
         return given;
     }
 
-    private Execution begin(List<String> command, Input stdin, boolean streaming, boolean skipHostname)
-            throws InterruptedException {
-        Objects.requireNonNull(command, "command");
-        Objects.requireNonNull(stdin, "stdin");
+    private Execution begin(RunSettings run, boolean skipHostname) throws InterruptedException {
         if (closed) {
             throw new IllegalStateException("sandbox " + config.id() + " is closed");
         }
-        // The cgroup is named now, for the plan, and created while the launcher starts (Execution.start): the
-        // launcher moves init into it, before init forks anything, once Java says it exists.
-        RunCgroup cgroup = RunCgroup.reserve(config);
+        long number = runs.incrementAndGet();
+        RunEvents events = new RunEvents(listener, new RunListener.Run(config.id(), number, run.command));
         Execution ex;
         try {
-            LaunchPlan plan = Planner.plan(config, List.copyOf(command), cgroup.procsFiles(), cgroup.mounts(),
-                    skipHostname);
-            ex = Execution.launch(config, plan, stdin, streaming, cgroup, degradations(skipHostname));
+            OverlayDirectories.prepare(config);
+            // The cgroup is named now, for the plan, and created while the launcher starts (Execution.start): the
+            // launcher moves init into it, before init forks anything, once Java says it exists.
+            RunCgroup cgroup = RunCgroup.reserve(config, run.limits);
+            try {
+                run.files.stage(config, config.filesystem().orElse(null), config.hostUid(), config.hostGid());
+                LaunchPlan plan = Planner.plan(config, run, cgroup.procsFiles(), cgroup.mounts(), skipHostname);
+                ex = Execution.launch(config, run, plan, cgroup, degradations(skipHostname), events);
+            } catch (InterruptedException | RuntimeException | Error e) {
+                cgroup.release(); // a plan that could not be made or launched (launch itself releases on its failures)
+                run.files.release();
+                throw e;
+            }
+            ex.identify(config.id() + "-" + number, run.command);
         } catch (InterruptedException | RuntimeException | Error e) {
-            cgroup.release(); // a plan that could not be made or launched (launch itself releases on its failures)
+            if (e instanceof SandboxSetupException setup) {
+                events.setupFailed(setup);
+            }
+            events.runFailed(e);
             throw e;
         }
         running.add(ex);
@@ -183,6 +218,69 @@ public final class Sandbox implements AutoCloseable {
             throw new IllegalStateException("sandbox " + config.id() + " is closed");
         }
         return ex;
+    }
+
+    /**
+     * The programs this sandbox is running now, oldest first: each with its id, pids inside and on the host, start
+     * time and live usage. Runs still being set up, and runs whose end has been reported, are not listed.
+     */
+    public List<ActiveRun> runs() {
+        List<ActiveRun> listed = new ArrayList<>();
+        for (Execution ex : running) {
+            ActiveRun run = ActiveRun.of(ex);
+            if (run != null) {
+                listed.add(run);
+            }
+        }
+        listed.sort(java.util.Comparator.comparing(ActiveRun::startTime).thenComparing(ActiveRun::id));
+        return listed;
+    }
+
+    /** Whether any run of this sandbox is in flight: being set up, running, or having its result collected. */
+    public boolean isBusy() {
+        return !running.isEmpty();
+    }
+
+    /**
+     * Kills the run with this {@link ActiveRun#id() id} and waits until it has been collected; false when no such run
+     * is in flight. The sandbox stays open.
+     */
+    public boolean kill(String runId) throws InterruptedException {
+        Objects.requireNonNull(runId, "runId");
+        for (Execution ex : running) {
+            if (ex.runId().equals(runId)) {
+                ex.kill();
+                awaitGone(List.of(ex));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Kills every run in flight, those still being set up included, and waits until all of them have been collected:
+     * no process, cgroup or thread of theirs is left when this returns. The sandbox stays open for new runs; their
+     * callers get SIGKILL results (or a setup failure for a run killed before its program started).
+     *
+     * @return how many runs were killed
+     */
+    public int killAll() throws InterruptedException {
+        List<Execution> victims = List.copyOf(running);
+        victims.forEach(Execution::kill);
+        awaitGone(victims);
+        return victims.size();
+    }
+
+    /** Waits until the callers of these runs have collected them (10 s at most, then it aborts them). */
+    private void awaitGone(List<Execution> victims) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (victims.stream().anyMatch(running::contains)) {
+            if (System.nanoTime() > deadline) {
+                victims.stream().filter(running::contains).forEach(Execution::abort);
+                return;
+            }
+            Thread.sleep(5);
+        }
     }
 
     /** Kills every program still running in this sandbox and waits until they are gone. */

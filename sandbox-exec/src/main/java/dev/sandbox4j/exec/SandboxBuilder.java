@@ -1,16 +1,20 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.CgroupConfig;
+import dev.sandbox4j.cgroup.CgroupLimit;
 import dev.sandbox4j.cgroup.RlimitConfig;
+import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.IdMap;
+import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.LandlockRules;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import dev.sandbox4j.seccomp.BpfProgram;
 import dev.sandbox4j.seccomp.SeccompFilter;
 import dev.sandbox4j.seccomp.SeccompProfile;
+import dev.sandbox4j.seccomp.SeccompProfileRegistry;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +24,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * Collects the settings of a sandbox; {@link #build()} validates them all at once and returns an
@@ -52,6 +58,7 @@ public final class SandboxBuilder {
     CgroupConfig limits = CgroupConfig.NONE;
     RlimitConfig rlimits = RlimitConfig.defaults();
     SeccompFilter seccompFilter;
+    SeccompLearner seccompLearner;
     BpfProgram seccompProgram;
     Input stdin = Input.none();
     Output stdout = Output.capture();
@@ -64,6 +71,9 @@ public final class SandboxBuilder {
     LandlockRules landlock;
     boolean forkServer = true;
     boolean withoutProc;
+    Duration cpuTimeLimit;
+    Duration killGrace = Duration.ZERO;
+    Long swapBytes;
 
     SandboxBuilder() {
     }
@@ -73,12 +83,7 @@ public final class SandboxBuilder {
      * one by default.
      */
     public SandboxBuilder id(String id) {
-        // The cgroup library's rule: a leading '-' or '.' would make the directory name confusing or hidden.
-        if (id == null || id.length() > 64 || !id.matches("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?")) {
-            throw new InvalidConfigException("sandbox id", id,
-                    "use 1 to 64 of A-Z a-z 0-9 _ . - (starting with a letter, digit or _, not ending with -)");
-        }
-        this.id = id;
+        this.id = SandboxCgroups.checkSandboxId(id);
         return this;
     }
 
@@ -173,7 +178,46 @@ public final class SandboxBuilder {
     }
 
     /**
-     * Memory limit in bytes, at least 4 MiB (what the launcher and the sandbox's namespaces need before the
+     * {@link #timeout(Duration)} from text as the command line takes it: {@code "1.5s"}, {@code "500ms"},
+     * {@code "2m"}, or a bare number of seconds.
+     *
+     * @throws InvalidConfigException naming the text when it is not a duration or not a valid timeout
+     */
+    public SandboxBuilder timeout(String duration) {
+        Duration parsed = dev.sandbox4j.core.Durations.parse("timeout", duration);
+        try {
+            return timeout(parsed);
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException("timeout", duration, e.problem()); // as the caller wrote it
+        }
+    }
+
+    /**
+     * CPU time per run, user plus system, of the whole sandbox where the run has a cgroup (privileged mode): the
+     * JVM watches the cgroup's CPU usage and kills the run when it reaches the limit. Without a cgroup,
+     * {@code RLIMIT_CPU} per process, rounded up to whole seconds (the kernel kills a process that reaches it).
+     * {@link SandboxConfig#cpuTimeLimitMechanism()} says which. A run that reaches it ends with
+     * {@link RunStatus#CPU_TIME_LIMIT}. None by default; unlike {@link #cpuPercent(double)}, which limits a rate,
+     * this limits an amount, apart from the wall-clock {@link #timeout(Duration)}.
+     */
+    public SandboxBuilder cpuTimeLimit(Duration limit) {
+        this.cpuTimeLimit = RunRequest.checkPositive("cpu time limit", limit);
+        return this;
+    }
+
+    /**
+     * How a timeout stops the run: with a grace period, the program first gets SIGTERM (through the sandbox's
+     * init), and the whole sandbox is killed with SIGKILL only when it still runs after the grace. {@link
+     * Duration#ZERO}, the default, kills at once: the time limit is exactly the timeout. A reached CPU-time or
+     * memory limit always kills at once.
+     */
+    public SandboxBuilder killGrace(Duration grace) {
+        this.killGrace = RunRequest.checkGrace(grace);
+        return this;
+    }
+
+    /**
+     * Memory limit in bytes, at least {@link CgroupConfig#MIN_MEMORY_BYTES 4 MiB} (what the launcher and the sandbox's namespaces need before the
      * workload runs). In privileged mode a limit on the sandbox's cgroup: the whole tree's memory, page cache and
      * tmpfs included, and the kernel OOM-kills inside the sandbox when it is reached ({@link
      * SandboxResult#oomKilled()}). In unprivileged mode {@code RLIMIT_DATA} per process: an allocation beyond it
@@ -182,6 +226,32 @@ public final class SandboxBuilder {
      */
     public SandboxBuilder memoryLimit(long bytes) {
         limits = limits.toBuilder().memoryBytes(bytes).build();
+        return this;
+    }
+
+    /**
+     * {@link #memoryLimit(long)} from text as the command line takes it: {@code "256M"}, {@code "1.5G"},
+     * {@code "512MiB"} (powers of 1024 whatever the spelling; fractions round down).
+     *
+     * @throws InvalidConfigException naming the text when it is not a size or not a valid limit
+     */
+    public SandboxBuilder memoryLimit(String size) {
+        long bytes = dev.sandbox4j.core.Sizes.parse("memory limit", size);
+        try {
+            return memoryLimit(bytes);
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException("memory limit", size, e.problem()); // as the caller wrote it
+        }
+    }
+
+    /**
+     * Swap the sandbox may use on top of its {@link #memoryLimit(long) memory limit}, in bytes; 0 (no swap) by
+     * default, so that a memory limit is not silently a memory-plus-disk limit. Needs the memory limit, held by a
+     * cgroup: {@code build()} refuses it where memory falls back to {@code RLIMIT_DATA} (unprivileged mode).
+     */
+    public SandboxBuilder swapLimit(long bytes) {
+        dev.sandbox4j.cgroup.CgroupConfig.builder().memoryBytes(64L << 20).swapBytes(bytes); // its own rule, checked now
+        this.swapBytes = bytes;
         return this;
     }
 
@@ -222,19 +292,26 @@ public final class SandboxBuilder {
     }
 
     /**
-     * Maximum processes and threads, at least 3: the sandbox's init counts as one, and the program as another. In privileged
+     * Maximum processes and threads, at least {@value CgroupConfig#MIN_PIDS}: the sandbox's init counts as one, and the
+     * program as another. In privileged
      * mode the cgroup's {@code pids.max}, for this sandbox alone. In unprivileged mode {@code RLIMIT_NPROC},
      * which the kernel counts per host uid: every process of that uid counts (an unprivileged caller's own
      * processes too).
      */
     public SandboxBuilder pidsLimit(long pids) {
-        // CgroupConfig takes an int: values outside it are refused here, naming the caller's own value.
-        if (pids < 1 || pids > CgroupConfig.MAX_PIDS) {
-            throw new InvalidConfigException("pids limit", Long.toString(pids), pids < 1
-                    ? "must be positive; leave it unset for no limit"
-                    : "above the kernel's maximum of " + CgroupConfig.MAX_PIDS);
-        }
-        limits = limits.toBuilder().maxPids((int) pids).build();
+        limits = limits.toBuilder().maxPids(pids).build();
+        return this;
+    }
+
+    /**
+     * A further cgroup limit: {@link dev.sandbox4j.cgroup.IoLimit}, {@link dev.sandbox4j.cgroup.CpusetLimit},
+     * {@link dev.sandbox4j.cgroup.HugetlbLimit} or a team's own {@link CgroupLimit}, checked at once (see
+     * {@link CgroupLimit} for what). It needs a cgroup: in unprivileged mode, or where its controller cannot be
+     * used, {@code build()} refuses it rather than run without it. The figures it asks for come back in
+     * {@link SandboxResult#cgroupStatistics()}.
+     */
+    public SandboxBuilder cgroupLimit(CgroupLimit limit) {
+        limits = limits.toBuilder().limit(limit).build();
         return this;
     }
 
@@ -251,6 +328,31 @@ public final class SandboxBuilder {
      */
     public SandboxBuilder seccomp(SeccompProfile profile) {
         return seccomp(Objects.requireNonNull(profile, "profile").filter());
+    }
+
+    /**
+     * A seccomp profile by name or file: a built-in name ({@code io-heavy}), a profile registered in
+     * {@link SeccompProfileRegistry#standard()}, {@code NAME.json} in its directories, or the path of an
+     * OCI/Docker JSON profile (anything with a {@code /} or ending in {@code .json}).
+     *
+     * @throws dev.sandbox4j.core.InvalidConfigException naming the value, or the file, JSON path and problem
+     */
+    public SandboxBuilder seccomp(String nameOrFile) {
+        return seccomp(SeccompProfileRegistry.standard().resolve(nameOrFile).filter());
+    }
+
+    /**
+     * Learn mode, <b>for trusted runs only</b>: the program runs under the {@link #seccomp(SeccompFilter)
+     * filter}, but every call the filter would refuse with its default action is let through and recorded in
+     * {@code learner} ({@link SeccompLearner#learnedFilter} then gives the filter widened by what was used).
+     * A let-through call is not a security boundary. Needs a seccomp filter whose refusals can be supervised
+     * (default action KILL_PROCESS or ERRNO) and seccomp user notification with
+     * {@code SECCOMP_USER_NOTIF_FLAG_CONTINUE} (Linux 5.5); {@code build()} refuses otherwise. {@code null}
+     * turns it off.
+     */
+    public SandboxBuilder seccompLearning(SeccompLearner learner) {
+        this.seccompLearner = learner;
+        return this;
     }
 
     /** A custom seccomp filter, e.g. a profile's {@link SeccompFilter#toBuilder() variant}. */
@@ -340,18 +442,53 @@ public final class SandboxBuilder {
      *         cpu limit is set where no cpu cgroup can enforce it (unprivileged mode)
      */
     public SandboxConfig build() {
-        return new SandboxConfig(this, HostIdentity.current(), SandboxConfig::resolveOnThisHost, CgroupHost.live());
+        return build(Host.live());
     }
 
-    /** For tests: build against a given identity and mode resolution instead of this host's. */
-    SandboxConfig build(HostIdentity identity, java.util.function.UnaryOperator<PrivilegeMode> resolver) {
-        return new SandboxConfig(this, identity, resolver, CgroupHost.live());
+    /** Against a described host instead of this machine. */
+    SandboxConfig build(Host host) {
+        return new SandboxConfig(this, host);
     }
 
-    /** For tests: also with a given answer to which cgroup limits this host can enforce. */
-    SandboxConfig build(HostIdentity identity, java.util.function.UnaryOperator<PrivilegeMode> resolver,
+    /** For tests: this machine, but with the given identity and mode resolution. */
+    SandboxConfig build(HostIdentity identity, UnaryOperator<PrivilegeMode> resolver) {
+        return build(identity, resolver, CgroupHost.live());
+    }
+
+    /** For tests: this machine, but with the given identity, mode resolution and cgroups. */
+    SandboxConfig build(HostIdentity identity, UnaryOperator<PrivilegeMode> resolver,
             CgroupHost cgroups) {
-        return new SandboxConfig(this, identity, resolver, cgroups);
+        return build(new Host() {
+            @Override
+            public HostIdentity identity() {
+                return identity;
+            }
+
+            @Override
+            public PrivilegeMode resolve(PrivilegeMode requested) {
+                return resolver.apply(requested);
+            }
+
+            @Override
+            public boolean seccompUserNotification() {
+                return Host.live().seccompUserNotification();
+            }
+
+            @Override
+            public LandlockSupport landlock() {
+                return Host.live().landlock();
+            }
+
+            @Override
+            public CgroupHost cgroups() {
+                return cgroups;
+            }
+
+            @Override
+            public Optional<IdMap.Range> subordinateIds(Path file, String user, long id) {
+                return Host.live().subordinateIds(file, user, id);
+            }
+        });
     }
 
     private static long checkId(String what, long id) {

@@ -4,9 +4,8 @@ import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
-import dev.sandbox4j.core.SystemCapabilities;
 import dev.sandbox4j.core.FeatureUnavailableException;
-import dev.sandbox4j.core.LandlockSupport;
+import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.LandlockRules;
@@ -22,13 +21,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.UnaryOperator;
 
 /**
  * The validated, immutable settings of a {@link Sandbox}, with everything that depends on the host already
@@ -52,7 +51,6 @@ import java.util.function.UnaryOperator;
  */
 public final class SandboxConfig {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxConfig.class);
-    private static volatile SystemCapabilities systemCapabilities;
     static final long OVERFLOW_ID = 65534;
 
     private final SandboxBuilder source; // a private copy, for toBuilder()
@@ -73,11 +71,13 @@ public final class SandboxConfig {
     private final Duration timeout;
     private final CgroupConfig limits;
     private final LimitPlan limitPlan;
+    private final List<Enforcement> enforcement;
     private final CgroupHost cgroupHost; // null when runs get no cgroup
     private final RlimitConfig rlimits;
     private final RlimitConfig effectiveRlimits;
     private final BpfProgram seccompProgram;
     private final SeccompSupervision seccompSupervision; // null: the kernel's own refusal, unnamed
+    private final SeccompLearner seccompLearner; // null: refusals are enforced
     private final Input stdin;
     private final Output stdout;
     private final Output stderr;
@@ -86,23 +86,25 @@ public final class SandboxConfig {
     private final LandlockRules landlock;
     private final LandlockRules.Compiled landlockCompiled;
     private final boolean forkServer;
-    private static volatile LandlockSupport landlockSupport;
+    private final Duration cpuTimeLimit;
+    private final Duration killGrace;
 
     /**
      * "sbx-" and 8 hex digits. A label, not a secret: what must be unique (cgroup names, sockets) adds the pid
-     * and a sequence number. Neither SecureRandom nor String.format: their set-up (security providers, the
-     * formatter's regex) costs a cold JVM, such as the command line's, some 40 ms.
+     * and a sequence number.
      */
     private static String randomId() {
         String hex = Integer.toHexString(ThreadLocalRandom.current().nextInt());
         return "sbx-" + "0".repeat(8 - hex.length()) + hex;
     }
 
-    SandboxConfig(SandboxBuilder b, HostIdentity host, UnaryOperator<PrivilegeMode> resolver, CgroupHost cgroups) {
+    SandboxConfig(SandboxBuilder b, Host machine) {
+        HostIdentity host = machine.identity();
+        CgroupHost cgroups = machine.cgroups();
         source = copy(b);
         id = b.id != null ? b.id : randomId();
         requestedMode = b.mode;
-        mode = resolver.apply(b.mode);
+        mode = machine.resolve(b.mode);
         namespaces = b.namespaces;
         boolean userns = namespaces.contains(Namespace.USER);
         if (userns) {
@@ -112,17 +114,17 @@ public final class SandboxConfig {
             // everyone else may map only their own id, and must deny setgroups to write the gid map.
             boolean mapsFreely = host.hasCapability(HostIdentity.CAP_SETUID) && host.hasCapability(HostIdentity.CAP_SETGID);
             uidMap = b.uidMap != null ? b.uidMap
-                    : defaultMap(mapsFreely, uid, host.euid(), SubordinateIds.SUBUID, host);
+                    : defaultMap(mapsFreely, uid, host.euid(), SubordinateIds.SUBUID, machine);
             gidMap = b.gidMap != null ? b.gidMap
-                    : defaultMap(mapsFreely, gid, host.egid(), SubordinateIds.SUBGID, host);
+                    : defaultMap(mapsFreely, gid, host.egid(), SubordinateIds.SUBGID, machine);
             checkMap("uid", uidMap, uid);
             checkMap("gid", gidMap, gid);
             setgroupsDeny = !mapsFreely;
             clearGroups = mapsFreely;
             if (!mapsFreely && host.groups().stream().anyMatch(g -> g != host.egid())) {
-                LOG.warn("the JVM has supplementary groups {}; in an unprivileged sandbox they cannot be dropped "
+                LOG.warn("sandbox {}: the JVM has supplementary groups {}; in an unprivileged sandbox they cannot be dropped "
                         + "(setgroups is denied) and still grant their host access. Start the JVM with a clean "
-                        + "group list (e.g. setpriv --clear-groups).", host.groups());
+                        + "group list (e.g. setpriv --clear-groups).", id, host.groups());
             }
         } else {
             if (mode != PrivilegeMode.PRIVILEGED) {
@@ -151,21 +153,29 @@ public final class SandboxConfig {
         withoutProc = b.withoutProc;
         cwd = b.cwd;
         timeout = b.timeout;
-        limits = b.limits;
+        limits = b.swapBytes == null ? b.limits : b.limits.toBuilder().swapBytes(b.swapBytes).build();
         rlimits = b.rlimits;
-        limitPlan = LimitPlan.resolve(limits, rlimits, requestedMode, mode, cgroups);
+        limitPlan = LimitPlan.resolve(id, limits, rlimits, requestedMode, mode, cgroups);
+        if (b.swapBytes != null && b.swapBytes > 0 && limitPlan.memory() == LimitMechanism.RLIMIT) {
+            throw new InvalidConfigException("swap limit", Long.toString(b.swapBytes), "needs the memory limit in a "
+                    + "cgroup (privileged mode); here memory is RLIMIT_DATA per process, which has no swap allowance. "
+                    + "Drop the swap limit or run where the memory cgroup controller is usable");
+        }
         cgroupHost = limitPlan.cgroup() == null ? null : cgroups;
-        effectiveRlimits = limitPlan.rlimits();
+        enforcement = limitPlan.enforcement(limits, cgroups);
+        cpuTimeLimit = b.cpuTimeLimit;
+        killGrace = b.killGrace;
+        effectiveRlimits = RunSettings.withCpuRlimit(limitPlan, cpuTimeLimit);
         seccompProgram = b.seccompFilter != null ? b.seccompFilter.compile(Architecture.current()) : b.seccompProgram;
-        seccompSupervision = b.seccompFilter == null ? null : SeccompSupervision.decide(b.seccompFilter,
-                Architecture.current(), userNotificationOnThisHost()).orElse(null);
+        seccompSupervision = supervision(b, machine);
+        seccompLearner = b.seccompLearner;
         stdin = b.stdin;
         stdout = b.stdout;
         stderr = b.stderr;
         environment = Collections.unmodifiableMap(environment(b));
         filesystem = checkFilesystem(b.filesystem, namespaces, cwd);
         landlock = b.landlock;
-        landlockCompiled = compileLandlock(b.landlock, filesystem);
+        landlockCompiled = compileLandlock(id, b.landlock, filesystem, machine);
         forkServer = b.forkServer;
     }
 
@@ -187,51 +197,50 @@ public final class SandboxConfig {
     }
 
     /** Negotiates the rules with this kernel's Landlock ABI: rights it lacks are dropped. */
-    private static LandlockRules.Compiled compileLandlock(LandlockRules rules, FilesystemView view) {
+    private static LandlockRules.Compiled compileLandlock(String id, LandlockRules rules, FilesystemView view,
+            Host machine) {
         if (rules == null) {
             return null;
         }
         if (view == null) {
             rules.requireHostPaths(); // the program sees the host's tree: a missing path is a config error now
         }
-        LandlockSupport support = landlockSupport;
-        if (support == null) {
-            support = LandlockSupport.probe();
-            landlockSupport = support;
-        }
+        LandlockSupport support = machine.landlock();
         if (!support.available()) {
             if (!rules.bestEffort()) {
                 throw new FeatureUnavailableException("Landlock", support.unavailableReason());
             }
-            LOG.warn("Landlock is unavailable ({}); running without the Landlock rules", support.unavailableReason());
+            LOG.warn("sandbox {}: Landlock is unavailable ({}); running without the Landlock rules", id,
+                    support.unavailableReason());
             return null;
         }
         return rules.compile(support.abi());
     }
 
-    /** What this host supports, detected once: capabilities, cgroups, user namespaces. */
-    static PrivilegeMode resolveOnThisHost(PrivilegeMode requested) {
-        return thisHost().resolve(requested).mode();
-    }
-
-    private static SystemCapabilities thisHost() {
-        SystemCapabilities detected = systemCapabilities;
-        if (detected == null) {
-            detected = SystemCapabilities.detect();
-            systemCapabilities = detected;
+    private static SeccompSupervision supervision(SandboxBuilder b, Host machine) {
+        SeccompSupervision s = b.seccompFilter == null ? null : SeccompSupervision.decide(b.seccompFilter,
+                Architecture.current(), machine.seccompUserNotification()).orElse(null);
+        if (b.seccompLearner == null) {
+            return s;
         }
-        return detected;
+        if (b.seccompFilter == null) {
+            throw new InvalidConfigException("seccomp learning", "on", "needs a seccomp filter to learn from (seccomp(...))");
+        }
+        if (s == null) {
+            throw new InvalidConfigException("seccomp learning", "on", "needs seccomp user notification (Linux 5.5 or "
+                    + "later; 'sandbox-ctl check' says whether this host has it), a filter whose default action is "
+                    + "KILL_PROCESS or ERRNO, and execve, write and exit_group permitted; without them nothing can "
+                    + "be let through and recorded");
+        }
+        return s.learning();
     }
 
-    private static boolean userNotificationOnThisHost() {
-        return thisHost().seccompUserNotification().available();
-    }
-
-    private static IdMap defaultMap(boolean mapsFreely, long inside, long ownId, Path subIds, HostIdentity host) {
+    private static IdMap defaultMap(boolean mapsFreely, long inside, long ownId, Path subIds, Host machine) {
         if (!mapsFreely) {
             return IdMap.single(inside, ownId);
         }
-        Optional<IdMap.Range> delegated = SubordinateIds.firstRange(subIds, host.userName(), host.euid());
+        HostIdentity host = machine.identity();
+        Optional<IdMap.Range> delegated = machine.subordinateIds(subIds, host.userName(), host.euid());
         if (delegated.isPresent() && inside < delegated.get().count()) {
             return IdMap.of(delegated.get());
         }
@@ -304,6 +313,9 @@ public final class SandboxConfig {
         c.filesystem = b.filesystem;
         c.landlock = b.landlock;
         c.forkServer = b.forkServer;
+        c.cpuTimeLimit = b.cpuTimeLimit;
+        c.killGrace = b.killGrace;
+        c.swapBytes = b.swapBytes;
         return c;
     }
 
@@ -420,6 +432,52 @@ public final class SandboxConfig {
                 ? Optional.of(LimitMechanism.CGROUP) : Optional.empty();
     }
 
+    /**
+     * How each resource limit (memory, cpu, pids, in that order) will be enforced on this host: in which cgroup
+     * hierarchy and file, or by which rlimit and why, or that it is not set. Decided at {@code build()}; a limit
+     * that nothing here could hold was refused there.
+     */
+    public List<Enforcement> enforcement() {
+        return enforcement;
+    }
+
+    /** The CPU-time limit per run, if any; see {@link SandboxBuilder#cpuTimeLimit(Duration)}. */
+    public Optional<Duration> cpuTimeLimit() {
+        return Optional.ofNullable(cpuTimeLimit);
+    }
+
+    /**
+     * How a CPU-time limit is enforced in this sandbox's mode: {@link LimitMechanism#CGROUP} (the whole tree,
+     * watched by the JVM) where runs get a cgroup, else {@link LimitMechanism#RLIMIT} ({@code RLIMIT_CPU} per
+     * process). Empty without a CPU-time limit.
+     */
+    public Optional<LimitMechanism> cpuTimeLimitMechanism() {
+        return cpuTimeLimit == null ? Optional.empty() : Optional.of(cpuTimeMechanism());
+    }
+
+    LimitMechanism cpuTimeMechanism() {
+        return limitPlan.cgroup() != null ? LimitMechanism.CGROUP : LimitMechanism.RLIMIT;
+    }
+
+    /** The host uid the program runs as: its uid mapped out of its user namespace, or itself without one. */
+    long hostUid() {
+        return uidMap != null ? uidMap.toOutside(uid).orElse(OVERFLOW_ID) : uid;
+    }
+
+    /** The host gid the program runs as; see {@link #hostUid()}. */
+    long hostGid() {
+        return gidMap != null ? gidMap.toOutside(gid).orElse(OVERFLOW_ID) : gid;
+    }
+
+    /** The grace between SIGTERM and SIGKILL when a timeout stops a run; zero kills at once. */
+    public Duration killGrace() {
+        return killGrace;
+    }
+
+    LimitPlan limitPlan() {
+        return limitPlan;
+    }
+
     /** The limits each run's cgroup gets; empty when runs get no cgroup (unprivileged mode). */
     Optional<CgroupConfig> cgroupLimits() {
         return Optional.ofNullable(limitPlan.cgroup());
@@ -446,6 +504,11 @@ public final class SandboxConfig {
      */
     public boolean seccompSupervised() {
         return seccompSupervision != null;
+    }
+
+    /** Learn mode's recorder, when the run lets refused calls through instead ({@link SandboxBuilder#seccompLearning}). */
+    Optional<SeccompLearner> seccompLearner() {
+        return Optional.ofNullable(seccompLearner);
     }
 
     Optional<SeccompSupervision> seccompSupervision() {

@@ -23,6 +23,7 @@ public final class SandboxProcess implements AutoCloseable {
     private final Execution execution;
     private final CompletableFuture<SandboxResult> result = new CompletableFuture<>();
     private final Thread monitor;
+    private SandboxEvents events; // guarded by this
 
     SandboxProcess(Execution execution, String threadName, Runnable onEnd) {
         this.execution = execution;
@@ -49,16 +50,51 @@ public final class SandboxProcess implements AutoCloseable {
     }
 
     /**
-     * The program's stdout, for {@link Output#pipe()}; otherwise an empty stream. What the program wrote stays
-     * readable after it has ended, until this stream or this process is closed.
+     * The program's stdout, for {@link Output#pipe()}; an empty stream for {@link Output#inherit()} and {@link
+     * Output#discard()}. What the program wrote stays readable after it has ended, until this stream or this
+     * process is closed.
+     *
+     * @throws IllegalStateException when stdout is {@link Output#capture() captured}: it is in the result, and a
+     *         stream here would stay empty
      */
     public InputStream stdout() {
-        return execution.pipedStdout();
+        return readable("stdout", execution.stdoutMode(), execution.pipedStdout());
     }
 
-    /** The program's stderr, for {@link Output#pipe()}; otherwise an empty stream. As {@link #stdout()}. */
+    /** The program's stderr, for {@link Output#pipe()}; as {@link #stdout()}. */
     public InputStream stderr() {
-        return execution.pipedStderr();
+        return readable("stderr", execution.stderrMode(), execution.pipedStderr());
+    }
+
+    private static InputStream readable(String name, Output mode, InputStream stream) {
+        if (mode.kind == Output.Kind.CAPTURE) {
+            throw new IllegalStateException(name + " of this run is " + mode + ": it is in the result (waitFor()."
+                    + name + "()); ask for Output.pipe() (RunRequest." + name + " or the sandbox's) to read it as it comes");
+        }
+        return stream;
+    }
+
+    /**
+     * What the sandbox has used so far: memory now and at its peak, CPU time, tasks. From the run's cgroup where
+     * it has one (the whole tree), else from {@code /proc} (the processes alive now); {@link Usage#source()} says
+     * which. After the end, {@link #waitFor()}'s result has the final figures.
+     */
+    public Usage usage() {
+        return execution.usage();
+    }
+
+    /**
+     * The program's piped output and its exit as one ordered sequence of events (see {@link SandboxEvents}):
+     * stdout and stderr chunks in the order they arrived, then the exit. The same object on every call. Use either
+     * the events or {@link #stdout()}/{@link #stderr()}: once events are taken the streams refuse to be read.
+     *
+     * @throws IllegalStateException if a stream has been read directly already
+     */
+    public synchronized SandboxEvents events() {
+        if (events == null) {
+            events = new SandboxEvents(this, execution.piped(), result, monitor.getName() + "-events");
+        }
+        return events;
     }
 
     /** Whether the sandbox is still running. */
@@ -116,8 +152,8 @@ public final class SandboxProcess implements AutoCloseable {
             // how the run ended does not matter to a caller that lets go of it
         } finally {
             closeQuietly(stdin());
-            closeQuietly(stdout());
-            closeQuietly(stderr());
+            closeQuietly(execution.pipedStdout());
+            closeQuietly(execution.pipedStderr());
         }
     }
 

@@ -6,13 +6,15 @@ import dev.sandbox4j.core.PrivilegeMode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
- * What happened to one sandboxed program. Immutable.
+ * What happened to one sandboxed program. Immutable. {@link #status()} is the one verdict, by the precedence
+ * {@link RunStatus} documents; the rest are the figures and flags it was decided from.
  *
  * <p>Exactly one of {@link #exitCode()} and {@link #signal()} is present. A timed-out program was killed
  * with SIGKILL together with everything else in its sandbox.
@@ -55,6 +57,11 @@ public final class SandboxResult {
     private final boolean stdoutTruncated;
     private final boolean stderrTruncated;
     private final List<String> degradations;
+    private final Duration cpuTimeLimit;
+    private final LimitMechanism cpuTimeLimitMechanism;
+    private final boolean cpuTimeLimitReached;
+    private final RunStatus status;
+    private final java.util.Map<java.nio.file.Path, CollectedFile> files;
 
     private SandboxResult(Builder b) {
         id = b.id;
@@ -79,6 +86,60 @@ public final class SandboxResult {
         if ((exitCode == null) == (signal == null)) {
             throw new IllegalStateException("a result has an exit code or a signal");
         }
+        files = b.files;
+        cpuTimeLimit = b.cpuTimeLimit;
+        cpuTimeLimitMechanism = b.cpuTimeLimitMechanism;
+        cpuTimeLimitReached = cpuTimeLimit != null && cpuTimeReached(b);
+        status = RunStatus.decide(seccompViolation, oomKilled(), cpuTimeLimitReached, timedOut, signal != null);
+    }
+
+    /**
+     * With a cgroup: the JVM's watch killed the run, or the tree's CPU time came out at or above the limit anyway
+     * (it ended between two looks). With {@code RLIMIT_CPU}: the program died of the SIGXCPU the kernel sends at
+     * the limit, or of the SIGKILL a second later having used at least the limit's whole seconds.
+     */
+    private boolean cpuTimeReached(Builder b) {
+        if (cpuTimeLimitMechanism == LimitMechanism.CGROUP) {
+            return b.cpuTimeLimitKilled || cgroupStats.cpuTimeUs().isPresent()
+                    && cgroupStats.cpuTimeUs().getAsLong() * 1000 >= cpuTimeLimit.toNanos();
+        }
+        long seconds = cpuTimeLimit.getSeconds() + (cpuTimeLimit.getNano() > 0 ? 1 : 0);
+        return signal != null && (signal == Signals.SIGXCPU
+                || signal == Signals.SIGKILL && userTime.plus(systemTime).compareTo(Duration.ofSeconds(seconds)) >= 0);
+    }
+
+    /**
+     * The files read back after the run ({@link RunRequest.Builder#collect}), by their path inside; empty when none
+     * were asked for.
+     */
+    public java.util.Map<java.nio.file.Path, CollectedFile> files() {
+        return files;
+    }
+
+    /** What happened, in one word: see {@link RunStatus} for the precedence when several things did. */
+    public RunStatus status() {
+        return status;
+    }
+
+    /** The run's CPU-time limit, if it had one (the request's, or the sandbox's). */
+    public Optional<Duration> cpuTimeLimit() {
+        return Optional.ofNullable(cpuTimeLimit);
+    }
+
+    /**
+     * How the CPU-time limit was enforced: {@link LimitMechanism#CGROUP} (the whole tree's CPU time, watched by the
+     * JVM) or {@link LimitMechanism#RLIMIT} ({@code RLIMIT_CPU}, per process); empty without one.
+     */
+    public Optional<LimitMechanism> cpuTimeLimitMechanism() {
+        return Optional.ofNullable(cpuTimeLimitMechanism);
+    }
+
+    /**
+     * The report's JSON object, one line, in the field order of the command line's {@code --report} (see
+     * README "Report"): what a service writes to give its callers the same document as {@code sandbox-ctl}.
+     */
+    public String toJson() {
+        return SandboxReport.json(this);
     }
 
     static Builder builder() {
@@ -115,7 +176,10 @@ public final class SandboxResult {
         return coreDumped;
     }
 
-    /** True when the program exited with code 0 within its time limit. */
+    /**
+     * True when the program exited with code 0 within its wall-clock time limit. A judge wants {@link #status()}
+     * {@code == EXITED} as well, which also rules out a violation, an OOM kill or a reached CPU-time limit.
+     */
     public boolean success() {
         return exitCode != null && exitCode == 0 && !timedOut;
     }
@@ -227,6 +291,14 @@ public final class SandboxResult {
         return cgroupStats.pidsPeak();
     }
 
+    /**
+     * The figures the config's further cgroup limits ask for, by name (e.g. {@code io.write_bytes}; see
+     * {@link dev.sandbox4j.cgroup.CgroupLimit#statistics}); empty without such limits.
+     */
+    public Map<String, Long> cgroupStatistics() {
+        return cgroupStats.extra();
+    }
+
     /** Captured standard output; empty unless it was {@link Output#capture captured}. */
     public byte[] stdout() {
         return stdout.clone();
@@ -267,6 +339,7 @@ public final class SandboxResult {
     public String toString() {
         StringBuilder s = new StringBuilder("SandboxResult[").append(id).append(", ");
         s.append(exitCode != null ? "exit " + exitCode : "killed by " + Signals.name(signal));
+        s.append(", ").append(status.reportName());
         if (timedOut) {
             s.append(", timed out");
         }
@@ -302,6 +375,10 @@ public final class SandboxResult {
         private boolean stdoutTruncated;
         private boolean stderrTruncated;
         private List<String> degradations = List.of();
+        private Duration cpuTimeLimit;
+        private LimitMechanism cpuTimeLimitMechanism;
+        private boolean cpuTimeLimitKilled;
+        private java.util.Map<java.nio.file.Path, CollectedFile> files = java.util.Map.of();
 
         Builder id(String v) { id = Objects.requireNonNull(v); return this; }
         Builder mode(PrivilegeMode v) { mode = Objects.requireNonNull(v); return this; }
@@ -318,6 +395,13 @@ public final class SandboxResult {
         Builder stdout(byte[] v, boolean truncated) { stdout = v; stdoutTruncated = truncated; return this; }
         Builder stderr(byte[] v, boolean truncated) { stderr = v; stderrTruncated = truncated; return this; }
         Builder degradations(List<String> v) { degradations = List.copyOf(v); return this; }
+        Builder files(java.util.Map<java.nio.file.Path, CollectedFile> v) { files = v; return this; }
+        Builder cpuTimeLimit(Duration limit, LimitMechanism how, boolean killed) {
+            cpuTimeLimit = limit;
+            cpuTimeLimitMechanism = how;
+            cpuTimeLimitKilled = killed;
+            return this;
+        }
 
         SandboxResult build() {
             return new SandboxResult(this);

@@ -37,11 +37,18 @@ final class SeccompSupervision {
     private final SeccompFilter filter;
     private final Architecture arch;
     private final SeccompAction refusal;
+    private final boolean learning;
 
-    private SeccompSupervision(SeccompFilter filter, Architecture arch, SeccompAction refusal) {
+    private SeccompSupervision(SeccompFilter filter, Architecture arch, SeccompAction refusal, boolean learning) {
         this.filter = filter;
         this.arch = arch;
         this.refusal = refusal;
+        this.learning = learning;
+    }
+
+    /** The same supervision in learn mode: refused calls are let through and reported instead. */
+    SeccompSupervision learning() {
+        return new SeccompSupervision(filter, arch, refusal, true);
     }
 
     /** The supervision for {@code filter} on this host, or empty where the kernel's own refusal must do. */
@@ -59,7 +66,7 @@ final class SeccompSupervision {
                 return Optional.empty();
             }
         }
-        return Optional.of(new SeccompSupervision(filter, arch, refusal));
+        return Optional.of(new SeccompSupervision(filter, arch, refusal, false));
     }
 
     /** The program the workload loads: {@code compiled} with its refusal returning USER_NOTIF. */
@@ -69,6 +76,9 @@ final class SeccompSupervision {
 
     /** The plan's answer: 0 kills the caller's process, otherwise the errno the call fails with. */
     int response() {
+        if (learning) {
+            return Wire.NOTIFY_CONTINUE;
+        }
         return refusal.kind() == SeccompAction.Kind.KILL_PROCESS ? 0 : refusal.data();
     }
 

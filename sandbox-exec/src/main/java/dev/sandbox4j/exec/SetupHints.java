@@ -1,6 +1,6 @@
 package dev.sandbox4j.exec;
 
-import dev.sandbox4j.core.ContainerEnvironment;
+import dev.sandbox4j.exec.host.ContainerEnvironment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,6 +5,7 @@ final class Signals {
     static final int SIGINT = 2;
     static final int SIGKILL = 9;
     static final int SIGTERM = 15;
+    static final int SIGXCPU = 24;
     static final int SIGSYS = 31;
 
     private static final String[] NAMES = {

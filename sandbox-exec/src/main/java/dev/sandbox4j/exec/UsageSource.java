@@ -2,7 +2,7 @@ package dev.sandbox4j.exec;
 
 /**
  * Where a usage figure of a {@link SandboxResult} comes from: {@link SandboxResult#memoryPeakSource()},
- * {@link SandboxResult#cpuTimeSource()}.
+ * {@link SandboxResult#cpuTimeSource()}, and of a live {@link Usage}.
  */
 public enum UsageSource {
     /**
@@ -15,5 +15,10 @@ public enum UsageSource {
      * The workload's rusage as the sandbox's init reaped it: the program plus the descendants it waited for.
      * Memory is the peak resident set of the largest single process ({@code ru_maxrss}), not a sum.
      */
-    RUSAGE
+    RUSAGE,
+    /**
+     * {@code /proc} of the sandbox's processes alive at the moment ({@link SandboxProcess#usage()} without a
+     * cgroup): resident sets summed, CPU time of the living processes, threads counted.
+     */
+    PROC
 }

@@ -1,8 +1,9 @@
 package dev.sandbox4j.exec;
 
 /**
- * The launcher protocol: the one definition, mirrored by {@code src/main/c/wire.h}. A round-trip test
- * (the launcher decodes a plan and encodes it back) catches any drift between the two.
+ * The launcher protocol: the one definition, mirrored by {@code src/main/c/wire.h}. WireHeaderTest holds
+ * every constant of the two to the same value, and a round-trip test (the launcher decodes a plan and encodes
+ * it back) catches a drift in the layout.
  *
  * <p>Every message is a frame: u32 length of what follows, u16 type, payload; all integers little-endian.
  * A plan payload is u16 {@link #PLAN_VERSION} and then fields (u16 tag, u32 length, value) in increasing
@@ -51,6 +52,8 @@ final class Wire {
     static final int MSG_VIOLATION = 26;
     static final int VIOLATION_WORKLOAD = 1;
     static final int VIOLATION_KILLED = 2;
+    /** Learn mode: the call was let through; sent once per syscall number, for every process of the run. */
+    static final int VIOLATION_CONTINUED = 4;
 
     // fork server -> Java
     /** u32 request id, u32 pid of the new launcher. */
@@ -81,8 +84,12 @@ final class Wire {
     static final int F_SECCOMP = 18;
     static final int F_LANDLOCK_RULESET = 19; // u64 handled_access_fs
     static final int F_LANDLOCK_RULE = 20;    // u64 allowed_access, u32 flags, path bytes; repeatable
-    /** u32 response to F_SECCOMP's USER_NOTIF returns: 0 = kill the caller's process, 1..4095 = that errno. */
+    /**
+     * u32 response to F_SECCOMP's USER_NOTIF returns: 0 = kill the caller's process, 1..4095 = that errno,
+     * {@link #NOTIFY_CONTINUE} = let the call run and report it (learn mode).
+     */
     static final int F_SECCOMP_NOTIFY = 21;
+    static final int NOTIFY_CONTINUE = 0x10000;
 
     /** F_LANDLOCK_RULE flag: skip the rule when its path does not exist. */
     static final int LANDLOCK_RULE_OPTIONAL = 1;

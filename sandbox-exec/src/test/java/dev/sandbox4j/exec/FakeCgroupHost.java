@@ -2,12 +2,16 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.CgroupAvailability;
 import dev.sandbox4j.cgroup.CgroupConfig;
+import dev.sandbox4j.cgroup.CgroupHierarchy;
 import dev.sandbox4j.cgroup.SandboxCgroups;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /** A host whose cgroup controllers are usable except the ones given, each with its reason. Creates nothing. */
 final class FakeCgroupHost implements CgroupHost {
@@ -30,6 +34,14 @@ final class FakeCgroupHost implements CgroupHost {
             }
         }
         return new CgroupAvailability(unavailable, List.of());
+    }
+
+    /** A unified hierarchy holding every usable controller. */
+    @Override
+    public Optional<CgroupHierarchy> hierarchyFor(String controller) {
+        return unusable.containsKey(controller) ? Optional.empty()
+                : Optional.of(new CgroupHierarchy(2, Path.of("/sys/fs/cgroup"), Set.of("cpu", "memory", "pids"),
+                        "/app", Path.of("/sys/fs/cgroup/app"), false));
     }
 
     @Override

@@ -24,10 +24,10 @@ class ForkServerTest {
     void repliesDecodeAsTheLauncherEncodesThem() {
         ByteBuffer b = ByteBuffer.allocate(14).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(10).putShort((short) Wire.MSG_REAPED).putInt(4242).putInt(9).flip();
-        assertThat(ForkServer.Reply.decode(b)).isEqualTo(new ForkServer.Reply(Wire.MSG_REAPED, 4242, 9));
+        assertThat(ForkServerConnection.Reply.decode(b)).isEqualTo(new ForkServerConnection.Reply(Wire.MSG_REAPED, 4242, 9));
         ByteBuffer bad = ByteBuffer.allocate(14).order(ByteOrder.LITTLE_ENDIAN);
         bad.putInt(11).putShort((short) Wire.MSG_SPAWNED).putInt(1).putInt(2).flip();
-        assertThatThrownBy(() -> ForkServer.Reply.decode(bad)).isInstanceOf(LauncherEvent.ProtocolException.class);
+        assertThatThrownBy(() -> ForkServerConnection.Reply.decode(bad)).isInstanceOf(LauncherEvent.ProtocolException.class);
     }
 
     @Test
@@ -35,8 +35,8 @@ class ForkServerTest {
         LauncherBinary binary = LauncherBinary.get();
         try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
              ControlChannel control = pair.channel();
-             ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.pipe(), Output.pipe())) {
-            ForkServer.Forked launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd());
+             ForkedStdio stdio = ForkedStdio.open(Input.none(), Output.pipe(), Output.pipe())) {
+            ForkedLauncher launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd());
             pair.close();
             launcher.streams(stdio);
             stdio.close();
@@ -63,8 +63,8 @@ class ForkServerTest {
         byte[] notAPlan = new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray();
         for (int i = 0; i < 3; i++) { // through the spare, and through whatever the server has next: a new spare or a fork
             try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
-                 ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
-                ForkServer.Forked launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd(), notAPlan);
+                 ForkedStdio stdio = ForkedStdio.open(Input.none(), Output.discard(), Output.discard())) {
+                ForkedLauncher launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd(), notAPlan);
                 pair.close();
                 try (ControlChannel control = pair.channel()) {
                     // Nothing sent on the control channel: the launcher decoded the plan it was given.
@@ -81,8 +81,8 @@ class ForkServerTest {
     void killChildEndsALauncherThatWaitsForItsPlan() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
         try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
-             ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
-            ForkServer.Forked launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd());
+             ForkedStdio stdio = ForkedStdio.open(Input.none(), Output.discard(), Output.discard())) {
+            ForkedLauncher launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd());
             pair.close();
             try (ControlChannel control = pair.channel()) {
                 assertThat(launcher.waitFor(TimeUnit.MILLISECONDS.toNanos(50))).isFalse();
@@ -100,14 +100,14 @@ class ForkServerTest {
         LauncherBinary binary = LauncherBinary.get();
         try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
              ControlChannel control = pair.channel();
-             ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
-            ForkServer.Forked running = ForkServer.spawn(binary, stdio, pair.launcherEnd());
+             ForkedStdio stdio = ForkedStdio.open(Input.none(), Output.discard(), Output.discard())) {
+            ForkedLauncher running = ForkServer.spawn(binary, stdio, pair.launcherEnd());
             pair.close();
             long server = ForkServer.serverPid();
             // Past Java's own check (Execution refuses such plans): the server must refuse it on its own.
             byte[] huge = new byte[Wire.MAX_FRAME + 1];
             try (ControlChannel.Pair other = ControlChannel.Pair.open(binary);
-                 ForkServer.Stdio otherStdio = ForkServer.Stdio.open(Input.none(), Output.discard(), Output.discard())) {
+                 ForkedStdio otherStdio = ForkedStdio.open(Input.none(), Output.discard(), Output.discard())) {
                 assertThatThrownBy(() -> ForkServer.spawn(binary, otherStdio, other.launcherEnd(), huge))
                         .isInstanceOf(SandboxSetupException.class)
                         .satisfies(e -> assertThat(((SandboxSetupException) e).errno()).isEqualTo(7)); // E2BIG
@@ -124,7 +124,7 @@ class ForkServerTest {
 
     @Test
     void aPipedStdinReachesTheForkedLauncher() throws Exception {
-        try (ForkServer.Stdio stdio = ForkServer.Stdio.open(Input.pipe(), Output.pipe(), Output.discard())) {
+        try (ForkedStdio stdio = ForkedStdio.open(Input.pipe(), Output.pipe(), Output.discard())) {
             assertThat(stdio.child[0]).isGreaterThan(2);
             assertThat(stdio.child[1]).isGreaterThan(2);
             // Written on the JVM's end, read back on the child's: the same pipe, reopened through /proc.
@@ -140,7 +140,7 @@ class ForkServerTest {
     @Test
     void aMissingStdinFileIsNamed() {
         Path missing = Path.of("/nonexistent/stdin.txt");
-        assertThatThrownBy(() -> ForkServer.Stdio.open(Input.file(missing), Output.discard(), Output.discard()))
+        assertThatThrownBy(() -> ForkedStdio.open(Input.file(missing), Output.discard(), Output.discard()))
                 .hasMessageContaining("cannot open the standard input file " + missing)
                 .hasMessageContaining("No such file");
     }

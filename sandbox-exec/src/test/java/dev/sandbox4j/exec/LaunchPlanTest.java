@@ -172,5 +172,18 @@ class LaunchPlanTest {
         assertThat(v.arch()).isEqualTo(0xC000003E);
         assertThat(v.instructionPointer()).isEqualTo(0x401000);
         assertThat(v.args()).containsExactly(1, 2, 3, 4, 5, -1);
+        LaunchPlan.Out learned = new LaunchPlan.Out().u32(Wire.VIOLATION_CONTINUED).u32(4242).u32(83).u32(0xC000003E)
+                .u64(0x401000).u64(0).u64(0).u64(0).u64(0).u64(0).u64(0);
+        LauncherEvent.Learned l = (LauncherEvent.Learned) LauncherEvent.decode(Wire.MSG_VIOLATION, learned.toByteArray());
+        assertThat(l.nr()).isEqualTo(83);
+    }
+
+    @Test
+    void learnModesAnswerCrossesTheWireAndOtherValuesAboveTheErrnoRangeDoNot() throws Exception {
+        byte[] learn = LaunchPlan.builder().program("/bin/true").argv(List.of("true")).seccomp(new byte[8])
+                .seccompNotify(Wire.NOTIFY_CONTINUE).build().encode();
+        assertThat(Execution.echo(learn)).isEqualTo(learn);
+        assertThatThrownBy(() -> LaunchPlan.builder().program("/bin/true").argv(List.of("true")).seccomp(new byte[8])
+                .seccompNotify(Wire.NOTIFY_CONTINUE + 1).build()).isInstanceOf(IllegalStateException.class);
     }
 }

@@ -2,7 +2,6 @@ package dev.sandbox4j.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sandbox4j.core.LibC;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

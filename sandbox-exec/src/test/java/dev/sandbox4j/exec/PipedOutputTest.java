@@ -19,7 +19,7 @@ class PipedOutputTest {
     void whatTheWriterWroteBeforeItEndedIsReadAfterwards() throws Exception {
         PipedInputStream source = new PipedInputStream(1 << 16);
         PipedOutputStream writer = new PipedOutputStream(source);
-        PipedOutput out = PipedOutput.start(source, 4 << 20, "test-pump");
+        PipedOutput out = PipedOutput.start(new PipedOutputs(), source, 4 << 20, "test-pump");
         byte[] data = new byte[3 << 20];
         Arrays.fill(data, (byte) 'x');
         writer.write(data); // 3 MiB through a 64 KiB pipe: only possible because the pump keeps reading
@@ -33,7 +33,7 @@ class PipedOutputTest {
     void aFullBufferMakesTheWriterWaitUntilTheReaderReads() throws Exception {
         PipedInputStream source = new PipedInputStream(1024);
         PipedOutputStream writer = new PipedOutputStream(source);
-        PipedOutput out = PipedOutput.start(source, 4096, "test-pump");
+        PipedOutput out = PipedOutput.start(new PipedOutputs(), source, 4096, "test-pump");
         CompletableFuture<Void> written = CompletableFuture.runAsync(() -> {
             try {
                 writer.write(new byte[1 << 20]);
@@ -54,10 +54,73 @@ class PipedOutputTest {
     void closeDiscardsWhatIsUnreadAndLaterReadsFail() throws Exception {
         PipedInputStream source = new PipedInputStream(1024);
         PipedOutputStream writer = new PipedOutputStream(source);
-        PipedOutput out = PipedOutput.start(source, 1 << 20, "test-pump");
+        PipedOutput out = PipedOutput.start(new PipedOutputs(), source, 1 << 20, "test-pump");
         writer.write("unread".getBytes());
         out.close();
         assertThatThrownBy(out::read).isInstanceOf(IOException.class).hasMessage("Stream closed");
         writer.close();
+    }
+
+    @Test
+    void chunksOfBothStreamsAreTakenInTheOrderTheyArrived() throws Exception {
+        PipedOutputs both = new PipedOutputs();
+        PipedInputStream outSource = new PipedInputStream(1024);
+        PipedInputStream errSource = new PipedInputStream(1024);
+        PipedOutputStream outWriter = new PipedOutputStream(outSource);
+        PipedOutputStream errWriter = new PipedOutputStream(errSource);
+        PipedOutput out = PipedOutput.start(both, outSource, 1 << 20, "test-out");
+        PipedOutput err = PipedOutput.start(both, errSource, 1 << 20, "test-err");
+        both.stdout(out);
+        both.stderr(err);
+        String[] writes = {"e1", "o1", "e2", "e3", "o2"};
+        int outBytes = 0;
+        int errBytes = 0;
+        for (String w : writes) {
+            boolean toOut = w.startsWith("o");
+            (toOut ? outWriter : errWriter).write(w.getBytes());
+            (toOut ? outWriter : errWriter).flush();
+            outBytes += toOut ? 2 : 0;
+            errBytes += toOut ? 0 : 2;
+            awaitQueued(out, outBytes, err, errBytes);
+        }
+        outWriter.close();
+        errWriter.close();
+        StringBuilder order = new StringBuilder();
+        synchronized (both) {
+            for (PipedOutput next; (next = both.oldest()) != null; ) {
+                order.append(new String(next.takeChunk())).append(next == out ? "(out) " : "(err) ");
+            }
+        }
+        assertThat(order.toString()).isEqualTo("e1(err) o1(out) e2(err) e3(err) o2(out) ");
+        both.takeForEvents();
+        assertThatThrownBy(out::read).hasMessageContaining("events()");
+        out.close();
+        err.close();
+    }
+
+    @Test
+    void eventsAreRefusedOnceAStreamWasReadDirectly() throws Exception {
+        PipedOutputs both = new PipedOutputs();
+        PipedInputStream source = new PipedInputStream(1024);
+        PipedOutputStream writer = new PipedOutputStream(source);
+        PipedOutput out = PipedOutput.start(both, source, 1 << 20, "test-out");
+        both.stdout(out);
+        writer.write('x');
+        writer.close();
+        assertThat(out.read()).isEqualTo('x');
+        assertThatThrownBy(both::takeForEvents).isInstanceOf(IllegalStateException.class);
+        out.close();
+    }
+
+    /** Waits until the pump has queued what was just written, so that the next write arrives after it. */
+    private static void awaitQueued(PipedOutput out, int outBytes, PipedOutput err, int errBytes) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            if (out.available() == outBytes && err.available() == errBytes) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("queued in time").isLessThan(deadline);
+            Thread.sleep(1);
+        }
     }
 }

@@ -127,8 +127,10 @@ class ResourceLimitsTest {
         assertThatThrownBy(() -> b.cpuQuota(500, 100_000)).hasMessageStartingWith("invalid cpu quota '500us'");
         assertThatThrownBy(() -> b.cpuWeight(0)).hasMessageStartingWith("invalid cpu weight '0'");
         assertThatThrownBy(() -> b.pidsLimit(0)).hasMessageStartingWith("invalid pids limit '0': must be positive");
+        assertThatThrownBy(() -> b.pidsLimit(1)).hasMessageStartingWith("invalid pids limit '1': below the minimum of 3");
         assertThatThrownBy(() -> b.pidsLimit(2)).hasMessageStartingWith("invalid pids limit '2': below the minimum of 3");
-        assertThatThrownBy(() -> b.pidsLimit(5_000_000_000L)).hasMessageStartingWith("invalid pids limit '5000000000'");
+        assertThatThrownBy(() -> b.pidsLimit(5_000_000_000L))
+                .hasMessageStartingWith("invalid pids limit '5000000000': above the kernel's maximum");
         assertThatThrownBy(() -> b.id("-x")).isInstanceOf(InvalidConfigException.class);
         assertThat(b.cpuPercent(max).cpuPercent(1).memoryLimit(4 * MIB).pidsLimit(3)).isSameAs(b);
     }

@@ -2,7 +2,7 @@ package dev.sandbox4j.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sandbox4j.core.CgroupHierarchy;
+import dev.sandbox4j.cgroup.CgroupHierarchy;
 import dev.sandbox4j.namespace.FilesystemView.CgroupMount;
 import java.nio.file.Path;
 import java.util.List;

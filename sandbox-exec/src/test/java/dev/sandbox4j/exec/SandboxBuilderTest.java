@@ -49,6 +49,15 @@ class SandboxBuilderTest {
     }
 
     @Test
+    void aSandboxIdIsCheckedByTheCgroupLibrarysRule() {
+        assertThatThrownBy(() -> SandboxConfig.builder().id("-x")).isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith("invalid sandbox id '-x'")
+                .hasMessageContaining("since it becomes part of a cgroup directory name");
+        assertThatThrownBy(() -> SandboxConfig.builder().id("a".repeat(65))).isInstanceOf(InvalidConfigException.class);
+        assertThat(asRoot(SandboxConfig.builder().id("a.b-c_1")).id()).isEqualTo("a.b-c_1");
+    }
+
+    @Test
     void rootsWorkloadIsRootInsideAndNobodyOutsideNeverHostRoot() {
         SandboxConfig c = asRoot(SandboxConfig.builder());
         assertThat(c.mode()).isEqualTo(PrivilegeMode.PRIVILEGED);

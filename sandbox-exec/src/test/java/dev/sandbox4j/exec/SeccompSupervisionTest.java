@@ -42,6 +42,31 @@ class SeccompSupervisionTest {
     }
 
     @Test
+    void learnModeLetsTheRefusalsRunAndRecordsThemByName() {
+        SeccompSupervision s = SeccompSupervision.decide(SeccompProfile.MINIMAL.filter(), X86, true).orElseThrow()
+                .learning();
+        assertThat(s.response()).isEqualTo(Wire.NOTIFY_CONTINUE);
+        SeccompLearner learner = new SeccompLearner();
+        long[] none = new long[6];
+        learner.record(new LauncherEvent.Learned(1, X86.syscalls().numberOf("mkdir"), X86.auditArch(), 0, none));
+        learner.record(new LauncherEvent.Learned(1, X86.syscalls().numberOf("unlink"), X86.auditArch(), 0, none));
+        learner.record(new LauncherEvent.Learned(1, 5, 0x40000003, 0, none)); // i386: killed, never let through
+        assertThat(learner.syscalls()).containsExactly("mkdir", "unlink");
+        SeccompFilter learned = learner.learnedFilter(SeccompProfile.MINIMAL.filter());
+        assertThat(learned.evaluate(X86, SeccompData.of(X86, X86.syscalls().numberOf("mkdir")))).isEqualTo(SeccompAction.ALLOW);
+        assertThat(learned.evaluate(X86, SeccompData.of(X86, X86.syscalls().numberOf("rmdir"))))
+                .isEqualTo(SeccompAction.KILL_PROCESS);
+    }
+
+    @Test
+    void learningWithoutAFilterOrWhereNothingCanBeSupervisedIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SandboxConfig.builder()
+                .seccompLearning(new SeccompLearner()).build()).hasMessageContaining("needs a seccomp filter");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SandboxConfig.builder().seccomp(SeccompProfile.UNRESTRICTED)
+                .seccompLearning(new SeccompLearner()).build()).hasMessageContaining("a filter whose default action");
+    }
+
+    @Test
     void anErrnoDefaultIsAnsweredWithThatErrno() {
         SeccompFilter eperm = SeccompProfile.MINIMAL.filter().toBuilder().defaultAction(SeccompAction.errno(1)).build();
         assertThat(SeccompSupervision.decide(eperm, X86, true).orElseThrow().response()).isEqualTo(1);

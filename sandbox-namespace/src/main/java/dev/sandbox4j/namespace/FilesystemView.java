@@ -744,6 +744,17 @@ public final class FilesystemView {
             return this;
         }
 
+        /**
+         * The mounts of {@code fragment}, in its order, checked at {@link #build()} like any other: see
+         * {@link ViewFragment} for the ready-made ones (a JDK, a Python venv, the host's toolchain, directories,
+         * scratch space) and how to write one.
+         */
+        public Builder add(ViewFragment fragment) {
+            List<Mount> mounts = List.copyOf(Objects.requireNonNull(fragment, "fragment").mounts());
+            mounts.forEach(m -> pending.add(() -> m));
+            return this;
+        }
+
         /** Any declared mount. */
         public Builder mount(Mount mount) {
             Objects.requireNonNull(mount, "mount");

@@ -7,7 +7,8 @@ import java.util.Objects;
  * A {@link FilesystemView} compiled into the launcher's instructions: an ordered list of plain operations
  * (source, target, filesystem type, mount attributes, mode, options) that the launcher executes one
  * after another with no decisions of its own. Immutable. Exposed for inspection and tests; build views
- * with {@link FilesystemView}, not plans by hand.
+ * with {@link FilesystemView}, not plans by hand. Not an extension point: its operations change with the
+ * launcher (extend a view with {@link ViewFragment} instead).
  *
  * <p>Targets are paths inside the root being built once a {@link Kind#ROOT} operation has run (the
  * launcher resolves them with {@code openat2(RESOLVE_IN_ROOT)}, so a symlink in an untrusted tree cannot

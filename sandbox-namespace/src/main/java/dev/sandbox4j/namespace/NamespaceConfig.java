@@ -30,6 +30,44 @@ public final class NamespaceConfig {
         return ALL;
     }
 
+    /** Every namespace but the network's: the program shares the host's network (and its loopback services). */
+    public static NamespaceConfig allButNetwork() {
+        return ALL.without(Namespace.NET);
+    }
+
+    /**
+     * Every namespace but the user namespace, for a privileged caller whose program runs as an explicit non-root
+     * host uid (what upstream calls "privileged"); refused at {@code build()} in unprivileged mode.
+     */
+    public static NamespaceConfig allButUser() {
+        return ALL.without(Namespace.USER);
+    }
+
+    /**
+     * Process ids, IPC, network and mounts only: upstream's "minimal". Without a user namespace, so privileged mode
+     * only; the program shares the host's hostname and cgroup view.
+     */
+    public static NamespaceConfig minimal() {
+        return of(Namespace.PID, Namespace.IPC, Namespace.NET, Namespace.MOUNT);
+    }
+
+    /**
+     * The preset of this name, as a command line or a configuration file spells it: {@code all},
+     * {@code all-but-network}, {@code all-but-user}, {@code minimal}.
+     *
+     * @throws InvalidConfigException naming the presets when there is none of that name
+     */
+    public static NamespaceConfig preset(String name) {
+        return switch (String.valueOf(name)) {
+            case "all" -> all();
+            case "all-but-network" -> allButNetwork();
+            case "all-but-user" -> allButUser();
+            case "minimal" -> minimal();
+            default -> throw new InvalidConfigException("namespace preset", String.valueOf(name),
+                    "use all, all-but-network, all-but-user or minimal");
+        };
+    }
+
     /**
      * Exactly the given namespaces.
      *

@@ -64,4 +64,16 @@ class NamespaceConfigTest {
         assertThat(SubordinateIds.firstRange(file, "alice", 1000)).isEmpty();
         assertThat(SubordinateIds.firstRange(dir.resolve("missing"), "root", 0)).isEmpty();
     }
+
+    @Test
+    void presetsNameTheNamespacesTheyKeep() {
+        assertThat(NamespaceConfig.preset("all")).isEqualTo(NamespaceConfig.all());
+        assertThat(NamespaceConfig.preset("all-but-network").namespaces()).hasSize(6).doesNotContain(Namespace.NET);
+        assertThat(NamespaceConfig.preset("all-but-user").namespaces()).hasSize(6).doesNotContain(Namespace.USER);
+        assertThat(NamespaceConfig.preset("minimal").namespaces())
+                .containsExactlyInAnyOrder(Namespace.PID, Namespace.IPC, Namespace.NET, Namespace.MOUNT);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> NamespaceConfig.preset("none"))
+                .isInstanceOf(dev.sandbox4j.core.InvalidConfigException.class)
+                .hasMessageContaining("'none'").hasMessageContaining("all-but-network");
+    }
 }

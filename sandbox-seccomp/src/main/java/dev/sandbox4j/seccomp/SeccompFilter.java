@@ -298,18 +298,6 @@ public final class SeccompFilter {
 
         /** A pending rule; a {@code null} action means "blocked", resolved at {@link #build()}. */
         private record Entry(String name, SeccompAction action, List<ArgCondition> conditions) {
-            // Written out: a record's generated equals/hashCode are linked through invokedynamic on first use,
-            // which made up a tenth of a sandbox-ctl start (every profile puts its rules in a LinkedHashSet).
-            @Override
-            public boolean equals(Object other) {
-                return other instanceof Entry that && name.equals(that.name) && Objects.equals(action, that.action)
-                        && conditions.equals(that.conditions);
-            }
-
-            @Override
-            public int hashCode() {
-                return (31 * name.hashCode() + Objects.hashCode(action)) * 31 + conditions.hashCode();
-            }
         }
 
         /** The action for syscalls no rule decides (default KILL_PROCESS). */

@@ -1,15 +1,15 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.exec.host.ContainerEnvironment;
 import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.ResolvedMode;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
-import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
+import dev.sandbox4j.exec.host.ContainerEnvironment;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import java.io.PrintWriter;

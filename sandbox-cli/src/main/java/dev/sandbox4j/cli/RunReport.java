@@ -2,9 +2,9 @@ package dev.sandbox4j.cli;
 
 import dev.sandbox4j.cli.ProgramRunner.RunOutcome;
 import dev.sandbox4j.core.internal.IoErrors;
-import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.RunStatus;
 import dev.sandbox4j.exec.SandboxReport;
+import dev.sandbox4j.exec.SandboxResult;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -11,9 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
-import picocli.CommandLine;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IExecutionStrategy;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -26,6 +25,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.UnmatchedArgumentException;
+import picocli.CommandLine;
 
 /**
  * {@code sandbox-ctl}: runs a program in a sandbox ({@code sandbox-ctl [run] [options] [--] PROGRAM [ARGS...]}) or
@@ -63,7 +63,8 @@ public final class SandboxCtl implements Callable<Integer> {
         "         the run, or the --report could not be written after it",
         "  126    PROGRAM is not executable",
         "  127    PROGRAM was not found",
-        "  2      bad command line (also a --report or --export file that cannot be written)"};
+        "  2      bad command line (also a --report, --export, --export-oci or learn -o file that",
+        "         cannot be written)"};
 
     private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
     final RunOptions runOptions = new RunOptions();

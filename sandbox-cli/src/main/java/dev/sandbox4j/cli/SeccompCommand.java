@@ -1,7 +1,7 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.core.SandboxException;
+import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.BpfInterpreter;
 import dev.sandbox4j.seccomp.BpfProgram;
@@ -21,11 +21,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine;
 
 /**
  * {@code sandbox-ctl seccomp [PROFILE] [--export FILE] [--export-oci FILE] [--explain SYSCALL[,ARG...]]

@@ -77,6 +77,34 @@ class SandboxCtlTest {
     }
 
     @Test
+    void anExportedOciProfileIsOneSeccompAndMinusSTakeBack() {
+        Path file = dir.resolve("minimal.json");
+        assertThat(run("seccomp", "minimal", "--export-oci", file.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("wrote " + file + ": OCI seccomp profile minimal for ");
+        out.getBuffer().setLength(0);
+
+        assertThat(run("seccomp", file.toString(), "--explain", "mkdir")).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("mkdir() on ").contains("under " + file + ": KILL_PROCESS");
+        out.getBuffer().setLength(0);
+        assertThat(run("seccomp", file.toString(), "--explain", "read")).isZero();
+        assertThat(out.toString()).contains(": ALLOW");
+    }
+
+    @Test
+    void learnAndVolumeAreSubcommandsWithTheirOwnHelp() {
+        assertThat(run("seccomp", "learn", "--help")).isZero();
+        assertThat(out.toString()).contains("FOR TRUSTED PROGRAMS ONLY").contains("-o, --output=FILE")
+                .contains("--volume=NAME:DST[:ro]");
+        out.getBuffer().setLength(0);
+        assertThat(run("seccomp", "learn", "-o", dir.resolve("p.json").toString())).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).startsWith("sandbox-ctl: missing PROGRAM: sandbox-ctl seccomp learn");
+        assertThat(dir.resolve("p.json")).doesNotExist();
+        err.getBuffer().setLength(0);
+        assertThat(run("volume")).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).contains("create").contains("ls").contains("rm").contains("du");
+    }
+
+    @Test
     void optionsAfterTheSeccompProfileAreTheSeccompCommands() {
         int status = run("seccomp", "minimal", "--explain", "ioctl,0,0x5412");
 

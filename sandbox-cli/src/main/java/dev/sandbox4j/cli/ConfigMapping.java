@@ -1,135 +1,140 @@
 package dev.sandbox4j.cli;
 
+import dev.sandbox4j.cli.Converters.Env;
+import dev.sandbox4j.cli.Converters.Limit;
 import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.InvalidConfigException;
-import dev.sandbox4j.core.Sizes;
 import dev.sandbox4j.exec.Input;
 import dev.sandbox4j.exec.Output;
 import dev.sandbox4j.exec.SandboxBuilder;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import java.nio.file.Path;
-import java.util.Objects;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
- * Turns the command line into the executor's {@link SandboxBuilder}: one setter per option, nothing decided
- * here that {@link RunSettings} has not decided already. The program's standard streams are sandbox-ctl's
- * own, untouched, as a command-line wrapper's must be. What is enforced, and how, is the built
- * {@link SandboxConfig}'s to say.
+ * The run options and their preset, applied to the library's {@link SandboxBuilder}. The library validates every
+ * value; its refusals are renamed here, in {@link #OPTIONS}, to the option the user typed.
  */
 final class ConfigMapping {
+
+    /** The library's name for a setting, and the option that sets it. */
+    static final Map<String, String> OPTIONS = Map.of(
+            "memory limit", "--memory",
+            "pids limit", "--pids",
+            "cpu limit", "--cpu",
+            "timeout", "--timeout",
+            "sandbox id", "--id",
+            "working directory", "--cwd",
+            "environment variable name", "--env",
+            "environment variable", "--env", // "environment variable NAME": its value
+            "Landlock path", "--landlock-ro/--landlock-rw");
+
     private ConfigMapping() {
     }
 
     /**
-     * The executor's configuration, and the settings it was built from.
-     *
-     * @param settings the settings, without the preset's cpu limit if the executor cannot enforce it here
-     * @param config   the built configuration
+     * The configuration, and the preset limits left out because this host cannot enforce them (one phrase each).
      */
-    record Configured(RunSettings settings, SandboxConfig config) {
-        Configured {
-            Objects.requireNonNull(settings, "settings");
-            Objects.requireNonNull(config, "config");
-        }
+    record Configured(SandboxConfig config, List<String> notApplied) {
     }
 
     /**
-     * Builds the configuration, letting the executor decide what it can enforce. A cpu limit it cannot
-     * enforce (no cpu cgroup: unprivileged mode) is dropped when it is only the preset's, so that the default
-     * preset runs anywhere, and refused when the user asked for it with {@code --cpu}.
+     * Builds the configuration. A cpu limit the library cannot enforce here (no cpu cgroup: unprivileged mode) is left
+     * out when it is only the preset's, so that every preset runs anywhere, and refused when given with {@code --cpu}.
      *
      * @param currentDirectory sandbox-ctl's own working directory, the program's by default
-     * @throws InvalidConfigException naming the option, when the executor refuses a value
-     * @throws FeatureUnavailableException when this host cannot do what was asked (an explicit {@code --cpu},
-     *         an unusable mode, Landlock): the environment, not the command line
+     * @throws InvalidConfigException naming the option: a bad command line
+     * @throws FeatureUnavailableException when this host cannot do what was asked
      */
-    static Configured build(RunOptions options, RunSettings settings, Path currentDirectory) {
+    static Configured build(RunOptions options, Path currentDirectory) {
+        return build(options, currentDirectory, UnaryOperator.identity());
+    }
+
+    /** {@link #build(RunOptions, Path)} with what a subcommand adds to the run's builder ({@code seccomp learn}). */
+    static Configured build(RunOptions options, Path currentDirectory, UnaryOperator<SandboxBuilder> adjust) {
+        SandboxBuilder builder = adjust.apply(builder(options, currentDirectory));
         try {
-            return new Configured(settings, builder(options, settings, currentDirectory).build());
+            return new Configured(builder.build(), List.of());
         } catch (FeatureUnavailableException refused) {
-            if (settings.cpuPercent().isEmpty()) {
+            Optional<Double> cpu = cpu(options);
+            if (cpu.isEmpty()) {
                 throw refused;
             }
-            // Whether the cpu limit was what could not be had: the same configuration without it. If that is
-            // refused too, its refusal is the one to report.
-            RunSettings withoutCpu = settings.withoutCpu(refused.reason());
-            SandboxConfig config = builder(options, withoutCpu, currentDirectory).build();
-            if (options.cpuPercent().isPresent()) {
-                throw new FeatureUnavailableException("--cpu " + RunSettings.formatPercent(settings.cpuPercent()
-                        .getAsDouble()), refused.reason(), "Use --cpu none (and --timeout to bound the run), or run "
-                        + "where the cpu cgroup controller is usable (privileged mode, see 'sandbox-ctl check')");
+            // Whether the cpu limit was what could not be had: the same without it. If that is refused too, that
+            // refusal is the one to report.
+            SandboxConfig config = builder.noCpuLimit().build();
+            String percent = percent(cpu.get());
+            if (options.cpu != null) {
+                throw new FeatureUnavailableException("--cpu " + percent, refused.reason(), "Use --cpu none (and --timeout "
+                        + "to bound the run), or run where the cpu cgroup controller is usable (privileged mode, see "
+                        + "'sandbox-ctl check')");
             }
-            return new Configured(withoutCpu, config);
+            return new Configured(config, List.of("cpu limit " + percent + " is not applied: " + refused.reason()));
         }
     }
 
-    /**
-     * @param currentDirectory sandbox-ctl's own working directory, the program's by default
-     * @throws InvalidConfigException naming the option, when the executor refuses a value the option parser
-     *         let through (e.g. a memory limit under its 1 MiB floor)
-     */
-    static SandboxBuilder builder(RunOptions options, RunSettings settings, Path currentDirectory) {
+    /** The builder for {@code options}: the preset's choices, overridden by the options given. */
+    static SandboxBuilder builder(RunOptions options, Path currentDirectory) {
+        SecurityPreset preset = options.preset;
         SandboxBuilder builder = SandboxConfig.builder()
-                .privilegeMode(options.mode())
+                .privilegeMode(options.mode)
                 .namespaces(NamespaceConfig.all())
-                .network(options.network().toNetwork(settings.ownNetwork()))
-                .seccomp(settings.seccomp().filter())
+                .network(options.network.toSettings().toNetwork(preset.ownNetwork()))
+                .seccomp(options.seccompProfile().filter())
+                // The program's standard streams are sandbox-ctl's own, untouched.
                 .stdin(Input.inherit())
                 .stdout(Output.inherit())
                 .stderr(Output.inherit())
-                // One sandbox per process: a launcher of its own is one spawn, as the fork server's start would
-                // be, without loading the jnr-ffi binding the server's socket needs (~190 ms of a cold JVM).
+                // One run per process: a launcher of its own costs what starting the fork server would.
                 .forkServer(false);
-        // Plain ifs rather than ifPresent lambdas: this runs on every start, where each lambda costs a link.
-        if (options.id().isPresent()) {
-            builder.id(options.id().get());
-        }
-        options.filesystem().applyTo(builder, options.root(), options.workingDirectory(), currentDirectory);
-        if (settings.timeout().isPresent()) {
-            builder.timeout(settings.timeout().get());
-        }
-        if (settings.memoryBytes().isPresent()) {
-            long bytes = settings.memoryBytes().getAsLong();
-            try {
-                builder.memoryLimit(bytes);
-            } catch (InvalidConfigException e) {
-                throw asOption("--memory", Sizes.format(bytes), e);
+        try {
+            if (options.id != null) {
+                builder.id(options.id);
             }
-        }
-        if (settings.pids().isPresent()) {
-            int n = settings.pids().getAsInt();
-            try {
-                builder.pidsLimit(n);
-            } catch (InvalidConfigException e) {
-                throw asOption("--pids", Integer.toString(n), e);
-            }
-        }
-        if (settings.cpuPercent().isPresent()) {
-            double percent = settings.cpuPercent().getAsDouble();
-            try {
-                builder.cpuPercent(percent);
-            } catch (InvalidConfigException e) {
-                throw asOption("--cpu", RunSettings.formatPercent(percent), e);
-            }
-        }
-        for (EnvSetting setting : options.environment()) {
-            try {
-                if (setting.passThrough()) {
-                    builder.passEnv(setting.name());
+            options.filesystem.applyTo(builder, options.cwd, currentDirectory);
+            choose(options.timeout, preset.timeout()).ifPresent(builder::timeout);
+            choose(options.memory, preset.memoryBytes()).ifPresent(builder::memoryLimit);
+            choose(options.pids, (long) preset.pids()).ifPresent(builder::pidsLimit);
+            cpu(options).ifPresent(builder::cpuPercent);
+            for (Env env : options.environment) {
+                if (env.passThrough()) {
+                    builder.passEnv(env.name());
                 } else {
-                    builder.env(setting.name(), setting.value().orElseThrow());
+                    builder.env(env.name(), env.value().get());
                 }
-            } catch (InvalidConfigException e) {
-                throw asOption("--env", setting.passThrough() ? setting.name()
-                        : setting.name() + "=" + setting.value().orElseThrow(), e);
             }
+        } catch (InvalidConfigException e) {
+            throw asOption(e, options);
         }
         return builder;
     }
 
-    /** A builder setter's refusal, re-worded to name the option the user typed. */
-    private static InvalidConfigException asOption(String option, String value, InvalidConfigException refused) {
-        return new InvalidConfigException(option, value, refused.problem());
+    /** The cpu limit asked for: {@code --cpu}, else the preset's. */
+    static Optional<Double> cpu(RunOptions options) {
+        return choose(options.cpu, (double) options.preset.cpuPercent());
+    }
+
+    /** The option if given ({@code none}: no limit), else the preset's value. */
+    private static <T> Optional<T> choose(Limit<T> option, T presetValue) {
+        return option != null ? option.value() : Optional.of(presetValue);
+    }
+
+    /** The library's refusal, naming the option and the value as typed; unchanged for a setting no option sets. */
+    static InvalidConfigException asOption(InvalidConfigException e, RunOptions options) {
+        String setting = e.setting() == null ? null
+                : e.setting().startsWith("environment variable ") ? "environment variable" : e.setting();
+        String option = setting == null ? null : OPTIONS.get(setting);
+        if (option == null) {
+            return e;
+        }
+        return new InvalidConfigException(option, options.typed(option, e.value()), e.problem());
+    }
+
+    static String percent(double percent) {
+        return (percent == Math.rint(percent) ? Long.toString((long) percent) : Double.toString(percent)) + "%";
     }
 }

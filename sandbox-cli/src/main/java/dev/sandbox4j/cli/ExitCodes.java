@@ -1,7 +1,7 @@
 package dev.sandbox4j.cli;
 
 /**
- * The exit statuses of {@code sandbox-ctl} (DESIGN.md, "Command-line contract"). Apart from these, a run exits
+ * The exit statuses of {@code sandbox-ctl} (README.md, "Command line"). Apart from these, a run exits
  * with the program's own status, or {@code 128 + N} when signal N killed it; they follow the conventions of
  * {@code timeout(1)} and {@code env(1)}, so scripts can tell sandbox4j's failures from the program's.
  */

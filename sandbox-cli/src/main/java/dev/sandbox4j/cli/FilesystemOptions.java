@@ -1,177 +1,159 @@
 package dev.sandbox4j.cli;
 
 import dev.sandbox4j.core.InvalidConfigException;
+import dev.sandbox4j.exec.SandboxBuilder;
+import dev.sandbox4j.namespace.FilesystemView;
+import dev.sandbox4j.namespace.LandlockRules;
+import dev.sandbox4j.namespace.Mount;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The filesystem options of {@code run}, declared for both parsers (see {@link OptionTable}): {@code --bind}, {@code --ro-bind}, {@code --tmpfs},
- * {@code --overlay}, {@code --rw}, {@code --host-fs}, {@code --no-proc}, {@code --landlock-ro}, {@code --landlock-rw}. {@code -r/--root} itself is
- * parsed with the other run options; {@link FilesystemSettings#view(Optional)} gives it its meaning.
- * Each value is checked for form here (the option is named in the error); whether the paths exist is checked
- * when the view is built.
+ * The filesystem options, a mixin of the run options: what the program sees. The place to add a filesystem or volume
+ * option: its declaration in {@link #mixin}, its meaning in {@link #view} or {@link #applyTo}.
+ *
+ * <ul>
+ *   <li>without {@code -r/--root}: {@link FilesystemView#defaults()}; nothing of the host beyond it unless bound. The
+ *       program starts in {@code -w} (else sandbox-ctl's own directory) when the view shows it, else at {@code /};
+ *       a {@code -w} the view does not show is refused;</li>
+ *   <li>with {@code -r/--root PATH}: that tree as {@code /}, read-only unless {@code --rw}, with /proc, /dev and
+ *       /tmp where it has those directories (or anywhere with {@code --rw});</li>
+ *   <li>with {@code --host-fs}: no view, the host's tree as the program's host identity sees it.</li>
+ * </ul>
  */
 final class FilesystemOptions {
-    private static final int BIND = 0;
-    private static final int RO_BIND = 1;
-    private static final int TMPFS = 2;
-    private static final int OVERLAY = 3;
-    private static final int RW = 4;
-    private static final int HOST_FS = 5;
-    private static final int LANDLOCK_RO = 6;
-    private static final int LANDLOCK_RW = 7;
-    private static final int NO_PROC = 8;
-    private static final int VOLUME = 9;
 
-    /** --bind and --ro-bind together, in command-line order (the order the mounts are made in). */
-    private final List<FilesystemSettings.Bind> binds = new ArrayList<>();
-    // What picocli keeps per option; the converters fill binds, which is what counts (see BindValue).
-    private List<FilesystemSettings.Bind> readWriteBinds = new ArrayList<>();
-    private List<FilesystemSettings.Bind> readOnlyBinds = new ArrayList<>();
-    private List<FilesystemSettings.Tmpfs> tmpfs = new ArrayList<>();
-    private List<FilesystemSettings.Overlay> overlays = new ArrayList<>();
-    private boolean writableRoot;
-    private boolean hostFilesystem;
-    private boolean noProc;
-    private List<Path> landlockReadOnly = new ArrayList<>();
-    private List<Path> landlockReadWrite = new ArrayList<>();
-    private List<FilesystemSettings.Bind> volumes = new ArrayList<>();
+    /** {@code --bind}/{@code --ro-bind SRC[:DST]}: SRC resolved against the current directory, DST absolute. */
+    record Bind(Path source, Path destination, boolean writable) {
+    }
 
-    /** These options as a picocli mixin named {@code filesystem}. */
+    /** {@code --tmpfs DST[:SIZE]}. */
+    record Tmpfs(Path destination, Optional<String> size) {
+    }
+
+    /** {@code --overlay LOWER:DST[:UPPER]}: without UPPER the changes are discarded after the run. */
+    record Overlay(Path lower, Path destination, Optional<Path> upper) {
+        /** overlayfs's scratch directory beside UPPER: {@code .UPPERNAME.work}. */
+        Path work() {
+            Path u = upper.orElseThrow();
+            return u.resolveSibling("." + u.getFileName() + ".work");
+        }
+    }
+
+    Path root;
+    /** --bind, --ro-bind and --volume in command-line order, the order the mounts are made in. */
+    final List<Bind> binds = new ArrayList<>();
+    final List<Tmpfs> tmpfs = new ArrayList<>();
+    final List<Overlay> overlays = new ArrayList<>();
+    boolean writableRoot;
+    boolean hostFilesystem;
+    boolean noProc;
+    List<Path> landlockReadOnly = new ArrayList<>();
+    List<Path> landlockReadWrite = new ArrayList<>();
+
+    /** These options as a picocli mixin. */
     CommandSpec mixin() {
-        PicocliOptions options = new PicocliOptions(this);
-        declare(options);
-        return options.mixin();
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
+        SandboxCtl.option(spec, OptionSpec.builder("-r", "--root").paramLabel("PATH").type(Path.class)
+                .converters(new Converters.PathValue()).description("Use directory PATH as the program's / (read-only "
+                        + "unless --rw) instead of the default view: the host's /usr, /bin, /lib*, /etc read-only, a "
+                        + "private /tmp, /proc and a minimal /dev."),
+                () -> root, v -> root = v);
+        // Each occurrence appends to the one list, so --bind and --ro-bind stay interleaved as typed.
+        mount(spec, "--bind", "SRC[:DST]", "Bind host path SRC read-write at DST inside (default: the same path).",
+                text -> bind("--bind", text, true), binds::add);
+        mount(spec, "--ro-bind", "SRC[:DST]", "Bind host path SRC read-only at DST inside (default: the same path).",
+                text -> bind("--ro-bind", text, false), binds::add);
+        mount(spec, "--volume", "NAME:DST[:ro]", "Bind the named volume (sandbox-ctl volume create NAME) at DST, "
+                + "read-only with :ro.", VolumeCommand::bind, binds::add);
+        mount(spec, "--tmpfs", "DST[:SIZE]", "A private tmpfs at DST, limited to SIZE (e.g. 64M).",
+                FilesystemOptions::tmpfs, tmpfs::add);
+        mount(spec, "--overlay", "LOWER:DST[:UPPER]",
+                "Host directory LOWER writable at DST; changes go to UPPER (kept) or are discarded.",
+                FilesystemOptions::overlay, overlays::add);
+        SandboxCtl.option(spec, OptionSpec.builder("--rw").type(boolean.class)
+                .description("Make the root (-r/--root, or the default view's) writable."),
+                () -> writableRoot, v -> writableRoot = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--host-fs").type(boolean.class).description("Weaker: no filesystem "
+                + "view; the program sees the host's whole file tree with its unprivileged host identity (it can read "
+                + "whatever that id can, and write where others may). Not with --bind, --ro-bind, --volume, --tmpfs, "
+                + "--overlay, --rw or -r/--root."), () -> hostFilesystem, v -> hostFilesystem = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--no-proc").type(boolean.class).description("Weaker: no fresh /proc "
+                + "inside (for containers whose masked /proc makes the kernel refuse one): the program keeps its own PID "
+                + "namespace but cannot read /proc; the report lists it."), () -> noProc, v -> noProc = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--landlock-ro").paramLabel("PATH").type(List.class)
+                .auxiliaryTypes(Path.class).converters(new Converters.PathValue())
+                .description("Landlock: allow reading beneath PATH (plus what programs need to start)."),
+                () -> landlockReadOnly, v -> landlockReadOnly = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--landlock-rw").paramLabel("PATH").type(List.class)
+                .auxiliaryTypes(Path.class).converters(new Converters.PathValue())
+                .description("Landlock: allow reading and writing beneath PATH."),
+                () -> landlockReadWrite, v -> landlockReadWrite = v);
+        return spec;
     }
 
-    void declare(OptionTable table) {
-        table.repeatable(new Slot(BIND), FilesystemSettings.Bind.class, new BindValue("--bind", true), "SRC[:DST]",
-                "Bind host path SRC read-write at DST inside (default: the same path).", "--bind");
-        table.repeatable(new Slot(RO_BIND), FilesystemSettings.Bind.class, new BindValue("--ro-bind", false),
-                "SRC[:DST]", "Bind host path SRC read-only at DST inside (default: the same path).", "--ro-bind");
-        table.repeatable(new Slot(VOLUME), FilesystemSettings.Bind.class, new VolumeCommand.Value(binds),
-                "NAME:DST[:ro]", "Bind the named volume (sandbox-ctl volume create NAME) at DST, read-only with :ro.",
-                "--volume");
-        table.repeatable(new Slot(TMPFS), FilesystemSettings.Tmpfs.class, new TmpfsValue(), "DST[:SIZE]",
-                "A private tmpfs at DST, limited to SIZE (e.g. 64M).", "--tmpfs");
-        table.repeatable(new Slot(OVERLAY), FilesystemSettings.Overlay.class, new OverlayValue(), "LOWER:DST[:UPPER]",
-                "Host directory LOWER writable at DST; changes go to UPPER (kept) or are discarded.", "--overlay");
-        table.flag(new Slot(RW), "Make the root (-r/--root, or the default view's) writable.", "--rw");
-        table.flag(new Slot(HOST_FS), "Weaker: no filesystem view; the program sees the host's whole file tree with "
-                + "its unprivileged host identity (it can read whatever that id can, and write where others may). "
-                + "Not with --bind, --ro-bind, --tmpfs, --overlay, --rw or -r/--root.", "--host-fs");
-        table.flag(new Slot(NO_PROC), "Weaker: no fresh /proc inside (for containers whose masked /proc makes the kernel "
-                + "refuse one): the program keeps its own PID namespace but cannot read /proc; the report lists it.",
-                "--no-proc");
-        table.repeatable(new Slot(LANDLOCK_RO), Path.class, new InsidePath("--landlock-ro"), "PATH",
-                "Landlock: allow reading beneath PATH (plus what programs need to start).", "--landlock-ro");
-        table.repeatable(new Slot(LANDLOCK_RW), Path.class, new InsidePath("--landlock-rw"), "PATH",
-                "Landlock: allow reading and writing beneath PATH.", "--landlock-rw");
+    /** A repeatable mount option: picocli hands over all its values so far at each occurrence, the last one new. */
+    private static <T> void mount(CommandSpec spec, String name, String paramLabel, String description,
+            ITypeConverter<T> converter, Consumer<T> add) {
+        List<T> values = new ArrayList<>();
+        SandboxCtl.option(spec, OptionSpec.builder(name).paramLabel(paramLabel).type(List.class)
+                .auxiliaryTypes(Object.class).converters(converter).description(description), () -> values,
+                (List<T> all) -> {
+                    if (!all.isEmpty()) {
+                        add.accept(all.get(all.size() - 1));
+                    }
+                });
     }
 
-    /** One option's value in this object, as the parsers read and write it; a named class (see SandboxCtl). */
-    private final class Slot implements OptionTable.Binding {
-        private final int slot;
-
-        Slot(int slot) {
-            this.slot = slot;
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public <T> T get() {
-            return (T) switch (slot) {
-                case BIND -> readWriteBinds;
-                case RO_BIND -> readOnlyBinds;
-                case TMPFS -> tmpfs;
-                case OVERLAY -> overlays;
-                case RW -> writableRoot;
-                case HOST_FS -> hostFilesystem;
-                case LANDLOCK_RO -> landlockReadOnly;
-                case NO_PROC -> noProc;
-                case VOLUME -> volumes;
-                default -> landlockReadWrite;
-            };
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public <T> T set(T value) {
-            T previous = get();
-            switch (slot) {
-                case BIND -> readWriteBinds = (List<FilesystemSettings.Bind>) value;
-                case RO_BIND -> readOnlyBinds = (List<FilesystemSettings.Bind>) value;
-                case TMPFS -> tmpfs = (List<FilesystemSettings.Tmpfs>) value;
-                case OVERLAY -> overlays = (List<FilesystemSettings.Overlay>) value;
-                case RW -> writableRoot = (Boolean) value;
-                case HOST_FS -> hostFilesystem = (Boolean) value;
-                case LANDLOCK_RO -> landlockReadOnly = (List<Path>) value;
-                case NO_PROC -> noProc = (Boolean) value;
-                case VOLUME -> volumes = (List<FilesystemSettings.Bind>) value;
-                default -> landlockReadWrite = (List<Path>) value;
-            }
-            return previous;
-        }
-    }
-
-    FilesystemSettings toSettings() {
-        return new FilesystemSettings(binds, tmpfs, overlays, writableRoot, hostFilesystem, noProc, landlockReadOnly,
-                landlockReadWrite);
-    }
-
-    static FilesystemSettings.Bind bind(String option, String text, boolean writable) {
-        String[] parts = split(option, text, 1, 2, "SRC[:DST]");
-        Path source = OptionValues.path(option, parts[0]).toAbsolutePath().normalize();
-        Path destination = parts.length > 1 ? inside(option, parts[1]) : source;
-        if (destination.getParent() == null) {
-            throw overTheRoot(option, text);
-        }
-        return new FilesystemSettings.Bind(source, destination, writable);
-    }
-
-    static FilesystemSettings.Tmpfs tmpfs(String text) {
+    private static Tmpfs tmpfs(String text) {
         String[] parts = split("--tmpfs", text, 1, 2, "DST[:SIZE]");
-        Path destination = inside("--tmpfs", parts[0]);
-        if (destination.getParent() == null) {
-            throw overTheRoot("--tmpfs", text);
-        }
-        return new FilesystemSettings.Tmpfs(destination, parts.length > 1 ? Optional.of(parts[1]) : Optional.empty());
+        return new Tmpfs(inside("--tmpfs", text, parts[0]), parts.length > 1 ? Optional.of(parts[1]) : Optional.empty());
     }
 
-    /** A mount on "/": the command line replaces the root with its own options, not with a mount. */
-    private static InvalidConfigException overTheRoot(String option, String text) {
-        return new InvalidConfigException(option, text, "cannot mount over the sandbox's root; -r/--root DIR makes "
-                + "a directory the root (--rw makes it writable), --host-fs shows the host's whole tree");
-    }
-
-    static FilesystemSettings.Overlay overlay(String text) {
+    private static Overlay overlay(String text) {
         String[] parts = split("--overlay", text, 2, 3, "LOWER:DST[:UPPER]");
-        Path lower = OptionValues.path("--overlay", parts[0]).toAbsolutePath().normalize();
+        Path lower = Converters.path("--overlay", parts[0]).toAbsolutePath().normalize();
         Optional<Path> upper = parts.length > 2
-                ? Optional.of(OptionValues.path("--overlay", parts[2]).toAbsolutePath().normalize())
+                ? Optional.of(Converters.path("--overlay", parts[2]).toAbsolutePath().normalize())
                 : Optional.empty();
-        Path destination = inside("--overlay", parts[1]);
-        if (destination.getParent() == null) {
-            throw overTheRoot("--overlay", text);
-        }
-        return new FilesystemSettings.Overlay(lower, destination, upper);
+        return new Overlay(lower, inside("--overlay", text, parts[1]), upper);
     }
 
-    /** A path inside the sandbox: it must be absolute, since there is no current directory to resolve it in. */
-    static Path inside(String option, String text) {
-        Path p = OptionValues.path(option, text);
-        if (!p.isAbsolute()) {
-            throw new InvalidConfigException(option, text, "the path inside the sandbox must be absolute");
+    private static Bind bind(String option, String text, boolean writable) {
+        String[] parts = split(option, text, 1, 2, "SRC[:DST]");
+        Path source = Converters.path(option, parts[0]).toAbsolutePath().normalize();
+        Path destination = parts.length > 1 ? inside(option, text, parts[1]) : notTheRoot(option, text, source);
+        return new Bind(source, destination, writable);
+    }
+
+    /** A path inside the sandbox: absolute, since there is no current directory to resolve it in, and not / itself. */
+    static Path inside(String option, String text, String part) {
+        Path path = Converters.path(option, part);
+        if (!path.isAbsolute()) {
+            throw new InvalidConfigException(option, part, "the path inside the sandbox must be absolute");
         }
-        return p.normalize();
+        return notTheRoot(option, text, path.normalize());
+    }
+
+    /** The command line replaces the root with -r/--root, not with a mount over it. */
+    private static Path notTheRoot(String option, String text, Path destination) {
+        if (destination.getParent() == null) {
+            throw new InvalidConfigException(option, text, "cannot mount over the sandbox's root; -r/--root DIR makes "
+                    + "a directory the root (--rw makes it writable), --host-fs shows the host's whole tree");
+        }
+        return destination;
     }
 
     private static String[] split(String option, String text, int min, int max, String syntax) {
-        String[] parts = text == null ? new String[0] : text.split(":", -1);
+        String[] parts = text.split(":", -1);
         if (parts.length < min || parts.length > max) {
             throw new InvalidConfigException(option, text, "expected " + syntax);
         }
@@ -183,53 +165,141 @@ final class FilesystemOptions {
         return parts;
     }
 
+    /** The view: the default one, or {@code -r/--root}'s tree, then the binds, tmpfs and overlays in order. */
+    FilesystemView view() {
+        FilesystemView.Builder view;
+        if (root != null) {
+            Path dir = root.toAbsolutePath().normalize();
+            view = FilesystemView.root(dir).writableRoot(writableRoot);
+            // A read-only tree cannot get mount points it lacks: those are left out rather than failing.
+            if (writableRoot || Files.isDirectory(dir.resolve("proc"))) {
+                view.proc(Path.of("/proc"));
+            }
+            if (writableRoot || Files.isDirectory(dir.resolve("dev"))) {
+                view.dev(Path.of("/dev"));
+            }
+            if (writableRoot || Files.isDirectory(dir.resolve("tmp"))) {
+                view.tmpfs(Path.of("/tmp"), 0, 01777);
+            }
+        } else {
+            view = FilesystemView.defaults().writableRoot(writableRoot);
+        }
+        for (Bind b : binds) {
+            if (b.writable()) {
+                view.bind(b.source(), b.destination());
+            } else {
+                view.roBind(b.source(), b.destination());
+            }
+        }
+        for (Tmpfs t : tmpfs) {
+            if (t.size().isPresent()) {
+                view.tmpfs(t.destination(), t.size().get());
+            } else {
+                view.tmpfs(t.destination());
+            }
+        }
+        for (Overlay o : overlays) {
+            if (o.upper().isPresent()) {
+                view.overlay(List.of(o.lower()), o.destination(), o.upper().get(), o.work());
+            } else {
+                view.overlay(o.lower(), o.destination());
+            }
+        }
+        return view.build();
+    }
+
+    /** {@code --landlock-ro}/{@code --landlock-rw} plus what any program needs to start, when either was given. */
+    Optional<LandlockRules> landlock() {
+        if (landlockReadOnly.isEmpty() && landlockReadWrite.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(LandlockRules.builder().systemDefaults()
+                .readOnly(landlockReadOnly.toArray(Path[]::new))
+                .readWrite(landlockReadWrite.toArray(Path[]::new))
+                .build());
+    }
+
     /**
-     * Converts a --bind or --ro-bind value and appends it to {@link #binds}. picocli keeps each option's values
-     * in a list of its own, which loses how the two options interleave; it calls the converters in command-line
-     * order, so the shared list is filled here. An inner class, not a lambda: see SandboxCtl on start-up cost.
+     * Sets the filesystem, Landlock and the working directory on the builder, as the class comment says.
+     *
+     * @param cwd              {@code -w/--cwd}, or {@code null}
+     * @param currentDirectory sandbox-ctl's own working directory, the default for the program's
      */
-    private final class BindValue implements ITypeConverter<FilesystemSettings.Bind> {
-        private final String option;
-        private final boolean writable;
-
-        BindValue(String option, boolean writable) {
-            this.option = option;
-            this.writable = writable;
+    void applyTo(SandboxBuilder builder, Path cwd, Path currentDirectory) {
+        if (hostFilesystem) {
+            refuseViewOptions();
         }
-
-        @Override
-        public FilesystemSettings.Bind convert(String value) {
-            FilesystemSettings.Bind bind = bind(option, value, writable);
-            binds.add(bind);
-            return bind;
+        if (cwd != null) {
+            builder.cwd(cwd); // the library's check that it is absolute comes first
+        }
+        landlock().ifPresent(builder::landlock);
+        if (noProc) {
+            builder.withoutProc();
+        }
+        if (hostFilesystem) {
+            builder.hostFilesystem();
+            return;
+        }
+        FilesystemView view = view();
+        builder.filesystem(view);
+        if (root != null) {
+            return; // -w names a directory of that tree, / by default
+        }
+        Path start = (cwd != null ? cwd : currentDirectory).toAbsolutePath().normalize();
+        if (shows(view, start)) {
+            builder.cwd(start);
+        } else if (cwd == null) {
+            // Never bound unasked: a bound directory shows every listening socket beneath it (an ssh-agent's).
+            builder.cwd(Path.of("/"));
+        } else {
+            throw new InvalidConfigException("-w/--cwd", cwd.toString(), "the sandbox's view does not show it; "
+                    + "add --ro-bind " + start + " (or --bind for read-write) to show it, or name a directory inside the view");
         }
     }
 
-    static final class TmpfsValue implements ITypeConverter<FilesystemSettings.Tmpfs> {
-        @Override
-        public FilesystemSettings.Tmpfs convert(String value) {
-            return tmpfs(value);
+    private void refuseViewOptions() {
+        if (root != null) {
+            throw new InvalidConfigException("--host-fs cannot be combined with -r/--root: the one shows the host's "
+                    + "file tree, the other replaces it");
+        }
+        List<String> viewOptions = new ArrayList<>();
+        if (!binds.isEmpty()) {
+            viewOptions.add("--bind/--ro-bind/--volume");
+        }
+        if (!tmpfs.isEmpty()) {
+            viewOptions.add("--tmpfs");
+        }
+        if (!overlays.isEmpty()) {
+            viewOptions.add("--overlay");
+        }
+        if (writableRoot) {
+            viewOptions.add("--rw");
+        }
+        if (!viewOptions.isEmpty()) {
+            throw new InvalidConfigException("--host-fs cannot be combined with " + String.join(", ", viewOptions)
+                    + ": they change a filesystem view, and --host-fs asks for none");
         }
     }
 
-    static final class OverlayValue implements ITypeConverter<FilesystemSettings.Overlay> {
-        @Override
-        public FilesystemSettings.Overlay convert(String value) {
-            return overlay(value);
+    /**
+     * Whether the program finds host directory {@code start} at that path in the view: the view shows it there, or
+     * mounts something of its own exactly there ({@code -w /tmp}). A path the host lacks is left to the launcher's
+     * chdir, which says so.
+     */
+    private static boolean shows(FilesystemView view, Path start) {
+        if (start.getParent() == null || !Files.isDirectory(start)) {
+            return true;
         }
-    }
-
-    /** A path inside the sandbox, for the option named (--landlock-ro, --landlock-rw). */
-    static final class InsidePath implements ITypeConverter<Path> {
-        private final String option;
-
-        InsidePath(String option) {
-            this.option = option;
+        for (Mount mount : view.mounts()) {
+            if (mount.destination().equals(start)) {
+                return true;
+            }
         }
-
-        @Override
-        public Path convert(String value) {
-            return inside(option, value);
+        Optional<Path> shown = view.hostPath(start);
+        try {
+            return shown.isPresent() && Files.isSameFile(shown.get(), start);
+        } catch (IOException e) {
+            return false; // cannot be compared: not the directory that was asked for
         }
     }
 }

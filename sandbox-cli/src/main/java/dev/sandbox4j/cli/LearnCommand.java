@@ -1,14 +1,15 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.core.FeatureUnavailableException;
-import dev.sandbox4j.core.internal.IoErrors;
+import dev.sandbox4j.cli.ProgramRunner.RunOutcome;
 import dev.sandbox4j.core.SandboxException;
+import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxProcess;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.SeccompLearner;
 import dev.sandbox4j.seccomp.Architecture;
+import dev.sandbox4j.seccomp.NamedSeccompFilter;
 import dev.sandbox4j.seccomp.OciSeccompProfile;
 import dev.sandbox4j.seccomp.SeccompFilter;
 import java.io.IOException;
@@ -17,11 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 /**
  * {@code sandbox-ctl seccomp learn [-o FILE] [run options, -s BASE] -- PROGRAM [ARGS...]}: runs PROGRAM sandboxed
@@ -29,29 +28,32 @@ import picocli.CommandLine.Spec;
  * then writes BASE plus what was used as an OCI/Docker seccomp profile, which {@code -s FILE} enforces. Learn mode
  * is for trusted runs: a let-through call is not a security boundary.
  */
-@Command(name = "learn", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run PROGRAM with every syscall outside the seccomp profile (-s BASE, default: the preset's) "
-                + "let through and recorded, then write BASE plus what it used as an OCI/Docker seccomp profile.",
-            "FOR TRUSTED PROGRAMS ONLY: in learn mode the profile restricts nothing (a let-through call is not a "
-                + "security boundary). Learn from a run you would trust unsandboxed, then enforce the result with "
-                + "'sandbox-ctl -s FILE -- PROGRAM'.",
-            "Every run option is accepted (-P, -s, -t, --bind, -w, ...); put -- before PROGRAM."})
 final class LearnCommand implements Callable<Integer> {
-    @Spec
-    private CommandSpec spec;
+    private static final String PREFIX = "sandbox-ctl seccomp learn: ";
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "Write the learned profile to FILE (default: standard output).")
+    private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
     Path output;
+    final RunOptions runOptions = new RunOptions();
 
-    /** The run options, added as a mixin by {@link #commandLine}. */
-    final RunOptionsSpec runOptions = new RunOptionsSpec();
+    private LearnCommand() {
+        spec.name("learn").usageMessage().sortOptions(false).description(
+                "Run PROGRAM with every syscall outside the seccomp profile (-s BASE, default: the preset's) let "
+                        + "through and recorded, then write BASE plus what it used as an OCI/Docker seccomp profile.",
+                "FOR TRUSTED PROGRAMS ONLY: in learn mode the profile restricts nothing (a let-through call is not a "
+                        + "security boundary). Learn from a run you would trust unsandboxed, then enforce the result "
+                        + "with 'sandbox-ctl -s FILE -- PROGRAM'.",
+                "Every run option is accepted (-P, -s, -t, --bind, -w, ...); put -- before PROGRAM.");
+        SandboxCtl.standardHelpOptions(spec);
+        SandboxCtl.option(spec, OptionSpec.builder("-o", "--output").paramLabel("FILE").type(Path.class)
+                .converters(text -> Converters.path("-o/--output", text))
+                .description("Write the learned profile to FILE (default: standard output)."),
+                () -> output, v -> output = v);
+        spec.addMixin("runOptions", runOptions.mixin());
+    }
 
-    /** This command with its run options, stopping at PROGRAM so that its own options stay its own. */
+    /** This command, stopping at PROGRAM so that its options stay its own. */
     static CommandLine commandLine() {
-        LearnCommand learn = new LearnCommand();
-        CommandLine line = new CommandLine(learn);
-        line.getCommandSpec().addMixin("runOptions", learn.runOptions.mixin());
+        CommandLine line = new CommandLine(new LearnCommand().spec);
         line.setStopAtPositional(true);
         return line;
     }
@@ -59,14 +61,13 @@ final class LearnCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        boolean verbose = spec.root().userObject() instanceof SandboxCtl ctl && ctl.verbose();
-        RunOptions options = runOptions.toRunOptions(verbose);
-        if (options.program().isEmpty()) {
+        if (runOptions.program().isEmpty()) {
             return SandboxCtl.usageError(err, "missing PROGRAM: sandbox-ctl seccomp learn [-o FILE] [-s BASE] -- PROGRAM");
         }
-        if (options.report().isPresent()) {
+        if (runOptions.report != null) {
             return SandboxCtl.usageError(err, "--report is not available in learn mode");
         }
+        // The target is fixed before the run, as a report's is: a file that cannot be written must not cost the run.
         Optional<OutputFile.Prepared> target = Optional.empty();
         if (output != null) {
             try {
@@ -76,28 +77,33 @@ final class LearnCommand implements Callable<Integer> {
                         + IoErrors.describe(e, output.toAbsolutePath().toString()));
             }
         }
-        RunSettings settings = RunSettings.resolve(options);
-        String base = settings.seccomp().name();
-        SeccompLearner learner = new SeccompLearner();
-        SandboxConfig config;
         try {
-            config = configure(options, settings, learner);
-        } catch (FeatureUnavailableException e) {
-            // the preset's cpu limit cannot be had here (unprivileged): as a run, go without it
-            if (settings.cpuPercent().isEmpty() || options.cpuPercent().isPresent()) {
-                throw e;
+            return learn(err, target);
+        } finally {
+            if (target.isPresent()) {
+                try {
+                    target.get().close();
+                } catch (IOException e) {
+                    err.println(PREFIX + "closing " + output + ": " + e.getMessage());
+                }
             }
-            settings = settings.withoutCpu(e.reason());
-            config = configure(options, settings, learner);
         }
-        err.println("sandbox-ctl seccomp learn: LEARN MODE, for trusted programs only: calls outside '" + base
+    }
+
+    private int learn(PrintWriter err, Optional<OutputFile.Prepared> target) {
+        NamedSeccompFilter base = runOptions.seccompProfile();
+        SeccompLearner learner = new SeccompLearner();
+        // As a run: a preset's cpu limit this host cannot enforce is left out, an explicit --cpu refused.
+        SandboxConfig config = ConfigMapping.build(runOptions, Path.of(System.getProperty("user.dir")),
+                builder -> builder.seccompLearning(learner)).config();
+        err.println(PREFIX + "LEARN MODE, for trusted programs only: calls outside '" + base.name()
                 + "' are let through and recorded, not refused");
         err.flush();
         SandboxResult result;
         try (Sandbox sandbox = Sandbox.create(config)) {
             SignalForwarding forwarding = SignalForwarding.install();
             try {
-                SandboxProcess process = sandbox.start(options.command());
+                SandboxProcess process = sandbox.start(runOptions.command);
                 forwarding.forwardTo(process::sendSignal); // Ctrl-C ends the program, and the profile is still written
                 result = process.waitFor();
             } finally {
@@ -105,42 +111,36 @@ final class LearnCommand implements Callable<Integer> {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            err.println("sandbox-ctl seccomp learn: interrupted; nothing written");
+            err.println(PREFIX + "interrupted; nothing written");
             return ExitCodes.SETUP_FAILED;
         } catch (SandboxException e) {
-            err.println("sandbox-ctl seccomp learn: " + e.getMessage() + "; nothing written");
+            err.println(PREFIX + e.getMessage() + "; nothing written");
             return ExitCodes.SETUP_FAILED;
         }
-        int status = new RunOutcome.Ran(result, settings).exitStatus();
-        SeccompFilter learned = learner.learnedFilter(settings.seccomp().filter());
+        int status = new RunOutcome.Ran(result, config).exitStatus();
+        SeccompFilter learned = learner.learnedFilter(base.filter());
         String json = OciSeccompProfile.toJson(learned, Architecture.current());
         try {
             if (target.isPresent()) {
                 target.get().write(json.getBytes(StandardCharsets.UTF_8));
-                target.get().close();
             } else {
                 PrintWriter out = spec.commandLine().getOut();
                 out.print(json);
                 out.flush();
             }
         } catch (IOException e) {
-            err.println("sandbox-ctl seccomp learn: cannot write " + output + ": "
+            err.println(PREFIX + "cannot write " + output + ": "
                     + IoErrors.describe(e, output.toAbsolutePath().toString()));
             return ExitCodes.SETUP_FAILED;
         }
-        err.println("sandbox-ctl seccomp learn: " + learner.syscalls().size() + " syscall"
-                + (learner.syscalls().size() == 1 ? "" : "s") + " beyond '" + base + "'"
-                + (learner.syscalls().isEmpty() ? "" : ": " + String.join(", ", learner.syscalls()))
+        int count = learner.syscalls().size();
+        err.println(PREFIX + count + " syscall" + (count == 1 ? "" : "s") + " beyond '" + base.name() + "'"
+                + (count == 0 ? "" : ": " + String.join(", ", learner.syscalls()))
                 + (output == null ? "" : "; wrote " + output + " (OCI seccomp JSON; enforce with -s " + output + ")"));
         if (status != 0) {
-            err.println("sandbox-ctl seccomp learn: the program exited with status " + status
+            err.println(PREFIX + "the program exited with status " + status
                     + ": the profile holds only what this run reached");
         }
         return status;
-    }
-
-    private static SandboxConfig configure(RunOptions options, RunSettings settings, SeccompLearner learner) {
-        return ConfigMapping.builder(options, settings, Path.of(System.getProperty("user.dir")))
-                .seccompLearning(learner).build();
     }
 }

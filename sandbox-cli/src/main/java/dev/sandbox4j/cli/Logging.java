@@ -1,45 +1,89 @@
 package dev.sandbox4j.cli;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.LayoutBase;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import ch.qos.logback.core.spi.ContextAwareBase;
+import ch.qos.logback.core.status.NopStatusListener;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.LoggerFactory;
 
-/** The CLI's only logging switch: {@code -v} turns sandbox4j's own loggers to DEBUG, leaving libraries quiet. */
-final class Logging {
+/**
+ * sandbox-ctl's logging: warnings and errors only, on stderr, one prefixed line each, since stdout and stderr belong
+ * to the program; {@code -v} raises sandbox4j's own loggers to DEBUG. Logback finds this configurator as a service,
+ * and it applies only in sandbox-ctl's own process ({@link #configure()} from {@code main}): a JVM that merely has this
+ * jar on its class path keeps its own logging, as does a user who names a logback configuration file.
+ */
+public final class Logging extends ContextAwareBase implements Configurator {
     static final String SANDBOX4J_LOGGERS = "dev.sandbox4j";
-    private static final String PROVIDER_PROPERTY = "slf4j.provider";
+    private static volatile boolean sandboxCtl;
 
-    private Logging() {
+    /** For logback's service loader. */
+    public Logging() {
     }
 
-    /**
-     * Makes {@link LazyLogback} the slf4j binding, before anything asks for a logger; unless the user chose a
-     * binding or a logback configuration file, which the usual discovery then honours.
-     */
-    static void useLazyLogback() {
-        if (System.getProperty(PROVIDER_PROPERTY) == null && System.getProperty("logback.configurationFile") == null) {
-            System.setProperty(PROVIDER_PROPERTY, LazyLogback.class.getName());
-            // slf4j announces an explicitly chosen provider on stderr, which belongs to the program.
-            if (System.getProperty("slf4j.internal.verbosity") == null) {
-                System.setProperty("slf4j.internal.verbosity", "WARN");
-            }
+    /** Sets sandbox-ctl's logging up, before anything logs. */
+    static void configure() {
+        sandboxCtl = true;
+        LoggerFactory.getILoggerFactory();
+    }
+
+    @Override
+    public ExecutionStatus configure(LoggerContext context) {
+        if (!sandboxCtl || System.getProperty("logback.configurationFile") != null) {
+            return ExecutionStatus.NEUTRAL;
         }
+        // A listener of its own: otherwise logback sets up its status printer, and with it java.time's zone rules.
+        // Nothing in this configuration can fail to load.
+        context.getStatusManager().add(new NopStatusListener());
+        OneLineLayout layout = new OneLineLayout();
+        layout.setContext(context);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
+        encoder.setContext(context);
+        encoder.setLayout(layout);
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
+        stderr.setContext(context);
+        stderr.setName("STDERR");
+        stderr.setTarget("System.err");
+        stderr.setEncoder(encoder);
+        stderr.start();
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.WARN);
+        root.addAppender(stderr);
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
     static void verbose(boolean on) {
         ILoggerFactory bound = LoggerFactory.getILoggerFactory();
-        LoggerContext context;
-        if (bound instanceof LoggerContext logback) {
-            context = logback;
-        } else if (bound instanceof LazyLogback.Factory) {
-            if (!on && !LazyLogback.started()) {
-                return; // quiet already
-            }
-            context = LazyLogback.context();
-        } else {
-            return; // another binding, configured by whoever chose it
+        if (bound instanceof LoggerContext context) {
+            context.getLogger(SANDBOX4J_LOGGERS).setLevel(on ? Level.DEBUG : null);
         }
-        context.getLogger(SANDBOX4J_LOGGERS).setLevel(on ? Level.DEBUG : null);
+    }
+
+    /** {@code sandbox-ctl: LEVEL Logger: message}, then the stack trace if there is one. */
+    static final class OneLineLayout extends LayoutBase<ILoggingEvent> {
+        @Override
+        public String doLayout(ILoggingEvent event) {
+            String logger = event.getLoggerName();
+            StringBuilder line = new StringBuilder("sandbox-ctl: ")
+                    .append(event.getLevel()).append(' ')
+                    .append(logger.substring(logger.lastIndexOf('.') + 1)).append(": ")
+                    .append(event.getFormattedMessage())
+                    .append(System.lineSeparator());
+            IThrowableProxy thrown = event.getThrowableProxy();
+            if (thrown != null) {
+                line.append(ThrowableProxyUtil.asString(thrown)).append(System.lineSeparator());
+            }
+            return line.toString();
+        }
     }
 }

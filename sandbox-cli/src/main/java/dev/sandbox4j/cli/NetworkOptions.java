@@ -4,46 +4,46 @@ import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.exec.Network;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The network options of {@code run}, declared for both parsers (see {@link OptionTable}): {@code --network},
- * {@code --allow}, {@code --allow-host} and {@code --publish}. Each value is checked here by the library's own
- * parsing (the option is named in the error); {@link #toNetwork(boolean)} assembles the {@link Network}.
+ * The network options of {@code run}: {@code --network}, {@code --allow}, {@code --allow-host} and
+ * {@code --publish}. Each value is checked here by the library's own parsing (the option is named in the error);
+ * {@link Settings#toNetwork(boolean)} assembles the {@link Network}.
  */
 final class NetworkOptions {
-    private static final int MODE = 0;
-    private static final int ALLOW = 1;
-    private static final int ALLOW_HOST = 2;
-    private static final int PUBLISH = 3;
-
     private String mode;
     private List<String> allow = new ArrayList<>();
     private List<String> allowHost = new ArrayList<>();
     private List<String> publish = new ArrayList<>();
 
-    /** These options as a picocli mixin named {@code network}. */
+    /** These options as a picocli mixin. */
     CommandSpec mixin() {
-        PicocliOptions options = new PicocliOptions(this);
-        declare(options);
-        return options.mixin();
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
+        SandboxCtl.option(spec, OptionSpec.builder("--network").paramLabel("none|host|user").type(String.class)
+                .converters(new Value("--network"))
+                .description("none: a network namespace with only lo (strict, moderate); user: its own namespace "
+                        + "reached through a user-mode stack (slirp4netns), the host's loopback, link-local, private "
+                        + "ranges and the host's own addresses refused unless allowed (permissive); host: weaker, the "
+                        + "host's network namespace, listed in the report."), () -> mode, v -> mode = v);
+        repeatable(spec, "--allow", "CIDR[:PORT]", "With --network user: allow this block (and port); once given, "
+                + "only what is allowed is reachable. Opens a refused range only when it lies inside it. Repeatable.",
+                () -> allow, v -> allow = v);
+        repeatable(spec, "--allow-host", "HOST[:PORT]", "With --network user: allow what HOST resolves to before "
+                + "the run (the host's resolver). Repeatable.", () -> allowHost, v -> allowHost = v);
+        repeatable(spec, "--publish", "HOSTPORT:SANDBOXPORT", "With --network user: forward 127.0.0.1:HOSTPORT to "
+                + "SANDBOXPORT inside. Repeatable.", () -> publish, v -> publish = v);
+        return spec;
     }
 
-    void declare(OptionTable table) {
-        table.single(new Slot(MODE), String.class, new Value("--network"), "none|host|user",
-                "none: a network namespace with only lo (strict, moderate); user: its own namespace reached through "
-                        + "a user-mode stack (slirp4netns), the host's loopback, link-local, private ranges and the "
-                        + "host's own addresses refused unless allowed (permissive); host: weaker, the host's "
-                        + "network namespace, listed in the report.", "--network");
-        table.repeatable(new Slot(ALLOW), String.class, new Value("--allow"), "CIDR[:PORT]",
-                "With --network user: allow this block (and port); once given, only what is allowed is reachable. "
-                        + "Opens a refused range only when it lies inside it. Repeatable.", "--allow");
-        table.repeatable(new Slot(ALLOW_HOST), String.class, new Value("--allow-host"), "HOST[:PORT]",
-                "With --network user: allow what HOST resolves to before the run (the host's resolver). "
-                        + "Repeatable.", "--allow-host");
-        table.repeatable(new Slot(PUBLISH), String.class, new Value("--publish"), "HOSTPORT:SANDBOXPORT",
-                "With --network user: forward 127.0.0.1:HOSTPORT to SANDBOXPORT inside. Repeatable.", "--publish");
+    private static void repeatable(CommandSpec spec, String name, String label, String description,
+            Supplier<List<String>> getter, Consumer<List<String>> setter) {
+        SandboxCtl.option(spec, OptionSpec.builder(name).paramLabel(label).type(List.class)
+                .auxiliaryTypes(String.class).converters(new Value(name)).description(description), getter, setter);
     }
 
     Settings toSettings() {
@@ -155,38 +155,6 @@ final class NetworkOptions {
                 throw new InvalidConfigException(option, value, e.problem());
             }
             return value;
-        }
-    }
-
-    private final class Slot implements OptionTable.Binding {
-        private final int slot;
-
-        Slot(int slot) {
-            this.slot = slot;
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public <T> T get() {
-            return (T) switch (slot) {
-                case MODE -> mode;
-                case ALLOW -> allow;
-                case ALLOW_HOST -> allowHost;
-                default -> publish;
-            };
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public <T> T set(T value) {
-            T previous = get();
-            switch (slot) {
-                case MODE -> mode = (String) value;
-                case ALLOW -> allow = (List<String>) value;
-                case ALLOW_HOST -> allowHost = (List<String>) value;
-                default -> publish = (List<String>) value;
-            }
-            return previous;
         }
     }
 }

@@ -14,37 +14,40 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sandbox-ctl profiles}: what each {@code -P} preset chooses and how this host enforces it, then the
  * seccomp profiles {@code -s} takes, with their syscall counts.
  *
- * <p>How the limits are enforced is not written down here: each preset is configured exactly as a run would
- * configure it ({@link ConfigMapping#build}), in each mode, and the executor's answer is shown.
+ * <p>How the limits are enforced is the library's answer for each preset configured as a run would configure it.
  */
-@Command(name = "profiles", mixinStandardHelpOptions = true,
-        description = "List the presets (-P) with what each chooses and how this host enforces their limits, "
-                + "and the seccomp profiles (-s).")
 final class ProfilesCommand implements Callable<Integer> {
     /** The working directory the presets are configured with: {@code /}, so that nothing is bound for it. */
     private static final Path ROOT = Path.of("/");
 
-    @Spec
-    private CommandSpec spec;
+    private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
+
+    ProfilesCommand() {
+        spec.name("profiles").usageMessage().description("List the presets (-P) with what each chooses and how this "
+                + "host enforces their limits, and the seccomp profiles (-s).");
+        SandboxCtl.standardHelpOptions(spec);
+    }
+
+    CommandSpec spec() {
+        return spec;
+    }
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Optional<PrivilegeMode> here = configure(SecurityPreset.STRICT, PrivilegeMode.AUTO)
+        Optional<PrivilegeMode> here = configure(SecurityPreset.STRICT, PrivilegeMode.AUTO, null)
                 .map(c -> c.config().mode());
         String row = "%-11s %-9s %-14s %8s %5s %7s  %s%n";
         out.printf(row, "PRESET", "SECCOMP", "NETWORK", "MEMORY", "PIDS", "TIMEOUT", "CPU");
         for (SecurityPreset preset : SecurityPreset.values()) {
-            String cpu = RunSettings.formatPercent(preset.cpuPercent())
-                    + configure(preset, PrivilegeMode.AUTO).filter(c -> c.settings().cpuPercent().isEmpty())
+            String cpu = ConfigMapping.percent(preset.cpuPercent())
+                    + configure(preset, PrivilegeMode.AUTO, null).filter(c -> !c.notApplied().isEmpty())
                             .map(c -> " (not applied: " + modeName(c.config().mode()) + ")").orElse("");
             out.printf(row, preset.cliName() + (preset == SecurityPreset.STRICT ? "*" : ""), preset.seccomp().cliName(),
                     preset.ownNetwork() ? "own (lo only)" : "user-mode", Sizes.format(preset.memoryBytes()),
@@ -79,8 +82,7 @@ final class ProfilesCommand implements Callable<Integer> {
     private static List<String> describe(PrivilegeMode mode) {
         SandboxConfig config;
         try {
-            RunOptions options = options(SecurityPreset.STRICT, mode, Optional.empty());
-            config = ConfigMapping.build(options, RunSettings.resolve(options), ROOT).config();
+            config = ConfigMapping.build(options(SecurityPreset.STRICT, mode, null), ROOT).config();
         } catch (SandboxException e) {
             return List.of("not usable here: " + e.getMessage());
         }
@@ -94,8 +96,7 @@ final class ProfilesCommand implements Callable<Integer> {
     /** The executor's reason for refusing an explicit cpu limit in {@code mode}, as ": reason", or "". */
     private static String cpuRefusal(PrivilegeMode mode) {
         try {
-            RunOptions options = options(SecurityPreset.STRICT, mode, Optional.of(Limit.of(50.0)));
-            ConfigMapping.build(options, RunSettings.resolve(options), ROOT);
+            ConfigMapping.build(options(SecurityPreset.STRICT, mode, Converters.Limit.of(50.0)), ROOT);
             return "";
         } catch (FeatureUnavailableException e) {
             return ": " + e.reason();
@@ -116,20 +117,23 @@ final class ProfilesCommand implements Callable<Integer> {
                 : "RLIMIT_NPROC (counts every process of the sandbox's host uid)";
     }
 
-    private static Optional<ConfigMapping.Configured> configure(SecurityPreset preset, PrivilegeMode mode) {
+    private static Optional<ConfigMapping.Configured> configure(SecurityPreset preset, PrivilegeMode mode,
+            Converters.Limit<Double> cpu) {
         try {
-            RunOptions options = options(preset, mode, Optional.empty());
-            return Optional.of(ConfigMapping.build(options, RunSettings.resolve(options), ROOT));
+            return Optional.of(ConfigMapping.build(options(preset, mode, cpu), ROOT));
         } catch (SandboxException e) {
             return Optional.empty();
         }
     }
 
     /** {@code sandbox-ctl -P PRESET --mode MODE [--cpu PERCENT] true}: the preset and nothing else. */
-    private static RunOptions options(SecurityPreset preset, PrivilegeMode mode, Optional<Limit<Double>> cpu) {
-        return new RunOptions(preset, Optional.empty(), cpu, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), FilesystemSettings.none(), Optional.empty(), mode, List.of(),
-                Optional.empty(), Optional.empty(), false, List.of("true"));
+    private static RunOptions options(SecurityPreset preset, PrivilegeMode mode, Converters.Limit<Double> cpu) {
+        RunOptions options = new RunOptions();
+        options.preset = preset;
+        options.mode = mode;
+        options.cpu = cpu;
+        options.command.add("true");
+        return options;
     }
 
     private static String modeName(PrivilegeMode mode) {

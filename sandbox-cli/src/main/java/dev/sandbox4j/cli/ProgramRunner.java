@@ -5,15 +5,15 @@ import dev.sandbox4j.core.Errno;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.SandboxException;
-import dev.sandbox4j.exec.RunAbortedException;
 import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.core.Sizes;
+import dev.sandbox4j.exec.LimitMechanism;
 import dev.sandbox4j.exec.ProgramNotRunnableException;
+import dev.sandbox4j.exec.RunAbortedException;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxProcess;
 import dev.sandbox4j.exec.SandboxResult;
-import dev.sandbox4j.exec.LimitMechanism;
 import dev.sandbox4j.exec.SeccompViolation;
 import dev.sandbox4j.seccomp.SeccompAction;
 import java.io.IOException;
@@ -26,12 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs PROGRAM in a sandbox and turns what happened into {@code sandbox-ctl}'s exit status, its one-line
- * messages and the {@code --report}. The one place the CLI meets the executor ({@code sandbox-exec}).
- *
- * <p>The program's stdin, stdout and stderr are sandbox-ctl's own, passed to it untouched; sandbox-ctl writes
- * to stderr only after the program has ended (or instead of it, when it never started). SIGINT, SIGTERM and
- * SIGHUP sent to sandbox-ctl while the program runs are passed on to it ({@link SignalForwarding}).
+ * Runs PROGRAM and turns what happened into sandbox-ctl's outcome: exit status, one-line message, {@code --report}.
+ * sandbox-ctl writes to stderr only after the program has ended, or instead of it when it never started.
  */
 final class ProgramRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ProgramRunner.class);
@@ -40,19 +36,22 @@ final class ProgramRunner {
 
     private final PrintWriter err;
     private final Path currentDirectory;
+    private final boolean verbose;
 
     /**
      * @param err              sandbox-ctl's stderr
      * @param currentDirectory sandbox-ctl's working directory: the program's too, unless {@code -w} says otherwise
+     * @param verbose          {@code -v}
      */
-    ProgramRunner(PrintWriter err, Path currentDirectory) {
+    ProgramRunner(PrintWriter err, Path currentDirectory, boolean verbose) {
         this.err = Objects.requireNonNull(err, "err");
         this.currentDirectory = Objects.requireNonNull(currentDirectory, "currentDirectory");
+        this.verbose = verbose;
     }
 
     /** A runner for sandbox-ctl's own process: its stderr, its working directory. */
-    static ProgramRunner here(PrintWriter err) {
-        return new ProgramRunner(err, Path.of(System.getProperty("user.dir")));
+    static ProgramRunner here(PrintWriter err, boolean verbose) {
+        return new ProgramRunner(err, Path.of(System.getProperty("user.dir")), verbose);
     }
 
     /**
@@ -62,18 +61,17 @@ final class ProgramRunner {
     int run(RunOptions options) {
         // The report's target is fixed before the program runs: whatever it leaves behind cannot redirect the write.
         Optional<OutputFile.Prepared> report = Optional.empty();
-        if (options.report().isPresent()) {
+        if (options.report != null) {
             try {
-                report = RunReport.prepare(options.report().get());
+                report = RunReport.prepare(options.report);
             } catch (IOException | RuntimeException e) {
-                RunReport.cannotWrite(options.report().get(), e, err);
+                RunReport.cannotWrite(options.report, e, err);
                 return ExitCodes.USAGE; // as the check of the command line would have said
             }
         }
         RunOutcome outcome = execute(options);
         explain(outcome, options);
-        if (options.report().isPresent()
-                && !RunReport.write(report, options.report().get(), RunReport.json(outcome), err)) {
+        if (options.report != null && !RunReport.write(report, options.report, RunReport.json(outcome), err)) {
             // Checked before the run, yet not written (a full disk, a target swapped meanwhile): a caller that
             // asked for a report must not take the exit status alone for success.
             return ExitCodes.SETUP_FAILED;
@@ -82,38 +80,34 @@ final class ProgramRunner {
     }
 
     private RunOutcome execute(RunOptions options) {
-        RunSettings settings;
         SandboxConfig config;
         try {
-            ConfigMapping.Configured configured = ConfigMapping.build(options, RunSettings.resolve(options),
-                    currentDirectory);
-            settings = configured.settings();
+            ConfigMapping.Configured configured = ConfigMapping.build(options, currentDirectory);
             config = configured.config();
+            if (verbose) {
+                for (String left : configured.notApplied()) {
+                    err.println("sandbox-ctl: the " + options.preset.cliName() + " preset's " + left);
+                }
+                err.flush();
+            }
         } catch (InvalidConfigException e) {
             throw e;
         } catch (SandboxException e) {
             // This host cannot do what was asked (the mode, an explicit --cpu, Landlock): nothing was started.
-            return new RunOutcome.NotRun(options.id(), Optional.empty(), CONFIGURE, Optional.empty(),
-                    e.getMessage(), ExitCodes.SETUP_FAILED);
+            return new RunOutcome.NotRun(Optional.ofNullable(options.id), Optional.empty(), CONFIGURE,
+                    Optional.empty(), e.getMessage(), ExitCodes.SETUP_FAILED);
         }
-        if (options.verbose()) {
-            for (String left : settings.notApplied()) {
-                err.println("sandbox-ctl: the " + settings.preset().cliName() + " preset's " + left);
-            }
-            err.flush();
-        }
-        if (LOG.isDebugEnabled()) { // describing them costs: not on a quiet run
-            LOG.debug("{}", settings.describe());
-            LOG.debug("{}; {}", enforcement(config), config);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("preset {}: {}; {}", options.preset.cliName(), enforcement(config), config);
         }
         Optional<String> id = Optional.of(config.id());
         Optional<PrivilegeMode> mode = Optional.of(config.mode());
         try (Sandbox sandbox = Sandbox.create(config)) {
             SignalForwarding forwarding = SignalForwarding.install();
             try {
-                SandboxProcess process = sandbox.start(options.command());
+                SandboxProcess process = sandbox.start(options.command);
                 forwarding.forwardTo(process::sendSignal);
-                return new RunOutcome.Ran(process.waitFor(), settings);
+                return new RunOutcome.Ran(process.waitFor(), config);
             } finally {
                 forwarding.close();
             }
@@ -146,9 +140,9 @@ final class ProgramRunner {
     /** For {@code -v}: how the executor enforces each limit in the mode it resolved to. */
     static String enforcement(SandboxConfig config) {
         return "mode " + config.mode().name().toLowerCase(Locale.ROOT)
-                + ": memory " + config.memoryLimitMechanism().map(m -> mechanism(m, "RLIMIT_DATA")).orElse(Limit.NONE)
-                + ", pids " + config.pidsLimitMechanism().map(m -> mechanism(m, "RLIMIT_NPROC")).orElse(Limit.NONE)
-                + ", cpu " + config.cpuLimitMechanism().map(m -> "by cgroup").orElse(Limit.NONE)
+                + ": memory " + config.memoryLimitMechanism().map(m -> mechanism(m, "RLIMIT_DATA")).orElse("none")
+                + ", pids " + config.pidsLimitMechanism().map(m -> mechanism(m, "RLIMIT_NPROC")).orElse("none")
+                + ", cpu " + config.cpuLimitMechanism().map(m -> "by cgroup").orElse("none")
                 + ", filesystem " + config.filesystem().map(v -> "view").orElse("host's");
     }
 
@@ -192,32 +186,62 @@ final class ProgramRunner {
 
     /** One line on stderr when sandbox4j, not the program, decided how the run ended. */
     private void explain(RunOutcome outcome, RunOptions options) {
+        String program = options.program().orElseThrow();
         if (outcome instanceof RunOutcome.NotRun notRun) {
             err.println("sandbox-ctl: " + notRun.message());
         } else if (outcome instanceof RunOutcome.Ran ran) {
             SandboxResult result = ran.result();
-            RunSettings settings = ran.settings();
+            SandboxConfig config = ran.config();
+            String preset = options.preset.cliName();
             if (result.timedOut()) {
-                String timeout = settings.timeout().map(Durations::format).orElse("?");
-                err.println("sandbox-ctl: timed out after " + timeout
-                        + (options.timeout().isPresent() ? "" : " (the " + settings.preset().cliName()
-                                + " preset's limit; --timeout changes it)")
+                err.println("sandbox-ctl: timed out after " + config.timeout().map(Durations::format).orElse("?")
+                        + (options.timeout != null ? "" : " (the " + preset + " preset's limit; --timeout changes it)")
                         + "; the sandbox was killed");
             } else if (result.seccompViolation()) {
-                err.println(seccompMessage(result, options.program().orElseThrow(), settings.seccomp().name()));
+                err.println(seccompMessage(result, program, options.seccompProfile().name()));
             } else if (result.oomKilled()) {
                 // A SIGKILL status alone does not say why; the memory cgroup does, and the program may even have
                 // survived the loss of one of its processes.
-                String limit = settings.memoryBytes().isPresent() ? Sizes.format(settings.memoryBytes().getAsLong()) : "?";
-                err.println("sandbox-ctl: the kernel's OOM killer ended " + (result.signal().isPresent()
-                        ? "'" + options.program().orElseThrow() + "'" : "a process of '" + options.program().orElseThrow()
-                                + "'")
+                String limit = config.memoryLimit().isPresent() ? Sizes.format(config.memoryLimit().getAsLong()) : "?";
+                err.println("sandbox-ctl: the kernel's OOM killer ended "
+                        + (result.signal().isPresent() ? "'" + program + "'" : "a process of '" + program + "'")
                         + ": the sandbox reached its memory limit of " + limit
-                        + (options.memoryBytes().isPresent() ? "" : " (the " + settings.preset().cliName()
-                                + " preset's)")
-                        + "; --memory changes it");
+                        + (options.memory != null ? "" : " (the " + preset + " preset's)") + "; --memory changes it");
             }
         }
         err.flush();
+    }
+
+    /** How a run ended: the program ran and has a result, or it never ran. */
+    sealed interface RunOutcome {
+
+        int exitStatus();
+
+        /** The program ran, configured as {@code config}. */
+        record Ran(SandboxResult result, SandboxConfig config) implements RunOutcome {
+            /** 124 on timeout, whatever signal ended the program; else 128+N for signal N; else its own status. */
+            @Override
+            public int exitStatus() {
+                if (result.timedOut()) {
+                    return ExitCodes.TIMED_OUT;
+                }
+                if (result.signal().isPresent()) {
+                    return ExitCodes.SIGNAL_BASE + result.signal().getAsInt();
+                }
+                return result.exitCode().orElseThrow();
+            }
+        }
+
+        /**
+         * The program never ran: the configuration was refused, the sandbox could not be set up, or the program could
+         * not be started.
+         *
+         * @param step       the step that failed: a launcher step such as {@code chdir}, or {@code configure}
+         * @param errno      the errno name such as {@code ENOENT}, when the failure has one
+         * @param exitStatus 125, 126 or 127
+         */
+        record NotRun(Optional<String> id, Optional<PrivilegeMode> mode, String step, Optional<String> errno,
+                String message, int exitStatus) implements RunOutcome {
+        }
     }
 }

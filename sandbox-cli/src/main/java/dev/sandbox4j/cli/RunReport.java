@@ -1,5 +1,6 @@
 package dev.sandbox4j.cli;
 
+import dev.sandbox4j.cli.ProgramRunner.RunOutcome;
 import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.exec.RunStatus;
 import dev.sandbox4j.exec.SandboxReport;
@@ -59,16 +60,7 @@ final class RunReport {
     }
 
     private static String ran(SandboxResult r) {
-        return SandboxReport.json(r);
-    }
-
-    /**
-     * Whether the OOM killer struck, or {@code null} when that cannot be known: without a memory cgroup
-     * (unprivileged mode) there is no OOM kill to count, and a {@code false} would claim a check that was
-     * never made.
-     */
-    static Boolean oomKilled(SandboxResult r) {
-        return r.oomKills().isPresent() ? r.oomKilled() : null;
+        return r.toJson();
     }
 
     private static String notRun(RunOutcome.NotRun n) {

@@ -1,7 +1,7 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.core.SandboxException;
+import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.BpfInterpreter;
 import dev.sandbox4j.seccomp.BpfProgram;
@@ -15,68 +15,78 @@ import dev.sandbox4j.seccomp.SeccompProfileRegistry;
 import dev.sandbox4j.seccomp.SyscallRule;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine;
 
 /**
  * {@code sandbox-ctl seccomp [PROFILE] [--export FILE] [--export-oci FILE] [--explain SYSCALL[,ARG...]]
  * [--disassemble]}: lists the seccomp profiles, shows what one permits, exports its compiled BPF program or
  * its OCI/Docker JSON, or explains how it decides one call. PROFILE is a built-in name, a profile from the
- * profile directories, or an OCI JSON file. Everything here is a thin view of {@code sandbox-seccomp}.
+ * profile directories, or an OCI JSON file. Everything here is a thin view of {@code sandbox-seccomp};
+ * {@code seccomp learn} is {@link LearnCommand}.
  */
-@Command(name = "seccomp", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"List the seccomp profiles; with PROFILE, show its syscalls and argument rules.",
-            "Profiles are cumulative: essential < minimal < io-heavy < compute < network < unrestricted.",
-            "PROFILE may also name NAME.json in ~/.config/sandbox4j/seccomp ($XDG_CONFIG_HOME) or "
-                    + "/etc/sandbox4j/seccomp, or be the path of an OCI/Docker seccomp JSON file.",
-            "'sandbox-ctl seccomp learn --help': write a profile from what a trusted program uses."})
 public final class SeccompCommand implements Callable<Integer> {
-
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PROFILE",
-            description = "essential, minimal, io-heavy, compute, network, unrestricted, a NAME from the profile "
-                    + "directories, or an OCI/Docker JSON FILE")
     String profileName;
-
-    @Option(names = {"-l", "--list"}, description = "List the profiles with their syscall counts (the default).")
     boolean list;
-
-    @Option(names = "--export", paramLabel = "FILE",
-            description = "Write PROFILE's compiled BPF program to FILE: the raw little-endian struct sock_filter "
-                    + "array (8 bytes per instruction) that seccomp(SECCOMP_SET_MODE_FILTER) loads.")
     Path export;
-
-    @Option(names = "--export-oci", paramLabel = "FILE",
-            description = "Write PROFILE as an OCI/Docker seccomp JSON profile (what docker/podman --security-opt "
-                    + "seccomp=FILE and Kubernetes Localhost profiles read), with the same decisions under libseccomp.")
     Path exportOci;
-
-    @Option(names = "--explain", paramLabel = "SYSCALL[,ARG...]",
-            description = "Run the compiled program on one call and print the decision. SYSCALL is a name or a "
-                    + "number (as the audit log prints it): ioctl,0,0x5412 or 16,0,0x5412.")
     String explain;
-
-    @Option(names = "--disassemble", description = "Print PROFILE's compiled program, one instruction a line.")
     boolean disassemble;
+    String archName = "x86_64";
+    private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
 
-    @Option(names = "--arch", paramLabel = "ARCH", defaultValue = "x86_64",
-            description = "Architecture to count, compile and explain for: x86_64 (default) or aarch64.")
-    String archName;
+    public SeccompCommand() {
+        spec.name("seccomp").usageMessage().sortOptions(false).description(
+                "List the seccomp profiles; with PROFILE, show its syscalls and argument rules.",
+                "Profiles are cumulative: essential < minimal < io-heavy < compute < network < unrestricted.",
+                "PROFILE may also name NAME.json in ~/.config/sandbox4j/seccomp ($XDG_CONFIG_HOME) or "
+                        + "/etc/sandbox4j/seccomp, or be the path of an OCI/Docker seccomp JSON file.",
+                "'sandbox-ctl seccomp learn --help': write a profile from what a trusted program uses.");
+        SandboxCtl.standardHelpOptions(spec);
+        SandboxCtl.Binding profile = SandboxCtl.Binding.of(() -> profileName, (String v) -> profileName = v);
+        spec.addPositional(PositionalParamSpec.builder().index("0").arity("0..1").paramLabel("PROFILE").type(String.class)
+                .description("essential, minimal, io-heavy, compute, network, unrestricted, a NAME from the "
+                        + "profile directories, or an OCI/Docker JSON FILE")
+                .getter(profile).setter(profile).build());
+        SandboxCtl.option(spec, OptionSpec.builder("-l", "--list").type(boolean.class)
+                .description("List the profiles with their syscall counts (the default)."), () -> list, v -> list = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--export").paramLabel("FILE").type(Path.class)
+                .description("Write PROFILE's compiled BPF program to FILE: the raw little-endian struct sock_filter "
+                        + "array (8 bytes per instruction) that seccomp(SECCOMP_SET_MODE_FILTER) loads."),
+                () -> export, v -> export = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--export-oci").paramLabel("FILE").type(Path.class)
+                .description("Write PROFILE as an OCI/Docker seccomp JSON profile (what docker/podman --security-opt "
+                        + "seccomp=FILE and Kubernetes Localhost profiles read), with the same decisions under "
+                        + "libseccomp."),
+                () -> exportOci, v -> exportOci = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--explain").paramLabel("SYSCALL[,ARG...]").type(String.class)
+                .description("Run the compiled program on one call and print the decision. SYSCALL is a name or a "
+                        + "number (as the audit log prints it): ioctl,0,0x5412 or 16,0,0x5412."),
+                () -> explain, v -> explain = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--disassemble").type(boolean.class)
+                .description("Print PROFILE's compiled program, one instruction a line."),
+                () -> disassemble, v -> disassemble = v);
+        SandboxCtl.option(spec, OptionSpec.builder("--arch").paramLabel("ARCH").type(String.class)
+                .description("Architecture to count, compile and explain for: x86_64 (default) or aarch64."),
+                () -> archName, v -> archName = v);
+    }
 
-    @Spec
-    CommandSpec spec;
+    CommandSpec spec() {
+        return spec;
+    }
 
     /** This command with its {@code learn} subcommand. */
-    static picocli.CommandLine commandLine() {
-        picocli.CommandLine line = new picocli.CommandLine(new SeccompCommand());
+    static CommandLine commandLine() {
+        CommandLine line = new CommandLine(new SeccompCommand().spec);
         line.addSubcommand(LearnCommand.commandLine());
         return line;
     }
@@ -126,7 +136,7 @@ public final class SeccompCommand implements Callable<Integer> {
             }
             if (exportOci != null) {
                 OutputFile.write(exportOci, OciSeccompProfile.toJson(profile.filter(), arch)
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        .getBytes(StandardCharsets.UTF_8));
                 out.printf("wrote %s: OCI seccomp profile %s for %s%n", exportOci, profile.name(), arch);
             }
             if (explain != null) {
@@ -160,7 +170,8 @@ public final class SeccompCommand implements Callable<Integer> {
                 + " syscalls)");
         for (SeccompProfile p : SeccompProfile.values()) {
             out.printf("%-13s %8d  %s%n", p.cliName(), p.permittedSyscalls(arch).size(), p.description());
-            // Profiles by name from the profile directories and registrations (the built-in ones come first).
+        }
+        // Profiles by name from the profile directories and registrations, after the built-in ones.
         for (var e : SeccompProfileRegistry.standard().available().entrySet()) {
             if (e.getValue().equals("built-in")) {
                 continue;
@@ -174,7 +185,6 @@ public final class SeccompCommand implements Callable<Integer> {
             }
             out.printf("%-13s %8s  %s%n", e.getKey(), count, "from " + e.getValue());
         }
-    }
     }
 
     private static void showProfile(PrintWriter out, NamedSeccompFilter profile, Architecture arch, BpfProgram program) {

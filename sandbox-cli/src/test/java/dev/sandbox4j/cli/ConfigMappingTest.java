@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
-import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.exec.LimitMechanism;
 import dev.sandbox4j.exec.SandboxConfig;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.namespace.Mount;
 import dev.sandbox4j.exec.Network;
 import dev.sandbox4j.namespace.NamespaceConfig;
@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The options as the executor receives them. {@code build()} resolves the privilege mode on this host, so
@@ -47,13 +46,7 @@ class ConfigMappingTest {
     Path project;
 
     private ConfigMapping.Configured configure(String... args) {
-        CommandLine commandLine = SandboxCtl.commandLine(() -> {
-            throw new AssertionError("not needed");
-        });
-        commandLine.parseArgs(args);
-        RunOptionsSpec spec = (RunOptionsSpec) commandLine.getCommandSpec().mixins().get("runOptions").userObject();
-        RunOptions options = spec.toRunOptions(false);
-        return ConfigMapping.build(options, RunSettings.resolve(options), project);
+        return ConfigMapping.build(RunOptionsTest.parse(args), project);
     }
 
     private SandboxConfig config(String... args) {
@@ -148,7 +141,7 @@ class ConfigMappingTest {
         ConfigMapping.Configured preset = configure("--mode", "unprivileged", "true");
         assertThat(preset.config().cpuPercent()).isEmpty();
         assertThat(preset.config().memoryLimitMechanism()).hasValue(LimitMechanism.RLIMIT);
-        assertThat(preset.settings().notApplied()).singleElement().asString()
+        assertThat(preset.notApplied()).singleElement().asString()
                 .startsWith("cpu limit 50% is not applied: unprivileged mode creates no cgroups");
 
         assertThatThrownBy(() -> configure("--mode", "unprivileged", "--cpu", "30", "true"))
@@ -156,7 +149,7 @@ class ConfigMappingTest {
                 .hasMessageStartingWith("--cpu 30% is not available: unprivileged mode creates no cgroups")
                 .hasMessageEndingWith("Use --cpu none (and --timeout to bound the run), or run where the cpu cgroup "
                         + "controller is usable (privileged mode, see 'sandbox-ctl check')");
-        assertThat(configure("--mode", "unprivileged", "--cpu", "none", "true").settings().notApplied()).isEmpty();
+        assertThat(configure("--mode", "unprivileged", "--cpu", "none", "true").notApplied()).isEmpty();
     }
 
     @Test
@@ -177,10 +170,62 @@ class ConfigMappingTest {
 
     @Test
     void anExecutorRefusalNamesTheOptionTheUserTyped() {
-        // (Limits are checked against the executor's bounds as they are parsed, with the text as typed.)
         assertThatThrownBy(() -> config("-e", "A\tB=1", "true"))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessage("invalid --env 'A\\tB=1': must be non-empty, without '=', spaces or control characters");
+        assertThatThrownBy(() -> config("-e", "OK=1", "-e", "=x", "true"))
+                .hasMessage("invalid --env '=x': must be non-empty, without '=', spaces or control characters");
+        assertThatThrownBy(() -> config("--pids", "02", "true"))
+                .hasMessage("invalid --pids '02': below the minimum of 3: the sandbox's init and the workload count as "
+                        + "tasks, and a shell needs one more");
+        assertThatThrownBy(() -> config("-c", "0.5", "true")).hasMessageStartingWith("invalid --cpu '0.5': below 1% of a CPU");
+        assertThatThrownBy(() -> config("-i", "a-", "true")).hasMessageStartingWith("invalid --id 'a-': must be 1 to 64 characters");
+        assertThatThrownBy(() -> config("-w", "rel/dir", "true"))
+                .hasMessage("invalid --cwd 'rel/dir': must be an absolute path");
+        assertThatThrownBy(() -> config("--landlock-ro", "/usr", "--landlock-rw", "rel", "true"))
+                .hasMessageStartingWith("invalid --landlock-ro/--landlock-rw 'rel': ");
+    }
+
+    @Test
+    void thePresetChoosesAndExplicitOptionsOverrideIt() {
+        SandboxConfig moderate = config("-P", "moderate", "true");
+        assertThat(moderate.seccompProgram()).hasValueSatisfying(program -> assertThat(program.toBytes())
+                .isEqualTo(SeccompProfile.IO_HEAVY.filter().compile(Architecture.current()).toBytes()));
+        assertThat(moderate.namespaces()).isEqualTo(NamespaceConfig.all());
+        assertThat(moderate.memoryLimit()).hasValue(512L << 20);
+        assertThat(moderate.pidsLimit()).hasValue(256);
+        assertThat(moderate.timeout()).contains(Duration.ofMinutes(5));
+
+        SandboxConfig overridden = config("-P", "permissive", "-s", "essential", "-m", "64M", "--pids", "8", "-t",
+                "500ms", "true");
+        assertThat(overridden.seccompProgram()).hasValueSatisfying(program -> assertThat(program.toBytes())
+                .isEqualTo(SeccompProfile.ESSENTIAL.filter().compile(Architecture.current()).toBytes()));
+        assertThat(overridden.memoryLimit()).hasValue(64L << 20);
+        assertThat(overridden.pidsLimit()).hasValue(8);
+        assertThat(overridden.timeout()).contains(Duration.ofMillis(500));
+        assertThat(overridden.namespaces()).as("not an option: the preset's").isEqualTo(NamespaceConfig.all());
+        assertThat(overridden.network().mode()).as("permissive: user-mode, not the host's network")
+                .isEqualTo(dev.sandbox4j.exec.Network.Mode.USER);
+
+        SandboxConfig lifted = config("-m", "none", "--pids", "none", "-t", "none", "-c", "none", "true");
+        assertThat(lifted.memoryLimit()).isEmpty();
+        assertThat(lifted.pidsLimit()).isEmpty();
+        assertThat(lifted.timeout()).isEmpty();
+        assertThat(lifted.cpuPercent()).isEmpty();
+    }
+
+    @Test
+    void presetsGrowLooserInEveryRespect() {
+        java.util.List<SecurityPreset> presets = java.util.List.of(SecurityPreset.values());
+        for (int i = 1; i < presets.size(); i++) {
+            SecurityPreset tighter = presets.get(i - 1);
+            SecurityPreset looser = presets.get(i);
+            assertThat(looser.seccomp().includes(tighter.seccomp())).as(looser + " seccomp").isTrue();
+            assertThat(looser.memoryBytes()).isGreaterThan(tighter.memoryBytes());
+            assertThat(looser.pids()).isGreaterThan(tighter.pids());
+            assertThat(looser.timeout()).isGreaterThan(tighter.timeout());
+            assertThat(looser.cpuPercent()).isGreaterThan(tighter.cpuPercent());
+        }
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.exec.host.SystemCapabilities;
+import dev.sandbox4j.namespace.LandlockSupport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,30 +1,29 @@
 package dev.sandbox4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
-import dev.sandbox4j.core.InvalidConfigException;
+import dev.sandbox4j.cli.Converters.Env;
 import dev.sandbox4j.core.PrivilegeMode;
-import dev.sandbox4j.seccomp.NamedSeccompFilter;
+import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.SeccompProfile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class RunOptionsTest {
 
     /** Parses args with the real command tree and returns what the top-level command collected. */
-    private static RunOptions parse(String... args) {
+    static RunOptions parse(String... args) {
         CommandLine commandLine = SandboxCtl.commandLine(() -> {
             throw new AssertionError("not needed");
         });
         commandLine.parseArgs(args);
-        SandboxCtl root = commandLine.getCommand();
-        RunOptionsSpec spec = (RunOptionsSpec) commandLine.getCommandSpec().mixins().get("runOptions").userObject();
-        return spec.toRunOptions(root.verbose());
+        return commandLine.<SandboxCtl>getCommand().runOptions;
     }
 
     @Test
@@ -33,43 +32,43 @@ class RunOptionsTest {
                 "--pids", "64", "-r", "/srv/root", "-i", "job-1", "--mode", "unprivileged", "-e", "A=1", "-e", "HOME",
                 "-w", "/work", "--report", "-", "-v", "--", "python3", "-c", "print(1)");
 
-        assertThat(options.preset()).isEqualTo(SecurityPreset.MODERATE);
-        assertThat(options.memoryBytes()).contains(Limit.of(1610612736L));
-        assertThat(options.cpuPercent()).contains(Limit.of(50.0));
-        assertThat(options.timeout()).contains(Limit.of(Duration.ofMillis(1500)));
-        assertThat(options.seccompProfile().flatMap(NamedSeccompFilter::builtIn)).contains(SeccompProfile.IO_HEAVY);
-        assertThat(options.pids()).contains(Limit.of(64));
-        assertThat(options.root()).contains(Path.of("/srv/root"));
-        assertThat(options.id()).contains("job-1");
-        assertThat(options.mode()).isEqualTo(PrivilegeMode.UNPRIVILEGED);
-        assertThat(options.environment()).containsExactly(
-                new EnvSetting("A", Optional.of("1")), new EnvSetting("HOME", Optional.empty()));
-        assertThat(options.workingDirectory()).contains(Path.of("/work"));
-        assertThat(options.report()).contains("-");
-        assertThat(options.verbose()).isTrue();
+        assertThat(options.preset).isEqualTo(SecurityPreset.MODERATE);
+        assertThat(options.memory.value()).contains(1610612736L);
+        assertThat(options.cpu.value()).contains(50.0);
+        assertThat(options.timeout.value()).contains(Duration.ofMillis(1500));
+        assertThat(options.seccomp.builtIn()).contains(SeccompProfile.IO_HEAVY);
+        assertThat(options.pids.value()).contains(64L);
+        assertThat(options.filesystem.root).isEqualTo(Path.of("/srv/root"));
+        assertThat(options.id).isEqualTo("job-1");
+        assertThat(options.mode).isEqualTo(PrivilegeMode.UNPRIVILEGED);
+        assertThat(options.environment).extracting(Env::name, Env::value).containsExactly(
+                tuple("A", Optional.of("1")), tuple("HOME", Optional.empty()));
+        assertThat(options.cwd).isEqualTo(Path.of("/work"));
+        assertThat(options.report).isEqualTo("-");
         assertThat(options.program()).contains("python3");
-        assertThat(options.arguments()).containsExactly("-c", "print(1)");
+        assertThat(options.command).containsExactly("python3", "-c", "print(1)");
     }
 
     @Test
     void defaultsLeaveLimitsUnset() {
         RunOptions options = parse("true");
 
-        assertThat(options.preset()).isEqualTo(SecurityPreset.STRICT);
-        assertThat(options.mode()).isEqualTo(PrivilegeMode.AUTO);
-        assertThat(options.memoryBytes()).isEmpty();
-        assertThat(options.timeout()).isEmpty();
-        assertThat(options.seccompProfile()).isEmpty();
-        assertThat(options.environment()).isEmpty();
-        assertThat(options.command()).containsExactly("true");
+        assertThat(options.preset).isEqualTo(SecurityPreset.STRICT);
+        assertThat(options.mode).isEqualTo(PrivilegeMode.AUTO);
+        assertThat(options.memory).isNull();
+        assertThat(options.timeout).isNull();
+        assertThat(options.seccomp).isNull();
+        assertThat(options.seccompProfile().builtIn()).contains(SeccompProfile.MINIMAL);
+        assertThat(options.environment).isEmpty();
+        assertThat(options.command).containsExactly("true");
     }
 
     @Test
     void optionsAfterTheProgramBelongToIt() {
         RunOptions options = parse("-m", "1G", "grep", "-m", "1", "--memory", "x", "--", "-v");
 
-        assertThat(options.memoryBytes()).contains(Limit.of(1L << 30));
-        assertThat(options.command()).containsExactly("grep", "-m", "1", "--memory", "x", "--", "-v");
+        assertThat(options.memory.value()).contains(1L << 30);
+        assertThat(options.command).containsExactly("grep", "-m", "1", "--memory", "x", "--", "-v");
     }
 
     @Test
@@ -78,63 +77,49 @@ class RunOptionsTest {
             throw new AssertionError("not needed");
         });
         CommandLine.ParseResult explicit = commandLine.parseArgs("run", "-m", "1G", "--", "check", "-v");
-        RunOptionsSpec spec = (RunOptionsSpec) explicit.subcommand().commandSpec().mixins().get("runOptions").userObject();
-        assertThat(spec.toRunOptions(false).command()).containsExactly("check", "-v");
+        RunOptions run = ((SandboxCtl.RunCommand) explicit.subcommand().commandSpec().userObject()).runOptions;
+        assertThat(run.command).containsExactly("check", "-v");
+        assertThat(run.memory.value()).contains(1L << 30);
 
-        assertThat(parse("--", "check").command()).containsExactly("check");
-        assertThat(parse("true", "--memory").command()).as("after PROGRAM every word is the program's")
+        assertThat(parse("--", "check").command).containsExactly("check");
+        assertThat(parse("true", "--memory").command).as("after PROGRAM every word is the program's")
                 .containsExactly("true", "--memory");
     }
 
     @Test
     void envValueMayContainEqualsSignsAndBeEmpty() {
-        assertThat(EnvSetting.parse("--env", "A=b=c")).isEqualTo(new EnvSetting("A", Optional.of("b=c")));
-        assertThat(EnvSetting.parse("--env", "A=")).isEqualTo(new EnvSetting("A", Optional.of("")));
-        assertThat(EnvSetting.parse("--env", "A").passThrough()).isTrue();
-    }
-
-    @Test
-    void theRecordRejectsOutOfRangeValuesFromAnyCaller() {
-        assertThatThrownBy(() -> new RunOptions(SecurityPreset.STRICT, Optional.empty(), Optional.of(Limit.of(-1.0)),
-                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), FilesystemSettings.none(),
-                Optional.empty(), PrivilegeMode.AUTO, List.of(), Optional.empty(), Optional.empty(), false, List.of()))
-                .isInstanceOf(InvalidConfigException.class)
-                .hasMessage("invalid --cpu '-1.0': must be more than 0");
-    }
-
-    @Test
-    void cpuMeansPercentOfOneCpuUpTo100PerCpuAsInTheLibrary() {
-        int cpus = Runtime.getRuntime().availableProcessors();
-        assertThat(OptionValues.cpu("50")).isEqualTo(50.0);
-        assertThat(OptionValues.cpu(100 * cpus + "%")).isEqualTo(100.0 * cpus);
-        assertThatThrownBy(() -> OptionValues.cpu(Integer.toString(100 * cpus + 1)))
-                .isInstanceOf(InvalidConfigException.class)
-                .hasMessageStartingWith("invalid --cpu '" + (100 * cpus + 1) + "': more than the " + cpus + " CPU(s)");
+        assertThat(parse("-e", "A=b=c", "-e", "A=", "-e", "A", "true").environment)
+                .extracting(Env::name, Env::value, Env::passThrough)
+                .containsExactly(tuple("A", Optional.of("b=c"), false), tuple("A", Optional.of(""), false),
+                        tuple("A", Optional.empty(), true));
     }
 
     @Test
     void noneLiftsALimitAndIsDistinctFromAnOmittedOption() {
         RunOptions options = parse("-m", "none", "-t", "NONE", "--pids", "none", "-c", "none", "true");
 
-        assertThat(options.memoryBytes()).contains(Limit.none());
-        assertThat(options.timeout()).contains(Limit.none());
-        assertThat(options.pids()).contains(Limit.none());
-        assertThat(options.cpuPercent()).contains(Limit.none());
+        assertThat(options.memory.value()).isEmpty();
+        assertThat(options.timeout.value()).isEmpty();
+        assertThat(options.pids.value()).isEmpty();
+        assertThat(options.cpu.value()).isEmpty();
     }
 
     @Test
-    void aRelativeWorkingDirectoryIsRefusedAndAnAbsoluteOneNormalized() {
-        assertThat(parse("-w", "/tmp/./x/../y", "true").workingDirectory()).contains(Path.of("/tmp/y"));
-        assertThatThrownBy(() -> parse("-w", "sub", "true"))
-                .hasRootCauseInstanceOf(InvalidConfigException.class)
-                .hasRootCauseMessage("invalid --cwd 'sub': must be an absolute path (as seen inside the sandbox)");
+    void seccompTakesAnOciJsonFileByPath(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("only-read.json"), "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+                + " \"syscalls\": [{\"names\": [\"read\", \"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
+
+        RunOptions options = parse("-s", file.toString(), "true");
+
+        assertThat(options.seccomp.builtIn()).isEmpty();
+        assertThat(options.seccomp.source()).isEqualTo(file.toString());
+        assertThat(options.seccompProfile().filter().permittedSyscalls(Architecture.current()))
+                .contains("read", "exit_group").doesNotContain("write");
     }
 
     @Test
-    void theRecordIsImmutable() {
-        RunOptions options = parse("-e", "A=1", "ls", "-l");
-
-        assertThatThrownBy(() -> options.command().add("x")).isInstanceOf(UnsupportedOperationException.class);
-        assertThatThrownBy(() -> options.environment().clear()).isInstanceOf(UnsupportedOperationException.class);
+    void cpuMeansPercentOfOneCpuSo200IsTwoCpus() {
+        assertThat(parse("--cpu", "200", "true").cpu.value()).contains(200.0);
+        assertThat(parse("--cpu", "12.5%", "true").cpu.value()).contains(12.5);
     }
 }

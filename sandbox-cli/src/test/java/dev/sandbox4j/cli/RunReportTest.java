@@ -26,8 +26,8 @@ class RunReportTest {
 
     private final StringWriter err = new StringWriter();
 
-    private static RunOutcome.NotRun chdirFailed() {
-        return new RunOutcome.NotRun(Optional.of("job-1"), Optional.of(PrivilegeMode.UNPRIVILEGED), "chdir",
+    private static ProgramRunner.RunOutcome.NotRun chdirFailed() {
+        return new ProgramRunner.RunOutcome.NotRun(Optional.of("job-1"), Optional.of(PrivilegeMode.UNPRIVILEGED), "chdir",
                 Optional.of("ENOENT"), "sandbox setup failed at step 'chdir' (/no \"such\"\\dir\n): ENOENT",
                 ExitCodes.SETUP_FAILED);
     }
@@ -65,14 +65,14 @@ class RunReportTest {
 
     @Test
     void aRunSandbox4jEndedItselfIsSandboxFailed() {
-        String json = RunReport.json(new RunOutcome.NotRun(Optional.of("x"), Optional.of(PrivilegeMode.PRIVILEGED),
-                "run", Optional.empty(), "the launcher died", ExitCodes.SETUP_FAILED));
+        String json = RunReport.json(new ProgramRunner.RunOutcome.NotRun(Optional.of("x"),
+                Optional.of(PrivilegeMode.PRIVILEGED), "run", Optional.empty(), "the launcher died", ExitCodes.SETUP_FAILED));
         assertThat(json).endsWith("\"degradations\":null,\"refusedConnections\":null,\"status\":\"sandbox_failed\"}");
     }
 
     @Test
     void aRefusalBeforeLaunchHasNoModeAndNoErrno() {
-        String json = RunReport.json(new RunOutcome.NotRun(Optional.empty(), Optional.empty(), "configure",
+        String json = RunReport.json(new ProgramRunner.RunOutcome.NotRun(Optional.empty(), Optional.empty(), "configure",
                 Optional.empty(), "no", ExitCodes.SETUP_FAILED));
 
         assertThat(json).startsWith("{\"id\":null,\"mode\":null,")

@@ -8,8 +8,8 @@ import dev.sandbox4j.exec.host.SystemCapabilities;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,8 +30,7 @@ class SandboxCtlTest {
     private final StringWriter err = new StringWriter();
 
     private int run(Supplier<SystemCapabilities> system, String... args) {
-        // The tree main() parses with: without the subcommands when no argument can need them.
-        var commandLine = SandboxCtl.commandLine(system, args);
+        var commandLine = SandboxCtl.commandLine(system);
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
         return commandLine.execute(args);
@@ -76,6 +75,34 @@ class SandboxCtlTest {
         assertThat(file).doesNotExist();
         assertThat(run("seccomp", "network", "--export", file.toString(), "--explain", "read")).isZero();
         assertThat(file).isNotEmptyFile();
+    }
+
+    @Test
+    void anExportedOciProfileIsOneSeccompAndMinusSTakeBack() {
+        Path file = dir.resolve("minimal.json");
+        assertThat(run("seccomp", "minimal", "--export-oci", file.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("wrote " + file + ": OCI seccomp profile minimal for ");
+        out.getBuffer().setLength(0);
+
+        assertThat(run("seccomp", file.toString(), "--explain", "mkdir")).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("mkdir() on ").contains("under " + file + ": KILL_PROCESS");
+        out.getBuffer().setLength(0);
+        assertThat(run("seccomp", file.toString(), "--explain", "read")).isZero();
+        assertThat(out.toString()).contains(": ALLOW");
+    }
+
+    @Test
+    void learnAndVolumeAreSubcommandsWithTheirOwnHelp() {
+        assertThat(run("seccomp", "learn", "--help")).isZero();
+        assertThat(out.toString()).contains("FOR TRUSTED PROGRAMS ONLY").contains("-o, --output=FILE")
+                .contains("--volume=NAME:DST[:ro]");
+        out.getBuffer().setLength(0);
+        assertThat(run("seccomp", "learn", "-o", dir.resolve("p.json").toString())).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).startsWith("sandbox-ctl: missing PROGRAM: sandbox-ctl seccomp learn");
+        assertThat(dir.resolve("p.json")).doesNotExist();
+        err.getBuffer().setLength(0);
+        assertThat(run("volume")).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).contains("create").contains("ls").contains("rm").contains("du");
     }
 
     @Test
@@ -143,7 +170,6 @@ class SandboxCtlTest {
             "--memory  | -1       | invalid --memory '-1': a size cannot be negative",
             "-m        | 0        | invalid --memory '0': must be more than 0; use 'none' for no limit",
             "--cpu     | 0        | invalid --cpu '0': expected a percentage of one CPU greater than 0, e.g. 50, 200 for two CPUs, or 'none'",
-            "-c        | 0.5      | invalid --cpu '0.5': below 1% of a CPU, the kernel's minimum quota of 1 ms per 100 ms period; for less, use a quota with a longer period, e.g. 1000us per 1000000us = 0.1%",
             "--cpu     | lots     | invalid --cpu 'lots': expected a percentage of one CPU greater than 0, e.g. 50, 200 for two CPUs, or 'none'",
             "--timeout | 0        | invalid --timeout '0': must be more than 0; use 'none' to wait for the program however long it runs",
             "-t        | 5y       | invalid --timeout '5y': unknown unit 'y' (use ns, us, ms, s, m, h or d; a bare number is seconds)",
@@ -158,11 +184,13 @@ class SandboxCtlTest {
             "--tmpfs   | /:1M     | invalid --tmpfs '/:1M': cannot mount over the sandbox's root; -r/--root DIR makes a directory the root (--rw makes it writable), --host-fs shows the host's whole tree",
             "--mode    | root     | invalid --mode 'root': expected one of auto, privileged, unprivileged",
             "-P        | lax      | invalid --profile 'lax': expected one of strict, moderate, permissive",
-            "--id      | ../x     | invalid --id '../x': use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
-            "-e        | =x       | invalid --env '=x': the variable name is empty; expected NAME=VALUE or NAME",
+            "--id      | ../x     | invalid --id '../x': must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' and inner '-', starting with a letter, digit or '_', since it becomes part of a cgroup directory name",
+            "-e        | =x       | invalid --env '=x': must be non-empty, without '=', spaces or control characters",
             "-s        | strict   | invalid --seccomp 'strict': valid profiles are essential, minimal, io-heavy, compute, network, unrestricted, NAME.json in ...",
             "--seccomp | io_heavyy | invalid --seccomp 'io_heavyy': valid profiles are essential, minimal, io-heavy, compute, network, unrestricted, NAME.json in ...",
-            "-w        | rel/dir  | invalid --cwd 'rel/dir': must be an absolute path (as seen inside the sandbox)",
+            "-w        | rel/dir  | invalid --cwd 'rel/dir': must be an absolute path",
+            "-c        | 0.5      | invalid --cpu '0.5': below 1% of a CPU, the kernel's minimum quota of 1 ms per 100 ms period; for less, use a quota with a longer period, e.g. 1000us per 1000000us = 0.1%",
+            "--landlock-rw | rel  | invalid --landlock-ro/--landlock-rw 'rel': must be an absolute path inside the sandbox",
             "--report  | /nonexistent-sandbox4j/r.json | invalid --report '/nonexistent-sandbox4j/r.json': the directory /nonexistent-sandbox4j does not exist",
             "--network | bridge   | invalid --network 'bridge': use none, host or user",
             "--allow   | 10.0.0.1/8 | invalid --allow '10.0.0.1/8': host bits are set below the /8; did you mean 10.0.0.0/8?",
@@ -197,6 +225,15 @@ class SandboxCtlTest {
 
         assertThat(status).isEqualTo(2);
         assertThat(err.toString()).isEqualTo("sandbox-ctl: " + message + "\n");
+    }
+
+    @Test
+    void aCpuLimitBeyondThisMachinesCpusIsRefusedNamingThem() {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        String over = Integer.toString(100 * cpus + 1);
+        assertThat(run("--cpu", over, "true")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("sandbox-ctl: invalid --cpu '" + over + "': more than the " + cpus
+                + " CPU(s) available (at most " + 100 * cpus + ", i.e. 100 per CPU)").hasLineCount(1);
     }
 
     @Test
@@ -358,8 +395,8 @@ class SandboxCtlTest {
         out.getBuffer().setLength(0);
 
         assertThat(run("--version")).isZero();
-        assertThat(out.toString()).startsWith("sandbox-ctl " + VersionProvider.version() + "\n");
-        assertThat(VersionProvider.version()).as("filtered by Maven").matches("\\d+\\.\\d+\\.\\d+.*");
+        assertThat(out.toString()).startsWith("sandbox-ctl " + SandboxCtl.version() + "\n");
+        assertThat(SandboxCtl.version()).as("filtered by Maven").matches("\\d+\\.\\d+\\.\\d+.*");
     }
 
     @Test
@@ -371,81 +408,5 @@ class SandboxCtlTest {
 
         assertThat(logger.isDebugEnabled()).isTrue();
         assertThat(((Logger) LoggerFactory.getLogger("org.example")).getEffectiveLevel()).isEqualTo(Level.WARN);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "-- /bin/true                   | false",
-            "/bin/true check                | true",
-            "-m 1G -t 5 -v -- check         | false",
-            "--host-fs -e HOME -- sh -c -h  | false",
-            "check                          | true",
-            "-v run /bin/true               | true",
-            "-i seccomp /bin/true           | true",
-            "-h                             | true",
-            "-vh                            | true",
-            "-V                             | false",
-            "-vV                            | false",
-            "--help                         | true",
-            "--version                      | false",
-            "@args.txt                      | true",
-    })
-    void subcommandsAreLeftOutOnlyWhenNoArgumentCanNeedThem(String line, boolean needed) {
-        assertThat(SandboxCtl.needsSubcommands(line.split(" "))).isEqualTo(needed);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "-m 1G",
-            "--memory=-1 /bin/true",
-            "-x /bin/true",
-            "--mode=sometimes -- /bin/true",
-            "-c 0.5 -- check",
-            "--seccomp=paranoid /bin/true",
-            "--host-fs -r / /bin/true",
-    })
-    void withoutTheSubcommandsTheParseIsTheSame(String line) {
-        String[] args = line.split(" ");
-        assertThat(SandboxCtl.needsSubcommands(args)).isFalse();
-        StringWriter fullErr = new StringWriter();
-        var full = SandboxCtl.commandLine(() -> FakeSystem.root(dir));
-        full.setOut(new PrintWriter(new StringWriter(), true));
-        full.setErr(new PrintWriter(fullErr, true));
-
-        int fullStatus = full.execute(args);
-        int status = run(args);
-
-        assertThat(status).isEqualTo(fullStatus).isEqualTo(ExitCodes.USAGE);
-        assertThat(err.toString()).isEqualTo(fullErr.toString()).isNotEmpty();
-    }
-
-    @Test
-    void theVersionIsTheSameWithoutTheSubcommands() {
-        StringWriter fullOut = new StringWriter();
-        var full = SandboxCtl.commandLine(() -> FakeSystem.root(dir));
-        full.setOut(new PrintWriter(fullOut, true));
-        full.setErr(new PrintWriter(new StringWriter(), true));
-
-        assertThat(full.execute("--version")).isZero();
-        assertThat(run("--version")).isZero();
-
-        assertThat(out.toString()).isEqualTo(fullOut.toString()).startsWith("sandbox-ctl ");
-    }
-
-    @Test
-    void noOptionNeedsTheConvertersMainLeavesOut() {
-        var root = SandboxCtl.commandLine(() -> FakeSystem.root(dir));
-        List<picocli.CommandLine> commands = new java.util.ArrayList<>(List.of(root));
-        commands.addAll(root.getSubcommands().values());
-        for (picocli.CommandLine command : commands) {
-            for (var arg : command.getCommandSpec().args()) {
-                List<Class<?>> types = new java.util.ArrayList<>(List.of(arg.type()));
-                types.addAll(List.of(arg.auxiliaryTypes()));
-                for (Class<?> type : types) {
-                    assertThat(type.getName().matches(SandboxCtl.UNUSED_CONVERTERS) && arg.converters().length == 0)
-                            .as("%s %s of %s", arg, type, command.getCommandName()).isFalse();
-                }
-            }
-        }
     }
 }

@@ -18,7 +18,7 @@ class SeccompCommandTest {
     private final StringWriter err = new StringWriter();
 
     private int run(String... args) {
-        CommandLine cmd = new CommandLine(new SeccompCommand());
+        CommandLine cmd = new CommandLine(new SeccompCommand().spec());
         cmd.setOut(new PrintWriter(out, true));
         cmd.setErr(new PrintWriter(err, true));
         return cmd.execute(args);
@@ -34,7 +34,7 @@ class SeccompCommandTest {
         }
         assertThat(err.toString()).isEmpty();
         StringWriter again = new StringWriter();
-        CommandLine cmd = new CommandLine(new SeccompCommand());
+        CommandLine cmd = new CommandLine(new SeccompCommand().spec());
         cmd.setOut(new PrintWriter(again, true));
         assertThat(cmd.execute("--list")).isZero();
         assertThat(again.toString()).isEqualTo(text);
@@ -109,7 +109,7 @@ class SeccompCommandTest {
         for (String bad : new String[] {"", ",1", "16x", "-16", "4294967296", "0xfffffffff", "ioctl,", "ioctl,,1",
                 "ioctl,zero", "ioctl,1,2,3,4,5,6,7", "io ctl", "99999999999999999999999"}) {
             StringWriter e = new StringWriter();
-            CommandLine cmd = new CommandLine(new SeccompCommand());
+            CommandLine cmd = new CommandLine(new SeccompCommand().spec());
             cmd.setOut(new PrintWriter(out, true));
             cmd.setErr(new PrintWriter(e, true));
             assertThat(cmd.execute("minimal", "--explain", bad)).as("'%s'", bad).isEqualTo(2);

@@ -278,6 +278,12 @@ public final class SandboxBuilder {
         return this;
     }
 
+    /** Removes a CPU limit set before ({@link #cpuPercent(double)} or {@link #cpuQuota(long, long)}). */
+    public SandboxBuilder noCpuLimit() {
+        limits = limits.toBuilder().noCpuLimit().build();
+        return this;
+    }
+
     /**
      * CPU limit as CFS bandwidth: at most {@code quotaUs} of CPU time per {@code periodUs} (1 ms to 1 s) of wall
      * time, summed over all CPUs. A longer period allows bursts; below 1 % of a CPU only this form works.

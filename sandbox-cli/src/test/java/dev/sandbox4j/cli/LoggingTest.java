@@ -8,16 +8,23 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import org.junit.jupiter.api.Test;
 
-class LogbackSetupTest {
+class LoggingTest {
 
     @Test
     void rootLogsOnlyWarningsToOneStderrAppender() {
         LoggerContext context = new LoggerContext();
-        new LogbackSetup().configure(context);
+        Logging configurator = new Logging();
+        configurator.setContext(context);
+        assertThat(configurator.configure(context)).as("not sandbox-ctl's process (yet): logback's own set-up")
+                .isEqualTo(ch.qos.logback.classic.spi.Configurator.ExecutionStatus.NEUTRAL);
 
+        Logging.configure(); // as main does; this test JVM's logging is already set up and stays
+        assertThat(configurator.configure(context))
+                .isEqualTo(ch.qos.logback.classic.spi.Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         assertThat(root.getLevel()).isEqualTo(Level.WARN);
         assertThat(root.getAppender("STDERR")).isNotNull();
+        assertThat(root.iteratorForAppenders()).toIterable().hasSize(1);
         assertThat(context.getLogger("dev.sandbox4j.exec.Sandbox").isDebugEnabled()).isFalse();
     }
 
@@ -28,7 +35,7 @@ class LogbackSetupTest {
         LoggingEvent event = new LoggingEvent(Logger.class.getName(), logger, Level.WARN,
                 "cgroup {} left behind", new IllegalStateException("busy"), new Object[] {"x"});
 
-        String line = new LogbackSetup.OneLineLayout().doLayout(event);
+        String line = new Logging.OneLineLayout().doLayout(event);
 
         assertThat(line).startsWith("sandbox-ctl: WARN Sandbox: cgroup x left behind" + System.lineSeparator())
                 .contains("java.lang.IllegalStateException: busy");
@@ -36,15 +43,12 @@ class LogbackSetupTest {
 
     @Test
     void aJvmThatMerelyHasTheCliOnItsClassPathKeepsItsOwnLogging() {
-        // This test JVM has sandbox-cli on its class path but is not sandbox-ctl: its lines must not be
-        // labelled as sandbox-ctl's (library tests printed "sandbox-ctl: WARN ForkServer ...").
-        assertThat(java.util.ServiceLoader.load(ch.qos.logback.classic.spi.Configurator.class).stream()
-                .map(p -> p.type().getName())).doesNotContain(LogbackSetup.class.getName());
+        // Only main() sets sandbox-ctl's logging up: library tests with this jar on their class path keep theirs.
         LoggerContext context = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
         context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders().forEachRemaining(appender -> {
             if (appender instanceof ch.qos.logback.core.OutputStreamAppender<?> out
                     && out.getEncoder() instanceof ch.qos.logback.core.encoder.LayoutWrappingEncoder<?> encoder) {
-                assertThat(encoder.getLayout()).isNotInstanceOf(LogbackSetup.OneLineLayout.class);
+                assertThat(encoder.getLayout()).isNotInstanceOf(Logging.OneLineLayout.class);
             }
         });
     }

@@ -626,11 +626,11 @@ static uint64_t clone_flags_of(const struct plan *pl) {
 }
 
 /*
- * Java creates the run's cgroups while we start and clone init (the plan names them ahead), and says when
- * they exist, limits written: only then may init go in. Returns 0 then; -1 if Java killed the run or went
- * away first (nobody to report to).
+ * Waits for Java's message `wanted`; frames of other types are dropped (a signal for a program that does not
+ * exist yet has nothing to forward it to). Returns 0 on `wanted`; -1 if Java killed the run or went away first
+ * (nobody to report to).
  */
-static int await_cgroups(void) {
+static int await_message(uint16_t wanted) {
     for (;;) {
         uint16_t type;
         uint8_t *p = NULL;
@@ -638,12 +638,19 @@ static int await_cgroups(void) {
         if (read_frame(ctl, &type, &p, &len) != 1)
             return -1;
         free(p);
-        if (type == MSG_CGROUPS_READY)
+        if (type == wanted)
             return 0;
         if (type == MSG_KILL)
             return -1;
-        /* A signal for a program that does not exist yet: nothing to forward it to. */
     }
+}
+
+/*
+ * Java creates the run's cgroups while we start and clone init (the plan names them ahead), and says when
+ * they exist, limits written: only then may init go in.
+ */
+static int await_cgroups(void) {
+    return await_message(MSG_CGROUPS_READY);
 }
 
 /*
@@ -656,18 +663,7 @@ static int hold_init(pid_t pid) {
     buf_u32(&b, (uint32_t)pid);
     send_frame(MSG_HELD, &b);
     free(b.data);
-    for (;;) {
-        uint16_t type;
-        uint8_t *p = NULL;
-        size_t len;
-        if (read_frame(ctl, &type, &p, &len) != 1)
-            return -1;
-        free(p);
-        if (type == MSG_RELEASE)
-            return 0;
-        if (type == MSG_KILL)
-            return -1;
-    }
+    return await_message(MSG_RELEASE);
 }
 
 static int move_to_cgroups(pid_t pid, const struct plan *pl) {

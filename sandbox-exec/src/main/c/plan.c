@@ -178,6 +178,10 @@ int plan_decode(const uint8_t *p, size_t n, struct plan *out, char *err, size_t 
             if (len <= 12 || !(s = dup_text(v + 12, len - 12)))
                 FAIL("malformed Landlock rule");
             break;
+        case F_HOLD:
+            if (len != 0)
+                FAIL("field %u: expected no bytes, got %u", tag, len);
+            break;
         default:
             FAIL("unknown field %u", tag);
         }
@@ -246,15 +250,18 @@ int plan_decode(const uint8_t *p, size_t n, struct plan *out, char *err, size_t 
             out->seccomp_notify = 1;
             out->seccomp_notify_errno = get_u32(v);
             break;
+        case F_HOLD: out->hold = 1; break;
         }
     }
     if (out->seccomp_notify && !out->seccomp)
         FAIL("seccomp notification without a seccomp program");
     if (out->landlock_rule_count && !out->landlock_handled)
         FAIL("Landlock rules without a ruleset");
-    if (!out->program)
+    if (out->hold && (out->program || out->argv.count || out->envp.count || out->cwd))
+        FAIL("a held plan with a program, arguments, environment or directory: they come with the rest");
+    if (!out->hold && !out->program)
         FAIL("no program");
-    if (out->argv.count == 0)
+    if (!out->hold && out->argv.count == 0)
         FAIL("no arguments (argv[0] is required)");
     if (!out->envp.items) { /* execve wants an array even when it is empty */
         out->envp.items = xrealloc(NULL, sizeof(char *));
@@ -350,5 +357,7 @@ void plan_encode(const struct plan *pl, struct buf *b) {
         buf_u32(&t, pl->seccomp_notify_errno);
         field(b, F_SECCOMP_NOTIFY, t.data, t.len);
     }
+    if (pl->hold)
+        field(b, F_HOLD, NULL, 0);
     free(t.data);
 }

@@ -24,6 +24,8 @@ final class Wire {
     static final int MSG_KILL = 3;
     /** No payload: the cgroups the plan names exist now, limits written; the launcher may move init in. */
     static final int MSG_CGROUPS_READY = 6;
+    /** For a plan with {@link #F_HOLD}: the rest of it, a plan payload of F_PROGRAM, F_ARG, F_ENV and F_CWD only. */
+    static final int MSG_CONTINUE = 7;
 
     // Java -> fork server (launcher --serve), on its one connection
     /**
@@ -90,6 +92,8 @@ final class Wire {
      */
     static final int F_SECCOMP_NOTIFY = 21;
     static final int NOTIFY_CONTINUE = 0x10000;
+    /** Empty: the workload, set up but before chdir, waits for {@link #MSG_CONTINUE} (a pre-warmed sandbox). */
+    static final int F_HOLD = 22;
 
     /** F_LANDLOCK_RULE flag: skip the rule when its path does not exist. */
     static final int LANDLOCK_RULE_OPTIONAL = 1;

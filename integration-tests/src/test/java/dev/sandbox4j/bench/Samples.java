@@ -33,6 +33,16 @@ final class Samples {
         return new Summary(median, s[0], s[size - 1], quantile(s, 0.9), size);
     }
 
+    /** The q-quantile (0.99 for p99), nearest rank. */
+    double quantile(double q) {
+        if (size == 0) {
+            throw new IllegalStateException("no samples");
+        }
+        double[] s = Arrays.copyOf(values, size);
+        Arrays.sort(s);
+        return quantile(s, q);
+    }
+
     private static double quantile(double[] sorted, double q) {
         return sorted[(int) Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))];
     }

@@ -15,6 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -176,5 +179,33 @@ class PrewarmKernelTest {
         sandbox.close(); // the leak check then finds no launcher, init, workload, cgroup or thread left
         assertThatThrownBy(() -> sandbox.run(List.of("true"))).isInstanceOf(IllegalStateException.class);
         assertThat(sandbox.prewarmed()).isZero();
+    }
+
+    @Test
+    void aJvmKilledWhileHoldingSandboxesTakesThemWithIt() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process jvm = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                PrewarmAndHang.class.getName(), "3").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        List<ProcessHandle> descendants;
+        try (var out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).isEqualTo("held");
+            descendants = jvm.descendants().toList();
+            // The fork server, and per held sandbox its launcher, init and the waiting workload.
+            assertThat(descendants).as("the fork server and the held sandboxes' launchers").hasSizeGreaterThan(3);
+            if (KernelTestSupport.euid() == 0) {
+                assertThat(KernelTestSupport.sandboxCgroupsOf(jvm.pid())).as("their cgroups").isNotEmpty();
+            }
+        } finally {
+            jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no close()
+            jvm.waitFor();
+            jvm.getOutputStream().close();
+        }
+        assertThat(CrashKernelTest.awaitDead(descendants)).as("the killed JVM's launchers, inits and workloads").isEmpty();
+        Process next = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                RunOneSandbox.class.getName()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(next.waitFor()).as("the next JVM's sandbox").isZero();
+        assertThat(KernelTestSupport.sandboxCgroupsOf(jvm.pid())).as("the killed JVM's cgroups, after the next JVM's "
+                + "first run").isEmpty();
     }
 }

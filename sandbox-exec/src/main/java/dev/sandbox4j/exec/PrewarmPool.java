@@ -14,7 +14,8 @@ import java.util.List;
  * Sandboxes of one {@link Sandbox} made ahead of the request ({@link Sandbox#prewarm(int)}): launcher, namespaces,
  * id maps, cgroup with its limits, mounts, credentials and PID 1 exist, and the workload waits before its chdir
  * ({@link Wire#F_HOLD}). A run takes one and sends only its program, argv, env and cwd; a sandbox serves one run
- * and is never reused, and one thread makes a fresh one in its place. Closing the pool kills the held ones; a JVM
+ * and is never reused, and one thread makes a fresh one in its place once that run has ended: made while the run
+ * execs, it would take the CPU the run is waiting for. Closing the pool kills the held ones; a JVM
  * that dies closes their control connections, on which their launchers kill them.
  */
 final class PrewarmPool implements AutoCloseable {
@@ -29,6 +30,7 @@ final class PrewarmPool implements AutoCloseable {
     private final Thread refill;
     private boolean closed; // guarded by this
     private int failures; // consecutive, guarded by this
+    private int inUse; // taken, their runs not ended yet; guarded by this
 
     private PrewarmPool(Sandbox sandbox, int size) {
         this.config = sandbox.config();
@@ -106,13 +108,14 @@ final class PrewarmPool implements AutoCloseable {
             Execution ex;
             synchronized (this) {
                 ex = ready.pollFirst();
-                notifyAll(); // the refill thread makes its replacement
-            }
-            if (ex == null) {
-                return null;
+                if (ex == null) {
+                    return null;
+                }
+                inUse++;
             }
             if (!ex.stillHeld()) {
                 ex.abort();
+                ended();
                 continue;
             }
             try {
@@ -122,8 +125,15 @@ final class PrewarmPool implements AutoCloseable {
                 LOG.debug("sandbox {}: a pre-warmed sandbox's launcher is gone ({}); taking the next", config.id(),
                         e.getMessage());
                 ex.abort();
+                ended();
             }
         }
+    }
+
+    /** The run of a sandbox {@link #take} returned has ended (or failed): time to make its replacement. */
+    synchronized void ended() {
+        inUse--;
+        notifyAll();
     }
 
     /** How many are held now. */
@@ -134,7 +144,7 @@ final class PrewarmPool implements AutoCloseable {
     private void refillLoop() {
         while (true) {
             synchronized (this) {
-                while (!closed && ready.size() >= size) {
+                while (!closed && ready.size() + inUse >= size) {
                     try {
                         wait();
                     } catch (InterruptedException e) {
@@ -207,9 +217,9 @@ final class PrewarmPool implements AutoCloseable {
             ready.clear();
             notifyAll();
         }
-        refill.interrupt();
+        // Not interrupted: an interrupt inside a launch could leave half of it to clean up. A launch takes milliseconds.
         try {
-            refill.join(10_000);
+            refill.join(30_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -106,6 +106,7 @@ public final class Sandbox implements AutoCloseable {
     public SandboxResult run(RunRequest request) throws InterruptedException {
         RunSettings settings = RunSettings.of(config, request, false);
         Execution ex = takePrewarmed(request, settings);
+        PrewarmPool from = ex == null ? null : pool;
         if (ex == null) {
             ex = beginAndAwaitExec(settings);
         }
@@ -116,6 +117,9 @@ public final class Sandbox implements AutoCloseable {
             throw e;
         } finally {
             running.remove(ex);
+            if (from != null) {
+                from.ended();
+            }
         }
     }
 
@@ -123,7 +127,7 @@ public final class Sandbox implements AutoCloseable {
      * Keeps {@code count} sandboxes of this configuration made ahead of their runs: launcher, namespaces (network
      * included), id maps, cgroup with its limits, mounts, credentials and PID 1 exist before the request, and
      * {@link #run(RunRequest)} only sends the program, arguments, environment and working directory. Each serves one
-     * run and is never reused; a fresh one replaces it in the background. A request that sets anything else
+     * run and is never reused; a fresh one replaces it in the background once that run has ended. A request that sets anything else
      * (limits, timeout, stdio, files), a {@link #start} and a run that finds none ready are made cold, as without
      * this. Closing the sandbox kills the held ones; so does the JVM's end (their launchers lose their connection).
      *
@@ -175,6 +179,7 @@ public final class Sandbox implements AutoCloseable {
         } catch (SandboxSetupException e) {
             ex.abort();
             running.remove(ex);
+            p.ended();
             if (e.step().equals("sethostname") && e.errno() == EPERM && !skipHostname()) {
                 return null; // made before the refusal was known: the cold path learns it and retries
             }
@@ -182,6 +187,7 @@ public final class Sandbox implements AutoCloseable {
         } catch (InterruptedException | RuntimeException | Error e) {
             ex.abort();
             running.remove(ex);
+            p.ended();
             throw e;
         }
     }

@@ -159,6 +159,24 @@ class PrewarmKernelTest {
     }
 
     @Test
+    void startTakesAPrewarmedSandboxToo() throws Exception {
+        try (Sandbox sandbox = Sandbox.create(config()).prewarm(1)) {
+            awaitHeld(sandbox, 1);
+            Thread.sleep(300);
+            double requested = uptime();
+            dev.sandbox4j.exec.SandboxProcess process = sandbox.start(RunRequest.builder(List.of("sh", "-c",
+                    "cut -d' ' -f22 /proc/1/stat; echo $A")).env("A", "b").build());
+            assertThat(sandbox.prewarmed()).as("taken, replaced only once its run has ended").isZero();
+            SandboxResult r = process.waitFor();
+            String[] lines = r.stdoutText().split("\n");
+            assertThat(Long.parseLong(lines[0]) / 100.0).as("init existed before the request").isLessThan(requested - 0.2);
+            assertThat(lines[1]).isEqualTo("b");
+            process.close();
+            awaitHeld(sandbox, 1);
+        }
+    }
+
+    @Test
     void configurationsThatBindStreamsPerRunAreRefusedAndSizesAreBounded(@TempDir Path dir) throws Exception {
         SandboxConfig toFile = SandboxConfig.builder().stdout(Output.file(dir.resolve("out"))).build();
         try (Sandbox sandbox = Sandbox.create(toFile)) {

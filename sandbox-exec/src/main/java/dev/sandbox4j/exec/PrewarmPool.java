@@ -84,6 +84,15 @@ final class PrewarmPool implements AutoCloseable {
     }
 
     /**
+     * Whether {@code Sandbox.start} gets the streams a pre-warmed sandbox was made with (those of {@code run()}): yes
+     * unless the configuration pipes one, which {@code start} keeps and {@code run} turns into capture.
+     */
+    static boolean streamsAsMade(SandboxConfig config) {
+        return config.stdin().kind != Input.Kind.PIPE && config.stdout().kind != Output.Kind.PIPE
+                && config.stderr().kind != Output.Kind.PIPE;
+    }
+
+    /**
      * Whether a request can run in a pre-warmed sandbox: it may only give the command, environment and working
      * directory, which the held workload takes last. Anything else (limits, timeout, stdio, files) was decided
      * when the sandbox was made, so such a request runs cold.

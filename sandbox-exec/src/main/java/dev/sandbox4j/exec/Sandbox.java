@@ -128,8 +128,8 @@ public final class Sandbox implements AutoCloseable {
      * included), id maps, cgroup with its limits, mounts, credentials and PID 1 exist before the request, and
      * {@link #run(RunRequest)} only sends the program, arguments, environment and working directory. Each serves one
      * run and is never reused; a fresh one replaces it in the background once that run has ended. A request that sets anything else
-     * (limits, timeout, stdio, files), a {@link #start} and a run that finds none ready are made cold, as without
-     * this. Closing the sandbox kills the held ones; so does the JVM's end (their launchers lose their connection).
+     * (limits, timeout, stdio, files), a {@link #start} when the configuration pipes a stream, and a run that finds
+     * none ready are made cold, as without this. Closing the sandbox kills the held ones; so does the JVM's end (their launchers lose their connection).
      *
      * @param count how many to hold, 1 to 64; each is three processes and a cgroup
      * @return this sandbox
@@ -209,9 +209,18 @@ public final class Sandbox implements AutoCloseable {
 
     /** Starts a program with this request's settings over the sandbox's ({@link RunRequest}). */
     public SandboxProcess start(RunRequest request) throws InterruptedException {
-        Execution ex = beginAndAwaitExec(RunSettings.of(config, request, true));
+        RunSettings settings = RunSettings.of(config, request, true);
+        // A pre-warmed sandbox was made with run()'s streams: the same as start()'s unless the configuration pipes.
+        Execution taken = PrewarmPool.streamsAsMade(config) ? takePrewarmed(request, settings) : null;
+        PrewarmPool from = taken == null ? null : pool;
+        Execution ex = taken != null ? taken : beginAndAwaitExec(settings);
         SandboxProcess process = new SandboxProcess(ex, "sandbox4j-" + config.id() + "-monitor-" + counter.incrementAndGet(),
-                () -> running.remove(ex));
+                () -> {
+                    running.remove(ex);
+                    if (from != null) {
+                        from.ended();
+                    }
+                });
         process.startMonitor();
         return process;
     }

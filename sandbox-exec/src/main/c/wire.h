@@ -11,7 +11,7 @@
 #ifndef SANDBOX4J_WIRE_H
 #define SANDBOX4J_WIRE_H
 
-#define WIRE_PLAN_VERSION 2
+#define WIRE_PLAN_VERSION 3
 #define WIRE_MAX_FRAME (4u << 20)
 
 /* Java -> launcher */

@@ -374,7 +374,10 @@ public final class Sandbox implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        PrewarmPool p = pool;
+        PrewarmPool p;
+        synchronized (this) { // a prewarm() that saw the sandbox open has set its pool by now
+            p = pool;
+        }
         if (p != null) {
             p.close();
         }

@@ -15,7 +15,7 @@ final class Wire {
     private Wire() {
     }
 
-    static final int PLAN_VERSION = 2;
+    static final int PLAN_VERSION = 3;
     static final int MAX_FRAME = 4 << 20;
 
     // Java -> launcher

@@ -53,7 +53,7 @@ class LaunchPlanTest {
     void encodesVersionThenFieldsInTagOrderLittleEndian() {
         byte[] bytes = LaunchPlan.builder().cloneFlags(0x10000000L).program("/p").argv(List.of("p")).uid(7).build().encode();
         assertThat(HexFormat.of().formatHex(bytes)).isEqualTo(
-                "0200"                                // version 2
+                "0300"                                // version 3
                 + "0100" + "08000000" + "0000001000000000" // clone flags
                 + "0200" + "02000000" + "2f70"        // program "/p"
                 + "0300" + "01000000" + "70"          // argv[0] "p"

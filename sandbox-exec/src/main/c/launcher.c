@@ -370,8 +370,13 @@ static void run_workload(const struct plan *pl, int errfd, int holdfd, pid_t ini
 
     /* Held (a pre-warmed sandbox): the request's part of the plan arrives here, everything before was done. */
     struct plan rest = *pl;
-    if (pl->hold)
+    if (pl->hold) {
+        /* Held for a while: no process of the same host ids may trace us or write our memory meanwhile (execve
+         * sets this back as it would for any program). */
+        if (prctl(PR_SET_DUMPABLE, 0) < 0)
+            child_fail(errfd, "prctl DUMPABLE", errno, "held");
         take_rest(&rest, holdfd, errfd);
+    }
 
     /* chdir after the switch, so the workload's own permissions decide, then reject a cwd
      * that lies outside our root (a leaked directory fd trick). */

@@ -131,6 +131,17 @@ class PrewarmKernelTest {
     }
 
     @Test
+    void aRefusedCallInAPrewarmedSandboxIsNamedAsInAColdOne() throws Exception {
+        try (Sandbox sandbox = Sandbox.create(config()).prewarm(1)) {
+            assertThat(sandbox.config().seccompSupervised()).isTrue();
+            awaitHeld(sandbox, 1);
+            SandboxResult r = sandbox.run(List.of("mkdir", "/tmp/forbidden"));
+            assertThat(r.status()).as(r.toString()).isEqualTo(RunStatus.SECCOMP_VIOLATION);
+            assertThat(r.blockedSyscall()).hasValueSatisfying(name -> assertThat(name).isIn("mkdir", "mkdirat"));
+        }
+    }
+
+    @Test
     void theTimeoutCountsFromTheTakeNotFromTheWarmUp() throws Exception {
         try (Sandbox sandbox = Sandbox.create(config()).prewarm(1)) {
             awaitHeld(sandbox, 1);

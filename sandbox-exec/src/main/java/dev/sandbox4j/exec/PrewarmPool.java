@@ -2,6 +2,7 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.namespace.Mount;
+import dev.sandbox4j.namespace.Namespace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +63,10 @@ final class PrewarmPool implements AutoCloseable {
 
     /** Why this configuration's sandboxes cannot be made before their run, or null. */
     static String refusal(SandboxConfig config) {
+        if (!config.namespaces().contains(Namespace.PID)) {
+            return "without a PID namespace of its own a held sandbox is visible to the runs before it, which run "
+                    + "with the same host ids and could signal it; keep the PID namespace, or run without prewarm";
+        }
         if (config.stdin().kind == Input.Kind.FILE || config.stdout().kind == Output.Kind.FILE
                 || config.stderr().kind == Output.Kind.FILE) {
             return "Input.file/Output.file are opened for each run, and a pre-warmed sandbox would open them before "

@@ -30,6 +30,13 @@ class PrewarmPoolTest {
     }
 
     @Test
+    void aSandboxWithoutItsOwnPidNamespaceIsRefused() {
+        SandboxConfig shared = build(SandboxConfig.builder().namespaces(dev.sandbox4j.namespace.NamespaceConfig.of(
+                dev.sandbox4j.namespace.Namespace.USER, dev.sandbox4j.namespace.Namespace.MOUNT)));
+        assertThat(PrewarmPool.refusal(shared)).contains("PID namespace");
+    }
+
+    @Test
     void aKeptOverlayIsRefusedNamingItsUpperDirectory(@TempDir Path dir) throws Exception {
         Path lower = Files.createDirectories(dir.resolve("lower"));
         Path upper = Files.createDirectories(dir.resolve("upper"));

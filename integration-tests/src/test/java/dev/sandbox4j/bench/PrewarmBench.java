@@ -111,7 +111,10 @@ public final class PrewarmBench {
         Map<String, String> labels = new LinkedHashMap<>();
         Interleaved.Latency latency;
         Map<Integer, Map<String, Samples>> throughput = new LinkedHashMap<>();
-        try (Sandbox cold = Sandbox.create(full); Sandbox warm = Sandbox.create(full, stages).prewarm(poolSize)) {
+        // (w) has no listener, like (b): a listener makes every run look at its cgroup's OOM counter. The stages are
+        // timed in a pass of their own, on a pool with one.
+        try (Sandbox cold = Sandbox.create(full); Sandbox warm = Sandbox.create(full).prewarm(poolSize);
+             Sandbox staged = Sandbox.create(full, stages).prewarm(poolSize)) {
             List<Variant> variants = new ArrayList<>();
             variants.add(variant(labels, "a", "(a) ProcessBuilder, no isolation", () -> SpawnBench.processBuilder(SpawnBench.TRUE)));
             variants.add(variant(labels, "b", "(b) sandbox4j cold: 7 namespaces, MINIMAL seccomp, memory and pids limits",
@@ -120,20 +123,25 @@ public final class PrewarmBench {
                 if (warm.prewarmed() == 0) {
                     emptyTakes.incrementAndGet(); // this run is made cold
                 }
-                stages.before();
                 SpawnBench.sandboxed(warm, SpawnBench.TRUE);
-                stages.after();
             }));
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (warm.prewarmed() < poolSize && System.nanoTime() < deadline) {
+            while ((warm.prewarmed() < poolSize || staged.prewarmed() < poolSize) && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             latency = Interleaved.latency(variants, warmup, 0, 0); // warm-up only
             emptyTakes.set(0);
-            stages.recording = true;
             latency = Interleaved.latency(variants, 0, rounds, perRound);
-            stages.recording = false;
             int latencyEmpty = emptyTakes.getAndSet(0);
+            // Stages: one at a time, each after ProcessBuilder's run as in the latency rounds.
+            stages.recording = true;
+            for (int i = 0; i < rounds * perRound / 2; i++) {
+                SpawnBench.processBuilder(SpawnBench.TRUE);
+                stages.before();
+                SpawnBench.sandboxed(staged, SpawnBench.TRUE);
+                stages.after();
+            }
+            stages.recording = false;
             System.gc();
             Map<Integer, Integer> empty = new LinkedHashMap<>();
             for (int threads : THREADS) {
@@ -176,6 +184,9 @@ public final class PrewarmBench {
                 latency.all().get("w").size());
         out.println("#### Where a pre-warmed run's time goes (µs: p50, p90, p99)");
         out.println();
+        out.printf("%d runs of a second `prewarm(%d)` sandbox with a `RunListener` (which also makes each run read "
+                + "its cgroup's OOM counter once, in the second stage), each after a ProcessBuilder run.%n%n",
+                stages.stages.values().iterator().next().size(), poolSize);
         out.println("| stage | p50 | p90 | p99 |");
         out.println("|---|---:|---:|---:|");
         for (Map.Entry<String, Samples> e : stages.stages.entrySet()) {

@@ -142,6 +142,20 @@ class PrewarmKernelTest {
     }
 
     @Test
+    void aLauncherPerRunByProcessBuilderIsPrewarmedToo() throws Exception {
+        try (Sandbox sandbox = Sandbox.create(config().toBuilder().forkServer(false).build()).prewarm(1)) {
+            awaitHeld(sandbox, 1);
+            Thread.sleep(300);
+            double requested = uptime();
+            SandboxResult r = sandbox.run(RunRequest.builder(List.of("sh", "-c", "cut -d' ' -f22 /proc/1/stat; pwd"))
+                    .cwd(Path.of("/tmp")).build());
+            String[] lines = r.stdoutText().split("\n");
+            assertThat(Long.parseLong(lines[0]) / 100.0).as("init existed before the request").isLessThan(requested - 0.2);
+            assertThat(lines[1]).isEqualTo("/tmp");
+        }
+    }
+
+    @Test
     void theTimeoutCountsFromTheTakeNotFromTheWarmUp() throws Exception {
         try (Sandbox sandbox = Sandbox.create(config()).prewarm(1)) {
             awaitHeld(sandbox, 1);

@@ -7,6 +7,9 @@
 #
 #   ./benchmarks.sh            full run, figures into BENCHMARKS.md
 #   ./benchmarks.sh --smoke    a few iterations of everything, printed only (what CI runs inside mvn verify)
+#   ./benchmarks.sh --prewarm [--smoke] [--pool N]
+#                              pre-warmed sandboxes against cold ones and ProcessBuilder, printed only
+#                              (BENCHMARKS.md, "Pre-warmed sandboxes", quotes such a run)
 #
 # Environment: JAVA_HOME (which java), MVN (Maven command, e.g. "mvn -o").
 set -euo pipefail
@@ -15,11 +18,16 @@ here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 cd "$here"
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
+main=dev.sandbox4j.bench.SpawnBench
 args=(--write BENCHMARKS.md)
-if [[ "${1:-}" == "--smoke" ]]; then
+if [[ "${1:-}" == "--prewarm" ]]; then
+    main=dev.sandbox4j.bench.PrewarmBench
+    shift
+    args=("$@")
+elif [[ "${1:-}" == "--smoke" ]]; then
     args=(--smoke)
 elif [[ $# -gt 0 ]]; then
-    echo "usage: $0 [--smoke]" >&2
+    echo "usage: $0 [--smoke] | --prewarm [--smoke] [--pool N]" >&2
     exit 2
 fi
 
@@ -31,6 +39,9 @@ ${MVN:-mvn} -B -q -DskipTests -pl integration-tests -am package dependency:build
 ./sandbox-ctl --version >/dev/null
 
 echo "benchmarks: measuring (the machine's load is recorded with the figures)..." >&2
+if [[ "$main" == dev.sandbox4j.bench.PrewarmBench ]]; then
+    exec "$java" -cp "integration-tests/target/test-classes:$(cat "$classpath_file")" "$main" "${args[@]}"
+fi
 "$java" -cp "integration-tests/target/test-classes:$(cat "$classpath_file")" \
     dev.sandbox4j.bench.SpawnBench "${args[@]}"
 # What --network user adds, interleaved with --network none (BENCHMARKS.md, "User-mode networking").

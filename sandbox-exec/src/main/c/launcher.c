@@ -268,7 +268,31 @@ static void drop_bounding_set(int errfd) {
     }
 }
 
-static void run_workload(const struct plan *pl, int errfd, pid_t init_pid) {
+/*
+ * A pre-warmed sandbox (F_PREWARMED): everything before this point was done ahead of the request. What is left of the
+ * plan, the program, its arguments, environment and directory, comes now from L (MSG_CONTINUE), as u32 length and
+ * a plan payload that may set those four fields and nothing else. End-of-file: the sandbox goes unused.
+ */
+static void take_rest(struct plan *rest, int holdfd, int errfd) {
+    uint8_t h[4];
+    if (read_exact(holdfd, h, 4) != 1)
+        _exit(127);
+    uint32_t n = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    uint8_t *p = n <= WIRE_MAX_FRAME ? malloc(n ? n : 1) : NULL;
+    if (!p || read_exact(holdfd, p, n) != 1)
+        child_fail(errfd, "read the rest of the plan", EPROTO, NULL);
+    char why[256];
+    if (plan_decode(p, n, rest, why, sizeof(why)) < 0)
+        child_fail(errfd, "decode the rest of the plan", EINVAL, why);
+    if (rest->clone_flags || rest->hostname || rest->uid_map || rest->gid_map || rest->setgroups_deny ||
+        rest->has_uid || rest->has_gid || rest->clear_groups || rest->rlimit_count || rest->cgroup_procs.count ||
+        rest->mount_count || rest->loopback_up || rest->new_session || rest->seccomp || rest->seccomp_notify ||
+        rest->landlock_handled || rest->landlock_rule_count || rest->hold || rest->prewarmed)
+        child_fail(errfd, "decode the rest of the plan", EINVAL,
+                   "it may set only the program, arguments, environment and directory");
+}
+
+static void run_workload(const struct plan *pl, int errfd, int holdfd, pid_t init_pid) {
     char detail[256];
 
     if (pl->hostname && sethostname(pl->hostname, strlen(pl->hostname)) < 0)
@@ -344,14 +368,24 @@ static void run_workload(const struct plan *pl, int errfd, pid_t init_pid) {
     if (syscall(SYS_capset, &hdr, caps) < 0)
         child_fail(errfd, "capset", errno, "drop all capabilities");
 
+    /* Held (a pre-warmed sandbox): the request's part of the plan arrives here, everything before was done. */
+    struct plan rest = *pl;
+    if (pl->prewarmed) {
+        /* Held for a while: no process of the same host ids may trace us or write our memory meanwhile (execve
+         * sets this back as it would for any program). */
+        if (prctl(PR_SET_DUMPABLE, 0) < 0)
+            child_fail(errfd, "prctl DUMPABLE", errno, "held");
+        take_rest(&rest, holdfd, errfd);
+    }
+
     /* chdir after the switch, so the workload's own permissions decide, then reject a cwd
      * that lies outside our root (a leaked directory fd trick). */
-    if (pl->cwd) {
-        if (chdir(pl->cwd) < 0)
-            child_fail(errfd, "chdir", errno, pl->cwd);
+    if (rest.cwd) {
+        if (chdir(rest.cwd) < 0)
+            child_fail(errfd, "chdir", errno, rest.cwd);
         char here[4096];
         if (!getcwd(here, sizeof(here)) || here[0] != '/')
-            child_fail(errfd, "getcwd", errno ? errno : ENOENT, pl->cwd);
+            child_fail(errfd, "getcwd", errno ? errno : ENOENT, rest.cwd);
     }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         child_fail(errfd, "no_new_privs", errno, NULL);
@@ -387,8 +421,8 @@ static void run_workload(const struct plan *pl, int errfd, pid_t init_pid) {
         if (flags)
             workload_listener = (int)listener;
     }
-    execve(pl->program, pl->argv.items, pl->envp.items);
-    child_fail(errfd, "execve", errno, pl->program);
+    execve(rest.program, rest.argv.items, rest.envp.items);
+    child_fail(errfd, "execve", errno, rest.program);
 }
 
 /* ---- init: PID 1 of the sandbox ------------------------------------------------------------- */
@@ -432,7 +466,7 @@ static void drain_descendants(pid_t w) {
 /* What the workload needs from init's stack frame; it runs on a stack of its own (see run_init). */
 struct workload_start {
     const struct plan *pl;
-    int errfd, sfd, statfd, syncfd;
+    int errfd, sfd, statfd, syncfd, holdfd;
     pid_t init;
 };
 
@@ -447,7 +481,7 @@ static int workload_main(void *arg) {
     }
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         child_fail(ws->errfd, "prctl PDEATHSIG", errno, NULL);
-    run_workload(ws->pl, ws->errfd, ws->init); /* ends in execve or _exit */
+    run_workload(ws->pl, ws->errfd, ws->holdfd, ws->init); /* ends in execve or _exit */
     return 127;
 }
 
@@ -455,7 +489,7 @@ static int workload_main(void *arg) {
  * are 4 KiB path buffers); untouched pages of the mapping cost nothing. */
 #define WORKLOAD_STACK_SIZE (1u << 20)
 
-static void run_init(struct plan *pl, int errfd, int statfd, int syncfd) {
+static void run_init(struct plan *pl, int errfd, int statfd, int syncfd, int holdfd) {
     int pidns = (pl->clone_flags & CLONE_NEWPID) != 0;
     /* L is single-threaded, so the "parent thread" caveat of PDEATHSIG does not apply here. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -487,7 +521,7 @@ static void run_init(struct plan *pl, int errfd, int statfd, int syncfd) {
      * shared memory matters to us: it only reads the plan, and what it allocates stays unused. Everything
      * it changes about itself (ids, capabilities, mounts, rlimits, filters, descriptors, signal
      * dispositions) is per process or per task, not per address space. */
-    struct workload_start ws = {pl, errfd, sfd, statfd, syncfd, getpid()};
+    struct workload_start ws = {pl, errfd, sfd, statfd, syncfd, holdfd, getpid()};
     void *stack = mmap(NULL, WORKLOAD_STACK_SIZE, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED)
@@ -499,6 +533,8 @@ static void run_init(struct plan *pl, int errfd, int statfd, int syncfd) {
     /* Back here once the workload has exec'd or died: its stack is ours to drop, the bind sources too. */
     munmap(stack, WORKLOAD_STACK_SIZE);
     fs_close_bind_sources(pl);
+    if (!shared && holdfd >= 0)
+        close(holdfd); /* a shared table loses it with the rest below */
     if (shared) {
         if (workload_listener >= 0)
             supervisor_hand_over(notify_sock, workload_listener);
@@ -686,8 +722,9 @@ static int run_plan(struct plan *pl) {
         report_error("plan", EINVAL, detail);
         return 1;
     }
-    int errp[2], statp[2], syncp[2];
-    if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(statp, O_CLOEXEC) < 0 || pipe2(syncp, O_CLOEXEC) < 0) {
+    int errp[2], statp[2], syncp[2], holdp[2] = {-1, -1};
+    if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(statp, O_CLOEXEC) < 0 || pipe2(syncp, O_CLOEXEC) < 0 ||
+        (pl->prewarmed && pipe2(holdp, O_CLOEXEC) < 0)) {
         report_error("pipe", errno, NULL);
         return 1;
     }
@@ -733,11 +770,15 @@ static int run_plan(struct plan *pl) {
         close(syncp[1]);
         if (sup.sock >= 0)
             close(sup.sock);
-        run_init(pl, errp[1], statp[1], syncp[0]);
+        if (holdp[1] >= 0)
+            close(holdp[1]);
+        run_init(pl, errp[1], statp[1], syncp[0], holdp[0]);
     }
     close(errp[1]);
     close(statp[1]);
     close(syncp[0]);
+    if (holdp[0] >= 0)
+        close(holdp[0]);
     fs_close_bind_sources(pl); /* the workload has its copies */
     if (notify_sock >= 0)
         close(notify_sock);
@@ -835,8 +876,19 @@ static int run_plan(struct plan *pl) {
                 /* Java is gone (or spoke nonsense): nobody will wait for this sandbox. */
                 ctl_open = 0;
                 kill(init, SIGKILL);
+            } else if (type == MSG_CONTINUE && holdp[1] >= 0) {
+                /* The rest of a held plan, passed on to the waiting workload; a workload that died meanwhile
+                 * has reported why (EPIPE here is ignored). */
+                struct buf b = {0};
+                buf_u32(&b, (uint32_t)len);
+                buf_bytes(&b, p, len);
+                (void)write_all(holdp[1], b.data, b.len);
+                free(b.data);
+                close(holdp[1]);
+                holdp[1] = -1;
             } else if (type == MSG_KILL) {
-                if (write_all(syncp[1], "K", 1) < 0)
+                /* A held workload keeps init in its vfork until it execs: init cannot take a 'K' now. */
+                if (holdp[1] >= 0 || write_all(syncp[1], "K", 1) < 0)
                     kill(init, SIGKILL);
                 else if (!kill_deadline)
                     kill_deadline = now_ms() + 1000;

@@ -179,6 +179,10 @@ int plan_decode(const uint8_t *p, size_t n, struct plan *out, char *err, size_t 
             if (len <= 12 || !(s = dup_text(v + 12, len - 12)))
                 FAIL("malformed Landlock rule");
             break;
+        case F_PREWARMED:
+            if (len != 0)
+                FAIL("field %u: expected no bytes, got %u", tag, len);
+            break;
         default:
             FAIL("unknown field %u", tag);
         }
@@ -248,15 +252,18 @@ int plan_decode(const uint8_t *p, size_t n, struct plan *out, char *err, size_t 
             out->seccomp_notify = 1;
             out->seccomp_notify_errno = get_u32(v);
             break;
+        case F_PREWARMED: out->prewarmed = 1; break;
         }
     }
     if (out->seccomp_notify && !out->seccomp)
         FAIL("seccomp notification without a seccomp program");
     if (out->landlock_rule_count && !out->landlock_handled)
         FAIL("Landlock rules without a ruleset");
-    if (!out->program)
+    if (out->prewarmed && (out->program || out->argv.count || out->envp.count || out->cwd))
+        FAIL("a pre-warmed plan with a program, arguments, environment or directory: they come with the rest");
+    if (!out->prewarmed && !out->program)
         FAIL("no program");
-    if (out->argv.count == 0)
+    if (!out->prewarmed && out->argv.count == 0)
         FAIL("no arguments (argv[0] is required)");
     if (!out->envp.items) { /* execve wants an array even when it is empty */
         out->envp.items = xrealloc(NULL, sizeof(char *));
@@ -354,5 +361,7 @@ void plan_encode(const struct plan *pl, struct buf *b) {
     }
     if (pl->hold)
         field(b, F_HOLD, NULL, 0);
+    if (pl->prewarmed)
+        field(b, F_PREWARMED, NULL, 0);
     free(t.data);
 }

@@ -77,6 +77,7 @@ struct plan {
     uint64_t landlock_handled; /* 0: no Landlock */
     struct landlock_item *landlock_rules;
     size_t landlock_rule_count;
+    int prewarmed; /* F_PREWARMED: program, argv, envp and cwd come later, with MSG_CONTINUE */
 };
 
 /* Decodes a plan payload. On failure returns -1 and a message in err. */

@@ -11,7 +11,7 @@
 #ifndef SANDBOX4J_WIRE_H
 #define SANDBOX4J_WIRE_H
 
-#define WIRE_PLAN_VERSION 2
+#define WIRE_PLAN_VERSION 3
 #define WIRE_MAX_FRAME (4u << 20)
 
 /* Java -> launcher */
@@ -20,6 +20,8 @@
 #define MSG_KILL 3   /* kill the whole sandbox now */
 #define MSG_CGROUPS_READY 6 /* the plan's cgroups exist now (Java creates them while we start): move init in */
 #define MSG_RELEASE 7       /* plan F_HOLD: what Java attached to init's namespaces is in place; start init */
+#define MSG_CONTINUE 8 /* for a plan with F_PREWARMED: the rest of it, a plan payload of F_PROGRAM, F_ARG, F_ENV
+                          and F_CWD only; the held workload takes it and goes on to exec */
 
 /* Java -> fork server (launcher --serve), on the server's one connection */
 #define MSG_SPAWN 4      /* u32 request id, then the MSG_PLAN payload (may be empty); 4 fds attached: stdin,
@@ -70,9 +72,10 @@
 #define F_SECCOMP_NOTIFY 21   /* u32 response: 0 = kill the caller's process, 1..4095 = fail the call with that
                                  errno, NOTIFY_CONTINUE = let it run (learn mode). F_SECCOMP's USER_NOTIF returns
                                  then go to the launcher, which supervises */
-
 #define F_HOLD 22             /* empty: report MSG_HELD and wait for MSG_RELEASE before init starts the workload
                                  (Java attaches a user-mode network stack to init's network namespace) */
+#define F_PREWARMED 23        /* empty: the workload, set up but before chdir, waits for MSG_CONTINUE; the plan
+                                 has no F_PROGRAM, F_ARG, F_ENV or F_CWD (a pre-warmed sandbox) */
 
 #define VIOLATION_WORKLOAD 1 /* the caller belongs to the workload's own process (the one exec'd first) */
 #define VIOLATION_KILLED 2   /* its process was killed (otherwise the call failed with the plan's errno) */

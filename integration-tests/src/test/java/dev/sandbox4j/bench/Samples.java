@@ -33,8 +33,11 @@ final class Samples {
         return new Summary(median, s[0], s[size - 1], quantile(s, 0.9), size);
     }
 
-    /** The q-quantile (0 to 1) of the values so far, nearest rank. */
+    /** The q-quantile (0 to 1; 0.99 for p99), nearest rank. */
     double quantile(double q) {
+        if (size == 0) {
+            throw new IllegalStateException("no samples");
+        }
         double[] s = Arrays.copyOf(values, size);
         Arrays.sort(s);
         return quantile(s, q);

@@ -54,6 +54,12 @@ class UnprivilegedKernelTest {
                 CliVolumeKernelTest.class, NamespacePresetKernelTest.class);
     }
 
+    /** Pre-warmed sandboxes: user namespace and rlimits made ahead, nothing of the run before. */
+    @Test
+    void prewarmedSandboxesHoldAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, PrewarmKernelTest.class);
+    }
+
     @Test
     void theParitySuitePassesAsUid65534(@TempDir Path scratch) throws Exception {
         runAsNobody(scratch, dev.sandbox4j.parity.ParityIntegrationKernelTest.class,

@@ -47,8 +47,8 @@ final class Execution {
     private List<String> degradations = List.of();
     private final Input stdin;
     private final RunCgroup cgroup;
-    private final long startNanos;
-    private final long deadlineNanos;
+    private long startNanos; // both reset by proceed(), when a run takes a pre-warmed sandbox
+    private long deadlineNanos;
     private final long graceNanos;
     private final long cpuLimitMicros; // Long.MAX_VALUE: no CPU-time limit for the JVM to watch
     private long nextCpuCheckNanos;
@@ -72,7 +72,7 @@ final class Execution {
     private volatile boolean ended; // abort() may come from Sandbox.close() on another thread
     private boolean launcherLost;
     private boolean finished;
-    private final RunEvents events;
+    private RunEvents events; // replaced by proceed()
     private SandboxResult result;
     private CgroupStats cgroupStats = CgroupStats.EMPTY;
     // written by kill()/signal() from other threads
@@ -83,7 +83,7 @@ final class Execution {
     private volatile String abortDetail;
     private final Object killLock = new Object();
     // For Sandbox.runs(): who this run is, and init's host pid once the program has been exec'd.
-    private final java.time.Instant startTime = java.time.Instant.now();
+    private volatile java.time.Instant startTime = java.time.Instant.now();
     private volatile String runId = "";
     private volatile List<String> command = List.of();
     private volatile int initPid;
@@ -191,6 +191,28 @@ final class Execution {
             throw new SandboxException("cannot send the plan to the launcher: " + e.getMessage(), e);
         }
         startStreams();
+    }
+
+    /**
+     * A run takes this pre-warmed sandbox (launched with a held plan, {@link LaunchPlan#prewarmed}): the run's clock and
+     * listener start now, and the launcher passes {@code rest} ({@link LaunchPlan#encodeRest()}) to the workload.
+     *
+     * @throws IOException when the launcher is gone; the caller then aborts this one and runs cold
+     */
+    void proceed(byte[] rest, RunEvents runEvents) throws IOException {
+        events = runEvents;
+        startTime = java.time.Instant.now();
+        startNanos = System.nanoTime();
+        deadlineNanos = run.timeout == null ? Long.MAX_VALUE : saturatedAdd(startNanos, run.timeout.toNanos());
+        nextCpuCheckNanos = startNanos;
+        control.send(LaunchPlan.frame(Wire.MSG_CONTINUE, rest));
+        events.launcherStarted();
+        events.planSent();
+    }
+
+    /** Whether this pre-warmed sandbox can still be taken: its launcher has said nothing yet. */
+    boolean stillHeld() {
+        return !ended && !execOk && setupError == null && (process == null || process.isAlive());
     }
 
     /**

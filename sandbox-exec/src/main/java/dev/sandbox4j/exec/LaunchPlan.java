@@ -70,6 +70,8 @@ final class LaunchPlan {
     final boolean hold;
     final long landlockHandled; // 0: no Landlock
     final List<LandlockRule> landlockRules;
+    /** A pre-warmed sandbox's plan: no program, argv, env or cwd; they follow as {@link #encodeRest()}. */
+    final boolean prewarmed;
 
     private LaunchPlan(Builder b) {
         cloneFlags = b.cloneFlags;
@@ -94,8 +96,11 @@ final class LaunchPlan {
         hold = b.hold;
         landlockHandled = b.landlockHandled;
         landlockRules = List.copyOf(b.landlockRules);
-        if (program == null || argv.isEmpty()) {
-            throw new IllegalStateException("a plan needs a program and argv[0]");
+        prewarmed = b.prewarmed;
+        if (prewarmed ? program != null || !argv.isEmpty() || !env.isEmpty() || cwd != null
+                : program == null || argv.isEmpty()) {
+            throw new IllegalStateException(prewarmed ? "a pre-warmed plan gets its program, argv, env and cwd later"
+                    : "a plan needs a program and argv[0]");
         }
         if (seccompNotify >= 0 && seccomp == null || seccompNotify > 4095 && seccompNotify != Wire.NOTIFY_CONTINUE) {
             throw new IllegalStateException("a supervised filter needs a program and an errno of at most 4095");
@@ -190,6 +195,21 @@ final class LaunchPlan {
             out.field(Wire.F_SECCOMP_NOTIFY, new Out().u32(seccompNotify));
         }
         out.flag(Wire.F_HOLD, hold);
+        out.flag(Wire.F_PREWARMED, prewarmed);
+        return out.toByteArray();
+    }
+
+    /**
+     * What a pre-warmed plan still lacks, from this full plan of the same sandbox: the payload of
+     * {@link Wire#MSG_CONTINUE}, the program, argv, env and cwd and nothing else.
+     */
+    byte[] encodeRest() {
+        Out out = new Out();
+        out.u16(Wire.PLAN_VERSION);
+        out.text(Wire.F_PROGRAM, program);
+        argv.forEach(a -> out.text(Wire.F_ARG, a));
+        env.forEach(e -> out.text(Wire.F_ENV, e));
+        out.text(Wire.F_CWD, cwd);
         return out.toByteArray();
     }
 
@@ -281,6 +301,7 @@ final class LaunchPlan {
         private boolean hold;
         private long landlockHandled;
         private final List<LandlockRule> landlockRules = new ArrayList<>();
+        private boolean prewarmed;
 
         Builder cloneFlags(long v) { cloneFlags = v; return this; }
         Builder program(String v) { program = v; return this; }
@@ -305,6 +326,8 @@ final class LaunchPlan {
         Builder hold(boolean v) { hold = v; return this; }
         Builder landlock(long handled) { landlockHandled = handled; return this; }
         Builder landlockRule(LandlockRule v) { landlockRules.add(v); return this; }
+        /** The workload waits, set up, for the rest of the plan (see {@link Wire#F_PREWARMED}). */
+        Builder prewarmed() { prewarmed = true; return this; }
 
         LaunchPlan build() {
             return new LaunchPlan(this);

@@ -50,6 +50,35 @@ final class Planner {
     /** As above, for one run's settings (its request merged over the sandbox's configuration). */
     static LaunchPlan plan(SandboxConfig config, RunSettings run, List<String> cgroupProcs,
             List<FilesystemView.CgroupMount> cgroupMounts, boolean skipHostname) {
+        return plan(config, run, cgroupProcs, cgroupMounts, skipHostname, false);
+    }
+
+    /**
+     * As above; {@code held}: a pre-warmed sandbox's plan, everything but the program, argv, env and cwd, which
+     * come later from the plan of the run that takes it ({@link LaunchPlan#encodeRest()}). {@code run}'s command
+     * is then not looked at.
+     */
+    static LaunchPlan plan(SandboxConfig config, RunSettings run, List<String> cgroupProcs,
+            List<FilesystemView.CgroupMount> cgroupMounts, boolean skipHostname, boolean held) {
+        FilesystemView view = run.files.view(config.filesystem().orElse(null));
+        LaunchPlan.Builder plan = LaunchPlan.builder();
+        if (held) {
+            plan.prewarmed();
+        } else {
+            request(plan, run, view);
+        }
+        return sandbox(plan, config, run, view, cgroupProcs, cgroupMounts, skipHostname);
+    }
+
+    /** The payload of {@link Wire#MSG_CONTINUE} for {@code run}: what a pre-warmed sandbox is sent when taken. */
+    static byte[] rest(SandboxConfig config, RunSettings run) {
+        LaunchPlan.Builder plan = LaunchPlan.builder();
+        request(plan, run, run.files.view(config.filesystem().orElse(null)));
+        return plan.build().encodeRest();
+    }
+
+    /** The request's part of a plan: what a pre-warmed sandbox is sent when a run takes it. */
+    private static void request(LaunchPlan.Builder plan, RunSettings run, FilesystemView view) {
         List<String> command = run.command;
         if (command.isEmpty()) {
             throw new IllegalArgumentException("the command is empty");
@@ -57,7 +86,6 @@ final class Planner {
         for (String arg : command) {
             LaunchPlan.utf8(arg); // refuses NULs here, before anything starts
         }
-        FilesystemView view = run.files.view(config.filesystem().orElse(null));
         // With its own view the program starts at "/" of it unless told otherwise, and is looked up there.
         Path cwd = run.cwd != null ? run.cwd : view != null ? Path.of("/") : Path.of(System.getProperty("user.dir"));
         String program = view != null
@@ -67,13 +95,14 @@ final class Planner {
         for (Map.Entry<String, String> e : run.environment.entrySet()) {
             env.add(e.getKey() + "=" + e.getValue());
         }
+        plan.program(program).argv(command).env(env).cwd(run.cwd == null ? null : run.cwd.toString());
+    }
+
+    private static LaunchPlan sandbox(LaunchPlan.Builder plan, SandboxConfig config, RunSettings run,
+            FilesystemView view, List<String> cgroupProcs, List<FilesystemView.CgroupMount> cgroupMounts,
+            boolean skipHostname) {
         boolean mountNs = config.namespaces().contains(Namespace.MOUNT);
-        LaunchPlan.Builder plan = LaunchPlan.builder()
-                .cloneFlags(config.namespaces().cloneFlags())
-                .program(program)
-                .argv(command)
-                .env(env)
-                .cwd(run.cwd == null ? null : run.cwd.toString())
+        plan.cloneFlags(config.namespaces().cloneFlags())
                 .hostname(skipHostname ? null : config.hostname().orElse(null))
                 .uidMap(config.uidMap().map(m -> m.toProcFormat()).orElse(null))
                 .gidMap(config.gidMap().map(m -> m.toProcFormat()).orElse(null))

@@ -58,6 +58,7 @@ public final class Sandbox implements AutoCloseable {
     private final AtomicLong counter = new AtomicLong();
     private final AtomicLong runs = new AtomicLong(); // numbers runs for their ids
     private volatile boolean closed;
+    private volatile PrewarmPool pool; // null: every run is made cold
 
     private Sandbox(SandboxConfig config, RunListener listener) {
         this.config = config;
@@ -106,7 +107,12 @@ public final class Sandbox implements AutoCloseable {
      *         for a pipe
      */
     public SandboxResult run(RunRequest request) throws InterruptedException {
-        Execution ex = beginAndAwaitExec(RunSettings.of(config, request, false));
+        RunSettings settings = RunSettings.of(config, request, false);
+        Execution ex = takePrewarmed(request, settings);
+        PrewarmPool from = ex == null ? null : pool;
+        if (ex == null) {
+            ex = beginAndAwaitExec(settings);
+        }
         try {
             return ex.awaitResult();
         } catch (InterruptedException | RuntimeException | Error e) {
@@ -114,6 +120,78 @@ public final class Sandbox implements AutoCloseable {
             throw e;
         } finally {
             running.remove(ex);
+            if (from != null) {
+                from.ended();
+            }
+        }
+    }
+
+    /**
+     * Keeps {@code count} sandboxes of this configuration made ahead of their runs: launcher, namespaces (network
+     * included), id maps, cgroup with its limits, mounts, credentials and PID 1 exist before the request, and
+     * {@link #run(RunRequest)} only sends the program, arguments, environment and working directory. Each serves one
+     * run and is never reused; a fresh one replaces it in the background once that run has ended. A request that sets anything else
+     * (limits, timeout, stdio, files), a {@link #start} when the configuration pipes a stream, and a run that finds
+     * none ready are made cold, as without this. Closing the sandbox kills the held ones; so does the JVM's end (their launchers lose their connection).
+     *
+     * @param count how many to hold, 1 to 64; each is three processes and a cgroup
+     * @return this sandbox
+     * @throws dev.sandbox4j.core.InvalidConfigException when {@code count} is out of range, or the configuration
+     *         binds something per run that a sandbox made ahead would bind too early (Input/Output.file, stdin
+     *         inherit or pipe, a kept overlay's upper directory); the message names it
+     * @throws IllegalStateException if the sandbox is closed or already pre-warms
+     */
+    public synchronized Sandbox prewarm(int count) {
+        if (closed) {
+            throw new IllegalStateException("sandbox " + config.id() + " is closed");
+        }
+        if (pool != null) {
+            throw new IllegalStateException("sandbox " + config.id() + " already pre-warms; create another Sandbox "
+                    + "for another size");
+        }
+        pool = PrewarmPool.start(this, count);
+        return this;
+    }
+
+    /** How many pre-warmed sandboxes are ready now (0 without {@link #prewarm(int)}). */
+    public int prewarmed() {
+        PrewarmPool p = pool;
+        return p == null ? 0 : p.held();
+    }
+
+    /** A pre-warmed sandbox running {@code run}, exec'd; null when none serves it (the run is then made cold). */
+    private Execution takePrewarmed(RunRequest request, RunSettings run) throws InterruptedException {
+        PrewarmPool p = pool;
+        if (p == null || closed) {
+            return null;
+        }
+        long[] number = new long[1];
+        Execution ex = p.take(request, run, () -> new RunEvents(listener,
+                new RunListener.Run(config.id(), number[0] = runs.incrementAndGet(), run.command)));
+        if (ex == null) {
+            return null;
+        }
+        ex.identify(config.id() + "-" + number[0], run.command);
+        running.add(ex);
+        try {
+            if (closed) { // closed while we were taking it: do not outlive close()
+                throw new IllegalStateException("sandbox " + config.id() + " is closed");
+            }
+            ex.awaitExec();
+            return ex;
+        } catch (SandboxSetupException e) {
+            ex.abort();
+            running.remove(ex);
+            p.ended();
+            if (e.step().equals("sethostname") && e.errno() == EPERM && !skipHostname()) {
+                return null; // made before the refusal was known: the cold path learns it and retries
+            }
+            throw e;
+        } catch (InterruptedException | RuntimeException | Error e) {
+            ex.abort();
+            running.remove(ex);
+            p.ended();
+            throw e;
         }
     }
 
@@ -134,9 +212,18 @@ public final class Sandbox implements AutoCloseable {
 
     /** Starts a program with this request's settings over the sandbox's ({@link RunRequest}). */
     public SandboxProcess start(RunRequest request) throws InterruptedException {
-        Execution ex = beginAndAwaitExec(RunSettings.of(config, request, true));
+        RunSettings settings = RunSettings.of(config, request, true);
+        // A pre-warmed sandbox was made with run()'s streams: the same as start()'s unless the configuration pipes.
+        Execution taken = PrewarmPool.streamsAsMade(config) ? takePrewarmed(request, settings) : null;
+        PrewarmPool from = taken == null ? null : pool;
+        Execution ex = taken != null ? taken : beginAndAwaitExec(settings);
         SandboxProcess process = new SandboxProcess(ex, "sandbox4j-" + config.id() + "-monitor-" + counter.incrementAndGet(),
-                () -> running.remove(ex));
+                () -> {
+                    running.remove(ex);
+                    if (from != null) {
+                        from.ended();
+                    }
+                });
         process.startMonitor();
         return process;
     }
@@ -170,11 +257,11 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    private boolean skipHostname() {
+    boolean skipHostname() {
         return sethostnameRefused && !config.hostnameChosen() && config.hostname().isPresent();
     }
 
-    private List<String> degradations(boolean skipHostname) {
+    List<String> degradations(boolean skipHostname) {
         List<String> given = new ArrayList<>(2);
         if (skipHostname) {
             given.add(HOSTNAME_DEGRADATION);
@@ -293,6 +380,13 @@ public final class Sandbox implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        PrewarmPool p;
+        synchronized (this) { // a prewarm() that saw the sandbox open has set its pool by now
+            p = pool;
+        }
+        if (p != null) {
+            p.close();
+        }
         for (Execution ex : running) {
             ex.killFor(RunAbortedException.Reason.SANDBOX_CLOSED, null);
         }

@@ -15,7 +15,7 @@ final class Wire {
     private Wire() {
     }
 
-    static final int PLAN_VERSION = 2;
+    static final int PLAN_VERSION = 3;
     static final int MAX_FRAME = 4 << 20;
 
     // Java -> launcher
@@ -26,6 +26,8 @@ final class Wire {
     static final int MSG_CGROUPS_READY = 6;
     /** No payload; plan {@link #F_HOLD}: what Java attached to init's namespaces is in place, init may start. */
     static final int MSG_RELEASE = 7;
+    /** For a plan with {@link #F_PREWARMED}: the rest of it, a plan payload of F_PROGRAM, F_ARG, F_ENV and F_CWD only. */
+    static final int MSG_CONTINUE = 8;
 
     // Java -> fork server (launcher --serve), on its one connection
     /**
@@ -96,6 +98,8 @@ final class Wire {
     static final int NOTIFY_CONTINUE = 0x10000;
     /** Empty: hold init before it starts the workload ({@link #MSG_HELD}), for a network stack to be attached. */
     static final int F_HOLD = 22;
+    /** Empty: the workload, set up but before chdir, waits for {@link #MSG_CONTINUE} (a pre-warmed sandbox). */
+    static final int F_PREWARMED = 23;
 
     /** F_LANDLOCK_RULE flag: skip the rule when its path does not exist. */
     static final int LANDLOCK_RULE_OPTIONAL = 1;

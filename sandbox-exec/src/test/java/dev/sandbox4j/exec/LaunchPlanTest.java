@@ -54,7 +54,7 @@ class LaunchPlanTest {
     void encodesVersionThenFieldsInTagOrderLittleEndian() {
         byte[] bytes = LaunchPlan.builder().cloneFlags(0x10000000L).program("/p").argv(List.of("p")).uid(7).build().encode();
         assertThat(HexFormat.of().formatHex(bytes)).isEqualTo(
-                "0200"                                // version 2
+                "0300"                                // version 3
                 + "0100" + "08000000" + "0000001000000000" // clone flags
                 + "0200" + "02000000" + "2f70"        // program "/p"
                 + "0300" + "01000000" + "70"          // argv[0] "p"
@@ -186,5 +186,36 @@ class LaunchPlanTest {
         assertThat(Execution.echo(learn)).isEqualTo(learn);
         assertThatThrownBy(() -> LaunchPlan.builder().program("/bin/true").argv(List.of("true")).seccomp(new byte[8])
                 .seccompNotify(Wire.NOTIFY_CONTINUE + 1).build()).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aHeldPlanRoundTripsWithoutItsRequestAndItsRestCarriesTheRequestAlone() throws Exception {
+        byte[] held = LaunchPlan.builder().cloneFlags(0x7E020000L).hostname("box").uidMap("0 65534 1\n")
+                .mount(LaunchPlan.Mount.privateRoot()).seccomp(new byte[8]).seccompNotify(13).prewarmed().build().encode();
+        assertThat(Execution.echo(held)).isEqualTo(held);
+
+        // The rest is the four request fields and nothing else; the launcher reads it as a plan of its own.
+        byte[] rest = fullPlan().encodeRest();
+        LaunchPlan.Out expected = new LaunchPlan.Out();
+        expected.u16(Wire.PLAN_VERSION);
+        LaunchPlan full = fullPlan();
+        expected.text(Wire.F_PROGRAM, full.program);
+        full.argv.forEach(a -> expected.text(Wire.F_ARG, a));
+        full.env.forEach(e -> expected.text(Wire.F_ENV, e));
+        expected.text(Wire.F_CWD, full.cwd);
+        assertThat(rest).isEqualTo(expected.toByteArray());
+        LaunchPlan requestOnly = LaunchPlan.builder().program(full.program).argv(full.argv).env(full.env).cwd(full.cwd)
+                .build();
+        byte[] echoed = Execution.echo(rest);
+        assertThat(echoed).isEqualTo(requestOnly.encode()); // the echo adds only clone flags 0
+
+        // A held plan that names a program would leave the launcher two of them: refused on both sides.
+        LaunchPlan.Out heldWithProgram = new LaunchPlan.Out();
+        heldWithProgram.bytes(LaunchPlan.builder().program("/p").argv(List.of("p")).build().encode());
+        heldWithProgram.u16(Wire.F_PREWARMED).u32(0);
+        assertThatThrownBy(() -> Execution.echo(heldWithProgram.toByteArray()))
+                .isInstanceOf(SandboxSetupException.class).hasMessageContaining("they come with the rest");
+        assertThatThrownBy(() -> LaunchPlan.builder().program("/p").argv(List.of("p")).prewarmed().build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("pre-warmed plan");
     }
 }

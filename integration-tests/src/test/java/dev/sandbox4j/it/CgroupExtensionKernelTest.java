@@ -114,7 +114,8 @@ class CgroupExtensionKernelTest {
     @Test
     void aHugetlbLimitIsHeldWhereverItsControllerLives() throws Exception {
         CgroupConfig config = CgroupConfig.builder().limit(HugetlbLimit.of(2 * MIB, 4 * MIB)).build();
-        requireFeature(SandboxCgroups.availability(config).available(), "the hugetlb controller");
+        var availability = SandboxCgroups.availability(config);
+        requireFeature(availability.available(), "the hugetlb controller (here: " + availability + ")");
         try (SandboxCgroup cgroup = SandboxCgroups.create("huge", config)) {
             Path file = null;
             for (Path dir : cgroup.directories()) {

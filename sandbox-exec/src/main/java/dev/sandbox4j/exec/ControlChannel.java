@@ -213,6 +213,11 @@ final class ControlChannel implements Closeable {
         }
     }
 
+    /** The socket, non-blocking, for a selector that watches many connections. */
+    SocketChannel selectable() {
+        return channel;
+    }
+
     /** Writes one whole frame; frames are small, so a full socket buffer is only waited out briefly. */
     synchronized void send(byte[] frame) throws IOException {
         ByteBuffer out = ByteBuffer.wrap(frame);

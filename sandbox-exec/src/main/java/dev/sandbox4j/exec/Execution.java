@@ -19,10 +19,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One launch: the launcher process, its control channel, the threads that move the workload's bytes, and
- * the bookkeeping that turns launcher events into a {@link SandboxResult}. Driven by one thread at a time
- * (the caller of {@code run}, or a {@link SandboxProcess}'s monitor); {@link #kill()} and
- * {@link #signal(int)} may come from any thread.
+ * One launch: the launcher process, its control channel, what moves the workload's bytes, and the bookkeeping
+ * that turns launcher events into a {@link SandboxResult}. Driven by one thread at a time: the caller of
+ * {@code run} (or of {@code start} until the exec), then the {@link RunLoop} ({@link #drive()}) and a finishing
+ * thread ({@link #conclude()}) for a started program; {@link #kill()} and {@link #signal(int)} may come from any
+ * thread.
  *
  * <p>Every exit path goes through {@link #finish()}, which waits until init has been reaped (the launcher says
  * so as its last act, or is waited for itself), reads and removes the run's cgroup, reads captured output to its
@@ -359,6 +360,48 @@ final class Execution {
             while (!ended) {
                 pump();
             }
+        } catch (InterruptedException | RuntimeException | Error e) {
+            events.runFailed(e);
+            throw e;
+        }
+        return conclude();
+    }
+
+    /** The control connection, for the {@link RunLoop}'s selector. */
+    java.nio.channels.SocketChannel controlChannel() {
+        return control.selectable();
+    }
+
+    /**
+     * For the {@link RunLoop}: does what is due and handles every event that has arrived, without blocking.
+     * Returns the milliseconds until it is due again at the latest (sooner if the control connection becomes
+     * readable), or 0 once the end has been reported, when {@link #conclude()} follows.
+     */
+    long drive() throws InterruptedException {
+        try {
+            while (!ended) {
+                long waitMillis = due();
+                if (waitMillis < 0) {
+                    continue; // it acted (a signal, a kill): look again
+                }
+                LauncherEvent event = control.next(0);
+                poll(stdout);
+                poll(stderr);
+                if (event == null) {
+                    return waitMillis;
+                }
+                handle(event);
+            }
+            return 0;
+        } catch (InterruptedException | RuntimeException | Error e) {
+            events.runFailed(e);
+            throw e;
+        }
+    }
+
+    /** After the end has been reported: releases everything and returns the result (see {@link #finish()}). */
+    SandboxResult conclude() throws InterruptedException {
+        try {
             SandboxResult r = finish();
             if (abortedByInfrastructure()) {
                 throw aborted();
@@ -397,6 +440,21 @@ final class Execution {
     }
 
     private void pump() throws InterruptedException {
+        long waitMillis = due();
+        if (waitMillis < 0) {
+            return;
+        }
+        LauncherEvent event = control.next(waitMillis);
+        poll(stdout);
+        poll(stderr);
+        handle(event);
+    }
+
+    /**
+     * Does what is due by now (the timeout's SIGTERM or kill, the kill's backstop, a CPU-time check): -1 when it
+     * acted, else how long the run may wait for its next event before something is due.
+     */
+    private long due() {
         long now = System.nanoTime();
         long killed = killSentNanos;
         long wakeAt = killed != 0 ? killed + KILL_GRACE_NANOS
@@ -411,7 +469,7 @@ final class Execution {
                     // The grace: SIGTERM now (init forwards it to the program), SIGKILL for everything at its end.
                     termSentNanos = now | 1;
                     signal(Signals.SIGTERM);
-                    return;
+                    return -1;
                 }
                 kill();
             } else {
@@ -422,7 +480,7 @@ final class Execution {
                 process.destroyForcibly();
                 ended = true;
             }
-            return;
+            return -1;
         }
         // Wake at least once a second, so a kill() from another thread gets its backstop in time, and whenever a
         // polled output is due.
@@ -430,13 +488,15 @@ final class Execution {
         waitMillis = Math.min(waitMillis, pollDelay(stdout, pollDelay(stderr, 1000)));
         if ((cpuLimitMicros != Long.MAX_VALUE || events.wantsLiveLimits() && cgroup != RunCgroup.NONE) && killed == 0) {
             if (now - nextCpuCheckNanos >= 0 && checkCpuTime(now)) {
-                return;
+                return -1;
             }
             waitMillis = Math.max(1, Math.min(waitMillis, TimeUnit.NANOSECONDS.toMillis(nextCpuCheckNanos - now) + 1));
         }
-        LauncherEvent event = control.next(waitMillis);
-        poll(stdout);
-        poll(stderr);
+        return waitMillis;
+    }
+
+    /** Takes in one launcher event (null: none came). */
+    private void handle(LauncherEvent event) {
         if (event instanceof LauncherEvent.ExecOk ok) {
             initPid = ok.initPid();
             execOk = true;

@@ -215,13 +215,45 @@ final class Execution {
             }
             forked.streams(stdio);
             String prefix = threadPrefix(forked.pid());
-            stdout = polledCollector(stdio.takeCaptured(1), run.stdout, prefix + "stdout");
-            stderr = polledCollector(stdio.takeCaptured(2), run.stderr, prefix + "stderr");
+            if (run.stdout.kind == Output.Kind.PIPE) {
+                PipedOutput out = pipedOutput(stdio.takeCaptured(1), run.stdout, prefix + "stdout");
+                piped.stdout(out);
+                pipedStdout = out;
+            } else {
+                stdout = polledCollector(stdio.takeCaptured(1), run.stdout, prefix + "stdout");
+            }
+            if (run.stderr.kind == Output.Kind.PIPE) {
+                PipedOutput err = pipedOutput(stdio.takeCaptured(2), run.stderr, prefix + "stderr");
+                piped.stderr(err);
+                pipedStderr = err;
+            } else {
+                stderr = polledCollector(stdio.takeCaptured(2), run.stderr, prefix + "stderr");
+            }
             // If the server dies under this run, the launcher is nobody's child we can wait for or kill by pid
             // any more: end the run through its control channel (or its cgroup), as a kill() does.
             forked.onLost(() -> killFor(RunAbortedException.Reason.FORK_SERVER_DIED, null));
             return forked;
         } // closes the launcher's ends of the streams: the server has its copies, the launcher holds them now
+    }
+
+    /**
+     * A piped output of a pipe the JVM made: read by the output loop from now on (the program may write before
+     * the exec is reported), or by a thread of its own should epoll refuse.
+     */
+    private PipedOutput pipedOutput(int fd, Output output, String threadName) {
+        try {
+            return PipedOutput.watched(piped, fd, output.limit);
+        } catch (RuntimeException e) {
+            try {
+                return PipedOutput.start(piped, new java.io.BufferedInputStream(
+                        new java.io.FileInputStream("/proc/self/fd/" + fd)), output.limit, threadName);
+            } catch (IOException notOpened) {
+                throw new SandboxException("cannot read the sandbox's " + threadName + ": " + notOpened.getMessage(),
+                        notOpened);
+            } finally {
+                LibC.libc().close(fd); // the stream re-opened the pipe: a description of its own, blocking
+            }
+        }
     }
 
     private static OutputCollector polledCollector(int fd, Output output, String threadName) {
@@ -243,12 +275,12 @@ final class Execution {
         }
         // Piped output is moved into memory as it comes, so that the run's end takes nothing the caller has not
         // read yet: the streams are the caller's to close, not this run's.
-        if (run.stdout.kind == Output.Kind.PIPE) {
+        if (run.stdout.kind == Output.Kind.PIPE && !(pipedStdout instanceof PipedOutput)) {
             PipedOutput out = PipedOutput.start(piped, process.stdout(), run.stdout.limit, prefix + "stdout");
             piped.stdout(out);
             pipedStdout = out;
         }
-        if (run.stderr.kind == Output.Kind.PIPE) {
+        if (run.stderr.kind == Output.Kind.PIPE && !(pipedStderr instanceof PipedOutput)) {
             PipedOutput err = PipedOutput.start(piped, process.stderr(), run.stderr.limit, prefix + "stderr");
             piped.stderr(err);
             pipedStderr = err;

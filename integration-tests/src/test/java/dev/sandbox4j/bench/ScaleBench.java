@@ -3,6 +3,7 @@ package dev.sandbox4j.bench;
 import dev.sandbox4j.cgroup.CgroupHierarchy;
 import dev.sandbox4j.cgroup.CgroupLayout;
 import dev.sandbox4j.exec.ForkServerProbe;
+import dev.sandbox4j.exec.Output;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxProcess;
@@ -26,8 +27,9 @@ import java.util.stream.Stream;
  * per sandbox of sandbox4j's own processes and of the JVM, the time to start them all and to end them all, and
  * a leak check afterwards: no process, cgroup, descriptor or thread left.
  *
- * <p>Prints figures only; nothing is asserted against a time. Usage: {@code ScaleBench [count...]}, by default
- * {@code 10 100 1000}. Needs as many pids as three per sandbox plus the JVM's threads.
+ * <p>Prints figures only; nothing is asserted against a time. Usage: {@code ScaleBench [--pipe] [count...]}, by
+ * default {@code 10 100 1000} with captured output ({@code --pipe}: stdout and stderr as {@code Output.pipe()}).
+ * Needs as many pids as three per sandbox plus the JVM's threads.
  */
 public final class ScaleBench {
     private static final List<String> SLEEP = List.of("sleep", "600");
@@ -59,14 +61,23 @@ public final class ScaleBench {
 
     public static void main(String[] args) throws Exception {
         List<Integer> counts = new ArrayList<>();
+        boolean pipe = false;
         for (String a : args) {
-            counts.add(Integer.parseInt(a));
+            if (a.equals("--pipe")) {
+                pipe = true;
+            } else {
+                counts.add(Integer.parseInt(a));
+            }
         }
         if (counts.isEmpty()) {
             counts = List.of(10, 100, 1000);
         }
         List<Figures> all = new ArrayList<>();
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().build())) {
+        dev.sandbox4j.exec.SandboxBuilder config = SandboxConfig.builder();
+        if (pipe) {
+            config.stdout(Output.pipe()).stderr(Output.pipe());
+        }
+        try (Sandbox sandbox = Sandbox.create(config.build())) {
             // Warm up: the fork server, its spare, the JDK's lazily opened descriptors and classes.
             for (int i = 0; i < 3; i++) {
                 try (SandboxProcess p = sandbox.start(List.of("true"))) {
@@ -83,6 +94,7 @@ public final class ScaleBench {
             }
         }
         System.out.println();
+        System.out.println("output " + (pipe ? "piped (Output.pipe())" : "captured (the default)"));
         System.out.println("Java " + System.getProperty("java.version") + ", " + Runtime.getRuntime().availableProcessors()
                 + " CPUs, load " + Files.readString(Path.of("/proc/loadavg")).strip());
         System.out.println(HEADER);

@@ -47,7 +47,7 @@ public final class ScaleBench {
         }
 
         String row() {
-            return String.format("| %,d | %d | %d | %.2f | %d | %.0f | %.0f | %.0f | %.2f | %.2f | %s |", count,
+            return String.format("| %,d | %d | %d | %.3f | %d | %.0f | %.0f | %.0f | %.2f | %.2f | %s |", count,
                     baselineThreads, runningThreads, threadsPerSandbox(), processesPerSandbox,
                     nativePssKiB / (double) count, programPssKiB / (double) count, jvmPssKiB / (double) count,
                     startSeconds, endSeconds, leftover.isEmpty() ? "nothing" : String.join("; ", leftover));

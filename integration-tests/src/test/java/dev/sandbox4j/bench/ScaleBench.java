@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * What many concurrent sandboxes cost in one JVM (issue 21): for 10, 100 and 1,000 sandboxes started with
  * {@link Sandbox#start} running {@code sleep}, the JVM's threads (in all, and per running sandbox beyond the
  * baseline), the native processes per sandbox, the proportional memory (PSS, from {@code /proc/<pid>/smaps_rollup})
- * per sandbox of sandbox4j's own processes and of the JVM, the time to start them all and to end them all, and
+ * per sandbox of sandbox4j's own processes and of the JVM, the JVM's descriptors per sandbox, the time to start them all and to end them all, and
  * a leak check afterwards: no process, cgroup, descriptor or thread left.
  *
  * <p>Prints figures only; nothing is asserted against a time. Usage: {@code ScaleBench [--pipe] [count...]}, by
@@ -40,24 +40,24 @@ public final class ScaleBench {
     /** One level's figures. */
     record Figures(int count, int baselineThreads, int runningThreads, int processesPerSandbox,
                    long nativePssKiB, long programPssKiB, long jvmPssKiB, double startSeconds, double endSeconds,
-                   List<String> leftover, Map<String, Integer> threadsByKind) {
+                   List<String> leftover, Map<String, Integer> threadsByKind, double fdsPerSandbox) {
 
         double threadsPerSandbox() {
             return (runningThreads - baselineThreads) / (double) count;
         }
 
         String row() {
-            return String.format("| %,d | %d | %d | %.3f | %d | %.0f | %.0f | %.0f | %.2f | %.2f | %s |", count,
-                    baselineThreads, runningThreads, threadsPerSandbox(), processesPerSandbox,
+            return String.format("| %,d | %d | %d | %.3f | %.1f | %d | %.0f | %.0f | %.0f | %.2f | %.2f | %s |", count,
+                    baselineThreads, runningThreads, threadsPerSandbox(), fdsPerSandbox, processesPerSandbox,
                     nativePssKiB / (double) count, programPssKiB / (double) count, jvmPssKiB / (double) count,
                     startSeconds, endSeconds, leftover.isEmpty() ? "nothing" : String.join("; ", leftover));
         }
     }
 
     static final String HEADER = "| sandboxes | JVM threads before | JVM threads running | threads per sandbox "
-            + "| native processes per sandbox (program included) | sandbox4j PSS per sandbox (KiB) "
+            + "| JVM descriptors per sandbox | native processes per sandbox (program included) | sandbox4j PSS per sandbox (KiB) "
             + "| program PSS per sandbox (KiB) | JVM PSS growth per sandbox (KiB) | start all (s) | end all (s) "
-            + "| left behind |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|";
+            + "| left behind |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|";
 
     public static void main(String[] args) throws Exception {
         List<Integer> counts = new ArrayList<>();
@@ -119,6 +119,7 @@ public final class ScaleBench {
             Thread.sleep(1000); // every sandbox past its start: output handed over, nothing in flight
             int runningThreads = threads();
             Map<String, Integer> byKind = threadsByKind();
+            double fdsPerSandbox = (fds().size() - baseFds.size()) / (double) count;
             List<ProcessHandle> procs = descendants();
             int perSandbox = Math.round((procs.size() - baseProcs.size()) / (float) count);
             long nativePss = pss(procs, false) - baseNativePss;
@@ -135,7 +136,7 @@ public final class ScaleBench {
             double end = (System.nanoTime() - t1) / 1e9;
             running.clear();
             return new Figures(count, baseThreads, runningThreads, perSandbox, nativePss, programPss, jvmPss, start,
-                    end, leftover(baseThreads, baseFds, baseProcs), byKind);
+                    end, leftover(baseThreads, baseFds, baseProcs), byKind, fdsPerSandbox);
         } finally {
             for (SandboxProcess p : running) {
                 p.close();

@@ -399,8 +399,12 @@ final class Execution {
         return conclude();
     }
 
-    /** The control connection, for the {@link RunLoop}'s selector. */
+    /**
+     * The control connection, for the {@link RunLoop}'s selector, which watches it from now on: the connection's
+     * own selector is let go until a blocking wait (at the end, for init's reaping) needs one again.
+     */
     java.nio.channels.SocketChannel controlChannel() {
+        control.releaseSelector();
         return control.selectable();
     }
 

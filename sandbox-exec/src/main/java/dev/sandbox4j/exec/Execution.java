@@ -350,6 +350,11 @@ final class Execution {
         return initPid;
     }
 
+    /** Whether the end has been reported, or the run aborted. */
+    boolean hasEnded() {
+        return ended;
+    }
+
     /** Whether the program has been exec'd and its end not yet reported. */
     boolean isRunning() {
         return initPid > 0 && !ended;

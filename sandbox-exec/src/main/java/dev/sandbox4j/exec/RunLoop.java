@@ -60,7 +60,7 @@ final class RunLoop {
                 t.setDaemon(true);
                 return t;
             });
-    // the loop thread's own
+    // the loop thread's own (handed from one loop thread to the next under this object's lock)
     private final PriorityQueue<Due> timers = new PriorityQueue<>(Comparator.comparingLong(Due::at));
     private int live;
 
@@ -106,6 +106,8 @@ final class RunLoop {
                 if (live == 0 && ready == 0 && pending.isEmpty()) {
                     synchronized (this) {
                         if (pending.isEmpty()) {
+                            // Under the lock that the next add() takes: the next loop thread sees this state.
+                            timers.clear(); // only ended runs' records are left: hold none of them
                             this.selector = null;
                             closeQuietly(selector);
                             return;
@@ -127,6 +129,7 @@ final class RunLoop {
                 // The selector itself failed (the runs' failures end their runs in drive): logged, and the loop goes
                 // on, as the runs it holds have no other driver.
                 LOG.error("the loop over running sandboxes failed", e);
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // not a busy loop if it fails again
             }
         }
     }
@@ -135,8 +138,10 @@ final class RunLoop {
         try {
             e.key = e.execution.controlChannel().register(selector, SelectionKey.OP_READ, e);
         } catch (IOException | RuntimeException failure) {
+            // A run aborted meanwhile (its Sandbox closed) has its channel closed: its end says why, as a result or
+            // a RunAbortedException; any other failure to register is the run's failure.
             e.done = true;
-            finishers.execute(() -> e.ended.accept(failure));
+            finishers.execute(() -> e.ended.accept(e.execution.hasEnded() ? null : failure));
             return;
         }
         live++;

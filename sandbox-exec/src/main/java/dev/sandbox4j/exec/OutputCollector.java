@@ -21,19 +21,19 @@ import java.util.concurrent.TimeUnit;
  *       programs write less than a pipe holds, and their output is read at the end with no extra work at all.
  *       A run that goes on is handed to the JVM's one {@link OutputLoop} (epoll over every running sandbox's
  *       pipes): from the first poll that finds a good part of a pipe's worth, or the first after
- *       {@value #THREAD_AFTER_MILLIS} ms. Until then a program that fills the pipe waits at most one poll
+ *       {@value #HANDOVER_AFTER_MILLIS} ms. Until then a program that fills the pipe waits at most one poll
  *       interval ({@value #MAX_POLL_DELAY_MILLIS} ms at most) for its reader; after, not at all. Only if epoll
  *       refuses (no descriptor left) does the pipe get a reader thread of its own.</li>
  * </ul>
  */
 final class OutputCollector {
-    /** A poll that finds this much starts a reader thread: a quarter of a default pipe buffer (64 KiB). */
-    private static final int THREAD_THRESHOLD = 16 << 10;
+    /** A poll that finds this much hands the pipe to the output loop: a quarter of a default pipe buffer (64 KiB). */
+    private static final int HANDOVER_THRESHOLD = 16 << 10;
     /** The longest pause between polls; the first comes after a millisecond, then each twice as late. */
     private static final long MAX_POLL_DELAY_MILLIS = 16;
-    /** How long a run's output is polled at most before a thread reads it. */
-    private static final long THREAD_AFTER_MILLIS = 50;
-    private static final long THREAD_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(THREAD_AFTER_MILLIS);
+    /** How long a run's output is polled at most before the output loop reads it. */
+    private static final long HANDOVER_AFTER_MILLIS = 50;
+    private static final long HANDOVER_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(HANDOVER_AFTER_MILLIS);
 
     private final int limit;
     private final String threadName;
@@ -67,11 +67,15 @@ final class OutputCollector {
 
     /**
      * Reads what the pipe holds without blocking; from a poll that finds much, or once the run has gone on for
-     * a while, a thread reads the rest. Does nothing for a threaded collector, or once the pipe has ended.
+     * a while, the output loop reads the rest. Does nothing for a threaded collector, once the output loop reads,
+     * or once the pipe has ended.
      */
     synchronized void poll() {
-        if (drain() >= THREAD_THRESHOLD
-                || System.nanoTime() - createdNanos >= THREAD_AFTER_NANOS) {
+        if (watched) {
+            return;
+        }
+        if (drain() >= HANDOVER_THRESHOLD
+                || System.nanoTime() - createdNanos >= HANDOVER_AFTER_NANOS) {
             handOver();
         }
     }

@@ -68,6 +68,12 @@ class UnprivilegedKernelTest {
                 dev.sandbox4j.parity.ParityExamplesKernelTest.class);
     }
 
+    /** Many concurrent sandboxes on a few threads, with timeouts and output, where no cgroup is made. */
+    @Test
+    void manySandboxesShareAFewThreadsAsUid65534(@TempDir Path scratch) throws Exception {
+        runAsNobody(scratch, ManySandboxesKernelTest.class);
+    }
+
     @Test
     void theSeccompCorpusRunsAsUid65534(@TempDir Path scratch) throws Exception {
         runAsNobody(scratch, SeccompCorpusKernelTest.class);

@@ -33,34 +33,57 @@ import java.util.concurrent.locks.LockSupport;
  *       peer is its parent, this JVM (SO_PEERCRED pid and uid), then unlinks the name.</li>
  * </ul>
  * The run directory is also kept out of every sandbox's view (see {@link Planner}). Non-blocking with a
- * selector, so every wait has a deadline and can be interrupted.
+ * selector, so every wait has a deadline and can be interrupted; the selector (two descriptors) is opened for
+ * the first wait and let go while the {@link RunLoop} watches the connection instead.
  */
 final class ControlChannel implements Closeable {
 
     private final SocketChannel channel;
-    private final Selector selector;
+    private Selector selector; // opened for a blocking wait; null while none is needed
     private ByteBuffer in = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
     private boolean eof;
 
-    private ControlChannel(SocketChannel channel, Selector selector) {
+    private ControlChannel(SocketChannel channel) {
         this.channel = channel;
-        this.selector = selector;
     }
 
     /** Takes charge of {@code channel}: it is closed here if it cannot be set up, as a constructor could not. */
     private static ControlChannel of(SocketChannel channel) throws IOException {
-        Selector selector = null;
         try {
             channel.configureBlocking(false);
-            selector = Selector.open();
-            channel.register(selector, SelectionKey.OP_READ);
-            return new ControlChannel(channel, selector);
+            return new ControlChannel(channel);
         } catch (IOException | RuntimeException e) {
-            if (selector != null) {
-                selector.close();
-            }
             channel.close();
             throw e;
+        }
+    }
+
+    /** The selector for a blocking wait, opened on first use. */
+    private Selector selector() {
+        if (selector == null) {
+            Selector s = null;
+            try {
+                s = Selector.open();
+                channel.register(s, SelectionKey.OP_READ);
+            } catch (IOException e) {
+                if (s != null) {
+                    closeQuietly(s);
+                }
+                throw new SandboxException("cannot wait for the launcher's reports: " + e.getMessage(), e);
+            }
+            selector = s;
+        }
+        return selector;
+    }
+
+    /**
+     * Closes the selector of blocking waits (its descriptors), while another selector watches the connection; the
+     * next blocking wait opens a new one. Called by the one thread that drives the run.
+     */
+    void releaseSelector() {
+        if (selector != null) {
+            closeQuietly(selector);
+            selector = null;
         }
     }
 
@@ -213,6 +236,11 @@ final class ControlChannel implements Closeable {
         }
     }
 
+    /** The socket, non-blocking, for a selector that watches many connections. */
+    SocketChannel selectable() {
+        return channel;
+    }
+
     /** Writes one whole frame; frames are small, so a full socket buffer is only waited out briefly. */
     synchronized void send(byte[] frame) throws IOException {
         ByteBuffer out = ByteBuffer.wrap(frame);
@@ -253,8 +281,9 @@ final class ControlChannel implements Closeable {
                     if (left <= 0) {
                         return null;
                     }
-                    selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-                    selector.selectedKeys().clear();
+                    Selector s = selector();
+                    s.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                    s.selectedKeys().clear();
                     if (Thread.interrupted()) {
                         throw new InterruptedException();
                     }
@@ -288,11 +317,7 @@ final class ControlChannel implements Closeable {
 
     @Override
     public void close() {
-        try {
-            selector.close();
-        } catch (IOException ignored) {
-            // nothing to do
-        }
+        releaseSelector();
         try {
             channel.close();
         } catch (IOException ignored) {

@@ -19,10 +19,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One launch: the launcher process, its control channel, the threads that move the workload's bytes, and
- * the bookkeeping that turns launcher events into a {@link SandboxResult}. Driven by one thread at a time
- * (the caller of {@code run}, or a {@link SandboxProcess}'s monitor); {@link #kill()} and
- * {@link #signal(int)} may come from any thread.
+ * One launch: the launcher process, its control channel, what moves the workload's bytes, and the bookkeeping
+ * that turns launcher events into a {@link SandboxResult}. Driven by one thread at a time: the caller of
+ * {@code run} (or of {@code start} until the exec), then the {@link RunLoop} ({@link #drive()}) and a finishing
+ * thread ({@link #conclude()}) for a started program; {@link #kill()} and {@link #signal(int)} may come from any
+ * thread.
  *
  * <p>Every exit path goes through {@link #finish()}, which waits until init has been reaped (the launcher says
  * so as its last act, or is waited for itself), reads and removes the run's cgroup, reads captured output to its
@@ -240,13 +241,45 @@ final class Execution {
             }
             forked.streams(stdio);
             String prefix = threadPrefix(forked.pid());
-            stdout = polledCollector(stdio.takeCaptured(1), run.stdout, prefix + "stdout");
-            stderr = polledCollector(stdio.takeCaptured(2), run.stderr, prefix + "stderr");
+            if (run.stdout.kind == Output.Kind.PIPE) {
+                PipedOutput out = pipedOutput(stdio.takeCaptured(1), run.stdout, prefix + "stdout");
+                piped.stdout(out);
+                pipedStdout = out;
+            } else {
+                stdout = polledCollector(stdio.takeCaptured(1), run.stdout, prefix + "stdout");
+            }
+            if (run.stderr.kind == Output.Kind.PIPE) {
+                PipedOutput err = pipedOutput(stdio.takeCaptured(2), run.stderr, prefix + "stderr");
+                piped.stderr(err);
+                pipedStderr = err;
+            } else {
+                stderr = polledCollector(stdio.takeCaptured(2), run.stderr, prefix + "stderr");
+            }
             // If the server dies under this run, the launcher is nobody's child we can wait for or kill by pid
             // any more: end the run through its control channel (or its cgroup), as a kill() does.
             forked.onLost(() -> killFor(RunAbortedException.Reason.FORK_SERVER_DIED, null));
             return forked;
         } // closes the launcher's ends of the streams: the server has its copies, the launcher holds them now
+    }
+
+    /**
+     * A piped output of a pipe the JVM made: read by the output loop from now on (the program may write before
+     * the exec is reported), or by a thread of its own should epoll refuse.
+     */
+    private PipedOutput pipedOutput(int fd, Output output, String threadName) {
+        try {
+            return PipedOutput.watched(piped, fd, output.limit);
+        } catch (RuntimeException e) {
+            try {
+                return PipedOutput.start(piped, new java.io.BufferedInputStream(
+                        new java.io.FileInputStream("/proc/self/fd/" + fd)), output.limit, threadName);
+            } catch (IOException notOpened) {
+                throw new SandboxException("cannot read the sandbox's " + threadName + ": " + notOpened.getMessage(),
+                        notOpened);
+            } finally {
+                LibC.libc().close(fd); // the stream re-opened the pipe: a description of its own, blocking
+            }
+        }
     }
 
     private static OutputCollector polledCollector(int fd, Output output, String threadName) {
@@ -268,12 +301,12 @@ final class Execution {
         }
         // Piped output is moved into memory as it comes, so that the run's end takes nothing the caller has not
         // read yet: the streams are the caller's to close, not this run's.
-        if (run.stdout.kind == Output.Kind.PIPE) {
+        if (run.stdout.kind == Output.Kind.PIPE && !(pipedStdout instanceof PipedOutput)) {
             PipedOutput out = PipedOutput.start(piped, process.stdout(), run.stdout.limit, prefix + "stdout");
             piped.stdout(out);
             pipedStdout = out;
         }
-        if (run.stderr.kind == Output.Kind.PIPE) {
+        if (run.stderr.kind == Output.Kind.PIPE && !(pipedStderr instanceof PipedOutput)) {
             PipedOutput err = PipedOutput.start(piped, process.stderr(), run.stderr.limit, prefix + "stderr");
             piped.stderr(err);
             pipedStderr = err;
@@ -343,6 +376,11 @@ final class Execution {
         return initPid;
     }
 
+    /** Whether the end has been reported, or the run aborted. */
+    boolean hasEnded() {
+        return ended;
+    }
+
     /** Whether the program has been exec'd and its end not yet reported. */
     boolean isRunning() {
         return initPid > 0 && !ended;
@@ -385,6 +423,52 @@ final class Execution {
             while (!ended) {
                 pump();
             }
+        } catch (InterruptedException | RuntimeException | Error e) {
+            events.runFailed(e);
+            throw e;
+        }
+        return conclude();
+    }
+
+    /**
+     * The control connection, for the {@link RunLoop}'s selector, which watches it from now on: the connection's
+     * own selector is let go until a blocking wait (at the end, for init's reaping) needs one again.
+     */
+    java.nio.channels.SocketChannel controlChannel() {
+        control.releaseSelector();
+        return control.selectable();
+    }
+
+    /**
+     * For the {@link RunLoop}: does what is due and handles every event that has arrived, without blocking.
+     * Returns the milliseconds until it is due again at the latest (sooner if the control connection becomes
+     * readable), or 0 once the end has been reported, when {@link #conclude()} follows.
+     */
+    long drive() throws InterruptedException {
+        try {
+            while (!ended) {
+                long waitMillis = due();
+                if (waitMillis < 0) {
+                    continue; // it acted (a signal, a kill): look again
+                }
+                LauncherEvent event = control.next(0);
+                poll(stdout);
+                poll(stderr);
+                if (event == null) {
+                    return waitMillis;
+                }
+                handle(event);
+            }
+            return 0;
+        } catch (InterruptedException | RuntimeException | Error e) {
+            events.runFailed(e);
+            throw e;
+        }
+    }
+
+    /** After the end has been reported: releases everything and returns the result (see {@link #finish()}). */
+    SandboxResult conclude() throws InterruptedException {
+        try {
             SandboxResult r = finish();
             if (abortedByInfrastructure()) {
                 throw aborted();
@@ -423,6 +507,21 @@ final class Execution {
     }
 
     private void pump() throws InterruptedException {
+        long waitMillis = due();
+        if (waitMillis < 0) {
+            return;
+        }
+        LauncherEvent event = control.next(waitMillis);
+        poll(stdout);
+        poll(stderr);
+        handle(event);
+    }
+
+    /**
+     * Does what is due by now (the timeout's SIGTERM or kill, the kill's backstop, a CPU-time check): -1 when it
+     * acted, else how long the run may wait for its next event before something is due.
+     */
+    private long due() {
         long now = System.nanoTime();
         long killed = killSentNanos;
         long wakeAt = killed != 0 ? killed + KILL_GRACE_NANOS
@@ -437,7 +536,7 @@ final class Execution {
                     // The grace: SIGTERM now (init forwards it to the program), SIGKILL for everything at its end.
                     termSentNanos = now | 1;
                     signal(Signals.SIGTERM);
-                    return;
+                    return -1;
                 }
                 kill();
             } else {
@@ -448,7 +547,7 @@ final class Execution {
                 process.destroyForcibly();
                 ended = true;
             }
-            return;
+            return -1;
         }
         // Wake at least once a second, so a kill() from another thread gets its backstop in time, and whenever a
         // polled output is due.
@@ -456,13 +555,15 @@ final class Execution {
         waitMillis = Math.min(waitMillis, pollDelay(stdout, pollDelay(stderr, 1000)));
         if ((cpuLimitMicros != Long.MAX_VALUE || events.wantsLiveLimits() && cgroup != RunCgroup.NONE) && killed == 0) {
             if (now - nextCpuCheckNanos >= 0 && checkCpuTime(now)) {
-                return;
+                return -1;
             }
             waitMillis = Math.max(1, Math.min(waitMillis, TimeUnit.NANOSECONDS.toMillis(nextCpuCheckNanos - now) + 1));
         }
-        LauncherEvent event = control.next(waitMillis);
-        poll(stdout);
-        poll(stderr);
+        return waitMillis;
+    }
+
+    /** Takes in one launcher event (null: none came). */
+    private void handle(LauncherEvent event) {
         if (event instanceof LauncherEvent.Held held) {
             attachNetwork(held.initPid());
         } else if (event instanceof LauncherEvent.ExecOk ok) {

@@ -2,9 +2,7 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxException;
 
-import java.io.BufferedInputStream;
 import java.io.File;
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,10 +10,10 @@ import java.io.OutputStream;
 
 /**
  * The standard streams of one run on the fork-server path: the descriptors handed to the launcher
- * ({@link #child}) and the JVM's ends of any pipes: as ordinary streams for {@link Input#pipe()} and
- * {@link Output#pipe()}, as non-blocking descriptors for a captured output ({@link #takeCaptured}, read by
- * an {@link OutputCollector#polled} collector). Opened by the JVM as the caller, like ProcessBuilder's
- * redirects: {@code /dev/null}, the stdin file, the JVM's own 0/1/2, or a pipe.
+ * ({@link #child}) and the JVM's ends of any pipes: as an ordinary stream for {@link Input#pipe()}, as
+ * non-blocking descriptors for a captured or piped output ({@link #takeCaptured}, read by an
+ * {@link OutputCollector#polled} collector or a {@link PipedOutput#watched} stream). Opened by the JVM as the
+ * caller, like ProcessBuilder's redirects: {@code /dev/null}, the stdin file, the JVM's own 0/1/2, or a pipe.
  *
  * <p>A pipe's JVM end becomes a stream by opening {@code /proc/self/fd/N} with FileInputStream or
  * FileOutputStream, which re-opens the same pipe as a new open file, and then closing the raw descriptor.
@@ -71,7 +69,8 @@ final class ForkedStdio implements AutoCloseable {
             case FILE -> openFile(slot, output.file.toString(), LibC.Const.O_WRONLY | O_CREAT | O_TRUNC, 0644,
                     slot == 1 ? "the standard output file " : "the standard error file ");
             case INHERIT -> child[slot] = slot;
-            case CAPTURE -> {
+            case CAPTURE, PIPE -> {
+                // Both read by the JVM without blocking: polled by the run, then by the output loop.
                 int[] p = pipe();
                 child[slot] = p[1];
                 owned[slot] = true;
@@ -83,20 +82,6 @@ final class ForkedStdio implements AutoCloseable {
                 if (captured[slot] < 0) {
                     throw new IOException("cannot open " + path + ": " + LibC.libc().strerror(err));
                 }
-            }
-            case PIPE -> {
-                int[] p = pipe();
-                child[slot] = p[1];
-                owned[slot] = true;
-                InputStream stream;
-                try {
-                    // Buffered, as Process's streams are: FileInputStream's own readAllBytes and skip seek,
-                    // which a pipe refuses (ESPIPE).
-                    stream = new BufferedInputStream(new FileInputStream(procFd(p[0])));
-                } finally {
-                    LibC.libc().close(p[0]);
-                }
-                return stream;
             }
         }
         return InputStream.nullInputStream();

@@ -56,6 +56,15 @@ final class LibC {
         /** sendmsg(2) of the {@code struct msghdr} at {@code message}: bytes sent, or -1 with errno. */
         long sendmsg(int fd, Pointer message, int flags);
 
+        /** epoll_create1(2): an epoll descriptor, or -1 with errno. */
+        int epoll_create1(int flags);
+
+        /** epoll_ctl(2) with the {@code struct epoll_event} at {@code event} (null for DEL); 0, or -1 with errno. */
+        int epoll_ctl(int epfd, int op, int fd, Pointer event);
+
+        /** epoll_wait(2) into {@code events} ({@code max} structures): how many are ready, or -1 with errno. */
+        int epoll_wait(int epfd, Pointer events, int max, int timeoutMillis);
+
         /** strerror(3): the C library's text for an errno value. */
         String strerror(int errno);
     }
@@ -74,6 +83,10 @@ final class LibC {
         public static final int SOL_SOCKET = 1;
         public static final int SCM_RIGHTS = 1;
         public static final int MSG_NOSIGNAL = 0x4000;
+        public static final int EPOLL_CLOEXEC = 0x80000;
+        public static final int EPOLL_CTL_ADD = 1;
+        public static final int EPOLL_CTL_DEL = 2;
+        public static final int EPOLLIN = 0x001;
         public static final int EINTR = 4;
         public static final int EAGAIN = 11;
         public static final int ENOENT = 2;

@@ -18,22 +18,22 @@ import java.util.concurrent.TimeUnit;
  *       start;</li>
  *   <li>{@link #polled}: a non-blocking descriptor of a pipe the JVM made itself (the fork-server path), read by
  *       the thread that drives the run whenever it wakes ({@link #poll()}, {@link #nextPollDelayMillis()}). Most
- *       programs write less than a pipe holds, and their output is read at the end with no thread at all: a
- *       thread's start and end cost about a millisecond of CPU here, on the run's two CPUs. A run that goes on
- *       gets a reader thread after all: from the first poll that finds a good part of a pipe's worth, or the
- *       first after {@value #THREAD_AFTER_MILLIS} ms, when a millisecond is little and a thread blocked in read
- *       is cheaper than waking to poll. Until then a program that fills the pipe waits at most one poll
- *       interval ({@value #MAX_POLL_DELAY_MILLIS} ms at most) for its reader; after, not at all.</li>
+ *       programs write less than a pipe holds, and their output is read at the end with no extra work at all.
+ *       A run that goes on is handed to the JVM's one {@link OutputLoop} (epoll over every running sandbox's
+ *       pipes): from the first poll that finds a good part of a pipe's worth, or the first after
+ *       {@value #HANDOVER_AFTER_MILLIS} ms. Until then a program that fills the pipe waits at most one poll
+ *       interval ({@value #MAX_POLL_DELAY_MILLIS} ms at most) for its reader; after, not at all. Only if epoll
+ *       refuses (no descriptor left) does the pipe get a reader thread of its own.</li>
  * </ul>
  */
 final class OutputCollector {
-    /** A poll that finds this much starts a reader thread: a quarter of a default pipe buffer (64 KiB). */
-    private static final int THREAD_THRESHOLD = 16 << 10;
+    /** A poll that finds this much hands the pipe to the output loop: a quarter of a default pipe buffer (64 KiB). */
+    private static final int HANDOVER_THRESHOLD = 16 << 10;
     /** The longest pause between polls; the first comes after a millisecond, then each twice as late. */
     private static final long MAX_POLL_DELAY_MILLIS = 16;
-    /** How long a run's output is polled at most before a thread reads it. */
-    private static final long THREAD_AFTER_MILLIS = 50;
-    private static final long THREAD_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(THREAD_AFTER_MILLIS);
+    /** How long a run's output is polled at most before the output loop reads it. */
+    private static final long HANDOVER_AFTER_MILLIS = 50;
+    private static final long HANDOVER_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(HANDOVER_AFTER_MILLIS);
 
     private final int limit;
     private final String threadName;
@@ -41,6 +41,8 @@ final class OutputCollector {
     private long dropped;
     private int fd; // polled: the non-blocking descriptor, -1 once closed; guarded by this
     private Thread thread; // guarded by this
+    private boolean watched; // polled: handed to the OutputLoop; guarded by this
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1); // polled fd
     private long pollDelayMillis = 1; // guarded by this
     private byte[] chunk; // polled: the read buffer, made on first use; guarded by this
     private final long createdNanos = System.nanoTime();
@@ -65,18 +67,22 @@ final class OutputCollector {
 
     /**
      * Reads what the pipe holds without blocking; from a poll that finds much, or once the run has gone on for
-     * a while, a thread reads the rest. Does nothing for a threaded collector, or once the pipe has ended.
+     * a while, the output loop reads the rest. Does nothing for a threaded collector, once the output loop reads,
+     * or once the pipe has ended.
      */
     synchronized void poll() {
-        if (drain() >= THREAD_THRESHOLD
-                || System.nanoTime() - createdNanos >= THREAD_AFTER_NANOS) {
-            handOverToThread();
+        if (watched) {
+            return;
+        }
+        if (drain() >= HANDOVER_THRESHOLD
+                || System.nanoTime() - createdNanos >= HANDOVER_AFTER_NANOS) {
+            handOver();
         }
     }
 
     /** How long the driving thread may sleep before the next {@link #poll()}; 0 when none is needed. */
     synchronized long nextPollDelayMillis() {
-        if (fd < 0 || thread != null) {
+        if (fd < 0 || thread != null || watched) {
             return 0;
         }
         long d = pollDelayMillis;
@@ -86,18 +92,19 @@ final class OutputCollector {
 
     /**
      * Waits for end-of-file, which comes once every process of the sandbox is gone; at most {@code millis}.
-     * A polled pipe that is still open when the run has ended (a straggler holds it) is handed to a thread,
-     * so that the wait is bounded as it is for a threaded one.
+     * A polled pipe that is still open when the run has ended (a straggler holds it) is handed over, so that
+     * the wait is bounded as it is for a threaded one. No lock is held while waiting (a virtual thread keeps
+     * its carrier).
      */
     boolean await(long millis) throws InterruptedException {
         Thread t;
         synchronized (this) {
             drain();
-            handOverToThread(); // only if the pipe is still open
+            handOver(); // only if the pipe is still open
             t = thread;
         }
         if (t == null) {
-            return true;
+            return closed.await(millis, TimeUnit.MILLISECONDS);
         }
         t.join(millis);
         return !t.isAlive();
@@ -106,8 +113,12 @@ final class OutputCollector {
     /** Closes a polled descriptor that is still open (a run that ends without {@link #await}). */
     synchronized void close() {
         if (fd >= 0) {
+            if (watched) {
+                OutputLoop.get().unwatch(fd);
+            }
             LibC.libc().close(fd);
             fd = -1;
+            closed.countDown();
         }
     }
 
@@ -121,14 +132,22 @@ final class OutputCollector {
 
     /** Reads until the pipe is empty or ended (then closes it); returns how much it read. */
     private synchronized int drain() {
-        if (fd < 0 || thread != null) {
-            return 0;
-        }
         if (chunk == null) {
             chunk = new byte[16384]; // once, not per poll: polls come every few milliseconds
         }
+        return drain(chunk, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Reads into {@code chunk} until the pipe is empty or ended (then closes it), or {@code atMost} bytes have
+     * been read; returns how much it read.
+     */
+    private synchronized int drain(byte[] chunk, int atMost) {
+        if (fd < 0 || thread != null) {
+            return 0;
+        }
         int total = 0;
-        while (true) {
+        while (total < atMost) {
             long n = LibC.libc().read(fd, chunk, chunk.length);
             if (n > 0) {
                 keep(chunk, (int) n);
@@ -147,12 +166,21 @@ final class OutputCollector {
             close(); // end-of-file (or a broken descriptor, which reads nothing more either)
             return total;
         }
+        return total;
     }
 
-    /** From now on a thread reads, through a blocking description of the same pipe. */
-    private synchronized void handOverToThread() {
-        if (fd < 0 || thread != null) {
+    /** From now on the JVM's output loop reads the pipe; a thread of its own if epoll refuses. */
+    private synchronized void handOver() {
+        if (fd < 0 || thread != null || watched) {
             return;
+        }
+        try {
+            OutputLoop.get().watch(fd, this::readable);
+            watched = true;
+            chunk = null; // the loop reads into a buffer of its own
+            return;
+        } catch (RuntimeException e) {
+            // out of descriptors for epoll, say: a thread blocked in read needs none
         }
         InputStream in;
         try {
@@ -162,6 +190,14 @@ final class OutputCollector {
         }
         close();
         startThread(in);
+    }
+
+    /**
+     * On the output loop's thread: the pipe has data, or its writers are gone. A bounded read, so that one
+     * talkative program does not keep the loop from the others; what is left wakes the loop again.
+     */
+    private synchronized void readable(byte[] buffer) {
+        drain(buffer, 4 * buffer.length);
     }
 
     private synchronized void startThread(InputStream in) {

@@ -7,15 +7,16 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The caller's end of an {@link Output#pipe()}: a thread moves the workload's output from the pipe into memory as
- * it comes, and the caller reads it from there, before or after the program has ended. The run's end therefore
+ * The caller's end of an {@link Output#pipe()}: the workload's output is moved from the pipe into memory as it
+ * comes, and the caller reads it from there, before or after the program has ended. The run's end therefore
  * never takes unread output away: it stays readable until the caller closes this stream (or the
- * {@link SandboxProcess}).
+ * {@link SandboxProcess}). What moves it: the JVM's one {@link OutputLoop} for a pipe the JVM made itself (a
+ * launcher from the fork server, {@link #watched}), else a thread of its own ({@link #start}).
  *
- * <p>Bounded: once {@code capacity} bytes are unread (plus at most one read's worth), the thread stops reading
- * and the program waits on its full pipe until the caller reads, as with {@link Process}. Nothing is dropped
- * while the stream is open; after {@link #close()} the rest is discarded and the pipe closed (the program then
- * gets EPIPE).
+ * <p>Bounded: once {@code capacity} bytes are unread (plus at most one read's worth), reading stops (the loop
+ * stops watching the pipe until the caller reads; the thread waits) and the program waits on its full pipe
+ * until the caller reads, as with {@link Process}. Nothing is dropped while the stream is open; after
+ * {@link #close()} the rest is discarded and the pipe closed (the program then gets EPIPE).
  */
 final class PipedOutput extends InputStream {
     private static final int CHUNK = 64 << 10;
@@ -30,6 +31,8 @@ final class PipedOutput extends InputStream {
     private boolean ended; // the pipe reached end-of-file (or failed)
     private IOException failure; // reading the pipe failed: handed to the reader after what was read
     private boolean closed;
+    private int fd = -1; // watched: the non-blocking descriptor, -1 once closed
+    private boolean watching; // watched: the loop reads it now (not while full)
 
     /** What one read of the pipe returned, numbered in arrival order across the run's piped streams. */
     private record Chunk(long arrival, byte[] bytes) {
@@ -39,6 +42,76 @@ final class PipedOutput extends InputStream {
         this.owner = owner;
         this.source = source;
         this.capacity = capacity;
+    }
+
+    /**
+     * Starts moving the non-blocking descriptor {@code fd} (which this stream now owns) into memory, on the JVM's
+     * output loop.
+     */
+    static PipedOutput watched(PipedOutputs owner, int fd, int capacity) {
+        PipedOutput out = new PipedOutput(owner, InputStream.nullInputStream(), Math.max(1, capacity));
+        synchronized (owner) {
+            out.fd = fd;
+            out.watch();
+        }
+        return out;
+    }
+
+    /** Owner's lock held: lets the loop read again, unless the stream is full, ended or closed. */
+    private void watch() {
+        if (fd >= 0 && !watching && !closed && unread < capacity) {
+            OutputLoop.get().watch(fd, this::readable);
+            watching = true;
+        }
+    }
+
+    /** Owner's lock held: the descriptor is done with (end of file, a failure, or the caller's close). */
+    private void closeDescriptor() {
+        if (fd >= 0) {
+            if (watching) {
+                OutputLoop.get().unwatch(fd);
+                watching = false;
+            }
+            LibC.libc().close(fd);
+            fd = -1;
+        }
+    }
+
+    /**
+     * On the output loop's thread: reads what the pipe holds, up to the capacity and a few buffers (the loop
+     * serves every run); stops watching a full stream, which the caller's next read lets go on.
+     */
+    private void readable(byte[] buffer) {
+        synchronized (owner) {
+            for (int round = 0; round < 4 && fd >= 0 && !closed; round++) {
+                if (unread >= capacity) {
+                    OutputLoop.get().unwatch(fd);
+                    watching = false;
+                    return;
+                }
+                long n = LibC.libc().read(fd, buffer, buffer.length);
+                if (n > 0) {
+                    chunks.addLast(new Chunk(owner.nextArrival(), Arrays.copyOf(buffer, (int) n)));
+                    unread += n;
+                    owner.notifyAll();
+                    continue;
+                }
+                if (n < 0) {
+                    int err = LibC.errno();
+                    if (err == LibC.Const.EINTR) {
+                        continue;
+                    }
+                    if (err == LibC.Const.EAGAIN) {
+                        return;
+                    }
+                    failure = new IOException("cannot read the sandbox's output: " + LibC.libc().strerror(err));
+                }
+                ended = true; // end of file, or a failure handed to the reader after what was read
+                closeDescriptor();
+                owner.notifyAll();
+                return;
+            }
+        }
     }
 
     /** Starts moving {@code source} (which this stream now owns) into memory, on a daemon thread. */
@@ -152,6 +225,7 @@ final class PipedOutput extends InputStream {
         }
         unread -= done;
         owner.notifyAll(); // room for the pump
+        resume();
         return done;
     }
 
@@ -162,6 +236,20 @@ final class PipedOutput extends InputStream {
                 throw new IOException("Stream closed");
             }
             return (int) Math.min(unread, Integer.MAX_VALUE);
+        }
+    }
+
+    /** Owner's lock held: a watched stream that was full reads again once there is room. */
+    private void resume() {
+        if (fd >= 0 && !watching && !ended && !closed && unread < capacity) {
+            try {
+                watch();
+            } catch (RuntimeException e) {
+                // epoll refused (out of descriptors): the stream ends here, and says why to its reader
+                failure = new IOException("cannot go on reading the sandbox's output: " + e.getMessage(), e);
+                ended = true;
+                closeDescriptor();
+            }
         }
     }
 
@@ -177,6 +265,7 @@ final class PipedOutput extends InputStream {
         headOffset = 0;
         unread -= bytes.length;
         owner.notifyAll();
+        resume();
         return bytes;
     }
 
@@ -195,6 +284,7 @@ final class PipedOutput extends InputStream {
             closed = true;
             chunks.clear();
             unread = 0;
+            closeDescriptor();
             owner.notifyAll();
         }
         // A pump blocked in read() keeps the pipe until its read returns; the descriptor is released now.

@@ -8,8 +8,9 @@ import java.util.List;
  * happen: for metrics, tracing and logs, without the sandbox knowing about any of them. Each callback gets the run
  * and the time since it began; all have empty defaults, so a listener overrides what it needs.
  *
- * <p>Callbacks come from the thread that drives the run (the caller of {@code run}, or a {@link SandboxProcess}'s
- * monitor) and must return quickly: the run waits for them. What a callback throws is logged and otherwise ignored;
+ * <p>Callbacks come from the thread that drives the run (the caller of {@code run}; for {@link Sandbox#start}, the
+ * caller until the exec, then the JVM's one run loop, which drives every started run, and a finishing thread for
+ * {@link #runEnded}/{@link #runFailed}) and must return quickly: the runs wait for them. What a callback throws is logged and otherwise ignored;
  * a listener cannot change a run.
  *
  * <p>Order: {@link #runStarted}, {@link #launcherStarted}, {@link #planSent}, then {@link #programStarted} or

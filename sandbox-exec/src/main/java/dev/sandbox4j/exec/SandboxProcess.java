@@ -13,8 +13,8 @@ import java.util.concurrent.TimeoutException;
  * A sandboxed program that is running, from {@link Sandbox#start}: like {@link Process}, plus a
  * {@link SandboxResult} at the end. The program was exec'd when this object was returned.
  *
- * <p>A monitor thread per process enforces the timeout and collects the result, whether or not anybody
- * waits; it ends with the program. Streams exist only for {@link Input#pipe()} and {@link Output#pipe()};
+ * <p>The JVM's one {@link RunLoop} enforces the timeout and collects the result, whether or not anybody waits: a
+ * running sandbox holds no thread of its own. Streams exist only for {@link Input#pipe()} and {@link Output#pipe()};
  * piped output is kept for the caller up to a bound ({@link Output#pipe(int)}), beyond which a talkative
  * program waits for the caller to read. Closing this object kills the program if it still runs and closes its
  * streams.
@@ -22,26 +22,46 @@ import java.util.concurrent.TimeoutException;
 public final class SandboxProcess implements AutoCloseable {
     private final Execution execution;
     private final CompletableFuture<SandboxResult> result = new CompletableFuture<>();
-    private final Thread monitor;
+    private final String threadName;
+    private final Runnable onEnd;
     private SandboxEvents events; // guarded by this
 
     SandboxProcess(Execution execution, String threadName, Runnable onEnd) {
         this.execution = execution;
-        this.monitor = new Thread(() -> {
-            try {
-                result.complete(execution.awaitResult());
-            } catch (Throwable t) {
-                execution.abort();
-                result.completeExceptionally(t);
-            } finally {
-                onEnd.run();
-            }
-        }, threadName);
-        monitor.setDaemon(true);
+        this.threadName = threadName;
+        this.onEnd = onEnd;
     }
 
+    /**
+     * Hands the run to the run loop; should the JVM have no descriptor left for its selector, to a monitor
+     * thread of its own, which does the same blocking.
+     */
     void startMonitor() {
-        monitor.start();
+        try {
+            RunLoop.get().add(execution, failure -> complete(failure, execution::conclude));
+        } catch (java.io.IOException e) {
+            Thread monitor = new Thread(() -> complete(null, execution::awaitResult), threadName);
+            monitor.setDaemon(true);
+            monitor.start();
+        }
+    }
+
+    private interface Outcome {
+        SandboxResult get() throws InterruptedException;
+    }
+
+    private void complete(Throwable failure, Outcome outcome) {
+        try {
+            if (failure != null) {
+                throw failure;
+            }
+            result.complete(outcome.get());
+        } catch (Throwable t) {
+            execution.abort();
+            result.completeExceptionally(t);
+        } finally {
+            onEnd.run();
+        }
     }
 
     /** The program's stdin, for {@link Input#pipe()}; otherwise a stream that discards. */
@@ -92,7 +112,7 @@ public final class SandboxProcess implements AutoCloseable {
      */
     public synchronized SandboxEvents events() {
         if (events == null) {
-            events = new SandboxEvents(this, execution.piped(), result, monitor.getName() + "-events");
+            events = new SandboxEvents(this, execution.piped(), result, threadName + "-events");
         }
         return events;
     }

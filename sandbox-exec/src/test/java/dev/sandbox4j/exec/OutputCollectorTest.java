@@ -8,7 +8,10 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** A polled collector reads a short run's output without a thread, and gives a long or talkative one a reader. */
+/**
+ * A polled collector reads a short run's output without a thread, and hands a long or talkative one to the JVM's
+ * one output loop: no thread per pipe, however many runs go on.
+ */
 class OutputCollectorTest {
     private static final int O_NONBLOCK = 04000;
 
@@ -30,7 +33,7 @@ class OutputCollectorTest {
     }
 
     @Test
-    void aShortRunIsReadByPollsAndALongOneGetsAReaderThread() throws Exception {
+    void aShortRunIsReadByPollsAndALongOneIsReadByTheOutputLoop() throws Exception {
         Pipe pipe = Pipe.open();
         OutputCollector collector = OutputCollector.polled(pipe.readFd(), 1 << 20, "collector-test-long");
         pipe.out().write("hello".getBytes(StandardCharsets.US_ASCII));
@@ -40,7 +43,9 @@ class OutputCollectorTest {
 
         Thread.sleep(80); // past the time a run's output is polled at most
         collector.poll();
-        assertThat(threadRuns("collector-test-long")).as("a reader thread once the run goes on").isTrue();
+        assertThat(threadRuns("collector-test-long")).as("a reader thread of its own").isFalse();
+        assertThat(threadRuns(OutputLoop.THREAD_NAME)).as("the output loop once the run goes on").isTrue();
+        assertThat(collector.nextPollDelayMillis()).as("no more polls").isZero();
         pipe.out().write(new byte[200_000]); // more than a pipe holds: only a reader lets this return
         pipe.out().close();
         assertThat(collector.await(5_000)).isTrue();
@@ -49,12 +54,13 @@ class OutputCollectorTest {
     }
 
     @Test
-    void aPollThatFindsMuchHandsTheRestToAReaderThread() throws Exception {
+    void aPollThatFindsMuchHandsTheRestToTheOutputLoop() throws Exception {
         Pipe pipe = Pipe.open();
         OutputCollector collector = OutputCollector.polled(pipe.readFd(), 100_000, "collector-test-much");
         pipe.out().write(new byte[20_000]);
         collector.poll();
-        assertThat(threadRuns("collector-test-much")).isTrue();
+        assertThat(threadRuns("collector-test-much")).isFalse();
+        assertThat(threadRuns(OutputLoop.THREAD_NAME)).isTrue();
         pipe.out().write(new byte[200_000]);
         pipe.out().close();
         assertThat(collector.await(5_000)).isTrue();
@@ -71,5 +77,35 @@ class OutputCollectorTest {
         assertThat(collector.await(5_000)).isTrue();
         assertThat(threadRuns("collector-test-quiet")).isFalse();
         assertThat(collector.bytes()).asString(StandardCharsets.US_ASCII).isEqualTo("bye\n");
+    }
+
+    @Test
+    void manyLongRunsShareOneThreadWhichEndsWithTheLast() throws Exception {
+        int before = Thread.activeCount();
+        java.util.List<Pipe> pipes = new java.util.ArrayList<>();
+        java.util.List<OutputCollector> collectors = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            Pipe pipe = Pipe.open();
+            pipes.add(pipe);
+            OutputCollector c = OutputCollector.polled(pipe.readFd(), 1 << 20, "collector-test-many-" + i);
+            collectors.add(c);
+            pipe.out().write(new byte[20_000]);
+            c.poll();
+        }
+        assertThat(Thread.activeCount() - before).as("threads for 300 pipes").isLessThanOrEqualTo(1);
+        for (Pipe pipe : pipes) {
+            pipe.out().write(new byte[100_000]); // beyond a pipe's 64 KiB: returns only because the loop reads
+            pipe.out().close();
+        }
+        for (OutputCollector c : collectors) {
+            assertThat(c.await(5_000)).isTrue();
+            assertThat(c.bytes()).hasSize(120_000);
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while ((OutputLoop.get().running() || threadRuns(OutputLoop.THREAD_NAME)) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(OutputLoop.get().running()).as("the loop after its last pipe").isFalse();
+        assertThat(threadRuns(OutputLoop.THREAD_NAME)).isFalse();
     }
 }

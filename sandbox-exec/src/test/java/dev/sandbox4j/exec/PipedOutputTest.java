@@ -123,4 +123,60 @@ class PipedOutputTest {
             Thread.sleep(1);
         }
     }
+
+    /** A pipe as the fork-server path makes one: a non-blocking read descriptor, and a stream to write to it. */
+    private static int[] nonBlockingPipe() throws IOException {
+        int[] p = new int[2];
+        assertThat(LibC.libc().pipe2(p, LibC.Const.O_CLOEXEC)).isZero();
+        int read = LibC.libc().open("/proc/self/fd/" + p[0], LibC.Const.O_RDONLY | 04000 | LibC.Const.O_CLOEXEC, 0);
+        LibC.libc().close(p[0]);
+        return new int[] {read, p[1]};
+    }
+
+    private static java.io.OutputStream writerOf(int fd) throws IOException {
+        java.io.OutputStream out = new java.io.FileOutputStream("/proc/self/fd/" + fd);
+        LibC.libc().close(fd);
+        return out;
+    }
+
+    @Test
+    void aWatchedPipeIsReadByTheOutputLoopBoundedAndWithoutLoss() throws Exception {
+        int[] p = nonBlockingPipe();
+        java.io.OutputStream writer = writerOf(p[1]);
+        PipedOutput out = PipedOutput.watched(new PipedOutputs(), p[0], 100_000);
+        byte[] data = new byte[3 << 20];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 31 + (i >> 12));
+        }
+        CompletableFuture<Void> written = CompletableFuture.runAsync(() -> {
+            try (writer) {
+                writer.write(data);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(300);
+        assertThat(written).as("held back by the bound").isNotDone();
+        assertThat(out.available()).as("what the loop read while nobody read").isBetween(100_000, 100_000 + (16 << 10));
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        byte[] buffer = new byte[7_000];
+        for (int n; (n = out.read(buffer)) >= 0; ) {
+            got.write(buffer, 0, n);
+        }
+        assertThat(got.toByteArray()).isEqualTo(data);
+        written.get(10, TimeUnit.SECONDS);
+        out.close();
+    }
+
+    @Test
+    void closingAWatchedPipeReleasesItAndTheWriterGetsEpipe() throws Exception {
+        int[] p = nonBlockingPipe();
+        java.io.OutputStream writer = writerOf(p[1]);
+        PipedOutput out = PipedOutput.watched(new PipedOutputs(), p[0], 1 << 20);
+        writer.write("unread".getBytes());
+        out.close();
+        assertThatThrownBy(out::read).isInstanceOf(IOException.class).hasMessage("Stream closed");
+        assertThatThrownBy(() -> writer.write(new byte[1])).as("no reader left").isInstanceOf(IOException.class);
+        writer.close();
+    }
 }

@@ -6,7 +6,6 @@ import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.SeccompProfile;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,21 +22,23 @@ import java.util.List;
  * </pre>
  */
 public final class CiStepRunner {
-    private CiStepRunner() {
-    }
+    private CiStepRunner() {}
 
     /** What a step gave: its result and where its report is. */
-    public record Step(SandboxResult result, Path report) {
-    }
+    public record Step(SandboxResult result, Path report) {}
 
     /** The workspace must be writable by the sandbox's user (another uid than ours on a root host). */
     public static Step run(Path workspace, List<String> command) throws InterruptedException, java.io.IOException {
         Path real = workspace.toRealPath();
         try (Sandbox moderate = Sandbox.create(SandboxConfig.builder()
                 .seccomp(SeccompProfile.IO_HEAVY)
-                .filesystem(FilesystemView.defaults().bind(real, Path.of("/workspace")).build())
+                .filesystem(FilesystemView.defaults()
+                        .bind(real, Path.of("/workspace"))
+                        .build())
                 .cwd(Path.of("/workspace"))
-                .memoryLimit(512L << 20).pidsLimit(256).timeout(Duration.ofMinutes(5))
+                .memoryLimit(512L << 20)
+                .pidsLimit(256)
+                .timeout(Duration.ofMinutes(5))
                 .build())) {
             SandboxResult result = moderate.run(RunRequest.of(command));
             Path report = real.resolveSibling(real.getFileName() + ".report.json");

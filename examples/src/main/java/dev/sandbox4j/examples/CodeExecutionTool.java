@@ -12,7 +12,6 @@ import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.Usage;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.SeccompProfile;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -36,9 +35,13 @@ public final class CodeExecutionTool implements AutoCloseable {
     static final Path OUTPUT = Path.of("/output/result.txt");
 
     /** What one execution gave: the lines as they came, the verdict, the files written, the last usage seen. */
-    public record Execution(List<String> lines, RunStatus status, int exitCode, String stderr,
-            Map<Path, CollectedFile> files, Usage usage) {
-    }
+    public record Execution(
+            List<String> lines,
+            RunStatus status,
+            int exitCode,
+            String stderr,
+            Map<Path, CollectedFile> files,
+            Usage usage) {}
 
     private final Sandbox sandbox;
     private final Duration cpuTimeLimit;
@@ -48,8 +51,12 @@ public final class CodeExecutionTool implements AutoCloseable {
         this.cpuTimeLimit = cpuTimeLimit;
         sandbox = Sandbox.create(SandboxConfig.builder()
                 .seccomp(SeccompProfile.IO_HEAVY)
-                .filesystem(FilesystemView.defaults().dir(Path.of("/data")).build()) // the snippet's directory, inputs or not
-                .timeout(Duration.ofSeconds(30)).memoryLimit(512L << 20).pidsLimit(32)
+                .filesystem(FilesystemView.defaults()
+                        .dir(Path.of("/data"))
+                        .build()) // the snippet's directory, inputs or not
+                .timeout(Duration.ofSeconds(30))
+                .memoryLimit(512L << 20)
+                .pidsLimit(32)
                 .env("PYTHONUNBUFFERED", "1") // each print reaches the stream when it happens
                 .build());
     }
@@ -58,8 +65,7 @@ public final class CodeExecutionTool implements AutoCloseable {
      * Runs {@code snippet} with {@code inputs} (path inside → content) under {@code /data}, streaming each line of
      * its output to {@code onLine}; {@code /output/result.txt} is writable and read back, up to 1 MiB.
      */
-    public Execution execute(String snippet, Map<String, String> inputs, Consumer<String> onLine)
-            throws Exception {
+    public Execution execute(String snippet, Map<String, String> inputs, Consumer<String> onLine) throws Exception {
         RunRequest.Builder request = RunRequest.builder(List.of("/usr/bin/python3", "-I", "-c", snippet))
                 .stdout(Output.pipe())
                 .cpuTimeLimit(cpuTimeLimit)
@@ -89,22 +95,30 @@ public final class CodeExecutionTool implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
-        String snippet = args.length > 0 ? args[0] : String.join("\n",
-                "import time",
-                "rows = open('in.txt').read().split()",
-                "for i, row in enumerate(rows):",
-                "    print(f'row {i}: {row}')",
-                "    time.sleep(0.2)",
-                "open('/output/result.txt', 'w').write(str(len(rows)) + ' rows\\n')");
+        String snippet = args.length > 0
+                ? args[0]
+                : String.join(
+                        "\n",
+                        "import time",
+                        "rows = open('in.txt').read().split()",
+                        "for i, row in enumerate(rows):",
+                        "    print(f'row {i}: {row}')",
+                        "    time.sleep(0.2)",
+                        "open('/output/result.txt', 'w').write(str(len(rows)) + ' rows\\n')");
         try (CodeExecutionTool tool = new CodeExecutionTool(Duration.ofSeconds(10))) {
-            Execution e = tool.execute(snippet, Map.of("in.txt", "alpha beta gamma\n"),
-                    line -> System.out.println("> " + line));
+            Execution e = tool.execute(
+                    snippet, Map.of("in.txt", "alpha beta gamma\n"), line -> System.out.println("> " + line));
             System.out.println("status " + e.status() + ", exit " + e.exitCode());
-            e.files().forEach((path, file) -> System.out.println(path + ": " + file.text().strip()));
+            e.files()
+                    .forEach((path, file) ->
+                            System.out.println(path + ": " + file.text().strip()));
             if (e.usage() != null) {
-                System.out.printf("usage while running: %d KiB, cpu %d ms, %d tasks (%s)%n",
-                        e.usage().memoryCurrentBytes().orElse(0) >> 10, e.usage().cpuTime().toMillis(),
-                        e.usage().pids().orElse(0), e.usage().source());
+                System.out.printf(
+                        "usage while running: %d KiB, cpu %d ms, %d tasks (%s)%n",
+                        e.usage().memoryCurrentBytes().orElse(0) >> 10,
+                        e.usage().cpuTime().toMillis(),
+                        e.usage().pids().orElse(0),
+                        e.usage().source());
             }
             if (!e.stderr().isEmpty()) {
                 System.out.print(e.stderr());

@@ -11,7 +11,6 @@ import dev.sandbox4j.exec.SandboxFile;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.SeccompProfile;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,20 +36,27 @@ import java.util.stream.Stream;
  */
 public final class OnlineJudge implements AutoCloseable {
     /** What a judge says about one test case, or about the whole submission when it does not compile. */
-    public enum Verdict { ACCEPTED, WRONG_ANSWER, TIME_LIMIT, MEMORY_LIMIT, RUNTIME_ERROR, SECURITY_VIOLATION,
-        COMPILE_ERROR }
-
-    public enum Language { C, JAVA }
-
-    public record TestCase(String input, String expectedOutput) {
+    public enum Verdict {
+        ACCEPTED,
+        WRONG_ANSWER,
+        TIME_LIMIT,
+        MEMORY_LIMIT,
+        RUNTIME_ERROR,
+        SECURITY_VIOLATION,
+        COMPILE_ERROR
     }
+
+    public enum Language {
+        C,
+        JAVA
+    }
+
+    public record TestCase(String input, String expectedOutput) {}
 
     /** The limits of each run of the submission. */
-    public record Limits(Duration cpuTime, Duration wallTime, long memoryBytes) {
-    }
+    public record Limits(Duration cpuTime, Duration wallTime, long memoryBytes) {}
 
-    public record CaseResult(int number, Verdict verdict, Duration cpuTime, long memoryPeakBytes, String detail) {
-    }
+    public record CaseResult(int number, Verdict verdict, Duration cpuTime, long memoryPeakBytes, String detail) {}
 
     /** Per case, in order; a single {@link Verdict#COMPILE_ERROR} with the compiler's words when it did not build. */
     public record Judgement(List<CaseResult> cases, String compilerOutput) {
@@ -74,14 +80,20 @@ public final class OnlineJudge implements AutoCloseable {
         compiler = Sandbox.create(SandboxConfig.builder()
                 .seccomp(SeccompProfile.IO_HEAVY)
                 .filesystem(FilesystemView.defaults().bind(workspace, WORK).build())
-                .timeout(Duration.ofSeconds(120)).memoryLimit(1L << 30).pidsLimit(64)
-                .stdout(Output.capture(64 << 10)).stderr(Output.capture(64 << 10))
+                .timeout(Duration.ofSeconds(120))
+                .memoryLimit(1L << 30)
+                .pidsLimit(64)
+                .stdout(Output.capture(64 << 10))
+                .stderr(Output.capture(64 << 10))
                 .build());
         runner = Sandbox.create(SandboxConfig.builder()
                 .seccomp(SeccompProfile.IO_HEAVY) // a JVM creates its temporary files; C programs would do with MINIMAL
                 .filesystem(FilesystemView.defaults().roBind(workspace, WORK).build())
-                .timeout(Duration.ofSeconds(60)).memoryLimit(1L << 30).pidsLimit(64)
-                .stdout(Output.capture(1 << 20)).stderr(Output.capture(64 << 10))
+                .timeout(Duration.ofSeconds(60))
+                .memoryLimit(1L << 30)
+                .pidsLimit(64)
+                .stdout(Output.capture(1 << 20))
+                .stderr(Output.capture(64 << 10))
                 .build());
     }
 
@@ -92,8 +104,14 @@ public final class OnlineJudge implements AutoCloseable {
             SandboxResult build = compiler.run(compileRequest(language, source));
             if (build.status() != RunStatus.EXITED || build.exitCode().orElse(1) != 0) {
                 String words = (build.stderrText() + build.stdoutText()).strip();
-                return new Judgement(List.of(new CaseResult(0, Verdict.COMPILE_ERROR, build.cpuTime(),
-                        build.memoryPeakBytes(), build.status() + ": " + words)), words);
+                return new Judgement(
+                        List.of(new CaseResult(
+                                0,
+                                Verdict.COMPILE_ERROR,
+                                build.cpuTime(),
+                                build.memoryPeakBytes(),
+                                build.status() + ": " + words)),
+                        words);
             }
             List<CaseResult> results = new ArrayList<>();
             for (int i = 0; i < cases.size(); i++) {
@@ -108,16 +126,23 @@ public final class OnlineJudge implements AutoCloseable {
     private static RunRequest compileRequest(Language language, String source) {
         byte[] bytes = source.getBytes(StandardCharsets.UTF_8);
         return switch (language) {
-            case C -> RunRequest.builder(List.of("gcc", "-O2", "-o", "/work/main", "/src/main.c", "-lm"))
-                    .file(SandboxFile.readOnly(SOURCE_DIR.resolve("main.c"), bytes)).cwd(WORK).build();
-            case JAVA -> RunRequest.builder(List.of("javac", "-J-XX:-UsePerfData", "-d", "/work", "/src/Main.java"))
-                    .file(SandboxFile.readOnly(SOURCE_DIR.resolve("Main.java"), bytes)).cwd(WORK).build();
+            case C ->
+                RunRequest.builder(List.of("gcc", "-O2", "-o", "/work/main", "/src/main.c", "-lm"))
+                        .file(SandboxFile.readOnly(SOURCE_DIR.resolve("main.c"), bytes))
+                        .cwd(WORK)
+                        .build();
+            case JAVA ->
+                RunRequest.builder(List.of("javac", "-J-XX:-UsePerfData", "-d", "/work", "/src/Main.java"))
+                        .file(SandboxFile.readOnly(SOURCE_DIR.resolve("Main.java"), bytes))
+                        .cwd(WORK)
+                        .build();
         };
     }
 
     private CaseResult runCase(int number, Language language, TestCase test, Limits limits)
             throws InterruptedException {
-        List<String> command = language == Language.C ? List.of("/work/main")
+        List<String> command = language == Language.C
+                ? List.of("/work/main")
                 : List.of("java", "-XX:-UsePerfData", "-Xshare:auto", "-cp", "/work", "Main");
         SandboxResult r;
         try {
@@ -136,11 +161,15 @@ public final class OnlineJudge implements AutoCloseable {
             case MEMORY_LIMIT -> Verdict.MEMORY_LIMIT;
             case CPU_TIME_LIMIT, TIMEOUT -> Verdict.TIME_LIMIT;
             case SIGNALED, SETUP_FAILED, SANDBOX_FAILED -> Verdict.RUNTIME_ERROR;
-            case EXITED -> r.exitCode().getAsInt() != 0 ? Verdict.RUNTIME_ERROR
-                    : r.stdoutText().strip().equals(test.expectedOutput().strip()) ? Verdict.ACCEPTED
-                    : Verdict.WRONG_ANSWER;
+            case EXITED ->
+                r.exitCode().getAsInt() != 0
+                        ? Verdict.RUNTIME_ERROR
+                        : r.stdoutText().strip().equals(test.expectedOutput().strip())
+                                ? Verdict.ACCEPTED
+                                : Verdict.WRONG_ANSWER;
         };
-        String detail = r.status() + r.exitCode().stream().mapToObj(c -> " exit " + c).findFirst().orElse("")
+        String detail = r.status()
+                + r.exitCode().stream().mapToObj(c -> " exit " + c).findFirst().orElse("")
                 + r.signalName().map(s -> " " + s).orElse("")
                 + r.blockedSyscall().map(s -> " (" + s + ")").orElse("");
         return new CaseResult(number, verdict, r.cpuTime(), r.memoryPeakBytes(), detail);
@@ -169,8 +198,7 @@ public final class OnlineJudge implements AutoCloseable {
 
     /** The sample problem: read two integers, print their sum. */
     public static List<TestCase> sumProblem() {
-        return List.of(new TestCase("1 2\n", "3"), new TestCase("40 2\n", "42"),
-                new TestCase("-5 5\n", "0"));
+        return List.of(new TestCase("1 2\n", "3"), new TestCase("40 2\n", "42"), new TestCase("-5 5\n", "0"));
     }
 
     public static void main(String[] args) throws Exception {
@@ -186,8 +214,9 @@ public final class OnlineJudge implements AutoCloseable {
         try (OnlineJudge judge = new OnlineJudge()) {
             Judgement j = judge.judge(language, Files.readString(source), sumProblem(), limits);
             for (CaseResult c : j.cases()) {
-                System.out.printf("case %d: %s (cpu %d ms, memory %d KiB) %s%n", c.number(), c.verdict(),
-                        c.cpuTime().toMillis(), c.memoryPeakBytes() >> 10, c.detail());
+                System.out.printf(
+                        "case %d: %s (cpu %d ms, memory %d KiB) %s%n",
+                        c.number(), c.verdict(), c.cpuTime().toMillis(), c.memoryPeakBytes() >> 10, c.detail());
             }
             System.out.println(j.accepted() ? "ACCEPTED" : "REJECTED");
         }

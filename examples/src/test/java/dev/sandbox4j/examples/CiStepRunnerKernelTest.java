@@ -1,15 +1,14 @@
 package dev.sandbox4j.examples;
 
-import dev.sandbox4j.exec.RunStatus;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sandbox4j.exec.RunStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The CI step runner against the real kernel: a make build and its tests in a bound workspace, with a report. */
 class CiStepRunnerKernelTest {
@@ -18,10 +17,15 @@ class CiStepRunnerKernelTest {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(ws, PosixFilePermissions.fromString("rwxrwxrwx"));
         Files.writeString(ws.resolve("add.c"), "int add(int a, int b) { return a + b; }\n");
-        Files.writeString(ws.resolve("test.c"), "#include <stdio.h>\nint add(int, int);\n"
-                + "int main(void) { int r = add(2, 2); printf(\"add(2, 2) = %d\\n\", r); return r == " + test + " ? 0 : 1; }\n");
-        Files.writeString(ws.resolve("Makefile"), "test: build/test\n\t./build/test\n"
-                + "build/test: add.c test.c\n\tmkdir -p build\n\tcc -o $@ add.c test.c\n");
+        Files.writeString(
+                ws.resolve("test.c"),
+                "#include <stdio.h>\nint add(int, int);\n"
+                        + "int main(void) { int r = add(2, 2); printf(\"add(2, 2) = %d\\n\", r); return r == " + test
+                        + " ? 0 : 1; }\n");
+        Files.writeString(
+                ws.resolve("Makefile"),
+                "test: build/test\n\t./build/test\n"
+                        + "build/test: add.c test.c\n\tmkdir -p build\n\tcc -o $@ add.c test.c\n");
         return ws;
     }
 

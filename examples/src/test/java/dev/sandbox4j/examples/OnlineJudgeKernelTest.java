@@ -1,19 +1,18 @@
 package dev.sandbox4j.examples;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.examples.OnlineJudge.Language;
 import dev.sandbox4j.examples.OnlineJudge.Limits;
 import dev.sandbox4j.examples.OnlineJudge.Verdict;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
-import dev.sandbox4j.core.PrivilegeMode;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The judge against the real kernel: every verdict from a submission written to earn it. */
 class OnlineJudgeKernelTest {
@@ -44,7 +43,8 @@ class OnlineJudgeKernelTest {
     @Test
     void aCorrectCProgramIsAccepted() throws Exception {
         assertThat(verdicts(Language.C, c("printf(\"%ld\\n\", a + b); return 0;"), C_LIMITS))
-                .containsOnly(Verdict.ACCEPTED).hasSize(3);
+                .containsOnly(Verdict.ACCEPTED)
+                .hasSize(3);
     }
 
     @Test
@@ -55,8 +55,11 @@ class OnlineJudgeKernelTest {
                 .containsOnly(Verdict.TIME_LIMIT);
         assertThat(verdicts(Language.C, c("int *p = 0; *p = (int) a; return 0;"), C_LIMITS))
                 .containsOnly(Verdict.RUNTIME_ERROR);
-        assertThat(verdicts(Language.C, c("mount(\"none\", \"/tmp\", \"tmpfs\", 0, 0); printf(\"%ld\\n\", a + b); "
-                + "return 0;"), C_LIMITS)).containsOnly(Verdict.SECURITY_VIOLATION);
+        assertThat(verdicts(
+                        Language.C,
+                        c("mount(\"none\", \"/tmp\", \"tmpfs\", 0, 0); printf(\"%ld\\n\", a + b); " + "return 0;"),
+                        C_LIMITS))
+                .containsOnly(Verdict.SECURITY_VIOLATION);
         assertThat(verdicts(Language.C, "int main(void) { return syntax error; }", C_LIMITS))
                 .containsExactly(Verdict.COMPILE_ERROR);
     }
@@ -64,8 +67,11 @@ class OnlineJudgeKernelTest {
     @Test
     void memoryBeyondTheCaseLimitIsMemoryLimitWhereACgroupHoldsIt() throws Exception {
         // Every page written through a volatile pointer, which the compiler cannot leave out.
-        List<Verdict> v = verdicts(Language.C, c("size_t n = 200u << 20; volatile char *m = malloc(n); if (!m) return 4; "
-                + "for (size_t i = 0; i < n; i += 4096) m[i] = 1; printf(\"%ld\\n\", a + b + m[4096] - 1); return 0;"),
+        List<Verdict> v = verdicts(
+                Language.C,
+                c(
+                        "size_t n = 200u << 20; volatile char *m = malloc(n); if (!m) return 4; "
+                                + "for (size_t i = 0; i < n; i += 4096) m[i] = 1; printf(\"%ld\\n\", a + b + m[4096] - 1); return 0;"),
                 C_LIMITS);
         boolean cgroup;
         try (Sandbox probe = Sandbox.create(SandboxConfig.builder().build())) {
@@ -79,7 +85,9 @@ class OnlineJudgeKernelTest {
     void aJavaSubmissionIsCompiledAndAccepted() throws Exception {
         String source = "import java.util.Scanner;\npublic class Main { public static void main(String[] a) {"
                 + " Scanner s = new Scanner(System.in); System.out.println(s.nextLong() + s.nextLong()); } }\n";
-        assertThat(verdicts(Language.JAVA, source, new Limits(Duration.ofSeconds(10), Duration.ofSeconds(30),
-                512L << 20))).containsOnly(Verdict.ACCEPTED).hasSize(3);
+        assertThat(verdicts(
+                        Language.JAVA, source, new Limits(Duration.ofSeconds(10), Duration.ofSeconds(30), 512L << 20)))
+                .containsOnly(Verdict.ACCEPTED)
+                .hasSize(3);
     }
 }

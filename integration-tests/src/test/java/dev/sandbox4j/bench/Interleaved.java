@@ -16,12 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * variant that leaves work to a kernel worker would otherwise always tax the same neighbour).
  */
 final class Interleaved {
-    private Interleaved() {
-    }
+    private Interleaved() {}
 
     /** Latency of each variant, in milliseconds per run; also one summary per round, for ratio ranges. */
-    record Latency(Map<String, Samples> all, List<Map<String, Samples>> rounds) {
-    }
+    record Latency(Map<String, Samples> all, List<Map<String, Samples>> rounds) {}
 
     static Latency latency(List<Variant> variants, int warmup, int rounds, int runsPerRound) throws Exception {
         for (int i = 0; i < warmup; i++) {

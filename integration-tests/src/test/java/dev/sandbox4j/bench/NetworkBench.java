@@ -5,7 +5,6 @@ import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.seccomp.SeccompProfile;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,8 +28,7 @@ public final class NetworkBench {
     static final String BEGIN = "<!-- network-bench:begin -->";
     static final String END = "<!-- network-bench:end -->";
 
-    private NetworkBench() {
-    }
+    private NetworkBench() {}
 
     public static void main(String[] args) throws Exception {
         boolean smoke = false;
@@ -48,13 +46,22 @@ public final class NetworkBench {
         int warmup = smoke ? 1 : 5;
         int rounds = smoke ? 1 : 10;
         int perRound = smoke ? 2 : 10;
-        SandboxConfig base = SandboxConfig.builder().seccomp(SeccompProfile.NETWORK).timeout(Duration.ofSeconds(30))
-                .cwd(Path.of("/")).build();
+        SandboxConfig base = SandboxConfig.builder()
+                .seccomp(SeccompProfile.NETWORK)
+                .timeout(Duration.ofSeconds(30))
+                .cwd(Path.of("/"))
+                .build();
         String table;
-        try (Sandbox none = Sandbox.create(base.toBuilder().network(Network.none()).build());
-                Sandbox user = Sandbox.create(base.toBuilder().network(Network.user()).build());
-                Sandbox rules = Sandbox.create(base.toBuilder().network(Network.user().allow("198.51.100.0/24:443")
-                        .allow("10.1.0.0/16").publish(freePort(), 8000)).build())) {
+        try (Sandbox none =
+                        Sandbox.create(base.toBuilder().network(Network.none()).build());
+                Sandbox user =
+                        Sandbox.create(base.toBuilder().network(Network.user()).build());
+                Sandbox rules = Sandbox.create(base.toBuilder()
+                        .network(Network.user()
+                                .allow("198.51.100.0/24:443")
+                                .allow("10.1.0.0/16")
+                                .publish(freePort(), 8000))
+                        .build())) {
             List<Variant> variants = List.of(
                     new Variant("n", "`Network.none()`: own namespace, lo only", () -> run(none)),
                     new Variant("u", "`Network.user()`: slirp4netns, default egress rules", () -> run(user)),
@@ -90,17 +97,31 @@ public final class NetworkBench {
     static String table(List<Variant> variants, Map<String, Samples> all) throws java.io.IOException {
         double base = all.get(variants.get(0).key()).summary().median();
         StringBuilder s = new StringBuilder();
-        s.append("Run of ").append(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC)
-                .format(Instant.now())).append(", ").append(Runtime.getRuntime().availableProcessors())
-                .append(" cores, load average ").append(SpawnBench.Machine.loadAverage())
-                .append("; `/bin/true`, NETWORK seccomp profile, ").append(all.get(variants.get(0).key()).size())
+        s.append("Run of ")
+                .append(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+                        .withZone(ZoneOffset.UTC)
+                        .format(Instant.now()))
+                .append(", ")
+                .append(Runtime.getRuntime().availableProcessors())
+                .append(" cores, load average ")
+                .append(SpawnBench.Machine.loadAverage())
+                .append("; `/bin/true`, NETWORK seccomp profile, ")
+                .append(all.get(variants.get(0).key()).size())
                 .append(" runs each, interleaved:\n\n");
-        s.append("| network | median | p90 | p99 | runs/s one at a time (1 / median) | median vs none |\n|---|---:|---:|---:|---:|---:|\n");
+        s.append(
+                "| network | median | p90 | p99 | runs/s one at a time (1 / median) | median vs none |\n|---|---:|---:|---:|---:|---:|\n");
         for (Variant v : variants) {
             Samples samples = all.get(v.key());
             Samples.Summary sum = samples.summary();
-            s.append(String.format(Locale.ROOT, "| %s | %.1f ms | %.1f ms | %.1f ms | %.0f | %.2f |%n", v.label(),
-                    sum.median(), sum.p90(), samples.quantile(0.99), 1000 / sum.median(), sum.median() / base));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.1f ms | %.1f ms | %.1f ms | %.0f | %.2f |%n",
+                    v.label(),
+                    sum.median(),
+                    sum.p90(),
+                    samples.quantile(0.99),
+                    1000 / sum.median(),
+                    sum.median() / base));
         }
         return s.toString();
     }

@@ -1,15 +1,14 @@
 package dev.sandbox4j.bench;
 
+import java.lang.ref.Reference;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.byref.IntByReference;
-
-import java.lang.ref.Reference;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A reference point, not a way to run programs: {@code posix_spawn} called directly through jnr-ffi, the
@@ -19,7 +18,8 @@ import java.util.List;
  */
 final class PosixSpawn {
     public interface LibC {
-        int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attributes, Pointer argv, Pointer envp);
+        int posix_spawn(
+                IntByReference pid, String path, Pointer fileActions, Pointer attributes, Pointer argv, Pointer envp);
 
         int posix_spawn_file_actions_init(Pointer fileActions);
 

@@ -4,7 +4,6 @@ import dev.sandbox4j.exec.RunListener;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.seccomp.SeccompProfile;
-
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,8 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class PrewarmBench {
     static final int[] THREADS = {1, 4, 16};
 
-    private PrewarmBench() {
-    }
+    private PrewarmBench() {}
 
     public static void main(String[] args) throws Exception {
         boolean smoke = false;
@@ -91,7 +89,8 @@ public final class PrewarmBench {
         }
     }
 
-    static final String STAGE_REST = "request checked, program resolved, a held sandbox taken, the rest sent (MSG_CONTINUE)";
+    static final String STAGE_REST =
+            "request checked, program resolved, a held sandbox taken, the rest sent (MSG_CONTINUE)";
     static final String STAGE_EXEC = "workload: chdir, no_new_privs, Landlock, close fds, seccomp, execve; EXEC_OK";
     static final String STAGE_RUN = "/bin/true runs; init reaps and reports";
     static final String STAGE_COLLECT = "result collection (cgroup figures, INIT_REAPED, cgroup removal, output)";
@@ -104,8 +103,13 @@ public final class PrewarmBench {
         int throughputRounds = smoke ? 1 : 3;
         String loadBefore = SpawnBench.Machine.loadAverage();
         long t0 = System.nanoTime();
-        SandboxConfig full = SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL).memoryLimit(SpawnBench.MEMORY_LIMIT)
-                .pidsLimit(SpawnBench.PIDS_LIMIT).timeout(Duration.ofSeconds(30)).cwd(Path.of("/")).build();
+        SandboxConfig full = SandboxConfig.builder()
+                .seccomp(SeccompProfile.MINIMAL)
+                .memoryLimit(SpawnBench.MEMORY_LIMIT)
+                .pidsLimit(SpawnBench.PIDS_LIMIT)
+                .timeout(Duration.ofSeconds(30))
+                .cwd(Path.of("/"))
+                .build();
         StageListener stages = new StageListener();
         AtomicInteger emptyTakes = new AtomicInteger();
         Map<String, String> labels = new LinkedHashMap<>();
@@ -113,11 +117,16 @@ public final class PrewarmBench {
         Map<Integer, Map<String, Samples>> throughput = new LinkedHashMap<>();
         // (w) has no listener, like (b): a listener makes every run look at its cgroup's OOM counter. The stages are
         // timed in a pass of their own, on a pool with one.
-        try (Sandbox cold = Sandbox.create(full); Sandbox warm = Sandbox.create(full).prewarm(poolSize);
-             Sandbox staged = Sandbox.create(full, stages).prewarm(poolSize)) {
+        try (Sandbox cold = Sandbox.create(full);
+                Sandbox warm = Sandbox.create(full).prewarm(poolSize);
+                Sandbox staged = Sandbox.create(full, stages).prewarm(poolSize)) {
             List<Variant> variants = new ArrayList<>();
-            variants.add(variant(labels, "a", "(a) ProcessBuilder, no isolation", () -> SpawnBench.processBuilder(SpawnBench.TRUE)));
-            variants.add(variant(labels, "b", "(b) sandbox4j cold: 7 namespaces, MINIMAL seccomp, memory and pids limits",
+            variants.add(variant(
+                    labels, "a", "(a) ProcessBuilder, no isolation", () -> SpawnBench.processBuilder(SpawnBench.TRUE)));
+            variants.add(variant(
+                    labels,
+                    "b",
+                    "(b) sandbox4j cold: 7 namespaces, MINIMAL seccomp, memory and pids limits",
                     () -> SpawnBench.sandboxed(cold, SpawnBench.TRUE)));
             variants.add(variant(labels, "w", "(w) as (b), pre-warmed: prewarm(" + poolSize + ")", () -> {
                 if (warm.prewarmed() == 0) {
@@ -149,8 +158,22 @@ public final class PrewarmBench {
                 empty.put(threads, emptyTakes.getAndSet(0));
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
-            report(out, smoke, poolSize, labels, latency, stages, latencyEmpty, throughput, empty, throughputRuns,
-                    throughputRounds, loadBefore, SpawnBench.Machine.loadAverage(), elapsed, full);
+            report(
+                    out,
+                    smoke,
+                    poolSize,
+                    labels,
+                    latency,
+                    stages,
+                    latencyEmpty,
+                    throughput,
+                    empty,
+                    throughputRuns,
+                    throughputRounds,
+                    loadBefore,
+                    SpawnBench.Machine.loadAverage(),
+                    elapsed,
+                    full);
         }
     }
 
@@ -159,16 +182,36 @@ public final class PrewarmBench {
         return new Variant(key, label, task);
     }
 
-    private static void report(PrintStream out, boolean smoke, int poolSize, Map<String, String> labels,
-            Interleaved.Latency latency, StageListener stages, int latencyEmpty,
-            Map<Integer, Map<String, Samples>> throughput, Map<Integer, Integer> empty, int throughputRuns,
-            int throughputRounds, String loadBefore, String loadAfter, Duration elapsed, SandboxConfig config) {
-        out.printf("Measured %s UTC in %d s, %s mode, %s settings: `./benchmarks.sh --prewarm%s`.%n%n",
-                java.time.LocalDateTime.now(java.time.ZoneOffset.UTC).withNano(0).toString().replace('T', ' '),
-                elapsed.toSeconds(), config.mode(), smoke ? "smoke (too few runs to quote)" : "full",
+    private static void report(
+            PrintStream out,
+            boolean smoke,
+            int poolSize,
+            Map<String, String> labels,
+            Interleaved.Latency latency,
+            StageListener stages,
+            int latencyEmpty,
+            Map<Integer, Map<String, Samples>> throughput,
+            Map<Integer, Integer> empty,
+            int throughputRuns,
+            int throughputRounds,
+            String loadBefore,
+            String loadAfter,
+            Duration elapsed,
+            SandboxConfig config) {
+        out.printf(
+                "Measured %s UTC in %d s, %s mode, %s settings: `./benchmarks.sh --prewarm%s`.%n%n",
+                java.time.LocalDateTime.now(java.time.ZoneOffset.UTC)
+                        .withNano(0)
+                        .toString()
+                        .replace('T', ' '),
+                elapsed.toSeconds(),
+                config.mode(),
+                smoke ? "smoke (too few runs to quote)" : "full",
                 smoke ? " --smoke" : "");
-        out.printf("Load average (1/5/15 min) %s before, %s after, on %d cores: ratios are against (a) measured "
-                + "in the same rounds.%n%n", loadBefore, loadAfter, Runtime.getRuntime().availableProcessors());
+        out.printf(
+                "Load average (1/5/15 min) %s before, %s after, on %d cores: ratios are against (a) measured "
+                        + "in the same rounds.%n%n",
+                loadBefore, loadAfter, Runtime.getRuntime().availableProcessors());
         out.println("#### Latency of `/bin/true`, one at a time, interleaved (ms)");
         out.println();
         out.println("| variant | p50 | p90 | p99 | max | p50 / (a) | p99 / (a) | runs |");
@@ -176,28 +219,40 @@ public final class PrewarmBench {
         Samples a = latency.all().get("a");
         for (Map.Entry<String, Samples> e : latency.all().entrySet()) {
             Samples s = e.getValue();
-            out.printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |%n", labels.get(e.getKey()),
-                    s.quantile(0.5), s.quantile(0.9), s.quantile(0.99), s.summary().max(),
-                    s.quantile(0.5) / a.quantile(0.5), s.quantile(0.99) / a.quantile(0.99), s.size());
+            out.printf(
+                    "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |%n",
+                    labels.get(e.getKey()),
+                    s.quantile(0.5),
+                    s.quantile(0.9),
+                    s.quantile(0.99),
+                    s.summary().max(),
+                    s.quantile(0.5) / a.quantile(0.5),
+                    s.quantile(0.99) / a.quantile(0.99),
+                    s.size());
         }
-        out.printf("%n%d of the %d runs of (w) found no sandbox held and were made cold.%n%n", latencyEmpty,
-                latency.all().get("w").size());
+        out.printf(
+                "%n%d of the %d runs of (w) found no sandbox held and were made cold.%n%n",
+                latencyEmpty, latency.all().get("w").size());
         out.println("#### Where a pre-warmed run's time goes (µs: p50, p90, p99)");
         out.println();
-        out.printf("%d runs of a second `prewarm(%d)` sandbox with a `RunListener` (which also makes each run read "
-                + "its cgroup's OOM counter once, in the second stage), each after a ProcessBuilder run.%n%n",
+        out.printf(
+                "%d runs of a second `prewarm(%d)` sandbox with a `RunListener` (which also makes each run read "
+                        + "its cgroup's OOM counter once, in the second stage), each after a ProcessBuilder run.%n%n",
                 stages.stages.values().iterator().next().size(), poolSize);
         out.println("| stage | p50 | p90 | p99 |");
         out.println("|---|---:|---:|---:|");
         for (Map.Entry<String, Samples> e : stages.stages.entrySet()) {
             Samples s = e.getValue();
             if (!s.isEmpty()) {
-                out.printf("| %s | %.0f | %.0f | %.0f |%n", e.getKey(), s.quantile(0.5), s.quantile(0.9), s.quantile(0.99));
+                out.printf(
+                        "| %s | %.0f | %.0f | %.0f |%n",
+                        e.getKey(), s.quantile(0.5), s.quantile(0.9), s.quantile(0.99));
             }
         }
         out.println();
-        out.printf("#### Throughput of `/bin/true` (runs per second, median of %d × %d runs)%n%n", throughputRounds,
-                throughputRuns);
+        out.printf(
+                "#### Throughput of `/bin/true` (runs per second, median of %d × %d runs)%n%n",
+                throughputRounds, throughputRuns);
         StringBuilder head = new StringBuilder("| variant |");
         StringBuilder rule = new StringBuilder("|---|");
         for (int t : THREADS) {

@@ -1,7 +1,5 @@
 package dev.sandbox4j.bench;
 
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -16,6 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
 
 /**
  * The programs the harness measures besides {@code /bin/true}, built fresh in a scratch directory so that
@@ -23,8 +23,18 @@ import java.util.stream.Stream;
  * Java hello world (the JVM's start-up floor). Also finds {@code bwrap} and the {@code sandbox-ctl} script.
  */
 final class Programs implements AutoCloseable {
-    static final List<String> BWRAP = List.of("bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/",
-            "--proc", "/proc", "--dev", "/dev", "/bin/true");
+    static final List<String> BWRAP = List.of(
+            "bwrap",
+            "--unshare-all",
+            "--die-with-parent",
+            "--ro-bind",
+            "/",
+            "/",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "/bin/true");
 
     /**
      * Calls getppid through syscall(2) (never cached by libc) and prints the loop's nanoseconds of CPU time:
@@ -93,7 +103,10 @@ final class Programs implements AutoCloseable {
         Files.writeString(source, HELLO_JAVA);
         ByteArrayOutputStream errors = new ByteArrayOutputStream();
         int status = javac.run(null, null, errors, "-d", directory.toString(), source.toString());
-        return status == 0 ? Result.of(directory) : Result.failed("javac failed: " + errors.toString(StandardCharsets.UTF_8).strip());
+        return status == 0
+                ? Result.of(directory)
+                : Result.failed("javac failed: "
+                        + errors.toString(StandardCharsets.UTF_8).strip());
     }
 
     /** The java launcher of the JVM running the harness: "the same JVM" for every start-up figure. */
@@ -163,11 +176,14 @@ final class Programs implements AutoCloseable {
         }
 
         static Exec run(List<String> command, Map<String, String> env, long timeoutSeconds) throws IOException {
-            ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command))
+                    .redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             pb.environment().putAll(env);
             Process p = pb.start();
-            try (var out0 = p.getInputStream(); var in0 = p.getOutputStream(); var err0 = p.getErrorStream()) {
+            try (var out0 = p.getInputStream();
+                    var in0 = p.getOutputStream();
+                    var err0 = p.getErrorStream()) {
                 byte[] out = out0.readAllBytes();
                 if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                     p.destroyForcibly();

@@ -17,17 +17,26 @@ final class Report {
     /** Targets of issue 7: ratio key → the largest value that meets it. */
     static final Map<String, Double> TARGETS = Map.of("b/a", 2.0, "b/d", 0.7, "cli/hello", 1.5);
 
-    private Report() {
-    }
+    private Report() {}
 
     static String markdown(SpawnBench.Results r) {
         StringBuilder md = new StringBuilder();
-        md.append(String.format("Measured %s UTC, %s settings, in %.0f s: `./benchmarks.sh`%s.%n%n",
-                r.started.toString().substring(0, 16).replace('T', ' '), r.settings.name(), r.elapsed.toMillis() / 1e3,
+        md.append(String.format(
+                "Measured %s UTC, %s settings, in %.0f s: `./benchmarks.sh`%s.%n%n",
+                r.started.toString().substring(0, 16).replace('T', ' '),
+                r.settings.name(),
+                r.elapsed.toMillis() / 1e3,
                 r.settings.name().equals("smoke") ? " (smoke run: too few runs to quote)" : ""));
-        md.append(String.format("Machine: %d cores (%s), kernel %s, %s; sandbox mode %s. "
+        md.append(String.format(
+                "Machine: %d cores (%s), kernel %s, %s; sandbox mode %s. "
                         + "Load average (1/5/15 min) %s before, %s after.%n%n",
-                r.machine.cores(), r.machine.cpu(), r.machine.kernel(), r.machine.java(), r.mode, r.loadBefore, r.loadAfter));
+                r.machine.cores(),
+                r.machine.cpu(),
+                r.machine.kernel(),
+                r.machine.java(),
+                r.mode,
+                r.loadBefore,
+                r.loadAfter));
         md.append("Settings: ").append(r.settings.describe()).append(".\n\n");
         md.append("Limits of (b): ").append(SpawnBench.limits(r.mode)).append(".\n\n");
         for (Variant.Unavailable u : r.unavailable) {
@@ -81,8 +90,13 @@ final class Report {
             Samples.Summary sb = b.get(stage).summary();
             Samples.Summary sc = c == null ? null : c.get(stage).summary();
             Samples.Summary sd = bd == null ? null : bd.get(stage).summary();
-            md.append(String.format("| %s | %s | %s | %s | %s |%n", stage, cell(sb, "%.0f"), sc == null ? "—" : cell(sc, "%.0f"),
-                    sc == null ? "—" : String.format("%+.0f", sb.median() - sc.median()), sd == null ? "—" : cell(sd, "%.0f")));
+            md.append(String.format(
+                    "| %s | %s | %s | %s | %s |%n",
+                    stage,
+                    cell(sb, "%.0f"),
+                    sc == null ? "—" : cell(sc, "%.0f"),
+                    sc == null ? "—" : String.format("%+.0f", sb.median() - sc.median()),
+                    sd == null ? "—" : cell(sd, "%.0f")));
         }
 
         md.append("\n### 4. Command line end to end (ms per start, one at a time, interleaved)\n\n");
@@ -95,52 +109,70 @@ final class Report {
         md.append("\n### 5. seccomp\n\n");
         md.append("BPF instructions the kernel runs per permitted syscall (counted by the interpreter, arguments 0; "
                 + "binary-search dispatch):\n\n");
-        md.append("| profile | permitted syscalls | program length | min / median / max | mean |\n|---|---:|---:|---|---:|\n");
+        md.append(
+                "| profile | permitted syscalls | program length | min / median / max | mean |\n|---|---:|---:|---|---:|\n");
         for (SpawnBench.BpfRow row : r.bpf) {
-            md.append(String.format("| %s | %d | %d | %d / %d / %d | %.1f |%n", row.profile(), row.permitted(),
-                    row.length(), row.min(), row.median(), row.max(), row.mean()));
+            md.append(String.format(
+                    "| %s | %d | %d | %d / %d / %d | %.1f |%n",
+                    row.profile(), row.permitted(), row.length(), row.min(), row.median(), row.max(), row.mean()));
         }
         if (!r.syscallLoop.isEmpty()) {
-            md.append(String.format("%nA tight loop of `syscall(SYS_getppid)` × %,d (C, `gcc -O2 -static`, built by the "
-                    + "harness), timed by the program itself in CPU time: ns per call, median and min – max. getppid runs %d BPF "
-                    + "instructions under MINIMAL.%n%n", r.settings.loopIterations(), r.getppidInstructions));
+            md.append(String.format(
+                    "%nA tight loop of `syscall(SYS_getppid)` × %,d (C, `gcc -O2 -static`, built by the "
+                            + "harness), timed by the program itself in CPU time: ns per call, median and min – max. getppid runs %d BPF "
+                            + "instructions under MINIMAL.%n%n",
+                    r.settings.loopIterations(), r.getppidInstructions));
             md.append("| where | ns per getppid | runs |\n|---|---:|---:|\n");
-            r.syscallLoop.forEach((key, s) -> md.append(String.format("| %s | %s | %d |%n", r.labels.get(key),
-                    cell(s.summary(), "%.0f"), s.size())));
+            r.syscallLoop.forEach((key, s) -> md.append(
+                    String.format("| %s | %s | %d |%n", r.labels.get(key), cell(s.summary(), "%.0f"), s.size())));
             Samples.Summary with = r.syscallLoop.get("loop-minimal").summary();
             Samples.Summary without = r.syscallLoop.get("loop-nofilter").summary();
-            md.append(String.format("%nThe MINIMAL filter costs %.0f ns per syscall (%.0f%% on getppid, %.1f ns per "
-                            + "BPF instruction run).%n", with.median() - without.median(),
-                    100 * (with.median() / without.median() - 1), (with.median() - without.median()) / r.getppidInstructions));
-            Samples.Summary unsupervised = r.syscallLoop.get("loop-unsupervised").summary();
-            md.append(String.format("Supervision (refusals return USER_NOTIF instead of KILL_PROCESS, the allow path "
-                    + "unchanged): %+.0f ns per permitted syscall, supervised minus unsupervised medians.%n",
+            md.append(String.format(
+                    "%nThe MINIMAL filter costs %.0f ns per syscall (%.0f%% on getppid, %.1f ns per "
+                            + "BPF instruction run).%n",
+                    with.median() - without.median(),
+                    100 * (with.median() / without.median() - 1),
+                    (with.median() - without.median()) / r.getppidInstructions));
+            Samples.Summary unsupervised =
+                    r.syscallLoop.get("loop-unsupervised").summary();
+            md.append(String.format(
+                    "Supervision (refusals return USER_NOTIF instead of KILL_PROCESS, the allow path "
+                            + "unchanged): %+.0f ns per permitted syscall, supervised minus unsupervised medians.%n",
                     with.median() - unsupervised.median()));
         }
         return md.toString();
     }
 
     private static void row(StringBuilder md, String label, Samples.Summary s, String fmt) {
-        md.append(String.format("| %s | " + fmt + " | " + fmt + " – " + fmt + " | " + fmt + " | %d |%n",
-                label, s.median(), s.min(), s.max(), s.p90(), s.count()));
+        md.append(String.format(
+                "| %s | " + fmt + " | " + fmt + " – " + fmt + " | " + fmt + " | %d |%n",
+                label,
+                s.median(),
+                s.min(),
+                s.max(),
+                s.p90(),
+                s.count()));
     }
 
     private static String cell(Samples.Summary s, String fmt) {
         return String.format(fmt + " (" + fmt + " – " + fmt + ")", s.median(), s.min(), s.max());
     }
 
-    private static void ratio(StringBuilder md, SpawnBench.Results r, String label, String num, String den, String target) {
+    private static void ratio(
+            StringBuilder md, SpawnBench.Results r, String label, String num, String den, String target) {
         Samples n = r.latency.all().get(num);
         Samples d = r.latency.all().get(den);
         if (n == null || d == null) {
-            md.append(String.format("| %s | not measured | | %s | |%n", label, target == null ? "" : "≤ " + TARGETS.get(target)));
+            md.append(String.format(
+                    "| %s | not measured | | %s | |%n", label, target == null ? "" : "≤ " + TARGETS.get(target)));
             return;
         }
         double value = n.summary().median() / d.summary().median();
         double lo = Double.MAX_VALUE;
         double hi = 0;
         for (Map<String, Samples> round : r.latency.rounds()) {
-            double q = round.get(num).summary().median() / round.get(den).summary().median();
+            double q =
+                    round.get(num).summary().median() / round.get(den).summary().median();
             lo = Math.min(lo, q);
             hi = Math.max(hi, q);
         }
@@ -154,7 +186,10 @@ final class Report {
             md.append(String.format("| %s | not measured | | %s |%n", label, verdict(Double.NaN, target)));
             return;
         }
-        md.append(String.format("| %s | %.2f | — | %s |%n", label, n.summary().median() / d.summary().median(),
+        md.append(String.format(
+                "| %s | %.2f | — | %s |%n",
+                label,
+                n.summary().median() / d.summary().median(),
                 verdict(n.summary().median() / d.summary().median(), target)));
     }
 
@@ -168,7 +203,8 @@ final class Report {
         }
         return value <= limit
                 ? String.format("≤ %.1f | met (%.1f%% under)", limit, 100 * (1 - value / limit))
-                : String.format("≤ %.1f | **missed** by %.1f%% (%.2f over)", limit, 100 * (value / limit - 1), value - limit);
+                : String.format(
+                        "≤ %.1f | **missed** by %.1f%% (%.2f over)", limit, 100 * (value / limit - 1), value - limit);
     }
 
     /** Replaces the figures between the markers, or creates the file with only the figures. */

@@ -7,7 +7,6 @@ import dev.sandbox4j.exec.Output;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxProcess;
-
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -34,23 +33,42 @@ import java.util.stream.Stream;
 public final class ScaleBench {
     private static final List<String> SLEEP = List.of("sleep", "600");
 
-    private ScaleBench() {
-    }
+    private ScaleBench() {}
 
     /** One level's figures. */
-    record Figures(int count, int baselineThreads, int runningThreads, int processesPerSandbox,
-                   long nativePssKiB, long programPssKiB, long jvmPssKiB, double startSeconds, double endSeconds,
-                   List<String> leftover, Map<String, Integer> threadsByKind, double fdsPerSandbox) {
+    record Figures(
+            int count,
+            int baselineThreads,
+            int runningThreads,
+            int processesPerSandbox,
+            long nativePssKiB,
+            long programPssKiB,
+            long jvmPssKiB,
+            double startSeconds,
+            double endSeconds,
+            List<String> leftover,
+            Map<String, Integer> threadsByKind,
+            double fdsPerSandbox) {
 
         double threadsPerSandbox() {
             return (runningThreads - baselineThreads) / (double) count;
         }
 
         String row() {
-            return String.format("| %,d | %d | %d | %.3f | %.1f | %d | %.0f | %.0f | %.0f | %.2f | %.2f | %s |", count,
-                    baselineThreads, runningThreads, threadsPerSandbox(), fdsPerSandbox, processesPerSandbox,
-                    nativePssKiB / (double) count, programPssKiB / (double) count, jvmPssKiB / (double) count,
-                    startSeconds, endSeconds, leftover.isEmpty() ? "nothing" : String.join("; ", leftover));
+            return String.format(
+                    "| %,d | %d | %d | %.3f | %.1f | %d | %.0f | %.0f | %.0f | %.2f | %.2f | %s |",
+                    count,
+                    baselineThreads,
+                    runningThreads,
+                    threadsPerSandbox(),
+                    fdsPerSandbox,
+                    processesPerSandbox,
+                    nativePssKiB / (double) count,
+                    programPssKiB / (double) count,
+                    jvmPssKiB / (double) count,
+                    startSeconds,
+                    endSeconds,
+                    leftover.isEmpty() ? "nothing" : String.join("; ", leftover));
         }
     }
 
@@ -95,8 +113,9 @@ public final class ScaleBench {
         }
         System.out.println();
         System.out.println("output " + (pipe ? "piped (Output.pipe())" : "captured (the default)"));
-        System.out.println("Java " + System.getProperty("java.version") + ", " + Runtime.getRuntime().availableProcessors()
-                + " CPUs, load " + Files.readString(Path.of("/proc/loadavg")).strip());
+        System.out.println("Java " + System.getProperty("java.version") + ", "
+                + Runtime.getRuntime().availableProcessors() + " CPUs, load "
+                + Files.readString(Path.of("/proc/loadavg")).strip());
         System.out.println(HEADER);
         all.forEach(f -> System.out.println(f.row()));
     }
@@ -135,8 +154,19 @@ public final class ScaleBench {
             }
             double end = (System.nanoTime() - t1) / 1e9;
             running.clear();
-            return new Figures(count, baseThreads, runningThreads, perSandbox, nativePss, programPss, jvmPss, start,
-                    end, leftover(baseThreads, baseFds, baseProcs), byKind, fdsPerSandbox);
+            return new Figures(
+                    count,
+                    baseThreads,
+                    runningThreads,
+                    perSandbox,
+                    nativePss,
+                    programPss,
+                    jvmPss,
+                    start,
+                    end,
+                    leftover(baseThreads, baseFds, baseProcs),
+                    byKind,
+                    fdsPerSandbox);
         } finally {
             for (SandboxProcess p : running) {
                 p.close();
@@ -145,11 +175,14 @@ public final class ScaleBench {
     }
 
     /** What the level left behind, after giving threads and the fork server's spare a moment to settle. */
-    static List<String> leftover(int baseThreads, List<String> baseFds, List<ProcessHandle> baseProcs) throws Exception {
+    static List<String> leftover(int baseThreads, List<String> baseFds, List<ProcessHandle> baseProcs)
+            throws Exception {
         List<String> left = new ArrayList<>();
         long until = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < until && (threads() > baseThreads || descendants().size() > baseProcs.size()
-                || fds().size() > baseFds.size())) {
+        while (System.nanoTime() < until
+                && (threads() > baseThreads
+                        || descendants().size() > baseProcs.size()
+                        || fds().size() > baseFds.size())) {
             Thread.sleep(50);
         }
         int threads = threads();
@@ -160,7 +193,8 @@ public final class ScaleBench {
         procs.removeIf(p -> baseProcs.stream().anyMatch(b -> b.pid() == p.pid()));
         procs.removeIf(ForkServerProbe::isSpare); // a new spare after the last run's
         if (!procs.isEmpty()) {
-            left.add(procs.size() + " processes " + procs.stream().map(p -> p.pid() + " " + comm(p.pid())).toList());
+            left.add(procs.size() + " processes "
+                    + procs.stream().map(p -> p.pid() + " " + comm(p.pid())).toList());
         }
         List<String> fds = fds();
         for (String f : baseFds) {
@@ -187,9 +221,10 @@ public final class ScaleBench {
 
     /** Live threads by name, with digits folded so that one kind per sandbox counts as one line. */
     static Map<String, Integer> threadsByKind() {
-        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-                .collect(Collectors.groupingBy(t -> t.getName().replaceAll("\\d+", "N"), TreeMap::new,
-                        Collectors.summingInt(t -> 1)));
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .collect(Collectors.groupingBy(
+                        t -> t.getName().replaceAll("\\d+", "N"), TreeMap::new, Collectors.summingInt(t -> 1)));
     }
 
     static List<ProcessHandle> descendants() {
@@ -244,7 +279,8 @@ public final class ScaleBench {
 
     /** This JVM's sandbox cgroups that still exist, in every hierarchy. */
     static List<Path> sandboxCgroups() throws IOException {
-        Pattern ours = Pattern.compile("sandbox4j-.+-\\d+-" + ProcessHandle.current().pid() + "-\\d+-\\d+");
+        Pattern ours =
+                Pattern.compile("sandbox4j-.+-\\d+-" + ProcessHandle.current().pid() + "-\\d+-\\d+");
         List<Path> found = new ArrayList<>();
         for (CgroupHierarchy h : CgroupLayout.detect().hierarchies()) {
             Path own = h.ownDirectory();
@@ -252,7 +288,8 @@ public final class ScaleBench {
                 continue;
             }
             try (Stream<Path> children = Files.list(own)) {
-                children.filter(p -> ours.matcher(p.getFileName().toString()).matches()).forEach(found::add);
+                children.filter(p -> ours.matcher(p.getFileName().toString()).matches())
+                        .forEach(found::add);
             }
         }
         return found;

@@ -12,7 +12,6 @@ import dev.sandbox4j.seccomp.BpfInterpreter;
 import dev.sandbox4j.seccomp.BpfProgram;
 import dev.sandbox4j.seccomp.SeccompData;
 import dev.sandbox4j.seccomp.SeccompProfile;
-
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,6 +42,7 @@ public final class SpawnBench {
     static final int[] CONCURRENCY = {1, 2, 4};
     /** The limits of variant (b): a cgroup of its own per run in privileged mode, rlimits otherwise. */
     static final long MEMORY_LIMIT = 256L << 20;
+
     static final long PIDS_LIMIT = 256;
 
     static String limits(PrivilegeMode mode) {
@@ -52,8 +52,18 @@ public final class SpawnBench {
     }
 
     /** How much to measure: {@link #full()} for the published figures, {@link #smoke()} for CI. */
-    record Settings(String name, int warmup, int rounds, int runsPerRound, int throughputRounds, int throughputRuns,
-                    int breakdownRuns, int cliWarmup, int cliRuns, int loopRuns, long loopIterations) {
+    record Settings(
+            String name,
+            int warmup,
+            int rounds,
+            int runsPerRound,
+            int throughputRounds,
+            int throughputRuns,
+            int breakdownRuns,
+            int cliWarmup,
+            int cliRuns,
+            int loopRuns,
+            long loopIterations) {
         static Settings full() {
             return new Settings("full", 20, 10, 40, 5, 60, 150, 3, 20, 5, 1_000_000);
         }
@@ -63,11 +73,19 @@ public final class SpawnBench {
         }
 
         String describe() {
-            return String.format("%d warm-up runs of each; latency %d rounds × %d runs of each variant, one of each "
+            return String.format(
+                    "%d warm-up runs of each; latency %d rounds × %d runs of each variant, one of each "
                             + "in turn (rotating order); throughput %d rounds × %d runs per variant and concurrency; "
                             + "breakdown %d runs of each of (b) and (c) in turn; command line %d runs of each; "
                             + "syscall loop %d runs × %,d calls of each",
-                    warmup, rounds, runsPerRound, throughputRounds, throughputRuns, breakdownRuns, cliRuns, loopRuns,
+                    warmup,
+                    rounds,
+                    runsPerRound,
+                    throughputRounds,
+                    throughputRuns,
+                    breakdownRuns,
+                    cliRuns,
+                    loopRuns,
                     loopIterations);
         }
     }
@@ -87,6 +105,7 @@ public final class SpawnBench {
         final Map<Integer, Map<String, Samples>> throughput = new LinkedHashMap<>();
         /** Per configuration key, per stage name: microseconds. */
         final Map<String, Map<String, Samples>> stages = new LinkedHashMap<>();
+
         final Map<String, Samples> cli = new LinkedHashMap<>();
         String cliNote;
         final List<BpfRow> bpf = new ArrayList<>();
@@ -95,11 +114,9 @@ public final class SpawnBench {
         final Map<String, Samples> syscallLoop = new LinkedHashMap<>();
     }
 
-    record BpfRow(String profile, int permitted, int length, int min, int median, int max, double mean) {
-    }
+    record BpfRow(String profile, int permitted, int length, int min, int median, int max, double mean) {}
 
-    private SpawnBench() {
-    }
+    private SpawnBench() {}
 
     public static void main(String[] args) throws Exception {
         Settings settings = Settings.full();
@@ -157,25 +174,39 @@ public final class SpawnBench {
         }
 
         try (Programs programs = new Programs();
-             Sandbox sandboxFull = Sandbox.create(full);
-             Sandbox sandboxDirect = Sandbox.create(full.toBuilder().forkServer(false).build());
-             Sandbox sandboxSeccomp = seccompOnly == null ? null : Sandbox.create(seccompOnly)) {
+                Sandbox sandboxFull = Sandbox.create(full);
+                Sandbox sandboxDirect =
+                        Sandbox.create(full.toBuilder().forkServer(false).build());
+                Sandbox sandboxSeccomp = seccompOnly == null ? null : Sandbox.create(seccompOnly)) {
             List<Variant> spawn = new ArrayList<>();
             spawn.add(variant(res, "a", "(a) ProcessBuilder, no isolation", () -> processBuilder(TRUE)));
-            spawn.add(variant(res, "b", "(b) sandbox4j: 7 namespaces, MINIMAL seccomp, limits", () -> sandboxed(sandboxFull, TRUE)));
+            spawn.add(variant(
+                    res,
+                    "b",
+                    "(b) sandbox4j: 7 namespaces, MINIMAL seccomp, limits",
+                    () -> sandboxed(sandboxFull, TRUE)));
             if (sandboxSeccomp != null) {
-                spawn.add(variant(res, "c", "(c) sandbox4j: UTS namespace only, MINIMAL seccomp", () -> sandboxed(sandboxSeccomp, TRUE)));
+                spawn.add(variant(
+                        res,
+                        "c",
+                        "(c) sandbox4j: UTS namespace only, MINIMAL seccomp",
+                        () -> sandboxed(sandboxSeccomp, TRUE)));
             }
             Programs.Result<List<String>> bwrap = Programs.bwrap();
             if (bwrap.ok()) {
-                spawn.add(variant(res, "d", "(d) ProcessBuilder → bwrap --unshare-all", () -> processBuilder(bwrap.value())));
+                spawn.add(variant(
+                        res, "d", "(d) ProcessBuilder → bwrap --unshare-all", () -> processBuilder(bwrap.value())));
             } else {
                 res.unavailable.add(new Variant.Unavailable("d", "(d) bwrap", bwrap.reason()));
             }
             PosixSpawn posixSpawn = new PosixSpawn();
-            spawn.add(variant(res, "p", "(p) posix_spawn via jnr-ffi, no isolation (reference)", () -> posixSpawn.run(TRUE)));
+            spawn.add(variant(
+                    res, "p", "(p) posix_spawn via jnr-ffi, no isolation (reference)", () -> posixSpawn.run(TRUE)));
             // (b) without the fork server: what a one-shot process (the CLI) gets, and what the server saves.
-            spawn.add(variant(res, "bd", "(b₁) as (b), a launcher per run by ProcessBuilder (forkServer(false))",
+            spawn.add(variant(
+                    res,
+                    "bd",
+                    "(b₁) as (b), a launcher per run by ProcessBuilder (forkServer(false))",
                     () -> sandboxed(sandboxDirect, TRUE)));
 
             log.println("bench: latency of /bin/true (" + spawn.size() + " variants)");
@@ -184,8 +215,9 @@ public final class SpawnBench {
 
             for (int threads : CONCURRENCY) {
                 log.println("bench: throughput at concurrency " + threads);
-                res.throughput.put(threads, Interleaved.throughput(spawn, threads, settings.throughputRounds(),
-                        settings.throughputRuns()));
+                res.throughput.put(
+                        threads,
+                        Interleaved.throughput(spawn, threads, settings.throughputRounds(), settings.throughputRuns()));
             }
             System.gc();
 
@@ -213,7 +245,9 @@ public final class SpawnBench {
     /** A plain spawn as a Java user writes it: default pipes, wait, close. */
     static void processBuilder(List<String> command) throws Exception {
         Process p = new ProcessBuilder(command).start();
-        try (var in = p.getInputStream(); var err = p.getErrorStream(); var out = p.getOutputStream()) {
+        try (var in = p.getInputStream();
+                var err = p.getErrorStream();
+                var out = p.getOutputStream()) {
             int status = p.waitFor();
             if (status != 0) {
                 throw new IllegalStateException(command + " exited with " + status);
@@ -260,8 +294,16 @@ public final class SpawnBench {
         for (int i = 0; i < settings.breakdownRuns(); i++) {
             for (String key : Interleaved.rotated(List.copyOf(configs.keySet()), i)) {
                 StagedRun.Stages s = StagedRun.run(configs.get(key), TRUE);
-                long[] values = {s.cgroupReserve(), s.plan(), s.spawnLauncher(), s.connectAndSendPlan(), s.namespacesSetupExec(),
-                        s.programRunAndReap(), s.resultCollection(), s.total()};
+                long[] values = {
+                    s.cgroupReserve(),
+                    s.plan(),
+                    s.spawnLauncher(),
+                    s.connectAndSendPlan(),
+                    s.namespacesSetupExec(),
+                    s.programRunAndReap(),
+                    s.resultCollection(),
+                    s.total()
+                };
                 Map<String, Samples> m = res.stages.get(key);
                 for (int j = 0; j < values.length; j++) {
                     m.get(STAGES.get(j)).add(values[j] / 1e3);
@@ -270,8 +312,8 @@ public final class SpawnBench {
         }
     }
 
-    private static void measureCli(Results res, Settings settings, Programs programs,
-                                   Programs.Result<List<String>> bwrap) throws Exception {
+    private static void measureCli(
+            Results res, Settings settings, Programs programs, Programs.Result<List<String>> bwrap) throws Exception {
         List<Variant> cli = new ArrayList<>();
         String java = Programs.java();
         Programs.Result<Path> hello = programs.helloWorld();
@@ -280,12 +322,13 @@ public final class SpawnBench {
             return;
         }
         String cp = hello.value().toString();
-        cli.add(cliVariant(res, "hello", "JVM floor: `java Hello` (default options)", List.of(java, "-cp", cp, "Hello")));
+        cli.add(cliVariant(
+                res, "hello", "JVM floor: `java Hello` (default options)", List.of(java, "-cp", cp, "Hello")));
         // The options sandbox-ctl starts its JVM with (C1 only, serial GC, no perf data, huge pages where the
         // kernel offers them; its CDS archive aside): the floor for a JVM started the CLI's way, which separates
         // the CLI's own start-up from the options' effect.
-        List<String> tuned = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-XX:-UsePerfData", "-Xshare:auto"));
+        List<String> tuned = new ArrayList<>(
+                List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto"));
         if (transparentHugePagesOffered()) {
             tuned.add("-XX:+UseTransparentHugePages");
         }
@@ -303,7 +346,12 @@ public final class SpawnBench {
             } else {
                 Programs.Exec version = Programs.Exec.run(List.of(script, "--version"), env, 300);
                 if (version.status() == 0) {
-                    cli.add(cliVariant(res, "cli", "`sandbox-ctl --version` (CLI start-up only)", List.of(script, "--version"), env));
+                    cli.add(cliVariant(
+                            res,
+                            "cli",
+                            "`sandbox-ctl --version` (CLI start-up only)",
+                            List.of(script, "--version"),
+                            env));
                     res.cliNote = "`sandbox-ctl -- /bin/true` does not run programs in this build (\"" + run.firstLine()
                             + "\"), so the CLI is measured by its start-up: the script, its JVM, picocli, `--version`";
                 } else {
@@ -335,12 +383,15 @@ public final class SpawnBench {
     }
 
     /** A command started as a shell would, output discarded, which must exit 0. */
-    private static Variant cliVariant(Results res, String key, String label, List<String> command, Map<String, String> env) {
+    private static Variant cliVariant(
+            Results res, String key, String label, List<String> command, Map<String, String> env) {
         res.labels.put(key, label);
         File devNull = new File("/dev/null");
         return new Variant(key, label, () -> {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectInput(devNull)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .redirectInput(devNull)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD);
             pb.environment().putAll(env);
             int status = pb.start().waitFor();
             if (status != 0) {
@@ -358,7 +409,9 @@ public final class SpawnBench {
             Samples counts = new Samples();
             double sum = 0;
             for (String name : profile.permittedSyscalls(arch)) {
-                int n = interpreter.run(SeccompData.of(arch, arch.syscalls().numberOf(name))).instructionsExecuted();
+                int n = interpreter
+                        .run(SeccompData.of(arch, arch.syscalls().numberOf(name)))
+                        .instructionsExecuted();
                 counts.add(n);
                 sum += n;
                 if (profile == SeccompProfile.MINIMAL && name.equals("getppid")) {
@@ -366,8 +419,14 @@ public final class SpawnBench {
                 }
             }
             Samples.Summary s = counts.summary();
-            res.bpf.add(new BpfRow(profile.cliName(), counts.size(), program.length(), (int) s.min(), (int) s.median(),
-                    (int) s.max(), sum / counts.size()));
+            res.bpf.add(new BpfRow(
+                    profile.cliName(),
+                    counts.size(),
+                    program.length(),
+                    (int) s.min(),
+                    (int) s.median(),
+                    (int) s.max(),
+                    sum / counts.size()));
         }
     }
 
@@ -388,20 +447,31 @@ public final class SpawnBench {
         } finally {
             System.clearProperty("sandbox4j.seccomp.supervisor");
         }
-        try (Sandbox noFilter = Sandbox.create(withFilter.config().toBuilder().noSeccomp().build());
+        try (Sandbox noFilter = Sandbox.create(
+                        withFilter.config().toBuilder().noSeccomp().build());
                 Sandbox unsupervised = Sandbox.create(unsupervisedConfig)) {
             Map<String, Variant.Task> tasks = new LinkedHashMap<>();
             tasks.put("loop-host", () -> res.syscallLoop.get("loop-host").add(nanos(hostOutput(command)) / calls));
-            tasks.put("loop-nofilter", () -> res.syscallLoop.get("loop-nofilter")
-                    .add(nanos(sandboxed(noFilter, command).stdoutText()) / calls));
-            tasks.put("loop-minimal", () -> res.syscallLoop.get("loop-minimal")
-                    .add(nanos(sandboxed(withFilter, command).stdoutText()) / calls));
-            tasks.put("loop-unsupervised", () -> res.syscallLoop.get("loop-unsupervised")
-                    .add(nanos(sandboxed(unsupervised, command).stdoutText()) / calls));
+            tasks.put(
+                    "loop-nofilter",
+                    () -> res.syscallLoop
+                            .get("loop-nofilter")
+                            .add(nanos(sandboxed(noFilter, command).stdoutText()) / calls));
+            tasks.put(
+                    "loop-minimal",
+                    () -> res.syscallLoop
+                            .get("loop-minimal")
+                            .add(nanos(sandboxed(withFilter, command).stdoutText()) / calls));
+            tasks.put(
+                    "loop-unsupervised",
+                    () -> res.syscallLoop
+                            .get("loop-unsupervised")
+                            .add(nanos(sandboxed(unsupervised, command).stdoutText()) / calls));
             res.labels.put("loop-host", "unsandboxed (ProcessBuilder)");
             res.labels.put("loop-nofilter", "sandbox4j, 7 namespaces, no seccomp filter");
             res.labels.put("loop-minimal", "sandbox4j, 7 namespaces, MINIMAL filter, supervised (refusals named)");
-            res.labels.put("loop-unsupervised", "sandbox4j, 7 namespaces, MINIMAL filter, unsupervised (the kernel's kill)");
+            res.labels.put(
+                    "loop-unsupervised", "sandbox4j, 7 namespaces, MINIMAL filter, unsupervised (the kernel's kill)");
             tasks.keySet().forEach(k -> res.syscallLoop.put(k, new Samples()));
             List<String> keys = List.copyOf(tasks.keySet());
             for (int i = 0; i < settings.loopRuns(); i++) {
@@ -434,7 +504,10 @@ public final class SpawnBench {
                     break;
                 }
             }
-            return new Machine(Runtime.getRuntime().availableProcessors(), cpu, System.getProperty("os.version"),
+            return new Machine(
+                    Runtime.getRuntime().availableProcessors(),
+                    cpu,
+                    System.getProperty("os.version"),
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         }
 

@@ -1,11 +1,10 @@
 package dev.sandbox4j.bench;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * Runs every benchmark with a handful of iterations, so that the harness cannot rot between full runs:
@@ -29,24 +28,33 @@ class SpawnBenchSmokeTest {
             if (isUnavailable(r, key)) {
                 continue;
             }
-            assertThat(r.latency.all().get(key).summary().plausible()).as("latency of " + key).isTrue();
+            assertThat(r.latency.all().get(key).summary().plausible())
+                    .as("latency of " + key)
+                    .isTrue();
             for (Map<String, Samples> byVariant : r.throughput.values()) {
-                assertThat(byVariant.get(key).summary().plausible()).as("throughput of " + key).isTrue();
+                assertThat(byVariant.get(key).summary().plausible())
+                        .as("throughput of " + key)
+                        .isTrue();
             }
         }
         assertThat(r.throughput).containsOnlyKeys(1, 2, 4);
         assertThat(r.stages.get("b")).isNotEmpty();
-        r.stages.values().forEach(stages -> stages.forEach((stage, s) ->
-                assertThat(s.summary().count()).as(stage).isPositive()));
+        r.stages
+                .values()
+                .forEach(stages -> stages.forEach(
+                        (stage, s) -> assertThat(s.summary().count()).as(stage).isPositive()));
         assertThat(r.stages.get("b").get("total").summary().plausible()).isTrue();
         assertThat(r.cli.get("hello").summary().plausible()).as("JVM floor").isTrue();
         if (!isUnavailable(r, "cli")) {
             assertThat(r.cli.get("cli").summary().plausible()).as("sandbox-ctl").isTrue();
         }
-        assertThat(r.bpf).isNotEmpty().allSatisfy(row -> assertThat(row.median()).isPositive());
+        assertThat(r.bpf)
+                .isNotEmpty()
+                .allSatisfy(row -> assertThat(row.median()).isPositive());
         assertThat(r.getppidInstructions).isPositive();
         if (!isUnavailable(r, "loop")) {
-            r.syscallLoop.forEach((key, s) -> assertThat(s.summary().plausible()).as(key).isTrue());
+            r.syscallLoop.forEach(
+                    (key, s) -> assertThat(s.summary().plausible()).as(key).isTrue());
         }
     }
 

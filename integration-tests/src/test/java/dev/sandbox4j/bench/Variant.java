@@ -15,6 +15,5 @@ record Variant(String key, String label, Task task) {
     }
 
     /** A variant that could not be set up here, with the reason the report gives. */
-    record Unavailable(String key, String label, String reason) {
-    }
+    record Unavailable(String key, String label, String reason) {}
 }

@@ -1,7 +1,6 @@
 package dev.sandbox4j.cli;
 
 import dev.sandbox4j.exec.host.SystemCapabilities;
-
 import java.io.PrintWriter;
 
 /**
@@ -10,8 +9,7 @@ import java.io.PrintWriter;
  * package-private on purpose.
  */
 public final class CliInProcess {
-    private CliInProcess() {
-    }
+    private CliInProcess() {}
 
     /** Runs one command line; returns its exit status. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {

@@ -14,8 +14,7 @@ public final class ForkServerProbe {
     /** The name of the server's reader thread. */
     public static final String THREAD_NAME = ForkServer.THREAD_NAME;
 
-    private ForkServerProbe() {
-    }
+    private ForkServerProbe() {}
 
     /** Starts the JVM's fork server if it does not run. */
     public static void ensureRunning() {
@@ -34,7 +33,9 @@ public final class ForkServerProbe {
      */
     public static boolean isSpare(ProcessHandle process) {
         try {
-            return Files.readString(Path.of("/proc/" + process.pid() + "/comm")).strip().equals("sandbox4j-spare");
+            return Files.readString(Path.of("/proc/" + process.pid() + "/comm"))
+                    .strip()
+                    .equals("sandbox4j-spare");
         } catch (IOException e) {
             return false; // gone meanwhile
         }
@@ -52,7 +53,8 @@ public final class ForkServerProbe {
             return Optional.empty();
         }
         try {
-            return Optional.of(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString());
+            return Optional.of(
+                    Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString());
         } catch (IOException e) {
             return Optional.empty();
         }

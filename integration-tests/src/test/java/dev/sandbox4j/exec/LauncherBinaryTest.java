@@ -34,10 +34,14 @@ class LauncherBinaryTest {
 
         Path record = record(launcher);
         assertThat(record).isRegularFile();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(record))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(record)))
+                .isEqualTo("rw-------");
         String line = Files.readString(record);
-        assertThat(line).startsWith("sha256 " + LauncherBinary.sha256(launcher.path()) + " dev ")
-                .contains(" ino ").contains(" ctime ").endsWith("\n");
+        assertThat(line)
+                .startsWith("sha256 " + LauncherBinary.sha256(launcher.path()) + " dev ")
+                .contains(" ino ")
+                .contains(" ctime ")
+                .endsWith("\n");
 
         // A second JVM's locate trusts the record: same file, same record.
         LauncherBinary again = locate();
@@ -98,8 +102,8 @@ class LauncherBinaryTest {
         Path full = Files.createDirectory(cache.resolve("full"));
         command("mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", full.toString());
         try {
-            LauncherBinary launcher = LauncherBinary.locate(null, Map.of("XDG_CACHE_HOME", full.toString(),
-                    "HOME", home.toString()));
+            LauncherBinary launcher =
+                    LauncherBinary.locate(null, Map.of("XDG_CACHE_HOME", full.toString(), "HOME", home.toString()));
             assertThat(launcher.path()).startsWith(home.resolve(".cache/sandbox4j"));
             assertThat(LauncherBinary.sha256(launcher.path())).isEqualTo(LauncherBinary.sha256(locate().path()));
         } finally {
@@ -112,13 +116,14 @@ class LauncherBinaryTest {
         LauncherBinary first = locate();
         // Where the launcher would go in a second cache, a non-empty directory of that name: extracting fails.
         Path blocked = Files.createDirectory(cache.resolve("blocked"));
-        Path dir = Files.createDirectory(blocked.resolve("sandbox4j"), PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwx------")));
+        Path dir = Files.createDirectory(
+                blocked.resolve("sandbox4j"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path obstacle = Files.createDirectory(dir.resolve(first.path().getFileName()));
         Files.createFile(obstacle.resolve("in-the-way"));
 
-        LauncherBinary launcher = LauncherBinary.locate(null, Map.of("XDG_CACHE_HOME", blocked.toString(),
-                "HOME", home.toString()));
+        LauncherBinary launcher =
+                LauncherBinary.locate(null, Map.of("XDG_CACHE_HOME", blocked.toString(), "HOME", home.toString()));
         assertThat(launcher.path()).startsWith(home.resolve(".cache/sandbox4j"));
         assertThat(Files.isExecutable(launcher.path())).isTrue();
     }

@@ -1,18 +1,16 @@
 package dev.sandbox4j.exec;
 
-
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
 
 /**
  * For the kernel tests that attack the launcher's control connections: where the launcher and the user's run
  * directory are. Lives in the executor's package because {@link LauncherBinary} is package-private on purpose.
  */
 public final class LauncherProbe {
-    private LauncherProbe() {
-    }
+    private LauncherProbe() {}
 
     /** The launcher this JVM runs. */
     public static Path launcher() {
@@ -31,11 +29,17 @@ public final class LauncherProbe {
      */
     public static long pairWithStranger(Consumer<Path> stranger) {
         try (ControlChannel.Pair pair = ControlChannel.Pair.open(LauncherBinary.get(), stranger);
-             ControlChannel ours = pair.channel()) {
+                ControlChannel ours = pair.channel()) {
             Pointer cred = Memory.allocateDirect(LibC.runtime(), 16);
             cred.putInt(12, 12);
-            if (LibC.libc().getsockopt(pair.launcherEnd(), LibC.Const.SOL_SOCKET, LibC.Const.SO_PEERCRED, cred,
-                    cred.slice(12)) != 0) {
+            if (LibC.libc()
+                            .getsockopt(
+                                    pair.launcherEnd(),
+                                    LibC.Const.SOL_SOCKET,
+                                    LibC.Const.SO_PEERCRED,
+                                    cred,
+                                    cred.slice(12))
+                    != 0) {
                 throw new IllegalStateException("SO_PEERCRED: " + LibC.libc().strerror(LibC.errno()));
             }
             return cred.getInt(0);

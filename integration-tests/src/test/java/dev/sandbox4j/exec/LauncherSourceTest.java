@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.SandboxException;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -23,7 +22,8 @@ class LauncherSourceTest {
     Path dir;
 
     private Map<String, String> env(String cache) throws Exception {
-        return Map.of("XDG_CACHE_HOME", Files.createDirectories(dir.resolve(cache)).toString());
+        return Map.of(
+                "XDG_CACHE_HOME", Files.createDirectories(dir.resolve(cache)).toString());
     }
 
     /** A copy of the jar's launcher, as a team's own build or artifact store would hold it. */
@@ -45,7 +45,8 @@ class LauncherSourceTest {
 
         assertThat(binary.path()).startsWith(dir.resolve("cache/sandbox4j"));
         assertThat(LauncherBinary.sha256(binary.path())).isEqualTo(sha);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(binary.path()))).isEqualTo("r-x------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(binary.path())))
+                .isEqualTo("r-x------");
     }
 
     @Test
@@ -55,12 +56,14 @@ class LauncherSourceTest {
         Map<String, String> env = env("cache");
 
         assertThatThrownBy(() -> LauncherBinary.locateSource(
-                LauncherSource.verified(WRONG, () -> Files.newInputStream(copy)), env))
+                        LauncherSource.verified(WRONG, () -> Files.newInputStream(copy)), env))
                 .isInstanceOf(SandboxException.class)
                 .hasMessageContaining("the launcher with SHA-256 " + WRONG + " does not match: SHA-256 " + actual
                         + ", expected " + WRONG + "; refusing to run it");
         try (Stream<Path> files = Files.list(dir.resolve("cache/sandbox4j"))) {
-            assertThat(files.filter(Files::isRegularFile)).as("no launcher, no temporary file").isEmpty();
+            assertThat(files.filter(Files::isRegularFile))
+                    .as("no launcher, no temporary file")
+                    .isEmpty();
         }
     }
 
@@ -78,7 +81,8 @@ class LauncherSourceTest {
         binary.checkUnchanged();
 
         Files.write(copy, new byte[] {'X'}, StandardOpenOption.WRITE); // same inode, other content
-        assertThatThrownBy(binary::checkUnchanged).isInstanceOf(SandboxException.class)
+        assertThatThrownBy(binary::checkUnchanged)
+                .isInstanceOf(SandboxException.class)
                 .hasMessageContaining("refusing to run it");
     }
 
@@ -88,7 +92,8 @@ class LauncherSourceTest {
         assertThatThrownBy(() -> LauncherBinary.locateSource(LauncherSource.path(plain), env("cache")))
                 .hasMessage("the launcher at " + plain + " is not an executable file");
         assertThatThrownBy(() -> LauncherSource.verified("abc", () -> null))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("64 hexadecimal digits");
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("64 hexadecimal digits");
         assertThatThrownBy(() -> LauncherSource.path(plain, "sha256:" + WRONG))
                 .isInstanceOf(InvalidConfigException.class);
     }

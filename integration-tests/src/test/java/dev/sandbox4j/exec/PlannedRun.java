@@ -8,8 +8,7 @@ import java.util.List;
  * because the planner and the execution are package-private on purpose.
  */
 public final class PlannedRun {
-    private PlannedRun() {
-    }
+    private PlannedRun() {}
 
     /** Plans {@code command} in {@code config}, runs {@code afterPlanning}, then launches the plan and waits. */
     public static SandboxResult run(SandboxConfig config, List<String> command, Runnable afterPlanning)

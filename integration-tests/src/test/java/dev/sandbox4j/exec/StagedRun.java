@@ -10,16 +10,26 @@ import java.util.List;
  */
 public final class StagedRun {
     /** Stage durations of one run, in nanoseconds; they add up to {@link #total()}. */
-    public record Stages(long cgroupReserve, long plan, long spawnLauncher, long connectAndSendPlan,
-                         long namespacesSetupExec, long programRunAndReap, long resultCollection) {
+    public record Stages(
+            long cgroupReserve,
+            long plan,
+            long spawnLauncher,
+            long connectAndSendPlan,
+            long namespacesSetupExec,
+            long programRunAndReap,
+            long resultCollection) {
         public long total() {
-            return cgroupReserve + plan + spawnLauncher + connectAndSendPlan + namespacesSetupExec + programRunAndReap
+            return cgroupReserve
+                    + plan
+                    + spawnLauncher
+                    + connectAndSendPlan
+                    + namespacesSetupExec
+                    + programRunAndReap
                     + resultCollection;
         }
     }
 
-    private StagedRun() {
-    }
+    private StagedRun() {}
 
     /**
      * Runs {@code command} in a fresh sandbox of {@code config} and times its stages.
@@ -62,7 +72,12 @@ public final class StagedRun {
         };
         RunSettings settings = RunSettings.of(config, command, false);
         // releases the cgroup at the end
-        Execution ex = Execution.launch(config, settings, plan, cgroup, List.of(),
+        Execution ex = Execution.launch(
+                config,
+                settings,
+                plan,
+                cgroup,
+                List.of(),
                 new RunEvents(stages, new RunListener.Run(config.id(), 1, command)));
         SandboxResult result;
         try {
@@ -76,7 +91,13 @@ public final class StagedRun {
         if (!result.success()) {
             throw new IllegalStateException("sandboxed " + command + " failed: " + result);
         }
-        return new Stages(cgroupReserved - t0, planned - cgroupReserved, at[0] - planned, at[1] - at[0],
-                at[2] - at[1], at[3] - at[2], done - at[3]);
+        return new Stages(
+                cgroupReserved - t0,
+                planned - cgroupReserved,
+                at[0] - planned,
+                at[1] - at[0],
+                at[2] - at[1],
+                at[3] - at[2],
+                done - at[3]);
     }
 }

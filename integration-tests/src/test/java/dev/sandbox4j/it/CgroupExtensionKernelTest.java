@@ -1,5 +1,10 @@
 package dev.sandbox4j.it;
 
+import static dev.sandbox4j.it.KernelTestSupport.ownSandboxCgroups;
+import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.CpusetLimit;
 import dev.sandbox4j.cgroup.HugetlbLimit;
@@ -12,21 +17,15 @@ import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxBuilder;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-
-import static dev.sandbox4j.it.KernelTestSupport.ownSandboxCgroups;
-import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Further cgroup limits ({@link IoLimit}, {@link CpusetLimit}) against the real kernel as root, on the
@@ -44,9 +43,16 @@ class CgroupExtensionKernelTest {
     @BeforeAll
     static void rootWithBlkioAndCpuset() throws Exception {
         boolean root = KernelTestSupport.euid() == 0;
-        requireFeature(root && SandboxCgroups.availability(CgroupConfig.builder()
-                        .limit(IoLimit.builder().device(IoLimit.deviceOf(Path.of("/tmp"))).writeBytesPerSecond(MIB).build())
-                        .limit(CpusetLimit.cpus("0")).build()).available(),
+        requireFeature(
+                root
+                        && SandboxCgroups.availability(CgroupConfig.builder()
+                                        .limit(IoLimit.builder()
+                                                .device(IoLimit.deviceOf(Path.of("/tmp")))
+                                                .writeBytesPerSecond(MIB)
+                                                .build())
+                                        .limit(CpusetLimit.cpus("0"))
+                                        .build())
+                                .available(),
                 "root with writable blkio and cpuset cgroups and /tmp on a block device");
     }
 
@@ -75,11 +81,17 @@ class CgroupExtensionKernelTest {
         String[] write3MiB = {"dd", "if=/dev/zero", "of=" + dir.resolve("f"), "bs=64k", "count=48", "oflag=direct"};
 
         SandboxResult free = run(privileged(), write3MiB);
-        SandboxResult limited = run(privileged()
-                .cgroupLimit(IoLimit.builder().device(device).writeBytesPerSecond(MIB).build()), write3MiB);
+        SandboxResult limited = run(
+                privileged()
+                        .cgroupLimit(IoLimit.builder()
+                                .device(device)
+                                .writeBytesPerSecond(MIB)
+                                .build()),
+                write3MiB);
 
-        System.out.printf("3 MiB O_DIRECT to %s: unlimited %d ms, at 1 MiB/s %d ms%n", device,
-                free.wallTime().toMillis(), limited.wallTime().toMillis());
+        System.out.printf(
+                "3 MiB O_DIRECT to %s: unlimited %d ms, at 1 MiB/s %d ms%n",
+                device, free.wallTime().toMillis(), limited.wallTime().toMillis());
         assertThat(free.exitCode()).as(free.stderrText()).hasValue(0);
         assertThat(limited.exitCode()).as(limited.stderrText()).hasValue(0);
         // The throttle lets a first slice through at once; 3 MiB at 1 MiB/s still takes well over 1.5 s.
@@ -92,20 +104,34 @@ class CgroupExtensionKernelTest {
     @Test
     void theKernelHoldsTheValuesAsWrittenInTheLimitsOwnFiles() throws Exception {
         String device = IoLimit.deviceOf(Path.of("/tmp"));
-        CgroupConfig config = CgroupConfig.builder().limit(IoLimit.builder().device(device)
-                .readBytesPerSecond(2 * MIB).writeIopsPerSecond(100).build()).limit(CpusetLimit.cpus("0")).build();
+        CgroupConfig config = CgroupConfig.builder()
+                .limit(IoLimit.builder()
+                        .device(device)
+                        .readBytesPerSecond(2 * MIB)
+                        .writeIopsPerSecond(100)
+                        .build())
+                .limit(CpusetLimit.cpus("0"))
+                .build();
         try (SandboxCgroup cgroup = SandboxCgroups.create("ext", config)) {
-            Path blkio = cgroup.directories().stream().filter(d -> d.toString().contains("/blkio/")).findFirst()
+            Path blkio = cgroup.directories().stream()
+                    .filter(d -> d.toString().contains("/blkio/"))
+                    .findFirst()
                     .orElseThrow();
-            Path cpuset = cgroup.directories().stream().filter(d -> d.toString().contains("/cpuset/")).findFirst()
+            Path cpuset = cgroup.directories().stream()
+                    .filter(d -> d.toString().contains("/cpuset/"))
+                    .findFirst()
                     .orElseThrow();
-            assertThat(Files.readString(blkio.resolve("blkio.throttle.read_bps_device")).strip())
+            assertThat(Files.readString(blkio.resolve("blkio.throttle.read_bps_device"))
+                            .strip())
                     .isEqualTo(device + " " + 2 * MIB);
-            assertThat(Files.readString(blkio.resolve("blkio.throttle.write_iops_device")).strip())
+            assertThat(Files.readString(blkio.resolve("blkio.throttle.write_iops_device"))
+                            .strip())
                     .isEqualTo(device + " 100");
             assertThat(Files.readString(cpuset.resolve("cpuset.cpus")).strip()).isEqualTo("0");
-            assertThat(Files.readString(cpuset.resolve("cpuset.mems")).strip()).as("copied from the parent")
-                    .isEqualTo(Files.readString(cpuset.getParent().resolve("cpuset.mems")).strip());
+            assertThat(Files.readString(cpuset.resolve("cpuset.mems")).strip())
+                    .as("copied from the parent")
+                    .isEqualTo(Files.readString(cpuset.getParent().resolve("cpuset.mems"))
+                            .strip());
         }
         assertThat(ownSandboxCgroups()).isEmpty();
     }
@@ -113,7 +139,8 @@ class CgroupExtensionKernelTest {
     /** The reference host's hugetlb controller lives in its cgroup v2 tree: a further limit on v2, for real. */
     @Test
     void aHugetlbLimitIsHeldWhereverItsControllerLives() throws Exception {
-        CgroupConfig config = CgroupConfig.builder().limit(HugetlbLimit.of(2 * MIB, 4 * MIB)).build();
+        CgroupConfig config =
+                CgroupConfig.builder().limit(HugetlbLimit.of(2 * MIB, 4 * MIB)).build();
         var availability = SandboxCgroups.availability(config);
         requireFeature(availability.available(), "the hugetlb controller (here: " + availability + ")");
         try (SandboxCgroup cgroup = SandboxCgroups.create("huge", config)) {
@@ -134,9 +161,13 @@ class CgroupExtensionKernelTest {
 
     @Test
     void theWorkloadRunsOnlyOnTheCpusOfItsCpuset() throws Exception {
-        String all = Files.readString(Path.of("/sys/fs/cgroup/cpuset/cpuset.effective_cpus")).strip();
+        String all = Files.readString(Path.of("/sys/fs/cgroup/cpuset/cpuset.effective_cpus"))
+                .strip();
         SandboxResult outside = run(privileged(), "nproc");
-        SandboxResult inside = run(privileged().cgroupLimit(CpusetLimit.cpus("1")), "sh", "-c",
+        SandboxResult inside = run(
+                privileged().cgroupLimit(CpusetLimit.cpus("1")),
+                "sh",
+                "-c",
                 "nproc; grep Cpus_allowed_list /proc/self/status");
 
         assertThat(all).as("the test needs a second CPU").isEqualTo("0-1");
@@ -148,6 +179,7 @@ class CgroupExtensionKernelTest {
     void aCpuTheHostLacksFailsTheRunNamingTheValueAndLeavesNoCgroup() {
         assertThatThrownBy(() -> run(privileged().cgroupLimit(CpusetLimit.cpus("63")), "true"))
                 .isInstanceOf(SandboxException.class)
-                .hasMessageContaining("cpuset.cpus").hasMessageContaining("'63'");
+                .hasMessageContaining("cpuset.cpus")
+                .hasMessageContaining("'63'");
     }
 }

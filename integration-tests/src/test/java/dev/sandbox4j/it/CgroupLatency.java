@@ -1,10 +1,9 @@
 package dev.sandbox4j.it;
 
 import dev.sandbox4j.cgroup.CgroupConfig;
+import dev.sandbox4j.cgroup.CgroupLayout;
 import dev.sandbox4j.cgroup.SandboxCgroup;
 import dev.sandbox4j.cgroup.SandboxCgroups;
-import dev.sandbox4j.cgroup.CgroupLayout;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,13 +13,13 @@ import java.util.List;
  * {@code java -cp <test class path> dev.sandbox4j.it.CgroupLatency 500}.
  */
 public final class CgroupLatency {
-    private CgroupLatency() {
-    }
+    private CgroupLatency() {}
 
     public static void main(String[] args) {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 500;
         CgroupLayout layout = CgroupLayout.detect(); // as a SandboxConfig holds it
-        CgroupConfig limits = CgroupConfig.builder().memory("64M").cpuPercent(20).maxPids(32).build();
+        CgroupConfig limits =
+                CgroupConfig.builder().memory("64M").cpuPercent(20).maxPids(32).build();
         for (CgroupConfig config : List.of(CgroupConfig.NONE, limits, CgroupConfig.NONE, limits)) {
             long[] create = new long[runs];
             long[] stats = new long[runs];
@@ -37,8 +36,9 @@ public final class CgroupLatency {
                 stats[i] = t2 - t1;
                 close[i] = t3 - t2;
             }
-            System.out.printf("%-75s create %.2f ms, stats %.2f ms, close %.2f ms (medians of %d)%n", config,
-                    median(create), median(stats), median(close), runs);
+            System.out.printf(
+                    "%-75s create %.2f ms, stats %.2f ms, close %.2f ms (medians of %d)%n",
+                    config, median(create), median(stats), median(close), runs);
         }
     }
 

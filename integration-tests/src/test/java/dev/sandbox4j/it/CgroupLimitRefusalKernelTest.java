@@ -1,5 +1,9 @@
 package dev.sandbox4j.it;
 
+import static dev.sandbox4j.it.KernelTestSupport.ownSandboxCgroups;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.CgroupUnavailableException;
 import dev.sandbox4j.cgroup.IoLimit;
@@ -8,14 +12,9 @@ import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.exec.SandboxBuilder;
 import dev.sandbox4j.exec.SandboxConfig;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import java.nio.file.Path;
-
-import static dev.sandbox4j.it.KernelTestSupport.ownSandboxCgroups;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A further cgroup limit where no cgroup can hold it fails closed, before anything runs: unprivileged mode
@@ -24,16 +23,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
 class CgroupLimitRefusalKernelTest {
-    private static final IoLimit IO = IoLimit.builder().device(IoLimit.deviceOf(Path.of("/tmp")))
-            .writeBytesPerSecond(1 << 20).build();
+    private static final IoLimit IO = IoLimit.builder()
+            .device(IoLimit.deviceOf(Path.of("/tmp")))
+            .writeBytesPerSecond(1 << 20)
+            .build();
 
     @Test
     void unprivilegedRunsRefuseTheLimitNamingItAndTheRemedy() throws Exception {
         boolean root = KernelTestSupport.euid() == 0;
-        SandboxBuilder builder = SandboxConfig.builder().cgroupLimit(IO)
+        SandboxBuilder builder = SandboxConfig.builder()
+                .cgroupLimit(IO)
                 .privilegeMode(root ? PrivilegeMode.UNPRIVILEGED : PrivilegeMode.AUTO);
 
-        assertThatThrownBy(builder::build).isInstanceOf(FeatureUnavailableException.class)
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(FeatureUnavailableException.class)
                 .hasMessageContaining(IO.toString())
                 .hasMessageContaining("unprivileged mode creates no cgroups")
                 .hasMessageContaining("Run in privileged mode");
@@ -48,7 +51,8 @@ class CgroupLimitRefusalKernelTest {
         }
         assertThatThrownBy(() -> SandboxCgroups.create("refused", config))
                 .isInstanceOf(CgroupUnavailableException.class)
-                .hasMessageContaining("blkio/io").hasMessageContaining("no write permission");
+                .hasMessageContaining("blkio/io")
+                .hasMessageContaining("no write permission");
         assertThat(ownSandboxCgroups()).isEmpty();
     }
 }

@@ -1,5 +1,10 @@
 package dev.sandbox4j.it;
 
+import static dev.sandbox4j.it.KernelTestSupport.ownSandboxCgroups;
+import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
@@ -12,11 +17,6 @@ import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.UsageSource;
 import dev.sandbox4j.namespace.Namespace;
 import dev.sandbox4j.namespace.NamespaceConfig;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -30,11 +30,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static dev.sandbox4j.it.KernelTestSupport.ownSandboxCgroups;
-import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Cgroup limits against the real kernel, in privileged mode (root with a writable memory, cpu and pids
@@ -77,14 +76,19 @@ class CgroupLimitsKernelTest {
      * {@code 'a' x n} would hold two copies), then prints its length.
      */
     static String[] touch(int mib) {
-        return new String[] {"perl", "-e", "my $x = ''; vec($x, (" + mib + " << 20) - 1, 8) = 1; print length($x), qq(\\n);"};
+        return new String[] {
+            "perl", "-e", "my $x = ''; vec($x, (" + mib + " << 20) - 1, 8) = 1; print length($x), qq(\\n);"
+        };
     }
 
     @Test
     void touching200MiBUnderA64MiBLimitIsAnOomKill() throws Exception {
         SandboxResult r = run(privileged().memoryLimit(64 * MIB), touch(200));
-        System.out.printf("[measured] 200 MiB under 64 MiB: %s, oom kills %s, memory peak %.1f MiB, rusage max RSS %.1f MiB%n",
-                r.signalName().orElse("exit " + r.exitCode().orElse(-1)), r.oomKills(), r.memoryPeakBytes() / (double) MIB,
+        System.out.printf(
+                "[measured] 200 MiB under 64 MiB: %s, oom kills %s, memory peak %.1f MiB, rusage max RSS %.1f MiB%n",
+                r.signalName().orElse("exit " + r.exitCode().orElse(-1)),
+                r.oomKills(),
+                r.memoryPeakBytes() / (double) MIB,
                 r.maxRssBytes() / (double) MIB);
         assertThat(r.signalName()).hasValue("SIGKILL");
         assertThat(r.oomKilled()).isTrue();
@@ -99,7 +103,8 @@ class CgroupLimitsKernelTest {
     @Test
     void thirtyMiBUnderA64MiBLimitRunsNormallyWithAPlausiblePeak() throws Exception {
         SandboxResult r = run(privileged().memoryLimit(64 * MIB), touch(30));
-        System.out.printf("[measured] 30 MiB under 64 MiB: exit %s, memory peak %.1f MiB (cgroup), max RSS %.1f MiB%n",
+        System.out.printf(
+                "[measured] 30 MiB under 64 MiB: exit %s, memory peak %.1f MiB (cgroup), max RSS %.1f MiB%n",
                 r.exitCode(), r.memoryPeakBytes() / (double) MIB, r.maxRssBytes() / (double) MIB);
         assertThat(r.exitCode()).hasValue(0);
         assertThat(r.stdoutText()).isEqualTo((30 * MIB) + "\n");
@@ -120,14 +125,21 @@ class CgroupLimitsKernelTest {
     void aBusyLoopGetsItsCpuShareAndNoMore() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
-            Future<Duration> at20 = pool.submit(() -> busyFor3Seconds(privileged().cpuPercent(20)));
-            Future<Duration> at100 = pool.submit(() -> busyFor3Seconds(privileged().cpuPercent(100)));
-            Future<Duration> unlimited = pool.submit(() -> busyFor3Seconds(privileged().cpuWeight(100)));
+            Future<Duration> at20 =
+                    pool.submit(() -> busyFor3Seconds(privileged().cpuPercent(20)));
+            Future<Duration> at100 =
+                    pool.submit(() -> busyFor3Seconds(privileged().cpuPercent(100)));
+            Future<Duration> unlimited =
+                    pool.submit(() -> busyFor3Seconds(privileged().cpuWeight(100)));
             long ms20 = at20.get(1, TimeUnit.MINUTES).toMillis();
             long ms100 = at100.get(1, TimeUnit.MINUTES).toMillis();
             long msFree = unlimited.get(1, TimeUnit.MINUTES).toMillis();
-            System.out.printf("[measured] busy loop, 3 s wall: cpu 20 -> %d ms CPU, cpu 100 -> %d ms, no quota (weight 100) -> %d ms"
-                    + " (load average %s)%n", ms20, ms100, msFree,
+            System.out.printf(
+                    "[measured] busy loop, 3 s wall: cpu 20 -> %d ms CPU, cpu 100 -> %d ms, no quota (weight 100) -> %d ms"
+                            + " (load average %s)%n",
+                    ms20,
+                    ms100,
+                    msFree,
                     Files.readString(Path.of("/proc/loadavg")).strip());
             assertThat(ms20).isBetween(150L, 800L);
             assertThat(ms100).isLessThanOrEqualTo(3_300L).isGreaterThanOrEqualTo(msFree * 3 / 5);
@@ -160,25 +172,36 @@ class CgroupLimitsKernelTest {
     /** Every process forks forever, ignoring failures; only the pids limit bounds it, only the timeout ends it. */
     private static void forkBomb(NamespaceConfig namespaces, String marker) throws Exception {
         long t0 = System.nanoTime();
-        SandboxResult r = run(privileged().namespaces(namespaces).pidsLimit(32).timeout(Duration.ofSeconds(2)),
-                "perl", "-e", "while (1) { fork }", "fork-bomb-" + marker);
+        SandboxResult r = run(
+                privileged().namespaces(namespaces).pidsLimit(32).timeout(Duration.ofSeconds(2)),
+                "perl",
+                "-e",
+                "while (1) { fork }",
+                "fork-bomb-" + marker);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        System.out.printf("[measured] fork bomb under pids 32 (%s): pids peak %s, returned after %d ms%n",
-                namespaces.contains(Namespace.PID) ? "PID namespace" : "no PID namespace", r.pidsPeak(), took.toMillis());
+        System.out.printf(
+                "[measured] fork bomb under pids 32 (%s): pids peak %s, returned after %d ms%n",
+                namespaces.contains(Namespace.PID) ? "PID namespace" : "no PID namespace",
+                r.pidsPeak(),
+                took.toMillis());
         assertThat(r.timedOut()).isTrue();
         assertThat(r.signalName()).hasValue("SIGKILL");
         assertThat(r.pidsPeak()).isPresent();
         assertThat(r.pidsPeak().getAsLong()).as("tasks at once, init included").isBetween(16L, 32L);
         assertThat(took).isLessThan(Duration.ofSeconds(6));
-        assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
-                .filter(c -> c.contains("fork-bomb-" + marker))).as("bomb processes left").isEmpty();
+        assertThat(ProcessHandle.allProcesses()
+                        .map(p -> p.info().commandLine().orElse(""))
+                        .filter(c -> c.contains("fork-bomb-" + marker)))
+                .as("bomb processes left")
+                .isEmpty();
         assertThat(ownSandboxCgroups()).isEmpty();
     }
 
     @Test
     void aHundredConcurrentSandboxesLeaveNoCgroup() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(100);
-        try (Sandbox sandbox = Sandbox.create(privileged().memoryLimit(64 * MIB).pidsLimit(32).build())) {
+        try (Sandbox sandbox =
+                Sandbox.create(privileged().memoryLimit(64 * MIB).pidsLimit(32).build())) {
             List<Future<SandboxResult>> results = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 int n = i;
@@ -200,7 +223,9 @@ class CgroupLimitsKernelTest {
     void killedClosedInterruptedAndFailedRunsLeaveNoCgroup(@TempDir Path dir) throws Exception {
         try (Sandbox sandbox = Sandbox.create(privileged().memoryLimit(64 * MIB).build())) {
             SandboxProcess killed = sandbox.start(List.of("sleep", "968"));
-            assertThat(ownSandboxCgroups()).as("a running sandbox has its cgroups").isNotEmpty();
+            assertThat(ownSandboxCgroups())
+                    .as("a running sandbox has its cgroups")
+                    .isNotEmpty();
             killed.destroyForcibly();
             assertThat(killed.waitFor().signalName()).hasValue("SIGKILL");
 
@@ -222,16 +247,20 @@ class CgroupLimitsKernelTest {
             assertThat(ownSandboxCgroups()).isEmpty();
         }
 
-        SandboxConfig missingCwd = privileged().memoryLimit(64 * MIB).cwd(dir.resolve("missing")).build();
+        SandboxConfig missingCwd =
+                privileged().memoryLimit(64 * MIB).cwd(dir.resolve("missing")).build();
         try (Sandbox sandbox = Sandbox.create(missingCwd)) {
             assertThatThrownBy(() -> sandbox.run(List.of("/bin/true"))).isInstanceOf(SandboxSetupException.class);
         }
         assertThat(ownSandboxCgroups()).isEmpty();
 
-        Sandbox closing = Sandbox.create(privileged().namespaces(NamespaceConfig.all().without(Namespace.PID)).build());
+        Sandbox closing = Sandbox.create(privileged()
+                .namespaces(NamespaceConfig.all().without(Namespace.PID))
+                .build());
         SandboxProcess running = closing.start(List.of("sleep", "966"));
         closing.close();
-        assertThatThrownBy(running::waitFor).isInstanceOf(dev.sandbox4j.exec.RunAbortedException.class)
+        assertThatThrownBy(running::waitFor)
+                .isInstanceOf(dev.sandbox4j.exec.RunAbortedException.class)
                 .hasMessageContaining("the sandbox was closed while it ran");
         assertThat(ownSandboxCgroups()).isEmpty();
     }
@@ -245,9 +274,11 @@ class CgroupLimitsKernelTest {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         String classPath = System.getProperty("java.class.path");
         Process jvm = new ProcessBuilder(java.toString(), "-cp", classPath, StartAndHang.class.getName(), "965")
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         List<Path> left;
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
             assertThat(out.readLine()).isEqualTo("started");
             left = KernelTestSupport.sandboxCgroupsOf(jvm.pid());
             assertThat(left).as("the running sandbox's cgroups").isNotEmpty();
@@ -257,7 +288,9 @@ class CgroupLimitsKernelTest {
         assertThat(left).as("nothing removes them when their JVM dies").allMatch(Files::isDirectory);
 
         Process next = new ProcessBuilder(java.toString(), "-cp", classPath, RunOneSandbox.class.getName())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         assertThat(next.waitFor(1, TimeUnit.MINUTES)).isTrue();
         assertThat(next.exitValue()).isZero();
         assertThat(left).as("removed by the next JVM's first sandbox").noneMatch(Files::exists);

@@ -48,8 +48,13 @@ class CgroupViewKernelTest {
     }
 
     private static SandboxBuilder privileged() {
-        return SandboxConfig.builder().privilegeMode(PrivilegeMode.PRIVILEGED).timeout(Duration.ofSeconds(60))
-                .memoryLimit(256 * MIB).cpuPercent(50).pidsLimit(256).seccomp(SeccompProfile.IO_HEAVY)
+        return SandboxConfig.builder()
+                .privilegeMode(PrivilegeMode.PRIVILEGED)
+                .timeout(Duration.ofSeconds(60))
+                .memoryLimit(256 * MIB)
+                .cpuPercent(50)
+                .pidsLimit(256)
+                .seccomp(SeccompProfile.IO_HEAVY)
                 .filesystem(FilesystemView.defaults().build());
     }
 
@@ -61,15 +66,24 @@ class CgroupViewKernelTest {
 
     @Test
     void theProgramSeesItsOwnLimitsReadOnly() throws Exception {
-        SandboxResult r = run("sh", "-c", "cat /proc/self/cgroup; echo limit $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes);"
-                + " echo quota $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us);"
-                + " echo pids $(cat /sys/fs/cgroup/pids/pids.max);"
-                + " echo 1 > /sys/fs/cgroup/memory/memory.limit_in_bytes && echo RAISED;"
-                + " mkdir /sys/fs/cgroup/memory/child && echo NESTED; touch /sys/fs/cgroup/x && echo WROTE; true");
+        SandboxResult r = run(
+                "sh",
+                "-c",
+                "cat /proc/self/cgroup; echo limit $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes);"
+                        + " echo quota $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us);"
+                        + " echo pids $(cat /sys/fs/cgroup/pids/pids.max);"
+                        + " echo 1 > /sys/fs/cgroup/memory/memory.limit_in_bytes && echo RAISED;"
+                        + " mkdir /sys/fs/cgroup/memory/child && echo NESTED; touch /sys/fs/cgroup/x && echo WROTE; true");
         String out = r.stdoutText();
         assertThat(r.exitCode()).as(r + r.stderrText()).hasValue(0);
-        assertThat(out).as(r.stderrText()).contains("limit 268435456\n").contains("quota 50000 100000\n")
-                .contains("pids 256\n").doesNotContain("RAISED").doesNotContain("NESTED").doesNotContain("WROTE");
+        assertThat(out)
+                .as(r.stderrText())
+                .contains("limit 268435456\n")
+                .contains("quota 50000 100000\n")
+                .contains("pids 256\n")
+                .doesNotContain("RAISED")
+                .doesNotContain("NESTED")
+                .doesNotContain("WROTE");
         // rooted at the run's cgroup: its path inside is "/", nothing of the host's tree above it shows
         assertThat(out).containsPattern("(?m)^\\d+:memory:/$");
         assertThat(r.stderrText()).contains("Read-only file system");

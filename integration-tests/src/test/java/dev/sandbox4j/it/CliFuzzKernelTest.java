@@ -1,10 +1,8 @@
 package dev.sandbox4j.it;
 
-import dev.sandbox4j.cli.CliInProcess;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sandbox4j.cli.CliInProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
@@ -21,8 +19,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * sandbox-ctl against random command lines: options and values drawn from pools of good and bad ones, a bad one
@@ -45,34 +44,99 @@ class CliFuzzKernelTest {
 
     /** Values that must be refused; each with its option. */
     static final String[][] BAD_VALUES = {
-        {"-m", "0"}, {"-m", "-1"}, {"--memory", "12Q"}, {"-m", ""}, {"-m", "M"}, {"-m", "1..5G"}, {"-m", "abc"},
-        {"-m", "99999999999999999999"}, {"-m", "8E"}, {"--memory", "16E"}, {"-m", "0x10"}, {"-m", "1e3"},
-        {"-c", "0"}, {"-c", "101"}, {"--cpu", "-5"}, {"-c", "abc"}, {"-c", "NaN"}, {"-c", "1e400"}, {"-c", ""},
+        {"-m", "0"},
+        {"-m", "-1"},
+        {"--memory", "12Q"},
+        {"-m", ""},
+        {"-m", "M"},
+        {"-m", "1..5G"},
+        {"-m", "abc"},
+        {"-m", "99999999999999999999"},
+        {"-m", "8E"},
+        {"--memory", "16E"},
+        {"-m", "0x10"},
+        {"-m", "1e3"},
+        {"-c", "0"},
+        {"-c", "101"},
+        {"--cpu", "-5"},
+        {"-c", "abc"},
+        {"-c", "NaN"},
+        {"-c", "1e400"},
+        {"-c", ""},
         {"-c", "Infinity"},
-        {"-t", "0"}, {"-t", "-1s"}, {"--timeout", "1.5.5s"}, {"-t", ""}, {"-t", "abc"}, {"-t", "10x"},
-        {"-t", "99999999999999999999"}, {"-t", "1e10"}, {"-t", "2562047788015216h"},
-        {"--pids", "0"}, {"--pids", "-1"}, {"--pids", "abc"}, {"--pids", ""}, {"--pids", "1.5"},
+        {"-t", "0"},
+        {"-t", "-1s"},
+        {"--timeout", "1.5.5s"},
+        {"-t", ""},
+        {"-t", "abc"},
+        {"-t", "10x"},
+        {"-t", "99999999999999999999"},
+        {"-t", "1e10"},
+        {"-t", "2562047788015216h"},
+        {"--pids", "0"},
+        {"--pids", "-1"},
+        {"--pids", "abc"},
+        {"--pids", ""},
+        {"--pids", "1.5"},
         {"--pids", "99999999999999999999"},
-        {"-s", "bogus"}, {"--seccomp", ""}, {"-s", "minimal,network"},
-        {"-P", "bogus"}, {"--profile", ""}, {"-P", "strict,moderate"},
-        {"-i", ""}, {"--id", "a/b"}, {"-i", ".."}, {"-i", "x y"}, {"-i", "x".repeat(65)},
-        {"--mode", "root"}, {"--mode", ""}, {"--mode", "privileged,unprivileged"},
-        {"-e", ""}, {"--env", "=x"},
-        {"-w", "relative/dir"}, {"--cwd", ""},
-        {"--tmpfs", "relative"}, {"--tmpfs", "/scratch:abc"}, {"--tmpfs", ""},
-        {"--landlock-ro", "relative"}, {"--landlock-rw", ""},
-        {"--overlay", "/usr"}, {"--bind", ""}, {"--ro-bind", ""},
+        {"-s", "bogus"},
+        {"--seccomp", ""},
+        {"-s", "minimal,network"},
+        {"-P", "bogus"},
+        {"--profile", ""},
+        {"-P", "strict,moderate"},
+        {"-i", ""},
+        {"--id", "a/b"},
+        {"-i", ".."},
+        {"-i", "x y"},
+        {"-i", "x".repeat(65)},
+        {"--mode", "root"},
+        {"--mode", ""},
+        {"--mode", "privileged,unprivileged"},
+        {"-e", ""},
+        {"--env", "=x"},
+        {"-w", "relative/dir"},
+        {"--cwd", ""},
+        {"--tmpfs", "relative"},
+        {"--tmpfs", "/scratch:abc"},
+        {"--tmpfs", ""},
+        {"--landlock-ro", "relative"},
+        {"--landlock-rw", ""},
+        {"--overlay", "/usr"},
+        {"--bind", ""},
+        {"--ro-bind", ""},
     };
 
     /** Values that once got through or ended in an internal error; kept in the fuzz as regressions. */
     static final String[][] ONCE_BROKEN_BAD_VALUES = {
-        {"-t", "106752d"}, {"-t", "9223372036854775807s"}, {"-t", "9223372036854775807ms"},
-        {"--tmpfs", "/scratch:0"}, {"-e", "A\tB"},
+        {"-t", "106752d"},
+        {"-t", "9223372036854775807s"},
+        {"-t", "9223372036854775807ms"},
+        {"--tmpfs", "/scratch:0"},
+        {"-e", "A\tB"},
     };
 
     static final String[] UNKNOWN_OPTIONS = {"--nope", "-Z", "--memory-limit", "---", "--=x", "-mZ", "--Verbose"};
-    static final String[] VALUED = {"-m", "-c", "-t", "--pids", "-s", "-P", "-i", "--mode", "-e", "-w", "--report",
-        "-r", "--bind", "--ro-bind", "--tmpfs", "--overlay", "--landlock-ro", "--landlock-rw"};
+    static final String[] VALUED = {
+        "-m",
+        "-c",
+        "-t",
+        "--pids",
+        "-s",
+        "-P",
+        "-i",
+        "--mode",
+        "-e",
+        "-w",
+        "--report",
+        "-r",
+        "--bind",
+        "--ro-bind",
+        "--tmpfs",
+        "--overlay",
+        "--landlock-ro",
+        "--landlock-rw"
+    };
 
     /** A good value for {@code option}. */
     String good(String option, Random r) {
@@ -87,7 +151,8 @@ class CliFuzzKernelTest {
             case "--mode" -> pick(r, "auto", "privileged", "unprivileged");
             case "-e" -> pick(r, "A=1", "PATH", "X=", "LANG=C.UTF-8");
             case "-w" -> pick(r, "/tmp", "/", "/nonexistent-sandbox4j-fuzz");
-            case "--report" -> tmp.resolve("report-" + r.nextInt(1000) + ".json").toString();
+            case "--report" ->
+                tmp.resolve("report-" + r.nextInt(1000) + ".json").toString();
             case "-r" -> pick(r, tmp.toString(), "/nonexistent-sandbox4j-fuzz");
             case "--bind" -> tmp + ":/fuzz";
             case "--ro-bind" -> pick(r, "/usr:/u", "/etc", tmp.toString());
@@ -103,8 +168,7 @@ class CliFuzzKernelTest {
     }
 
     /** One random command line, and whether it holds something that must be refused. */
-    record Line(List<String> args, boolean bad) {
-    }
+    record Line(List<String> args, boolean bad) {}
 
     Line line(Random r, boolean onceBroken) {
         List<String> args = new ArrayList<>();
@@ -136,14 +200,17 @@ class CliFuzzKernelTest {
                         if (!sub.equals("seccomp") || args.contains("--export")) {
                             args.add("junk");
                         } else {
-                            args.addAll(List.of("--explain", pick(r, "nosuchsyscall", "ioctl,zz",
-                                    "ioctl,99999999999999999999999")));
+                            args.addAll(List.of(
+                                    "--explain",
+                                    pick(r, "nosuchsyscall", "ioctl,zz", "ioctl,99999999999999999999999")));
                         }
                     }
                     default -> {
                         args.clear();
-                        args.addAll(pick(r, "a", "b").equals("a") ? List.of("seccomp", "minimal", "--explain", pick(r, ",", ",,,,"))
-                                : List.of("seccomp", "minimal", "--export", "/nonexistent/sandbox4j-fuzz/x"));
+                        args.addAll(
+                                pick(r, "a", "b").equals("a")
+                                        ? List.of("seccomp", "minimal", "--explain", pick(r, ",", ",,,,"))
+                                        : List.of("seccomp", "minimal", "--export", "/nonexistent/sandbox4j-fuzz/x"));
                     }
                 }
             }
@@ -164,8 +231,10 @@ class CliFuzzKernelTest {
             }
             String option = VALUED[r.nextInt(VALUED.length)];
             String value = good(option, r);
-            units.add(r.nextInt(3) == 0 && option.startsWith("--") ? List.of(option + "=" + value)
-                    : List.of(longForm(option, r), value));
+            units.add(
+                    r.nextInt(3) == 0 && option.startsWith("--")
+                            ? List.of(option + "=" + value)
+                            : List.of(longForm(option, r), value));
         }
         boolean noProgram = false;
         if (bad) {
@@ -179,14 +248,18 @@ class CliFuzzKernelTest {
                 case 2 -> noProgram = true; // options but no program
                 case 3 -> { // --host-fs with a view option
                     units.add(at, List.of("--host-fs"));
-                    units.add(first + r.nextInt(units.size() + 1 - first),
+                    units.add(
+                            first + r.nextInt(units.size() + 1 - first),
                             List.of(pick(r, "--rw", "--tmpfs=/scratch", "--bind=" + tmp + ":/x")));
                 }
                 default -> {
                     String[][] pool = onceBroken && r.nextBoolean() ? ONCE_BROKEN_BAD_VALUES : BAD_VALUES;
                     String[] bv = pool[r.nextInt(pool.length)];
-                    units.add(at, bv[0].startsWith("--") && r.nextBoolean() ? List.of(bv[0] + "=" + bv[1])
-                            : List.of(bv[0], bv[1]));
+                    units.add(
+                            at,
+                            bv[0].startsWith("--") && r.nextBoolean()
+                                    ? List.of(bv[0] + "=" + bv[1])
+                                    : List.of(bv[0], bv[1]));
                 }
             }
         }
@@ -239,8 +312,8 @@ class CliFuzzKernelTest {
         System.setOut(capture);
         System.setErr(capture);
         try {
-            Future<Integer> status = runner.submit(() -> CliInProcess.execute(new PrintWriter(out, true),
-                    new PrintWriter(err, true), args.toArray(String[]::new)));
+            Future<Integer> status = runner.submit(() -> CliInProcess.execute(
+                    new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new)));
             try {
                 int code = status.get(CASE_DEADLINE_S, TimeUnit.SECONDS);
                 return new Outcome(code, out.toString(), err + stray.toString(StandardCharsets.UTF_8));
@@ -258,7 +331,9 @@ class CliFuzzKernelTest {
     static Outcome asProcess(List<String> args, Path io) throws Exception {
         Process p = new ProcessBuilder(HostileKernelTest.sandboxCtl(args.toArray(String[]::new)))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(io.resolve("out").toFile()).redirectError(io.resolve("err").toFile()).start();
+                .redirectOutput(io.resolve("out").toFile())
+                .redirectError(io.resolve("err").toFile())
+                .start();
         if (!p.waitFor(CASE_DEADLINE_S, TimeUnit.SECONDS)) {
             p.destroyForcibly().waitFor();
             throw new AssertionError("sandbox-ctl still ran after " + CASE_DEADLINE_S + " s: " + args);
@@ -268,7 +343,10 @@ class CliFuzzKernelTest {
 
     static void check(Line line, Outcome o, String context) {
         String what = context + " sandbox-ctl " + render(line.args()) + " -> " + o.status() + ", stderr: " + o.stderr();
-        assertThat(o.stderr()).as(what).doesNotContain("internal error").doesNotContain("Exception")
+        assertThat(o.stderr())
+                .as(what)
+                .doesNotContain("internal error")
+                .doesNotContain("Exception")
                 .doesNotContainPattern("\\tat [a-z]");
         assertThat(o.stderrLines()).as(what).hasSizeLessThanOrEqualTo(1);
         if (line.bad()) {
@@ -311,7 +389,8 @@ class CliFuzzKernelTest {
                 if (i % 10 == 0) {
                     Outcome real = asProcess(line.args(), tmp);
                     check(line, real, context + " (own JVM)");
-                    assertThat(real.status()).as(context + " the same status in a JVM of its own: " + render(line.args()))
+                    assertThat(real.status())
+                            .as(context + " the same status in a JVM of its own: " + render(line.args()))
                             .isEqualTo(here.status());
                     processes++;
                 }
@@ -321,8 +400,9 @@ class CliFuzzKernelTest {
             runner.shutdownNow();
             assertThat(runner.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         }
-        System.out.printf("[fuzz] seed %d: %d command lines (%d bad, %d also as their own JVM) in %.1f s%n", seed, cases,
-                bad, processes, (System.nanoTime() - t0) / 1e9);
+        System.out.printf(
+                "[fuzz] seed %d: %d command lines (%d bad, %d also as their own JVM) in %.1f s%n",
+                seed, cases, bad, processes, (System.nanoTime() - t0) / 1e9);
     }
 
     @Test
@@ -340,28 +420,40 @@ class CliFuzzKernelTest {
     @Test
     void theOnceBrokenCommandLines() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("dir"));
-        List<List<String>> usage = List.of(List.of("-t", "106752d", "true"), List.of("-t", "9223372036854775807s", "true"),
-                List.of("seccomp", "minimal", "--explain", ",,,,"), List.of("seccomp", "minimal", "--explain", ","),
-                List.of("--tmpfs", "/scratch:0", "true"), List.of("-e", "A\tB", "true"));
+        List<List<String>> usage = List.of(
+                List.of("-t", "106752d", "true"),
+                List.of("-t", "9223372036854775807s", "true"),
+                List.of("seccomp", "minimal", "--explain", ",,,,"),
+                List.of("seccomp", "minimal", "--explain", ","),
+                List.of("--tmpfs", "/scratch:0", "true"),
+                List.of("-e", "A\tB", "true"));
         List<String> failures = new ArrayList<>();
         ExecutorService runner = Executors.newSingleThreadExecutor();
         try {
             for (List<String> args : usage) {
                 Outcome o = inProcess(args, runner);
                 if (o.status() != 2 || o.stderrLines().size() != 1 || o.stderr().contains("internal error")) {
-                    failures.add(render(args) + " -> " + o.status() + ": " + o.stderr().strip());
+                    failures.add(render(args) + " -> " + o.status() + ": "
+                            + o.stderr().strip());
                 }
             }
             expectMessage(runner, failures, List.of("-m", "1.5", "true"), "'1.5'", null);
-            expectMessage(runner, failures, List.of("--pids", "9223372036854775807", "true"), "9223372036854775807", "at least 1");
+            expectMessage(
+                    runner,
+                    failures,
+                    List.of("--pids", "9223372036854775807", "true"),
+                    "9223372036854775807",
+                    "at least 1");
             expectMessage(runner, failures, List.of("--bind", dir + ":/", "true"), "--root", "FilesystemView");
             Outcome export = inProcess(List.of("seccomp", "minimal", "--export", "/nonexistent/sandbox4j/x"), runner);
             if (export.status() != 2 || export.stderrLines().size() != 1) {
-                failures.add("--export /nonexistent/...: " + export.status() + " " + export.stderr().strip());
+                failures.add("--export /nonexistent/...: " + export.status() + " "
+                        + export.stderr().strip());
             }
             Outcome report = asProcess(List.of("--report", "/proc/version", "true"), tmp);
             if (report.status() == 0) {
-                failures.add("--report /proc/version exits 0: " + report.stderr().strip());
+                failures.add(
+                        "--report /proc/version exits 0: " + report.stderr().strip());
             }
         } finally {
             runner.shutdownNow();
@@ -378,10 +470,16 @@ class CliFuzzKernelTest {
     @Test
     void optionsBeforeRunAreRefused() throws Exception {
         Outcome o = asProcess(List.of("-t", "1s", "run", "sleep", "5"), tmp);
-        assertThat(o.status()).as("the timeout given before 'run': " + o.stderr()).isEqualTo(2);
-        assertThat(o.stderr()).startsWith("sandbox-ctl: --timeout before 'run' would not apply to it").hasLineCount(1);
+        assertThat(o.status())
+                .as("the timeout given before 'run': " + o.stderr())
+                .isEqualTo(2);
+        assertThat(o.stderr())
+                .startsWith("sandbox-ctl: --timeout before 'run' would not apply to it")
+                .hasLineCount(1);
         Outcome conflict = asProcess(List.of("--host-fs", "run", "--rw", "true"), tmp);
-        assertThat(conflict.status()).as("--host-fs before 'run' with --rw after it: " + conflict.stderr()).isEqualTo(2);
+        assertThat(conflict.status())
+                .as("--host-fs before 'run' with --rw after it: " + conflict.stderr())
+                .isEqualTo(2);
     }
 
     /**
@@ -391,24 +489,29 @@ class CliFuzzKernelTest {
     @Test
     void reportAndExportNeverReplaceANonRegularFile() throws Exception {
         Path target = Files.writeString(tmp.resolve("target"), "");
-        List<Path> special = new ArrayList<>(List.of(Files.createSymbolicLink(tmp.resolve("report-link"), target),
+        List<Path> special = new ArrayList<>(List.of(
+                Files.createSymbolicLink(tmp.resolve("report-link"), target),
                 Files.createSymbolicLink(tmp.resolve("export-link"), target)));
         if (KernelTestSupport.euid() == 0) {
             for (String name : List.of("report-null", "export-null")) {
-                Process mknod = new ProcessBuilder("mknod", "-m", "666", tmp.resolve(name).toString(), "c", "1", "3").start();
+                Process mknod = new ProcessBuilder(
+                                "mknod", "-m", "666", tmp.resolve(name).toString(), "c", "1", "3")
+                        .start();
                 assertThat(mknod.waitFor()).isZero();
                 special.add(tmp.resolve(name));
             }
         }
         List<String> replaced = new ArrayList<>();
         for (Path path : special) {
-            Object before = Files.readAttributes(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS).get("mode");
+            Object before = Files.readAttributes(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    .get("mode");
             if (path.getFileName().toString().startsWith("report")) {
                 asProcess(List.of("--report", path.toString(), "true"), tmp);
             } else {
                 asProcess(List.of("seccomp", "minimal", "--export", path.toString()), tmp);
             }
-            Object after = Files.readAttributes(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS).get("mode");
+            Object after = Files.readAttributes(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    .get("mode");
             if (!before.equals(after)) {
                 replaced.add(path.getFileName() + String.format(": mode %o became %o", before, after));
             }
@@ -422,8 +525,8 @@ class CliFuzzKernelTest {
         Path export = tmp.resolve("filter.bpf");
         ExecutorService runner = Executors.newSingleThreadExecutor();
         try {
-            Outcome o = inProcess(List.of("seccomp", "network", "--export", export.toString(), "--explain", "nosuchsyscall"),
-                    runner);
+            Outcome o = inProcess(
+                    List.of("seccomp", "network", "--export", export.toString(), "--explain", "nosuchsyscall"), runner);
             assertThat(o.status()).isEqualTo(2);
             assertThat(export).as("nothing written for a line that is refused").doesNotExist();
         } finally {
@@ -432,8 +535,9 @@ class CliFuzzKernelTest {
         }
     }
 
-    private static void expectMessage(ExecutorService runner, List<String> failures, List<String> args, String contains,
-            String notContains) throws Exception {
+    private static void expectMessage(
+            ExecutorService runner, List<String> failures, List<String> args, String contains, String notContains)
+            throws Exception {
         Outcome o = inProcess(args, runner);
         String line = o.stderr().strip();
         if (o.status() != 2 || !line.contains(contains) || notContains != null && line.contains(notContains)) {

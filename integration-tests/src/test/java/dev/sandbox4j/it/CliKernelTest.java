@@ -62,13 +62,20 @@ class CliKernelTest {
         Path in = Files.writeString(io.resolve("stdin"), stdin);
         Path out = io.resolve("stdout");
         Path err = io.resolve("stderr");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
                 SandboxCtl.class.getName()));
         command.addAll(List.of(args));
         long t0 = System.nanoTime();
-        Process process = new ProcessBuilder(command).redirectInput(in.toFile()).redirectOutput(out.toFile())
-                .redirectError(err.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectInput(in.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         if (!process.waitFor(CLI_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
             throw new AssertionError("sandbox-ctl " + String.join(" ", args) + " still ran after " + CLI_DEADLINE
@@ -99,7 +106,9 @@ class CliKernelTest {
         Cli r = cliWithStdin(bytes, "sh", "-c", "cat; printf 'to stderr\\n' >&2; exit 3");
 
         assertThat(r.stdout()).isEqualTo(bytes);
-        assertThat(r.stderr()).as("the program's stderr, and nothing of sandbox-ctl's").isEqualTo("to stderr\n");
+        assertThat(r.stderr())
+                .as("the program's stderr, and nothing of sandbox-ctl's")
+                .isEqualTo("to stderr\n");
         assertThat(r.status()).isEqualTo(3);
     }
 
@@ -124,22 +133,38 @@ class CliKernelTest {
         assertThat(r.stderrLines().get(0)).isEqualTo("sandbox-ctl: timed out after 500ms; the sandbox was killed");
         String json = r.report();
         assertReportShape(json);
-        assertThat(json).contains("\"exitCode\":null,\"signal\":9,\"signalName\":\"SIGKILL\",\"timedOut\":true,"
-                + "\"oomKilled\":" + expectedOomKilled() + ",\"seccompViolation\":false,\"blockedSyscall\":null,").endsWith(",\"setupError\":null,\"degradations\":[],\"refusedConnections\":null,\"status\":\"timeout\"}");
+        assertThat(json)
+                .contains("\"exitCode\":null,\"signal\":9,\"signalName\":\"SIGKILL\",\"timedOut\":true,"
+                        + "\"oomKilled\":" + expectedOomKilled()
+                        + ",\"seccompViolation\":false,\"blockedSyscall\":null,")
+                .endsWith(
+                        ",\"setupError\":null,\"degradations\":[],\"refusedConnections\":null,\"status\":\"timeout\"}");
         assertThat(number(json, "wallTimeMs")).isBetween(450L, 3000L);
-        assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
-                .filter(c -> c.contains("sleep 97") && c.contains(unique))).as("leftover sleeps").isEmpty();
+        assertThat(ProcessHandle.allProcesses()
+                        .map(p -> p.info().commandLine().orElse(""))
+                        .filter(c -> c.contains("sleep 97") && c.contains(unique)))
+                .as("leftover sleeps")
+                .isEmpty();
     }
 
     @Test
     void sigtermToSandboxCtlGoesToTheProgramWhichEndsItsOwnWayWithAReport() throws Exception {
         Path out = io.resolve("stdout");
         Path report = io.resolve("report.json");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), SandboxCtl.class.getName(), "--report", report.toString(),
-                "sh", "-c", "trap 'echo got TERM; exit 7' TERM; echo ready; while :; do sleep 0.1; done");
-        Process process = new ProcessBuilder(command).redirectOutput(out.toFile())
-                .redirectError(io.resolve("stderr").toFile()).start();
+        List<String> command = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                SandboxCtl.class.getName(),
+                "--report",
+                report.toString(),
+                "sh",
+                "-c",
+                "trap 'echo got TERM; exit 7' TERM; echo ready; while :; do sleep 0.1; done");
+        Process process = new ProcessBuilder(command)
+                .redirectOutput(out.toFile())
+                .redirectError(io.resolve("stderr").toFile())
+                .start();
         try {
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (!Files.readString(out).equals("ready\n") && System.nanoTime() < deadline) {
@@ -149,11 +174,15 @@ class CliKernelTest {
 
             process.destroy(); // SIGTERM to sandbox-ctl's JVM
 
-            assertThat(process.waitFor(10, TimeUnit.SECONDS)).as("sandbox-ctl ends with its program").isTrue();
+            assertThat(process.waitFor(10, TimeUnit.SECONDS))
+                    .as("sandbox-ctl ends with its program")
+                    .isTrue();
         } finally {
             process.destroyForcibly().waitFor();
         }
-        assertThat(process.exitValue()).as(Files.readString(io.resolve("stderr"))).isEqualTo(7);
+        assertThat(process.exitValue())
+                .as(Files.readString(io.resolve("stderr")))
+                .isEqualTo(7);
         assertThat(Files.readString(out)).isEqualTo("ready\ngot TERM\n");
         assertThat(Files.readString(report)).contains("\"exitCode\":7,\"signal\":null,");
     }
@@ -162,8 +191,9 @@ class CliKernelTest {
     void aMissingProgramExits127AndANonExecutableOne126(@TempDir Path dir) throws Exception {
         Cli missing = cli("no-such-program-sandbox4j", "arg");
         assertThat(missing.status()).isEqualTo(127);
-        assertThat(missing.stderr()).isEqualTo("sandbox-ctl: cannot run 'no-such-program-sandbox4j': not found "
-                + "(ENOENT at step 'resolve program')\n");
+        assertThat(missing.stderr())
+                .isEqualTo("sandbox-ctl: cannot run 'no-such-program-sandbox4j': not found "
+                        + "(ENOENT at step 'resolve program')\n");
 
         Path plain = Files.writeString(dir.resolve("plain.sh"), "#!/bin/sh\necho hi\n");
         Cli invisible = cli(plain.toString());
@@ -171,9 +201,11 @@ class CliKernelTest {
 
         Cli notExecutable = cli("--report", "-", "--ro-bind", dir.toString(), plain.toString());
         assertThat(notExecutable.status()).isEqualTo(126);
-        assertThat(notExecutable.stderrLines().get(0)).isEqualTo("sandbox-ctl: cannot run '" + plain
-                + "': not executable (EACCES at step 'resolve program')");
-        assertThat(notExecutable.report()).contains("\"setupError\":{\"step\":\"resolve program\",\"errno\":\"EACCES\"");
+        assertThat(notExecutable.stderrLines().get(0))
+                .isEqualTo(
+                        "sandbox-ctl: cannot run '" + plain + "': not executable (EACCES at step 'resolve program')");
+        assertThat(notExecutable.report())
+                .contains("\"setupError\":{\"step\":\"resolve program\",\"errno\":\"EACCES\"");
         assertThat(notExecutable.stdout()).isEmpty();
     }
 
@@ -185,10 +217,11 @@ class CliKernelTest {
         // strict's minimal: execve fails after the filter is loaded, whose profile refuses sendto
         Cli r = cli("--report", "-", "--ro-bind", dir.toString(), garbage.toString());
         assertThat(r.status()).as(r.stderr()).isEqualTo(126);
-        assertThat(r.stderrLines().get(0)).isEqualTo("sandbox-ctl: cannot run '" + garbage
-                + "': not executable (ENOEXEC at step 'execve')");
-        assertThat(r.report()).contains("\"seccompViolation\":null").contains(
-                "\"setupError\":{\"step\":\"execve\",\"errno\":\"ENOEXEC\"");
+        assertThat(r.stderrLines().get(0))
+                .isEqualTo("sandbox-ctl: cannot run '" + garbage + "': not executable (ENOEXEC at step 'execve')");
+        assertThat(r.report())
+                .contains("\"seccompViolation\":null")
+                .contains("\"setupError\":{\"step\":\"execve\",\"errno\":\"ENOEXEC\"");
     }
 
     @Test
@@ -197,14 +230,16 @@ class CliKernelTest {
 
         assertThat(r.status()).isEqualTo(125);
         assertThat(r.stderrLines()).hasSize(2);
-        assertThat(r.stderrLines().get(0)).isEqualTo("sandbox-ctl: sandbox setup failed at step 'chdir' "
-                + "(/nonexistent/dir): ENOENT (No such file or directory)");
+        assertThat(r.stderrLines().get(0))
+                .isEqualTo("sandbox-ctl: sandbox setup failed at step 'chdir' "
+                        + "(/nonexistent/dir): ENOENT (No such file or directory)");
         String json = r.report();
         assertReportShape(json);
-        assertThat(json).startsWith("{\"id\":\"cli-setup\",\"mode\":\"" + expectedMode() + "\",\"exitCode\":null,"
-                + "\"signal\":null,\"signalName\":null,\"timedOut\":null,\"oomKilled\":null,\"seccompViolation\":null,"
-                + "\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
-                + "\"systemTimeUs\":null,\"memoryPeakBytes\":null,")
+        assertThat(json)
+                .startsWith("{\"id\":\"cli-setup\",\"mode\":\"" + expectedMode() + "\",\"exitCode\":null,"
+                        + "\"signal\":null,\"signalName\":null,\"timedOut\":null,\"oomKilled\":null,\"seccompViolation\":null,"
+                        + "\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
+                        + "\"systemTimeUs\":null,\"memoryPeakBytes\":null,")
                 .endsWith("\"setupError\":{\"step\":\"chdir\",\"errno\":\"ENOENT\",\"message\":\"sandbox setup failed "
                         + "at step 'chdir' (/nonexistent/dir): ENOENT (No such file or directory)\"},\"degradations\":null,\"refusedConnections\":null,"
                         + "\"status\":\"setup_failed\"}");
@@ -212,23 +247,34 @@ class CliKernelTest {
 
     @Test
     void aNormalRunsReportHasEveryFieldAfterTheProgramsOwnStderr() throws Exception {
-        Cli r = cli("--report", "-", "-i", "cli-report", "sh", "-c",
+        Cli r = cli(
+                "--report",
+                "-",
+                "-i",
+                "cli-report",
+                "sh",
+                "-c",
                 "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; echo done >&2");
 
         assertThat(r.status()).isZero();
         assertThat(r.stderrLines()).hasSize(2).first().isEqualTo("done");
         String json = r.report();
         assertReportShape(json);
-        assertThat(json).startsWith("{\"id\":\"cli-report\",\"mode\":\"" + expectedMode() + "\",\"exitCode\":0,"
-                + "\"signal\":null,\"signalName\":null,\"timedOut\":false,\"oomKilled\":" + expectedOomKilled() + ","
-                + "\"seccompViolation\":false,\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":")
-                .endsWith(",\"setupError\":null,\"degradations\":[],\"refusedConnections\":null,\"status\":\"exited\"}");
+        assertThat(json)
+                .startsWith("{\"id\":\"cli-report\",\"mode\":\"" + expectedMode() + "\",\"exitCode\":0,"
+                        + "\"signal\":null,\"signalName\":null,\"timedOut\":false,\"oomKilled\":" + expectedOomKilled()
+                        + ","
+                        + "\"seccompViolation\":false,\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":")
+                .endsWith(
+                        ",\"setupError\":null,\"degradations\":[],\"refusedConnections\":null,\"status\":\"exited\"}");
         long rusageCpu = number(json, "userTimeUs") + number(json, "systemTimeUs");
         assertThat(rusageCpu).isPositive();
         if (expectedMode().equals("privileged")) {
             // The cgroup's figures: the whole sandbox (init too), counted in finer units than rusage.
             assertThat(number(json, "cpuTimeUs")).as(json).isPositive().isNotEqualTo(rusageCpu);
-            assertThat(number(json, "memoryPeakBytes")).as("the cgroup's peak charge").isPositive();
+            assertThat(number(json, "memoryPeakBytes"))
+                    .as("the cgroup's peak charge")
+                    .isPositive();
         } else {
             assertThat(number(json, "cpuTimeUs")).isEqualTo(rusageCpu);
             assertThat(number(json, "memoryPeakBytes")).isPositive();
@@ -239,12 +285,21 @@ class CliKernelTest {
     @Test
     void anOomKillIsReported() throws Exception {
         requireFeature(expectedMode().equals("privileged"), "a memory cgroup (privileged mode) for the OOM killer");
-        Cli r = cli("--report", "-", "-m", "16M", "-P", "moderate", "sh", "-c",
+        Cli r = cli(
+                "--report",
+                "-",
+                "-m",
+                "16M",
+                "-P",
+                "moderate",
+                "sh",
+                "-c",
                 "head -c 64m /dev/zero | tail > /dev/null; echo survived");
 
         assertThat(r.report()).as(r.stderr()).contains("\"oomKilled\":true,");
-        assertThat(r.stderrLines()).contains("sandbox-ctl: the kernel's OOM killer ended a process of 'sh': the sandbox "
-                + "reached its memory limit of 16 MiB; --memory changes it");
+        assertThat(r.stderrLines())
+                .contains("sandbox-ctl: the kernel's OOM killer ended a process of 'sh': the sandbox "
+                        + "reached its memory limit of 16 MiB; --memory changes it");
     }
 
     @Test
@@ -256,10 +311,17 @@ class CliKernelTest {
         assertThat(r.stderr()).as("a report to a file leaves stderr alone").isEmpty();
 
         // Python's json module is strict (no trailing commas, escapes checked); it prints what it read back.
-        Process python = new ProcessBuilder("/usr/bin/python3", "-c", "import json, sys\n"
-                + "d = json.load(open(sys.argv[1]))\n"
-                + "print(list(d) == " + pythonList(RUN_FIELDS) + ", d['id'], d['exitCode'], d['timedOut'], d['setupError'],"
-                + " type(d['wallTimeMs']).__name__)", report.toString()).redirectErrorStream(true).start();
+        Process python = new ProcessBuilder(
+                        "/usr/bin/python3",
+                        "-c",
+                        "import json, sys\n"
+                                + "d = json.load(open(sys.argv[1]))\n"
+                                + "print(list(d) == " + pythonList(RUN_FIELDS)
+                                + ", d['id'], d['exitCode'], d['timedOut'], d['setupError'],"
+                                + " type(d['wallTimeMs']).__name__)",
+                        report.toString())
+                .redirectErrorStream(true)
+                .start();
         String parsed = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(python.waitFor()).as(parsed).isZero();
         assertThat(parsed).isEqualTo("True cli-json 7 False None int\n");
@@ -268,30 +330,52 @@ class CliKernelTest {
     @Test
     void aForbiddenSyscallExits159WithOneLineNamingTheProfile(@TempDir Path dir) throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        Cli r = cli("--report", "-", "--bind", dir.toString(), "mkdir", dir.resolve("forbidden").toString());
+        Cli r = cli(
+                "--report",
+                "-",
+                "--bind",
+                dir.toString(),
+                "mkdir",
+                dir.resolve("forbidden").toString());
 
         assertThat(r.status()).isEqualTo(128 + 31);
-        assertThat(r.stderrLines().get(0)).isEqualTo("sandbox-ctl: 'mkdir' was killed by the seccomp filter: it called "
-                + "mkdir, which profile minimal does not permit (io-heavy is the first profile that permits it; "
-                + "'sandbox-ctl seccomp minimal' lists what it permits; -s chooses another profile)");
-        assertThat(r.report()).contains("\"signal\":31,\"signalName\":\"SIGSYS\",\"timedOut\":false,\"oomKilled\":"
-                + expectedOomKilled() + ",\"seccompViolation\":true,");
+        assertThat(r.stderrLines().get(0))
+                .isEqualTo("sandbox-ctl: 'mkdir' was killed by the seccomp filter: it called "
+                        + "mkdir, which profile minimal does not permit (io-heavy is the first profile that permits it; "
+                        + "'sandbox-ctl seccomp minimal' lists what it permits; -s chooses another profile)");
+        assertThat(r.report())
+                .contains("\"signal\":31,\"signalName\":\"SIGSYS\",\"timedOut\":false,\"oomKilled\":"
+                        + expectedOomKilled() + ",\"seccompViolation\":true,");
         assertThat(dir.resolve("forbidden")).doesNotExist();
 
-        Cli allowed = cli("-P", "moderate", "--bind", dir.toString(), "mkdir", dir.resolve("allowed").toString());
+        Cli allowed = cli(
+                "-P",
+                "moderate",
+                "--bind",
+                dir.toString(),
+                "mkdir",
+                dir.resolve("allowed").toString());
         assertThat(allowed.status()).as(allowed.stderr()).isZero();
-        assertThat(dir.resolve("allowed")).as("a read-write bind writes through to the host").isDirectory();
+        assertThat(dir.resolve("allowed"))
+                .as("a read-write bind writes through to the host")
+                .isDirectory();
     }
 
     @Test
     void theDefaultViewHasAPrivateTmpAndTheWorkingDirectoryOnlyWhereBound(@TempDir Path dir) throws Exception {
         String unique = "sandbox4j-cli-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path hostTmp = Path.of("/tmp", unique);
-        Cli tmp = cli("-P", "moderate", "sh", "-c", "mkdir /tmp/" + unique + " && echo made > /tmp/" + unique + "/f"
-                + " && cat /tmp/" + unique + "/f");
+        Cli tmp = cli(
+                "-P",
+                "moderate",
+                "sh",
+                "-c",
+                "mkdir /tmp/" + unique + " && echo made > /tmp/" + unique + "/f" + " && cat /tmp/" + unique + "/f");
         assertThat(tmp.stdout()).as(tmp.stderr()).isEqualTo("made\n");
         assertThat(tmp.status()).isZero();
-        assertThat(hostTmp).as("the program's /tmp is its own, gone after the run").doesNotExist();
+        assertThat(hostTmp)
+                .as("the program's /tmp is its own, gone after the run")
+                .doesNotExist();
 
         Path script = Files.writeString(dir.resolve("script.sh"), "echo \"in $(pwd)\"; echo changed > script.sh\n");
         // Writable by whoever the workload is on the host (a root caller's is 65534): only the view may refuse.
@@ -318,9 +402,16 @@ class CliKernelTest {
         Files.writeString(rootfs.resolve("marker"), "inside the rootfs\n");
 
         // Only shell builtins: the rootfs has nothing but sh and its libraries.
-        Cli rooted = cli("-r", rootfs.toString(), "/bin/sh", "-c",
+        Cli rooted = cli(
+                "-r",
+                rootfs.toString(),
+                "/bin/sh",
+                "-c",
                 "read -r line < /marker; echo \"$line\"; for f in /*; do echo \"$f\"; done");
-        assertThat(rooted.stdout()).as(rooted.stderr()).startsWith("inside the rootfs\n").contains("/bin\n", "/marker\n")
+        assertThat(rooted.stdout())
+                .as(rooted.stderr())
+                .startsWith("inside the rootfs\n")
+                .contains("/bin\n", "/marker\n")
                 .doesNotContain("/usr\n", "/etc\n");
         assertThat(rooted.status()).isZero();
 
@@ -340,35 +431,55 @@ class CliKernelTest {
         assertThat(strict.status()).as(strict.stderr()).isZero();
         assertThat(strict.stdout().lines()).hasSize(3).last().isNotEqualTo(hostNet);
         if (privileged) {
-            assertThat(strict.stderr()).contains("mode privileged: memory by cgroup, pids by cgroup, cpu by cgroup, "
-                    + "filesystem view;", "cgroup=CgroupConfig[memory=128 MiB, swap=0 B, cpu=50000/100000us (50%), pids=64]");
-            assertThat(strict.stdout().lines().findFirst()).as("no RLIMIT_DATA under a memory cgroup").contains("unlimited");
+            assertThat(strict.stderr())
+                    .contains(
+                            "mode privileged: memory by cgroup, pids by cgroup, cpu by cgroup, " + "filesystem view;",
+                            "cgroup=CgroupConfig[memory=128 MiB, swap=0 B, cpu=50000/100000us (50%), pids=64]");
+            assertThat(strict.stdout().lines().findFirst())
+                    .as("no RLIMIT_DATA under a memory cgroup")
+                    .contains("unlimited");
         } else {
             assertThat(strict.stdout().lines()).startsWith(Long.toString(128L << 20), "64");
-            assertThat(strict.stderr()).contains("mode unprivileged: memory by RLIMIT_DATA, pids by RLIMIT_NPROC, cpu none",
-                    "sandbox-ctl: the strict preset's cpu limit 50% is not applied: unprivileged mode creates no cgroups");
+            assertThat(strict.stderr())
+                    .contains(
+                            "mode unprivileged: memory by RLIMIT_DATA, pids by RLIMIT_NPROC, cpu none",
+                            "sandbox-ctl: the strict preset's cpu limit 50% is not applied: unprivileged mode creates no cgroups");
         }
 
         Cli permissive = cli("-v", "-P", "permissive", "sh", "-c", probe);
-        assertThat(permissive.stdout().lines()).as(permissive.stderr()).hasSize(3).last()
-                .as("permissive is user-mode networking, not the host's").isNotEqualTo(hostNet);
+        assertThat(permissive.stdout().lines())
+                .as(permissive.stderr())
+                .hasSize(3)
+                .last()
+                .as("permissive is user-mode networking, not the host's")
+                .isNotEqualTo(hostNet);
         Cli host = cli("-P", "permissive", "--network", "host", "sh", "-c", probe);
-        assertThat(host.stdout().lines()).as(host.stderr()).hasSize(3).last().as("only by name").isEqualTo(hostNet);
-        assertThat(permissive.stderr()).contains(privileged ? "cpu=90000/100000us (90%), pids=1024]" : "NPROC=1024/1024");
+        assertThat(host.stdout().lines())
+                .as(host.stderr())
+                .hasSize(3)
+                .last()
+                .as("only by name")
+                .isEqualTo(hostNet);
+        assertThat(permissive.stderr())
+                .contains(privileged ? "cpu=90000/100000us (90%), pids=1024]" : "NPROC=1024/1024");
 
-        Cli overridden = cli("-v", "-P", "permissive", "-m", "none", "--pids", "100", "--cpu", "none", "sh", "-c", probe);
+        Cli overridden =
+                cli("-v", "-P", "permissive", "-m", "none", "--pids", "100", "--cpu", "none", "sh", "-c", probe);
         assertThat(overridden.stdout().lines()).first().isEqualTo("unlimited");
-        assertThat(overridden.stderr()).contains("memory none, pids by " + (privileged ? "cgroup" : "RLIMIT_NPROC")
-                + ", cpu none,");
+        assertThat(overridden.stderr())
+                .contains("memory none, pids by " + (privileged ? "cgroup" : "RLIMIT_NPROC") + ", cpu none,");
     }
 
     @Test
     void theEnvironmentIsCleanUnlessAVariableIsPassedOrSet() throws Exception {
-        assertThat(System.getenv("SANDBOX4J_TEST_SECRET")).as("set by the surefire configuration").isNotNull();
+        assertThat(System.getenv("SANDBOX4J_TEST_SECRET"))
+                .as("set by the surefire configuration")
+                .isNotNull();
         String show = "echo \"secret=$SANDBOX4J_TEST_SECRET x=$X\"";
 
         assertThat(cli("sh", "-c", show).stdout()).isEqualTo("secret= x=\n");
-        assertThat(cli("-e", "SANDBOX4J_TEST_SECRET", "-e", "X=a b=c", "sh", "-c", show).stdout())
+        assertThat(cli("-e", "SANDBOX4J_TEST_SECRET", "-e", "X=a b=c", "sh", "-c", show)
+                        .stdout())
                 .isEqualTo("secret=do-not-leak x=a b=c\n");
     }
 
@@ -377,10 +488,12 @@ class CliKernelTest {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path marker = dir.resolve("ran");
 
-        Cli refused = cli("--mode", "unprivileged", "--cpu", "50", "--bind", dir.toString(), "touch", marker.toString());
+        Cli refused =
+                cli("--mode", "unprivileged", "--cpu", "50", "--bind", dir.toString(), "touch", marker.toString());
         assertThat(refused.status()).isEqualTo(125);
-        assertThat(refused.stderr()).startsWith("sandbox-ctl: --cpu 50% is not available: unprivileged mode creates no "
-                + "cgroups").hasLineCount(1);
+        assertThat(refused.stderr())
+                .startsWith("sandbox-ctl: --cpu 50% is not available: unprivileged mode creates no " + "cgroups")
+                .hasLineCount(1);
         assertThat(marker).doesNotExist();
 
         if (expectedMode().equals("privileged")) {
@@ -396,8 +509,10 @@ class CliKernelTest {
 
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.stdout()).isEmpty();
-        assertThat(r.stderr()).startsWith("sandbox-ctl: invalid --seccomp 'paranoid': valid profiles are essential, "
-                + "minimal, io-heavy, compute, network, unrestricted, NAME.json in ").contains("(there is no paranoid.json)")
+        assertThat(r.stderr())
+                .startsWith("sandbox-ctl: invalid --seccomp 'paranoid': valid profiles are essential, "
+                        + "minimal, io-heavy, compute, network, unrestricted, NAME.json in ")
+                .contains("(there is no paranoid.json)")
                 .hasLineCount(1);
     }
 
@@ -406,21 +521,41 @@ class CliKernelTest {
         Cli r = cli("profiles");
 
         assertThat(r.status()).isZero();
-        assertThat(r.stdout()).contains("strict*", "moderate", "permissive", "essential", "unrestricted")
+        assertThat(r.stdout())
+                .contains("strict*", "moderate", "permissive", "essential", "unrestricted")
                 .contains("How the limits are enforced (here --mode auto is " + expectedMode() + "):")
-                .containsPattern("(?m)^strict\\* .* 50%" + (expectedMode().equals("privileged") ? "" : " \\(not applied: unprivileged\\)") + "$");
+                .containsPattern("(?m)^strict\\* .* 50%"
+                        + (expectedMode().equals("privileged") ? "" : " \\(not applied: unprivileged\\)") + "$");
     }
 
     // --- report helpers
 
-    static final List<String> RUN_FIELDS = List.of("id", "mode", "exitCode", "signal", "signalName", "timedOut",
-            "oomKilled", "seccompViolation", "blockedSyscall", "violation", "wallTimeMs", "cpuTimeUs", "userTimeUs",
-            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations", "refusedConnections", "status");
+    static final List<String> RUN_FIELDS = List.of(
+            "id",
+            "mode",
+            "exitCode",
+            "signal",
+            "signalName",
+            "timedOut",
+            "oomKilled",
+            "seccompViolation",
+            "blockedSyscall",
+            "violation",
+            "wallTimeMs",
+            "cpuTimeUs",
+            "userTimeUs",
+            "systemTimeUs",
+            "memoryPeakBytes",
+            "setupError",
+            "degradations",
+            "refusedConnections",
+            "status");
 
     /** One line, one object, exactly the contract's top-level fields in its order. */
     private static void assertReportShape(String json) {
         assertThat(json).startsWith("{").endsWith("}").doesNotContain("\n");
-        Matcher names = Pattern.compile("[{,]\"(\\w+)\":").matcher(json.replaceAll("\"setupError\":\\{.*},\"degradations\"", "\"setupError\":,\"degradations\""));
+        Matcher names = Pattern.compile("[{,]\"(\\w+)\":")
+                .matcher(json.replaceAll("\"setupError\":\\{.*},\"degradations\"", "\"setupError\":,\"degradations\""));
         List<String> found = new ArrayList<>();
         while (names.find()) {
             found.add(names.group(1));

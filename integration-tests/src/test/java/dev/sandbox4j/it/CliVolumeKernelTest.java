@@ -1,37 +1,43 @@
 package dev.sandbox4j.it;
 
-import dev.sandbox4j.cli.SandboxCtl;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sandbox4j.cli.SandboxCtl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code sandbox-ctl volume …} and {@code --volume NAME:/path[:ro]}, each command line in a JVM of its own. */
 class CliVolumeKernelTest {
     @TempDir
     Path tmp;
 
-    record Cli(int status, String stdout, String stderr) {
-    }
+    record Cli(int status, String stdout, String stderr) {}
 
     private Cli cli(String... args) throws Exception {
         Path out = tmp.resolve("out");
         Path err = tmp.resolve("err");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
                 SandboxCtl.class.getName()));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().put("SANDBOX4J_VOLUMES", tmp.resolve("volumes").toString());
         Process p = pb.start();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("sandbox-ctl " + args[0] + " ended").isTrue();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS))
+                .as("sandbox-ctl " + args[0] + " ended")
+                .isTrue();
         return new Cli(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
@@ -39,9 +45,11 @@ class CliVolumeKernelTest {
     void aJobOfTwoStepsSharesAVolumeThroughTheCommandLine() throws Exception {
         Cli created = cli("volume", "create", "job");
         assertThat(created.status()).as(created.stderr()).isZero();
-        assertThat(created.stdout().strip()).isEqualTo(tmp.resolve("volumes/job").toString());
+        assertThat(created.stdout().strip())
+                .isEqualTo(tmp.resolve("volumes/job").toString());
         Path job = tmp.resolve("volumes/job");
-        Files.writeString(job.resolve("hello.c"), "#include <stdio.h>\nint main(void) { puts(\"built in step one\"); }\n");
+        Files.writeString(
+                job.resolve("hello.c"), "#include <stdio.h>\nint main(void) { puts(\"built in step one\"); }\n");
 
         Cli compile = cli("-P", "moderate", "--volume", "job:/work", "--", "gcc", "-o", "/work/hello", "/work/hello.c");
         assertThat(compile.status()).as(compile.stderr()).isZero();
@@ -71,7 +79,14 @@ class CliVolumeKernelTest {
         Path lower = Files.createDirectories(tmp.resolve("lower"));
         Files.writeString(lower.resolve("base"), "base\n");
         Path upper = Files.createDirectories(tmp.resolve("upper"));
-        Cli r = cli("-P", "moderate", "--overlay", lower + ":/data:" + upper, "--", "sh", "-c",
+        Cli r = cli(
+                "-P",
+                "moderate",
+                "--overlay",
+                lower + ":/data:" + upper,
+                "--",
+                "sh",
+                "-c",
                 "cat /data/base; echo new > /data/new; mkdir /data/dir");
         assertThat(r.status()).as(r.stderr()).isZero();
         assertThat(r.stdout()).isEqualTo("base\n");
@@ -86,14 +101,18 @@ class CliVolumeKernelTest {
         String all = Integer.toString(100 * cpus);
         Cli r = cli("--cpu", all, "--", "/bin/echo", "ok");
         if (KernelTestSupport.euid() == 0) {
-            assertThat(r.status()).as(r.stderr()).isZero(); // every CPU of this machine: a cgroup quota of cpus × period
+            assertThat(r.status())
+                    .as(r.stderr())
+                    .isZero(); // every CPU of this machine: a cgroup quota of cpus × period
             assertThat(r.stdout()).isEqualTo("ok\n");
         } else {
             assertThat(r.status()).as("no cgroup: refused, never ignored").isEqualTo(125);
         }
         Cli over = cli("--cpu", Integer.toString(100 * cpus + 1), "--", "/bin/true");
         assertThat(over.status()).isEqualTo(2);
-        assertThat(over.stderr()).contains("invalid --cpu '" + (100 * cpus + 1) + "'").contains(cpus + " CPU(s)");
+        assertThat(over.stderr())
+                .contains("invalid --cpu '" + (100 * cpus + 1) + "'")
+                .contains(cpus + " CPU(s)");
     }
 
     @Test

@@ -1,13 +1,14 @@
 package dev.sandbox4j.it;
 
+import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
+import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.sandbox4j.exec.LauncherProbe;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.namespace.FilesystemView;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -24,10 +25,8 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
-import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Cross-sandbox takeover of a run's control connection, attacked for real: a process of the caller's uid that
@@ -48,7 +47,8 @@ class ControlConnectionKernelTest {
      * every socket whose name contains MARK (this JVM's: other JVMs of the user are none of this test's business)
      * that appears in DIR meanwhile and prints "connects N bytes M".
      */
-    private static final String ATTACKER = String.join("\n",
+    private static final String ATTACKER = String.join(
+            "\n",
             "import os, socket, stat, sys, time",
             "def grab(path, wait):",
             "    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
@@ -104,8 +104,10 @@ class ControlConnectionKernelTest {
             try (SocketChannel first = jvm.accept()) {
                 first.write(ByteBuffer.wrap(("plan: " + SECRET).getBytes(StandardCharsets.UTF_8)));
             }
-            assertThat(output(attacker)).as("the attack works against a listener that takes anyone")
-                    .startsWith("eof").contains(SECRET);
+            assertThat(output(attacker))
+                    .as("the attack works against a listener that takes anyone")
+                    .startsWith("eof")
+                    .contains(SECRET);
         } finally {
             Files.deleteIfExists(old);
         }
@@ -113,12 +115,16 @@ class ControlConnectionKernelTest {
         // The launcher started per run listens and takes only its parent: the stranger is hung up on.
         Path socket = socketPath("att-");
         Process launcher = new ProcessBuilder(LauncherProbe.launcher().toString(), "--echo", socket.toString())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         try {
             awaitSocket(socket, launcher);
             Process attacker = attacker("once", socket.toString());
             assertThat(output(attacker)).as("what the stranger read").isEqualTo("eof 0 ");
-            assertThat(launcher.isAlive()).as("the launcher still waits for its parent").isTrue();
+            assertThat(launcher.isAlive())
+                    .as("the launcher still waits for its parent")
+                    .isTrue();
             // The JVM, its parent, is served: a plan of an unknown version is refused in a setup error frame.
             try (SocketChannel jvm = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
                 ByteBuffer plan = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
@@ -145,14 +151,16 @@ class ControlConnectionKernelTest {
         long peer = LauncherProbe.pairWithStranger(socket -> {
             try {
                 attacker[0] = attacker("first", socket.toString());
-                String line = new java.io.BufferedReader(new java.io.InputStreamReader(attacker[0].getInputStream(),
-                        StandardCharsets.ISO_8859_1)).readLine();
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(
+                                attacker[0].getInputStream(), StandardCharsets.ISO_8859_1))
+                        .readLine();
                 assertThat(line).as("the stranger is queued first").isEqualTo("connected");
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        assertThat(peer).as("the launcher's end is connected to this JVM, not to the stranger")
+        assertThat(peer)
+                .as("the launcher's end is connected to this JVM, not to the stranger")
                 .isEqualTo(ProcessHandle.current().pid());
         assertThat(output(attacker[0])).as("what the stranger read").isEqualTo("eof 0 ");
     }
@@ -162,17 +170,23 @@ class ControlConnectionKernelTest {
         requireFeature(Files.isExecutable(PYTHON), "python3 for the attacking process");
         Path socket = socketPath("fs-att-");
         Process server = new ProcessBuilder(LauncherProbe.launcher().toString(), "--serve", socket.toString())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         try {
             awaitSocket(socket, server);
             // A server that took it would keep the connection open, waiting for SPAWN requests from it.
-            assertThat(output(attacker("once", socket.toString()))).as("what the stranger got").isEqualTo("eof 0 ");
+            assertThat(output(attacker("once", socket.toString())))
+                    .as("what the stranger got")
+                    .isEqualTo("eof 0 ");
             try (SocketChannel jvm = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && System.nanoTime() < deadline) {
                     Thread.sleep(5);
                 }
-                assertThat(socket).as("unlinked once the server has its parent's connection").doesNotExist();
+                assertThat(socket)
+                        .as("unlinked once the server has its parent's connection")
+                        .doesNotExist();
                 assertThat(server.isAlive()).isTrue();
             }
             // It ends with that connection, as it does when the JVM goes away.
@@ -187,11 +201,17 @@ class ControlConnectionKernelTest {
     @Test
     void aProcessWatchingTheRunDirectoryReadsNothingOfConcurrentRuns() throws Exception {
         requireFeature(Files.isExecutable(PYTHON), "python3 for the attacking process");
-        Process attacker = attacker("watch", LauncherProbe.runDirectory().toString(), "4",
+        Process attacker = attacker(
+                "watch",
+                LauncherProbe.runDirectory().toString(),
+                "4",
                 "-" + ProcessHandle.current().pid() + "-");
         for (boolean forkServer : new boolean[] {true, false}) {
-            try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().forkServer(forkServer)
-                    .env("VICTIM_SECRET", "do-not-leak").timeout(Duration.ofSeconds(20)).build())) {
+            try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder()
+                    .forkServer(forkServer)
+                    .env("VICTIM_SECRET", "do-not-leak")
+                    .timeout(Duration.ofSeconds(20))
+                    .build())) {
                 requireRunnable(sandbox, "user namespaces");
                 for (int i = 0; i < 20; i++) {
                     SandboxResult r = sandbox.run(List.of("/bin/sh", "-c", "echo \"$VICTIM_SECRET\""));
@@ -210,7 +230,9 @@ class ControlConnectionKernelTest {
         Path cache = LauncherProbe.privateDirectory();
         Path parent = cache.getParent();
         try (Stream<Path> entries = Files.list(cache)) {
-            assertThat(entries.count()).as("outside: the launcher and the run directory").isPositive();
+            assertThat(entries.count())
+                    .as("outside: the launcher and the run directory")
+                    .isPositive();
         }
         Path marker = Files.createTempFile(parent, "visible-", ".txt");
         try {
@@ -218,16 +240,24 @@ class ControlConnectionKernelTest {
             Path inView = Path.of("/parent");
             List<List<Object>> cases = List.of(
                     List.of(SandboxConfig.builder().build(), parent),
-                    List.of(SandboxConfig.builder().filesystem(FilesystemView.defaults().roBind(parent, inView).build()).build(),
+                    List.of(
+                            SandboxConfig.builder()
+                                    .filesystem(FilesystemView.defaults()
+                                            .roBind(parent, inView)
+                                            .build())
+                                    .build(),
                             inView));
             for (List<Object> c : cases) {
                 Path seenParent = (Path) c.get(1);
-                String script = "ls -A " + seenParent.resolve(cache.getFileName().toString()) + " 2>/dev/null | wc -l; "
-                        + "test -e " + seenParent.resolve(marker.getFileName().toString()) + " && echo marker; true";
+                String script = "ls -A "
+                        + seenParent.resolve(cache.getFileName().toString()) + " 2>/dev/null | wc -l; " + "test -e "
+                        + seenParent.resolve(marker.getFileName().toString()) + " && echo marker; true";
                 try (Sandbox sandbox = Sandbox.create((SandboxConfig) c.get(0))) {
                     SandboxResult r = sandbox.run(List.of("/bin/sh", "-c", script));
                     List<String> lines = r.stdoutText().lines().toList();
-                    assertThat(lines.get(0)).as("entries of " + cache + " seen inside").isEqualTo("0");
+                    assertThat(lines.get(0))
+                            .as("entries of " + cache + " seen inside")
+                            .isEqualTo("0");
                     if (KernelTestSupport.euid() != 0) {
                         // Calibration, where the workload has the caller's rights: the parent itself is in view.
                         assertThat(lines).as("the marker beside the cache").contains("marker");
@@ -252,16 +282,21 @@ class ControlConnectionKernelTest {
         boolean made = !Files.exists(nobodysCache);
         if (made) {
             Files.createDirectories(nobodysCache);
-            Files.setOwner(nobodysCache, nobodysCache.getFileSystem().getUserPrincipalLookupService()
-                    .lookupPrincipalByName("65534"));
+            Files.setOwner(
+                    nobodysCache,
+                    nobodysCache.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("65534"));
         }
-        Path marker = nobodysCache.resolve("marker-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        Path marker = nobodysCache.resolve(
+                "marker-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         Files.writeString(marker, "x");
         try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().build())) {
             // Calibration: the directory and the marker are there, for the host's processes.
             assertThat(marker).exists();
-            SandboxResult r = sandbox.run(List.of("/bin/sh", "-c", "id -u; ls -A " + nobodysCache + " | wc -l; "
-                    + "touch " + nobodysCache + "/planted 2>/dev/null && echo planted; true"));
+            SandboxResult r = sandbox.run(List.of(
+                    "/bin/sh",
+                    "-c",
+                    "id -u; ls -A " + nobodysCache + " | wc -l; " + "touch " + nobodysCache
+                            + "/planted 2>/dev/null && echo planted; true"));
             List<String> lines = r.stdoutText().lines().toList();
             assertThat(lines).as(r.toString()).startsWith("0", "0").doesNotContain("planted");
             assertThat(nobodysCache.resolve("planted")).doesNotExist();
@@ -274,13 +309,16 @@ class ControlConnectionKernelTest {
     }
 
     private static Path socketPath(String prefix) {
-        return LauncherProbe.runDirectory().resolve(prefix + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        return LauncherProbe.runDirectory()
+                .resolve(prefix + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     }
 
     private static Process attacker(String... args) throws IOException {
         List<String> command = new java.util.ArrayList<>(List.of(PYTHON.toString(), "-c", ATTACKER));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        return new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
     }
 
     private static String output(Process p) throws Exception {
@@ -289,7 +327,9 @@ class ControlConnectionKernelTest {
         p.getInputStream().close();
         p.getOutputStream().close();
         p.getErrorStream().close();
-        assertThat(p.exitValue()).as("the attacker's exit status (output: " + out + ")").isZero();
+        assertThat(p.exitValue())
+                .as("the attacker's exit status (output: " + out + ")")
+                .isZero();
         return out;
     }
 

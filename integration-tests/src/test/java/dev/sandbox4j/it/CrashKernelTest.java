@@ -1,14 +1,14 @@
 package dev.sandbox4j.it;
 
+import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.exec.ForkServerProbe;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxProcess;
 import dev.sandbox4j.exec.SandboxResult;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-
-import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * kill -9 where it hurts. A JVM killed with several sandboxes running takes every sandbox process, its fork server
@@ -44,41 +43,71 @@ class CrashKernelTest {
         for (int round = 0; round < 2; round++) {
             String marker = "95" + ProcessHandle.current().pid() % 1000 + round;
             int runs = 6;
-            Process jvm = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                    RunManyAndHang.class.getName(), marker, Integer.toString(runs))
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process jvm = new ProcessBuilder(
+                            java.toString(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            RunManyAndHang.class.getName(),
+                            marker,
+                            Integer.toString(runs))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             List<ProcessHandle> descendants;
             Optional<Path> runDirectory;
             try (var out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
                 assertThat(out.readLine()).isEqualTo("started");
-                assertThat(awaitCount("sleep " + marker, 2 * runs)).as("every run's two sleeps").isTrue();
+                assertThat(awaitCount("sleep " + marker, 2 * runs))
+                        .as("every run's two sleeps")
+                        .isTrue();
                 descendants = jvm.descendants().toList();
-                runDirectory = descendants.stream().flatMap(p -> p.info().arguments().stream())
-                        .flatMap(args -> args.length == 2 && args[0].equals("--serve") ? Stream.of(Path.of(args[1]).getParent())
-                                : Stream.empty()).findFirst();
-                assertThat(runDirectory).as("the killed JVM's fork server and its socket").isPresent();
+                runDirectory = descendants.stream()
+                        .flatMap(p -> p.info().arguments().stream())
+                        .flatMap(args -> args.length == 2 && args[0].equals("--serve")
+                                ? Stream.of(Path.of(args[1]).getParent())
+                                : Stream.empty())
+                        .findFirst();
+                assertThat(runDirectory)
+                        .as("the killed JVM's fork server and its socket")
+                        .isPresent();
                 if (KernelTestSupport.euid() == 0) {
-                    assertThat(KernelTestSupport.sandboxCgroupsOf(jvm.pid())).as("the runs' cgroups").isNotEmpty();
+                    assertThat(KernelTestSupport.sandboxCgroupsOf(jvm.pid()))
+                            .as("the runs' cgroups")
+                            .isNotEmpty();
                 }
                 jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no close()
                 jvm.waitFor();
             }
-            assertThat(HostileKernelTest.awaitProcesses("sleep " + marker, false)).as("every sandbox process").isTrue();
-            assertThat(awaitDead(descendants)).as("the fork server, launchers and inits of the killed JVM").isEmpty();
-            assertThat(entriesOf(runDirectory.get(), jvm.pid())).as("its files in " + runDirectory.get()).isEmpty();
-            assertThat(entriesOf(Path.of("/tmp"), jvm.pid())).as("its files in /tmp").isEmpty();
-            Process next = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                    RunOneSandbox.class.getName()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            assertThat(HostileKernelTest.awaitProcesses("sleep " + marker, false))
+                    .as("every sandbox process")
+                    .isTrue();
+            assertThat(awaitDead(descendants))
+                    .as("the fork server, launchers and inits of the killed JVM")
+                    .isEmpty();
+            assertThat(entriesOf(runDirectory.get(), jvm.pid()))
+                    .as("its files in " + runDirectory.get())
+                    .isEmpty();
+            assertThat(entriesOf(Path.of("/tmp"), jvm.pid()))
+                    .as("its files in /tmp")
+                    .isEmpty();
+            Process next = new ProcessBuilder(
+                            java.toString(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            RunOneSandbox.class.getName())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             assertThat(next.waitFor()).as("the next JVM's sandbox").isZero();
-            assertThat(KernelTestSupport.sandboxCgroupsOf(jvm.pid())).as("the killed JVM's cgroups, after the next JVM's first run")
+            assertThat(KernelTestSupport.sandboxCgroupsOf(jvm.pid()))
+                    .as("the killed JVM's cgroups, after the next JVM's first run")
                     .isEmpty();
         }
     }
 
     @Test
     void aForkServerKilledUnderRunsEndsThemAllAndLaterRunsWork() throws Exception {
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(30)).build())) {
+        try (Sandbox sandbox = Sandbox.create(
+                SandboxConfig.builder().timeout(Duration.ofSeconds(30)).build())) {
             requireRunnable(sandbox, "user namespaces (all seven namespaces for an unprivileged user)");
             for (int round = 0; round < 3; round++) {
                 String marker = "94" + ProcessHandle.current().pid() % 1000 + round;
@@ -86,7 +115,9 @@ class CrashKernelTest {
                 for (int i = 0; i < 4; i++) {
                     inFlight.add(sandbox.start(List.of("/bin/sh", "-c", "sleep " + marker + " & sleep " + marker)));
                 }
-                assertThat(awaitCount("sleep " + marker, 8)).as("every run's two sleeps").isTrue();
+                assertThat(awaitCount("sleep " + marker, 8))
+                        .as("every run's two sleeps")
+                        .isTrue();
                 ProcessHandle server = ForkServerProbe.server().orElseThrow();
                 List<ProcessHandle> launchers = server.descendants().toList();
                 server.destroyForcibly();
@@ -100,13 +131,19 @@ class CrashKernelTest {
                     }
                     assertThat(p.isAlive()).isFalse();
                 }
-                assertThat(HostileKernelTest.awaitProcesses("sleep " + marker, false)).as("every sandbox process").isTrue();
-                assertThat(awaitDead(launchers)).as("the killed server's launchers and inits").isEmpty();
+                assertThat(HostileKernelTest.awaitProcesses("sleep " + marker, false))
+                        .as("every sandbox process")
+                        .isTrue();
+                assertThat(awaitDead(launchers))
+                        .as("the killed server's launchers and inits")
+                        .isEmpty();
                 for (int i = 0; i < 10; i++) {
                     SandboxResult r = sandbox.run(List.of("echo", "after-" + round + "-" + i));
                     assertThat(r.stdoutText()).isEqualTo("after-" + round + "-" + i + "\n");
                 }
-                assertThat(ForkServerProbe.server().orElseThrow().pid()).as("a new server").isNotEqualTo(server.pid());
+                assertThat(ForkServerProbe.server().orElseThrow().pid())
+                        .as("a new server")
+                        .isNotEqualTo(server.pid());
             }
         }
     }
@@ -129,8 +166,10 @@ class CrashKernelTest {
         while (System.nanoTime() < deadline && processes.stream().anyMatch(ProcessHandle::isAlive)) {
             Thread.sleep(20);
         }
-        return processes.stream().filter(ProcessHandle::isAlive)
-                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
+        return processes.stream()
+                .filter(ProcessHandle::isAlive)
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
+                .toList();
     }
 
     /** Entries of {@code dir} named after process {@code pid}. */
@@ -140,7 +179,8 @@ class CrashKernelTest {
         }
         try (Stream<Path> entries = Files.list(dir)) {
             return entries.map(p -> p.getFileName().toString())
-                    .filter(n -> n.matches(".*(^|\\D)" + pid + "(\\D|$).*")).toList();
+                    .filter(n -> n.matches(".*(^|\\D)" + pid + "(\\D|$).*"))
+                    .toList();
         }
     }
 }

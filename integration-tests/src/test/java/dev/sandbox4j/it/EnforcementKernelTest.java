@@ -12,7 +12,6 @@ import dev.sandbox4j.exec.LimitMechanism;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
-
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,8 +24,11 @@ class EnforcementKernelTest {
 
     @Test
     void anUnprivilegedMemoryLimitIsTheRlimitDataTheWorkloadSees() throws Exception {
-        SandboxConfig config = SandboxConfig.builder().privilegeMode(PrivilegeMode.UNPRIVILEGED)
-                .memoryLimit(64 * MIB).timeout(Duration.ofSeconds(30)).build();
+        SandboxConfig config = SandboxConfig.builder()
+                .privilegeMode(PrivilegeMode.UNPRIVILEGED)
+                .memoryLimit(64 * MIB)
+                .timeout(Duration.ofSeconds(30))
+                .build();
         Enforcement memory = config.enforcement().get(0);
 
         assertThat(memory.mechanism()).isEqualTo(Enforcement.Mechanism.RLIMIT);
@@ -41,15 +43,22 @@ class EnforcementKernelTest {
     @Test
     void aPrivilegedMemoryLimitIsInTheHierarchyThatHoldsTheMemoryController() throws Exception {
         requireFeature(KernelTestSupport.euid() == 0, "root (privileged mode)");
-        CgroupHierarchy memoryHierarchy = CgroupLayout.detect().hierarchyFor("memory").orElseThrow();
-        SandboxConfig config = SandboxConfig.builder().privilegeMode(PrivilegeMode.PRIVILEGED)
-                .memoryLimit(64 * MIB).timeout(Duration.ofSeconds(30)).build();
+        CgroupHierarchy memoryHierarchy =
+                CgroupLayout.detect().hierarchyFor("memory").orElseThrow();
+        SandboxConfig config = SandboxConfig.builder()
+                .privilegeMode(PrivilegeMode.PRIVILEGED)
+                .memoryLimit(64 * MIB)
+                .timeout(Duration.ofSeconds(30))
+                .build();
         Enforcement memory = config.enforcement().get(0);
 
-        assertThat(memory.mechanism()).isEqualTo(memoryHierarchy.version() == 1
-                ? Enforcement.Mechanism.CGROUP_V1 : Enforcement.Mechanism.CGROUP_V2);
-        assertThat(memory.detail()).startsWith((memoryHierarchy.version() == 1 ? "memory.limit_in_bytes" : "memory.max")
-                + " = 64 MiB");
+        assertThat(memory.mechanism())
+                .isEqualTo(
+                        memoryHierarchy.version() == 1
+                                ? Enforcement.Mechanism.CGROUP_V1
+                                : Enforcement.Mechanism.CGROUP_V2);
+        assertThat(memory.detail())
+                .startsWith((memoryHierarchy.version() == 1 ? "memory.limit_in_bytes" : "memory.max") + " = 64 MiB");
         try (Sandbox sandbox = Sandbox.create(config)) {
             SandboxResult r = sandbox.run(List.of("/bin/true"));
             assertThat(r.success()).isTrue();

@@ -1,16 +1,15 @@
 package dev.sandbox4j.it;
 
+import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.namespace.FilesystemView;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -25,10 +24,10 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The filesystem view against the real kernel, as root and (through {@link UnprivilegedKernelTest}) as
@@ -65,23 +64,32 @@ class FilesystemViewKernelTest {
         String mountsBefore = mountTable();
         Path hostMarker = Files.writeString(shared(hostTmpDir).resolve("host-only"), "host");
         String probe = "sbx-probe-" + ProcessHandle.current().pid();
-        SandboxResult r = run(FilesystemView.defaults().build(),
+        SandboxResult r = run(
+                FilesystemView.defaults().build(),
                 "ls /usr/bin >/dev/null && echo LS-OK; echo data > /tmp/x && cat /tmp/x;"
-                        + "for d in /usr /usr/bin /usr/lib /etc / /proc/1 /dev; do touch $d/" + probe + " 2>/dev/null && echo WROTE $d; done;"
+                        + "for d in /usr /usr/bin /usr/lib /etc / /proc/1 /dev; do touch $d/" + probe
+                        + " 2>/dev/null && echo WROTE $d; done;"
                         + "test -e " + hostMarker + " && echo SEES-HOST-TMP;"
                         + "find /usr /etc -maxdepth 3 ! -type l -writable -printf 'WRITABLE %p\\n' 2>/dev/null; test -w / && echo WRITABLE /;"
                         + "ls / | tr '\\n' ' '");
         assertThat(r.exitCode()).as(r.stderrText()).hasValue(0);
         assertThat(r.stdoutText()).contains("LS-OK", "data").doesNotContain("WROTE", "SEES-HOST-TMP", "WRITABLE");
         // /sys holds only the run's cgroups (fs/cgroup), where there are cgroups: privileged mode
-        assertThat(r.stdoutText()).contains("bin dev etc lib")
-                .contains(r.mode() == dev.sandbox4j.core.PrivilegeMode.PRIVILEGED ? "proc sbin sys tmp usr"
-                        : "proc sbin tmp usr");
+        assertThat(r.stdoutText())
+                .contains("bin dev etc lib")
+                .contains(
+                        r.mode() == dev.sandbox4j.core.PrivilegeMode.PRIVILEGED
+                                ? "proc sbin sys tmp usr"
+                                : "proc sbin tmp usr");
         // /tmp is the sandbox's own: the file is gone with the run, and never reached the host.
-        SandboxResult again = run(FilesystemView.defaults().build(), "test -e /tmp/x && echo STILL-THERE; ls -A /tmp | wc -l");
+        SandboxResult again =
+                run(FilesystemView.defaults().build(), "test -e /tmp/x && echo STILL-THERE; ls -A /tmp | wc -l");
         assertThat(again.stdoutText()).doesNotContain("STILL-THERE").isEqualTo("0\n");
-        assertThat(Path.of("/tmp/x")).as("no /tmp/x on the host from the sandbox").satisfiesAnyOf(
-                p -> assertThat(p).doesNotExist(), p -> assertThat(Files.readString(p)).isNotEqualTo("data\n"));
+        assertThat(Path.of("/tmp/x"))
+                .as("no /tmp/x on the host from the sandbox")
+                .satisfiesAnyOf(
+                        p -> assertThat(p).doesNotExist(),
+                        p -> assertThat(Files.readString(p)).isNotEqualTo("data\n"));
         for (String d : List.of("/usr", "/usr/bin", "/usr/lib", "/etc")) {
             assertThat(Path.of(d, probe)).doesNotExist();
         }
@@ -95,16 +103,23 @@ class FilesystemViewKernelTest {
         SandboxResult with = run(FilesystemView.defaults().build(), script);
         assertThat(with.stdoutText()).contains("HAS-PROC-SELF");
         assertThat(with.degradations()).isEmpty();
-        SandboxConfig config = SandboxConfig.builder().timeout(TIMEOUT).filesystem(FilesystemView.defaults().build())
-                .withoutProc().build();
+        SandboxConfig config = SandboxConfig.builder()
+                .timeout(TIMEOUT)
+                .filesystem(FilesystemView.defaults().build())
+                .withoutProc()
+                .build();
         try (Sandbox sandbox = Sandbox.create(config)) {
             SandboxResult r = sandbox.run(List.of("/bin/sh", "-c", script));
             assertThat(r.exitCode()).as(r.stderrText()).hasValue(0);
-            assertThat(r.stdoutText()).startsWith("0\n").doesNotContain("HAS-PROC-SELF").contains("PID 2\n");
+            assertThat(r.stdoutText())
+                    .startsWith("0\n")
+                    .doesNotContain("HAS-PROC-SELF")
+                    .contains("PID 2\n");
             assertThat(r.degradations()).singleElement().asString().startsWith("/proc: none inside");
         }
         // Without a view too: the host's /proc would otherwise stay in sight, with every host process in it.
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().timeout(TIMEOUT).withoutProc().build())) {
+        try (Sandbox sandbox = Sandbox.create(
+                SandboxConfig.builder().timeout(TIMEOUT).withoutProc().build())) {
             SandboxResult r = sandbox.run(List.of("/bin/sh", "-c", script));
             assertThat(r.exitCode()).as(r.stderrText()).hasValue(0);
             assertThat(r.stdoutText()).startsWith("0\n").doesNotContain("HAS-PROC-SELF");
@@ -115,7 +130,8 @@ class FilesystemViewKernelTest {
     void aReadOnlyBindIsReadableAndNotWritable(@TempDir Path dir) throws Exception {
         Files.writeString(shared(dir).resolve("file"), "content\n");
         Files.setPosixFilePermissions(dir.resolve("file"), PosixFilePermissions.fromString("rw-rw-rw-"));
-        SandboxResult r = run(FilesystemView.defaults().roBind(dir, Path.of("/data")).build(),
+        SandboxResult r = run(
+                FilesystemView.defaults().roBind(dir, Path.of("/data")).build(),
                 "cat /data/file; echo more >> /data/file || echo APPEND-REFUSED; touch /data/new || echo CREATE-REFUSED");
         assertThat(r.stdoutText()).isEqualTo("content\nAPPEND-REFUSED\nCREATE-REFUSED\n");
         assertThat(r.stderrText()).contains("Read-only file system");
@@ -125,7 +141,8 @@ class FilesystemViewKernelTest {
 
     @Test
     void aReadWriteBindsWritesAppearOnTheHost(@TempDir Path dir) throws Exception {
-        SandboxResult r = run(FilesystemView.defaults().bind(shared(dir), Path.of("/work")).build(),
+        SandboxResult r = run(
+                FilesystemView.defaults().bind(shared(dir), Path.of("/work")).build(),
                 "echo written > /work/out && mkdir /work/sub && echo ok");
         assertThat(r.stdoutText()).as(r.stderrText()).isEqualTo("ok\n");
         assertThat(Files.readString(dir.resolve("out"))).isEqualTo("written\n");
@@ -134,12 +151,14 @@ class FilesystemViewKernelTest {
 
     @Test
     void aSizedTmpfsRefusesMoreThanItsSize() throws Exception {
-        SandboxResult r = run(FilesystemView.defaults().tmpfs(Path.of("/scratch"), "1M").build(),
+        SandboxResult r = run(
+                FilesystemView.defaults().tmpfs(Path.of("/scratch"), "1M").build(),
                 "head -c 524288 /dev/zero > /scratch/half && echo HALF-OK;"
                         + "head -c 2097152 /dev/zero > /scratch/big || echo REFUSED; df -k /scratch | tail -1");
         assertThat(r.stdoutText()).as(r.stderrText()).contains("HALF-OK", "REFUSED");
         assertThat(r.stderrText()).contains("No space left on device");
-        Matcher size = Pattern.compile("\\S+\\s+(\\d+)").matcher(r.stdoutText().lines().reduce((a, b) -> b).orElse(""));
+        Matcher size = Pattern.compile("\\S+\\s+(\\d+)")
+                .matcher(r.stdoutText().lines().reduce((a, b) -> b).orElse(""));
         assertThat(size.find()).isTrue();
         assertThat(Long.parseLong(size.group(1))).as("tmpfs size in KiB").isEqualTo(1024);
     }
@@ -159,7 +178,8 @@ class FilesystemViewKernelTest {
         }
         ownedByTheWorkload(lower);
         Map<String, String> before = snapshot(lower);
-        SandboxResult r = run(FilesystemView.defaults().overlay(lower, Path.of("/work")).build(),
+        SandboxResult r = run(
+                FilesystemView.defaults().overlay(lower, Path.of("/work")).build(),
                 "cat /work/a.txt /work/sub/b.txt && echo changed > /work/a.txt && rm /work/sub/b.txt"
                         + " && echo new > /work/c.txt && mkdir /work/d && cat /work/a.txt /work/c.txt && ls /work | tr '\\n' ' '");
         assertThat(r.exitCode()).as(r.stderrText()).hasValue(0);
@@ -178,8 +198,10 @@ class FilesystemViewKernelTest {
         }
         ownedByTheWorkload(lower);
         Map<String, String> before = snapshot(lower);
-        SandboxResult r = run(FilesystemView.defaults()
-                        .overlay(List.of(lower), Path.of("/work"), upper, dir.resolve("work")).build(),
+        SandboxResult r = run(
+                FilesystemView.defaults()
+                        .overlay(List.of(lower), Path.of("/work"), upper, dir.resolve("work"))
+                        .build(),
                 "echo changed > /work/a.txt && echo new > /work/c.txt && echo ok");
         assertThat(r.stdoutText()).as(r.stderrText()).isEqualTo("ok\n");
         assertThat(snapshot(lower)).isEqualTo(before);
@@ -222,14 +244,19 @@ class FilesystemViewKernelTest {
         Path rootfs = minimalRootfs(shared(dir).resolve("rootfs"));
         Files.writeString(dir.resolve("beside-the-root"), "host\n");
         Files.setPosixFilePermissions(dir.resolve("beside-the-root"), PosixFilePermissions.fromString("rw-r--r--"));
-        FilesystemView view = FilesystemView.root(rootfs).proc(Path.of("/proc")).dev(Path.of("/dev"))
-                .tmpfs(Path.of("/tmp")).build();
+        FilesystemView view = FilesystemView.root(rootfs)
+                .proc(Path.of("/proc"))
+                .dev(Path.of("/dev"))
+                .tmpfs(Path.of("/tmp"))
+                .build();
         // Only shell builtins: the rootfs has nothing but sh and its libraries.
-        SandboxResult r = run(view, "cd /; echo /*; cd /..; echo /../*; cd -P /proc/1/root/.. 2>/dev/null; echo $(pwd -P) *;"
-                + "for p in /../beside-the-root /proc/1/root/../beside-the-root /proc/self/root/../beside-the-root"
-                + " /proc/self/cwd/../beside-the-root ../beside-the-root /etc/os-release /usr/bin/java; do"
-                + " test -e $p && echo REACHED $p; done;"
-                + "echo fds: $(cd /proc/self/fd && echo *); echo x > /bin/new || echo RO-ROOT");
+        SandboxResult r = run(
+                view,
+                "cd /; echo /*; cd /..; echo /../*; cd -P /proc/1/root/.. 2>/dev/null; echo $(pwd -P) *;"
+                        + "for p in /../beside-the-root /proc/1/root/../beside-the-root /proc/self/root/../beside-the-root"
+                        + " /proc/self/cwd/../beside-the-root ../beside-the-root /etc/os-release /usr/bin/java; do"
+                        + " test -e $p && echo REACHED $p; done;"
+                        + "echo fds: $(cd /proc/self/fd && echo *); echo x > /bin/new || echo RO-ROOT");
         assertThat(r.exitCode()).as(r.stderrText()).hasValue(0);
         List<String> lines = r.stdoutText().lines().toList();
         assertThat(lines.get(0)).isEqualTo("/bin /dev /lib /lib64 /proc /tmp");
@@ -255,33 +282,48 @@ class FilesystemViewKernelTest {
         String mountsBefore = mountTable();
         Path file = Files.writeString(dir.resolve("plain-file"), "x");
         Path missing = dir.resolve("no-such-dir");
-        assertThatThrownBy(() -> FilesystemView.defaults().bind(missing, Path.of("/m")).build())
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining(missing.toString())
+        assertThatThrownBy(() ->
+                        FilesystemView.defaults().bind(missing, Path.of("/m")).build())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining(missing.toString())
                 .hasMessageContaining("does not exist");
-        assertThatThrownBy(() -> FilesystemView.defaults().roBind(dir, Path.of("relative/dst")).build())
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("relative/dst")
+        assertThatThrownBy(() -> FilesystemView.defaults()
+                        .roBind(dir, Path.of("relative/dst"))
+                        .build())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("relative/dst")
                 .hasMessageContaining("absolute");
-        assertThatThrownBy(() -> FilesystemView.defaults().overlay(file, Path.of("/o")).build())
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining(file.toString())
+        assertThatThrownBy(() ->
+                        FilesystemView.defaults().overlay(file, Path.of("/o")).build())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining(file.toString())
                 .hasMessageContaining("not a directory");
-        assertThatThrownBy(() -> FilesystemView.defaults().tmpfs(Path.of("/t"), "lots").build())
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("lots").hasMessageContaining("/t");
+        assertThatThrownBy(() ->
+                        FilesystemView.defaults().tmpfs(Path.of("/t"), "lots").build())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("lots")
+                .hasMessageContaining("/t");
         assertThatThrownBy(() -> FilesystemView.root(missing).build())
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining(missing.toString());
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining(missing.toString());
         // A source removed after the view was built is caught again at the sandbox's build().
         Path vanishing = Files.createDirectories(dir.resolve("vanishing"));
-        FilesystemView view = FilesystemView.defaults().bind(vanishing, Path.of("/v")).build();
+        FilesystemView view =
+                FilesystemView.defaults().bind(vanishing, Path.of("/v")).build();
         Files.delete(vanishing);
         assertThatThrownBy(() -> SandboxConfig.builder().filesystem(view).build())
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining(vanishing.toString());
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining(vanishing.toString());
         assertThat(mountTable()).isEqualTo(mountsBefore);
     }
 
     @Test
     void aMountPointMissingInAReadOnlyRootIsABuildError(@TempDir Path dir) throws Exception {
         Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
-        assertThatThrownBy(() -> FilesystemView.root(rootfs).proc(Path.of("/proc")).build())
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("/proc")
+        assertThatThrownBy(
+                        () -> FilesystemView.root(rootfs).proc(Path.of("/proc")).build())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("/proc")
                 .hasMessageContaining("read-only root");
     }
 
@@ -289,7 +331,11 @@ class FilesystemViewKernelTest {
     void aSetupFailureInsideTheViewNamesThePath(@TempDir Path dir) throws Exception {
         // /etc is bound read-only, so the launcher cannot create a mount point in it.
         Path data = Files.createDirectories(shared(dir).resolve("data"));
-        assertThatThrownBy(() -> run(FilesystemView.defaults().roBind(data, Path.of("/etc/sbx-nonexistent/data")).build(), "true"))
+        assertThatThrownBy(() -> run(
+                        FilesystemView.defaults()
+                                .roBind(data, Path.of("/etc/sbx-nonexistent/data"))
+                                .build(),
+                        "true"))
                 .isInstanceOfSatisfying(SandboxSetupException.class, e -> {
                     assertThat(e.step()).isEqualTo("mkdir");
                     assertThat(e.errnoName()).isEqualTo("EROFS");
@@ -301,7 +347,9 @@ class FilesystemViewKernelTest {
     static Path minimalRootfs(Path rootfs) throws IOException, InterruptedException {
         Path sh = Path.of("/bin/sh").toRealPath();
         copyInto(rootfs, sh, Path.of("/bin/sh"));
-        Process ldd = new ProcessBuilder("ldd", sh.toString()).redirectErrorStream(true).start();
+        Process ldd = new ProcessBuilder("ldd", sh.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(ldd.getInputStream().readAllBytes());
         assertThat(ldd.waitFor()).as(out).isZero();
         Matcher lib = Pattern.compile("(/\\S+)").matcher(out);
@@ -318,8 +366,10 @@ class FilesystemViewKernelTest {
         }
         try (Stream<Path> tree = Files.walk(rootfs)) {
             for (Path p : (Iterable<Path>) tree::iterator) {
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
-                        Files.isDirectory(p) || Files.isExecutable(p) ? "rwxr-xr-x" : "rw-r--r--"));
+                Files.setPosixFilePermissions(
+                        p,
+                        PosixFilePermissions.fromString(
+                                Files.isDirectory(p) || Files.isExecutable(p) ? "rwxr-xr-x" : "rw-r--r--"));
             }
         }
         return rootfs;
@@ -338,7 +388,8 @@ class FilesystemViewKernelTest {
         try (Stream<Path> tree = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) tree::iterator) {
                 String key = dir.relativize(p).toString();
-                String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+                String perms =
+                        PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
                 state.put(key, perms + (Files.isRegularFile(p) ? " " + Files.readString(p) : " dir"));
             }
         }

@@ -1,5 +1,9 @@
 package dev.sandbox4j.it;
 
+import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.exec.ForkServerProbe;
@@ -8,11 +12,6 @@ import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxProcess;
 import dev.sandbox4j.exec.SandboxResult;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,10 +19,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The JVM's fork server against the real kernel: many runs at once through one server, a server that dies
@@ -37,7 +36,10 @@ class ForkServerKernelTest {
 
     @BeforeAll
     static void start() throws Exception {
-        sandbox = Sandbox.create(SandboxConfig.builder().id("fork-server-test").timeout(Duration.ofSeconds(20)).build());
+        sandbox = Sandbox.create(SandboxConfig.builder()
+                .id("fork-server-test")
+                .timeout(Duration.ofSeconds(20))
+                .build());
         requireRunnable(sandbox, "user namespaces (all seven namespaces for an unprivileged user)");
     }
 
@@ -68,9 +70,10 @@ class ForkServerKernelTest {
                     for (int i = 0; i < runsEach; i++) {
                         int code = (thread * runsEach + i) % 100;
                         String marker = "t" + thread + "-r" + i;
-                        SandboxResult r = sandbox.run(List.of("/bin/sh", "-c",
-                                "echo " + marker + "; echo err-" + marker + " >&2; exit " + code));
-                        if (r.exitCode().orElse(-1) != code || !r.stdoutText().equals(marker + "\n")
+                        SandboxResult r = sandbox.run(List.of(
+                                "/bin/sh", "-c", "echo " + marker + "; echo err-" + marker + " >&2; exit " + code));
+                        if (r.exitCode().orElse(-1) != code
+                                || !r.stdoutText().equals(marker + "\n")
                                 || !r.stderrText().equals("err-" + marker + "\n")) {
                             wrong.add(marker + ": " + r);
                         }
@@ -79,15 +82,21 @@ class ForkServerKernelTest {
                 }));
             }
             for (Future<List<String>> f : futures) {
-                assertThat(f.get(5, TimeUnit.MINUTES)).as("runs with a wrong result").isEmpty();
+                assertThat(f.get(5, TimeUnit.MINUTES))
+                        .as("runs with a wrong result")
+                        .isEmpty();
             }
         } finally {
             pool.shutdown();
             assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
         }
         assertThat(server().pid()).as("the same server served every run").isEqualTo(serverPid);
-        assertThat(launchersAfterTheirExit()).as("the server's launchers once every run has ended").isEmpty();
-        assertThat(server().children().count()).as("the server's children: at most its spare").isLessThanOrEqualTo(1);
+        assertThat(launchersAfterTheirExit())
+                .as("the server's launchers once every run has ended")
+                .isEmpty();
+        assertThat(server().children().count())
+                .as("the server's children: at most its spare")
+                .isLessThanOrEqualTo(1);
     }
 
     @Test
@@ -136,8 +145,10 @@ class ForkServerKernelTest {
     private static ProcessHandle awaitSpare(ProcessHandle not) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (System.nanoTime() < deadline) {
-            var spare = server().children().filter(ForkServerProbe::isSpare)
-                    .filter(p -> not == null || p.pid() != not.pid()).findFirst();
+            var spare = server().children()
+                    .filter(ForkServerProbe::isSpare)
+                    .filter(p -> not == null || p.pid() != not.pid())
+                    .findFirst();
             if (spare.isPresent()) {
                 return spare.get();
             }
@@ -162,13 +173,19 @@ class ForkServerKernelTest {
         while (!sleepers("971").isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(sleepers("971")).as("the sandbox of the killed server's launcher").isEmpty();
-        assertThat(sandbox.run(List.of("/bin/true")).success()).as("the next run gets a new server").isTrue();
+        assertThat(sleepers("971"))
+                .as("the sandbox of the killed server's launcher")
+                .isEmpty();
+        assertThat(sandbox.run(List.of("/bin/true")).success())
+                .as("the next run gets a new server")
+                .isTrue();
     }
 
     @Test
     void closingTheSandboxUnderARunEndsItAsAbortedNotAsKilled() throws Exception {
-        Sandbox closing = Sandbox.create(SandboxConfig.builder().id("fork-server-closing").timeout(Duration.ofSeconds(20))
+        Sandbox closing = Sandbox.create(SandboxConfig.builder()
+                .id("fork-server-closing")
+                .timeout(Duration.ofSeconds(20))
                 .build());
         SandboxProcess p = closing.start(List.of("sleep", "972"));
         ExecutorService runner = Executors.newSingleThreadExecutor();
@@ -178,10 +195,13 @@ class ForkServerKernelTest {
                 Thread.sleep(5);
             }
             closing.close();
-            assertThatThrownBy(p::waitFor).isInstanceOf(RunAbortedException.class)
+            assertThatThrownBy(p::waitFor)
+                    .isInstanceOf(RunAbortedException.class)
                     .satisfies(e -> assertThat(((RunAbortedException) e).reason())
                             .isEqualTo(RunAbortedException.Reason.SANDBOX_CLOSED));
-            assertThatThrownBy(() -> run.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(RunAbortedException.class)
+            assertThatThrownBy(() -> run.get(10, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOf(RunAbortedException.class)
                     .hasMessageContaining("the sandbox was closed while it ran");
         } finally {
             runner.shutdown();
@@ -198,11 +218,14 @@ class ForkServerKernelTest {
         SandboxProcess p = sandbox.start(List.of("sleep", "975"));
         // The sleeper's parent is the sandbox's init, whose parent is the run's launcher.
         ProcessHandle sleeper = ProcessHandle.allProcesses()
-                .filter(h -> h.info().commandLine().orElse("").contains("sleep 975")).findFirst().orElseThrow();
+                .filter(h -> h.info().commandLine().orElse("").contains("sleep 975"))
+                .findFirst()
+                .orElseThrow();
         ProcessHandle launcher = sleeper.parent().flatMap(ProcessHandle::parent).orElseThrow();
         assertThat(ForkServerProbe.launchers()).contains(launcher);
         launcher.destroyForcibly();
-        assertThatThrownBy(p::waitFor).isInstanceOf(RunAbortedException.class)
+        assertThatThrownBy(p::waitFor)
+                .isInstanceOf(RunAbortedException.class)
                 .satisfies(e -> assertThat(((RunAbortedException) e).reason())
                         .isEqualTo(RunAbortedException.Reason.LAUNCHER_DIED));
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -222,11 +245,14 @@ class ForkServerKernelTest {
                     .isInstanceOf(SandboxSetupException.class)
                     .hasMessageContaining(" bytes (arguments 10, environment ")
                     .hasMessageContaining("more than the launcher's limit of 4194186 bytes")
-                    .satisfies(e -> assertThat(((SandboxSetupException) e).errnoName()).isEqualTo("E2BIG"));
+                    .satisfies(e ->
+                            assertThat(((SandboxSetupException) e).errnoName()).isEqualTo("E2BIG"));
         }
         assertThat(beside.isAlive()).as("the run beside it").isTrue();
         beside.sendSignal(15);
-        assertThat(beside.waitFor().signalName()).as("ended by our SIGTERM, not by a server crash").hasValue("SIGTERM");
+        assertThat(beside.waitFor().signalName())
+                .as("ended by our SIGTERM, not by a server crash")
+                .hasValue("SIGTERM");
         assertThat(sandbox.run(List.of("echo", "on")).stdoutText()).isEqualTo("on\n");
     }
 
@@ -252,9 +278,13 @@ class ForkServerKernelTest {
         for (int i = 0; i < runs; i++) {
             SandboxResult r = sandbox.run(List.of("/bin/sh", "-c", "echo " + i));
             assertThat(r.stdoutText()).isEqualTo(i + "\n");
-            assertThat(ForkServerProbe.launchers().size()).as("launchers alive after run " + i).isLessThanOrEqualTo(4);
+            assertThat(ForkServerProbe.launchers().size())
+                    .as("launchers alive after run " + i)
+                    .isLessThanOrEqualTo(4);
         }
-        assertThat(launchersAfterTheirExit()).as("launchers after " + runs + " runs").isEmpty();
+        assertThat(launchersAfterTheirExit())
+                .as("launchers after " + runs + " runs")
+                .isEmpty();
     }
 
     /**
@@ -270,7 +300,9 @@ class ForkServerKernelTest {
     }
 
     private static List<String> sleepers(String marker) {
-        return ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
-                .filter(c -> c.contains("sleep " + marker)).toList();
+        return ProcessHandle.allProcesses()
+                .map(p -> p.info().commandLine().orElse(""))
+                .filter(c -> c.contains("sleep " + marker))
+                .toList();
     }
 }

@@ -29,16 +29,19 @@ final class HostileFixture implements AutoCloseable {
     final Path dir;
     /** Holds the attack program and nothing else: bound at /attack, and sandbox-ctl's working directory. */
     final Path binDir;
+
     final Path bin;
     final Path secret;
     final String secretText;
     /** Bound read-only at /data; holds {@link #victim}. */
     final Path data;
+
     final Path victim;
     /** Bound writable at /work. */
     final Path work;
     /** Where calibrations outside the sandbox write. */
     final Path calib;
+
     final Path calibVictim;
     final Path pathSocket;
     final String abstractSocket;
@@ -46,6 +49,7 @@ final class HostileFixture implements AutoCloseable {
     final long servicePid;
     /** A host process of the sandbox's own host uid, named by {@link #sleeperMarker}. */
     final long sleeperPid;
+
     final String sleeperMarker;
 
     private HostileFixture(Path dir, boolean root) throws IOException, InterruptedException {
@@ -75,8 +79,10 @@ final class HostileFixture implements AutoCloseable {
         Files.writeString(calibVictim, "ORIGINAL");
         try (Stream<Path> tree = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) tree::iterator) {
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
-                        Files.isDirectory(p) || p.equals(bin) ? "rwxr-xr-x" : "rw-r--r--"));
+                Files.setPosixFilePermissions(
+                        p,
+                        PosixFilePermissions.fromString(
+                                Files.isDirectory(p) || p.equals(bin) ? "rwxr-xr-x" : "rw-r--r--"));
             }
         }
         // Writable by the sandbox's host uid were it not read-only: only the bind can stop a write.
@@ -85,7 +91,8 @@ final class HostileFixture implements AutoCloseable {
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxrwxrwx"));
         Files.setPosixFilePermissions(calib, PosixFilePermissions.fromString("rwxrwxrwx"));
 
-        String[] service = run(List.of(bin.toString(), "serve", pathSocket.toString(), abstractSocket)).split(" ");
+        String[] service = run(List.of(bin.toString(), "serve", pathSocket.toString(), abstractSocket))
+                .split(" ");
         this.port = Integer.parseInt(service[0]);
         this.servicePid = Long.parseLong(service[1]);
         List<String> sleeper = new ArrayList<>();
@@ -97,7 +104,8 @@ final class HostileFixture implements AutoCloseable {
     }
 
     static HostileFixture create() throws IOException, InterruptedException {
-        KernelTestSupport.requireFeature(Files.isExecutable(Path.of("/usr/bin/gcc")), "gcc to build the attack programs");
+        KernelTestSupport.requireFeature(
+                Files.isExecutable(Path.of("/usr/bin/gcc")), "gcc to build the attack programs");
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "sandbox4j-hostile");
         return new HostileFixture(dir, KernelTestSupport.euid() == 0);
     }
@@ -113,8 +121,10 @@ final class HostileFixture implements AutoCloseable {
 
     /** Runs a host command to its end and returns its stdout, stripped; fails unless it exits 0. */
     static String run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
-                new java.io.File("/dev/null"))).start();
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
         String out;
         try (InputStream in = p.getInputStream()) {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -135,7 +145,9 @@ final class HostileFixture implements AutoCloseable {
 
     /** Host processes whose command line contains {@code marker}. */
     static List<ProcessHandle> processesWith(String marker) {
-        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(marker)).toList();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains(marker))
+                .toList();
     }
 
     @Override

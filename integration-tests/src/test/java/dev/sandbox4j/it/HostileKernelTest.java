@@ -1,5 +1,8 @@
 package dev.sandbox4j.it;
 
+import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.exec.ForkServerProbe;
 import dev.sandbox4j.exec.Sandbox;
@@ -8,13 +11,6 @@ import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.SeccompProfile;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,9 +26,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-
-import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The adversarial suite: real attack programs ({@code hostile/attack.c}) against the sandbox. Each attack is first
@@ -55,7 +54,9 @@ class HostileKernelTest {
         try (Sandbox probe = Sandbox.create(SandboxConfig.builder().build())) {
             requireRunnable(probe, "user namespaces (all seven namespaces for an unprivileged user)");
         }
-        assertThat(System.getenv(SECRET_VARIABLE)).as("set by the surefire configuration").isNotNull();
+        assertThat(System.getenv(SECRET_VARIABLE))
+                .as("set by the surefire configuration")
+                .isNotNull();
         fx = HostileFixture.create();
     }
 
@@ -79,10 +80,14 @@ class HostileKernelTest {
     }
 
     static SandboxBuilder builder(Setting setting) {
-        SandboxBuilder b = SandboxConfig.builder().timeout(Duration.ofSeconds(30)).memoryLimit(256L << 20);
+        SandboxBuilder b =
+                SandboxConfig.builder().timeout(Duration.ofSeconds(30)).memoryLimit(256L << 20);
         if (setting != Setting.HOST_FILES) {
-            b.filesystem(FilesystemView.defaults().roBind(fx.binDir, Path.of("/attack")).roBind(fx.data, Path.of("/data"))
-                    .bind(fx.work, Path.of("/work")).build());
+            b.filesystem(FilesystemView.defaults()
+                    .roBind(fx.binDir, Path.of("/attack"))
+                    .roBind(fx.data, Path.of("/data"))
+                    .bind(fx.work, Path.of("/work"))
+                    .build());
         }
         if (setting == Setting.STRICT) {
             b.seccomp(SeccompProfile.MINIMAL);
@@ -95,14 +100,26 @@ class HostileKernelTest {
     /** Paths and ids as an attack sees them: on the host for a calibration, inside for the real run. */
     record Where(String bin, String secret, String marker, String data, String work, String tmp, String init) {
         static Where host() {
-            return new Where(fx.bin.toString(), fx.secret.toString(), fx.secretText, fx.calib.toString(),
-                    fx.calib.toString(), fx.calib.toString(), Long.toString(fx.sleeperPid));
+            return new Where(
+                    fx.bin.toString(),
+                    fx.secret.toString(),
+                    fx.secretText,
+                    fx.calib.toString(),
+                    fx.calib.toString(),
+                    fx.calib.toString(),
+                    Long.toString(fx.sleeperPid));
         }
 
         static Where inside(Setting setting) {
             if (setting == Setting.HOST_FILES) {
-                return new Where(fx.bin.toString(), fx.secret.toString(), fx.secretText, fx.data.toString(),
-                        fx.work.toString(), "/tmp", "1");
+                return new Where(
+                        fx.bin.toString(),
+                        fx.secret.toString(),
+                        fx.secretText,
+                        fx.data.toString(),
+                        fx.work.toString(),
+                        "/tmp",
+                        "1");
             }
             return new Where("/attack/attack", fx.secret.toString(), fx.secretText, "/data", "/work", "/tmp", "1");
         }
@@ -114,16 +131,20 @@ class HostileKernelTest {
         Outcome run(Attack attack) throws Exception;
     }
 
-    record Outcome(int status, String output) {
-    }
+    record Outcome(int status, String output) {}
 
     /** What the run inside must come to, beyond "not escaped". */
     interface Containment {
         void check(SandboxResult result, String output) throws Exception;
     }
 
-    record Attack(String name, Setting setting, Function<Where, List<String>> args, Calibration calibration,
-            Containment containment, UnaryOperator<SandboxBuilder> tune) {
+    record Attack(
+            String name,
+            Setting setting,
+            Function<Where, List<String>> args,
+            Calibration calibration,
+            Containment containment,
+            UnaryOperator<SandboxBuilder> tune) {
         Attack {
             containment = containment == null ? Attack::refused : containment;
             tune = tune == null ? UnaryOperator.identity() : tune;
@@ -134,7 +155,8 @@ class HostileKernelTest {
             if (r.seccompViolation()) {
                 return;
             }
-            assertThat(r.exitCode()).as("the attack's status (0 escaped, 3 refused, 4 broken): " + output + r)
+            assertThat(r.exitCode())
+                    .as("the attack's status (0 escaped, 3 refused, 4 broken): " + output + r)
                     .hasValue(3);
         }
 
@@ -147,8 +169,8 @@ class HostileKernelTest {
         }
     }
 
-    private static Attack attack(String name, Setting setting, Calibration calibration,
-            Function<Where, List<String>> args) {
+    private static Attack attack(
+            String name, Setting setting, Calibration calibration, Function<Where, List<String>> args) {
         return new Attack(name, setting, args, calibration, null, null);
     }
 
@@ -178,8 +200,14 @@ class HostileKernelTest {
                 return null;
             }
             String attack = String.join(" ", a.args().apply(Where.host()));
-            return hostRun(List.of("unshare", options, "/bin/sh", "-c",
-                    (preparation.isEmpty() ? "" : preparation + " && ") + "exec " + attack), Map.of());
+            return hostRun(
+                    List.of(
+                            "unshare",
+                            options,
+                            "/bin/sh",
+                            "-c",
+                            (preparation.isEmpty() ? "" : preparation + " && ") + "exec " + attack),
+                    Map.of());
         };
     }
 
@@ -192,7 +220,8 @@ class HostileKernelTest {
     }
 
     static Outcome hostRun(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -219,54 +248,95 @@ class HostileKernelTest {
         UnaryOperator<SandboxBuilder> same = UnaryOperator.identity();
 
         // Escaping the mount view.
-        all.add(attack("proc-pid-root-of-init", ns, onHostAsRoot(),
+        all.add(attack(
+                "proc-pid-root-of-init",
+                ns,
+                onHostAsRoot(),
                 w -> cmd(w, "readfile", "/proc/" + w.init() + "/root" + w.secret(), w.marker())));
         all.add(attack("proc-root-cwd-and-fd-links", ns, onHost(), w -> cmd(w, "proclinks", w.secret(), w.marker())));
         all.add(attack("chroot-breakout", ns, onHostAsRoot(), w -> cmd(w, "chroot", w.tmp(), w.secret(), w.marker())));
         all.add(attack("mount-tmpfs-or-bind-root", ns, inUnshare("-m", ""), w -> cmd(w, "mount", w.tmp())));
         all.add(attack("umount-to-uncover-the-host", ns, inUnshare("-m", ""), w -> cmd(w, "umount")));
-        all.add(attack("pivot-root", ns, inUnshare("-m", "mount --bind " + fx.calib + " " + fx.calib),
+        all.add(attack(
+                "pivot-root",
+                ns,
+                inUnshare("-m", "mount --bind " + fx.calib + " " + fx.calib),
                 w -> cmd(w, "pivotroot", w.tmp().equals("/tmp") ? "/" : w.tmp())));
-        all.add(attack("remount-read-only-bind-writable", ns,
-                inUnshare("-m", "mount --bind -o ro " + fx.calib + " " + fx.calib), w -> cmd(w, "remount", w.data()))
+        all.add(attack(
+                        "remount-read-only-bind-writable",
+                        ns,
+                        inUnshare("-m", "mount --bind -o ro " + fx.calib + " " + fx.calib),
+                        w -> cmd(w, "remount", w.data()))
                 .containedWhen((r, out) -> {
                     Attack.refused(r, out);
                     assertThat(fx.data.resolve("written-after-remount")).doesNotExist();
                 }));
         all.add(attack("new-mount-api-fsopen", ns, onHostAsRoot(), w -> cmd(w, "fsopen")));
         all.add(attack("open-by-handle-shocker", ns, onHostAsRoot(), w -> cmd(w, "handleopen", handle(), w.marker())));
-        all.add(attack("symlink-to-a-host-file", ns, onHost(), w -> cmd(w, "symlink", w.secret(), w.tmp(), w.marker())));
-        all.add(attack("hard-link-out-of-a-read-only-bind", ns, onHost(),
-                w -> cmd(w, "hardlink", w.data() + "/victim", w.work())).containedWhen(HostileKernelTest::victimIntact));
-        all.add(attack("dot-dot-through-a-bind", ns, onHost(),
+        all.add(attack(
+                "symlink-to-a-host-file", ns, onHost(), w -> cmd(w, "symlink", w.secret(), w.tmp(), w.marker())));
+        all.add(attack(
+                        "hard-link-out-of-a-read-only-bind",
+                        ns,
+                        onHost(),
+                        w -> cmd(w, "hardlink", w.data() + "/victim", w.work()))
+                .containedWhen(HostileKernelTest::victimIntact));
+        all.add(attack(
+                "dot-dot-through-a-bind",
+                ns,
+                onHost(),
                 w -> cmd(w, "readfile", w.data() + "/../../../../../.." + w.secret(), w.marker())));
-        all.add(attack("write-chmod-chown-rename-a-read-only-bind", ns, onHost(),
-                w -> cmd(w, "writero", w.data() + "/victim")).containedWhen(HostileKernelTest::victimIntact));
+        all.add(attack(
+                        "write-chmod-chown-rename-a-read-only-bind",
+                        ns,
+                        onHost(),
+                        w -> cmd(w, "writero", w.data() + "/victim"))
+                .containedWhen(HostileKernelTest::victimIntact));
 
         // Host processes.
         all.add(attack("see-a-host-process", ns, onHost(), w -> cmd(w, "findproc", "sleep " + fx.sleeperMarker)));
-        all.add(attack("signal-a-host-process-and-kill-minus-one", ns, onHost(),
-                w -> w.init().equals("1") ? cmd(w, "signal", Long.toString(fx.sleeperPid), "killall")
-                        : cmd(w, "signal", Long.toString(fx.sleeperPid))).containedWhen((r, out) -> {
+        all.add(attack(
+                        "signal-a-host-process-and-kill-minus-one",
+                        ns,
+                        onHost(),
+                        w -> w.init().equals("1")
+                                ? cmd(w, "signal", Long.toString(fx.sleeperPid), "killall")
+                                : cmd(w, "signal", Long.toString(fx.sleeperPid)))
+                .containedWhen((r, out) -> {
                     Attack.refused(r, out);
-                    assertThat(fx.sleeperAlive()).as("the host process of the sandbox's own uid").isTrue();
+                    assertThat(fx.sleeperAlive())
+                            .as("the host process of the sandbox's own uid")
+                            .isTrue();
                 }));
         all.add(attack("ptrace-init", ns, onHost(), w -> cmd(w, "ptrace", w.init())));
-        all.add(attack("ptrace-the-fork-server", ns, onHost(),
+        all.add(attack(
+                "ptrace-the-fork-server",
+                ns,
+                onHost(),
                 w -> cmd(w, "ptrace", w.init().equals("1") ? Long.toString(forkServerPid()) : w.init())));
         all.add(attack("write-init-memory", ns, onHost(), w -> cmd(w, "procmem", w.init())));
-        all.add(attack("read-the-jvms-secrets-from-environments", ns,
+        all.add(attack(
+                "read-the-jvms-secrets-from-environments",
+                ns,
                 a -> hostRun(a.args().apply(Where.host()), Map.of(SECRET_VARIABLE, System.getenv(SECRET_VARIABLE))),
                 w -> cmd(w, "environ", System.getenv(SECRET_VARIABLE))));
-        all.add(attack("descriptors-leaked-from-the-jvm", ns,
+        all.add(attack(
+                "descriptors-leaked-from-the-jvm",
+                ns,
                 a -> hostRun(List.of("/bin/sh", "-c", "exec 7</dev/null; exec " + fx.bin + " fdscan"), Map.of()),
                 w -> cmd(w, "fdscan")));
 
         // Sockets and the network.
         all.add(attack("connect-to-the-control-socket", Setting.NETWORK, onHost(), w -> cmd(w, "control", w.init())));
-        all.add(attack("host-abstract-unix-socket", Setting.NETWORK, onHost(),
+        all.add(attack(
+                "host-abstract-unix-socket",
+                Setting.NETWORK,
+                onHost(),
                 w -> cmd(w, "connectunix", "@" + fx.abstractSocket)));
-        all.add(attack("host-loopback-tcp-service", Setting.NETWORK, onHost(),
+        all.add(attack(
+                "host-loopback-tcp-service",
+                Setting.NETWORK,
+                onHost(),
                 w -> cmd(w, "connecttcp", "127.0.0.1", Integer.toString(fx.port), "HOST-OK")));
         all.add(attack("raw-packet-socket", ns, onHostAsRoot(), w -> cmd(w, "packet")));
 
@@ -289,9 +359,11 @@ class HostileKernelTest {
         all.add(attack("keyring", strict, onHost(), w -> cmd(w, "keyring")));
         all.add(attack("personality-aslr-off", strict, onHost(), w -> cmd(w, "personality")));
         all.add(attack("x32-system-call", strict, inSandbox(ns, same), w -> cmd(w, "x32"))
-                .containedWhen((r, out) -> assertThat(r.seccompViolation()).as(out + r).isTrue()));
+                .containedWhen(
+                        (r, out) -> assertThat(r.seccompViolation()).as(out + r).isTrue()));
         all.add(attack("int-0x80-32-bit-mkdir", strict, onHost(), w -> cmd(w, "int80", w.tmp() + "/int80-dir"))
-                .containedWhen((r, out) -> assertThat(r.seccompViolation()).as(out + r).isTrue()));
+                .containedWhen(
+                        (r, out) -> assertThat(r.seccompViolation()).as(out + r).isTrue()));
 
         // Privileged kernel operations (each probes past the permission check only).
         // This kernel may lack kexec and modules (ENOSYS): the calibration shows the call reaches the kernel.
@@ -302,69 +374,124 @@ class HostileKernelTest {
         all.add(attack("swapoff", ns, onHostAsRoot(), w -> cmd(w, "swapoff")));
         all.add(attack("process-accounting", ns, onHostAsRoot(), w -> cmd(w, "acct")));
         all.add(attack("set-the-clock", ns, onHostAsRoot(), w -> cmd(w, "clock")));
-        all.add(attack("host-device-files", ns, onHostAsRoot(),
+        all.add(attack(
+                "host-device-files",
+                ns,
+                onHostAsRoot(),
                 w -> cmd(w, "openany", "/dev/kmsg", "/dev/vda", "/dev/sda", "/dev/mem", "/dev/port")));
         all.add(attack("mknod-a-device", ns, onHostAsRoot(), w -> cmd(w, "mknod", w.tmp())));
-        all.add(attack("write-core-pattern", Setting.HOST_FILES, onHostAsRoot(),
+        all.add(attack(
+                "write-core-pattern",
+                Setting.HOST_FILES,
+                onHostAsRoot(),
                 w -> cmd(w, "writeback", "/proc/sys/kernel/core_pattern")));
-        all.add(attack("write-sysfs", Setting.HOST_FILES, onHostAsRoot(),
+        all.add(attack(
+                "write-sysfs",
+                Setting.HOST_FILES,
+                onHostAsRoot(),
                 w -> cmd(w, "writeback", "/sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan")));
         all.add(attack("move-into-the-root-cgroups", Setting.HOST_FILES, onHostAsRoot(), w -> cmd(w, "cgroupprocs")));
-        all.add(attack("hostname-leaking-to-the-host", ns, inUnshare("-u", ""),
-                w -> cmd(w, "hostname", "pwned-" + fx.unique)).containedWhen((r, out) -> {
+        all.add(attack(
+                        "hostname-leaking-to-the-host",
+                        ns,
+                        inUnshare("-u", ""),
+                        w -> cmd(w, "hostname", "pwned-" + fx.unique))
+                .containedWhen((r, out) -> {
                     Attack.refused(r, out);
-                    assertThat(Files.readString(Path.of("/proc/sys/kernel/hostname"))).doesNotContain("pwned");
+                    assertThat(Files.readString(Path.of("/proc/sys/kernel/hostname")))
+                            .doesNotContain("pwned");
                 }));
 
         // Resources: each bomb is bounded, and the calibration shows the limit, not the bomb, stops it.
-        all.add(attack("fork-bomb-under-a-pids-limit", ns, inSandbox(ns, b -> b.pidsLimit(1024)),
-                w -> cmd(w, "bombpids", "200")).tuned(b -> b.pidsLimit(32)));
-        all.add(attack("memory-bomb-under-a-memory-limit", ns, inSandbox(ns, b -> b.memoryLimit(1L << 30)),
-                w -> cmd(w, "bombmem", "384")).tuned(b -> b.memoryLimit(64L << 20))
+        all.add(attack(
+                        "fork-bomb-under-a-pids-limit",
+                        ns,
+                        inSandbox(ns, b -> b.pidsLimit(1024)),
+                        w -> cmd(w, "bombpids", "200"))
+                .tuned(b -> b.pidsLimit(32)));
+        all.add(attack(
+                        "memory-bomb-under-a-memory-limit",
+                        ns,
+                        inSandbox(ns, b -> b.memoryLimit(1L << 30)),
+                        w -> cmd(w, "bombmem", "384"))
+                .tuned(b -> b.memoryLimit(64L << 20))
                 .containedWhen((r, out) -> {
                     if (r.signal().isPresent()) {
                         assertThat(r.signalName()).as(out + r).hasValue("SIGKILL");
-                        assertThat(r.oomKilled()).as("killed by the OOM killer, not something else: " + r).isTrue();
+                        assertThat(r.oomKilled())
+                                .as("killed by the OOM killer, not something else: " + r)
+                                .isTrue();
                     } else {
                         Attack.refused(r, out);
                     }
                 }));
-        all.add(attack("disk-fill-under-a-file-size-limit", ns, inSandbox(ns, same),
-                w -> cmd(w, "bombdisk", w.work() + "/fill", "32"))
+        all.add(attack(
+                        "disk-fill-under-a-file-size-limit",
+                        ns,
+                        inSandbox(ns, same),
+                        w -> cmd(w, "bombdisk", w.work() + "/fill", "32"))
                 .tuned(b -> b.rlimits(RlimitConfig.builder().fileSize(4L << 20).build())));
 
         // Outliving the run, and the run's own machinery.
         String daemon = "901." + fx.unique;
-        all.add(attack("daemon-outliving-the-run", ns, a -> {
-            Outcome o = hostRun(a.args().apply(Where.host()), Map.of());
-            boolean survived = awaitProcesses("sleep " + daemon, true);
-            HostileFixture.processesWith("sleep " + daemon).forEach(ProcessHandle::destroyForcibly);
-            return new Outcome(survived ? o.status() : 99, o.output() + " survived=" + survived);
-        }, w -> cmd(w, "daemon", daemon)).containedWhen((r, out) -> {
-            assertThat(r.exitCode()).as(out).hasValue(0);
-            assertThat(awaitProcesses("sleep " + daemon, false)).as("the daemon is gone with the run").isTrue();
-        }));
-        String sabotage = "902." + fx.unique;
-        all.add(attack("kill-the-timeout-machinery", ns, a -> {
-            Process sh = new ProcessBuilder("/bin/sh", "-c", String.join(" ", a.args().apply(Where.host())) + "; echo survived")
-                    .redirectErrorStream(true).start();
-            boolean parentKilled = sh.waitFor(10, TimeUnit.SECONDS) && sh.exitValue() == 128 + 9;
-            sh.getInputStream().close();
-            awaitProcesses("antitimeout " + sabotage, true);
-            HostileFixture.processesWith(sabotage).forEach(ProcessHandle::destroyForcibly);
-            return new Outcome(parentKilled ? 0 : 1, "parent killed: " + parentKilled);
-        }, w -> w.init().equals("1") ? cmd(w, "antitimeout", sabotage, "1") : cmd(w, "antitimeout", sabotage)).tuned(b -> b.timeout(Duration.ofSeconds(2)))
+        all.add(attack(
+                        "daemon-outliving-the-run",
+                        ns,
+                        a -> {
+                            Outcome o = hostRun(a.args().apply(Where.host()), Map.of());
+                            boolean survived = awaitProcesses("sleep " + daemon, true);
+                            HostileFixture.processesWith("sleep " + daemon).forEach(ProcessHandle::destroyForcibly);
+                            return new Outcome(survived ? o.status() : 99, o.output() + " survived=" + survived);
+                        },
+                        w -> cmd(w, "daemon", daemon))
                 .containedWhen((r, out) -> {
-                    assertThat(r.timedOut()).as("the timeout still fired: " + out + r).isTrue();
+                    assertThat(r.exitCode()).as(out).hasValue(0);
+                    assertThat(awaitProcesses("sleep " + daemon, false))
+                            .as("the daemon is gone with the run")
+                            .isTrue();
+                }));
+        String sabotage = "902." + fx.unique;
+        all.add(attack(
+                        "kill-the-timeout-machinery",
+                        ns,
+                        a -> {
+                            Process sh = new ProcessBuilder(
+                                            "/bin/sh",
+                                            "-c",
+                                            String.join(" ", a.args().apply(Where.host())) + "; echo survived")
+                                    .redirectErrorStream(true)
+                                    .start();
+                            boolean parentKilled = sh.waitFor(10, TimeUnit.SECONDS) && sh.exitValue() == 128 + 9;
+                            sh.getInputStream().close();
+                            awaitProcesses("antitimeout " + sabotage, true);
+                            HostileFixture.processesWith(sabotage).forEach(ProcessHandle::destroyForcibly);
+                            return new Outcome(parentKilled ? 0 : 1, "parent killed: " + parentKilled);
+                        },
+                        w -> w.init().equals("1")
+                                ? cmd(w, "antitimeout", sabotage, "1")
+                                : cmd(w, "antitimeout", sabotage))
+                .tuned(b -> b.timeout(Duration.ofSeconds(2)))
+                .containedWhen((r, out) -> {
+                    assertThat(r.timedOut())
+                            .as("the timeout still fired: " + out + r)
+                            .isTrue();
                     assertThat(r.wallTime()).isLessThan(Duration.ofSeconds(8));
-                    assertThat(awaitProcesses(sabotage, false)).as("nothing of it left").isTrue();
+                    assertThat(awaitProcesses(sabotage, false))
+                            .as("nothing of it left")
+                            .isTrue();
                 }));
 
         if (fx.root) {
             // A root caller can make setuid-root and file-capability programs; an unprivileged one cannot.
-            all.add(attack("setuid-root-program", ns, asNobody("suid-attack"),
+            all.add(attack(
+                    "setuid-root-program",
+                    ns,
+                    asNobody("suid-attack"),
                     w -> List.of("/attack/suid-attack", "privread", "/data/rootonly", fx.secretText)));
-            all.add(attack("file-capability-program", ns, asNobody("fcap-attack"),
+            all.add(attack(
+                    "file-capability-program",
+                    ns,
+                    asNobody("fcap-attack"),
                     w -> List.of("/attack/fcap-attack", "privread", "/data/rootonly", fx.secretText)));
         }
         return all;
@@ -372,8 +499,16 @@ class HostileKernelTest {
 
     /** Calibration of a privileged program: run by uid 65534 on the host, it reads the root-only file. */
     static Calibration asNobody(String program) {
-        return a -> hostRun(List.of("setpriv", "--reuid=" + HostileFixture.NOBODY, "--regid=" + HostileFixture.NOBODY,
-                "--clear-groups", fx.binDir.resolve(program).toString(), "privread", fx.data + "/rootonly", fx.secretText),
+        return a -> hostRun(
+                List.of(
+                        "setpriv",
+                        "--reuid=" + HostileFixture.NOBODY,
+                        "--regid=" + HostileFixture.NOBODY,
+                        "--clear-groups",
+                        fx.binDir.resolve(program).toString(),
+                        "privread",
+                        fx.data + "/rootonly",
+                        fx.secretText),
                 Map.of());
     }
 
@@ -382,7 +517,8 @@ class HostileKernelTest {
             return;
         }
         Files.writeString(fx.data.resolve("rootonly"), fx.secretText);
-        Files.setPosixFilePermissions(fx.data.resolve("rootonly"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(
+                fx.data.resolve("rootonly"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path suid = Files.copy(fx.bin, fx.binDir.resolve("suid-attack"));
         HostileFixture.run(List.of("chmod", "4755", suid.toString()));
         Path fcap = Files.copy(fx.bin, fx.binDir.resolve("fcap-attack"));
@@ -396,7 +532,8 @@ class HostileKernelTest {
     static synchronized String handle() {
         if (handle == null) {
             try {
-                handle = fx.root ? HostileFixture.run(List.of(fx.bin.toString(), "handlegen", fx.secret.toString()))
+                handle = fx.root
+                        ? HostileFixture.run(List.of(fx.bin.toString(), "handlegen", fx.secret.toString()))
                         : "1:0000000000000000";
             } catch (Exception e) {
                 throw new AssertionError(e);
@@ -433,26 +570,35 @@ class HostileKernelTest {
     Stream<DynamicTest> everyAttackIsCalibratedThenContained() throws Exception {
         prepareSetuidPrograms();
         List<Attack> all = attacks();
-        assertThat(all.stream().map(Attack::name).distinct().count()).as("distinct attacks").isGreaterThanOrEqualTo(fx.root ? 57 : 55);
-        return all.stream().map(a -> DynamicTest.dynamicTest(a.name(), () -> {
-            Outcome calibration = a.calibration().run(a);
-            if (calibration != null) {
-                assertThat(calibration.status()).as("calibration: the attack works outside: " + calibration.output())
-                        .isZero();
-            }
-            SandboxResult r = runInside(a, a.setting(), a.tune());
-            System.out.println("[hostile] " + a.name() + (calibration == null ? " (not calibrated by this user)" : "")
-                    + ": " + (r.stdoutText() + r.stderrText()).strip() + " " + r.exitCode() + r.signalName());
-            a.containment().check(r, r.stdoutText() + r.stderrText());
-        }));
+        assertThat(all.stream().map(Attack::name).distinct().count())
+                .as("distinct attacks")
+                .isGreaterThanOrEqualTo(fx.root ? 57 : 55);
+        return all.stream()
+                .map(a -> DynamicTest.dynamicTest(a.name(), () -> {
+                    Outcome calibration = a.calibration().run(a);
+                    if (calibration != null) {
+                        assertThat(calibration.status())
+                                .as("calibration: the attack works outside: " + calibration.output())
+                                .isZero();
+                    }
+                    SandboxResult r = runInside(a, a.setting(), a.tune());
+                    System.out.println("[hostile] " + a.name()
+                            + (calibration == null ? " (not calibrated by this user)" : "") + ": "
+                            + (r.stdoutText() + r.stderrText()).strip() + " " + r.exitCode() + r.signalName());
+                    a.containment().check(r, r.stdoutText() + r.stderrText());
+                }));
     }
 
     // --- through sandbox-ctl ---
 
     /** sandbox-ctl's own command line for {@code args}, in a JVM of its own. */
     static List<String> sandboxCtl(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
                 dev.sandbox4j.cli.SandboxCtl.class.getName()));
         command.addAll(List.of(args));
         return command;
@@ -467,10 +613,13 @@ class HostileKernelTest {
         for (String arg : command) {
             quoted.append(" '").append(arg.replace("'", "'\\''")).append('\'');
         }
-        Process p = new ProcessBuilder("script", "-qec", quoted.toString().strip(), "/dev/null").directory(fx.binDir.toFile())
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("script", "-qec", quoted.toString().strip(), "/dev/null")
+                .directory(fx.binDir.toFile())
+                .redirectErrorStream(true)
+                .start();
         String out;
-        try (OutputStream keepOpen = p.getOutputStream(); InputStream in = p.getInputStream()) {
+        try (OutputStream keepOpen = p.getOutputStream();
+                InputStream in = p.getInputStream()) {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -482,10 +631,15 @@ class HostileKernelTest {
         KernelTestSupport.requireFeature(Files.isExecutable(Path.of("/usr/bin/script")), "script (util-linux)");
         for (String variant : List.of("plain", "highbits")) {
             Outcome host = onATerminal(List.of(fx.bin.toString(), "tiocsti", variant));
-            assertThat(host.output()).as("calibration: TIOCSTI types into a terminal outside").contains("ESCAPED");
-            Outcome inside = onATerminal(sandboxCtl("--ro-bind", fx.binDir.toString(), "--", fx.bin.toString(), "tiocsti",
-                    variant));
-            assertThat(inside.output()).as("sandbox-ctl, strict preset").contains("REFUSED: TIOCSTI").doesNotContain("ESCAPED");
+            assertThat(host.output())
+                    .as("calibration: TIOCSTI types into a terminal outside")
+                    .contains("ESCAPED");
+            Outcome inside = onATerminal(
+                    sandboxCtl("--ro-bind", fx.binDir.toString(), "--", fx.bin.toString(), "tiocsti", variant));
+            assertThat(inside.output())
+                    .as("sandbox-ctl, strict preset")
+                    .contains("REFUSED: TIOCSTI")
+                    .doesNotContain("ESCAPED");
             assertThat(inside.status()).isEqualTo(3);
         }
     }
@@ -493,15 +647,20 @@ class HostileKernelTest {
     @Test
     void sandboxCtlsPresetsContainProcessAndSocketAttacks() throws Exception {
         // The CLI binds nothing unasked: the fixture's directory, where the program is, is bound read-only.
-        for (List<String> attack : List.of(List.of("findproc", "sleep " + fx.sleeperMarker),
-                List.of("proclinks", fx.secret.toString(), fx.secretText), List.of("control", "1"),
+        for (List<String> attack : List.of(
+                List.of("findproc", "sleep " + fx.sleeperMarker),
+                List.of("proclinks", fx.secret.toString(), fx.secretText),
+                List.of("control", "1"),
                 List.of("signal", Long.toString(fx.sleeperPid), "killall"))) {
             for (String preset : List.of("strict", "moderate")) {
-                List<String> command = new ArrayList<>(List.of("-P", preset, "--ro-bind", fx.binDir.toString(), "--",
-                        fx.bin.toString()));
+                List<String> command = new ArrayList<>(
+                        List.of("-P", preset, "--ro-bind", fx.binDir.toString(), "--", fx.bin.toString()));
                 command.addAll(attack);
                 Outcome r = runCli(command);
-                assertThat(r.output()).as(preset + " " + attack).contains("REFUSED").doesNotContain("ESCAPED");
+                assertThat(r.output())
+                        .as(preset + " " + attack)
+                        .contains("REFUSED")
+                        .doesNotContain("ESCAPED");
                 assertThat(r.status()).isEqualTo(3);
             }
         }
@@ -509,8 +668,11 @@ class HostileKernelTest {
     }
 
     static Outcome runCli(List<String> args) throws Exception {
-        Process p = new ProcessBuilder(sandboxCtl(args.toArray(String[]::new))).directory(fx.binDir.toFile())
-                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        Process p = new ProcessBuilder(sandboxCtl(args.toArray(String[]::new)))
+                .directory(fx.binDir.toFile())
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
         String out;
         try (InputStream in = p.getInputStream()) {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -1,5 +1,9 @@
 package dev.sandbox4j.it;
 
+import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.exec.ForkServerProbe;
 import dev.sandbox4j.exec.Sandbox;
@@ -8,14 +12,6 @@ import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxProcess;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.namespace.FilesystemView;
-import dev.sandbox4j.seccomp.SeccompProfile;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,10 +23,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Attacks that once succeeded against sandbox4j (cross-run control sockets, unbounded tmpfs, bind sources swapped
@@ -88,9 +86,12 @@ class HostileRegressionKernelTest {
                 }
             }
         });
-        try (Sandbox attacker = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(20)).build());
-                Sandbox victim = Sandbox.create(SandboxConfig.builder().env("VICTIM_SECRET", "victim-" + fx.unique)
-                        .timeout(Duration.ofSeconds(20)).build())) {
+        try (Sandbox attacker = Sandbox.create(
+                        SandboxConfig.builder().timeout(Duration.ofSeconds(20)).build());
+                Sandbox victim = Sandbox.create(SandboxConfig.builder()
+                        .env("VICTIM_SECRET", "victim-" + fx.unique)
+                        .timeout(Duration.ofSeconds(20))
+                        .build())) {
             SandboxProcess attack = attacker.start(watch);
             List<String> wrong = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(7).toNanos();
@@ -113,11 +114,16 @@ class HostileRegressionKernelTest {
     /** /tmp of the default view holds no more than the memory limit allows (unprivileged: it had no size). */
     @Test
     void filesInTheViewsTmpfsAreBoundedByTheMemoryLimit() throws Exception {
-        SandboxBuilder view = SandboxConfig.builder().timeout(Duration.ofSeconds(30))
-                .filesystem(FilesystemView.defaults().roBind(fx.binDir, Path.of("/attack")).build());
+        SandboxBuilder view = SandboxConfig.builder()
+                .timeout(Duration.ofSeconds(30))
+                .filesystem(FilesystemView.defaults()
+                        .roBind(fx.binDir, Path.of("/attack"))
+                        .build());
         try (Sandbox roomy = Sandbox.create(view.memoryLimit(1L << 30).build())) {
             SandboxResult calibration = roomy.run(List.of("/attack/attack", "bombdisk", "/tmp/fill", "192"));
-            assertThat(calibration.exitCode()).as("calibration: 192 MiB fit under 1 GiB " + calibration.stdoutText()).hasValue(0);
+            assertThat(calibration.exitCode())
+                    .as("calibration: 192 MiB fit under 1 GiB " + calibration.stdoutText())
+                    .hasValue(0);
         }
         try (Sandbox tight = Sandbox.create(view.memoryLimit(64L << 20).build())) {
             SandboxResult r = tight.run(List.of("/attack/attack", "bombdisk", "/tmp/fill", "192"));
@@ -146,8 +152,11 @@ class HostileRegressionKernelTest {
         for (Path p : List.of(parent.resolve("data/file"), evil.resolve("file"))) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
         }
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().filesystem(FilesystemView.defaults()
-                .roBind(parent.resolve("data"), Path.of("/data")).build()).build())) {
+        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder()
+                .filesystem(FilesystemView.defaults()
+                        .roBind(parent.resolve("data"), Path.of("/data"))
+                        .build())
+                .build())) {
             assertThat(sandbox.run(List.of("cat", "/data/file")).stdoutText()).isEqualTo("benign");
             Files.move(parent, race.resolve("p-moved"));
             Files.createSymbolicLink(parent, evil.getParent());
@@ -171,7 +180,9 @@ class HostileRegressionKernelTest {
         Files.writeString(data.resolve("input"), "readable inside");
         Files.setPosixFilePermissions(data.resolve("input"), PosixFilePermissions.fromString("rw-r--r--"));
         try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder()
-                .filesystem(FilesystemView.defaults().roBind(data, Path.of("/data")).build()).build())) {
+                .filesystem(
+                        FilesystemView.defaults().roBind(data, Path.of("/data")).build())
+                .build())) {
             SandboxResult r = sandbox.run(List.of("cat", "/data/input"));
             assertThat(r.stdoutText()).as(r.toString()).isEqualTo("readable inside");
         }
@@ -183,14 +194,18 @@ class HostileRegressionKernelTest {
      */
     @Test
     void anOversizedPlanIsRefusedAndOtherRunsGoOn() throws Exception {
-        try (Sandbox normal = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(20)).build())) {
+        try (Sandbox normal = Sandbox.create(
+                SandboxConfig.builder().timeout(Duration.ofSeconds(20)).build())) {
             SandboxProcess inFlight = normal.start(List.of("/bin/sh", "-c", "sleep 1; echo survived"));
             // refused when built or when run, whichever the fix chooses, but refused with an error of the library's
             assertThatThrownBy(() -> {
-                try (Sandbox huge = Sandbox.create(SandboxConfig.builder().env("HUGE", "x".repeat(5 << 20)).build())) {
-                    huge.run(List.of("/bin/true"));
-                }
-            }).isInstanceOf(SandboxException.class);
+                        try (Sandbox huge = Sandbox.create(SandboxConfig.builder()
+                                .env("HUGE", "x".repeat(5 << 20))
+                                .build())) {
+                            huge.run(List.of("/bin/true"));
+                        }
+                    })
+                    .isInstanceOf(SandboxException.class);
             SandboxResult r = inFlight.waitFor();
             assertThat(r.exitCode()).as(r.toString()).hasValue(0);
             assertThat(r.stdoutText()).isEqualTo("survived\n");
@@ -200,13 +215,15 @@ class HostileRegressionKernelTest {
     /** A run ended by the fork server's death is not reported as the workload's own SIGKILL. */
     @Test
     void aRunEndedByTheInfrastructureIsNotAnOrdinaryResult() throws Exception {
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(20)).build())) {
+        try (Sandbox sandbox = Sandbox.create(
+                SandboxConfig.builder().timeout(Duration.ofSeconds(20)).build())) {
             sandbox.run(List.of("/bin/true"));
             SandboxProcess p = sandbox.start(List.of("sleep", "968"));
             ForkServerProbe.server().orElseThrow().destroyForcibly();
             // The issue asks for "a typed result (or exception)"; this expects the exception. A fix that chose a typed
             // result instead changes this assertion to that result's field.
-            assertThatThrownBy(p::waitFor).as("a typed error, not a result with signal 9")
+            assertThatThrownBy(p::waitFor)
+                    .as("a typed error, not a result with signal 9")
                     .isInstanceOf(SandboxException.class);
             assertThat(sandbox.run(List.of("/bin/true")).success()).isTrue();
         }
@@ -216,8 +233,10 @@ class HostileRegressionKernelTest {
     /** Streams piped from start() carry every byte, run after run. */
     @Test
     void pipedStreamsLoseNothingUnderRepetition() throws Exception {
-        try (Sandbox piped = Sandbox.create(SandboxConfig.builder().stdin(dev.sandbox4j.exec.Input.pipe())
-                .stdout(dev.sandbox4j.exec.Output.pipe()).build())) {
+        try (Sandbox piped = Sandbox.create(SandboxConfig.builder()
+                .stdin(dev.sandbox4j.exec.Input.pipe())
+                .stdout(dev.sandbox4j.exec.Output.pipe())
+                .build())) {
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
                 List<Future<String>> results = new ArrayList<>();

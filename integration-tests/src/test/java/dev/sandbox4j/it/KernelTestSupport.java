@@ -1,12 +1,8 @@
 package dev.sandbox4j.it;
 
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sandbox4j.exec.ForkServerProbe;
-
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -14,24 +10,25 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Shared by the kernel tests: a feature check that fails under CI (where every feature must be present)
  * and skips elsewhere, and a leak check around every test.
  */
 public final class KernelTestSupport {
-    private KernelTestSupport() {
-    }
+    private KernelTestSupport() {}
 
     public static boolean ci() {
         return "true".equalsIgnoreCase(System.getenv("CI"));
@@ -47,10 +44,13 @@ public final class KernelTestSupport {
     }
 
     /** Runs {@code script} with /bin/sh in a sandbox that sees {@code view}, within {@code timeout}. */
-    public static dev.sandbox4j.exec.SandboxResult runInView(dev.sandbox4j.namespace.FilesystemView view,
-            String script, java.time.Duration timeout) throws InterruptedException {
-        dev.sandbox4j.exec.SandboxConfig config =
-                dev.sandbox4j.exec.SandboxConfig.builder().timeout(timeout).filesystem(view).build();
+    public static dev.sandbox4j.exec.SandboxResult runInView(
+            dev.sandbox4j.namespace.FilesystemView view, String script, java.time.Duration timeout)
+            throws InterruptedException {
+        dev.sandbox4j.exec.SandboxConfig config = dev.sandbox4j.exec.SandboxConfig.builder()
+                .timeout(timeout)
+                .filesystem(view)
+                .build();
         try (dev.sandbox4j.exec.Sandbox sandbox = dev.sandbox4j.exec.Sandbox.create(config)) {
             return sandbox.run(List.of("/bin/sh", "-c", script));
         }
@@ -64,8 +64,11 @@ public final class KernelTestSupport {
     public static boolean defaultViewUsable() throws Exception {
         Files.delete(Files.createTempDirectory("sandbox4j-warmup"));
         try {
-            return runInView(dev.sandbox4j.namespace.FilesystemView.defaults().build(), "true",
-                    java.time.Duration.ofSeconds(20)).success();
+            return runInView(
+                            dev.sandbox4j.namespace.FilesystemView.defaults().build(),
+                            "true",
+                            java.time.Duration.ofSeconds(20))
+                    .success();
         } catch (dev.sandbox4j.core.SandboxSetupException e) {
             return false;
         }
@@ -132,8 +135,10 @@ public final class KernelTestSupport {
 
     /** Live threads, minus the JDK's own pools that come and go by themselves. */
     static java.util.Set<Thread> appThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-                .filter(t -> !t.getName().startsWith("process reaper") && !t.getName().contains("CompilerThread"))
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .filter(t -> !t.getName().startsWith("process reaper")
+                        && !t.getName().contains("CompilerThread"))
                 .filter(t -> !t.getName().equals(ForkServerProbe.THREAD_NAME))
                 .collect(Collectors.toSet());
     }
@@ -151,20 +156,24 @@ public final class KernelTestSupport {
     static List<Path> sandboxCgroupsOf(long pid) throws IOException {
         Pattern theirs = Pattern.compile("sandbox4j-.+-\\d+-" + pid + "-\\d+-\\d+");
         List<Path> found = new ArrayList<>();
-        for (dev.sandbox4j.cgroup.CgroupHierarchy hierarchy : dev.sandbox4j.cgroup.CgroupLayout.detect().hierarchies()) {
+        for (dev.sandbox4j.cgroup.CgroupHierarchy hierarchy :
+                dev.sandbox4j.cgroup.CgroupLayout.detect().hierarchies()) {
             Path own = hierarchy.ownDirectory();
             if (own == null || !Files.isDirectory(own)) {
                 continue;
             }
             try (Stream<Path> children = Files.list(own)) {
-                children.filter(p -> theirs.matcher(p.getFileName().toString()).matches()).forEach(found::add);
+                children.filter(p -> theirs.matcher(p.getFileName().toString()).matches())
+                        .forEach(found::add);
             }
         }
         return found;
     }
 
     static List<String> sandboxThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
                 .filter(n -> n.startsWith("sandbox4j-") && !n.equals(ForkServerProbe.THREAD_NAME))
                 .collect(Collectors.toList());
     }
@@ -176,12 +185,15 @@ public final class KernelTestSupport {
      */
     static List<String> strayProcesses() {
         ProcessHandle server = ForkServerProbe.server().orElse(null);
-        List<ProcessHandle> spares = server == null ? List.of()
+        List<ProcessHandle> spares = server == null
+                ? List.of()
                 : server.children().filter(ForkServerProbe::isSpare).limit(1).toList();
-        return ProcessHandle.current().descendants()
+        return ProcessHandle.current()
+                .descendants()
                 .filter(p -> server == null || p.pid() != server.pid())
                 .filter(p -> spares.stream().noneMatch(s -> s.pid() == p.pid()))
-                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).collect(Collectors.toList());
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
+                .collect(Collectors.toList());
     }
 
     /**
@@ -270,7 +282,9 @@ public final class KernelTestSupport {
             assertThat(added).as("threads started and not ended").isEmpty();
             // Also the wait's last look, which a new one could make catch one of HotSpot's passing reads (its
             // compiler threads read memory.limit_in_bytes dozens of times a second while they work).
-            assertThat(fdsAdded).as("file descriptors the JVM opened and did not close").isEmpty();
+            assertThat(fdsAdded)
+                    .as("file descriptors the JVM opened and did not close")
+                    .isEmpty();
         }
     }
 }

@@ -37,7 +37,8 @@ class ModuleNamesTest {
             if (Files.isDirectory(location)) {
                 // Built but not packaged (mvn test): the name the jar will get is the module's pom property.
                 String pom = Files.readString(location.resolve("../../pom.xml").normalize());
-                assertThat(pom).as(location.toString())
+                assertThat(pom)
+                        .as(location.toString())
                         .contains("<sandbox4j.module.name>" + module.getKey() + "</sandbox4j.module.name>");
                 continue;
             }
@@ -54,8 +55,14 @@ class ModuleNamesTest {
         Map<String, String> owner = new LinkedHashMap<>();
         for (Map.Entry<String, Class<?>> module : MODULES.entrySet()) {
             Path location = location(module.getValue());
-            Set<String> packages = Files.isDirectory(location) ? packagesIn(location)
-                    : ModuleFinder.of(location).findAll().iterator().next().descriptor().packages();
+            Set<String> packages = Files.isDirectory(location)
+                    ? packagesIn(location)
+                    : ModuleFinder.of(location)
+                            .findAll()
+                            .iterator()
+                            .next()
+                            .descriptor()
+                            .packages();
             for (String p : packages) {
                 assertThat(owner.put(p, module.getKey())).as("package " + p).isNull();
             }

@@ -1,12 +1,12 @@
 package dev.sandbox4j.it;
 
+import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
+import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.sandbox4j.cli.SandboxCtl;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -19,10 +19,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
-import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A listening Unix socket in the directory sandbox-ctl runs from (an ssh-agent's, say) is out of a sandbox's reach
@@ -56,21 +55,24 @@ class PathSocketKernelTest {
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(agent));
             Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rw-rw-rw-"));
-            Thread serving = new Thread(() -> {
-                while (true) {
-                    try (SocketChannel c = server.accept()) {
-                        c.write(ByteBuffer.wrap("agent-secret\n".getBytes(StandardCharsets.US_ASCII)));
-                    } catch (java.io.IOException closed) {
-                        return;
-                    }
-                }
-            }, "agent");
+            Thread serving = new Thread(
+                    () -> {
+                        while (true) {
+                            try (SocketChannel c = server.accept()) {
+                                c.write(ByteBuffer.wrap("agent-secret\n".getBytes(StandardCharsets.US_ASCII)));
+                            } catch (java.io.IOException closed) {
+                                return;
+                            }
+                        }
+                    },
+                    "agent");
             serving.start();
             try {
                 // Calibration outside: the socket answers whoever connects.
                 assertThat(python(scratch, List.of(PYTHON.toString(), "-c", CONNECT, agent.toString())))
                         .isEqualTo("agent-secret");
-                List<String> connect = List.of("-s", "network", "--", PYTHON.toString(), "-c", CONNECT, agent.toString());
+                List<String> connect =
+                        List.of("-s", "network", "--", PYTHON.toString(), "-c", CONNECT, agent.toString());
                 // Calibration inside: bound on request, read-only, own network namespace: still reachable.
                 List<String> bound = new ArrayList<>(List.of("--ro-bind", project.toString()));
                 bound.addAll(connect);
@@ -86,16 +88,22 @@ class PathSocketKernelTest {
 
     /** sandbox-ctl run from {@code directory}; its standard output, stripped. */
     private static String ctl(Path directory, List<String> args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
                 SandboxCtl.class.getName()));
         command.addAll(args);
         return python(directory, command);
     }
 
     private static String python(Path directory, List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).directory(directory.toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(command)
+                .directory(directory.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         p.getInputStream().close();

@@ -8,12 +8,13 @@ import dev.sandbox4j.exec.SandboxConfig;
  * killed: {@link PrewarmKernelTest} SIGKILLs it. Argument: how many to hold.
  */
 public final class PrewarmAndHang {
-    private PrewarmAndHang() {
-    }
+    private PrewarmAndHang() {}
 
     public static void main(String[] args) throws Exception {
         int count = Integer.parseInt(args[0]);
-        Sandbox sandbox = Sandbox.create(SandboxConfig.builder().memoryLimit(64L << 20).build()).prewarm(count);
+        Sandbox sandbox = Sandbox.create(
+                        SandboxConfig.builder().memoryLimit(64L << 20).build())
+                .prewarm(count);
         while (sandbox.prewarmed() < count) {
             Thread.sleep(5);
         }

@@ -1,5 +1,8 @@
 package dev.sandbox4j.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.exec.LimitMechanism;
@@ -11,10 +14,6 @@ import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.SeccompProfile;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -22,9 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pre-warmed sandboxes ({@link Sandbox#prewarm(int)}) against the real kernel, in whatever mode this caller gets:
@@ -35,20 +34,29 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PrewarmKernelTest {
     private static final long MIB = 1L << 20;
     /** What a program can tell about its sandbox from inside, printed in one go (sh's builtins where it can). */
-    private static final List<String> INSIDE = List.of("sh", "-c", "id; pwd; env | sort; ulimit -a; "
-            + "grep -E '^(Uid|Gid|Groups|Cap|NoNewPrivs|Seccomp)' /proc/self/status; cat /proc/self/uid_map "
-            + "/proc/self/gid_map /proc/sys/kernel/hostname; echo /proc/[0-9]*; ls -A /tmp; readlink /proc/self/ns/net");
+    private static final List<String> INSIDE = List.of(
+            "sh",
+            "-c",
+            "id; pwd; env | sort; ulimit -a; "
+                    + "grep -E '^(Uid|Gid|Groups|Cap|NoNewPrivs|Seccomp)' /proc/self/status; cat /proc/self/uid_map "
+                    + "/proc/self/gid_map /proc/sys/kernel/hostname; echo /proc/[0-9]*; ls -A /tmp; readlink /proc/self/ns/net");
 
     private static SandboxConfig config() {
-        return SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL)
-                .memoryLimit(64 * MIB).pidsLimit(32).timeout(Duration.ofSeconds(3))
-                .filesystem(FilesystemView.defaults().build()).build();
+        return SandboxConfig.builder()
+                .seccomp(SeccompProfile.MINIMAL)
+                .memoryLimit(64 * MIB)
+                .pidsLimit(32)
+                .timeout(Duration.ofSeconds(3))
+                .filesystem(FilesystemView.defaults().build())
+                .build();
     }
 
     private static void awaitHeld(Sandbox sandbox, int count) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (sandbox.prewarmed() < count) {
-            assertThat(System.nanoTime()).as("%d pre-warmed sandboxes within 20 s", count).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("%d pre-warmed sandboxes within 20 s", count)
+                    .isLessThan(deadline);
             Thread.sleep(5);
         }
     }
@@ -75,11 +83,14 @@ class PrewarmKernelTest {
 
     @Test
     void aPrewarmedRunSeesWhatAColdRunSeesAndNothingOfTheRunBefore() throws Exception {
-        try (Sandbox cold = Sandbox.create(config()); Sandbox warm = Sandbox.create(config()).prewarm(2)) {
+        try (Sandbox cold = Sandbox.create(config());
+                Sandbox warm = Sandbox.create(config()).prewarm(2)) {
             awaitHeld(warm, 2);
             // The run before leaves a file in /tmp, a process behind, and has its own environment.
-            SandboxResult before = warm.run(RunRequest.builder(List.of("sh", "-c",
-                    "echo x > /tmp/left; (sleep 30 &); echo ok")).env("SECRET", "from-the-run-before").build());
+            SandboxResult before =
+                    warm.run(RunRequest.builder(List.of("sh", "-c", "echo x > /tmp/left; (sleep 30 &); echo ok"))
+                            .env("SECRET", "from-the-run-before")
+                            .build());
             assertThat(before.stdoutText()).isEqualTo("ok\n");
             awaitHeld(warm, 2);
             SandboxResult expected = cold.run(INSIDE);
@@ -89,11 +100,17 @@ class PrewarmKernelTest {
             String[] got = taken.stdoutText().split("\n");
             String[] want = expected.stdoutText().split("\n");
             // All equal but the last line, each sandbox's own network namespace.
-            assertThat(List.of(got).subList(0, got.length - 1)).isEqualTo(List.of(want).subList(0, want.length - 1));
+            assertThat(List.of(got).subList(0, got.length - 1))
+                    .isEqualTo(List.of(want).subList(0, want.length - 1));
             assertThat(got[got.length - 1]).startsWith("net:[").isNotEqualTo(want[want.length - 1]);
-            assertThat(taken.stdoutText()).doesNotContain("SECRET").doesNotContain("left")
+            assertThat(taken.stdoutText())
+                    .doesNotContain("SECRET")
+                    .doesNotContain("left")
                     .contains("/proc/1 /proc/2\n"); // init and this sh: nothing of the run before
-            assertThat(taken.stdoutText()).contains("NoNewPrivs:\t1").contains("Seccomp:\t2").contains("CapEff:\t0000000000000000");
+            assertThat(taken.stdoutText())
+                    .contains("NoNewPrivs:\t1")
+                    .contains("Seccomp:\t2")
+                    .contains("CapEff:\t0000000000000000");
         }
     }
 
@@ -105,11 +122,16 @@ class PrewarmKernelTest {
             assertThat(heavy.stdoutText()).isEqualTo((40 << 20) + "\n");
             awaitHeld(sandbox, 1);
             SandboxResult light = sandbox.run(List.of("true"));
-            System.out.printf("[measured] memory peak after a 40 MiB run: %.1f MiB (%s), then %.1f MiB (%s)%n",
-                    heavy.memoryPeakBytes() / (double) MIB, heavy.memoryPeakSource(),
-                    light.memoryPeakBytes() / (double) MIB, light.memoryPeakSource());
+            System.out.printf(
+                    "[measured] memory peak after a 40 MiB run: %.1f MiB (%s), then %.1f MiB (%s)%n",
+                    heavy.memoryPeakBytes() / (double) MIB,
+                    heavy.memoryPeakSource(),
+                    light.memoryPeakBytes() / (double) MIB,
+                    light.memoryPeakSource());
             assertThat(heavy.memoryPeakBytes()).isGreaterThan(40 * MIB);
-            assertThat(light.memoryPeakBytes()).as("nothing of the run before counts").isLessThan(20 * MIB);
+            assertThat(light.memoryPeakBytes())
+                    .as("nothing of the run before counts")
+                    .isLessThan(20 * MIB);
 
             awaitHeld(sandbox, 1);
             SandboxResult over = sandbox.run(List.of(CgroupLimitsKernelTest.touch(100)));
@@ -122,8 +144,8 @@ class PrewarmKernelTest {
             }
             awaitHeld(sandbox, 1);
             // 32 pids: a loop of sleeps in the background cannot pass them.
-            SandboxResult forks = sandbox.run(List.of("sh", "-c",
-                    "n=0; while [ $n -lt 60 ]; do sleep 5 & n=$((n+1)); done 2>/dev/null; echo started"));
+            SandboxResult forks = sandbox.run(List.of(
+                    "sh", "-c", "n=0; while [ $n -lt 60 ]; do sleep 5 & n=$((n+1)); done 2>/dev/null; echo started"));
             if (sandbox.config().mode() == PrivilegeMode.PRIVILEGED) {
                 assertThat(forks.pidsPeak().orElseThrow()).as(forks.toString()).isBetween(3L, 32L);
             }
@@ -137,20 +159,25 @@ class PrewarmKernelTest {
             awaitHeld(sandbox, 1);
             SandboxResult r = sandbox.run(List.of("mkdir", "/tmp/forbidden"));
             assertThat(r.status()).as(r.toString()).isEqualTo(RunStatus.SECCOMP_VIOLATION);
-            assertThat(r.blockedSyscall()).hasValueSatisfying(name -> assertThat(name).isIn("mkdir", "mkdirat"));
+            assertThat(r.blockedSyscall())
+                    .hasValueSatisfying(name -> assertThat(name).isIn("mkdir", "mkdirat"));
         }
     }
 
     @Test
     void aLauncherPerRunByProcessBuilderIsPrewarmedToo() throws Exception {
-        try (Sandbox sandbox = Sandbox.create(config().toBuilder().forkServer(false).build()).prewarm(1)) {
+        try (Sandbox sandbox =
+                Sandbox.create(config().toBuilder().forkServer(false).build()).prewarm(1)) {
             awaitHeld(sandbox, 1);
             Thread.sleep(300);
             double requested = uptime();
             SandboxResult r = sandbox.run(RunRequest.builder(List.of("sh", "-c", "cut -d' ' -f22 /proc/1/stat; pwd"))
-                    .cwd(Path.of("/tmp")).build());
+                    .cwd(Path.of("/tmp"))
+                    .build());
             String[] lines = r.stdoutText().split("\n");
-            assertThat(Long.parseLong(lines[0]) / 100.0).as("init existed before the request").isLessThan(requested - 0.2);
+            assertThat(Long.parseLong(lines[0]) / 100.0)
+                    .as("init existed before the request")
+                    .isLessThan(requested - 0.2);
             assertThat(lines[1]).isEqualTo("/tmp");
         }
     }
@@ -172,13 +199,17 @@ class PrewarmKernelTest {
         try (Sandbox sandbox = Sandbox.create(config()).prewarm(1)) {
             awaitHeld(sandbox, 1);
             SandboxResult own = sandbox.run(RunRequest.builder(List.of("sh", "-c", "cat; pwd"))
-                    .stdin(dev.sandbox4j.exec.Input.text("in\n")).cwd(Path.of("/tmp")).build());
+                    .stdin(dev.sandbox4j.exec.Input.text("in\n"))
+                    .cwd(Path.of("/tmp"))
+                    .build());
             assertThat(own.stdoutText()).isEqualTo("in\n/tmp\n");
             assertThatThrownBy(() -> sandbox.run(List.of("/no/such/program")))
                     .isInstanceOf(dev.sandbox4j.exec.ProgramNotRunnableException.class);
             assertThat(sandbox.prewarmed()).as("neither took the held one").isEqualTo(1);
-            SandboxResult env = sandbox.run(RunRequest.builder(List.of("sh", "-c", "pwd; echo $A")).env("A", "b")
-                    .cwd(Path.of("/tmp")).build());
+            SandboxResult env = sandbox.run(RunRequest.builder(List.of("sh", "-c", "pwd; echo $A"))
+                    .env("A", "b")
+                    .cwd(Path.of("/tmp"))
+                    .build());
             assertThat(env.stdoutText()).isEqualTo("/tmp\nb\n");
         }
     }
@@ -189,12 +220,18 @@ class PrewarmKernelTest {
             awaitHeld(sandbox, 1);
             Thread.sleep(300);
             double requested = uptime();
-            dev.sandbox4j.exec.SandboxProcess process = sandbox.start(RunRequest.builder(List.of("sh", "-c",
-                    "cut -d' ' -f22 /proc/1/stat; echo $A")).env("A", "b").build());
-            assertThat(sandbox.prewarmed()).as("taken, replaced only once its run has ended").isZero();
+            dev.sandbox4j.exec.SandboxProcess process =
+                    sandbox.start(RunRequest.builder(List.of("sh", "-c", "cut -d' ' -f22 /proc/1/stat; echo $A"))
+                            .env("A", "b")
+                            .build());
+            assertThat(sandbox.prewarmed())
+                    .as("taken, replaced only once its run has ended")
+                    .isZero();
             SandboxResult r = process.waitFor();
             String[] lines = r.stdoutText().split("\n");
-            assertThat(Long.parseLong(lines[0]) / 100.0).as("init existed before the request").isLessThan(requested - 0.2);
+            assertThat(Long.parseLong(lines[0]) / 100.0)
+                    .as("init existed before the request")
+                    .isLessThan(requested - 0.2);
             assertThat(lines[1]).isEqualTo("b");
             process.close();
             awaitHeld(sandbox, 1);
@@ -203,13 +240,17 @@ class PrewarmKernelTest {
 
     @Test
     void configurationsThatBindStreamsPerRunAreRefusedAndSizesAreBounded(@TempDir Path dir) throws Exception {
-        SandboxConfig toFile = SandboxConfig.builder().stdout(Output.file(dir.resolve("out"))).build();
+        SandboxConfig toFile =
+                SandboxConfig.builder().stdout(Output.file(dir.resolve("out"))).build();
         try (Sandbox sandbox = Sandbox.create(toFile)) {
-            assertThatThrownBy(() -> sandbox.prewarm(1)).isInstanceOf(InvalidConfigException.class)
-                    .hasMessageContaining("Output.file").hasMessageContaining("without prewarm");
+            assertThatThrownBy(() -> sandbox.prewarm(1))
+                    .isInstanceOf(InvalidConfigException.class)
+                    .hasMessageContaining("Output.file")
+                    .hasMessageContaining("without prewarm");
         }
         try (Sandbox sandbox = Sandbox.create(config())) {
-            assertThatThrownBy(() -> sandbox.prewarm(0)).isInstanceOf(InvalidConfigException.class)
+            assertThatThrownBy(() -> sandbox.prewarm(0))
+                    .isInstanceOf(InvalidConfigException.class)
                     .hasMessageContaining("1 to 64");
             assertThatThrownBy(() -> sandbox.prewarm(65)).isInstanceOf(InvalidConfigException.class);
         }
@@ -227,28 +268,43 @@ class PrewarmKernelTest {
     @Test
     void aJvmKilledWhileHoldingSandboxesTakesThemWithIt() throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process jvm = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                PrewarmAndHang.class.getName(), "3").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process jvm = new ProcessBuilder(
+                        java.toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        PrewarmAndHang.class.getName(),
+                        "3")
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         List<ProcessHandle> descendants;
         try (var out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
             assertThat(out.readLine()).isEqualTo("held");
             descendants = jvm.descendants().toList();
             // The fork server, and per held sandbox its launcher, init and the waiting workload.
-            assertThat(descendants).as("the fork server and the held sandboxes' launchers").hasSizeGreaterThan(3);
+            assertThat(descendants)
+                    .as("the fork server and the held sandboxes' launchers")
+                    .hasSizeGreaterThan(3);
             if (KernelTestSupport.euid() == 0) {
-                assertThat(KernelTestSupport.sandboxCgroupsOf(jvm.pid())).as("their cgroups").isNotEmpty();
+                assertThat(KernelTestSupport.sandboxCgroupsOf(jvm.pid()))
+                        .as("their cgroups")
+                        .isNotEmpty();
             }
         } finally {
             jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no close()
             jvm.waitFor();
             jvm.getOutputStream().close();
         }
-        assertThat(CrashKernelTest.awaitDead(descendants)).as("the killed JVM's launchers, inits and workloads").isEmpty();
-        Process next = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                RunOneSandbox.class.getName()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(CrashKernelTest.awaitDead(descendants))
+                .as("the killed JVM's launchers, inits and workloads")
+                .isEmpty();
+        Process next = new ProcessBuilder(
+                        java.toString(), "-cp", System.getProperty("java.class.path"), RunOneSandbox.class.getName())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         assertThat(next.waitFor()).as("the next JVM's sandbox").isZero();
-        assertThat(KernelTestSupport.sandboxCgroupsOf(jvm.pid())).as("the killed JVM's cgroups, after the next JVM's "
-                + "first run").isEmpty();
+        assertThat(KernelTestSupport.sandboxCgroupsOf(jvm.pid()))
+                .as("the killed JVM's cgroups, after the next JVM's " + "first run")
+                .isEmpty();
     }
 }

@@ -1,5 +1,9 @@
 package dev.sandbox4j.it;
 
+import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.exec.LimitMechanism;
@@ -8,16 +12,11 @@ import dev.sandbox4j.exec.SandboxBuilder;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.UsageSource;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import java.time.Duration;
-import java.util.List;
-
-import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Limits in unprivileged mode, where no cgroup exists and memory and pids become rlimits: they still stop a
@@ -49,14 +48,17 @@ class RlimitLimitsKernelTest {
     @Test
     void theMemoryLimitIsRlimitDataAndFailsA200MiBAllocation() throws Exception {
         SandboxResult r = run(unprivileged().memoryLimit(64 * MIB), CgroupLimitsKernelTest.touch(200));
-        System.out.printf("[measured] unprivileged, 200 MiB under 64 MiB (RLIMIT_DATA): exit %s, stderr %s, max RSS %.1f MiB%n",
+        System.out.printf(
+                "[measured] unprivileged, 200 MiB under 64 MiB (RLIMIT_DATA): exit %s, stderr %s, max RSS %.1f MiB%n",
                 r.exitCode(), r.stderrText().strip(), r.maxRssBytes() / (double) MIB);
         assertThat(r.memoryLimitMechanism()).hasValue(LimitMechanism.RLIMIT);
         assertThat(r.exitCode()).as("perl's malloc got NULL and gave up").hasValue(1);
         assertThat(r.stderrText()).contains("Out of memory");
         assertThat(r.stdoutText()).isEmpty();
         assertThat(r.oomKilled()).isFalse();
-        assertThat(r.oomKills()).as("no cgroup: unknowable, and an rlimit never OOM-kills").isEmpty();
+        assertThat(r.oomKills())
+                .as("no cgroup: unknowable, and an rlimit never OOM-kills")
+                .isEmpty();
         assertThat(r.memoryPeakSource()).isEqualTo(UsageSource.RUSAGE);
         assertThat(r.maxRssBytes()).isLessThan(64 * MIB);
     }
@@ -73,13 +75,19 @@ class RlimitLimitsKernelTest {
     @Test
     void thePidsLimitIsRlimitNprocAndStopsForks() throws Exception {
         // Forks 100 sleepers unless refused, then reports how many it got; the sandbox kills them at the end.
-        SandboxResult r = run(unprivileged().pidsLimit(16), "perl", "-e",
+        SandboxResult r = run(
+                unprivileged().pidsLimit(16),
+                "perl",
+                "-e",
                 "my $n = 0; for (1 .. 100) { my $p = fork; last unless defined $p; if (!$p) { sleep 30; exit 0 } $n++ }"
                         + " print qq($n\\n);");
-        System.out.printf("[measured] unprivileged, 100 forks under pids 16 (RLIMIT_NPROC): %s succeeded%n",
+        System.out.printf(
+                "[measured] unprivileged, 100 forks under pids 16 (RLIMIT_NPROC): %s succeeded%n",
                 r.stdoutText().strip());
         assertThat(r.exitCode()).hasValue(0);
-        assertThat(Integer.parseInt(r.stdoutText().strip())).as("children forked").isBetween(1, 15);
+        assertThat(Integer.parseInt(r.stdoutText().strip()))
+                .as("children forked")
+                .isBetween(1, 15);
         assertThat(r.pidsPeak()).isEmpty();
     }
 
@@ -88,6 +96,7 @@ class RlimitLimitsKernelTest {
         assertThatThrownBy(() -> unprivileged().cpuPercent(20).build())
                 .isInstanceOf(FeatureUnavailableException.class)
                 .hasMessageStartingWith("cpu limit 20% (20000us per 100000us) is not available")
-                .hasMessageContaining("privileged mode").hasMessageContaining("timeout");
+                .hasMessageContaining("privileged mode")
+                .hasMessageContaining("timeout");
     }
 }

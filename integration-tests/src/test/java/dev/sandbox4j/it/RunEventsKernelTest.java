@@ -1,5 +1,8 @@
 package dev.sandbox4j.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.exec.ProgramNotRunnableException;
@@ -11,16 +14,12 @@ import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.SeccompViolation;
 import dev.sandbox4j.seccomp.SeccompProfile;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A sandbox's listener hears each run's stages as they happen ({@link RunJfrKernelTest}: JFR's record of them). */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
@@ -44,19 +43,54 @@ class RunEventsKernelTest {
             events.add(what);
         }
 
-        @Override public void runStarted(Run run) { heard("runStarted", Duration.ZERO); }
-        @Override public void launcherStarted(Run run, Duration t) { heard("launcherStarted", t); }
-        @Override public void planSent(Run run, Duration t) { heard("planSent", t); }
-        @Override public void programStarted(Run run, Duration t) { heard("programStarted", t); }
-        @Override public void setupFailed(Run run, Duration t, RuntimeException e) { heard("setupFailed", t); }
-        @Override public void limitReached(Run run, Duration t, RunStatus limit) { heard("limitReached " + limit, t); }
-        @Override public void seccompViolation(Run run, Duration t, SeccompViolation v) {
+        @Override
+        public void runStarted(Run run) {
+            heard("runStarted", Duration.ZERO);
+        }
+
+        @Override
+        public void launcherStarted(Run run, Duration t) {
+            heard("launcherStarted", t);
+        }
+
+        @Override
+        public void planSent(Run run, Duration t) {
+            heard("planSent", t);
+        }
+
+        @Override
+        public void programStarted(Run run, Duration t) {
+            heard("programStarted", t);
+        }
+
+        @Override
+        public void setupFailed(Run run, Duration t, RuntimeException e) {
+            heard("setupFailed", t);
+        }
+
+        @Override
+        public void limitReached(Run run, Duration t, RunStatus limit) {
+            heard("limitReached " + limit, t);
+        }
+
+        @Override
+        public void seccompViolation(Run run, Duration t, SeccompViolation v) {
             violation = v;
             heard("seccompViolation", t);
         }
-        @Override public void programEnded(Run run, Duration t) { heard("programEnded", t); }
-        @Override public void runEnded(Run run, Duration t, SandboxResult r) { heard("runEnded " + r.status(), t); }
-        @Override public void runFailed(Run run, Duration t, Throwable e) {
+
+        @Override
+        public void programEnded(Run run, Duration t) {
+            heard("programEnded", t);
+        }
+
+        @Override
+        public void runEnded(Run run, Duration t, SandboxResult r) {
+            heard("runEnded " + r.status(), t);
+        }
+
+        @Override
+        public void runFailed(Run run, Duration t, Throwable e) {
             heard("runFailed " + e.getClass().getSimpleName(), t);
         }
     }
@@ -64,45 +98,81 @@ class RunEventsKernelTest {
     @Test
     void aRunIsHeardStageByStageInOrder() throws Exception {
         Heard heard = new Heard();
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(30)).build(), heard)) {
+        try (Sandbox sandbox = Sandbox.create(
+                SandboxConfig.builder().timeout(Duration.ofSeconds(30)).build(), heard)) {
             sandbox.run(List.of("true"));
-            assertThat(heard.events).containsExactly("runStarted", "launcherStarted", "planSent", "programStarted",
-                    "programEnded", "runEnded EXITED");
+            assertThat(heard.events)
+                    .containsExactly(
+                            "runStarted",
+                            "launcherStarted",
+                            "planSent",
+                            "programStarted",
+                            "programEnded",
+                            "runEnded EXITED");
             heard.clear();
-            sandbox.run(RunRequest.builder(List.of("sleep", "10")).timeout(Duration.ofMillis(300)).build());
-            assertThat(heard.events).containsExactly("runStarted", "launcherStarted", "planSent", "programStarted",
-                    "limitReached TIMEOUT", "programEnded", "runEnded TIMEOUT");
+            sandbox.run(RunRequest.builder(List.of("sleep", "10"))
+                    .timeout(Duration.ofMillis(300))
+                    .build());
+            assertThat(heard.events)
+                    .containsExactly(
+                            "runStarted",
+                            "launcherStarted",
+                            "planSent",
+                            "programStarted",
+                            "limitReached TIMEOUT",
+                            "programEnded",
+                            "runEnded TIMEOUT");
         }
     }
 
     @Test
     void limitsAndViolationsAreHeardWhileTheProgramRuns() throws Exception {
         Heard heard = new Heard();
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(30))
-                .memoryLimit(64 * MIB).build(), heard)) {
+        try (Sandbox sandbox = Sandbox.create(
+                SandboxConfig.builder()
+                        .timeout(Duration.ofSeconds(30))
+                        .memoryLimit(64 * MIB)
+                        .build(),
+                heard)) {
             if (sandbox.config().mode() == PrivilegeMode.PRIVILEGED) {
                 sandbox.run(RunRequest.builder(List.of("sh", "-c", "while :; do :; done"))
-                        .cpuTimeLimit(Duration.ofMillis(300)).build());
-                assertThat(heard.events).containsSubsequence("programStarted", "limitReached CPU_TIME_LIMIT",
-                        "programEnded", "runEnded CPU_TIME_LIMIT");
+                        .cpuTimeLimit(Duration.ofMillis(300))
+                        .build());
+                assertThat(heard.events)
+                        .containsSubsequence(
+                                "programStarted",
+                                "limitReached CPU_TIME_LIMIT",
+                                "programEnded",
+                                "runEnded CPU_TIME_LIMIT");
                 heard.clear();
                 // A child OOM-killed, its parent carrying on: heard before the end, not read from the result.
                 String[] touch = CgroupLimitsKernelTest.touch(200);
-                SandboxResult r = sandbox.run(List.of("sh", "-c", "\"$0\" \"$1\" \"$2\"; sleep 0.3; echo survived",
-                        touch[0], touch[1], touch[2]));
+                SandboxResult r = sandbox.run(List.of(
+                        "sh", "-c", "\"$0\" \"$1\" \"$2\"; sleep 0.3; echo survived", touch[0], touch[1], touch[2]));
                 assertThat(r.stdoutText()).isEqualTo("survived\n");
-                assertThat(heard.events).containsExactly("runStarted", "launcherStarted", "planSent", "programStarted",
-                        "limitReached MEMORY_LIMIT", "programEnded", "runEnded MEMORY_LIMIT");
+                assertThat(heard.events)
+                        .containsExactly(
+                                "runStarted",
+                                "launcherStarted",
+                                "planSent",
+                                "programStarted",
+                                "limitReached MEMORY_LIMIT",
+                                "programEnded",
+                                "runEnded MEMORY_LIMIT");
             }
         }
         Heard strict = new Heard();
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL)
-                .timeout(Duration.ofSeconds(30)).build(), strict)) {
+        try (Sandbox sandbox = Sandbox.create(
+                SandboxConfig.builder()
+                        .seccomp(SeccompProfile.MINIMAL)
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                strict)) {
             sandbox.run(List.of("mkdir", "/tmp/x-" + ProcessHandle.current().pid()));
             if (sandbox.config().seccompSupervised()) {
                 // The supervisor's report may trail the exit's by a moment: before the result, in any case.
-                assertThat(strict.events).containsSubsequence("programStarted", "seccompViolation",
-                        "runEnded SECCOMP_VIOLATION");
+                assertThat(strict.events)
+                        .containsSubsequence("programStarted", "seccompViolation", "runEnded SECCOMP_VIOLATION");
                 assertThat(strict.violation.syscall()).isEqualTo("mkdir");
             } else {
                 assertThat(strict.events).last().isEqualTo("runEnded SECCOMP_VIOLATION");
@@ -113,16 +183,23 @@ class RunEventsKernelTest {
     @Test
     void failuresAreHeardAndAListenerThatThrowsChangesNothing() throws Exception {
         Heard heard = new Heard();
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().cwd(Path.of("/nonexistent-sandbox4j"))
-                .timeout(Duration.ofSeconds(30)).build(), heard)) {
+        try (Sandbox sandbox = Sandbox.create(
+                SandboxConfig.builder()
+                        .cwd(Path.of("/nonexistent-sandbox4j"))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                heard)) {
             assertThatThrownBy(() -> sandbox.run(List.of("true"))).isInstanceOf(SandboxSetupException.class);
-            assertThat(heard.events).startsWith("runStarted").endsWith("setupFailed", "runFailed SandboxSetupException");
+            assertThat(heard.events)
+                    .startsWith("runStarted")
+                    .endsWith("setupFailed", "runFailed SandboxSetupException");
         }
         Heard missing = new Heard();
         try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().build(), missing)) {
             assertThatThrownBy(() -> sandbox.run(List.of("no-such-program-sandbox4j")))
                     .isInstanceOf(ProgramNotRunnableException.class);
-            assertThat(missing.events).containsExactly("runStarted", "setupFailed", "runFailed ProgramNotRunnableException");
+            assertThat(missing.events)
+                    .containsExactly("runStarted", "setupFailed", "runFailed ProgramNotRunnableException");
         }
         RunListener throwing = new RunListener() {
             @Override

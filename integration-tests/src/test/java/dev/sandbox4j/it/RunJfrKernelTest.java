@@ -1,17 +1,16 @@
 package dev.sandbox4j.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
+import java.nio.file.Path;
+import java.util.List;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every run is a {@code dev.sandbox4j.Run} event in a JFR recording. Without {@link KernelTestSupport.LeakCheck}:
@@ -25,14 +24,16 @@ class RunJfrKernelTest {
         try (Recording recording = new Recording()) {
             recording.enable("dev.sandbox4j.Run");
             recording.start();
-            try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().id("jfr-test").build())) {
+            try (Sandbox sandbox =
+                    Sandbox.create(SandboxConfig.builder().id("jfr-test").build())) {
                 sandbox.run(List.of("sh", "-c", "exit 4"));
             }
             recording.stop();
             recording.dump(file);
         }
         List<RecordedEvent> runs = RecordingFile.readAllEvents(file).stream()
-                .filter(e -> e.getEventType().getName().equals("dev.sandbox4j.Run")).toList();
+                .filter(e -> e.getEventType().getName().equals("dev.sandbox4j.Run"))
+                .toList();
         assertThat(runs).hasSize(1);
         RecordedEvent run = runs.get(0);
         assertThat(run.getString("sandboxId")).isEqualTo("jfr-test");

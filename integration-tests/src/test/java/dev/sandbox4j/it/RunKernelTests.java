@@ -1,5 +1,8 @@
 package dev.sandbox4j.it;
 
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import java.io.PrintWriter;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
@@ -7,18 +10,13 @@ import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
-import java.io.PrintWriter;
-
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
-
 /**
  * Entry point of the child JVM that {@link UnprivilegedKernelTest} starts as uid 65534: runs the test
  * classes named as arguments ({@link SandboxKernelTest} when none) and prints JUnit's summary. Exit status 0
  * only if tests ran and none failed.
  */
 public final class RunKernelTests {
-    private RunKernelTests() {
-    }
+    private RunKernelTests() {}
 
     public static void main(String[] args) {
         LauncherDiscoveryRequestBuilder builder = LauncherDiscoveryRequestBuilder.request();

@@ -2,7 +2,6 @@ package dev.sandbox4j.it;
 
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
-
 import java.time.Duration;
 import java.util.List;
 
@@ -11,12 +10,13 @@ import java.util.List;
  * waits to be killed: {@link CrashKernelTest} SIGKILLs it. Arguments: the sleeps' marker, how many runs.
  */
 public final class RunManyAndHang {
-    private RunManyAndHang() {
-    }
+    private RunManyAndHang() {}
 
     public static void main(String[] args) throws Exception {
         int runs = Integer.parseInt(args[1]);
-        Sandbox sandbox = Sandbox.create(SandboxConfig.builder().memoryLimit(64L << 20).timeout(Duration.ofMinutes(5))
+        Sandbox sandbox = Sandbox.create(SandboxConfig.builder()
+                .memoryLimit(64L << 20)
+                .timeout(Duration.ofMinutes(5))
                 .build());
         for (int i = 0; i < runs; i++) {
             sandbox.start(List.of("/bin/sh", "-c", "sleep " + args[0] + " & sleep " + args[0]));

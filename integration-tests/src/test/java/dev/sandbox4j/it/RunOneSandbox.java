@@ -2,7 +2,6 @@ package dev.sandbox4j.it;
 
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
-
 import java.util.List;
 
 /**
@@ -10,8 +9,7 @@ import java.util.List;
  * removes stale sandbox cgroups of dead JVMs ({@link CgroupLimitsKernelTest}).
  */
 public final class RunOneSandbox {
-    private RunOneSandbox() {
-    }
+    private RunOneSandbox() {}
 
     public static void main(String[] args) throws Exception {
         try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().build())) {

@@ -3,7 +3,6 @@ package dev.sandbox4j.it;
 import dev.sandbox4j.exec.LauncherSource;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,14 +12,14 @@ import java.util.List;
  * {@code args[1]} the hash): runs one sandboxed {@code echo} and prints its output, or the error.
  */
 public final class RunWithLauncher {
-    private RunWithLauncher() {
-    }
+    private RunWithLauncher() {}
 
     public static void main(String[] args) throws Exception {
         try {
             LauncherSource.use(LauncherSource.verified(args[1], () -> Files.newInputStream(Path.of(args[0]))));
             try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().build())) {
-                System.out.print(sandbox.run(List.of("/bin/echo", "from the verified launcher")).stdoutText());
+                System.out.print(sandbox.run(List.of("/bin/echo", "from the verified launcher"))
+                        .stdoutText());
             }
             try {
                 LauncherSource.use(LauncherSource.path(Path.of("/bin/true")));

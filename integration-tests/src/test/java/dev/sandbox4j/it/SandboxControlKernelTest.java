@@ -1,5 +1,7 @@
 package dev.sandbox4j.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.sandbox4j.exec.ActiveRun;
 import dev.sandbox4j.exec.RunUsage;
 import dev.sandbox4j.exec.Sandbox;
@@ -7,9 +9,6 @@ import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxProcess;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.UsageSource;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,14 +17,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Sandbox-level control: the runs in flight, their live usage, killing one or all without closing the sandbox. */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
 class SandboxControlKernelTest {
     private static Sandbox sandbox(String id) {
-        return Sandbox.create(SandboxConfig.builder().id(id).timeout(Duration.ofSeconds(60)).build());
+        return Sandbox.create(
+                SandboxConfig.builder().id(id).timeout(Duration.ofSeconds(60)).build());
     }
 
     @Test
@@ -42,25 +42,39 @@ class SandboxControlKernelTest {
                 List<ActiveRun> runs = sandbox.runs();
                 assertThat(sandbox.isBusy()).isTrue();
                 assertThat(runs).hasSize(3);
-                assertThat(runs).extracting(ActiveRun::id).doesNotHaveDuplicates().allMatch(id -> id.startsWith("ctl-"));
-                assertThat(runs).extracting(ActiveRun::command)
+                assertThat(runs)
+                        .extracting(ActiveRun::id)
+                        .doesNotHaveDuplicates()
+                        .allMatch(id -> id.startsWith("ctl-"));
+                assertThat(runs)
+                        .extracting(ActiveRun::command)
                         .containsExactly(List.of("sleep", "60"), List.of("sleep", "61"), List.of("sleep", "62"));
                 for (ActiveRun run : runs) {
                     assertThat(run.startTime()).isBetween(before.minusMillis(1), Instant.now());
                     long host = run.hostPid().orElseThrow();
                     // The host pid is the program itself, a child of the run's init; inside its PID namespace it is
                     // init's first child.
-                    assertThat(Files.readString(Path.of("/proc/" + host + "/cmdline"))).startsWith("sleep\0" + run.command().get(1));
-                    assertThat(ProcessHandle.of(host).orElseThrow().parent().orElseThrow().pid()).isEqualTo(run.initHostPid());
+                    assertThat(Files.readString(Path.of("/proc/" + host + "/cmdline")))
+                            .startsWith("sleep\0" + run.command().get(1));
+                    assertThat(ProcessHandle.of(host)
+                                    .orElseThrow()
+                                    .parent()
+                                    .orElseThrow()
+                                    .pid())
+                            .isEqualTo(run.initHostPid());
                     assertThat(run.pid()).hasValue(2);
                     assertThat(run.isAlive()).isTrue();
                 }
 
                 assertThat(sandbox.kill(runs.get(1).id())).isTrue();
-                assertThat(started.get(1).waitFor(Duration.ofSeconds(1))).as("kill(id) returns once the run is collected")
+                assertThat(started.get(1).waitFor(Duration.ofSeconds(1)))
+                        .as("kill(id) returns once the run is collected")
                         .hasValueSatisfying(r -> assertThat(r.signalName()).hasValue("SIGKILL"));
-                assertThat(ProcessHandle.of(runs.get(1).hostPid().orElseThrow())).isEmpty();
-                assertThat(sandbox.runs()).extracting(ActiveRun::id).containsExactly(runs.get(0).id(), runs.get(2).id());
+                assertThat(ProcessHandle.of(runs.get(1).hostPid().orElseThrow()))
+                        .isEmpty();
+                assertThat(sandbox.runs())
+                        .extracting(ActiveRun::id)
+                        .containsExactly(runs.get(0).id(), runs.get(2).id());
                 assertThat(sandbox.kill(runs.get(1).id())).as("gone already").isFalse();
                 assertThat(sandbox.kill("no-such-run")).isFalse();
 
@@ -71,7 +85,8 @@ class SandboxControlKernelTest {
                     assertThat(p.isAlive()).isFalse();
                     assertThat(p.waitFor().signalName()).hasValue("SIGKILL");
                 }
-                assertThat(sandbox.run(List.of("echo", "still open")).stdoutText()).isEqualTo("still open\n");
+                assertThat(sandbox.run(List.of("echo", "still open")).stdoutText())
+                        .isEqualTo("still open\n");
             } finally {
                 for (SandboxProcess p : started) {
                     p.close();
@@ -105,9 +120,9 @@ class SandboxControlKernelTest {
     @Test
     void liveUsageGrowsWithTheProgramsCpuAndMemory() throws Exception {
         try (Sandbox sandbox = sandbox("ctl-usage");
-             SandboxProcess burner = sandbox.start(List.of("/bin/sh", "-c", "while :; do :; done"));
-             SandboxProcess holder = sandbox.start(List.of("/bin/sh", "-c",
-                     "x=$(head -c 30000000 /dev/zero | tr '\\0' a); echo ready; sleep 60"))) {
+                SandboxProcess burner = sandbox.start(List.of("/bin/sh", "-c", "while :; do :; done"));
+                SandboxProcess holder = sandbox.start(List.of(
+                        "/bin/sh", "-c", "x=$(head -c 30000000 /dev/zero | tr '\\0' a); echo ready; sleep 60"))) {
             ActiveRun burning = sandbox.runs().get(0);
             ActiveRun holding = sandbox.runs().get(1);
             assertThat(burning.command()).contains("while :; do :; done");
@@ -123,7 +138,8 @@ class SandboxControlKernelTest {
         }
     }
 
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime() < deadline).as(what + " within 30 s").isTrue();

@@ -1,5 +1,8 @@
 package dev.sandbox4j.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sandbox4j.exec.Input;
 import dev.sandbox4j.exec.Output;
 import dev.sandbox4j.exec.RunAbortedException;
@@ -10,9 +13,6 @@ import dev.sandbox4j.exec.SandboxEvent;
 import dev.sandbox4j.exec.SandboxEvents;
 import dev.sandbox4j.exec.SandboxProcess;
 import dev.sandbox4j.exec.SandboxResult;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,15 +22,17 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link SandboxEvents}: a started program's piped output and exit as one ordered sequence, against the real kernel. */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
 class SandboxEventsKernelTest {
     private static SandboxBuilder piped() {
-        return SandboxConfig.builder().stdout(Output.pipe()).stderr(Output.pipe()).timeout(Duration.ofSeconds(60));
+        return SandboxConfig.builder()
+                .stdout(Output.pipe())
+                .stderr(Output.pipe())
+                .timeout(Duration.ofSeconds(60));
     }
 
     private static void line(OutputStream stdin) throws Exception {
@@ -40,7 +42,8 @@ class SandboxEventsKernelTest {
 
     @Test
     void stdoutAndStderrChunksComeInTheOrderTheProgramWroteThemThenTheExit() throws Exception {
-        // Each write waits for a line on stdin, sent only once the previous chunk was taken: the order is the program's.
+        // Each write waits for a line on stdin, sent only once the previous chunk was taken: the order is the
+        // program's.
         String script = "echo o1; read x; echo e1 >&2; read x; echo e2 >&2; read x; echo o2; read x; exit 7";
         try (Sandbox sandbox = Sandbox.create(piped().stdin(Input.pipe()).build())) {
             try (SandboxProcess p = sandbox.start(List.of("/bin/bash", "-c", script))) {
@@ -63,7 +66,7 @@ class SandboxEventsKernelTest {
     @Test
     void aLauncherPerRunGivesTheSameEvents() throws Exception {
         try (Sandbox sandbox = Sandbox.create(piped().forkServer(false).build());
-             SandboxProcess p = sandbox.start(List.of("/bin/sh", "-c", "echo out; echo err >&2; exit 4"))) {
+                SandboxProcess p = sandbox.start(List.of("/bin/sh", "-c", "echo out; echo err >&2; exit 4"))) {
             Drained d = drain(p.events());
             assertThat(d.out.toString(StandardCharsets.UTF_8)).isEqualTo("out\n");
             assertThat(d.err.toString(StandardCharsets.UTF_8)).isEqualTo("err\n");
@@ -74,7 +77,7 @@ class SandboxEventsKernelTest {
     @Test
     void afterTheExitPollRefusesToo() throws Exception {
         try (Sandbox sandbox = Sandbox.create(piped().build());
-             SandboxProcess p = sandbox.start(List.of("/bin/true"))) {
+                SandboxProcess p = sandbox.start(List.of("/bin/true"))) {
             SandboxEvents events = p.events();
             assertThat(events.take()).isInstanceOf(SandboxEvent.Exit.class);
             assertThatThrownBy(events::poll).isInstanceOf(NoSuchElementException.class);
@@ -84,11 +87,14 @@ class SandboxEventsKernelTest {
     @Test
     void pollDoesNotWaitAndFindsTheChunkOnceWritten() throws Exception {
         try (Sandbox sandbox = Sandbox.create(piped().stdin(Input.pipe()).build());
-             SandboxProcess p = sandbox.start(List.of("/bin/sh", "-c", "read x; echo \"got $x\""))) {
+                SandboxProcess p = sandbox.start(List.of("/bin/sh", "-c", "read x; echo \"got $x\""))) {
             SandboxEvents events = p.events();
             long before = System.nanoTime();
-            assertThat(events.poll()).as("the program writes nothing before its input").isEmpty();
-            assertThat(System.nanoTime() - before).as("poll() returned without waiting for the program")
+            assertThat(events.poll())
+                    .as("the program writes nothing before its input")
+                    .isEmpty();
+            assertThat(System.nanoTime() - before)
+                    .as("poll() returned without waiting for the program")
                     .isLessThan(TimeUnit.SECONDS.toNanos(5));
             try (OutputStream stdin = p.stdin()) {
                 stdin.write("hi\n".getBytes(StandardCharsets.UTF_8));
@@ -104,12 +110,18 @@ class SandboxEventsKernelTest {
     void everyByteOfBothStreamsArrivesBeforeTheExitWhenTakenOnlyAfterTheProgramEnded() throws Exception {
         String script = "i=0; while [ $i -lt 5000 ]; do echo \"o$i\"; echo \"e$i\" >&2; i=$((i+1)); done";
         try (Sandbox sandbox = Sandbox.create(piped().build());
-             SandboxProcess p = sandbox.start(List.of("/bin/sh", "-c", script))) {
+                SandboxProcess p = sandbox.start(List.of("/bin/sh", "-c", script))) {
             SandboxEvents events = p.events();
             assertThat(p.waitFor().exitCode()).hasValue(0);
             Drained d = drain(events);
-            assertThat(d.out.toString(StandardCharsets.UTF_8).lines().toList()).hasSize(5000).startsWith("o0").endsWith("o4999");
-            assertThat(d.err.toString(StandardCharsets.UTF_8).lines().toList()).hasSize(5000).startsWith("e0").endsWith("e4999");
+            assertThat(d.out.toString(StandardCharsets.UTF_8).lines().toList())
+                    .hasSize(5000)
+                    .startsWith("o0")
+                    .endsWith("o4999");
+            assertThat(d.err.toString(StandardCharsets.UTF_8).lines().toList())
+                    .hasSize(5000)
+                    .startsWith("e0")
+                    .endsWith("e4999");
             assertThat(d.exit.exitCode()).hasValue(0);
         }
     }
@@ -117,13 +129,20 @@ class SandboxEventsKernelTest {
     @Test
     void aSlowConsumerMakesTheProgramWaitAndLosesNothing() throws Exception {
         int size = 4 << 20;
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().stdout(Output.pipe(64 << 10))
-                .stderr(Output.pipe(64 << 10)).timeout(Duration.ofSeconds(60)).build());
-             SandboxProcess p = sandbox.start(List.of("/bin/sh", "-c",
-                     "head -c " + size + " /dev/zero | tr '\\0' x; head -c 100000 /dev/zero | tr '\\0' y >&2"))) {
+        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder()
+                        .stdout(Output.pipe(64 << 10))
+                        .stderr(Output.pipe(64 << 10))
+                        .timeout(Duration.ofSeconds(60))
+                        .build());
+                SandboxProcess p = sandbox.start(List.of(
+                        "/bin/sh",
+                        "-c",
+                        "head -c " + size + " /dev/zero | tr '\\0' x; head -c 100000 /dev/zero | tr '\\0' y >&2"))) {
             SandboxEvents events = p.events();
             // 64 KiB held per stream and a pipe's worth in the kernel: 4 MiB cannot be written before events are taken.
-            assertThat(p.waitFor(Duration.ofMillis(500))).as("the program waits for its consumer").isEmpty();
+            assertThat(p.waitFor(Duration.ofMillis(500)))
+                    .as("the program waits for its consumer")
+                    .isEmpty();
             long out = 0;
             long err = 0;
             int chunks = 0;
@@ -152,11 +171,13 @@ class SandboxEventsKernelTest {
         List<SandboxEvent> seen = new CopyOnWriteArrayList<>();
         List<String> threads = new CopyOnWriteArrayList<>();
         try (Sandbox sandbox = Sandbox.create(piped().build());
-             SandboxProcess p = sandbox.start(List.of("/bin/sh", "-c", "echo one; echo two >&2; exit 3"))) {
-            SandboxResult r = p.events().deliverTo(e -> {
-                seen.add(e);
-                threads.add(Thread.currentThread().getName());
-            }).get(60, TimeUnit.SECONDS);
+                SandboxProcess p = sandbox.start(List.of("/bin/sh", "-c", "echo one; echo two >&2; exit 3"))) {
+            SandboxResult r = p.events()
+                    .deliverTo(e -> {
+                        seen.add(e);
+                        threads.add(Thread.currentThread().getName());
+                    })
+                    .get(60, TimeUnit.SECONDS);
             assertThat(r.exitCode()).hasValue(3);
             assertThat(seen.get(seen.size() - 1)).isInstanceOf(SandboxEvent.Exit.class);
             StringBuilder out = new StringBuilder();
@@ -170,7 +191,8 @@ class SandboxEventsKernelTest {
             }
             assertThat(out).hasToString("one\n");
             assertThat(err).hasToString("two\n");
-            assertThat(threads).allSatisfy(t -> assertThat(t).startsWith("sandbox4j-").endsWith("-events"));
+            assertThat(threads)
+                    .allSatisfy(t -> assertThat(t).startsWith("sandbox4j-").endsWith("-events"));
             p.events().close();
         }
     }
@@ -178,7 +200,7 @@ class SandboxEventsKernelTest {
     @Test
     void aCallbackThatThrowsEndsTheProgram() throws Exception {
         try (Sandbox sandbox = Sandbox.create(piped().build());
-             SandboxProcess p = sandbox.start(List.of("yes"))) {
+                SandboxProcess p = sandbox.start(List.of("yes"))) {
             var done = p.events().deliverTo(e -> {
                 throw new IllegalStateException("consumer gave up");
             });
@@ -191,9 +213,12 @@ class SandboxEventsKernelTest {
 
     @Test
     void aCapturedStreamComesInTheExitsResultWithinItsLimit() throws Exception {
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().stdout(Output.pipe()).stderr(Output.capture(10))
-                .timeout(Duration.ofSeconds(60)).build());
-             SandboxProcess p = sandbox.start(List.of("/bin/sh", "-c", "echo visible; echo 0123456789abcdef >&2"))) {
+        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder()
+                        .stdout(Output.pipe())
+                        .stderr(Output.capture(10))
+                        .timeout(Duration.ofSeconds(60))
+                        .build());
+                SandboxProcess p = sandbox.start(List.of("/bin/sh", "-c", "echo visible; echo 0123456789abcdef >&2"))) {
             Drained d = drain(p.events());
             assertThat(d.out.toString(StandardCharsets.UTF_8)).isEqualTo("visible\n");
             assertThat(d.err.size()).as("no stderr chunks: it is captured").isZero();
@@ -211,7 +236,9 @@ class SandboxEventsKernelTest {
             }
             try (SandboxProcess p = sandbox.start(List.of("/bin/sh", "-c", "echo a"))) {
                 assertThat(p.stdout().read()).isEqualTo('a');
-                assertThatThrownBy(p::events).isInstanceOf(IllegalStateException.class).hasMessageContaining("read directly");
+                assertThatThrownBy(p::events)
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("read directly");
             }
         }
     }
@@ -243,8 +270,7 @@ class SandboxEventsKernelTest {
         }
     }
 
-    private record Drained(ByteArrayOutputStream out, ByteArrayOutputStream err, SandboxResult exit) {
-    }
+    private record Drained(ByteArrayOutputStream out, ByteArrayOutputStream err, SandboxResult exit) {}
 
     private static Drained drain(SandboxEvents events) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -47,8 +47,10 @@ class SeccompCorpusKernelTest {
     static void sandboxesWithAFilesystemViewRunHere() throws Exception {
         // The JDK opens its random source for temporary directories lazily and keeps it open.
         Files.delete(Files.createTempDirectory("sandbox4j-warmup"));
-        SandboxConfig config = SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL)
-                .filesystem(FilesystemView.defaults().build()).build();
+        SandboxConfig config = SandboxConfig.builder()
+                .seccomp(SeccompProfile.MINIMAL)
+                .filesystem(FilesystemView.defaults().build())
+                .build();
         try (Sandbox sandbox = Sandbox.create(config)) {
             requireRunnable(sandbox, "sandboxes with a filesystem view (user and mount namespaces, seccomp)");
         }
@@ -65,7 +67,12 @@ class SeccompCorpusKernelTest {
      * @param expected what its standard output or error must contain when it runs
      * @param command  the program and its arguments
      */
-    record Row(String name, SeccompProfile lowest, String project, List<String> needs, String expected,
+    record Row(
+            String name,
+            SeccompProfile lowest,
+            String project,
+            List<String> needs,
+            String expected,
             List<String> command) {
         @Override
         public String toString() {
@@ -73,7 +80,12 @@ class SeccompCorpusKernelTest {
         }
     }
 
-    private static Row row(String name, SeccompProfile lowest, String project, List<String> needs, String expected,
+    private static Row row(
+            String name,
+            SeccompProfile lowest,
+            String project,
+            List<String> needs,
+            String expected,
             String... command) {
         return new Row(name, lowest, project, needs, expected, List.of(command));
     }
@@ -84,44 +96,154 @@ class SeccompCorpusKernelTest {
     static List<Row> rows() {
         return List.of(
                 // strict (minimal): shells, pipelines and interpreters computing over what they are given
-                row("dash -c with command substitution", MINIMAL, null, List.of("dash", "tr"), "ok",
-                        "dash", "-c", "x=$(echo a | tr a b); [ \"$x\" = b ] && echo ok"),
-                row("bash -c with a loop into a pipe", MINIMAL, null, List.of("bash", "wc"), "3",
-                        "bash", "-c", "for i in 1 2 3; do echo $i; done | wc -l"),
-                row("sh pipeline seq | sort | head", MINIMAL, null, List.of("sh", "seq", "sort", "head"), "1000",
-                        "sh", "-c", "seq 1 1000 | sort -rn | head -n 1"),
-                row("perl -e", MINIMAL, null, List.of("perl"), "abdnosx",
-                        "perl", "-e", "my %h; $h{$_}++ for split //, 'sandbox'; print join('', sort keys %h), \"\\n\""),
-                row("tclsh script writing and reading a file", MINIMAL, "tcl", List.of("tclsh"), "total 14",
-                        "tclsh", "corpus.tcl"),
+                row(
+                        "dash -c with command substitution",
+                        MINIMAL,
+                        null,
+                        List.of("dash", "tr"),
+                        "ok",
+                        "dash",
+                        "-c",
+                        "x=$(echo a | tr a b); [ \"$x\" = b ] && echo ok"),
+                row(
+                        "bash -c with a loop into a pipe",
+                        MINIMAL,
+                        null,
+                        List.of("bash", "wc"),
+                        "3",
+                        "bash",
+                        "-c",
+                        "for i in 1 2 3; do echo $i; done | wc -l"),
+                row(
+                        "sh pipeline seq | sort | head",
+                        MINIMAL,
+                        null,
+                        List.of("sh", "seq", "sort", "head"),
+                        "1000",
+                        "sh",
+                        "-c",
+                        "seq 1 1000 | sort -rn | head -n 1"),
+                row(
+                        "perl -e",
+                        MINIMAL,
+                        null,
+                        List.of("perl"),
+                        "abdnosx",
+                        "perl",
+                        "-e",
+                        "my %h; $h{$_}++ for split //, 'sandbox'; print join('', sort keys %h), \"\\n\""),
+                row(
+                        "tclsh script writing and reading a file",
+                        MINIMAL,
+                        "tcl",
+                        List.of("tclsh"),
+                        "total 14",
+                        "tclsh",
+                        "corpus.tcl"),
                 row("node -e", MINIMAL, null, List.of("node"), "42", "node", "-e", "console.log(6 * 7)"),
                 // moderate (io-heavy): builds and tests, version control, archives
-                row("gcc compile and run", IO_HEAVY, "c-make", List.of("gcc"), "hello from C",
-                        "sh", "-c", "gcc -O2 -o hello main.c greet.c && ./hello"),
-                row("make -j2 check (gcc)", IO_HEAVY, "c-make", List.of("make", "cc"), "grep -q",
-                        "make", "-j2", "check"),
-                row("cmake + g++ build, ctest", IO_HEAVY, "cpp-cmake", List.of("cmake", "ctest", "make", "g++"),
+                row(
+                        "gcc compile and run",
+                        IO_HEAVY,
+                        "c-make",
+                        List.of("gcc"),
+                        "hello from C",
+                        "sh",
+                        "-c",
+                        "gcc -O2 -o hello main.c greet.c && ./hello"),
+                row(
+                        "make -j2 check (gcc)",
+                        IO_HEAVY,
+                        "c-make",
+                        List.of("make", "cc"),
+                        "grep -q",
+                        "make",
+                        "-j2",
+                        "check"),
+                row(
+                        "cmake + g++ build, ctest",
+                        IO_HEAVY,
+                        "cpp-cmake",
+                        List.of("cmake", "ctest", "make", "g++"),
                         "100% tests passed",
-                        "sh", "-c", "cmake -S . -B build && cmake --build build -j2 && cd build && ctest"),
-                row("javac and java", IO_HEAVY, "java", List.of("javac", "java"), "hello from Java",
-                        "sh", "-c", "javac -d classes Hello.java && java -cp classes Hello"),
-                row("java Hello.java (source launcher)", IO_HEAVY, "java", List.of("java"), "hello from source",
-                        "java", "Hello.java", "source"),
-                row("java, a thread pool and a parallel stream", IO_HEAVY, "java", List.of("java"), "threads agree",
-                        "java", "Threads.java"),
-                row("python3 unittest: tempfile, sqlite file, multiprocessing, subprocess", IO_HEAVY, "python",
-                        List.of("python3"), "Ran 4 tests", "python3", "-m", "unittest", "-v", "test_corpus"),
-                row("python3 venv without pip", IO_HEAVY, null, List.of("python3"), "in venv",
-                        "sh", "-c", "python3 -m venv --without-pip v && v/bin/python -c "
+                        "sh",
+                        "-c",
+                        "cmake -S . -B build && cmake --build build -j2 && cd build && ctest"),
+                row(
+                        "javac and java",
+                        IO_HEAVY,
+                        "java",
+                        List.of("javac", "java"),
+                        "hello from Java",
+                        "sh",
+                        "-c",
+                        "javac -d classes Hello.java && java -cp classes Hello"),
+                row(
+                        "java Hello.java (source launcher)",
+                        IO_HEAVY,
+                        "java",
+                        List.of("java"),
+                        "hello from source",
+                        "java",
+                        "Hello.java",
+                        "source"),
+                row(
+                        "java, a thread pool and a parallel stream",
+                        IO_HEAVY,
+                        "java",
+                        List.of("java"),
+                        "threads agree",
+                        "java",
+                        "Threads.java"),
+                row(
+                        "python3 unittest: tempfile, sqlite file, multiprocessing, subprocess",
+                        IO_HEAVY,
+                        "python",
+                        List.of("python3"),
+                        "Ran 4 tests",
+                        "python3",
+                        "-m",
+                        "unittest",
+                        "-v",
+                        "test_corpus"),
+                row(
+                        "python3 venv without pip",
+                        IO_HEAVY,
+                        null,
+                        List.of("python3"),
+                        "in venv",
+                        "sh",
+                        "-c",
+                        "python3 -m venv --without-pip v && v/bin/python -c "
                                 + "'import sys; assert sys.prefix != sys.base_prefix; print(\"in venv\")'"),
-                row("node --test: files, a child process, timers", IO_HEAVY, "node", List.of("node"), "# pass 3",
-                        "node", "--test", "test.js"),
-                row("git init, commit, clone of a local repository", IO_HEAVY, null, List.of("git"), "cloned x",
-                        "sh", "-c", "git init -q a && cd a && echo x > f && git add f"
+                row(
+                        "node --test: files, a child process, timers",
+                        IO_HEAVY,
+                        "node",
+                        List.of("node"),
+                        "# pass 3",
+                        "node",
+                        "--test",
+                        "test.js"),
+                row(
+                        "git init, commit, clone of a local repository",
+                        IO_HEAVY,
+                        null,
+                        List.of("git"),
+                        "cloned x",
+                        "sh",
+                        "-c",
+                        "git init -q a && cd a && echo x > f && git add f"
                                 + " && git -c user.name=t -c user.email=t@example.org commit -qm one"
                                 + " && cd .. && git clone -q a b && echo cloned $(cat b/f)"),
-                row("perl script with File::Temp", IO_HEAVY, "perl", List.of("perl"), "sum 385, letters abdnos",
-                        "perl", "corpus.pl"),
+                row(
+                        "perl script with File::Temp",
+                        IO_HEAVY,
+                        "perl",
+                        List.of("perl"),
+                        "sum 385, letters abdnos",
+                        "perl",
+                        "corpus.pl"),
                 tar("gzip", "-z", "gzip"),
                 tar("xz", "-J", "xz"),
                 tar("zstd", "--zstd", "zstd"));
@@ -129,8 +251,15 @@ class SeccompCorpusKernelTest {
 
     /** Creates an archive, extracts it elsewhere (not restoring owners: ours are not all mapped) and compares. */
     private static Row tar(String name, String option, String program) {
-        return row("tar with " + name, IO_HEAVY, "c-make", List.of("tar", program, "cmp"), "same",
-                "sh", "-c", "tar " + option + " -cf x.tar main.c greet.c && mkdir o && tar " + option
+        return row(
+                "tar with " + name,
+                IO_HEAVY,
+                "c-make",
+                List.of("tar", program, "cmp"),
+                "same",
+                "sh",
+                "-c",
+                "tar " + option + " -cf x.tar main.c greet.c && mkdir o && tar " + option
                         + " -xof x.tar -C o && cmp o/main.c main.c && echo same");
     }
 
@@ -147,25 +276,32 @@ class SeccompCorpusKernelTest {
 
     @ParameterizedTest(name = "{0} under {1}")
     @MethodSource("cases")
-    void eachProgramRunsUnderItsProfileAndEveryLooserOneAndNotBelow(Row row, SeccompProfile profile,
-            @TempDir Path scratch) throws Exception {
+    void eachProgramRunsUnderItsProfileAndEveryLooserOneAndNotBelow(
+            Row row, SeccompProfile profile, @TempDir Path scratch) throws Exception {
         for (String program : row.needs()) {
-            requireFeature(Stream.of("/usr/local/bin", "/usr/bin", "/bin")
-                    .anyMatch(dir -> Files.isExecutable(Path.of(dir, program))), program + " in the sandbox's PATH");
+            requireFeature(
+                    Stream.of("/usr/local/bin", "/usr/bin", "/bin")
+                            .anyMatch(dir -> Files.isExecutable(Path.of(dir, program))),
+                    program + " in the sandbox's PATH");
         }
         Path dir = open(scratch);
         if (row.project() != null) {
             copyProject(row.project(), dir);
         }
-        SandboxConfig config = SandboxConfig.builder().seccomp(profile).cwd(dir).timeout(TIMEOUT)
-                .filesystem(FilesystemView.defaults().bind(dir).build()).build();
+        SandboxConfig config = SandboxConfig.builder()
+                .seccomp(profile)
+                .cwd(dir)
+                .timeout(TIMEOUT)
+                .filesystem(FilesystemView.defaults().bind(dir).build())
+                .build();
 
         SandboxResult r;
         try (Sandbox sandbox = Sandbox.create(config)) {
             r = sandbox.run(row.command());
         }
 
-        String what = row + " under " + profile + ": " + r + "\nstdout " + r.stdoutText() + "\nstderr " + r.stderrText();
+        String what =
+                row + " under " + profile + ": " + r + "\nstdout " + r.stdoutText() + "\nstderr " + r.stderrText();
         if (profile.includes(row.lowest())) {
             assertThat(r.timedOut()).as(what).isFalse();
             assertThat(r.seccompViolation()).as(what).isFalse();
@@ -173,7 +309,8 @@ class SeccompCorpusKernelTest {
             assertThat(r.stdoutText() + r.stderrText()).as(what).contains(row.expected());
         } else {
             assertThat(r.timedOut()).as(what).isFalse();
-            assertThat(r.success()).as(what + "\n(runs under " + profile + ": the README's table should say so)")
+            assertThat(r.success())
+                    .as(what + "\n(runs under " + profile + ": the README's table should say so)")
                     .isFalse();
         }
     }
@@ -186,7 +323,8 @@ class SeccompCorpusKernelTest {
     @org.junit.jupiter.api.Test
     void setresuidInMinimalOnlyKeepsTheIdsTheProgramHas(@TempDir Path scratch) throws Exception {
         requireFeature(Files.isExecutable(Path.of("/usr/bin/python3")), "python3");
-        String probe = String.join("\n",
+        String probe = String.join(
+                "\n",
                 "import os",
                 "try:",
                 "    os.setresgid(1, 1, 1); os.setresuid(1, 1, 1)",
@@ -195,16 +333,21 @@ class SeccompCorpusKernelTest {
                 "    print('refused', e.errno, os.getresuid())");
         long euid = KernelTestSupport.euid();
         if (euid == 0) {
-            Process outside = new ProcessBuilder("/usr/bin/python3", "-c", probe).redirectErrorStream(true).start();
-            String calibration = new String(outside.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            Process outside = new ProcessBuilder("/usr/bin/python3", "-c", probe)
+                    .redirectErrorStream(true)
+                    .start();
+            String calibration =
+                    new String(outside.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             assertThat(outside.waitFor()).isZero();
             assertThat(calibration).as("outside, as root").isEqualTo("changed to (1, 1, 1)\n");
         }
         var builder = SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL).timeout(Duration.ofSeconds(30));
         if (euid == 0) {
-            builder.uidMap(dev.sandbox4j.namespace.IdMap.of(dev.sandbox4j.namespace.IdMap.range(0, 65534, 1),
+            builder.uidMap(dev.sandbox4j.namespace.IdMap.of(
+                            dev.sandbox4j.namespace.IdMap.range(0, 65534, 1),
                             dev.sandbox4j.namespace.IdMap.range(1, 65535, 1)))
-                    .gidMap(dev.sandbox4j.namespace.IdMap.of(dev.sandbox4j.namespace.IdMap.range(0, 65534, 1),
+                    .gidMap(dev.sandbox4j.namespace.IdMap.of(
+                            dev.sandbox4j.namespace.IdMap.range(0, 65534, 1),
                             dev.sandbox4j.namespace.IdMap.range(1, 65535, 1)));
         }
         SandboxResult r;
@@ -213,8 +356,9 @@ class SeccompCorpusKernelTest {
         }
         assertThat(r.exitCode()).as(r + r.stderrText()).hasValue(0);
         // EPERM where uid 1 is mapped, EINVAL where only the program's own id is
-        assertThat(r.stdoutText()).as(r.stderrText()).matches(euid == 0 ? "refused 1 \\(0, 0, 0\\)\n"
-                : "refused (1|22) \\(0, 0, 0\\)\n");
+        assertThat(r.stdoutText())
+                .as(r.stderrText())
+                .matches(euid == 0 ? "refused 1 \\(0, 0, 0\\)\n" : "refused (1|22) \\(0, 0, 0\\)\n");
     }
 
     /** Copies corpus/NAME from the test resources, readable and writable by the workload's host identity. */

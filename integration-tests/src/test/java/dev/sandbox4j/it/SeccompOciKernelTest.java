@@ -45,8 +45,10 @@ class SeccompOciKernelTest {
     @BeforeAll
     static void supervisedSandboxesRunHere() throws Exception {
         Files.delete(Files.createTempDirectory("sandbox4j-warmup"));
-        SandboxConfig config = SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL)
-                .filesystem(FilesystemView.defaults().build()).build();
+        SandboxConfig config = SandboxConfig.builder()
+                .seccomp(SeccompProfile.MINIMAL)
+                .filesystem(FilesystemView.defaults().build())
+                .build();
         try (Sandbox sandbox = Sandbox.create(config)) {
             requireRunnable(sandbox, "sandboxes with a filesystem view and seccomp");
         }
@@ -56,7 +58,9 @@ class SeccompOciKernelTest {
     @Test
     void podmansDefaultProfileRunsEchoHiAndRefusesWhatItSays() throws Exception {
         requireFeature(Files.isReadable(PODMAN), PODMAN + " (Debian package golang-github-containers-common)");
-        SandboxConfig config = SandboxConfig.builder().seccomp(PODMAN.toString()).timeout(Duration.ofSeconds(30))
+        SandboxConfig config = SandboxConfig.builder()
+                .seccomp(PODMAN.toString())
+                .timeout(Duration.ofSeconds(30))
                 .build();
         SandboxResult r;
         try (Sandbox sandbox = Sandbox.create(config)) {
@@ -83,46 +87,60 @@ class SeccompOciKernelTest {
 
     @Test
     void aMalformedOrUnsupportedFileIsRefusedNamingFileJsonPathAndProblem(@TempDir Path dir) throws Exception {
-        Path notify = Files.writeString(dir.resolve("notify.json"), "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
-                + " \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}");
-        assertThatThrownBy(() -> SandboxConfig.builder().seccomp(notify.toString())).isInstanceOf(
-                InvalidConfigException.class).hasMessage("seccomp profile " + notify + ": $.syscalls[0].action "
-                + "'SCMP_ACT_NOTIFY' is not supported: it needs a seccomp agent outside the sandbox; use SCMP_ACT_ERRNO "
-                + "or SCMP_ACT_KILL_PROCESS");
-        Path broken = Files.writeString(dir.resolve("broken.json"), "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
-                + " \"syscalls\": [{\"names\": [\"read\"] \"action\": \"SCMP_ACT_ALLOW\"}]}");
+        Path notify = Files.writeString(
+                dir.resolve("notify.json"),
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+                        + " \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}");
+        assertThatThrownBy(() -> SandboxConfig.builder().seccomp(notify.toString()))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessage("seccomp profile " + notify + ": $.syscalls[0].action "
+                        + "'SCMP_ACT_NOTIFY' is not supported: it needs a seccomp agent outside the sandbox; use SCMP_ACT_ERRNO "
+                        + "or SCMP_ACT_KILL_PROCESS");
+        Path broken = Files.writeString(
+                dir.resolve("broken.json"),
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+                        + " \"syscalls\": [{\"names\": [\"read\"] \"action\": \"SCMP_ACT_ALLOW\"}]}");
         Cli cli = cli(dir, "-s", broken.toString(), "--", "/bin/true");
         assertThat(cli.status()).isEqualTo(2);
-        assertThat(cli.stderr()).startsWith("sandbox-ctl: --seccomp: seccomp profile " + broken
-                + ": not valid JSON: line 2, column 34: expected ',' or '}'");
+        assertThat(cli.stderr())
+                .startsWith("sandbox-ctl: --seccomp: seccomp profile " + broken
+                        + ": not valid JSON: line 2, column 34: expected ',' or '}'");
     }
 
     @Test
     void aCmakeBuildLearnedFromMinimalRunsUnderTheLearnedFile(@TempDir Path scratch) throws Exception {
         for (String program : List.of("cmake", "ctest", "make", "g++")) {
-            requireFeature(Stream.of("/usr/local/bin", "/usr/bin", "/bin")
-                    .anyMatch(d -> Files.isExecutable(Path.of(d, program))), program + " in the sandbox's PATH");
+            requireFeature(
+                    Stream.of("/usr/local/bin", "/usr/bin", "/bin")
+                            .anyMatch(d -> Files.isExecutable(Path.of(d, program))),
+                    program + " in the sandbox's PATH");
         }
         List<String> build = List.of("sh", "-c", "cmake -S . -B build && cmake --build build -j2 && cd build && ctest");
         Path learnDir = project(scratch.resolve("learn"));
         SeccompLearner learner = new SeccompLearner();
-        SandboxResult learned = run(SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL).seccompLearning(learner),
-                learnDir, build);
+        SandboxResult learned =
+                run(SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL).seccompLearning(learner), learnDir, build);
         assertThat(learned.exitCode()).as(learned + learned.stderrText()).hasValue(0);
         assertThat(learned.seccompViolation()).isFalse();
         // what minimal refuses and a build needs (the corpus test shows minimal kills this build)
         assertThat(learner.syscalls()).contains("mkdir").doesNotContain("read", "execve");
 
         Path file = scratch.resolve("cmake-build.json");
-        Files.writeString(file, OciSeccompProfile.toJson(learner.learnedFilter(SeccompProfile.MINIMAL.filter()),
-                Architecture.current()));
+        Files.writeString(
+                file,
+                OciSeccompProfile.toJson(
+                        learner.learnedFilter(SeccompProfile.MINIMAL.filter()), Architecture.current()));
         Path runDir = project(scratch.resolve("run"));
         SandboxResult enforced = run(SandboxConfig.builder().seccomp(file.toString()), runDir, build);
         assertThat(enforced.exitCode()).as(enforced + enforced.stderrText()).hasValue(0);
-        assertThat(enforced.seccompViolation()).as(enforced.violation().toString()).isFalse();
+        assertThat(enforced.seccompViolation())
+                .as(enforced.violation().toString())
+                .isFalse();
         assertThat(enforced.stdoutText()).contains("100% tests passed");
         // and it is still a filter: a call the build never made is refused
-        SandboxResult mount = run(SandboxConfig.builder().seccomp(file.toString()), runDir,
+        SandboxResult mount = run(
+                SandboxConfig.builder().seccomp(file.toString()),
+                runDir,
                 List.of("sh", "-c", "mount -t tmpfs none /tmp"));
         assertThat(mount.seccompViolation()).isTrue();
     }
@@ -132,26 +150,45 @@ class SeccompOciKernelTest {
         Path dir = open(Files.createDirectories(scratch.resolve("work")));
         Path file = scratch.resolve("learned.json");
         String script = "mkdir d && rmdir d && echo made";
-        Cli learn = cli(dir, "seccomp", "learn", "-o", file.toString(), "-s", "minimal", "--bind", dir.toString(),
-                "-w", dir.toString(), "--", "sh", "-c", script);
+        Cli learn = cli(
+                dir,
+                "seccomp",
+                "learn",
+                "-o",
+                file.toString(),
+                "-s",
+                "minimal",
+                "--bind",
+                dir.toString(),
+                "-w",
+                dir.toString(),
+                "--",
+                "sh",
+                "-c",
+                script);
         assertThat(learn.status()).as(learn.stderr()).isZero();
         assertThat(learn.stdout()).isEqualTo("made\n");
-        assertThat(learn.stderr()).contains("LEARN MODE, for trusted programs only")
+        assertThat(learn.stderr())
+                .contains("LEARN MODE, for trusted programs only")
                 .contains("2 syscalls beyond 'minimal': mkdir, rmdir; wrote " + file);
         assertThat(Files.readString(file)).contains("\"SCMP_ACT_KILL_PROCESS\"").contains("\"mkdir\"");
 
-        Cli run = cli(dir, "-s", file.toString(), "--bind", dir.toString(), "-w", dir.toString(), "--", "sh", "-c", script);
+        Cli run = cli(
+                dir, "-s", file.toString(), "--bind", dir.toString(), "-w", dir.toString(), "--", "sh", "-c", script);
         assertThat(run.status()).as(run.stderr()).isZero();
         assertThat(run.stdout()).isEqualTo("made\n");
-        Cli strict = cli(dir, "-s", "minimal", "--bind", dir.toString(), "-w", dir.toString(), "--", "sh", "-c", script);
+        Cli strict =
+                cli(dir, "-s", "minimal", "--bind", dir.toString(), "-w", dir.toString(), "--", "sh", "-c", script);
         assertThat(strict.status()).as(strict.stderr()).isNotZero();
         assertThat(strict.stderr()).contains("called mkdir");
     }
 
     private static SandboxResult run(dev.sandbox4j.exec.SandboxBuilder builder, Path dir, List<String> command)
             throws Exception {
-        SandboxConfig config = builder.cwd(dir).timeout(BUILD_TIMEOUT)
-                .filesystem(FilesystemView.defaults().bind(dir).build()).build();
+        SandboxConfig config = builder.cwd(dir)
+                .timeout(BUILD_TIMEOUT)
+                .filesystem(FilesystemView.defaults().bind(dir).build())
+                .build();
         try (Sandbox sandbox = Sandbox.create(config)) {
             return sandbox.run(command);
         }
@@ -164,7 +201,8 @@ class SeccompOciKernelTest {
         assertThat(url).isNotNull();
         try (Stream<Path> files = Files.list(Path.of(url.toURI()))) {
             for (Path f : (Iterable<Path>) files::iterator) {
-                Files.setPosixFilePermissions(Files.copy(f, dir.resolve(f.getFileName().toString())),
+                Files.setPosixFilePermissions(
+                        Files.copy(f, dir.resolve(f.getFileName().toString())),
                         PosixFilePermissions.fromString("rw-rw-rw-"));
             }
         }
@@ -175,21 +213,27 @@ class SeccompOciKernelTest {
         return Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
     }
 
-    record Cli(int status, String stdout, String stderr) {
-    }
+    record Cli(int status, String stdout, String stderr) {}
 
     /** sandbox-ctl in a JVM of its own, as {@code ./sandbox-ctl} starts it, in {@code dir}. */
     private static Cli cli(Path dir, String... args) throws IOException, InterruptedException {
         Path out = Files.createTempFile("sandbox-ctl", ".out");
         Path err = Files.createTempFile("sandbox-ctl", ".err");
         try {
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                    .toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp",
-                    System.getProperty("java.class.path"), SandboxCtl.class.getName()));
+            List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:TieredStopAtLevel=1",
+                    "-XX:+UseSerialGC",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    SandboxCtl.class.getName()));
             command.addAll(List.of(args));
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectInput(
-                    ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).redirectOutput(out.toFile())
-                    .redirectError(err.toFile()).start();
+            Process p = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
                 throw new AssertionError("sandbox-ctl " + String.join(" ", args) + " did not finish");

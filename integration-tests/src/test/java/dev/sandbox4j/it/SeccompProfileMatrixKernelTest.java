@@ -42,13 +42,17 @@ class SeccompProfileMatrixKernelTest {
      */
     @BeforeAll
     static void sandboxesRunHere() throws Exception {
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().seccomp(SeccompProfile.ESSENTIAL).build())) {
+        try (Sandbox sandbox = Sandbox.create(
+                SandboxConfig.builder().seccomp(SeccompProfile.ESSENTIAL).build())) {
             requireRunnable(sandbox, "sandboxes (user namespaces, seccomp)");
         }
     }
 
     /** What a program does under a profile below the one it needs. */
-    enum Below { KILLED, FAILS }
+    enum Below {
+        KILLED,
+        FAILS
+    }
 
     /**
      * One row of the matrix.
@@ -72,14 +76,14 @@ class SeccompProfileMatrixKernelTest {
         void in(Path dir) throws IOException, InterruptedException;
     }
 
-    private static final SetUp NOTHING = dir -> {
-    };
+    private static final SetUp NOTHING = dir -> {};
 
     private static final String PYTHON_ARITHMETIC = "print(sum(i * i for i in range(10**5)) % 1000003)";
-    private static final String PYTHON_PINNED = "import os; os.sched_setaffinity(0, {0}); os.nice(1); "
-            + PYTHON_ARITHMETIC;
+    private static final String PYTHON_PINNED =
+            "import os; os.sched_setaffinity(0, {0}); os.nice(1); " + PYTHON_ARITHMETIC;
     /** A server thread and a client on loopback, in one process, over IPv4; exits 0 only on a full echo. */
-    private static final String PYTHON_TCP = String.join("\n",
+    private static final String PYTHON_TCP = String.join(
+            "\n",
             "import socket, threading",
             "server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
             "server.bind(('127.0.0.1', 0)); server.listen(1)",
@@ -95,47 +99,116 @@ class SeccompProfileMatrixKernelTest {
         return List.of(
                 new Row("/bin/true", SeccompProfile.ESSENTIAL, null, List.of("/bin/true"), NOTHING, ""),
                 new Row("echo", SeccompProfile.ESSENTIAL, null, List.of("echo", "hi"), NOTHING, "hi\n"),
-                new Row("date", SeccompProfile.ESSENTIAL, null, List.of("date", "-d", "@0", "-u", "+%Y"), NOTHING,
+                new Row(
+                        "date",
+                        SeccompProfile.ESSENTIAL,
+                        null,
+                        List.of("date", "-d", "@0", "-u", "+%Y"),
+                        NOTHING,
                         "1970\n"),
-                new Row("cat FILE", SeccompProfile.MINIMAL, Below.KILLED, List.of("cat", "DIR/in.txt"),
-                        dir -> file(dir, "in.txt", "b\na\n"), "b\na\n"),
-                new Row("sh -c with a pipe", SeccompProfile.MINIMAL, Below.KILLED,
-                        List.of("sh", "-c", "echo hi | cat; /bin/true"), NOTHING, "hi\n"),
-                new Row("ls -l", SeccompProfile.MINIMAL, Below.KILLED, List.of("ls", "-l", "DIR"),
-                        dir -> file(dir, "listed.txt", "x"), null),
-                new Row("sort FILE", SeccompProfile.MINIMAL, Below.KILLED, List.of("sort", "DIR/in.txt"),
-                        dir -> file(dir, "in.txt", "b\na\n"), "a\nb\n"),
-                new Row("python3 -c arithmetic", SeccompProfile.MINIMAL, Below.KILLED,
-                        List.of("python3", "-c", PYTHON_ARITHMETIC), NOTHING, "368001\n"),
+                new Row(
+                        "cat FILE",
+                        SeccompProfile.MINIMAL,
+                        Below.KILLED,
+                        List.of("cat", "DIR/in.txt"),
+                        dir -> file(dir, "in.txt", "b\na\n"),
+                        "b\na\n"),
+                new Row(
+                        "sh -c with a pipe",
+                        SeccompProfile.MINIMAL,
+                        Below.KILLED,
+                        List.of("sh", "-c", "echo hi | cat; /bin/true"),
+                        NOTHING,
+                        "hi\n"),
+                new Row(
+                        "ls -l",
+                        SeccompProfile.MINIMAL,
+                        Below.KILLED,
+                        List.of("ls", "-l", "DIR"),
+                        dir -> file(dir, "listed.txt", "x"),
+                        null),
+                new Row(
+                        "sort FILE",
+                        SeccompProfile.MINIMAL,
+                        Below.KILLED,
+                        List.of("sort", "DIR/in.txt"),
+                        dir -> file(dir, "in.txt", "b\na\n"),
+                        "a\nb\n"),
+                new Row(
+                        "python3 -c arithmetic",
+                        SeccompProfile.MINIMAL,
+                        Below.KILLED,
+                        List.of("python3", "-c", PYTHON_ARITHMETIC),
+                        NOTHING,
+                        "368001\n"),
                 // Both copy with copy_file_range: between descriptors the program has opened, which MINIMAL allows.
-                new Row("cat < FILE > FILE", SeccompProfile.MINIMAL, Below.KILLED,
+                new Row(
+                        "cat < FILE > FILE",
+                        SeccompProfile.MINIMAL,
+                        Below.KILLED,
                         List.of("sh", "-c", "cat < DIR/in.txt > DIR/out.txt && cat DIR/out.txt"),
-                        dir -> file(dir, "in.txt", "x\n"), "x\n"),
-                new Row("cp FILE DST", SeccompProfile.MINIMAL, Below.KILLED,
-                        List.of("cp", "DIR/in.txt", "DIR/copy.txt"), dir -> file(dir, "in.txt", "x"), ""),
-                new Row("mkdir -p", SeccompProfile.IO_HEAVY, Below.KILLED, List.of("mkdir", "-p", "DIR/d1/d2"),
-                        NOTHING, ""),
-                new Row("rm -r", SeccompProfile.IO_HEAVY, Below.KILLED, List.of("rm", "-r", "DIR/d1"),
+                        dir -> file(dir, "in.txt", "x\n"),
+                        "x\n"),
+                new Row(
+                        "cp FILE DST",
+                        SeccompProfile.MINIMAL,
+                        Below.KILLED,
+                        List.of("cp", "DIR/in.txt", "DIR/copy.txt"),
+                        dir -> file(dir, "in.txt", "x"),
+                        ""),
+                new Row(
+                        "mkdir -p",
+                        SeccompProfile.IO_HEAVY,
+                        Below.KILLED,
+                        List.of("mkdir", "-p", "DIR/d1/d2"),
+                        NOTHING,
+                        ""),
+                new Row(
+                        "rm -r",
+                        SeccompProfile.IO_HEAVY,
+                        Below.KILLED,
+                        List.of("rm", "-r", "DIR/d1"),
                         dir -> {
                             Path d2 = Files.createDirectories(dir.resolve("d1/d2"));
                             open(dir.resolve("d1"));
                             open(d2);
                             file(d2, "f", "x");
-                        }, ""),
-                new Row("tar cf", SeccompProfile.IO_HEAVY, Below.KILLED, List.of("tar", "cf", "DIR/x.tar", "-C", "DIR", "src"),
-                        dir -> file(open(Files.createDirectory(dir.resolve("src"))), "f", "x"), ""),
-                new Row("tar xf", SeccompProfile.IO_HEAVY, Below.KILLED,
-                        List.of("tar", "xf", "DIR/x.tar", "-C", "DIR/out"), dir -> {
+                        },
+                        ""),
+                new Row(
+                        "tar cf",
+                        SeccompProfile.IO_HEAVY,
+                        Below.KILLED,
+                        List.of("tar", "cf", "DIR/x.tar", "-C", "DIR", "src"),
+                        dir -> file(open(Files.createDirectory(dir.resolve("src"))), "f", "x"),
+                        ""),
+                new Row(
+                        "tar xf",
+                        SeccompProfile.IO_HEAVY,
+                        Below.KILLED,
+                        List.of("tar", "xf", "DIR/x.tar", "-C", "DIR/out"),
+                        dir -> {
                             file(open(Files.createDirectory(dir.resolve("src"))), "f", "x");
                             open(Files.createDirectory(dir.resolve("out")));
                             host("tar", "cf", dir.resolve("x.tar").toString(), "-C", dir.toString(), "src");
-                        }, ""),
-                new Row("python3 pinned to a CPU at lower priority", SeccompProfile.COMPUTE, Below.KILLED,
-                        List.of("python3", "-c", PYTHON_PINNED), NOTHING, "368001\n"),
+                        },
+                        ""),
+                new Row(
+                        "python3 pinned to a CPU at lower priority",
+                        SeccompProfile.COMPUTE,
+                        Below.KILLED,
+                        List.of("python3", "-c", PYTHON_PINNED),
+                        NOTHING,
+                        "368001\n"),
                 // MINIMAL to COMPUTE answer socket() with EACCES (so that ls and tar can fall back from nscd):
                 // python3 then fails by itself. Only ESSENTIAL kills it, long before it gets that far.
-                new Row("python3 TCP server and client on loopback", SeccompProfile.NETWORK, Below.FAILS,
-                        List.of("python3", "-c", PYTHON_TCP), NOTHING, "PING\n"));
+                new Row(
+                        "python3 TCP server and client on loopback",
+                        SeccompProfile.NETWORK,
+                        Below.FAILS,
+                        List.of("python3", "-c", PYTHON_TCP),
+                        NOTHING,
+                        "PING\n"));
     }
 
     /** Every (row, profile) pair from one below the row's lowest profile upwards. */
@@ -154,13 +227,21 @@ class SeccompProfileMatrixKernelTest {
     void theProfileRunsWhatItsNamePromisesAndStopsWhatItDoesNot(Row row, SeccompProfile profile, @TempDir Path scratch)
             throws Exception {
         if (row.command().get(0).equals("python3")) {
-            requireFeature(Stream.of("/usr/local/bin", "/usr/bin", "/bin")
-                    .anyMatch(dir -> Files.isExecutable(Path.of(dir, "python3"))), "python3 in the sandbox's PATH");
+            requireFeature(
+                    Stream.of("/usr/local/bin", "/usr/bin", "/bin")
+                            .anyMatch(dir -> Files.isExecutable(Path.of(dir, "python3"))),
+                    "python3 in the sandbox's PATH");
         }
         Path dir = open(scratch);
         row.setUp().in(dir);
-        List<String> command = row.command().stream().map(arg -> arg.replace("DIR", dir.toString())).toList();
-        SandboxConfig config = SandboxConfig.builder().seccomp(profile).cwd(dir).timeout(Duration.ofSeconds(30)).build();
+        List<String> command = row.command().stream()
+                .map(arg -> arg.replace("DIR", dir.toString()))
+                .toList();
+        SandboxConfig config = SandboxConfig.builder()
+                .seccomp(profile)
+                .cwd(dir)
+                .timeout(Duration.ofSeconds(30))
+                .build();
 
         SandboxResult r;
         try (Sandbox sandbox = Sandbox.create(config)) {
@@ -192,15 +273,20 @@ class SeccompProfileMatrixKernelTest {
     void aFileWithNoExecutableFormatIsNotExecutableUnderEveryProfile(SeccompProfile profile, @TempDir Path scratch)
             throws Exception {
         Path dir = open(scratch);
-        Path garbage = Files.setPosixFilePermissions(Files.writeString(dir.resolve("garbage"), "neither ELF nor #!\n"),
+        Path garbage = Files.setPosixFilePermissions(
+                Files.writeString(dir.resolve("garbage"), "neither ELF nor #!\n"),
                 PosixFilePermissions.fromString("rwxr-xr-x"));
-        SandboxConfig config = SandboxConfig.builder().seccomp(profile).timeout(Duration.ofSeconds(30)).build();
+        SandboxConfig config = SandboxConfig.builder()
+                .seccomp(profile)
+                .timeout(Duration.ofSeconds(30))
+                .build();
         try (Sandbox sandbox = Sandbox.create(config)) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> sandbox.run(List.of(garbage.toString())))
                     .isInstanceOfSatisfying(dev.sandbox4j.exec.ProgramNotRunnableException.class, e -> {
                         assertThat(e.step()).isEqualTo("execve");
                         assertThat(e.errnoName()).isEqualTo("ENOEXEC");
-                        assertThat(e.reason()).isEqualTo(dev.sandbox4j.exec.ProgramNotRunnableException.Reason.NOT_EXECUTABLE);
+                        assertThat(e.reason())
+                                .isEqualTo(dev.sandbox4j.exec.ProgramNotRunnableException.Reason.NOT_EXECUTABLE);
                     });
         }
     }
@@ -211,8 +297,8 @@ class SeccompProfileMatrixKernelTest {
     }
 
     private static Path file(Path dir, String name, String content) throws IOException {
-        return Files.setPosixFilePermissions(Files.writeString(dir.resolve(name), content),
-                PosixFilePermissions.fromString("rw-rw-rw-"));
+        return Files.setPosixFilePermissions(
+                Files.writeString(dir.resolve(name), content), PosixFilePermissions.fromString("rw-rw-rw-"));
     }
 
     private static void host(String... command) throws IOException, InterruptedException {

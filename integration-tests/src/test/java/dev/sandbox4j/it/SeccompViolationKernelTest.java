@@ -5,11 +5,11 @@ import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sandbox4j.cli.SandboxCtl;
-import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.SeccompViolation;
+import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.seccomp.SeccompAction;
 import dev.sandbox4j.seccomp.SeccompFilter;
 import dev.sandbox4j.seccomp.SeccompProfile;
@@ -42,7 +42,8 @@ class SeccompViolationKernelTest {
 
     @BeforeAll
     static void supervisionWorksHere() throws Exception {
-        requireFeature(SystemCapabilities.detect().seccompUserNotification().available(),
+        requireFeature(
+                SystemCapabilities.detect().seccompUserNotification().available(),
                 "seccomp user notification (Linux 5.0+)");
         try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().build())) {
             requireRunnable(sandbox, "sandboxes (user namespaces)");
@@ -60,7 +61,10 @@ class SeccompViolationKernelTest {
     }
 
     private static SandboxResult run(SeccompFilter filter, String... command) throws Exception {
-        SandboxConfig config = SandboxConfig.builder().seccomp(filter).timeout(Duration.ofSeconds(30)).build();
+        SandboxConfig config = SandboxConfig.builder()
+                .seccomp(filter)
+                .timeout(Duration.ofSeconds(30))
+                .build();
         assertThat(config.seccompSupervised()).isTrue();
         try (Sandbox sandbox = Sandbox.create(config)) {
             return sandbox.run(List.of(command));
@@ -74,11 +78,17 @@ class SeccompViolationKernelTest {
 
         assertThat(r.signalName()).as(r.toString()).hasValue("SIGSYS");
         assertThat(r.seccompViolation()).isTrue();
-        assertThat(r.blockedSyscall()).hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
+        assertThat(r.blockedSyscall())
+                .hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
         SeccompViolation v = r.violation().orElseThrow();
-        assertThat(v.arch()).isEqualTo(dev.sandbox4j.seccomp.Architecture.current().kernelName());
-        assertThat(v.number()).isEqualTo(dev.sandbox4j.seccomp.Architecture.current().syscalls().numberOf(v.syscall()));
-        assertThat(v.arguments()).as("no rule of minimal looks at mkdir's arguments").isEmpty();
+        assertThat(v.arch())
+                .isEqualTo(dev.sandbox4j.seccomp.Architecture.current().kernelName());
+        assertThat(v.number())
+                .isEqualTo(
+                        dev.sandbox4j.seccomp.Architecture.current().syscalls().numberOf(v.syscall()));
+        assertThat(v.arguments())
+                .as("no rule of minimal looks at mkdir's arguments")
+                .isEmpty();
         assertThat(v.action()).isEqualTo(SeccompAction.KILL_PROCESS);
         assertThat(v.programProcess()).isTrue();
         assertThat(v.permittedBy()).hasValue(SeccompProfile.IO_HEAVY);
@@ -96,21 +106,24 @@ class SeccompViolationKernelTest {
         assertThat(r.signalName()).as(r + r.stderrText()).hasValue("SIGSYS");
         assertThat(r.stdoutText()).isEmpty();
         assertThat(r.wallTime()).isLessThan(Duration.ofSeconds(5));
-        assertThat(r.blockedSyscall()).hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
-        assertThat(r.violation().orElseThrow().programProcess()).as("a thread of the program's own process").isTrue();
+        assertThat(r.blockedSyscall())
+                .hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
+        assertThat(r.violation().orElseThrow().programProcess())
+                .as("a thread of the program's own process")
+                .isTrue();
         assertThat(target).doesNotExist();
     }
 
     @Test
     void aChildKilledInsideAShellThatGoesOnIsReported() throws Exception {
         Path target = writableDir().resolve("forbidden");
-        SandboxResult r = run(SeccompProfile.MINIMAL.filter(), "/bin/sh", "-c",
-                "mkdir " + target + "; echo after");
+        SandboxResult r = run(SeccompProfile.MINIMAL.filter(), "/bin/sh", "-c", "mkdir " + target + "; echo after");
 
         assertThat(r.exitCode()).as(r.toString()).hasValue(0);
         assertThat(r.stdoutText()).isEqualTo("after\n");
         assertThat(r.seccompViolation()).isTrue();
-        assertThat(r.blockedSyscall()).hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
+        assertThat(r.blockedSyscall())
+                .hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
         assertThat(r.violation().orElseThrow().programProcess()).isFalse();
         assertThat(r.violation().orElseThrow().action()).isEqualTo(SeccompAction.KILL_PROCESS);
         assertThat(target).doesNotExist();
@@ -133,13 +146,15 @@ class SeccompViolationKernelTest {
     void anErrnoProfileAnswersTheCallWithItsErrnoAndNamesIt() throws Exception {
         Path target = writableDir().resolve("refused");
         SeccompFilter eperm = SeccompProfile.MINIMAL.filter().toBuilder()
-                .defaultAction(SeccompAction.errno(EPERM)).build();
+                .defaultAction(SeccompAction.errno(EPERM))
+                .build();
         SandboxResult r = run(eperm, "/bin/sh", "-c", "mkdir " + target + " 2>&1; echo status=$?");
 
         assertThat(r.exitCode()).as(r.toString()).hasValue(0);
         assertThat(r.stdoutText()).contains("Operation not permitted").endsWith("status=1\n");
         assertThat(r.seccompViolation()).isTrue();
-        assertThat(r.blockedSyscall()).hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
+        assertThat(r.blockedSyscall())
+                .hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
         assertThat(r.violation().orElseThrow().action()).isEqualTo(SeccompAction.errno(EPERM));
         assertThat(target).doesNotExist();
     }
@@ -148,24 +163,28 @@ class SeccompViolationKernelTest {
     void aFloodOfRefusedCallsFromManyProcessesIsAnsweredAndTheRunEnds() throws Exception {
         Path base = writableDir();
         // 400 processes at once, each killed for its mkdir, while the shell waits for them all.
-        String script = "i=0; while [ $i -lt 400 ]; do mkdir " + base + "/f$i 2>/dev/null & i=$((i+1)); done; wait; echo done";
+        String script =
+                "i=0; while [ $i -lt 400 ]; do mkdir " + base + "/f$i 2>/dev/null & i=$((i+1)); done; wait; echo done";
         long t0 = System.nanoTime();
         SandboxResult r = run(SeccompProfile.MINIMAL.filter(), "/bin/sh", "-c", script);
 
         assertThat(r.exitCode()).as(r.toString()).hasValue(0);
         assertThat(r.stdoutText()).isEqualTo("done\n");
-        assertThat(r.blockedSyscall()).hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
+        assertThat(r.blockedSyscall())
+                .hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
         try (var listing = Files.list(base)) {
             assertThat(listing).isEmpty();
         }
-        System.out.printf("flood of 400 killed processes: %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        System.out.printf(
+                "flood of 400 killed processes: %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
     @Test
     void aFloodOfRefusedCallsFromManyThreadsIsAnsweredAndTheSupervisorStaysResponsive() throws Exception {
         Path base = writableDir();
         SeccompFilter eperm = SeccompProfile.MINIMAL.filter().toBuilder()
-                .defaultAction(SeccompAction.errno(EPERM)).build();
+                .defaultAction(SeccompAction.errno(EPERM))
+                .build();
         // 16 threads making 250 refused calls each, all answered EPERM by the supervisor: a burst of 1000 at once,
         // then one a millisecond (it runs outside the run's cgroup, so a flood must not buy CPU from it).
         String counted = "import os, threading\n"
@@ -186,8 +205,11 @@ class SeccompViolationKernelTest {
         long floodMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertThat(r.exitCode()).as(r + r.stderrText()).hasValue(0);
         assertThat(r.stdoutText()).isEqualTo("4000\n");
-        assertThat(r.blockedSyscall()).hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
-        assertThat(floodMillis).as("3000 answers beyond the burst, at most about one a millisecond").isGreaterThan(2000);
+        assertThat(r.blockedSyscall())
+                .hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
+        assertThat(floodMillis)
+                .as("3000 answers beyond the burst, at most about one a millisecond")
+                .isGreaterThan(2000);
         System.out.printf("flood of 4000 refused calls from 16 threads: %d ms%n", floodMillis);
 
         // A flood that never stops: the timeout still ends it on time, with nothing left behind.
@@ -197,7 +219,10 @@ class SeccompViolationKernelTest {
                 + "        try: os.mkdir('/x')\n"
                 + "        except OSError: pass\n"
                 + "for t in range(16): threading.Thread(target=flood).start()\n";
-        SandboxConfig config = SandboxConfig.builder().seccomp(eperm).timeout(Duration.ofSeconds(2)).build();
+        SandboxConfig config = SandboxConfig.builder()
+                .seccomp(eperm)
+                .timeout(Duration.ofSeconds(2))
+                .build();
         long t1 = System.nanoTime();
         try (Sandbox sandbox = Sandbox.create(config)) {
             SandboxResult timed = sandbox.run(List.of("python3", "-c", endless));
@@ -210,14 +235,18 @@ class SeccompViolationKernelTest {
     @Test
     void withoutAPidNamespaceAChildsViolationIsNamedAndTheShellGoesOn() throws Exception {
         Path target = writableDir().resolve("forbidden");
-        SandboxConfig config = SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL)
-                .namespaces(dev.sandbox4j.namespace.NamespaceConfig.all().without(dev.sandbox4j.namespace.Namespace.PID))
-                .timeout(Duration.ofSeconds(30)).build();
+        SandboxConfig config = SandboxConfig.builder()
+                .seccomp(SeccompProfile.MINIMAL)
+                .namespaces(
+                        dev.sandbox4j.namespace.NamespaceConfig.all().without(dev.sandbox4j.namespace.Namespace.PID))
+                .timeout(Duration.ofSeconds(30))
+                .build();
         try (Sandbox sandbox = Sandbox.create(config)) {
             SandboxResult r = sandbox.run(List.of("/bin/sh", "-c", "mkdir " + target + "; echo after"));
             assertThat(r.exitCode()).as(r.toString()).hasValue(0);
             assertThat(r.stdoutText()).isEqualTo("after\n");
-            assertThat(r.blockedSyscall()).hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
+            assertThat(r.blockedSyscall())
+                    .hasValueSatisfying(name -> assertThat(name).isIn(MKDIR));
             assertThat(r.violation().orElseThrow().programProcess()).isFalse();
         }
         assertThat(target).doesNotExist();
@@ -226,20 +255,28 @@ class SeccompViolationKernelTest {
     @Test
     void noProcessOfTheSandboxHoldsTheListener() throws Exception {
         // The workload lists every descriptor it can see in its PID namespace: its own, and its children's.
-        SandboxResult r = run(SeccompProfile.MINIMAL.filter(), "/bin/sh", "-c",
+        SandboxResult r = run(
+                SeccompProfile.MINIMAL.filter(),
+                "/bin/sh",
+                "-c",
                 "ls -l /proc/[0-9]*/fd/ 2>&1; sleep 0.1 & ls -l /proc/self/fd/ /proc/$!/fd/");
         // Not the exit status: ls exits 1 when a descriptor it listed is gone before it reads the link, which
         // happens under load. What matters is that the listing ran to its end and no link is the listener.
         assertThat(r.signal()).as(r.toString()).isEmpty();
-        assertThat(r.stdoutText()).contains("/proc/1/fd/").as("init is not dumpable").contains("Permission denied")
-                .contains("/proc/self/fd/").doesNotContain("seccomp");
+        assertThat(r.stdoutText())
+                .contains("/proc/1/fd/")
+                .as("init is not dumpable")
+                .contains("Permission denied")
+                .contains("/proc/self/fd/")
+                .doesNotContain("seccomp");
     }
 
     @Test
     void withoutSupervisionTheKernelStillKillsAndNothingIsNamed() throws Exception {
         System.setProperty("sandbox4j.seccomp.supervisor", "false");
         Path target = writableDir().resolve("forbidden");
-        SandboxConfig config = SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL).build();
+        SandboxConfig config =
+                SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL).build();
         assertThat(config.seccompSupervised()).isFalse();
         try (Sandbox sandbox = Sandbox.create(config)) {
             SandboxResult top = sandbox.run(List.of("mkdir", target.toString()));
@@ -256,13 +293,28 @@ class SeccompViolationKernelTest {
 
     @Test
     void theCommandLineNamesTheCallInItsMessageAndReport(@TempDir Path io) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                SandboxCtl.class.getName(), "--report", "-", "-s", "minimal", "--", "sh", "-c", "mkdir /tmp/x"));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                SandboxCtl.class.getName(),
+                "--report",
+                "-",
+                "-s",
+                "minimal",
+                "--",
+                "sh",
+                "-c",
+                "mkdir /tmp/x"));
         Path out = io.resolve("stdout");
         Path err = io.resolve("stderr");
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process p = new ProcessBuilder(command)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         List<String> lines = Files.readAllLines(err);
         // Debian's sh forks mkdir and says "Killed" about it; a shell that exec'd it would say nothing.
@@ -270,22 +322,28 @@ class SeccompViolationKernelTest {
         String report = lines.get(lines.size() - 1);
         String message = lines.get(lines.size() - 2);
         String name = report.contains("\"blockedSyscall\":\"mkdirat\"") ? "mkdirat" : "mkdir";
-        assertThat(report).contains("\"seccompViolation\":true,\"blockedSyscall\":\"" + name + "\",\"violation\":{"
-                + "\"syscall\":\"" + name + "\",\"number\":"
-                + dev.sandbox4j.seccomp.Architecture.current().syscalls().numberOf(name) + ",\"arch\":\""
-                + dev.sandbox4j.seccomp.Architecture.current().kernelName() + "\",\"args\":{},\"action\":\"KILL_PROCESS\"");
+        assertThat(report)
+                .contains("\"seccompViolation\":true,\"blockedSyscall\":\"" + name + "\",\"violation\":{"
+                        + "\"syscall\":\"" + name + "\",\"number\":"
+                        + dev.sandbox4j.seccomp.Architecture.current()
+                                .syscalls()
+                                .numberOf(name) + ",\"arch\":\""
+                        + dev.sandbox4j.seccomp.Architecture.current().kernelName()
+                        + "\",\"args\":{},\"action\":\"KILL_PROCESS\"");
         assertThat(report).contains("\"permittedBy\":\"io-heavy\"}");
         boolean program = report.contains("\"process\":\"program\"");
         if (program) { // the shell exec'd mkdir in its own place
             assertThat(p.exitValue()).isEqualTo(128 + 31);
-            assertThat(message).isEqualTo("sandbox-ctl: 'sh' was killed by the seccomp filter: it called " + name
-                    + ", which profile minimal does not permit (io-heavy is the first profile that permits it; "
-                    + "'sandbox-ctl seccomp minimal' lists what it permits; -s chooses another profile)");
+            assertThat(message)
+                    .isEqualTo("sandbox-ctl: 'sh' was killed by the seccomp filter: it called " + name
+                            + ", which profile minimal does not permit (io-heavy is the first profile that permits it; "
+                            + "'sandbox-ctl seccomp minimal' lists what it permits; -s chooses another profile)");
         } else {
             assertThat(p.exitValue()).isEqualTo(128 + 9); // the shell's own status for its child's SIGKILL
-            assertThat(message).isEqualTo("sandbox-ctl: the seccomp filter killed a process of 'sh' that called " + name
-                    + ", which profile minimal does not permit (io-heavy is the first profile that permits it; "
-                    + "'sandbox-ctl seccomp minimal' lists what it permits; -s chooses another profile)");
+            assertThat(message)
+                    .isEqualTo("sandbox-ctl: the seccomp filter killed a process of 'sh' that called " + name
+                            + ", which profile minimal does not permit (io-heavy is the first profile that permits it; "
+                            + "'sandbox-ctl seccomp minimal' lists what it permits; -s chooses another profile)");
         }
     }
 }

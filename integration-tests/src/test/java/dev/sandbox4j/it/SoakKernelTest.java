@@ -1,5 +1,8 @@
 package dev.sandbox4j.it;
 
+import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.exec.ForkServerProbe;
 import dev.sandbox4j.exec.Input;
@@ -9,9 +12,6 @@ import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.SeccompProfile;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,9 +28,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-
-import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Many mixed runs at once through one JVM: short programs, output in bulk, stdin, timeouts, memory and pids limits
@@ -44,7 +43,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SoakKernelTest {
     /** The kinds of run, each with what its result must be. */
     enum Kind {
-        ECHO, EXIT_CODE, BULK_OUTPUT, STDIN, TIMEOUT, MEMORY_LIMIT, PIDS_LIMIT, SECCOMP_KILL, SETUP_FAILURE, NOT_FOUND,
+        ECHO,
+        EXIT_CODE,
+        BULK_OUTPUT,
+        STDIN,
+        TIMEOUT,
+        MEMORY_LIMIT,
+        PIDS_LIMIT,
+        SECCOMP_KILL,
+        SETUP_FAILURE,
+        NOT_FOUND,
         OWN_SANDBOX
     }
 
@@ -53,15 +61,29 @@ class SoakKernelTest {
         int runs = Integer.getInteger("sandbox4j.soak.runs", 4000);
         int threads = Integer.getInteger("sandbox4j.soak.threads", 6);
         String marker = "96" + ProcessHandle.current().pid() % 1000;
-        SandboxConfig base = SandboxConfig.builder().id("soak").timeout(Duration.ofSeconds(30)).build();
+        SandboxConfig base = SandboxConfig.builder()
+                .id("soak")
+                .timeout(Duration.ofSeconds(30))
+                .build();
         try (Sandbox plain = Sandbox.create(base);
-                Sandbox quick = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofMillis(300)).build());
-                Sandbox memory = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(30))
-                        .memoryLimit(48L << 20).build());
-                Sandbox pids = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(30)).pidsLimit(8).build());
-                Sandbox minimal = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(30))
-                        .seccomp(SeccompProfile.MINIMAL).filesystem(FilesystemView.defaults().build()).build());
-                Sandbox badCwd = Sandbox.create(SandboxConfig.builder().cwd(Path.of("/nonexistent/soak")).build())) {
+                Sandbox quick = Sandbox.create(
+                        SandboxConfig.builder().timeout(Duration.ofMillis(300)).build());
+                Sandbox memory = Sandbox.create(SandboxConfig.builder()
+                        .timeout(Duration.ofSeconds(30))
+                        .memoryLimit(48L << 20)
+                        .build());
+                Sandbox pids = Sandbox.create(SandboxConfig.builder()
+                        .timeout(Duration.ofSeconds(30))
+                        .pidsLimit(8)
+                        .build());
+                Sandbox minimal = Sandbox.create(SandboxConfig.builder()
+                        .timeout(Duration.ofSeconds(30))
+                        .seccomp(SeccompProfile.MINIMAL)
+                        .filesystem(FilesystemView.defaults().build())
+                        .build());
+                Sandbox badCwd = Sandbox.create(SandboxConfig.builder()
+                        .cwd(Path.of("/nonexistent/soak"))
+                        .build())) {
             requireRunnable(plain, "user namespaces (all seven namespaces for an unprivileged user)");
             Optional<Path> runDirectory = runDirectory();
             List<String> tmpBefore = ownTmpEntries();
@@ -77,7 +99,8 @@ class SoakKernelTest {
                     workers.add(pool.submit(() -> {
                         for (int i = next.getAndIncrement(); i < runs; i = next.getAndIncrement()) {
                             Kind kind = kindOf(i);
-                            counts.computeIfAbsent(kind, k -> new AtomicInteger()).incrementAndGet();
+                            counts.computeIfAbsent(kind, k -> new AtomicInteger())
+                                    .incrementAndGet();
                             try {
                                 String problem = run(kind, i, marker, plain, quick, memory, pids, minimal, badCwd);
                                 if (problem != null) {
@@ -98,14 +121,18 @@ class SoakKernelTest {
                 assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("[soak] %d runs on %d threads in %.1f s (%.0f runs/s): %s%n", runs, threads, seconds,
-                    runs / seconds, counts);
+            System.out.printf(
+                    "[soak] %d runs on %d threads in %.1f s (%.0f runs/s): %s%n",
+                    runs, threads, seconds, runs / seconds, counts);
             assertThat(wrong).as("runs with a wrong result").isEmpty();
 
             assertThat(HostileKernelTest.awaitProcesses("sleep " + marker, false))
-                    .as("no process of any run left on the host").isTrue();
+                    .as("no process of any run left on the host")
+                    .isTrue();
             if (runDirectory.isPresent()) {
-                assertThat(ownEntries(runDirectory.get())).as("this JVM's files in " + runDirectory.get()).isEmpty();
+                assertThat(ownEntries(runDirectory.get()))
+                        .as("this JVM's files in " + runDirectory.get())
+                        .isEmpty();
             }
             assertThat(ownTmpEntries()).as("this JVM's files in /tmp").isEqualTo(tmpBefore);
         }
@@ -138,8 +165,17 @@ class SoakKernelTest {
     }
 
     /** Runs one of {@code kind}; returns what was wrong with its result, or null. */
-    static String run(Kind kind, int i, String marker, Sandbox plain, Sandbox quick, Sandbox memory, Sandbox pids,
-            Sandbox minimal, Sandbox badCwd) throws Exception {
+    static String run(
+            Kind kind,
+            int i,
+            String marker,
+            Sandbox plain,
+            Sandbox quick,
+            Sandbox memory,
+            Sandbox pids,
+            Sandbox minimal,
+            Sandbox badCwd)
+            throws Exception {
         switch (kind) {
             case ECHO: {
                 SandboxResult r = plain.run(List.of("echo", "soak-" + i));
@@ -147,7 +183,8 @@ class SoakKernelTest {
             }
             case EXIT_CODE: {
                 SandboxResult r = plain.run(List.of("/bin/sh", "-c", "echo e-" + i + " >&2; exit " + (i % 256)));
-                return expect(r, r.exitCode().orElse(-1) == i % 256 && r.stderrText().equals("e-" + i + "\n"));
+                return expect(
+                        r, r.exitCode().orElse(-1) == i % 256 && r.stderrText().equals("e-" + i + "\n"));
             }
             case BULK_OUTPUT: {
                 int size = 1000 + (i % 50) * 4000;
@@ -161,7 +198,11 @@ class SoakKernelTest {
             case TIMEOUT: {
                 // a background sleep too: the whole tree goes with the timeout
                 SandboxResult r = quick.run(List.of("/bin/sh", "-c", "sleep " + marker + " & sleep " + marker));
-                return expect(r, r.timedOut() && !r.success() && r.signalName().orElse("").equals("SIGKILL"));
+                return expect(
+                        r,
+                        r.timedOut()
+                                && !r.success()
+                                && r.signalName().orElse("").equals("SIGKILL"));
             }
             case MEMORY_LIMIT: {
                 SandboxResult r = memory.run(List.of("python3", "-c", "b = bytearray(200 << 20)"));
@@ -169,13 +210,14 @@ class SoakKernelTest {
                 return expect(r, !r.success() && (r.oomKilled() || r.exitCode().orElse(-1) == 1));
             }
             case PIDS_LIMIT: {
-                SandboxResult r = pids.run(List.of("/bin/sh", "-c",
-                        "for n in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep " + marker + " & done; wait"));
+                SandboxResult r = pids.run(List.of(
+                        "/bin/sh", "-c", "for n in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep " + marker + " & done; wait"));
                 return expect(r, !r.success() && !r.timedOut());
             }
             case SECCOMP_KILL: {
                 SandboxResult r = minimal.run(List.of("mkdir", "/tmp/soak-" + i));
-                return expect(r, r.seccompViolation() && r.signalName().orElse("").equals("SIGSYS"));
+                return expect(
+                        r, r.seccompViolation() && r.signalName().orElse("").equals("SIGSYS"));
             }
             case SETUP_FAILURE:
                 try {
@@ -192,7 +234,8 @@ class SoakKernelTest {
                     return e.reason() == ProgramNotRunnableException.Reason.NOT_FOUND ? null : e.toString();
                 }
             case OWN_SANDBOX:
-                try (Sandbox own = Sandbox.create(SandboxConfig.builder().memoryLimit(64L << 20).build())) {
+                try (Sandbox own = Sandbox.create(
+                        SandboxConfig.builder().memoryLimit(64L << 20).build())) {
                     SandboxResult r = own.run(List.of("/bin/sh", "-c", "sleep " + marker + " & echo own-" + i));
                     return expect(r, r.success() && r.stdoutText().equals("own-" + i + "\n"));
                 }
@@ -211,8 +254,12 @@ class SoakKernelTest {
 
     /** Where the JVM's launchers find their control sockets: the directory of the fork server's own socket. */
     static Optional<Path> runDirectory() {
-        return ForkServerProbe.server().flatMap(s -> s.info().arguments()).flatMap(args -> Stream.of(args)
-                .filter(a -> a.startsWith("/")).map(a -> Path.of(a).getParent()).findFirst());
+        return ForkServerProbe.server()
+                .flatMap(s -> s.info().arguments())
+                .flatMap(args -> Stream.of(args)
+                        .filter(a -> a.startsWith("/"))
+                        .map(a -> Path.of(a).getParent())
+                        .findFirst());
     }
 
     /** Entries of {@code dir} named after this JVM (the library puts its pid into per-JVM names). */
@@ -223,7 +270,9 @@ class SoakKernelTest {
         }
         try (Stream<Path> entries = Files.list(dir)) {
             return entries.map(p -> p.getFileName().toString())
-                    .filter(n -> n.matches(".*(^|\\D)" + pid + "(\\D|$).*")).sorted().toList();
+                    .filter(n -> n.matches(".*(^|\\D)" + pid + "(\\D|$).*"))
+                    .sorted()
+                    .toList();
         }
     }
 

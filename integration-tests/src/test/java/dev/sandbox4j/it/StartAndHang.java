@@ -2,7 +2,6 @@ package dev.sandbox4j.it;
 
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
-
 import java.util.List;
 
 /**
@@ -11,12 +10,12 @@ import java.util.List;
  * the fork server, die with the JVM.
  */
 public final class StartAndHang {
-    private StartAndHang() {
-    }
+    private StartAndHang() {}
 
     public static void main(String[] args) throws Exception {
         boolean forkServer = args.length < 2 || Boolean.parseBoolean(args[1]);
-        Sandbox sandbox = Sandbox.create(SandboxConfig.builder().forkServer(forkServer).build());
+        Sandbox sandbox =
+                Sandbox.create(SandboxConfig.builder().forkServer(forkServer).build());
         sandbox.start(List.of("sleep", args[0]));
         System.out.println("started");
         System.out.flush();

@@ -1,9 +1,8 @@
 package dev.sandbox4j.it;
 
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
 
 /**
  * The filesystem view and Landlock as an unprivileged user: when the build runs as root, runs

@@ -1,8 +1,6 @@
 package dev.sandbox4j.it;
 
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
 import java.io.IOException;
@@ -15,8 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The unprivileged path for real: when the build runs as root, runs {@link SandboxKernelTest} and
@@ -30,28 +29,48 @@ class UnprivilegedKernelTest {
 
     @Test
     void theKernelTestsPassAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, SandboxKernelTest.class, RlimitLimitsKernelTest.class, ForkServerKernelTest.class,
-                DirectLauncherKernelTest.class, SeccompViolationKernelTest.class, ControlConnectionKernelTest.class,
-                BindSourceKernelTest.class, TmpfsLimitKernelTest.class, PathSocketKernelTest.class);
+        runAsNobody(
+                scratch,
+                SandboxKernelTest.class,
+                RlimitLimitsKernelTest.class,
+                ForkServerKernelTest.class,
+                DirectLauncherKernelTest.class,
+                SeccompViolationKernelTest.class,
+                ControlConnectionKernelTest.class,
+                BindSourceKernelTest.class,
+                TmpfsLimitKernelTest.class,
+                PathSocketKernelTest.class);
     }
 
     /** Requests, verdicts and the CPU-time limit by RLIMIT_CPU, where no cgroup watches it. */
     @Test
     void runRequestsAndVerdictsHoldAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, RunRequestKernelTest.class, RunEventsKernelTest.class, RunJfrKernelTest.class,
+        runAsNobody(
+                scratch,
+                RunRequestKernelTest.class,
+                RunEventsKernelTest.class,
+                RunJfrKernelTest.class,
                 RunFilesKernelTest.class);
     }
 
     @Test
     void extensionPointsBehaveAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, CgroupLimitRefusalKernelTest.class, ViewFragmentKernelTest.class,
+        runAsNobody(
+                scratch,
+                CgroupLimitRefusalKernelTest.class,
+                ViewFragmentKernelTest.class,
                 LauncherSourceKernelTest.class);
     }
 
     @Test
     void eventsControlAndVolumesWorkAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, SandboxEventsKernelTest.class, SandboxControlKernelTest.class, VolumesKernelTest.class,
-                CliVolumeKernelTest.class, NamespacePresetKernelTest.class);
+        runAsNobody(
+                scratch,
+                SandboxEventsKernelTest.class,
+                SandboxControlKernelTest.class,
+                VolumesKernelTest.class,
+                CliVolumeKernelTest.class,
+                NamespacePresetKernelTest.class);
     }
 
     /** Pre-warmed sandboxes: user namespace and rlimits made ahead, nothing of the run before. */
@@ -62,9 +81,13 @@ class UnprivilegedKernelTest {
 
     @Test
     void theParitySuitePassesAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, dev.sandbox4j.parity.ParityIntegrationKernelTest.class,
-                dev.sandbox4j.parity.ParityStressKernelTest.class, dev.sandbox4j.parity.ParitySeccompKernelTest.class,
-                dev.sandbox4j.parity.ParityRlimitKernelTest.class, dev.sandbox4j.parity.ParityLandlockKernelTest.class,
+        runAsNobody(
+                scratch,
+                dev.sandbox4j.parity.ParityIntegrationKernelTest.class,
+                dev.sandbox4j.parity.ParityStressKernelTest.class,
+                dev.sandbox4j.parity.ParitySeccompKernelTest.class,
+                dev.sandbox4j.parity.ParityRlimitKernelTest.class,
+                dev.sandbox4j.parity.ParityLandlockKernelTest.class,
                 dev.sandbox4j.parity.ParityExamplesKernelTest.class);
     }
 
@@ -97,7 +120,9 @@ class UnprivilegedKernelTest {
     /** The attacks that once succeeded, as uid 65534 (where some are root-only and skipped). */
     @Test
     void theRegressionAttacksAreContainedAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, "RESULT succeeded=[1-9][0-9]* failed=0 skipped=[0-9]+ aborted=[0-9]+",
+        runAsNobody(
+                scratch,
+                "RESULT succeeded=[1-9][0-9]* failed=0 skipped=[0-9]+ aborted=[0-9]+",
                 HostileRegressionKernelTest.class);
     }
 
@@ -113,10 +138,13 @@ class UnprivilegedKernelTest {
 
     /** As {@link #runAsNobody(Path, Class[])}, with the summary line the child must print. */
     static void runAsNobody(Path scratch, String expectedResult, Class<?>... suites) throws Exception {
-        Assumptions.assumeTrue(KernelTestSupport.euid() == 0,
-                "already unprivileged: SandboxKernelTest itself covers this user");
-        Path setpriv = Stream.of("/usr/bin/setpriv", "/bin/setpriv").map(Path::of).filter(Files::isExecutable)
-                .findFirst().orElse(null);
+        Assumptions.assumeTrue(
+                KernelTestSupport.euid() == 0, "already unprivileged: SandboxKernelTest itself covers this user");
+        Path setpriv = Stream.of("/usr/bin/setpriv", "/bin/setpriv")
+                .map(Path::of)
+                .filter(Files::isExecutable)
+                .findFirst()
+                .orElse(null);
         KernelTestSupport.requireFeature(setpriv != null, "setpriv (util-linux) to drop to uid 65534");
 
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -132,9 +160,16 @@ class UnprivilegedKernelTest {
             classPath.add(target.toString());
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder pb = new ProcessBuilder(setpriv.toString(), "--reuid=" + NOBODY, "--regid=" + NOBODY,
-                "--clear-groups", java.toString(), "-cp", String.join(File.pathSeparator, classPath),
-                "-Djava.io.tmpdir=/tmp", RunKernelTests.class.getName());
+        ProcessBuilder pb = new ProcessBuilder(
+                setpriv.toString(),
+                "--reuid=" + NOBODY,
+                "--regid=" + NOBODY,
+                "--clear-groups",
+                java.toString(),
+                "-cp",
+                String.join(File.pathSeparator, classPath),
+                "-Djava.io.tmpdir=/tmp",
+                RunKernelTests.class.getName());
         for (Class<?> suite : suites) {
             pb.command().add(suite.getName());
         }

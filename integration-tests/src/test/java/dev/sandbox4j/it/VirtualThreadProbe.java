@@ -5,7 +5,6 @@ import dev.sandbox4j.exec.RunRequest;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,8 +24,7 @@ import java.util.concurrent.Future;
  * {@code STATUS <status> <stdout>}; the JFR file is the first argument.
  */
 public final class VirtualThreadProbe {
-    private VirtualThreadProbe() {
-    }
+    private VirtualThreadProbe() {}
 
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("sandbox4j-vt");
@@ -40,8 +38,8 @@ public final class VirtualThreadProbe {
             }
         };
         // Java 21 API through its Java 17 type: this class is compiled for 17.
-        ExecutorService virtual = (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor")
-                .invoke(null);
+        ExecutorService virtual = (ExecutorService)
+                Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
         if (args.length > 0 && args[0].equals("calibrate")) {
             // The same two threads, the first blocking its carrier in a read of a FIFO (file I/O, which a single
             // carrier without compensation cannot work around): this must hang, or the setup proves nothing.
@@ -64,10 +62,11 @@ public final class VirtualThreadProbe {
             System.out.println("CALIBRATION did not hang");
             return;
         }
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().timeout(Duration.ofSeconds(20)).build(),
-                listener)) {
-            Future<SandboxResult> waiting = virtual.submit(() -> sandbox.run(RunRequest.builder(List.of("sh", "-c",
-                    "while [ ! -e " + flag + " ]; do sleep 0.02; done; echo seen")).build()));
+        try (Sandbox sandbox = Sandbox.create(
+                SandboxConfig.builder().timeout(Duration.ofSeconds(20)).build(), listener)) {
+            Future<SandboxResult> waiting = virtual.submit(() -> sandbox.run(RunRequest.builder(
+                            List.of("sh", "-c", "while [ ! -e " + flag + " ]; do sleep 0.02; done; echo seen"))
+                    .build()));
             Future<Object> creating = virtual.submit(() -> {
                 started.await();
                 Files.createFile(flag);

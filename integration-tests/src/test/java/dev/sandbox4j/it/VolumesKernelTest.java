@@ -1,5 +1,8 @@
 package dev.sandbox4j.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
@@ -7,24 +10,23 @@ import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.Volume;
 import dev.sandbox4j.exec.Volumes;
 import dev.sandbox4j.namespace.FilesystemView;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Named volumes and kept overlays: the program's host ids can write them without a chown by hand. */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
 class VolumesKernelTest {
     private static SandboxConfig withView(FilesystemView view) {
-        return SandboxConfig.builder().filesystem(view).timeout(Duration.ofSeconds(120)).build();
+        return SandboxConfig.builder()
+                .filesystem(view)
+                .timeout(Duration.ofSeconds(120))
+                .build();
     }
 
     @Test
@@ -40,15 +42,20 @@ class VolumesKernelTest {
         Files.createDirectories(a.path().resolve("d/e"));
         Files.write(a.path().resolve("d/e/g"), new byte[766]);
         Files.createDirectories(a.path().resolve("locked"));
-        Files.setPosixFilePermissions(a.path().resolve("locked"), java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
+        Files.setPosixFilePermissions(
+                a.path().resolve("locked"), java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
         assertThat(volumes.get("alpha").sizeBytes()).isEqualTo(2000);
-        assertThatThrownBy(() -> volumes.create("alpha")).isInstanceOf(InvalidConfigException.class)
+        assertThatThrownBy(() -> volumes.create("alpha"))
+                .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("exists already");
         for (String bad : new String[] {"", "..", ".hidden", "a/b", "x".repeat(65), "sp ace"}) {
-            assertThatThrownBy(() -> volumes.create(bad)).isInstanceOf(InvalidConfigException.class)
+            assertThatThrownBy(() -> volumes.create(bad))
+                    .isInstanceOf(InvalidConfigException.class)
                     .hasMessageContaining("volume name");
         }
-        assertThatThrownBy(() -> volumes.get("gamma")).hasMessageContaining("no such volume").hasMessageContaining("gamma");
+        assertThatThrownBy(() -> volumes.get("gamma"))
+                .hasMessageContaining("no such volume")
+                .hasMessageContaining("gamma");
         assertThat(volumes.delete("alpha")).isTrue();
         assertThat(volumes.delete("alpha")).isFalse();
         assertThat(a.path()).doesNotExist();
@@ -60,12 +67,14 @@ class VolumesKernelTest {
         Volumes volumes = Volumes.at(tmp.resolve("vols"));
         SandboxConfig probe = SandboxConfig.builder().build();
         Volume build = volumes.create("build", probe);
-        Files.writeString(build.path().resolve("hello.c"),
+        Files.writeString(
+                build.path().resolve("hello.c"),
                 "#include <stdio.h>\nint main(void) { puts(\"hello from the volume\"); return 0; }\n");
         Path gcc = Path.of("/usr/bin/gcc");
         KernelTestSupport.requireFeature(Files.isExecutable(gcc), "gcc");
 
-        SandboxConfig compile = withView(FilesystemView.defaults().bind(build.path(), Path.of("/work")).build());
+        SandboxConfig compile = withView(
+                FilesystemView.defaults().bind(build.path(), Path.of("/work")).build());
         try (Sandbox sandbox = Sandbox.create(compile)) {
             SandboxResult r = sandbox.run(List.of("gcc", "-o", "/work/hello", "/work/hello.c"));
             assertThat(r.exitCode()).as(r.stderrText()).hasValue(0);
@@ -74,10 +83,12 @@ class VolumesKernelTest {
         assertThat(binary).isExecutable();
         if (KernelTestSupport.euid() == 0) {
             // A root caller's program is uid 65534 on the host: the volume is its, so it could write there.
-            assertThat(Files.getAttribute(binary, "unix:uid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(65534);
+            assertThat(Files.getAttribute(binary, "unix:uid", LinkOption.NOFOLLOW_LINKS))
+                    .isEqualTo(65534);
         }
 
-        SandboxConfig runIt = withView(FilesystemView.defaults().roBind(build.path(), Path.of("/work")).build());
+        SandboxConfig runIt = withView(
+                FilesystemView.defaults().roBind(build.path(), Path.of("/work")).build());
         try (Sandbox sandbox = Sandbox.create(runIt)) {
             assertThat(sandbox.run(List.of("/work/hello")).stdoutText()).isEqualTo("hello from the volume\n");
             SandboxResult write = sandbox.run(List.of("/bin/sh", "-c", "echo x > /work/new"));
@@ -97,16 +108,19 @@ class VolumesKernelTest {
         Path upper = Files.createDirectories(tmp.resolve("upper"));
         Path work = tmp.resolve("work"); // missing: made by sandbox4j, not in a directory the program may write
         SandboxConfig config = withView(FilesystemView.defaults()
-                .overlay(List.of(lower), Path.of("/data"), upper, work).build());
+                .overlay(List.of(lower), Path.of("/data"), upper, work)
+                .build());
         try (Sandbox sandbox = Sandbox.create(config)) {
-            SandboxResult r = sandbox.run(List.of("/bin/sh", "-c", "cat /data/old; echo new > /data/new; mkdir /data/d"));
+            SandboxResult r =
+                    sandbox.run(List.of("/bin/sh", "-c", "cat /data/old; echo new > /data/new; mkdir /data/d"));
             assertThat(r.exitCode()).as(r.stderrText()).hasValue(0);
             assertThat(r.stdoutText()).isEqualTo("from the lower layer\n");
         }
         assertThat(upper.resolve("new")).hasContent("new");
         assertThat(upper.resolve("d")).isDirectory();
         if (KernelTestSupport.euid() == 0) {
-            assertThat(Files.getAttribute(upper.resolve("new"), "unix:uid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(65534);
+            assertThat(Files.getAttribute(upper.resolve("new"), "unix:uid", LinkOption.NOFOLLOW_LINKS))
+                    .isEqualTo(65534);
         }
         assertThat(lower.resolve("new")).doesNotExist();
         assertThat(work).isDirectory();
@@ -122,11 +136,13 @@ class VolumesKernelTest {
         Path lower = Files.createDirectories(tmp.resolve("lower"));
         Path upper = Files.createDirectories(hidden.resolve("upper"));
         SandboxConfig config = withView(FilesystemView.defaults()
-                .overlay(List.of(lower), Path.of("/data"), upper, hidden.resolve("work")).build());
+                .overlay(List.of(lower), Path.of("/data"), upper, hidden.resolve("work"))
+                .build());
         try (Sandbox sandbox = Sandbox.create(config)) {
             assertThatThrownBy(() -> sandbox.run(List.of("/bin/true")))
                     .isInstanceOf(dev.sandbox4j.core.SandboxSetupException.class)
-                    .hasMessageContaining(hidden.toString()).hasMessageContaining("65534");
+                    .hasMessageContaining(hidden.toString())
+                    .hasMessageContaining("65534");
         }
         assertThat(hidden.resolve("work")).as("nothing half-made").doesNotExist();
     }

@@ -7,7 +7,6 @@ import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.SeccompProfile;
-
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -17,8 +16,7 @@ import java.util.List;
  * limit reached and a seccomp violation, each reported as what it is.
  */
 public final class ErrorHandlingExample {
-    private ErrorHandlingExample() {
-    }
+    private ErrorHandlingExample() {}
 
     public static void main(String[] args) throws Exception {
         System.exit(run(System.out));
@@ -26,9 +24,11 @@ public final class ErrorHandlingExample {
 
     static int run(PrintStream out) throws Exception {
         out.println("=== sandbox4j - error handling ===");
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().timeout("500ms").build())) {
+        try (Sandbox sandbox =
+                Sandbox.create(SandboxConfig.builder().timeout("500ms").build())) {
             SandboxResult r = sandbox.run(List.of("sleep", "10"));
-            out.println("[1] timeout: timedOut=" + r.timedOut() + ", killed by " + r.signalName().orElse("nothing"));
+            out.println("[1] timeout: timedOut=" + r.timedOut() + ", killed by "
+                    + r.signalName().orElse("nothing"));
         }
         try {
             SandboxConfig.builder().memoryLimit("12Q");
@@ -42,18 +42,28 @@ public final class ErrorHandlingExample {
         } catch (ProgramNotRunnableException e) {
             out.println("[3] missing program: " + e.getMessage());
         }
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().memoryLimit("32M").timeout(Duration.ofSeconds(30))
+        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder()
+                .memoryLimit("32M")
+                .timeout(Duration.ofSeconds(30))
                 .build())) {
             SandboxResult r = sandbox.run(List.of("python3", "-c", "b = bytearray(100 << 20)"));
-            out.println("[4] memory limit: oomKilled=" + r.oomKilled() + ", exit " + r.exitCode().orElse(-1)
-                    + ", signal " + r.signalName().orElse("none") + (r.stderrText().contains("MemoryError")
-                            ? ", MemoryError (an rlimit: the allocation failed)" : ""));
+            out.println("[4] memory limit: oomKilled=" + r.oomKilled() + ", exit "
+                    + r.exitCode().orElse(-1)
+                    + ", signal " + r.signalName().orElse("none")
+                    + (r.stderrText().contains("MemoryError")
+                            ? ", MemoryError (an rlimit: the allocation failed)"
+                            : ""));
         }
-        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL)
-                .filesystem(FilesystemView.defaults().build()).build())) {
+        try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder()
+                .seccomp(SeccompProfile.MINIMAL)
+                .filesystem(FilesystemView.defaults().build())
+                .build())) {
             SandboxResult r = sandbox.run(List.of("mkdir", "/tmp/newdir"));
             out.println("[5] seccomp violation: " + r.blockedSyscall().orElse("none") + ", permitted by "
-                    + r.violation().flatMap(v -> v.permittedBy()).map(Object::toString).orElse("?"));
+                    + r.violation()
+                            .flatMap(v -> v.permittedBy())
+                            .map(Object::toString)
+                            .orElse("?"));
         }
         return 0;
     }

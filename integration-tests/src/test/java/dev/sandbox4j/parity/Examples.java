@@ -3,14 +3,12 @@ package dev.sandbox4j.parity;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.exec.SandboxBuilder;
 import dev.sandbox4j.exec.SandboxConfig;
-
 import java.io.PrintStream;
 import java.util.function.Supplier;
 
 /** What the example programs share: a CPU limit where this process can have one, said when it cannot. */
 final class Examples {
-    private Examples() {
-    }
+    private Examples() {}
 
     /**
      * {@code base} with {@code percent} of one CPU where the resolved mode can enforce it (a cgroup); otherwise

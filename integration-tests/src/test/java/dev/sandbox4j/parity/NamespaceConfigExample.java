@@ -6,7 +6,6 @@ import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.NamespaceConfig;
-
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +16,7 @@ import java.util.List;
  * program shares the host's network (its network namespace's identity, inside and out).
  */
 public final class NamespaceConfigExample {
-    private NamespaceConfigExample() {
-    }
+    private NamespaceConfigExample() {}
 
     public static void main(String[] args) throws Exception {
         System.exit(run(System.out));
@@ -31,7 +29,10 @@ public final class NamespaceConfigExample {
             NamespaceConfig ns = NamespaceConfig.preset(name);
             SandboxConfig config;
             try {
-                config = SandboxConfig.builder().namespaces(ns).filesystem(FilesystemView.defaults().build()).build();
+                config = SandboxConfig.builder()
+                        .namespaces(ns)
+                        .filesystem(FilesystemView.defaults().build())
+                        .build();
             } catch (InvalidConfigException e) {
                 out.println(name + ": " + ns + " -- not here: " + e.problem());
                 continue;

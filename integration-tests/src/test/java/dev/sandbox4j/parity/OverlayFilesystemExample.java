@@ -4,7 +4,6 @@ import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.namespace.FilesystemView;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -19,8 +18,7 @@ import java.util.stream.Stream;
  * program's host ids itself.
  */
 public final class OverlayFilesystemExample {
-    private OverlayFilesystemExample() {
-    }
+    private OverlayFilesystemExample() {}
 
     public static void main(String[] args) throws Exception {
         System.exit(run(System.out));
@@ -36,10 +34,15 @@ public final class OverlayFilesystemExample {
             Files.writeString(base.resolve("readme.txt"), "a file of the base layer\n");
             Path upper = Files.createDirectories(root.resolve("upper"));
             out.println("[1] base layer " + base + ": original.txt, readme.txt");
-            SandboxConfig config = SandboxConfig.builder().filesystem(FilesystemView.defaults()
-                    .overlay(List.of(base), Path.of("/data"), upper, root.resolve("work")).build()).build();
+            SandboxConfig config = SandboxConfig.builder()
+                    .filesystem(FilesystemView.defaults()
+                            .overlay(List.of(base), Path.of("/data"), upper, root.resolve("work"))
+                            .build())
+                    .build();
             try (Sandbox sandbox = Sandbox.create(config)) {
-                SandboxResult r = sandbox.run(List.of("/bin/sh", "-c",
+                SandboxResult r = sandbox.run(List.of(
+                        "/bin/sh",
+                        "-c",
                         "cat /data/original.txt; echo 'new file' > /data/new.txt; rm /data/readme.txt; ls /data"));
                 out.print("[2] inside: " + r.stdoutText().replace("\n", " ").strip() + "\n");
                 if (!r.success()) {
@@ -60,8 +63,8 @@ public final class OverlayFilesystemExample {
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
         Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
             @Override
-            public java.nio.file.FileVisitResult preVisitDirectory(Path dir, java.nio.file.attribute.BasicFileAttributes a)
-                    throws IOException {
+            public java.nio.file.FileVisitResult preVisitDirectory(
+                    Path dir, java.nio.file.attribute.BasicFileAttributes a) throws IOException {
                 Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
                 return java.nio.file.FileVisitResult.CONTINUE;
             }

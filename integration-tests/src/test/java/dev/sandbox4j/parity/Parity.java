@@ -5,7 +5,6 @@ import dev.sandbox4j.exec.SandboxBuilder;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.it.KernelTestSupport;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -19,8 +18,7 @@ import java.util.concurrent.TimeUnit;
 final class Parity {
     private static Path probe;
 
-    private Parity() {
-    }
+    private Parity() {}
 
     static boolean root() {
         try {
@@ -45,7 +43,10 @@ final class Parity {
      */
     static SandboxBuilder viewed() throws IOException, InterruptedException {
         Path dir = Path.of(probe()).getParent();
-        return builder().filesystem(dev.sandbox4j.namespace.FilesystemView.defaults().roBind(dir, Path.of("/probe")).build());
+        return builder()
+                .filesystem(dev.sandbox4j.namespace.FilesystemView.defaults()
+                        .roBind(dir, Path.of("/probe"))
+                        .build());
     }
 
     static final String PROBE_INSIDE = "/probe/probe";
@@ -72,7 +73,8 @@ final class Parity {
             }
             Path bin = dir.resolve("probe");
             Process gcc = new ProcessBuilder("/usr/bin/gcc", "-O1", "-Wall", "-o", bin.toString(), source.toString())
-                    .inheritIO().start();
+                    .inheritIO()
+                    .start();
             if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
                 throw new IllegalStateException("gcc could not build the probe");
             }

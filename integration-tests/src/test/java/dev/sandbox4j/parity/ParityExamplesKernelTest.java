@@ -1,16 +1,15 @@
 package dev.sandbox4j.parity;
 
-import dev.sandbox4j.it.KernelTestSupport;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import static dev.sandbox4j.parity.Parity.root;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sandbox4j.it.KernelTestSupport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-
-import static dev.sandbox4j.parity.Parity.root;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** sandbox-rs 0.2.1's examples (crates/sandbox-rs/examples), as this package's main classes, each run here. */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
@@ -45,16 +44,21 @@ public class ParityExamplesKernelTest {
     @Test
     void errorHandling() throws Exception {
         String out = run(ErrorHandlingExample::run);
-        assertThat(out).contains("[1] timeout: timedOut=true, killed by SIGKILL")
+        assertThat(out)
+                .contains("[1] timeout: timedOut=true, killed by SIGKILL")
                 .contains("[2] invalid configuration: invalid memory limit '12Q'")
-                .contains("[3] missing program: ").contains("[5] seccomp violation: mkdir, permitted by IO_HEAVY");
-        assertThat(out).containsPattern(root() ? "\\[4] memory limit: oomKilled=true" : "\\[4] memory limit: .*MemoryError");
+                .contains("[3] missing program: ")
+                .contains("[5] seccomp violation: mkdir, permitted by IO_HEAVY");
+        assertThat(out)
+                .containsPattern(root() ? "\\[4] memory limit: oomKilled=true" : "\\[4] memory limit: .*MemoryError");
     }
 
     @Test
     void namespaceConfig() throws Exception {
         String out = run(NamespaceConfigExample::run);
-        assertThat(out).contains("all: ").containsPattern("(?m)^all: .* network its own$")
+        assertThat(out)
+                .contains("all: ")
+                .containsPattern("(?m)^all: .* network its own$")
                 .containsPattern("(?m)^all-but-network: .* network shared with the host$");
         if (root()) {
             assertThat(out).containsPattern("(?m)^minimal: .* network its own$");
@@ -66,7 +70,8 @@ public class ParityExamplesKernelTest {
     @Test
     void overlayFilesystem() throws Exception {
         String out = run(OverlayFilesystemExample::run);
-        assertThat(out).contains("[2] inside: original content new.txt original.txt")
+        assertThat(out)
+                .contains("[2] inside: original content new.txt original.txt")
                 .contains("[3] upper layer now holds: [new.txt, readme.txt]") // readme.txt: the whiteout of its removal
                 .contains("[4] base layer still holds: [original.txt, readme.txt]");
     }
@@ -86,8 +91,11 @@ public class ParityExamplesKernelTest {
     @Test
     void streamLongRunning() throws Exception {
         String out = run(StreamLongRunningExample::run);
-        assertThat(out).contains("[OUT #5] Line 5 from stdout").contains("[ERR #5] Error line 5")
-                .contains("Stdout lines: 5").contains("Stderr lines: 5");
+        assertThat(out)
+                .contains("[OUT #5] Line 5 from stdout")
+                .contains("[ERR #5] Error line 5")
+                .contains("Stdout lines: 5")
+                .contains("Stderr lines: 5");
     }
 
     @Test
@@ -100,7 +108,8 @@ public class ParityExamplesKernelTest {
     @Test
     void cliBasic() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        Map<String, CliBasicExample.Use> uses = CliBasicExample.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        Map<String, CliBasicExample.Use> uses =
+                CliBasicExample.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertThat(uses.get("basic").stdout()).as(text).isEqualTo("hello\n");
         assertThat(uses.get("memory").stdout()).as(text).isEqualTo("Running with 100MB memory limit\n");

@@ -1,21 +1,20 @@
 package dev.sandbox4j.parity;
 
-import dev.sandbox4j.exec.host.SystemCapabilities;
-import dev.sandbox4j.exec.SandboxResult;
-import dev.sandbox4j.it.KernelTestSupport;
-import dev.sandbox4j.namespace.LandlockRules;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-
 import static dev.sandbox4j.parity.Parity.builder;
 import static dev.sandbox4j.parity.Parity.probe;
 import static dev.sandbox4j.parity.Parity.run;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sandbox4j.exec.SandboxResult;
+import dev.sandbox4j.exec.host.SystemCapabilities;
+import dev.sandbox4j.it.KernelTestSupport;
+import dev.sandbox4j.namespace.LandlockRules;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * sandbox-rs 0.2.1's Landlock tests (crates/sandbox-landlock/tests/landlock.rs). The rules here also allow what a
@@ -43,17 +42,19 @@ public class ParityLandlockKernelTest {
     @Test
     void availabilityCheckIsSafe() {
         var support = SystemCapabilities.detect().landlock();
-        assertThat(support.available() ? support.abi() > 0 : support.unavailableReason() != null).isTrue();
+        assertThat(support.available() ? support.abi() > 0 : support.unavailableReason() != null)
+                .isTrue();
     }
 
     @Test
     void restrictsFileAccess() throws Exception {
         requireLandlock();
         Path allowed = dir();
-        SandboxResult r = run(builder().landlock(rules().readOnly(allowed).build()).build(), probe(), "read", "/etc/hostname");
+        SandboxResult r =
+                run(builder().landlock(rules().readOnly(allowed).build()).build(), probe(), "read", "/etc/hostname");
         assertThat(r.stdoutText()).isEqualTo("read: ok\n").as("systemDefaults() lets /etc be read");
-        SandboxResult other = run(builder().landlock(rules().readOnly(allowed).build()).build(), probe(), "read",
-                "/proc/self/status");
+        SandboxResult other = run(
+                builder().landlock(rules().readOnly(allowed).build()).build(), probe(), "read", "/proc/self/status");
         assertThat(other.stdoutText()).isEqualTo("read: EACCES\n");
     }
 
@@ -63,7 +64,8 @@ public class ParityLandlockKernelTest {
         Path d = dir();
         Path file = Files.writeString(d.resolve("sandbox-landlock-test-read"), "data");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-        SandboxResult r = run(builder().landlock(rules().readWrite(d).build()).build(), probe(), "read", file.toString());
+        SandboxResult r =
+                run(builder().landlock(rules().readWrite(d).build()).build(), probe(), "read", file.toString());
         assertThat(r.stdoutText()).isEqualTo("read: ok\n");
     }
 
@@ -71,7 +73,10 @@ public class ParityLandlockKernelTest {
     void restrictsWriteAccess() throws Exception {
         requireLandlock();
         Path d = dir();
-        SandboxResult r = run(builder().landlock(rules().readOnly(d).build()).build(), probe(), "create",
+        SandboxResult r = run(
+                builder().landlock(rules().readOnly(d).build()).build(),
+                probe(),
+                "create",
                 d.resolve("new").toString());
         assertThat(r.stdoutText()).isEqualTo("create: EACCES\n");
         assertThat(d.resolve("new")).doesNotExist();
@@ -87,8 +92,13 @@ public class ParityLandlockKernelTest {
         requireLandlock();
         Path d = dir();
         for (boolean bestEffort : new boolean[] {true, false}) {
-            SandboxResult r = run(builder().landlock(rules().bestEffort(bestEffort).readOnly(d).build()).build(), probe(),
-                    "create", d.resolve("x").toString());
+            SandboxResult r = run(
+                    builder()
+                            .landlock(rules().bestEffort(bestEffort).readOnly(d).build())
+                            .build(),
+                    probe(),
+                    "create",
+                    d.resolve("x").toString());
             assertThat(r.stdoutText()).as("bestEffort " + bestEffort).isEqualTo("create: EACCES\n");
         }
     }

@@ -1,15 +1,14 @@
 package dev.sandbox4j.parity;
 
+import static dev.sandbox4j.parity.Parity.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.it.KernelTestSupport;
 import dev.sandbox4j.seccomp.SeccompFilter;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import static dev.sandbox4j.parity.Parity.builder;
-import static dev.sandbox4j.parity.Parity.run;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * sandbox-rs 0.2.1's seccomp tests (crates/sandbox-seccomp/tests/seccomp.rs). Upstream installed the filter in a
@@ -45,7 +44,9 @@ public class ParitySeccompKernelTest {
 
     @Test
     void blockingASpecificSyscallKillsWithSigsys() throws Exception {
-        SeccompFilter filter = SeccompFilter.fromProfile(SeccompProfile.MINIMAL).toBuilder().block("getpid").build();
+        SeccompFilter filter = SeccompFilter.fromProfile(SeccompProfile.MINIMAL).toBuilder()
+                .block("getpid")
+                .build();
         SandboxResult r = run(Parity.viewed().seccomp(filter).build(), Parity.PROBE_INSIDE, "getpid");
         assertThat(r.signalName()).hasValue("SIGSYS");
         assertThat(r.seccompViolation()).isTrue();

@@ -6,25 +6,29 @@ import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxEvent;
 import dev.sandbox4j.exec.SandboxProcess;
 import dev.sandbox4j.exec.SandboxResult;
-
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 
 /** sandbox-rs's streaming example: a program's output as events while it runs, then its exit. */
 public final class StreamBasicExample {
-    private StreamBasicExample() {
-    }
+    private StreamBasicExample() {}
 
     public static void main(String[] args) throws Exception {
         System.exit(run(System.out));
     }
 
     static int run(PrintStream out) throws Exception {
-        SandboxConfig config = Examples.withCpuIfPossible(() -> SandboxConfig.builder().memoryLimit("256M")
-                .timeout(Duration.ofSeconds(30)).stdout(Output.pipe()).stderr(Output.pipe()), 50, out);
+        SandboxConfig config = Examples.withCpuIfPossible(
+                () -> SandboxConfig.builder()
+                        .memoryLimit("256M")
+                        .timeout(Duration.ofSeconds(30))
+                        .stdout(Output.pipe())
+                        .stderr(Output.pipe()),
+                50,
+                out);
         try (Sandbox sandbox = Sandbox.create(config);
-             SandboxProcess p = sandbox.start(List.of("/bin/echo", "Hello from sandbox!"))) {
+                SandboxProcess p = sandbox.start(List.of("/bin/echo", "Hello from sandbox!"))) {
             while (true) {
                 SandboxEvent e = p.events().take();
                 if (e instanceof SandboxEvent.Stdout s) {

@@ -18,7 +18,8 @@ public record CgroupAvailability(Map<String, String> unavailable, List<String> d
 
     public CgroupAvailability {
         // Insertion order kept (memory, cpu, pids): messages list controllers in a stable order.
-        unavailable = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(unavailable, "unavailable")));
+        unavailable =
+                Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(unavailable, "unavailable")));
         directories = List.copyOf(Objects.requireNonNull(directories, "directories"));
     }
 

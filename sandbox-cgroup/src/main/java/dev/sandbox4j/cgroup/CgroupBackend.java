@@ -1,6 +1,5 @@
 package dev.sandbox4j.cgroup;
 
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -2,7 +2,6 @@ package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.Sizes;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -73,12 +72,12 @@ public final class CgroupConfig {
     /** No limit at all. */
     public static final CgroupConfig NONE = builder().build();
 
-    private final long memoryBytes;   // -1 = unset
-    private final long swapBytes;     // meaningful only with a memory limit
-    private final long cpuQuotaUs;    // -1 = unset
+    private final long memoryBytes; // -1 = unset
+    private final long swapBytes; // meaningful only with a memory limit
+    private final long cpuQuotaUs; // -1 = unset
     private final long cpuPeriodUs;
-    private final int cpuWeight;      // -1 = unset
-    private final int maxPids;        // -1 = unset
+    private final int cpuWeight; // -1 = unset
+    private final int maxPids; // -1 = unset
     private final List<CgroupLimit> limits;
 
     private CgroupConfig(Builder builder) {
@@ -189,15 +188,22 @@ public final class CgroupConfig {
 
     /** {@link #requiredControllers()} as controllers, without repeats. */
     List<CgroupController> controllers() {
-        return BuiltinLimits.all(this).stream().map(CgroupLimit::controller).distinct().toList();
+        return BuiltinLimits.all(this).stream()
+                .map(CgroupLimit::controller)
+                .distinct()
+                .toList();
     }
 
     @Override
     public boolean equals(Object other) {
         return other instanceof CgroupConfig that
-                && memoryBytes == that.memoryBytes && swapBytes == that.swapBytes
-                && cpuQuotaUs == that.cpuQuotaUs && cpuPeriodUs == that.cpuPeriodUs
-                && cpuWeight == that.cpuWeight && maxPids == that.maxPids && limits.equals(that.limits);
+                && memoryBytes == that.memoryBytes
+                && swapBytes == that.swapBytes
+                && cpuQuotaUs == that.cpuQuotaUs
+                && cpuPeriodUs == that.cpuPeriodUs
+                && cpuWeight == that.cpuWeight
+                && maxPids == that.maxPids
+                && limits.equals(that.limits);
     }
 
     @Override
@@ -214,8 +220,8 @@ public final class CgroupConfig {
             parts.add("swap=" + Sizes.format(swapBytes));
         }
         if (cpuQuotaUs >= 0) {
-            parts.add("cpu=" + cpuQuotaUs + "/" + cpuPeriodUs + "us ("
-                    + formatPercent(cpuQuotaUs * 100.0 / cpuPeriodUs) + "%)");
+            parts.add("cpu=" + cpuQuotaUs + "/" + cpuPeriodUs + "us (" + formatPercent(cpuQuotaUs * 100.0 / cpuPeriodUs)
+                    + "%)");
         }
         if (cpuWeight >= 0) {
             parts.add("cpuWeight=" + cpuWeight);
@@ -242,8 +248,7 @@ public final class CgroupConfig {
         private int maxPids = -1;
         private final List<CgroupLimit> limits = new ArrayList<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Adds a further limit, checked here: on each cgroup version its files must be plain names of its own
@@ -282,11 +287,13 @@ public final class CgroupConfig {
 
         private static long checkMemory(String shown, long bytes) {
             if (bytes <= 0) {
-                throw new InvalidConfigException("memory limit", shown,
-                        "must be positive; leave it unset for no limit");
+                throw new InvalidConfigException(
+                        "memory limit", shown, "must be positive; leave it unset for no limit");
             }
             if (bytes < MIN_MEMORY_BYTES) {
-                throw new InvalidConfigException("memory limit", shown,
+                throw new InvalidConfigException(
+                        "memory limit",
+                        shown,
                         "below the minimum of " + Sizes.format(MIN_MEMORY_BYTES)
                                 + ", which the launcher and the sandbox's namespaces need before the workload runs");
             }
@@ -320,17 +327,23 @@ public final class CgroupConfig {
             int cpus = Runtime.getRuntime().availableProcessors();
             String shown = formatPercent(percent);
             if (!(percent > 0) || Double.isInfinite(percent)) {
-                throw new InvalidConfigException("cpu limit", shown,
+                throw new InvalidConfigException(
+                        "cpu limit",
+                        shown,
                         "must be a percentage of one CPU in (0, " + 100 * cpus + "]; leave it unset for no limit");
             }
             if (percent > 100.0 * cpus) {
-                throw new InvalidConfigException("cpu limit", shown,
+                throw new InvalidConfigException(
+                        "cpu limit",
+                        shown,
                         "more than the " + cpus + " CPU(s) available (at most " + 100 * cpus
                                 + ", i.e. 100 per CPU); leave it unset for no limit");
             }
             long quota = (long) Math.floor(percent * DEFAULT_CPU_PERIOD_US / 100.0);
             if (quota < MIN_CPU_QUOTA_US) {
-                throw new InvalidConfigException("cpu limit", shown,
+                throw new InvalidConfigException(
+                        "cpu limit",
+                        shown,
                         "below 1% of a CPU, the kernel's minimum quota of 1 ms per 100 ms period; "
                                 + "for less, use a quota with a longer period, e.g. 1000us per 1000000us = 0.1%");
             }
@@ -349,17 +362,23 @@ public final class CgroupConfig {
         public Builder cpuQuota(long quotaUs, long periodUs) {
             int cpus = Runtime.getRuntime().availableProcessors();
             if (periodUs < MIN_CPU_QUOTA_US || periodUs > MAX_CPU_PERIOD_US) {
-                throw new InvalidConfigException("cpu period", periodUs + "us",
+                throw new InvalidConfigException(
+                        "cpu period",
+                        periodUs + "us",
                         "must be between 1000us (1 ms) and 1000000us (1 s); the kernel rejects other periods");
             }
             if (quotaUs < MIN_CPU_QUOTA_US) {
-                throw new InvalidConfigException("cpu quota", quotaUs + "us",
+                throw new InvalidConfigException(
+                        "cpu quota",
+                        quotaUs + "us",
                         "must be at least 1000us (1 ms); the kernel rejects smaller quotas");
             }
             if (quotaUs > periodUs * cpus) {
-                throw new InvalidConfigException("cpu quota", quotaUs + "us per " + periodUs + "us",
-                        "more than the " + cpus + " CPU(s) available (at most " + periodUs * cpus
-                                + "us per " + periodUs + "us); leave it unset for no limit");
+                throw new InvalidConfigException(
+                        "cpu quota",
+                        quotaUs + "us per " + periodUs + "us",
+                        "more than the " + cpus + " CPU(s) available (at most " + periodUs * cpus + "us per " + periodUs
+                                + "us); leave it unset for no limit");
             }
             this.cpuQuotaUs = quotaUs;
             this.cpuPeriodUs = periodUs;
@@ -369,8 +388,8 @@ public final class CgroupConfig {
         /** Relative CPU share under contention, 1..10000 (default 100). */
         public Builder cpuWeight(int weight) {
             if (weight < MIN_CPU_WEIGHT || weight > MAX_CPU_WEIGHT) {
-                throw new InvalidConfigException("cpu weight", Integer.toString(weight),
-                        "must be between 1 and 10000 (default 100)");
+                throw new InvalidConfigException(
+                        "cpu weight", Integer.toString(weight), "must be between 1 and 10000 (default 100)");
             }
             this.cpuWeight = weight;
             return this;
@@ -382,17 +401,19 @@ public final class CgroupConfig {
          */
         public Builder maxPids(long pids) {
             if (pids <= 0) {
-                throw new InvalidConfigException("pids limit", Long.toString(pids),
-                        "must be positive; leave it unset for no limit");
+                throw new InvalidConfigException(
+                        "pids limit", Long.toString(pids), "must be positive; leave it unset for no limit");
             }
             if (pids < MIN_PIDS) {
-                throw new InvalidConfigException("pids limit", Long.toString(pids),
+                throw new InvalidConfigException(
+                        "pids limit",
+                        Long.toString(pids),
                         "below the minimum of " + MIN_PIDS
                                 + ": the sandbox's init and the workload count as tasks, and a shell needs one more");
             }
             if (pids > MAX_PIDS) {
-                throw new InvalidConfigException("pids limit", Long.toString(pids),
-                        "above the kernel's maximum of " + MAX_PIDS);
+                throw new InvalidConfigException(
+                        "pids limit", Long.toString(pids), "above the kernel's maximum of " + MAX_PIDS);
             }
             this.maxPids = (int) pids;
             return this;
@@ -433,7 +454,9 @@ public final class CgroupConfig {
          */
         public CgroupConfig build() {
             if (swapSet && swapBytes > 0 && memoryBytes < 0) {
-                throw new InvalidConfigException("swap limit", Long.toString(swapBytes),
+                throw new InvalidConfigException(
+                        "swap limit",
+                        Long.toString(swapBytes),
                         "needs a memory limit: swap is what may be used on top of it");
             }
             CgroupConfig config = new CgroupConfig(this);

@@ -1,7 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.util.Objects;
 
 /**
@@ -15,6 +14,7 @@ public final class CgroupController {
     public static final CgroupController PIDS = new CgroupController("pids", "pids");
     /** Block I/O: {@code blkio} on v1, {@code io} on v2. */
     public static final CgroupController IO = new CgroupController("blkio", "io");
+
     public static final CgroupController CPUSET = new CgroupController("cpuset", "cpuset");
     public static final CgroupController HUGETLB = new CgroupController("hugetlb", "hugetlb");
 
@@ -37,7 +37,9 @@ public final class CgroupController {
 
     private static String check(String name) {
         if (name == null || !name.matches("[a-z][a-z0-9_]{0,31}")) {
-            throw new InvalidConfigException("cgroup controller", String.valueOf(name),
+            throw new InvalidConfigException(
+                    "cgroup controller",
+                    String.valueOf(name),
                     "a controller name is 1 to 32 of a-z 0-9 _, starting with a letter, as in /proc/cgroups");
         }
         return name;

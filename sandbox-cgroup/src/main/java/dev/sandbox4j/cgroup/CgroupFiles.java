@@ -1,7 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,8 +17,7 @@ final class CgroupFiles {
      */
     static final long V1_UNLIMITED_THRESHOLD = Long.MAX_VALUE / 2;
 
-    private CgroupFiles() {
-    }
+    private CgroupFiles() {}
 
     /** Writes one value; failures become a {@link CgroupException} naming the file, the value and the reason. */
     static void write(CgroupFs fs, Path file, String value) {
@@ -41,7 +39,10 @@ final class CgroupFiles {
 
     /** A file holding one number; empty when absent or "max"/"-1" (unlimited). */
     static OptionalLong readNumber(CgroupFs fs, Path file) {
-        return read(fs, file).flatMap(CgroupFiles::parseNumber).map(OptionalLong::of).orElse(OptionalLong.empty());
+        return read(fs, file)
+                .flatMap(CgroupFiles::parseNumber)
+                .map(OptionalLong::of)
+                .orElse(OptionalLong.empty());
     }
 
     private static Optional<Long> parseNumber(String text) {

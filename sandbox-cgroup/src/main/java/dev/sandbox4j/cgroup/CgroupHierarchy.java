@@ -23,8 +23,8 @@ import java.util.TreeSet;
  *                     the root is {@code /..} under a cgroup namespace)
  * @param readOnly     the mount itself is read-only (per-mount options); writes fail with EROFS
  */
-public record CgroupHierarchy(int version, Path mountPoint, Set<String> controllers, String ownPath,
-        Path ownDirectory, boolean readOnly) {
+public record CgroupHierarchy(
+        int version, Path mountPoint, Set<String> controllers, String ownPath, Path ownDirectory, boolean readOnly) {
 
     public CgroupHierarchy {
         if (version != 1 && version != 2) {

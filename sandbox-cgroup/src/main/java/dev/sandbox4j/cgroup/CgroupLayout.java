@@ -41,8 +41,8 @@ public final class CgroupLayout {
     }
 
     /** Super options of a v1 mount that are not controller names. */
-    private static final Set<String> V1_NON_CONTROLLER_OPTIONS = Set.of(
-            "rw", "ro", "none", "all", "noprefix", "clone_children", "cpuset_v2_mode", "xattr", "favordynmods");
+    private static final Set<String> V1_NON_CONTROLLER_OPTIONS =
+            Set.of("rw", "ro", "none", "all", "noprefix", "clone_children", "cpuset_v2_mode", "xattr", "favordynmods");
 
     private final List<CgroupHierarchy> hierarchies;
 
@@ -92,12 +92,12 @@ public final class CgroupLayout {
         return new CgroupLayout(new ArrayList<>(byKey.values()));
     }
 
-    private static CgroupHierarchy legacy(Path fsRoot, MountInfo mount, Set<String> controllers,
-            List<CgroupMembership> memberships) {
+    private static CgroupHierarchy legacy(
+            Path fsRoot, MountInfo mount, Set<String> controllers, List<CgroupMembership> memberships) {
         String ownPath = CgroupMembership.pathOf(memberships, controllers);
         Path mountPoint = beneath(fsRoot, mount.mountPoint());
-        return new CgroupHierarchy(1, mountPoint, controllers, ownPath,
-                ownDirectory(mountPoint, mount.root(), ownPath), mount.readOnly());
+        return new CgroupHierarchy(
+                1, mountPoint, controllers, ownPath, ownDirectory(mountPoint, mount.root(), ownPath), mount.readOnly());
     }
 
     private static CgroupHierarchy unified(Path fsRoot, MountInfo mount, List<CgroupMembership> memberships) {
@@ -105,8 +105,7 @@ public final class CgroupLayout {
         Path mountPoint = beneath(fsRoot, mount.mountPoint());
         Path ownDirectory = ownDirectory(mountPoint, mount.root(), ownPath);
         Path controllersFile = (ownDirectory != null ? ownDirectory : mountPoint).resolve("cgroup.controllers");
-        return new CgroupHierarchy(2, mountPoint, readWords(controllersFile), ownPath, ownDirectory,
-                mount.readOnly());
+        return new CgroupHierarchy(2, mountPoint, readWords(controllersFile), ownPath, ownDirectory, mount.readOnly());
     }
 
     private static Set<String> v1Controllers(MountInfo mount) {
@@ -199,13 +198,13 @@ public final class CgroupLayout {
         return hierarchies.stream()
                 .flatMap(h -> h.controllers().stream())
                 .filter(c -> !c.startsWith("name="))
-                .collect(Collectors.collectingAndThen(Collectors.toCollection(TreeSet::new),
-                        Collections::unmodifiableSet));
+                .collect(Collectors.collectingAndThen(
+                        Collectors.toCollection(TreeSet::new), Collections::unmodifiableSet));
     }
 
     @Override
     public String toString() {
-        return kind() + hierarchies.stream().map(CgroupHierarchy::toString)
-                .collect(Collectors.joining("; ", " [", "]"));
+        return kind()
+                + hierarchies.stream().map(CgroupHierarchy::toString).collect(Collectors.joining("; ", " [", "]"));
     }
 }

@@ -49,14 +49,15 @@ record CgroupMembership(int hierarchyId, Set<String> controllers, String path) {
         }
         String list = line.substring(first + 1, second);
         Set<String> controllers = list.isEmpty() ? Set.of() : Set.of(list.split(","));
-        return new CgroupMembership(Integer.parseInt(line.substring(0, first)), controllers,
-                line.substring(second + 1));
+        return new CgroupMembership(
+                Integer.parseInt(line.substring(0, first)), controllers, line.substring(second + 1));
     }
 
     /** The v1 line whose controller list is exactly {@code controllers}, or the v2 line for an empty set. */
     static Optional<CgroupMembership> find(List<CgroupMembership> lines, Set<String> controllers) {
         return lines.stream()
-                .filter(l -> controllers.isEmpty() ? l.unified() : l.controllers().equals(controllers))
+                .filter(l ->
+                        controllers.isEmpty() ? l.unified() : l.controllers().equals(controllers))
                 .findFirst();
     }
 

@@ -1,7 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,8 +28,8 @@ record CgroupName(String sandboxId, long pidNamespace, long ownerPid, long owner
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?");
     // The id may contain '-' itself, so the numbers are taken from the end.
-    private static final Pattern NAME = Pattern.compile(
-            Pattern.quote(PREFIX) + "(.+)-(\\d{1,19})-(\\d{1,19})-(\\d{1,19})-(\\d{1,19})");
+    private static final Pattern NAME =
+            Pattern.compile(Pattern.quote(PREFIX) + "(.+)-(\\d{1,19})-(\\d{1,19})-(\\d{1,19})-(\\d{1,19})");
 
     CgroupName {
         checkId(sandboxId);
@@ -41,8 +40,12 @@ record CgroupName(String sandboxId, long pidNamespace, long ownerPid, long owner
      * control characters), rather than rewriting them: the caller should find its id in {@code ls} as given.
      */
     static String checkId(String sandboxId) {
-        if (sandboxId == null || sandboxId.length() > MAX_ID_LENGTH || !ID.matcher(sandboxId).matches()) {
-            throw new InvalidConfigException("sandbox id", sandboxId,
+        if (sandboxId == null
+                || sandboxId.length() > MAX_ID_LENGTH
+                || !ID.matcher(sandboxId).matches()) {
+            throw new InvalidConfigException(
+                    "sandbox id",
+                    sandboxId,
                     "must be 1 to " + MAX_ID_LENGTH + " characters of A-Z, a-z, 0-9, '_', '.' and inner '-',"
                             + " starting with a letter, digit or '_', since it becomes part of a cgroup directory name");
         }
@@ -67,8 +70,11 @@ record CgroupName(String sandboxId, long pidNamespace, long ownerPid, long owner
             return Optional.empty();
         }
         try {
-            return Optional.of(new CgroupName(matcher.group(1), Long.parseLong(matcher.group(2)),
-                    Long.parseLong(matcher.group(3)), Long.parseLong(matcher.group(4)),
+            return Optional.of(new CgroupName(
+                    matcher.group(1),
+                    Long.parseLong(matcher.group(2)),
+                    Long.parseLong(matcher.group(3)),
+                    Long.parseLong(matcher.group(4)),
                     Long.parseLong(matcher.group(5))));
         } catch (NumberFormatException | InvalidConfigException e) {
             return Optional.empty();

@@ -15,7 +15,7 @@ import java.util.OptionalLong;
 public final class CgroupStatistic {
     private final String name;
     private final String file;
-    private final String key;   // null: the whole file is one number
+    private final String key; // null: the whole file is one number
 
     private CgroupStatistic(String name, String file, String key) {
         this.name = Objects.requireNonNull(name, "name");

@@ -25,12 +25,16 @@ import java.util.OptionalLong;
  *                        by name, e.g. {@code io.write_bytes → 3145728}; a figure the kernel did not provide
  *                        is absent
  */
-public record CgroupStats(OptionalLong memoryPeakBytes, OptionalLong cpuTimeUs, OptionalLong pidsPeak,
-        OptionalLong oomKills, Map<String, Long> extra) {
+public record CgroupStats(
+        OptionalLong memoryPeakBytes,
+        OptionalLong cpuTimeUs,
+        OptionalLong pidsPeak,
+        OptionalLong oomKills,
+        Map<String, Long> extra) {
 
     /** No figures at all. */
-    public static final CgroupStats EMPTY = new CgroupStats(OptionalLong.empty(), OptionalLong.empty(),
-            OptionalLong.empty(), OptionalLong.empty());
+    public static final CgroupStats EMPTY =
+            new CgroupStats(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty());
 
     public CgroupStats {
         Objects.requireNonNull(memoryPeakBytes, "memoryPeakBytes");
@@ -41,8 +45,8 @@ public record CgroupStats(OptionalLong memoryPeakBytes, OptionalLong cpuTimeUs, 
     }
 
     /** The built-in figures only. */
-    public CgroupStats(OptionalLong memoryPeakBytes, OptionalLong cpuTimeUs, OptionalLong pidsPeak,
-            OptionalLong oomKills) {
+    public CgroupStats(
+            OptionalLong memoryPeakBytes, OptionalLong cpuTimeUs, OptionalLong pidsPeak, OptionalLong oomKills) {
         this(memoryPeakBytes, cpuTimeUs, pidsPeak, oomKills, Map.of());
     }
 

@@ -1,7 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +20,7 @@ final class CgroupTree {
     /** Pause between polls while waiting for tasks to exit: exit after SIGKILL takes micro- to milliseconds. */
     private static final long POLL_MILLIS = 5;
 
-    private CgroupTree() {
-    }
+    private CgroupTree() {}
 
     /** {@code directory} and every descendant, parents before children. */
     static List<Path> preOrder(CgroupFs fs, Path directory) {
@@ -131,8 +129,10 @@ final class CgroupTree {
             }
             if (System.nanoTime() - deadlineNanos > 0) {
                 List<Long> left = CgroupFiles.pids(fs, cgroup.resolve(PROCS));
-                throw new CgroupException("cannot remove cgroup " + cgroup + ": " + CgroupFiles.reason(failure)
-                        + (left.isEmpty() ? "" : "; tasks still in it: " + left), failure);
+                throw new CgroupException(
+                        "cannot remove cgroup " + cgroup + ": " + CgroupFiles.reason(failure)
+                                + (left.isEmpty() ? "" : "; tasks still in it: " + left),
+                        failure);
             }
             sleep(delayMillis);
             delayMillis = Math.min(delayMillis * 2, 50);

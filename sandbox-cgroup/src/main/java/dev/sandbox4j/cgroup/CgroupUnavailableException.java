@@ -1,7 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.FeatureUnavailableException;
-
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,7 +27,8 @@ public final class CgroupUnavailableException extends FeatureUnavailableExceptio
     }
 
     private static String describe(Map<String, String> reasons) {
-        return reasons.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
+        return reasons.entrySet().stream()
+                .map(e -> e.getKey() + ": " + e.getValue())
                 .collect(Collectors.joining("; "));
     }
 }

@@ -1,7 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -14,7 +13,7 @@ import java.util.Optional;
  */
 public final class CpusetLimit implements CgroupLimit {
     private final String cpus;
-    private final String mems;   // null: the parent's
+    private final String mems; // null: the parent's
 
     private CpusetLimit(String cpus, String mems) {
         this.cpus = cpus;
@@ -41,7 +40,9 @@ public final class CpusetLimit implements CgroupLimit {
 
     private static String check(String setting, String list) {
         if (list == null || !list.matches("\\d{1,4}(-\\d{1,4})?(,\\d{1,4}(-\\d{1,4})?)*")) {
-            throw new InvalidConfigException(setting, String.valueOf(list),
+            throw new InvalidConfigException(
+                    setting,
+                    String.valueOf(list),
                     "must be a list such as 0-3,6 (numbers and ascending ranges, comma-separated)");
         }
         for (String range : list.split(",")) {
@@ -71,8 +72,7 @@ public final class CpusetLimit implements CgroupLimit {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof CpusetLimit that && cpus.equals(that.cpus)
-                && java.util.Objects.equals(mems, that.mems);
+        return other instanceof CpusetLimit that && cpus.equals(that.cpus) && java.util.Objects.equals(mems, that.mems);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +43,9 @@ abstract class DirectoryBackend implements CgroupBackend {
 
     /** The limits whose controller is driven through this directory. */
     final List<CgroupLimit> mine(List<CgroupLimit> limits) {
-        return limits.stream().filter(l -> controllers.contains(l.controller().name(hierarchy.version()))).toList();
+        return limits.stream()
+                .filter(l -> controllers.contains(l.controller().name(hierarchy.version())))
+                .toList();
     }
 
     @Override
@@ -73,8 +74,11 @@ abstract class DirectoryBackend implements CgroupBackend {
                 try {
                     set(write.file(), write.value());
                 } catch (CgroupException e) {
-                    throw new CgroupException(e.getMessage() + explainFailure(write)
-                            + (limit instanceof BuiltinLimits.Fixed ? "" : " (" + limit + ")"), e);
+                    throw new CgroupException(
+                            e.getMessage()
+                                    + explainFailure(write)
+                                    + (limit instanceof BuiltinLimits.Fixed ? "" : " (" + limit + ")"),
+                            e);
                 }
             }
         }
@@ -82,12 +86,10 @@ abstract class DirectoryBackend implements CgroupBackend {
     }
 
     /** Whatever the controllers need in a fresh directory before any limit, even without one. */
-    void prepare(List<CgroupLimit> limits) {
-    }
+    void prepare(List<CgroupLimit> limits) {}
 
     /** An optional write whose file this kernel lacks. */
-    void skipped(CgroupWrite write) {
-    }
+    void skipped(CgroupWrite write) {}
 
     /** More about why the kernel refused {@code write}, or "". */
     String explainFailure(CgroupWrite write) {
@@ -99,8 +101,8 @@ abstract class DirectoryBackend implements CgroupBackend {
         for (CgroupLimit limit : applied) {
             for (CgroupStatistic statistic : limit.statistics(hierarchy.version())) {
                 CgroupFiles.read(fs, directory.resolve(statistic.file()))
-                        .ifPresent(content -> statistic.parse(content)
-                                .ifPresent(value -> stats.extra(statistic.name(), value)));
+                        .ifPresent(content ->
+                                statistic.parse(content).ifPresent(value -> stats.extra(statistic.name(), value)));
             }
         }
     }
@@ -110,8 +112,11 @@ abstract class DirectoryBackend implements CgroupBackend {
         Path path = directory.resolve(file);
         CgroupFiles.write(fs, path, value);
         // Stripped: the file's own newline would split the log line that shows the settings.
-        settings.put(file, CgroupFiles.read(fs, path).orElseThrow(
-                () -> new CgroupException(path + " disappeared right after it was written")).strip());
+        settings.put(
+                file,
+                CgroupFiles.read(fs, path)
+                        .orElseThrow(() -> new CgroupException(path + " disappeared right after it was written"))
+                        .strip());
     }
 
     /** {@code pids.max} is 0 to stop forks, on v1 and v2 alike. */

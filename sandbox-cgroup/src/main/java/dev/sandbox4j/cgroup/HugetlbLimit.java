@@ -2,7 +2,6 @@ package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.Sizes;
-
 import java.util.List;
 
 /**
@@ -26,7 +25,9 @@ public final class HugetlbLimit implements CgroupLimit {
      */
     public static HugetlbLimit of(long pageSize, long bytes) {
         if (pageSize < 4096 || Long.bitCount(pageSize) != 1) {
-            throw new InvalidConfigException("hugetlb page size", Long.toString(pageSize),
+            throw new InvalidConfigException(
+                    "hugetlb page size",
+                    Long.toString(pageSize),
                     "must be a power of two of at least 4096 bytes, e.g. 2097152 (2 MiB)");
         }
         if (bytes < 0) {
@@ -62,15 +63,16 @@ public final class HugetlbLimit implements CgroupLimit {
 
     @Override
     public List<CgroupWrite> writes(int version) {
-        return List.of(CgroupWrite.of("hugetlb." + size + (version == 1 ? ".limit_in_bytes" : ".max"),
-                Long.toString(bytes)));
+        return List.of(
+                CgroupWrite.of("hugetlb." + size + (version == 1 ? ".limit_in_bytes" : ".max"), Long.toString(bytes)));
     }
 
     @Override
     public List<CgroupStatistic> statistics(int version) {
         String prefix = "hugetlb." + size;
         if (version == 1) {
-            return List.of(CgroupStatistic.number(prefix + ".max_events", prefix + ".failcnt"),
+            return List.of(
+                    CgroupStatistic.number(prefix + ".max_events", prefix + ".failcnt"),
                     CgroupStatistic.number(prefix + ".peak_bytes", prefix + ".max_usage_in_bytes"));
         }
         return List.of(CgroupStatistic.keyed(prefix + ".max_events", prefix + ".events", "max"));

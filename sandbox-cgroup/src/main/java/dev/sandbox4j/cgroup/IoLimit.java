@@ -1,7 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +22,9 @@ import java.util.Objects;
  * }</pre>
  */
 public final class IoLimit implements CgroupLimit {
-    private static final String[] V1_FILES = {"read_bps_device", "write_bps_device", "read_iops_device",
-            "write_iops_device"};
+    private static final String[] V1_FILES = {
+        "read_bps_device", "write_bps_device", "read_iops_device", "write_iops_device"
+    };
     private static final String[] V2_KEYS = {"rbps", "wbps", "riops", "wiops"};
 
     /** Device "major:minor" → the four rates (read bytes, write bytes, read ops, write ops), 0 = unlimited. */
@@ -56,14 +56,19 @@ public final class IoLimit implements CgroupLimit {
         long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
         Path sys = Path.of("/sys/dev/block/" + major + ":" + minor);
         if (major == 0 || !Files.exists(sys)) {
-            throw new InvalidConfigException("io limit device", path.toString(), "is on device " + major + ":"
-                    + minor + ", which is not a block device (tmpfs, overlayfs, …); name a disk's major:minor");
+            throw new InvalidConfigException(
+                    "io limit device",
+                    path.toString(),
+                    "is on device " + major + ":" + minor
+                            + ", which is not a block device (tmpfs, overlayfs, …); name a disk's major:minor");
         }
         if (Files.exists(sys.resolve("partition"))) {
             try {
                 return Files.readString(sys.resolve("../dev").normalize()).strip();
             } catch (IOException e) {
-                throw new InvalidConfigException("io limit device", path.toString(),
+                throw new InvalidConfigException(
+                        "io limit device",
+                        path.toString(),
                         "partition " + major + ":" + minor + " whose disk cannot be read: " + e.getMessage());
             }
         }
@@ -101,12 +106,14 @@ public final class IoLimit implements CgroupLimit {
     @Override
     public List<CgroupStatistic> statistics(int version) {
         if (version == 1) {
-            return List.of(CgroupStatistic.keyed("io.read_bytes", "blkio.throttle.io_service_bytes", "Read"),
+            return List.of(
+                    CgroupStatistic.keyed("io.read_bytes", "blkio.throttle.io_service_bytes", "Read"),
                     CgroupStatistic.keyed("io.write_bytes", "blkio.throttle.io_service_bytes", "Write"),
                     CgroupStatistic.keyed("io.read_ios", "blkio.throttle.io_serviced", "Read"),
                     CgroupStatistic.keyed("io.write_ios", "blkio.throttle.io_serviced", "Write"));
         }
-        return List.of(CgroupStatistic.keyed("io.read_bytes", "io.stat", "rbytes"),
+        return List.of(
+                CgroupStatistic.keyed("io.read_bytes", "io.stat", "rbytes"),
                 CgroupStatistic.keyed("io.write_bytes", "io.stat", "wbytes"),
                 CgroupStatistic.keyed("io.read_ios", "io.stat", "rios"),
                 CgroupStatistic.keyed("io.write_ios", "io.stat", "wios"));
@@ -117,8 +124,8 @@ public final class IoLimit implements CgroupLimit {
         if (!(other instanceof IoLimit that) || !devices.keySet().equals(that.devices.keySet())) {
             return false;
         }
-        return devices.entrySet().stream().allMatch(e -> java.util.Arrays.equals(e.getValue(),
-                that.devices.get(e.getKey())));
+        return devices.entrySet().stream()
+                .allMatch(e -> java.util.Arrays.equals(e.getValue(), that.devices.get(e.getKey())));
     }
 
     @Override
@@ -147,13 +154,14 @@ public final class IoLimit implements CgroupLimit {
         private final Map<String, long[]> devices = new LinkedHashMap<>();
         private String current;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** The device the following rates apply to, by major and minor number (see {@code /proc/partitions}). */
         public Builder device(long major, long minor) {
             if (major <= 0 || major > 0xfff || minor < 0 || minor > 0xfffff) {
-                throw new InvalidConfigException("io limit device", major + ":" + minor,
+                throw new InvalidConfigException(
+                        "io limit device",
+                        major + ":" + minor,
                         "a block device is major 1..4095 and minor 0..1048575, as in /proc/partitions");
             }
             return device(major + ":" + minor);
@@ -188,12 +196,14 @@ public final class IoLimit implements CgroupLimit {
 
         private Builder rate(int index, String what, long value) {
             if (current == null) {
-                throw new InvalidConfigException("io limit " + what, Long.toString(value),
+                throw new InvalidConfigException(
+                        "io limit " + what,
+                        Long.toString(value),
                         "name the device first: IoLimit.builder().device(major, minor)");
             }
             if (value <= 0) {
-                throw new InvalidConfigException("io limit " + what, Long.toString(value),
-                        "must be positive; leave it unset for no limit");
+                throw new InvalidConfigException(
+                        "io limit " + what, Long.toString(value), "must be positive; leave it unset for no limit");
             }
             devices.get(current)[index] = value;
             return this;

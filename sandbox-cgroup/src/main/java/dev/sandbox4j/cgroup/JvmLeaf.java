@@ -1,14 +1,12 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +25,7 @@ final class JvmLeaf {
 
     private static final Logger LOG = LoggerFactory.getLogger(JvmLeaf.class);
 
-    private JvmLeaf() {
-    }
+    private JvmLeaf() {}
 
     /**
      * Moves this JVM (and its descendants) from {@code base} into {@code leaf}, creating it if needed.
@@ -39,10 +36,14 @@ final class JvmLeaf {
         if (!fs.exists(leaf)) {
             try {
                 fs.mkdir(leaf);
-                LOG.info("cgroup v2: created {} for this JVM, so that {} may enable controllers for sandboxes", leaf, base);
+                LOG.info(
+                        "cgroup v2: created {} for this JVM, so that {} may enable controllers for sandboxes",
+                        leaf,
+                        base);
             } catch (IOException e) {
                 if (!fs.exists(leaf)) { // another thread of this JVM may have made it
-                    throw new CgroupException("cannot create " + leaf + " to move this JVM into: " + CgroupFiles.reason(e), e);
+                    throw new CgroupException(
+                            "cannot create " + leaf + " to move this JVM into: " + CgroupFiles.reason(e), e);
                 }
             }
         }
@@ -69,7 +70,8 @@ final class JvmLeaf {
 
     /** The pids still in {@code base}, for the message when the kernel refuses to enable a controller there. */
     static List<String> members(CgroupFs fs, Path base) {
-        String content = CgroupFiles.read(fs, base.resolve(CgroupTree.PROCS)).orElse("").strip();
+        String content =
+                CgroupFiles.read(fs, base.resolve(CgroupTree.PROCS)).orElse("").strip();
         return content.isEmpty() ? List.of() : List.of(content.split("\\s+"));
     }
 }

@@ -16,7 +16,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +25,7 @@ final class LiveCgroupFs implements CgroupFs {
 
     private static final Logger LOG = LoggerFactory.getLogger(LiveCgroupFs.class);
 
-    private LiveCgroupFs() {
-    }
+    private LiveCgroupFs() {}
 
     /**
      * Not {@link Files#readString}: cgroupfs and procfs report sizes that are not the content's, and some
@@ -53,7 +51,8 @@ final class LiveCgroupFs implements CgroupFs {
                 int written = channel.write(bytes);
                 if (bytes.hasRemaining()) {
                     // A second write would be parsed as a separate value; never split one.
-                    throw new IOException("short write to " + file + ": " + written + " of " + value.length() + " bytes");
+                    throw new IOException(
+                            "short write to " + file + ": " + written + " of " + value.length() + " bytes");
                 }
             }
             return null;
@@ -118,7 +117,8 @@ final class LiveCgroupFs implements CgroupFs {
             // No "unix" attribute view: list the entries.
         }
         try (Stream<Path> entries = Files.list(directory)) {
-            return entries.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).sorted()
+            return entries.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+                    .sorted()
                     .collect(Collectors.toList());
         } catch (NoSuchFileException e) {
             return List.of();
@@ -145,7 +145,9 @@ final class LiveCgroupFs implements CgroupFs {
         }
         // destroyForcibly is SIGKILL, sent only while the pid still names the process ProcessHandle.of found.
         Optional<ProcessHandle> process = ProcessHandle.of(pid);
-        if (process.isPresent() && !process.get().destroyForcibly() && process.get().isAlive()) {
+        if (process.isPresent()
+                && !process.get().destroyForcibly()
+                && process.get().isAlive()) {
             LOG.warn("cannot kill process {} of a sandbox cgroup", pid);
         }
     }

@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,8 +17,7 @@ final class OpenCgroups {
     private static final Set<SandboxCgroup> OPEN = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean HOOKED = new AtomicBoolean();
 
-    private OpenCgroups() {
-    }
+    private OpenCgroups() {}
 
     static void remember(SandboxCgroup cgroup) {
         if (HOOKED.compareAndSet(false, true)) {

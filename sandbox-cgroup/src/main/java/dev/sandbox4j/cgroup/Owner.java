@@ -18,8 +18,9 @@ record Owner(long pidNamespace, long pid, long startTime) {
     /** This JVM. */
     static Owner current(CgroupFs fs) {
         long pid = ProcessHandle.current().pid();
-        long startTime = fs.startTime(pid).orElseThrow(() -> new IllegalStateException(
-                "cannot read /proc/" + pid + "/stat; sandbox4j needs a mounted proc file system"));
+        long startTime = fs.startTime(pid)
+                .orElseThrow(() -> new IllegalStateException(
+                        "cannot read /proc/" + pid + "/stat; sandbox4j needs a mounted proc file system"));
         return new Owner(pidNamespaceInode(), pid, startTime);
     }
 

@@ -1,6 +1,5 @@
 package dev.sandbox4j.cgroup;
 
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -120,7 +119,8 @@ final class Placement {
         }
         // The unified hierarchy is joined even without controllers: cgroup.kill, cgroup.events and cpu.stat
         // work there on hybrid hosts (runc joins it the same way).
-        layout.unified().filter(v2 -> unusable(v2, fs) == null)
+        layout.unified()
+                .filter(v2 -> unusable(v2, fs) == null)
                 .ifPresent(v2 -> byHierarchy.computeIfAbsent(v2, h -> new TreeSet<>()));
 
         List<Target> targets = new ArrayList<>();
@@ -129,18 +129,30 @@ final class Placement {
             if (hierarchy.version() == 1) {
                 targets.add(new Target(hierarchy, hierarchy.ownDirectory(), entry.getValue(), Set.of()));
             } else {
-                targets.add(planUnified(hierarchy, entry.getValue(), required, fs, v2Parent, unavailable,
+                targets.add(planUnified(
+                        hierarchy,
+                        entry.getValue(),
+                        required,
+                        fs,
+                        v2Parent,
+                        unavailable,
                         layout.kind() == CgroupLayout.Kind.UNIFIED));
             }
         }
         return new Placement(targets, Collections.unmodifiableMap(unavailable));
     }
 
-    private static Target planUnified(CgroupHierarchy hierarchy, Set<String> controllers, Set<String> required,
-            CgroupFs fs, String v2Parent, Map<String, String> unavailable, boolean pureV2) {
+    private static Target planUnified(
+            CgroupHierarchy hierarchy,
+            Set<String> controllers,
+            Set<String> required,
+            CgroupFs fs,
+            String v2Parent,
+            Map<String, String> unavailable,
+            boolean pureV2) {
         Path own = hierarchy.ownDirectory();
-        Set<String> needed = controllers.stream().filter(required::contains)
-                .collect(Collectors.toCollection(TreeSet::new));
+        Set<String> needed =
+                controllers.stream().filter(required::contains).collect(Collectors.toCollection(TreeSet::new));
         Set<String> ownSubtree = words(fs, own.resolve("cgroup.subtree_control"));
         Set<String> missing = new TreeSet<>(needed);
         missing.removeAll(ownSubtree);
@@ -161,11 +173,13 @@ final class Placement {
                 Set<String> toEnable = new TreeSet<>(missing);
                 JvmLeaf.CONTROLLERS.stream().filter(offered::contains).forEach(toEnable::add);
                 toEnable.removeAll(ownSubtree);
-                return new Target(hierarchy, own, usable(controllers, needed, ownSubtree), toEnable,
-                        own.resolve(JvmLeaf.NAME));
+                return new Target(
+                        hierarchy, own, usable(controllers, needed, ownSubtree), toEnable, own.resolve(JvmLeaf.NAME));
             }
             Path parent = own.getParent();
-            if (hierarchy.ownPath().equals("/" + JvmLeaf.NAME) && parent != null && fs.isWritable(parent)
+            if (hierarchy.ownPath().equals("/" + JvmLeaf.NAME)
+                    && parent != null
+                    && fs.isWritable(parent)
                     && words(fs, parent.resolve("cgroup.controllers")).containsAll(needed)) {
                 // Moved there before: sandboxes go beside the leaf, and the root enables what is still missing.
                 Set<String> parentSubtree = words(fs, parent.resolve("cgroup.subtree_control"));
@@ -224,13 +238,17 @@ final class Placement {
     }
 
     /** Why {@code v2Parent} cannot take the sandboxes, or null when it can. */
-    private static String delegatedParentProblem(CgroupHierarchy hierarchy, String v2Parent, Set<String> needed,
-            CgroupFs fs) {
+    private static String delegatedParentProblem(
+            CgroupHierarchy hierarchy, String v2Parent, Set<String> needed, CgroupFs fs) {
         String prefix = "-D" + V2_PARENT_PROPERTY + "=" + v2Parent + ": ";
         String own = hierarchy.ownPath();
         String parent = v2Parent.endsWith("/") && v2Parent.length() > 1
-                ? v2Parent.substring(0, v2Parent.length() - 1) : v2Parent;
-        if (!parent.startsWith("/") || parent.contains("/../") || parent.endsWith("/..") || own == null
+                ? v2Parent.substring(0, v2Parent.length() - 1)
+                : v2Parent;
+        if (!parent.startsWith("/")
+                || parent.contains("/../")
+                || parent.endsWith("/..")
+                || own == null
                 || !(parent.equals("/") ? own.length() > 1 : own.startsWith(parent + "/"))) {
             return prefix + "must be an absolute cgroup path that is an ancestor of this JVM's cgroup " + own;
         }
@@ -272,8 +290,7 @@ final class Placement {
         return (int) cgroupPath.chars().filter(c -> c == '/').count() - (cgroupPath.equals("/") ? 1 : 0);
     }
 
-    private static String internalProcessProblem(String controller, CgroupHierarchy hierarchy,
-            Set<String> ownSubtree) {
+    private static String internalProcessProblem(String controller, CgroupHierarchy hierarchy, Set<String> ownSubtree) {
         return "cgroup v2: " + controller + " is not enabled for sub-cgroups of this JVM's cgroup "
                 + hierarchy.ownPath() + " (cgroup.subtree_control: \"" + String.join(" ", ownSubtree) + "\"), and "
                 + "cannot be: the JVM is a member of that cgroup, and the kernel lets a non-root cgroup with member "
@@ -305,11 +322,12 @@ final class Placement {
             return hierarchy.mountPoint() + " is mounted read-only (as in an unprivileged container)";
         }
         if (!fs.isWritable(hierarchy.ownDirectory())) {
-            return "no write permission on " + hierarchy.ownDirectory() + (hierarchy.version() == 1
-                    ? " (cgroup v1 hierarchies are not delegated to unprivileged users: run as root, or use the "
-                            + "rlimit fallback)"
-                    : " (creating cgroups there needs root or a cgroup v2 subtree delegated to this user, e.g. "
-                            + "systemd-run --user --scope -p Delegate=yes)");
+            return "no write permission on " + hierarchy.ownDirectory()
+                    + (hierarchy.version() == 1
+                            ? " (cgroup v1 hierarchies are not delegated to unprivileged users: run as root, or use the "
+                                    + "rlimit fallback)"
+                            : " (creating cgroups there needs root or a cgroup v2 subtree delegated to this user, e.g. "
+                                    + "systemd-run --user --scope -p Delegate=yes)");
         }
         return null;
     }

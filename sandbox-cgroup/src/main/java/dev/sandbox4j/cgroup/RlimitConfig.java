@@ -1,7 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -28,7 +27,16 @@ import java.util.Objects;
 public final class RlimitConfig {
     /** Linux resources, with their {@code RLIMIT_*} numbers (the same on x86_64 and aarch64). */
     public enum Resource {
-        CPU(0), FSIZE(1), DATA(2), STACK(3), CORE(4), RSS(5), NPROC(6), NOFILE(7), MEMLOCK(8), AS(9);
+        CPU(0),
+        FSIZE(1),
+        DATA(2),
+        STACK(3),
+        CORE(4),
+        RSS(5),
+        NPROC(6),
+        NOFILE(7),
+        MEMLOCK(8),
+        AS(9);
 
         private final int number;
 
@@ -173,8 +181,8 @@ public final class RlimitConfig {
                 throw new InvalidConfigException(resource.name() + " limit", shown, "must be >= 0 or UNLIMITED");
             }
             if (Long.compareUnsigned(soft, hard) > 0) {
-                throw new InvalidConfigException(resource.name() + " limit", shown,
-                        "the soft limit cannot exceed the hard limit");
+                throw new InvalidConfigException(
+                        resource.name() + " limit", shown, "the soft limit cannot exceed the hard limit");
             }
             limits.put(resource, new Limit(soft, hard));
             return this;

@@ -53,12 +53,14 @@ public record RlimitFallback(OptionalLong dataBytes, OptionalLong processes, Lis
     public static RlimitFallback of(CgroupConfig config) {
         Objects.requireNonNull(config, "config");
         List<String> notCovered = new ArrayList<>();
-        config.cpuQuotaUs().ifPresent(quota -> notCovered.add("cpu limit " + quota + "us per "
-                + config.cpuPeriodUs() + "us: rlimits have no CPU rate; only the wall-clock timeout bounds it"));
-        config.cpuWeight().ifPresent(weight -> notCovered.add("cpu weight " + weight
-                + ": no rlimit equivalent; the workload competes for CPU like any other process"));
-        OptionalLong processes = config.maxPids().isPresent()
-                ? OptionalLong.of(config.maxPids().getAsInt()) : OptionalLong.empty();
+        config.cpuQuotaUs()
+                .ifPresent(quota -> notCovered.add("cpu limit " + quota + "us per " + config.cpuPeriodUs()
+                        + "us: rlimits have no CPU rate; only the wall-clock timeout bounds it"));
+        config.cpuWeight()
+                .ifPresent(weight -> notCovered.add("cpu weight " + weight
+                        + ": no rlimit equivalent; the workload competes for CPU like any other process"));
+        OptionalLong processes =
+                config.maxPids().isPresent() ? OptionalLong.of(config.maxPids().getAsInt()) : OptionalLong.empty();
         return new RlimitFallback(config.memoryAndSwapBytes(), processes, notCovered);
     }
 

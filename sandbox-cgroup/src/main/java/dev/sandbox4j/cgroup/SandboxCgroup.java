@@ -1,13 +1,11 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +45,8 @@ public final class SandboxCgroup implements AutoCloseable {
         this.fs = fs;
         // The unified hierarchy first: its cgroup.kill is the best kill-all there is.
         List<CgroupBackend> ordered = new ArrayList<>(backends);
-        ordered.sort((a, b) -> Integer.compare(b.hierarchy().version(), a.hierarchy().version()));
+        ordered.sort(
+                (a, b) -> Integer.compare(b.hierarchy().version(), a.hierarchy().version()));
         this.backends = List.copyOf(ordered);
         this.remaining = new ArrayList<>(this.backends);
     }
@@ -142,8 +141,8 @@ public final class SandboxCgroup implements AutoCloseable {
         }
         for (CgroupBackend backend : which) {
             if (!CgroupTree.killUntilEmpty(fs, backend.directory(), deadline)) {
-                throw new CgroupException("tasks of sandbox cgroup " + backend.directory()
-                        + " survived SIGKILL: " + CgroupTree.pids(fs, backend.directory()));
+                throw new CgroupException("tasks of sandbox cgroup " + backend.directory() + " survived SIGKILL: "
+                        + CgroupTree.pids(fs, backend.directory()));
             }
         }
     }

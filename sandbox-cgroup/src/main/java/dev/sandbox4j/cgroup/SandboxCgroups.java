@@ -1,7 +1,6 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,7 +9,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +42,7 @@ public final class SandboxCgroups {
     /** Base directories already cleaned of stale cgroups by this JVM. */
     private static final Map<Path, Boolean> CLEANED = new ConcurrentHashMap<>();
 
-    private SandboxCgroups() {
-    }
+    private SandboxCgroups() {}
 
     /**
      * Creates the cgroups for one run of sandbox {@code sandboxId} on this host, limits written.
@@ -98,14 +95,15 @@ public final class SandboxCgroups {
             directories.add("v" + target.hierarchy().version() + " "
                     + (target.controllers().isEmpty() ? "(tracking only)" : String.join(",", target.controllers()))
                     + " beneath " + target.base()
-                    + (target.toEnable().isEmpty() ? ""
+                    + (target.toEnable().isEmpty()
+                            ? ""
                             : " (enabling " + String.join(",", target.toEnable()) + " in its cgroup.subtree_control)"));
         }
         return new CgroupAvailability(placement.unavailable(), directories);
     }
 
-    static SandboxCgroup create(String sandboxId, CgroupConfig config, CgroupLayout layout, CgroupFs fs,
-            Owner owner, String v2Parent) {
+    static SandboxCgroup create(
+            String sandboxId, CgroupConfig config, CgroupLayout layout, CgroupFs fs, Owner owner, String v2Parent) {
         return reserve(sandboxId, config, layout, fs, owner, v2Parent).create();
     }
 
@@ -119,7 +117,12 @@ public final class SandboxCgroups {
      * @throws CgroupUnavailableException                when a controller the limits need cannot be used here
      */
     public static Reservation reserve(String sandboxId, CgroupConfig config, CgroupLayout layout) {
-        return reserve(sandboxId, config, layout, LiveCgroupFs.INSTANCE, LiveOwner.OWNER,
+        return reserve(
+                sandboxId,
+                config,
+                layout,
+                LiveCgroupFs.INSTANCE,
+                LiveOwner.OWNER,
                 System.getProperty(Placement.V2_PARENT_PROPERTY));
     }
 
@@ -128,12 +131,13 @@ public final class SandboxCgroups {
         static final Owner OWNER = Owner.current(LiveCgroupFs.INSTANCE);
     }
 
-    static Reservation reserve(String sandboxId, CgroupConfig config, CgroupLayout layout, CgroupFs fs,
-            Owner owner, String v2Parent) {
+    static Reservation reserve(
+            String sandboxId, CgroupConfig config, CgroupLayout layout, CgroupFs fs, Owner owner, String v2Parent) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(layout, "layout");
-        String name = new CgroupName(sandboxId, owner.pidNamespace(), owner.pid(), owner.startTime(),
-                SEQUENCE.incrementAndGet()).toString();
+        String name = new CgroupName(
+                        sandboxId, owner.pidNamespace(), owner.pid(), owner.startTime(), SEQUENCE.incrementAndGet())
+                .toString();
         Placement placement = Placement.plan(layout, config, fs, v2Parent);
         if (!placement.unavailable().isEmpty()) {
             throw new CgroupUnavailableException(placement.unavailable());
@@ -163,15 +167,19 @@ public final class SandboxCgroups {
          */
         public List<Path> procsFiles() {
             return placement.targets().stream()
-                    .sorted((a, b) -> Integer.compare(b.hierarchy().version(), a.hierarchy().version()))
-                    .map(t -> t.base().resolve(name).resolve(CgroupTree.PROCS)).toList();
+                    .sorted((a, b) -> Integer.compare(
+                            b.hierarchy().version(), a.hierarchy().version()))
+                    .map(t -> t.base().resolve(name).resolve(CgroupTree.PROCS))
+                    .toList();
         }
 
         /** The hierarchies of {@link #procsFiles()}, in the same order. */
         public List<CgroupHierarchy> hierarchies() {
             return placement.targets().stream()
-                    .sorted((a, b) -> Integer.compare(b.hierarchy().version(), a.hierarchy().version()))
-                    .map(Placement.Target::hierarchy).toList();
+                    .sorted((a, b) -> Integer.compare(
+                            b.hierarchy().version(), a.hierarchy().version()))
+                    .map(Placement.Target::hierarchy)
+                    .toList();
         }
 
         /**
@@ -227,15 +235,22 @@ public final class SandboxCgroups {
             try {
                 CgroupFiles.write(fs, subtree, "+" + controller);
             } catch (CgroupException e) {
-                throw new CgroupException("cannot enable the " + controller + " controller for sub-cgroups: "
-                        + e.getMessage() + (controller.equals("cpu")
-                                ? " (the kernel refuses cpu while realtime tasks run outside the root cgroup)" : "")
-                        + (target.jvmLeaf() != null && !JvmLeaf.members(fs, target.base()).isEmpty()
-                                ? "; processes other than this JVM's are members of " + target.base() + " (pids "
-                                        + String.join(", ", JvmLeaf.members(fs, target.base())) + "), and the kernel "
-                                        + "enables no controller for the children of a cgroup with members: start "
-                                        + "them in a child cgroup, or the JVM as the container's only process"
-                                : ""),
+                throw new CgroupException(
+                        "cannot enable the " + controller + " controller for sub-cgroups: "
+                                + e.getMessage()
+                                + (controller.equals("cpu")
+                                        ? " (the kernel refuses cpu while realtime tasks run outside the root cgroup)"
+                                        : "")
+                                + (target.jvmLeaf() != null
+                                                && !JvmLeaf.members(fs, target.base())
+                                                        .isEmpty()
+                                        ? "; processes other than this JVM's are members of " + target.base()
+                                                + " (pids "
+                                                + String.join(", ", JvmLeaf.members(fs, target.base()))
+                                                + "), and the kernel "
+                                                + "enables no controller for the children of a cgroup with members: start "
+                                                + "them in a child cgroup, or the JVM as the container's only process"
+                                        : ""),
                         e);
             }
         }
@@ -244,9 +259,12 @@ public final class SandboxCgroups {
             fs.mkdir(directory);
         } catch (IOException e) {
             String reason = CgroupFiles.reason(e);
-            throw new CgroupException("cannot create cgroup " + directory + ": " + reason
-                    + (reason.contains("temporarily unavailable")
-                            ? " (cgroup.max.descendants or cgroup.max.depth of an ancestor is reached)" : ""), e);
+            throw new CgroupException(
+                    "cannot create cgroup " + directory + ": " + reason
+                            + (reason.contains("temporarily unavailable")
+                                    ? " (cgroup.max.descendants or cgroup.max.depth of an ancestor is reached)"
+                                    : ""),
+                    e);
         }
         return target.hierarchy().version() == 2
                 ? new V2Backend(fs, target.hierarchy(), directory, target.controllers())

@@ -1,13 +1,11 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +21,7 @@ final class StaleCleaner {
     private static final Logger LOG = LoggerFactory.getLogger(StaleCleaner.class);
     private static final long CLEANUP_NANOS = 5_000_000_000L;
 
-    private StaleCleaner() {
-    }
+    private StaleCleaner() {}
 
     /** Cleans the stale sandbox cgroups directly beneath {@code base}; returns how many were removed. */
     static int clean(CgroupFs fs, Path base, Owner self) {
@@ -44,7 +41,10 @@ final class StaleCleaner {
             try {
                 removeStale(fs, child);
                 removed++;
-                LOG.info("removed stale sandbox cgroup {} (owner pid {} is gone)", child, name.get().ownerPid());
+                LOG.info(
+                        "removed stale sandbox cgroup {} (owner pid {} is gone)",
+                        child,
+                        name.get().ownerPid());
             } catch (CgroupException e) {
                 LOG.warn("cannot remove stale sandbox cgroup {}: {}", child, e.getMessage());
             }

@@ -1,12 +1,10 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +18,6 @@ final class V1Backend extends DirectoryBackend {
 
     /** How long to wait for freezer.state to reach FROZEN before killing anyway. */
     private static final long FREEZE_WAIT_NANOS = 1_000_000_000L;
-
 
     V1Backend(CgroupFs fs, CgroupHierarchy hierarchy, Path directory, Set<String> controllers) {
         super(fs, hierarchy, directory, controllers);
@@ -38,7 +35,8 @@ final class V1Backend extends DirectoryBackend {
             // start from the parent's, which a CpusetLimit then narrows. Also where cpuset only shares the
             // mount of a controller in use (cpu,cpuset), since the directory is made there all the same.
             for (String file : List.of("cpuset.cpus", "cpuset.mems")) {
-                String parent = CgroupFiles.read(fs, directory.getParent().resolve(file)).orElse("");
+                String parent = CgroupFiles.read(fs, directory.getParent().resolve(file))
+                        .orElse("");
                 if (!parent.isBlank()) {
                     set(file, parent);
                 }
@@ -64,8 +62,10 @@ final class V1Backend extends DirectoryBackend {
                 .map(meminfo -> CgroupFiles.keyed(meminfo.replace(":", "").replace(" kB", ""), "SwapTotal"))
                 .orElse(OptionalLong.empty());
         if (swapTotal.orElse(0) > 0) {
-            LOG.warn("{} has no memory.memsw.limit_in_bytes (kernel without swap accounting; boot with "
-                    + "swapaccount=1): the sandbox may swap beyond its memory limit", directory);
+            LOG.warn(
+                    "{} has no memory.memsw.limit_in_bytes (kernel without swap accounting; boot with "
+                            + "swapaccount=1): the sandbox may swap beyond its memory limit",
+                    directory);
         }
     }
 
@@ -87,9 +87,11 @@ final class V1Backend extends DirectoryBackend {
     @Override
     public void collectStats(StatsCollector stats) {
         if (controllers.contains("memory")) {
-            CgroupFiles.readNumber(fs, directory.resolve("memory.max_usage_in_bytes")).ifPresent(stats::memoryPeakBytes);
+            CgroupFiles.readNumber(fs, directory.resolve("memory.max_usage_in_bytes"))
+                    .ifPresent(stats::memoryPeakBytes);
             // Local to this cgroup on v1, which is fine: the sandbox is this cgroup (kernel 4.13+ has the key).
-            CgroupFiles.readKey(fs, directory.resolve("memory.oom_control"), "oom_kill").ifPresent(stats::oomKills);
+            CgroupFiles.readKey(fs, directory.resolve("memory.oom_control"), "oom_kill")
+                    .ifPresent(stats::oomKills);
         }
         if (controllers.contains("cpuacct")) {
             CgroupFiles.readNumber(fs, directory.resolve("cpuacct.usage"))
@@ -116,8 +118,7 @@ final class V1Backend extends DirectoryBackend {
             CgroupFiles.write(fs, state, "FROZEN");
             long freezeDeadline = Math.min(deadlineNanos, System.nanoTime() + FREEZE_WAIT_NANOS);
             // Reads FREEZING until every task has stopped; new tasks joining can make it FREEZING again.
-            while (!CgroupTree.state(fs, state).orElse("").equals("FROZEN")
-                    && System.nanoTime() - freezeDeadline < 0) {
+            while (!CgroupTree.state(fs, state).orElse("").equals("FROZEN") && System.nanoTime() - freezeDeadline < 0) {
                 CgroupTree.pause();
             }
             CgroupTree.pids(fs, directory).forEach(fs::kill);

@@ -1,11 +1,9 @@
 package dev.sandbox4j.cgroup;
 
 import dev.sandbox4j.core.CgroupException;
-
 import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.Set;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +41,8 @@ final class V2Backend extends DirectoryBackend {
                 }
             }
             // Hierarchical: counts kills anywhere in the sandbox's subtree, which is all of it and only it.
-            CgroupFiles.readKey(fs, directory.resolve("memory.events"), "oom_kill").ifPresent(stats::oomKills);
+            CgroupFiles.readKey(fs, directory.resolve("memory.events"), "oom_kill")
+                    .ifPresent(stats::oomKills);
         }
         // cpu.stat's usage_usec is there even without the cpu controller (hybrid hosts' unified tree too).
         CgroupFiles.readKey(fs, directory.resolve("cpu.stat"), "usage_usec").ifPresent(stats::cpuTimeUs);
@@ -72,7 +71,9 @@ final class V2Backend extends DirectoryBackend {
 
     /** Whether the subtree has live tasks, from cgroup.events (zombies do not count). */
     boolean populated() {
-        return CgroupFiles.readKey(fs, directory.resolve("cgroup.events"), "populated").orElse(0) != 0;
+        return CgroupFiles.readKey(fs, directory.resolve("cgroup.events"), "populated")
+                        .orElse(0)
+                != 0;
     }
 
     @Override

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -58,7 +57,10 @@ class CgroupConfigTest {
         assertThatThrownBy(() -> CgroupConfig.builder().memory("64K"))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageStartingWith("invalid memory limit '64K': below the minimum of 4 MiB");
-        assertThat(CgroupConfig.builder().memoryBytes(CgroupConfig.MIN_MEMORY_BYTES).build().memoryBytes())
+        assertThat(CgroupConfig.builder()
+                        .memoryBytes(CgroupConfig.MIN_MEMORY_BYTES)
+                        .build()
+                        .memoryBytes())
                 .hasValue(4L << 20);
         assertThatThrownBy(() -> CgroupConfig.builder().memory("0"))
                 .hasMessage("invalid memory limit '0': must be positive; leave it unset for no limit");
@@ -110,9 +112,11 @@ class CgroupConfigTest {
 
     @Test
     void cpuQuotaFollowsTheKernelsBounds() {
-        assertThat(CgroupConfig.builder().cpuQuota(1_000, 1_000_000).build().cpuPercent()).hasValue(0.1);
+        assertThat(CgroupConfig.builder().cpuQuota(1_000, 1_000_000).build().cpuPercent())
+                .hasValue(0.1);
         assertThatThrownBy(() -> CgroupConfig.builder().cpuQuota(999, 100_000))
-                .hasMessage("invalid cpu quota '999us': must be at least 1000us (1 ms); the kernel rejects smaller quotas");
+                .hasMessage(
+                        "invalid cpu quota '999us': must be at least 1000us (1 ms); the kernel rejects smaller quotas");
         assertThatThrownBy(() -> CgroupConfig.builder().cpuQuota(50_000, 1_000_001))
                 .hasMessageStartingWith("invalid cpu period '1000001us': must be between 1000us");
         assertThatThrownBy(() -> CgroupConfig.builder().cpuQuota(1_000, 999))
@@ -127,9 +131,11 @@ class CgroupConfigTest {
         assertThat(CgroupConfig.builder().cpuWeight(200).build().cpuShares()).hasValue(2048);
         assertThat(CgroupConfig.builder().cpuWeight(1).build().cpuShares()).hasValue(10);
         assertThat(CgroupConfig.builder().cpuWeight(10_000).build().cpuShares()).hasValue(102_400);
-        assertThat(CgroupConfig.builder().cpuWeight(50).build().requiredControllers()).containsExactly("cpu");
+        assertThat(CgroupConfig.builder().cpuWeight(50).build().requiredControllers())
+                .containsExactly("cpu");
         assertThatThrownBy(() -> CgroupConfig.builder().cpuWeight(0)).hasMessageStartingWith("invalid cpu weight '0'");
-        assertThatThrownBy(() -> CgroupConfig.builder().cpuWeight(10_001)).hasMessageStartingWith("invalid cpu weight '10001'");
+        assertThatThrownBy(() -> CgroupConfig.builder().cpuWeight(10_001))
+                .hasMessageStartingWith("invalid cpu weight '10001'");
     }
 
     @Test
@@ -145,16 +151,24 @@ class CgroupConfigTest {
 
     @Test
     void valueObjectSemantics() {
-        CgroupConfig a = CgroupConfig.builder().memory("64M").cpuPercent(20).maxPids(32).build();
+        CgroupConfig a =
+                CgroupConfig.builder().memory("64M").cpuPercent(20).maxPids(32).build();
         CgroupConfig b = a.toBuilder().build();
 
         assertThat(b).isEqualTo(a).hasSameHashCodeAs(a);
         assertThat(a.toBuilder().maxPids(33).build()).isNotEqualTo(a);
-        assertThat(a.toBuilder().noMemoryLimit().noCpuLimit().build().requiredControllers()).containsExactly("pids");
+        assertThat(a.toBuilder().noMemoryLimit().noCpuLimit().build().requiredControllers())
+                .containsExactly("pids");
         assertThat(a.toBuilder().noPidsLimit().build().requiredControllers()).containsExactly("memory", "cpu");
-        assertThat(a.toBuilder().noCpuLimit().cpuWeight(200).noCpuWeight().build().requiredControllers())
+        assertThat(a.toBuilder()
+                        .noCpuLimit()
+                        .cpuWeight(200)
+                        .noCpuWeight()
+                        .build()
+                        .requiredControllers())
                 .containsExactly("memory", "pids");
-        assertThat(a.toBuilder().noMemoryLimit().noCpuLimit().noPidsLimit().build()).isEqualTo(CgroupConfig.NONE);
+        assertThat(a.toBuilder().noMemoryLimit().noCpuLimit().noPidsLimit().build())
+                .isEqualTo(CgroupConfig.NONE);
         assertThat(a).hasToString("CgroupConfig[memory=64 MiB, swap=0 B, cpu=20000/100000us (20%), pids=32]");
         assertThat(a.requiredControllers()).containsExactly("memory", "cpu", "pids");
     }

@@ -28,21 +28,21 @@ class CgroupLayoutTest {
         assertThat(v2.controllers()).containsExactly("memory", "pids");
         assertThat(v2.readOnly()).isFalse();
         assertThat(layout.hierarchyFor("memory")).contains(v2);
-        assertThat(layout.hierarchyFor("cpu")).as("not enabled for the own cgroup").isEmpty();
+        assertThat(layout.hierarchyFor("cpu"))
+                .as("not enabled for the own cgroup")
+                .isEmpty();
         assertThat(layout.hierarchies()).containsExactly(v2);
     }
 
     @Test
     void pureV1HostWithCombinedCpuAndCpuacct() {
-        new FakeTree(dir)
-                .file("proc/self/mountinfo", """
+        new FakeTree(dir).file("proc/self/mountinfo", """
                         25 21 0:22 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755
                         26 25 0:23 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:10 - cgroup cgroup rw,xattr,release_agent=/lib/systemd/systemd-cgroups-agent,name=systemd
                         29 25 0:26 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid,nodev,noexec,relatime shared:13 - cgroup cgroup rw,cpu,cpuacct
                         30 25 0:27 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:14 - cgroup cgroup rw,memory
                         31 25 0:28 / /sys/fs/cgroup/pids rw,nosuid,nodev,noexec,relatime shared:15 - cgroup cgroup rw,pids
-                        """)
-                .file("proc/self/cgroup", """
+                        """).file("proc/self/cgroup", """
                         4:pids:/user.slice/user-1000.slice
                         3:memory:/user.slice
                         2:cpu,cpuacct:/user.slice
@@ -60,7 +60,8 @@ class CgroupLayoutTest {
         assertThat(cpu.mountPoint()).isEqualTo(dir.resolve("sys/fs/cgroup/cpu,cpuacct"));
         assertThat(cpu.ownDirectory()).isEqualTo(dir.resolve("sys/fs/cgroup/cpu,cpuacct/user.slice"));
         CgroupHierarchy systemd = layout.hierarchyFor("name=systemd").orElseThrow();
-        assertThat(systemd.controllers()).as("xattr and release_agent are options, not controllers")
+        assertThat(systemd.controllers())
+                .as("xattr and release_agent are options, not controllers")
                 .containsExactly("name=systemd");
         assertThat(systemd.ownPath()).isEqualTo("/user.slice/user-1000.slice/session-2.scope");
         assertThat(layout.hierarchyFor("pids").orElseThrow().ownDirectory())
@@ -126,7 +127,8 @@ class CgroupLayoutTest {
     void mountRootBelowTheHierarchyRootIsResolvedRelativeToIt() {
         // A container that bind-mounts only its own subtree at /sys/fs/cgroup.
         new FakeTree(dir)
-                .file("proc/self/mountinfo",
+                .file(
+                        "proc/self/mountinfo",
                         "50 40 0:30 /kubepods/pod1 /sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw\n")
                 .file("proc/self/cgroup", "0::/kubepods/pod1/ctr\n");
 
@@ -153,7 +155,8 @@ class CgroupLayoutTest {
     @Test
     void escapedMountPointsAreDecoded() {
         new FakeTree(dir)
-                .file("proc/self/mountinfo",
+                .file(
+                        "proc/self/mountinfo",
                         "31 30 0:28 / /srv/my\\040cgroups/mem\\134ory rw - cgroup cgroup rw,memory\n")
                 .file("proc/self/cgroup", "4:memory:/a\n");
 
@@ -165,12 +168,10 @@ class CgroupLayoutTest {
 
     @Test
     void aHierarchyMountedTwiceIsListedOnceThroughTheReachableMount() {
-        new FakeTree(dir)
-                .file("proc/self/mountinfo", """
+        new FakeTree(dir).file("proc/self/mountinfo", """
                         31 30 0:28 /other /mnt/elsewhere rw - cgroup cgroup rw,memory
                         32 30 0:28 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory
-                        """)
-                .file("proc/self/cgroup", "4:memory:/mine\n");
+                        """).file("proc/self/cgroup", "4:memory:/mine\n");
 
         CgroupLayout layout = CgroupLayout.read(dir);
 
@@ -197,12 +198,14 @@ class CgroupLayoutTest {
     void detectOnThisMachineIsConsistent() {
         CgroupLayout layout = CgroupLayout.detect();
 
-        assertThat(layout.kind() == CgroupLayout.Kind.NONE).isEqualTo(layout.hierarchies().isEmpty());
+        assertThat(layout.kind() == CgroupLayout.Kind.NONE)
+                .isEqualTo(layout.hierarchies().isEmpty());
         for (CgroupHierarchy hierarchy : layout.hierarchies()) {
             assertThat(hierarchy.mountPoint()).isDirectory();
             if (hierarchy.ownDirectory() != null) {
                 assertThat(hierarchy.ownDirectory()).isDirectory();
-                assertThat(hierarchy.ownDirectory().startsWith(hierarchy.mountPoint())).isTrue();
+                assertThat(hierarchy.ownDirectory().startsWith(hierarchy.mountPoint()))
+                        .isTrue();
                 assertThat(hierarchy.ownDirectory().resolve("cgroup.procs")).exists();
             }
             if (hierarchy.version() == 1) {
@@ -212,7 +215,8 @@ class CgroupLayoutTest {
             }
         }
         if (layout.kind() == CgroupLayout.Kind.HYBRID || layout.kind() == CgroupLayout.Kind.UNIFIED) {
-            assertThat(Files.isDirectory(layout.unified().orElseThrow().mountPoint())).isTrue();
+            assertThat(Files.isDirectory(layout.unified().orElseThrow().mountPoint()))
+                    .isTrue();
         }
     }
 }

@@ -2,11 +2,9 @@ package dev.sandbox4j.cgroup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +30,9 @@ class CgroupLegacyKillLiveTest {
                 except OSError:
                     time.sleep(0.001)
             """;
-    private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+
+    private static final String PYTHON =
+            Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
 
     @TempDir
     Path root;
@@ -60,37 +60,45 @@ class CgroupLegacyKillLiveTest {
     @Test
     void theFreezerStopsAForkChainAndIsThawedAfterwards() throws Exception {
         CgroupLayout view = LiveCgroups.legacyView(root, "freezer", "pids", "memory");
-        try (SandboxCgroup cgroup = SandboxCgroups.create("freezer", CgroupConfig.builder().maxPids(16).build(), view)) {
+        try (SandboxCgroup cgroup = SandboxCgroups.create(
+                "freezer", CgroupConfig.builder().maxPids(16).build(), view)) {
             assertThat(cgroup.procsFiles()).noneMatch(p -> p.toString().contains("unified"));
             startChain(cgroup);
 
             cgroup.killAll();
 
             assertStaysEmpty(cgroup);
-            Path freezer = cgroup.directories().stream().filter(d -> Files.exists(d.resolve("freezer.state")))
-                    .findFirst().orElseThrow();
+            Path freezer = cgroup.directories().stream()
+                    .filter(d -> Files.exists(d.resolve("freezer.state")))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(LiveCgroups.read(freezer.resolve("freezer.state"))).isEqualTo("THAWED");
             assertThat(LiveCgroups.read(directory(cgroup, "pids.max").resolve("pids.max")))
-                    .as("one pass sufficed: no pid-by-pid fallback").isEqualTo("16");
+                    .as("one pass sufficed: no pid-by-pid fallback")
+                    .isEqualTo("16");
         }
     }
 
     @Test
     void withoutAFreezerForksAreBlockedThenTasksKilledByPid() throws Exception {
         CgroupLayout view = LiveCgroups.legacyView(root, "pids", "memory");
-        try (SandboxCgroup cgroup = SandboxCgroups.create("pidsonly", CgroupConfig.builder().maxPids(16).build(), view)) {
+        try (SandboxCgroup cgroup = SandboxCgroups.create(
+                "pidsonly", CgroupConfig.builder().maxPids(16).build(), view)) {
             startChain(cgroup);
 
             cgroup.killAll();
 
             assertStaysEmpty(cgroup);
-            assertThat(LiveCgroups.read(directory(cgroup, "pids.max").resolve("pids.max"))).isEqualTo("0");
+            assertThat(LiveCgroups.read(directory(cgroup, "pids.max").resolve("pids.max")))
+                    .isEqualTo("0");
         }
     }
 
     private static void startChain(SandboxCgroup cgroup) throws Exception {
         Process first = LiveCgroups.startIn(cgroup, PYTHON, "-c", FORK_CHAIN);
-        assertThat(first.waitFor(10, TimeUnit.SECONDS)).as("the first link exits at once").isTrue();
+        assertThat(first.waitFor(10, TimeUnit.SECONDS))
+                .as("the first link exits at once")
+                .isTrue();
         Thread.sleep(300);
         assertThat(cgroup.isPopulated()).as("the chain runs on without it").isTrue();
     }
@@ -103,6 +111,9 @@ class CgroupLegacyKillLiveTest {
     }
 
     private static Path directory(SandboxCgroup cgroup, String file) {
-        return cgroup.directories().stream().filter(d -> Files.exists(d.resolve(file))).findFirst().orElseThrow();
+        return cgroup.directories().stream()
+                .filter(d -> Files.exists(d.resolve(file)))
+                .findFirst()
+                .orElseThrow();
     }
 }

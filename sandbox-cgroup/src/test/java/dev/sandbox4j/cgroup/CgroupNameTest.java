@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,8 +19,17 @@ class CgroupNameTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"libpod_parent", "sandbox4j-", "sandbox4j-x-1-2-3", "sandbox4j-x-a-1-2-3",
-            "sandbox4j--1-2-3-4", "cgroup.procs", "sandbox4jx-a-1-2-3-4", "sandbox4j-x-1-2-3-99999999999999999999"})
+    @ValueSource(
+            strings = {
+                "libpod_parent",
+                "sandbox4j-",
+                "sandbox4j-x-1-2-3",
+                "sandbox4j-x-a-1-2-3",
+                "sandbox4j--1-2-3-4",
+                "cgroup.procs",
+                "sandbox4jx-a-1-2-3-4",
+                "sandbox4j-x-1-2-3-99999999999999999999"
+            })
     void foreignNamesAreNotOurs(String directoryName) {
         assertThat(CgroupName.parse(directoryName)).isEmpty();
     }
@@ -37,10 +45,8 @@ class CgroupNameTest {
     @Test
     void idLengthIsBounded() {
         assertThat(new CgroupName("a".repeat(64), 1, 2, 3, 4).sandboxId()).hasSize(64);
-        assertThatThrownBy(() -> new CgroupName("a".repeat(65), 1, 2, 3, 4))
-                .isInstanceOf(InvalidConfigException.class);
-        assertThatThrownBy(() -> new CgroupName(null, 1, 2, 3, 4))
-                .hasMessageStartingWith("invalid sandbox id null");
+        assertThatThrownBy(() -> new CgroupName("a".repeat(65), 1, 2, 3, 4)).isInstanceOf(InvalidConfigException.class);
+        assertThatThrownBy(() -> new CgroupName(null, 1, 2, 3, 4)).hasMessageStartingWith("invalid sandbox id null");
     }
 
     @Test

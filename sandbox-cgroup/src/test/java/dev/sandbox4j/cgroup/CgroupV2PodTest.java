@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sandbox4j.core.CgroupException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CgroupV2PodTest {
 
-    private static final CgroupConfig LIMITS = CgroupConfig.builder().memory("64M").cpuPercent(20).maxPids(32).build();
+    private static final CgroupConfig LIMITS =
+            CgroupConfig.builder().memory("64M").cpuPercent(20).maxPids(32).build();
 
     @TempDir
     Path dir;
@@ -43,19 +42,24 @@ class CgroupV2PodTest {
 
         try (SandboxCgroup cgroup = host.create("pod-1", LIMITS)) {
             Path sandbox = mount.resolve(cgroup.name());
-            assertThat(host.fs.operations()).containsSubsequence(
-                    "mkdir " + leaf,
-                    "write " + leaf.resolve("cgroup.procs") + " " + FakeHost.SELF.pid(),
-                    "write " + mount.resolve("cgroup.subtree_control") + " +cpu",
-                    "write " + mount.resolve("cgroup.subtree_control") + " +memory",
-                    "write " + mount.resolve("cgroup.subtree_control") + " +pids",
-                    "mkdir " + sandbox,
-                    "write " + sandbox.resolve("memory.max") + " 67108864",
-                    "write " + sandbox.resolve("cpu.max") + " 20000 100000",
-                    "write " + sandbox.resolve("pids.max") + " 32");
+            assertThat(host.fs.operations())
+                    .containsSubsequence(
+                            "mkdir " + leaf,
+                            "write " + leaf.resolve("cgroup.procs") + " " + FakeHost.SELF.pid(),
+                            "write " + mount.resolve("cgroup.subtree_control") + " +cpu",
+                            "write " + mount.resolve("cgroup.subtree_control") + " +memory",
+                            "write " + mount.resolve("cgroup.subtree_control") + " +pids",
+                            "mkdir " + sandbox,
+                            "write " + sandbox.resolve("memory.max") + " 67108864",
+                            "write " + sandbox.resolve("cpu.max") + " 20000 100000",
+                            "write " + sandbox.resolve("pids.max") + " 32");
             assertThat(Files.readString(leaf.resolve("cgroup.procs")).strip()).isEqualTo("4242");
-            assertThat(Files.readString(mount.resolve("cgroup.procs")).strip()).as("the root has no members").isEmpty();
-            assertThat(cgroup.settings()).containsEntry("memory.max", "67108864").containsEntry("pids.max", "32");
+            assertThat(Files.readString(mount.resolve("cgroup.procs")).strip())
+                    .as("the root has no members")
+                    .isEmpty();
+            assertThat(cgroup.settings())
+                    .containsEntry("memory.max", "67108864")
+                    .containsEntry("pids.max", "32");
         }
     }
 
@@ -64,7 +68,8 @@ class CgroupV2PodTest {
         FakeHost host = new FakeHost(dir).podNamespace("cpu io memory pids");
         Path mount = host.path("/sys/fs/cgroup");
         host.create("first", CgroupConfig.builder().memory("64M").build()).close();
-        assertThat(Files.readString(mount.resolve("cgroup.subtree_control")).strip()).isEqualTo("cpu memory pids");
+        assertThat(Files.readString(mount.resolve("cgroup.subtree_control")).strip())
+                .isEqualTo("cpu memory pids");
         // As the kernel now shows it: the JVM's cgroup is the leaf, which offers what the root enables.
         host.file("proc/self/cgroup", "0::/" + JvmLeaf.NAME + "\n");
         int before = host.fs.operations().size();
@@ -73,7 +78,9 @@ class CgroupV2PodTest {
             assertThat(cgroup.directories()).containsExactly(mount.resolve(cgroup.name()));
             assertThat(host.fs.operations().subList(before, host.fs.operations().size()))
                     .noneMatch(op -> op.contains("cgroup.procs") || op.contains("cgroup.subtree_control"));
-            assertThat(cgroup.settings()).containsEntry("cpu.max", "20000 100000").containsEntry("pids.max", "32");
+            assertThat(cgroup.settings())
+                    .containsEntry("cpu.max", "20000 100000")
+                    .containsEntry("pids.max", "32");
         }
     }
 
@@ -83,7 +90,8 @@ class CgroupV2PodTest {
         Path mount = host.path("/sys/fs/cgroup");
         host.fs.join(mount, 999);
 
-        assertThatThrownBy(() -> host.create("crowded", CgroupConfig.builder().memory("64M").build()))
+        assertThatThrownBy(() -> host.create(
+                        "crowded", CgroupConfig.builder().memory("64M").build()))
                 .isInstanceOf(CgroupException.class)
                 .hasMessageContaining("cannot enable the memory controller")
                 .hasMessageContaining("pids 999")
@@ -98,8 +106,12 @@ class CgroupV2PodTest {
                 30 22 0:27 / /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw,nsdelegate
                 """);
 
-        assertThat(host.availability(CgroupConfig.builder().memory("64M").build()).unavailable())
-                .containsKey("memory").extractingByKey("memory").asString().contains("read-only");
+        assertThat(host.availability(CgroupConfig.builder().memory("64M").build())
+                        .unavailable())
+                .containsKey("memory")
+                .extractingByKey("memory")
+                .asString()
+                .contains("read-only");
         assertThat(host.fs.operations()).isEmpty();
     }
 }

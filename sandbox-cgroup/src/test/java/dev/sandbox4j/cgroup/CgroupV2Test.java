@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sandbox4j.core.CgroupException;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
 class CgroupV2Test {
 
     private static final CgroupConfig LIMITS = CgroupConfig.builder()
-            .memory("64M").cpuPercent(20).cpuWeight(50).maxPids(32).build();
+            .memory("64M")
+            .cpuPercent(20)
+            .cpuWeight(50)
+            .maxPids(32)
+            .build();
 
     @TempDir
     Path dir;
@@ -32,18 +34,22 @@ class CgroupV2Test {
         assertThat(cgroup.name()).startsWith("sandbox4j-job-1-4026531836-4242-777000-");
         assertThat(cgroup.directories()).containsExactly(sandbox);
         assertThat(cgroup.procsFiles()).containsExactly(sandbox.resolve("cgroup.procs"));
-        assertThat(host.fs.operations()).containsSubsequence(
-                "write " + mount.resolve("cgroup.subtree_control") + " +cpu",
-                "write " + mount.resolve("cgroup.subtree_control") + " +memory",
-                "write " + mount.resolve("cgroup.subtree_control") + " +pids",
-                "mkdir " + sandbox,
-                "write " + sandbox.resolve("memory.max") + " 67108864",
-                "write " + sandbox.resolve("memory.swap.max") + " 0",
-                "write " + sandbox.resolve("cpu.max") + " 20000 100000",
-                "write " + sandbox.resolve("cpu.weight") + " 50",
-                "write " + sandbox.resolve("pids.max") + " 32");
-        assertThat(cgroup.settings()).containsEntry("memory.max", "67108864").containsEntry("memory.swap.max", "0")
-                .containsEntry("cpu.max", "20000 100000").containsEntry("cpu.weight", "50")
+        assertThat(host.fs.operations())
+                .containsSubsequence(
+                        "write " + mount.resolve("cgroup.subtree_control") + " +cpu",
+                        "write " + mount.resolve("cgroup.subtree_control") + " +memory",
+                        "write " + mount.resolve("cgroup.subtree_control") + " +pids",
+                        "mkdir " + sandbox,
+                        "write " + sandbox.resolve("memory.max") + " 67108864",
+                        "write " + sandbox.resolve("memory.swap.max") + " 0",
+                        "write " + sandbox.resolve("cpu.max") + " 20000 100000",
+                        "write " + sandbox.resolve("cpu.weight") + " 50",
+                        "write " + sandbox.resolve("pids.max") + " 32");
+        assertThat(cgroup.settings())
+                .containsEntry("memory.max", "67108864")
+                .containsEntry("memory.swap.max", "0")
+                .containsEntry("cpu.max", "20000 100000")
+                .containsEntry("cpu.weight", "50")
                 .containsEntry("pids.max", "32");
         cgroup.close();
         assertThat(sandbox).doesNotExist();
@@ -53,9 +59,11 @@ class CgroupV2Test {
     void theKernelsPageRoundingIsWhatIsReported() {
         FakeHost host = new FakeHost(dir).unified("/", "memory", "memory");
 
-        try (SandboxCgroup cgroup = host.create("round", CgroupConfig.builder().memoryBytes((8L << 20) + 100).build())) {
+        try (SandboxCgroup cgroup = host.create(
+                "round", CgroupConfig.builder().memoryBytes((8L << 20) + 100).build())) {
             assertThat(cgroup.settings()).containsEntry("memory.max", Long.toString(8L << 20));
-            assertThat(host.fs.operations()).as("memory already enabled: nothing to enable")
+            assertThat(host.fs.operations())
+                    .as("memory already enabled: nothing to enable")
                     .noneMatch(op -> op.contains("cgroup.subtree_control"));
         }
     }
@@ -65,11 +73,14 @@ class CgroupV2Test {
         FakeHost host = new FakeHost(dir).unified("/", "cpu memory pids", "");
         SandboxCgroup cgroup = host.create("stats", LIMITS);
         Path sandbox = cgroup.directories().get(0);
-        host.fs.put(sandbox.resolve("memory.peak"), "31457280\n")
+        host.fs
+                .put(sandbox.resolve("memory.peak"), "31457280\n")
                 .put(sandbox.resolve("memory.current"), "1000\n")
                 .put(sandbox.resolve("memory.events"), "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
-                .put(sandbox.resolve("cpu.stat"), "usage_usec 601234\nuser_usec 600000\nsystem_usec 1234\n"
-                        + "nr_periods 30\nnr_throttled 29\nthrottled_usec 2400000\n")
+                .put(
+                        sandbox.resolve("cpu.stat"),
+                        "usage_usec 601234\nuser_usec 600000\nsystem_usec 1234\n"
+                                + "nr_periods 30\nnr_throttled 29\nthrottled_usec 2400000\n")
                 .put(sandbox.resolve("pids.peak"), "32\n");
 
         CgroupStats stats = cgroup.stats();
@@ -87,7 +98,8 @@ class CgroupV2Test {
     @Test
     void withoutMemoryPeakTheHighestSampledCurrentIsReported() {
         FakeHost host = new FakeHost(dir).unified("/", "memory", "memory");
-        try (SandboxCgroup cgroup = host.create("old-kernel", CgroupConfig.builder().memory("64M").build())) {
+        try (SandboxCgroup cgroup =
+                host.create("old-kernel", CgroupConfig.builder().memory("64M").build())) {
             Path sandbox = cgroup.directories().get(0);
             host.fs.delete(sandbox.resolve("memory.peak")).put(sandbox.resolve("memory.current"), "5000000\n");
             assertThat(cgroup.stats().memoryPeakBytes()).hasValue(5_000_000);
@@ -101,7 +113,8 @@ class CgroupV2Test {
     @Test
     void killAllWritesCgroupKillAndCloseRemovesTheEmptiedCgroup() {
         FakeHost host = new FakeHost(dir).unified("/", "memory pids", "");
-        SandboxCgroup cgroup = host.create("kill", CgroupConfig.builder().maxPids(8).build());
+        SandboxCgroup cgroup =
+                host.create("kill", CgroupConfig.builder().maxPids(8).build());
         Path sandbox = cgroup.directories().get(0);
         host.fs.join(sandbox, 101).join(sandbox, 102);
         assertThat(cgroup.isPopulated()).isTrue();
@@ -109,8 +122,10 @@ class CgroupV2Test {
         cgroup.killAll();
 
         assertThat(cgroup.isPopulated()).isFalse();
-        assertThat(host.fs.operations()).contains("write " + sandbox.resolve("cgroup.kill") + " 1")
-                .as("cgroup.kill reaches every task: no pid-by-pid kill").noneMatch(op -> op.startsWith("kill "));
+        assertThat(host.fs.operations())
+                .contains("write " + sandbox.resolve("cgroup.kill") + " 1")
+                .as("cgroup.kill reaches every task: no pid-by-pid kill")
+                .noneMatch(op -> op.startsWith("kill "));
         cgroup.close();
         assertThat(sandbox).doesNotExist();
     }
@@ -127,22 +142,24 @@ class CgroupV2Test {
         cgroup.close();
 
         assertThat(sandbox).doesNotExist();
-        assertThat(host.fs.operations()).hasSize(operations).containsSubsequence(
-                "write " + sandbox.resolve("cgroup.kill") + " 1", "rmdir " + sandbox);
+        assertThat(host.fs.operations())
+                .hasSize(operations)
+                .containsSubsequence("write " + sandbox.resolve("cgroup.kill") + " 1", "rmdir " + sandbox);
         assertThat(host.fs.startTime(300)).isEmpty();
     }
 
     @Test
     void withoutCgroupKillTasksAreStoppedFromForkingThenKilledByPid() {
         FakeHost host = new FakeHost(dir).unified("/", "pids", "pids");
-        SandboxCgroup cgroup = host.create("oldkernel", CgroupConfig.builder().maxPids(16).build());
+        SandboxCgroup cgroup =
+                host.create("oldkernel", CgroupConfig.builder().maxPids(16).build());
         Path sandbox = cgroup.directories().get(0);
         host.fs.delete(sandbox.resolve("cgroup.kill")).join(sandbox, 401).join(sandbox, 402);
 
         cgroup.killAll();
 
-        assertThat(host.fs.operations()).containsSubsequence(
-                "write " + sandbox.resolve("pids.max") + " 0", "kill 401", "kill 402");
+        assertThat(host.fs.operations())
+                .containsSubsequence("write " + sandbox.resolve("pids.max") + " 0", "kill 401", "kill 402");
         assertThat(cgroup.isPopulated()).isFalse();
         cgroup.close();
     }
@@ -164,7 +181,8 @@ class CgroupV2Test {
         assertThatThrownBy(() -> host.create("nope", memory))
                 .isInstanceOf(CgroupUnavailableException.class)
                 .hasMessageStartingWith("cgroup controller memory is not available: memory: cgroup v2:")
-                .satisfies(e -> assertThat(((CgroupUnavailableException) e).reasons()).containsOnlyKeys("memory"));
+                .satisfies(e ->
+                        assertThat(((CgroupUnavailableException) e).reasons()).containsOnlyKeys("memory"));
         assertThat(host.fs.operations()).as("no write, no mkdir").isEmpty();
     }
 
@@ -182,15 +200,13 @@ class CgroupV2Test {
 
     @Test
     void inADelegatedSubtreeNamedByTheAdminTheSandboxGoesBesideTheJvmsLeaf() {
-        FakeHost host = new FakeHost(dir)
-                .unified("/system.slice/app.scope/supervisor", "cpu memory pids", "");
+        FakeHost host = new FakeHost(dir).unified("/system.slice/app.scope/supervisor", "cpu memory pids", "");
         Path scope = host.path("/sys/fs/cgroup/system.slice/app.scope");
         assertThat(host.availability(LIMITS).available()).as("never guessed").isFalse();
 
         host.v2Parent("/system.slice/app.scope");
 
-        assertThat(host.availability(LIMITS).directories())
-                .containsExactly("v2 cpu,memory,pids beneath " + scope);
+        assertThat(host.availability(LIMITS).directories()).containsExactly("v2 cpu,memory,pids beneath " + scope);
         try (SandboxCgroup cgroup = host.create("beside", LIMITS)) {
             assertThat(cgroup.directories()).containsExactly(scope.resolve(cgroup.name()));
             assertThat(cgroup.settings()).containsEntry("memory.max", "67108864");
@@ -230,11 +246,15 @@ class CgroupV2Test {
         FakeHost host = new FakeHost(dir).unified("/", "memory", "");
         host.fs.unwritable(host.path("/sys/fs/cgroup"));
 
-        CgroupAvailability availability = host.availability(CgroupConfig.builder().memory("64M").build());
+        CgroupAvailability availability =
+                host.availability(CgroupConfig.builder().memory("64M").build());
 
-        assertThat(availability.unavailable().get("memory")).contains("no write permission on")
+        assertThat(availability.unavailable().get("memory"))
+                .contains("no write permission on")
                 .contains("systemd-run --user --scope -p Delegate=yes");
-        assertThat(host.availability(CgroupConfig.NONE).available()).as("nothing required").isTrue();
+        assertThat(host.availability(CgroupConfig.NONE).available())
+                .as("nothing required")
+                .isTrue();
         assertThat(host.availability(CgroupConfig.NONE).directories()).isEmpty();
     }
 
@@ -250,10 +270,12 @@ class CgroupV2Test {
 
     @Test
     void noCgroupsAtAllGiveAnEmptySandboxCgroupOrAClearRefusal() {
-        FakeHost host = new FakeHost(dir).file("proc/self/mountinfo", "26 1 254:0 / / rw - ext4 /dev/vda rw\n")
+        FakeHost host = new FakeHost(dir)
+                .file("proc/self/mountinfo", "26 1 254:0 / / rw - ext4 /dev/vda rw\n")
                 .file("proc/self/cgroup", "");
 
-        assertThatThrownBy(() -> host.create("none", CgroupConfig.builder().maxPids(10).build()))
+        assertThatThrownBy(() ->
+                        host.create("none", CgroupConfig.builder().maxPids(10).build()))
                 .isInstanceOf(CgroupUnavailableException.class)
                 .hasMessageContaining("pids: no cgroup file system is mounted");
         try (SandboxCgroup cgroup = host.create("none", CgroupConfig.NONE)) {
@@ -265,7 +287,8 @@ class CgroupV2Test {
 
     static List<Path> sandboxDirectories(Path base) {
         try (var entries = Files.list(base)) {
-            return entries.filter(p -> p.getFileName().toString().startsWith(CgroupName.PREFIX)).toList();
+            return entries.filter(p -> p.getFileName().toString().startsWith(CgroupName.PREFIX))
+                    .toList();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -37,8 +37,7 @@ final class FakeCgroupFs implements CgroupFs {
     private static final Set<String> DOMAIN_CONTROLLERS = Set.of("memory", "io", "hugetlb");
 
     /** A mounted hierarchy of the fake host: version and, for v1, its controllers. */
-    private record Mount(int version, Set<String> controllers) {
-    }
+    private record Mount(int version, Set<String> controllers) {}
 
     private final Map<Path, Mount> hierarchyByMount = new HashMap<>();
     private final Map<Long, Long> startTimes = new HashMap<>();
@@ -272,7 +271,8 @@ final class FakeCgroupFs implements CgroupFs {
 
     private void thaw(Path cgroup) {
         Set<Long> members = subtree(cgroup).stream()
-                .flatMap(c -> lines(c.resolve("cgroup.procs")).stream()).map(Long::parseLong)
+                .flatMap(c -> lines(c.resolve("cgroup.procs")).stream())
+                .map(Long::parseLong)
                 .collect(Collectors.toSet());
         for (Long pid : List.copyOf(pendingKills)) {
             if (members.contains(pid)) {
@@ -297,7 +297,8 @@ final class FakeCgroupFs implements CgroupFs {
                 throw new IOException("No such file or directory");
             }
             if (token.startsWith("+")) {
-                if (!root && DOMAIN_CONTROLLERS.contains(controller)
+                if (!root
+                        && DOMAIN_CONTROLLERS.contains(controller)
                         && !lines(cgroup.resolve("cgroup.procs")).isEmpty()) {
                     throw new IOException("Device or resource busy");
                 }
@@ -416,8 +417,13 @@ final class FakeCgroupFs implements CgroupFs {
                 put(cgroup.resolve("cpuset.mems"), "\n");
             }
             if (controllers.contains("blkio")) {
-                for (String file : List.of("read_bps_device", "write_bps_device", "read_iops_device",
-                        "write_iops_device", "io_service_bytes", "io_serviced")) {
+                for (String file : List.of(
+                        "read_bps_device",
+                        "write_bps_device",
+                        "read_iops_device",
+                        "write_iops_device",
+                        "io_service_bytes",
+                        "io_serviced")) {
                     put(cgroup.resolve("blkio.throttle." + file), "");
                 }
             }
@@ -431,16 +437,20 @@ final class FakeCgroupFs implements CgroupFs {
     }
 
     private Mount hierarchyOf(Path path) {
-        return hierarchyByMount.entrySet().stream().filter(e -> path.startsWith(e.getKey()))
-                .max((a, b) -> Integer.compare(a.getKey().getNameCount(), b.getKey().getNameCount()))
+        return hierarchyByMount.entrySet().stream()
+                .filter(e -> path.startsWith(e.getKey()))
+                .max((a, b) ->
+                        Integer.compare(a.getKey().getNameCount(), b.getKey().getNameCount()))
                 .map(Map.Entry::getValue)
                 .orElseThrow(() -> new IllegalArgumentException(path + " is in no fake hierarchy"));
     }
 
     /** A write of a pid to cgroup.procs: the process leaves whichever cgroup of the hierarchy held it. */
     private void move(Path cgroup, String pid) {
-        Path mount = hierarchyByMount.keySet().stream().filter(cgroup::startsWith)
-                .max((a, b) -> Integer.compare(a.getNameCount(), b.getNameCount())).orElseThrow();
+        Path mount = hierarchyByMount.keySet().stream()
+                .filter(cgroup::startsWith)
+                .max((a, b) -> Integer.compare(a.getNameCount(), b.getNameCount()))
+                .orElseThrow();
         for (Path member : subtree(mount)) {
             List<String> pids = new ArrayList<>(lines(member.resolve("cgroup.procs")));
             if (pids.remove(pid)) {

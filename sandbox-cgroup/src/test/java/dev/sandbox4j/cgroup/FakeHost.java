@@ -1,6 +1,5 @@
 package dev.sandbox4j.cgroup;
 
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -110,8 +109,15 @@ final class FakeHost {
         int id = hierarchies.length;
         for (String controllers : hierarchies) {
             fs.mountV1(path("/sys/fs/cgroup/" + controllers), controllers.split(","));
-            mountinfo.append(31 + id).append(" 30 0:").append(28 + id).append(" / /sys/fs/cgroup/").append(controllers)
-                    .append(" rw,relatime - cgroup cgroup rw,").append(controllers).append('\n');
+            mountinfo
+                    .append(31 + id)
+                    .append(" 30 0:")
+                    .append(28 + id)
+                    .append(" / /sys/fs/cgroup/")
+                    .append(controllers)
+                    .append(" rw,relatime - cgroup cgroup rw,")
+                    .append(controllers)
+                    .append('\n');
             cgroups.append(id--).append(':').append(controllers).append(":/\n");
         }
         return file("proc/self/mountinfo", mountinfo.toString()).file("proc/self/cgroup", cgroups.toString());

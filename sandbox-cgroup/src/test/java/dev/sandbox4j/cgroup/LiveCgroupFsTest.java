@@ -24,7 +24,9 @@ class LiveCgroupFsTest {
 
         Thread.currentThread().interrupt();
         LiveCgroupFs.INSTANCE.write(file, "67108864");
-        assertThat(Thread.currentThread().isInterrupted()).as("still pending after the write").isTrue();
+        assertThat(Thread.currentThread().isInterrupted())
+                .as("still pending after the write")
+                .isTrue();
         assertThat(LiveCgroupFs.INSTANCE.read(file)).contains("67108864");
         assertThat(Thread.interrupted()).as("still pending after the read").isTrue();
     }
@@ -37,7 +39,9 @@ class LiveCgroupFsTest {
                 Thread.currentThread().interrupt(); // what the interrupt that closed the channel leaves behind
                 throw new ClosedByInterruptException();
             }
-            assertThat(Thread.currentThread().isInterrupted()).as("cleared for the repeat").isFalse();
+            assertThat(Thread.currentThread().isInterrupted())
+                    .as("cleared for the repeat")
+                    .isFalse();
             return "done";
         });
 

@@ -3,7 +3,6 @@ package dev.sandbox4j.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -20,8 +18,7 @@ import org.junit.jupiter.api.Assumptions;
  * as root on a VM: a silent skip there would hide a broken environment).
  */
 final class LiveCgroups {
-    private LiveCgroups() {
-    }
+    private LiveCgroups() {}
 
     /**
      * Fails under CI, skips elsewhere, unless cgroups with every limit sandbox4j sets are usable here (root, or a
@@ -29,9 +26,11 @@ final class LiveCgroups {
      */
     static CgroupLayout requireUsable() {
         CgroupLayout layout = CgroupLayout.detect();
-        CgroupConfig everything = CgroupConfig.builder().memory("64M").cpuPercent(50).maxPids(64).build();
+        CgroupConfig everything =
+                CgroupConfig.builder().memory("64M").cpuPercent(50).maxPids(64).build();
         CgroupAvailability availability = SandboxCgroups.availability(everything, layout);
-        String problem = availability.available() ? null
+        String problem = availability.available()
+                ? null
                 : "cgroups unusable" + (isRoot() ? "" : " (not running as root)") + ": " + availability.unavailable();
         if (problem != null) {
             if ("true".equals(System.getenv("CI"))) {
@@ -63,7 +62,9 @@ final class LiveCgroups {
         script.append("exec \"$@\"");
         List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", script.toString(), "sh"));
         argv.addAll(List.of(command));
-        return new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        return new ProcessBuilder(argv)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
     }
 
@@ -77,7 +78,8 @@ final class LiveCgroups {
             }
             try (Stream<Path> children = Files.list(hierarchy.ownDirectory())) {
                 children.filter(p -> p.getFileName().toString().startsWith(CgroupName.PREFIX)
-                        && p.getFileName().toString().contains(tag)).forEach(found::add);
+                                && p.getFileName().toString().contains(tag))
+                        .forEach(found::add);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -86,7 +88,9 @@ final class LiveCgroups {
     }
 
     static void assertNoLeftovers(CgroupLayout layout) {
-        assertThat(leftovers(layout)).as("sandbox cgroups of this JVM left behind").isEmpty();
+        assertThat(leftovers(layout))
+                .as("sandbox cgroups of this JVM left behind")
+                .isEmpty();
     }
 
     /**

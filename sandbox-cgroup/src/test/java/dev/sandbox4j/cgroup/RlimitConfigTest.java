@@ -1,26 +1,31 @@
 package dev.sandbox4j.cgroup;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sandbox4j.cgroup.RlimitConfig.Limit;
 import dev.sandbox4j.cgroup.RlimitConfig.Resource;
 import dev.sandbox4j.core.InvalidConfigException;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class RlimitConfigTest {
     @Test
     void defaultsLimitOnlyCoreDumpsToZero() {
         assertThat(RlimitConfig.defaults().limits()).containsOnlyKeys(Resource.CORE);
-        assertThat(RlimitConfig.defaults().limits().get(Resource.CORE)).isEqualTo(RlimitConfig.builder().coreSize(0).build().limits().get(Resource.CORE));
+        assertThat(RlimitConfig.defaults().limits().get(Resource.CORE))
+                .isEqualTo(RlimitConfig.builder().coreSize(0).build().limits().get(Resource.CORE));
     }
 
     @Test
     void settersSetSoftAndHardAndCpuRoundsUp() {
-        RlimitConfig c = RlimitConfig.builder().addressSpace(1 << 20).cpuTime(Duration.ofMillis(1500))
-                .processes(64).fileSize(4096).openFiles(32).build();
+        RlimitConfig c = RlimitConfig.builder()
+                .addressSpace(1 << 20)
+                .cpuTime(Duration.ofMillis(1500))
+                .processes(64)
+                .fileSize(4096)
+                .openFiles(32)
+                .build();
         assertThat(c.limits().get(Resource.AS).soft()).isEqualTo(1 << 20);
         assertThat(c.limits().get(Resource.AS).hard()).isEqualTo(1 << 20);
         assertThat(c.limits().get(Resource.CPU).hard()).isEqualTo(2);
@@ -41,12 +46,17 @@ class RlimitConfigTest {
 
     @Test
     void rejectsNegativeAndSoftAboveHard() {
-        assertThatThrownBy(() -> RlimitConfig.builder().openFiles(-1)).isInstanceOf(InvalidConfigException.class)
+        assertThatThrownBy(() -> RlimitConfig.builder().openFiles(-1))
+                .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("open files limit");
         assertThatThrownBy(() -> RlimitConfig.builder().limit(Resource.STACK, 10, 5))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("soft limit");
-        assertThatThrownBy(() -> RlimitConfig.builder().cpuTime(Duration.ZERO)).isInstanceOf(InvalidConfigException.class);
-        RlimitConfig unlimitedHard = RlimitConfig.builder().limit(Resource.STACK, 8192, Limit.UNLIMITED).build();
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("soft limit");
+        assertThatThrownBy(() -> RlimitConfig.builder().cpuTime(Duration.ZERO))
+                .isInstanceOf(InvalidConfigException.class);
+        RlimitConfig unlimitedHard = RlimitConfig.builder()
+                .limit(Resource.STACK, 8192, Limit.UNLIMITED)
+                .build();
         assertThat(unlimitedHard.limits().get(Resource.STACK).hard()).isEqualTo(Limit.UNLIMITED);
     }
 

@@ -9,7 +9,10 @@ class RlimitFallbackTest {
     @Test
     void memoryPlusSwapBecomesDataAndPidsBecomeNproc() {
         RlimitFallback fallback = RlimitFallback.of(CgroupConfig.builder()
-                .memory("64M").swapBytes(16L << 20).maxPids(32).build());
+                .memory("64M")
+                .swapBytes(16L << 20)
+                .maxPids(32)
+                .build());
 
         assertThat(fallback.dataBytes()).hasValue(80L << 20);
         assertThat(fallback.processes()).hasValue(32);
@@ -18,14 +21,16 @@ class RlimitFallbackTest {
 
     @Test
     void cpuLimitsAreReportedAsNotCovered() {
-        RlimitFallback fallback = RlimitFallback.of(CgroupConfig.builder().cpuPercent(20).cpuWeight(50).build());
+        RlimitFallback fallback = RlimitFallback.of(
+                CgroupConfig.builder().cpuPercent(20).cpuWeight(50).build());
 
         assertThat(fallback.dataBytes()).isEmpty();
         assertThat(fallback.processes()).isEmpty();
         assertThat(fallback.coversEverything()).isFalse();
-        assertThat(fallback.notCovered()).containsExactly(
-                "cpu limit 20000us per 100000us: rlimits have no CPU rate; only the wall-clock timeout bounds it",
-                "cpu weight 50: no rlimit equivalent; the workload competes for CPU like any other process");
+        assertThat(fallback.notCovered())
+                .containsExactly(
+                        "cpu limit 20000us per 100000us: rlimits have no CPU rate; only the wall-clock timeout bounds it",
+                        "cpu weight 50: no rlimit equivalent; the workload competes for CPU like any other process");
     }
 
     @Test

@@ -35,8 +35,10 @@ final class CheckCommand implements Callable<Integer> {
 
     CheckCommand(Supplier<SystemCapabilities> system) {
         this.system = Objects.requireNonNull(system, "system");
-        spec.name("check").usageMessage().description("Show what this system offers for sandboxing and the mode "
-                + "--mode auto picks, with the reason. Exits 0 when some mode can work, 1 when none can.");
+        spec.name("check")
+                .usageMessage()
+                .description("Show what this system offers for sandboxing and the mode "
+                        + "--mode auto picks, with the reason. Exits 0 when some mode can work, 1 when none can.");
         SandboxCtl.standardHelpOptions(spec);
     }
 
@@ -78,8 +80,10 @@ final class CheckCommand implements Callable<Integer> {
             return lines;
         }
         List<ContainerEnvironment.Restriction> restrictions = env.restrictions(system);
-        lines.add("container          " + env.container().get() + (restrictions.isEmpty()
-                ? ": no restriction that bears on sandbox4j" : ", restricted (each with the setting that lifts it):"));
+        lines.add("container          " + env.container().get()
+                + (restrictions.isEmpty()
+                        ? ": no restriction that bears on sandbox4j"
+                        : ", restricted (each with the setting that lifts it):"));
         for (ContainerEnvironment.Restriction r : restrictions) {
             lines.add("  " + r.line());
         }
@@ -95,8 +99,11 @@ final class CheckCommand implements Callable<Integer> {
     private static String trial(boolean withoutProc) {
         String program = Files.isExecutable(Path.of("/usr/bin/true")) ? "/usr/bin/true" : "/bin/true";
         try {
-            var builder = SandboxConfig.builder().filesystem(FilesystemView.defaults().build())
-                    .seccomp(SeccompProfile.MINIMAL).timeout(Duration.ofSeconds(10)).forkServer(false);
+            var builder = SandboxConfig.builder()
+                    .filesystem(FilesystemView.defaults().build())
+                    .seccomp(SeccompProfile.MINIMAL)
+                    .timeout(Duration.ofSeconds(10))
+                    .forkServer(false);
             if (withoutProc) {
                 builder.withoutProc();
             }
@@ -104,7 +111,8 @@ final class CheckCommand implements Callable<Integer> {
                 SandboxResult r = sandbox.run(List.of(program));
                 String mode = r.mode().name().toLowerCase(java.util.Locale.ROOT);
                 String ran = (r.success() ? "runs" : "ran but failed (" + r + ")") + ", in " + mode + " mode";
-                return r.degradations().isEmpty() ? ran + ", nothing given up"
+                return r.degradations().isEmpty()
+                        ? ran + ", nothing given up"
                         : ran + ", giving up: " + String.join(" | ", r.degradations());
             }
         } catch (SandboxSetupException e) {

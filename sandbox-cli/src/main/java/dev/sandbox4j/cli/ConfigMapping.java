@@ -33,14 +33,12 @@ final class ConfigMapping {
             "environment variable", "--env", // "environment variable NAME": its value
             "Landlock path", "--landlock-ro/--landlock-rw");
 
-    private ConfigMapping() {
-    }
+    private ConfigMapping() {}
 
     /**
      * The configuration, and the preset limits left out because this host cannot enforce them (one phrase each).
      */
-    record Configured(SandboxConfig config, List<String> notApplied) {
-    }
+    record Configured(SandboxConfig config, List<String> notApplied) {}
 
     /**
      * Builds the configuration. A cpu limit the library cannot enforce here (no cpu cgroup: unprivileged mode) is left
@@ -69,9 +67,12 @@ final class ConfigMapping {
             SandboxConfig config = builder.noCpuLimit().build();
             String percent = percent(cpu.get());
             if (options.cpu != null) {
-                throw new FeatureUnavailableException("--cpu " + percent, refused.reason(), "Use --cpu none (and --timeout "
-                        + "to bound the run), or run where the cpu cgroup controller is usable (privileged mode, see "
-                        + "'sandbox-ctl check')");
+                throw new FeatureUnavailableException(
+                        "--cpu " + percent,
+                        refused.reason(),
+                        "Use --cpu none (and --timeout "
+                                + "to bound the run), or run where the cpu cgroup controller is usable (privileged mode, see "
+                                + "'sandbox-ctl check')");
             }
             return new Configured(config, List.of("cpu limit " + percent + " is not applied: " + refused.reason()));
         }
@@ -125,7 +126,8 @@ final class ConfigMapping {
 
     /** The library's refusal, naming the option and the value as typed; unchanged for a setting no option sets. */
     static InvalidConfigException asOption(InvalidConfigException e, RunOptions options) {
-        String setting = e.setting() == null ? null
+        String setting = e.setting() == null
+                ? null
                 : e.setting().startsWith("environment variable ") ? "environment variable" : e.setting();
         String option = setting == null ? null : OPTIONS.get(setting);
         if (option == null) {

@@ -23,8 +23,7 @@ import picocli.CommandLine.ITypeConverter;
  * library's, checked once in the builder and mapped back to the option by {@link ConfigMapping}.
  */
 final class Converters {
-    private Converters() {
-    }
+    private Converters() {}
 
     /**
      * A limit option's value ({@code --memory}, {@code --cpu}, {@code --pids}, {@code --timeout}): a limit, or
@@ -82,7 +81,10 @@ final class Converters {
     static final class Timeout implements ITypeConverter<Limit<Duration>> {
         @Override
         public Limit<Duration> convert(String text) {
-            return Limit.parse("--timeout", text, t -> Durations.parse("--timeout", t),
+            return Limit.parse(
+                    "--timeout",
+                    text,
+                    t -> Durations.parse("--timeout", t),
                     "use 'none' to wait for the program however long it runs");
         }
     }
@@ -105,7 +107,9 @@ final class Converters {
             // Not Double.parseDouble alone: it would also take "1e2", "NaN" and hexadecimal.
             double percent = number.matches("\\d{1,7}(\\.\\d+)?") ? Double.parseDouble(number) : Double.NaN;
             if (!(percent > 0)) {
-                throw new InvalidConfigException("--cpu", text,
+                throw new InvalidConfigException(
+                        "--cpu",
+                        text,
                         "expected a percentage of one CPU greater than 0, e.g. 50, 200 for two CPUs, or 'none'");
             }
             return percent;
@@ -136,7 +140,8 @@ final class Converters {
                 return SeccompProfileRegistry.standard().resolve(text);
             } catch (InvalidConfigException e) {
                 // A bad file's message already names the file, the JSON path and the problem.
-                throw e.setting() == null ? new InvalidConfigException("--seccomp: " + e.getMessage())
+                throw e.setting() == null
+                        ? new InvalidConfigException("--seccomp: " + e.getMessage())
                         : new InvalidConfigException("--seccomp", text, e.problem());
             }
         }
@@ -177,7 +182,9 @@ final class Converters {
     static final class Report implements ITypeConverter<String> {
         @Override
         public String convert(String text) {
-            String target = text.equals(RunReport.STDERR) ? text : path("--report", text).toString();
+            String target = text.equals(RunReport.STDERR)
+                    ? text
+                    : path("--report", text).toString();
             // Checked before the program runs: a report that cannot be written must not cost a whole run.
             Optional<String> problem = RunReport.problemWith(target);
             if (problem.isPresent()) {

@@ -11,14 +11,15 @@ final class ExitCodes {
     static final int NOTHING_USABLE = 1;
     /** Bad command line: one line on stderr names the option or value. */
     static final int USAGE = 2;
+
     static final int TIMED_OUT = 124;
     /** The sandbox could not be set up; the program did not run. */
     static final int SETUP_FAILED = 125;
+
     static final int NOT_EXECUTABLE = 126;
     static final int NOT_FOUND = 127;
     /** Added to the number of the signal that killed the program. */
     static final int SIGNAL_BASE = 128;
 
-    private ExitCodes() {
-    }
+    private ExitCodes() {}
 }

@@ -32,12 +32,10 @@ import picocli.CommandLine.Model.OptionSpec;
 final class FilesystemOptions {
 
     /** {@code --bind}/{@code --ro-bind SRC[:DST]}: SRC resolved against the current directory, DST absolute. */
-    record Bind(Path source, Path destination, boolean writable) {
-    }
+    record Bind(Path source, Path destination, boolean writable) {}
 
     /** {@code --tmpfs DST[:SIZE]}. */
-    record Tmpfs(Path destination, Optional<String> size) {
-    }
+    record Tmpfs(Path destination, Optional<String> size) {}
 
     /** {@code --overlay LOWER:DST[:UPPER]}: without UPPER the changes are discarded after the run. */
     record Overlay(Path lower, Path destination, Optional<Path> upper) {
@@ -51,6 +49,7 @@ final class FilesystemOptions {
     Path root;
     /** --bind, --ro-bind and --volume in command-line order, the order the mounts are made in. */
     final List<Bind> binds = new ArrayList<>();
+
     final List<Tmpfs> tmpfs = new ArrayList<>();
     final List<Overlay> overlays = new ArrayList<>();
     boolean writableRoot;
@@ -62,50 +61,120 @@ final class FilesystemOptions {
     /** These options as a picocli mixin. */
     CommandSpec mixin() {
         CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
-        SandboxCtl.option(spec, OptionSpec.builder("-r", "--root").paramLabel("PATH").type(Path.class)
-                .converters(new Converters.PathValue()).description("Use directory PATH as the program's / (read-only "
-                        + "unless --rw) instead of the default view: the host's /usr, /bin, /lib*, /etc read-only, a "
-                        + "private /tmp, /proc and a minimal /dev."),
-                () -> root, v -> root = v);
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("-r", "--root")
+                        .paramLabel("PATH")
+                        .type(Path.class)
+                        .converters(new Converters.PathValue())
+                        .description("Use directory PATH as the program's / (read-only "
+                                + "unless --rw) instead of the default view: the host's /usr, /bin, /lib*, /etc read-only, a "
+                                + "private /tmp, /proc and a minimal /dev."),
+                () -> root,
+                v -> root = v);
         // Each occurrence appends to the one list, so --bind and --ro-bind stay interleaved as typed.
-        mount(spec, "--bind", "SRC[:DST]", "Bind host path SRC read-write at DST inside (default: the same path).",
-                text -> bind("--bind", text, true), binds::add);
-        mount(spec, "--ro-bind", "SRC[:DST]", "Bind host path SRC read-only at DST inside (default: the same path).",
-                text -> bind("--ro-bind", text, false), binds::add);
-        mount(spec, "--volume", "NAME:DST[:ro]", "Bind the named volume (sandbox-ctl volume create NAME) at DST, "
-                + "read-only with :ro.", VolumeCommand::bind, binds::add);
-        mount(spec, "--tmpfs", "DST[:SIZE]", "A private tmpfs at DST, limited to SIZE (e.g. 64M).",
-                FilesystemOptions::tmpfs, tmpfs::add);
-        mount(spec, "--overlay", "LOWER:DST[:UPPER]",
+        mount(
+                spec,
+                "--bind",
+                "SRC[:DST]",
+                "Bind host path SRC read-write at DST inside (default: the same path).",
+                text -> bind("--bind", text, true),
+                binds::add);
+        mount(
+                spec,
+                "--ro-bind",
+                "SRC[:DST]",
+                "Bind host path SRC read-only at DST inside (default: the same path).",
+                text -> bind("--ro-bind", text, false),
+                binds::add);
+        mount(
+                spec,
+                "--volume",
+                "NAME:DST[:ro]",
+                "Bind the named volume (sandbox-ctl volume create NAME) at DST, " + "read-only with :ro.",
+                VolumeCommand::bind,
+                binds::add);
+        mount(
+                spec,
+                "--tmpfs",
+                "DST[:SIZE]",
+                "A private tmpfs at DST, limited to SIZE (e.g. 64M).",
+                FilesystemOptions::tmpfs,
+                tmpfs::add);
+        mount(
+                spec,
+                "--overlay",
+                "LOWER:DST[:UPPER]",
                 "Host directory LOWER writable at DST; changes go to UPPER (kept) or are discarded.",
-                FilesystemOptions::overlay, overlays::add);
-        SandboxCtl.option(spec, OptionSpec.builder("--rw").type(boolean.class)
-                .description("Make the root (-r/--root, or the default view's) writable."),
-                () -> writableRoot, v -> writableRoot = v);
-        SandboxCtl.option(spec, OptionSpec.builder("--host-fs").type(boolean.class).description("Weaker: no filesystem "
-                + "view; the program sees the host's whole file tree with its unprivileged host identity (it can read "
-                + "whatever that id can, and write where others may). Not with --bind, --ro-bind, --volume, --tmpfs, "
-                + "--overlay, --rw or -r/--root."), () -> hostFilesystem, v -> hostFilesystem = v);
-        SandboxCtl.option(spec, OptionSpec.builder("--no-proc").type(boolean.class).description("Weaker: no fresh /proc "
-                + "inside (for containers whose masked /proc makes the kernel refuse one): the program keeps its own PID "
-                + "namespace but cannot read /proc; the report lists it."), () -> noProc, v -> noProc = v);
-        SandboxCtl.option(spec, OptionSpec.builder("--landlock-ro").paramLabel("PATH").type(List.class)
-                .auxiliaryTypes(Path.class).converters(new Converters.PathValue())
-                .description("Landlock: allow reading beneath PATH (plus what programs need to start)."),
-                () -> landlockReadOnly, v -> landlockReadOnly = v);
-        SandboxCtl.option(spec, OptionSpec.builder("--landlock-rw").paramLabel("PATH").type(List.class)
-                .auxiliaryTypes(Path.class).converters(new Converters.PathValue())
-                .description("Landlock: allow reading and writing beneath PATH."),
-                () -> landlockReadWrite, v -> landlockReadWrite = v);
+                FilesystemOptions::overlay,
+                overlays::add);
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("--rw")
+                        .type(boolean.class)
+                        .description("Make the root (-r/--root, or the default view's) writable."),
+                () -> writableRoot,
+                v -> writableRoot = v);
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("--host-fs")
+                        .type(boolean.class)
+                        .description("Weaker: no filesystem "
+                                + "view; the program sees the host's whole file tree with its unprivileged host identity (it can read "
+                                + "whatever that id can, and write where others may). Not with --bind, --ro-bind, --volume, --tmpfs, "
+                                + "--overlay, --rw or -r/--root."),
+                () -> hostFilesystem,
+                v -> hostFilesystem = v);
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("--no-proc")
+                        .type(boolean.class)
+                        .description("Weaker: no fresh /proc "
+                                + "inside (for containers whose masked /proc makes the kernel refuse one): the program keeps its own PID "
+                                + "namespace but cannot read /proc; the report lists it."),
+                () -> noProc,
+                v -> noProc = v);
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("--landlock-ro")
+                        .paramLabel("PATH")
+                        .type(List.class)
+                        .auxiliaryTypes(Path.class)
+                        .converters(new Converters.PathValue())
+                        .description("Landlock: allow reading beneath PATH (plus what programs need to start)."),
+                () -> landlockReadOnly,
+                v -> landlockReadOnly = v);
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("--landlock-rw")
+                        .paramLabel("PATH")
+                        .type(List.class)
+                        .auxiliaryTypes(Path.class)
+                        .converters(new Converters.PathValue())
+                        .description("Landlock: allow reading and writing beneath PATH."),
+                () -> landlockReadWrite,
+                v -> landlockReadWrite = v);
         return spec;
     }
 
     /** A repeatable mount option: picocli hands over all its values so far at each occurrence, the last one new. */
-    private static <T> void mount(CommandSpec spec, String name, String paramLabel, String description,
-            ITypeConverter<T> converter, Consumer<T> add) {
+    private static <T> void mount(
+            CommandSpec spec,
+            String name,
+            String paramLabel,
+            String description,
+            ITypeConverter<T> converter,
+            Consumer<T> add) {
         List<T> values = new ArrayList<>();
-        SandboxCtl.option(spec, OptionSpec.builder(name).paramLabel(paramLabel).type(List.class)
-                .auxiliaryTypes(Object.class).converters(converter).description(description), () -> values,
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder(name)
+                        .paramLabel(paramLabel)
+                        .type(List.class)
+                        .auxiliaryTypes(Object.class)
+                        .converters(converter)
+                        .description(description),
+                () -> values,
                 (List<T> all) -> {
                     if (!all.isEmpty()) {
                         add.accept(all.get(all.size() - 1));
@@ -115,14 +184,16 @@ final class FilesystemOptions {
 
     private static Tmpfs tmpfs(String text) {
         String[] parts = split("--tmpfs", text, 1, 2, "DST[:SIZE]");
-        return new Tmpfs(inside("--tmpfs", text, parts[0]), parts.length > 1 ? Optional.of(parts[1]) : Optional.empty());
+        return new Tmpfs(
+                inside("--tmpfs", text, parts[0]), parts.length > 1 ? Optional.of(parts[1]) : Optional.empty());
     }
 
     private static Overlay overlay(String text) {
         String[] parts = split("--overlay", text, 2, 3, "LOWER:DST[:UPPER]");
         Path lower = Converters.path("--overlay", parts[0]).toAbsolutePath().normalize();
         Optional<Path> upper = parts.length > 2
-                ? Optional.of(Converters.path("--overlay", parts[2]).toAbsolutePath().normalize())
+                ? Optional.of(
+                        Converters.path("--overlay", parts[2]).toAbsolutePath().normalize())
                 : Optional.empty();
         return new Overlay(lower, inside("--overlay", text, parts[1]), upper);
     }
@@ -146,8 +217,11 @@ final class FilesystemOptions {
     /** The command line replaces the root with -r/--root, not with a mount over it. */
     private static Path notTheRoot(String option, String text, Path destination) {
         if (destination.getParent() == null) {
-            throw new InvalidConfigException(option, text, "cannot mount over the sandbox's root; -r/--root DIR makes "
-                    + "a directory the root (--rw makes it writable), --host-fs shows the host's whole tree");
+            throw new InvalidConfigException(
+                    option,
+                    text,
+                    "cannot mount over the sandbox's root; -r/--root DIR makes "
+                            + "a directory the root (--rw makes it writable), --host-fs shows the host's whole tree");
         }
         return destination;
     }
@@ -213,7 +287,8 @@ final class FilesystemOptions {
         if (landlockReadOnly.isEmpty() && landlockReadWrite.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(LandlockRules.builder().systemDefaults()
+        return Optional.of(LandlockRules.builder()
+                .systemDefaults()
                 .readOnly(landlockReadOnly.toArray(Path[]::new))
                 .readWrite(landlockReadWrite.toArray(Path[]::new))
                 .build());
@@ -252,8 +327,11 @@ final class FilesystemOptions {
             // Never bound unasked: a bound directory shows every listening socket beneath it (an ssh-agent's).
             builder.cwd(Path.of("/"));
         } else {
-            throw new InvalidConfigException("-w/--cwd", cwd.toString(), "the sandbox's view does not show it; "
-                    + "add --ro-bind " + start + " (or --bind for read-write) to show it, or name a directory inside the view");
+            throw new InvalidConfigException(
+                    "-w/--cwd",
+                    cwd.toString(),
+                    "the sandbox's view does not show it; " + "add --ro-bind " + start
+                            + " (or --bind for read-write) to show it, or name a directory inside the view");
         }
     }
 

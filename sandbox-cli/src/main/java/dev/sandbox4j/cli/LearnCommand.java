@@ -18,9 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine;
 
 /**
  * {@code sandbox-ctl seccomp learn [-o FILE] [run options, -s BASE] -- PROGRAM [ARGS...]}: runs PROGRAM sandboxed
@@ -36,18 +36,26 @@ final class LearnCommand implements Callable<Integer> {
     final RunOptions runOptions = new RunOptions();
 
     private LearnCommand() {
-        spec.name("learn").usageMessage().sortOptions(false).description(
-                "Run PROGRAM with every syscall outside the seccomp profile (-s BASE, default: the preset's) let "
-                        + "through and recorded, then write BASE plus what it used as an OCI/Docker seccomp profile.",
-                "FOR TRUSTED PROGRAMS ONLY: in learn mode the profile restricts nothing (a let-through call is not a "
-                        + "security boundary). Learn from a run you would trust unsandboxed, then enforce the result "
-                        + "with 'sandbox-ctl -s FILE -- PROGRAM'.",
-                "Every run option is accepted (-P, -s, -t, --bind, -w, ...); put -- before PROGRAM.");
+        spec.name("learn")
+                .usageMessage()
+                .sortOptions(false)
+                .description(
+                        "Run PROGRAM with every syscall outside the seccomp profile (-s BASE, default: the preset's) let "
+                                + "through and recorded, then write BASE plus what it used as an OCI/Docker seccomp profile.",
+                        "FOR TRUSTED PROGRAMS ONLY: in learn mode the profile restricts nothing (a let-through call is not a "
+                                + "security boundary). Learn from a run you would trust unsandboxed, then enforce the result "
+                                + "with 'sandbox-ctl -s FILE -- PROGRAM'.",
+                        "Every run option is accepted (-P, -s, -t, --bind, -w, ...); put -- before PROGRAM.");
         SandboxCtl.standardHelpOptions(spec);
-        SandboxCtl.option(spec, OptionSpec.builder("-o", "--output").paramLabel("FILE").type(Path.class)
-                .converters(text -> Converters.path("-o/--output", text))
-                .description("Write the learned profile to FILE (default: standard output)."),
-                () -> output, v -> output = v);
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("-o", "--output")
+                        .paramLabel("FILE")
+                        .type(Path.class)
+                        .converters(text -> Converters.path("-o/--output", text))
+                        .description("Write the learned profile to FILE (default: standard output)."),
+                () -> output,
+                v -> output = v);
         spec.addMixin("runOptions", runOptions.mixin());
     }
 
@@ -62,7 +70,8 @@ final class LearnCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         if (runOptions.program().isEmpty()) {
-            return SandboxCtl.usageError(err, "missing PROGRAM: sandbox-ctl seccomp learn [-o FILE] [-s BASE] -- PROGRAM");
+            return SandboxCtl.usageError(
+                    err, "missing PROGRAM: sandbox-ctl seccomp learn [-o FILE] [-s BASE] -- PROGRAM");
         }
         if (runOptions.report != null) {
             return SandboxCtl.usageError(err, "--report is not available in learn mode");
@@ -73,8 +82,10 @@ final class LearnCommand implements Callable<Integer> {
             try {
                 target = Optional.of(OutputFile.prepare(output));
             } catch (IOException e) {
-                return SandboxCtl.usageError(err, "cannot write -o " + output + ": "
-                        + IoErrors.describe(e, output.toAbsolutePath().toString()));
+                return SandboxCtl.usageError(
+                        err,
+                        "cannot write -o " + output + ": "
+                                + IoErrors.describe(e, output.toAbsolutePath().toString()));
             }
         }
         try {
@@ -94,8 +105,11 @@ final class LearnCommand implements Callable<Integer> {
         NamedSeccompFilter base = runOptions.seccompProfile();
         SeccompLearner learner = new SeccompLearner();
         // As a run: a preset's cpu limit this host cannot enforce is left out, an explicit --cpu refused.
-        SandboxConfig config = ConfigMapping.build(runOptions, Path.of(System.getProperty("user.dir")),
-                builder -> builder.seccompLearning(learner)).config();
+        SandboxConfig config = ConfigMapping.build(
+                        runOptions,
+                        Path.of(System.getProperty("user.dir")),
+                        builder -> builder.seccompLearning(learner))
+                .config();
         err.println(PREFIX + "LEARN MODE, for trusted programs only: calls outside '" + base.name()
                 + "' are let through and recorded, not refused");
         err.flush();

@@ -26,8 +26,7 @@ public final class Logging extends ContextAwareBase implements Configurator {
     private static volatile boolean sandboxCtl;
 
     /** For logback's service loader. */
-    public Logging() {
-    }
+    public Logging() {}
 
     /** Sets sandbox-ctl's logging up, before anything logs. */
     static void configure() {
@@ -75,8 +74,10 @@ public final class Logging extends ContextAwareBase implements Configurator {
         public String doLayout(ILoggingEvent event) {
             String logger = event.getLoggerName();
             StringBuilder line = new StringBuilder("sandbox-ctl: ")
-                    .append(event.getLevel()).append(' ')
-                    .append(logger.substring(logger.lastIndexOf('.') + 1)).append(": ")
+                    .append(event.getLevel())
+                    .append(' ')
+                    .append(logger.substring(logger.lastIndexOf('.') + 1))
+                    .append(": ")
                     .append(event.getFormattedMessage())
                     .append(System.lineSeparator());
             IThrowableProxy thrown = event.getThrowableProxy();

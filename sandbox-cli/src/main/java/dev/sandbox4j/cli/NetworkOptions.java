@@ -24,26 +24,62 @@ final class NetworkOptions {
     /** These options as a picocli mixin. */
     CommandSpec mixin() {
         CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
-        SandboxCtl.option(spec, OptionSpec.builder("--network").paramLabel("none|host|user").type(String.class)
-                .converters(new Value("--network"))
-                .description("none: a network namespace with only lo (strict, moderate); user: its own namespace "
-                        + "reached through a user-mode stack (slirp4netns), the host's loopback, link-local, private "
-                        + "ranges and the host's own addresses refused unless allowed (permissive); host: weaker, the "
-                        + "host's network namespace, listed in the report."), () -> mode, v -> mode = v);
-        repeatable(spec, "--allow", "CIDR[:PORT]", "With --network user: allow this block (and port); once given, "
-                + "only what is allowed is reachable. Opens a refused range only when it lies inside it. Repeatable.",
-                () -> allow, v -> allow = v);
-        repeatable(spec, "--allow-host", "HOST[:PORT]", "With --network user: allow what HOST resolves to before "
-                + "the run (the host's resolver). Repeatable.", () -> allowHost, v -> allowHost = v);
-        repeatable(spec, "--publish", "HOSTPORT:SANDBOXPORT", "With --network user: forward 127.0.0.1:HOSTPORT to "
-                + "SANDBOXPORT inside. Repeatable.", () -> publish, v -> publish = v);
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("--network")
+                        .paramLabel("none|host|user")
+                        .type(String.class)
+                        .converters(new Value("--network"))
+                        .description(
+                                "none: a network namespace with only lo (strict, moderate); user: its own namespace "
+                                        + "reached through a user-mode stack (slirp4netns), the host's loopback, link-local, private "
+                                        + "ranges and the host's own addresses refused unless allowed (permissive); host: weaker, the "
+                                        + "host's network namespace, listed in the report."),
+                () -> mode,
+                v -> mode = v);
+        repeatable(
+                spec,
+                "--allow",
+                "CIDR[:PORT]",
+                "With --network user: allow this block (and port); once given, "
+                        + "only what is allowed is reachable. Opens a refused range only when it lies inside it. Repeatable.",
+                () -> allow,
+                v -> allow = v);
+        repeatable(
+                spec,
+                "--allow-host",
+                "HOST[:PORT]",
+                "With --network user: allow what HOST resolves to before "
+                        + "the run (the host's resolver). Repeatable.",
+                () -> allowHost,
+                v -> allowHost = v);
+        repeatable(
+                spec,
+                "--publish",
+                "HOSTPORT:SANDBOXPORT",
+                "With --network user: forward 127.0.0.1:HOSTPORT to " + "SANDBOXPORT inside. Repeatable.",
+                () -> publish,
+                v -> publish = v);
         return spec;
     }
 
-    private static void repeatable(CommandSpec spec, String name, String label, String description,
-            Supplier<List<String>> getter, Consumer<List<String>> setter) {
-        SandboxCtl.option(spec, OptionSpec.builder(name).paramLabel(label).type(List.class)
-                .auxiliaryTypes(String.class).converters(new Value(name)).description(description), getter, setter);
+    private static void repeatable(
+            CommandSpec spec,
+            String name,
+            String label,
+            String description,
+            Supplier<List<String>> getter,
+            Consumer<List<String>> setter) {
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder(name)
+                        .paramLabel(label)
+                        .type(List.class)
+                        .auxiliaryTypes(String.class)
+                        .converters(new Value(name))
+                        .description(description),
+                getter,
+                setter);
     }
 
     Settings toSettings() {
@@ -65,13 +101,17 @@ final class NetworkOptions {
          * {@code --network}: a namespace with only lo, or user-mode networking.
          */
         Network toNetwork(boolean presetOwnNetwork) {
-            String chosen = mode != null ? mode
-                    : !allow.isEmpty() || !allowHost.isEmpty() || !publish.isEmpty() || !presetOwnNetwork ? "user" : "none";
+            String chosen = mode != null
+                    ? mode
+                    : !allow.isEmpty() || !allowHost.isEmpty() || !publish.isEmpty() || !presetOwnNetwork
+                            ? "user"
+                            : "none";
             Network network = Network.parse(chosen);
-            if (network.mode() != Network.Mode.USER && (!allow.isEmpty() || !allowHost.isEmpty() || !publish.isEmpty())) {
+            if (network.mode() != Network.Mode.USER
+                    && (!allow.isEmpty() || !allowHost.isEmpty() || !publish.isEmpty())) {
                 String option = !allow.isEmpty() ? "--allow" : !allowHost.isEmpty() ? "--allow-host" : "--publish";
-                throw new InvalidConfigException(option, first(allow, allowHost, publish),
-                        "needs --network user, not --network " + chosen);
+                throw new InvalidConfigException(
+                        option, first(allow, allowHost, publish), "needs --network user, not --network " + chosen);
             }
             for (String a : allow) {
                 network = network.allow(a);
@@ -101,7 +141,8 @@ final class NetworkOptions {
         try {
             return network.allowHost(host, port);
         } catch (InvalidConfigException e) {
-            throw new InvalidConfigException("--allow-host", text, "use HOST or HOST:PORT (a host name of A-Z a-z 0-9 . -)");
+            throw new InvalidConfigException(
+                    "--allow-host", text, "use HOST or HOST:PORT (a host name of A-Z a-z 0-9 . -)");
         }
     }
 

@@ -28,8 +28,7 @@ import java.util.Optional;
  * </ul>
  */
 final class OutputFile {
-    private OutputFile() {
-    }
+    private OutputFile() {}
 
     /** Writes {@code bytes} to {@code target} as the class comment says. */
     static void write(Path target, byte[] bytes) throws IOException {
@@ -51,8 +50,15 @@ final class OutputFile {
             return new Prepared(FileChannel.open(file, StandardOpenOption.WRITE), null, null, null);
         }
         if (Files.isSymbolicLink(file) && !Files.exists(file)) {
-            return new Prepared(FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING), null, null, null);
+            return new Prepared(
+                    FileChannel.open(
+                            file,
+                            StandardOpenOption.WRITE,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.TRUNCATE_EXISTING),
+                    null,
+                    null,
+                    null);
         }
         Path real = Files.exists(file) ? file.toRealPath() : file; // a link's regular target, renamed over itself
         Path dir = real.getParent();
@@ -60,8 +66,8 @@ final class OutputFile {
             throw new IOException("the directory " + dir + " does not exist");
         }
         dir = dir.toRealPath();
-        return new Prepared(null, dir, Files.readAttributes(dir, BasicFileAttributes.class).fileKey(),
-                real.getFileName());
+        return new Prepared(
+                null, dir, Files.readAttributes(dir, BasicFileAttributes.class).fileKey(), real.getFileName());
     }
 
     /** A target as {@link #prepare} fixed it. */
@@ -83,7 +89,8 @@ final class OutputFile {
                 writeAll(through, bytes);
                 return;
             }
-            if (!Objects.equals(Files.readAttributes(dir, BasicFileAttributes.class).fileKey(), dirKey)) {
+            if (!Objects.equals(
+                    Files.readAttributes(dir, BasicFileAttributes.class).fileKey(), dirKey)) {
                 throw new IOException("the directory " + dir + " was replaced meanwhile; nothing written");
             }
             replace(dir.resolve(name), bytes);
@@ -106,7 +113,8 @@ final class OutputFile {
                 channel.force(true); // durable before it becomes visible: after a crash, the old or the new
             }
             // Checked again just before: a regular file (or nothing) is all a rename may replace.
-            if (Files.exists(real, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.exists(real, LinkOption.NOFOLLOW_LINKS)
+                    && !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
                 throw new IOException(real + " is no longer a regular file; not replaced");
             }
             Files.move(temp, real, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

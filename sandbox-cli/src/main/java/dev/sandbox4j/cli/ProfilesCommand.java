@@ -29,8 +29,10 @@ final class ProfilesCommand implements Callable<Integer> {
     private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
 
     ProfilesCommand() {
-        spec.name("profiles").usageMessage().description("List the presets (-P) with what each chooses and how this "
-                + "host enforces their limits, and the seccomp profiles (-s).");
+        spec.name("profiles")
+                .usageMessage()
+                .description("List the presets (-P) with what each chooses and how this "
+                        + "host enforces their limits, and the seccomp profiles (-s).");
         SandboxCtl.standardHelpOptions(spec);
     }
 
@@ -47,11 +49,19 @@ final class ProfilesCommand implements Callable<Integer> {
         out.printf(row, "PRESET", "SECCOMP", "NETWORK", "MEMORY", "PIDS", "TIMEOUT", "CPU");
         for (SecurityPreset preset : SecurityPreset.values()) {
             String cpu = ConfigMapping.percent(preset.cpuPercent())
-                    + configure(preset, PrivilegeMode.AUTO, null).filter(c -> !c.notApplied().isEmpty())
-                            .map(c -> " (not applied: " + modeName(c.config().mode()) + ")").orElse("");
-            out.printf(row, preset.cliName() + (preset == SecurityPreset.STRICT ? "*" : ""), preset.seccomp().cliName(),
-                    preset.ownNetwork() ? "own (lo only)" : "user-mode", Sizes.format(preset.memoryBytes()),
-                    preset.pids(), Durations.format(preset.timeout()), cpu);
+                    + configure(preset, PrivilegeMode.AUTO, null)
+                            .filter(c -> !c.notApplied().isEmpty())
+                            .map(c -> " (not applied: " + modeName(c.config().mode()) + ")")
+                            .orElse("");
+            out.printf(
+                    row,
+                    preset.cliName() + (preset == SecurityPreset.STRICT ? "*" : ""),
+                    preset.seccomp().cliName(),
+                    preset.ownNetwork() ? "own (lo only)" : "user-mode",
+                    Sizes.format(preset.memoryBytes()),
+                    preset.pids(),
+                    Durations.format(preset.timeout()),
+                    cpu);
         }
         out.println();
         for (SecurityPreset preset : SecurityPreset.values()) {
@@ -64,8 +74,8 @@ final class ProfilesCommand implements Callable<Integer> {
                 + "private /tmp, /proc, a minimal /dev, and nothing else unless bound (--ro-bind . shows the working "
                 + "directory; --bind, -r/--root, --host-fs change the view).");
         out.println();
-        out.println("How the limits are enforced" + here.map(m -> " (here --mode auto is " + modeName(m) + ")")
-                .orElse("") + ":");
+        out.println("How the limits are enforced"
+                + here.map(m -> " (here --mode auto is " + modeName(m) + ")").orElse("") + ":");
         for (PrivilegeMode mode : List.of(PrivilegeMode.PRIVILEGED, PrivilegeMode.UNPRIVILEGED)) {
             List<String> lines = describe(mode);
             for (int i = 0; i < lines.size(); i++) {
@@ -82,15 +92,22 @@ final class ProfilesCommand implements Callable<Integer> {
     private static List<String> describe(PrivilegeMode mode) {
         SandboxConfig config;
         try {
-            config = ConfigMapping.build(options(SecurityPreset.STRICT, mode, null), ROOT).config();
+            config = ConfigMapping.build(options(SecurityPreset.STRICT, mode, null), ROOT)
+                    .config();
         } catch (SandboxException e) {
             return List.of("not usable here: " + e.getMessage());
         }
         return List.of(
-                "memory: " + config.memoryLimitMechanism().map(ProfilesCommand::memory).orElse("not limited"),
-                "pids:   " + config.pidsLimitMechanism().map(ProfilesCommand::pids).orElse("not limited"),
-                "cpu:    " + (config.cpuLimitMechanism().isPresent() ? "the run's cgroup (CFS quota per 100 ms)"
-                        : "a preset's is not applied, an explicit --cpu is refused" + cpuRefusal(mode)));
+                "memory: "
+                        + config.memoryLimitMechanism()
+                                .map(ProfilesCommand::memory)
+                                .orElse("not limited"),
+                "pids:   "
+                        + config.pidsLimitMechanism().map(ProfilesCommand::pids).orElse("not limited"),
+                "cpu:    "
+                        + (config.cpuLimitMechanism().isPresent()
+                                ? "the run's cgroup (CFS quota per 100 ms)"
+                                : "a preset's is not applied, an explicit --cpu is refused" + cpuRefusal(mode)));
     }
 
     /** The executor's reason for refusing an explicit cpu limit in {@code mode}, as ": reason", or "". */
@@ -117,8 +134,8 @@ final class ProfilesCommand implements Callable<Integer> {
                 : "RLIMIT_NPROC (counts every process of the sandbox's host uid)";
     }
 
-    private static Optional<ConfigMapping.Configured> configure(SecurityPreset preset, PrivilegeMode mode,
-            Converters.Limit<Double> cpu) {
+    private static Optional<ConfigMapping.Configured> configure(
+            SecurityPreset preset, PrivilegeMode mode, Converters.Limit<Double> cpu) {
         try {
             return Optional.of(ConfigMapping.build(options(preset, mode, cpu), ROOT));
         } catch (SandboxException e) {

@@ -94,8 +94,13 @@ final class ProgramRunner {
             throw e;
         } catch (SandboxException e) {
             // This host cannot do what was asked (the mode, an explicit --cpu, Landlock): nothing was started.
-            return new RunOutcome.NotRun(Optional.ofNullable(options.id), Optional.empty(), CONFIGURE,
-                    Optional.empty(), e.getMessage(), ExitCodes.SETUP_FAILED);
+            return new RunOutcome.NotRun(
+                    Optional.ofNullable(options.id),
+                    Optional.empty(),
+                    CONFIGURE,
+                    Optional.empty(),
+                    e.getMessage(),
+                    ExitCodes.SETUP_FAILED);
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("preset {}: {}; {}", options.preset.cliName(), enforcement(config), config);
@@ -114,24 +119,33 @@ final class ProgramRunner {
         } catch (ProgramNotRunnableException e) {
             boolean notFound = e.reason() == ProgramNotRunnableException.Reason.NOT_FOUND;
             String message = "cannot run '" + options.program().orElseThrow() + "': "
-                    + (notFound ? "not found" : "not executable") + " (" + e.errnoName() + " at step '" + e.step() + "')";
-            return new RunOutcome.NotRun(id, mode, e.step(), Optional.ofNullable(e.errnoName()), message,
+                    + (notFound ? "not found" : "not executable") + " (" + e.errnoName() + " at step '" + e.step()
+                    + "')";
+            return new RunOutcome.NotRun(
+                    id,
+                    mode,
+                    e.step(),
+                    Optional.ofNullable(e.errnoName()),
+                    message,
                     notFound ? ExitCodes.NOT_FOUND : ExitCodes.NOT_EXECUTABLE);
         } catch (SandboxSetupException e) {
-            return new RunOutcome.NotRun(id, mode, e.step(), Optional.ofNullable(e.errnoName()), e.getMessage(),
-                    ExitCodes.SETUP_FAILED);
+            return new RunOutcome.NotRun(
+                    id, mode, e.step(), Optional.ofNullable(e.errnoName()), e.getMessage(), ExitCodes.SETUP_FAILED);
         } catch (RunAbortedException e) {
             // sandbox4j's own machinery ended the run (its launcher died): no result of the program's to report.
             return new RunOutcome.NotRun(id, mode, "run", Optional.empty(), e.getMessage(), ExitCodes.SETUP_FAILED);
         } catch (SandboxException e) {
             // Before the launcher reported a step: extracting or starting it, sending the plan.
-            return new RunOutcome.NotRun(id, mode, "launch", Optional.empty(), e.getMessage(),
-                    ExitCodes.SETUP_FAILED);
+            return new RunOutcome.NotRun(id, mode, "launch", Optional.empty(), e.getMessage(), ExitCodes.SETUP_FAILED);
         } catch (InterruptedException e) {
             // Nothing in sandbox-ctl interrupts its main thread; should something, closing the sandbox has killed
             // the program, and there is no result to report.
             Thread.currentThread().interrupt();
-            return new RunOutcome.NotRun(id, mode, "wait", Optional.empty(),
+            return new RunOutcome.NotRun(
+                    id,
+                    mode,
+                    "wait",
+                    Optional.empty(),
                     "interrupted while waiting for the program; the sandbox was killed, its result is unknown",
                     ExitCodes.SETUP_FAILED);
         }
@@ -140,8 +154,14 @@ final class ProgramRunner {
     /** For {@code -v}: how the executor enforces each limit in the mode it resolved to. */
     static String enforcement(SandboxConfig config) {
         return "mode " + config.mode().name().toLowerCase(Locale.ROOT)
-                + ": memory " + config.memoryLimitMechanism().map(m -> mechanism(m, "RLIMIT_DATA")).orElse("none")
-                + ", pids " + config.pidsLimitMechanism().map(m -> mechanism(m, "RLIMIT_NPROC")).orElse("none")
+                + ": memory "
+                + config.memoryLimitMechanism()
+                        .map(m -> mechanism(m, "RLIMIT_DATA"))
+                        .orElse("none")
+                + ", pids "
+                + config.pidsLimitMechanism()
+                        .map(m -> mechanism(m, "RLIMIT_NPROC"))
+                        .orElse("none")
                 + ", cpu " + config.cpuLimitMechanism().map(m -> "by cgroup").orElse("none")
                 + ", filesystem " + config.filesystem().map(v -> "view").orElse("host's");
     }
@@ -158,16 +178,21 @@ final class ProgramRunner {
     static String seccompMessage(SandboxResult result, String program, String profile) {
         String hint = "'sandbox-ctl seccomp " + profile + "' lists what it permits; -s chooses another profile";
         if (result.violation().isEmpty()) {
-            return "sandbox-ctl: '" + program + "' was killed by the seccomp filter: it made a system call that profile "
-                    + profile + " does not permit (" + hint + ")";
+            return "sandbox-ctl: '" + program
+                    + "' was killed by the seccomp filter: it made a system call that profile " + profile
+                    + " does not permit (" + hint + ")";
         }
         SeccompViolation v = result.violation().get();
         String what = v.action().kind() == SeccompAction.Kind.KILL_PROCESS
-                ? (v.programProcess() ? "'" + program + "' was killed by the seccomp filter: it called "
+                ? (v.programProcess()
+                        ? "'" + program + "' was killed by the seccomp filter: it called "
                         : "the seccomp filter killed a process of '" + program + "' that called ")
                 : (v.programProcess() ? "'" + program + "' called " : "a process of '" + program + "' called ");
-        String answer = v.action().kind() == SeccompAction.Kind.ERRNO ? " (it failed with " + Errno.name(v.action().data()) + ")" : "";
-        String permitted = v.permittedBy().map(p -> p.cliName() + " is the first profile that permits it")
+        String answer = v.action().kind() == SeccompAction.Kind.ERRNO
+                ? " (it failed with " + Errno.name(v.action().data()) + ")"
+                : "";
+        String permitted = v.permittedBy()
+                .map(p -> p.cliName() + " is the first profile that permits it")
                 .orElse("no profile permits it");
         return "sandbox-ctl: " + what + describe(v) + ", which profile " + profile + " does not permit" + answer + " ("
                 + permitted + "; " + hint + ")";
@@ -179,8 +204,12 @@ final class ProgramRunner {
             return v.syscall();
         }
         StringBuilder s = new StringBuilder(v.syscall()).append('(');
-        v.arguments().forEach((i, value) -> s.append(s.charAt(s.length() - 1) == '(' ? "" : ", ")
-                .append("arg").append(i).append("=0x").append(Long.toHexString(value)));
+        v.arguments()
+                .forEach((i, value) -> s.append(s.charAt(s.length() - 1) == '(' ? "" : ", ")
+                        .append("arg")
+                        .append(i)
+                        .append("=0x")
+                        .append(Long.toHexString(value)));
         return s.append(')').toString();
     }
 
@@ -194,15 +223,19 @@ final class ProgramRunner {
             SandboxConfig config = ran.config();
             String preset = options.preset.cliName();
             if (result.timedOut()) {
-                err.println("sandbox-ctl: timed out after " + config.timeout().map(Durations::format).orElse("?")
+                err.println("sandbox-ctl: timed out after "
+                        + config.timeout().map(Durations::format).orElse("?")
                         + (options.timeout != null ? "" : " (the " + preset + " preset's limit; --timeout changes it)")
                         + "; the sandbox was killed");
             } else if (result.seccompViolation()) {
-                err.println(seccompMessage(result, program, options.seccompProfile().name()));
+                err.println(
+                        seccompMessage(result, program, options.seccompProfile().name()));
             } else if (result.oomKilled()) {
                 // A SIGKILL status alone does not say why; the memory cgroup does, and the program may even have
                 // survived the loss of one of its processes.
-                String limit = config.memoryLimit().isPresent() ? Sizes.format(config.memoryLimit().getAsLong()) : "?";
+                String limit = config.memoryLimit().isPresent()
+                        ? Sizes.format(config.memoryLimit().getAsLong())
+                        : "?";
                 err.println("sandbox-ctl: the kernel's OOM killer ended "
                         + (result.signal().isPresent() ? "'" + program + "'" : "a process of '" + program + "'")
                         + ": the sandbox reached its memory limit of " + limit
@@ -240,8 +273,13 @@ final class ProgramRunner {
          * @param errno      the errno name such as {@code ENOENT}, when the failure has one
          * @param exitStatus 125, 126 or 127
          */
-        record NotRun(Optional<String> id, Optional<PrivilegeMode> mode, String step, Optional<String> errno,
-                String message, int exitStatus) implements RunOutcome {
-        }
+        record NotRun(
+                Optional<String> id,
+                Optional<PrivilegeMode> mode,
+                String step,
+                Optional<String> errno,
+                String message,
+                int exitStatus)
+                implements RunOutcome {}
     }
 }

@@ -49,8 +49,7 @@ final class RunReport {
     /** {@code --report -}: the report goes to stderr, after anything the program wrote there. */
     static final String STDERR = "-";
 
-    private RunReport() {
-    }
+    private RunReport() {}
 
     static String json(RunOutcome outcome) {
         if (outcome instanceof RunOutcome.Ran ran) {
@@ -111,7 +110,8 @@ final class RunReport {
     }
 
     static void cannotWrite(String target, Exception e, PrintWriter err) {
-        String reason = e instanceof IOException io ? IoErrors.describe(io, Path.of(target).toAbsolutePath().toString())
+        String reason = e instanceof IOException io
+                ? IoErrors.describe(io, Path.of(target).toAbsolutePath().toString())
                 : e.toString();
         err.println("sandbox-ctl: cannot write the report to " + target + ": " + reason);
         err.flush();

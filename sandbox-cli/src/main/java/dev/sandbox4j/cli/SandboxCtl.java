@@ -13,6 +13,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IExecutionStrategy;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -25,7 +26,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.UnmatchedArgumentException;
-import picocli.CommandLine;
 
 /**
  * {@code sandbox-ctl}: runs a program in a sandbox ({@code sandbox-ctl [run] [options] [--] PROGRAM [ARGS...]}) or
@@ -41,20 +41,22 @@ public final class SandboxCtl implements Callable<Integer> {
         "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
         "       sandbox-ctl check | profiles | volume ... | --help | --version",
         "       sandbox-ctl seccomp [PROFILE|NAME|FILE] [OPTIONS]",
-        "       sandbox-ctl seccomp learn [-o FILE] [-s BASE] [OPTIONS] -- PROGRAM"};
+        "       sandbox-ctl seccomp learn [-o FILE] [-s BASE] [OPTIONS] -- PROGRAM"
+    };
     private static final String[] DESCRIPTION = {
         "Runs PROGRAM isolated from the host: namespaces, a seccomp filter, resource limits, a filesystem view "
-            + "and a timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go to stderr.",
+                + "and a timeout. Its stdout and stderr pass through; sandbox-ctl's own messages go to stderr.",
         "",
         "The program sees a new root: the host's /usr, /bin, /lib*, /etc read-only, a private /tmp, /proc and a "
-            + "minimal /dev; nothing else of the host unless bound (a bound directory shows the sockets in it): "
-            + "--ro-bind . shows the current directory, where the program then starts. --bind DIR makes a "
-            + "directory writable, -r/--root replaces the view, --host-fs drops it.",
+                + "minimal /dev; nothing else of the host unless bound (a bound directory shows the sockets in it): "
+                + "--ro-bind . shows the current directory, where the program then starts. --bind DIR makes a "
+                + "directory writable, -r/--root replaces the view, --host-fs drops it.",
         "",
         "Limits: in privileged mode (root; see 'sandbox-ctl check') memory, pids and cpu are limits on the run's "
-            + "cgroup. Unprivileged, memory is RLIMIT_DATA and pids RLIMIT_NPROC, and a cpu limit cannot be "
-            + "enforced: a preset's is left out (-v says so), an explicit --cpu is refused (exit 125). "
-            + "'sandbox-ctl profiles' shows both."};
+                + "cgroup. Unprivileged, memory is RLIMIT_DATA and pids RLIMIT_NPROC, and a cpu limit cannot be "
+                + "enforced: a preset's is left out (-v says so), an explicit --cpu is refused (exit 125). "
+                + "'sandbox-ctl profiles' shows both."
+    };
     private static final String[] FOOTER = {
         "  N      the program's own exit status",
         "  128+N  signal N killed the program",
@@ -64,7 +66,8 @@ public final class SandboxCtl implements Callable<Integer> {
         "  126    PROGRAM is not executable",
         "  127    PROGRAM was not found",
         "  2      bad command line (also a --report, --export, --export-oci or learn -o file that",
-        "         cannot be written)"};
+        "         cannot be written)"
+    };
 
     private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
     final RunOptions runOptions = new RunOptions();
@@ -72,11 +75,20 @@ public final class SandboxCtl implements Callable<Integer> {
 
     private SandboxCtl() {
         spec.name("sandbox-ctl").versionProvider(new Version());
-        spec.usageMessage().customSynopsis(SYNOPSIS).description(DESCRIPTION).footerHeading("%nExit status:%n")
+        spec.usageMessage()
+                .customSynopsis(SYNOPSIS)
+                .description(DESCRIPTION)
+                .footerHeading("%nExit status:%n")
                 .footer(FOOTER);
         standardHelpOptions(spec);
-        option(spec, OptionSpec.builder("-v", "--verbose").type(boolean.class).scopeType(ScopeType.INHERIT)
-                .description("Explain what sandbox-ctl does, on stderr."), () -> verbose, this::verbose);
+        option(
+                spec,
+                OptionSpec.builder("-v", "--verbose")
+                        .type(boolean.class)
+                        .scopeType(ScopeType.INHERIT)
+                        .description("Explain what sandbox-ctl does, on stderr."),
+                () -> verbose,
+                this::verbose);
         spec.addMixin("runOptions", runOptions.mixin());
     }
 
@@ -93,8 +105,11 @@ public final class SandboxCtl implements Callable<Integer> {
 
     public static void main(String[] args) {
         Logging.configure();
-        System.exit(execute(SystemCapabilities::detect, new PrintWriter(System.out, true),
-                new PrintWriter(System.err, true), args));
+        System.exit(execute(
+                SystemCapabilities::detect,
+                new PrintWriter(System.out, true),
+                new PrintWriter(System.err, true),
+                args));
     }
 
     /** Runs the command line and returns the exit status. */
@@ -114,9 +129,11 @@ public final class SandboxCtl implements Callable<Integer> {
         CommandLine commandLine = new CommandLine(root.spec);
         commandLine.addSubcommand(new CommandLine(new RunCommand(root).spec));
         // PROGRAM ends option parsing: everything after it belongs to the program. Only for the commands that take a
-        // PROGRAM, those added so far: in 'seccomp minimal --explain ioctl' the option after the positional is seccomp's.
+        // PROGRAM, those added so far: in 'seccomp minimal --explain ioctl' the option after the positional is
+        // seccomp's.
         commandLine.setStopAtPositional(true);
-        commandLine.addSubcommand(new CommandLine(new CheckCommand(system).spec()))
+        commandLine
+                .addSubcommand(new CommandLine(new CheckCommand(system).spec()))
                 .addSubcommand(new CommandLine(new ProfilesCommand().spec()))
                 .addSubcommand(SeccompCommand.commandLine())
                 .addSubcommand(VolumeCommand.commandLine());
@@ -159,16 +176,26 @@ public final class SandboxCtl implements Callable<Integer> {
 
     /** {@code -h/--help} and {@code -V/--version}, as every command has them. */
     static void standardHelpOptions(CommandSpec spec) {
-        spec.addOption(OptionSpec.builder("-h", "--help").type(boolean.class).usageHelp(true)
-                .description("Show this help message and exit.").build());
-        spec.addOption(OptionSpec.builder("-V", "--version").type(boolean.class).versionHelp(true)
-                .description("Print version information and exit.").build());
+        spec.addOption(OptionSpec.builder("-h", "--help")
+                .type(boolean.class)
+                .usageHelp(true)
+                .description("Show this help message and exit.")
+                .build());
+        spec.addOption(OptionSpec.builder("-V", "--version")
+                .type(boolean.class)
+                .versionHelp(true)
+                .description("Print version information and exit.")
+                .build());
     }
 
     /** Adds {@code option} to {@code spec}, its value read and written through {@code getter} and {@code setter}. */
     static <V> void option(CommandSpec spec, OptionSpec.Builder option, Supplier<V> getter, Consumer<V> setter) {
         Binding binding = Binding.of(getter, setter);
-        spec.addOption(option.getter(binding).setter(binding).initialValue(getter.get()).hasInitialValue(true).build());
+        spec.addOption(option.getter(binding)
+                .setter(binding)
+                .initialValue(getter.get())
+                .hasInitialValue(true)
+                .build());
     }
 
     /** A value as picocli reads and writes it; a class, since picocli's getter and setter are generic methods. */
@@ -212,8 +239,10 @@ public final class SandboxCtl implements Callable<Integer> {
                 for (OptionSpec option : parseResult.matchedOptions()) {
                     if (option.scopeType() != ScopeType.INHERIT && !option.usageHelp() && !option.versionHelp()) {
                         String name = sub.commandSpec().name();
-                        return usageError(parseResult.commandSpec().commandLine().getErr(), option.longestName()
-                                + " before '" + name + "' would not apply to it: put the options after '" + name + "'");
+                        return usageError(
+                                parseResult.commandSpec().commandLine().getErr(),
+                                option.longestName() + " before '" + name
+                                        + "' would not apply to it: put the options after '" + name + "'");
                     }
                 }
             }
@@ -243,7 +272,9 @@ public final class SandboxCtl implements Callable<Integer> {
                 return first.startsWith("-") ? "unknown option '" + first + "'" : "unexpected argument '" + first + "'";
             }
             String message = e.getMessage();
-            return message.isEmpty() ? message : message.substring(0, 1).toLowerCase(Locale.ROOT) + message.substring(1);
+            return message.isEmpty()
+                    ? message
+                    : message.substring(0, 1).toLowerCase(Locale.ROOT) + message.substring(1);
         }
     }
 

@@ -21,11 +21,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import picocli.CommandLine;
 import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
-import picocli.CommandLine;
 
 /**
  * {@code sandbox-ctl seccomp [PROFILE] [--export FILE] [--export-oci FILE] [--explain SYSCALL[,ARG...]]
@@ -45,39 +45,80 @@ public final class SeccompCommand implements Callable<Integer> {
     private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
 
     public SeccompCommand() {
-        spec.name("seccomp").usageMessage().sortOptions(false).description(
-                "List the seccomp profiles; with PROFILE, show its syscalls and argument rules.",
-                "Profiles are cumulative: essential < minimal < io-heavy < compute < network < unrestricted.",
-                "PROFILE may also name NAME.json in ~/.config/sandbox4j/seccomp ($XDG_CONFIG_HOME) or "
-                        + "/etc/sandbox4j/seccomp, or be the path of an OCI/Docker seccomp JSON file.",
-                "'sandbox-ctl seccomp learn --help': write a profile from what a trusted program uses.");
+        spec.name("seccomp")
+                .usageMessage()
+                .sortOptions(false)
+                .description(
+                        "List the seccomp profiles; with PROFILE, show its syscalls and argument rules.",
+                        "Profiles are cumulative: essential < minimal < io-heavy < compute < network < unrestricted.",
+                        "PROFILE may also name NAME.json in ~/.config/sandbox4j/seccomp ($XDG_CONFIG_HOME) or "
+                                + "/etc/sandbox4j/seccomp, or be the path of an OCI/Docker seccomp JSON file.",
+                        "'sandbox-ctl seccomp learn --help': write a profile from what a trusted program uses.");
         SandboxCtl.standardHelpOptions(spec);
         SandboxCtl.Binding profile = SandboxCtl.Binding.of(() -> profileName, (String v) -> profileName = v);
-        spec.addPositional(PositionalParamSpec.builder().index("0").arity("0..1").paramLabel("PROFILE").type(String.class)
+        spec.addPositional(PositionalParamSpec.builder()
+                .index("0")
+                .arity("0..1")
+                .paramLabel("PROFILE")
+                .type(String.class)
                 .description("essential, minimal, io-heavy, compute, network, unrestricted, a NAME from the "
                         + "profile directories, or an OCI/Docker JSON FILE")
-                .getter(profile).setter(profile).build());
-        SandboxCtl.option(spec, OptionSpec.builder("-l", "--list").type(boolean.class)
-                .description("List the profiles with their syscall counts (the default)."), () -> list, v -> list = v);
-        SandboxCtl.option(spec, OptionSpec.builder("--export").paramLabel("FILE").type(Path.class)
-                .description("Write PROFILE's compiled BPF program to FILE: the raw little-endian struct sock_filter "
-                        + "array (8 bytes per instruction) that seccomp(SECCOMP_SET_MODE_FILTER) loads."),
-                () -> export, v -> export = v);
-        SandboxCtl.option(spec, OptionSpec.builder("--export-oci").paramLabel("FILE").type(Path.class)
-                .description("Write PROFILE as an OCI/Docker seccomp JSON profile (what docker/podman --security-opt "
-                        + "seccomp=FILE and Kubernetes Localhost profiles read), with the same decisions under "
-                        + "libseccomp."),
-                () -> exportOci, v -> exportOci = v);
-        SandboxCtl.option(spec, OptionSpec.builder("--explain").paramLabel("SYSCALL[,ARG...]").type(String.class)
-                .description("Run the compiled program on one call and print the decision. SYSCALL is a name or a "
-                        + "number (as the audit log prints it): ioctl,0,0x5412 or 16,0,0x5412."),
-                () -> explain, v -> explain = v);
-        SandboxCtl.option(spec, OptionSpec.builder("--disassemble").type(boolean.class)
-                .description("Print PROFILE's compiled program, one instruction a line."),
-                () -> disassemble, v -> disassemble = v);
-        SandboxCtl.option(spec, OptionSpec.builder("--arch").paramLabel("ARCH").type(String.class)
-                .description("Architecture to count, compile and explain for: x86_64 (default) or aarch64."),
-                () -> archName, v -> archName = v);
+                .getter(profile)
+                .setter(profile)
+                .build());
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("-l", "--list")
+                        .type(boolean.class)
+                        .description("List the profiles with their syscall counts (the default)."),
+                () -> list,
+                v -> list = v);
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("--export")
+                        .paramLabel("FILE")
+                        .type(Path.class)
+                        .description(
+                                "Write PROFILE's compiled BPF program to FILE: the raw little-endian struct sock_filter "
+                                        + "array (8 bytes per instruction) that seccomp(SECCOMP_SET_MODE_FILTER) loads."),
+                () -> export,
+                v -> export = v);
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("--export-oci")
+                        .paramLabel("FILE")
+                        .type(Path.class)
+                        .description(
+                                "Write PROFILE as an OCI/Docker seccomp JSON profile (what docker/podman --security-opt "
+                                        + "seccomp=FILE and Kubernetes Localhost profiles read), with the same decisions under "
+                                        + "libseccomp."),
+                () -> exportOci,
+                v -> exportOci = v);
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("--explain")
+                        .paramLabel("SYSCALL[,ARG...]")
+                        .type(String.class)
+                        .description(
+                                "Run the compiled program on one call and print the decision. SYSCALL is a name or a "
+                                        + "number (as the audit log prints it): ioctl,0,0x5412 or 16,0,0x5412."),
+                () -> explain,
+                v -> explain = v);
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("--disassemble")
+                        .type(boolean.class)
+                        .description("Print PROFILE's compiled program, one instruction a line."),
+                () -> disassemble,
+                v -> disassemble = v);
+        SandboxCtl.option(
+                spec,
+                OptionSpec.builder("--arch")
+                        .paramLabel("ARCH")
+                        .type(String.class)
+                        .description("Architecture to count, compile and explain for: x86_64 (default) or aarch64."),
+                () -> archName,
+                v -> archName = v);
     }
 
     CommandSpec spec() {
@@ -100,10 +141,12 @@ public final class SeccompCommand implements Callable<Integer> {
             arch = Architecture.fromKernelName(archName);
             if (profileName != null) {
                 profile = SeccompProfileRegistry.standard().resolve(profileName);
-                if (profile.builtIn().isEmpty() && !profile.source().equals("registered") && arch != Architecture.current()) {
+                if (profile.builtIn().isEmpty()
+                        && !profile.source().equals("registered")
+                        && arch != Architecture.current()) {
                     // A file means what libseccomp makes of it on the architecture asked about.
-                    OciSeccompProfile read = OciSeccompProfile.read(Path.of(profile.source()), arch,
-                            System.getProperty("os.version", ""));
+                    OciSeccompProfile read = OciSeccompProfile.read(
+                            Path.of(profile.source()), arch, System.getProperty("os.version", ""));
                     profile = NamedSeccompFilter.of(profile.name(), read);
                 }
             }
@@ -131,12 +174,14 @@ public final class SeccompCommand implements Callable<Integer> {
             }
             if (export != null) {
                 OutputFile.write(export, program.toBytes());
-                out.printf("wrote %s: %d instructions (%d bytes) of %s BPF for profile %s%n", export,
-                        program.length(), program.length() * 8, arch, profile.name());
+                out.printf(
+                        "wrote %s: %d instructions (%d bytes) of %s BPF for profile %s%n",
+                        export, program.length(), program.length() * 8, arch, profile.name());
             }
             if (exportOci != null) {
-                OutputFile.write(exportOci, OciSeccompProfile.toJson(profile.filter(), arch)
-                        .getBytes(StandardCharsets.UTF_8));
+                OutputFile.write(
+                        exportOci,
+                        OciSeccompProfile.toJson(profile.filter(), arch).getBytes(StandardCharsets.UTF_8));
                 out.printf("wrote %s: OCI seccomp profile %s for %s%n", exportOci, profile.name(), arch);
             }
             if (explain != null) {
@@ -166,8 +211,11 @@ public final class SeccompCommand implements Callable<Integer> {
 
     /** One line per profile: name, syscall count on {@code arch}, description. Also used by {@code profiles}. */
     static void listProfiles(PrintWriter out, Architecture arch) {
-        out.printf("%-13s %8s  %s%n", "SECCOMP", "SYSCALLS", "DESCRIPTION (" + arch + ", of " + arch.syscalls().size()
-                + " syscalls)");
+        out.printf(
+                "%-13s %8s  %s%n",
+                "SECCOMP",
+                "SYSCALLS",
+                "DESCRIPTION (" + arch + ", of " + arch.syscalls().size() + " syscalls)");
         for (SeccompProfile p : SeccompProfile.values()) {
             out.printf("%-13s %8d  %s%n", p.cliName(), p.permittedSyscalls(arch).size(), p.description());
         }
@@ -178,8 +226,11 @@ public final class SeccompCommand implements Callable<Integer> {
             }
             String count;
             try {
-                count = Integer.toString(SeccompProfileRegistry.standard().resolve(e.getKey()).filter()
-                        .permittedSyscalls(arch).size());
+                count = Integer.toString(SeccompProfileRegistry.standard()
+                        .resolve(e.getKey())
+                        .filter()
+                        .permittedSyscalls(arch)
+                        .size());
             } catch (SandboxException ex) {
                 count = "error";
             }
@@ -187,14 +238,22 @@ public final class SeccompCommand implements Callable<Integer> {
         }
     }
 
-    private static void showProfile(PrintWriter out, NamedSeccompFilter profile, Architecture arch, BpfProgram program) {
+    private static void showProfile(
+            PrintWriter out, NamedSeccompFilter profile, Architecture arch, BpfProgram program) {
         SeccompFilter filter = profile.filter();
         List<String> permitted = List.copyOf(filter.permittedSyscalls(arch));
-        out.printf("profile %s (%s): %s%n", profile.name(), arch,
+        out.printf(
+                "profile %s (%s): %s%n",
+                profile.name(),
+                arch,
                 profile.builtIn().map(SeccompProfile::description).orElse("from " + profile.source()));
-        out.printf("%d of %d syscalls permitted; otherwise %s; numbers the table does not know: %s; %d BPF instructions%n",
-                permitted.size(), arch.syscalls().size(), filter.defaultAction().describe(),
-                filter.unknownSyscallAction().describe(), program.length());
+        out.printf(
+                "%d of %d syscalls permitted; otherwise %s; numbers the table does not know: %s; %d BPF instructions%n",
+                permitted.size(),
+                arch.syscalls().size(),
+                filter.defaultAction().describe(),
+                filter.unknownSyscallAction().describe(),
+                program.length());
         out.println();
         out.println("permitted:");
         for (String name : permitted) {
@@ -206,7 +265,9 @@ public final class SeccompCommand implements Callable<Integer> {
             }
         }
         List<SyscallRule> refusals = filter.rules().stream()
-                .filter(r -> !r.isConditional() && !r.action().runsSyscall() && arch.syscalls().contains(r.name()))
+                .filter(r -> !r.isConditional()
+                        && !r.action().runsSyscall()
+                        && arch.syscalls().contains(r.name()))
                 .toList();
         if (!refusals.isEmpty()) {
             out.println("refused with an answer:");
@@ -218,8 +279,8 @@ public final class SeccompCommand implements Callable<Integer> {
 
     /** {@code → ERRNO(1) EPERM if arg1.lo32 == 0x5412}. */
     private static String describe(SyscallRule rule) {
-        return "→ " + rule.action().describe() + " if " + rule.conditions().stream()
-                .map(Object::toString).collect(Collectors.joining(" && "));
+        return "→ " + rule.action().describe() + " if "
+                + rule.conditions().stream().map(Object::toString).collect(Collectors.joining(" && "));
     }
 
     private int explain(PrintWriter out, NamedSeccompFilter profile, Architecture arch, BpfProgram program) {
@@ -272,8 +333,14 @@ public final class SeccompCommand implements Callable<Integer> {
         for (int i = 0; i < args.length; i++) {
             call.append(i == 0 ? "" : ", ").append("0x").append(Long.toHexString(args[i]));
         }
-        out.printf("%s on %s under %s: %s (syscall %s, %d BPF instructions executed)%n", call.append(')'), arch,
-                profile.name(), action.describe(), Integer.toUnsignedString(nr), run.instructionsExecuted());
+        out.printf(
+                "%s on %s under %s: %s (syscall %s, %d BPF instructions executed)%n",
+                call.append(')'),
+                arch,
+                profile.name(),
+                action.describe(),
+                Integer.toUnsignedString(nr),
+                run.instructionsExecuted());
         return ExitCode.OK;
     }
 

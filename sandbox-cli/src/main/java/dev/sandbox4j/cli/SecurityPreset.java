@@ -24,11 +24,29 @@ import java.util.Locale;
  * </ul>
  */
 enum SecurityPreset {
-    STRICT(SeccompProfile.MINIMAL, true, 128L << 20, 64, Duration.ofSeconds(30), 50,
+    STRICT(
+            SeccompProfile.MINIMAL,
+            true,
+            128L << 20,
+            64,
+            Duration.ofSeconds(30),
+            50,
             "untrusted code: everyday tools only, no network, tight limits"),
-    MODERATE(SeccompProfile.IO_HEAVY, true, 512L << 20, 256, Duration.ofMinutes(5), 75,
+    MODERATE(
+            SeccompProfile.IO_HEAVY,
+            true,
+            512L << 20,
+            256,
+            Duration.ofMinutes(5),
+            75,
             "builds and tests: may create and remove files, no network"),
-    PERMISSIVE(SeccompProfile.NETWORK, false, 2L << 30, 1024, Duration.ofHours(1), 90,
+    PERMISSIVE(
+            SeccompProfile.NETWORK,
+            false,
+            2L << 30,
+            1024,
+            Duration.ofHours(1),
+            90,
             "trusted tools that need the network: sockets, user-mode networking, generous limits");
 
     private final SeccompProfile seccomp;
@@ -39,8 +57,14 @@ enum SecurityPreset {
     private final int cpuPercent;
     private final String description;
 
-    SecurityPreset(SeccompProfile seccomp, boolean ownNetwork, long memoryBytes, int pids, Duration timeout,
-            int cpuPercent, String description) {
+    SecurityPreset(
+            SeccompProfile seccomp,
+            boolean ownNetwork,
+            long memoryBytes,
+            int pids,
+            Duration timeout,
+            int cpuPercent,
+            String description) {
         this.seccomp = seccomp;
         this.ownNetwork = ownNetwork;
         this.memoryBytes = memoryBytes;

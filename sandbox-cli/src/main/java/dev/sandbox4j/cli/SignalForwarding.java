@@ -31,8 +31,7 @@ final class SignalForwarding implements AutoCloseable {
     /** Signals that arrived before there was a target. Guarded by this. */
     private final List<Integer> pending = new ArrayList<>();
 
-    private SignalForwarding() {
-    }
+    private SignalForwarding() {}
 
     /**
      * Takes SIGINT, SIGTERM and SIGHUP from the JVM. Done before the program starts, because the program runs

@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
-import picocli.CommandLine;
 
 /**
  * {@code sandbox-ctl volume create|ls|rm|du}: the named volumes that {@code --volume NAME:/path[:ro]} binds into runs,
@@ -22,22 +22,28 @@ final class VolumeCommand implements Callable<Integer> {
     private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
 
     VolumeCommand() {
-        spec.name("volume").usageMessage().description(
-                "Manage named volumes: directories kept between runs, bound with --volume NAME:/path[:ro].");
+        spec.name("volume")
+                .usageMessage()
+                .description(
+                        "Manage named volumes: directories kept between runs, bound with --volume NAME:/path[:ro].");
         SandboxCtl.standardHelpOptions(spec);
     }
 
     /** This command with its {@code create}, {@code ls}, {@code rm} and {@code du} subcommands. */
     static CommandLine commandLine() {
         CommandLine line = new CommandLine(new VolumeCommand().spec);
-        line.addSubcommand(new Action("create", "Create empty volumes, owned by the host id sandboxed programs run as.",
-                true, VolumeCommand::create).commandLine());
-        line.addSubcommand(new Action("ls", "List the volumes with their sizes.", false, VolumeCommand::list)
+        line.addSubcommand(new Action(
+                        "create",
+                        "Create empty volumes, owned by the host id sandboxed programs run as.",
+                        true,
+                        VolumeCommand::create)
                 .commandLine());
-        line.addSubcommand(new Action("rm", "Delete volumes and everything in them.", true, VolumeCommand::remove)
-                .commandLine());
-        line.addSubcommand(new Action("du", "Print the bytes of files in each volume.", true, VolumeCommand::usage)
-                .commandLine());
+        line.addSubcommand(
+                new Action("ls", "List the volumes with their sizes.", false, VolumeCommand::list).commandLine());
+        line.addSubcommand(
+                new Action("rm", "Delete volumes and everything in them.", true, VolumeCommand::remove).commandLine());
+        line.addSubcommand(
+                new Action("du", "Print the bytes of files in each volume.", true, VolumeCommand::usage).commandLine());
         return line;
     }
 
@@ -90,9 +96,16 @@ final class VolumeCommand implements Callable<Integer> {
             SandboxCtl.standardHelpOptions(spec);
             if (takesNames) {
                 SandboxCtl.Binding binding = SandboxCtl.Binding.of(() -> names, (List<String> v) -> names = v);
-                spec.addPositional(PositionalParamSpec.builder().type(List.class).auxiliaryTypes(String.class)
-                        .arity("1..*").paramLabel("NAME").getter(binding).setter(binding).initialValue(names)
-                        .hasInitialValue(true).build());
+                spec.addPositional(PositionalParamSpec.builder()
+                        .type(List.class)
+                        .auxiliaryTypes(String.class)
+                        .arity("1..*")
+                        .paramLabel("NAME")
+                        .getter(binding)
+                        .setter(binding)
+                        .initialValue(names)
+                        .hasInitialValue(true)
+                        .build());
             }
         }
 
@@ -115,7 +128,10 @@ final class VolumeCommand implements Callable<Integer> {
     /** {@code --volume NAME:/path[:ro]}: the volume's directory bound at the path, writable unless {@code :ro}. */
     static FilesystemOptions.Bind bind(String text) {
         String[] parts = text == null ? new String[0] : text.split(":", -1);
-        if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()
+        if (parts.length < 2
+                || parts.length > 3
+                || parts[0].isEmpty()
+                || parts[1].isEmpty()
                 || parts.length == 3 && !parts[2].equals("ro") && !parts[2].equals("rw")) {
             throw new InvalidConfigException("--volume", text, "expected NAME:/path or NAME:/path:ro");
         }

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 class FilesystemOptionsTest {
     private static FilesystemOptions parse(String... args) {
@@ -42,33 +42,60 @@ class FilesystemOptionsTest {
         Path a = Files.createDirectories(dir.resolve("a"));
         Path b = Files.createDirectories(dir.resolve("b"));
         Path c = Files.createDirectories(dir.resolve("c"));
-        FilesystemOptions s = parse("--ro-bind", a.toString(), "--bind", b + ":/out", "--ro-bind", c + ":/in",
-                "--bind", a + ":/a2");
-        assertThat(s.binds).containsExactly(new FilesystemOptions.Bind(a, a, false),
-                new FilesystemOptions.Bind(b, Path.of("/out"), true), new FilesystemOptions.Bind(c, Path.of("/in"), false),
-                new FilesystemOptions.Bind(a, Path.of("/a2"), true));
+        FilesystemOptions s =
+                parse("--ro-bind", a.toString(), "--bind", b + ":/out", "--ro-bind", c + ":/in", "--bind", a + ":/a2");
+        assertThat(s.binds)
+                .containsExactly(
+                        new FilesystemOptions.Bind(a, a, false),
+                        new FilesystemOptions.Bind(b, Path.of("/out"), true),
+                        new FilesystemOptions.Bind(c, Path.of("/in"), false),
+                        new FilesystemOptions.Bind(a, Path.of("/a2"), true));
     }
 
     @Test
     void everyOptionKeepsItsOrderAndMeaning(@TempDir Path dir) throws Exception {
         Path a = Files.createDirectories(dir.resolve("a"));
         Path upper = Files.createDirectories(dir.resolve("up"));
-        FilesystemOptions s = parse("--bind", a + ":/work", "--ro-bind", a.toString(), "--tmpfs", "/scratch:1M",
-                "--tmpfs", "/t2", "--overlay", a + ":/o", "--overlay", a + ":/k:" + upper, "--rw",
-                "--landlock-ro", "/data", "--landlock-rw", "/work");
-        assertThat(s.binds).containsExactly(new FilesystemOptions.Bind(a, Path.of("/work"), true),
-                new FilesystemOptions.Bind(a, a, false));
-        assertThat(s.tmpfs).containsExactly(new FilesystemOptions.Tmpfs(Path.of("/scratch"), Optional.of("1M")),
-                new FilesystemOptions.Tmpfs(Path.of("/t2"), Optional.empty()));
+        FilesystemOptions s = parse(
+                "--bind",
+                a + ":/work",
+                "--ro-bind",
+                a.toString(),
+                "--tmpfs",
+                "/scratch:1M",
+                "--tmpfs",
+                "/t2",
+                "--overlay",
+                a + ":/o",
+                "--overlay",
+                a + ":/k:" + upper,
+                "--rw",
+                "--landlock-ro",
+                "/data",
+                "--landlock-rw",
+                "/work");
+        assertThat(s.binds)
+                .containsExactly(
+                        new FilesystemOptions.Bind(a, Path.of("/work"), true), new FilesystemOptions.Bind(a, a, false));
+        assertThat(s.tmpfs)
+                .containsExactly(
+                        new FilesystemOptions.Tmpfs(Path.of("/scratch"), Optional.of("1M")),
+                        new FilesystemOptions.Tmpfs(Path.of("/t2"), Optional.empty()));
         assertThat(s.overlays.get(1).work()).isEqualTo(dir.resolve(".up.work"));
         assertThat(s.writableRoot).isTrue();
 
         FilesystemView view = s.view();
         assertThat(view.writableRoot()).isTrue();
-        assertThat(view.mounts()).contains(new Mount.Bind(a, Path.of("/work"), true), new Mount.Bind(a, a, false),
-                new Mount.Tmpfs(Path.of("/scratch"), 1 << 20, 0755),
-                new Mount.Overlay(List.of(a), Path.of("/k"), upper, dir.resolve(".up.work")));
-        assertThat(s.landlock()).get().extracting(LandlockRules::rules).asList()
+        assertThat(view.mounts())
+                .contains(
+                        new Mount.Bind(a, Path.of("/work"), true),
+                        new Mount.Bind(a, a, false),
+                        new Mount.Tmpfs(Path.of("/scratch"), 1 << 20, 0755),
+                        new Mount.Overlay(List.of(a), Path.of("/k"), upper, dir.resolve(".up.work")));
+        assertThat(s.landlock())
+                .get()
+                .extracting(LandlockRules::rules)
+                .asList()
                 .anyMatch(r -> ((LandlockRules.Rule) r).path().equals(Path.of("/data")));
     }
 
@@ -86,12 +113,16 @@ class FilesystemOptionsTest {
     void badValuesFailWhenTheViewIsBuiltNamingThePath(@TempDir Path dir) {
         Path missing = dir.resolve("missing");
         assertThatThrownBy(() -> parse("--bind", missing + ":/m").view())
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining(missing.toString());
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining(missing.toString());
         assertThatThrownBy(() -> parse("--tmpfs", "/t:huge").view())
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("huge");
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("huge");
         // Zero is not "unlimited" (the kernel's reading of size=0): refused, with what to do instead.
         assertThatThrownBy(() -> parse("--tmpfs", "/t:0").view())
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("/t").hasMessageContaining("'0'")
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("/t")
+                .hasMessageContaining("'0'")
                 .hasMessageContaining("leave the size out");
     }
 
@@ -116,6 +147,7 @@ class FilesystemOptionsTest {
                 .isEqualTo("invalid --volume 'job:/work:rx': expected NAME:/path or NAME:/path:ro");
         assertThat(rejection("--volume", "job:work").getMessage())
                 .isEqualTo("invalid --volume 'work': the path inside the sandbox must be absolute");
-        assertThat(rejection("--volume", "job:/").getMessage()).startsWith("invalid --volume 'job:/': cannot mount over");
+        assertThat(rejection("--volume", "job:/").getMessage())
+                .startsWith("invalid --volume 'job:/': cannot mount over");
     }
 }

@@ -15,7 +15,8 @@ class LoggingTest {
         LoggerContext context = new LoggerContext();
         Logging configurator = new Logging();
         configurator.setContext(context);
-        assertThat(configurator.configure(context)).as("not sandbox-ctl's process (yet): logback's own set-up")
+        assertThat(configurator.configure(context))
+                .as("not sandbox-ctl's process (yet): logback's own set-up")
                 .isEqualTo(ch.qos.logback.classic.spi.Configurator.ExecutionStatus.NEUTRAL);
 
         Logging.configure(); // as main does; this test JVM's logging is already set up and stays
@@ -25,19 +26,26 @@ class LoggingTest {
         assertThat(root.getLevel()).isEqualTo(Level.WARN);
         assertThat(root.getAppender("STDERR")).isNotNull();
         assertThat(root.iteratorForAppenders()).toIterable().hasSize(1);
-        assertThat(context.getLogger("dev.sandbox4j.exec.Sandbox").isDebugEnabled()).isFalse();
+        assertThat(context.getLogger("dev.sandbox4j.exec.Sandbox").isDebugEnabled())
+                .isFalse();
     }
 
     @Test
     void aLineIsPrefixedSoItCannotBeTakenForTheProgramsOutput() {
         LoggerContext context = new LoggerContext();
         Logger logger = context.getLogger("dev.sandbox4j.exec.Sandbox");
-        LoggingEvent event = new LoggingEvent(Logger.class.getName(), logger, Level.WARN,
-                "cgroup {} left behind", new IllegalStateException("busy"), new Object[] {"x"});
+        LoggingEvent event = new LoggingEvent(
+                Logger.class.getName(),
+                logger,
+                Level.WARN,
+                "cgroup {} left behind",
+                new IllegalStateException("busy"),
+                new Object[] {"x"});
 
         String line = new Logging.OneLineLayout().doLayout(event);
 
-        assertThat(line).startsWith("sandbox-ctl: WARN Sandbox: cgroup x left behind" + System.lineSeparator())
+        assertThat(line)
+                .startsWith("sandbox-ctl: WARN Sandbox: cgroup x left behind" + System.lineSeparator())
                 .contains("java.lang.IllegalStateException: busy");
     }
 

@@ -22,7 +22,8 @@ class OutputFileTest {
 
     @Test
     void whatAProgramLeavesAtTheTargetDoesNotRedirectTheWrite() throws Exception {
-        Path victim = Files.writeString(Files.createDirectories(dir.resolve("private")).resolve("config"), "keep me");
+        Path victim = Files.writeString(
+                Files.createDirectories(dir.resolve("private")).resolve("config"), "keep me");
         Path shared = Files.createDirectories(dir.resolve("shared"));
         Path report = shared.resolve("report.json");
         // Calibration: a write decided only after the run follows the link the program planted.
@@ -66,8 +67,10 @@ class OutputFileTest {
         });
         OutputFile.write(fifo, "{\"a\":1}\n".getBytes(StandardCharsets.UTF_8));
         assertThat(reader.get(10, TimeUnit.SECONDS)).isEqualTo("{\"a\":1}\n");
-        assertThat(Files.readAttributes(fifo, "unix:mode", LinkOption.NOFOLLOW_LINKS).get("mode"))
-                .as("still a FIFO").matches(m -> ((Integer) m & 0170000) == 0010000);
+        assertThat(Files.readAttributes(fifo, "unix:mode", LinkOption.NOFOLLOW_LINKS)
+                        .get("mode"))
+                .as("still a FIFO")
+                .matches(m -> ((Integer) m & 0170000) == 0010000);
         assertThat(OutputFile.problemWith(fifo)).isEmpty();
     }
 
@@ -79,8 +82,10 @@ class OutputFileTest {
         run("mknod", "-m", "666", devNull.toString(), "c", "1", "3");
         OutputFile.write(devNull, "{}\n".getBytes(StandardCharsets.UTF_8));
         assertThat(Files.isRegularFile(devNull, LinkOption.NOFOLLOW_LINKS)).isFalse();
-        assertThat(Files.readAttributes(devNull, "unix:mode", LinkOption.NOFOLLOW_LINKS).get("mode"))
-                .as("still a character device").matches(m -> ((Integer) m & 0170000) == 0020000);
+        assertThat(Files.readAttributes(devNull, "unix:mode", LinkOption.NOFOLLOW_LINKS)
+                        .get("mode"))
+                .as("still a character device")
+                .matches(m -> ((Integer) m & 0170000) == 0020000);
         assertThat(Files.readAttributes(devNull, "unix:rdev").get("rdev")).isEqualTo(259L); // makedev(1, 3)
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).containsExactly(devNull);
@@ -113,10 +118,11 @@ class OutputFileTest {
 
     @Test
     void targetsThatCannotBeWrittenAreFoundBeforehand() throws Exception {
-        assertThat(OutputFile.problemWith(Path.of("/proc/version"))).hasValueSatisfying(
-                problem -> assertThat(problem).startsWith("cannot create a file in /proc: "));
+        assertThat(OutputFile.problemWith(Path.of("/proc/version")))
+                .hasValueSatisfying(problem -> assertThat(problem).startsWith("cannot create a file in /proc: "));
         assertThat(OutputFile.problemWith(dir)).contains("is a directory");
-        assertThat(OutputFile.problemWith(dir.resolve("x/y"))).contains("the directory " + dir.resolve("x") + " does not exist");
+        assertThat(OutputFile.problemWith(dir.resolve("x/y")))
+                .contains("the directory " + dir.resolve("x") + " does not exist");
         assertThat(OutputFile.problemWith(dir.resolve("new.json"))).isEmpty();
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).as("the check leaves nothing behind").isEmpty();
@@ -125,7 +131,8 @@ class OutputFileTest {
 
     private static boolean isRoot() throws Exception {
         return Files.readAllLines(Path.of("/proc/self/status")).stream()
-                .filter(l -> l.startsWith("Uid:")).anyMatch(l -> l.split("\\s+")[2].equals("0"));
+                .filter(l -> l.startsWith("Uid:"))
+                .anyMatch(l -> l.split("\\s+")[2].equals("0"));
     }
 
     private static void run(String... command) throws Exception {

@@ -28,9 +28,38 @@ class RunOptionsTest {
 
     @Test
     void everyOptionIsParsedIntoTheRecord() {
-        RunOptions options = parse("-P", "moderate", "-m", "1.5G", "-c", "50%", "-t", "1.5s", "-s", "IO-heavy",
-                "--pids", "64", "-r", "/srv/root", "-i", "job-1", "--mode", "unprivileged", "-e", "A=1", "-e", "HOME",
-                "-w", "/work", "--report", "-", "-v", "--", "python3", "-c", "print(1)");
+        RunOptions options = parse(
+                "-P",
+                "moderate",
+                "-m",
+                "1.5G",
+                "-c",
+                "50%",
+                "-t",
+                "1.5s",
+                "-s",
+                "IO-heavy",
+                "--pids",
+                "64",
+                "-r",
+                "/srv/root",
+                "-i",
+                "job-1",
+                "--mode",
+                "unprivileged",
+                "-e",
+                "A=1",
+                "-e",
+                "HOME",
+                "-w",
+                "/work",
+                "--report",
+                "-",
+                "-v",
+                "--",
+                "python3",
+                "-c",
+                "print(1)");
 
         assertThat(options.preset).isEqualTo(SecurityPreset.MODERATE);
         assertThat(options.memory.value()).contains(1610612736L);
@@ -41,8 +70,9 @@ class RunOptionsTest {
         assertThat(options.filesystem.root).isEqualTo(Path.of("/srv/root"));
         assertThat(options.id).isEqualTo("job-1");
         assertThat(options.mode).isEqualTo(PrivilegeMode.UNPRIVILEGED);
-        assertThat(options.environment).extracting(Env::name, Env::value).containsExactly(
-                tuple("A", Optional.of("1")), tuple("HOME", Optional.empty()));
+        assertThat(options.environment)
+                .extracting(Env::name, Env::value)
+                .containsExactly(tuple("A", Optional.of("1")), tuple("HOME", Optional.empty()));
         assertThat(options.cwd).isEqualTo(Path.of("/work"));
         assertThat(options.report).isEqualTo("-");
         assertThat(options.program()).contains("python3");
@@ -77,12 +107,14 @@ class RunOptionsTest {
             throw new AssertionError("not needed");
         });
         CommandLine.ParseResult explicit = commandLine.parseArgs("run", "-m", "1G", "--", "check", "-v");
-        RunOptions run = ((SandboxCtl.RunCommand) explicit.subcommand().commandSpec().userObject()).runOptions;
+        RunOptions run =
+                ((SandboxCtl.RunCommand) explicit.subcommand().commandSpec().userObject()).runOptions;
         assertThat(run.command).containsExactly("check", "-v");
         assertThat(run.memory.value()).contains(1L << 30);
 
         assertThat(parse("--", "check").command).containsExactly("check");
-        assertThat(parse("true", "--memory").command).as("after PROGRAM every word is the program's")
+        assertThat(parse("true", "--memory").command)
+                .as("after PROGRAM every word is the program's")
                 .containsExactly("true", "--memory");
     }
 
@@ -90,7 +122,9 @@ class RunOptionsTest {
     void envValueMayContainEqualsSignsAndBeEmpty() {
         assertThat(parse("-e", "A=b=c", "-e", "A=", "-e", "A", "true").environment)
                 .extracting(Env::name, Env::value, Env::passThrough)
-                .containsExactly(tuple("A", Optional.of("b=c"), false), tuple("A", Optional.of(""), false),
+                .containsExactly(
+                        tuple("A", Optional.of("b=c"), false),
+                        tuple("A", Optional.of(""), false),
                         tuple("A", Optional.empty(), true));
     }
 
@@ -106,15 +140,18 @@ class RunOptionsTest {
 
     @Test
     void seccompTakesAnOciJsonFileByPath(@TempDir Path dir) throws Exception {
-        Path file = Files.writeString(dir.resolve("only-read.json"), "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
-                + " \"syscalls\": [{\"names\": [\"read\", \"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
+        Path file = Files.writeString(
+                dir.resolve("only-read.json"),
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+                        + " \"syscalls\": [{\"names\": [\"read\", \"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
 
         RunOptions options = parse("-s", file.toString(), "true");
 
         assertThat(options.seccomp.builtIn()).isEmpty();
         assertThat(options.seccomp.source()).isEqualTo(file.toString());
         assertThat(options.seccompProfile().filter().permittedSyscalls(Architecture.current()))
-                .contains("read", "exit_group").doesNotContain("write");
+                .contains("read", "exit_group")
+                .doesNotContain("write");
     }
 
     @Test

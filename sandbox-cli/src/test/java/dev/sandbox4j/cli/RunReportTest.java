@@ -17,9 +17,26 @@ import org.junit.jupiter.api.io.TempDir;
 
 class RunReportTest {
     /** The contract's fields, in its order. */
-    static final List<String> FIELDS = List.of("id", "mode", "exitCode", "signal", "signalName", "timedOut",
-            "oomKilled", "seccompViolation", "blockedSyscall", "violation", "wallTimeMs", "cpuTimeUs", "userTimeUs",
-            "systemTimeUs", "memoryPeakBytes", "setupError", "degradations", "refusedConnections", "status");
+    static final List<String> FIELDS = List.of(
+            "id",
+            "mode",
+            "exitCode",
+            "signal",
+            "signalName",
+            "timedOut",
+            "oomKilled",
+            "seccompViolation",
+            "blockedSyscall",
+            "violation",
+            "wallTimeMs",
+            "cpuTimeUs",
+            "userTimeUs",
+            "systemTimeUs",
+            "memoryPeakBytes",
+            "setupError",
+            "degradations",
+            "refusedConnections",
+            "status");
 
     @TempDir
     Path dir;
@@ -27,8 +44,12 @@ class RunReportTest {
     private final StringWriter err = new StringWriter();
 
     private static ProgramRunner.RunOutcome.NotRun chdirFailed() {
-        return new ProgramRunner.RunOutcome.NotRun(Optional.of("job-1"), Optional.of(PrivilegeMode.UNPRIVILEGED), "chdir",
-                Optional.of("ENOENT"), "sandbox setup failed at step 'chdir' (/no \"such\"\\dir\n): ENOENT",
+        return new ProgramRunner.RunOutcome.NotRun(
+                Optional.of("job-1"),
+                Optional.of(PrivilegeMode.UNPRIVILEGED),
+                "chdir",
+                Optional.of("ENOENT"),
+                "sandbox setup failed at step 'chdir' (/no \"such\"\\dir\n): ENOENT",
                 ExitCodes.SETUP_FAILED);
     }
 
@@ -54,29 +75,37 @@ class RunReportTest {
         String json = RunReport.json(chdirFailed());
 
         assertThat(topLevelNames(json)).containsExactlyElementsOf(FIELDS);
-        assertThat(json).isEqualTo("{\"id\":\"job-1\",\"mode\":\"unprivileged\",\"exitCode\":null,\"signal\":null,"
-                + "\"signalName\":null,\"timedOut\":null,\"oomKilled\":null,\"seccompViolation\":null,"
-                + "\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
-                + "\"systemTimeUs\":null,\"memoryPeakBytes\":null,\"setupError\":{\"step\":\"chdir\",\"errno\":\"ENOENT\","
-                + "\"message\":\"sandbox setup failed at step 'chdir' (/no \\\"such\\\"\\\\dir\\n): ENOENT\"},"
-                + "\"degradations\":null,\"refusedConnections\":null,\"status\":\"setup_failed\"}");
+        assertThat(json)
+                .isEqualTo("{\"id\":\"job-1\",\"mode\":\"unprivileged\",\"exitCode\":null,\"signal\":null,"
+                        + "\"signalName\":null,\"timedOut\":null,\"oomKilled\":null,\"seccompViolation\":null,"
+                        + "\"blockedSyscall\":null,\"violation\":null,\"wallTimeMs\":null,\"cpuTimeUs\":null,\"userTimeUs\":null,"
+                        + "\"systemTimeUs\":null,\"memoryPeakBytes\":null,\"setupError\":{\"step\":\"chdir\",\"errno\":\"ENOENT\","
+                        + "\"message\":\"sandbox setup failed at step 'chdir' (/no \\\"such\\\"\\\\dir\\n): ENOENT\"},"
+                        + "\"degradations\":null,\"refusedConnections\":null,\"status\":\"setup_failed\"}");
         assertThat(json).doesNotContain("\n");
     }
 
     @Test
     void aRunSandbox4jEndedItselfIsSandboxFailed() {
-        String json = RunReport.json(new ProgramRunner.RunOutcome.NotRun(Optional.of("x"),
-                Optional.of(PrivilegeMode.PRIVILEGED), "run", Optional.empty(), "the launcher died", ExitCodes.SETUP_FAILED));
+        String json = RunReport.json(new ProgramRunner.RunOutcome.NotRun(
+                Optional.of("x"),
+                Optional.of(PrivilegeMode.PRIVILEGED),
+                "run",
+                Optional.empty(),
+                "the launcher died",
+                ExitCodes.SETUP_FAILED));
         assertThat(json).endsWith("\"degradations\":null,\"refusedConnections\":null,\"status\":\"sandbox_failed\"}");
     }
 
     @Test
     void aRefusalBeforeLaunchHasNoModeAndNoErrno() {
-        String json = RunReport.json(new ProgramRunner.RunOutcome.NotRun(Optional.empty(), Optional.empty(), "configure",
-                Optional.empty(), "no", ExitCodes.SETUP_FAILED));
+        String json = RunReport.json(new ProgramRunner.RunOutcome.NotRun(
+                Optional.empty(), Optional.empty(), "configure", Optional.empty(), "no", ExitCodes.SETUP_FAILED));
 
-        assertThat(json).startsWith("{\"id\":null,\"mode\":null,")
-                .endsWith("\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"no\"},\"degradations\":null,\"refusedConnections\":null,\"status\":\"setup_failed\"}");
+        assertThat(json)
+                .startsWith("{\"id\":null,\"mode\":null,")
+                .endsWith(
+                        "\"setupError\":{\"step\":\"configure\",\"errno\":null,\"message\":\"no\"},\"degradations\":null,\"refusedConnections\":null,\"status\":\"setup_failed\"}");
     }
 
     @Test
@@ -90,7 +119,8 @@ class RunReportTest {
         Path report = dir.resolve("run.json");
         Files.writeString(report, "old and much longer content that must not survive");
 
-        assertThat(RunReport.write(report.toString(), "{\"a\":1}", new PrintWriter(err))).isTrue();
+        assertThat(RunReport.write(report.toString(), "{\"a\":1}", new PrintWriter(err)))
+                .isTrue();
 
         assertThat(Files.readString(report)).isEqualTo("{\"a\":1}\n");
         try (Stream<Path> files = Files.list(dir)) {
@@ -103,9 +133,12 @@ class RunReportTest {
     void aFailedWriteIsOneLineOnStderrAndLeavesNothing() throws Exception {
         Path report = dir.resolve("gone").resolve("run.json");
 
-        assertThat(RunReport.write(report.toString(), "{}", new PrintWriter(err))).isFalse();
+        assertThat(RunReport.write(report.toString(), "{}", new PrintWriter(err)))
+                .isFalse();
 
-        assertThat(err.toString()).startsWith("sandbox-ctl: cannot write the report to " + report + ": ").hasLineCount(1);
+        assertThat(err.toString())
+                .startsWith("sandbox-ctl: cannot write the report to " + report + ": ")
+                .hasLineCount(1);
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).isEmpty();
         }

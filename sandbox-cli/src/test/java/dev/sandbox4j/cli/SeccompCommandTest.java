@@ -44,10 +44,14 @@ class SeccompCommandTest {
     void profileListsItsSyscallsAndArgumentRules() {
         assertThat(run("minimal")).isZero();
         String text = out.toString();
-        assertThat(text).contains("profile minimal (x86_64)").containsPattern("(?m)^  read$")
-                .containsPattern("(?m)^  ioctl$").contains("→ ERRNO(1) EPERM if arg1.lo32 == 0x5412")
+        assertThat(text)
+                .contains("profile minimal (x86_64)")
+                .containsPattern("(?m)^  read$")
+                .containsPattern("(?m)^  ioctl$")
+                .contains("→ ERRNO(1) EPERM if arg1.lo32 == 0x5412")
                 .contains("→ ERRNO(1) EPERM if (arg0.lo32 & 0x7e020000) != 0x0")
-                .contains("io_uring_setup → ERRNO(38) ENOSYS").doesNotContainPattern("(?m)^  mkdir$");
+                .contains("io_uring_setup → ERRNO(38) ENOSYS")
+                .doesNotContainPattern("(?m)^  mkdir$");
         assertThat(run("IO_HEAVY")).isZero();
         assertThat(out.toString()).containsPattern("(?m)^  mkdir$");
     }
@@ -65,7 +69,9 @@ class SeccompCommandTest {
     @Test
     void badProfileNameIsOneLineAndExitTwo() {
         assertThat(run("strict")).isEqualTo(2);
-        assertThat(err.toString()).hasLineCount(1).contains("'strict'")
+        assertThat(err.toString())
+                .hasLineCount(1)
+                .contains("'strict'")
                 .contains("essential, minimal, io-heavy, compute, network, unrestricted");
         assertThat(out.toString()).isEmpty();
     }
@@ -79,7 +85,9 @@ class SeccompCommandTest {
     @Test
     void explainRunsTheCompiledProgramOnOneCall() {
         assertThat(run("minimal", "--explain", "ioctl,0,0x5412")).isZero();
-        assertThat(out.toString()).contains("ioctl(0x0, 0x5412)").contains("ERRNO(1) EPERM")
+        assertThat(out.toString())
+                .contains("ioctl(0x0, 0x5412)")
+                .contains("ERRNO(1) EPERM")
                 .contains("instructions executed");
         assertThat(run("essential", "--explain", "socket,2")).isZero();
         assertThat(out.toString()).contains("KILL_PROCESS");
@@ -91,7 +99,10 @@ class SeccompCommandTest {
     void explainTakesTheSyscallNumberTheAuditLogPrints() {
         // type=1326 ... syscall=16: x86_64's ioctl
         assertThat(run("minimal", "--explain", "16,0,0x5412")).isZero();
-        assertThat(out.toString()).contains("ioctl(0x0, 0x5412)").contains("ERRNO(1) EPERM").contains("syscall 16,");
+        assertThat(out.toString())
+                .contains("ioctl(0x0, 0x5412)")
+                .contains("ERRNO(1) EPERM")
+                .contains("syscall 16,");
         // 83 is mkdir on x86_64 (killed under minimal), but mkdirat's 34 on aarch64
         assertThat(run("minimal", "--explain", "83")).isZero();
         assertThat(out.toString()).contains("mkdir() on x86_64 under minimal: KILL_PROCESS");
@@ -106,8 +117,20 @@ class SeccompCommandTest {
 
     @Test
     void malformedExplainIsOneLineNamingItAndExitTwo() {
-        for (String bad : new String[] {"", ",1", "16x", "-16", "4294967296", "0xfffffffff", "ioctl,", "ioctl,,1",
-                "ioctl,zero", "ioctl,1,2,3,4,5,6,7", "io ctl", "99999999999999999999999"}) {
+        for (String bad : new String[] {
+            "",
+            ",1",
+            "16x",
+            "-16",
+            "4294967296",
+            "0xfffffffff",
+            "ioctl,",
+            "ioctl,,1",
+            "ioctl,zero",
+            "ioctl,1,2,3,4,5,6,7",
+            "io ctl",
+            "99999999999999999999999"
+        }) {
             StringWriter e = new StringWriter();
             CommandLine cmd = new CommandLine(new SeccompCommand().spec());
             cmd.setOut(new PrintWriter(out, true));

@@ -61,8 +61,7 @@ class SignalForwardingTest {
     void closeGivesEachSignalBackToItsPreviousHandler() {
         for (String name : SignalForwarding.FORWARDED) {
             Signal signal = new Signal(name);
-            SignalHandler mine = s -> {
-            };
+            SignalHandler mine = s -> {};
             SignalHandler original = Signal.handle(signal, mine);
             SignalHandler afterClose;
             try {

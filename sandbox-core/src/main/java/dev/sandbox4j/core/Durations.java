@@ -37,8 +37,7 @@ public final class Durations {
     private static final BigInteger NANOS_PER_SECOND = BigInteger.valueOf(1_000_000_000L);
     private static final BigInteger MAX_SECONDS = BigInteger.valueOf(Long.MAX_VALUE);
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /**
      * Parses {@code text} as a duration.
@@ -62,7 +61,9 @@ public final class Durations {
         }
         Matcher matcher = DURATION.matcher(trimmed);
         if (!matcher.matches()) {
-            throw new InvalidConfigException(setting, text,
+            throw new InvalidConfigException(
+                    setting,
+                    text,
                     "not a duration; expected a number and an optional unit, e.g. 30, 1.5s, 500ms or 2m");
         }
         String unit = matcher.group(2);
@@ -76,8 +77,8 @@ public final class Durations {
                 .toBigIntegerExact();
         BigInteger[] secondsAndNanos = nanos.divideAndRemainder(NANOS_PER_SECOND);
         if (secondsAndNanos[0].compareTo(MAX_SECONDS) > 0) {
-            throw new InvalidConfigException(setting, text, "too long; the longest duration is "
-                    + Long.MAX_VALUE + " seconds");
+            throw new InvalidConfigException(
+                    setting, text, "too long; the longest duration is " + Long.MAX_VALUE + " seconds");
         }
         if (nanos.signum() == 0 && number.signum() != 0) {
             throw new InvalidConfigException(setting, text, "shorter than one nanosecond");
@@ -101,8 +102,11 @@ public final class Durations {
             return nanos % 1_000 == 0 ? nanos / 1_000 + "us" : nanos + "ns";
         }
         if (duration.getNano() != 0 || duration.toSeconds() < 60) {
-            return BigDecimal.valueOf(duration.getSeconds()).add(BigDecimal.valueOf(duration.getNano(), 9))
-                    .stripTrailingZeros().toPlainString() + "s";
+            return BigDecimal.valueOf(duration.getSeconds())
+                            .add(BigDecimal.valueOf(duration.getNano(), 9))
+                            .stripTrailingZeros()
+                            .toPlainString()
+                    + "s";
         }
         StringBuilder text = new StringBuilder();
         long hours = duration.toHours();

@@ -26,7 +26,8 @@ public class SandboxSetupException extends SandboxException {
     }
 
     private static String format(String step, int errno, String detail) {
-        StringBuilder message = new StringBuilder("sandbox setup failed at step '").append(step).append('\'');
+        StringBuilder message =
+                new StringBuilder("sandbox setup failed at step '").append(step).append('\'');
         if (detail != null && !detail.isEmpty()) {
             message.append(" (").append(detail).append(')');
         }

@@ -14,7 +14,8 @@ public class SandboxTimeoutException extends SandboxException {
     private final transient Duration timeout;
 
     public SandboxTimeoutException(String what, Duration timeout) {
-        super(what + " did not finish within " + Objects.requireNonNull(timeout, "timeout").toMillis() + " ms");
+        super(what + " did not finish within "
+                + Objects.requireNonNull(timeout, "timeout").toMillis() + " ms");
         this.timeout = timeout;
     }
 

@@ -24,14 +24,14 @@ import java.util.regex.Pattern;
 public final class Sizes {
 
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([a-zA-Z]*)");
-    private static final Map<String, Integer> SHIFT_BY_PREFIX = Map.of(
-            "", 0, "k", 10, "m", 20, "g", 30, "t", 40, "p", 50, "e", 60);
-    private static final String VALID_UNITS = "use B, K, M, G, T, P, E or KiB, MiB, GiB, TiB, PiB, EiB; all powers of 1024";
+    private static final Map<String, Integer> SHIFT_BY_PREFIX =
+            Map.of("", 0, "k", 10, "m", 20, "g", 30, "t", 40, "p", 50, "e", 60);
+    private static final String VALID_UNITS =
+            "use B, K, M, G, T, P, E or KiB, MiB, GiB, TiB, PiB, EiB; all powers of 1024";
     private static final BigDecimal MAX = BigDecimal.valueOf(Long.MAX_VALUE);
     private static final String[] FORMAT_UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 
-    private Sizes() {
-    }
+    private Sizes() {}
 
     /**
      * Parses {@code text} as a size in bytes.
@@ -55,7 +55,9 @@ public final class Sizes {
         }
         Matcher matcher = SIZE.matcher(trimmed);
         if (!matcher.matches()) {
-            throw new InvalidConfigException(setting, text,
+            throw new InvalidConfigException(
+                    setting,
+                    text,
                     "not a size; expected a number and an optional unit, e.g. 512M, 1.5G, 64KiB or 4096");
         }
         String unit = matcher.group(2);
@@ -67,8 +69,8 @@ public final class Sizes {
         BigDecimal number = new BigDecimal(matcher.group(1));
         BigDecimal bytes = number.multiply(BigDecimal.valueOf(2).pow(shift)).setScale(0, RoundingMode.DOWN);
         if (bytes.compareTo(MAX) > 0) {
-            throw new InvalidConfigException(setting, text,
-                    "too large; the largest size is " + Long.MAX_VALUE + " bytes (8 EiB)");
+            throw new InvalidConfigException(
+                    setting, text, "too large; the largest size is " + Long.MAX_VALUE + " bytes (8 EiB)");
         }
         if (bytes.signum() == 0 && number.signum() != 0) {
             throw new InvalidConfigException(setting, text, "less than one byte");

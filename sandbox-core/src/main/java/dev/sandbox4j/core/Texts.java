@@ -2,8 +2,7 @@ package dev.sandbox4j.core;
 
 /** Checks shared by the parsers of configuration text. */
 final class Texts {
-    private Texts() {
-    }
+    private Texts() {}
 
     /** {@code text} trimmed; rejects null, empty and blank with a message saying what was expected. */
     static String requireText(String setting, String text, String expected) {

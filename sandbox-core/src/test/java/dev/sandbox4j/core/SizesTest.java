@@ -11,28 +11,30 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SizesTest {
 
     @ParameterizedTest(name = "{0} = {1} bytes")
-    @CsvSource(delimiter = '|', value = {
-            "0           | 0",
-            "4096        | 4096",
-            "4096B       | 4096",
-            "64K         | 65536",
-            "64k         | 65536",
-            "64KB        | 65536",
-            "64KiB       | 65536",
-            "64kib       | 65536",
-            "100M        | 104857600",
-            "512MiB      | 536870912",
-            "512MB       | 536870912",
-            "512 MiB     | 536870912",
-            "'  2G  '    | 2147483648",
-            "1.5G        | 1610612736",
-            "1T          | 1099511627776",
-            "2TiB        | 2199023255552",
-            "1.1K        | 1126",
-            "007M        | 7340032",
-            "7E          | 8070450532247928832",
-            "9223372036854775807 | 9223372036854775807",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "0           | 0",
+                "4096        | 4096",
+                "4096B       | 4096",
+                "64K         | 65536",
+                "64k         | 65536",
+                "64KB        | 65536",
+                "64KiB       | 65536",
+                "64kib       | 65536",
+                "100M        | 104857600",
+                "512MiB      | 536870912",
+                "512MB       | 536870912",
+                "512 MiB     | 536870912",
+                "'  2G  '    | 2147483648",
+                "1.5G        | 1610612736",
+                "1T          | 1099511627776",
+                "2TiB        | 2199023255552",
+                "1.1K        | 1126",
+                "007M        | 7340032",
+                "7E          | 8070450532247928832",
+                "9223372036854775807 | 9223372036854775807",
+            })
     void parsesBinaryUnits(String text, long bytes) {
         assertThat(Sizes.parse(text)).isEqualTo(bytes);
     }
@@ -109,17 +111,19 @@ class SizesTest {
     }
 
     @ParameterizedTest(name = "{0} bytes → {1}")
-    @CsvSource(delimiter = '|', value = {
-            "0                   | 0 B",
-            "1023                | 1023 B",
-            "1024                | 1 KiB",
-            "1536                | 1.5 KiB",
-            "67108864            | 64 MiB",
-            "1610612736          | 1.5 GiB",
-            "1073741823          | 1023.99 MiB",
-            "1099511627776       | 1 TiB",
-            "9223372036854775807 | 7.99 EiB",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "0                   | 0 B",
+                "1023                | 1023 B",
+                "1024                | 1 KiB",
+                "1536                | 1.5 KiB",
+                "67108864            | 64 MiB",
+                "1610612736          | 1.5 GiB",
+                "1073741823          | 1023.99 MiB",
+                "1099511627776       | 1 TiB",
+                "9223372036854775807 | 7.99 EiB",
+            })
     void formatsInBinaryUnits(long bytes, String text) {
         assertThat(Sizes.format(bytes)).isEqualTo(text);
     }

@@ -20,8 +20,14 @@ public final class ActiveRun {
     private final OptionalLong pid;
     private final OptionalLong hostPid;
 
-    private ActiveRun(Execution execution, String id, List<String> command, Instant startTime, long initHostPid,
-            OptionalLong pid, OptionalLong hostPid) {
+    private ActiveRun(
+            Execution execution,
+            String id,
+            List<String> command,
+            Instant startTime,
+            long initHostPid,
+            OptionalLong pid,
+            OptionalLong hostPid) {
         this.execution = execution;
         this.id = id;
         this.command = command;
@@ -41,7 +47,8 @@ public final class ActiveRun {
         List<Long> children = ProcTree.children(init);
         OptionalLong host = children.isEmpty() ? OptionalLong.empty() : OptionalLong.of(children.get(0));
         OptionalLong inside = host.isPresent() ? ProcTree.innermostPid(host.getAsLong()) : OptionalLong.empty();
-        return new ActiveRun(execution, execution.runId(), execution.command(), execution.startTime(), init, inside, host);
+        return new ActiveRun(
+                execution, execution.runId(), execution.command(), execution.startTime(), init, inside, host);
     }
 
     /** This run's id: the sandbox's id and a number counting its runs, e.g. {@code judge-17}. */
@@ -100,8 +107,11 @@ public final class ActiveRun {
                 anyRss = true;
             }
         }
-        return new RunUsage(Duration.ofNanos(cpu * 1000), anyRss ? OptionalLong.of(rss) : OptionalLong.empty(),
-                tree.size(), UsageSource.RUSAGE);
+        return new RunUsage(
+                Duration.ofNanos(cpu * 1000),
+                anyRss ? OptionalLong.of(rss) : OptionalLong.empty(),
+                tree.size(),
+                UsageSource.RUSAGE);
     }
 
     /** Kills the run's whole sandbox at once; returns without waiting for its end. */

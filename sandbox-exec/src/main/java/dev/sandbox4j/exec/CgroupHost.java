@@ -2,9 +2,9 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.CgroupAvailability;
 import dev.sandbox4j.cgroup.CgroupConfig;
-import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.cgroup.CgroupHierarchy;
 import dev.sandbox4j.cgroup.CgroupLayout;
+import dev.sandbox4j.cgroup.SandboxCgroups;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -62,7 +62,8 @@ interface CgroupHost {
             @Override
             public List<CgroupHierarchy> v1Hierarchies(Set<String> controllers) {
                 return layout().hierarchies().stream()
-                        .filter(h -> h.version() == 1 && controllers.stream().anyMatch(h::hasController)).toList();
+                        .filter(h -> h.version() == 1 && controllers.stream().anyMatch(h::hasController))
+                        .toList();
             }
 
             @Override

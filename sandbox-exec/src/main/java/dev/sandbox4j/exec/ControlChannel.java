@@ -2,9 +2,6 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -17,8 +14,10 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
 
 /**
  * The launcher's control connection: a Unix stream socket, not the workload's stdio. Nobody but the launcher
@@ -91,7 +90,8 @@ final class ControlChannel implements Closeable {
      * Connects to a launcher started with {@code --accept socket}, as soon as it listens (a few milliseconds
      * after its start), while it lives and until the deadline. The launcher takes only this JVM's connection.
      */
-    static ControlChannel connect(Path socket, LauncherProcess launcher, long deadlineNanos) throws InterruptedException {
+    static ControlChannel connect(Path socket, LauncherProcess launcher, long deadlineNanos)
+            throws InterruptedException {
         UnixDomainSocketAddress address = UnixDomainSocketAddress.of(socket);
         while (true) {
             SocketChannel c = null;
@@ -105,12 +105,14 @@ final class ControlChannel implements Closeable {
                 failure = e.getMessage();
             }
             if (!launcher.isAlive()) {
-                throw new SandboxSetupException("start launcher", 0,
+                throw new SandboxSetupException(
+                        "start launcher",
+                        0,
                         "the launcher ended before it listened (" + launcher.exitDescription() + ")");
             }
             if (System.nanoTime() - deadlineNanos >= 0) {
-                throw new SandboxSetupException("start launcher", 0,
-                        "the launcher did not listen in time at " + socket + " (" + failure + ")");
+                throw new SandboxSetupException(
+                        "start launcher", 0, "the launcher did not listen in time at " + socket + " (" + failure + ")");
             }
             LockSupport.parkNanos(100_000);
             if (Thread.interrupted()) {
@@ -147,7 +149,7 @@ final class ControlChannel implements Closeable {
         }
 
         static Pair open(LauncherBinary launcher) {
-            return open(launcher, socket -> { });
+            return open(launcher, socket -> {});
         }
 
         /**
@@ -158,8 +160,8 @@ final class ControlChannel implements Closeable {
             LibC.Functions libc = LibC.libc();
             Path socket = launcher.newSocketPath("p-");
             UnixAddress address = UnixAddress.of(socket, "the control socket");
-            int listener = libc.socket(LibC.Const.AF_UNIX,
-                    LibC.Const.SOCK_STREAM | LibC.Const.SOCK_CLOEXEC | LibC.Const.SOCK_NONBLOCK, 0);
+            int listener = libc.socket(
+                    LibC.Const.AF_UNIX, LibC.Const.SOCK_STREAM | LibC.Const.SOCK_CLOEXEC | LibC.Const.SOCK_NONBLOCK, 0);
             if (listener < 0) {
                 throw new SandboxException("cannot create a control socket: " + libc.strerror(LibC.errno()));
             }
@@ -167,9 +169,10 @@ final class ControlChannel implements Closeable {
             int theirs = -1;
             try {
                 try {
-                    if (libc.bind(listener, address.pointer(), address.length()) != 0 || libc.listen(listener, 8) != 0) {
-                        throw new SandboxException("cannot listen on the control socket " + socket + ": "
-                                + libc.strerror(LibC.errno()));
+                    if (libc.bind(listener, address.pointer(), address.length()) != 0
+                            || libc.listen(listener, 8) != 0) {
+                        throw new SandboxException(
+                                "cannot listen on the control socket " + socket + ": " + libc.strerror(LibC.errno()));
                     }
                     listening.accept(socket);
                     ours = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -186,8 +189,8 @@ final class ControlChannel implements Closeable {
                 theirs = -1;
                 return pair;
             } catch (IOException e) {
-                throw new SandboxException("cannot set up the control connection through " + socket + ": "
-                        + e.getMessage(), e);
+                throw new SandboxException(
+                        "cannot set up the control connection through " + socket + ": " + e.getMessage(), e);
             } finally {
                 libc.close(listener);
                 closeQuietly(ours);
@@ -208,7 +211,8 @@ final class ControlChannel implements Closeable {
                     if (err == LibC.Const.EINTR) {
                         continue;
                     }
-                    throw new SandboxException("cannot accept on the control socket " + socket + ": " + libc.strerror(err));
+                    throw new SandboxException(
+                            "cannot accept on the control socket " + socket + ": " + libc.strerror(err));
                 }
                 if (peerPid(libc, fd, cred) == self) {
                     return fd;
@@ -271,7 +275,9 @@ final class ControlChannel implements Closeable {
                     return new LauncherEvent.Closed();
                 }
                 if (!in.hasRemaining()) {
-                    in = ByteBuffer.allocate(in.capacity() * 2).order(ByteOrder.LITTLE_ENDIAN).put(in.flip());
+                    in = ByteBuffer.allocate(in.capacity() * 2)
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .put(in.flip());
                 }
                 int n = channel.read(in);
                 if (n < 0) {
@@ -335,6 +341,7 @@ final class ControlChannel implements Closeable {
     private static int peerPid(LibC.Functions libc, int fd, Pointer cred) {
         cred.putInt(UCRED_SIZE, UCRED_SIZE);
         return libc.getsockopt(fd, LibC.Const.SOL_SOCKET, LibC.Const.SO_PEERCRED, cred, cred.slice(UCRED_SIZE)) == 0
-                ? cred.getInt(0) : -1;
+                ? cred.getInt(0)
+                : -1;
     }
 }

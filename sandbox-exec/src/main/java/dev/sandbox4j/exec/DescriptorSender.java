@@ -1,9 +1,8 @@
 package dev.sandbox4j.exec;
 
+import java.io.IOException;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
-
-import java.io.IOException;
 
 /**
  * Writes frames to a connected Unix stream socket with sendmsg(2), so that descriptors can travel with one
@@ -50,12 +49,12 @@ final class DescriptorSender {
         b.put(FRAME, frame, 0, frame.length);
         int offset = 0;
         while (offset < frame.length) {
-            b.putLong(MSGHDR, 0);                  // msg_name
-            b.putLong(MSGHDR + 8, 0);              // msg_namelen (+ padding)
-            b.putLong(MSGHDR + 16, base + IOVEC);  // msg_iov
-            b.putLong(MSGHDR + 24, 1);             // msg_iovlen
-            b.putLong(IOVEC, base + FRAME + offset);      // iov_base
-            b.putLong(IOVEC + 8, frame.length - offset);  // iov_len
+            b.putLong(MSGHDR, 0); // msg_name
+            b.putLong(MSGHDR + 8, 0); // msg_namelen (+ padding)
+            b.putLong(MSGHDR + 16, base + IOVEC); // msg_iov
+            b.putLong(MSGHDR + 24, 1); // msg_iovlen
+            b.putLong(IOVEC, base + FRAME + offset); // iov_base
+            b.putLong(IOVEC + 8, frame.length - offset); // iov_len
             if (fds != null && offset == 0) {
                 int data = fds.length * 4;
                 b.putLong(CMSG, CMSG_HEADER + data); // cmsg_len = CMSG_LEN(data)
@@ -64,13 +63,13 @@ final class DescriptorSender {
                 for (int i = 0; i < fds.length; i++) {
                     b.putInt(CMSG + CMSG_HEADER + 4L * i, fds[i]);
                 }
-                b.putLong(MSGHDR + 32, base + CMSG);                          // msg_control
-                b.putLong(MSGHDR + 40, CMSG_HEADER + ((data + 7) & ~7));      // msg_controllen = CMSG_SPACE(data)
+                b.putLong(MSGHDR + 32, base + CMSG); // msg_control
+                b.putLong(MSGHDR + 40, CMSG_HEADER + ((data + 7) & ~7)); // msg_controllen = CMSG_SPACE(data)
             } else {
                 b.putLong(MSGHDR + 32, 0);
                 b.putLong(MSGHDR + 40, 0);
             }
-            b.putLong(MSGHDR + 48, 0);             // msg_flags (+ padding)
+            b.putLong(MSGHDR + 48, 0); // msg_flags (+ padding)
             long n = libc.sendmsg(fd, b, LibC.Const.MSG_NOSIGNAL);
             if (n < 0) {
                 int err = LibC.errno();

@@ -1,7 +1,6 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxException;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,19 +27,21 @@ final class DirectLauncher implements LauncherProcess {
         launcher.checkUnchanged();
         ProcessBuilder pb = new ProcessBuilder(List.of(launcher.path().toString(), "--accept", socket.toString()));
         pb.environment().clear(); // the launcher needs none; the program's environment is in the plan
-        pb.redirectInput(switch (stdin.kind) {
-            case NONE -> ProcessBuilder.Redirect.from(DEV_NULL);
-            case FILE -> ProcessBuilder.Redirect.from(stdin.file.toFile());
-            case INHERIT -> ProcessBuilder.Redirect.INHERIT;
-            case BYTES, PIPE -> ProcessBuilder.Redirect.PIPE;
-        });
+        pb.redirectInput(
+                switch (stdin.kind) {
+                    case NONE -> ProcessBuilder.Redirect.from(DEV_NULL);
+                    case FILE -> ProcessBuilder.Redirect.from(stdin.file.toFile());
+                    case INHERIT -> ProcessBuilder.Redirect.INHERIT;
+                    case BYTES, PIPE -> ProcessBuilder.Redirect.PIPE;
+                });
         pb.redirectOutput(redirect(stdout));
         pb.redirectError(redirect(stderr));
         try {
             return new DirectLauncher(pb.start());
         } catch (IOException e) {
             if (stdin.kind == Input.Kind.FILE) {
-                throw new SandboxException("cannot open the standard input file " + stdin.file + ": " + e.getMessage(), e);
+                throw new SandboxException(
+                        "cannot open the standard input file " + stdin.file + ": " + e.getMessage(), e);
             }
             throw new SandboxException("cannot start the launcher " + launcher.path() + ": " + e.getMessage(), e);
         }

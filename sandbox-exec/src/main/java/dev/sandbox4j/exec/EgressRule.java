@@ -1,7 +1,6 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
@@ -26,7 +25,9 @@ public final class EgressRule {
 
     static EgressRule parse(String text) {
         if (text == null || text.isBlank()) {
-            throw new InvalidConfigException("allowed destination", String.valueOf(text),
+            throw new InvalidConfigException(
+                    "allowed destination",
+                    String.valueOf(text),
                     "use CIDR[:PORT] or ADDRESS[:PORT], e.g. 10.1.0.0/16, 192.168.1.5:8080, [fd00::1]:443");
         }
         String block = text;
@@ -69,20 +70,23 @@ public final class EgressRule {
         }
         byte[] masked = mask(bytes, prefix);
         if (!Arrays.equals(masked, bytes)) {
-            throw invalid(text, "host bits are set below the /" + prefix + "; did you mean "
-                    + format(masked) + "/" + prefix + "?");
+            throw invalid(
+                    text,
+                    "host bits are set below the /" + prefix + "; did you mean " + format(masked) + "/" + prefix + "?");
         }
         return new EgressRule(masked, prefix, null, port);
     }
 
     static EgressRule host(String hostName, int port) {
-        if (hostName == null || hostName.isEmpty() || hostName.length() > 253
+        if (hostName == null
+                || hostName.isEmpty()
+                || hostName.length() > 253
                 || !hostName.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
             throw new InvalidConfigException("allowed host", hostName, "use a host name of A-Z a-z 0-9 . -");
         }
         if (port < 0 || port > 65535) {
-            throw new InvalidConfigException("allowed port of " + hostName, Integer.toString(port),
-                    "must be 0 (every port) to 65535");
+            throw new InvalidConfigException(
+                    "allowed port of " + hostName, Integer.toString(port), "must be 0 (every port) to 65535");
         }
         return new EgressRule(null, 0, hostName, port);
     }
@@ -145,8 +149,11 @@ public final class EgressRule {
 
     /** Whether this block lies within {@code other} (same family, longer or equal prefix, same leading bits). */
     boolean within(EgressRule other) {
-        return network != null && other.network != null && network.length == other.network.length
-                && prefix >= other.prefix && Arrays.equals(mask(network, other.prefix), other.network);
+        return network != null
+                && other.network != null
+                && network.length == other.network.length
+                && prefix >= other.prefix
+                && Arrays.equals(mask(network, other.prefix), other.network);
     }
 
     boolean isHostName() {
@@ -181,8 +188,11 @@ public final class EgressRule {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof EgressRule r && Arrays.equals(r.network, network) && r.prefix == prefix
-                && Objects.equals(r.hostName, hostName) && r.port == port;
+        return o instanceof EgressRule r
+                && Arrays.equals(r.network, network)
+                && r.prefix == prefix
+                && Objects.equals(r.hostName, hostName)
+                && r.port == port;
     }
 
     @Override

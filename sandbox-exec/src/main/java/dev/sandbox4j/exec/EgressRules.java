@@ -19,13 +19,18 @@ final class EgressRules {
 
     /** Refused unless allowed: link-local (cloud metadata), private and unique-local ranges, and any loopback. */
     static final List<EgressRule> REFUSED_CLASSES = List.of(
-            EgressRule.parse("127.0.0.0/8"), EgressRule.parse("169.254.0.0/16"), EgressRule.parse("10.0.0.0/8"),
-            EgressRule.parse("172.16.0.0/12"), EgressRule.parse("192.168.0.0/16"), EgressRule.parse("100.64.0.0/10"),
-            EgressRule.parse("0.0.0.0/8"), EgressRule.parse("::1/128"), EgressRule.parse("fe80::/10"),
+            EgressRule.parse("127.0.0.0/8"),
+            EgressRule.parse("169.254.0.0/16"),
+            EgressRule.parse("10.0.0.0/8"),
+            EgressRule.parse("172.16.0.0/12"),
+            EgressRule.parse("192.168.0.0/16"),
+            EgressRule.parse("100.64.0.0/10"),
+            EgressRule.parse("0.0.0.0/8"),
+            EgressRule.parse("::1/128"),
+            EgressRule.parse("fe80::/10"),
             EgressRule.parse("fc00::/7"));
 
-    private EgressRules() {
-    }
+    private EgressRules() {}
 
     /**
      * @param allowed     the allow-list with host names already resolved (empty: every address not refused)
@@ -44,7 +49,10 @@ final class EgressRules {
         s.append("    oifname \"lo\" accept\n");
         s.append("    ct state established,related accept\n");
         for (EgressRule r : resolvers) {
-            s.append("    ").append(family(r)).append(" daddr ").append(r.block())
+            s.append("    ")
+                    .append(family(r))
+                    .append(" daddr ")
+                    .append(r.block())
                     .append(" meta l4proto { tcp, udp } th dport 53 accept\n");
         }
         List<EgressRule> general = new ArrayList<>();
@@ -56,7 +64,13 @@ final class EgressRules {
             }
         }
         for (EgressRule r : refused) {
-            s.append("    ").append(family(r)).append(" daddr ").append(r.block()).append(" ").append(refusal()).append('\n');
+            s.append("    ")
+                    .append(family(r))
+                    .append(" daddr ")
+                    .append(r.block())
+                    .append(" ")
+                    .append(refusal())
+                    .append('\n');
         }
         if (!allowed.isEmpty()) {
             for (EgressRule r : general) {
@@ -70,7 +84,9 @@ final class EgressRules {
 
     private static String accept(EgressRule r) {
         String match = family(r) + " daddr " + r.block();
-        return r.port() == 0 ? match + " accept" : match + " meta l4proto { tcp, udp } th dport " + r.port() + " accept";
+        return r.port() == 0
+                ? match + " accept"
+                : match + " meta l4proto { tcp, udp } th dport " + r.port() + " accept";
     }
 
     private static String refusal() {
@@ -83,7 +99,8 @@ final class EgressRules {
 
     /** Reads the refusal count out of {@code nft list counter inet sandbox4j refused}; -1 when absent. */
     static long refusedCount(String listing) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("packets (\\d+)").matcher(listing);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("packets (\\d+)").matcher(listing);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 }

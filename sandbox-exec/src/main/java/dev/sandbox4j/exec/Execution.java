@@ -4,9 +4,6 @@ import dev.sandbox4j.cgroup.CgroupStats;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.namespace.Namespace;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One launch: the launcher process, its control channel, what moves the workload's bytes, and the bookkeeping
@@ -36,10 +35,12 @@ final class Execution {
     private static final long KILL_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** How long a launcher may take to connect at all; it normally takes a few milliseconds. */
     private static final long CONNECT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
     private static final File DEV_NULL = new File("/dev/null");
 
     /** How often a CPU-time limit is checked against the cgroup's usage at most, and at least. */
     private static final long CPU_CHECK_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
     private static final long CPU_CHECK_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final SandboxConfig config;
@@ -105,7 +106,8 @@ final class Execution {
         this.deadlineNanos = run.timeout == null ? Long.MAX_VALUE : saturatedAdd(startNanos, run.timeout.toNanos());
         this.graceNanos = run.killGrace.toNanos();
         this.cpuLimitMicros = run.cpuTimeMechanism == LimitMechanism.CGROUP
-                ? Math.max(1, run.cpuTimeLimit.toNanos() / 1000) : Long.MAX_VALUE;
+                ? Math.max(1, run.cpuTimeLimit.toNanos() / 1000)
+                : Long.MAX_VALUE;
         this.nextCpuCheckNanos = startNanos;
     }
 
@@ -125,20 +127,39 @@ final class Execution {
     }
 
     /** As above; {@code degradations} go into the result (see {@link SandboxResult#degradations()}). */
-    static Execution launch(SandboxConfig config, LaunchPlan plan, Input stdin, boolean streaming, RunCgroup cgroup,
-            List<String> degradations) throws InterruptedException {
-        if (!streaming && (stdin.kind == Input.Kind.PIPE || config.stdout().kind == Output.Kind.PIPE
-                || config.stderr().kind == Output.Kind.PIPE)) {
+    static Execution launch(
+            SandboxConfig config,
+            LaunchPlan plan,
+            Input stdin,
+            boolean streaming,
+            RunCgroup cgroup,
+            List<String> degradations)
+            throws InterruptedException {
+        if (!streaming
+                && (stdin.kind == Input.Kind.PIPE
+                        || config.stdout().kind == Output.Kind.PIPE
+                        || config.stderr().kind == Output.Kind.PIPE)) {
             throw new IllegalStateException("Input.pipe()/Output.pipe() need Sandbox.start(), not run()");
         }
         RunRequest request = RunRequest.builder(plan.argv).stdin(stdin).build();
-        return launch(config, RunSettings.of(config, request, streaming), plan, cgroup, degradations,
+        return launch(
+                config,
+                RunSettings.of(config, request, streaming),
+                plan,
+                cgroup,
+                degradations,
                 RunEvents.none(config, plan.argv));
     }
 
     /** As above, for one run's settings, telling {@code events} its stages. */
-    static Execution launch(SandboxConfig config, RunSettings run, LaunchPlan plan, RunCgroup cgroup,
-            List<String> degradations, RunEvents events) throws InterruptedException {
+    static Execution launch(
+            SandboxConfig config,
+            RunSettings run,
+            LaunchPlan plan,
+            RunCgroup cgroup,
+            List<String> degradations,
+            RunEvents events)
+            throws InterruptedException {
         Execution ex = new Execution(config, run, plan, cgroup, events);
         ex.degradations = List.copyOf(degradations);
         try {
@@ -171,8 +192,8 @@ final class Execution {
                     process = DirectLauncher.start(launcher, socket, stdin, run.stdout, run.stderr);
                     events.launcherStarted();
                     cgroup.create(); // while the launcher starts and listens
-                    control = ControlChannel.connect(socket, process,
-                            Math.min(deadlineNanos, startNanos + CONNECT_LIMIT_NANOS));
+                    control = ControlChannel.connect(
+                            socket, process, Math.min(deadlineNanos, startNanos + CONNECT_LIMIT_NANOS));
                 } finally {
                     Files.deleteIfExists(socket); // the launcher unlinks it once it has us; this covers its failures
                 }
@@ -223,9 +244,12 @@ final class Execution {
     private void checkCpuAccounting() {
         if (cpuLimitMicros != Long.MAX_VALUE
                 && cgroup.liveStats().map(s -> s.cpuTimeUs().isEmpty()).orElse(true)) {
-            throw new SandboxSetupException("cgroup", 0, "the CPU-time limit " + run.cpuTimeLimit + " needs the run's "
-                    + "cgroup to count CPU time (v1 cpuacct or v2 cpu.stat), and it does not here; mount the cpuacct "
-                    + "controller, or run unprivileged, where RLIMIT_CPU limits each process");
+            throw new SandboxSetupException(
+                    "cgroup",
+                    0,
+                    "the CPU-time limit " + run.cpuTimeLimit + " needs the run's "
+                            + "cgroup to count CPU time (v1 cpuacct or v2 cpu.stat), and it does not here; mount the cpuacct "
+                            + "controller, or run unprivileged, where RLIMIT_CPU limits each process");
         }
     }
 
@@ -271,11 +295,14 @@ final class Execution {
             return PipedOutput.watched(piped, fd, output.limit);
         } catch (RuntimeException e) {
             try {
-                return PipedOutput.start(piped, new java.io.BufferedInputStream(
-                        new java.io.FileInputStream("/proc/self/fd/" + fd)), output.limit, threadName);
+                return PipedOutput.start(
+                        piped,
+                        new java.io.BufferedInputStream(new java.io.FileInputStream("/proc/self/fd/" + fd)),
+                        output.limit,
+                        threadName);
             } catch (IOException notOpened) {
-                throw new SandboxException("cannot read the sandbox's " + threadName + ": " + notOpened.getMessage(),
-                        notOpened);
+                throw new SandboxException(
+                        "cannot read the sandbox's " + threadName + ": " + notOpened.getMessage(), notOpened);
             } finally {
                 LibC.libc().close(fd); // the stream re-opened the pipe: a description of its own, blocking
             }
@@ -314,13 +341,15 @@ final class Execution {
         if (stdin.kind == Input.Kind.BYTES) {
             byte[] bytes = stdin.bytes();
             OutputStream out = process.stdin();
-            stdinWriter = new Thread(() -> {
-                try (out) {
-                    out.write(bytes);
-                } catch (IOException e) {
-                    // the program exited or closed its stdin without reading everything: that is its choice
-                }
-            }, prefix + "stdin");
+            stdinWriter = new Thread(
+                    () -> {
+                        try (out) {
+                            out.write(bytes);
+                        } catch (IOException e) {
+                            // the program exited or closed its stdin without reading everything: that is its choice
+                        }
+                    },
+                    prefix + "stdin");
             stdinWriter.setDaemon(true);
             stdinWriter.start();
         }
@@ -493,8 +522,7 @@ final class Execution {
         if (abortedBy != null) {
             return exit == null || (exit.waitStatus() & 0x7f) == Signals.SIGKILL;
         }
-        if (exit == null && aborted == null && setupError == null && killSentNanos == 0 && !timedOut
-                && launcherLost) {
+        if (exit == null && aborted == null && setupError == null && killSentNanos == 0 && !timedOut && launcherLost) {
             abortedBy = RunAbortedException.Reason.LAUNCHER_DIED;
             abortDetail = process == null ? null : process.exitDescription();
             return true;
@@ -524,7 +552,8 @@ final class Execution {
     private long due() {
         long now = System.nanoTime();
         long killed = killSentNanos;
-        long wakeAt = killed != 0 ? killed + KILL_GRACE_NANOS
+        long wakeAt = killed != 0
+                ? killed + KILL_GRACE_NANOS
                 : termSentNanos != 0 ? termSentNanos + graceNanos : deadlineNanos;
         if (now - wakeAt >= 0 && wakeAt != Long.MAX_VALUE) {
             if (killed == 0) {
@@ -542,7 +571,9 @@ final class Execution {
             } else {
                 // The launcher did not report in time after a kill: kill it. Init has PDEATHSIG and its
                 // death ends the PID namespace.
-                LOG.warn("sandbox {}: the launcher did not finish a kill within {} ms; killing it", config.id(),
+                LOG.warn(
+                        "sandbox {}: the launcher did not finish a kill within {} ms; killing it",
+                        config.id(),
                         TimeUnit.NANOSECONDS.toMillis(KILL_GRACE_NANOS));
                 process.destroyForcibly();
                 ended = true;
@@ -551,7 +582,8 @@ final class Execution {
         }
         // Wake at least once a second, so a kill() from another thread gets its backstop in time, and whenever a
         // polled output is due.
-        long waitMillis = wakeAt == Long.MAX_VALUE ? 1000 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now) + 1);
+        long waitMillis =
+                wakeAt == Long.MAX_VALUE ? 1000 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now) + 1);
         waitMillis = Math.min(waitMillis, pollDelay(stdout, pollDelay(stderr, 1000)));
         if ((cpuLimitMicros != Long.MAX_VALUE || events.wantsLiveLimits() && cgroup != RunCgroup.NONE) && killed == 0) {
             if (now - nextCpuCheckNanos >= 0 && checkCpuTime(now)) {
@@ -607,24 +639,33 @@ final class Execution {
             events.limitReached(RunStatus.MEMORY_LIMIT);
         }
         long used = stats.flatMap(s -> s.cpuTimeUs().isPresent()
-                ? java.util.Optional.of(s.cpuTimeUs().getAsLong()) : java.util.Optional.empty()).orElse(0L);
+                        ? java.util.Optional.of(s.cpuTimeUs().getAsLong())
+                        : java.util.Optional.empty())
+                .orElse(0L);
         if (used >= cpuLimitMicros) {
             cpuTimeExceeded = true;
             events.limitReached(RunStatus.CPU_TIME_LIMIT);
-            LOG.debug("sandbox {}: CPU time {} us reached the limit of {} us; killing the run", config.id(), used,
+            LOG.debug(
+                    "sandbox {}: CPU time {} us reached the limit of {} us; killing the run",
+                    config.id(),
+                    used,
                     cpuLimitMicros);
             kill();
             return true;
         }
-        long leftNanos = cpuLimitMicros == Long.MAX_VALUE ? Long.MAX_VALUE
-                : (cpuLimitMicros - used) * 1000 / Math.max(1, Runtime.getRuntime().availableProcessors());
+        long leftNanos = cpuLimitMicros == Long.MAX_VALUE
+                ? Long.MAX_VALUE
+                : (cpuLimitMicros - used)
+                        * 1000
+                        / Math.max(1, Runtime.getRuntime().availableProcessors());
         nextCpuCheckNanos = now + Math.max(CPU_CHECK_MIN_NANOS, Math.min(CPU_CHECK_MAX_NANOS, leftNanos / 2));
         return false;
     }
 
     /** An OOM kill in the moments since the last look is still told before the end. */
     private void lastLookForOom() {
-        if (events.wantsLiveLimits() && cgroup.liveStats().map(s -> s.oomKills().orElse(0) > 0).orElse(false)) {
+        if (events.wantsLiveLimits()
+                && cgroup.liveStats().map(s -> s.oomKills().orElse(0) > 0).orElse(false)) {
             events.limitReached(RunStatus.MEMORY_LIMIT);
         }
     }
@@ -635,7 +676,8 @@ final class Execution {
      */
     private void attachNetwork(int initPid) {
         try {
-            network = UserNetwork.attach(config.network(), initPid, LauncherBinary.get().privateDirectory());
+            network = UserNetwork.attach(
+                    config.network(), initPid, LauncherBinary.get().privateDirectory());
             control.send(LaunchPlan.frame(Wire.MSG_RELEASE, new byte[0]));
         } catch (SandboxSetupException e) {
             networkFailure = e;
@@ -726,7 +768,8 @@ final class Execution {
     /** Forwards a signal to the workload, through the launcher and init. */
     void signal(int signal) {
         try {
-            control.send(LaunchPlan.frame(Wire.MSG_SIGNAL, new LaunchPlan.Out().u32(signal).toByteArray()));
+            control.send(LaunchPlan.frame(
+                    Wire.MSG_SIGNAL, new LaunchPlan.Out().u32(signal).toByteArray()));
         } catch (IOException e) {
             // the sandbox has ended already
         }
@@ -837,8 +880,10 @@ final class Execution {
         while (true) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                LOG.warn("sandbox {}: init was not reaped within {} ms of the exit report; killing the launcher",
-                        config.id(), TimeUnit.NANOSECONDS.toMillis(KILL_GRACE_NANOS));
+                LOG.warn(
+                        "sandbox {}: init was not reaped within {} ms of the exit report; killing the launcher",
+                        config.id(),
+                        TimeUnit.NANOSECONDS.toMillis(KILL_GRACE_NANOS));
                 process.destroyForcibly();
                 awaitLauncher();
                 return;
@@ -936,7 +981,9 @@ final class Execution {
             if (setupError.step().equals("execve") && ProgramNotRunnableException.isProgramError(setupError.errno())) {
                 return new ProgramNotRunnableException("execve", setupError.errno(), setupError.detail());
             }
-            return new SandboxSetupException(setupError.step(), setupError.errno(),
+            return new SandboxSetupException(
+                    setupError.step(),
+                    setupError.errno(),
                     SetupHints.explain(setupError.step(), setupError.errno(), setupError.detail()));
         }
         if (timedOut) {
@@ -957,9 +1004,12 @@ final class Execution {
         LauncherBinary launcher = LauncherBinary.get();
         Path socket = launcher.newSocketPath("e-");
         Process p = new ProcessBuilder(launcher.path().toString(), "--echo", socket.toString())
-                .redirectInput(DEV_NULL).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try (ControlChannel c = ControlChannel.connect(socket, new DirectLauncher(p), System.nanoTime() + CONNECT_LIMIT_NANOS)) {
+                .redirectInput(DEV_NULL)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try (ControlChannel c =
+                ControlChannel.connect(socket, new DirectLauncher(p), System.nanoTime() + CONNECT_LIMIT_NANOS)) {
             c.send(LaunchPlan.frame(Wire.MSG_PLAN, planPayload));
             LauncherEvent e = c.next(10_000);
             if (e instanceof LauncherEvent.Echo echo) {

@@ -1,13 +1,12 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxSetupException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The JVM's one fork server: a launcher started once ({@code --serve}) and asked over a Unix socket for a
@@ -41,6 +40,7 @@ final class ForkServer {
     private final AtomicInteger requestIds = new AtomicInteger();
     private final Map<Integer, ForkedLauncher> pending = new ConcurrentHashMap<>();
     private final Map<Integer, ForkedLauncher> live = new ConcurrentHashMap<>();
+
     private ForkServer(ForkServerConnection connection) {
         this.connection = connection;
         this.process = connection.process();
@@ -89,8 +89,8 @@ final class ForkServer {
             try {
                 return server.request(fds, plan);
             } catch (Lost second) {
-                throw new SandboxSetupException("fork server", 0,
-                        "the launcher's fork server ended twice in a row: " + second.getMessage());
+                throw new SandboxSetupException(
+                        "fork server", 0, "the launcher's fork server ended twice in a row: " + second.getMessage());
             }
         }
     }
@@ -132,7 +132,8 @@ final class ForkServer {
         int id = requestIds.incrementAndGet();
         ForkedLauncher forked = new ForkedLauncher(this);
         pending.put(id, forked);
-        byte[] frame = LaunchPlan.frame(Wire.MSG_SPAWN, new LaunchPlan.Out().u32(id).bytes(plan).toByteArray());
+        byte[] frame = LaunchPlan.frame(
+                Wire.MSG_SPAWN, new LaunchPlan.Out().u32(id).bytes(plan).toByteArray());
         int state;
         try {
             send(frame, fds);
@@ -143,12 +144,16 @@ final class ForkServer {
         }
         if (state == ForkedLauncher.SPAWN_FAILED) {
             int errno = forked.spawnErrno();
-            throw new SandboxSetupException("fork launcher", errno,
+            throw new SandboxSetupException(
+                    "fork launcher",
+                    errno,
                     "the fork server could not fork a launcher: " + LibC.libc().strerror(errno));
         }
         if (state == ForkedLauncher.PENDING) {
             // No answer: the server is stuck (stopped?). Kill it, which fails every run it holds, and say so.
-            LOG.warn("the fork server (pid {}) did not answer a spawn within {} s; killing it", process.pid(),
+            LOG.warn(
+                    "the fork server (pid {}) did not answer a spawn within {} s; killing it",
+                    process.pid(),
                     TimeUnit.NANOSECONDS.toSeconds(REPLY_LIMIT_NANOS));
             process.destroyForcibly();
             throw new SandboxSetupException("fork launcher", 0, "the fork server did not answer in time");
@@ -158,7 +163,10 @@ final class ForkServer {
 
     void killChild(int pid) {
         try {
-            send(LaunchPlan.frame(Wire.MSG_KILL_CHILD, new LaunchPlan.Out().u32(pid).toByteArray()), null);
+            send(
+                    LaunchPlan.frame(
+                            Wire.MSG_KILL_CHILD, new LaunchPlan.Out().u32(pid).toByteArray()),
+                    null);
         } catch (Lost e) {
             // The server is gone; its launchers are ended through their control channels (ForkedLauncher.onLost).
         }
@@ -202,8 +210,11 @@ final class ForkServer {
         pending.values().forEach(ForkedLauncher::lost);
         pending.clear();
         if (!live.isEmpty()) {
-            LOG.warn("the launchers' fork server (pid {}) ended with {} sandbox(es) running: {}; killing them",
-                    process.pid(), live.size(), why);
+            LOG.warn(
+                    "the launchers' fork server (pid {}) ended with {} sandbox(es) running: {}; killing them",
+                    process.pid(),
+                    live.size(),
+                    why);
         }
         live.values().forEach(ForkedLauncher::lost);
         live.clear();
@@ -217,5 +228,4 @@ final class ForkServer {
             super(message, null, false, false);
         }
     }
-
 }

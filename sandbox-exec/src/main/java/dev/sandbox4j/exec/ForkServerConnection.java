@@ -2,9 +2,6 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,6 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The JVM's connection to its fork server: starts the server, connects only to that process (SO_PEERCRED),
@@ -96,18 +95,24 @@ final class ForkServerConnection {
                     return fd;
                 }
                 libc.close(fd);
-                throw new SandboxSetupException("start fork server", 0, "the socket " + socket
-                        + " is held by process " + peer + ", not by the fork server (pid " + server.pid() + ")");
+                throw new SandboxSetupException(
+                        "start fork server",
+                        0,
+                        "the socket " + socket + " is held by process " + peer + ", not by the fork server (pid "
+                                + server.pid() + ")");
             }
             int err = LibC.errno();
             String failure = null;
-            if (err != LibC.Const.ENOENT && err != LibC.Const.ECONNREFUSED && err != LibC.Const.EINTR
+            if (err != LibC.Const.ENOENT
+                    && err != LibC.Const.ECONNREFUSED
+                    && err != LibC.Const.EINTR
                     && err != LibC.Const.EAGAIN) {
                 failure = "cannot connect to the fork server at " + socket + ": " + libc.strerror(err);
             } else if (!server.isAlive()) {
                 failure = "the fork server exited with status " + server.exitValue() + " before it listened";
             } else if (System.nanoTime() - deadline > 0) {
-                failure = "the fork server did not listen within " + TimeUnit.NANOSECONDS.toSeconds(START_LIMIT_NANOS) + " s";
+                failure = "the fork server did not listen within " + TimeUnit.NANOSECONDS.toSeconds(START_LIMIT_NANOS)
+                        + " s";
             }
             if (failure != null) {
                 libc.close(fd);

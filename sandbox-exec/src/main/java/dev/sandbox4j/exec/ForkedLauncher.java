@@ -1,11 +1,10 @@
 package dev.sandbox4j.exec;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A launcher the server forked, known by the server's replies. */
 final class ForkedLauncher implements LauncherProcess {
@@ -181,8 +180,8 @@ final class ForkedLauncher implements LauncherProcess {
     @Override
     public synchronized String exitDescription() {
         return switch (state) {
-            case REAPED -> (status & 0x7f) == 0 ? "exit status " + ((status >> 8) & 0xff)
-                    : "killed by signal " + (status & 0x7f);
+            case REAPED ->
+                (status & 0x7f) == 0 ? "exit status " + ((status >> 8) & 0xff) : "killed by signal " + (status & 0x7f);
             case LOST -> "status unknown: its fork server ended";
             default -> "still running";
         };

@@ -1,7 +1,6 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxException;
-
 import java.io.File;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -66,8 +65,13 @@ final class ForkedStdio implements AutoCloseable {
     private InputStream openOutput(int slot, Output output) throws IOException {
         switch (output.kind) {
             case DISCARD -> openFile(slot, DEV_NULL.getPath(), LibC.Const.O_WRONLY, null);
-            case FILE -> openFile(slot, output.file.toString(), LibC.Const.O_WRONLY | O_CREAT | O_TRUNC, 0644,
-                    slot == 1 ? "the standard output file " : "the standard error file ");
+            case FILE ->
+                openFile(
+                        slot,
+                        output.file.toString(),
+                        LibC.Const.O_WRONLY | O_CREAT | O_TRUNC,
+                        0644,
+                        slot == 1 ? "the standard output file " : "the standard error file ");
             case INHERIT -> child[slot] = slot;
             case CAPTURE, PIPE -> {
                 // Both read by the JVM without blocking: polled by the run, then by the output loop.
@@ -80,7 +84,8 @@ final class ForkedStdio implements AutoCloseable {
                 int err = LibC.errno();
                 LibC.libc().close(p[0]);
                 if (captured[slot] < 0) {
-                    throw new IOException("cannot open " + path + ": " + LibC.libc().strerror(err));
+                    throw new IOException(
+                            "cannot open " + path + ": " + LibC.libc().strerror(err));
                 }
             }
         }
@@ -108,8 +113,10 @@ final class ForkedStdio implements AutoCloseable {
         int fd = LibC.libc().open(path, flags | LibC.Const.O_CLOEXEC, mode);
         if (fd < 0) {
             String reason = LibC.libc().strerror(LibC.errno());
-            throw new SandboxException(what != null ? "cannot open " + what + path + ": " + reason
-                    : "cannot open " + path + ": " + reason);
+            throw new SandboxException(
+                    what != null
+                            ? "cannot open " + what + path + ": " + reason
+                            : "cannot open " + path + ": " + reason);
         }
         child[slot] = fd;
         owned[slot] = true;

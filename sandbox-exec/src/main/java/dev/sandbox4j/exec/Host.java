@@ -3,7 +3,6 @@ package dev.sandbox4j.exec;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.LandlockSupport;
-
 import java.nio.file.Path;
 import java.util.Optional;
 

@@ -1,7 +1,6 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +49,7 @@ record HostIdentity(long euid, long egid, long effectiveCaps, List<Long> groups,
                         groups.add(Long.parseLong(f[i]));
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
         if (euid < 0 || egid < 0) {

@@ -9,7 +9,13 @@ import java.util.Objects;
  * reads end-of-file immediately, as from {@code /dev/null}, and cannot wait on the caller's terminal.
  */
 public final class Input {
-    enum Kind { NONE, BYTES, FILE, INHERIT, PIPE }
+    enum Kind {
+        NONE,
+        BYTES,
+        FILE,
+        INHERIT,
+        PIPE
+    }
 
     private static final Input NONE = new Input(Kind.NONE, null, null);
     private static final Input INHERIT = new Input(Kind.INHERIT, null, null);

@@ -11,8 +11,7 @@ import java.util.List;
  */
 final class LaunchPlan {
     /** An rlimit to lower to; -1 (all bits set) is RLIM_INFINITY. */
-    record Rlimit(int resource, long soft, long hard) {
-    }
+    record Rlimit(int resource, long soft, long hard) {}
 
     /**
      * One mount step. Kinds 1 and 2 carry at most a target; the others (a compiled
@@ -44,8 +43,7 @@ final class LaunchPlan {
     }
 
     /** A Landlock rule: {@code allowed} rights beneath {@code path} (inside the sandbox). */
-    record LandlockRule(String path, long allowed, boolean optional) {
-    }
+    record LandlockRule(String path, long allowed, boolean optional) {}
 
     final long cloneFlags;
     final String program;
@@ -67,6 +65,7 @@ final class LaunchPlan {
     private final byte[] seccomp;
     /** The supervisor's answer to the filter's notifications: -1 none, 0 kill, else an errno. */
     final int seccompNotify;
+
     final boolean hold;
     final long landlockHandled; // 0: no Landlock
     final List<LandlockRule> landlockRules;
@@ -97,10 +96,13 @@ final class LaunchPlan {
         landlockHandled = b.landlockHandled;
         landlockRules = List.copyOf(b.landlockRules);
         prewarmed = b.prewarmed;
-        if (prewarmed ? program != null || !argv.isEmpty() || !env.isEmpty() || cwd != null
+        if (prewarmed
+                ? program != null || !argv.isEmpty() || !env.isEmpty() || cwd != null
                 : program == null || argv.isEmpty()) {
-            throw new IllegalStateException(prewarmed ? "a pre-warmed plan gets its program, argv, env and cwd later"
-                    : "a plan needs a program and argv[0]");
+            throw new IllegalStateException(
+                    prewarmed
+                            ? "a pre-warmed plan gets its program, argv, env and cwd later"
+                            : "a plan needs a program and argv[0]");
         }
         if (seccompNotify >= 0 && seccomp == null || seccompNotify > 4095 && seccompNotify != Wire.NOTIFY_CONTINUE) {
             throw new IllegalStateException("a supervised filter needs a program and an errno of at most 4095");
@@ -126,6 +128,7 @@ final class LaunchPlan {
      * SPAWN request puts before the plan (type, request id, the socket path of at most 107 bytes).
      */
     static final int MAX_ENCODED = Wire.MAX_FRAME - 2 - 4 - 4 - 108;
+
     private static final int E2BIG = 7;
 
     /**
@@ -138,11 +141,19 @@ final class LaunchPlan {
         if (encoded.length <= MAX_ENCODED) {
             return;
         }
-        long args = argv.stream().mapToLong(a -> a.getBytes(StandardCharsets.UTF_8).length + 1L).sum();
-        long environment = env.stream().mapToLong(e -> e.getBytes(StandardCharsets.UTF_8).length + 1L).sum();
-        throw new dev.sandbox4j.core.SandboxSetupException("launch plan", E2BIG, "the plan is " + encoded.length
-                + " bytes (arguments " + args + ", environment " + environment + "), more than the launcher's limit of "
-                + MAX_ENCODED + " bytes (a 4 MiB frame); pass large data through a file or standard input");
+        long args = argv.stream()
+                .mapToLong(a -> a.getBytes(StandardCharsets.UTF_8).length + 1L)
+                .sum();
+        long environment = env.stream()
+                .mapToLong(e -> e.getBytes(StandardCharsets.UTF_8).length + 1L)
+                .sum();
+        throw new dev.sandbox4j.core.SandboxSetupException(
+                "launch plan",
+                E2BIG,
+                "the plan is " + encoded.length
+                        + " bytes (arguments " + args + ", environment " + environment
+                        + "), more than the launcher's limit of "
+                        + MAX_ENCODED + " bytes (a 4 MiB frame); pass large data through a file or standard input");
     }
 
     byte[] encode() {
@@ -173,7 +184,12 @@ final class LaunchPlan {
         for (Mount m : mounts) {
             Out mv = new Out().u32(m.kind());
             if (m.kind() >= Wire.MOUNT_FILESYSTEM) {
-                mv.u64(m.attributes()).u32(m.mode()).str(m.source()).str(m.target()).str(m.fstype()).str(m.data());
+                mv.u64(m.attributes())
+                        .u32(m.mode())
+                        .str(m.source())
+                        .str(m.target())
+                        .str(m.fstype())
+                        .str(m.data());
             } else if (m.target() != null) {
                 mv.str(m.target());
             }
@@ -187,8 +203,12 @@ final class LaunchPlan {
         if (landlockHandled != 0) {
             out.field(Wire.F_LANDLOCK_RULESET, new Out().u64(landlockHandled));
             for (LandlockRule r : landlockRules) {
-                out.field(Wire.F_LANDLOCK_RULE, new Out().u64(r.allowed())
-                        .u32(r.optional() ? Wire.LANDLOCK_RULE_OPTIONAL : 0).bytes(utf8(r.path())));
+                out.field(
+                        Wire.F_LANDLOCK_RULE,
+                        new Out()
+                                .u64(r.allowed())
+                                .u32(r.optional() ? Wire.LANDLOCK_RULE_OPTIONAL : 0)
+                                .bytes(utf8(r.path())));
             }
         }
         if (seccompNotify >= 0) {
@@ -303,31 +323,120 @@ final class LaunchPlan {
         private final List<LandlockRule> landlockRules = new ArrayList<>();
         private boolean prewarmed;
 
-        Builder cloneFlags(long v) { cloneFlags = v; return this; }
-        Builder program(String v) { program = v; return this; }
-        Builder argv(List<String> v) { argv.addAll(v); return this; }
-        Builder env(List<String> v) { env.addAll(v); return this; }
-        Builder cwd(String v) { cwd = v; return this; }
-        Builder hostname(String v) { hostname = v; return this; }
-        Builder uidMap(String v) { uidMap = v; return this; }
-        Builder gidMap(String v) { gidMap = v; return this; }
-        Builder setgroupsDeny(boolean v) { setgroupsDeny = v; return this; }
-        Builder uid(long v) { uid = v; return this; }
-        Builder gid(long v) { gid = v; return this; }
-        Builder clearGroups(boolean v) { clearGroups = v; return this; }
-        Builder rlimit(int resource, long soft, long hard) { rlimits.add(new Rlimit(resource, soft, hard)); return this; }
-        Builder cgroupProcs(String v) { cgroupProcs.add(v); return this; }
-        Builder mount(Mount v) { mounts.add(v); return this; }
-        Builder loopbackUp(boolean v) { loopbackUp = v; return this; }
-        Builder newSession(boolean v) { newSession = v; return this; }
-        Builder seccomp(byte[] v) { seccomp = v; return this; }
+        Builder cloneFlags(long v) {
+            cloneFlags = v;
+            return this;
+        }
+
+        Builder program(String v) {
+            program = v;
+            return this;
+        }
+
+        Builder argv(List<String> v) {
+            argv.addAll(v);
+            return this;
+        }
+
+        Builder env(List<String> v) {
+            env.addAll(v);
+            return this;
+        }
+
+        Builder cwd(String v) {
+            cwd = v;
+            return this;
+        }
+
+        Builder hostname(String v) {
+            hostname = v;
+            return this;
+        }
+
+        Builder uidMap(String v) {
+            uidMap = v;
+            return this;
+        }
+
+        Builder gidMap(String v) {
+            gidMap = v;
+            return this;
+        }
+
+        Builder setgroupsDeny(boolean v) {
+            setgroupsDeny = v;
+            return this;
+        }
+
+        Builder uid(long v) {
+            uid = v;
+            return this;
+        }
+
+        Builder gid(long v) {
+            gid = v;
+            return this;
+        }
+
+        Builder clearGroups(boolean v) {
+            clearGroups = v;
+            return this;
+        }
+
+        Builder rlimit(int resource, long soft, long hard) {
+            rlimits.add(new Rlimit(resource, soft, hard));
+            return this;
+        }
+
+        Builder cgroupProcs(String v) {
+            cgroupProcs.add(v);
+            return this;
+        }
+
+        Builder mount(Mount v) {
+            mounts.add(v);
+            return this;
+        }
+
+        Builder loopbackUp(boolean v) {
+            loopbackUp = v;
+            return this;
+        }
+
+        Builder newSession(boolean v) {
+            newSession = v;
+            return this;
+        }
+
+        Builder seccomp(byte[] v) {
+            seccomp = v;
+            return this;
+        }
         /** The filter's USER_NOTIF returns are answered by the launcher: 0 kills the caller's process, n fails the call with errno n. */
-        Builder seccompNotify(int response) { seccompNotify = response; return this; }
-        Builder hold(boolean v) { hold = v; return this; }
-        Builder landlock(long handled) { landlockHandled = handled; return this; }
-        Builder landlockRule(LandlockRule v) { landlockRules.add(v); return this; }
+        Builder seccompNotify(int response) {
+            seccompNotify = response;
+            return this;
+        }
+
+        Builder hold(boolean v) {
+            hold = v;
+            return this;
+        }
+
+        Builder landlock(long handled) {
+            landlockHandled = handled;
+            return this;
+        }
+
+        Builder landlockRule(LandlockRule v) {
+            landlockRules.add(v);
+            return this;
+        }
         /** The workload waits, set up, for the rest of the plan (see {@link Wire#F_PREWARMED}). */
-        Builder prewarmed() { prewarmed = true; return this; }
+        Builder prewarmed() {
+            prewarmed = true;
+            return this;
+        }
 
         LaunchPlan build() {
             return new LaunchPlan(this);

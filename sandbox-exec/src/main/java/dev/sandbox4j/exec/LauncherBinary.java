@@ -1,8 +1,7 @@
 package dev.sandbox4j.exec;
 
-import dev.sandbox4j.core.internal.IoErrors;
 import dev.sandbox4j.core.SandboxException;
-
+import dev.sandbox4j.core.internal.IoErrors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -75,8 +74,8 @@ final class LauncherBinary {
     private final String description;
     private Object verifiedIdentity;
 
-    private LauncherBinary(Path path, Path runDirectory, String expectedSha256, LauncherSource.Content content,
-            String description) {
+    private LauncherBinary(
+            Path path, Path runDirectory, String expectedSha256, LauncherSource.Content content, String description) {
         this.path = path;
         this.runDirectory = runDirectory;
         this.expectedSha256 = expectedSha256;
@@ -87,7 +86,8 @@ final class LauncherBinary {
     /** The launcher for this JVM, located (and if need be extracted) on first use. */
     static synchronized LauncherBinary get() {
         if (shared == null) {
-            shared = chosen != null ? locateSource(chosen, System.getenv())
+            shared = chosen != null
+                    ? locateSource(chosen, System.getenv())
                     : locate(System.getProperty(PROPERTY, System.getenv(ENV)), System.getenv());
         }
         return shared;
@@ -96,8 +96,9 @@ final class LauncherBinary {
     /** See {@link LauncherSource#use}: located at once, so a bad source fails here, not in a later run. */
     static synchronized void use(LauncherSource source) {
         if (shared != null) {
-            boolean same = source.installed() != null ? source.installed().equals(shared.path)
-                    && (source.sha256() == null || source.sha256().equals(shared.expectedSha256))
+            boolean same = source.installed() != null
+                    ? source.installed().equals(shared.path)
+                            && (source.sha256() == null || source.sha256().equals(shared.expectedSha256))
                     : source.sha256() != null && source.sha256().equals(shared.expectedSha256);
             if (!same && !(source.isBundled() && shared.content != null && chosen == null)) {
                 throw new IllegalStateException("cannot use " + source + ": this JVM already runs " + shared.description
@@ -135,7 +136,8 @@ final class LauncherBinary {
         if (installed != null && !installed.isEmpty()) {
             Path p = Path.of(installed).toAbsolutePath();
             if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
-                throw new SandboxException(PROPERTY + "/" + ENV + " points at " + p + ", which is not an executable file");
+                throw new SandboxException(
+                        PROPERTY + "/" + ENV + " points at " + p + ", which is not an executable file");
             }
             return installed(p, env, null, "the launcher at " + p);
         }
@@ -146,8 +148,8 @@ final class LauncherBinary {
     }
 
     /** Bytes verified against {@code expected} and kept in the first usable private cache directory. */
-    private static LauncherBinary extracted(String expected, LauncherSource.Content content, String description,
-            Map<String, String> env) {
+    private static LauncherBinary extracted(
+            String expected, LauncherSource.Content content, String description, Map<String, String> env) {
         // Each usable cache directory in turn: one that exists but cannot take the launcher (a full or
         // read-only filesystem under HOME) must not stop us while the next one can.
         SandboxException last = null;
@@ -155,8 +157,8 @@ final class LauncherBinary {
             try {
                 Path dir = privateDirectory(base);
                 Path run = privateDirectory(dir.resolve("run"));
-                LauncherBinary binary = new LauncherBinary(dir.resolve(NAME + "-" + expected.substring(0, 16)), run,
-                        expected, content, description);
+                LauncherBinary binary = new LauncherBinary(
+                        dir.resolve(NAME + "-" + expected.substring(0, 16)), run, expected, content, description);
                 binary.extract();
                 return binary;
             } catch (SandboxException e) {
@@ -240,23 +242,25 @@ final class LauncherBinary {
                     return;
                 }
             }
-            Path tmp = Files.createTempFile(path.getParent(), NAME, ".tmp", PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+            Path tmp = Files.createTempFile(
+                    path.getParent(), NAME, ".tmp", PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
             try {
                 MessageDigest digest = sha256Digest();
                 try (InputStream in = new DigestInputStream(content.open(), digest);
-                     OutputStream out = Files.newOutputStream(tmp)) {
+                        OutputStream out = Files.newOutputStream(tmp)) {
                     in.transferTo(out);
                 }
                 String actual = HexFormat.of().formatHex(digest.digest());
                 if (!actual.equals(expectedSha256)) {
-                    throw new SandboxException(description + " does not match: SHA-256 " + actual
-                            + ", expected " + expectedSha256 + "; refusing to run it");
+                    throw new SandboxException(description + " does not match: SHA-256 " + actual + ", expected "
+                            + expectedSha256 + "; refusing to run it");
                 }
                 Files.setPosixFilePermissions(tmp, EXECUTABLE);
                 try {
                     Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
-                    throw new SandboxException("cannot rename the launcher into place atomically in " + path.getParent(), e);
+                    throw new SandboxException(
+                            "cannot rename the launcher into place atomically in " + path.getParent(), e);
                 }
                 // Taken right after the rename, before anyone else can have replaced it in this private directory.
                 verifiedIdentity = identity();
@@ -265,16 +269,16 @@ final class LauncherBinary {
             }
             writeRecord(verifiedIdentity);
         } catch (IOException e) {
-            throw new SandboxException("cannot extract the launcher to " + path + ": "
-                    + IoErrors.describe(e, path.toString()), e);
+            throw new SandboxException(
+                    "cannot extract the launcher to " + path + ": " + IoErrors.describe(e, path.toString()), e);
         }
     }
 
     /** The file's identity as one line of text; an error's text, never equal to a verified identity, if unreadable. */
     private Object identity() {
         try {
-            Map<String, Object> a = Files.readAttributes(path, "unix:dev,ino,size,lastModifiedTime,ctime,uid,mode",
-                    LinkOption.NOFOLLOW_LINKS);
+            Map<String, Object> a = Files.readAttributes(
+                    path, "unix:dev,ino,size,lastModifiedTime,ctime,uid,mode", LinkOption.NOFOLLOW_LINKS);
             return "dev " + a.get("dev") + " ino " + a.get("ino") + " size " + a.get("size")
                     + " mtime " + ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS)
                     + " ctime " + ((FileTime) a.get("ctime")).to(TimeUnit.NANOSECONDS)
@@ -295,8 +299,8 @@ final class LauncherBinary {
 
     /** The recorded line, or "" when there is none (or it is not a plain file of the right size). */
     private String readRecord() {
-        try (SeekableByteChannel in = Files.newByteChannel(recordPath(), StandardOpenOption.READ,
-                LinkOption.NOFOLLOW_LINKS)) {
+        try (SeekableByteChannel in =
+                Files.newByteChannel(recordPath(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             if (in.size() > 4096) {
                 return "";
             }
@@ -317,7 +321,10 @@ final class LauncherBinary {
         }
         Path record = recordPath();
         try {
-            Path tmp = Files.createTempFile(record.getParent(), NAME, ".tmp",
+            Path tmp = Files.createTempFile(
+                    record.getParent(),
+                    NAME,
+                    ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {
                 Files.writeString(tmp, record(identity), StandardCharsets.US_ASCII);
@@ -404,7 +411,8 @@ final class LauncherBinary {
     private static InputStream open(String resource) {
         InputStream in = LauncherBinary.class.getResourceAsStream(resource);
         if (in == null) {
-            throw new dev.sandbox4j.core.FeatureUnavailableException("the sandbox4j launcher",
+            throw new dev.sandbox4j.core.FeatureUnavailableException(
+                    "the sandbox4j launcher",
                     "this jar has no launcher for " + platform() + " (" + resource + "); set " + ENV
                             + " to an installed one");
         }

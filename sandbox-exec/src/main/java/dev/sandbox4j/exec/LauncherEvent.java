@@ -7,35 +7,28 @@ import java.nio.charset.StandardCharsets;
 /** A message from the launcher, decoded from one frame (see {@link Wire}). */
 sealed interface LauncherEvent {
     /** The workload's execve succeeded. {@code initPid} is the sandbox's init as the host sees it. */
-    record ExecOk(int initPid) implements LauncherEvent {
-    }
+    record ExecOk(int initPid) implements LauncherEvent {}
 
     /** Plan {@code hold}: init waits in its namespaces, not yet started, until Java releases it. */
-    record Held(int initPid) implements LauncherEvent {
-    }
+    record Held(int initPid) implements LauncherEvent {}
 
     /** A step before exec failed; the workload never ran. */
-    record SetupError(int errno, String step, String detail) implements LauncherEvent {
-    }
+    record SetupError(int errno, String step, String detail) implements LauncherEvent {}
 
     /**
      * The workload ended: its raw wait status and its rusage (including children it reaped). Sent while init still
      * exits; {@link InitReaped} follows.
      */
-    record Exit(int waitStatus, long userMicros, long systemMicros, long maxRssKiB) implements LauncherEvent {
-    }
+    record Exit(int waitStatus, long userMicros, long systemMicros, long maxRssKiB) implements LauncherEvent {}
 
     /** After {@link Exit}: init has been reaped, so no task of the run is left in its cgroups. */
-    record InitReaped() implements LauncherEvent {
-    }
+    record InitReaped() implements LauncherEvent {}
 
     /** Init ended without reporting (it was killed); {@code initWaitStatus} is init's own status. */
-    record Aborted(int initWaitStatus) implements LauncherEvent {
-    }
+    record Aborted(int initWaitStatus) implements LauncherEvent {}
 
     /** The launcher closed the control channel: it has exited or is about to. */
-    record Closed() implements LauncherEvent {
-    }
+    record Closed() implements LauncherEvent {}
 
     /**
      * The supervisor was notified of a call the filter refuses: {@code tid} as the host sees it, the raw
@@ -43,16 +36,13 @@ sealed interface LauncherEvent {
      * process was killed (otherwise the call failed with the plan's errno).
      */
     record Violation(boolean workload, boolean killed, int tid, int nr, int arch, long instructionPointer, long[] args)
-            implements LauncherEvent {
-    }
+            implements LauncherEvent {}
 
     /** Learn mode: a call the filter refuses was let through; the first of its syscall number in the run. */
-    record Learned(int tid, int nr, int arch, long instructionPointer, long[] args) implements LauncherEvent {
-    }
+    record Learned(int tid, int nr, int arch, long instructionPointer, long[] args) implements LauncherEvent {}
 
     /** Test mode: the plan as the launcher decoded and re-encoded it. */
-    record Echo(byte[] plan) implements LauncherEvent {
-    }
+    record Echo(byte[] plan) implements LauncherEvent {}
 
     /**
      * Decodes one frame's payload.
@@ -74,7 +64,8 @@ sealed interface LauncherEvent {
                 default -> throw new ProtocolException("unknown launcher message type " + type);
             };
             if (type != Wire.MSG_ECHO && in.hasRemaining()) {
-                throw new ProtocolException("launcher message type " + type + " has " + in.remaining() + " extra bytes");
+                throw new ProtocolException(
+                        "launcher message type " + type + " has " + in.remaining() + " extra bytes");
             }
             return event;
         } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
@@ -95,8 +86,8 @@ sealed interface LauncherEvent {
         if ((flags & Wire.VIOLATION_CONTINUED) != 0) {
             return new Learned(tid, nr, arch, ip, args);
         }
-        return new Violation((flags & Wire.VIOLATION_WORKLOAD) != 0, (flags & Wire.VIOLATION_KILLED) != 0, tid, nr, arch,
-                ip, args);
+        return new Violation(
+                (flags & Wire.VIOLATION_WORKLOAD) != 0, (flags & Wire.VIOLATION_KILLED) != 0, tid, nr, arch, ip, args);
     }
 
     private static String string(ByteBuffer in) {

@@ -1,7 +1,6 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -34,9 +33,9 @@ public final class LauncherSource {
         InputStream open() throws IOException;
     }
 
-    private final Path installed;       // an installed binary, or null
-    private final String sha256;        // required of the bytes; null only for an unverified installed binary
-    private final Content content;      // bytes to extract, or null
+    private final Path installed; // an installed binary, or null
+    private final String sha256; // required of the bytes; null only for an unverified installed binary
+    private final Content content; // bytes to extract, or null
     private final String description;
 
     private LauncherSource(Path installed, String sha256, Content content, String description) {
@@ -69,13 +68,15 @@ public final class LauncherSource {
      */
     public static LauncherSource verified(String sha256, Content content) {
         String hash = checkHash(sha256);
-        return new LauncherSource(null, hash, Objects.requireNonNull(content, "content"),
-                "the launcher with SHA-256 " + hash);
+        return new LauncherSource(
+                null, hash, Objects.requireNonNull(content, "content"), "the launcher with SHA-256 " + hash);
     }
 
     private static String checkHash(String sha256) {
         if (sha256 == null || !sha256.matches("[0-9a-fA-F]{64}")) {
-            throw new InvalidConfigException("launcher SHA-256", String.valueOf(sha256),
+            throw new InvalidConfigException(
+                    "launcher SHA-256",
+                    String.valueOf(sha256),
                     "must be 64 hexadecimal digits, e.g. the output of sha256sum");
         }
         return sha256.toLowerCase(Locale.ROOT);

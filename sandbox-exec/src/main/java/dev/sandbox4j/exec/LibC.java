@@ -80,6 +80,7 @@ final class LibC {
         public static final int SOCK_NONBLOCK = 04000;
         /** {@code struct ucred {pid_t pid; uid_t uid; gid_t gid;}} of a Unix socket's peer. */
         public static final int SO_PEERCRED = 17;
+
         public static final int SOL_SOCKET = 1;
         public static final int SCM_RIGHTS = 1;
         public static final int MSG_NOSIGNAL = 0x4000;
@@ -92,16 +93,15 @@ final class LibC {
         public static final int ENOENT = 2;
         public static final int ECONNREFUSED = 111;
 
-        private Const() {
-        }
+        private Const() {}
     }
 
-    private LibC() {
-    }
+    private LibC() {}
 
     /** Loaded on first use. */
     private static final class Loaded {
-        static final Functions FUNCTIONS = LibraryLoader.create(Functions.class).failImmediately().load("c");
+        static final Functions FUNCTIONS =
+                LibraryLoader.create(Functions.class).failImmediately().load("c");
         static final Runtime RUNTIME = Runtime.getRuntime(FUNCTIONS);
     }
 

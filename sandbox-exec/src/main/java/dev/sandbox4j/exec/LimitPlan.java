@@ -10,13 +10,11 @@ import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.Sizes;
 import dev.sandbox4j.exec.Enforcement.Mechanism;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,12 +41,21 @@ import org.slf4j.LoggerFactory;
  * @param pids    how the pids limit is enforced, null without one
  * @param whyRlimit for each controller ({@code memory}, {@code pids}) whose limit became an rlimit, why
  */
-record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memory, LimitMechanism pids,
+record LimitPlan(
+        CgroupConfig cgroup,
+        RlimitConfig rlimits,
+        LimitMechanism memory,
+        LimitMechanism pids,
         Map<String, String> whyRlimit) {
     private static final Logger LOG = LoggerFactory.getLogger(LimitPlan.class);
 
-    static LimitPlan resolve(String sandboxId, CgroupConfig limits, RlimitConfig explicit, PrivilegeMode requested,
-            PrivilegeMode mode, CgroupHost host) {
+    static LimitPlan resolve(
+            String sandboxId,
+            CgroupConfig limits,
+            RlimitConfig explicit,
+            PrivilegeMode requested,
+            PrivilegeMode mode,
+            CgroupHost host) {
         if (mode == PrivilegeMode.UNPRIVILEGED) {
             String why = "unprivileged mode creates no cgroups";
             rejectCpu(limits, why);
@@ -73,9 +80,18 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
                 throw availability.toException();
             }
         }
-        unavailable.forEach((controller, why) -> LOG.warn("sandbox {}: the {} limit falls back to an rlimit (per process, "
-                + "no tree-wide total; see LimitMechanism.RLIMIT): {}", sandboxId, controller, why));
-        return byRlimit(limits, explicit, unavailable.containsKey("memory"), unavailable.containsKey("pids"), true,
+        unavailable.forEach((controller, why) -> LOG.warn(
+                "sandbox {}: the {} limit falls back to an rlimit (per process, "
+                        + "no tree-wide total; see LimitMechanism.RLIMIT): {}",
+                sandboxId,
+                controller,
+                why));
+        return byRlimit(
+                limits,
+                explicit,
+                unavailable.containsKey("memory"),
+                unavailable.containsKey("pids"),
+                true,
                 unavailable);
     }
 
@@ -84,8 +100,13 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
      * @param pids      whether the pids limit becomes {@code RLIMIT_NPROC} instead of a cgroup limit
      * @param withCgroup whether runs get a cgroup at all
      */
-    private static LimitPlan byRlimit(CgroupConfig limits, RlimitConfig explicit, boolean memory, boolean pids,
-            boolean withCgroup, Map<String, String> whyRlimit) {
+    private static LimitPlan byRlimit(
+            CgroupConfig limits,
+            RlimitConfig explicit,
+            boolean memory,
+            boolean pids,
+            boolean withCgroup,
+            Map<String, String> whyRlimit) {
         CgroupConfig.Builder kept = limits.toBuilder();
         CgroupConfig.Builder moved = CgroupConfig.builder();
         if (memory && limits.memoryBytes().isPresent()) {
@@ -103,8 +124,11 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
             rlimits.limit(Resource.DATA, data, data);
         });
         fallback.processes().ifPresent(count -> rlimits.processes(lower(explicit, Resource.NPROC, count)));
-        return new LimitPlan(withCgroup ? kept.build() : null, rlimits.build(),
-                mechanism(limits.memoryBytes().isPresent(), memory), mechanism(limits.maxPids().isPresent(), pids),
+        return new LimitPlan(
+                withCgroup ? kept.build() : null,
+                rlimits.build(),
+                mechanism(limits.memoryBytes().isPresent(), memory),
+                mechanism(limits.maxPids().isPresent(), pids),
                 Map.copyOf(whyRlimit));
     }
 
@@ -118,15 +142,21 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
         if (memoryBytes.isEmpty()) {
             all.add(none("memory"));
         } else if (memory == LimitMechanism.RLIMIT) {
-            all.add(new Enforcement("memory", Mechanism.RLIMIT, "RLIMIT_DATA = "
-                    + Sizes.format(rlimits.limits().get(Resource.DATA).hard())
-                    + " per process (no total for the tree, no OOM kill), since " + whyRlimit.get("memory")));
+            all.add(new Enforcement(
+                    "memory",
+                    Mechanism.RLIMIT,
+                    "RLIMIT_DATA = "
+                            + Sizes.format(rlimits.limits().get(Resource.DATA).hard())
+                            + " per process (no total for the tree, no OOM kill), since " + whyRlimit.get("memory")));
         } else {
             int version = version(host, "memory");
-            all.add(new Enforcement("memory", mechanism(version), (version == 2 ? "memory.max" : "memory.limit_in_bytes")
-                    + " = " + Sizes.format(memoryBytes.getAsLong())
-                    + " on each run's cgroup: the whole tree, page cache and tmpfs included; the kernel OOM-kills"
-                    + " inside when it is reached"));
+            all.add(new Enforcement(
+                    "memory",
+                    mechanism(version),
+                    (version == 2 ? "memory.max" : "memory.limit_in_bytes")
+                            + " = " + Sizes.format(memoryBytes.getAsLong())
+                            + " on each run's cgroup: the whole tree, page cache and tmpfs included; the kernel OOM-kills"
+                            + " inside when it is reached"));
         }
         if (configured.cpuQuotaUs().isEmpty() && configured.cpuWeight().isEmpty()) {
             all.add(none("cpu"));
@@ -134,26 +164,40 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
             // build() refused a cpu limit without a usable cpu controller, so it is a cgroup limit here.
             int version = version(host, "cpu");
             List<String> settings = new ArrayList<>();
-            configured.cpuQuotaUs().ifPresent(quota -> settings.add(version == 2
-                    ? "cpu.max = " + quota + " " + configured.cpuPeriodUs()
-                    : "cpu.cfs_quota_us = " + quota + " per cpu.cfs_period_us = " + configured.cpuPeriodUs()));
-            configured.cpuWeight().ifPresent(weight -> settings.add(version == 2 ? "cpu.weight = " + weight
-                    : "cpu.shares = " + configured.cpuShares().getAsLong()));
-            all.add(new Enforcement("cpu", mechanism(version), String.join(", ", settings)
-                    + " on each run's cgroup: the whole tree"));
+            configured
+                    .cpuQuotaUs()
+                    .ifPresent(quota -> settings.add(
+                            version == 2
+                                    ? "cpu.max = " + quota + " " + configured.cpuPeriodUs()
+                                    : "cpu.cfs_quota_us = " + quota + " per cpu.cfs_period_us = "
+                                            + configured.cpuPeriodUs()));
+            configured
+                    .cpuWeight()
+                    .ifPresent(weight -> settings.add(
+                            version == 2
+                                    ? "cpu.weight = " + weight
+                                    : "cpu.shares = " + configured.cpuShares().getAsLong()));
+            all.add(new Enforcement(
+                    "cpu", mechanism(version), String.join(", ", settings) + " on each run's cgroup: the whole tree"));
         }
         OptionalInt maxPids = configured.maxPids();
         if (maxPids.isEmpty()) {
             all.add(none("pids"));
         } else if (pids == LimitMechanism.RLIMIT) {
-            all.add(new Enforcement("pids", Mechanism.RLIMIT, "RLIMIT_NPROC = "
-                    + rlimits.limits().get(Resource.NPROC).hard()
-                    + " for the workload's host uid (its every process counts, inside the sandbox or not), since "
-                    + whyRlimit.get("pids")));
+            all.add(new Enforcement(
+                    "pids",
+                    Mechanism.RLIMIT,
+                    "RLIMIT_NPROC = "
+                            + rlimits.limits().get(Resource.NPROC).hard()
+                            + " for the workload's host uid (its every process counts, inside the sandbox or not), since "
+                            + whyRlimit.get("pids")));
         } else {
             int version = version(host, "pids");
-            all.add(new Enforcement("pids", mechanism(version), "pids.max = " + maxPids.getAsInt()
-                    + " on each run's cgroup: processes and threads of the tree, the sandbox's init included"));
+            all.add(new Enforcement(
+                    "pids",
+                    mechanism(version),
+                    "pids.max = " + maxPids.getAsInt()
+                            + " on each run's cgroup: processes and threads of the tree, the sandbox's init included"));
         }
         return List.copyOf(all);
     }
@@ -184,16 +228,18 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
     /** No rlimit limits a CPU rate or share: refuse rather than run with a limit that is not there. */
     private static void rejectCpu(CgroupConfig limits, String why) {
         List<String> settings = new ArrayList<>();
-        limits.cpuQuotaUs().ifPresent(quota -> settings.add("cpu limit " + percent(limits) + "% (" + quota
-                + "us per " + limits.cpuPeriodUs() + "us)"));
+        limits.cpuQuotaUs()
+                .ifPresent(quota -> settings.add(
+                        "cpu limit " + percent(limits) + "% (" + quota + "us per " + limits.cpuPeriodUs() + "us)"));
         limits.cpuWeight().ifPresent(weight -> settings.add("cpu weight " + weight));
         if (settings.isEmpty()) {
             return;
         }
-        throw new FeatureUnavailableException(String.join(" and ", settings), why
-                + ", and no rlimit can limit a CPU rate or share (RLIMIT_CPU counts CPU seconds per process)",
+        throw new FeatureUnavailableException(
+                String.join(" and ", settings),
+                why + ", and no rlimit can limit a CPU rate or share (RLIMIT_CPU counts CPU seconds per process)",
                 "Run in privileged mode where the cpu cgroup controller is usable, or drop the cpu setting and "
-                + "bound the run with timeout(...) (or RlimitConfig cpuTime for CPU seconds)");
+                        + "bound the run with timeout(...) (or RlimitConfig cpuTime for CPU seconds)");
     }
 
     /** A limit added with {@code cgroupLimit(...)} has no rlimit equivalent: refuse it without a cgroup. */
@@ -201,8 +247,10 @@ record LimitPlan(CgroupConfig cgroup, RlimitConfig rlimits, LimitMechanism memor
         if (limits.limits().isEmpty()) {
             return;
         }
-        throw new FeatureUnavailableException(limits.limits().toString(), why + ", and these limits exist only as "
-                + "cgroup limits", "Run in privileged mode (as root, with writable cgroups), or drop the limit");
+        throw new FeatureUnavailableException(
+                limits.limits().toString(),
+                why + ", and these limits exist only as " + "cgroup limits",
+                "Run in privileged mode (as root, with writable cgroups), or drop the limit");
     }
 
     private static String percent(CgroupConfig limits) {

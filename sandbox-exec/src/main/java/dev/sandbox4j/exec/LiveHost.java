@@ -5,7 +5,6 @@ import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.SubordinateIds;
-
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -16,8 +15,7 @@ final class LiveHost implements Host {
     private volatile SystemCapabilities capabilities;
     private volatile LandlockSupport landlock;
 
-    private LiveHost() {
-    }
+    private LiveHost() {}
 
     @Override
     public HostIdentity identity() {

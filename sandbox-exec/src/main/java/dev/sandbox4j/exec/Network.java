@@ -1,7 +1,6 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -27,7 +26,9 @@ import java.util.Objects;
 public final class Network {
     /** The three kinds of network. */
     public enum Mode {
-        NONE, HOST, USER
+        NONE,
+        HOST,
+        USER
     }
 
     private static final Network NONE = new Network(Mode.NONE, List.of(), List.of());
@@ -98,8 +99,8 @@ public final class Network {
      */
     public Network publish(int hostPort, int sandboxPort) {
         requireUser("a published port");
-        PortForward forward = new PortForward(PortForward.check("host port", hostPort),
-                PortForward.check("sandbox port", sandboxPort));
+        PortForward forward = new PortForward(
+                PortForward.check("host port", hostPort), PortForward.check("sandbox port", sandboxPort));
         if (forwards.stream().anyMatch(f -> f.hostPort() == hostPort)) {
             throw new InvalidConfigException("published port", Integer.toString(hostPort), "is published twice");
         }
@@ -117,7 +118,9 @@ public final class Network {
 
     private void requireUser(String what) {
         if (mode != Mode.USER) {
-            throw new InvalidConfigException("network", mode.name().toLowerCase(java.util.Locale.ROOT),
+            throw new InvalidConfigException(
+                    "network",
+                    mode.name().toLowerCase(java.util.Locale.ROOT),
                     what + " needs user-mode networking (Network.user(), --network user)");
         }
     }
@@ -167,7 +170,8 @@ public final class Network {
     public String toString() {
         StringBuilder s = new StringBuilder(mode.name().toLowerCase(java.util.Locale.ROOT));
         allowed.forEach(r -> s.append(" allow ").append(r));
-        forwards.forEach(f -> s.append(" publish ").append(f.hostPort()).append(':').append(f.sandboxPort()));
+        forwards.forEach(
+                f -> s.append(" publish ").append(f.hostPort()).append(':').append(f.sandboxPort()));
         return s.toString();
     }
 }

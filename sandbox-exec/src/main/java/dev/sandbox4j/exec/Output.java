@@ -8,7 +8,13 @@ public final class Output {
     /** The default capture limit per stream: 8 MiB. */
     public static final int DEFAULT_CAPTURE_LIMIT = 8 << 20;
 
-    enum Kind { CAPTURE, INHERIT, DISCARD, PIPE, FILE }
+    enum Kind {
+        CAPTURE,
+        INHERIT,
+        DISCARD,
+        PIPE,
+        FILE
+    }
 
     private static final Output INHERIT = new Output(Kind.INHERIT, 0);
     private static final Output DISCARD = new Output(Kind.DISCARD, 0);
@@ -52,7 +58,8 @@ public final class Output {
      */
     public static Output capture(int maxBytes) {
         if (maxBytes < 0) {
-            throw new dev.sandbox4j.core.InvalidConfigException("capture limit", Integer.toString(maxBytes), "must be >= 0");
+            throw new dev.sandbox4j.core.InvalidConfigException(
+                    "capture limit", Integer.toString(maxBytes), "must be >= 0");
         }
         return new Output(Kind.CAPTURE, maxBytes);
     }
@@ -80,8 +87,8 @@ public final class Output {
     /** As {@link #pipe()}, holding up to {@code maxBufferedBytes} unread bytes before the program has to wait. */
     public static Output pipe(int maxBufferedBytes) {
         if (maxBufferedBytes < 1) {
-            throw new dev.sandbox4j.core.InvalidConfigException("pipe buffer", Integer.toString(maxBufferedBytes),
-                    "must be at least 1 byte");
+            throw new dev.sandbox4j.core.InvalidConfigException(
+                    "pipe buffer", Integer.toString(maxBufferedBytes), "must be at least 1 byte");
         }
         return new Output(Kind.PIPE, maxBufferedBytes);
     }

@@ -1,6 +1,5 @@
 package dev.sandbox4j.exec;
 
-
 import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -33,6 +32,7 @@ final class OutputCollector {
     private static final long MAX_POLL_DELAY_MILLIS = 16;
     /** How long a run's output is polled at most before the output loop reads it. */
     private static final long HANDOVER_AFTER_MILLIS = 50;
+
     private static final long HANDOVER_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(HANDOVER_AFTER_MILLIS);
 
     private final int limit;
@@ -74,8 +74,7 @@ final class OutputCollector {
         if (watched) {
             return;
         }
-        if (drain() >= HANDOVER_THRESHOLD
-                || System.nanoTime() - createdNanos >= HANDOVER_AFTER_NANOS) {
+        if (drain() >= HANDOVER_THRESHOLD || System.nanoTime() - createdNanos >= HANDOVER_AFTER_NANOS) {
             handOver();
         }
     }

@@ -1,13 +1,12 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxException;
+import java.util.HashMap;
+import java.util.Map;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * One thread that reads the captured output pipes of every running sandbox of the JVM, through epoll: a run
@@ -25,6 +24,7 @@ final class OutputLoop {
     private static final int MAX_EVENTS = 256;
     /** {@code struct epoll_event} is packed on x86_64 (12 bytes), naturally aligned elsewhere (16). */
     private static final boolean PACKED = System.getProperty("os.arch", "").matches("amd64|x86_64");
+
     private static final int EVENT_SIZE = PACKED ? 12 : 16;
     private static final int DATA_OFFSET = PACKED ? 4 : 8;
 
@@ -38,8 +38,7 @@ final class OutputLoop {
     private final Map<Integer, Reader> readers = new HashMap<>(); // guarded by this
     private int epfd = -1; // guarded by this; -1 while no thread runs
 
-    private OutputLoop() {
-    }
+    private OutputLoop() {}
 
     static OutputLoop get() {
         return INSTANCE;

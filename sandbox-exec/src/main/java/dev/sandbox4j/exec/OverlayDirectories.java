@@ -2,7 +2,6 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.namespace.Mount;
-
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -16,8 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * directory is created here when missing, so its parent need not be writable by the program.
  */
 final class OverlayDirectories {
-    private OverlayDirectories() {
-    }
+    private OverlayDirectories() {}
 
     /**
      * The overlay is mounted with the program's ids, which must be able to search every directory above its upper
@@ -34,10 +32,15 @@ final class OverlayDirectories {
                 long group = ((Number) Files.getAttribute(p, "unix:gid")).longValue();
                 int bit = owner == ids.uid() ? 0100 : group == ids.gid() ? 0010 : 0001;
                 if ((mode & bit) == 0) {
-                    throw new SandboxSetupException("prepare overlay", 13, p + " (mode " + Integer.toOctalString(mode & 07777)
-                            + ", uid " + owner + ") is not searchable by the program's host uid " + ids.uid() + ", gid "
-                            + ids.gid() + ", so overlayfs cannot reach " + dir + " beneath it: put the overlay's upper "
-                            + "and work directories where that id may search (e.g. chmod o+x " + p + ")");
+                    throw new SandboxSetupException(
+                            "prepare overlay",
+                            13,
+                            p + " (mode " + Integer.toOctalString(mode & 07777)
+                                    + ", uid " + owner + ") is not searchable by the program's host uid " + ids.uid()
+                                    + ", gid "
+                                    + ids.gid() + ", so overlayfs cannot reach " + dir
+                                    + " beneath it: put the overlay's upper "
+                                    + "and work directories where that id may search (e.g. chmod o+x " + p + ")");
                 }
             } catch (IOException e) {
                 throw new SandboxSetupException("prepare overlay", 0, "cannot read " + p + ": " + e.getMessage());
@@ -56,7 +59,8 @@ final class OverlayDirectories {
                 reachable(ids, o.work().getParent());
                 try {
                     try {
-                        Files.createDirectory(o.work(),
+                        Files.createDirectory(
+                                o.work(),
                                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                     } catch (FileAlreadyExistsException exists) {
                         // kept from an earlier run: overlayfs cleans it itself
@@ -64,9 +68,13 @@ final class OverlayDirectories {
                     ids.own(o.upper());
                     ids.own(o.work());
                 } catch (IOException | UnsupportedOperationException e) {
-                    throw new SandboxSetupException("prepare overlay", 0, "cannot hand the overlay's upper " + o.upper()
-                            + " and work directory " + o.work() + " to uid " + ids.uid() + ", gid " + ids.gid() + ": " + e
-                            + " (make them theirs, or run the sandbox as their owner)");
+                    throw new SandboxSetupException(
+                            "prepare overlay",
+                            0,
+                            "cannot hand the overlay's upper " + o.upper()
+                                    + " and work directory " + o.work() + " to uid " + ids.uid() + ", gid " + ids.gid()
+                                    + ": " + e
+                                    + " (make them theirs, or run the sandbox as their owner)");
                 }
             }
         }

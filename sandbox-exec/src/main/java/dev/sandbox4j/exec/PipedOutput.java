@@ -35,8 +35,7 @@ final class PipedOutput extends InputStream {
     private boolean watching; // watched: the loop reads it now (not while full)
 
     /** What one read of the pipe returned, numbered in arrival order across the run's piped streams. */
-    private record Chunk(long arrival, byte[] bytes) {
-    }
+    private record Chunk(long arrival, byte[] bytes) {}
 
     private PipedOutput(PipedOutputs owner, InputStream source, int capacity) {
         this.owner = owner;
@@ -104,7 +103,8 @@ final class PipedOutput extends InputStream {
                     if (err == LibC.Const.EAGAIN) {
                         return;
                     }
-                    failure = new IOException("cannot read the sandbox's output: " + LibC.libc().strerror(err));
+                    failure = new IOException(
+                            "cannot read the sandbox's output: " + LibC.libc().strerror(err));
                 }
                 ended = true; // end of file, or a failure handed to the reader after what was read
                 closeDescriptor();
@@ -261,7 +261,8 @@ final class PipedOutput extends InputStream {
     /** Removes the oldest unread chunk (what is left of it) and makes room for the pump. Owner's lock held. */
     byte[] takeChunk() {
         Chunk head = chunks.removeFirst();
-        byte[] bytes = headOffset == 0 ? head.bytes() : Arrays.copyOfRange(head.bytes(), headOffset, head.bytes().length);
+        byte[] bytes =
+                headOffset == 0 ? head.bytes() : Arrays.copyOfRange(head.bytes(), headOffset, head.bytes().length);
         headOffset = 0;
         unread -= bytes.length;
         owner.notifyAll();

@@ -5,7 +5,6 @@ import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.MountPlan;
 import dev.sandbox4j.namespace.Namespace;
-
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -17,8 +16,7 @@ import java.util.OptionalLong;
 
 /** Turns a validated configuration and a command into the launcher's plan: every decision is made here. */
 final class Planner {
-    private Planner() {
-    }
+    private Planner() {}
 
     static LaunchPlan plan(SandboxConfig config, List<String> command) {
         return plan(config, command, List.of(), List.of());
@@ -30,7 +28,10 @@ final class Planner {
      * @param cgroupMounts  the run's hierarchies, shown read-only at /sys/fs/cgroup of a filesystem view when the
      *                      sandbox has its own cgroup namespace (rooted at the run's cgroups)
      */
-    static LaunchPlan plan(SandboxConfig config, List<String> command, List<String> cgroupProcs,
+    static LaunchPlan plan(
+            SandboxConfig config,
+            List<String> command,
+            List<String> cgroupProcs,
             List<FilesystemView.CgroupMount> cgroupMounts) {
         return plan(config, command, cgroupProcs, cgroupMounts, false);
     }
@@ -39,8 +40,12 @@ final class Planner {
      * @param skipHostname leave the hostname unset: the environment refuses sethostname and the caller did not
      *                     choose the hostname (see {@link Sandbox})
      */
-    static LaunchPlan plan(SandboxConfig config, List<String> command, List<String> cgroupProcs,
-            List<FilesystemView.CgroupMount> cgroupMounts, boolean skipHostname) {
+    static LaunchPlan plan(
+            SandboxConfig config,
+            List<String> command,
+            List<String> cgroupProcs,
+            List<FilesystemView.CgroupMount> cgroupMounts,
+            boolean skipHostname) {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("the command is empty");
         }
@@ -48,8 +53,12 @@ final class Planner {
     }
 
     /** As above, for one run's settings (its request merged over the sandbox's configuration). */
-    static LaunchPlan plan(SandboxConfig config, RunSettings run, List<String> cgroupProcs,
-            List<FilesystemView.CgroupMount> cgroupMounts, boolean skipHostname) {
+    static LaunchPlan plan(
+            SandboxConfig config,
+            RunSettings run,
+            List<String> cgroupProcs,
+            List<FilesystemView.CgroupMount> cgroupMounts,
+            boolean skipHostname) {
         return plan(config, run, cgroupProcs, cgroupMounts, skipHostname, false);
     }
 
@@ -58,8 +67,13 @@ final class Planner {
      * come later from the plan of the run that takes it ({@link LaunchPlan#encodeRest()}). {@code run}'s command
      * is then not looked at.
      */
-    static LaunchPlan plan(SandboxConfig config, RunSettings run, List<String> cgroupProcs,
-            List<FilesystemView.CgroupMount> cgroupMounts, boolean skipHostname, boolean held) {
+    static LaunchPlan plan(
+            SandboxConfig config,
+            RunSettings run,
+            List<String> cgroupProcs,
+            List<FilesystemView.CgroupMount> cgroupMounts,
+            boolean skipHostname,
+            boolean held) {
         FilesystemView view = run.files.view(config.filesystem().orElse(null));
         LaunchPlan.Builder plan = LaunchPlan.builder();
         if (held) {
@@ -98,8 +112,13 @@ final class Planner {
         plan.program(program).argv(command).env(env).cwd(run.cwd == null ? null : run.cwd.toString());
     }
 
-    private static LaunchPlan sandbox(LaunchPlan.Builder plan, SandboxConfig config, RunSettings run,
-            FilesystemView view, List<String> cgroupProcs, List<FilesystemView.CgroupMount> cgroupMounts,
+    private static LaunchPlan sandbox(
+            LaunchPlan.Builder plan,
+            SandboxConfig config,
+            RunSettings run,
+            FilesystemView view,
+            List<String> cgroupProcs,
+            List<FilesystemView.CgroupMount> cgroupMounts,
             boolean skipHostname) {
         boolean mountNs = config.namespaces().contains(Namespace.MOUNT);
         plan.cloneFlags(config.namespaces().cloneFlags())
@@ -115,11 +134,15 @@ final class Planner {
                 .hold(config.network().mode() == Network.Mode.USER)
                 // Always a new session: the workload must not reach the caller's terminal (TIOCSTI).
                 .newSession(true)
-                .seccomp(config.seccompProgram().map(p -> config.seccompSupervision()
-                        .map(s -> s.program(p)).orElseGet(p::toBytes)).orElse(null));
+                .seccomp(config.seccompProgram()
+                        .map(p -> config.seccompSupervision()
+                                .map(s -> s.program(p))
+                                .orElseGet(p::toBytes))
+                        .orElse(null));
         config.seccompSupervision().ifPresent(s -> plan.seccompNotify(s.response()));
         cgroupProcs.forEach(plan::cgroupProcs);
-        for (Map.Entry<RlimitConfig.Resource, RlimitConfig.Limit> e : run.rlimits.limits().entrySet()) {
+        for (Map.Entry<RlimitConfig.Resource, RlimitConfig.Limit> e :
+                run.rlimits.limits().entrySet()) {
             plan.rlimit(e.getKey().number(), e.getValue().soft(), e.getValue().hard());
         }
         // sandbox4j's own cache and run directory (the launcher, the fork server's socket) are nobody's business
@@ -141,11 +164,12 @@ final class Planner {
         if (view != null) {
             // Private first: nothing mounted while assembling the view may propagate to the host.
             plan.mount(LaunchPlan.Mount.privateRoot());
-            List<FilesystemView.CgroupMount> cgroups = !cgroupProcs.isEmpty()
-                    && config.namespaces().contains(Namespace.CGROUP) ? cgroupMounts : List.of();
+            List<FilesystemView.CgroupMount> cgroups =
+                    !cgroupProcs.isEmpty() && config.namespaces().contains(Namespace.CGROUP) ? cgroupMounts : List.of();
             long tmpfsSize = FilesystemView.defaultTmpfsSize(run.memoryLimit);
-            for (MountPlan.Operation op : view.plan(config.namespaces().contains(Namespace.USER), cgroups, hidden,
-                    tmpfsSize).operations()) {
+            for (MountPlan.Operation op : view.plan(
+                            config.namespaces().contains(Namespace.USER), cgroups, hidden, tmpfsSize)
+                    .operations()) {
                 if (!(config.withoutProc() && "proc".equals(op.fstype()))) {
                     plan.mount(LaunchPlan.Mount.of(op));
                 }
@@ -159,12 +183,15 @@ final class Planner {
                 plan.mount(LaunchPlan.Mount.proc("/proc"));
             } else if (config.withoutProc()) {
                 // No /proc asked for: not the host's either, which would show every process of the host.
-                plan.mount(LaunchPlan.Mount.of(new MountPlan.Operation(MountPlan.Kind.MASK, "", "/proc", "", 0, 0, "")));
+                plan.mount(
+                        LaunchPlan.Mount.of(new MountPlan.Operation(MountPlan.Kind.MASK, "", "/proc", "", 0, 0, "")));
             }
         }
         config.effectiveLandlock().ifPresent(landlock -> {
             plan.landlock(landlock.handledAccess());
-            landlock.rules().forEach(r -> plan.landlockRule(new LaunchPlan.LandlockRule(r.path(), r.allowedAccess(), r.optional())));
+            landlock.rules()
+                    .forEach(r ->
+                            plan.landlockRule(new LaunchPlan.LandlockRule(r.path(), r.allowedAccess(), r.optional())));
         });
         return plan.build();
     }

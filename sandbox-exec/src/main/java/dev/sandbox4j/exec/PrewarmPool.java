@@ -3,13 +3,12 @@ package dev.sandbox4j.exec;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.namespace.Mount;
 import dev.sandbox4j.namespace.Namespace;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sandboxes of one {@link Sandbox} made ahead of the request ({@link Sandbox#prewarm(int)}): launcher, namespaces,
@@ -53,8 +52,8 @@ final class PrewarmPool implements AutoCloseable {
         }
         String refused = refusal(config);
         if (refused != null) {
-            throw new InvalidConfigException("prewarm(" + size + ") is refused for sandbox " + config.id() + ": "
-                    + refused);
+            throw new InvalidConfigException(
+                    "prewarm(" + size + ") is refused for sandbox " + config.id() + ": " + refused);
         }
         PrewarmPool pool = new PrewarmPool(sandbox, size);
         pool.refill.start();
@@ -71,7 +70,8 @@ final class PrewarmPool implements AutoCloseable {
             return "a user-mode network is attached to each run's namespaces while the launcher holds its init, "
                     + "which a sandbox made ahead of its run has passed; use Network.none(), or run without prewarm";
         }
-        if (config.stdin().kind == Input.Kind.FILE || config.stdout().kind == Output.Kind.FILE
+        if (config.stdin().kind == Input.Kind.FILE
+                || config.stdout().kind == Output.Kind.FILE
                 || config.stderr().kind == Output.Kind.FILE) {
             return "Input.file/Output.file are opened for each run, and a pre-warmed sandbox would open them before "
                     + "the run before it has ended; use capture, discard or inherit, or run without prewarm";
@@ -83,7 +83,8 @@ final class PrewarmPool implements AutoCloseable {
         if (config.filesystem().isPresent()) {
             for (Mount m : config.filesystem().get().mounts()) {
                 if (m instanceof Mount.Overlay o && o.upper() != null) {
-                    return "the kept overlay at " + o.destination() + " (upper " + o.upper() + ") may be mounted by one "
+                    return "the kept overlay at " + o.destination() + " (upper " + o.upper()
+                            + ") may be mounted by one "
                             + "sandbox at a time, and a pre-warmed one would mount it while the run before still "
                             + "writes; use an overlay without an upper directory, or run without prewarm";
                 }
@@ -97,7 +98,8 @@ final class PrewarmPool implements AutoCloseable {
      * unless the configuration pipes one, which {@code start} keeps and {@code run} turns into capture.
      */
     static boolean streamsAsMade(SandboxConfig config) {
-        return config.stdin().kind != Input.Kind.PIPE && config.stdout().kind != Output.Kind.PIPE
+        return config.stdin().kind != Input.Kind.PIPE
+                && config.stdout().kind != Output.Kind.PIPE
                 && config.stderr().kind != Output.Kind.PIPE;
     }
 
@@ -107,9 +109,15 @@ final class PrewarmPool implements AutoCloseable {
      * when the sandbox was made, so such a request runs cold.
      */
     static boolean serves(RunRequest request) {
-        return request.stdin().isEmpty() && request.stdout().isEmpty() && request.stderr().isEmpty()
-                && request.timeout().isEmpty() && request.cpuTimeLimit().isEmpty() && request.killGrace().isEmpty()
-                && request.memoryLimit().isEmpty() && request.pidsLimit().isEmpty() && request.files().isEmpty()
+        return request.stdin().isEmpty()
+                && request.stdout().isEmpty()
+                && request.stderr().isEmpty()
+                && request.timeout().isEmpty()
+                && request.cpuTimeLimit().isEmpty()
+                && request.killGrace().isEmpty()
+                && request.memoryLimit().isEmpty()
+                && request.pidsLimit().isEmpty()
+                && request.files().isEmpty()
                 && request.collect().isEmpty();
     }
 
@@ -140,7 +148,9 @@ final class PrewarmPool implements AutoCloseable {
                 ex.proceed(rest, events.get());
                 return ex;
             } catch (IOException e) {
-                LOG.debug("sandbox {}: a pre-warmed sandbox's launcher is gone ({}); taking the next", config.id(),
+                LOG.debug(
+                        "sandbox {}: a pre-warmed sandbox's launcher is gone ({}); taking the next",
+                        config.id(),
                         e.getMessage());
                 ex.abort();
                 ended();
@@ -184,7 +194,10 @@ final class PrewarmPool implements AutoCloseable {
                 synchronized (this) {
                     n = ++failures;
                 }
-                LOG.warn("sandbox {}: could not make a pre-warmed sandbox ({} in a row): {}", config.id(), n,
+                LOG.warn(
+                        "sandbox {}: could not make a pre-warmed sandbox ({} in a row): {}",
+                        config.id(),
+                        n,
                         e.toString());
                 try {
                     Thread.sleep(Math.min(1000L, 10L << Math.min(n, 7)));
@@ -214,9 +227,13 @@ final class PrewarmPool implements AutoCloseable {
         try {
             settings.files.stage(config, config.filesystem().orElse(null), config.hostUid(), config.hostGid());
             boolean skipHostname = sandbox.skipHostname();
-            LaunchPlan plan = Planner.plan(config, settings, cgroup.procsFiles(), cgroup.mounts(), skipHostname,
-                    true);
-            return Execution.launch(config, settings, plan, cgroup, sandbox.degradations(skipHostname),
+            LaunchPlan plan = Planner.plan(config, settings, cgroup.procsFiles(), cgroup.mounts(), skipHostname, true);
+            return Execution.launch(
+                    config,
+                    settings,
+                    plan,
+                    cgroup,
+                    sandbox.degradations(skipHostname),
                     RunEvents.none(config, List.of()));
         } catch (InterruptedException | RuntimeException | Error e) {
             cgroup.release();
@@ -235,7 +252,8 @@ final class PrewarmPool implements AutoCloseable {
             ready.clear();
             notifyAll();
         }
-        // Not interrupted: an interrupt inside a launch could leave half of it to clean up. A launch takes milliseconds.
+        // Not interrupted: an interrupt inside a launch could leave half of it to clean up. A launch takes
+        // milliseconds.
         try {
             refill.join(30_000);
         } catch (InterruptedException e) {

@@ -19,8 +19,7 @@ final class ProcTree {
     /** USER_HZ, the unit of /proc/PID/stat's times: 100 on every architecture Linux builds for x86_64 and arm64. */
     private static final long TICKS_PER_SECOND = 100;
 
-    private ProcTree() {
-    }
+    private ProcTree() {}
 
     /** {@code root} and its descendants (host pids), parents before children. */
     static List<Long> of(long root) {
@@ -44,7 +43,8 @@ final class ProcTree {
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(PROC.resolve(pid + "/task"))) {
             for (Path task : tasks) {
                 try {
-                    for (String c : Files.readString(task.resolve("children")).trim().split("\\s+")) {
+                    for (String c :
+                            Files.readString(task.resolve("children")).trim().split("\\s+")) {
                         if (!c.isEmpty()) {
                             children.add(Long.parseLong(c));
                         }
@@ -74,7 +74,9 @@ final class ProcTree {
 
     /** The resident set of the process in bytes ({@code VmRSS}); empty if it is gone or a kernel thread. */
     static OptionalLong rssBytes(long pid) {
-        return statusField(pid, "VmRSS:").map(v -> v.split("\\s+")[0]).map(kib -> OptionalLong.of(Long.parseLong(kib) * 1024))
+        return statusField(pid, "VmRSS:")
+                .map(v -> v.split("\\s+")[0])
+                .map(kib -> OptionalLong.of(Long.parseLong(kib) * 1024))
                 .orElse(OptionalLong.empty());
     }
 
@@ -83,10 +85,15 @@ final class ProcTree {
      * on kernels without that line.
      */
     static OptionalLong innermostPid(long pid) {
-        return statusField(pid, "NSpid:").map(v -> {
-            String[] ids = v.trim().split("\\s+");
-            return OptionalLong.of(Long.parseLong(ids[ids.length - 1]));
-        }).orElse(Files.isDirectory(PROC.resolve(Long.toString(pid))) ? OptionalLong.of(pid) : OptionalLong.empty());
+        return statusField(pid, "NSpid:")
+                .map(v -> {
+                    String[] ids = v.trim().split("\\s+");
+                    return OptionalLong.of(Long.parseLong(ids[ids.length - 1]));
+                })
+                .orElse(
+                        Files.isDirectory(PROC.resolve(Long.toString(pid)))
+                                ? OptionalLong.of(pid)
+                                : OptionalLong.empty());
     }
 
     private static java.util.Optional<String> statusField(long pid, String name) {

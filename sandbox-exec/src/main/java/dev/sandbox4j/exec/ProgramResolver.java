@@ -18,8 +18,7 @@ import java.util.function.Function;
 final class ProgramResolver {
     static final String STEP = "resolve program";
 
-    private ProgramResolver() {
-    }
+    private ProgramResolver() {}
 
     static String resolve(String program, String path, Path workingDirectory) {
         return resolve(program, path, workingDirectory, Optional::of);
@@ -37,8 +36,10 @@ final class ProgramResolver {
             Path candidate = workingDirectory.resolve(program).normalize();
             return switch (check(hostPath.apply(candidate))) {
                 case RUNNABLE -> program.startsWith("/") ? program : candidate.toString();
-                case MISSING -> throw new ProgramNotRunnableException(STEP, ProgramNotRunnableException.ENOENT, program);
-                case NOT_EXECUTABLE -> throw new ProgramNotRunnableException(STEP, ProgramNotRunnableException.EACCES, program);
+                case MISSING ->
+                    throw new ProgramNotRunnableException(STEP, ProgramNotRunnableException.ENOENT, program);
+                case NOT_EXECUTABLE ->
+                    throw new ProgramNotRunnableException(STEP, ProgramNotRunnableException.EACCES, program);
             };
         }
         boolean sawNotExecutable = false;
@@ -55,11 +56,17 @@ final class ProgramResolver {
                     break;
             }
         }
-        throw new ProgramNotRunnableException(STEP, sawNotExecutable ? ProgramNotRunnableException.EACCES
-                : ProgramNotRunnableException.ENOENT, program);
+        throw new ProgramNotRunnableException(
+                STEP,
+                sawNotExecutable ? ProgramNotRunnableException.EACCES : ProgramNotRunnableException.ENOENT,
+                program);
     }
 
-    private enum Check { RUNNABLE, MISSING, NOT_EXECUTABLE }
+    private enum Check {
+        RUNNABLE,
+        MISSING,
+        NOT_EXECUTABLE
+    }
 
     private static Check check(Optional<Path> hostCandidate) {
         if (hostCandidate.isEmpty() || !Files.exists(hostCandidate.get())) {

@@ -1,7 +1,6 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxException;
-
 import java.util.Objects;
 
 /**

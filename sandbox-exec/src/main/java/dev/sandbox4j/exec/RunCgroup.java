@@ -1,18 +1,16 @@
 package dev.sandbox4j.exec;
 
+import dev.sandbox4j.cgroup.CgroupHierarchy;
 import dev.sandbox4j.cgroup.CgroupStats;
 import dev.sandbox4j.cgroup.SandboxCgroup;
 import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.core.CgroupException;
-import dev.sandbox4j.cgroup.CgroupHierarchy;
 import dev.sandbox4j.namespace.FilesystemView;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +30,7 @@ final class RunCgroup {
 
     /** What the JVM needs mounted to find its limits on cgroup v1; other runtimes read a subset. */
     private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+
     private static final Set<String> RUNTIME_CONTROLLERS = Set.of("cpuset", "cpu", "cpuacct", "memory", "pids");
 
     private final SandboxCgroups.Reservation reservation;
@@ -41,11 +40,13 @@ final class RunCgroup {
     private volatile SandboxCgroup cgroup; // once created; read by kill() from other threads
     private CgroupStats stats;
 
-    private RunCgroup(SandboxCgroups.Reservation reservation, String sandboxId, List<CgroupHierarchy> runtimeHierarchies) {
+    private RunCgroup(
+            SandboxCgroups.Reservation reservation, String sandboxId, List<CgroupHierarchy> runtimeHierarchies) {
         this.reservation = reservation;
         this.runtimeHierarchies = runtimeHierarchies;
         // Asked for twice (the plan, and whether to tell the launcher the cgroup is ready): worked out once.
-        this.procsFiles = reservation == null ? List.of()
+        this.procsFiles = reservation == null
+                ? List.of()
                 : reservation.procsFiles().stream().map(Path::toString).toList();
         this.sandboxId = sandboxId;
     }
@@ -65,8 +66,10 @@ final class RunCgroup {
         if (config.cgroupHost() == null || limits.cgroup() == null) {
             return NONE;
         }
-        return new RunCgroup(config.cgroupHost().reserve(config.id(), limits.cgroup()),
-                config.id(), config.cgroupHost().v1Hierarchies(RUNTIME_CONTROLLERS));
+        return new RunCgroup(
+                config.cgroupHost().reserve(config.id(), limits.cgroup()),
+                config.id(),
+                config.cgroupHost().v1Hierarchies(RUNTIME_CONTROLLERS));
     }
 
     /**
@@ -87,10 +90,12 @@ final class RunCgroup {
         runtime.stream().filter(h -> !hierarchies.contains(h)).forEach(hierarchies::add);
         for (CgroupHierarchy h : hierarchies) {
             // a unified hierarchy on /sys/fs/cgroup itself (pure v2) stays there: the empty name
-            Path name = h.version() == 2 && h.mountPoint().equals(CGROUP_ROOT) ? Path.of("") : h.mountPoint().getFileName();
+            Path name = h.version() == 2 && h.mountPoint().equals(CGROUP_ROOT)
+                    ? Path.of("")
+                    : h.mountPoint().getFileName();
             if (name != null && names.add(name.toString())) {
-                mounts.add(new FilesystemView.CgroupMount(name.toString(), h.version(),
-                        h.version() == 1 ? String.join(",", h.controllers()) : ""));
+                mounts.add(new FilesystemView.CgroupMount(
+                        name.toString(), h.version(), h.version() == 1 ? String.join(",", h.controllers()) : ""));
             }
         }
         return mounts;
@@ -152,7 +157,8 @@ final class RunCgroup {
         for (Path dir : cgroup.directories()) {
             for (String file : List.of("memory.current", "memory.usage_in_bytes")) {
                 try {
-                    memory = java.util.OptionalLong.of(Long.parseLong(java.nio.file.Files.readString(dir.resolve(file)).trim()));
+                    memory = java.util.OptionalLong.of(Long.parseLong(
+                            java.nio.file.Files.readString(dir.resolve(file)).trim()));
                     break;
                 } catch (java.io.IOException | NumberFormatException absent) {
                     // not this hierarchy's file
@@ -162,8 +168,8 @@ final class RunCgroup {
                 break;
             }
         }
-        return java.util.Optional.of(new RunUsage(java.time.Duration.ofNanos(now.cpuTimeUs().getAsLong() * 1000), memory,
-                processes, UsageSource.CGROUP));
+        return java.util.Optional.of(new RunUsage(
+                java.time.Duration.ofNanos(now.cpuTimeUs().getAsLong() * 1000), memory, processes, UsageSource.CGROUP));
     }
 
     /**

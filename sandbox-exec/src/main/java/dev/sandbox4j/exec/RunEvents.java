@@ -1,10 +1,9 @@
 package dev.sandbox4j.exec;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One run's side of its sandbox's {@link RunListener} and its JFR event: a listener that throws is logged and
@@ -18,6 +17,7 @@ final class RunEvents {
     private final long startNanos = System.nanoTime();
     /** Whether this runtime has JFR: a jlinked one may lack the jdk.jfr module, and then runs record nothing. */
     private static final boolean JFR = ModuleLayer.boot().findModule("jdk.jfr").isPresent();
+
     private final RunJfrEvent jfr; // null without JFR
     private boolean violationSeen;
     private boolean oomSeen;
@@ -110,8 +110,12 @@ final class RunEvents {
         try {
             call.accept(listener);
         } catch (RuntimeException | Error e) {
-            LOG.warn("sandbox {}: run {}: its listener {} failed: {}", run.sandboxId(), run.number(),
-                    listener.getClass().getName(), String.valueOf(e).replace('\n', ' '));
+            LOG.warn(
+                    "sandbox {}: run {}: its listener {} failed: {}",
+                    run.sandboxId(),
+                    run.number(),
+                    listener.getClass().getName(),
+                    String.valueOf(e).replace('\n', ' '));
         }
     }
 }

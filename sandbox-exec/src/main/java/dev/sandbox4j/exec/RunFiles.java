@@ -3,9 +3,6 @@ package dev.sandbox4j.exec;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.namespace.FilesystemView;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -20,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One run's files in and out: the request's {@link SandboxFile}s written to a directory of the run beneath
@@ -40,8 +39,11 @@ final class RunFiles {
         this.collect = Map.copyOf(collect);
         for (Path wanted : collect.keySet()) {
             if (files.stream().noneMatch(f -> f.writable() && f.path().equals(wanted))) {
-                throw new InvalidConfigException("collect", wanted.toString(), "only a writable file of the same "
-                        + "request can be read back; add it with file(SandboxFile.writable(...))");
+                throw new InvalidConfigException(
+                        "collect",
+                        wanted.toString(),
+                        "only a writable file of the same "
+                                + "request can be read back; add it with file(SandboxFile.writable(...))");
             }
         }
     }
@@ -59,20 +61,27 @@ final class RunFiles {
             return view;
         }
         if (view == null) {
-            throw new InvalidConfigException("file", files.get(0).path().toString(),
+            throw new InvalidConfigException(
+                    "file",
+                    files.get(0).path().toString(),
                     "files handed in need a filesystem view (SandboxBuilder.filesystem) to appear in");
         }
         FilesystemView.Builder withFiles = view.toBuilder();
         try {
-            staging = Files.createDirectory(LauncherBinary.get().privateDirectory()
-                    .resolve("files-" + config.id() + "-" + UUID.randomUUID()));
+            staging = Files.createDirectory(
+                    LauncherBinary.get().privateDirectory().resolve("files-" + config.id() + "-" + UUID.randomUUID()));
             int n = 0;
             for (SandboxFile f : files) {
                 Path host = staging.resolve(Integer.toString(n++));
-                Files.write(host, f.content(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                Files.write(
+                        host,
+                        f.content(),
+                        StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE,
                         LinkOption.NOFOLLOW_LINKS);
                 Files.setPosixFilePermissions(host, permissions(f.mode()));
-                if (hostUid != HostIdentity.current().euid() || hostGid != HostIdentity.current().egid()) {
+                if (hostUid != HostIdentity.current().euid()
+                        || hostGid != HostIdentity.current().egid()) {
                     Files.setAttribute(host, "unix:uid", (int) hostUid, LinkOption.NOFOLLOW_LINKS);
                     Files.setAttribute(host, "unix:gid", (int) hostGid, LinkOption.NOFOLLOW_LINKS);
                 }

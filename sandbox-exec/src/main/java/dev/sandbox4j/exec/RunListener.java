@@ -20,54 +20,42 @@ import java.util.List;
  */
 public interface RunListener {
     /** Listens to nothing. */
-    RunListener NONE = new RunListener() {
-    };
+    RunListener NONE = new RunListener() {};
 
     /** One run, as listeners see it. */
-    record Run(String sandboxId, long number, List<String> command) {
-    }
+    record Run(String sandboxId, long number, List<String> command) {}
 
     /** The run was asked for; nothing has started yet. */
-    default void runStarted(Run run) {
-    }
+    default void runStarted(Run run) {}
 
     /** Its launcher process exists (forked by the fork server, or started). */
-    default void launcherStarted(Run run, Duration sinceStart) {
-    }
+    default void launcherStarted(Run run, Duration sinceStart) {}
 
     /** The plan is with the launcher, and the run's cgroup exists. */
-    default void planSent(Run run, Duration sinceStart) {
-    }
+    default void planSent(Run run, Duration sinceStart) {}
 
     /** The program has been exec'd in its sandbox. */
-    default void programStarted(Run run, Duration sinceStart) {
-    }
+    default void programStarted(Run run, Duration sinceStart) {}
 
     /** The sandbox could not be set up; the program never ran. */
-    default void setupFailed(Run run, Duration sinceStart, RuntimeException failure) {
-    }
+    default void setupFailed(Run run, Duration sinceStart, RuntimeException failure) {}
 
     /**
      * A limit was reached while the program ran: {@link RunStatus#TIMEOUT} (the wall clock; a kill grace starts
      * now), {@link RunStatus#CPU_TIME_LIMIT} (the cgroup's CPU time; the run is killed), or
      * {@link RunStatus#MEMORY_LIMIT} (the kernel's OOM killer struck in the run's cgroup, seen within 100 ms).
      */
-    default void limitReached(Run run, Duration sinceStart, RunStatus limit) {
-    }
+    default void limitReached(Run run, Duration sinceStart, RunStatus limit) {}
 
     /** A process of the sandbox made a system call its profile refuses (the first one, where it can be named). */
-    default void seccompViolation(Run run, Duration sinceStart, SeccompViolation violation) {
-    }
+    default void seccompViolation(Run run, Duration sinceStart, SeccompViolation violation) {}
 
     /** The sandbox's init reported the program's end; teardown follows. */
-    default void programEnded(Run run, Duration sinceStart) {
-    }
+    default void programEnded(Run run, Duration sinceStart) {}
 
     /** Everything of the run is gone; this is its result. */
-    default void runEnded(Run run, Duration sinceStart, SandboxResult result) {
-    }
+    default void runEnded(Run run, Duration sinceStart, SandboxResult result) {}
 
     /** The run ended without a result: a setup failure, {@link RunAbortedException}, an interrupt. */
-    default void runFailed(Run run, Duration sinceStart, Throwable failure) {
-    }
+    default void runFailed(Run run, Duration sinceStart, Throwable failure) {}
 }

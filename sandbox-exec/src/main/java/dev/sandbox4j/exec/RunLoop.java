@@ -1,8 +1,5 @@
 package dev.sandbox4j.exec;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -15,6 +12,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Drives every started sandbox of the JVM ({@link Sandbox#start}) from the program's exec to its reported end on
@@ -48,14 +47,13 @@ final class RunLoop {
         }
     }
 
-    private record Due(long at, Entry entry) {
-    }
+    private record Due(long at, Entry entry) {}
 
     private final Queue<Entry> pending = new ConcurrentLinkedQueue<>();
     private Selector selector; // guarded by this; null while no thread runs
     private final AtomicInteger finisherNumber = new AtomicInteger();
-    private final ThreadPoolExecutor finishers = new ThreadPoolExecutor(FINISHERS, FINISHERS, LINGER_MILLIS,
-            TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+    private final ThreadPoolExecutor finishers = new ThreadPoolExecutor(
+            FINISHERS, FINISHERS, LINGER_MILLIS, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
                 Thread t = new Thread(r, FINISHER_NAME + finisherNumber.incrementAndGet());
                 t.setDaemon(true);
                 return t;
@@ -99,7 +97,8 @@ final class RunLoop {
                 long timeout = LINGER_MILLIS;
                 if (live > 0) {
                     Due next = timers.peek();
-                    timeout = next == null ? 1000
+                    timeout = next == null
+                            ? 1000
                             : Math.max(0, TimeUnit.NANOSECONDS.toMillis(next.at() - System.nanoTime() + 999_999));
                 }
                 int ready = timeout == 0 ? selector.selectNow() : selector.select(timeout);

@@ -2,7 +2,6 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -140,8 +139,10 @@ public final class RunRequest {
             throw new InvalidConfigException(setting, String.valueOf(value), "must be positive");
         }
         if (value.compareTo(SandboxBuilder.MAX_TIMEOUT) > 0) {
-            throw new InvalidConfigException(setting, value.toString(), "too long; at most "
-                    + SandboxBuilder.MAX_TIMEOUT.toDays() + " days (2^63-1 nanoseconds)");
+            throw new InvalidConfigException(
+                    setting,
+                    value.toString(),
+                    "too long; at most " + SandboxBuilder.MAX_TIMEOUT.toDays() + " days (2^63-1 nanoseconds)");
         }
         return value;
     }
@@ -263,7 +264,9 @@ public final class RunRequest {
                 throw new InvalidConfigException("collect", String.valueOf(inside), "must be an absolute path");
             }
             if (maxBytes < 0 || maxBytes > SandboxFile.MAX_BYTES) {
-                throw new InvalidConfigException("collect " + inside + " limit", Long.toString(maxBytes),
+                throw new InvalidConfigException(
+                        "collect " + inside + " limit",
+                        Long.toString(maxBytes),
                         "must be 0 to " + SandboxFile.MAX_BYTES + " bytes");
             }
             collect.put(inside.normalize(), maxBytes);

@@ -4,7 +4,6 @@ import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.Sizes;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -35,12 +34,22 @@ final class RunSettings {
 
     private RunSettings(SandboxConfig config, RunRequest request, boolean streaming) {
         command = request.command();
-        stdin = streams(request.stdin(), config.stdin(), streaming, "stdin",
-                c -> c.kind == Input.Kind.PIPE, Input.none());
-        stdout = streams(request.stdout(), config.stdout(), streaming, "stdout",
-                o -> o.kind == Output.Kind.PIPE, Output.capture());
-        stderr = streams(request.stderr(), config.stderr(), streaming, "stderr",
-                o -> o.kind == Output.Kind.PIPE, Output.capture());
+        stdin = streams(
+                request.stdin(), config.stdin(), streaming, "stdin", c -> c.kind == Input.Kind.PIPE, Input.none());
+        stdout = streams(
+                request.stdout(),
+                config.stdout(),
+                streaming,
+                "stdout",
+                o -> o.kind == Output.Kind.PIPE,
+                Output.capture());
+        stderr = streams(
+                request.stderr(),
+                config.stderr(),
+                streaming,
+                "stderr",
+                o -> o.kind == Output.Kind.PIPE,
+                Output.capture());
         timeout = atMost("timeout", request.timeout(), config.timeout());
         cpuTimeLimit = atMost("cpu time limit", request.cpuTimeLimit(), config.cpuTimeLimit());
         cpuTimeMechanism = cpuTimeLimit == null ? null : config.cpuTimeMechanism();
@@ -68,11 +77,18 @@ final class RunSettings {
      * A request's stream, or the sandbox's. {@code run()} cannot hand out a pipe: a sandbox's pipe default becomes
      * capture (or no input) there, and a request's own pipe is refused.
      */
-    private static <T> T streams(Optional<T> requested, T configured, boolean streaming, String setting,
-            java.util.function.Predicate<T> isPipe, T insteadOfPipe) {
+    private static <T> T streams(
+            Optional<T> requested,
+            T configured,
+            boolean streaming,
+            String setting,
+            java.util.function.Predicate<T> isPipe,
+            T insteadOfPipe) {
         if (requested.isPresent()) {
             if (!streaming && isPipe.test(requested.get())) {
-                throw new InvalidConfigException(setting, requested.get().toString(),
+                throw new InvalidConfigException(
+                        setting,
+                        requested.get().toString(),
                         "a pipe needs Sandbox.start(request); run() returns only when the program has ended");
             }
             return requested.get();
@@ -85,7 +101,9 @@ final class RunSettings {
             return configured.orElse(null);
         }
         if (configured.isPresent() && requested.get().compareTo(configured.get()) > 0) {
-            throw new InvalidConfigException(setting, requested.get().toString(),
+            throw new InvalidConfigException(
+                    setting,
+                    requested.get().toString(),
                     "above the sandbox's " + configured.get() + "; a run may lower it, not raise it");
         }
         return requested.get();
@@ -100,21 +118,34 @@ final class RunSettings {
         CgroupConfig.Builder limits = configured.toBuilder();
         if (request.memoryLimit().isPresent()) {
             long bytes = request.memoryLimit().getAsLong();
-            if (configured.memoryBytes().isPresent() && bytes > configured.memoryBytes().getAsLong()) {
-                throw new InvalidConfigException("memory limit", Sizes.format(bytes), "above the sandbox's "
-                        + Sizes.format(configured.memoryBytes().getAsLong()) + "; a run may lower it, not raise it");
+            if (configured.memoryBytes().isPresent()
+                    && bytes > configured.memoryBytes().getAsLong()) {
+                throw new InvalidConfigException(
+                        "memory limit",
+                        Sizes.format(bytes),
+                        "above the sandbox's "
+                                + Sizes.format(configured.memoryBytes().getAsLong())
+                                + "; a run may lower it, not raise it");
             }
             limits.memoryBytes(bytes);
         }
         if (request.pidsLimit().isPresent()) {
             long pids = request.pidsLimit().getAsLong();
             if (configured.maxPids().isPresent() && pids > configured.maxPids().getAsInt()) {
-                throw new InvalidConfigException("pids limit", Long.toString(pids), "above the sandbox's "
-                        + configured.maxPids().getAsInt() + "; a run may lower it, not raise it");
+                throw new InvalidConfigException(
+                        "pids limit",
+                        Long.toString(pids),
+                        "above the sandbox's " + configured.maxPids().getAsInt()
+                                + "; a run may lower it, not raise it");
             }
             limits.maxPids((int) pids);
         }
-        return LimitPlan.resolve(config.id(), limits.build(), config.rlimits(), config.requestedMode(), config.mode(),
+        return LimitPlan.resolve(
+                config.id(),
+                limits.build(),
+                config.rlimits(),
+                config.requestedMode(),
+                config.mode(),
                 config.cgroupHost());
     }
 
@@ -134,6 +165,8 @@ final class RunSettings {
         }
         // SIGXCPU at the limit, which only RLIMIT_CPU sends, so the verdict can tell; SIGKILL a second later for a
         // program that handles or ignores it.
-        return plan.rlimits().toBuilder().limit(RlimitConfig.Resource.CPU, seconds, seconds + 1).build();
+        return plan.rlimits().toBuilder()
+                .limit(RlimitConfig.Resource.CPU, seconds, seconds + 1)
+                .build();
     }
 }

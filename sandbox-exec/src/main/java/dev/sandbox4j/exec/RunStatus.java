@@ -1,7 +1,6 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxSetupException;
-
 import java.util.Locale;
 import java.util.Optional;
 
@@ -57,8 +56,8 @@ public enum RunStatus {
     }
 
     /** The verdict on an ended run, by the precedence above. */
-    static RunStatus decide(boolean seccompViolation, boolean oomKilled, boolean cpuTimeExceeded, boolean timedOut,
-            boolean signaled) {
+    static RunStatus decide(
+            boolean seccompViolation, boolean oomKilled, boolean cpuTimeExceeded, boolean timedOut, boolean signaled) {
         if (seccompViolation) {
             return SECCOMP_VIOLATION;
         }

@@ -15,5 +15,4 @@ import java.util.OptionalLong;
  * @param source      where {@code cpuTime} and {@code memoryBytes} come from; {@link UsageSource#RUSAGE} here means
  *                    the processes' own figures in the host's {@code /proc}
  */
-public record RunUsage(Duration cpuTime, OptionalLong memoryBytes, int processes, UsageSource source) {
-}
+public record RunUsage(Duration cpuTime, OptionalLong memoryBytes, int processes, UsageSource source) {}

@@ -3,9 +3,6 @@ package dev.sandbox4j.exec;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.core.SandboxTimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +10,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs programs isolated from the host: fresh namespaces, an unprivileged identity, no capabilities,
@@ -146,8 +145,8 @@ public final class Sandbox implements AutoCloseable {
             throw new IllegalStateException("sandbox " + config.id() + " is closed");
         }
         if (pool != null) {
-            throw new IllegalStateException("sandbox " + config.id() + " already pre-warms; create another Sandbox "
-                    + "for another size");
+            throw new IllegalStateException(
+                    "sandbox " + config.id() + " already pre-warms; create another Sandbox " + "for another size");
         }
         pool = PrewarmPool.start(this, count);
         return this;
@@ -166,8 +165,11 @@ public final class Sandbox implements AutoCloseable {
             return null;
         }
         long[] number = new long[1];
-        Execution ex = p.take(request, run, () -> new RunEvents(listener,
-                new RunListener.Run(config.id(), number[0] = runs.incrementAndGet(), run.command)));
+        Execution ex = p.take(
+                request,
+                run,
+                () -> new RunEvents(
+                        listener, new RunListener.Run(config.id(), number[0] = runs.incrementAndGet(), run.command)));
         if (ex == null) {
             return null;
         }
@@ -217,8 +219,8 @@ public final class Sandbox implements AutoCloseable {
         Execution taken = PrewarmPool.streamsAsMade(config) ? takePrewarmed(request, settings) : null;
         PrewarmPool from = taken == null ? null : pool;
         Execution ex = taken != null ? taken : beginAndAwaitExec(settings);
-        SandboxProcess process = new SandboxProcess(ex, "sandbox4j-" + config.id() + "-monitor-" + counter.incrementAndGet(),
-                () -> {
+        SandboxProcess process =
+                new SandboxProcess(ex, "sandbox4j-" + config.id() + "-monitor-" + counter.incrementAndGet(), () -> {
                     running.remove(ex);
                     if (from != null) {
                         from.ended();
@@ -242,13 +244,18 @@ public final class Sandbox implements AutoCloseable {
             } catch (SandboxSetupException e) {
                 ex.abort();
                 running.remove(ex);
-                if (skipHostname || config.hostnameChosen() || config.hostname().isEmpty()
-                        || !e.step().equals("sethostname") || e.errno() != EPERM) {
+                if (skipHostname
+                        || config.hostnameChosen()
+                        || config.hostname().isEmpty()
+                        || !e.step().equals("sethostname")
+                        || e.errno() != EPERM) {
                     throw e;
                 }
                 sethostnameRefused = true;
-                LOG.debug("sandbox {}: sethostname is refused here (EPERM); sandboxes keep the inherited hostname: {}",
-                        config.id(), e.getMessage());
+                LOG.debug(
+                        "sandbox {}: sethostname is refused here (EPERM); sandboxes keep the inherited hostname: {}",
+                        config.id(),
+                        e.getMessage());
             } catch (InterruptedException | RuntimeException | Error e) {
                 ex.abort();
                 running.remove(ex);
@@ -258,7 +265,9 @@ public final class Sandbox implements AutoCloseable {
     }
 
     boolean skipHostname() {
-        return sethostnameRefused && !config.hostnameChosen() && config.hostname().isPresent();
+        return sethostnameRefused
+                && !config.hostnameChosen()
+                && config.hostname().isPresent();
     }
 
     List<String> degradations(boolean skipHostname) {

@@ -8,14 +8,13 @@ import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.IdMap;
-import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.LandlockRules;
+import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import dev.sandbox4j.seccomp.BpfProgram;
 import dev.sandbox4j.seccomp.SeccompFilter;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import dev.sandbox4j.seccomp.SeccompProfileRegistry;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -55,6 +54,7 @@ public final class SandboxBuilder {
     Duration timeout;
     /** The longest timeout: 2^63-1 nanoseconds, about 292 years. */
     static final Duration MAX_TIMEOUT = Duration.ofNanos(Long.MAX_VALUE);
+
     CgroupConfig limits = CgroupConfig.NONE;
     RlimitConfig rlimits = RlimitConfig.defaults();
     SeccompFilter seccompFilter;
@@ -76,8 +76,7 @@ public final class SandboxBuilder {
     Long swapBytes;
     Network network; // null: as the namespaces say (own network namespace: none; without one: host)
 
-    SandboxBuilder() {
-    }
+    SandboxBuilder() {}
 
     /**
      * A name for this sandbox, reported in results and logs and part of its cgroups' directory names; a random
@@ -133,7 +132,9 @@ public final class SandboxBuilder {
 
     /** The hostname inside; needs the UTS namespace. {@code "sandbox"} by default. */
     public SandboxBuilder hostname(String hostname) {
-        if (hostname == null || hostname.isEmpty() || hostname.length() > 64
+        if (hostname == null
+                || hostname.isEmpty()
+                || hostname.length() > 64
                 || !hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
             throw new InvalidConfigException("hostname", hostname, "use 1 to 64 of A-Z a-z 0-9 . - (not at the ends)");
         }
@@ -182,7 +183,9 @@ public final class SandboxBuilder {
         }
         if (timeout.compareTo(MAX_TIMEOUT) > 0) {
             // Deadlines are System.nanoTime() arithmetic: a longer timeout would overflow it.
-            throw new InvalidConfigException("timeout", String.valueOf(timeout),
+            throw new InvalidConfigException(
+                    "timeout",
+                    String.valueOf(timeout),
                     "too long; the longest timeout is " + MAX_TIMEOUT.toDays() + " days (2^63-1 nanoseconds)");
         }
         this.timeout = timeout;
@@ -262,7 +265,9 @@ public final class SandboxBuilder {
      * cgroup: {@code build()} refuses it where memory falls back to {@code RLIMIT_DATA} (unprivileged mode).
      */
     public SandboxBuilder swapLimit(long bytes) {
-        dev.sandbox4j.cgroup.CgroupConfig.builder().memoryBytes(64L << 20).swapBytes(bytes); // its own rule, checked now
+        dev.sandbox4j.cgroup.CgroupConfig.builder()
+                .memoryBytes(64L << 20)
+                .swapBytes(bytes); // its own rule, checked now
         this.swapBytes = bytes;
         return this;
     }
@@ -468,8 +473,7 @@ public final class SandboxBuilder {
     }
 
     /** For tests: this machine, but with the given identity, mode resolution and cgroups. */
-    SandboxConfig build(HostIdentity identity, UnaryOperator<PrivilegeMode> resolver,
-            CgroupHost cgroups) {
+    SandboxConfig build(HostIdentity identity, UnaryOperator<PrivilegeMode> resolver, CgroupHost cgroups) {
         return build(new Host() {
             @Override
             public HostIdentity identity() {
@@ -511,17 +515,20 @@ public final class SandboxBuilder {
     }
 
     static String checkName(String name) {
-        if (name == null || name.isEmpty() || name.indexOf('=') >= 0
+        if (name == null
+                || name.isEmpty()
+                || name.indexOf('=') >= 0
                 || name.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
-            throw new InvalidConfigException("environment variable name", name,
-                    "must be non-empty, without '=', spaces or control characters");
+            throw new InvalidConfigException(
+                    "environment variable name", name, "must be non-empty, without '=', spaces or control characters");
         }
         return name;
     }
 
     private static String checkValue(String name, String value) {
         if (value.indexOf('\0') >= 0) {
-            throw new InvalidConfigException("environment variable " + name, value.replace('\0', '?'), "contains a NUL character");
+            throw new InvalidConfigException(
+                    "environment variable " + name, value.replace('\0', '?'), "contains a NUL character");
         }
         return value;
     }
@@ -568,5 +575,6 @@ public final class SandboxBuilder {
         return this;
     }
 
-    static final List<String> DEFAULT_PATH_DIRS = List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin");
+    static final List<String> DEFAULT_PATH_DIRS =
+            List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin");
 }

@@ -2,21 +2,18 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.RlimitConfig;
+import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PrivilegeMode;
-import dev.sandbox4j.core.FeatureUnavailableException;
-import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.LandlockRules;
+import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.Namespace;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import dev.sandbox4j.namespace.SubordinateIds;
 import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.BpfProgram;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -28,6 +25,8 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The validated, immutable settings of a {@link Sandbox}, with everything that depends on the host already
@@ -106,14 +105,17 @@ public final class SandboxConfig {
         id = b.id != null ? b.id : randomId();
         requestedMode = b.mode;
         mode = machine.resolve(b.mode);
-        network = b.network != null ? b.network
-                : b.namespaces.contains(Namespace.NET) ? Network.none() : Network.host();
-        namespaces = network.mode() == Network.Mode.HOST ? b.namespaces.without(Namespace.NET)
+        network =
+                b.network != null ? b.network : b.namespaces.contains(Namespace.NET) ? Network.none() : Network.host();
+        namespaces = network.mode() == Network.Mode.HOST
+                ? b.namespaces.without(Namespace.NET)
                 : b.namespaces.with(Namespace.NET);
         if (network.mode() == Network.Mode.USER) {
             UserNetwork.unavailableReason().ifPresent(why -> {
-                throw new FeatureUnavailableException("user-mode networking", why + "; or choose another network: "
-                        + "none (Network.none(), --network none: lo only) or, weaker, host (--network host)");
+                throw new FeatureUnavailableException(
+                        "user-mode networking",
+                        why + "; or choose another network: "
+                                + "none (Network.none(), --network none: lo only) or, weaker, host (--network host)");
             });
         }
         boolean userns = namespaces.contains(Namespace.USER);
@@ -122,23 +124,31 @@ public final class SandboxConfig {
             gid = b.gid != null ? b.gid : 0;
             // The kernel lets a process with CAP_SETUID/CAP_SETGID in the parent namespace write any map;
             // everyone else may map only their own id, and must deny setgroups to write the gid map.
-            boolean mapsFreely = host.hasCapability(HostIdentity.CAP_SETUID) && host.hasCapability(HostIdentity.CAP_SETGID);
-            uidMap = b.uidMap != null ? b.uidMap
+            boolean mapsFreely =
+                    host.hasCapability(HostIdentity.CAP_SETUID) && host.hasCapability(HostIdentity.CAP_SETGID);
+            uidMap = b.uidMap != null
+                    ? b.uidMap
                     : defaultMap(mapsFreely, uid, host.euid(), SubordinateIds.SUBUID, machine);
-            gidMap = b.gidMap != null ? b.gidMap
+            gidMap = b.gidMap != null
+                    ? b.gidMap
                     : defaultMap(mapsFreely, gid, host.egid(), SubordinateIds.SUBGID, machine);
             checkMap("uid", uidMap, uid);
             checkMap("gid", gidMap, gid);
             setgroupsDeny = !mapsFreely;
             clearGroups = mapsFreely;
             if (!mapsFreely && host.groups().stream().anyMatch(g -> g != host.egid())) {
-                LOG.warn("sandbox {}: the JVM has supplementary groups {}; in an unprivileged sandbox they cannot be dropped "
-                        + "(setgroups is denied) and still grant their host access. Start the JVM with a clean "
-                        + "group list (e.g. setpriv --clear-groups).", id, host.groups());
+                LOG.warn(
+                        "sandbox {}: the JVM has supplementary groups {}; in an unprivileged sandbox they cannot be dropped "
+                                + "(setgroups is denied) and still grant their host access. Start the JVM with a clean "
+                                + "group list (e.g. setpriv --clear-groups).",
+                        id,
+                        host.groups());
             }
         } else {
             if (mode != PrivilegeMode.PRIVILEGED) {
-                throw new InvalidConfigException("namespaces", namespaces.toString(),
+                throw new InvalidConfigException(
+                        "namespaces",
+                        namespaces.toString(),
                         "without a user namespace the sandbox needs privileged mode (CAP_SYS_ADMIN, CAP_SETUID)");
             }
             if (b.uidMap != null || b.gidMap != null) {
@@ -147,7 +157,9 @@ public final class SandboxConfig {
             uid = b.uid != null ? b.uid : OVERFLOW_ID;
             gid = b.gid != null ? b.gid : OVERFLOW_ID;
             if (uid == 0 || gid == 0) {
-                throw new InvalidConfigException(uid == 0 ? "uid" : "gid", "0",
+                throw new InvalidConfigException(
+                        uid == 0 ? "uid" : "gid",
+                        "0",
                         "without a user namespace this would be host root; choose a non-root id");
             }
             uidMap = null;
@@ -163,13 +175,18 @@ public final class SandboxConfig {
         withoutProc = b.withoutProc;
         cwd = b.cwd;
         timeout = b.timeout;
-        limits = b.swapBytes == null ? b.limits : b.limits.toBuilder().swapBytes(b.swapBytes).build();
+        limits = b.swapBytes == null
+                ? b.limits
+                : b.limits.toBuilder().swapBytes(b.swapBytes).build();
         rlimits = b.rlimits;
         limitPlan = LimitPlan.resolve(id, limits, rlimits, requestedMode, mode, cgroups);
         if (b.swapBytes != null && b.swapBytes > 0 && limitPlan.memory() == LimitMechanism.RLIMIT) {
-            throw new InvalidConfigException("swap limit", Long.toString(b.swapBytes), "needs the memory limit in a "
-                    + "cgroup (privileged mode); here memory is RLIMIT_DATA per process, which has no swap allowance. "
-                    + "Drop the swap limit or run where the memory cgroup controller is usable");
+            throw new InvalidConfigException(
+                    "swap limit",
+                    Long.toString(b.swapBytes),
+                    "needs the memory limit in a "
+                            + "cgroup (privileged mode); here memory is RLIMIT_DATA per process, which has no swap allowance. "
+                            + "Drop the swap limit or run where the memory cgroup controller is usable");
         }
         cgroupHost = limitPlan.cgroup() == null ? null : cgroups;
         enforcement = limitPlan.enforcement(limits, cgroups);
@@ -183,8 +200,10 @@ public final class SandboxConfig {
         stdout = b.stdout;
         stderr = b.stderr;
         environment = Collections.unmodifiableMap(environment(b));
-        filesystem = checkFilesystem(network.mode() == Network.Mode.USER ? UserNetwork.withResolver(b.filesystem)
-                : b.filesystem, namespaces, cwd);
+        filesystem = checkFilesystem(
+                network.mode() == Network.Mode.USER ? UserNetwork.withResolver(b.filesystem) : b.filesystem,
+                namespaces,
+                cwd);
         landlock = b.landlock;
         landlockCompiled = compileLandlock(id, b.landlock, filesystem, machine);
         forkServer = b.forkServer;
@@ -196,11 +215,15 @@ public final class SandboxConfig {
             return null;
         }
         if (!namespaces.contains(Namespace.MOUNT)) {
-            throw new InvalidConfigException("filesystem view", view.toString(),
+            throw new InvalidConfigException(
+                    "filesystem view",
+                    view.toString(),
                     "needs the mount namespace (use Landlock rules to restrict paths without one)");
         }
         if (view.hasProc() && !namespaces.contains(Namespace.PID)) {
-            throw new InvalidConfigException("filesystem view", "/proc",
+            throw new InvalidConfigException(
+                    "filesystem view",
+                    "/proc",
                     "a fresh /proc needs the PID namespace; add it or leave proc out of the view");
         }
         view.validate(); // the host may have changed since the view was built
@@ -208,8 +231,8 @@ public final class SandboxConfig {
     }
 
     /** Negotiates the rules with this kernel's Landlock ABI: rights it lacks are dropped. */
-    private static LandlockRules.Compiled compileLandlock(String id, LandlockRules rules, FilesystemView view,
-            Host machine) {
+    private static LandlockRules.Compiled compileLandlock(
+            String id, LandlockRules rules, FilesystemView view, Host machine) {
         if (rules == null) {
             return null;
         }
@@ -221,7 +244,9 @@ public final class SandboxConfig {
             if (!rules.bestEffort()) {
                 throw new FeatureUnavailableException("Landlock", support.unavailableReason());
             }
-            LOG.warn("sandbox {}: Landlock is unavailable ({}); running without the Landlock rules", id,
+            LOG.warn(
+                    "sandbox {}: Landlock is unavailable ({}); running without the Landlock rules",
+                    id,
                     support.unavailableReason());
             return null;
         }
@@ -229,19 +254,25 @@ public final class SandboxConfig {
     }
 
     private static SeccompSupervision supervision(SandboxBuilder b, Host machine) {
-        SeccompSupervision s = b.seccompFilter == null ? null : SeccompSupervision.decide(b.seccompFilter,
-                Architecture.current(), machine.seccompUserNotification()).orElse(null);
+        SeccompSupervision s = b.seccompFilter == null
+                ? null
+                : SeccompSupervision.decide(b.seccompFilter, Architecture.current(), machine.seccompUserNotification())
+                        .orElse(null);
         if (b.seccompLearner == null) {
             return s;
         }
         if (b.seccompFilter == null) {
-            throw new InvalidConfigException("seccomp learning", "on", "needs a seccomp filter to learn from (seccomp(...))");
+            throw new InvalidConfigException(
+                    "seccomp learning", "on", "needs a seccomp filter to learn from (seccomp(...))");
         }
         if (s == null) {
-            throw new InvalidConfigException("seccomp learning", "on", "needs seccomp user notification (Linux 5.5 or "
-                    + "later; 'sandbox-ctl check' says whether this host has it), a filter whose default action is "
-                    + "KILL_PROCESS or ERRNO, and execve, write and exit_group permitted; without them nothing can "
-                    + "be let through and recorded");
+            throw new InvalidConfigException(
+                    "seccomp learning",
+                    "on",
+                    "needs seccomp user notification (Linux 5.5 or "
+                            + "later; 'sandbox-ctl check' says whether this host has it), a filter whose default action is "
+                            + "KILL_PROCESS or ERRNO, and execve, write and exit_group permitted; without them nothing can "
+                            + "be let through and recorded");
         }
         return s.learning();
     }
@@ -260,12 +291,16 @@ public final class SandboxConfig {
 
     private static void checkMap(String what, IdMap map, long inside) {
         if (map.toOutside(inside).isEmpty()) {
-            throw new InvalidConfigException(what + " map", map.toProcFormat().trim(),
+            throw new InvalidConfigException(
+                    what + " map",
+                    map.toProcFormat().trim(),
                     "does not map the " + what + " " + inside + " the program runs as");
         }
         for (IdMap.Range r : map.ranges()) {
             if (r.outside() == 0) {
-                throw new InvalidConfigException(what + " map", map.toProcFormat().trim(),
+                throw new InvalidConfigException(
+                        what + " map",
+                        map.toProcFormat().trim(),
                         "maps host " + what + " 0: the sandbox's root would own the host's root files");
             }
         }
@@ -440,8 +475,11 @@ public final class SandboxConfig {
      */
     public Optional<LimitMechanism> cpuLimitMechanism() {
         CgroupConfig cgroup = limitPlan.cgroup();
-        return cgroup != null && (cgroup.cpuQuotaUs().isPresent() || cgroup.cpuWeight().isPresent())
-                ? Optional.of(LimitMechanism.CGROUP) : Optional.empty();
+        return cgroup != null
+                        && (cgroup.cpuQuotaUs().isPresent()
+                                || cgroup.cpuWeight().isPresent())
+                ? Optional.of(LimitMechanism.CGROUP)
+                : Optional.empty();
     }
 
     /**

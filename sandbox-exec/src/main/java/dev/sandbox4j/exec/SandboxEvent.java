@@ -27,6 +27,5 @@ public sealed interface SandboxEvent {
     }
 
     /** The last event: the program has ended and every chunk of its piped output came before this. */
-    record Exit(SandboxResult result) implements SandboxEvent {
-    }
+    record Exit(SandboxResult result) implements SandboxEvent {}
 }

@@ -33,8 +33,8 @@ public final class SandboxEvents implements AutoCloseable {
     private final String threadName;
     private Thread deliverer;
 
-    SandboxEvents(SandboxProcess process, PipedOutputs piped, CompletableFuture<SandboxResult> result,
-            String threadName) {
+    SandboxEvents(
+            SandboxProcess process, PipedOutputs piped, CompletableFuture<SandboxResult> result, String threadName) {
         this.process = process;
         this.threadName = threadName;
         this.piped = piped;
@@ -104,21 +104,23 @@ public final class SandboxEvents implements AutoCloseable {
             throw new IllegalStateException("the events are delivered to a consumer already");
         }
         CompletableFuture<SandboxResult> done = new CompletableFuture<>();
-        deliverer = new Thread(() -> {
-            try {
-                while (true) {
-                    SandboxEvent e = take();
-                    consumer.accept(e);
-                    if (e instanceof SandboxEvent.Exit exit) {
-                        done.complete(exit.result());
-                        return;
+        deliverer = new Thread(
+                () -> {
+                    try {
+                        while (true) {
+                            SandboxEvent e = take();
+                            consumer.accept(e);
+                            if (e instanceof SandboxEvent.Exit exit) {
+                                done.complete(exit.result());
+                                return;
+                            }
+                        }
+                    } catch (Throwable t) {
+                        process.destroyForcibly();
+                        done.completeExceptionally(t);
                     }
-                }
-            } catch (Throwable t) {
-                process.destroyForcibly();
-                done.completeExceptionally(t);
-            }
-        }, threadName);
+                },
+                threadName);
         deliverer.setDaemon(true);
         deliverer.start();
         return done;

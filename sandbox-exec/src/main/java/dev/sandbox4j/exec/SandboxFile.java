@@ -1,7 +1,6 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -28,11 +27,15 @@ public final class SandboxFile {
         }
         Objects.requireNonNull(content, "content");
         if (content.length > MAX_BYTES) {
-            throw new InvalidConfigException("file " + path, content.length + " bytes",
+            throw new InvalidConfigException(
+                    "file " + path,
+                    content.length + " bytes",
                     "larger than " + MAX_BYTES + " bytes; bind a host file into the view instead");
         }
         if ((mode & ~0777) != 0) {
-            throw new InvalidConfigException("file " + path + " mode", Integer.toOctalString(mode),
+            throw new InvalidConfigException(
+                    "file " + path + " mode",
+                    Integer.toOctalString(mode),
                     "use permission bits only, 0 to 0777 (no setuid, setgid or sticky bit)");
         }
         this.path = path.normalize();

@@ -89,7 +89,8 @@ public final class SandboxProcess implements AutoCloseable {
     private static InputStream readable(String name, Output mode, InputStream stream) {
         if (mode.kind == Output.Kind.CAPTURE) {
             throw new IllegalStateException(name + " of this run is " + mode + ": it is in the result (waitFor()."
-                    + name + "()); ask for Output.pipe() (RunRequest." + name + " or the sandbox's) to read it as it comes");
+                    + name + "()); ask for Output.pipe() (RunRequest." + name
+                    + " or the sandbox's) to read it as it comes");
         }
         return stream;
     }

@@ -2,7 +2,6 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.SandboxSetupException;
-
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -34,8 +33,7 @@ import java.util.Optional;
  * </ul>
  */
 public final class SandboxReport {
-    private SandboxReport() {
-    }
+    private SandboxReport() {}
 
     /** The report of a run that has a result. */
     public static String json(SandboxResult r) {
@@ -57,8 +55,11 @@ public final class SandboxReport {
                 .number("memoryPeakBytes", r.memoryPeakBytes())
                 .object("setupError", null)
                 .strings("degradations", r.degradations())
-                .number("refusedConnections", r.refusedConnections().isPresent()
-                        ? r.refusedConnections().getAsLong() : null)
+                .number(
+                        "refusedConnections",
+                        r.refusedConnections().isPresent()
+                                ? r.refusedConnections().getAsLong()
+                                : null)
                 .string("status", r.status().reportName())
                 .toString();
     }
@@ -71,8 +72,13 @@ public final class SandboxReport {
      * @param step  the failed step ({@link SandboxSetupException#step()}), or what ended the run
      * @param errno the errno's name, e.g. {@code "ENOENT"}, if there was one
      */
-    public static String notRun(Optional<String> id, Optional<PrivilegeMode> mode, RunStatus status, String step,
-            Optional<String> errno, String message) {
+    public static String notRun(
+            Optional<String> id,
+            Optional<PrivilegeMode> mode,
+            RunStatus status,
+            String step,
+            Optional<String> errno,
+            String message) {
         JsonObject setupError = new JsonObject()
                 .string("step", step)
                 .string("errno", errno.orElse(null))

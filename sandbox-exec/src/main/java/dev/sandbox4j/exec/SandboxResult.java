@@ -2,7 +2,6 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.CgroupStats;
 import dev.sandbox4j.core.PrivilegeMode;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -102,12 +101,15 @@ public final class SandboxResult {
      */
     private boolean cpuTimeReached(Builder b) {
         if (cpuTimeLimitMechanism == LimitMechanism.CGROUP) {
-            return b.cpuTimeLimitKilled || cgroupStats.cpuTimeUs().isPresent()
-                    && cgroupStats.cpuTimeUs().getAsLong() * 1000 >= cpuTimeLimit.toNanos();
+            return b.cpuTimeLimitKilled
+                    || cgroupStats.cpuTimeUs().isPresent()
+                            && cgroupStats.cpuTimeUs().getAsLong() * 1000 >= cpuTimeLimit.toNanos();
         }
         long seconds = cpuTimeLimit.getSeconds() + (cpuTimeLimit.getNano() > 0 ? 1 : 0);
-        return signal != null && (signal == Signals.SIGXCPU
-                || signal == Signals.SIGKILL && userTime.plus(systemTime).compareTo(Duration.ofSeconds(seconds)) >= 0);
+        return signal != null
+                && (signal == Signals.SIGXCPU
+                        || signal == Signals.SIGKILL
+                                && userTime.plus(systemTime).compareTo(Duration.ofSeconds(seconds)) >= 0);
     }
 
     /**
@@ -362,8 +364,14 @@ public final class SandboxResult {
         } else if (seccompViolation) {
             s.append(", seccomp violation");
         }
-        return s.append(", wall ").append(wallTime.toMillis()).append(" ms, cpu ").append(cpuTime().toMillis())
-                .append(" ms, memory peak ").append(memoryPeakBytes() / 1024).append(" KiB]").toString();
+        return s.append(", wall ")
+                .append(wallTime.toMillis())
+                .append(" ms, cpu ")
+                .append(cpuTime().toMillis())
+                .append(" ms, memory peak ")
+                .append(memoryPeakBytes() / 1024)
+                .append(" KiB]")
+                .toString();
     }
 
     static final class Builder {
@@ -392,29 +400,101 @@ public final class SandboxResult {
         private java.util.Map<java.nio.file.Path, CollectedFile> files = java.util.Map.of();
         private long refusedConnections = -1;
 
-        Builder id(String v) { id = Objects.requireNonNull(v); return this; }
-        Builder mode(PrivilegeMode v) { mode = Objects.requireNonNull(v); return this; }
-        Builder exitCode(int v) { exitCode = v; return this; }
-        Builder signal(int v, boolean core) { signal = v; coreDumped = core; return this; }
-        Builder timedOut(boolean v) { timedOut = v; return this; }
-        Builder seccompViolation(boolean v) { seccompViolation = v; return this; }
-        Builder violation(SeccompViolation v) { violation = v; return this; }
-        Builder wallTime(Duration v) { wallTime = v; return this; }
-        Builder cpu(long user, long system) { userMicros = user; systemMicros = system; return this; }
-        Builder maxRssBytes(long v) { maxRssBytes = v; return this; }
-        Builder cgroupStats(CgroupStats v) { cgroupStats = Objects.requireNonNull(v); return this; }
-        Builder memoryLimitMechanism(LimitMechanism v) { memoryLimitMechanism = v; return this; }
-        Builder stdout(byte[] v, boolean truncated) { stdout = v; stdoutTruncated = truncated; return this; }
-        Builder stderr(byte[] v, boolean truncated) { stderr = v; stderrTruncated = truncated; return this; }
-        Builder degradations(List<String> v) { degradations = List.copyOf(v); return this; }
-        Builder files(java.util.Map<java.nio.file.Path, CollectedFile> v) { files = v; return this; }
+        Builder id(String v) {
+            id = Objects.requireNonNull(v);
+            return this;
+        }
+
+        Builder mode(PrivilegeMode v) {
+            mode = Objects.requireNonNull(v);
+            return this;
+        }
+
+        Builder exitCode(int v) {
+            exitCode = v;
+            return this;
+        }
+
+        Builder signal(int v, boolean core) {
+            signal = v;
+            coreDumped = core;
+            return this;
+        }
+
+        Builder timedOut(boolean v) {
+            timedOut = v;
+            return this;
+        }
+
+        Builder seccompViolation(boolean v) {
+            seccompViolation = v;
+            return this;
+        }
+
+        Builder violation(SeccompViolation v) {
+            violation = v;
+            return this;
+        }
+
+        Builder wallTime(Duration v) {
+            wallTime = v;
+            return this;
+        }
+
+        Builder cpu(long user, long system) {
+            userMicros = user;
+            systemMicros = system;
+            return this;
+        }
+
+        Builder maxRssBytes(long v) {
+            maxRssBytes = v;
+            return this;
+        }
+
+        Builder cgroupStats(CgroupStats v) {
+            cgroupStats = Objects.requireNonNull(v);
+            return this;
+        }
+
+        Builder memoryLimitMechanism(LimitMechanism v) {
+            memoryLimitMechanism = v;
+            return this;
+        }
+
+        Builder stdout(byte[] v, boolean truncated) {
+            stdout = v;
+            stdoutTruncated = truncated;
+            return this;
+        }
+
+        Builder stderr(byte[] v, boolean truncated) {
+            stderr = v;
+            stderrTruncated = truncated;
+            return this;
+        }
+
+        Builder degradations(List<String> v) {
+            degradations = List.copyOf(v);
+            return this;
+        }
+
+        Builder files(java.util.Map<java.nio.file.Path, CollectedFile> v) {
+            files = v;
+            return this;
+        }
+
         Builder cpuTimeLimit(Duration limit, LimitMechanism how, boolean killed) {
             cpuTimeLimit = limit;
             cpuTimeLimitMechanism = how;
             cpuTimeLimitKilled = killed;
             return this;
         }
-        Builder refusedConnections(long v) { refusedConnections = v; return this; }
+
+        Builder refusedConnections(long v) {
+            refusedConnections = v;
+            return this;
+        }
 
         SandboxResult build() {
             return new SandboxResult(this);

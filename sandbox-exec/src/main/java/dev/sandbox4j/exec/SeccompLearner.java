@@ -24,8 +24,7 @@ public final class SeccompLearner {
     private final ConcurrentSkipListSet<Integer> numbers = new ConcurrentSkipListSet<>();
 
     /** An empty learner. */
-    public SeccompLearner() {
-    }
+    public SeccompLearner() {}
 
     void record(LauncherEvent.Learned call) {
         if (call.arch() == arch.auditArch()) {

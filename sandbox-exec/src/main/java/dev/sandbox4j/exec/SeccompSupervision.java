@@ -1,14 +1,13 @@
 package dev.sandbox4j.exec;
 
-import dev.sandbox4j.seccomp.ArgCondition;
 import dev.sandbox4j.seccomp.Architecture;
+import dev.sandbox4j.seccomp.ArgCondition;
 import dev.sandbox4j.seccomp.BpfProgram;
 import dev.sandbox4j.seccomp.SeccompAction;
 import dev.sandbox4j.seccomp.SeccompData;
 import dev.sandbox4j.seccomp.SeccompFilter;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import dev.sandbox4j.seccomp.SyscallRule;
-
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -52,7 +51,8 @@ final class SeccompSupervision {
     }
 
     /** The supervision for {@code filter} on this host, or empty where the kernel's own refusal must do. */
-    static Optional<SeccompSupervision> decide(SeccompFilter filter, Architecture arch, boolean kernelHasUserNotification) {
+    static Optional<SeccompSupervision> decide(
+            SeccompFilter filter, Architecture arch, boolean kernelHasUserNotification) {
         if (filter == null || !kernelHasUserNotification || "false".equals(System.getProperty(SWITCH))) {
             return Optional.empty();
         }
@@ -62,7 +62,10 @@ final class SeccompSupervision {
         }
         for (String call : LAUNCH_CALLS) {
             boolean plain = filter.rulesFor(call).stream().noneMatch(SyscallRule::isConditional);
-            if (!plain || !filter.evaluate(arch, SeccompData.of(arch, arch.syscalls().numberOf(call))).runsSyscall()) {
+            if (!plain
+                    || !filter.evaluate(
+                                    arch, SeccompData.of(arch, arch.syscalls().numberOf(call)))
+                            .runsSyscall()) {
                 return Optional.empty();
             }
         }

@@ -2,7 +2,6 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.seccomp.SeccompAction;
 import dev.sandbox4j.seccomp.SeccompProfile;
-
 import java.util.Collections;
 import java.util.Objects;
 import java.util.Optional;
@@ -22,8 +21,14 @@ public final class SeccompViolation {
     private final boolean programProcess;
     private final SeccompProfile permittedBy;
 
-    SeccompViolation(String syscall, int number, String arch, SortedMap<Integer, Long> arguments, SeccompAction action,
-            boolean programProcess, SeccompProfile permittedBy) {
+    SeccompViolation(
+            String syscall,
+            int number,
+            String arch,
+            SortedMap<Integer, Long> arguments,
+            SeccompAction action,
+            boolean programProcess,
+            SeccompProfile permittedBy) {
         this.syscall = Objects.requireNonNull(syscall);
         this.number = number;
         this.arch = Objects.requireNonNull(arch);
@@ -76,7 +81,8 @@ public final class SeccompViolation {
 
     @Override
     public String toString() {
-        StringBuilder s = new StringBuilder(syscall).append(" (").append(arch).append(' ').append(number);
+        StringBuilder s =
+                new StringBuilder(syscall).append(" (").append(arch).append(' ').append(number);
         arguments.forEach((i, v) -> s.append(", arg").append(i).append("=0x").append(Long.toHexString(v)));
         return s.append(") → ").append(action).toString();
     }

@@ -19,8 +19,7 @@ final class SetupHints {
     private static final int SCHED_FIFO = 1;
     private static final int SCHED_RR = 2;
 
-    private SetupHints() {
-    }
+    private SetupHints() {}
 
     static String explain(String step, int errno, String detail) {
         String hint = hint(step, errno, detail, Path.of("/"), System.getenv());
@@ -111,7 +110,8 @@ final class SetupHints {
         } else {
             return null;
         }
-        return "the seccomp filter of " + where + " refuses " + refused + "; lift: " + ContainerEnvironment.SECCOMP_LIFT;
+        return "the seccomp filter of " + where + " refuses " + refused + "; lift: "
+                + ContainerEnvironment.SECCOMP_LIFT;
     }
 
     /** Whether the policy in a /proc/PID/stat (its 41st field) is a real-time one. */

@@ -1,11 +1,10 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxException;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
 
 /** A {@code sockaddr_un} for a path socket, as bind(2) and connect(2) take it through {@link LibC}. */
 record UnixAddress(Pointer pointer, int length) {

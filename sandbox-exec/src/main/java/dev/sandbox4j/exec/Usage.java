@@ -15,8 +15,12 @@ import java.util.OptionalLong;
  * @param pids               tasks (processes and threads) now, the sandbox's init included
  * @param source             {@link UsageSource#CGROUP} or {@link UsageSource#PROC}
  */
-public record Usage(OptionalLong memoryCurrentBytes, OptionalLong memoryPeakBytes, Duration cpuTime,
-        OptionalLong pids, UsageSource source) {
+public record Usage(
+        OptionalLong memoryCurrentBytes,
+        OptionalLong memoryPeakBytes,
+        Duration cpuTime,
+        OptionalLong pids,
+        UsageSource source) {
     public Usage {
         Objects.requireNonNull(memoryCurrentBytes, "memoryCurrentBytes");
         Objects.requireNonNull(memoryPeakBytes, "memoryPeakBytes");

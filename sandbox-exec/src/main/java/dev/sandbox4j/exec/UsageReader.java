@@ -1,7 +1,6 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.cgroup.CgroupStats;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,16 +13,18 @@ import java.util.OptionalLong;
 final class UsageReader {
     /** USER_HZ: the unit of /proc/PID/stat's times, 100 on every Linux architecture sandbox4j runs on. */
     private static final long TICK_NANOS = 10_000_000;
+
     private static final long PAGE_SIZE = 4096;
 
-    private UsageReader() {
-    }
+    private UsageReader() {}
 
     static Usage fromCgroup(CgroupStats stats, List<Path> directories) {
-        return new Usage(firstNumber(directories, "memory.current", "memory.usage_in_bytes"),
+        return new Usage(
+                firstNumber(directories, "memory.current", "memory.usage_in_bytes"),
                 stats.memoryPeakBytes(),
                 Duration.ofNanos(stats.cpuTimeUs().orElse(0) * 1000),
-                firstNumber(directories, "pids.current"), UsageSource.CGROUP);
+                firstNumber(directories, "pids.current"),
+                UsageSource.CGROUP);
     }
 
     /** The launcher's descendants (the sandbox's init and everything under it), as {@code /proc} shows them now. */
@@ -45,15 +46,21 @@ final class UsageReader {
                 rss += Long.parseLong(f[24 - 3]) * PAGE_SIZE;
             }
         }
-        return new Usage(OptionalLong.of(rss), OptionalLong.empty(), Duration.ofNanos(ticks * TICK_NANOS),
-                OptionalLong.of(tasks), UsageSource.PROC);
+        return new Usage(
+                OptionalLong.of(rss),
+                OptionalLong.empty(),
+                Duration.ofNanos(ticks * TICK_NANOS),
+                OptionalLong.of(tasks),
+                UsageSource.PROC);
     }
 
     private static Optional<String[]> stat(long pid) {
         try {
             String s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             int close = s.lastIndexOf(')'); // the command may hold spaces and parentheses itself
-            return close < 0 ? Optional.empty() : Optional.of(s.substring(close + 2).trim().split(" "));
+            return close < 0
+                    ? Optional.empty()
+                    : Optional.of(s.substring(close + 2).trim().split(" "));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -63,7 +70,8 @@ final class UsageReader {
         for (String name : names) {
             for (Path dir : directories) {
                 try {
-                    return OptionalLong.of(Long.parseLong(Files.readString(dir.resolve(name)).trim()));
+                    return OptionalLong.of(
+                            Long.parseLong(Files.readString(dir.resolve(name)).trim()));
                 } catch (IOException | NumberFormatException e) {
                     // not this hierarchy's file
                 }

@@ -4,7 +4,6 @@ import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.SandboxException;
 import dev.sandbox4j.core.SandboxSetupException;
 import dev.sandbox4j.namespace.FilesystemView;
-
 import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -47,8 +46,8 @@ final class UserNetwork implements AutoCloseable {
     private static final long READY_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_SYS_ADMIN = 21;
-    private static final List<String> TOOL_DIRS = List.of("/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin",
-            "/usr/local/bin");
+    private static final List<String> TOOL_DIRS =
+            List.of("/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin");
 
     private final Process stack;
     private final Namespace netns;
@@ -66,8 +65,7 @@ final class UserNetwork implements AutoCloseable {
      * A namespace this JVM holds open (which keeps it alive after the run's processes are gone, for the counter),
      * with the number of its descriptor, by which a tool started later names it: {@code /proc/<jvm>/fd/<n>}.
      */
-    private record Namespace(FileInputStream file, int fd) {
-    }
+    private record Namespace(FileInputStream file, int fd) {}
 
     /**
      * What this host offers: empty when user-mode networking can run for this JVM, else why not and what to change.
@@ -97,8 +95,9 @@ final class UserNetwork implements AutoCloseable {
     /** One line for {@code sandbox-ctl check}. */
     static String describe() {
         Optional<String> why = unavailableReason();
-        return why.map(w -> "no: " + w).orElseGet(() -> "yes: slirp4netns (" + tool("slirp4netns").get()
-                + "), egress rules by nft in the sandbox's network namespace");
+        return why.map(w -> "no: " + w)
+                .orElseGet(() -> "yes: slirp4netns (" + tool("slirp4netns").get()
+                        + "), egress rules by nft in the sandbox's network namespace");
     }
 
     /**
@@ -112,14 +111,22 @@ final class UserNetwork implements AutoCloseable {
         Namespace netns = openNamespace(initPid, "net");
         Namespace userns = null;
         Process stack = null;
-        Path api = network.forwards().isEmpty() ? null
+        Path api = network.forwards().isEmpty()
+                ? null
                 : runDirectory.resolve("net-" + initPid + "-" + System.nanoTime() + ".sock");
         try {
             if (!privileged()) {
                 userns = openNamespace(initPid, "user");
             }
-            List<String> cmd = new ArrayList<>(List.of(toolPath("slirp4netns"), "--configure", "--mtu=65520",
-                    "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp", "--exit-fd=0", "--ready-fd=1"));
+            List<String> cmd = new ArrayList<>(List.of(
+                    toolPath("slirp4netns"),
+                    "--configure",
+                    "--mtu=65520",
+                    "--disable-host-loopback",
+                    "--enable-sandbox",
+                    "--enable-seccomp",
+                    "--exit-fd=0",
+                    "--ready-fd=1"));
             if (api != null) {
                 cmd.add("--api-socket=" + api);
             }
@@ -150,8 +157,12 @@ final class UserNetwork implements AutoCloseable {
     /** The number of packets the rules refused (a refused connect is one), or -1 when it cannot be read. */
     long refusedCount() {
         try {
-            String listing = runInNamespace(List.of(toolPath("nft"), "list", "counter", "inet", EgressRules.TABLE,
-                    EgressRules.COUNTER), "", "network counters", userns, netns);
+            String listing = runInNamespace(
+                    List.of(toolPath("nft"), "list", "counter", "inet", EgressRules.TABLE, EgressRules.COUNTER),
+                    "",
+                    "network counters",
+                    userns,
+                    netns);
             return EgressRules.refusedCount(listing);
         } catch (SandboxSetupException e) {
             return -1;
@@ -212,12 +223,16 @@ final class UserNetwork implements AutoCloseable {
             }
             answer = out.toString(StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new SandboxSetupException("network publish", 0, "127.0.0.1:" + f.hostPort() + " -> "
-                    + f.sandboxPort() + ": " + e.getMessage());
+            throw new SandboxSetupException(
+                    "network publish",
+                    0,
+                    "127.0.0.1:" + f.hostPort() + " -> " + f.sandboxPort() + ": " + e.getMessage());
         }
         if (!answer.contains("\"return\"") || answer.contains("\"error\"")) {
-            throw new SandboxSetupException("network publish", 0, "127.0.0.1:" + f.hostPort() + " -> "
-                    + f.sandboxPort() + ": " + answer.trim());
+            throw new SandboxSetupException(
+                    "network publish",
+                    0,
+                    "127.0.0.1:" + f.hostPort() + " -> " + f.sandboxPort() + ": " + answer.trim());
         }
     }
 
@@ -237,13 +252,19 @@ final class UserNetwork implements AutoCloseable {
             }
             if (!stack.isAlive()) {
                 seen.write(in.readAllBytes());
-                throw new SandboxSetupException("network stack", 0, "slirp4netns ended before the network was up: "
-                        + seen.toString(StandardCharsets.UTF_8).replace("WARNING: Support for seccomp is experimental\n", "")
-                        .trim());
+                throw new SandboxSetupException(
+                        "network stack",
+                        0,
+                        "slirp4netns ended before the network was up: "
+                                + seen.toString(StandardCharsets.UTF_8)
+                                        .replace("WARNING: Support for seccomp is experimental\n", "")
+                                        .trim());
             }
             if (System.nanoTime() - deadline > 0) {
-                throw new SandboxSetupException("network stack", 0, "slirp4netns was not ready within "
-                        + TimeUnit.NANOSECONDS.toSeconds(READY_LIMIT_NANOS) + " s");
+                throw new SandboxSetupException(
+                        "network stack",
+                        0,
+                        "slirp4netns was not ready within " + TimeUnit.NANOSECONDS.toSeconds(READY_LIMIT_NANOS) + " s");
             }
             try {
                 Thread.sleep(1);
@@ -258,8 +279,8 @@ final class UserNetwork implements AutoCloseable {
      * Runs a tool inside the sandbox's network namespace (and its user namespace, for an unprivileged caller),
      * named by this JVM's descriptors so that it reaches the run's namespace and no other; returns its output.
      */
-    private static String runInNamespace(List<String> tool, String input, String step, Namespace userns,
-            Namespace netns) {
+    private static String runInNamespace(
+            List<String> tool, String input, String step, Namespace userns, Namespace netns) {
         String self = "/proc/" + ProcessHandle.current().pid() + "/fd/";
         List<String> cmd = new ArrayList<>(List.of(toolPath("nsenter")));
         if (userns != null) {
@@ -300,7 +321,8 @@ final class UserNetwork implements AutoCloseable {
                 for (Path fd : fds) {
                     try {
                         if (target.equals(Files.readSymbolicLink(fd).toString())) {
-                            return new Namespace(file, Integer.parseInt(fd.getFileName().toString()));
+                            return new Namespace(
+                                    file, Integer.parseInt(fd.getFileName().toString()));
                         }
                     } catch (IOException e) {
                         // closed meanwhile (the listing's own descriptor, another thread's): not ours
@@ -329,8 +351,8 @@ final class UserNetwork implements AutoCloseable {
                     out.add(EgressRule.resolved(a, r.port()));
                 }
             } catch (UnknownHostException e) {
-                throw new SandboxSetupException("network resolve", 0, "allowed host " + r.hostName()
-                        + " does not resolve: " + e.getMessage());
+                throw new SandboxSetupException(
+                        "network resolve", 0, "allowed host " + r.hostName() + " does not resolve: " + e.getMessage());
             }
         }
         return out;
@@ -353,8 +375,12 @@ final class UserNetwork implements AutoCloseable {
             if (!Files.isRegularFile(file)) {
                 Path tmp = Files.createTempFile(file.getParent(), "resolv", ".tmp");
                 Files.writeString(tmp, "nameserver " + STACK_RESOLVER + "\n");
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                Files.setPosixFilePermissions(
+                        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                Files.move(
+                        tmp,
+                        file,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
             return view.toBuilder().roBind(file, Path.of("/etc/resolv.conf")).build();
@@ -429,8 +455,9 @@ final class UserNetwork implements AutoCloseable {
     }
 
     private static String toolPath(String name) {
-        return tool(name).orElseThrow(() -> new FeatureUnavailableException("user-mode networking",
-                unavailableReason().orElse(name + " not found")));
+        return tool(name)
+                .orElseThrow(() -> new FeatureUnavailableException(
+                        "user-mode networking", unavailableReason().orElse(name + " not found")));
     }
 
     private static Optional<String> tool(String name) {

@@ -1,7 +1,6 @@
 package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.SandboxException;
-
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -70,8 +69,10 @@ public record Volume(String name, Path path) {
                 }
             });
         } catch (IOException e) {
-            throw new SandboxException("cannot hand volume " + name + " (" + path + ") to uid " + ids.uid() + ", gid "
-                    + ids.gid() + ": " + e.getMessage(), e);
+            throw new SandboxException(
+                    "cannot hand volume " + name + " (" + path + ") to uid " + ids.uid() + ", gid " + ids.gid() + ": "
+                            + e.getMessage(),
+                    e);
         }
         return this;
     }

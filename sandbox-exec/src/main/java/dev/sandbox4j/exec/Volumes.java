@@ -2,7 +2,6 @@ package dev.sandbox4j.exec;
 
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.SandboxException;
-
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -48,7 +47,10 @@ public final class Volumes {
 
     /** Volumes in the caller's default location (see the class description). */
     public static Volumes defaultLocation() {
-        return at(defaultDirectory(System.getenv(), System.getProperty("sandbox4j.volumes"), HostIdentity.current().euid()));
+        return at(defaultDirectory(
+                System.getenv(),
+                System.getProperty("sandbox4j.volumes"),
+                HostIdentity.current().euid()));
     }
 
     static Path defaultDirectory(Map<String, String> env, String property, long euid) {
@@ -66,7 +68,8 @@ public final class Volumes {
         if (data != null && data.startsWith("/")) {
             return Path.of(data, "sandbox4j", "volumes");
         }
-        return Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".local", "share", "sandbox4j", "volumes");
+        return Path.of(
+                env.getOrDefault("HOME", System.getProperty("user.home")), ".local", "share", "sandbox4j", "volumes");
     }
 
     /** Where the volumes are kept. */
@@ -91,9 +94,11 @@ public final class Volumes {
         Path base = ensureDirectory();
         Path path = base.resolve(name);
         try {
-            Files.createDirectory(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(
+                    path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (FileAlreadyExistsException e) {
-            throw new InvalidConfigException("volume", name, "exists already in " + base + " (delete it first, or use it)");
+            throw new InvalidConfigException(
+                    "volume", name, "exists already in " + base + " (delete it first, or use it)");
         } catch (IOException e) {
             throw new SandboxException("cannot create volume " + name + " in " + base + ": " + e.getMessage(), e);
         }
@@ -109,7 +114,9 @@ public final class Volumes {
     public Optional<Volume> find(String name) {
         checkName(name);
         Path path = directory.resolve(name);
-        return Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) ? Optional.of(new Volume(name, path)) : Optional.empty();
+        return Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)
+                ? Optional.of(new Volume(name, path))
+                : Optional.empty();
     }
 
     /**
@@ -118,9 +125,12 @@ public final class Volumes {
      * @throws InvalidConfigException naming the volume and where it was looked for, when there is none
      */
     public Volume get(String name) {
-        return find(name).orElseThrow(() -> new InvalidConfigException("volume", name,
-                "no such volume in " + directory + " (create it first: Volumes.create, or sandbox-ctl volume create "
-                        + name + ")"));
+        return find(name)
+                .orElseThrow(() -> new InvalidConfigException(
+                        "volume",
+                        name,
+                        "no such volume in " + directory
+                                + " (create it first: Volumes.create, or sandbox-ctl volume create " + name + ")"));
     }
 
     /** Every volume, by name. */
@@ -152,7 +162,9 @@ public final class Volumes {
 
     private static void checkName(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
-            throw new InvalidConfigException("volume name", String.valueOf(name),
+            throw new InvalidConfigException(
+                    "volume name",
+                    String.valueOf(name),
                     "use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit");
         }
     }
@@ -162,7 +174,8 @@ public final class Volumes {
             if (!Files.isDirectory(directory)) {
                 Files.createDirectories(directory.getParent());
                 try {
-                    Files.createDirectory(directory,
+                    Files.createDirectory(
+                            directory,
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 } catch (FileAlreadyExistsException raced) {
                     // made meanwhile by another caller
@@ -170,8 +183,10 @@ public final class Volumes {
             }
             return directory;
         } catch (IOException e) {
-            throw new SandboxException("cannot create the volume directory " + directory + ": " + e
-                    + " (choose another with -Dsandbox4j.volumes=DIR or SANDBOX4J_VOLUMES)", e);
+            throw new SandboxException(
+                    "cannot create the volume directory " + directory + ": " + e
+                            + " (choose another with -Dsandbox4j.volumes=DIR or SANDBOX4J_VOLUMES)",
+                    e);
         }
     }
 

@@ -12,8 +12,7 @@ package dev.sandbox4j.exec;
  * self-contained, so one connection can later carry many of them (a fork server).
  */
 final class Wire {
-    private Wire() {
-    }
+    private Wire() {}
 
     static final int PLAN_VERSION = 3;
     static final int MAX_FRAME = 4 << 20;
@@ -38,12 +37,12 @@ final class Wire {
     /** u32 pid: SIGKILL this live, unreaped child of the server. */
     static final int MSG_KILL_CHILD = 5;
 
-
     // launcher -> Java
     static final int MSG_EXEC_OK = 17;
     static final int MSG_SETUP_ERROR = 18;
     /** The workload's end, sent while init still exits; {@link #MSG_INIT_REAPED} follows. */
     static final int MSG_EXIT = 19;
+
     static final int MSG_ABORTED = 20;
     static final int MSG_ECHO = 21;
     /** No payload; after {@link #MSG_EXIT}: init has been reaped, the run's cgroups are empty. */
@@ -56,6 +55,7 @@ final class Wire {
     static final int MSG_VIOLATION = 26;
     /** u32 host pid of init; plan {@link #F_HOLD}: init waits in its namespaces until {@link #MSG_RELEASE}. */
     static final int MSG_HELD = 27;
+
     static final int VIOLATION_WORKLOAD = 1;
     static final int VIOLATION_KILLED = 2;
     /** Learn mode: the call was let through; sent once per syscall number, for every process of the run. */
@@ -89,12 +89,13 @@ final class Wire {
     static final int F_NEW_SESSION = 17;
     static final int F_SECCOMP = 18;
     static final int F_LANDLOCK_RULESET = 19; // u64 handled_access_fs
-    static final int F_LANDLOCK_RULE = 20;    // u64 allowed_access, u32 flags, path bytes; repeatable
+    static final int F_LANDLOCK_RULE = 20; // u64 allowed_access, u32 flags, path bytes; repeatable
     /**
      * u32 response to F_SECCOMP's USER_NOTIF returns: 0 = kill the caller's process, 1..4095 = that errno,
      * {@link #NOTIFY_CONTINUE} = let the call run and report it (learn mode).
      */
     static final int F_SECCOMP_NOTIFY = 21;
+
     static final int NOTIFY_CONTINUE = 0x10000;
     /** Empty: hold init before it starts the workload ({@link #MSG_HELD}), for a network stack to be attached. */
     static final int F_HOLD = 22;

@@ -15,10 +15,16 @@ import java.util.OptionalLong;
 record WorkloadIds(long uid, long gid) {
 
     static WorkloadIds of(SandboxConfig config) {
-        long uid = config.uidMap().map(m -> m.toOutside(config.uid())).filter(OptionalLong::isPresent)
-                .map(OptionalLong::getAsLong).orElse(config.uid());
-        long gid = config.gidMap().map(m -> m.toOutside(config.gid())).filter(OptionalLong::isPresent)
-                .map(OptionalLong::getAsLong).orElse(config.gid());
+        long uid = config.uidMap()
+                .map(m -> m.toOutside(config.uid()))
+                .filter(OptionalLong::isPresent)
+                .map(OptionalLong::getAsLong)
+                .orElse(config.uid());
+        long gid = config.gidMap()
+                .map(m -> m.toOutside(config.gid()))
+                .filter(OptionalLong::isPresent)
+                .map(OptionalLong::getAsLong)
+                .orElse(config.gid());
         return new WorkloadIds(uid, gid);
     }
 

@@ -1,15 +1,5 @@
 package dev.sandbox4j.exec;
 
-import dev.sandbox4j.cgroup.CgroupConfig;
-import dev.sandbox4j.cgroup.CgroupUnavailableException;
-import dev.sandbox4j.cgroup.CpusetLimit;
-import dev.sandbox4j.cgroup.IoLimit;
-import dev.sandbox4j.core.FeatureUnavailableException;
-import dev.sandbox4j.core.InvalidConfigException;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
 import static dev.sandbox4j.exec.SandboxBuilderTest.PRIVILEGED_HOST;
 import static dev.sandbox4j.exec.SandboxBuilderTest.ROOT;
 import static dev.sandbox4j.exec.SandboxBuilderTest.asRoot;
@@ -17,14 +7,26 @@ import static dev.sandbox4j.exec.SandboxBuilderTest.asUser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sandbox4j.cgroup.CgroupConfig;
+import dev.sandbox4j.cgroup.CgroupUnavailableException;
+import dev.sandbox4j.cgroup.CpusetLimit;
+import dev.sandbox4j.cgroup.IoLimit;
+import dev.sandbox4j.core.FeatureUnavailableException;
+import dev.sandbox4j.core.InvalidConfigException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
 /** Further cgroup limits through the builder: held by a cgroup, or refused; never dropped. */
 class CgroupLimitConfigTest {
-    private static final IoLimit IO = IoLimit.builder().device(254, 0).writeBytesPerSecond(1 << 20).build();
+    private static final IoLimit IO =
+            IoLimit.builder().device(254, 0).writeBytesPerSecond(1 << 20).build();
 
     @Test
     void privilegedRunsCarryTheLimitIntoTheirCgroup() {
         SandboxConfig c = asRoot(SandboxConfig.builder().memoryLimit(64L << 20).cgroupLimit(IO));
-        assertThat(c.cgroupLimits()).hasValue(CgroupConfig.builder().memoryBytes(64L << 20).limit(IO).build());
+        assertThat(c.cgroupLimits())
+                .hasValue(
+                        CgroupConfig.builder().memoryBytes(64L << 20).limit(IO).build());
     }
 
     @Test
@@ -39,8 +41,10 @@ class CgroupLimitConfigTest {
     @Test
     void automaticModeRefusesWhenTheControllerIsUnusableInsteadOfFallingBack() {
         FakeCgroupHost host = new FakeCgroupHost(Map.of("cpuset", "no cpuset controller here"));
-        assertThatThrownBy(() -> SandboxConfig.builder().memoryLimit(64L << 20).cgroupLimit(CpusetLimit.cpus("0"))
-                .build(ROOT, PRIVILEGED_HOST, host))
+        assertThatThrownBy(() -> SandboxConfig.builder()
+                        .memoryLimit(64L << 20)
+                        .cgroupLimit(CpusetLimit.cpus("0"))
+                        .build(ROOT, PRIVILEGED_HOST, host))
                 .isInstanceOf(CgroupUnavailableException.class)
                 .hasMessageContaining("no cpuset controller here");
     }
@@ -48,6 +52,7 @@ class CgroupLimitConfigTest {
     @Test
     void aBadLimitFailsAtTheSetter() {
         assertThatThrownBy(() -> SandboxConfig.builder().pidsLimit(10).cgroupLimit(CpusetLimit.cpus("1-0")))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("descending");
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("descending");
     }
 }

@@ -12,7 +12,6 @@ import dev.sandbox4j.cgroup.CgroupHierarchy;
 import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.exec.Enforcement.Mechanism;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +32,8 @@ class EnforcementTest {
         List<Enforcement> e = asRoot(limited().cpuPercent(20).cpuWeight(50)).enforcement();
 
         assertThat(e).extracting(Enforcement::limit).containsExactly("memory", "cpu", "pids");
-        assertThat(e).extracting(Enforcement::mechanism)
+        assertThat(e)
+                .extracting(Enforcement::mechanism)
                 .containsExactly(Mechanism.CGROUP_V2, Mechanism.CGROUP_V2, Mechanism.CGROUP_V2);
         assertThat(e.get(0).detail()).startsWith("memory.max = 64 MiB on each run's cgroup");
         assertThat(e.get(1).detail()).startsWith("cpu.max = 20000 100000, cpu.weight = 50");
@@ -42,13 +42,18 @@ class EnforcementTest {
 
     @Test
     void unprivilegedLimitsAreRlimitsAndSayWhy() {
-        List<Enforcement> e = asUser(limited().rlimits(RlimitConfig.builder().processes(10).build())).enforcement();
+        List<Enforcement> e = asUser(
+                        limited().rlimits(RlimitConfig.builder().processes(10).build()))
+                .enforcement();
 
-        assertThat(e.get(0)).hasToString("memory: rlimit, RLIMIT_DATA = 64 MiB per process (no total for the tree, "
-                + "no OOM kill), since unprivileged mode creates no cgroups");
+        assertThat(e.get(0))
+                .hasToString("memory: rlimit, RLIMIT_DATA = 64 MiB per process (no total for the tree, "
+                        + "no OOM kill), since unprivileged mode creates no cgroups");
         assertThat(e.get(1).mechanism()).isEqualTo(Mechanism.NONE);
         assertThat(e.get(2).mechanism()).isEqualTo(Mechanism.RLIMIT);
-        assertThat(e.get(2).detail()).as("the explicit, lower rlimit is what holds").startsWith("RLIMIT_NPROC = 10 ");
+        assertThat(e.get(2).detail())
+                .as("the explicit, lower rlimit is what holds")
+                .startsWith("RLIMIT_NPROC = 10 ");
     }
 
     @Test
@@ -77,24 +82,37 @@ class EnforcementTest {
 
             @Override
             public Optional<CgroupHierarchy> hierarchyFor(String controller) {
-                return Optional.of(new CgroupHierarchy(1, Path.of("/sys/fs/cgroup", controller), Set.of(controller),
-                        "/", Path.of("/sys/fs/cgroup", controller), false));
+                return Optional.of(new CgroupHierarchy(
+                        1,
+                        Path.of("/sys/fs/cgroup", controller),
+                        Set.of(controller),
+                        "/",
+                        Path.of("/sys/fs/cgroup", controller),
+                        false));
             }
         };
 
-        List<Enforcement> e = limited().cpuPercent(50).cpuWeight(200).build(ROOT, PRIVILEGED_HOST, v1).enforcement();
+        List<Enforcement> e = limited()
+                .cpuPercent(50)
+                .cpuWeight(200)
+                .build(ROOT, PRIVILEGED_HOST, v1)
+                .enforcement();
 
-        assertThat(e).extracting(Enforcement::mechanism)
+        assertThat(e)
+                .extracting(Enforcement::mechanism)
                 .containsExactly(Mechanism.CGROUP_V1, Mechanism.CGROUP_V1, Mechanism.CGROUP_V1);
         assertThat(e.get(0).detail()).startsWith("memory.limit_in_bytes = 64 MiB");
-        assertThat(e.get(1).detail()).startsWith("cpu.cfs_quota_us = 50000 per cpu.cfs_period_us = 100000, "
-                + "cpu.shares = 2048");
+        assertThat(e.get(1).detail())
+                .startsWith("cpu.cfs_quota_us = 50000 per cpu.cfs_period_us = 100000, " + "cpu.shares = 2048");
     }
 
     @Test
     void limitsNotSetAreSaidToBeNone() {
-        assertThat(asRoot(SandboxConfig.builder()).enforcement()).extracting(Enforcement::toString)
-                .containsExactly("memory: none, no memory limit set", "cpu: none, no cpu limit set",
+        assertThat(asRoot(SandboxConfig.builder()).enforcement())
+                .extracting(Enforcement::toString)
+                .containsExactly(
+                        "memory: none, no memory limit set",
+                        "cpu: none, no cpu limit set",
                         "pids: none, no pids limit set");
     }
 }

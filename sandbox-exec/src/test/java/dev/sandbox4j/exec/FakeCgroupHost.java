@@ -4,7 +4,6 @@ import dev.sandbox4j.cgroup.CgroupAvailability;
 import dev.sandbox4j.cgroup.CgroupConfig;
 import dev.sandbox4j.cgroup.CgroupHierarchy;
 import dev.sandbox4j.cgroup.SandboxCgroups;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,9 +38,15 @@ final class FakeCgroupHost implements CgroupHost {
     /** A unified hierarchy holding every usable controller. */
     @Override
     public Optional<CgroupHierarchy> hierarchyFor(String controller) {
-        return unusable.containsKey(controller) ? Optional.empty()
-                : Optional.of(new CgroupHierarchy(2, Path.of("/sys/fs/cgroup"), Set.of("cpu", "memory", "pids"),
-                        "/app", Path.of("/sys/fs/cgroup/app"), false));
+        return unusable.containsKey(controller)
+                ? Optional.empty()
+                : Optional.of(new CgroupHierarchy(
+                        2,
+                        Path.of("/sys/fs/cgroup"),
+                        Set.of("cpu", "memory", "pids"),
+                        "/app",
+                        Path.of("/sys/fs/cgroup/app"),
+                        false));
     }
 
     @Override

@@ -3,21 +3,30 @@ package dev.sandbox4j.exec;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.LandlockSupport;
-
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /** A host described in full: nothing is read from this machine. */
-record FakeHost(HostIdentity identity, UnaryOperator<PrivilegeMode> resolver, CgroupHost cgroups,
-        LandlockSupport landlock, boolean seccompUserNotification, Map<Path, IdMap.Range> subordinate)
+record FakeHost(
+        HostIdentity identity,
+        UnaryOperator<PrivilegeMode> resolver,
+        CgroupHost cgroups,
+        LandlockSupport landlock,
+        boolean seccompUserNotification,
+        Map<Path, IdMap.Range> subordinate)
         implements Host {
 
     /** Root with every capability and cgroup, Landlock ABI 6, user notification, no subordinate ids. */
     static FakeHost root() {
-        return new FakeHost(SandboxBuilderTest.ROOT, SandboxBuilderTest.PRIVILEGED_HOST, FakeCgroupHost.ALL_AVAILABLE,
-                LandlockSupport.abi(6), true, Map.of());
+        return new FakeHost(
+                SandboxBuilderTest.ROOT,
+                SandboxBuilderTest.PRIVILEGED_HOST,
+                FakeCgroupHost.ALL_AVAILABLE,
+                LandlockSupport.abi(6),
+                true,
+                Map.of());
     }
 
     FakeHost withLandlock(LandlockSupport support) {

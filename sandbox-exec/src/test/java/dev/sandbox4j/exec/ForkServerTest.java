@@ -1,16 +1,15 @@
 package dev.sandbox4j.exec;
 
-import dev.sandbox4j.core.SandboxSetupException;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sandbox4j.core.SandboxSetupException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /**
  * The fork server's messages, against the real launcher (no namespaces needed: the plans here never get as
@@ -24,18 +23,20 @@ class ForkServerTest {
     void repliesDecodeAsTheLauncherEncodesThem() {
         ByteBuffer b = ByteBuffer.allocate(14).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(10).putShort((short) Wire.MSG_REAPED).putInt(4242).putInt(9).flip();
-        assertThat(ForkServerConnection.Reply.decode(b)).isEqualTo(new ForkServerConnection.Reply(Wire.MSG_REAPED, 4242, 9));
+        assertThat(ForkServerConnection.Reply.decode(b))
+                .isEqualTo(new ForkServerConnection.Reply(Wire.MSG_REAPED, 4242, 9));
         ByteBuffer bad = ByteBuffer.allocate(14).order(ByteOrder.LITTLE_ENDIAN);
         bad.putInt(11).putShort((short) Wire.MSG_SPAWNED).putInt(1).putInt(2).flip();
-        assertThatThrownBy(() -> ForkServerConnection.Reply.decode(bad)).isInstanceOf(LauncherEvent.ProtocolException.class);
+        assertThatThrownBy(() -> ForkServerConnection.Reply.decode(bad))
+                .isInstanceOf(LauncherEvent.ProtocolException.class);
     }
 
     @Test
     void aForkedLauncherTalksOnItsOwnConnectionAndIsReapedWithItsStatus() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
         try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
-             ControlChannel control = pair.channel();
-             ForkedStdio stdio = ForkedStdio.open(Input.none(), Output.pipe(), Output.pipe())) {
+                ControlChannel control = pair.channel();
+                ForkedStdio stdio = ForkedStdio.open(Input.none(), Output.pipe(), Output.pipe())) {
             ForkedLauncher launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd());
             pair.close();
             launcher.streams(stdio);
@@ -61,9 +62,11 @@ class ForkServerTest {
     void aPlanSentWithTheSpawnIsTheOneTheLauncherRuns() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
         byte[] notAPlan = new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray();
-        for (int i = 0; i < 3; i++) { // through the spare, and through whatever the server has next: a new spare or a fork
+        for (int i = 0;
+                i < 3;
+                i++) { // through the spare, and through whatever the server has next: a new spare or a fork
             try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
-                 ForkedStdio stdio = ForkedStdio.open(Input.none(), Output.discard(), Output.discard())) {
+                    ForkedStdio stdio = ForkedStdio.open(Input.none(), Output.discard(), Output.discard())) {
                 ForkedLauncher launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd(), notAPlan);
                 pair.close();
                 try (ControlChannel control = pair.channel()) {
@@ -81,7 +84,7 @@ class ForkServerTest {
     void killChildEndsALauncherThatWaitsForItsPlan() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
         try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
-             ForkedStdio stdio = ForkedStdio.open(Input.none(), Output.discard(), Output.discard())) {
+                ForkedStdio stdio = ForkedStdio.open(Input.none(), Output.discard(), Output.discard())) {
             ForkedLauncher launcher = ForkServer.spawn(binary, stdio, pair.launcherEnd());
             pair.close();
             try (ControlChannel control = pair.channel()) {
@@ -99,23 +102,26 @@ class ForkServerTest {
     void aRequestOverTheFrameLimitFailsAloneAndTheServerServesOn() throws Exception {
         LauncherBinary binary = LauncherBinary.get();
         try (ControlChannel.Pair pair = ControlChannel.Pair.open(binary);
-             ControlChannel control = pair.channel();
-             ForkedStdio stdio = ForkedStdio.open(Input.none(), Output.discard(), Output.discard())) {
+                ControlChannel control = pair.channel();
+                ForkedStdio stdio = ForkedStdio.open(Input.none(), Output.discard(), Output.discard())) {
             ForkedLauncher running = ForkServer.spawn(binary, stdio, pair.launcherEnd());
             pair.close();
             long server = ForkServer.serverPid();
             // Past Java's own check (Execution refuses such plans): the server must refuse it on its own.
             byte[] huge = new byte[Wire.MAX_FRAME + 1];
             try (ControlChannel.Pair other = ControlChannel.Pair.open(binary);
-                 ForkedStdio otherStdio = ForkedStdio.open(Input.none(), Output.discard(), Output.discard())) {
+                    ForkedStdio otherStdio = ForkedStdio.open(Input.none(), Output.discard(), Output.discard())) {
                 assertThatThrownBy(() -> ForkServer.spawn(binary, otherStdio, other.launcherEnd(), huge))
                         .isInstanceOf(SandboxSetupException.class)
-                        .satisfies(e -> assertThat(((SandboxSetupException) e).errno()).isEqualTo(7)); // E2BIG
+                        .satisfies(e ->
+                                assertThat(((SandboxSetupException) e).errno()).isEqualTo(7)); // E2BIG
                 other.channel().close();
             }
             assertThat(ForkServer.serverPid()).as("the same server").isEqualTo(server);
             assertThat(running.isAlive()).as("the run beside it").isTrue();
-            control.send(LaunchPlan.frame(Wire.MSG_PLAN, new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray()));
+            control.send(LaunchPlan.frame(
+                    Wire.MSG_PLAN,
+                    new LaunchPlan.Out().u16(Wire.PLAN_VERSION + 1).toByteArray()));
             assertThat(control.next(10_000)).isInstanceOf(LauncherEvent.SetupError.class);
             assertThat(running.waitFor(SECONDS_10)).isTrue();
             assertThat(running.exitDescription()).isEqualTo("exit status 1");

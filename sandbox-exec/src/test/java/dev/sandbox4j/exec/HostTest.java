@@ -9,7 +9,6 @@ import dev.sandbox4j.namespace.LandlockRules;
 import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.SubordinateIds;
 import dev.sandbox4j.seccomp.SeccompProfile;
-
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -19,9 +18,10 @@ class HostTest {
 
     @Test
     void rootWithADelegatedRangeMapsTheSandboxIntoIt() {
-        FakeHost host = FakeHost.root().withSubordinateIds(Map.of(
-                SubordinateIds.SUBUID, IdMap.range(0, 100_000, 65_536),
-                SubordinateIds.SUBGID, IdMap.range(0, 200_000, 65_536)));
+        FakeHost host = FakeHost.root()
+                .withSubordinateIds(Map.of(
+                        SubordinateIds.SUBUID, IdMap.range(0, 100_000, 65_536),
+                        SubordinateIds.SUBGID, IdMap.range(0, 200_000, 65_536)));
 
         SandboxConfig c = SandboxConfig.builder().build(host);
 
@@ -40,18 +40,27 @@ class HostTest {
     void requiredLandlockRulesOnAHostWithoutLandlockAreRefusedWithTheHostsReason() {
         FakeHost host = FakeHost.root().withLandlock(LandlockSupport.unavailable("disabled at boot (EOPNOTSUPP)"));
         SandboxBuilder b = SandboxConfig.builder()
-                .landlock(LandlockRules.builder().readOnly(Path.of("/usr")).bestEffort(false).build());
+                .landlock(LandlockRules.builder()
+                        .readOnly(Path.of("/usr"))
+                        .bestEffort(false)
+                        .build());
 
-        assertThatThrownBy(() -> b.build(host)).isInstanceOf(FeatureUnavailableException.class)
+        assertThatThrownBy(() -> b.build(host))
+                .isInstanceOf(FeatureUnavailableException.class)
                 .hasMessageContaining("disabled at boot (EOPNOTSUPP)");
     }
 
     @Test
     void landlockRulesFollowTheHostsAbi() {
         SandboxBuilder b = SandboxConfig.builder()
-                .landlock(LandlockRules.builder().readOnly(Path.of("/usr")).bestEffort(false).build());
+                .landlock(LandlockRules.builder()
+                        .readOnly(Path.of("/usr"))
+                        .bestEffort(false)
+                        .build());
 
-        long abi1 = b.build(FakeHost.root().withLandlock(LandlockSupport.abi(1))).effectiveLandlock().orElseThrow()
+        long abi1 = b.build(FakeHost.root().withLandlock(LandlockSupport.abi(1)))
+                .effectiveLandlock()
+                .orElseThrow()
                 .handledAccess();
         long abi6 = b.build(FakeHost.root()).effectiveLandlock().orElseThrow().handledAccess();
 
@@ -65,6 +74,7 @@ class HostTest {
         SandboxBuilder b = SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL);
 
         assertThat(b.build(FakeHost.root()).seccompSupervised()).isTrue();
-        assertThat(b.build(FakeHost.root().withoutUserNotification()).seccompSupervised()).isFalse();
+        assertThat(b.build(FakeHost.root().withoutUserNotification()).seccompSupervised())
+                .isFalse();
     }
 }

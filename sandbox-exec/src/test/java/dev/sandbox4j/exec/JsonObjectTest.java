@@ -10,24 +10,37 @@ class JsonObjectTest {
 
     @Test
     void membersKeepTheirOrderAndNullsAreLiteral() {
-        String json = new JsonObject().string("s", "x").number("n", 42L).number("i", -1).bool("b", true)
-                .string("none", null).number("nn", (Long) null).bool("nb", null)
-                .object("o", new JsonObject().string("k", "v")).object("no", null).toString();
+        String json = new JsonObject()
+                .string("s", "x")
+                .number("n", 42L)
+                .number("i", -1)
+                .bool("b", true)
+                .string("none", null)
+                .number("nn", (Long) null)
+                .bool("nb", null)
+                .object("o", new JsonObject().string("k", "v"))
+                .object("no", null)
+                .toString();
 
-        assertThat(json).isEqualTo("{\"s\":\"x\",\"n\":42,\"i\":-1,\"b\":true,\"none\":null,\"nn\":null,\"nb\":null,"
-                + "\"o\":{\"k\":\"v\"},\"no\":null}");
+        assertThat(json)
+                .isEqualTo("{\"s\":\"x\",\"n\":42,\"i\":-1,\"b\":true,\"none\":null,\"nn\":null,\"nb\":null,"
+                        + "\"o\":{\"k\":\"v\"},\"no\":null}");
         assertThat(new JsonObject().toString()).isEqualTo("{}");
-        assertThat(new JsonObject().number("min", Long.MIN_VALUE).toString()).isEqualTo("{\"min\":-9223372036854775808}");
+        assertThat(new JsonObject().number("min", Long.MIN_VALUE).toString())
+                .isEqualTo("{\"min\":-9223372036854775808}");
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', quoteCharacter = '\'', value = {
-            "plain text           | plain text",
-            "say \"hi\"           | say \\\"hi\\\"",
-            "back\\slash          | back\\\\slash",
-            "/slash/ is fine      | /slash/ is fine",
-            "wörld ✓ 😀            | wörld ✓ 😀",
-    })
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '\'',
+            value = {
+                "plain text           | plain text",
+                "say \"hi\"           | say \\\"hi\\\"",
+                "back\\slash          | back\\\\slash",
+                "/slash/ is fine      | /slash/ is fine",
+                "wörld ✓ 😀            | wörld ✓ 😀",
+            })
     void printableTextIsEscapedOnlyWhereJsonRequires(String text, String escaped) {
         assertThat(JsonObject.quote(text.strip())).isEqualTo("\"" + escaped.strip() + "\"");
     }
@@ -39,7 +52,8 @@ class JsonObjectTest {
         for (char c = 0; c < 0x20; c++) {
             String quoted = JsonObject.quote(String.valueOf(c));
             assertThat(quoted.chars().skip(1).limit(quoted.length() - 2L))
-                    .as("U+%04X leaves no raw control character", (int) c).allMatch(ch -> ch >= 0x20);
+                    .as("U+%04X leaves no raw control character", (int) c)
+                    .allMatch(ch -> ch >= 0x20);
         }
     }
 

@@ -28,11 +28,14 @@ class LibCTest {
             jnr.constants.platform.Errno platform = jnr.constants.platform.Errno.valueOf(errno);
             if (platform != jnr.constants.platform.Errno.__UNKNOWN_CONSTANT__) {
                 // By number, as some values have two names (EDEADLK, EDEADLOCK).
-                assertThat(jnr.constants.platform.Errno.valueOf(Errno.name(errno)).intValue()).as(Errno.name(errno))
+                assertThat(jnr.constants.platform.Errno.valueOf(Errno.name(errno))
+                                .intValue())
+                        .as(Errno.name(errno))
                         .isEqualTo(errno);
             }
             if (described.endsWith(")")) {
-                assertThat(described).as("errno %d", errno)
+                assertThat(described)
+                        .as("errno %d", errno)
                         .isEqualTo(Errno.name(errno) + " (" + LibC.libc().strerror(errno) + ")");
             }
         }

@@ -20,7 +20,8 @@ class OutputCollectorTest {
         static Pipe open() throws IOException {
             int[] p = new int[2];
             assertThat(LibC.libc().pipe2(p, LibC.Const.O_CLOEXEC)).isZero();
-            int read = LibC.libc().open("/proc/self/fd/" + p[0], LibC.Const.O_RDONLY | O_NONBLOCK | LibC.Const.O_CLOEXEC, 0);
+            int read = LibC.libc()
+                    .open("/proc/self/fd/" + p[0], LibC.Const.O_RDONLY | O_NONBLOCK | LibC.Const.O_CLOEXEC, 0);
             OutputStream out = new FileOutputStream("/proc/self/fd/" + p[1]);
             LibC.libc().close(p[0]);
             LibC.libc().close(p[1]);
@@ -29,7 +30,8 @@ class OutputCollectorTest {
     }
 
     private static boolean threadRuns(String name) {
-        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(name) && t.isAlive());
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals(name) && t.isAlive());
     }
 
     @Test
@@ -39,12 +41,18 @@ class OutputCollectorTest {
         pipe.out().write("hello".getBytes(StandardCharsets.US_ASCII));
         collector.poll();
         assertThat(collector.bytes()).asString(StandardCharsets.US_ASCII).isEqualTo("hello");
-        assertThat(threadRuns("collector-test-long")).as("a reader thread after one early poll").isFalse();
+        assertThat(threadRuns("collector-test-long"))
+                .as("a reader thread after one early poll")
+                .isFalse();
 
         Thread.sleep(80); // past the time a run's output is polled at most
         collector.poll();
-        assertThat(threadRuns("collector-test-long")).as("a reader thread of its own").isFalse();
-        assertThat(threadRuns(OutputLoop.THREAD_NAME)).as("the output loop once the run goes on").isTrue();
+        assertThat(threadRuns("collector-test-long"))
+                .as("a reader thread of its own")
+                .isFalse();
+        assertThat(threadRuns(OutputLoop.THREAD_NAME))
+                .as("the output loop once the run goes on")
+                .isTrue();
         assertThat(collector.nextPollDelayMillis()).as("no more polls").isZero();
         pipe.out().write(new byte[200_000]); // more than a pipe holds: only a reader lets this return
         pipe.out().close();
@@ -105,7 +113,9 @@ class OutputCollectorTest {
         while ((OutputLoop.get().running() || threadRuns(OutputLoop.THREAD_NAME)) && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(OutputLoop.get().running()).as("the loop after its last pipe").isFalse();
+        assertThat(OutputLoop.get().running())
+                .as("the loop after its last pipe")
+                .isFalse();
         assertThat(threadRuns(OutputLoop.THREAD_NAME)).isFalse();
     }
 }

@@ -1,6 +1,7 @@
 package dev.sandbox4j.exec;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.PipedInputStream;
@@ -8,9 +9,7 @@ import java.io.PipedOutputStream;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /** The caller's end of Output.pipe(): everything kept after the writer ended, bounded, discarded on close. */
 class PipedOutputTest {

@@ -1,5 +1,8 @@
 package dev.sandbox4j.exec;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PermissionDeniedException;
 import dev.sandbox4j.core.PrivilegeMode;
@@ -7,16 +10,12 @@ import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.Namespace;
 import dev.sandbox4j.namespace.NamespaceConfig;
 import dev.sandbox4j.seccomp.SeccompProfile;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class SandboxBuilderTest {
     static final long ALL_CAPS = 0x1FFFEFFFFFFL; // this machine: root without CAP_SYS_RESOURCE
@@ -50,7 +49,8 @@ class SandboxBuilderTest {
 
     @Test
     void aSandboxIdIsCheckedByTheCgroupLibrarysRule() {
-        assertThatThrownBy(() -> SandboxConfig.builder().id("-x")).isInstanceOf(InvalidConfigException.class)
+        assertThatThrownBy(() -> SandboxConfig.builder().id("-x"))
+                .isInstanceOf(InvalidConfigException.class)
                 .hasMessageStartingWith("invalid sandbox id '-x'")
                 .hasMessageContaining("since it becomes part of a cgroup directory name");
         assertThatThrownBy(() -> SandboxConfig.builder().id("a".repeat(65))).isInstanceOf(InvalidConfigException.class);
@@ -64,7 +64,9 @@ class SandboxBuilderTest {
         assertThat(c.uid()).isZero();
         assertThat(c.uidMap()).hasValue(IdMap.single(0, 65534));
         assertThat(c.gidMap()).hasValue(IdMap.single(0, 65534));
-        assertThat(c.clearGroups()).as("root may keep setgroups and must use it to drop its groups").isTrue();
+        assertThat(c.clearGroups())
+                .as("root may keep setgroups and must use it to drop its groups")
+                .isTrue();
         assertThat(c.setgroupsDeny()).isFalse();
     }
 
@@ -74,28 +76,37 @@ class SandboxBuilderTest {
         assertThat(c.mode()).isEqualTo(PrivilegeMode.UNPRIVILEGED);
         assertThat(c.uidMap()).hasValue(IdMap.single(1000, 1000));
         assertThat(c.gidMap()).hasValue(IdMap.single(100, 1000));
-        assertThat(c.setgroupsDeny()).as("the kernel demands it before an unprivileged gid_map").isTrue();
+        assertThat(c.setgroupsDeny())
+                .as("the kernel demands it before an unprivileged gid_map")
+                .isTrue();
         assertThat(c.clearGroups()).isFalse();
     }
 
     @Test
     void mapsThatWouldGiveTheSandboxHostRootAreRefused() {
         assertThatThrownBy(() -> asRoot(SandboxConfig.builder().uidMap(IdMap.single(0, 0))))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("host uid 0");
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("host uid 0");
         assertThatThrownBy(() -> asRoot(SandboxConfig.builder().uid(5).uidMap(IdMap.single(0, 100000))))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("does not map the uid 5");
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("does not map the uid 5");
     }
 
     @Test
     void withoutAUserNamespaceTheWorkloadNeedsPrivilegeAndANonRootUid() {
-        SandboxBuilder noUserNs = SandboxConfig.builder().namespaces(NamespaceConfig.all().without(Namespace.USER));
+        SandboxBuilder noUserNs =
+                SandboxConfig.builder().namespaces(NamespaceConfig.all().without(Namespace.USER));
         SandboxConfig c = asRoot(noUserNs);
         assertThat(c.uid()).isEqualTo(65534);
         assertThat(c.uidMap()).isEmpty();
-        assertThatThrownBy(() -> asRoot(SandboxConfig.builder().namespaces(NamespaceConfig.of(Namespace.PID)).uid(0)))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("host root");
+        assertThatThrownBy(() -> asRoot(SandboxConfig.builder()
+                        .namespaces(NamespaceConfig.of(Namespace.PID))
+                        .uid(0)))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("host root");
         assertThatThrownBy(() -> asUser(SandboxConfig.builder().namespaces(NamespaceConfig.of(Namespace.PID))))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("privileged mode");
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("privileged mode");
         assertThatThrownBy(() -> asUser(SandboxConfig.builder().privilegeMode(PrivilegeMode.PRIVILEGED)))
                 .isInstanceOf(PermissionDeniedException.class);
     }
@@ -103,47 +114,85 @@ class SandboxBuilderTest {
     @Test
     void settersRejectBadValuesNamingTheSetting() {
         SandboxBuilder b = SandboxConfig.builder();
-        assertThatThrownBy(() -> b.timeout(Duration.ZERO)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("timeout");
+        assertThatThrownBy(() -> b.timeout(Duration.ZERO))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("timeout");
         // A deadline is nanoTime arithmetic: beyond 2^63-1 ns a timeout is refused here, not an overflow at run time.
         b.timeout(Duration.ofDays(106751));
-        assertThatThrownBy(() -> b.timeout(Duration.ofDays(106752))).isInstanceOf(InvalidConfigException.class)
+        assertThatThrownBy(() -> b.timeout(Duration.ofDays(106752)))
+                .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("the longest timeout is 106751 days");
-        assertThatThrownBy(() -> b.env("A\tB", "1")).isInstanceOf(InvalidConfigException.class)
-                .hasMessage("invalid environment variable name 'A\\tB': must be non-empty, without '=', spaces or control characters");
-        assertThatThrownBy(() -> b.memoryLimit(1000)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("memory limit");
-        assertThatThrownBy(() -> b.cpuPercent(0)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("cpu");
-        assertThatThrownBy(() -> b.pidsLimit(0)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("pids");
-        assertThatThrownBy(() -> b.cwd(Path.of("relative"))).isInstanceOf(InvalidConfigException.class).hasMessageContaining("absolute");
-        assertThatThrownBy(() -> b.hostname("bad host")).isInstanceOf(InvalidConfigException.class).hasMessageContaining("hostname");
+        assertThatThrownBy(() -> b.env("A\tB", "1"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessage(
+                        "invalid environment variable name 'A\\tB': must be non-empty, without '=', spaces or control characters");
+        assertThatThrownBy(() -> b.memoryLimit(1000))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("memory limit");
+        assertThatThrownBy(() -> b.cpuPercent(0))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("cpu");
+        assertThatThrownBy(() -> b.pidsLimit(0))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("pids");
+        assertThatThrownBy(() -> b.cwd(Path.of("relative")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("absolute");
+        assertThatThrownBy(() -> b.hostname("bad host"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("hostname");
         assertThatThrownBy(() -> b.id("a/b")).isInstanceOf(InvalidConfigException.class);
         assertThatThrownBy(() -> b.uid(-1)).isInstanceOf(InvalidConfigException.class);
-        assertThatThrownBy(() -> b.env("A=B", "x")).isInstanceOf(InvalidConfigException.class).hasMessageContaining("name");
-        assertThatThrownBy(() -> b.env("A", "x\0y")).isInstanceOf(InvalidConfigException.class).hasMessageContaining("NUL");
-        assertThatThrownBy(() -> asRoot(SandboxConfig.builder().namespaces(NamespaceConfig.of(Namespace.USER)).hostname("h")))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("UTS");
+        assertThatThrownBy(() -> b.env("A=B", "x"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("name");
+        assertThatThrownBy(() -> b.env("A", "x\0y"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("NUL");
+        assertThatThrownBy(() -> asRoot(SandboxConfig.builder()
+                        .namespaces(NamespaceConfig.of(Namespace.USER))
+                        .hostname("h")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("UTS");
     }
 
     @Test
     void theEnvironmentIsCleanByDefaultAndPassesOnlyWhatIsAsked() {
-        Map<String, String> host = Map.of("PATH", "/host/bin", "AWS_SECRET_ACCESS_KEY", "s3cr3t", "LANG", "de_DE.UTF-8", "TERM", "xterm");
+        Map<String, String> host =
+                Map.of("PATH", "/host/bin", "AWS_SECRET_ACCESS_KEY", "s3cr3t", "LANG", "de_DE.UTF-8", "TERM", "xterm");
         SandboxConfig clean = asRoot(SandboxConfig.builder().hostEnvironment(host));
-        assertThat(clean.environment()).containsExactly(Map.entry("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
-                Map.entry("HOME", "/"), Map.entry("TERM", "dumb"), Map.entry("LANG", "C.UTF-8"));
+        assertThat(clean.environment())
+                .containsExactly(
+                        Map.entry("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+                        Map.entry("HOME", "/"),
+                        Map.entry("TERM", "dumb"),
+                        Map.entry("LANG", "C.UTF-8"));
 
-        SandboxConfig passed = asRoot(SandboxConfig.builder().hostEnvironment(host).passEnv("TERM", "MISSING")
-                .env("APP", "1").unsetEnv("HOME"));
-        assertThat(passed.environment()).containsEntry("TERM", "xterm").containsEntry("APP", "1")
+        SandboxConfig passed = asRoot(SandboxConfig.builder()
+                .hostEnvironment(host)
+                .passEnv("TERM", "MISSING")
+                .env("APP", "1")
+                .unsetEnv("HOME"));
+        assertThat(passed.environment())
+                .containsEntry("TERM", "xterm")
+                .containsEntry("APP", "1")
                 .doesNotContainKeys("HOME", "MISSING", "AWS_SECRET_ACCESS_KEY");
 
-        SandboxConfig inherited = asRoot(SandboxConfig.builder().hostEnvironment(host).inheritEnv(true).env("PATH", "/bin"));
-        assertThat(inherited.environment()).containsEntry("AWS_SECRET_ACCESS_KEY", "s3cr3t").containsEntry("PATH", "/bin")
+        SandboxConfig inherited = asRoot(
+                SandboxConfig.builder().hostEnvironment(host).inheritEnv(true).env("PATH", "/bin"));
+        assertThat(inherited.environment())
+                .containsEntry("AWS_SECRET_ACCESS_KEY", "s3cr3t")
+                .containsEntry("PATH", "/bin")
                 .doesNotContainKey("HOME");
         assertThat(inherited.toString()).doesNotContain("s3cr3t");
     }
 
     @Test
     void configsAreImmutableAndDeriveThroughToBuilder() {
-        SandboxBuilder b = SandboxConfig.builder().id("first").timeout(Duration.ofSeconds(5)).seccomp(SeccompProfile.MINIMAL);
+        SandboxBuilder b = SandboxConfig.builder()
+                .id("first")
+                .timeout(Duration.ofSeconds(5))
+                .seccomp(SeccompProfile.MINIMAL);
         SandboxConfig first = asRoot(b);
         b.timeout(Duration.ofSeconds(9)).id("changed");
         assertThat(first.timeout()).hasValue(Duration.ofSeconds(5));
@@ -169,8 +218,8 @@ class SandboxBuilderTest {
         assertThat(plan.loopbackUp).isTrue();
         assertThat(plan.newSession).isTrue();
         // sandbox4j's own cache and run directory, covered on the host's tree of the sandbox's mount namespace.
-        LaunchPlan.Mount hideCache = new LaunchPlan.Mount(Wire.MOUNT_MASK, "", LauncherBinary.get().privateDirectory().toString(),
-                "", 0, 0, "");
+        LaunchPlan.Mount hideCache = new LaunchPlan.Mount(
+                Wire.MOUNT_MASK, "", LauncherBinary.get().privateDirectory().toString(), "", 0, 0, "");
         // So are those of the workload's host uid (65534 for a root caller) that exist on this machine.
         List<LaunchPlan.Mount> expected = new java.util.ArrayList<>(List.of(LaunchPlan.Mount.privateRoot(), hideCache));
         for (Path cache : LauncherBinary.cacheCandidates(java.util.Map.of(), 65534)) {
@@ -183,11 +232,14 @@ class SandboxBuilderTest {
         assertThat(plan.mounts).containsExactlyElementsOf(expected);
         assertThat(plan.rlimits).containsExactly(new LaunchPlan.Rlimit(4, 0, 0));
         assertThat(plan.cgroupProcs).isEmpty();
-        assertThat(Planner.plan(c, List.of("/bin/true"), List.of("/cg/a/cgroup.procs", "/cg/b/cgroup.procs"), List.of()).cgroupProcs)
+        assertThat(Planner.plan(c, List.of("/bin/true"), List.of("/cg/a/cgroup.procs", "/cg/b/cgroup.procs"), List.of())
+                        .cgroupProcs)
                 .containsExactly("/cg/a/cgroup.procs", "/cg/b/cgroup.procs");
-        LaunchPlan noPid = Planner.plan(asRoot(SandboxConfig.builder().namespaces(NamespaceConfig.all().without(Namespace.PID, Namespace.NET))),
+        LaunchPlan noPid = Planner.plan(
+                asRoot(SandboxConfig.builder().namespaces(NamespaceConfig.all().without(Namespace.PID, Namespace.NET))),
                 List.of("/bin/true"));
-        assertThat(noPid.mounts).as("a fresh /proc needs a PID namespace to show")
+        assertThat(noPid.mounts)
+                .as("a fresh /proc needs a PID namespace to show")
                 .containsExactlyElementsOf(expected.subList(0, expected.size() - 1));
         assertThat(noPid.loopbackUp).isFalse();
         assertThatThrownBy(() -> Planner.plan(c, List.of())).isInstanceOf(IllegalArgumentException.class);

@@ -29,21 +29,30 @@ class SeccompSupervisionTest {
 
     @Test
     void killingProfilesAreSupervisedWithAKillAndTheirRefusalNotifies() {
-        SeccompSupervision s = SeccompSupervision.decide(SeccompProfile.MINIMAL.filter(), X86, true).orElseThrow();
+        SeccompSupervision s = SeccompSupervision.decide(SeccompProfile.MINIMAL.filter(), X86, true)
+                .orElseThrow();
         assertThat(s.response()).isZero();
         BpfProgram compiled = SeccompProfile.MINIMAL.filter().compile(X86);
         BpfInterpreter notifying = BpfInterpreter.of(BpfProgram.fromBytes(s.program(compiled)));
-        assertThat(notifying.run(SeccompData.of(X86, X86.syscalls().numberOf("mkdir"))).action())
+        assertThat(notifying
+                        .run(SeccompData.of(X86, X86.syscalls().numberOf("mkdir")))
+                        .action())
                 .isEqualTo(SeccompAction.USER_NOTIF);
-        assertThat(notifying.run(SeccompData.of(X86, X86.syscalls().numberOf("clone3"))).action())
-                .as("a deliberate answer stays the kernel's").isEqualTo(SeccompAction.errno(38));
-        assertThat(notifying.run(SeccompData.of(X86, X86.syscalls().numberOf("getppid"))).action())
+        assertThat(notifying
+                        .run(SeccompData.of(X86, X86.syscalls().numberOf("clone3")))
+                        .action())
+                .as("a deliberate answer stays the kernel's")
+                .isEqualTo(SeccompAction.errno(38));
+        assertThat(notifying
+                        .run(SeccompData.of(X86, X86.syscalls().numberOf("getppid")))
+                        .action())
                 .isEqualTo(SeccompAction.ALLOW);
     }
 
     @Test
     void learnModeLetsTheRefusalsRunAndRecordsThemByName() {
-        SeccompSupervision s = SeccompSupervision.decide(SeccompProfile.MINIMAL.filter(), X86, true).orElseThrow()
+        SeccompSupervision s = SeccompSupervision.decide(SeccompProfile.MINIMAL.filter(), X86, true)
+                .orElseThrow()
                 .learning();
         assertThat(s.response()).isEqualTo(Wire.NOTIFY_CONTINUE);
         SeccompLearner learner = new SeccompLearner();
@@ -53,7 +62,8 @@ class SeccompSupervisionTest {
         learner.record(new LauncherEvent.Learned(1, 5, 0x40000003, 0, none)); // i386: killed, never let through
         assertThat(learner.syscalls()).containsExactly("mkdir", "unlink");
         SeccompFilter learned = learner.learnedFilter(SeccompProfile.MINIMAL.filter());
-        assertThat(learned.evaluate(X86, SeccompData.of(X86, X86.syscalls().numberOf("mkdir")))).isEqualTo(SeccompAction.ALLOW);
+        assertThat(learned.evaluate(X86, SeccompData.of(X86, X86.syscalls().numberOf("mkdir"))))
+                .isEqualTo(SeccompAction.ALLOW);
         assertThat(learned.evaluate(X86, SeccompData.of(X86, X86.syscalls().numberOf("rmdir"))))
                 .isEqualTo(SeccompAction.KILL_PROCESS);
     }
@@ -61,37 +71,67 @@ class SeccompSupervisionTest {
     @Test
     void learningWithoutAFilterOrWhereNothingCanBeSupervisedIsRefused() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SandboxConfig.builder()
-                .seccompLearning(new SeccompLearner()).build()).hasMessageContaining("needs a seccomp filter");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SandboxConfig.builder().seccomp(SeccompProfile.UNRESTRICTED)
-                .seccompLearning(new SeccompLearner()).build()).hasMessageContaining("a filter whose default action");
+                        .seccompLearning(new SeccompLearner())
+                        .build())
+                .hasMessageContaining("needs a seccomp filter");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SandboxConfig.builder()
+                        .seccomp(SeccompProfile.UNRESTRICTED)
+                        .seccompLearning(new SeccompLearner())
+                        .build())
+                .hasMessageContaining("a filter whose default action");
     }
 
     @Test
     void anErrnoDefaultIsAnsweredWithThatErrno() {
-        SeccompFilter eperm = SeccompProfile.MINIMAL.filter().toBuilder().defaultAction(SeccompAction.errno(1)).build();
-        assertThat(SeccompSupervision.decide(eperm, X86, true).orElseThrow().response()).isEqualTo(1);
+        SeccompFilter eperm = SeccompProfile.MINIMAL.filter().toBuilder()
+                .defaultAction(SeccompAction.errno(1))
+                .build();
+        assertThat(SeccompSupervision.decide(eperm, X86, true).orElseThrow().response())
+                .isEqualTo(1);
     }
 
     @Test
     void whatCannotBeSupervisedKeepsTheKernelsRefusal() {
-        assertThat(SeccompSupervision.decide(SeccompProfile.MINIMAL.filter(), X86, false)).as("no user_notif").isEmpty();
-        assertThat(SeccompSupervision.decide(SeccompProfile.UNRESTRICTED.filter(), X86, true)).as("refuses nothing")
+        assertThat(SeccompSupervision.decide(SeccompProfile.MINIMAL.filter(), X86, false))
+                .as("no user_notif")
                 .isEmpty();
-        assertThat(SeccompSupervision.decide(SeccompFilter.builder().defaultAction(SeccompAction.TRAP)
-                .allow("execve", "write", "exit_group").build(), X86, true)).as("a trap a handler may catch").isEmpty();
-        assertThat(SeccompSupervision.decide(SeccompFilter.builder().allow("execve", "exit_group").build(), X86, true))
-                .as("the failure path's write would wait for a listener not handed over yet").isEmpty();
-        assertThat(SeccompSupervision.decide(SeccompProfile.MINIMAL.filter().toBuilder()
-                .remove("write").allowIf("write", ArgCondition.arg32(0).le(2)).build(), X86, true))
-                .as("a conditional write").isEmpty();
+        assertThat(SeccompSupervision.decide(SeccompProfile.UNRESTRICTED.filter(), X86, true))
+                .as("refuses nothing")
+                .isEmpty();
+        assertThat(SeccompSupervision.decide(
+                        SeccompFilter.builder()
+                                .defaultAction(SeccompAction.TRAP)
+                                .allow("execve", "write", "exit_group")
+                                .build(),
+                        X86,
+                        true))
+                .as("a trap a handler may catch")
+                .isEmpty();
+        assertThat(SeccompSupervision.decide(
+                        SeccompFilter.builder().allow("execve", "exit_group").build(), X86, true))
+                .as("the failure path's write would wait for a listener not handed over yet")
+                .isEmpty();
+        assertThat(SeccompSupervision.decide(
+                        SeccompProfile.MINIMAL.filter().toBuilder()
+                                .remove("write")
+                                .allowIf("write", ArgCondition.arg32(0).le(2))
+                                .build(),
+                        X86,
+                        true))
+                .as("a conditional write")
+                .isEmpty();
         System.setProperty(SeccompSupervision.SWITCH, "false");
-        assertThat(SeccompSupervision.decide(SeccompProfile.MINIMAL.filter(), X86, true)).as("the switch").isEmpty();
+        assertThat(SeccompSupervision.decide(SeccompProfile.MINIMAL.filter(), X86, true))
+                .as("the switch")
+                .isEmpty();
     }
 
     @Test
     void describesTheCallInTheFiltersTerms() {
-        SeccompSupervision s = SeccompSupervision.decide(SeccompProfile.MINIMAL.filter(), X86, true).orElseThrow();
-        SeccompViolation mkdir = s.describe(call(true, true, X86.auditArch(), X86.syscalls().numberOf("mkdir"), 7));
+        SeccompSupervision s = SeccompSupervision.decide(SeccompProfile.MINIMAL.filter(), X86, true)
+                .orElseThrow();
+        SeccompViolation mkdir =
+                s.describe(call(true, true, X86.auditArch(), X86.syscalls().numberOf("mkdir"), 7));
         assertThat(mkdir.syscall()).isEqualTo("mkdir");
         assertThat(mkdir.arch()).isEqualTo("x86_64");
         assertThat(mkdir.arguments()).isEmpty();
@@ -99,8 +139,8 @@ class SeccompSupervisionTest {
         assertThat(mkdir.programProcess()).isTrue();
         assertThat(mkdir.permittedBy()).hasValue(SeccompProfile.IO_HEAVY);
 
-        SeccompViolation personality = s.describe(call(false, true, X86.auditArch(),
-                X86.syscalls().numberOf("personality"), 0x0040000));
+        SeccompViolation personality =
+                s.describe(call(false, true, X86.auditArch(), X86.syscalls().numberOf("personality"), 0x0040000));
         assertThat(personality.arguments()).containsExactly(java.util.Map.entry(0, 0x0040000L));
         assertThat(personality.permittedBy()).hasValue(SeccompProfile.UNRESTRICTED);
         assertThat(personality.programProcess()).isFalse();

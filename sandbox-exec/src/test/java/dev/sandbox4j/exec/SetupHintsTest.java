@@ -1,13 +1,12 @@
 package dev.sandbox4j.exec;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SetupHintsTest {
     @TempDir
@@ -48,11 +47,17 @@ class SetupHintsTest {
         Files.createDirectories(procSys.resolve("proc/self"));
         Files.createDirectories(procSys.resolve("run"));
         Files.writeString(procSys.resolve("run/.containerenv"), "");
-        Files.writeString(procSys.resolve("proc/self/status"), "Name:\tjava\nSeccomp:\t" + (filtered ? "2" : "0")
-                + "\nSeccomp_filters:\t" + (filtered ? "1" : "0") + "\n");
-        Files.writeString(procSys.resolve("proc/self/mountinfo"), "80 76 0:42 / /proc rw,nosuid - proc proc rw\n"
-                + (masked ? "55 80 0:47 / /proc/acpi ro,relatime - tmpfs tmpfs ro\n"
-                        + "56 80 0:43 /null /proc/keys rw,nosuid - tmpfs tmpfs rw\n" : ""));
+        Files.writeString(
+                procSys.resolve("proc/self/status"),
+                "Name:\tjava\nSeccomp:\t" + (filtered ? "2" : "0") + "\nSeccomp_filters:\t" + (filtered ? "1" : "0")
+                        + "\n");
+        Files.writeString(
+                procSys.resolve("proc/self/mountinfo"),
+                "80 76 0:42 / /proc rw,nosuid - proc proc rw\n"
+                        + (masked
+                                ? "55 80 0:47 / /proc/acpi ro,relatime - tmpfs tmpfs ro\n"
+                                        + "56 80 0:43 /null /proc/keys rw,nosuid - tmpfs tmpfs rw\n"
+                                : ""));
     }
 
     @Test
@@ -69,8 +74,12 @@ class SetupHintsTest {
     void namesTheMaskedProcAndItsLiftWhenAProcMountIsRefused() throws Exception {
         podmanContainer(false, true);
         assertThat(SetupHints.hint("mount", 1, "proc /proc", procSys, Map.of()))
-                .contains("/proc is masked (/proc/acpi, /proc/keys over-mounted)", "unmask=ALL",
-                        "systempaths=unconfined", "procMount: Unmasked", "--no-proc");
+                .contains(
+                        "/proc is masked (/proc/acpi, /proc/keys over-mounted)",
+                        "unmask=ALL",
+                        "systempaths=unconfined",
+                        "procMount: Unmasked",
+                        "--no-proc");
         // Not masked, not filtered: nothing container-specific to say about a failed mount.
         podmanContainer(false, false);
         assertThat(SetupHints.hint("mount", 1, "proc /proc", procSys, Map.of())).isNull();

@@ -32,7 +32,9 @@ class WireHeaderTest {
         long defines = header.lines().filter(l -> l.startsWith("#define")).count();
 
         // The include guard is the one #define without a value.
-        assertThat(headerConstants()).hasSize((int) defines - 1).containsEntry("MAX_FRAME", 4L << 20)
+        assertThat(headerConstants())
+                .hasSize((int) defines - 1)
+                .containsEntry("MAX_FRAME", 4L << 20)
                 .containsEntry("PLAN_VERSION", (long) Wire.PLAN_VERSION);
     }
 

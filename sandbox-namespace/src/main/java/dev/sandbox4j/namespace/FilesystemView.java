@@ -2,7 +2,6 @@ package dev.sandbox4j.namespace;
 
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.Sizes;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -41,8 +40,15 @@ import java.util.function.Supplier;
  */
 public final class FilesystemView {
     /** Host directories the default view binds read-only (or recreates as symlinks where the host has symlinks). */
-    public static final List<Path> SYSTEM_DIRECTORIES = List.of(Path.of("/usr"), Path.of("/bin"), Path.of("/sbin"),
-            Path.of("/lib"), Path.of("/lib32"), Path.of("/lib64"), Path.of("/libx32"), Path.of("/etc"));
+    public static final List<Path> SYSTEM_DIRECTORIES = List.of(
+            Path.of("/usr"),
+            Path.of("/bin"),
+            Path.of("/sbin"),
+            Path.of("/lib"),
+            Path.of("/lib32"),
+            Path.of("/lib64"),
+            Path.of("/libx32"),
+            Path.of("/etc"));
 
     /** Host device nodes a {@link Mount.Dev} binds when the host has them. */
     static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
@@ -53,6 +59,7 @@ public final class FilesystemView {
     static final String OLD_ROOT = "/oldroot";
     /** Where runtimes look for their cgroup (the JVM reads /proc/self/mountinfo, most others this path). */
     static final Path CGROUP_DIRECTORY = Path.of("/sys/fs/cgroup");
+
     static final String OVERLAYS = "/overlay";
     private static final int MAX_SYMLINKS = 40;
 
@@ -65,6 +72,7 @@ public final class FilesystemView {
     public static final long DEFAULT_TMPFS_SIZE = 256L << 20;
     /** Bytes of size per inode a tmpfs may hold: 32768 files in 256 MiB, about 1 KiB of kernel memory each. */
     private static final long BYTES_PER_INODE = 8192;
+
     private static final long MIN_INODES = 1024;
 
     private final Path existingRoot; // null: a new tmpfs root
@@ -150,16 +158,19 @@ public final class FilesystemView {
         Set<Path> destinations = new HashSet<>();
         for (Mount m : mounts) {
             if (m.destination().getParent() == null) {
-                throw new InvalidConfigException("mount destination", "/",
+                throw new InvalidConfigException(
+                        "mount destination",
+                        "/",
                         "cannot mount over the root; use FilesystemView.root(directory) to replace it");
             }
             if (!destinations.add(m.destination())) {
-                throw new InvalidConfigException("mount destination", m.destination().toString(),
-                        "is declared twice");
+                throw new InvalidConfigException(
+                        "mount destination", m.destination().toString(), "is declared twice");
             }
             if (m instanceof Mount.Bind bind) {
                 if (!Files.exists(bind.source())) {
-                    throw new InvalidConfigException("bind source", bind.source().toString(), "does not exist");
+                    throw new InvalidConfigException(
+                            "bind source", bind.source().toString(), "does not exist");
                 }
             } else if (m instanceof Mount.Overlay overlay) {
                 for (Path lower : overlay.lowers()) {
@@ -170,12 +181,18 @@ public final class FilesystemView {
                     requireDirectory("overlay upper", overlay.upper());
                     overlayPath("overlay upper", overlay.upper());
                     overlayPath("overlay work directory", overlay.work());
-                    if (overlay.work().getParent() == null || !Files.isDirectory(overlay.work().getParent())) {
-                        throw new InvalidConfigException("overlay work directory", overlay.work().toString(),
+                    if (overlay.work().getParent() == null
+                            || !Files.isDirectory(overlay.work().getParent())) {
+                        throw new InvalidConfigException(
+                                "overlay work directory",
+                                overlay.work().toString(),
                                 "its parent directory does not exist");
                     }
-                    if (overlay.work().startsWith(overlay.upper()) || overlay.upper().startsWith(overlay.work())) {
-                        throw new InvalidConfigException("overlay work directory", overlay.work().toString(),
+                    if (overlay.work().startsWith(overlay.upper())
+                            || overlay.upper().startsWith(overlay.work())) {
+                        throw new InvalidConfigException(
+                                "overlay work directory",
+                                overlay.work().toString(),
                                 "must not lie inside the upper directory or contain it");
                     }
                 }
@@ -186,10 +203,14 @@ public final class FilesystemView {
             // already. One inside an earlier mount (a tmpfs, a bind) is that mount's business.
             for (int i = 0; i < mounts.size(); i++) {
                 Mount m = mounts.get(i);
-                Path inRoot = existingRoot.resolve(Path.of("/").relativize(m.destination()).toString());
+                Path inRoot = existingRoot.resolve(
+                        Path.of("/").relativize(m.destination()).toString());
                 if (!Files.exists(inRoot, LinkOption.NOFOLLOW_LINKS) && !insideEarlierMount(i)) {
-                    throw new InvalidConfigException("mount destination", m.destination().toString(),
-                            "does not exist in the read-only root " + existingRoot + " (create it, or use a writable root)");
+                    throw new InvalidConfigException(
+                            "mount destination",
+                            m.destination().toString(),
+                            "does not exist in the read-only root " + existingRoot
+                                    + " (create it, or use a writable root)");
                 }
             }
         }
@@ -246,7 +267,9 @@ public final class FilesystemView {
      */
     public record CgroupMount(String name, int version, String options) {
         public CgroupMount {
-            if (name.contains("/") || name.startsWith(".") || (version != 1 && version != 2)
+            if (name.contains("/")
+                    || name.startsWith(".")
+                    || (version != 1 && version != 2)
                     || (name.isEmpty() && version != 2)) {
                 throw new IllegalArgumentException("bad cgroup mount '" + name + "' v" + version);
             }
@@ -267,7 +290,12 @@ public final class FilesystemView {
         validate();
         List<MountPlan.Operation> ops = new ArrayList<>();
         // 1. A private staging tmpfs becomes the root; the host stays reachable beneath OLD_ROOT while we build.
-        ops.add(fs("tmpfs", "sandbox4j", STAGE, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, tmpfsOptions(tmpfsSize, 0700)));
+        ops.add(fs(
+                "tmpfs",
+                "sandbox4j",
+                STAGE,
+                MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV,
+                tmpfsOptions(tmpfsSize, 0700)));
         ops.add(dir(STAGE + NEW_ROOT, 0755));
         ops.add(dir(STAGE + OLD_ROOT, 0700));
         int overlayIndex = 0;
@@ -289,7 +317,11 @@ public final class FilesystemView {
         }
         // 2. The new root.
         if (existingRoot == null) {
-            ops.add(fs("tmpfs", "sandbox4j-root", NEW_ROOT, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV,
+            ops.add(fs(
+                    "tmpfs",
+                    "sandbox4j-root",
+                    NEW_ROOT,
+                    MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV,
                     tmpfsOptions(tmpfsSize, 0755)));
         } else {
             long attrs = MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | (writableRoot ? 0 : MountPlan.ATTR_RDONLY);
@@ -308,7 +340,11 @@ public final class FilesystemView {
                 ops.add(bind(source, dst, attrs));
             } else if (m instanceof Mount.Tmpfs t) {
                 ops.add(dir(dst, 0755));
-                ops.add(fs("tmpfs", "tmpfs", dst, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV,
+                ops.add(fs(
+                        "tmpfs",
+                        "tmpfs",
+                        dst,
+                        MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV,
                         tmpfsOptions(t.sizeBytes() > 0 ? t.sizeBytes() : tmpfsSize, t.mode())));
             } else if (m instanceof Mount.Overlay o) {
                 ops.add(dir(dst, 0755));
@@ -329,7 +365,8 @@ public final class FilesystemView {
                 ops.add(fs("overlay", "overlay", dst, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, data));
             } else if (m instanceof Mount.Proc) {
                 ops.add(dir(dst, 0555));
-                ops.add(fs("proc", "proc", dst, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC, ""));
+                ops.add(fs(
+                        "proc", "proc", dst, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC, ""));
             } else if (m instanceof Mount.Dev) {
                 dev(ops, dst, tmpfsSize);
             } else if (m instanceof Mount.Symlink s) {
@@ -339,26 +376,41 @@ public final class FilesystemView {
             }
         }
         // 3b. The sandbox's own cgroups, read-only, where runtimes look for their limits.
-        if (!cgroups.isEmpty() && existingRoot == null && mounts.stream().noneMatch(m ->
-                CGROUP_DIRECTORY.startsWith(m.destination()) || m.destination().startsWith(CGROUP_DIRECTORY))) {
+        if (!cgroups.isEmpty()
+                && existingRoot == null
+                && mounts.stream()
+                        .noneMatch(m -> CGROUP_DIRECTORY.startsWith(m.destination())
+                                || m.destination().startsWith(CGROUP_DIRECTORY))) {
             String base = CGROUP_DIRECTORY.toString();
-            long readOnly = MountPlan.ATTR_RDONLY | MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC;
+            long readOnly =
+                    MountPlan.ATTR_RDONLY | MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC;
             parents(ops, CGROUP_DIRECTORY);
             ops.add(dir(base, 0755));
-            Optional<CgroupMount> unifiedRoot = cgroups.stream().filter(c -> c.name().isEmpty()).findFirst();
+            Optional<CgroupMount> unifiedRoot =
+                    cgroups.stream().filter(c -> c.name().isEmpty()).findFirst();
             if (unifiedRoot.isPresent()) {
                 // cgroup v2 alone, as the host has it: the hierarchy is /sys/fs/cgroup itself
-                ops.add(fs("cgroup2", "cgroup", base, readOnly, unifiedRoot.get().options()));
+                ops.add(fs(
+                        "cgroup2", "cgroup", base, readOnly, unifiedRoot.get().options()));
             } else {
                 // Only directories to mount on, read-only once they are made: as small as /dev's.
-                ops.add(fs("tmpfs", "cgroup", base, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC,
+                ops.add(fs(
+                        "tmpfs",
+                        "cgroup",
+                        base,
+                        MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC,
                         "size=64k,nr_inodes=64,mode=0755"));
                 for (CgroupMount c : cgroups) {
                     ops.add(dir(base + "/" + c.name(), 0555));
-                    ops.add(fs(c.version() == 1 ? "cgroup" : "cgroup2", "cgroup", base + "/" + c.name(), readOnly,
+                    ops.add(fs(
+                            c.version() == 1 ? "cgroup" : "cgroup2",
+                            "cgroup",
+                            base + "/" + c.name(),
+                            readOnly,
                             c.options()));
                 }
-                ops.add(new MountPlan.Operation(MountPlan.Kind.SET_ATTRIBUTES, "", base, "", MountPlan.ATTR_RDONLY, 0, ""));
+                ops.add(new MountPlan.Operation(
+                        MountPlan.Kind.SET_ATTRIBUTES, "", base, "", MountPlan.ATTR_RDONLY, 0, ""));
             }
         }
         // What must stay out of sight, wherever the mounts above would show it.
@@ -431,7 +483,11 @@ public final class FilesystemView {
     private static void dev(List<MountPlan.Operation> ops, String dst, long shmSize) {
         ops.add(dir(dst, 0755));
         // Only mount points and symlinks, and read-only once complete: a few inodes.
-        ops.add(fs("tmpfs", "tmpfs", dst, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC,
+        ops.add(fs(
+                "tmpfs",
+                "tmpfs",
+                dst,
+                MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV | MountPlan.ATTR_NOEXEC,
                 "size=64k,nr_inodes=64,mode=0755"));
         for (String device : DEVICES) {
             Path host = Path.of("/dev", device);
@@ -441,15 +497,30 @@ public final class FilesystemView {
                 ops.add(bind(host.toString(), dst + "/" + device, MountPlan.ATTR_NOSUID | MountPlan.ATTR_NOEXEC));
             }
         }
-        String[][] links = {{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
-                {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"}, {"ptmx", "pts/ptmx"}};
+        String[][] links = {
+            {"fd", "/proc/self/fd"},
+            {"stdin", "/proc/self/fd/0"},
+            {"stdout", "/proc/self/fd/1"},
+            {"stderr", "/proc/self/fd/2"},
+            {"core", "/proc/kcore"},
+            {"ptmx", "pts/ptmx"}
+        };
         for (String[] link : links) {
             ops.add(new MountPlan.Operation(MountPlan.Kind.SYMLINK, link[1], dst + "/" + link[0], "", 0, 0, ""));
         }
         ops.add(dir(dst + "/shm", 01777));
-        ops.add(fs("tmpfs", "shm", dst + "/shm", MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV, tmpfsOptions(shmSize, 01777)));
+        ops.add(fs(
+                "tmpfs",
+                "shm",
+                dst + "/shm",
+                MountPlan.ATTR_NOSUID | MountPlan.ATTR_NODEV,
+                tmpfsOptions(shmSize, 01777)));
         ops.add(dir(dst + "/pts", 0755));
-        ops.add(fs("devpts", "devpts", dst + "/pts", MountPlan.ATTR_NOSUID | MountPlan.ATTR_NOEXEC,
+        ops.add(fs(
+                "devpts",
+                "devpts",
+                dst + "/pts",
+                MountPlan.ATTR_NOSUID | MountPlan.ATTR_NOEXEC,
                 "newinstance,ptmxmode=0666,mode=620"));
         // Complete: nothing more may be created in it (shm and pts are mounts of their own and stay writable).
         ops.add(new MountPlan.Operation(MountPlan.Kind.SET_ATTRIBUTES, "", dst, "", MountPlan.ATTR_RDONLY, 0, ""));
@@ -574,7 +645,9 @@ public final class FilesystemView {
     }
 
     private boolean isMountAncestor(Path inside) {
-        return mounts.stream().anyMatch(m -> !m.destination().equals(inside) && m.destination().startsWith(inside));
+        return mounts.stream()
+                .anyMatch(
+                        m -> !m.destination().equals(inside) && m.destination().startsWith(inside));
     }
 
     private static void pushComponents(Deque<String> todo, Path path) {
@@ -599,8 +672,10 @@ public final class FilesystemView {
 
     private Optional<Path> mapped(Mount covering, Path inside) {
         if (covering == null) {
-            return existingRoot == null ? Optional.empty()
-                    : Optional.of(existingRoot.resolve(Path.of("/").relativize(inside).toString()));
+            return existingRoot == null
+                    ? Optional.empty()
+                    : Optional.of(
+                            existingRoot.resolve(Path.of("/").relativize(inside).toString()));
         }
         String rest = covering.destination().relativize(inside).toString();
         if (covering instanceof Mount.Bind b) {
@@ -612,7 +687,9 @@ public final class FilesystemView {
                 layers.add(o.upper());
             }
             layers.addAll(o.lowers());
-            return layers.stream().map(l -> l.resolve(rest)).filter(p -> Files.exists(p, LinkOption.NOFOLLOW_LINKS))
+            return layers.stream()
+                    .map(l -> l.resolve(rest))
+                    .filter(p -> Files.exists(p, LinkOption.NOFOLLOW_LINKS))
                     .findFirst();
         }
         return Optional.empty();
@@ -620,8 +697,10 @@ public final class FilesystemView {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof FilesystemView v && Objects.equals(v.existingRoot, existingRoot)
-                && v.writableRoot == writableRoot && v.mounts.equals(mounts);
+        return o instanceof FilesystemView v
+                && Objects.equals(v.existingRoot, existingRoot)
+                && v.writableRoot == writableRoot
+                && v.mounts.equals(mounts);
     }
 
     @Override
@@ -685,7 +764,9 @@ public final class FilesystemView {
                 String setting = "tmpfs size for " + destination;
                 long bytes = Sizes.parse(setting, size);
                 if (bytes == 0) {
-                    throw new InvalidConfigException(setting, size,
+                    throw new InvalidConfigException(
+                            setting,
+                            size,
                             "must be more than 0 (which the kernel reads as unlimited); leave the size out for the default");
                 }
                 return new Mount.Tmpfs(destination, bytes, 0755);
@@ -715,8 +796,8 @@ public final class FilesystemView {
          */
         public Builder overlay(List<Path> lowers, Path destination, Path upper, Path work) {
             List<Path> copy = lowers == null ? null : List.copyOf(lowers);
-            pending.add(() -> new Mount.Overlay(copy, destination, Objects.requireNonNull(upper, "upper"),
-                    Objects.requireNonNull(work, "work")));
+            pending.add(() -> new Mount.Overlay(
+                    copy, destination, Objects.requireNonNull(upper, "upper"), Objects.requireNonNull(work, "work")));
             return this;
         }
 
@@ -750,7 +831,8 @@ public final class FilesystemView {
          * scratch space) and how to write one.
          */
         public Builder add(ViewFragment fragment) {
-            List<Mount> mounts = List.copyOf(Objects.requireNonNull(fragment, "fragment").mounts());
+            List<Mount> mounts =
+                    List.copyOf(Objects.requireNonNull(fragment, "fragment").mounts());
             mounts.forEach(m -> pending.add(() -> m));
             return this;
         }
@@ -787,7 +869,8 @@ public final class FilesystemView {
             // Bind sources resolved here, once: every run binds what was validated, and the launcher opens that path
             // following no symlink, so a parent swapped for a symlink later fails the run instead of redirecting it.
             mounts.replaceAll(m -> m instanceof Mount.Bind b
-                    ? new Mount.Bind(Path.of(real(b.source())), b.destination(), b.writable()) : m);
+                    ? new Mount.Bind(Path.of(real(b.source())), b.destination(), b.writable())
+                    : m);
             return new FilesystemView(root, writableRoot, mounts);
         }
     }

@@ -1,7 +1,6 @@
 package dev.sandbox4j.namespace;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -21,6 +20,7 @@ import java.util.OptionalLong;
 public final class IdMap {
     /** The kernel's limit on lines per map (since Linux 4.15). */
     public static final int MAX_RANGES = 340;
+
     private static final long ID_LIMIT = 0xFFFFFFFFL; // (uid_t)-1 is never a valid id
 
     /** One line of a map: {@code count} ids from {@code inside} map to ids from {@code outside}. */
@@ -103,8 +103,8 @@ public final class IdMap {
     public static IdMap of(Range... ranges) {
         List<Range> list = List.copyOf(Arrays.asList(ranges));
         if (list.isEmpty() || list.size() > MAX_RANGES) {
-            throw new InvalidConfigException("id map", String.valueOf(list.size()) + " ranges",
-                    "a map has 1 to " + MAX_RANGES + " ranges");
+            throw new InvalidConfigException(
+                    "id map", String.valueOf(list.size()) + " ranges", "a map has 1 to " + MAX_RANGES + " ranges");
         }
         for (int i = 0; i < list.size(); i++) {
             for (int j = i + 1; j < list.size(); j++) {
@@ -140,7 +140,12 @@ public final class IdMap {
     public String toProcFormat() {
         StringBuilder text = new StringBuilder();
         for (Range r : ranges) {
-            text.append(r.inside).append(' ').append(r.outside).append(' ').append(r.count).append('\n');
+            text.append(r.inside)
+                    .append(' ')
+                    .append(r.outside)
+                    .append(' ')
+                    .append(r.count)
+                    .append('\n');
         }
         return text.toString();
     }

@@ -13,6 +13,7 @@ final class Landlock {
     private static final long LANDLOCK_CREATE_RULESET = 444;
     /** landlock_create_ruleset flag: return the ABI version instead of creating a ruleset. */
     private static final int LANDLOCK_CREATE_RULESET_VERSION = 1;
+
     private static final int ENOSYS = 38;
     private static final int EOPNOTSUPP = 95;
 
@@ -24,8 +25,7 @@ final class Landlock {
         long syscall(long number, Pointer arg1, long arg2, int arg3);
     }
 
-    private Landlock() {
-    }
+    private Landlock() {}
 
     /** The kernel's answer: the ABI version (≥ 1), or 0 and why not. */
     static LandlockSupport probe() {
@@ -40,11 +40,12 @@ final class Landlock {
                 return LandlockSupport.abi((int) abi);
             }
             int errno = LastError.getLastError(jnr.ffi.Runtime.getRuntime(libc));
-            return LandlockSupport.unavailable(switch (errno) {
-                case ENOSYS -> "not built into this kernel (ENOSYS)";
-                case EOPNOTSUPP -> "disabled at boot (EOPNOTSUPP; add landlock to the lsm= kernel parameter)";
-                default -> "landlock_create_ruleset failed: " + Errno.describe(errno);
-            });
+            return LandlockSupport.unavailable(
+                    switch (errno) {
+                        case ENOSYS -> "not built into this kernel (ENOSYS)";
+                        case EOPNOTSUPP -> "disabled at boot (EOPNOTSUPP; add landlock to the lsm= kernel parameter)";
+                        default -> "landlock_create_ruleset failed: " + Errno.describe(errno);
+                    });
         } catch (LinkageError | RuntimeException e) {
             // Also the answer when jnr-ffi is not on the class path (it is optional for this module).
             return LandlockSupport.unavailable("cannot call into libc: " + e);

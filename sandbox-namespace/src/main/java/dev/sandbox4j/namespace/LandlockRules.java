@@ -1,7 +1,6 @@
 package dev.sandbox4j.namespace;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,9 +33,9 @@ public final class LandlockRules {
     static final long REMOVE_DIR = 1L << 4;
     static final long REMOVE_FILE = 1L << 5;
     static final long MAKE_ALL = 0x7FL << 6; // MAKE_CHAR … MAKE_SYM, bits 6-12
-    static final long REFER = 1L << 13;      // ABI 2
-    static final long TRUNCATE = 1L << 14;   // ABI 3
-    static final long IOCTL_DEV = 1L << 15;  // ABI 5
+    static final long REFER = 1L << 13; // ABI 2
+    static final long TRUNCATE = 1L << 14; // ABI 3
+    static final long IOCTL_DEV = 1L << 15; // ABI 5
 
     /** What a rule grants beneath its path. */
     public enum Access {
@@ -45,8 +44,8 @@ public final class LandlockRules {
         /** Read, and execute files (programs and the libraries the loader maps). */
         EXECUTE(READ_FILE | READ_DIR | LandlockRules.EXECUTE),
         /** Read, and create, write, truncate, rename, link and remove files and directories. */
-        READ_WRITE(READ_FILE | READ_DIR | WRITE_FILE | TRUNCATE | REMOVE_DIR | REMOVE_FILE | MAKE_ALL | REFER
-                | IOCTL_DEV);
+        READ_WRITE(
+                READ_FILE | READ_DIR | WRITE_FILE | TRUNCATE | REMOVE_DIR | REMOVE_FILE | MAKE_ALL | REFER | IOCTL_DEV);
 
         private final long rights;
 
@@ -81,8 +80,7 @@ public final class LandlockRules {
     }
 
     /** A rule compiled for one ABI: the rights to grant beneath {@code path}. */
-    public record CompiledRule(String path, long allowedAccess, boolean optional) {
-    }
+    public record CompiledRule(String path, long allowedAccess, boolean optional) {}
 
     /** Rules compiled for one ABI: everything in {@code handledAccess} is denied except what a rule grants. */
     public record Compiled(long handledAccess, List<CompiledRule> rules) {
@@ -180,8 +178,7 @@ public final class LandlockRules {
         private final Map<Path, Rule> rules = new LinkedHashMap<>();
         private boolean bestEffort = true;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Read beneath these paths. */
         public Builder readOnly(Path... paths) {
@@ -232,7 +229,9 @@ public final class LandlockRules {
 
         public LandlockRules build() {
             if (rules.isEmpty()) {
-                throw new InvalidConfigException("Landlock rules", "none",
+                throw new InvalidConfigException(
+                        "Landlock rules",
+                        "none",
                         "an empty ruleset would deny everything; add paths or use systemDefaults()");
             }
             return new LandlockRules(new ArrayList<>(rules.values()), bestEffort);

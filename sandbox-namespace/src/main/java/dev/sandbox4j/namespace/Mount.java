@@ -1,7 +1,6 @@
 package dev.sandbox4j.namespace;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -56,7 +55,9 @@ public sealed interface Mount {
             lowers = lowers.stream().map(p -> absolute("overlay lower", p)).toList();
             destination = inside("overlay destination", destination);
             if ((upper == null) != (work == null)) {
-                throw new InvalidConfigException("overlay upper", String.valueOf(upper),
+                throw new InvalidConfigException(
+                        "overlay upper",
+                        String.valueOf(upper),
                         "a kept upper layer needs a work directory too (and a discarded one neither)");
             }
             upper = upper == null ? null : absolute("overlay upper", upper);

@@ -17,6 +17,7 @@ import java.util.Objects;
 public final class MountPlan {
     /** {@code MOUNT_ATTR_*} values of mount_setattr(2)/fsmount(2). */
     public static final long ATTR_RDONLY = 0x1;
+
     public static final long ATTR_NOSUID = 0x2;
     public static final long ATTR_NODEV = 0x4;
     public static final long ATTR_NOEXEC = 0x8;
@@ -55,8 +56,8 @@ public final class MountPlan {
     }
 
     /** One operation; unused text fields are empty strings, never null. */
-    public record Operation(Kind kind, String source, String target, String fstype, long attributes, int mode,
-            String data) {
+    public record Operation(
+            Kind kind, String source, String target, String fstype, long attributes, int mode, String data) {
         public Operation {
             Objects.requireNonNull(kind, "kind");
             source = Objects.requireNonNullElse(source, "");

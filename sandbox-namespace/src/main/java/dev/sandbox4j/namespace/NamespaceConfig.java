@@ -1,7 +1,6 @@
 package dev.sandbox4j.namespace;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -63,8 +62,9 @@ public final class NamespaceConfig {
             case "all-but-network" -> allButNetwork();
             case "all-but-user" -> allButUser();
             case "minimal" -> minimal();
-            default -> throw new InvalidConfigException("namespace preset", String.valueOf(name),
-                    "use all, all-but-network, all-but-user or minimal");
+            default ->
+                throw new InvalidConfigException(
+                        "namespace preset", String.valueOf(name), "use all, all-but-network, all-but-user or minimal");
         };
     }
 
@@ -133,7 +133,8 @@ public final class NamespaceConfig {
 
     @Override
     public String toString() {
-        return namespaces.stream().map(n -> n.name().toLowerCase(java.util.Locale.ROOT))
+        return namespaces.stream()
+                .map(n -> n.name().toLowerCase(java.util.Locale.ROOT))
                 .collect(Collectors.joining(",", "NamespaceConfig[", "]"));
     }
 }

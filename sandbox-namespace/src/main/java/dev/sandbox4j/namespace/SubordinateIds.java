@@ -16,10 +16,10 @@ import java.util.Optional;
 public final class SubordinateIds {
     /** The system files. */
     public static final Path SUBUID = Path.of("/etc/subuid");
+
     public static final Path SUBGID = Path.of("/etc/subgid");
 
-    private SubordinateIds() {
-    }
+    private SubordinateIds() {}
 
     /**
      * The first range delegated to the user, matched by name or by numeric id as subuid(5) allows.

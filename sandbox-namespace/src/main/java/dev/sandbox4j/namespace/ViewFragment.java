@@ -1,7 +1,6 @@
 package dev.sandbox4j.namespace;
 
 import dev.sandbox4j.core.InvalidConfigException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +58,9 @@ public interface ViewFragment {
      */
     static ViewFragment scratch(Path destination, long sizeBytes) {
         if (sizeBytes <= 0) {
-            throw new InvalidConfigException("scratch size for " + destination, Long.toString(sizeBytes),
+            throw new InvalidConfigException(
+                    "scratch size for " + destination,
+                    Long.toString(sizeBytes),
                     "must be positive (0 would mean the sandbox's default; say so with FilesystemView's tmpfs)");
         }
         return of(new Mount.Tmpfs(destination, sizeBytes, 01777));
@@ -74,7 +75,9 @@ public interface ViewFragment {
     static ViewFragment jdk(Path javaHome) {
         Path home = realDirectory("java home", javaHome);
         if (!Files.isExecutable(home.resolve("bin/java")) || !Files.isRegularFile(home.resolve("bin/java"))) {
-            throw new InvalidConfigException("java home", javaHome.toString(),
+            throw new InvalidConfigException(
+                    "java home",
+                    javaHome.toString(),
                     "has no executable bin/java; name the JDK's home, e.g. the java.home system property");
         }
         return of(new Mount.Bind(home, home, false));
@@ -99,15 +102,20 @@ public interface ViewFragment {
                 }
             }
         } catch (IOException e) {
-            throw new InvalidConfigException("python venv", venv.toString(),
+            throw new InvalidConfigException(
+                    "python venv",
+                    venv.toString(),
                     "has no readable pyvenv.cfg (" + e.getMessage() + "); name the directory python -m venv made");
         }
         if (home == null || !Path.of(home).isAbsolute()) {
-            throw new InvalidConfigException("python venv", venv.toString(),
+            throw new InvalidConfigException(
+                    "python venv",
+                    venv.toString(),
                     "its pyvenv.cfg names no absolute interpreter home ('home = /usr/bin')");
         }
         List<Mount> mounts = new ArrayList<>();
-        Path prefix = realDirectory("python venv interpreter home", Path.of(home)).getParent();
+        Path prefix =
+                realDirectory("python venv interpreter home", Path.of(home)).getParent();
         if (prefix != null && !underSystemDirectories(prefix)) {
             mounts.add(new Mount.Bind(prefix, prefix, false));
         }

@@ -1,12 +1,11 @@
 package dev.sandbox4j.namespace;
 
-import dev.sandbox4j.core.InvalidConfigException;
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.Path;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sandbox4j.core.InvalidConfigException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 
 class LandlockRulesTest {
     @Test
@@ -25,23 +24,37 @@ class LandlockRulesTest {
 
     @Test
     void aPathGivenTwiceGetsTheUnionAndSystemDefaultsAreOptional() {
-        LandlockRules rules = LandlockRules.builder().readOnly(Path.of("/d")).execute(Path.of("/d")).systemDefaults().build();
+        LandlockRules rules = LandlockRules.builder()
+                .readOnly(Path.of("/d"))
+                .execute(Path.of("/d"))
+                .systemDefaults()
+                .build();
         LandlockRules.CompiledRule d = rules.compile(3).rules().get(0);
         assertThat(d.path()).isEqualTo("/d");
-        assertThat(d.allowedAccess()).isEqualTo(LandlockRules.READ_FILE | LandlockRules.READ_DIR | LandlockRules.EXECUTE);
+        assertThat(d.allowedAccess())
+                .isEqualTo(LandlockRules.READ_FILE | LandlockRules.READ_DIR | LandlockRules.EXECUTE);
         assertThat(d.optional()).isFalse();
-        assertThat(rules.compile(3).rules()).filteredOn(r -> r.path().equals("/usr"))
-                .singleElement().matches(r -> r.optional() && (r.allowedAccess() & LandlockRules.EXECUTE) != 0);
-        assertThat(rules.compile(3).rules()).filteredOn(r -> r.path().equals("/etc"))
-                .singleElement().matches(r -> (r.allowedAccess() & LandlockRules.EXECUTE) == 0);
+        assertThat(rules.compile(3).rules())
+                .filteredOn(r -> r.path().equals("/usr"))
+                .singleElement()
+                .matches(r -> r.optional() && (r.allowedAccess() & LandlockRules.EXECUTE) != 0);
+        assertThat(rules.compile(3).rules())
+                .filteredOn(r -> r.path().equals("/etc"))
+                .singleElement()
+                .matches(r -> (r.allowedAccess() & LandlockRules.EXECUTE) == 0);
     }
 
     @Test
     void pathsMustBeAbsoluteAndTheSetNonEmpty() {
         assertThatThrownBy(() -> LandlockRules.builder().readOnly(Path.of("rel")))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("rel");
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("rel");
         assertThatThrownBy(() -> LandlockRules.builder().build()).isInstanceOf(InvalidConfigException.class);
-        assertThatThrownBy(() -> LandlockRules.builder().readOnly(Path.of("/nonexistent-sbx")).build().requireHostPaths())
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("/nonexistent-sbx");
+        assertThatThrownBy(() -> LandlockRules.builder()
+                        .readOnly(Path.of("/nonexistent-sbx"))
+                        .build()
+                        .requireHostPaths())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("/nonexistent-sbx");
     }
 }

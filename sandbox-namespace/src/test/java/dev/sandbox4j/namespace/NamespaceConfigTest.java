@@ -1,13 +1,12 @@
 package dev.sandbox4j.namespace;
 
-import dev.sandbox4j.core.InvalidConfigException;
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sandbox4j.core.InvalidConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 
 class NamespaceConfigTest {
     @Test
@@ -15,12 +14,14 @@ class NamespaceConfigTest {
         assertThat(NamespaceConfig.all().namespaces()).hasSize(7);
         // CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
         assertThat(NamespaceConfig.all().cloneFlags()).isEqualTo(0x7E020000L);
-        assertThat(NamespaceConfig.of(Namespace.USER, Namespace.PID).cloneFlags()).isEqualTo(0x30000000L);
+        assertThat(NamespaceConfig.of(Namespace.USER, Namespace.PID).cloneFlags())
+                .isEqualTo(0x30000000L);
     }
 
     @Test
     void atLeastOneNamespaceIsRequired() {
-        assertThatThrownBy(() -> NamespaceConfig.of()).isInstanceOf(InvalidConfigException.class)
+        assertThatThrownBy(() -> NamespaceConfig.of())
+                .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("at least one");
         assertThatThrownBy(() -> NamespaceConfig.of(Namespace.NET).without(Namespace.NET))
                 .isInstanceOf(InvalidConfigException.class);
@@ -46,9 +47,11 @@ class NamespaceConfigTest {
     @Test
     void idMapRejectsWhatTheKernelWould() {
         assertThatThrownBy(() -> IdMap.of(IdMap.range(0, 1000, 10), IdMap.range(5, 5000, 1)))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("overlap");
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("overlap");
         assertThatThrownBy(() -> IdMap.of(IdMap.range(0, 1000, 10), IdMap.range(100, 1005, 1)))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("overlap");
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("overlap");
         assertThatThrownBy(() -> IdMap.range(0, 0, 0)).isInstanceOf(InvalidConfigException.class);
         assertThatThrownBy(() -> IdMap.range(-1, 0, 1)).isInstanceOf(InvalidConfigException.class);
         assertThatThrownBy(() -> IdMap.range(0, 0xFFFFFFFFL, 1)).isInstanceOf(InvalidConfigException.class);
@@ -68,12 +71,17 @@ class NamespaceConfigTest {
     @Test
     void presetsNameTheNamespacesTheyKeep() {
         assertThat(NamespaceConfig.preset("all")).isEqualTo(NamespaceConfig.all());
-        assertThat(NamespaceConfig.preset("all-but-network").namespaces()).hasSize(6).doesNotContain(Namespace.NET);
-        assertThat(NamespaceConfig.preset("all-but-user").namespaces()).hasSize(6).doesNotContain(Namespace.USER);
+        assertThat(NamespaceConfig.preset("all-but-network").namespaces())
+                .hasSize(6)
+                .doesNotContain(Namespace.NET);
+        assertThat(NamespaceConfig.preset("all-but-user").namespaces())
+                .hasSize(6)
+                .doesNotContain(Namespace.USER);
         assertThat(NamespaceConfig.preset("minimal").namespaces())
                 .containsExactlyInAnyOrder(Namespace.PID, Namespace.IPC, Namespace.NET, Namespace.MOUNT);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> NamespaceConfig.preset("none"))
                 .isInstanceOf(dev.sandbox4j.core.InvalidConfigException.class)
-                .hasMessageContaining("'none'").hasMessageContaining("all-but-network");
+                .hasMessageContaining("'none'")
+                .hasMessageContaining("all-but-network");
     }
 }

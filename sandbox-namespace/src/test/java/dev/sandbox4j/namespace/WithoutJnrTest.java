@@ -23,8 +23,8 @@ class WithoutJnrTest {
                 classPath.add(Path.of(entry).toUri().toURL());
             }
         }
-        try (URLClassLoader loader = new URLClassLoader(classPath.toArray(URL[]::new),
-                ClassLoader.getPlatformClassLoader())) {
+        try (URLClassLoader loader =
+                new URLClassLoader(classPath.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
             assertThat(loader.getResource("jnr/ffi/LibraryLoader.class")).isNull();
 
             Class<?> builder = Class.forName(FilesystemView.class.getName(), true, loader);
@@ -32,7 +32,8 @@ class WithoutJnrTest {
             view = view.getClass().getMethod("build").invoke(view);
             assertThat(view.getClass().getName()).isEqualTo(FilesystemView.class.getName());
 
-            Method probe = Class.forName(LandlockSupport.class.getName(), true, loader).getMethod("probe");
+            Method probe =
+                    Class.forName(LandlockSupport.class.getName(), true, loader).getMethod("probe");
             Object landlock = probe.invoke(null);
             assertThat(landlock.toString()).startsWith("unavailable: cannot call into libc");
         }

@@ -26,7 +26,14 @@ public final class ArgCondition {
 
     /** How the argument is compared with the rule's value. */
     public enum Op {
-        EQ("=="), NE("!="), LT("<"), LE("<="), GT(">"), GE(">="), MASKED_EQ("=="), MASKED_NE("!=");
+        EQ("=="),
+        NE("!="),
+        LT("<"),
+        LE("<="),
+        GT(">"),
+        GE(">="),
+        MASKED_EQ("=="),
+        MASKED_NE("!=");
 
         private final String symbol;
 
@@ -83,8 +90,8 @@ public final class ArgCondition {
 
         private Arg(int index, Width width) {
             if (index < 0 || index >= ARGUMENTS) {
-                throw new InvalidConfigException("syscall argument index", Integer.toString(index),
-                        "must be between 0 and " + (ARGUMENTS - 1));
+                throw new InvalidConfigException(
+                        "syscall argument index", Integer.toString(index), "must be between 0 and " + (ARGUMENTS - 1));
             }
             this.index = index;
             this.width = width;
@@ -140,7 +147,9 @@ public final class ArgCondition {
                 return x;
             }
             if (x < Integer.MIN_VALUE || x > LOW32) {
-                throw new InvalidConfigException("32-bit argument " + what, hex(x),
+                throw new InvalidConfigException(
+                        "32-bit argument " + what,
+                        hex(x),
                         "does not fit 32 bits; use ArgCondition.arg(" + index + ") for a 64-bit argument");
             }
             return x & LOW32;

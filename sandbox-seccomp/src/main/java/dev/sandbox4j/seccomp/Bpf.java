@@ -2,8 +2,7 @@ package dev.sandbox4j.seccomp;
 
 /** Classic BPF opcodes (linux/filter.h, linux/bpf_common.h) and their assembler spelling. */
 final class Bpf {
-    private Bpf() {
-    }
+    private Bpf() {}
 
     // Instruction classes.
     static final int LD = 0x00;
@@ -109,11 +108,14 @@ final class Bpf {
                     return "ja +" + Integer.toUnsignedString(k);
                 }
                 String name = jumpName(op(code));
-                return name == null ? unknown(code)
+                return name == null
+                        ? unknown(code)
                         : name + " " + (src(code) == X ? "x" : kx) + ", +" + insn.jt() + ", +" + insn.jf();
             }
             case RET:
-                return (code & 0x18) == A ? "ret a" : "ret " + SeccompAction.fromReturnValue(k).describe();
+                return (code & 0x18) == A
+                        ? "ret a"
+                        : "ret " + SeccompAction.fromReturnValue(k).describe();
             case MISC:
                 return (code & 0xf8) == TXA ? "txa" : "tax";
             default:
@@ -140,28 +142,45 @@ final class Bpf {
 
     static String aluName(int op) {
         switch (op) {
-            case ADD: return "add";
-            case SUB: return "sub";
-            case MUL: return "mul";
-            case DIV: return "div";
-            case OR: return "or";
-            case AND: return "and";
-            case LSH: return "lsh";
-            case RSH: return "rsh";
-            case NEG: return "neg";
-            case MOD: return "mod";
-            case XOR: return "xor";
-            default: return null;
+            case ADD:
+                return "add";
+            case SUB:
+                return "sub";
+            case MUL:
+                return "mul";
+            case DIV:
+                return "div";
+            case OR:
+                return "or";
+            case AND:
+                return "and";
+            case LSH:
+                return "lsh";
+            case RSH:
+                return "rsh";
+            case NEG:
+                return "neg";
+            case MOD:
+                return "mod";
+            case XOR:
+                return "xor";
+            default:
+                return null;
         }
     }
 
     static String jumpName(int op) {
         switch (op) {
-            case JEQ: return "jeq";
-            case JGT: return "jgt";
-            case JGE: return "jge";
-            case JSET: return "jset";
-            default: return null;
+            case JEQ:
+                return "jeq";
+            case JGT:
+                return "jgt";
+            case JGE:
+                return "jge";
+            case JSET:
+                return "jset";
+            default:
+                return null;
         }
     }
 

@@ -37,8 +37,7 @@ final class BpfCompiler {
     /** Jump target "the next instruction": the condition held, go on. */
     private static final Assembler.Label NEXT = null;
 
-    private BpfCompiler() {
-    }
+    private BpfCompiler() {}
 
     static BpfProgram compile(SeccompFilter filter, Architecture arch) {
         List<Range> ranges = ranges(filter, arch);
@@ -54,8 +53,10 @@ final class BpfCompiler {
             try {
                 tree = new Layout(ranges, false).code(); // many actions close together: leaves keep their returns
             } catch (IllegalStateException again) {
-                throw new SeccompException("the seccomp filter for " + arch + " uses too many different actions close"
-                        + " together for BPF's 8-bit jumps; use fewer distinct errnos", again);
+                throw new SeccompException(
+                        "the seccomp filter for " + arch + " uses too many different actions close"
+                                + " together for BPF's 8-bit jumps; use fewer distinct errnos",
+                        again);
             }
         }
         out.addAll(tree);
@@ -72,7 +73,8 @@ final class BpfCompiler {
         List<Range> ranges = new ArrayList<>();
         Leaf unknown = Leaf.of(filter.unknownSyscallAction());
         long next = 0;
-        java.util.NavigableMap<Integer, String> numbered = new java.util.TreeMap<>(arch.syscalls().byNumber());
+        java.util.NavigableMap<Integer, String> numbered =
+                new java.util.TreeMap<>(arch.syscalls().byNumber());
         for (int nr : filter.syscallNumbers()) {
             numbered.putIfAbsent(nr, null); // a number only rules name
         }
@@ -115,19 +117,18 @@ final class BpfCompiler {
      */
     static final class Layout {
         /** Where a jump goes: a unit (a subtree's first), or the shared return of an action. */
-        private record Target(Unit unit, SeccompAction action) {
-        }
+        private record Target(Unit unit, SeccompAction action) {}
 
         /** A run of instructions placed as a whole. */
         private static final class Unit {
             int opcode = JMP_JGE_K; // for a node: jge (a split) or jeq (a single number)
-            int pivot;            // for a node: its constant
-            Target above;         // node: where nr >= pivot goes
-            Target below;         // node: where it does not
-            Target far;           // a trampoline: ja to here
+            int pivot; // for a node: its constant
+            Target above; // node: where nr >= pivot goes
+            Target below; // node: where it does not
+            Target far; // a trampoline: ja to here
             List<BpfInstruction> code; // a leaf's code, or a pool's returns
-            List<SeccompAction> pool;  // a pool: its actions, in order
-            List<Exit> exits;          // a leaf: its branches to shared returns
+            List<SeccompAction> pool; // a pool: its actions, in order
+            List<Exit> exits; // a leaf: its branches to shared returns
             int position;
 
             int size() {
@@ -162,8 +163,7 @@ final class BpfCompiler {
         private static final int POOL_MARGIN = 16;
 
         /** A tree leaf: one range, or numbers each leading to its own leaf amid a plain action. */
-        private record Item(long first, Range range, List<Range> points, SeccompAction around) {
-        }
+        private record Item(long first, Range range, List<Range> points, SeccompAction around) {}
 
         private static List<Item> items(List<Range> ranges) {
             List<Item> out = new ArrayList<>();
@@ -173,7 +173,9 @@ final class BpfCompiler {
                 List<Range> points = new ArrayList<>();
                 int j = i;
                 // r plain D, then (single number, D)+
-                while (r.leaf.isPlain() && points.size() < POINTS && j + 2 < ranges.size()
+                while (r.leaf.isPlain()
+                        && points.size() < POINTS
+                        && j + 2 < ranges.size()
                         && ranges.get(j + 1).first == ranges.get(j + 1).last
                         && ranges.get(j + 2).leaf.isPlain()
                         && ranges.get(j + 2).leaf.decision.otherwise().equals(r.leaf.decision.otherwise())) {
@@ -254,8 +256,9 @@ final class BpfCompiler {
                     return; // not produced after shrinking; keep it simple if it ever is
                 }
                 drop[pc] = Bpf.cls(i.code()) == Bpf.RET
-                        && (pc == 0 || Bpf.cls(code.get(pc - 1).code()) == Bpf.JMP
-                            || Bpf.cls(code.get(pc - 1).code()) == Bpf.RET);
+                        && (pc == 0
+                                || Bpf.cls(code.get(pc - 1).code()) == Bpf.JMP
+                                || Bpf.cls(code.get(pc - 1).code()) == Bpf.RET);
             }
             drop[0] = false;
             int[] moved = new int[n];
@@ -278,13 +281,19 @@ final class BpfCompiler {
                     int f = pc + 1 + i.jf();
                     int at = moved[pc];
                     if (drop[t]) {
-                        exits.add(new Exit(at, true, SeccompAction.fromReturnValue(code.get(t).k())));
+                        exits.add(new Exit(
+                                at,
+                                true,
+                                SeccompAction.fromReturnValue(code.get(t).k())));
                     }
                     if (drop[f]) {
-                        exits.add(new Exit(at, false, SeccompAction.fromReturnValue(code.get(f).k())));
+                        exits.add(new Exit(
+                                at,
+                                false,
+                                SeccompAction.fromReturnValue(code.get(f).k())));
                     }
-                    out.add(new BpfInstruction(i.code(), drop[t] ? 0 : moved[t] - at - 1, drop[f] ? 0 : moved[f] - at - 1,
-                            i.k()));
+                    out.add(new BpfInstruction(
+                            i.code(), drop[t] ? 0 : moved[t] - at - 1, drop[f] ? 0 : moved[f] - at - 1, i.k()));
                 } else {
                     out.add(i);
                 }
@@ -297,8 +306,7 @@ final class BpfCompiler {
         }
 
         /** A branch of a leaf's code to a shared return. */
-        private record Exit(int pc, boolean ifTrue, SeccompAction action) {
-        }
+        private record Exit(int pc, boolean ifTrue, SeccompAction action) {}
 
         /** Where each exit of a leaf lands now, or {@code Integer.MAX_VALUE} when no pool follows with its action. */
         private int exitTarget(Unit u, Exit e) {
@@ -320,8 +328,10 @@ final class BpfCompiler {
                     for (Exit e : u.exits) {
                         BpfInstruction i = code.get(e.pc());
                         int offset = exitTarget(u, e) - (u.position + e.pc()) - 1;
-                        code.set(e.pc(), new BpfInstruction(i.code(), e.ifTrue() ? offset : i.jt(),
-                                e.ifTrue() ? i.jf() : offset, i.k()));
+                        code.set(
+                                e.pc(),
+                                new BpfInstruction(
+                                        i.code(), e.ifTrue() ? offset : i.jt(), e.ifTrue() ? i.jf() : offset, i.k()));
                     }
                     out.addAll(code);
                 } else if (u.code != null) {
@@ -329,7 +339,10 @@ final class BpfCompiler {
                 } else if (u.far != null) {
                     out.add(BpfInstruction.stmt(JMP_JA, target(u.far, u) - u.position - 1));
                 } else {
-                    out.add(BpfInstruction.jump(u.opcode, u.pivot, target(u.above, u) - u.position - 1,
+                    out.add(BpfInstruction.jump(
+                            u.opcode,
+                            u.pivot,
+                            target(u.above, u) - u.position - 1,
                             target(u.below, u) - u.position - 1));
                 }
             }
@@ -426,8 +439,7 @@ final class BpfCompiler {
     }
 
     /** Numbers {@code first..last} (inclusive, unsigned) all lead to {@code leaf}. */
-    record Range(long first, long last, Leaf leaf) {
-    }
+    record Range(long first, long last, Leaf leaf) {}
 
     /** Where a number leads: a plain action, or a syscall's argument rules. */
     static final class Leaf {
@@ -555,7 +567,10 @@ final class BpfCompiler {
         asm.ja(next);
         if (decidedBy != null) {
             asm.bind(decided);
-            passed(asm, RuleTree.endingOrderWhenHighDecides(decidedBy), RuleTree.continuation(decidedBy, decidedBy),
+            passed(
+                    asm,
+                    RuleTree.endingOrderWhenHighDecides(decidedBy),
+                    RuleTree.continuation(decidedBy, decidedBy),
                     next);
         }
     }
@@ -564,7 +579,10 @@ final class BpfCompiler {
      * After a test passed: the first of {@code ending}'s candidates that end here and whose pending
      * conditions hold, else the {@code continuation} level; jumps to {@code fail} when neither decides.
      */
-    private static void passed(Assembler asm, List<RuleTree.Candidate> ending, List<RuleTree.Candidate> continuation,
+    private static void passed(
+            Assembler asm,
+            List<RuleTree.Candidate> ending,
+            List<RuleTree.Candidate> continuation,
             Assembler.Label fail) {
         for (RuleTree.Candidate c : ending) {
             if (!c.ends()) {
@@ -713,7 +731,6 @@ final class BpfCompiler {
         }
     }
 
-
     /**
      * Straight-line code with forward jumps to labels, resolved to BPF's 8-bit offsets at the end.
      *
@@ -736,8 +753,7 @@ final class BpfCompiler {
             }
         }
 
-        private record Pending(int code, int k, Label jt, Label jf) {
-        }
+        private record Pending(int code, int k, Label jt, Label jf) {}
 
         private final String syscall;
         private final List<Pending> code = new ArrayList<>();
@@ -795,7 +811,6 @@ final class BpfCompiler {
                     // a jump to the very next instruction: falling through does the same
                     code.remove(code.size() - 1);
                     fallsThrough = true; // A still holds what it held at the jump
-
                 }
             }
             lastBound = code.size();

@@ -135,30 +135,47 @@ public final class BpfInterpreter {
 
     private static int alu(int op, int a, int operand) {
         switch (op) {
-            case Bpf.ADD: return a + operand;
-            case Bpf.SUB: return a - operand;
-            case Bpf.MUL: return a * operand;
+            case Bpf.ADD:
+                return a + operand;
+            case Bpf.SUB:
+                return a - operand;
+            case Bpf.MUL:
+                return a * operand;
             // The kernel makes division by a zero register return 0 from the whole filter; programs here
             // never divide, so treating it as a result of 0 only matters for hand-written input.
-            case DIV: return operand == 0 ? 0 : Integer.divideUnsigned(a, operand);
-            case MOD: return operand == 0 ? 0 : Integer.remainderUnsigned(a, operand);
-            case Bpf.OR: return a | operand;
-            case Bpf.AND: return a & operand;
-            case Bpf.XOR: return a ^ operand;
-            case LSH: return a << operand;
-            case RSH: return a >>> operand;
-            case NEG: return -a;
-            default: throw new AssertionError("verified program has ALU op " + op);
+            case DIV:
+                return operand == 0 ? 0 : Integer.divideUnsigned(a, operand);
+            case MOD:
+                return operand == 0 ? 0 : Integer.remainderUnsigned(a, operand);
+            case Bpf.OR:
+                return a | operand;
+            case Bpf.AND:
+                return a & operand;
+            case Bpf.XOR:
+                return a ^ operand;
+            case LSH:
+                return a << operand;
+            case RSH:
+                return a >>> operand;
+            case NEG:
+                return -a;
+            default:
+                throw new AssertionError("verified program has ALU op " + op);
         }
     }
 
     private static boolean jumpTaken(int op, int a, int operand) {
         switch (op) {
-            case Bpf.JEQ: return a == operand;
-            case Bpf.JGT: return Integer.compareUnsigned(a, operand) > 0;
-            case Bpf.JGE: return Integer.compareUnsigned(a, operand) >= 0;
-            case Bpf.JSET: return (a & operand) != 0;
-            default: throw new AssertionError("verified program has jump op " + op);
+            case Bpf.JEQ:
+                return a == operand;
+            case Bpf.JGT:
+                return Integer.compareUnsigned(a, operand) > 0;
+            case Bpf.JGE:
+                return Integer.compareUnsigned(a, operand) >= 0;
+            case Bpf.JSET:
+                return (a & operand) != 0;
+            default:
+                throw new AssertionError("verified program has jump op " + op);
         }
     }
 
@@ -166,8 +183,8 @@ public final class BpfInterpreter {
     private static void verify(BpfInstruction[] p) {
         int len = p.length;
         if (len == 0 || len > BpfProgram.MAX_INSTRUCTIONS) {
-            throw new SeccompException("BPF program has " + len + " instructions; the kernel accepts 1 to "
-                    + BpfProgram.MAX_INSTRUCTIONS);
+            throw new SeccompException(
+                    "BPF program has " + len + " instructions; the kernel accepts 1 to " + BpfProgram.MAX_INSTRUCTIONS);
         }
         for (int pc = 0; pc < len; pc++) {
             String problem = check(p[pc], pc, len);
@@ -195,7 +212,8 @@ public final class BpfInterpreter {
                     return "seccomp allows only 32-bit loads";
                 }
                 if (mode == ABS && Bpf.cls(code) == LD) {
-                    return k >= 0 && k < SeccompData.SIZE && (k & 3) == 0 ? null
+                    return k >= 0 && k < SeccompData.SIZE && (k & 3) == 0
+                            ? null
                             : "load offset " + k + " is not an aligned word inside seccomp_data";
                 }
                 if (mode == MEM) {
@@ -222,7 +240,8 @@ public final class BpfInterpreter {
             case JMP: {
                 int op = Bpf.op(code);
                 if (op == JA) {
-                    return code == (JMP | JA) && Integer.compareUnsigned(k, len - pc - 1) < 0 ? null
+                    return code == (JMP | JA) && Integer.compareUnsigned(k, len - pc - 1) < 0
+                            ? null
                             : "jump beyond the end";
                 }
                 if (Bpf.jumpName(op) == null || (code & 0x07) != JMP || (code & ~0xf8) != JMP) {
@@ -253,8 +272,8 @@ public final class BpfInterpreter {
             int k = p[pc].k();
             int state = valid[pc];
             if ((Bpf.cls(code) == LD || Bpf.cls(code) == LDX) && (code & 0xe0) == MEM && (state & (1 << k)) == 0) {
-                throw new SeccompException("BPF instruction " + pc + " reads scratch memory M[" + k
-                        + "] before anything is stored there");
+                throw new SeccompException(
+                        "BPF instruction " + pc + " reads scratch memory M[" + k + "] before anything is stored there");
             }
             if (Bpf.cls(code) == ST || Bpf.cls(code) == STX) {
                 state |= 1 << k;

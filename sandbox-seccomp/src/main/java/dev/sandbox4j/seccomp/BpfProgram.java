@@ -73,9 +73,13 @@ public final class BpfProgram {
      * the memory a launcher points {@code struct sock_fprog.filter} at.
      */
     public byte[] toBytes() {
-        ByteBuffer out = ByteBuffer.allocate(instructions.size() * BpfInstruction.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out =
+                ByteBuffer.allocate(instructions.size() * BpfInstruction.SIZE).order(ByteOrder.LITTLE_ENDIAN);
         for (BpfInstruction insn : instructions) {
-            out.putShort((short) insn.code()).put((byte) insn.jt()).put((byte) insn.jf()).putInt(insn.k());
+            out.putShort((short) insn.code())
+                    .put((byte) insn.jt())
+                    .put((byte) insn.jf())
+                    .putInt(insn.k());
         }
         return out.array();
     }

@@ -60,8 +60,12 @@ public final class NamedSeccompFilter {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof NamedSeccompFilter n && n.name.equals(name) && n.filter.equals(filter)
-                && n.source.equals(source) && n.builtIn == builtIn && n.notes.equals(notes);
+        return o instanceof NamedSeccompFilter n
+                && n.name.equals(name)
+                && n.filter.equals(filter)
+                && n.source.equals(source)
+                && n.builtIn == builtIn
+                && n.notes.equals(notes);
     }
 
     @Override

@@ -23,8 +23,7 @@ import java.util.TreeSet;
 final class OciExport {
     private static final long LOW32 = 0xffffffffL;
 
-    private OciExport() {
-    }
+    private OciExport() {}
 
     static String toJson(SeccompFilter filter, Architecture arch) {
         SeccompAction def = filter.defaultAction();
@@ -51,7 +50,9 @@ final class OciExport {
         if (def.kind() == SeccompAction.Kind.ERRNO) {
             json.append("  \"defaultErrnoRet\": ").append(def.data()).append(",\n");
         }
-        json.append("  \"architectures\": [").append(Json.quote(OciSeccompProfile.scmpArch(arch))).append("],\n");
+        json.append("  \"architectures\": [")
+                .append(Json.quote(OciSeccompProfile.scmpArch(arch)))
+                .append("],\n");
         json.append("  \"syscalls\": [");
         List<String> all = new ArrayList<>();
         plain.forEach((action, names) -> all.add(entry(names, action, List.of())));
@@ -69,13 +70,20 @@ final class OciExport {
         List<SyscallRule> rules = d.conditionalRules();
         SeccompAction otherwise = d.otherwise();
         List<String> out = new ArrayList<>();
-        boolean spellable = rules.stream().allMatch(r -> r.conditions().stream().allMatch(c -> spelled(c) != null)
-                && r.conditions().stream().map(ArgCondition::index).distinct().count() == r.conditions().size());
+        boolean spellable = rules.stream()
+                .allMatch(r -> r.conditions().stream().allMatch(c -> spelled(c) != null)
+                        && r.conditions().stream()
+                                        .map(ArgCondition::index)
+                                        .distinct()
+                                        .count()
+                                == r.conditions().size());
         if (spellable) {
             for (SyscallRule r : rules) {
                 if (r.action().equals(def)) {
-                    throw cannot(name, "its rule '" + r + "' has the default action, which libseccomp refuses "
-                            + "in a rule (runc skips it), so it would no longer stop the rules after it");
+                    throw cannot(
+                            name,
+                            "its rule '" + r + "' has the default action, which libseccomp refuses "
+                                    + "in a rule (runc skips it), so it would no longer stop the rules after it");
                 }
                 List<String[]> args = new ArrayList<>();
                 for (ArgCondition c : r.conditions()) {
@@ -92,8 +100,10 @@ final class OciExport {
         if (rules.size() == 1 && rules.get(0).conditions().stream().allMatch(c -> complement(c) != null)) {
             SyscallRule r = rules.get(0);
             if (otherwise.equals(def)) {
-                throw cannot(name, "'" + r + "' can only be written through its complement, whose action would "
-                        + "be the default " + def + ", which libseccomp refuses in a rule");
+                throw cannot(
+                        name,
+                        "'" + r + "' can only be written through its complement, whose action would "
+                                + "be the default " + def + ", which libseccomp refuses in a rule");
             }
             for (ArgCondition c : r.conditions()) {
                 out.add(entry(List.of(name), otherwise, List.<String[]>of(complement(c))));
@@ -103,8 +113,10 @@ final class OciExport {
             }
             return out;
         }
-        throw cannot(name, "its rules " + rules + " use comparisons libseccomp has no spelling for (32-bit "
-                + "< <= > >=, != on 32 bits or under a mask, mixed with other rules)");
+        throw cannot(
+                name,
+                "its rules " + rules + " use comparisons libseccomp has no spelling for (32-bit "
+                        + "< <= > >=, != on 32 bits or under a mask, mixed with other rules)");
     }
 
     private static SeccompException cannot(String name, String why) {
@@ -158,7 +170,9 @@ final class OciExport {
     private static String entry(List<String> names, SeccompAction action, List<String[]> args) {
         StringBuilder sb = new StringBuilder("    {\n      \"names\": [");
         for (int i = 0; i < names.size(); i++) {
-            sb.append(i == 0 ? "" : ", ").append(i > 0 && i % 6 == 0 ? "\n        " : "").append(Json.quote(names.get(i)));
+            sb.append(i == 0 ? "" : ", ")
+                    .append(i > 0 && i % 6 == 0 ? "\n        " : "")
+                    .append(Json.quote(names.get(i)));
         }
         sb.append("],\n      \"action\": ").append(Json.quote(actionName(action)));
         if (action.kind() == SeccompAction.Kind.ERRNO) {
@@ -168,9 +182,16 @@ final class OciExport {
             sb.append(",\n      \"args\": [");
             for (int i = 0; i < args.size(); i++) {
                 String[] a = args.get(i);
-                sb.append(i == 0 ? "\n" : ",\n").append("        {\"index\": ").append(a[0]).append(", \"value\": ")
-                        .append(a[1]).append(", \"valueTwo\": ").append(a[2]).append(", \"op\": ")
-                        .append(Json.quote(a[3])).append('}');
+                sb.append(i == 0 ? "\n" : ",\n")
+                        .append("        {\"index\": ")
+                        .append(a[0])
+                        .append(", \"value\": ")
+                        .append(a[1])
+                        .append(", \"valueTwo\": ")
+                        .append(a[2])
+                        .append(", \"op\": ")
+                        .append(Json.quote(a[3]))
+                        .append('}');
             }
             sb.append("\n      ]");
         }
@@ -185,14 +206,16 @@ final class OciExport {
             case ERRNO -> "SCMP_ACT_ERRNO";
             case LOG -> "SCMP_ACT_LOG";
             case ALLOW -> "SCMP_ACT_ALLOW";
-            case USER_NOTIF, TRACE -> throw new SeccompException("cannot write " + a + " as an OCI profile action: "
-                    + "it needs an agent or tracer outside the sandbox");
+            case USER_NOTIF, TRACE ->
+                throw new SeccompException("cannot write " + a + " as an OCI profile action: "
+                        + "it needs an agent or tracer outside the sandbox");
         };
     }
 
     /** Reads the export back and checks that every syscall decides every probe as the filter does. */
     private static void verify(SeccompFilter filter, Architecture arch, String json) {
-        SeccompFilter back = OciSeccompProfile.parse(json, "the export", arch, "999.0").filter();
+        SeccompFilter back =
+                OciSeccompProfile.parse(json, "the export", arch, "999.0").filter();
         for (String name : arch.syscalls().names()) {
             int nr = arch.syscalls().numberOf(name);
             Set<ArgCondition> conds = new LinkedHashSet<>();
@@ -203,8 +226,10 @@ final class OciExport {
                 SeccompAction want = filter.evaluate(arch, call);
                 SeccompAction got = back.evaluate(arch, call);
                 if (!want.equals(got)) {
-                    throw cannot(name, "libseccomp would answer " + got + " where this filter answers " + want
-                            + " (arguments " + java.util.Arrays.toString(args) + ")");
+                    throw cannot(
+                            name,
+                            "libseccomp would answer " + got + " where this filter answers " + want + " (arguments "
+                                    + java.util.Arrays.toString(args) + ")");
                 }
             }
         }
@@ -226,8 +251,9 @@ final class OciExport {
         for (ArgCondition c : conds) {
             TreeSet<Long> v = values.get(c.index());
             long x = c.value();
-            for (long y : new long[] {x, x - 1, x + 1, x | ~c.mask(), x ^ (1L << 32), x | (LOW32 << 32), x & LOW32,
-                    c.mask(), ~c.mask() & x}) {
+            for (long y : new long[] {
+                x, x - 1, x + 1, x | ~c.mask(), x ^ (1L << 32), x | (LOW32 << 32), x & LOW32, c.mask(), ~c.mask() & x
+            }) {
                 v.add(y);
             }
         }

@@ -40,20 +40,48 @@ import java.util.Set;
 public final class OciSeccompProfile {
     /** Linux EPERM: runc's errno for SCMP_ACT_ERRNO without errnoRet. */
     private static final int EPERM = 1;
+
     private static final long MAX_FILE_BYTES = 4L << 20;
     private static final BigInteger MAX_U64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
-    private static final Set<String> TOP_KEYS = Set.of("defaultAction", "defaultErrnoRet", "defaultErrno",
-            "architectures", "archMap", "flags", "listenerPath", "listenerMetadata", "syscalls");
-    private static final Set<String> SYSCALL_KEYS = Set.of("names", "name", "action", "errnoRet", "errno", "args",
-            "comment", "includes", "excludes");
+    private static final Set<String> TOP_KEYS = Set.of(
+            "defaultAction",
+            "defaultErrnoRet",
+            "defaultErrno",
+            "architectures",
+            "archMap",
+            "flags",
+            "listenerPath",
+            "listenerMetadata",
+            "syscalls");
+    private static final Set<String> SYSCALL_KEYS =
+            Set.of("names", "name", "action", "errnoRet", "errno", "args", "comment", "includes", "excludes");
     private static final Set<String> FILTER_KEYS = Set.of("caps", "arches", "minKernel");
     private static final Set<String> ARG_KEYS = Set.of("index", "value", "valueTwo", "op");
-    private static final Set<String> KNOWN_ARCHES = Set.of("SCMP_ARCH_NATIVE", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64",
-            "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64",
-            "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32",
-            "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X",
-            "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64", "SCMP_ARCH_LOONGARCH64",
-            "SCMP_ARCH_M68K", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB");
+    private static final Set<String> KNOWN_ARCHES = Set.of(
+            "SCMP_ARCH_NATIVE",
+            "SCMP_ARCH_X86",
+            "SCMP_ARCH_X86_64",
+            "SCMP_ARCH_X32",
+            "SCMP_ARCH_ARM",
+            "SCMP_ARCH_AARCH64",
+            "SCMP_ARCH_MIPS",
+            "SCMP_ARCH_MIPS64",
+            "SCMP_ARCH_MIPS64N32",
+            "SCMP_ARCH_MIPSEL",
+            "SCMP_ARCH_MIPSEL64",
+            "SCMP_ARCH_MIPSEL64N32",
+            "SCMP_ARCH_PPC",
+            "SCMP_ARCH_PPC64",
+            "SCMP_ARCH_PPC64LE",
+            "SCMP_ARCH_S390",
+            "SCMP_ARCH_S390X",
+            "SCMP_ARCH_PARISC",
+            "SCMP_ARCH_PARISC64",
+            "SCMP_ARCH_RISCV64",
+            "SCMP_ARCH_LOONGARCH64",
+            "SCMP_ARCH_M68K",
+            "SCMP_ARCH_SH",
+            "SCMP_ARCH_SHEB");
 
     private final String source;
     private final Architecture arch;
@@ -86,11 +114,14 @@ public final class OciSeccompProfile {
                 throw new InvalidConfigException("seccomp profile " + file + ": not a regular file");
             }
             if (Files.exists(file) && Files.size(file) > MAX_FILE_BYTES) {
-                throw new InvalidConfigException("seccomp profile " + file + ": larger than "
-                        + (MAX_FILE_BYTES >> 20) + " MiB, which no seccomp profile needs");
+                throw new InvalidConfigException("seccomp profile " + file + ": larger than " + (MAX_FILE_BYTES >> 20)
+                        + " MiB, which no seccomp profile needs");
             }
             byte[] bytes = Files.readAllBytes(file);
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (NoSuchFileException e) {
             throw new InvalidConfigException("seccomp profile " + file + ": no such file");
         } catch (CharacterCodingException e) {
@@ -157,8 +188,7 @@ public final class OciSeccompProfile {
     }
 
     /** One rule as the file gives it, after runc's splitting. */
-    private record Pending(SeccompAction action, List<ArgCondition> conditions, String path) {
-    }
+    private record Pending(SeccompAction action, List<ArgCondition> conditions, String path) {}
 
     /** Turns the parsed document into a filter; one instance per import. */
     private static final class Reader {
@@ -180,15 +210,15 @@ public final class OciSeccompProfile {
                 throw fail("$", "has no defaultAction");
             }
             Integer defaultErrno = errnoOf(top, "defaultErrnoRet", "defaultErrno", "$");
-            SeccompAction defaultAction = action(top.get("defaultAction"), defaultErrno, "$.defaultAction",
-                    "$.defaultErrnoRet");
+            SeccompAction defaultAction =
+                    action(top.get("defaultAction"), defaultErrno, "$.defaultAction", "$.defaultErrnoRet");
             listener(top);
             flags(top.get("flags"));
             architectures(top);
 
             Map<String, List<Pending>> byName = new LinkedHashMap<>();
-            List<Object> syscalls = top.containsKey("syscalls") ? list(top.get("syscalls"), "$.syscalls", true)
-                    : List.of();
+            List<Object> syscalls =
+                    top.containsKey("syscalls") ? list(top.get("syscalls"), "$.syscalls", true) : List.of();
             int skippedDefault = 0;
             List<String> unknownNames = new ArrayList<>();
             for (int i = 0; i < syscalls.size(); i++) {
@@ -231,8 +261,8 @@ public final class OciSeccompProfile {
                         + String.join(", ", new java.util.TreeSet<>(unknownNames)));
             }
 
-            SeccompFilter.Builder b = SeccompFilter.builder().defaultAction(defaultAction)
-                    .unknownSyscallAction(defaultAction);
+            SeccompFilter.Builder b =
+                    SeccompFilter.builder().defaultAction(defaultAction).unknownSyscallAction(defaultAction);
             byName.forEach((name, rules) -> addAsLibseccomp(b, name, rules));
             return new OciSeccompProfile(source, arch, b.build(), notes);
         }
@@ -257,9 +287,11 @@ public final class OciSeccompProfile {
             for (Pending p : rules) {
                 Pending before = seen.putIfAbsent(Set.copyOf(p.conditions()), p);
                 if (before != null && !before.action().equals(p.action())) {
-                    throw fail(p.path(), "gives " + name + " " + describe(p.action()) + " under the same argument "
-                            + "conditions as " + before.path() + " gives " + describe(before.action())
-                            + "; libseccomp refuses such a pair, so runc cannot load this profile either");
+                    throw fail(
+                            p.path(),
+                            "gives " + name + " " + describe(p.action()) + " under the same argument "
+                                    + "conditions as " + before.path() + " gives " + describe(before.action())
+                                    + "; libseccomp refuses such a pair, so runc cannot load this profile either");
                 }
                 if (before == null) {
                     b.rule(name, p.action(), p.conditions().toArray(new ArgCondition[0]));
@@ -271,8 +303,10 @@ public final class OciSeccompProfile {
             for (String key : List.of("listenerPath", "listenerMetadata")) {
                 Object v = top.get(key);
                 if (v != null && !(v instanceof String s && s.isEmpty())) {
-                    throw fail("$." + key, "is " + show(v) + ": a seccomp agent outside the sandbox is not "
-                            + "supported (sandbox4j supervises notified calls itself); remove the field");
+                    throw fail(
+                            "$." + key,
+                            "is " + show(v) + ": a seccomp agent outside the sandbox is not "
+                                    + "supported (sandbox4j supervises notified calls itself); remove the field");
                 }
             }
         }
@@ -287,9 +321,11 @@ public final class OciSeccompProfile {
                 if (!flag.equals("SECCOMP_FILTER_FLAG_TSYNC")) {
                     // LOG would log every call the default does not allow, SPEC_ALLOW turns the kernel's
                     // speculation mitigation off: neither is what this filter would do without them.
-                    throw fail("$.flags[" + i + "]", "'" + flag + "' is not supported (only "
-                            + "SECCOMP_FILTER_FLAG_TSYNC, which changes nothing for a program the filter is "
-                            + "installed in before it starts); remove it");
+                    throw fail(
+                            "$.flags[" + i + "]",
+                            "'" + flag + "' is not supported (only "
+                                    + "SECCOMP_FILTER_FLAG_TSYNC, which changes nothing for a program the filter is "
+                                    + "installed in before it starts); remove it");
                 }
             }
         }
@@ -314,7 +350,8 @@ public final class OciSeccompProfile {
                     checkKeys(m, Set.of("architecture", "subArchitectures"), path);
                     String a = knownArch(m.get("architecture"), path + ".architecture");
                     List<Object> subs = m.get("subArchitectures") == null || m.get("subArchitectures") == Json.NULL
-                            ? List.of() : list(m.get("subArchitectures"), path + ".subArchitectures", true);
+                            ? List.of()
+                            : list(m.get("subArchitectures"), path + ".subArchitectures", true);
                     for (int j = 0; j < subs.size(); j++) {
                         String sub = knownArch(subs.get(j), path + ".subArchitectures[" + j + "]");
                         if (a.equals(nativeName)) {
@@ -332,8 +369,10 @@ public final class OciSeccompProfile {
         private String knownArch(Object value, String path) {
             String a = string(value, path);
             if (!KNOWN_ARCHES.contains(a)) {
-                throw fail(path, "'" + a + "' is not a libseccomp architecture (SCMP_ARCH_X86_64, "
-                        + "SCMP_ARCH_AARCH64, SCMP_ARCH_X86, …)");
+                throw fail(
+                        path,
+                        "'" + a + "' is not a libseccomp architecture (SCMP_ARCH_X86_64, "
+                                + "SCMP_ARCH_AARCH64, SCMP_ARCH_X86, …)");
             }
             return a;
         }
@@ -394,8 +433,11 @@ public final class OciSeccompProfile {
                     case "SCMP_CMP_GE" -> arg.ge(v);
                     case "SCMP_CMP_GT" -> arg.gt(v);
                     case "SCMP_CMP_MASKED_EQ" -> arg.maskedEq(v, v2); // value is the mask, valueTwo the datum
-                    default -> throw fail(p + ".op", "'" + op + "' is not a comparison (SCMP_CMP_NE, _LT, _LE, "
-                            + "_EQ, _GE, _GT, _MASKED_EQ)");
+                    default ->
+                        throw fail(
+                                p + ".op",
+                                "'" + op + "' is not a comparison (SCMP_CMP_NE, _LT, _LE, "
+                                        + "_EQ, _GE, _GT, _MASKED_EQ)");
                 };
                 repeated |= used[(int) index];
                 used[(int) index] = true;
@@ -440,8 +482,9 @@ public final class OciSeccompProfile {
                 }
                 int[] have = kernel(kernelRelease);
                 if (have == null) {
-                    throw fail(path + ".minKernel", "needs the running kernel's version, and '" + kernelRelease
-                            + "' is not one");
+                    throw fail(
+                            path + ".minKernel",
+                            "needs the running kernel's version, and '" + kernelRelease + "' is not one");
                 }
                 boolean atLeast = have[0] != want[0] ? have[0] > want[0] : have[1] >= want[1];
                 return includes == atLeast;
@@ -475,12 +518,15 @@ public final class OciSeccompProfile {
             if (name != null && name != Json.NULL) {
                 String s = string(name, path + "." + nameKey);
                 if (ret == null) {
-                    throw fail(path + "." + nameKey, "'" + s + "' without " + retKey + ": give the number in "
-                            + retKey + " (the name is only a label)");
+                    throw fail(
+                            path + "." + nameKey,
+                            "'" + s + "' without " + retKey + ": give the number in " + retKey
+                                    + " (the name is only a label)");
                 }
                 if (!s.isEmpty() && !s.equals(Errno.name(ret))) {
-                    throw fail(path + "." + nameKey, "'" + s + "' does not match " + retKey + " " + ret + " ("
-                            + Errno.name(ret) + ")");
+                    throw fail(
+                            path + "." + nameKey,
+                            "'" + s + "' does not match " + retKey + " " + ret + " (" + Errno.name(ret) + ")");
                 }
             }
             return ret;
@@ -495,13 +541,22 @@ public final class OciSeccompProfile {
                 case "SCMP_ACT_ERRNO" -> SeccompAction.errno(errno == null ? EPERM : errno);
                 case "SCMP_ACT_ALLOW" -> SeccompAction.ALLOW;
                 case "SCMP_ACT_LOG" -> SeccompAction.LOG;
-                case "SCMP_ACT_TRACE" -> throw fail(path, "'SCMP_ACT_TRACE' is not supported: no tracer runs beside "
-                        + "the sandbox, so the call would fail with ENOSYS; use SCMP_ACT_ERRNO with errnoRet");
-                case "SCMP_ACT_NOTIFY" -> throw fail(path, "'SCMP_ACT_NOTIFY' is not supported: it needs a seccomp "
-                        + "agent outside the sandbox; use SCMP_ACT_ERRNO or SCMP_ACT_KILL_PROCESS");
-                default -> throw fail(path, "'" + a + "' is not an action (SCMP_ACT_KILL_PROCESS, "
-                        + "SCMP_ACT_KILL_THREAD, SCMP_ACT_KILL, SCMP_ACT_TRAP, SCMP_ACT_ERRNO, SCMP_ACT_LOG, "
-                        + "SCMP_ACT_ALLOW)");
+                case "SCMP_ACT_TRACE" ->
+                    throw fail(
+                            path,
+                            "'SCMP_ACT_TRACE' is not supported: no tracer runs beside "
+                                    + "the sandbox, so the call would fail with ENOSYS; use SCMP_ACT_ERRNO with errnoRet");
+                case "SCMP_ACT_NOTIFY" ->
+                    throw fail(
+                            path,
+                            "'SCMP_ACT_NOTIFY' is not supported: it needs a seccomp "
+                                    + "agent outside the sandbox; use SCMP_ACT_ERRNO or SCMP_ACT_KILL_PROCESS");
+                default ->
+                    throw fail(
+                            path,
+                            "'" + a + "' is not an action (SCMP_ACT_KILL_PROCESS, "
+                                    + "SCMP_ACT_KILL_THREAD, SCMP_ACT_KILL, SCMP_ACT_TRAP, SCMP_ACT_ERRNO, SCMP_ACT_LOG, "
+                                    + "SCMP_ACT_ALLOW)");
             };
             if (errno != null && action.kind() != SeccompAction.Kind.ERRNO) {
                 throw fail(errnoPath, "is set but the action is " + a + "; errnoRet only goes with SCMP_ACT_ERRNO");
@@ -512,8 +567,10 @@ public final class OciSeccompProfile {
         private void checkKeys(Map<String, Object> m, Set<String> allowed, String path) {
             for (String k : m.keySet()) {
                 if (!allowed.contains(k)) {
-                    throw fail(path + "." + k, "is not a field of the OCI seccomp format (a field we do not "
-                            + "know could be a restriction we would not apply); remove it");
+                    throw fail(
+                            path + "." + k,
+                            "is not a field of the OCI seccomp format (a field we do not "
+                                    + "know could be a restriction we would not apply); remove it");
                 }
             }
         }
@@ -578,7 +635,8 @@ public final class OciSeccompProfile {
 
     /** MAJOR and MINOR of a kernel release ({@code 6.18.44-foo}, {@code 4.8}), or null. */
     static int[] kernel(String release) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release.trim());
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release.trim());
         if (!m.find()) {
             return null;
         }
@@ -609,5 +667,4 @@ public final class OciSeccompProfile {
     public String toString() {
         return "OciSeccompProfile[" + source + ", " + arch + ", " + filter + "]";
     }
-
 }

@@ -19,8 +19,7 @@ import java.util.Objects;
  * one), every rule sharing that test holds at once and their next conditions are tried together.
  */
 final class RuleTree {
-    private RuleTree() {
-    }
+    private RuleTree() {}
 
     /**
      * The conditions that take part, in argument order (stable for one argument): conditions that always
@@ -203,7 +202,8 @@ final class RuleTree {
     private static List<Group> split(List<Candidate> candidates, boolean high) {
         Map<Test, List<Candidate>> byTest = new LinkedHashMap<>();
         for (Candidate c : candidates) {
-            byTest.computeIfAbsent(Test.of(c.next(), high), t -> new ArrayList<>()).add(c);
+            byTest.computeIfAbsent(Test.of(c.next(), high), t -> new ArrayList<>())
+                    .add(c);
         }
         List<Group> out = new ArrayList<>(byTest.size());
         byTest.forEach((t, list) -> out.add(new Group(t, list)));
@@ -248,7 +248,11 @@ final class RuleTree {
     }
 
     /** How a condition tests its words: for equality, {@code >}/{@code >=}, or {@code <}/{@code <=}. */
-    enum Shape { EQUALITY, ABOVE, BELOW }
+    enum Shape {
+        EQUALITY,
+        ABOVE,
+        BELOW
+    }
 
     /**
      * One node of libseccomp's tree: a test of one 32-bit word of one argument. Tests of different
@@ -308,8 +312,13 @@ final class RuleTree {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Test t && t.arg == arg && t.rank == rank && t.kind.equals(kind) && t.narrow == narrow
-                    && t.mask == mask && t.datum == datum;
+            return o instanceof Test t
+                    && t.arg == arg
+                    && t.rank == rank
+                    && t.kind.equals(kind)
+                    && t.narrow == narrow
+                    && t.mask == mask
+                    && t.datum == datum;
         }
 
         @Override

@@ -75,8 +75,8 @@ public final class SeccompAction {
      */
     public static SeccompAction errno(int errno) {
         if (errno < 0 || errno > MAX_ERRNO) {
-            throw new InvalidConfigException("seccomp errno", Integer.toString(errno),
-                    "must be between 0 and " + MAX_ERRNO);
+            throw new InvalidConfigException(
+                    "seccomp errno", Integer.toString(errno), "must be between 0 and " + MAX_ERRNO);
         }
         return new SeccompAction(Kind.ERRNO, errno);
     }
@@ -147,7 +147,9 @@ public final class SeccompAction {
         } catch (IllegalArgumentException e) {
             // falls through to the message below, which lists what is accepted
         }
-        throw new InvalidConfigException("seccomp action", text,
+        throw new InvalidConfigException(
+                "seccomp action",
+                text,
                 "expected KILL_PROCESS, KILL_THREAD, TRAP, ERRNO(n), USER_NOTIF, TRACE(n), LOG or ALLOW");
     }
 

@@ -11,6 +11,7 @@ import java.util.Arrays;
 public final class SeccompData {
     /** {@code sizeof(struct seccomp_data)}. */
     public static final int SIZE = 64;
+
     static final int OFFSET_NR = 0;
     static final int OFFSET_ARCH = 4;
     static final int OFFSET_IP = 8;
@@ -29,7 +30,9 @@ public final class SeccompData {
      */
     public SeccompData(int arch, int nr, long instructionPointer, long... args) {
         if (args.length > ArgCondition.ARGUMENTS) {
-            throw new InvalidConfigException("syscall arguments", Integer.toString(args.length),
+            throw new InvalidConfigException(
+                    "syscall arguments",
+                    Integer.toString(args.length),
                     "a syscall has at most " + ArgCondition.ARGUMENTS);
         }
         this.arch = arch;
@@ -82,8 +85,12 @@ public final class SeccompData {
 
     @Override
     public String toString() {
-        StringBuilder s = new StringBuilder("SeccompData[arch=0x").append(Integer.toHexString(arch))
-                .append(", nr=").append(nr).append(", ip=0x").append(Long.toHexString(instructionPointer));
+        StringBuilder s = new StringBuilder("SeccompData[arch=0x")
+                .append(Integer.toHexString(arch))
+                .append(", nr=")
+                .append(nr)
+                .append(", ip=0x")
+                .append(Long.toHexString(instructionPointer));
         for (int i = 0; i < args.length; i++) {
             s.append(", a").append(i).append("=0x").append(Long.toHexString(args[i]));
         }

@@ -225,8 +225,7 @@ public final class SeccompFilter {
      * order added, each with the action it leads to — raised to the unconditional rule's where that is
      * stronger — and the action when none of them holds. {@link RuleTree} says which one holds first.
      */
-    record Decision(List<SyscallRule> conditionalRules, SeccompAction otherwise) {
-    }
+    record Decision(List<SyscallRule> conditionalRules, SeccompAction otherwise) {}
 
     /** The decision for a syscall: its rules by name ({@code null}: the table has none) and by number. */
     Decision decisionFor(String name, int number) {
@@ -272,7 +271,8 @@ public final class SeccompFilter {
             return false;
         }
         SeccompFilter f = (SeccompFilter) o;
-        return f.defaultAction.equals(defaultAction) && f.unknownSyscallAction.equals(unknownSyscallAction)
+        return f.defaultAction.equals(defaultAction)
+                && f.unknownSyscallAction.equals(unknownSyscallAction)
                 && f.rules.equals(rules);
     }
 
@@ -283,8 +283,8 @@ public final class SeccompFilter {
 
     @Override
     public String toString() {
-        return "SeccompFilter[default=" + defaultAction + ", unknown=" + unknownSyscallAction + ", "
-                + rules.size() + " syscalls with rules]";
+        return "SeccompFilter[default=" + defaultAction + ", unknown=" + unknownSyscallAction + ", " + rules.size()
+                + " syscalls with rules]";
     }
 
     /** Collects rules and settings for a {@link SeccompFilter}. Not thread-safe; reusable. */
@@ -293,12 +293,10 @@ public final class SeccompFilter {
         private SeccompAction unknownSyscallAction = SeccompAction.errno(ENOSYS);
         private final Set<Entry> entries = new LinkedHashSet<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** A pending rule; a {@code null} action means "blocked", resolved at {@link #build()}. */
-        private record Entry(String name, SeccompAction action, List<ArgCondition> conditions) {
-        }
+        private record Entry(String name, SeccompAction action, List<ArgCondition> conditions) {}
 
         /** The action for syscalls no rule decides (default KILL_PROCESS). */
         public Builder defaultAction(SeccompAction action) {
@@ -361,7 +359,9 @@ public final class SeccompFilter {
          */
         public Builder rule(int number, SeccompAction action, ArgCondition... conditions) {
             if (number < 0 || number >= Architecture.X32_SYSCALL_BIT) {
-                throw new InvalidConfigException("syscall number", Integer.toString(number),
+                throw new InvalidConfigException(
+                        "syscall number",
+                        Integer.toString(number),
                         "must be between 0 and 0x3fffffff; higher numbers (x32, -1) are killed before any rule");
             }
             Objects.requireNonNull(action, "action");
@@ -391,7 +391,8 @@ public final class SeccompFilter {
                 }
             }
             throw new SeccompException("unknown syscall '" + name + "': not in the syscall table of "
-                    + Arrays.stream(Architecture.values()).map(Architecture::toString)
+                    + Arrays.stream(Architecture.values())
+                            .map(Architecture::toString)
                             .collect(Collectors.joining(" or ")));
         }
     }

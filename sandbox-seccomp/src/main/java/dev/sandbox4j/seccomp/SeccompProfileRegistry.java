@@ -59,7 +59,8 @@ public final class SeccompProfileRegistry {
         Objects.requireNonNull(filter, "filter");
         checkName(name);
         if (builtIn(name) != null) {
-            throw new InvalidConfigException("seccomp profile name", name, "is a built-in profile; choose another name");
+            throw new InvalidConfigException(
+                    "seccomp profile name", name, "is a built-in profile; choose another name");
         }
         registered.put(name, filter);
     }
@@ -77,7 +78,8 @@ public final class SeccompProfileRegistry {
      */
     public NamedSeccompFilter resolve(String nameOrFile) {
         if (nameOrFile == null || nameOrFile.isBlank()) {
-            throw new InvalidConfigException("seccomp profile", String.valueOf(nameOrFile), "expected a name or a file");
+            throw new InvalidConfigException(
+                    "seccomp profile", String.valueOf(nameOrFile), "expected a name or a file");
         }
         if (isPath(nameOrFile)) {
             return fromFile(nameOrFile, Path.of(nameOrFile));
@@ -97,11 +99,21 @@ public final class SeccompProfileRegistry {
                 return fromFile(nameOrFile, file);
             }
         }
-        throw new InvalidConfigException("seccomp profile", nameOrFile, "valid profiles are "
-                + SeccompProfile.validNames() + (registered.isEmpty() ? "" : ", registered "
-                + String.join(", ", new TreeMap<>(registered).keySet())) + ", NAME.json in "
-                + directories.stream().map(Path::toString).reduce((a, b) -> a + " or " + b).orElse("no directory")
-                + " (there is no " + nameOrFile + ".json), or an OCI JSON file (a path with '/' or ending in .json)");
+        throw new InvalidConfigException(
+                "seccomp profile",
+                nameOrFile,
+                "valid profiles are "
+                        + SeccompProfile.validNames()
+                        + (registered.isEmpty()
+                                ? ""
+                                : ", registered " + String.join(", ", new TreeMap<>(registered).keySet()))
+                        + ", NAME.json in "
+                        + directories.stream()
+                                .map(Path::toString)
+                                .reduce((a, b) -> a + " or " + b)
+                                .orElse("no directory")
+                        + " (there is no " + nameOrFile
+                        + ".json), or an OCI JSON file (a path with '/' or ending in .json)");
     }
 
     /** Every profile available by name, with its source, sorted by name (built-in first in case of a clash). */
@@ -146,7 +158,9 @@ public final class SeccompProfileRegistry {
 
     private static void checkName(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
-            throw new InvalidConfigException("seccomp profile name", name,
+            throw new InvalidConfigException(
+                    "seccomp profile name",
+                    name,
                     "use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
     }

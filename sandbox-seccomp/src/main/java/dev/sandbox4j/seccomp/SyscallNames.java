@@ -7,196 +7,915 @@ package dev.sandbox4j.seccomp;
  * where the kernel assigns none.
  */
 final class SyscallNames {
-    private SyscallNames() {
-    }
+    private SyscallNames() {}
 
     /** x86_64: 362 syscalls, numbers 0 to 450; from asm/unistd_64.h (Linux UAPI headers 6.1). */
     static final String[] X86_64 = {
-        "read", "write", "open", "close", "stat", // 0
-        "fstat", "lstat", "poll", "lseek", "mmap", // 5
-        "mprotect", "munmap", "brk", "rt_sigaction", "rt_sigprocmask", // 10
-        "rt_sigreturn", "ioctl", "pread64", "pwrite64", "readv", // 15
-        "writev", "access", "pipe", "select", "sched_yield", // 20
-        "mremap", "msync", "mincore", "madvise", "shmget", // 25
-        "shmat", "shmctl", "dup", "dup2", "pause", // 30
-        "nanosleep", "getitimer", "alarm", "setitimer", "getpid", // 35
-        "sendfile", "socket", "connect", "accept", "sendto", // 40
-        "recvfrom", "sendmsg", "recvmsg", "shutdown", "bind", // 45
-        "listen", "getsockname", "getpeername", "socketpair", "setsockopt", // 50
-        "getsockopt", "clone", "fork", "vfork", "execve", // 55
-        "exit", "wait4", "kill", "uname", "semget", // 60
-        "semop", "semctl", "shmdt", "msgget", "msgsnd", // 65
-        "msgrcv", "msgctl", "fcntl", "flock", "fsync", // 70
-        "fdatasync", "truncate", "ftruncate", "getdents", "getcwd", // 75
-        "chdir", "fchdir", "rename", "mkdir", "rmdir", // 80
-        "creat", "link", "unlink", "symlink", "readlink", // 85
-        "chmod", "fchmod", "chown", "fchown", "lchown", // 90
-        "umask", "gettimeofday", "getrlimit", "getrusage", "sysinfo", // 95
-        "times", "ptrace", "getuid", "syslog", "getgid", // 100
-        "setuid", "setgid", "geteuid", "getegid", "setpgid", // 105
-        "getppid", "getpgrp", "setsid", "setreuid", "setregid", // 110
-        "getgroups", "setgroups", "setresuid", "getresuid", "setresgid", // 115
-        "getresgid", "getpgid", "setfsuid", "setfsgid", "getsid", // 120
-        "capget", "capset", "rt_sigpending", "rt_sigtimedwait", "rt_sigqueueinfo", // 125
-        "rt_sigsuspend", "sigaltstack", "utime", "mknod", "uselib", // 130
-        "personality", "ustat", "statfs", "fstatfs", "sysfs", // 135
-        "getpriority", "setpriority", "sched_setparam", "sched_getparam", "sched_setscheduler", // 140
-        "sched_getscheduler", "sched_get_priority_max", "sched_get_priority_min", "sched_rr_get_interval", "mlock", // 145
-        "munlock", "mlockall", "munlockall", "vhangup", "modify_ldt", // 150
-        "pivot_root", "_sysctl", "prctl", "arch_prctl", "adjtimex", // 155
-        "setrlimit", "chroot", "sync", "acct", "settimeofday", // 160
-        "mount", "umount2", "swapon", "swapoff", "reboot", // 165
-        "sethostname", "setdomainname", "iopl", "ioperm", "create_module", // 170
-        "init_module", "delete_module", "get_kernel_syms", "query_module", "quotactl", // 175
-        "nfsservctl", "getpmsg", "putpmsg", "afs_syscall", "tuxcall", // 180
-        "security", "gettid", "readahead", "setxattr", "lsetxattr", // 185
-        "fsetxattr", "getxattr", "lgetxattr", "fgetxattr", "listxattr", // 190
-        "llistxattr", "flistxattr", "removexattr", "lremovexattr", "fremovexattr", // 195
-        "tkill", "time", "futex", "sched_setaffinity", "sched_getaffinity", // 200
-        "set_thread_area", "io_setup", "io_destroy", "io_getevents", "io_submit", // 205
-        "io_cancel", "get_thread_area", "lookup_dcookie", "epoll_create", "epoll_ctl_old", // 210
-        "epoll_wait_old", "remap_file_pages", "getdents64", "set_tid_address", "restart_syscall", // 215
-        "semtimedop", "fadvise64", "timer_create", "timer_settime", "timer_gettime", // 220
-        "timer_getoverrun", "timer_delete", "clock_settime", "clock_gettime", "clock_getres", // 225
-        "clock_nanosleep", "exit_group", "epoll_wait", "epoll_ctl", "tgkill", // 230
-        "utimes", "vserver", "mbind", "set_mempolicy", "get_mempolicy", // 235
-        "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", // 240
-        "mq_getsetattr", "kexec_load", "waitid", "add_key", "request_key", // 245
-        "keyctl", "ioprio_set", "ioprio_get", "inotify_init", "inotify_add_watch", // 250
-        "inotify_rm_watch", "migrate_pages", "openat", "mkdirat", "mknodat", // 255
-        "fchownat", "futimesat", "newfstatat", "unlinkat", "renameat", // 260
-        "linkat", "symlinkat", "readlinkat", "fchmodat", "faccessat", // 265
-        "pselect6", "ppoll", "unshare", "set_robust_list", "get_robust_list", // 270
-        "splice", "tee", "sync_file_range", "vmsplice", "move_pages", // 275
-        "utimensat", "epoll_pwait", "signalfd", "timerfd_create", "eventfd", // 280
-        "fallocate", "timerfd_settime", "timerfd_gettime", "accept4", "signalfd4", // 285
-        "eventfd2", "epoll_create1", "dup3", "pipe2", "inotify_init1", // 290
-        "preadv", "pwritev", "rt_tgsigqueueinfo", "perf_event_open", "recvmmsg", // 295
-        "fanotify_init", "fanotify_mark", "prlimit64", "name_to_handle_at", "open_by_handle_at", // 300
-        "clock_adjtime", "syncfs", "sendmmsg", "setns", "getcpu", // 305
-        "process_vm_readv", "process_vm_writev", "kcmp", "finit_module", "sched_setattr", // 310
-        "sched_getattr", "renameat2", "seccomp", "getrandom", "memfd_create", // 315
-        "kexec_file_load", "bpf", "execveat", "userfaultfd", "membarrier", // 320
-        "mlock2", "copy_file_range", "preadv2", "pwritev2", "pkey_mprotect", // 325
-        "pkey_alloc", "pkey_free", "statx", "io_pgetevents", "rseq", // 330
-        null, null, null, null, null, // 335
-        null, null, null, null, null, // 340
-        null, null, null, null, null, // 345
-        null, null, null, null, null, // 350
-        null, null, null, null, null, // 355
-        null, null, null, null, null, // 360
-        null, null, null, null, null, // 365
-        null, null, null, null, null, // 370
-        null, null, null, null, null, // 375
-        null, null, null, null, null, // 380
-        null, null, null, null, null, // 385
-        null, null, null, null, null, // 390
-        null, null, null, null, null, // 395
-        null, null, null, null, null, // 400
-        null, null, null, null, null, // 405
-        null, null, null, null, null, // 410
-        null, null, null, null, null, // 415
-        null, null, null, null, "pidfd_send_signal", // 420
-        "io_uring_setup", "io_uring_enter", "io_uring_register", "open_tree", "move_mount", // 425
-        "fsopen", "fsconfig", "fsmount", "fspick", "pidfd_open", // 430
-        "clone3", "close_range", "openat2", "pidfd_getfd", "faccessat2", // 435
-        "process_madvise", "epoll_pwait2", "mount_setattr", "quotactl_fd", "landlock_create_ruleset", // 440
-        "landlock_add_rule", "landlock_restrict_self", "memfd_secret", "process_mrelease", "futex_waitv", // 445
+        "read",
+        "write",
+        "open",
+        "close",
+        "stat", // 0
+        "fstat",
+        "lstat",
+        "poll",
+        "lseek",
+        "mmap", // 5
+        "mprotect",
+        "munmap",
+        "brk",
+        "rt_sigaction",
+        "rt_sigprocmask", // 10
+        "rt_sigreturn",
+        "ioctl",
+        "pread64",
+        "pwrite64",
+        "readv", // 15
+        "writev",
+        "access",
+        "pipe",
+        "select",
+        "sched_yield", // 20
+        "mremap",
+        "msync",
+        "mincore",
+        "madvise",
+        "shmget", // 25
+        "shmat",
+        "shmctl",
+        "dup",
+        "dup2",
+        "pause", // 30
+        "nanosleep",
+        "getitimer",
+        "alarm",
+        "setitimer",
+        "getpid", // 35
+        "sendfile",
+        "socket",
+        "connect",
+        "accept",
+        "sendto", // 40
+        "recvfrom",
+        "sendmsg",
+        "recvmsg",
+        "shutdown",
+        "bind", // 45
+        "listen",
+        "getsockname",
+        "getpeername",
+        "socketpair",
+        "setsockopt", // 50
+        "getsockopt",
+        "clone",
+        "fork",
+        "vfork",
+        "execve", // 55
+        "exit",
+        "wait4",
+        "kill",
+        "uname",
+        "semget", // 60
+        "semop",
+        "semctl",
+        "shmdt",
+        "msgget",
+        "msgsnd", // 65
+        "msgrcv",
+        "msgctl",
+        "fcntl",
+        "flock",
+        "fsync", // 70
+        "fdatasync",
+        "truncate",
+        "ftruncate",
+        "getdents",
+        "getcwd", // 75
+        "chdir",
+        "fchdir",
+        "rename",
+        "mkdir",
+        "rmdir", // 80
+        "creat",
+        "link",
+        "unlink",
+        "symlink",
+        "readlink", // 85
+        "chmod",
+        "fchmod",
+        "chown",
+        "fchown",
+        "lchown", // 90
+        "umask",
+        "gettimeofday",
+        "getrlimit",
+        "getrusage",
+        "sysinfo", // 95
+        "times",
+        "ptrace",
+        "getuid",
+        "syslog",
+        "getgid", // 100
+        "setuid",
+        "setgid",
+        "geteuid",
+        "getegid",
+        "setpgid", // 105
+        "getppid",
+        "getpgrp",
+        "setsid",
+        "setreuid",
+        "setregid", // 110
+        "getgroups",
+        "setgroups",
+        "setresuid",
+        "getresuid",
+        "setresgid", // 115
+        "getresgid",
+        "getpgid",
+        "setfsuid",
+        "setfsgid",
+        "getsid", // 120
+        "capget",
+        "capset",
+        "rt_sigpending",
+        "rt_sigtimedwait",
+        "rt_sigqueueinfo", // 125
+        "rt_sigsuspend",
+        "sigaltstack",
+        "utime",
+        "mknod",
+        "uselib", // 130
+        "personality",
+        "ustat",
+        "statfs",
+        "fstatfs",
+        "sysfs", // 135
+        "getpriority",
+        "setpriority",
+        "sched_setparam",
+        "sched_getparam",
+        "sched_setscheduler", // 140
+        "sched_getscheduler",
+        "sched_get_priority_max",
+        "sched_get_priority_min",
+        "sched_rr_get_interval",
+        "mlock", // 145
+        "munlock",
+        "mlockall",
+        "munlockall",
+        "vhangup",
+        "modify_ldt", // 150
+        "pivot_root",
+        "_sysctl",
+        "prctl",
+        "arch_prctl",
+        "adjtimex", // 155
+        "setrlimit",
+        "chroot",
+        "sync",
+        "acct",
+        "settimeofday", // 160
+        "mount",
+        "umount2",
+        "swapon",
+        "swapoff",
+        "reboot", // 165
+        "sethostname",
+        "setdomainname",
+        "iopl",
+        "ioperm",
+        "create_module", // 170
+        "init_module",
+        "delete_module",
+        "get_kernel_syms",
+        "query_module",
+        "quotactl", // 175
+        "nfsservctl",
+        "getpmsg",
+        "putpmsg",
+        "afs_syscall",
+        "tuxcall", // 180
+        "security",
+        "gettid",
+        "readahead",
+        "setxattr",
+        "lsetxattr", // 185
+        "fsetxattr",
+        "getxattr",
+        "lgetxattr",
+        "fgetxattr",
+        "listxattr", // 190
+        "llistxattr",
+        "flistxattr",
+        "removexattr",
+        "lremovexattr",
+        "fremovexattr", // 195
+        "tkill",
+        "time",
+        "futex",
+        "sched_setaffinity",
+        "sched_getaffinity", // 200
+        "set_thread_area",
+        "io_setup",
+        "io_destroy",
+        "io_getevents",
+        "io_submit", // 205
+        "io_cancel",
+        "get_thread_area",
+        "lookup_dcookie",
+        "epoll_create",
+        "epoll_ctl_old", // 210
+        "epoll_wait_old",
+        "remap_file_pages",
+        "getdents64",
+        "set_tid_address",
+        "restart_syscall", // 215
+        "semtimedop",
+        "fadvise64",
+        "timer_create",
+        "timer_settime",
+        "timer_gettime", // 220
+        "timer_getoverrun",
+        "timer_delete",
+        "clock_settime",
+        "clock_gettime",
+        "clock_getres", // 225
+        "clock_nanosleep",
+        "exit_group",
+        "epoll_wait",
+        "epoll_ctl",
+        "tgkill", // 230
+        "utimes",
+        "vserver",
+        "mbind",
+        "set_mempolicy",
+        "get_mempolicy", // 235
+        "mq_open",
+        "mq_unlink",
+        "mq_timedsend",
+        "mq_timedreceive",
+        "mq_notify", // 240
+        "mq_getsetattr",
+        "kexec_load",
+        "waitid",
+        "add_key",
+        "request_key", // 245
+        "keyctl",
+        "ioprio_set",
+        "ioprio_get",
+        "inotify_init",
+        "inotify_add_watch", // 250
+        "inotify_rm_watch",
+        "migrate_pages",
+        "openat",
+        "mkdirat",
+        "mknodat", // 255
+        "fchownat",
+        "futimesat",
+        "newfstatat",
+        "unlinkat",
+        "renameat", // 260
+        "linkat",
+        "symlinkat",
+        "readlinkat",
+        "fchmodat",
+        "faccessat", // 265
+        "pselect6",
+        "ppoll",
+        "unshare",
+        "set_robust_list",
+        "get_robust_list", // 270
+        "splice",
+        "tee",
+        "sync_file_range",
+        "vmsplice",
+        "move_pages", // 275
+        "utimensat",
+        "epoll_pwait",
+        "signalfd",
+        "timerfd_create",
+        "eventfd", // 280
+        "fallocate",
+        "timerfd_settime",
+        "timerfd_gettime",
+        "accept4",
+        "signalfd4", // 285
+        "eventfd2",
+        "epoll_create1",
+        "dup3",
+        "pipe2",
+        "inotify_init1", // 290
+        "preadv",
+        "pwritev",
+        "rt_tgsigqueueinfo",
+        "perf_event_open",
+        "recvmmsg", // 295
+        "fanotify_init",
+        "fanotify_mark",
+        "prlimit64",
+        "name_to_handle_at",
+        "open_by_handle_at", // 300
+        "clock_adjtime",
+        "syncfs",
+        "sendmmsg",
+        "setns",
+        "getcpu", // 305
+        "process_vm_readv",
+        "process_vm_writev",
+        "kcmp",
+        "finit_module",
+        "sched_setattr", // 310
+        "sched_getattr",
+        "renameat2",
+        "seccomp",
+        "getrandom",
+        "memfd_create", // 315
+        "kexec_file_load",
+        "bpf",
+        "execveat",
+        "userfaultfd",
+        "membarrier", // 320
+        "mlock2",
+        "copy_file_range",
+        "preadv2",
+        "pwritev2",
+        "pkey_mprotect", // 325
+        "pkey_alloc",
+        "pkey_free",
+        "statx",
+        "io_pgetevents",
+        "rseq", // 330
+        null,
+        null,
+        null,
+        null,
+        null, // 335
+        null,
+        null,
+        null,
+        null,
+        null, // 340
+        null,
+        null,
+        null,
+        null,
+        null, // 345
+        null,
+        null,
+        null,
+        null,
+        null, // 350
+        null,
+        null,
+        null,
+        null,
+        null, // 355
+        null,
+        null,
+        null,
+        null,
+        null, // 360
+        null,
+        null,
+        null,
+        null,
+        null, // 365
+        null,
+        null,
+        null,
+        null,
+        null, // 370
+        null,
+        null,
+        null,
+        null,
+        null, // 375
+        null,
+        null,
+        null,
+        null,
+        null, // 380
+        null,
+        null,
+        null,
+        null,
+        null, // 385
+        null,
+        null,
+        null,
+        null,
+        null, // 390
+        null,
+        null,
+        null,
+        null,
+        null, // 395
+        null,
+        null,
+        null,
+        null,
+        null, // 400
+        null,
+        null,
+        null,
+        null,
+        null, // 405
+        null,
+        null,
+        null,
+        null,
+        null, // 410
+        null,
+        null,
+        null,
+        null,
+        null, // 415
+        null,
+        null,
+        null,
+        null,
+        "pidfd_send_signal", // 420
+        "io_uring_setup",
+        "io_uring_enter",
+        "io_uring_register",
+        "open_tree",
+        "move_mount", // 425
+        "fsopen",
+        "fsconfig",
+        "fsmount",
+        "fspick",
+        "pidfd_open", // 430
+        "clone3",
+        "close_range",
+        "openat2",
+        "pidfd_getfd",
+        "faccessat2", // 435
+        "process_madvise",
+        "epoll_pwait2",
+        "mount_setattr",
+        "quotactl_fd",
+        "landlock_create_ruleset", // 440
+        "landlock_add_rule",
+        "landlock_restrict_self",
+        "memfd_secret",
+        "process_mrelease",
+        "futex_waitv", // 445
         "set_mempolicy_home_node", // 450
     };
 
     /** aarch64: 306 syscalls, numbers 0 to 450; from asm-generic/unistd.h with arm64's __ARCH_WANT_* set (Linux UAPI headers 6.1). */
     static final String[] AARCH64 = {
-        "io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", // 0
-        "setxattr", "lsetxattr", "fsetxattr", "getxattr", "lgetxattr", // 5
-        "fgetxattr", "listxattr", "llistxattr", "flistxattr", "removexattr", // 10
-        "lremovexattr", "fremovexattr", "getcwd", "lookup_dcookie", "eventfd2", // 15
-        "epoll_create1", "epoll_ctl", "epoll_pwait", "dup", "dup3", // 20
-        "fcntl", "inotify_init1", "inotify_add_watch", "inotify_rm_watch", "ioctl", // 25
-        "ioprio_set", "ioprio_get", "flock", "mknodat", "mkdirat", // 30
-        "unlinkat", "symlinkat", "linkat", "renameat", "umount2", // 35
-        "mount", "pivot_root", "nfsservctl", "statfs", "fstatfs", // 40
-        "truncate", "ftruncate", "fallocate", "faccessat", "chdir", // 45
-        "fchdir", "chroot", "fchmod", "fchmodat", "fchownat", // 50
-        "fchown", "openat", "close", "vhangup", "pipe2", // 55
-        "quotactl", "getdents64", "lseek", "read", "write", // 60
-        "readv", "writev", "pread64", "pwrite64", "preadv", // 65
-        "pwritev", "sendfile", "pselect6", "ppoll", "signalfd4", // 70
-        "vmsplice", "splice", "tee", "readlinkat", "newfstatat", // 75
-        "fstat", "sync", "fsync", "fdatasync", "sync_file_range", // 80
-        "timerfd_create", "timerfd_settime", "timerfd_gettime", "utimensat", "acct", // 85
-        "capget", "capset", "personality", "exit", "exit_group", // 90
-        "waitid", "set_tid_address", "unshare", "futex", "set_robust_list", // 95
-        "get_robust_list", "nanosleep", "getitimer", "setitimer", "kexec_load", // 100
-        "init_module", "delete_module", "timer_create", "timer_gettime", "timer_getoverrun", // 105
-        "timer_settime", "timer_delete", "clock_settime", "clock_gettime", "clock_getres", // 110
-        "clock_nanosleep", "syslog", "ptrace", "sched_setparam", "sched_setscheduler", // 115
-        "sched_getscheduler", "sched_getparam", "sched_setaffinity", "sched_getaffinity", "sched_yield", // 120
-        "sched_get_priority_max", "sched_get_priority_min", "sched_rr_get_interval", "restart_syscall", "kill", // 125
-        "tkill", "tgkill", "sigaltstack", "rt_sigsuspend", "rt_sigaction", // 130
-        "rt_sigprocmask", "rt_sigpending", "rt_sigtimedwait", "rt_sigqueueinfo", "rt_sigreturn", // 135
-        "setpriority", "getpriority", "reboot", "setregid", "setgid", // 140
-        "setreuid", "setuid", "setresuid", "getresuid", "setresgid", // 145
-        "getresgid", "setfsuid", "setfsgid", "times", "setpgid", // 150
-        "getpgid", "getsid", "setsid", "getgroups", "setgroups", // 155
-        "uname", "sethostname", "setdomainname", "getrlimit", "setrlimit", // 160
-        "getrusage", "umask", "prctl", "getcpu", "gettimeofday", // 165
-        "settimeofday", "adjtimex", "getpid", "getppid", "getuid", // 170
-        "geteuid", "getgid", "getegid", "gettid", "sysinfo", // 175
-        "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", // 180
-        "mq_getsetattr", "msgget", "msgctl", "msgrcv", "msgsnd", // 185
-        "semget", "semctl", "semtimedop", "semop", "shmget", // 190
-        "shmctl", "shmat", "shmdt", "socket", "socketpair", // 195
-        "bind", "listen", "accept", "connect", "getsockname", // 200
-        "getpeername", "sendto", "recvfrom", "setsockopt", "getsockopt", // 205
-        "shutdown", "sendmsg", "recvmsg", "readahead", "brk", // 210
-        "munmap", "mremap", "add_key", "request_key", "keyctl", // 215
-        "clone", "execve", "mmap", "fadvise64", "swapon", // 220
-        "swapoff", "mprotect", "msync", "mlock", "munlock", // 225
-        "mlockall", "munlockall", "mincore", "madvise", "remap_file_pages", // 230
-        "mbind", "get_mempolicy", "set_mempolicy", "migrate_pages", "move_pages", // 235
-        "rt_tgsigqueueinfo", "perf_event_open", "accept4", "recvmmsg", null, // 240
-        null, null, null, null, null, // 245
-        null, null, null, null, null, // 250
-        null, null, null, null, null, // 255
-        "wait4", "prlimit64", "fanotify_init", "fanotify_mark", "name_to_handle_at", // 260
-        "open_by_handle_at", "clock_adjtime", "syncfs", "setns", "sendmmsg", // 265
-        "process_vm_readv", "process_vm_writev", "kcmp", "finit_module", "sched_setattr", // 270
-        "sched_getattr", "renameat2", "seccomp", "getrandom", "memfd_create", // 275
-        "bpf", "execveat", "userfaultfd", "membarrier", "mlock2", // 280
-        "copy_file_range", "preadv2", "pwritev2", "pkey_mprotect", "pkey_alloc", // 285
-        "pkey_free", "statx", "io_pgetevents", "rseq", "kexec_file_load", // 290
-        null, null, null, null, null, // 295
-        null, null, null, null, null, // 300
-        null, null, null, null, null, // 305
-        null, null, null, null, null, // 310
-        null, null, null, null, null, // 315
-        null, null, null, null, null, // 320
-        null, null, null, null, null, // 325
-        null, null, null, null, null, // 330
-        null, null, null, null, null, // 335
-        null, null, null, null, null, // 340
-        null, null, null, null, null, // 345
-        null, null, null, null, null, // 350
-        null, null, null, null, null, // 355
-        null, null, null, null, null, // 360
-        null, null, null, null, null, // 365
-        null, null, null, null, null, // 370
-        null, null, null, null, null, // 375
-        null, null, null, null, null, // 380
-        null, null, null, null, null, // 385
-        null, null, null, null, null, // 390
-        null, null, null, null, null, // 395
-        null, null, null, null, null, // 400
-        null, null, null, null, null, // 405
-        null, null, null, null, null, // 410
-        null, null, null, null, null, // 415
-        null, null, null, null, "pidfd_send_signal", // 420
-        "io_uring_setup", "io_uring_enter", "io_uring_register", "open_tree", "move_mount", // 425
-        "fsopen", "fsconfig", "fsmount", "fspick", "pidfd_open", // 430
-        "clone3", "close_range", "openat2", "pidfd_getfd", "faccessat2", // 435
-        "process_madvise", "epoll_pwait2", "mount_setattr", "quotactl_fd", "landlock_create_ruleset", // 440
-        "landlock_add_rule", "landlock_restrict_self", "memfd_secret", "process_mrelease", "futex_waitv", // 445
+        "io_setup",
+        "io_destroy",
+        "io_submit",
+        "io_cancel",
+        "io_getevents", // 0
+        "setxattr",
+        "lsetxattr",
+        "fsetxattr",
+        "getxattr",
+        "lgetxattr", // 5
+        "fgetxattr",
+        "listxattr",
+        "llistxattr",
+        "flistxattr",
+        "removexattr", // 10
+        "lremovexattr",
+        "fremovexattr",
+        "getcwd",
+        "lookup_dcookie",
+        "eventfd2", // 15
+        "epoll_create1",
+        "epoll_ctl",
+        "epoll_pwait",
+        "dup",
+        "dup3", // 20
+        "fcntl",
+        "inotify_init1",
+        "inotify_add_watch",
+        "inotify_rm_watch",
+        "ioctl", // 25
+        "ioprio_set",
+        "ioprio_get",
+        "flock",
+        "mknodat",
+        "mkdirat", // 30
+        "unlinkat",
+        "symlinkat",
+        "linkat",
+        "renameat",
+        "umount2", // 35
+        "mount",
+        "pivot_root",
+        "nfsservctl",
+        "statfs",
+        "fstatfs", // 40
+        "truncate",
+        "ftruncate",
+        "fallocate",
+        "faccessat",
+        "chdir", // 45
+        "fchdir",
+        "chroot",
+        "fchmod",
+        "fchmodat",
+        "fchownat", // 50
+        "fchown",
+        "openat",
+        "close",
+        "vhangup",
+        "pipe2", // 55
+        "quotactl",
+        "getdents64",
+        "lseek",
+        "read",
+        "write", // 60
+        "readv",
+        "writev",
+        "pread64",
+        "pwrite64",
+        "preadv", // 65
+        "pwritev",
+        "sendfile",
+        "pselect6",
+        "ppoll",
+        "signalfd4", // 70
+        "vmsplice",
+        "splice",
+        "tee",
+        "readlinkat",
+        "newfstatat", // 75
+        "fstat",
+        "sync",
+        "fsync",
+        "fdatasync",
+        "sync_file_range", // 80
+        "timerfd_create",
+        "timerfd_settime",
+        "timerfd_gettime",
+        "utimensat",
+        "acct", // 85
+        "capget",
+        "capset",
+        "personality",
+        "exit",
+        "exit_group", // 90
+        "waitid",
+        "set_tid_address",
+        "unshare",
+        "futex",
+        "set_robust_list", // 95
+        "get_robust_list",
+        "nanosleep",
+        "getitimer",
+        "setitimer",
+        "kexec_load", // 100
+        "init_module",
+        "delete_module",
+        "timer_create",
+        "timer_gettime",
+        "timer_getoverrun", // 105
+        "timer_settime",
+        "timer_delete",
+        "clock_settime",
+        "clock_gettime",
+        "clock_getres", // 110
+        "clock_nanosleep",
+        "syslog",
+        "ptrace",
+        "sched_setparam",
+        "sched_setscheduler", // 115
+        "sched_getscheduler",
+        "sched_getparam",
+        "sched_setaffinity",
+        "sched_getaffinity",
+        "sched_yield", // 120
+        "sched_get_priority_max",
+        "sched_get_priority_min",
+        "sched_rr_get_interval",
+        "restart_syscall",
+        "kill", // 125
+        "tkill",
+        "tgkill",
+        "sigaltstack",
+        "rt_sigsuspend",
+        "rt_sigaction", // 130
+        "rt_sigprocmask",
+        "rt_sigpending",
+        "rt_sigtimedwait",
+        "rt_sigqueueinfo",
+        "rt_sigreturn", // 135
+        "setpriority",
+        "getpriority",
+        "reboot",
+        "setregid",
+        "setgid", // 140
+        "setreuid",
+        "setuid",
+        "setresuid",
+        "getresuid",
+        "setresgid", // 145
+        "getresgid",
+        "setfsuid",
+        "setfsgid",
+        "times",
+        "setpgid", // 150
+        "getpgid",
+        "getsid",
+        "setsid",
+        "getgroups",
+        "setgroups", // 155
+        "uname",
+        "sethostname",
+        "setdomainname",
+        "getrlimit",
+        "setrlimit", // 160
+        "getrusage",
+        "umask",
+        "prctl",
+        "getcpu",
+        "gettimeofday", // 165
+        "settimeofday",
+        "adjtimex",
+        "getpid",
+        "getppid",
+        "getuid", // 170
+        "geteuid",
+        "getgid",
+        "getegid",
+        "gettid",
+        "sysinfo", // 175
+        "mq_open",
+        "mq_unlink",
+        "mq_timedsend",
+        "mq_timedreceive",
+        "mq_notify", // 180
+        "mq_getsetattr",
+        "msgget",
+        "msgctl",
+        "msgrcv",
+        "msgsnd", // 185
+        "semget",
+        "semctl",
+        "semtimedop",
+        "semop",
+        "shmget", // 190
+        "shmctl",
+        "shmat",
+        "shmdt",
+        "socket",
+        "socketpair", // 195
+        "bind",
+        "listen",
+        "accept",
+        "connect",
+        "getsockname", // 200
+        "getpeername",
+        "sendto",
+        "recvfrom",
+        "setsockopt",
+        "getsockopt", // 205
+        "shutdown",
+        "sendmsg",
+        "recvmsg",
+        "readahead",
+        "brk", // 210
+        "munmap",
+        "mremap",
+        "add_key",
+        "request_key",
+        "keyctl", // 215
+        "clone",
+        "execve",
+        "mmap",
+        "fadvise64",
+        "swapon", // 220
+        "swapoff",
+        "mprotect",
+        "msync",
+        "mlock",
+        "munlock", // 225
+        "mlockall",
+        "munlockall",
+        "mincore",
+        "madvise",
+        "remap_file_pages", // 230
+        "mbind",
+        "get_mempolicy",
+        "set_mempolicy",
+        "migrate_pages",
+        "move_pages", // 235
+        "rt_tgsigqueueinfo",
+        "perf_event_open",
+        "accept4",
+        "recvmmsg",
+        null, // 240
+        null,
+        null,
+        null,
+        null,
+        null, // 245
+        null,
+        null,
+        null,
+        null,
+        null, // 250
+        null,
+        null,
+        null,
+        null,
+        null, // 255
+        "wait4",
+        "prlimit64",
+        "fanotify_init",
+        "fanotify_mark",
+        "name_to_handle_at", // 260
+        "open_by_handle_at",
+        "clock_adjtime",
+        "syncfs",
+        "setns",
+        "sendmmsg", // 265
+        "process_vm_readv",
+        "process_vm_writev",
+        "kcmp",
+        "finit_module",
+        "sched_setattr", // 270
+        "sched_getattr",
+        "renameat2",
+        "seccomp",
+        "getrandom",
+        "memfd_create", // 275
+        "bpf",
+        "execveat",
+        "userfaultfd",
+        "membarrier",
+        "mlock2", // 280
+        "copy_file_range",
+        "preadv2",
+        "pwritev2",
+        "pkey_mprotect",
+        "pkey_alloc", // 285
+        "pkey_free",
+        "statx",
+        "io_pgetevents",
+        "rseq",
+        "kexec_file_load", // 290
+        null,
+        null,
+        null,
+        null,
+        null, // 295
+        null,
+        null,
+        null,
+        null,
+        null, // 300
+        null,
+        null,
+        null,
+        null,
+        null, // 305
+        null,
+        null,
+        null,
+        null,
+        null, // 310
+        null,
+        null,
+        null,
+        null,
+        null, // 315
+        null,
+        null,
+        null,
+        null,
+        null, // 320
+        null,
+        null,
+        null,
+        null,
+        null, // 325
+        null,
+        null,
+        null,
+        null,
+        null, // 330
+        null,
+        null,
+        null,
+        null,
+        null, // 335
+        null,
+        null,
+        null,
+        null,
+        null, // 340
+        null,
+        null,
+        null,
+        null,
+        null, // 345
+        null,
+        null,
+        null,
+        null,
+        null, // 350
+        null,
+        null,
+        null,
+        null,
+        null, // 355
+        null,
+        null,
+        null,
+        null,
+        null, // 360
+        null,
+        null,
+        null,
+        null,
+        null, // 365
+        null,
+        null,
+        null,
+        null,
+        null, // 370
+        null,
+        null,
+        null,
+        null,
+        null, // 375
+        null,
+        null,
+        null,
+        null,
+        null, // 380
+        null,
+        null,
+        null,
+        null,
+        null, // 385
+        null,
+        null,
+        null,
+        null,
+        null, // 390
+        null,
+        null,
+        null,
+        null,
+        null, // 395
+        null,
+        null,
+        null,
+        null,
+        null, // 400
+        null,
+        null,
+        null,
+        null,
+        null, // 405
+        null,
+        null,
+        null,
+        null,
+        null, // 410
+        null,
+        null,
+        null,
+        null,
+        null, // 415
+        null,
+        null,
+        null,
+        null,
+        "pidfd_send_signal", // 420
+        "io_uring_setup",
+        "io_uring_enter",
+        "io_uring_register",
+        "open_tree",
+        "move_mount", // 425
+        "fsopen",
+        "fsconfig",
+        "fsmount",
+        "fspick",
+        "pidfd_open", // 430
+        "clone3",
+        "close_range",
+        "openat2",
+        "pidfd_getfd",
+        "faccessat2", // 435
+        "process_madvise",
+        "epoll_pwait2",
+        "mount_setattr",
+        "quotactl_fd",
+        "landlock_create_ruleset", // 440
+        "landlock_add_rule",
+        "landlock_restrict_self",
+        "memfd_secret",
+        "process_mrelease",
+        "futex_waitv", // 445
         "set_mempolicy_home_node", // 450
     };
 }

@@ -34,7 +34,8 @@ public final class SyscallRule {
     }
 
     static java.util.OptionalInt numberOf(String key) {
-        return key.startsWith("#") ? java.util.OptionalInt.of(Integer.parseInt(key.substring(1)))
+        return key.startsWith("#")
+                ? java.util.OptionalInt.of(Integer.parseInt(key.substring(1)))
                 : java.util.OptionalInt.empty();
     }
 
@@ -68,7 +69,8 @@ public final class SyscallRule {
     /** {@code ioctl → ERRNO(1) if arg1.lo32 == 0x5412}. */
     @Override
     public String toString() {
-        String when = conditions.isEmpty() ? ""
+        String when = conditions.isEmpty()
+                ? ""
                 : " if " + conditions.stream().map(ArgCondition::toString).collect(Collectors.joining(" && "));
         return name + " → " + action + when;
     }

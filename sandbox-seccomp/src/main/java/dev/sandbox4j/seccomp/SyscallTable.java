@@ -26,8 +26,7 @@ public final class SyscallTable {
     private final NavigableMap<Integer, String> names;
     private final SortedSet<String> sortedNames;
 
-    private SyscallTable(Architecture architecture, Map<String, Integer> numbers,
-            NavigableMap<Integer, String> names) {
+    private SyscallTable(Architecture architecture, Map<String, Integer> numbers, NavigableMap<Integer, String> names) {
         this.architecture = architecture;
         this.numbers = Collections.unmodifiableMap(numbers);
         this.names = Collections.unmodifiableNavigableMap(names);

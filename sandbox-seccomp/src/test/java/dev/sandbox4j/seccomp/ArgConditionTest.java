@@ -21,12 +21,17 @@ class ArgConditionTest {
         BpfInterpreter interpreter = BpfInterpreter.of(filter.compile(Architecture.X86_64));
         long[] args = new long[6];
         args[c.index()] = value;
-        return interpreter.run(SeccompData.of(Architecture.X86_64, 0, args)).action().runsSyscall();
+        return interpreter
+                .run(SeccompData.of(Architecture.X86_64, 0, args))
+                .action()
+                .runsSyscall();
     }
 
     private static void expect(ArgCondition c, long value, boolean holds) {
         assertThat(c.test(value)).as("%s for 0x%x (model)", c, value).isEqualTo(holds);
-        assertThat(compiledAllows(c, value)).as("%s for 0x%x (compiled)", c, value).isEqualTo(holds);
+        assertThat(compiledAllows(c, value))
+                .as("%s for 0x%x (compiled)", c, value)
+                .isEqualTo(holds);
     }
 
     @Test
@@ -103,8 +108,11 @@ class ArgConditionTest {
 
     @Test
     void rejectsConditionsThatCannotBeRight() {
-        assertThatThrownBy(() -> arg(6)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("6");
-        assertThatThrownBy(() -> arg32(0).eq(HI)).isInstanceOf(InvalidConfigException.class)
+        assertThatThrownBy(() -> arg(6))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("6");
+        assertThatThrownBy(() -> arg32(0).eq(HI))
+                .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("32 bits");
     }
 

@@ -22,8 +22,15 @@ class BpfInterpreterTest {
     @Test
     void runsAluMemoryAndIndexRegisterLikeTheKernel() {
         // A = nr; M[0] = A; A = arg0.lo32; A += 5; X = A; A = M[0]; A = A * X; return A
-        BpfProgram p = program(insn(0x20, 0, 0, 0), insn(0x02, 0, 0, 0), insn(0x20, 0, 0, 16), insn(0x04, 0, 0, 5),
-                insn(0x07, 0, 0, 0), insn(0x60, 0, 0, 0), insn(0x2c, 0, 0, 0), insn(0x16, 0, 0, 0));
+        BpfProgram p = program(
+                insn(0x20, 0, 0, 0),
+                insn(0x02, 0, 0, 0),
+                insn(0x20, 0, 0, 16),
+                insn(0x04, 0, 0, 5),
+                insn(0x07, 0, 0, 0),
+                insn(0x60, 0, 0, 0),
+                insn(0x2c, 0, 0, 0),
+                insn(0x16, 0, 0, 0));
         BpfInterpreter.Execution e = BpfInterpreter.of(p).run(0, 3, 0, 4);
         assertThat(e.returnValue()).isEqualTo(27);
         assertThat(e.instructionsExecuted()).isEqualTo(8);
@@ -62,13 +69,18 @@ class BpfInterpreterTest {
     @Test
     void memoryStoredOnOnlyOnePathIsRefused() {
         // if nr == 0 store M[0]; then read M[0] on both paths
-        BpfProgram p = program(insn(0x20, 0, 0, 0), insn(0x15, 0, 1, 0), insn(0x02, 0, 0, 0), insn(0x60, 0, 0, 0),
+        BpfProgram p = program(
+                insn(0x20, 0, 0, 0),
+                insn(0x15, 0, 1, 0),
+                insn(0x02, 0, 0, 0),
+                insn(0x60, 0, 0, 0),
                 insn(0x16, 0, 0, 0));
         assertRefused(p, "M[0]");
     }
 
     private static void assertRefused(BpfProgram p, String reason) {
-        assertThatThrownBy(() -> BpfInterpreter.of(p)).isInstanceOf(SeccompException.class)
+        assertThatThrownBy(() -> BpfInterpreter.of(p))
+                .isInstanceOf(SeccompException.class)
                 .hasMessageContaining(reason);
     }
 
@@ -80,16 +92,20 @@ class BpfInterpreterTest {
         // ld [4]: code 0x0020, jt 0, jf 0, k 4 — little-endian
         assertThat(java.util.Arrays.copyOf(bytes, 8)).containsExactly(0x20, 0, 0, 0, 4, 0, 0, 0);
         // jeq #AUDIT_ARCH_X86_64, +1, +0
-        assertThat(java.util.Arrays.copyOfRange(bytes, 8, 16))
-                .containsExactly(0x15, 0, 1, 0, 0x3e, 0, 0, (byte) 0xc0);
+        assertThat(java.util.Arrays.copyOfRange(bytes, 8, 16)).containsExactly(0x15, 0, 1, 0, 0x3e, 0, 0, (byte) 0xc0);
         assertThat(BpfProgram.fromBytes(bytes)).isEqualTo(p);
         assertThatThrownBy(() -> BpfProgram.fromBytes(new byte[7])).isInstanceOf(SeccompException.class);
     }
 
     @Test
     void disassemblyNamesFieldsActionsAndTargets() {
-        String text = SeccompProfile.MINIMAL.filter().compile(Architecture.X86_64).disassemble();
-        assertThat(text).contains("0: ld [4]  ; arch").contains("ret KILL_PROCESS").contains("ret ERRNO(1) EPERM")
-                .contains("; arg1.lo32").contains("jeq #0x5412");
+        String text =
+                SeccompProfile.MINIMAL.filter().compile(Architecture.X86_64).disassemble();
+        assertThat(text)
+                .contains("0: ld [4]  ; arch")
+                .contains("ret KILL_PROCESS")
+                .contains("ret ERRNO(1) EPERM")
+                .contains("; arg1.lo32")
+                .contains("jeq #0x5412");
     }
 }

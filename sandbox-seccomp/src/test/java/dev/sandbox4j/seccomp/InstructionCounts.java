@@ -12,8 +12,7 @@ import java.util.Map;
  * Run {@link #main} to print the table that goes into the README.
  */
 final class InstructionCounts {
-    private InstructionCounts() {
-    }
+    private InstructionCounts() {}
 
     record Stats(int length, int min, int median, int max, double mean) {
         static Stats of(int length, List<Integer> counts) {
@@ -39,7 +38,9 @@ final class InstructionCounts {
         BpfInterpreter interpreter = BpfInterpreter.of(program);
         List<Integer> counts = new ArrayList<>();
         for (String name : profile.permittedSyscalls(arch)) {
-            counts.add(interpreter.run(SeccompData.of(arch, arch.syscalls().numberOf(name))).instructionsExecuted());
+            counts.add(interpreter
+                    .run(SeccompData.of(arch, arch.syscalls().numberOf(name)))
+                    .instructionsExecuted());
         }
         return counts;
     }
@@ -62,7 +63,8 @@ final class InstructionCounts {
             if (filter.rulesFor(e.getValue()).isEmpty()) {
                 continue;
             }
-            List<BpfInstruction> leaf = new BpfCompiler.Leaf(e.getValue(), filter.decisionFor(e.getValue(), e.getKey())).code();
+            List<BpfInstruction> leaf =
+                    new BpfCompiler.Leaf(e.getValue(), filter.decisionFor(e.getValue(), e.getKey())).code();
             out.add(BpfInstruction.jump(Bpf.JMP_JEQ_K, e.getKey(), 0, leaf.size()));
             out.addAll(leaf);
         }
@@ -79,9 +81,20 @@ final class InstructionCounts {
         for (SeccompProfile p : SeccompProfile.values()) {
             Stats t = tree(p, arch);
             Stats l = linear(p, arch);
-            s.append(String.format("| %s | %d | %d | %d / %d / %d (%.1f) | %d | %d / %d / %d (%.1f) |%n",
-                    p.cliName(), p.permittedSyscalls(arch).size(), t.length(), t.min(), t.median(), t.max(), t.mean(),
-                    l.length(), l.min(), l.median(), l.max(), l.mean()));
+            s.append(String.format(
+                    "| %s | %d | %d | %d / %d / %d (%.1f) | %d | %d / %d / %d (%.1f) |%n",
+                    p.cliName(),
+                    p.permittedSyscalls(arch).size(),
+                    t.length(),
+                    t.min(),
+                    t.median(),
+                    t.max(),
+                    t.mean(),
+                    l.length(),
+                    l.min(),
+                    l.median(),
+                    l.max(),
+                    l.mean()));
         }
         return s.toString();
     }

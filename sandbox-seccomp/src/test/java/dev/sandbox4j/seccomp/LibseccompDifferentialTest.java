@@ -50,9 +50,17 @@ class LibseccompDifferentialTest {
     private static final int PROBES_PER_SYSCALL = 300;
     private static final int ORDERS = 4;
     private static final String[] OPS = {"EQ", "NE", "LT", "LE", "GT", "GE", "MASKED_EQ"};
-    private static final SeccompAction[] ACTIONS = {SeccompAction.ALLOW, SeccompAction.LOG, SeccompAction.TRAP,
-        SeccompAction.KILL_THREAD, SeccompAction.KILL_PROCESS, SeccompAction.errno(0), SeccompAction.errno(1),
-        SeccompAction.errno(13), SeccompAction.trace(7)};
+    private static final SeccompAction[] ACTIONS = {
+        SeccompAction.ALLOW,
+        SeccompAction.LOG,
+        SeccompAction.TRAP,
+        SeccompAction.KILL_THREAD,
+        SeccompAction.KILL_PROCESS,
+        SeccompAction.errno(0),
+        SeccompAction.errno(1),
+        SeccompAction.errno(13),
+        SeccompAction.trace(7)
+    };
 
     private static Path script;
 
@@ -62,7 +70,9 @@ class LibseccompDifferentialTest {
         if (!new File(PYTHON).canExecute()) {
             missing = PYTHON + " is not installed";
         } else {
-            Process p = new ProcessBuilder(PYTHON, "-c", "import seccomp").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(PYTHON, "-c", "import seccomp")
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
                 missing = "python3-seccomp is not installed (" + out.trim() + ")";
@@ -84,11 +94,19 @@ class LibseccompDifferentialTest {
     /** One rule as both sides spell it. */
     record Rule(int nr, String name, SeccompAction action, List<Cond> conds) {
         String libseccomp() {
-            StringBuilder s = new StringBuilder("rule ").append(Integer.toHexString(nr)).append(' ')
+            StringBuilder s = new StringBuilder("rule ")
+                    .append(Integer.toHexString(nr))
+                    .append(' ')
                     .append(Integer.toHexString(action.returnValue()));
             for (Cond c : conds) {
-                s.append(' ').append(c.arg).append(' ').append(c.op).append(' ').append(Long.toHexString(c.mask))
-                        .append(' ').append(Long.toHexString(c.datum));
+                s.append(' ')
+                        .append(c.arg)
+                        .append(' ')
+                        .append(c.op)
+                        .append(' ')
+                        .append(Long.toHexString(c.mask))
+                        .append(' ')
+                        .append(Long.toHexString(c.datum));
             }
             return s.append('\n').toString();
         }
@@ -108,22 +126,30 @@ class LibseccompDifferentialTest {
         ArgCondition ours() {
             ArgCondition.Arg a = narrow ? ArgCondition.arg32(arg) : ArgCondition.arg(arg);
             switch (op) {
-                case "EQ": return a.eq(datum);
-                case "NE": return a.ne(datum);
-                case "LT": return a.lt(datum);
-                case "LE": return a.le(datum);
-                case "GT": return a.gt(datum);
-                case "GE": return a.ge(datum);
-                case "MASKED_EQ": return narrow ? a.maskedEq(mask & 0xffffffffL, datum & 0xffffffffL) : a.maskedEq(mask, datum);
-                default: throw new AssertionError(op);
+                case "EQ":
+                    return a.eq(datum);
+                case "NE":
+                    return a.ne(datum);
+                case "LT":
+                    return a.lt(datum);
+                case "LE":
+                    return a.le(datum);
+                case "GT":
+                    return a.gt(datum);
+                case "GE":
+                    return a.ge(datum);
+                case "MASKED_EQ":
+                    return narrow ? a.maskedEq(mask & 0xffffffffL, datum & 0xffffffffL) : a.maskedEq(mask, datum);
+                default:
+                    throw new AssertionError(op);
             }
         }
     }
 
     record RuleSet(int id, SeccompAction defaultAction, List<Rule> rules) {
         SeccompFilter filter() {
-            SeccompFilter.Builder b = SeccompFilter.builder().defaultAction(defaultAction)
-                    .unknownSyscallAction(defaultAction);
+            SeccompFilter.Builder b =
+                    SeccompFilter.builder().defaultAction(defaultAction).unknownSyscallAction(defaultAction);
             rules.forEach(r -> r.addTo(b));
             return b.build();
         }
@@ -131,8 +157,13 @@ class LibseccompDifferentialTest {
         @Override
         public String toString() {
             StringBuilder s = new StringBuilder("default " + defaultAction + "\n");
-            rules.forEach(r -> s.append("  ").append(r.name != null ? r.name : "#" + r.nr).append(" → ")
-                    .append(r.action).append(" if ").append(r.conds).append('\n'));
+            rules.forEach(r -> s.append("  ")
+                    .append(r.name != null ? r.name : "#" + r.nr)
+                    .append(" → ")
+                    .append(r.action)
+                    .append(" if ")
+                    .append(r.conds)
+                    .append('\n'));
             return s.toString();
         }
     }
@@ -156,8 +187,13 @@ class LibseccompDifferentialTest {
                 } else if (o > 1) {
                     Collections.shuffle(order, random);
                 }
-                input.append("filter ").append(set.id).append('.').append(o).append(' ')
-                        .append(Integer.toHexString(set.defaultAction.returnValue())).append('\n');
+                input.append("filter ")
+                        .append(set.id)
+                        .append('.')
+                        .append(o)
+                        .append(' ')
+                        .append(Integer.toHexString(set.defaultAction.returnValue()))
+                        .append('\n');
                 order.forEach(r -> input.append(r.libseccomp()));
                 input.append("end\n");
             }
@@ -227,16 +263,20 @@ class LibseccompDifferentialTest {
                 }
             }
         }
-        System.out.printf("libseccomp differential (seed %d): %d rule sets, %d refused by libseccomp in some order, %d decisions "
-                + "compared, %d disagreements; not compared: %d probes where libseccomp's answer depends on the "
-                + "order rules were added, %d where it is the action of no rule that holds, %d whose path in libseccomp's "
-                + "program compares a word other than the one the instruction was generated for%n", SEED, sets.size(),
-                refused, compared, disagreements.size(), orderDependent, unjustified, miscompiled);
-        assertThat(disagreements).as("first of %d disagreements", disagreements.size())
+        System.out.printf(
+                "libseccomp differential (seed %d): %d rule sets, %d refused by libseccomp in some order, %d decisions "
+                        + "compared, %d disagreements; not compared: %d probes where libseccomp's answer depends on the "
+                        + "order rules were added, %d where it is the action of no rule that holds, %d whose path in libseccomp's "
+                        + "program compares a word other than the one the instruction was generated for%n",
+                SEED, sets.size(), refused, compared, disagreements.size(), orderDependent, unjustified, miscompiled);
+        assertThat(disagreements)
+                .as("first of %d disagreements", disagreements.size())
                 .satisfiesAnyOf(d -> assertThat(d).isEmpty(), d -> fail(d.get(0)));
         assertThat(refused).as("rule sets libseccomp refused").isLessThan(sets.size() / 3);
         assertThat(compared).as("decisions compared").isGreaterThan(100_000L);
-        assertThat(orderDependent + unjustified + miscompiled).as("probes not compared").isLessThan(compared / 10);
+        assertThat(orderDependent + unjustified + miscompiled)
+                .as("probes not compared")
+                .isLessThan(compared / 10);
     }
 
     /**
@@ -283,8 +323,10 @@ class LibseccompDifferentialTest {
                 int c = insn.code();
                 Set<Long> out = new java.util.HashSet<>();
                 for (long x : holds.get(pc)) {
-                    out.add(c == Bpf.LD_W_ABS ? (long) insn.k() << 32 | 0xffffffffL
-                            : c == Bpf.ALU_AND_K ? (x & ~0xffffffffL) | (x & insn.k() & 0xffffffffL) : x);
+                    out.add(
+                            c == Bpf.LD_W_ABS
+                                    ? (long) insn.k() << 32 | 0xffffffffL
+                                    : c == Bpf.ALU_AND_K ? (x & ~0xffffffffL) | (x & insn.k() & 0xffffffffL) : x);
                 }
                 if (c == Bpf.RET_K) {
                     continue;
@@ -340,7 +382,8 @@ class LibseccompDifferentialTest {
         int nr = arch.syscalls().numberOf("read");
         rules.add(new Rule(nr, "read", SeccompAction.ALLOW, List.of(new Cond(2, "LE", -1, 64, false))));
         for (int i = 0; i < 8; i++) {
-            rules.add(new Rule(nr, "read", SeccompAction.errno(5 + i), List.of(new Cond(2, "GT", -1, 128L << i, false))));
+            rules.add(
+                    new Rule(nr, "read", SeccompAction.errno(5 + i), List.of(new Cond(2, "GT", -1, 128L << i, false))));
         }
         return new RuleSet(0, SeccompAction.KILL_THREAD, rules);
     }
@@ -431,15 +474,24 @@ class LibseccompDifferentialTest {
     /** Values with interesting halves: small, around 2^32, only the high word, all ones, top bit. */
     private static long interesting(Random random) {
         switch (random.nextInt(9)) {
-            case 0: return random.nextInt(16);
-            case 1: return 0xffffffffL - random.nextInt(3);
-            case 2: return (1L << 32) + random.nextInt(3) - 1;
-            case 3: return ((long) random.nextInt(3)) << 32 | random.nextInt(300);
-            case 4: return -1L - random.nextInt(3);
-            case 5: return 0x8000000000000000L | random.nextInt(3);
-            case 6: return 0xf0L << (random.nextInt(8) * 4);
-            case 7: return random.nextInt(1000);
-            default: return random.nextLong();
+            case 0:
+                return random.nextInt(16);
+            case 1:
+                return 0xffffffffL - random.nextInt(3);
+            case 2:
+                return (1L << 32) + random.nextInt(3) - 1;
+            case 3:
+                return ((long) random.nextInt(3)) << 32 | random.nextInt(300);
+            case 4:
+                return -1L - random.nextInt(3);
+            case 5:
+                return 0x8000000000000000L | random.nextInt(3);
+            case 6:
+                return 0xf0L << (random.nextInt(8) * 4);
+            case 7:
+                return random.nextInt(1000);
+            default:
+                return random.nextLong();
         }
     }
 
@@ -457,8 +509,17 @@ class LibseccompDifferentialTest {
             for (Cond c : r.conds) {
                 List<Long> values = perArg.get(c.arg);
                 long v = c.datum;
-                Collections.addAll(values, v, v - 1, v + 1, v ^ (1L << 32), v & 0xffffffffL,
-                        v | 0xffffffff00000000L, v ^ ~c.mask, v & c.mask, (v & c.mask) ^ (c.mask & -c.mask));
+                Collections.addAll(
+                        values,
+                        v,
+                        v - 1,
+                        v + 1,
+                        v ^ (1L << 32),
+                        v & 0xffffffffL,
+                        v | 0xffffffff00000000L,
+                        v ^ ~c.mask,
+                        v & c.mask,
+                        (v & c.mask) ^ (c.mask & -c.mask));
             }
         }
         List<SeccompData> out = new ArrayList<>();
@@ -476,7 +537,9 @@ class LibseccompDifferentialTest {
     }
 
     private static Map<String, String> runLibseccomp(String input) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(PYTHON, script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(PYTHON, script.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         Thread writer = new Thread(() -> {
             try (var stdin = p.getOutputStream()) {
                 stdin.write(input.getBytes(StandardCharsets.UTF_8));

@@ -87,7 +87,9 @@ class OciLibseccompDifferentialTest {
         }
         List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString(), OciSeccompProfile.goArch(arch), KERNEL));
         files.keySet().forEach(f -> cmd.add(f.toString()));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as("libseccomp-oci.py").isZero();
@@ -95,7 +97,9 @@ class OciLibseccompDifferentialTest {
         Map<String, String> answers = new LinkedHashMap<>();
         for (String line : out.split("\n")) {
             String[] fields = line.split(" ", 3);
-            assertThat(fields[1]).as("libseccomp on %s: %s", fields[0], fields[2]).isEqualTo("ok");
+            assertThat(fields[1])
+                    .as("libseccomp on %s: %s", fields[0], fields[2])
+                    .isEqualTo("ok");
             answers.put(fields[0], fields[2]);
         }
         long decisions = 0;
@@ -121,23 +125,30 @@ class OciLibseccompDifferentialTest {
                 SeccompAction rules = ours.evaluate(arch, call);
                 SeccompAction program = compiled.run(call).action();
                 // The format has no unknown-syscall action: numbers the table does not name get the default there.
-                SeccompAction wanted = meant == null ? rules : arch.syscalls().nameOf(call.nr()).isEmpty()
-                        ? meant.defaultAction() : meant.evaluate(arch, call);
+                SeccompAction wanted = meant == null
+                        ? rules
+                        : arch.syscalls().nameOf(call.nr()).isEmpty()
+                                ? meant.defaultAction()
+                                : meant.evaluate(arch, call);
                 here++;
                 if (!libseccomp.equals(rules) || !program.equals(rules) || !wanted.equals(rules)) {
-                    disagreements.add(file.getFileName() + " " + call + ": libseccomp " + libseccomp + ", sandbox4j rules "
-                            + rules + ", program " + program + (meant == null ? "" : ", exported filter " + wanted));
+                    disagreements.add(file.getFileName() + " " + call + ": libseccomp " + libseccomp
+                            + ", sandbox4j rules " + rules + ", program " + program
+                            + (meant == null ? "" : ", exported filter " + wanted));
                 }
             }
             decisions += here;
             orderDependent += skipped;
-            counts.append(String.format("  %-22s %7d decisions compared, %5d not (libseccomp order-dependent)%n",
+            counts.append(String.format(
+                    "  %-22s %7d decisions compared, %5d not (libseccomp order-dependent)%n",
                     file.getFileName(), here, skipped));
         }
-        System.out.printf("OCI profiles against libseccomp (%s, seed %d): %d decisions compared, %d disagreements, "
-                + "%d probes not compared (libseccomp's answer depends on the order of adding)%n%s", arch, SEED,
-                decisions, disagreements.size(), orderDependent, counts);
-        assertThat(disagreements.subList(0, Math.min(Integer.getInteger("oci.show", 20), disagreements.size()))).as("first of %d", disagreements.size())
+        System.out.printf(
+                "OCI profiles against libseccomp (%s, seed %d): %d decisions compared, %d disagreements, "
+                        + "%d probes not compared (libseccomp's answer depends on the order of adding)%n%s",
+                arch, SEED, decisions, disagreements.size(), orderDependent, counts);
+        assertThat(disagreements.subList(0, Math.min(Integer.getInteger("oci.show", 20), disagreements.size())))
+                .as("first of %d", disagreements.size())
                 .isEmpty();
         assertThat(decisions).isGreaterThan(40_000);
         assertThat(orderDependent).as("probes not compared").isLessThan(decisions / 20);
@@ -154,8 +165,15 @@ class OciLibseccompDifferentialTest {
         for (int nr = 0; nr <= arch.syscalls().highestNumber() + 64; nr++) {
             out.add(SeccompData.of(arch, nr));
             out.add(SeccompData.of(arch, nr, -1, -1, -1, -1, -1, -1));
-            out.add(SeccompData.of(arch, nr, random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong(),
-                    random.nextLong(), random.nextLong()));
+            out.add(SeccompData.of(
+                    arch,
+                    nr,
+                    random.nextLong(),
+                    random.nextLong(),
+                    random.nextLong(),
+                    random.nextLong(),
+                    random.nextLong(),
+                    random.nextLong()));
         }
         for (String name : arch.syscalls().names()) {
             Set<ArgCondition> conds = new LinkedHashSet<>();

@@ -113,7 +113,8 @@ class OciSeccompProfileTest {
         assertThat(decide(f, "getppid")).isEqualTo(SeccompAction.errno(1));
         assertThat(decide(f, "getuid")).isEqualTo(SeccompAction.errno(1));
         assertThat(decide(f, "read")).isEqualTo(SeccompAction.ALLOW);
-        assertThat(p.notes()).anyMatch(n -> n.contains("arm_fadvise64_64, no_such_call"))
+        assertThat(p.notes())
+                .anyMatch(n -> n.contains("arm_fadvise64_64, no_such_call"))
                 .anyMatch(n -> n.contains("SCMP_ARCH_X32, SCMP_ARCH_X86 are killed"));
         // An i386 call is killed, not decided by the rules.
         assertThat(f.evaluate(X86_64, new SeccompData(0x40000003, 0, 0, new long[6])))
@@ -122,26 +123,38 @@ class OciSeccompProfileTest {
 
     @Test
     void refusesWhatItCannotHonourNamingThePathAndValue() {
-        assertRefused("{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_TRACE'}]}",
+        assertRefused(
+                "{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_TRACE'}]}",
                 "$.syscalls[0].action 'SCMP_ACT_TRACE' is not supported");
         assertRefused("{'defaultAction': 'SCMP_ACT_NOTIFY'}", "$.defaultAction 'SCMP_ACT_NOTIFY' is not supported");
-        assertRefused("{'defaultAction': 'SCMP_ACT_ERRNO', 'listenerPath': '/run/agent.sock'}",
+        assertRefused(
+                "{'defaultAction': 'SCMP_ACT_ERRNO', 'listenerPath': '/run/agent.sock'}",
                 "$.listenerPath is \"/run/agent.sock\"");
-        assertRefused("{'defaultAction': 'SCMP_ACT_ERRNO', 'flags': ['SECCOMP_FILTER_FLAG_SPEC_ALLOW']}",
+        assertRefused(
+                "{'defaultAction': 'SCMP_ACT_ERRNO', 'flags': ['SECCOMP_FILTER_FLAG_SPEC_ALLOW']}",
                 "$.flags[0] 'SECCOMP_FILTER_FLAG_SPEC_ALLOW' is not supported");
-        assertRefused("{'defaultAction': 'SCMP_ACT_ERRNO', 'defaultErrnoRett': 1}", "$.defaultErrnoRett is not a field");
-        assertRefused("{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ALLOW',"
-                + " 'args': [{'index': 6, 'value': 1, 'op': 'SCMP_CMP_EQ'}]}]}", "$.syscalls[0].args[0].index 6 is not");
-        assertRefused("{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ALLOW',"
-                + " 'args': [{'index': 0, 'value': -1, 'op': 'SCMP_CMP_EQ'}]}]}", "$.syscalls[0].args[0].value is -1");
-        assertRefused("{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ALLOW',"
-                + " 'args': [{'index': 0, 'value': 1, 'op': 'SCMP_CMP_MASKED_NE'}]}]}",
+        assertRefused(
+                "{'defaultAction': 'SCMP_ACT_ERRNO', 'defaultErrnoRett': 1}", "$.defaultErrnoRett is not a field");
+        assertRefused(
+                "{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ALLOW',"
+                        + " 'args': [{'index': 6, 'value': 1, 'op': 'SCMP_CMP_EQ'}]}]}",
+                "$.syscalls[0].args[0].index 6 is not");
+        assertRefused(
+                "{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ALLOW',"
+                        + " 'args': [{'index': 0, 'value': -1, 'op': 'SCMP_CMP_EQ'}]}]}",
+                "$.syscalls[0].args[0].value is -1");
+        assertRefused(
+                "{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ALLOW',"
+                        + " 'args': [{'index': 0, 'value': 1, 'op': 'SCMP_CMP_MASKED_NE'}]}]}",
                 "$.syscalls[0].args[0].op 'SCMP_CMP_MASKED_NE' is not a comparison");
-        assertRefused("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_KILL',"
-                + " 'errnoRet': 1}]}", "$.syscalls[0].errnoRet is set but the action is SCMP_ACT_KILL");
-        assertRefused("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': ["
-                + "{'names': ['read'], 'action': 'SCMP_ACT_KILL', 'args': [{'index': 0, 'value': 1, 'op': 'SCMP_CMP_EQ'}]},"
-                + "{'names': ['read'], 'action': 'SCMP_ACT_TRAP', 'args': [{'index': 0, 'value': 1, 'op': 'SCMP_CMP_EQ'}]}]}",
+        assertRefused(
+                "{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_KILL',"
+                        + " 'errnoRet': 1}]}",
+                "$.syscalls[0].errnoRet is set but the action is SCMP_ACT_KILL");
+        assertRefused(
+                "{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': ["
+                        + "{'names': ['read'], 'action': 'SCMP_ACT_KILL', 'args': [{'index': 0, 'value': 1, 'op': 'SCMP_CMP_EQ'}]},"
+                        + "{'names': ['read'], 'action': 'SCMP_ACT_TRAP', 'args': [{'index': 0, 'value': 1, 'op': 'SCMP_CMP_EQ'}]}]}",
                 "$.syscalls[1] gives read TRAP under the same argument conditions as $.syscalls[0]");
         assertRefused("{'defaultAction': 'SCMP_ACT_ERRNO',\n 'syscalls': [,]}", "not valid JSON: line 2, column 15");
         assertRefused("{'defaultAction': 'SCMP_ACT_ERRNO', 'defaultAction': 'SCMP_ACT_ALLOW'}", "duplicate key");
@@ -149,8 +162,10 @@ class OciSeccompProfileTest {
     }
 
     private static void assertRefused(String json, String message) {
-        assertThatThrownBy(() -> parse(json)).isInstanceOf(InvalidConfigException.class)
-                .hasMessageStartingWith("seccomp profile test.json: ").hasMessageContaining(message);
+        assertThatThrownBy(() -> parse(json))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith("seccomp profile test.json: ")
+                .hasMessageContaining(message);
     }
 
     @ParameterizedTest
@@ -160,13 +175,15 @@ class OciSeccompProfileTest {
         for (Architecture arch : Architecture.values()) {
             String json = OciSeccompProfile.toJson(filter, arch);
             assertThat(json).contains(arch == X86_64 ? "SCMP_ARCH_X86_64" : "SCMP_ARCH_AARCH64");
-            SeccompFilter back = OciSeccompProfile.parse(json, "export", arch, "6.1").filter();
+            SeccompFilter back =
+                    OciSeccompProfile.parse(json, "export", arch, "6.1").filter();
             for (String name : arch.syscalls().names()) {
                 java.util.Set<ArgCondition> conds = new java.util.LinkedHashSet<>();
                 filter.rulesFor(name).forEach(r -> conds.addAll(r.conditions()));
                 for (long[] args : OciExport.probes(conds)) {
                     SeccompData call = SeccompData.of(arch, arch.syscalls().numberOf(name), args);
-                    assertThat(back.evaluate(arch, call)).as("%s %s %s", arch, name, java.util.Arrays.toString(args))
+                    assertThat(back.evaluate(arch, call))
+                            .as("%s %s %s", arch, name, java.util.Arrays.toString(args))
                             .isEqualTo(filter.evaluate(arch, call));
                 }
             }
@@ -176,19 +193,25 @@ class OciSeccompProfileTest {
 
     @Test
     void exportKeepsAStrongerConditionalRuleBesideAnUnconditionalOne() {
-        SeccompFilter f = SeccompFilter.builder().allow("ioctl")
-                .rule("ioctl", SeccompAction.errno(1), ArgCondition.arg(1).eq(0x5412)).build();
+        SeccompFilter f = SeccompFilter.builder()
+                .allow("ioctl")
+                .rule("ioctl", SeccompAction.errno(1), ArgCondition.arg(1).eq(0x5412))
+                .build();
         String json = OciSeccompProfile.toJson(f, X86_64);
         assertThat(json).contains("\"SCMP_CMP_GE\"");
-        SeccompFilter back = OciSeccompProfile.parse(json, "export", X86_64, "6.1").filter();
+        SeccompFilter back =
+                OciSeccompProfile.parse(json, "export", X86_64, "6.1").filter();
         assertThat(decide(back, "ioctl", 0, 0x5412)).isEqualTo(SeccompAction.errno(1));
         assertThat(decide(back, "ioctl", 0, 0x5413)).isEqualTo(SeccompAction.ALLOW);
     }
 
     @Test
     void exportRefusesWhatTheFormatCannotSay() {
-        SeccompFilter f = SeccompFilter.builder().allowIf("read", ArgCondition.arg32(0).lt(3)).build();
-        assertThatThrownBy(() -> OciSeccompProfile.toJson(f, X86_64)).isInstanceOf(SeccompException.class)
+        SeccompFilter f = SeccompFilter.builder()
+                .allowIf("read", ArgCondition.arg32(0).lt(3))
+                .build();
+        assertThatThrownBy(() -> OciSeccompProfile.toJson(f, X86_64))
+                .isInstanceOf(SeccompException.class)
                 .hasMessageContaining("cannot write syscall read");
         SeccompFilter n = SeccompFilter.builder().rule(460, SeccompAction.ALLOW).build();
         assertThatThrownBy(() -> OciSeccompProfile.toJson(n, X86_64)).hasMessageContaining("number 460");

@@ -11,8 +11,7 @@ import java.util.Set;
  * and next to every edge of every condition on both 32-bit halves.
  */
 final class Probes {
-    private Probes() {
-    }
+    private Probes() {}
 
     /** Numbers outside the table: gaps, just above it, the x32 boundary, the top of the range. */
     static Set<Integer> numbersBeyondTable(Architecture arch) {
@@ -89,8 +88,13 @@ final class Probes {
         for (int nr : numbersBeyondTable(arch)) {
             probes.add(SeccompData.of(arch, nr));
         }
-        int[] foreign = {0x40000003 /* i386 */, 0x40000028 /* arm */, 0, -1,
-                arch == Architecture.X86_64 ? Architecture.AARCH64.auditArch() : Architecture.X86_64.auditArch()};
+        int[] foreign = {
+            0x40000003 /* i386 */,
+            0x40000028 /* arm */,
+            0,
+            -1,
+            arch == Architecture.X86_64 ? Architecture.AARCH64.auditArch() : Architecture.X86_64.auditArch()
+        };
         for (int auditArch : foreign) {
             for (int nr : new int[] {0, 1, 3, 56, 57, 60, 63, 93, 94, 221, 231, 257}) {
                 probes.add(new SeccompData(auditArch, nr, 0));

@@ -52,10 +52,13 @@ class ProfileConformanceTest {
         for (int foreign : new int[] {0x40000003, 0x40000028, other}) {
             assertThat(interpreter.run(foreign, read, 0).action()).isEqualTo(SeccompAction.KILL_PROCESS);
         }
-        assertThat(interpreter.run(arch.auditArch(), read, 0).action().runsSyscall()).isTrue();
+        assertThat(interpreter.run(arch.auditArch(), read, 0).action().runsSyscall())
+                .isTrue();
         if (arch == Architecture.X86_64) {
             for (int nr : arch.syscalls().byNumber().keySet()) {
-                assertThat(interpreter.run(arch.auditArch(), nr | Architecture.X32_SYSCALL_BIT, 0).action())
+                assertThat(interpreter
+                                .run(arch.auditArch(), nr | Architecture.X32_SYSCALL_BIT, 0)
+                                .action())
                         .as("x32 number of %s", arch.syscalls().nameOf(nr).orElseThrow())
                         .isEqualTo(SeccompAction.KILL_PROCESS);
             }

@@ -14,9 +14,17 @@ import org.junit.jupiter.api.Test;
  */
 class RandomFilterConformanceTest {
     private static final ArgCondition.Op[] OPS = ArgCondition.Op.values();
-    private static final SeccompAction[] ACTIONS = {SeccompAction.ALLOW, SeccompAction.LOG, SeccompAction.TRAP,
-        SeccompAction.KILL_THREAD, SeccompAction.KILL_PROCESS, SeccompAction.USER_NOTIF, SeccompAction.errno(1),
-        SeccompAction.errno(13), SeccompAction.trace(5)};
+    private static final SeccompAction[] ACTIONS = {
+        SeccompAction.ALLOW,
+        SeccompAction.LOG,
+        SeccompAction.TRAP,
+        SeccompAction.KILL_THREAD,
+        SeccompAction.KILL_PROCESS,
+        SeccompAction.USER_NOTIF,
+        SeccompAction.errno(1),
+        SeccompAction.errno(13),
+        SeccompAction.trace(5)
+    };
 
     @Test
     void randomFiltersCompileToProgramsThatDecideLikeTheirRules() {
@@ -44,7 +52,9 @@ class RandomFilterConformanceTest {
                     mismatches.add(call + ": rules " + expected + ", program " + actual);
                 }
             }
-            assertThat(mismatches).as("round %d, filter rules %s", round, filter.rules()).isEmpty();
+            assertThat(mismatches)
+                    .as("round %d, filter rules %s", round, filter.rules())
+                    .isEmpty();
         }
     }
 
@@ -80,29 +90,46 @@ class RandomFilterConformanceTest {
             mask &= 0xffffffffL;
         }
         switch (op) {
-            case EQ: return arg.eq(value);
-            case NE: return arg.ne(value);
-            case LT: return arg.lt(value);
-            case LE: return arg.le(value);
-            case GT: return arg.gt(value);
-            case GE: return arg.ge(value);
-            case MASKED_EQ: return arg.maskedEq(mask, value & mask);
-            case MASKED_NE: return arg.maskedNe(mask, value & mask);
-            default: throw new AssertionError(op);
+            case EQ:
+                return arg.eq(value);
+            case NE:
+                return arg.ne(value);
+            case LT:
+                return arg.lt(value);
+            case LE:
+                return arg.le(value);
+            case GT:
+                return arg.gt(value);
+            case GE:
+                return arg.ge(value);
+            case MASKED_EQ:
+                return arg.maskedEq(mask, value & mask);
+            case MASKED_NE:
+                return arg.maskedNe(mask, value & mask);
+            default:
+                throw new AssertionError(op);
         }
     }
 
     /** Values that stress the two halves: small, near 2^32, with only the high word set, all ones. */
     private static long interestingValue(Random random) {
         switch (random.nextInt(8)) {
-            case 0: return random.nextInt(16);
-            case 1: return 0xffffffffL - random.nextInt(3);
-            case 2: return (1L << 32) + random.nextInt(3) - 1;
-            case 3: return ((long) random.nextInt(4)) << 32 | random.nextInt(4);
-            case 4: return -1L - random.nextInt(3);
-            case 5: return 0x8000000000000000L | random.nextInt(3);
-            case 6: return 0x7E020000L | ((long) random.nextInt(2) << 32);
-            default: return random.nextLong();
+            case 0:
+                return random.nextInt(16);
+            case 1:
+                return 0xffffffffL - random.nextInt(3);
+            case 2:
+                return (1L << 32) + random.nextInt(3) - 1;
+            case 3:
+                return ((long) random.nextInt(4)) << 32 | random.nextInt(4);
+            case 4:
+                return -1L - random.nextInt(3);
+            case 5:
+                return 0x8000000000000000L | random.nextInt(3);
+            case 6:
+                return 0x7E020000L | ((long) random.nextInt(2) << 32);
+            default:
+                return random.nextLong();
         }
     }
 }

@@ -7,8 +7,8 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -44,7 +44,8 @@ class ScmpSysResolverCrossCheckTest {
     @EnumSource(Architecture.class)
     void everyNameResolvesToOurNumber(Architecture arch) throws Exception {
         List<String> mismatches = new ArrayList<>();
-        Map<String, String> resolved = resolveAll(arch, new ArrayList<>(arch.syscalls().names()));
+        Map<String, String> resolved =
+                resolveAll(arch, new ArrayList<>(arch.syscalls().names()));
         for (Map.Entry<Integer, String> e : arch.syscalls().byNumber().entrySet()) {
             String theirs = resolved.get(e.getValue());
             if (!theirs.equals(Integer.toString(e.getKey()))) {
@@ -81,7 +82,9 @@ class ScmpSysResolverCrossCheckTest {
     private static Map<String, String> resolveAll(Architecture arch, List<String> queries)
             throws IOException, InterruptedException {
         String loop = "while read -r q; do printf '%s %s\\n' \"$q\" \"$(\"$0\" -a \"$1\" \"$q\" 2>&1)\"; done";
-        Process p = new ProcessBuilder("sh", "-c", loop, tool, arch.kernelName()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("sh", "-c", loop, tool, arch.kernelName())
+                .redirectErrorStream(true)
+                .start();
         try (var stdin = p.getOutputStream()) {
             stdin.write((String.join("\n", queries) + "\n").getBytes(StandardCharsets.UTF_8));
         }

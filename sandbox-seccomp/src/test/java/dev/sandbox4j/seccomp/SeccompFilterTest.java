@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class SeccompFilterTest {
     private static SeccompAction decide(SeccompFilter filter, Architecture arch, String syscall, long... args) {
         SeccompData call = SeccompData.of(arch, arch.syscalls().numberOf(syscall), args);
-        SeccompAction compiled = BpfInterpreter.of(filter.compile(arch)).run(call).action();
+        SeccompAction compiled =
+                BpfInterpreter.of(filter.compile(arch)).run(call).action();
         assertThat(compiled).as("compiled vs rules for %s", syscall).isEqualTo(filter.evaluate(arch, call));
         return compiled;
     }
@@ -26,21 +27,31 @@ class SeccompFilterTest {
 
     @Test
     void blockBeatsAllowWhateverTheOrder() {
-        SeccompFilter a = SeccompFilter.builder().allow("read", "write").block("write").build();
-        SeccompFilter b = SeccompFilter.builder().block("write").allow("read", "write").build();
+        SeccompFilter a =
+                SeccompFilter.builder().allow("read", "write").block("write").build();
+        SeccompFilter b =
+                SeccompFilter.builder().block("write").allow("read", "write").build();
         assertThat(decide(a, X86_64, "write")).isEqualTo(SeccompAction.KILL_PROCESS);
         assertThat(decide(b, X86_64, "write")).isEqualTo(SeccompAction.KILL_PROCESS);
         assertThat(decide(a, X86_64, "read")).isEqualTo(SeccompAction.ALLOW);
-        SeccompFilter fromProfile = SeccompFilter.fromProfile(SeccompProfile.MINIMAL).toBuilder().block("write").build();
+        SeccompFilter fromProfile = SeccompFilter.fromProfile(SeccompProfile.MINIMAL).toBuilder()
+                .block("write")
+                .build();
         assertThat(decide(fromProfile, X86_64, "write")).isEqualTo(SeccompAction.KILL_PROCESS);
     }
 
     @Test
     void blockUsesTheDefaultActionUnlessThatLetsCallsRun() {
-        SeccompFilter errno = SeccompFilter.builder().defaultAction(SeccompAction.errno(1)).allow("read")
-                .block("read").build();
+        SeccompFilter errno = SeccompFilter.builder()
+                .defaultAction(SeccompAction.errno(1))
+                .allow("read")
+                .block("read")
+                .build();
         assertThat(decide(errno, X86_64, "read")).isEqualTo(SeccompAction.errno(1));
-        SeccompFilter allowAll = SeccompFilter.builder().defaultAction(SeccompAction.ALLOW).block("ptrace").build();
+        SeccompFilter allowAll = SeccompFilter.builder()
+                .defaultAction(SeccompAction.ALLOW)
+                .block("ptrace")
+                .build();
         assertThat(decide(allowAll, X86_64, "ptrace")).isEqualTo(SeccompAction.KILL_PROCESS);
         assertThat(decide(allowAll, X86_64, "mount")).isEqualTo(SeccompAction.ALLOW);
     }
@@ -70,7 +81,8 @@ class SeccompFilterTest {
             for (int i = 0; i < 8; i++) {
                 int errno = 5 + i;
                 long above = 128L << i;
-                adds.add(() -> b.rule("read", SeccompAction.errno(errno), ArgCondition.arg(2).gt(above)));
+                adds.add(() -> b.rule(
+                        "read", SeccompAction.errno(errno), ArgCondition.arg(2).gt(above)));
             }
             if (reversed) {
                 java.util.Collections.reverse(adds);
@@ -97,16 +109,19 @@ class SeccompFilterTest {
         SeccompFilter blocked = f.toBuilder().block("read").build();
         assertThat(decide(blocked, X86_64, "read", 15)).isEqualTo(SeccompAction.KILL_PROCESS);
         // same conditions, different actions (libseccomp refuses these): the strongest
-        SeccompFilter same = SeccompFilter.builder().allowIf("read", ArgCondition.arg(0).eq(1))
-                .rule("read", SeccompAction.errno(1), ArgCondition.arg(0).eq(1)).build();
+        SeccompFilter same = SeccompFilter.builder()
+                .allowIf("read", ArgCondition.arg(0).eq(1))
+                .rule("read", SeccompAction.errno(1), ArgCondition.arg(0).eq(1))
+                .build();
         assertThat(decide(same, X86_64, "read", 1)).isEqualTo(SeccompAction.errno(1));
     }
 
     @Test
     void rulesCanNameSyscallsByNumber() {
-        SeccompFilter f = SeccompFilter.builder().allow("read")
-                .rule(1000, SeccompAction.errno(0))                                  // newer than the table
-                .rule(0, SeccompAction.errno(5), ArgCondition.arg(0).eq(7))            // read on x86_64
+        SeccompFilter f = SeccompFilter.builder()
+                .allow("read")
+                .rule(1000, SeccompAction.errno(0)) // newer than the table
+                .rule(0, SeccompAction.errno(5), ArgCondition.arg(0).eq(7)) // read on x86_64
                 .build();
         SeccompData unknown = SeccompData.of(X86_64, 1000);
         assertThat(BpfInterpreter.of(f.compile(X86_64)).run(unknown).action()).isEqualTo(SeccompAction.errno(0));
@@ -117,15 +132,23 @@ class SeccompFilterTest {
         assertThat(BpfInterpreter.of(f.compile(X86_64)).run(next).action()).isEqualTo(SeccompAction.errno(38));
         assertThat(f.rulesFor("#1000")).hasSize(1);
         assertThatThrownBy(() -> SeccompFilter.builder().rule(0x40000000, SeccompAction.ALLOW))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("0x3fffffff");
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("0x3fffffff");
     }
 
     @Test
     void everyDefaultActionCompiles() {
-        for (SeccompAction action : new SeccompAction[] {SeccompAction.KILL_PROCESS, SeccompAction.KILL_THREAD,
-            SeccompAction.TRAP, SeccompAction.errno(1), SeccompAction.LOG, SeccompAction.USER_NOTIF,
-            SeccompAction.ALLOW}) {
-            SeccompFilter f = SeccompFilter.builder().defaultAction(action).allow("read").build();
+        for (SeccompAction action : new SeccompAction[] {
+            SeccompAction.KILL_PROCESS,
+            SeccompAction.KILL_THREAD,
+            SeccompAction.TRAP,
+            SeccompAction.errno(1),
+            SeccompAction.LOG,
+            SeccompAction.USER_NOTIF,
+            SeccompAction.ALLOW
+        }) {
+            SeccompFilter f =
+                    SeccompFilter.builder().defaultAction(action).allow("read").build();
             assertThat(decide(f, X86_64, "write")).isEqualTo(action);
             assertThat(decide(f, AARCH64, "write")).isEqualTo(action);
         }
@@ -138,16 +161,23 @@ class SeccompFilterTest {
         // 451 = cachestat (Linux 6.5), 462 = mseal (6.10): newer than the 6.1 table.
         assertThat(interpreter.run(X86_64.auditArch(), 462, 0).action()).isEqualTo(SeccompAction.errno(38));
         assertThat(interpreter.run(X86_64.auditArch(), 400, 0).action()).isEqualTo(SeccompAction.errno(38));
-        SeccompFilter killUnknown = f.toBuilder().unknownSyscallAction(SeccompAction.KILL_PROCESS).build();
-        assertThat(BpfInterpreter.of(killUnknown.compile(X86_64)).run(X86_64.auditArch(), 462, 0).action())
+        SeccompFilter killUnknown =
+                f.toBuilder().unknownSyscallAction(SeccompAction.KILL_PROCESS).build();
+        assertThat(BpfInterpreter.of(killUnknown.compile(X86_64))
+                        .run(X86_64.auditArch(), 462, 0)
+                        .action())
                 .isEqualTo(SeccompAction.KILL_PROCESS);
     }
 
     @Test
     void unknownNamesAreErrorsNamingSyscallAndArchitectures() {
-        assertThatThrownBy(() -> SeccompFilter.builder().allow("opne")).isInstanceOf(SeccompException.class)
-                .hasMessageContaining("'opne'").hasMessageContaining("x86_64").hasMessageContaining("aarch64");
-        assertThatThrownBy(() -> SeccompFilter.builder().block("waitpid")).isInstanceOf(SeccompException.class)
+        assertThatThrownBy(() -> SeccompFilter.builder().allow("opne"))
+                .isInstanceOf(SeccompException.class)
+                .hasMessageContaining("'opne'")
+                .hasMessageContaining("x86_64")
+                .hasMessageContaining("aarch64");
+        assertThatThrownBy(() -> SeccompFilter.builder().block("waitpid"))
+                .isInstanceOf(SeccompException.class)
                 .hasMessageContaining("'waitpid'");
     }
 
@@ -192,8 +222,10 @@ class SeccompFilterTest {
                 b.allowIf(name, ArgCondition.arg(i).eq(i + 1L << 32 | i));
             }
         }
-        assertThatThrownBy(() -> b.build().compile(X86_64)).isInstanceOf(SeccompException.class)
-                .hasMessageContaining("4096").hasMessageContaining("x86_64");
+        assertThatThrownBy(() -> b.build().compile(X86_64))
+                .isInstanceOf(SeccompException.class)
+                .hasMessageContaining("4096")
+                .hasMessageContaining("x86_64");
     }
 
     @Test

@@ -25,16 +25,20 @@ class SeccompProfileRegistryTest {
         SeccompProfileRegistry r = SeccompProfileRegistry.withDirectories(List.of(user, system));
 
         assertThat(r.resolve("minimal").builtIn()).contains(SeccompProfile.MINIMAL); // files cannot shadow built-ins
-        assertThat(r.resolve("team").source()).isEqualTo(user.resolve("team.json").toString());
+        assertThat(r.resolve("team").source())
+                .isEqualTo(user.resolve("team.json").toString());
         assertThat(r.resolve("team").filter().defaultAction()).isEqualTo(SeccompAction.errno(1));
         assertThat(r.resolve("ops").filter().defaultAction()).isEqualTo(SeccompAction.LOG);
 
-        SeccompFilter judge = SeccompProfile.ESSENTIAL.filter().toBuilder().allow("getpid").build();
+        SeccompFilter judge =
+                SeccompProfile.ESSENTIAL.filter().toBuilder().allow("getpid").build();
         r.register("team", judge);
         assertThat(r.resolve("team").filter()).isEqualTo(judge);
         assertThat(r.resolve("team").source()).isEqualTo("registered");
-        assertThat(r.available()).containsEntry("team", "registered").containsEntry("ops", system.resolve("ops.json")
-                .toString()).containsEntry("minimal", "built-in");
+        assertThat(r.available())
+                .containsEntry("team", "registered")
+                .containsEntry("ops", system.resolve("ops.json").toString())
+                .containsEntry("minimal", "built-in");
         assertThat(r.unregister("team")).isTrue();
         assertThat(r.resolve("team").source()).endsWith("team.json");
 
@@ -46,15 +50,21 @@ class SeccompProfileRegistryTest {
     @Test
     void refusesUnknownNamesBadNamesAndBuiltInRegistrations(@TempDir Path tmp) throws Exception {
         SeccompProfileRegistry r = SeccompProfileRegistry.withDirectories(List.of(tmp));
-        assertThatThrownBy(() -> r.resolve("nosuch")).isInstanceOf(InvalidConfigException.class)
-                .hasMessageContaining("nosuch").hasMessageContaining("essential, minimal")
+        assertThatThrownBy(() -> r.resolve("nosuch"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("nosuch")
+                .hasMessageContaining("essential, minimal")
                 .hasMessageContaining("NAME.json in " + tmp + " (there is no nosuch.json)");
         assertThatThrownBy(() -> r.register("io-heavy", SeccompProfile.MINIMAL.filter()))
                 .hasMessageContaining("built-in");
-        assertThatThrownBy(() -> r.register("a b", SeccompProfile.MINIMAL.filter())).hasMessageContaining("'a b'");
-        Files.writeString(tmp.resolve("broken.json"), "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": "
-                + "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALOW\"}]}");
-        assertThatThrownBy(() -> r.resolve("broken")).isInstanceOf(InvalidConfigException.class)
+        assertThatThrownBy(() -> r.register("a b", SeccompProfile.MINIMAL.filter()))
+                .hasMessageContaining("'a b'");
+        Files.writeString(
+                tmp.resolve("broken.json"),
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": "
+                        + "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALOW\"}]}");
+        assertThatThrownBy(() -> r.resolve("broken"))
+                .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining(tmp.resolve("broken.json") + ": $.syscalls[0].action 'SCMP_ACT_ALOW'");
         assertThatThrownBy(() -> r.resolve(tmp.resolve("absent.json").toString()))
                 .hasMessageContaining("absent.json: no such file");

@@ -19,7 +19,9 @@ class SeccompProfileTest {
     /** Decides a native x86_64 call through the compiled program of {@code profile}. */
     private static SeccompAction decide(SeccompProfile profile, String syscall, long... args) {
         BpfInterpreter interpreter = BpfInterpreter.of(profile.filter().compile(X86_64));
-        return interpreter.run(SeccompData.of(X86_64, X86_64.syscalls().numberOf(syscall), args)).action();
+        return interpreter
+                .run(SeccompData.of(X86_64, X86_64.syscalls().numberOf(syscall), args))
+                .action();
     }
 
     @ParameterizedTest
@@ -33,38 +35,104 @@ class SeccompProfileTest {
             assertThat(upper.size()).isGreaterThan(lower.size());
             assertThat(profiles[i].includes(profiles[i - 1])).isTrue();
         }
-        assertThat(SeccompProfile.UNRESTRICTED.permittedSyscalls(arch)).isEqualTo(arch.syscalls().names());
+        assertThat(SeccompProfile.UNRESTRICTED.permittedSyscalls(arch))
+                .isEqualTo(arch.syscalls().names());
     }
 
     /** Distinct syscalls of Debian 12 programs under strace (notes/seccomp-landlock.md §7). */
     @Test
     void permitTheSyscallsRealProgramsMake() {
-        List<String> trueBinary = List.of("access", "arch_prctl", "brk", "close", "execve", "exit_group", "mmap",
-                "mprotect", "munmap", "newfstatat", "openat", "pread64", "prlimit64", "read", "rseq",
-                "set_robust_list", "set_tid_address");
+        List<String> trueBinary = List.of(
+                "access",
+                "arch_prctl",
+                "brk",
+                "close",
+                "execve",
+                "exit_group",
+                "mmap",
+                "mprotect",
+                "munmap",
+                "newfstatat",
+                "openat",
+                "pread64",
+                "prlimit64",
+                "read",
+                "rseq",
+                "set_robust_list",
+                "set_tid_address");
         assertThat(SeccompProfile.ESSENTIAL.permittedSyscalls(X86_64)).containsAll(trueBinary);
-        assertThat(SeccompProfile.MINIMAL.permittedSyscalls(X86_64)).containsAll(List.of(
-                "futex", "getrandom", "ioctl", "write", "fadvise64", "vfork", "wait4", "rt_sigaction",
-                "rt_sigprocmask", "rt_sigreturn", "getppid", "statx", "lgetxattr", "getxattr", "statfs",
-                "getdents64", "lseek", "sched_getaffinity", "sysinfo", "fcntl", "clone", "pipe2", "dup2",
-                // GNU cat, when stdin and stdout are both files
-                "copy_file_range"));
+        assertThat(SeccompProfile.MINIMAL.permittedSyscalls(X86_64))
+                .containsAll(List.of(
+                        "futex",
+                        "getrandom",
+                        "ioctl",
+                        "write",
+                        "fadvise64",
+                        "vfork",
+                        "wait4",
+                        "rt_sigaction",
+                        "rt_sigprocmask",
+                        "rt_sigreturn",
+                        "getppid",
+                        "statx",
+                        "lgetxattr",
+                        "getxattr",
+                        "statfs",
+                        "getdents64",
+                        "lseek",
+                        "sched_getaffinity",
+                        "sysinfo",
+                        "fcntl",
+                        "clone",
+                        "pipe2",
+                        "dup2",
+                        // GNU cat, when stdin and stdout are both files
+                        "copy_file_range"));
         assertThat(SeccompProfile.IO_HEAVY.permittedSyscalls(X86_64))
                 .containsAll(List.of("copy_file_range", "creat", "mkdir", "unlinkat", "utimensat", "fchmod"));
-        assertThat(SeccompProfile.NETWORK.permittedSyscalls(X86_64)).containsAll(List.of(
-                "socket", "bind", "listen", "accept4", "connect", "sendto", "recvfrom", "setsockopt"));
+        assertThat(SeccompProfile.NETWORK.permittedSyscalls(X86_64))
+                .containsAll(
+                        List.of("socket", "bind", "listen", "accept4", "connect", "sendto", "recvfrom", "setsockopt"));
     }
 
     @ParameterizedTest
     @EnumSource(value = SeccompProfile.class, names = "UNRESTRICTED", mode = EnumSource.Mode.EXCLUDE)
     void closeTheHolesTheIssueLists(SeccompProfile profile) {
         for (Architecture arch : Architecture.values()) {
-            assertThat(profile.permittedSyscalls(arch)).doesNotContain("unshare", "setns", "io_uring_setup",
-                    "io_uring_enter", "io_uring_register", "userfaultfd", "open_by_handle_at", "kexec_load",
-                    "kexec_file_load", "bpf", "perf_event_open", "keyctl", "add_key", "request_key", "clone3",
-                    "mount", "umount2", "pivot_root", "chroot", "ptrace", "process_vm_writev", "init_module",
-                    "finit_module", "fsopen", "move_mount", "open_tree", "reboot", "swapon", "capset", "setgroups",
-                    "sethostname", "setdomainname");
+            assertThat(profile.permittedSyscalls(arch))
+                    .doesNotContain(
+                            "unshare",
+                            "setns",
+                            "io_uring_setup",
+                            "io_uring_enter",
+                            "io_uring_register",
+                            "userfaultfd",
+                            "open_by_handle_at",
+                            "kexec_load",
+                            "kexec_file_load",
+                            "bpf",
+                            "perf_event_open",
+                            "keyctl",
+                            "add_key",
+                            "request_key",
+                            "clone3",
+                            "mount",
+                            "umount2",
+                            "pivot_root",
+                            "chroot",
+                            "ptrace",
+                            "process_vm_writev",
+                            "init_module",
+                            "finit_module",
+                            "fsopen",
+                            "move_mount",
+                            "open_tree",
+                            "reboot",
+                            "swapon",
+                            "capset",
+                            "setgroups",
+                            "sethostname",
+                            "setdomainname");
         }
         assertThat(decide(profile, "io_uring_setup")).isEqualTo(ENOSYS);
         assertThat(decide(profile, "clone3")).isEqualTo(ENOSYS);
@@ -92,9 +160,12 @@ class SeccompProfileTest {
         SeccompProfile p = SeccompProfile.MINIMAL;
         assertThat(decide(p, "clone", 0x01200011L)).isEqualTo(SeccompAction.ALLOW); // fork()
         assertThat(decide(p, "clone", 0x003d0f00L)).isEqualTo(SeccompAction.ALLOW); // pthread_create
-        for (long flag : new long[] {0x00020000L, 0x02000000L, 0x04000000L, 0x08000000L, 0x10000000L, 0x20000000L,
-            0x40000000L}) {
-            assertThat(decide(p, "clone", 0x01200011L | flag)).as("flag 0x%x", flag).isEqualTo(EPERM);
+        for (long flag :
+                new long[] {0x00020000L, 0x02000000L, 0x04000000L, 0x08000000L, 0x10000000L, 0x20000000L, 0x40000000L
+                }) {
+            assertThat(decide(p, "clone", 0x01200011L | flag))
+                    .as("flag 0x%x", flag)
+                    .isEqualTo(EPERM);
         }
         // The kernel reads only the low 32 bits of clone's flags; bits above cannot ask for a namespace.
         assertThat(decide(p, "clone", 0x7E020000L << 32)).isEqualTo(SeccompAction.ALLOW);
@@ -118,17 +189,33 @@ class SeccompProfileTest {
     /** The widenings for make, cmake, bash, tclsh, node and the JDK (sandbox-seccomp/README.md). */
     @Test
     void minimalRunsTheCorpusCallsAndSocketpairIsUnixOnlyEverywhere() {
-        assertThat(SeccompProfile.MINIMAL.permittedSyscalls(X86_64)).containsAll(List.of(
-                "setresuid", "setresgid", "setuid", "setgid", "setreuid", "setregid", "setfsuid", "setfsgid",
-                "capget", "pkey_alloc", "pkey_free", "pkey_mprotect", "getsockname", "getpeername", "getsockopt",
-                "shutdown", "socketpair"));
-        assertThat(SeccompProfile.MINIMAL.permittedSyscalls(X86_64)).doesNotContain("setsockopt", "sendmsg",
-                "connect", "unlink", "mkdir");
+        assertThat(SeccompProfile.MINIMAL.permittedSyscalls(X86_64))
+                .containsAll(List.of(
+                        "setresuid",
+                        "setresgid",
+                        "setuid",
+                        "setgid",
+                        "setreuid",
+                        "setregid",
+                        "setfsuid",
+                        "setfsgid",
+                        "capget",
+                        "pkey_alloc",
+                        "pkey_free",
+                        "pkey_mprotect",
+                        "getsockname",
+                        "getpeername",
+                        "getsockopt",
+                        "shutdown",
+                        "socketpair"));
+        assertThat(SeccompProfile.MINIMAL.permittedSyscalls(X86_64))
+                .doesNotContain("setsockopt", "sendmsg", "connect", "unlink", "mkdir");
         for (SeccompProfile p : List.of(SeccompProfile.MINIMAL, SeccompProfile.IO_HEAVY, SeccompProfile.NETWORK)) {
             assertThat(decide(p, "socketpair", 1)).as("%s", p).isEqualTo(SeccompAction.ALLOW);
             assertThat(decide(p, "socketpair", 1L | 1L << 32)).as("%s", p).isEqualTo(SeccompAction.ALLOW);
             for (long family : new long[] {0, 2, 10, 16, 30, 0xffffffffL}) {
-                assertThat(decide(p, "socketpair", family)).as("%s family %d", p, family)
+                assertThat(decide(p, "socketpair", family))
+                        .as("%s family %d", p, family)
                         .isEqualTo(SeccompAction.errno(97));
             }
         }
@@ -146,9 +233,11 @@ class SeccompProfileTest {
 
     @Test
     void unrestrictedAllowsEverythingNativeButStillKillsForeignAndX32Calls() {
-        BpfInterpreter interpreter = BpfInterpreter.of(SeccompProfile.UNRESTRICTED.filter().compile(X86_64));
+        BpfInterpreter interpreter =
+                BpfInterpreter.of(SeccompProfile.UNRESTRICTED.filter().compile(X86_64));
         assertThat(SeccompProfile.UNRESTRICTED.filter().rules()).isEmpty();
-        assertThat(interpreter.run(X86_64.auditArch(), 165 /* mount */, 0).action()).isEqualTo(SeccompAction.ALLOW);
+        assertThat(interpreter.run(X86_64.auditArch(), 165 /* mount */, 0).action())
+                .isEqualTo(SeccompAction.ALLOW);
         assertThat(interpreter.run(X86_64.auditArch(), 0x40000000 | 165, 0).action())
                 .isEqualTo(SeccompAction.KILL_PROCESS);
         assertThat(interpreter.run(0x40000003, 165, 0).action()).isEqualTo(SeccompAction.KILL_PROCESS);
@@ -167,7 +256,9 @@ class SeccompProfileTest {
         assertThat(SeccompProfile.parse("io-heavy")).isEqualTo(SeccompProfile.IO_HEAVY);
         assertThat(SeccompProfile.parse("IoHeavy")).isEqualTo(SeccompProfile.IO_HEAVY);
         assertThat(SeccompProfile.parse("NETWORK")).isEqualTo(SeccompProfile.NETWORK);
-        assertThatThrownBy(() -> SeccompProfile.parse("strict")).isInstanceOf(InvalidConfigException.class)
-                .hasMessageContaining("'strict'").hasMessageContaining("essential, minimal, io-heavy");
+        assertThatThrownBy(() -> SeccompProfile.parse("strict"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("'strict'")
+                .hasMessageContaining("essential, minimal, io-heavy");
     }
 }

@@ -16,11 +16,9 @@ import java.util.Random;
  * libseccomp's program smaller, never larger, so the comparison favours libseccomp.
  */
 final class SizeComparison {
-    private SizeComparison() {
-    }
+    private SizeComparison() {}
 
-    record Case(String name, SeccompFilter filter) {
-    }
+    record Case(String name, SeccompFilter filter) {}
 
     static List<Case> cases() {
         List<Case> out = new ArrayList<>();
@@ -46,8 +44,9 @@ final class SizeComparison {
             b.allow(names.get(i));
             rules++;
         }
-        SeccompAction[] actions = {SeccompAction.ALLOW, SeccompAction.errno(1), SeccompAction.errno(13),
-            SeccompAction.TRAP, SeccompAction.LOG};
+        SeccompAction[] actions = {
+            SeccompAction.ALLOW, SeccompAction.errno(1), SeccompAction.errno(13), SeccompAction.TRAP, SeccompAction.LOG
+        };
         while (rules < 200) {
             String name = names.get(i++);
             int n = Math.min(1 + random.nextInt(3), 200 - rules);
@@ -93,7 +92,9 @@ final class SizeComparison {
                 if (r.action().equals(filter.defaultAction())) {
                     continue; // libseccomp refuses these; they change nothing
                 }
-                s.append("rule ").append(Integer.toHexString(nr)).append(' ')
+                s.append("rule ")
+                        .append(Integer.toHexString(nr))
+                        .append(' ')
                         .append(Integer.toHexString(r.action().returnValue()));
                 java.util.Set<Integer> seen = new java.util.HashSet<>();
                 for (ArgCondition c : r.conditions()) {
@@ -102,8 +103,14 @@ final class SizeComparison {
                     }
                     boolean masked = c.op().name().startsWith("MASKED") || c.width() == ArgCondition.Width.BITS32;
                     String op = masked ? "MASKED_EQ" : c.op().name();
-                    s.append(' ').append(c.index()).append(' ').append(op).append(' ')
-                            .append(Long.toHexString(c.mask())).append(' ').append(Long.toHexString(c.value()));
+                    s.append(' ')
+                            .append(c.index())
+                            .append(' ')
+                            .append(op)
+                            .append(' ')
+                            .append(Long.toHexString(c.mask()))
+                            .append(' ')
+                            .append(Long.toHexString(c.value()));
                 }
                 s.append('\n');
             }

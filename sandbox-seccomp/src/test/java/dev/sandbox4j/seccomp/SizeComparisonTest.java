@@ -46,8 +46,8 @@ class SizeComparisonTest {
             }
         }
         Assumptions.assumeTrue(!theirs.isEmpty(), "python3-seccomp missing: " + out);
-        StringBuilder table = new StringBuilder(String.format("program length (%s): sandbox4j | libseccomp linear"
-                + " | libseccomp tree%n", arch));
+        StringBuilder table = new StringBuilder(
+                String.format("program length (%s): sandbox4j | libseccomp linear" + " | libseccomp tree%n", arch));
         for (SizeComparison.Case c : SizeComparison.cases()) {
             int ours = c.filter().compile(arch).length();
             Integer linear = theirs.get(c.name() + ".1");
@@ -60,7 +60,8 @@ class SizeComparisonTest {
             Integer linear = theirs.get(c.name() + ".1");
             Integer tree = theirs.get(c.name() + ".2");
             assertThat(linear).as("libseccomp compiled %s: %s", c.name(), out).isNotNull();
-            assertThat(ours).as("%s: ours against libseccomp's %d / %d", c.name(), linear, tree)
+            assertThat(ours)
+                    .as("%s: ours against libseccomp's %d / %d", c.name(), linear, tree)
                     .isLessThanOrEqualTo(Math.min(linear, tree == null ? linear : tree));
         }
     }

@@ -37,8 +37,21 @@ class SyscallTableTest {
 
     @Test
     void legacyCallsExistOnlyOnX86() {
-        for (String legacy : new String[] {"open", "stat", "access", "creat", "fork", "vfork", "pipe", "dup2",
-            "poll", "select", "getdents", "rename", "arch_prctl"}) {
+        for (String legacy : new String[] {
+            "open",
+            "stat",
+            "access",
+            "creat",
+            "fork",
+            "vfork",
+            "pipe",
+            "dup2",
+            "poll",
+            "select",
+            "getdents",
+            "rename",
+            "arch_prctl"
+        }) {
             assertThat(x86.contains(legacy)).as(legacy).isTrue();
             assertThat(arm.contains(legacy)).as(legacy).isFalse();
         }
@@ -46,8 +59,10 @@ class SyscallTableTest {
 
     @Test
     void unknownNameIsAnErrorNamingSyscallAndArchitecture() {
-        assertThatThrownBy(() -> arm.numberOf("open")).isInstanceOf(SeccompException.class)
-                .hasMessageContaining("'open'").hasMessageContaining("aarch64");
+        assertThatThrownBy(() -> arm.numberOf("open"))
+                .isInstanceOf(SeccompException.class)
+                .hasMessageContaining("'open'")
+                .hasMessageContaining("aarch64");
         assertThat(x86.find("no_such_call")).isEmpty();
     }
 
@@ -55,7 +70,8 @@ class SyscallTableTest {
     void architectureComesFromOsArch() {
         assertThat(Architecture.fromOsArch("amd64")).isEqualTo(Architecture.X86_64);
         assertThat(Architecture.fromOsArch("aarch64")).isEqualTo(Architecture.AARCH64);
-        assertThatThrownBy(() -> Architecture.fromOsArch("riscv64")).isInstanceOf(SeccompException.class)
+        assertThatThrownBy(() -> Architecture.fromOsArch("riscv64"))
+                .isInstanceOf(SeccompException.class)
                 .hasMessageContaining("riscv64");
         assertThat(Architecture.X86_64.auditArch()).isEqualTo(0xC000003E);
         assertThat(Architecture.AARCH64.auditArch()).isEqualTo(0xC00000B7);

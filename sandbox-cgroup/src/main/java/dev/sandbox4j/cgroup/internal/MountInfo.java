@@ -16,7 +16,12 @@ import java.util.Set;
  * escapes decoded. The optional fields between the mount options and the {@code " - "} separator vary in
  * number, so the line is split at the separator rather than by position.
  */
-public record MountInfo(String root, String mountPoint, Set<String> mountOptions, String fsType, String source,
+public record MountInfo(
+        String root,
+        String mountPoint,
+        Set<String> mountOptions,
+        String fsType,
+        String source,
         List<String> superOptions) {
 
     public MountInfo {

@@ -15,8 +15,7 @@ import java.nio.file.NotLinkException;
  * message ({@code AccessDeniedException: /tmp/x}); the reason is in their class, or in {@code getReason()}.
  */
 public final class IoErrors {
-    private IoErrors() {
-    }
+    private IoErrors() {}
 
     /**
      * What went wrong, e.g. {@code "permission denied"}, {@code "No space left on device"}, naming the file
@@ -24,7 +23,9 @@ public final class IoErrors {
      */
     public static String describe(IOException e, String asked) {
         String reason = reason(e);
-        if (e instanceof FileSystemException f && f.getFile() != null && !f.getFile().equals(asked)) {
+        if (e instanceof FileSystemException f
+                && f.getFile() != null
+                && !f.getFile().equals(asked)) {
             String other = f.getOtherFile() == null ? "" : " -> " + f.getOtherFile();
             return reason + " (" + f.getFile() + other + ")";
         }
@@ -33,7 +34,9 @@ public final class IoErrors {
 
     /** What went wrong, without naming any file. */
     public static String reason(IOException e) {
-        if (e instanceof FileSystemException f && f.getReason() != null && !f.getReason().isBlank()) {
+        if (e instanceof FileSystemException f
+                && f.getReason() != null
+                && !f.getReason().isBlank()) {
             return f.getReason();
         }
         if (e instanceof AccessDeniedException) {

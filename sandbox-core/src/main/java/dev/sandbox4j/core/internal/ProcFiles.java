@@ -14,8 +14,7 @@ import java.util.Optional;
 
 /** Reading the small text files of /proc, where a missing file is an answer ("not supported"), not an error. */
 public final class ProcFiles {
-    private ProcFiles() {
-    }
+    private ProcFiles() {}
 
     /**
      * The file's content without surrounding whitespace, or empty when it does not exist.
@@ -37,8 +36,9 @@ public final class ProcFiles {
 
     /** The {@code Name:\tvalue} fields of a {@code /proc/<pid>/status} file. */
     public static Map<String, String> statusFields(Path status) {
-        String content = read(status).orElseThrow(() -> new FeatureUnavailableException("/proc",
-                "cannot read " + status + "; sandbox4j needs a mounted proc file system"));
+        String content = read(status)
+                .orElseThrow(() -> new FeatureUnavailableException(
+                        "/proc", "cannot read " + status + "; sandbox4j needs a mounted proc file system"));
         Map<String, String> fields = new HashMap<>();
         for (String line : content.split("\n")) {
             int colon = line.indexOf(':');

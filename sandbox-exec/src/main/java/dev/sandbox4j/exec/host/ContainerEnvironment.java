@@ -25,15 +25,17 @@ import java.util.Set;
 public final class ContainerEnvironment {
 
     /** Lifts an outer seccomp filter that refuses what sandbox4j needs. */
-    public static final String SECCOMP_LIFT = "podman/Docker: --security-opt seccomp=docs/kubernetes/sandbox4j-seccomp.json "
-            + "(or seccomp=unconfined); Kubernetes: securityContext.seccompProfile {type: Localhost, "
-            + "localhostProfile: sandbox4j-seccomp.json} (docs/kubernetes/)";
+    public static final String SECCOMP_LIFT =
+            "podman/Docker: --security-opt seccomp=docs/kubernetes/sandbox4j-seccomp.json "
+                    + "(or seccomp=unconfined); Kubernetes: securityContext.seccompProfile {type: Localhost, "
+                    + "localhostProfile: sandbox4j-seccomp.json} (docs/kubernetes/)";
     /** Lifts the masked /proc that makes the kernel refuse a fresh proc mount. */
     public static final String PROC_LIFT = "podman: --security-opt unmask=ALL; Docker: --security-opt "
             + "systempaths=unconfined; Kubernetes: securityContext.procMount: Unmasked (with hostUsers: false); "
             + "or, weaker, run without /proc: sandbox-ctl --no-proc, SandboxBuilder.withoutProc()";
     /** Gives the capabilities and the writable cgroups of privileged mode. */
-    public static final String PRIVILEGED_LIFT = "podman/Docker: --privileged; Kubernetes: securityContext.privileged: true";
+    public static final String PRIVILEGED_LIFT =
+            "podman/Docker: --privileged; Kubernetes: securityContext.privileged: true";
 
     /** One restriction: a short name, what it blocks for sandbox4j, and the setting that lifts it. */
     public record Restriction(String name, String blocks, String lift) {
@@ -71,7 +73,10 @@ public final class ContainerEnvironment {
         int filters = 0;
         if ("2".equals(status.get("Seccomp"))) {
             try {
-                filters = Math.max(1, Integer.parseInt(status.getOrDefault("Seccomp_filters", "1").trim()));
+                filters = Math.max(
+                        1,
+                        Integer.parseInt(
+                                status.getOrDefault("Seccomp_filters", "1").trim()));
             } catch (NumberFormatException e) {
                 filters = 1;
             }
@@ -79,7 +84,9 @@ public final class ContainerEnvironment {
         List<String> masked = new ArrayList<>();
         for (MountInfo m : MountInfo.read(proc.resolve("self/mountinfo"))) {
             // binfmt_misc (and systemd's automount for it) sits on an empty directory: it does not hide anything.
-            if (m.mountPoint().startsWith("/proc/") && !m.fsType().equals("binfmt_misc") && !m.fsType().equals("autofs")) {
+            if (m.mountPoint().startsWith("/proc/")
+                    && !m.fsType().equals("binfmt_misc")
+                    && !m.fsType().equals("autofs")) {
                 masked.add(m.mountPoint());
             }
         }
@@ -129,21 +136,30 @@ public final class ContainerEnvironment {
         }
         List<Restriction> found = new ArrayList<>();
         if (seccompFilters > 0) {
-            found.add(new Restriction("seccomp", "an outer seccomp filter (" + seccompFilters + (seccompFilters == 1
-                    ? " filter" : " filters") + ") may refuse calls a sandbox needs (podman's and Docker's default "
-                    + "profiles refuse sethostname without CAP_SYS_ADMIN; Docker's and Kubernetes' RuntimeDefault also "
-                    + "namespace creation, mount and pivot_root)", SECCOMP_LIFT));
+            found.add(new Restriction(
+                    "seccomp",
+                    "an outer seccomp filter (" + seccompFilters + (seccompFilters == 1 ? " filter" : " filters")
+                            + ") may refuse calls a sandbox needs (podman's and Docker's default "
+                            + "profiles refuse sethostname without CAP_SYS_ADMIN; Docker's and Kubernetes' RuntimeDefault also "
+                            + "namespace creation, mount and pivot_root)",
+                    SECCOMP_LIFT));
         }
         if (!maskedProc.isEmpty()) {
-            found.add(new Restriction("/proc", "masked (" + String.join(", ", maskedProc) + " over-mounted): the "
-                    + "kernel refuses a sandbox its fresh /proc while parts of this one are hidden", PROC_LIFT));
+            found.add(new Restriction(
+                    "/proc",
+                    "masked (" + String.join(", ", maskedProc) + " over-mounted): the "
+                            + "kernel refuses a sandbox its fresh /proc while parts of this one are hidden",
+                    PROC_LIFT));
         }
         Set<Capability> missing = system.effectiveCapabilities().missing(SystemCapabilities.PRIVILEGED_CAPABILITIES);
         if (!missing.isEmpty()) {
             List<String> names = new ArrayList<>();
             missing.forEach(c -> names.add(c.name()));
-            found.add(new Restriction("capabilities", "no " + String.join(", ", names) + ": privileged mode "
-                    + "(cgroup limits, sandboxes as host uid 65534) is unusable", PRIVILEGED_LIFT));
+            found.add(new Restriction(
+                    "capabilities",
+                    "no " + String.join(", ", names) + ": privileged mode "
+                            + "(cgroup limits, sandboxes as host uid 65534) is unusable",
+                    PRIVILEGED_LIFT));
         }
         List<String> unusable = new ArrayList<>();
         for (String controller : SystemCapabilities.PRIVILEGED_CONTROLLERS) {
@@ -159,15 +175,19 @@ public final class ContainerEnvironment {
             }
         }
         if (!unusable.isEmpty()) {
-            found.add(new Restriction("cgroups", "no writable cgroup for " + String.join(", ", unusable)
-                    + ": no cgroup limits; memory and pids limits fall back to rlimits (RLIMIT_DATA, RLIMIT_NPROC), "
-                    + "a cpu limit is refused", PRIVILEGED_LIFT + "; on cgroup v2, a delegated writable cgroup "
-                    + "(docs/kubernetes/README.md)"));
+            found.add(new Restriction(
+                    "cgroups",
+                    "no writable cgroup for " + String.join(", ", unusable)
+                            + ": no cgroup limits; memory and pids limits fall back to rlimits (RLIMIT_DATA, RLIMIT_NPROC), "
+                            + "a cpu limit is refused",
+                    PRIVILEGED_LIFT + "; on cgroup v2, a delegated writable cgroup " + "(docs/kubernetes/README.md)"));
         }
         if (!system.userNamespaces().available()) {
-            found.add(new Restriction("user namespaces", "unprivileged mode is unusable: "
-                    + system.userNamespaces().detail(), "a setting of the host (the Kubernetes node), not of the "
-                    + "container: the sysctl named, or the node's AppArmor policy"));
+            found.add(new Restriction(
+                    "user namespaces",
+                    "unprivileged mode is unusable: " + system.userNamespaces().detail(),
+                    "a setting of the host (the Kubernetes node), not of the "
+                            + "container: the sysctl named, or the node's AppArmor policy"));
         }
         return found;
     }

@@ -48,8 +48,8 @@ public final class SystemCapabilities {
      * limits) and {@code CAP_DAC_OVERRIDE} (the cgroup directories are checked for write access directly,
      * which is what matters).
      */
-    public static final Set<Capability> PRIVILEGED_CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
-            Capability.CAP_SYS_ADMIN, Capability.CAP_SETUID, Capability.CAP_SETGID, Capability.CAP_KILL));
+    public static final Set<Capability> PRIVILEGED_CAPABILITIES = Collections.unmodifiableSet(
+            EnumSet.of(Capability.CAP_SYS_ADMIN, Capability.CAP_SETUID, Capability.CAP_SETGID, Capability.CAP_KILL));
 
     /** Controllers whose cgroups the privileged path must be able to create: the limits rlimits cannot replace. */
     public static final List<String> PRIVILEGED_CONTROLLERS = List.of("memory", "pids");
@@ -67,8 +67,15 @@ public final class SystemCapabilities {
     private final FeatureStatus overlayfs;
     private final String kernelRelease;
 
-    private SystemCapabilities(int euid, CapabilitySet effective, FeatureStatus userNamespaces, FeatureStatus seccomp,
-            String actionsAvailable, Supplier<LandlockSupport> landlockProbe, CgroupLayout cgroups, FeatureStatus overlayfs,
+    private SystemCapabilities(
+            int euid,
+            CapabilitySet effective,
+            FeatureStatus userNamespaces,
+            FeatureStatus seccomp,
+            String actionsAvailable,
+            Supplier<LandlockSupport> landlockProbe,
+            CgroupLayout cgroups,
+            FeatureStatus overlayfs,
             String kernelRelease) {
         this.euid = euid;
         this.effective = effective;
@@ -138,8 +145,8 @@ public final class SystemCapabilities {
             return FeatureStatus.no("this kernel has no user namespaces (no /proc/sys/user/max_user_namespaces)");
         }
         if (max.get().equals("0")) {
-            return FeatureStatus.no("disabled by user.max_user_namespaces = 0 "
-                    + "(enable: sysctl -w user.max_user_namespaces=15000)");
+            return FeatureStatus.no(
+                    "disabled by user.max_user_namespaces = 0 " + "(enable: sysctl -w user.max_user_namespaces=15000)");
         }
         // Both restrictions below exempt callers with CAP_SYS_ADMIN.
         boolean exempt = effective.contains(Capability.CAP_SYS_ADMIN);
@@ -211,7 +218,8 @@ public final class SystemCapabilities {
         for (String line : filesystems.orElse("").split("\n")) {
             listed |= line.substring(line.lastIndexOf('\t') + 1).strip().equals("overlay");
         }
-        return listed ? FeatureStatus.yes("listed in /proc/filesystems")
+        return listed
+                ? FeatureStatus.yes("listed in /proc/filesystems")
                 : FeatureStatus.no("not in /proc/filesystems (the overlay module may still load on first mount)");
     }
 
@@ -300,7 +308,8 @@ public final class SystemCapabilities {
                 if (!userNamespaces.available()) {
                     throw new FeatureUnavailableException("user namespaces", userNamespaces.detail());
                 }
-                return new ResolvedMode(PrivilegeMode.UNPRIVILEGED,
+                return new ResolvedMode(
+                        PrivilegeMode.UNPRIVILEGED,
                         "requested; user namespaces available (" + userNamespaces.detail() + ")");
             default:
                 if (privilegedProblem.isEmpty()) {
@@ -308,11 +317,14 @@ public final class SystemCapabilities {
                 }
                 String whyNot = privilegedProblem.get().getMessage();
                 if (userNamespaces.available()) {
-                    return new ResolvedMode(PrivilegeMode.UNPRIVILEGED,
+                    return new ResolvedMode(
+                            PrivilegeMode.UNPRIVILEGED,
                             "privileged mode unusable (" + whyNot + "); user namespaces available");
                 }
-                throw new FeatureUnavailableException("sandboxing", "privileged mode unusable (" + whyNot
-                        + ") and unprivileged mode needs user namespaces: " + userNamespaces.detail());
+                throw new FeatureUnavailableException(
+                        "sandboxing",
+                        "privileged mode unusable (" + whyNot + ") and unprivileged mode needs user namespaces: "
+                                + userNamespaces.detail());
         }
     }
 
@@ -328,10 +340,11 @@ public final class SystemCapabilities {
             Optional<String> problem = cgroupProblem(controller);
             if (problem.isPresent()) {
                 String message = problem.get();
-                return Optional.of(message.startsWith("cannot write")
-                        ? new PermissionDeniedException("privileged mode needs the " + controller
-                                + " cgroup: " + message)
-                        : new FeatureUnavailableException("the " + controller + " cgroup controller", message));
+                return Optional.of(
+                        message.startsWith("cannot write")
+                                ? new PermissionDeniedException(
+                                        "privileged mode needs the " + controller + " cgroup: " + message)
+                                : new FeatureUnavailableException("the " + controller + " cgroup controller", message));
             }
         }
         return Optional.empty();
@@ -361,11 +374,15 @@ public final class SystemCapabilities {
         StringBuilder where = new StringBuilder();
         for (String c : PRIVILEGED_CONTROLLERS) {
             CgroupHierarchy hierarchy = cgroups.hierarchyFor(c).orElseThrow();
-            where.append(where.length() == 0 ? "" : ", ").append(c).append(" (v").append(hierarchy.version())
-                    .append(' ').append(hierarchy.ownDirectory()).append(')');
+            where.append(where.length() == 0 ? "" : ", ")
+                    .append(c)
+                    .append(" (v")
+                    .append(hierarchy.version())
+                    .append(' ')
+                    .append(hierarchy.ownDirectory())
+                    .append(')');
         }
-        return "effective capabilities include " + names(PRIVILEGED_CAPABILITIES)
-                + "; writable cgroups for " + where;
+        return "effective capabilities include " + names(PRIVILEGED_CAPABILITIES) + "; writable cgroups for " + where;
     }
 
     private String identity() {
@@ -393,19 +410,26 @@ public final class SystemCapabilities {
         table.row("seccomp", seccomp.toString());
         table.row("seccomp notify", seccompUserNotification.toString());
         LandlockSupport landlock = landlock();
-        table.row("landlock", landlock.available() ? "yes: ABI " + landlock.abi() : "no: " + landlock.unavailableReason());
+        table.row(
+                "landlock",
+                landlock.available() ? "yes: ABI " + landlock.abi() : "no: " + landlock.unavailableReason());
         table.row("overlayfs", overlayfs.toString());
         table.row("cgroups", describeKind(cgroups.kind()));
         for (CgroupHierarchy hierarchy : cgroups.hierarchies()) {
-            String controllers = hierarchy.controllers().isEmpty() ? "(none)" : String.join(",", hierarchy.controllers());
-            String own = hierarchy.ownPath() == null ? "unknown"
+            String controllers =
+                    hierarchy.controllers().isEmpty() ? "(none)" : String.join(",", hierarchy.controllers());
+            String own = hierarchy.ownPath() == null
+                    ? "unknown"
                     : hierarchy.ownPath() + (hierarchy.ownDirectory() == null ? " (unreachable)" : "");
-            table.row("  v" + hierarchy.version() + " " + (hierarchy.version() == 2 ? "unified" : controllers),
+            table.row(
+                    "  v" + hierarchy.version() + " " + (hierarchy.version() == 2 ? "unified" : controllers),
                     hierarchy.mountPoint() + (hierarchy.version() == 2 ? " controllers " + controllers : "")
                             + ", own cgroup " + own + (hierarchy.readOnly() ? ", read-only" : ""));
         }
         Optional<SandboxException> privilegedProblem = privilegedProblem();
-        table.row("privileged mode", privilegedProblem.map(e -> "no: " + e.getMessage()).orElse("yes"));
+        table.row(
+                "privileged mode",
+                privilegedProblem.map(e -> "no: " + e.getMessage()).orElse("yes"));
         table.row("unprivileged mode", userNamespaces.available() ? "yes" : "no: " + userNamespaces.detail());
         return table.toString();
     }

@@ -45,7 +45,8 @@ class CapabilitySetTest {
 
         assertThat(set.missing(EnumSet.of(Capability.CAP_SYS_ADMIN, Capability.CAP_KILL, Capability.CAP_SETGID)))
                 .containsExactly(Capability.CAP_SETGID, Capability.CAP_SYS_ADMIN);
-        assertThat(set.containsAll(List.of(Capability.CAP_KILL, Capability.CAP_SETUID))).isTrue();
+        assertThat(set.containsAll(List.of(Capability.CAP_KILL, Capability.CAP_SETUID)))
+                .isTrue();
     }
 
     @Test

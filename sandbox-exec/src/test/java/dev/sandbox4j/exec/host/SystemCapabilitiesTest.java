@@ -1,17 +1,16 @@
 package dev.sandbox4j.exec.host;
 
-import dev.sandbox4j.cgroup.FakeTree;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sandbox4j.cgroup.CgroupLayout;
+import dev.sandbox4j.cgroup.FakeTree;
 import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.core.PermissionDeniedException;
 import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.core.ResolvedMode;
 import dev.sandbox4j.core.internal.ProcFiles;
 import dev.sandbox4j.namespace.LandlockSupport;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -36,10 +35,11 @@ class SystemCapabilitiesTest {
         SystemCapabilities system = read(FakeTree.copyOfSystem("hybrid-root", dir));
 
         assertThat(system.isRoot()).isTrue();
-        assertThat(system.effectiveCapabilities().contains(Capability.CAP_SYS_RESOURCE)).isFalse();
-        assertThat(system.effectiveCapabilities().contains(Capability.CAP_SYS_ADMIN)).isTrue();
-        assertThat(system.effectiveCapabilities().describe())
-                .isEqualTo("all 41 known except CAP_SYS_RESOURCE");
+        assertThat(system.effectiveCapabilities().contains(Capability.CAP_SYS_RESOURCE))
+                .isFalse();
+        assertThat(system.effectiveCapabilities().contains(Capability.CAP_SYS_ADMIN))
+                .isTrue();
+        assertThat(system.effectiveCapabilities().describe()).isEqualTo("all 41 known except CAP_SYS_RESOURCE");
         assertThat(system.userNamespaces()).isEqualTo(FeatureStatus.yes("max_user_namespaces = 96364"));
         assertThat(system.seccomp().available()).isTrue();
         assertThat(system.seccomp().detail()).contains("user_notif");
@@ -52,14 +52,16 @@ class SystemCapabilitiesTest {
         assertThat(auto.mode()).isEqualTo(PrivilegeMode.PRIVILEGED);
         assertThat(auto.reason())
                 .contains("CAP_SYS_ADMIN")
-                .contains("memory (v1 " + dir.resolve("sys/fs/cgroup/memory/process_api/0940eaeff507ca313fb39f8db74e53fd"))
+                .contains("memory (v1 "
+                        + dir.resolve("sys/fs/cgroup/memory/process_api/0940eaeff507ca313fb39f8db74e53fd"))
                 .contains("pids (v1 " + dir.resolve("sys/fs/cgroup/pids"));
         assertThat(system.resolve(PrivilegeMode.UNPRIVILEGED).mode()).isEqualTo(PrivilegeMode.UNPRIVILEGED);
     }
 
     @Test
     void rootWithEveryCapability() {
-        SystemCapabilities system = read(FakeTree.copyOfSystem("hybrid-root", dir).identity(0, ALL_CAPS));
+        SystemCapabilities system =
+                read(FakeTree.copyOfSystem("hybrid-root", dir).identity(0, ALL_CAPS));
 
         assertThat(system.effectiveCapabilities().describe()).isEqualTo("all 41 known");
         assertThat(system.effectiveCapabilities().known()).containsExactlyInAnyOrder(Capability.values());
@@ -69,7 +71,8 @@ class SystemCapabilitiesTest {
 
     @Test
     void capabilityBitsBeyondTheKnownOnesAreKeptAsNumbers() {
-        SystemCapabilities system = read(FakeTree.copyOfSystem("hybrid-root", dir).identity(0, "000003ffffffffff"));
+        SystemCapabilities system =
+                read(FakeTree.copyOfSystem("hybrid-root", dir).identity(0, "000003ffffffffff"));
 
         assertThat(system.effectiveCapabilities().unknownBits()).containsExactly(41);
         assertThat(system.effectiveCapabilities().describe()).isEqualTo("all 41 known + cap_41");
@@ -78,7 +81,8 @@ class SystemCapabilitiesTest {
     @Test
     void rootWithoutSysAdminIsNotPrivileged() {
         // e.g. a default Docker container: root, but only the default capability set
-        SystemCapabilities system = read(FakeTree.copyOfSystem("hybrid-root", dir).identity(0, "00000000a80425fb"));
+        SystemCapabilities system =
+                read(FakeTree.copyOfSystem("hybrid-root", dir).identity(0, "00000000a80425fb"));
 
         ResolvedMode auto = system.resolve(PrivilegeMode.AUTO);
         assertThat(auto.mode()).isEqualTo(PrivilegeMode.UNPRIVILEGED);
@@ -111,8 +115,8 @@ class SystemCapabilitiesTest {
 
     @Test
     void userNamespacesDisabledByMaxUserNamespaces() {
-        SystemCapabilities system = read(FakeTree.copyOfSystem("unified-user", dir)
-                .file("proc/sys/user/max_user_namespaces", "0\n"));
+        SystemCapabilities system =
+                read(FakeTree.copyOfSystem("unified-user", dir).file("proc/sys/user/max_user_namespaces", "0\n"));
 
         assertThat(system.userNamespaces().available()).isFalse();
         assertThat(system.userNamespaces().detail()).contains("user.max_user_namespaces = 0");
@@ -127,8 +131,8 @@ class SystemCapabilitiesTest {
 
     @Test
     void maxUserNamespacesZeroStopsRootToo() {
-        SystemCapabilities system = read(FakeTree.copyOfSystem("hybrid-root", dir)
-                .file("proc/sys/user/max_user_namespaces", "0\n"));
+        SystemCapabilities system =
+                read(FakeTree.copyOfSystem("hybrid-root", dir).file("proc/sys/user/max_user_namespaces", "0\n"));
 
         assertThat(system.userNamespaces().available()).isFalse();
         assertThat(system.resolve(PrivilegeMode.AUTO).mode()).isEqualTo(PrivilegeMode.PRIVILEGED);
@@ -136,8 +140,8 @@ class SystemCapabilitiesTest {
 
     @Test
     void userNamespacesDisabledForUsersByDebianSysctl() {
-        SystemCapabilities user = read(FakeTree.copyOfSystem("unified-user", dir)
-                .file("proc/sys/kernel/unprivileged_userns_clone", "0\n"));
+        SystemCapabilities user = read(
+                FakeTree.copyOfSystem("unified-user", dir).file("proc/sys/kernel/unprivileged_userns_clone", "0\n"));
 
         assertThat(user.userNamespaces().available()).isFalse();
         assertThat(user.userNamespaces().detail())
@@ -147,8 +151,8 @@ class SystemCapabilitiesTest {
 
     @Test
     void debianSysctlDoesNotStopACallerWithSysAdmin(@TempDir Path other) {
-        SystemCapabilities root = read(FakeTree.copyOfSystem("hybrid-root", other)
-                .file("proc/sys/kernel/unprivileged_userns_clone", "0\n"));
+        SystemCapabilities root = read(
+                FakeTree.copyOfSystem("hybrid-root", other).file("proc/sys/kernel/unprivileged_userns_clone", "0\n"));
 
         assertThat(root.userNamespaces().available()).isTrue();
         assertThat(root.userNamespaces().detail()).contains("restrictions do not apply with CAP_SYS_ADMIN");
@@ -169,21 +173,23 @@ class SystemCapabilitiesTest {
                 .file("proc/sys/kernel/unprivileged_userns_clone", "1\n")
                 .file("proc/sys/kernel/apparmor_restrict_unprivileged_userns", "0\n"));
 
-        assertThat(system.userNamespaces()).isEqualTo(FeatureStatus.yes("max_user_namespaces = 63318, "
-                + "unprivileged_userns_clone = 1, apparmor_restrict_unprivileged_userns = 0"));
+        assertThat(system.userNamespaces())
+                .isEqualTo(FeatureStatus.yes("max_user_namespaces = 63318, "
+                        + "unprivileged_userns_clone = 1, apparmor_restrict_unprivileged_userns = 0"));
     }
 
     @Test
     void kernelWithoutUserNamespaces() {
-        SystemCapabilities system = read(FakeTree.copyOfSystem("unified-user", dir)
-                .delete("proc/sys/user/max_user_namespaces"));
+        SystemCapabilities system =
+                read(FakeTree.copyOfSystem("unified-user", dir).delete("proc/sys/user/max_user_namespaces"));
 
         assertThat(system.userNamespaces().detail()).contains("this kernel has no user namespaces");
     }
 
     @Test
     void noCgroupHierarchyMeansUnprivilegedEvenForRoot() {
-        SystemCapabilities system = read(FakeTree.copyOfSystem("hybrid-root", dir).identity(0, ALL_CAPS)
+        SystemCapabilities system = read(FakeTree.copyOfSystem("hybrid-root", dir)
+                .identity(0, ALL_CAPS)
                 .file("proc/self/mountinfo", "26 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"));
 
         assertThat(system.cgroups().kind()).isEqualTo(CgroupLayout.Kind.NONE);
@@ -199,8 +205,10 @@ class SystemCapabilitiesTest {
 
     @Test
     void readOnlyCgroupMountIsNotPrivileged() {
-        SystemCapabilities system = read(FakeTree.copyOfSystem("unified-user", dir).identity(0, ALL_CAPS)
-                .file("proc/self/mountinfo",
+        SystemCapabilities system = read(FakeTree.copyOfSystem("unified-user", dir)
+                .identity(0, ALL_CAPS)
+                .file(
+                        "proc/self/mountinfo",
                         "35 24 0:30 / /sys/fs/cgroup ro,nosuid - cgroup2 cgroup2 rw,nsdelegate\n"));
 
         assertThatThrownBy(() -> system.resolve(PrivilegeMode.PRIVILEGED))
@@ -211,7 +219,8 @@ class SystemCapabilitiesTest {
     @Test
     void pidsControllerMissingFromTheOwnV2CgroupIsNotPrivileged() {
         String own = "sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice/app-terminal.scope";
-        SystemCapabilities system = read(FakeTree.copyOfSystem("unified-user", dir).identity(0, ALL_CAPS)
+        SystemCapabilities system = read(FakeTree.copyOfSystem("unified-user", dir)
+                .identity(0, ALL_CAPS)
                 .file(own + "/cgroup.controllers", "memory\n"));
 
         assertThat(system.resolve(PrivilegeMode.AUTO).reason()).contains("the pids cgroup controller");
@@ -230,15 +239,18 @@ class SystemCapabilitiesTest {
 
     @Test
     void userNotificationIsWhatTheKernelListsAmongItsActions(@TempDir Path other) {
-        FakeTree with = FakeTree.copyOfSystem("unified-user", dir).file("proc/sys/kernel/seccomp/actions_avail",
-                "kill_process kill_thread trap errno user_notif trace log allow\n");
+        FakeTree with = FakeTree.copyOfSystem("unified-user", dir)
+                .file(
+                        "proc/sys/kernel/seccomp/actions_avail",
+                        "kill_process kill_thread trap errno user_notif trace log allow\n");
         assertThat(read(with).seccompUserNotification().available()).isTrue();
         assertThat(read(with).summary()).contains("seccomp notify     yes: user notification");
 
-        FakeTree without = FakeTree.copyOfSystem("unified-user", other).file("proc/sys/kernel/seccomp/actions_avail",
-                "kill_process kill_thread trap errno trace log allow\n");
+        FakeTree without = FakeTree.copyOfSystem("unified-user", other)
+                .file("proc/sys/kernel/seccomp/actions_avail", "kill_process kill_thread trap errno trace log allow\n");
         assertThat(read(without).seccompUserNotification().available()).isFalse();
-        assertThat(read(without).seccompUserNotification().detail()).contains("Linux 5.0+")
+        assertThat(read(without).seccompUserNotification().detail())
+                .contains("Linux 5.0+")
                 .contains("cannot name it");
     }
 
@@ -251,13 +263,15 @@ class SystemCapabilitiesTest {
 
     @Test
     void summaryIsATableOfEveryFact() {
-        SystemCapabilities system = SystemCapabilities.read(FakeTree.copyOfSystem("hybrid-root", dir).root(),
+        SystemCapabilities system = SystemCapabilities.read(
+                FakeTree.copyOfSystem("hybrid-root", dir).root(),
                 LandlockSupport.unavailable("disabled at boot (EOPNOTSUPP)"));
 
         String summary = system.summary();
 
         assertThat(summary.lines()).anySatisfy(l -> assertThat(l).matches("user +root \\(euid 0\\)"));
-        assertThat(summary).contains("all 41 known except CAP_SYS_RESOURCE")
+        assertThat(summary)
+                .contains("all 41 known except CAP_SYS_RESOURCE")
                 .contains("landlock           no: disabled at boot (EOPNOTSUPP)")
                 .contains("hybrid (v1 controllers + cgroup2 mount)")
                 .contains("  v1 cpuacct ")
@@ -269,10 +283,11 @@ class SystemCapabilitiesTest {
     @Test
     void landlockIsProbedOnlyWhenAskedAndOnlyOnce() {
         AtomicInteger probes = new AtomicInteger();
-        SystemCapabilities system = SystemCapabilities.read(FakeTree.copyOfSystem("hybrid-root", dir).root(), () -> {
-            probes.incrementAndGet();
-            return ABI_7;
-        });
+        SystemCapabilities system = SystemCapabilities.read(
+                FakeTree.copyOfSystem("hybrid-root", dir).root(), () -> {
+                    probes.incrementAndGet();
+                    return ABI_7;
+                });
 
         // Deciding the mode, and every fact /proc gives, leave the syscall (and jnr-ffi) alone.
         assertThat(system.resolve(PrivilegeMode.AUTO).mode()).isEqualTo(PrivilegeMode.PRIVILEGED);
@@ -292,8 +307,8 @@ class SystemCapabilitiesTest {
 
     @Test
     void aProbeThatAnswersNothingIsAnError() {
-        SystemCapabilities system = SystemCapabilities.read(FakeTree.copyOfSystem("hybrid-root", dir).root(),
-                () -> null);
+        SystemCapabilities system = SystemCapabilities.read(
+                FakeTree.copyOfSystem("hybrid-root", dir).root(), () -> null);
 
         assertThatThrownBy(system::landlock).isInstanceOf(NullPointerException.class);
     }

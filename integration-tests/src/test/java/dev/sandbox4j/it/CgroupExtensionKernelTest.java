@@ -136,13 +136,24 @@ class CgroupExtensionKernelTest {
         assertThat(ownSandboxCgroups()).isEmpty();
     }
 
-    /** The reference host's hugetlb controller lives in its cgroup v2 tree: a further limit on v2, for real. */
+    /**
+     * This host's hugetlb controller lives in its cgroup v2 tree: a further limit on v2, for real. Where no
+     * mounted hierarchy offers hugetlb (a container that mounts only the v1 hierarchies), the limit is refused,
+     * naming the controller, and nothing is created.
+     */
     @Test
-    void aHugetlbLimitIsHeldWhereverItsControllerLives() throws Exception {
+    void aHugetlbLimitIsHeldWhereverItsControllerLivesAndRefusedWhereItDoesNot() throws Exception {
         CgroupConfig config =
                 CgroupConfig.builder().limit(HugetlbLimit.of(2 * MIB, 4 * MIB)).build();
         var availability = SandboxCgroups.availability(config);
-        requireFeature(availability.available(), "the hugetlb controller (here: " + availability + ")");
+        if (!availability.available()) {
+            assertThat(availability.unavailable()).as(availability.toString()).containsOnlyKeys("hugetlb");
+            assertThatThrownBy(() -> SandboxCgroups.create("huge", config))
+                    .isInstanceOf(dev.sandbox4j.cgroup.CgroupUnavailableException.class)
+                    .hasMessageContaining("hugetlb");
+            assertThat(ownSandboxCgroups()).isEmpty();
+            return;
+        }
         try (SandboxCgroup cgroup = SandboxCgroups.create("huge", config)) {
             Path file = null;
             for (Path dir : cgroup.directories()) {

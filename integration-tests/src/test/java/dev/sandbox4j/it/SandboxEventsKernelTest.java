@@ -145,13 +145,16 @@ class SandboxEventsKernelTest {
                     .isEmpty();
             long out = 0;
             long err = 0;
+            long outBeforeErr = -1;
             int chunks = 0;
             while (true) {
                 SandboxEvent e = events.take();
                 if (e instanceof SandboxEvent.Stdout s) {
-                    assertThat(err).as("stderr is written after all of stdout").isZero();
                     out += s.bytes().length;
                 } else if (e instanceof SandboxEvent.Stderr s) {
+                    if (outBeforeErr < 0) {
+                        outBeforeErr = out;
+                    }
                     err += s.bytes().length;
                 } else {
                     assertThat(((SandboxEvent.Exit) e).result().exitCode()).hasValue(0);
@@ -163,6 +166,12 @@ class SandboxEventsKernelTest {
             }
             assertThat(out).isEqualTo(size);
             assertThat(err).isEqualTo(100000);
+            // Events come in the order sandbox4j reads the pipes. The program writes stderr only after all of
+            // stdout, but the last of stdout may still wait in its kernel pipe (64 KiB) and in the stream's
+            // buffer (64 KiB) while stderr, which nothing holds back, is read.
+            assertThat(outBeforeErr)
+                    .as("stdout taken before the first stderr chunk")
+                    .isGreaterThanOrEqualTo(size - (128L << 10));
         }
     }
 

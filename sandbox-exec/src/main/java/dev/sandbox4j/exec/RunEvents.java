@@ -25,7 +25,10 @@ final class RunEvents {
     RunEvents(RunListener listener, RunListener.Run run) {
         this.listener = listener;
         this.run = run;
-        jfr = JFR ? RunJfrEvent.begin(run.sandboxId(), String.join(" ", run.command())) : null;
+        // Without a running Flight Recorder a committed event goes nowhere: the event class is not even loaded.
+        jfr = JFR && jdk.jfr.FlightRecorder.isInitialized()
+                ? RunJfrEvent.begin(run.sandboxId(), String.join(" ", run.command()))
+                : null;
         tell(l -> l.runStarted(run));
     }
 

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 final class OutputLoop {
     private static final Logger LOG = LoggerFactory.getLogger(OutputLoop.class);
     static final String THREAD_NAME = "sandbox4j-output";
-    private static final int LINGER_MILLIS = 200;
+    // Short: a JVM's exit waits for threads in native code (HotSpot, up to 300 ms), and an idle loop waits there.
+    private static final int LINGER_MILLIS = 20;
     private static final int MAX_EVENTS = 256;
     /** {@code struct epoll_event} is packed on x86_64 (12 bytes), naturally aligned elsewhere (16). */
     private static final boolean PACKED = System.getProperty("os.arch", "").matches("amd64|x86_64");

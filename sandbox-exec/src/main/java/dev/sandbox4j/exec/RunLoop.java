@@ -29,7 +29,8 @@ final class RunLoop {
     private static final Logger LOG = LoggerFactory.getLogger(RunLoop.class);
     static final String THREAD_NAME = "sandbox4j-runs";
     static final String FINISHER_NAME = "sandbox4j-finish-";
-    private static final int LINGER_MILLIS = 200;
+    // Short: a JVM's exit waits for threads in native code (HotSpot, up to 300 ms), and an idle loop waits there.
+    private static final int LINGER_MILLIS = 20;
     private static final int FINISHERS = 4;
     private static final RunLoop INSTANCE = new RunLoop();
 

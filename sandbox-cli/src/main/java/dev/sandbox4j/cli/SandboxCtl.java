@@ -114,7 +114,7 @@ public final class SandboxCtl implements Callable<Integer> {
 
     /** Runs the command line and returns the exit status. */
     static int execute(Supplier<SystemCapabilities> system, PrintWriter out, PrintWriter err, String... args) {
-        CommandLine commandLine = commandLine(system);
+        CommandLine commandLine = mayNameASubcommand(args) ? commandLine(system) : runLine();
         commandLine.setOut(out);
         commandLine.setErr(err);
         return commandLine.execute(args);
@@ -122,6 +122,31 @@ public final class SandboxCtl implements Callable<Integer> {
 
     /** The subcommands' names; picocli matches them exactly. */
     static final List<String> SUBCOMMANDS = List.of("run", "check", "profiles", "seccomp", "volume");
+
+    /**
+     * Whether {@code args} may need the subcommands: one of their names, or help, before {@code --}. Otherwise the
+     * root command alone parses them the same way, without building the subcommands' models, which are most of
+     * the work of a plain run's start.
+     */
+    static boolean mayNameASubcommand(String... args) {
+        if (args.length == 0) {
+            return true;
+        }
+        for (String arg : args) {
+            if (arg.equals("--")) {
+                return false;
+            }
+            if (SUBCOMMANDS.contains(arg) || arg.equals("help") || arg.equals("-h") || arg.equals("--help")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The root command alone, for a command line that names no subcommand (see {@link #mayNameASubcommand}). */
+    static CommandLine runLine() {
+        return configure(new CommandLine(new SandboxCtl().spec).setStopAtPositional(true));
+    }
 
     /** The command tree. A subcommand is one {@code addSubcommand} line here and its name in {@link #SUBCOMMANDS}. */
     static CommandLine commandLine(Supplier<SystemCapabilities> system) {
@@ -137,6 +162,10 @@ public final class SandboxCtl implements Callable<Integer> {
                 .addSubcommand(new CommandLine(new ProfilesCommand().spec()))
                 .addSubcommand(SeccompCommand.commandLine())
                 .addSubcommand(VolumeCommand.commandLine());
+        return configure(commandLine);
+    }
+
+    private static CommandLine configure(CommandLine commandLine) {
         commandLine.setParameterExceptionHandler(new BadCommandLine());
         commandLine.setExecutionExceptionHandler(new Failed());
         commandLine.setExecutionStrategy(new OptionsBeforeSubcommandRefused());

@@ -29,11 +29,9 @@ class SandboxCtlTest {
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
+    /** As main does: a line that names no subcommand is parsed by the root command alone. */
     private int run(Supplier<SystemCapabilities> system, String... args) {
-        var commandLine = SandboxCtl.commandLine(system);
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return commandLine.execute(args);
+        return SandboxCtl.execute(system, new PrintWriter(out, true), new PrintWriter(err, true), args);
     }
 
     private int run(String... args) {
@@ -43,6 +41,17 @@ class SandboxCtlTest {
     @AfterEach
     void quietAgain() {
         Logging.verbose(false);
+    }
+
+    @Test
+    void onlyALineThatMayNameASubcommandBuildsThem() {
+        assertThat(SandboxCtl.mayNameASubcommand()).isTrue();
+        assertThat(SandboxCtl.mayNameASubcommand("-m", "64M", "check")).isTrue();
+        assertThat(SandboxCtl.mayNameASubcommand("--help")).isTrue();
+        assertThat(SandboxCtl.mayNameASubcommand("-m", "64M", "--", "check")).isFalse();
+        assertThat(SandboxCtl.mayNameASubcommand("-P", "moderate", "make", "-j2"))
+                .isFalse();
+        assertThat(SandboxCtl.runLine().getSubcommands()).isEmpty();
     }
 
     @Test

@@ -4,9 +4,9 @@ import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
 import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sandbox4j.cli.SandboxCtl;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
+import dev.sandbox4j.it.SandboxCtlProcess.Result;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,20 +37,6 @@ class CliKernelTest {
     @TempDir
     Path io;
 
-    /** What one sandbox-ctl process did. */
-    record Cli(int status, String stdout, String stderr, Duration took) {
-        List<String> stderrLines() {
-            return stderr.lines().collect(Collectors.toList());
-        }
-
-        /** The last line of stderr: where {@code --report -} puts the JSON, after everything else. */
-        String report() {
-            List<String> lines = stderrLines();
-            assertThat(lines).as("stderr").isNotEmpty();
-            return lines.get(lines.size() - 1);
-        }
-    }
-
     @BeforeAll
     static void sandboxesRunHere() throws Exception {
         try (Sandbox sandbox = Sandbox.create(SandboxConfig.builder().build())) {
@@ -58,40 +44,17 @@ class CliKernelTest {
         }
     }
 
-    private Cli cliWithStdin(String stdin, String... args) throws IOException, InterruptedException {
-        Path in = Files.writeString(io.resolve("stdin"), stdin);
-        Path out = io.resolve("stdout");
-        Path err = io.resolve("stderr");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                SandboxCtl.class.getName()));
-        command.addAll(List.of(args));
-        long t0 = System.nanoTime();
-        Process process = new ProcessBuilder(command)
-                .redirectInput(in.toFile())
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .start();
-        if (!process.waitFor(CLI_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
-            throw new AssertionError("sandbox-ctl " + String.join(" ", args) + " still ran after " + CLI_DEADLINE
-                    + "; stderr: " + Files.readString(err));
-        }
-        Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        return new Cli(process.exitValue(), Files.readString(out), Files.readString(err), took);
+    private static Result cliWithStdin(String stdin, String... args) throws IOException, InterruptedException {
+        return SandboxCtlProcess.of(args).stdin(stdin).deadline(CLI_DEADLINE).run();
     }
 
-    private Cli cli(String... args) throws IOException, InterruptedException {
+    private static Result cli(String... args) throws IOException, InterruptedException {
         return cliWithStdin("", args);
     }
 
     @Test
     void echoHelloArrivesOnTheCallersStdoutAndExitsZero() throws Exception {
-        Cli r = cli("--", "/bin/echo", "hello");
+        Result r = cli("--", "/bin/echo", "hello");
 
         assertThat(r.stdout()).isEqualTo("hello\n");
         assertThat(r.stderr()).isEmpty();
@@ -103,7 +66,7 @@ class CliKernelTest {
         String bytes = "line one\n\ttabbed wörld\r\nno newline at the end";
         // The default preset's minimal profile: both stdin and stdout are files here, so GNU cat copies with
         // copy_file_range(2), which minimal must permit.
-        Cli r = cliWithStdin(bytes, "sh", "-c", "cat; printf 'to stderr\\n' >&2; exit 3");
+        Result r = cliWithStdin(bytes, "sh", "-c", "cat; printf 'to stderr\\n' >&2; exit 3");
 
         assertThat(r.stdout()).isEqualTo(bytes);
         assertThat(r.stderr())
@@ -114,7 +77,7 @@ class CliKernelTest {
 
     @Test
     void aSignalDeathExits128PlusTheSignal() throws Exception {
-        Cli r = cli("sh", "-c", "kill -KILL $$");
+        Result r = cli("sh", "-c", "kill -KILL $$");
 
         assertThat(r.status()).isEqualTo(128 + 9);
         assertThat(r.stderr()).isEmpty();
@@ -124,7 +87,7 @@ class CliKernelTest {
     void aTimeoutKillsTheTreePromptlyExits124AndIsReported() throws Exception {
         // A fraction unique to this run names its sleeps: other test runs on the machine have sleeps of their own.
         String unique = Long.toString(ProcessHandle.current().pid()) + System.nanoTime() % 1_000_000;
-        Cli r = cli("-t", "500ms", "--report", "-", "sh", "-c", "sleep 972." + unique + " & sleep 971." + unique);
+        Result r = cli("-t", "500ms", "--report", "-", "sh", "-c", "sleep 972." + unique + " & sleep 971." + unique);
 
         assertThat(r.status()).isEqualTo(124);
         assertThat(r.took()).as("the JVM's start plus 500 ms, not 10 s").isLessThan(Duration.ofSeconds(6));
@@ -151,16 +114,12 @@ class CliKernelTest {
     void sigtermToSandboxCtlGoesToTheProgramWhichEndsItsOwnWayWithAReport() throws Exception {
         Path out = io.resolve("stdout");
         Path report = io.resolve("report.json");
-        List<String> command = List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                SandboxCtl.class.getName(),
+        List<String> command = SandboxCtlProcess.command(List.of(
                 "--report",
                 report.toString(),
                 "sh",
                 "-c",
-                "trap 'echo got TERM; exit 7' TERM; echo ready; while :; do sleep 0.1; done");
+                "trap 'echo got TERM; exit 7' TERM; echo ready; while :; do sleep 0.1; done"));
         Process process = new ProcessBuilder(command)
                 .redirectOutput(out.toFile())
                 .redirectError(io.resolve("stderr").toFile())
@@ -189,17 +148,17 @@ class CliKernelTest {
 
     @Test
     void aMissingProgramExits127AndANonExecutableOne126(@TempDir Path dir) throws Exception {
-        Cli missing = cli("no-such-program-sandbox4j", "arg");
+        Result missing = cli("no-such-program-sandbox4j", "arg");
         assertThat(missing.status()).isEqualTo(127);
         assertThat(missing.stderr())
                 .isEqualTo("sandbox-ctl: cannot run 'no-such-program-sandbox4j': not found "
                         + "(ENOENT at step 'resolve program')\n");
 
         Path plain = Files.writeString(dir.resolve("plain.sh"), "#!/bin/sh\necho hi\n");
-        Cli invisible = cli(plain.toString());
+        Result invisible = cli(plain.toString());
         assertThat(invisible.status()).as("the host's /tmp is not in the view").isEqualTo(127);
 
-        Cli notExecutable = cli("--report", "-", "--ro-bind", dir.toString(), plain.toString());
+        Result notExecutable = cli("--report", "-", "--ro-bind", dir.toString(), plain.toString());
         assertThat(notExecutable.status()).isEqualTo(126);
         assertThat(notExecutable.stderrLines().get(0))
                 .isEqualTo(
@@ -215,7 +174,7 @@ class CliKernelTest {
         Files.setPosixFilePermissions(garbage, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         // strict's minimal: execve fails after the filter is loaded, whose profile refuses sendto
-        Cli r = cli("--report", "-", "--ro-bind", dir.toString(), garbage.toString());
+        Result r = cli("--report", "-", "--ro-bind", dir.toString(), garbage.toString());
         assertThat(r.status()).as(r.stderr()).isEqualTo(126);
         assertThat(r.stderrLines().get(0))
                 .isEqualTo("sandbox-ctl: cannot run '" + garbage + "': not executable (ENOEXEC at step 'execve')");
@@ -226,7 +185,7 @@ class CliKernelTest {
 
     @Test
     void aSetupFailureExits125WithOneLineAndAReport() throws Exception {
-        Cli r = cli("--report", "-", "-i", "cli-setup", "-w", "/nonexistent/dir", "/bin/true");
+        Result r = cli("--report", "-", "-i", "cli-setup", "-w", "/nonexistent/dir", "/bin/true");
 
         assertThat(r.status()).isEqualTo(125);
         assertThat(r.stderrLines()).hasSize(2);
@@ -247,7 +206,7 @@ class CliKernelTest {
 
     @Test
     void aNormalRunsReportHasEveryFieldAfterTheProgramsOwnStderr() throws Exception {
-        Cli r = cli(
+        Result r = cli(
                 "--report",
                 "-",
                 "-i",
@@ -285,7 +244,7 @@ class CliKernelTest {
     @Test
     void anOomKillIsReported() throws Exception {
         requireFeature(expectedMode().equals("privileged"), "a memory cgroup (privileged mode) for the OOM killer");
-        Cli r = cli(
+        Result r = cli(
                 "--report",
                 "-",
                 "-m",
@@ -306,7 +265,7 @@ class CliKernelTest {
     void reportIsValidJsonThatAJsonParserReadsBack() throws Exception {
         requireFeature(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 to parse the report");
         Path report = io.resolve("report.json");
-        Cli r = cli("--report", report.toString(), "-i", "cli-json", "sh", "-c", "exit 7");
+        Result r = cli("--report", report.toString(), "-i", "cli-json", "sh", "-c", "exit 7");
         assertThat(r.status()).isEqualTo(7);
         assertThat(r.stderr()).as("a report to a file leaves stderr alone").isEmpty();
 
@@ -330,7 +289,7 @@ class CliKernelTest {
     @Test
     void aForbiddenSyscallExits159WithOneLineNamingTheProfile(@TempDir Path dir) throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        Cli r = cli(
+        Result r = cli(
                 "--report",
                 "-",
                 "--bind",
@@ -348,7 +307,7 @@ class CliKernelTest {
                         + expectedOomKilled() + ",\"seccompViolation\":true,");
         assertThat(dir.resolve("forbidden")).doesNotExist();
 
-        Cli allowed = cli(
+        Result allowed = cli(
                 "-P",
                 "moderate",
                 "--bind",
@@ -365,7 +324,7 @@ class CliKernelTest {
     void theDefaultViewHasAPrivateTmpAndTheWorkingDirectoryOnlyWhereBound(@TempDir Path dir) throws Exception {
         String unique = "sandbox4j-cli-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path hostTmp = Path.of("/tmp", unique);
-        Cli tmp = cli(
+        Result tmp = cli(
                 "-P",
                 "moderate",
                 "sh",
@@ -382,15 +341,15 @@ class CliKernelTest {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-rw-rw-"));
         // Never bound unasked (a bound directory shows the sockets in it): -w alone names a directory not in view.
-        Cli unasked = cli("-P", "moderate", "-w", dir.toString(), "sh", "script.sh");
+        Result unasked = cli("-P", "moderate", "-w", dir.toString(), "sh", "script.sh");
         assertThat(unasked.status()).isEqualTo(2);
         assertThat(unasked.stderr()).contains("--ro-bind " + dir);
-        Cli here = cli("-P", "moderate", "-w", dir.toString(), "--ro-bind", dir.toString(), "sh", "script.sh");
+        Result here = cli("-P", "moderate", "-w", dir.toString(), "--ro-bind", dir.toString(), "sh", "script.sh");
         assertThat(here.stdout()).isEqualTo("in " + dir + "\n");
         assertThat(here.stderr()).contains("Read-only file system");
         assertThat(Files.readString(dir.resolve("script.sh"))).startsWith("echo \"in");
 
-        Cli writable = cli("-P", "moderate", "-w", dir.toString(), "--bind", dir.toString(), "sh", "script.sh");
+        Result writable = cli("-P", "moderate", "-w", dir.toString(), "--bind", dir.toString(), "sh", "script.sh");
         assertThat(writable.status()).as(writable.stderr()).isZero();
         assertThat(Files.readString(dir.resolve("script.sh"))).isEqualTo("changed\n");
     }
@@ -402,7 +361,7 @@ class CliKernelTest {
         Files.writeString(rootfs.resolve("marker"), "inside the rootfs\n");
 
         // Only shell builtins: the rootfs has nothing but sh and its libraries.
-        Cli rooted = cli(
+        Result rooted = cli(
                 "-r",
                 rootfs.toString(),
                 "/bin/sh",
@@ -415,7 +374,7 @@ class CliKernelTest {
                 .doesNotContain("/usr\n", "/etc\n");
         assertThat(rooted.status()).isZero();
 
-        Cli host = cli("--host-fs", "sh", "-c", "cat " + rootfs.resolve("marker"));
+        Result host = cli("--host-fs", "sh", "-c", "cat " + rootfs.resolve("marker"));
         assertThat(host.stdout()).as(host.stderr()).isEqualTo("inside the rootfs\n");
     }
 
@@ -427,7 +386,7 @@ class CliKernelTest {
                 + "readlink /proc/self/ns/net";
         boolean privileged = expectedMode().equals("privileged");
 
-        Cli strict = cli("-v", "sh", "-c", probe);
+        Result strict = cli("-v", "sh", "-c", probe);
         assertThat(strict.status()).as(strict.stderr()).isZero();
         assertThat(strict.stdout().lines()).hasSize(3).last().isNotEqualTo(hostNet);
         if (privileged) {
@@ -446,14 +405,14 @@ class CliKernelTest {
                             "sandbox-ctl: the strict preset's cpu limit 50% is not applied: unprivileged mode creates no cgroups");
         }
 
-        Cli permissive = cli("-v", "-P", "permissive", "sh", "-c", probe);
+        Result permissive = cli("-v", "-P", "permissive", "sh", "-c", probe);
         assertThat(permissive.stdout().lines())
                 .as(permissive.stderr())
                 .hasSize(3)
                 .last()
                 .as("permissive is user-mode networking, not the host's")
                 .isNotEqualTo(hostNet);
-        Cli host = cli("-P", "permissive", "--network", "host", "sh", "-c", probe);
+        Result host = cli("-P", "permissive", "--network", "host", "sh", "-c", probe);
         assertThat(host.stdout().lines())
                 .as(host.stderr())
                 .hasSize(3)
@@ -463,7 +422,7 @@ class CliKernelTest {
         assertThat(permissive.stderr())
                 .contains(privileged ? "cpu=90000/100000us (90%), pids=1024]" : "NPROC=1024/1024");
 
-        Cli overridden =
+        Result overridden =
                 cli("-v", "-P", "permissive", "-m", "none", "--pids", "100", "--cpu", "none", "sh", "-c", probe);
         assertThat(overridden.stdout().lines()).first().isEqualTo("unlimited");
         assertThat(overridden.stderr())
@@ -488,7 +447,7 @@ class CliKernelTest {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path marker = dir.resolve("ran");
 
-        Cli refused =
+        Result refused =
                 cli("--mode", "unprivileged", "--cpu", "50", "--bind", dir.toString(), "touch", marker.toString());
         assertThat(refused.status()).isEqualTo(125);
         assertThat(refused.stderr())
@@ -497,7 +456,7 @@ class CliKernelTest {
         assertThat(marker).doesNotExist();
 
         if (expectedMode().equals("privileged")) {
-            Cli held = cli("--cpu", "20", "-P", "moderate", "--bind", dir.toString(), "touch", marker.toString());
+            Result held = cli("--cpu", "20", "-P", "moderate", "--bind", dir.toString(), "touch", marker.toString());
             assertThat(held.status()).as(held.stderr()).isZero();
             assertThat(marker).exists();
         }
@@ -505,7 +464,7 @@ class CliKernelTest {
 
     @Test
     void aBadSeccompProfileExitsTwoNamingItAndTheValidOnes() throws Exception {
-        Cli r = cli("-s", "paranoid", "/bin/echo", "never");
+        Result r = cli("-s", "paranoid", "/bin/echo", "never");
 
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.stdout()).isEmpty();
@@ -518,7 +477,7 @@ class CliKernelTest {
 
     @Test
     void profilesListsPresetsAndSeccompProfiles() throws Exception {
-        Cli r = cli("profiles");
+        Result r = cli("profiles");
 
         assertThat(r.status()).isZero();
         assertThat(r.stdout())

@@ -2,12 +2,9 @@ package dev.sandbox4j.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sandbox4j.cli.SandboxCtl;
+import dev.sandbox4j.it.SandboxCtlProcess.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,34 +13,15 @@ class CliVolumeKernelTest {
     @TempDir
     Path tmp;
 
-    record Cli(int status, String stdout, String stderr) {}
-
-    private Cli cli(String... args) throws Exception {
-        Path out = tmp.resolve("out");
-        Path err = tmp.resolve("err");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                SandboxCtl.class.getName()));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().put("SANDBOX4J_VOLUMES", tmp.resolve("volumes").toString());
-        Process p = pb.start();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS))
-                .as("sandbox-ctl " + args[0] + " ended")
-                .isTrue();
-        return new Cli(p.exitValue(), Files.readString(out), Files.readString(err));
+    private Result cli(String... args) throws Exception {
+        return SandboxCtlProcess.of(args)
+                .env("SANDBOX4J_VOLUMES", tmp.resolve("volumes").toString())
+                .run();
     }
 
     @Test
     void aJobOfTwoStepsSharesAVolumeThroughTheCommandLine() throws Exception {
-        Cli created = cli("volume", "create", "job");
+        Result created = cli("volume", "create", "job");
         assertThat(created.status()).as(created.stderr()).isZero();
         assertThat(created.stdout().strip())
                 .isEqualTo(tmp.resolve("volumes/job").toString());
@@ -51,23 +29,24 @@ class CliVolumeKernelTest {
         Files.writeString(
                 job.resolve("hello.c"), "#include <stdio.h>\nint main(void) { puts(\"built in step one\"); }\n");
 
-        Cli compile = cli("-P", "moderate", "--volume", "job:/work", "--", "gcc", "-o", "/work/hello", "/work/hello.c");
+        Result compile =
+                cli("-P", "moderate", "--volume", "job:/work", "--", "gcc", "-o", "/work/hello", "/work/hello.c");
         assertThat(compile.status()).as(compile.stderr()).isZero();
-        Cli run = cli("--volume", "job:/work:ro", "--", "/work/hello");
+        Result run = cli("--volume", "job:/work:ro", "--", "/work/hello");
         assertThat(run.stdout()).isEqualTo("built in step one\n");
         assertThat(run.status()).isZero();
-        Cli readOnly = cli("-P", "moderate", "--volume", "job:/work:ro", "--", "sh", "-c", "echo x > /work/y");
+        Result readOnly = cli("-P", "moderate", "--volume", "job:/work:ro", "--", "sh", "-c", "echo x > /work/y");
         assertThat(readOnly.status()).isEqualTo(2);
         assertThat(readOnly.stderr()).contains("Read-only file system");
 
-        Cli listed = cli("volume", "ls");
+        Result listed = cli("volume", "ls");
         assertThat(listed.stdout()).startsWith("job ").contains(job.toString());
-        Cli du = cli("volume", "du", "job");
+        Result du = cli("volume", "du", "job");
         long bytes = Long.parseLong(du.stdout().split("\t")[0]);
         assertThat(bytes).isGreaterThan(Files.size(job.resolve("hello")));
         assertThat(du.stdout()).endsWith("\tjob\n");
 
-        Cli removed = cli("volume", "rm", "job");
+        Result removed = cli("volume", "rm", "job");
         assertThat(removed.status()).as(removed.stderr()).isZero();
         assertThat(job).doesNotExist();
     }
@@ -79,7 +58,7 @@ class CliVolumeKernelTest {
         Path lower = Files.createDirectories(tmp.resolve("lower"));
         Files.writeString(lower.resolve("base"), "base\n");
         Path upper = Files.createDirectories(tmp.resolve("upper"));
-        Cli r = cli(
+        Result r = cli(
                 "-P",
                 "moderate",
                 "--overlay",
@@ -99,7 +78,7 @@ class CliVolumeKernelTest {
     void cpuIsPercentOfOneCpuUpTo100PerCpuAsInTheJavaApi() throws Exception {
         int cpus = Runtime.getRuntime().availableProcessors();
         String all = Integer.toString(100 * cpus);
-        Cli r = cli("--cpu", all, "--", "/bin/echo", "ok");
+        Result r = cli("--cpu", all, "--", "/bin/echo", "ok");
         if (KernelTestSupport.euid() == 0) {
             assertThat(r.status())
                     .as(r.stderr())
@@ -108,7 +87,7 @@ class CliVolumeKernelTest {
         } else {
             assertThat(r.status()).as("no cgroup: refused, never ignored").isEqualTo(125);
         }
-        Cli over = cli("--cpu", Integer.toString(100 * cpus + 1), "--", "/bin/true");
+        Result over = cli("--cpu", Integer.toString(100 * cpus + 1), "--", "/bin/true");
         assertThat(over.status()).isEqualTo(2);
         assertThat(over.stderr())
                 .contains("invalid --cpu '" + (100 * cpus + 1) + "'")
@@ -117,13 +96,13 @@ class CliVolumeKernelTest {
 
     @Test
     void aMissingVolumeOrABadValueIsABadCommandLineNamingIt() throws Exception {
-        Cli missing = cli("--volume", "nope:/work", "--", "/bin/true");
+        Result missing = cli("--volume", "nope:/work", "--", "/bin/true");
         assertThat(missing.status()).isEqualTo(2);
         assertThat(missing.stderr()).contains("--volume").contains("nope").contains("volume create");
-        Cli bad = cli("--volume", "job", "--", "/bin/true");
+        Result bad = cli("--volume", "job", "--", "/bin/true");
         assertThat(bad.status()).isEqualTo(2);
         assertThat(bad.stderr()).contains("NAME:/path");
-        Cli rm = cli("volume", "rm", "nope");
+        Result rm = cli("volume", "rm", "nope");
         assertThat(rm.status()).isEqualTo(2);
         assertThat(rm.stderr()).contains("no such volume");
     }

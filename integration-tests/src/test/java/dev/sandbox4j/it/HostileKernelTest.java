@@ -593,15 +593,7 @@ class HostileKernelTest {
 
     /** sandbox-ctl's own command line for {@code args}, in a JVM of its own. */
     static List<String> sandboxCtl(String... args) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                dev.sandbox4j.cli.SandboxCtl.class.getName()));
-        command.addAll(List.of(args));
-        return command;
+        return SandboxCtlProcess.command(List.of(args));
     }
 
     /**

@@ -4,7 +4,6 @@ import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
 import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sandbox4j.cli.SandboxCtl;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import java.net.StandardProtocolFamily;
@@ -88,14 +87,7 @@ class PathSocketKernelTest {
 
     /** sandbox-ctl run from {@code directory}; its standard output, stripped. */
     private static String ctl(Path directory, List<String> args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                SandboxCtl.class.getName()));
-        command.addAll(args);
+        List<String> command = SandboxCtlProcess.command(args);
         return python(directory, command);
     }
 

@@ -5,12 +5,12 @@ import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sandbox4j.cli.SandboxCtl;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.SeccompLearner;
+import dev.sandbox4j.it.SandboxCtlProcess.Result;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.OciSeccompProfile;
@@ -21,9 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -100,7 +98,7 @@ class SeccompOciKernelTest {
                 dir.resolve("broken.json"),
                 "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
                         + " \"syscalls\": [{\"names\": [\"read\"] \"action\": \"SCMP_ACT_ALLOW\"}]}");
-        Cli cli = cli(dir, "-s", broken.toString(), "--", "/bin/true");
+        Result cli = cli(dir, "-s", broken.toString(), "--", "/bin/true");
         assertThat(cli.status()).isEqualTo(2);
         assertThat(cli.stderr())
                 .startsWith("sandbox-ctl: --seccomp: seccomp profile " + broken
@@ -150,7 +148,7 @@ class SeccompOciKernelTest {
         Path dir = open(Files.createDirectories(scratch.resolve("work")));
         Path file = scratch.resolve("learned.json");
         String script = "mkdir d && rmdir d && echo made";
-        Cli learn = cli(
+        Result learn = cli(
                 dir,
                 "seccomp",
                 "learn",
@@ -173,11 +171,11 @@ class SeccompOciKernelTest {
                 .contains("2 syscalls beyond 'minimal': mkdir, rmdir; wrote " + file);
         assertThat(Files.readString(file)).contains("\"SCMP_ACT_KILL_PROCESS\"").contains("\"mkdir\"");
 
-        Cli run = cli(
+        Result run = cli(
                 dir, "-s", file.toString(), "--bind", dir.toString(), "-w", dir.toString(), "--", "sh", "-c", script);
         assertThat(run.status()).as(run.stderr()).isZero();
         assertThat(run.stdout()).isEqualTo("made\n");
-        Cli strict =
+        Result strict =
                 cli(dir, "-s", "minimal", "--bind", dir.toString(), "-w", dir.toString(), "--", "sh", "-c", script);
         assertThat(strict.status()).as(strict.stderr()).isNotZero();
         assertThat(strict.stderr()).contains("called mkdir");
@@ -213,35 +211,8 @@ class SeccompOciKernelTest {
         return Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
     }
 
-    record Cli(int status, String stdout, String stderr) {}
-
     /** sandbox-ctl in a JVM of its own, as {@code ./sandbox-ctl} starts it, in {@code dir}. */
-    private static Cli cli(Path dir, String... args) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("sandbox-ctl", ".out");
-        Path err = Files.createTempFile("sandbox-ctl", ".err");
-        try {
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:TieredStopAtLevel=1",
-                    "-XX:+UseSerialGC",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    SandboxCtl.class.getName()));
-            command.addAll(List.of(args));
-            Process p = new ProcessBuilder(command)
-                    .directory(dir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(out.toFile())
-                    .redirectError(err.toFile())
-                    .start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                throw new AssertionError("sandbox-ctl " + String.join(" ", args) + " did not finish");
-            }
-            return new Cli(p.exitValue(), Files.readString(out), Files.readString(err));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+    private static Result cli(Path dir, String... args) throws IOException, InterruptedException {
+        return SandboxCtlProcess.of(args).in(dir).run();
     }
 }

@@ -4,7 +4,6 @@ import static dev.sandbox4j.it.KernelTestSupport.requireFeature;
 import static dev.sandbox4j.it.KernelTestSupport.requireRunnable;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sandbox4j.cli.SandboxCtl;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
@@ -17,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -292,31 +290,12 @@ class SeccompViolationKernelTest {
     }
 
     @Test
-    void theCommandLineNamesTheCallInItsMessageAndReport(@TempDir Path io) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                SandboxCtl.class.getName(),
-                "--report",
-                "-",
-                "-s",
-                "minimal",
-                "--",
-                "sh",
-                "-c",
-                "mkdir /tmp/x"));
-        Path out = io.resolve("stdout");
-        Path err = io.resolve("stderr");
-        Process p = new ProcessBuilder(command)
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        List<String> lines = Files.readAllLines(err);
+    void theCommandLineNamesTheCallInItsMessageAndReport() throws Exception {
+        SandboxCtlProcess.Result r = SandboxCtlProcess.of(
+                        "--report", "-", "-s", "minimal", "--", "sh", "-c", "mkdir /tmp/x")
+                .deadline(Duration.ofSeconds(60))
+                .run();
+        List<String> lines = r.stderrLines();
         // Debian's sh forks mkdir and says "Killed" about it; a shell that exec'd it would say nothing.
         assertThat(lines.size()).as(String.join("\n", lines)).isBetween(2, 3);
         String report = lines.get(lines.size() - 1);
@@ -333,13 +312,13 @@ class SeccompViolationKernelTest {
         assertThat(report).contains("\"permittedBy\":\"io-heavy\"}");
         boolean program = report.contains("\"process\":\"program\"");
         if (program) { // the shell exec'd mkdir in its own place
-            assertThat(p.exitValue()).isEqualTo(128 + 31);
+            assertThat(r.status()).isEqualTo(128 + 31);
             assertThat(message)
                     .isEqualTo("sandbox-ctl: 'sh' was killed by the seccomp filter: it called " + name
                             + ", which profile minimal does not permit (io-heavy is the first profile that permits it; "
                             + "'sandbox-ctl seccomp minimal' lists what it permits; -s chooses another profile)");
         } else {
-            assertThat(p.exitValue()).isEqualTo(128 + 9); // the shell's own status for its child's SIGKILL
+            assertThat(r.status()).isEqualTo(128 + 9); // the shell's own status for its child's SIGKILL
             assertThat(message)
                     .isEqualTo("sandbox-ctl: the seccomp filter killed a process of 'sh' that called " + name
                             + ", which profile minimal does not permit (io-heavy is the first profile that permits it; "

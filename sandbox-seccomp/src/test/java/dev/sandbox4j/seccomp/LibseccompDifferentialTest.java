@@ -395,7 +395,7 @@ class LibseccompDifferentialTest {
         for (int a = 0; a < 6; a++) {
             pool[a] = new long[2 + random.nextInt(3)];
             for (int v = 0; v < pool[a].length; v++) {
-                pool[a][v] = interesting(random);
+                pool[a][v] = BoundaryValues.next(random);
             }
         }
         List<Rule> rules = new ArrayList<>();
@@ -427,7 +427,7 @@ class LibseccompDifferentialTest {
                 for (int a : args) {
                     String op = OPS[random.nextInt(OPS.length)];
                     long datum = pool[a][random.nextInt(pool[a].length)];
-                    long mask = op.equals("MASKED_EQ") ? interesting(random) : -1L;
+                    long mask = op.equals("MASKED_EQ") ? BoundaryValues.next(random) : -1L;
                     if (random.nextInt(5) == 0) {
                         datum &= 0xffffffffL; // libseccomp's SCMP_Ax_32 form: the value cast to 32 bits
                     }
@@ -468,30 +468,6 @@ class LibseccompDifferentialTest {
             if (!a.equals(defaultAction)) {
                 return a;
             }
-        }
-    }
-
-    /** Values with interesting halves: small, around 2^32, only the high word, all ones, top bit. */
-    private static long interesting(Random random) {
-        switch (random.nextInt(9)) {
-            case 0:
-                return random.nextInt(16);
-            case 1:
-                return 0xffffffffL - random.nextInt(3);
-            case 2:
-                return (1L << 32) + random.nextInt(3) - 1;
-            case 3:
-                return ((long) random.nextInt(3)) << 32 | random.nextInt(300);
-            case 4:
-                return -1L - random.nextInt(3);
-            case 5:
-                return 0x8000000000000000L | random.nextInt(3);
-            case 6:
-                return 0xf0L << (random.nextInt(8) * 4);
-            case 7:
-                return random.nextInt(1000);
-            default:
-                return random.nextLong();
         }
     }
 

@@ -40,7 +40,7 @@ class RandomFilterConformanceTest {
                 for (int i = 0; i < 200; i++) {
                     long[] args = new long[6];
                     for (int a = 0; a < 6; a++) {
-                        args[a] = interestingValue(random);
+                        args[a] = BoundaryValues.next(random);
                     }
                     probes.add(new SeccompData(arch.auditArch(), nr, random.nextLong(), args));
                 }
@@ -83,8 +83,8 @@ class RandomFilterConformanceTest {
         boolean narrow = random.nextBoolean();
         ArgCondition.Arg arg = narrow ? ArgCondition.arg32(random.nextInt(6)) : ArgCondition.arg(random.nextInt(6));
         ArgCondition.Op op = OPS[random.nextInt(OPS.length)];
-        long value = interestingValue(random);
-        long mask = interestingValue(random);
+        long value = BoundaryValues.next(random);
+        long mask = BoundaryValues.next(random);
         if (narrow) {
             value &= 0xffffffffL;
             mask &= 0xffffffffL;
@@ -108,28 +108,6 @@ class RandomFilterConformanceTest {
                 return arg.maskedNe(mask, value & mask);
             default:
                 throw new AssertionError(op);
-        }
-    }
-
-    /** Values that stress the two halves: small, near 2^32, with only the high word set, all ones. */
-    private static long interestingValue(Random random) {
-        switch (random.nextInt(8)) {
-            case 0:
-                return random.nextInt(16);
-            case 1:
-                return 0xffffffffL - random.nextInt(3);
-            case 2:
-                return (1L << 32) + random.nextInt(3) - 1;
-            case 3:
-                return ((long) random.nextInt(4)) << 32 | random.nextInt(4);
-            case 4:
-                return -1L - random.nextInt(3);
-            case 5:
-                return 0x8000000000000000L | random.nextInt(3);
-            case 6:
-                return 0x7E020000L | ((long) random.nextInt(2) << 32);
-            default:
-                return random.nextLong();
         }
     }
 }

@@ -117,7 +117,14 @@ public final class SandboxCtl implements Callable<Integer> {
         CommandLine commandLine = mayNameASubcommand(args) ? commandLine(system) : runLine();
         commandLine.setOut(out);
         commandLine.setErr(err);
-        return commandLine.execute(args);
+        try {
+            return commandLine.execute(args);
+        } finally {
+            // A writer over System.out buffers what print() wrote until a println or a flush: an exit without one
+            // would lose it (--disassemble ends with print).
+            out.flush();
+            err.flush();
+        }
     }
 
     /** The subcommands' names; picocli matches them exactly. */

@@ -55,6 +55,24 @@ class SandboxCtlTest {
     }
 
     @Test
+    void whatACommandPrintsWithoutANewlineReachesAStreamThatBuffers() {
+        // main's writers are over System.out, which holds print()'s output until a flush.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintWriter buffered = new PrintWriter(bytes, true, StandardCharsets.UTF_8);
+
+        int status = SandboxCtl.execute(
+                () -> FakeSystem.root(dir),
+                buffered,
+                new PrintWriter(err, true),
+                "seccomp",
+                "essential",
+                "--disassemble");
+
+        assertThat(status).isZero();
+        assertThat(bytes.toString(StandardCharsets.UTF_8).stripLeading()).startsWith("0: ld [4]  ; arch");
+    }
+
+    @Test
     void seccompIsASubcommandOfSandboxCtl() {
         int status = run("seccomp", "minimal");
 

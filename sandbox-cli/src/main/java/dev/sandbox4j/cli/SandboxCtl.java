@@ -61,12 +61,13 @@ public final class SandboxCtl implements Callable<Integer> {
         "  N      the program's own exit status",
         "  128+N  signal N killed the program",
         "  124    the timeout expired; the program was killed",
-        "  125    the sandbox could not be set up (the program did not run), sandbox4j itself ended",
-        "         the run, or the --report could not be written after it",
+        "  125    the sandbox could not be set up (the program did not run),",
+        "         sandbox4j itself ended the run, or the --report could not be",
+        "         written after it",
         "  126    PROGRAM is not executable",
         "  127    PROGRAM was not found",
-        "  2      bad command line (also a --report, --export, --export-oci or learn -o file that",
-        "         cannot be written)"
+        "  2      bad command line (also a --report, --export, --export-oci or",
+        "         learn -o file that cannot be written)"
     };
 
     private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);

@@ -493,6 +493,10 @@ class SandboxCtlTest {
                 .contains("--bind=SRC[:DST]")
                 .contains("--host-fs")
                 .contains("-r, --root=PATH");
+        String exitStatus = out.toString().substring(out.toString().indexOf("Exit status:\n"));
+        assertThat(exitStatus.lines().skip(1))
+                .as("the exit status table, each line indented: none wrapped at the usage width")
+                .allMatch(line -> line.startsWith("  "));
         assertThat(err.toString()).isEmpty();
         out.getBuffer().setLength(0);
 

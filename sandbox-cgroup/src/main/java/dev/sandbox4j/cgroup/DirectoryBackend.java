@@ -111,12 +111,14 @@ abstract class DirectoryBackend implements CgroupBackend {
     final void set(String file, String value) {
         Path path = directory.resolve(file);
         CgroupFiles.write(fs, path, value);
-        // Stripped: the file's own newline would split the log line that shows the settings.
+        // One line: the log line that shows the settings must not be split by a file's newlines (v1's
+        // memory.oom_control reads back as three "key value" lines).
         settings.put(
                 file,
                 CgroupFiles.read(fs, path)
                         .orElseThrow(() -> new CgroupException(path + " disappeared right after it was written"))
-                        .strip());
+                        .strip()
+                        .replace("\n", "; "));
     }
 
     /** {@code pids.max} is 0 to stop forks, on v1 and v2 alike. */

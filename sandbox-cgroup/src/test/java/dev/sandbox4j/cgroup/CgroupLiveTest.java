@@ -73,6 +73,9 @@ class CgroupLiveTest {
             }
             assertThat(LiveCgroups.read(pids.resolve("pids.max"))).isEqualTo("32");
             assertThat(cgroup.settings()).containsValue("32");
+            assertThat(cgroup.settings().values())
+                    .as("each setting as one line, for the log line that shows them")
+                    .noneMatch(value -> value.contains("\n"));
             assertThat(cgroup.isPopulated()).isFalse();
         }
     }

@@ -31,6 +31,7 @@ final class ConfigMapping {
             "working directory", "--cwd",
             "environment variable name", "--env",
             "environment variable", "--env", // "environment variable NAME": its value
+            "tmpfs size", "--tmpfs", // "tmpfs size for /dst"
             "Landlock path", "--landlock-ro/--landlock-rw");
 
     private ConfigMapping() {}
@@ -126,14 +127,20 @@ final class ConfigMapping {
 
     /** The library's refusal, naming the option and the value as typed; unchanged for a setting no option sets. */
     static InvalidConfigException asOption(InvalidConfigException e, RunOptions options) {
-        String setting = e.setting() == null
-                ? null
-                : e.setting().startsWith("environment variable ") ? "environment variable" : e.setting();
-        String option = setting == null ? null : OPTIONS.get(setting);
+        String option = e.setting() == null ? null : optionFor(e.setting());
         if (option == null) {
             return e;
         }
         return new InvalidConfigException(option, options.typed(option, e.value()), e.problem());
+    }
+
+    /** The option for a setting named exactly, or with a detail after its name ("environment variable PATH"). */
+    private static String optionFor(String setting) {
+        String option = OPTIONS.get(setting);
+        for (int space = setting.indexOf(' '); option == null && space > 0; space = setting.indexOf(' ', space + 1)) {
+            option = OPTIONS.get(setting.substring(0, space));
+        }
+        return option;
     }
 
     static String percent(double percent) {

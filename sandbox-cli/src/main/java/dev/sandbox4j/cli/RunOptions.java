@@ -182,7 +182,10 @@ final class RunOptions {
             }
             for (String text : texts) {
                 if (value != null
-                        && (text.equals(value) || text.startsWith(value + "=") || text.endsWith("=" + value))) {
+                        && (text.equals(value)
+                                || text.startsWith(value + "=")
+                                || text.endsWith("=" + value)
+                                || text.endsWith(":" + value))) {
                     return text;
                 }
             }

@@ -241,6 +241,9 @@ class ConfigMappingTest {
                 .hasMessage("invalid --cwd 'rel/dir': must be an absolute path");
         assertThatThrownBy(() -> config("--landlock-ro", "/usr", "--landlock-rw", "rel", "true"))
                 .hasMessageStartingWith("invalid --landlock-ro/--landlock-rw 'rel': ");
+        assertThatThrownBy(() -> config("--tmpfs", "/scratch:16M", "--tmpfs", "/x:0", "true"))
+                .hasMessage("invalid --tmpfs '/x:0': must be more than 0 (which the kernel reads as unlimited); "
+                        + "leave the size out for the default");
     }
 
     @Test

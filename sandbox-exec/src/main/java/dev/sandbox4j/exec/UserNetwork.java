@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * holds it, the egress rules installed there, the published ports, and at the end the refusal count and the
  * stack's end.
  *
- * <p>Why slirp4netns and not pasta: it is ready in about 20 ms where pasta took about 145 ms here, and a
+ * <p>Why slirp4netns and not pasta: it is ready about ten times sooner than pasta (README.md has the measurement), and a
  * sandbox's start is what most runs pay for; its option to refuse the host's loopback is explicit
  * ({@code --disable-host-loopback}), where pasta maps the host's loopback and forwards ports both ways unless each
  * is turned off; and it confines itself ({@code --enable-sandbox}: its own mount namespace, an empty root, no

@@ -34,7 +34,7 @@ import java.util.function.Consumer;
 public final class CodeExecutionTool implements AutoCloseable {
     static final Path OUTPUT = Path.of("/output/result.txt");
 
-    /** What one execution gave: the lines as they came, the verdict, the files written, the last usage seen. */
+    /** What one execution gave: the lines as they came, the verdict, the files written, the fullest usage seen. */
     public record Execution(
             List<String> lines,
             RunStatus status,
@@ -81,7 +81,13 @@ public final class CodeExecutionTool implements AutoCloseable {
                 lines.add(line);
                 onLine.accept(line);
                 if (process.isAlive()) {
-                    usage = process.usage();
+                    // The fullest reading: one taken as the program ends shows what little is left of it.
+                    Usage now = process.usage();
+                    if (usage == null
+                            || now.memoryCurrentBytes().orElse(0)
+                                    >= usage.memoryCurrentBytes().orElse(0)) {
+                        usage = now;
+                    }
                 }
             }
             SandboxResult r = process.waitFor();

@@ -4,7 +4,7 @@ import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.LandlockSupport;
-import dev.sandbox4j.namespace.SubordinateIds;
+import dev.sandbox4j.namespace.internal.SubordinateIds;
 import java.nio.file.Path;
 import java.util.Optional;
 

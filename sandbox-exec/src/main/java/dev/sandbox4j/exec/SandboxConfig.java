@@ -11,7 +11,7 @@ import dev.sandbox4j.namespace.LandlockRules;
 import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.Namespace;
 import dev.sandbox4j.namespace.NamespaceConfig;
-import dev.sandbox4j.namespace.SubordinateIds;
+import dev.sandbox4j.namespace.internal.SubordinateIds;
 import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.BpfProgram;
 import java.nio.file.Path;

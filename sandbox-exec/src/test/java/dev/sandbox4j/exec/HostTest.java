@@ -7,7 +7,7 @@ import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.LandlockRules;
 import dev.sandbox4j.namespace.LandlockSupport;
-import dev.sandbox4j.namespace.SubordinateIds;
+import dev.sandbox4j.namespace.internal.SubordinateIds;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import java.nio.file.Path;
 import java.util.Map;

@@ -52,6 +52,11 @@ final class LiveHost implements Host {
         return SubordinateIds.firstRange(file, user, id);
     }
 
+    @Override
+    public Optional<String> userNetworkUnavailable() {
+        return UserNetwork.unavailableReason(); // not kept: a tool installed while the JVM runs is found
+    }
+
     private SystemCapabilities capabilities() {
         SystemCapabilities known = capabilities;
         if (known == null) {

@@ -111,7 +111,7 @@ public final class SandboxConfig {
                 ? b.namespaces.without(Namespace.NET)
                 : b.namespaces.with(Namespace.NET);
         if (network.mode() == Network.Mode.USER) {
-            UserNetwork.unavailableReason().ifPresent(why -> {
+            machine.userNetworkUnavailable().ifPresent(why -> {
                 throw new FeatureUnavailableException(
                         "user-mode networking",
                         why + "; or choose another network: "

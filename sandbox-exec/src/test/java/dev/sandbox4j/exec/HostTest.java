@@ -70,6 +70,19 @@ class HostTest {
     }
 
     @Test
+    void aUserModeNetworkOnAHostWithoutItIsRefusedWithTheHostsReason() {
+        FakeHost host = FakeHost.root().withoutUserNetwork("slirp4netns is not installed");
+        SandboxBuilder b = SandboxConfig.builder().network(Network.user());
+
+        assertThatThrownBy(() -> b.build(host))
+                .isInstanceOf(FeatureUnavailableException.class)
+                .hasMessageContaining("user-mode networking")
+                .hasMessageContaining("slirp4netns is not installed")
+                .hasMessageContaining("Network.none()");
+        assertThat(b.build(FakeHost.root()).network().mode()).isEqualTo(Network.Mode.USER);
+    }
+
+    @Test
     void withoutUserNotificationARefusedCallIsNotNamed() {
         SandboxBuilder b = SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL);
 

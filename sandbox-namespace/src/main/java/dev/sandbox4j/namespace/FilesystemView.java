@@ -417,7 +417,7 @@ public final class FilesystemView {
         }
 
         /**
-         * A tmpfs of {@code sizeBytes} (0 = the sandbox's default, see {@link FilesystemView#defaultTmpfsSize}) with
+         * A tmpfs of {@code sizeBytes} (0 = the sandbox's default: half of its memory limit, or {@link #DEFAULT_TMPFS_SIZE}) with
          * root directory permissions {@code mode}.
          */
         public Builder tmpfs(Path destination, long sizeBytes, int mode) {

@@ -59,11 +59,11 @@ public final class MountPlanner {
     }
 
     /**
-     * As {@link #plan(FilesystemView, boolean)}, plus a read-only {@code /sys/fs/cgroup} holding {@code cgroups} when the view has
-     * a root of its own making (a tmpfs) and no mount of its own at or above that path; each of {@code hidden}
-     * (host directories, such as sandbox4j's own cache and run directory) covered by an empty read-only tmpfs
-     * wherever the view would show it (inside a bound or overlaid directory, or the root tree); and every tmpfs
-     * without a size of its own limited to {@code tmpfsSize} bytes (see {@link #defaultTmpfsSize}).
+     * As {@link #plan(FilesystemView, boolean)}, plus a read-only {@code /sys/fs/cgroup} holding {@code cgroups}
+     * when the view has a root of its own making (a tmpfs) and no mount of its own at or above that path; each of
+     * {@code hidden} (host directories, such as sandbox4j's own cache and run directory) covered by an empty
+     * read-only tmpfs wherever the view would show it (inside a bound or overlaid directory, or the root tree); and
+     * every tmpfs without a size of its own limited to {@code tmpfsSize} bytes (see {@link #defaultTmpfsSize}).
      */
     public static MountPlan plan(
             FilesystemView view, boolean userNamespace, List<CgroupMount> cgroups, List<Path> hidden, long tmpfsSize) {

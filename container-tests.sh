@@ -35,9 +35,10 @@ m2="${HOME:-/root}/.m2"
 [[ -d "$m2/repository" ]] || { echo "container-tests: no $m2/repository: build once on the host first" >&2; exit 1; }
 
 podman_rootfs_init
-# The integration-tests module with the modules it needs; -Dtest picks its tests only (the other modules' unit
-# tests already ran on the host). The names are the integration-tests module's test classes. --init: an init
-# (catatonit) as PID 1 reaps what the tests orphan, as a host's init does; Maven's JVM would leave zombies.
+# The integration-tests module with the modules it needs; -Dtest picks the tests named (the other unit tests
+# already ran on the host; -Dtest reaches every module built, so sandbox-exec's LauncherBinaryTest checks the
+# launcher's cache as a container has it). --init: an init (catatonit) as PID 1 reaps what the tests orphan, as
+# a host's init does; Maven's JVM would leave zombies.
 tests=${CONTAINER_TESTS:-'*KernelTest,LauncherBinaryTest,SpawnBenchSmokeTest'}
 echo "container-tests: running the kernel tests in a privileged container (runtime runc)..." >&2
 start=$(date +%s)

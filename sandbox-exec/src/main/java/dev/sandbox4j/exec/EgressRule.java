@@ -10,7 +10,7 @@ import java.util.Objects;
  * One entry of a user-mode network's allow-list: an address block ({@code 10.1.0.0/16}) or a host name, with a
  * port (0: every port). Parsed and checked here only; see {@link Network#allow(String)}.
  */
-public final class EgressRule {
+final class EgressRule {
     private final byte[] network; // null for a host name
     private final int prefix;
     private final String hostName;

@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * Everything {@link SandboxConfig} asks of the machine it will run on: who the JVM is, which privilege mode
- * works, the cgroups, Landlock, seccomp user notification and the delegated id ranges. The configuration
+ * works, the cgroups, Landlock, seccomp user notification, the delegated id ranges and user-mode networking. The configuration
  * itself stays a value; a test describes a host by implementing this.
  */
 interface Host {
@@ -34,6 +34,12 @@ interface Host {
 
     /** The first subordinate id range delegated to {@code user} ({@code /etc/subuid}-style {@code file}). */
     Optional<IdMap.Range> subordinateIds(Path file, String user, long id);
+
+    /**
+     * Why {@link Network#user()} cannot run here (a tool or {@code /dev/net/tun} missing), with what to change;
+     * empty when it can.
+     */
+    Optional<String> userNetworkUnavailable();
 
     /** This machine, detected once per JVM: a running JVM does not change hosts. */
     static Host live() {

@@ -15,7 +15,7 @@ final class LaunchPlan {
 
     /**
      * One mount step. Kinds 1 and 2 carry at most a target; the others (a compiled
-     * {@link dev.sandbox4j.namespace.MountPlan} operation) carry every field.
+     * {@link dev.sandbox4j.namespace.internal.MountPlan} operation) carry every field.
      */
     record Mount(int kind, String source, String target, String fstype, long attributes, int mode, String data) {
         static Mount privateRoot() {
@@ -26,7 +26,7 @@ final class LaunchPlan {
             return new Mount(Wire.MOUNT_PROC, null, target, null, 0, 0, null);
         }
 
-        static Mount of(dev.sandbox4j.namespace.MountPlan.Operation op) {
+        static Mount of(dev.sandbox4j.namespace.internal.MountPlan.Operation op) {
             int kind = switch (op.kind()) {
                 case FILESYSTEM -> Wire.MOUNT_FILESYSTEM;
                 case BIND -> Wire.MOUNT_BIND;

@@ -4,7 +4,7 @@ import dev.sandbox4j.core.PrivilegeMode;
 import dev.sandbox4j.exec.host.SystemCapabilities;
 import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.LandlockSupport;
-import dev.sandbox4j.namespace.SubordinateIds;
+import dev.sandbox4j.namespace.internal.SubordinateIds;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -50,6 +50,11 @@ final class LiveHost implements Host {
     @Override
     public Optional<IdMap.Range> subordinateIds(Path file, String user, long id) {
         return SubordinateIds.firstRange(file, user, id);
+    }
+
+    @Override
+    public Optional<String> userNetworkUnavailable() {
+        return UserNetwork.unavailableReason(); // not kept: a tool installed while the JVM runs is found
     }
 
     private SystemCapabilities capabilities() {

@@ -138,7 +138,7 @@ public final class Network {
     }
 
     /** The allow-list, in the order given; empty: every public address. */
-    public List<EgressRule> allowed() {
+    List<EgressRule> allowed() {
         return allowed;
     }
 

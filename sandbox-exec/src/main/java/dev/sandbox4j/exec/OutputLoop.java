@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One thread that reads the captured output pipes of every running sandbox of the JVM, through epoll: a run
  * that goes on costs a registration here instead of a reader thread per pipe. The thread and its epoll
- * descriptor exist only while there are pipes to watch (and {@value #LINGER_MILLIS} ms after the last, so that
+ * descriptor exist only while there are pipes to watch (and {@value OnDemandThreads#LINGER_MILLIS} ms after the last, so that
  * runs one after another do not start a thread each): an idle JVM holds neither.
  *
  * <p>Level-triggered, and every reader drains a non-blocking descriptor until it is empty, so a late or
@@ -20,8 +20,6 @@ import org.slf4j.LoggerFactory;
 final class OutputLoop {
     private static final Logger LOG = LoggerFactory.getLogger(OutputLoop.class);
     static final String THREAD_NAME = "sandbox4j-output";
-    // Short: a JVM's exit waits for threads in native code (HotSpot, up to 300 ms), and an idle loop waits there.
-    private static final int LINGER_MILLIS = 20;
     private static final int MAX_EVENTS = 256;
     /** {@code struct epoll_event} is packed on x86_64 (12 bytes), naturally aligned elsewhere (16). */
     private static final boolean PACKED = System.getProperty("os.arch", "").matches("amd64|x86_64");
@@ -58,9 +56,7 @@ final class OutputLoop {
             if (ep < 0) {
                 throw new SandboxException("cannot create an epoll descriptor: " + libc.strerror(LibC.errno()));
             }
-            Thread t = new Thread(() -> run(ep), THREAD_NAME);
-            t.setDaemon(true);
-            t.start();
+            OnDemandThreads.start(THREAD_NAME, () -> run(ep));
             epfd = ep;
         }
         Pointer event = Memory.allocateDirect(LibC.runtime(), EVENT_SIZE);
@@ -89,7 +85,7 @@ final class OutputLoop {
         Pointer events = Memory.allocateDirect(LibC.runtime(), EVENT_SIZE * MAX_EVENTS);
         byte[] buffer = new byte[16384];
         while (true) {
-            int n = libc.epoll_wait(ep, events, MAX_EVENTS, LINGER_MILLIS);
+            int n = libc.epoll_wait(ep, events, MAX_EVENTS, OnDemandThreads.LINGER_MILLIS);
             if (n < 0) {
                 int err = LibC.errno();
                 if (err != LibC.Const.EINTR) {

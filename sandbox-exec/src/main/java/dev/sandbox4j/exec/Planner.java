@@ -3,8 +3,10 @@ package dev.sandbox4j.exec;
 import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.IdMap;
-import dev.sandbox4j.namespace.MountPlan;
 import dev.sandbox4j.namespace.Namespace;
+import dev.sandbox4j.namespace.internal.CgroupMount;
+import dev.sandbox4j.namespace.internal.MountPlan;
+import dev.sandbox4j.namespace.internal.MountPlanner;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -29,10 +31,7 @@ final class Planner {
      *                      sandbox has its own cgroup namespace (rooted at the run's cgroups)
      */
     static LaunchPlan plan(
-            SandboxConfig config,
-            List<String> command,
-            List<String> cgroupProcs,
-            List<FilesystemView.CgroupMount> cgroupMounts) {
+            SandboxConfig config, List<String> command, List<String> cgroupProcs, List<CgroupMount> cgroupMounts) {
         return plan(config, command, cgroupProcs, cgroupMounts, false);
     }
 
@@ -44,7 +43,7 @@ final class Planner {
             SandboxConfig config,
             List<String> command,
             List<String> cgroupProcs,
-            List<FilesystemView.CgroupMount> cgroupMounts,
+            List<CgroupMount> cgroupMounts,
             boolean skipHostname) {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("the command is empty");
@@ -57,7 +56,7 @@ final class Planner {
             SandboxConfig config,
             RunSettings run,
             List<String> cgroupProcs,
-            List<FilesystemView.CgroupMount> cgroupMounts,
+            List<CgroupMount> cgroupMounts,
             boolean skipHostname) {
         return plan(config, run, cgroupProcs, cgroupMounts, skipHostname, false);
     }
@@ -71,7 +70,7 @@ final class Planner {
             SandboxConfig config,
             RunSettings run,
             List<String> cgroupProcs,
-            List<FilesystemView.CgroupMount> cgroupMounts,
+            List<CgroupMount> cgroupMounts,
             boolean skipHostname,
             boolean held) {
         FilesystemView view = run.files.view(config.filesystem().orElse(null));
@@ -118,7 +117,7 @@ final class Planner {
             RunSettings run,
             FilesystemView view,
             List<String> cgroupProcs,
-            List<FilesystemView.CgroupMount> cgroupMounts,
+            List<CgroupMount> cgroupMounts,
             boolean skipHostname) {
         boolean mountNs = config.namespaces().contains(Namespace.MOUNT);
         plan.cloneFlags(config.namespaces().cloneFlags())
@@ -164,11 +163,11 @@ final class Planner {
         if (view != null) {
             // Private first: nothing mounted while assembling the view may propagate to the host.
             plan.mount(LaunchPlan.Mount.privateRoot());
-            List<FilesystemView.CgroupMount> cgroups =
+            List<CgroupMount> cgroups =
                     !cgroupProcs.isEmpty() && config.namespaces().contains(Namespace.CGROUP) ? cgroupMounts : List.of();
-            long tmpfsSize = FilesystemView.defaultTmpfsSize(run.memoryLimit);
-            for (MountPlan.Operation op : view.plan(
-                            config.namespaces().contains(Namespace.USER), cgroups, hidden, tmpfsSize)
+            long tmpfsSize = MountPlanner.defaultTmpfsSize(run.memoryLimit);
+            for (MountPlan.Operation op : MountPlanner.plan(
+                            view, config.namespaces().contains(Namespace.USER), cgroups, hidden, tmpfsSize)
                     .operations()) {
                 if (!(config.withoutProc() && "proc".equals(op.fstype()))) {
                     plan.mount(LaunchPlan.Mount.of(op));

@@ -5,7 +5,7 @@ import dev.sandbox4j.cgroup.CgroupStats;
 import dev.sandbox4j.cgroup.SandboxCgroup;
 import dev.sandbox4j.cgroup.SandboxCgroups;
 import dev.sandbox4j.core.CgroupException;
-import dev.sandbox4j.namespace.FilesystemView;
+import dev.sandbox4j.namespace.internal.CgroupMount;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -78,13 +78,13 @@ final class RunCgroup {
      * {@link #RUNTIME_CONTROLLERS} where it has none (cpuset, usually), rooted at the cgroup the sandbox was
      * started from, whose subtree's names it then sees.
      */
-    List<FilesystemView.CgroupMount> mounts() {
+    List<CgroupMount> mounts() {
         return reservation == null ? List.of() : mountsOf(reservation.hierarchies(), runtimeHierarchies);
     }
 
     /** The run's own hierarchies, then the runtimes' others, one mount per directory name. */
-    static List<FilesystemView.CgroupMount> mountsOf(List<CgroupHierarchy> own, List<CgroupHierarchy> runtime) {
-        List<FilesystemView.CgroupMount> mounts = new ArrayList<>();
+    static List<CgroupMount> mountsOf(List<CgroupHierarchy> own, List<CgroupHierarchy> runtime) {
+        List<CgroupMount> mounts = new ArrayList<>();
         Set<String> names = new HashSet<>();
         List<CgroupHierarchy> hierarchies = new ArrayList<>(own);
         runtime.stream().filter(h -> !hierarchies.contains(h)).forEach(hierarchies::add);
@@ -94,7 +94,7 @@ final class RunCgroup {
                     ? Path.of("")
                     : h.mountPoint().getFileName();
             if (name != null && names.add(name.toString())) {
-                mounts.add(new FilesystemView.CgroupMount(
+                mounts.add(new CgroupMount(
                         name.toString(), h.version(), h.version() == 1 ? String.join(",", h.controllers()) : ""));
             }
         }

@@ -7,10 +7,8 @@ import java.util.Comparator;
 import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,14 +21,12 @@ import org.slf4j.LoggerFactory;
  * threads, {@value #FINISHERS} at most.
  *
  * <p>The loop's thread, its selector and the finishing threads exist only while there is work (and
- * {@value #LINGER_MILLIS} ms after), so an idle JVM holds none of them.
+ * {@value OnDemandThreads#LINGER_MILLIS} ms after), so an idle JVM holds none of them.
  */
 final class RunLoop {
     private static final Logger LOG = LoggerFactory.getLogger(RunLoop.class);
     static final String THREAD_NAME = "sandbox4j-runs";
     static final String FINISHER_NAME = "sandbox4j-finish-";
-    // Short: a JVM's exit waits for threads in native code (HotSpot, up to 300 ms), and an idle loop waits there.
-    private static final int LINGER_MILLIS = 20;
     private static final int FINISHERS = 4;
     private static final RunLoop INSTANCE = new RunLoop();
 
@@ -52,20 +48,12 @@ final class RunLoop {
 
     private final Queue<Entry> pending = new ConcurrentLinkedQueue<>();
     private Selector selector; // guarded by this; null while no thread runs
-    private final AtomicInteger finisherNumber = new AtomicInteger();
-    private final ThreadPoolExecutor finishers = new ThreadPoolExecutor(
-            FINISHERS, FINISHERS, LINGER_MILLIS, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-                Thread t = new Thread(r, FINISHER_NAME + finisherNumber.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
+    private final ThreadPoolExecutor finishers = OnDemandThreads.pool(FINISHER_NAME, FINISHERS);
     // the loop thread's own (handed from one loop thread to the next under this object's lock)
     private final PriorityQueue<Due> timers = new PriorityQueue<>(Comparator.comparingLong(Due::at));
     private int live;
 
-    private RunLoop() {
-        finishers.allowCoreThreadTimeOut(true);
-    }
+    private RunLoop() {}
 
     static RunLoop get() {
         return INSTANCE;
@@ -80,9 +68,7 @@ final class RunLoop {
     synchronized void add(Execution execution, Consumer<Throwable> ended) throws IOException {
         if (selector == null) {
             Selector s = Selector.open();
-            Thread t = new Thread(() -> run(s), THREAD_NAME);
-            t.setDaemon(true);
-            t.start();
+            OnDemandThreads.start(THREAD_NAME, () -> run(s));
             selector = s;
         }
         pending.add(new Entry(execution, ended));
@@ -95,7 +81,7 @@ final class RunLoop {
                 for (Entry e; (e = pending.poll()) != null; ) {
                     register(selector, e);
                 }
-                long timeout = LINGER_MILLIS;
+                long timeout = OnDemandThreads.LINGER_MILLIS;
                 if (live > 0) {
                     Due next = timers.peek();
                     timeout = next == null

@@ -504,6 +504,11 @@ public final class SandboxBuilder {
             public Optional<IdMap.Range> subordinateIds(Path file, String user, long id) {
                 return Host.live().subordinateIds(file, user, id);
             }
+
+            @Override
+            public Optional<String> userNetworkUnavailable() {
+                return Host.live().userNetworkUnavailable();
+            }
         });
     }
 

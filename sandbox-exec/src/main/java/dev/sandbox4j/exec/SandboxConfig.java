@@ -11,7 +11,7 @@ import dev.sandbox4j.namespace.LandlockRules;
 import dev.sandbox4j.namespace.LandlockSupport;
 import dev.sandbox4j.namespace.Namespace;
 import dev.sandbox4j.namespace.NamespaceConfig;
-import dev.sandbox4j.namespace.SubordinateIds;
+import dev.sandbox4j.namespace.internal.SubordinateIds;
 import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.BpfProgram;
 import java.nio.file.Path;
@@ -111,7 +111,7 @@ public final class SandboxConfig {
                 ? b.namespaces.without(Namespace.NET)
                 : b.namespaces.with(Namespace.NET);
         if (network.mode() == Network.Mode.USER) {
-            UserNetwork.unavailableReason().ifPresent(why -> {
+            machine.userNetworkUnavailable().ifPresent(why -> {
                 throw new FeatureUnavailableException(
                         "user-mode networking",
                         why + "; or choose another network: "

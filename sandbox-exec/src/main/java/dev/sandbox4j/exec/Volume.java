@@ -7,17 +7,33 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A named directory that outlives runs, from {@link Volumes}: bind it into a run's view writable
  * ({@code FilesystemView.Builder.bind(volume.path(), Path.of("/work"))}) or read-only ({@code roBind}), and the
- * next run sees what the last one left there.
- *
- * @param name its name, unique within its {@link Volumes}
- * @param path the directory on the host
+ * next run sees what the last one left there. Only {@link Volumes} makes one: {@link #grantTo} hands a whole tree to
+ * the sandbox's ids, which it may do to a volume's directory and to nothing else of the host.
  */
-public record Volume(String name, Path path) {
+public final class Volume {
+    private final String name;
+    private final Path path;
+
+    Volume(String name, Path path) {
+        this.name = name;
+        this.path = path;
+    }
+
+    /** Its name, unique within its {@link Volumes}. */
+    public String name() {
+        return name;
+    }
+
+    /** The directory on the host. */
+    public Path path() {
+        return path;
+    }
 
     /** The bytes of the regular files in the volume (their apparent sizes), counted now. */
     public long sizeBytes() {
@@ -75,5 +91,20 @@ public record Volume(String name, Path path) {
                     e);
         }
         return this;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Volume v && v.name.equals(name) && v.path.equals(path);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, path);
+    }
+
+    @Override
+    public String toString() {
+        return "Volume[name=" + name + ", path=" + path + "]";
     }
 }

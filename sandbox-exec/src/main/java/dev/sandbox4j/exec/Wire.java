@@ -108,7 +108,7 @@ final class Wire {
     static final int MOUNT_PRIVATE_ROOT = 1;
     static final int MOUNT_PROC = 2;
     // Kinds from 3 on share one layout: u32 kind, u64 attributes, u32 mode, str source, str target,
-    // str fstype, str data (see dev.sandbox4j.namespace.MountPlan.Kind for what each does).
+    // str fstype, str data (see dev.sandbox4j.namespace.internal.MountPlan.Kind for what each does).
     static final int MOUNT_FILESYSTEM = 3;
     static final int MOUNT_BIND = 4;
     static final int MOUNT_DIRECTORY = 5;

@@ -15,10 +15,14 @@ record FakeHost(
         CgroupHost cgroups,
         LandlockSupport landlock,
         boolean seccompUserNotification,
-        Map<Path, IdMap.Range> subordinate)
+        Map<Path, IdMap.Range> subordinate,
+        Optional<String> userNetworkUnavailable)
         implements Host {
 
-    /** Root with every capability and cgroup, Landlock ABI 6, user notification, no subordinate ids. */
+    /**
+     * Root with every capability and cgroup, Landlock ABI 6, user notification, user-mode networking, no subordinate
+     * ids.
+     */
     static FakeHost root() {
         return new FakeHost(
                 SandboxBuilderTest.ROOT,
@@ -26,23 +30,32 @@ record FakeHost(
                 FakeCgroupHost.ALL_AVAILABLE,
                 LandlockSupport.abi(6),
                 true,
-                Map.of());
+                Map.of(),
+                Optional.empty());
     }
 
     FakeHost withLandlock(LandlockSupport support) {
-        return new FakeHost(identity, resolver, cgroups, support, seccompUserNotification, subordinate);
+        return new FakeHost(
+                identity, resolver, cgroups, support, seccompUserNotification, subordinate, userNetworkUnavailable);
     }
 
     FakeHost withoutUserNotification() {
-        return new FakeHost(identity, resolver, cgroups, landlock, false, subordinate);
+        return new FakeHost(identity, resolver, cgroups, landlock, false, subordinate, userNetworkUnavailable);
     }
 
     FakeHost withSubordinateIds(Map<Path, IdMap.Range> ranges) {
-        return new FakeHost(identity, resolver, cgroups, landlock, seccompUserNotification, ranges);
+        return new FakeHost(
+                identity, resolver, cgroups, landlock, seccompUserNotification, ranges, userNetworkUnavailable);
+    }
+
+    FakeHost withoutUserNetwork(String why) {
+        return new FakeHost(
+                identity, resolver, cgroups, landlock, seccompUserNotification, subordinate, Optional.of(why));
     }
 
     FakeHost withCgroups(CgroupHost host) {
-        return new FakeHost(identity, resolver, host, landlock, seccompUserNotification, subordinate);
+        return new FakeHost(
+                identity, resolver, host, landlock, seccompUserNotification, subordinate, userNetworkUnavailable);
     }
 
     @Override

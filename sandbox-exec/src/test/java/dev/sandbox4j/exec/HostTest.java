@@ -7,7 +7,7 @@ import dev.sandbox4j.core.FeatureUnavailableException;
 import dev.sandbox4j.namespace.IdMap;
 import dev.sandbox4j.namespace.LandlockRules;
 import dev.sandbox4j.namespace.LandlockSupport;
-import dev.sandbox4j.namespace.SubordinateIds;
+import dev.sandbox4j.namespace.internal.SubordinateIds;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import java.nio.file.Path;
 import java.util.Map;
@@ -67,6 +67,19 @@ class HostTest {
         // ABI 2 added REFER, 3 TRUNCATE, 5 IOCTL_DEV: a newer kernel handles strictly more rights.
         assertThat(abi6 & abi1).isEqualTo(abi1);
         assertThat(abi6).isNotEqualTo(abi1);
+    }
+
+    @Test
+    void aUserModeNetworkOnAHostWithoutItIsRefusedWithTheHostsReason() {
+        FakeHost host = FakeHost.root().withoutUserNetwork("slirp4netns is not installed");
+        SandboxBuilder b = SandboxConfig.builder().network(Network.user());
+
+        assertThatThrownBy(() -> b.build(host))
+                .isInstanceOf(FeatureUnavailableException.class)
+                .hasMessageContaining("user-mode networking")
+                .hasMessageContaining("slirp4netns is not installed")
+                .hasMessageContaining("Network.none()");
+        assertThat(b.build(FakeHost.root()).network().mode()).isEqualTo(Network.Mode.USER);
     }
 
     @Test

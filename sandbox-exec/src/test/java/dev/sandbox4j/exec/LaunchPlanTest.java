@@ -125,9 +125,8 @@ class LaunchPlanTest {
     @Test
     void theDefaultViewsPlanRoundTripsThroughTheLauncher() throws Exception {
         LaunchPlan.Builder b = LaunchPlan.builder().program("/bin/true").argv(List.of("true"));
-        dev.sandbox4j.namespace.FilesystemView.defaults()
-                .build()
-                .plan(true)
+        dev.sandbox4j.namespace.internal.MountPlanner.plan(
+                        dev.sandbox4j.namespace.FilesystemView.defaults().build(), true)
                 .operations()
                 .forEach(op -> b.mount(LaunchPlan.Mount.of(op)));
         byte[] plan = b.build().encode();

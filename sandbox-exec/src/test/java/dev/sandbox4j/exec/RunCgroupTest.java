@@ -3,7 +3,7 @@ package dev.sandbox4j.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sandbox4j.cgroup.CgroupHierarchy;
-import dev.sandbox4j.namespace.FilesystemView.CgroupMount;
+import dev.sandbox4j.namespace.internal.CgroupMount;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sandbox4j.core.InvalidConfigException;
+import dev.sandbox4j.namespace.internal.CgroupMount;
+import dev.sandbox4j.namespace.internal.MountPlan;
+import dev.sandbox4j.namespace.internal.MountPlanner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,13 +16,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FilesystemViewTest {
     private static List<String> ops(FilesystemView view) {
-        return view.plan(true).operations().stream()
+        return MountPlanner.plan(view, true).operations().stream()
                 .map(MountPlan.Operation::toString)
                 .toList();
     }
 
-    private static List<String> ops(FilesystemView view, List<FilesystemView.CgroupMount> cgroups) {
-        return view.plan(true, cgroups, List.of(), FilesystemView.DEFAULT_TMPFS_SIZE).operations().stream()
+    private static List<String> ops(FilesystemView view, List<CgroupMount> cgroups) {
+        return MountPlanner.plan(view, true, cgroups, List.of(), FilesystemView.DEFAULT_TMPFS_SIZE)
+                .operations()
+                .stream()
                 .map(MountPlan.Operation::toString)
                 .toList();
     }
@@ -29,9 +34,9 @@ class FilesystemViewTest {
         List<String> ops = ops(
                 FilesystemView.builder().build(),
                 List.of(
-                        new FilesystemView.CgroupMount("memory", 1, "memory"),
-                        new FilesystemView.CgroupMount("cpu,cpuacct", 1, "cpu,cpuacct"),
-                        new FilesystemView.CgroupMount("unified", 2, "")));
+                        new CgroupMount("memory", 1, "memory"),
+                        new CgroupMount("cpu,cpuacct", 1, "cpu,cpuacct"),
+                        new CgroupMount("unified", 2, "")));
         assertThat(ops.subList(ops.indexOf("root /newroot") + 1, ops.size()))
                 .containsExactly(
                         "directory /sys mode=0755",
@@ -48,22 +53,20 @@ class FilesystemViewTest {
                         "set_attributes / attrs=0x1",
                         "pivot /newroot");
         // pure v2: the unified hierarchy is /sys/fs/cgroup itself
-        assertThat(ops(FilesystemView.builder().build(), List.of(new FilesystemView.CgroupMount("", 2, ""))))
+        assertThat(ops(FilesystemView.builder().build(), List.of(new CgroupMount("", 2, ""))))
                 .contains("filesystem cgroup2 cgroup -> /sys/fs/cgroup attrs=0xf")
                 .noneMatch(op -> op.startsWith("filesystem tmpfs cgroup"));
     }
 
     @Test
     void noCgroupsWhereTheViewHasAMountOfItsOwnThereOrAnExistingRoot(@TempDir Path dir) {
-        List<FilesystemView.CgroupMount> memory = List.of(new FilesystemView.CgroupMount("memory", 1, "memory"));
+        List<CgroupMount> memory = List.of(new CgroupMount("memory", 1, "memory"));
         assertThat(ops(FilesystemView.builder().tmpfs(Path.of("/sys")).build(), memory))
                 .noneMatch(op -> op.contains("cgroup"));
         assertThat(ops(FilesystemView.root(dir).build(), memory)).noneMatch(op -> op.contains("cgroup"));
         assertThat(ops(FilesystemView.builder().build(), List.of())).noneMatch(op -> op.contains("cgroup"));
-        assertThatThrownBy(() -> new FilesystemView.CgroupMount("../x", 1, "memory"))
-                .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new FilesystemView.CgroupMount("", 1, "memory"))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CgroupMount("../x", 1, "memory")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CgroupMount("", 1, "memory")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -126,7 +129,7 @@ class FilesystemViewTest {
                         "directory /tmp/overlay/0/upper mode=0755",
                         "filesystem overlay overlay -> /work attrs=0x6 [lowerdir=/oldroot" + real
                                 + ",upperdir=/overlay/0/upper,workdir=/overlay/0/work,userxattr]");
-        assertThat(view.plan(false).operations().stream().map(MountPlan.Operation::data))
+        assertThat(MountPlanner.plan(view, false).operations().stream().map(MountPlan.Operation::data))
                 .noneMatch(d -> d.contains("userxattr"));
     }
 
@@ -136,8 +139,12 @@ class FilesystemViewTest {
                 .tmpfs(Path.of("/scratch"))
                 .tmpfs(Path.of("/small"), "2M")
                 .build();
-        List<String> tmpfs = view
-                .plan(true, List.of(), List.of(), FilesystemView.defaultTmpfsSize(java.util.OptionalLong.of(64L << 20)))
+        List<String> tmpfs = MountPlanner.plan(
+                        view,
+                        true,
+                        List.of(),
+                        List.of(),
+                        MountPlanner.defaultTmpfsSize(java.util.OptionalLong.of(64L << 20)))
                 .operations()
                 .stream()
                 .filter(op -> op.fstype().equals("tmpfs"))
@@ -150,7 +157,7 @@ class FilesystemViewTest {
                 .filteredOn(d -> d.startsWith("size=33554432,nr_inodes=4096,"))
                 .hasSize(5);
         assertThat(tmpfs).contains("size=2097152,nr_inodes=1024,mode=0755", "size=64k,nr_inodes=64,mode=0755");
-        assertThat(FilesystemView.defaultTmpfsSize(java.util.OptionalLong.empty()))
+        assertThat(MountPlanner.defaultTmpfsSize(java.util.OptionalLong.empty()))
                 .isEqualTo(256L << 20);
     }
 

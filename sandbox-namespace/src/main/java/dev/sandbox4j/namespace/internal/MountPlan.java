@@ -1,14 +1,13 @@
-package dev.sandbox4j.namespace;
+package dev.sandbox4j.namespace.internal;
 
 import java.util.List;
 import java.util.Objects;
 
 /**
- * A {@link FilesystemView} compiled into the launcher's instructions: an ordered list of plain operations
- * (source, target, filesystem type, mount attributes, mode, options) that the launcher executes one
- * after another with no decisions of its own. Immutable. Exposed for inspection and tests; build views
- * with {@link FilesystemView}, not plans by hand. Not an extension point: its operations change with the
- * launcher (extend a view with {@link ViewFragment} instead).
+ * A {@link dev.sandbox4j.namespace.FilesystemView} compiled into the launcher's instructions: an ordered list of
+ * plain operations (source, target, filesystem type, mount attributes, mode, options) that the launcher executes
+ * one after another with no decisions of its own. Immutable; made by {@link MountPlanner}. Not API: its operations
+ * change with the launcher.
  *
  * <p>Targets are paths inside the root being built once a {@link Kind#ROOT} operation has run (the
  * launcher resolves them with {@code openat2(RESOLVE_IN_ROOT)}, so a symlink in an untrusted tree cannot

@@ -1,5 +1,6 @@
-package dev.sandbox4j.namespace;
+package dev.sandbox4j.namespace.internal;
 
+import dev.sandbox4j.namespace.IdMap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -10,8 +11,8 @@ import java.util.Optional;
 /**
  * Reads {@code /etc/subuid} and {@code /etc/subgid} (subuid(5)): the id ranges an administrator delegated to
  * a user. A root caller maps its sandbox into such a range when it has one, so that the sandbox's ids never
- * collide with the host's real users; without one it uses the single id 65534. Public for sandbox-exec's id
- * map choice, not an extension point.
+ * collide with the host's real users; without one it uses the single id 65534. Not API: read by sandbox-exec's
+ * id map choice.
  */
 public final class SubordinateIds {
     /** The system files. */

@@ -276,6 +276,6 @@ public final class PrewarmBench {
             cold.append(String.format(" %d at %d thread%s;", empty.get(t), t, t == 1 ? "" : "s"));
         }
         out.println(cold.substring(0, cold.length() - 1) + " (of " + throughputRounds * throughputRuns
-                + " each; one thread refills the pool).");
+                + " each; the pool makes up to min(" + poolSize + ", 2 × cores) at once).");
     }
 }

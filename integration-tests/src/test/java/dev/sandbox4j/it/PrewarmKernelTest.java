@@ -257,6 +257,39 @@ class PrewarmKernelTest {
     }
 
     @Test
+    void callersThatOutpaceTheRefillsRunAndClosingWhileSeveralAreMadeLeavesNothing() throws Exception {
+        Sandbox sandbox = Sandbox.create(config()).prewarm(6);
+        awaitHeld(sandbox, 6);
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<SandboxResult>> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                runs.add(callers.submit(() -> sandbox.run(List.of("true"))));
+            }
+            for (var run : runs) {
+                SandboxResult r = run.get();
+                assertThat(r.status()).as(r.toString()).isEqualTo(RunStatus.EXITED);
+                assertThat(r.exitCode()).hasValue(0);
+            }
+            awaitHeld(sandbox, 6); // made again, several at a time
+            for (int i = 0; i < 6; i++) {
+                runs.set(i, callers.submit(() -> sandbox.run(List.of("true"))));
+            }
+            for (int i = 0; i < 6; i++) {
+                assertThat(runs.get(i).get().exitCode()).hasValue(0);
+            }
+        } finally {
+            callers.shutdown();
+            assertThat(callers.awaitTermination(20, java.util.concurrent.TimeUnit.SECONDS))
+                    .isTrue();
+        }
+        // Their replacements are being made now: close() waits for each and kills it with the held ones. The leak
+        // check then finds no launcher, init, workload, cgroup or refill thread left.
+        sandbox.close();
+        assertThat(sandbox.prewarmed()).isZero();
+    }
+
+    @Test
     void closingASandboxKillsItsHeldOnesAndALaterRunIsRefused() throws Exception {
         Sandbox sandbox = Sandbox.create(config()).prewarm(3);
         awaitHeld(sandbox, 3);

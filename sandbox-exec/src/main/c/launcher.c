@@ -375,6 +375,9 @@ static void run_workload(const struct plan *pl, int errfd, int holdfd, pid_t ini
          * sets this back as it would for any program). */
         if (prctl(PR_SET_DUMPABLE, 0) < 0)
             child_fail(errfd, "prctl DUMPABLE", errno, "held");
+        /* Our pid is known now: the launcher learns it while we wait, not while the run waits for our exec. */
+        if (pl->seccomp_notify && supervisor_announce(notify_sock) < 0)
+            child_fail(errfd, "seccomp supervisor", errno, "announce the workload");
         take_rest(&rest, holdfd, errfd);
     }
 
@@ -411,7 +414,7 @@ static void run_workload(const struct plan *pl, int errfd, int holdfd, pid_t ini
         if (pl->seccomp_notify) {
             /* Before the filter: the launcher learns our pid as it sees it. After it we make no call but
              * execve: init hands the listener over once that has happened (supervisor.c). */
-            if (supervisor_announce(notify_sock) < 0)
+            if (!pl->prewarmed && supervisor_announce(notify_sock) < 0)
                 child_fail(errfd, "seccomp supervisor", errno, "announce the workload");
             flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
         }

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# benchmarks.sh: spawn latency, throughput, stage breakdown, CLI start-up and seccomp cost (issue 7).
+# benchmarks.sh: spawn latency, throughput, stage breakdown, CLI start-up and seccomp cost (issue 7); the
+# user-mode network's cost; pre-warmed sandboxes (issue 15).
 #
 # Builds what the harness needs (tests skipped), brings sandbox-ctl and its CDS archive up to date outside the
-# measurement, then runs dev.sandbox4j.bench.SpawnBench in one JVM and writes the figures into BENCHMARKS.md
-# (between its marker comments; the text around them is kept). About 3 minutes on 2 cores.
+# measurement, then runs dev.sandbox4j.bench.SpawnBench, NetworkBench and PrewarmBench, each in one JVM, and
+# writes their figures into BENCHMARKS.md (between each one's marker comments; the text around them is kept).
+# About 5 minutes on 2 cores.
 #
 #   ./benchmarks.sh            full run, figures into BENCHMARKS.md
 #   ./benchmarks.sh --smoke    a few iterations of everything, printed only (what CI runs inside mvn verify)
 #   ./benchmarks.sh --prewarm [--smoke] [--pool N]
-#                              pre-warmed sandboxes against cold ones and ProcessBuilder, printed only
-#                              (BENCHMARKS.md, "Pre-warmed sandboxes", quotes such a run)
+#                              only the pre-warmed sandboxes against cold ones and ProcessBuilder, printed only
 #
 # Environment: JAVA_HOME (which java), MVN (Maven command, e.g. "mvn -o").
 set -euo pipefail
@@ -45,5 +46,8 @@ fi
 "$java" -cp "integration-tests/target/test-classes:$(cat "$classpath_file")" \
     dev.sandbox4j.bench.SpawnBench "${args[@]}"
 # What --network user adds, interleaved with --network none (BENCHMARKS.md, "User-mode networking").
-exec "$java" -cp "integration-tests/target/test-classes:$(cat "$classpath_file")" \
+"$java" -cp "integration-tests/target/test-classes:$(cat "$classpath_file")" \
     dev.sandbox4j.bench.NetworkBench "${args[@]}"
+# Pre-warmed sandboxes against cold ones and ProcessBuilder (BENCHMARKS.md, "Pre-warmed sandboxes").
+exec "$java" -cp "integration-tests/target/test-classes:$(cat "$classpath_file")" \
+    dev.sandbox4j.bench.PrewarmBench "${args[@]}"

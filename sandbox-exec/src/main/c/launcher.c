@@ -375,6 +375,9 @@ static void run_workload(const struct plan *pl, int errfd, int holdfd, pid_t ini
          * sets this back as it would for any program). */
         if (prctl(PR_SET_DUMPABLE, 0) < 0)
             child_fail(errfd, "prctl DUMPABLE", errno, "held");
+        /* Our pid is known now: the launcher learns it while we wait, not while the run waits for our exec. */
+        if (pl->seccomp_notify && supervisor_announce(notify_sock) < 0)
+            child_fail(errfd, "seccomp supervisor", errno, "announce the workload");
         take_rest(&rest, holdfd, errfd);
     }
 
@@ -411,7 +414,7 @@ static void run_workload(const struct plan *pl, int errfd, int holdfd, pid_t ini
         if (pl->seccomp_notify) {
             /* Before the filter: the launcher learns our pid as it sees it. After it we make no call but
              * execve: init hands the listener over once that has happened (supervisor.c). */
-            if (supervisor_announce(notify_sock) < 0)
+            if (!pl->prewarmed && supervisor_announce(notify_sock) < 0)
                 child_fail(errfd, "seccomp supervisor", errno, "announce the workload");
             flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
         }
@@ -715,16 +718,23 @@ static int move_to_cgroups(pid_t pid, const struct plan *pl) {
     return 0;
 }
 
-static int run_plan(struct plan *pl) {
+/*
+ * hold_fd: for a plan with F_PREWARMED, the read end of a pipe whose write end Java keeps (it came with the fork
+ * server's SPAWN): Java writes the rest straight to the held workload. -1: we make the pipe and pass on the rest
+ * that MSG_CONTINUE brings (a launcher started by ProcessBuilder, which cannot be handed a descriptor).
+ */
+static int run_plan(struct plan *pl, int hold_fd) {
     char detail[128];
+    if (hold_fd >= 0 && !pl->prewarmed)
+        close(hold_fd); /* nothing is held: nobody reads it */
     if (pl->clone_flags & ~(uint64_t)ALLOWED_CLONE_FLAGS) {
         snprintf(detail, sizeof(detail), "flags 0x%llx", (unsigned long long)pl->clone_flags);
         report_error("plan", EINVAL, detail);
         return 1;
     }
-    int errp[2], statp[2], syncp[2], holdp[2] = {-1, -1};
+    int errp[2], statp[2], syncp[2], holdp[2] = {pl->prewarmed ? hold_fd : -1, -1};
     if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(statp, O_CLOEXEC) < 0 || pipe2(syncp, O_CLOEXEC) < 0 ||
-        (pl->prewarmed && pipe2(holdp, O_CLOEXEC) < 0)) {
+        (pl->prewarmed && hold_fd < 0 && pipe2(holdp, O_CLOEXEC) < 0)) {
         report_error("pipe", errno, NULL);
         return 1;
     }
@@ -888,7 +898,7 @@ static int run_plan(struct plan *pl) {
                 holdp[1] = -1;
             } else if (type == MSG_KILL) {
                 /* A held workload keeps init in its vfork until it execs: init cannot take a 'K' now. */
-                if (holdp[1] >= 0 || write_all(syncp[1], "K", 1) < 0)
+                if ((pl->prewarmed && err_open) || write_all(syncp[1], "K", 1) < 0)
                     kill(init, SIGKILL);
                 else if (!kill_deadline)
                     kill_deadline = now_ms() + 1000;
@@ -979,7 +989,7 @@ int main(int argc, char **argv) {
     reset_process_state();
     read_last_cap();
 
-    struct spawned_plan given = {NULL, 0};
+    struct spawned_plan given = {NULL, 0, -1};
     if (server) {
         /* Returns only in a forked child, which then goes on exactly like --accept: same state (the
          * server's reset is inherited, its own descriptors and signal mask are undone in the child), and
@@ -1010,5 +1020,5 @@ int main(int argc, char **argv) {
         send_frame(MSG_ECHO, &b);
         return 0;
     }
-    return run_plan(&pl);
+    return run_plan(&pl, given.hold_fd);
 }

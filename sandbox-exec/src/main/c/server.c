@@ -6,16 +6,17 @@
  * It binds SOCKET (in the caller's 0700 run directory) and accepts exactly one connection: the JVM's, known
  * by the peer's pid (our parent) and uid (ours), then unlinks the name and closes the listener: nobody else
  * can ever talk to it. Then, on that connection (frames as in wire.h):
- *   SPAWN {u32 id, plan} + 4 fds (SCM_RIGHTS): fork; the child takes the first three as 0/1/2 and the
+ *   SPAWN {u32 id, plan} + 4 or 5 fds (SCM_RIGHTS): fork; the child takes the first three as 0/1/2 and the
  *       fourth, its end of a socket pair the JVM made, as its control connection (no path anyone could
- *       connect to), and starts on the plan (a MSG_PLAN payload; empty: Java sends it on the control
- *       connection). Reply SPAWNED {id, pid} or SPAWN_FAILED {id, errno}.
+ *       connect to), a fifth (a pre-warmed plan's hold pipe) as LAUNCHER_HOLD_FD, and starts on the plan (a
+ *       MSG_PLAN payload; empty: Java sends it on the control connection). Reply SPAWNED {id, pid} or
+ *       SPAWN_FAILED {id, errno}.
  *   KILL_CHILD {u32 pid}: SIGKILL that child, if it is ours and not yet reaped (a reaped pid may have
  *       been reused by anyone).
  *   Every child we reap is reported as REAPED {pid, wait status}.
  * A fork costs about a millisecond on a paravirtualised guest (page tables copied, then the child waits to
  * be scheduled), so the server keeps one launcher forked ahead of time, the spare, waiting on a socketpair:
- * a SPAWN hands it the four fds, then the plan, and is answered at once. The next spare
+ * a SPAWN hands it the fds, then the plan, and is answered at once. The next spare
  * is forked once no launcher runs any more, or SPARE_DELAY_MS after the last one was handed out: forked at
  * once, it would take a CPU from the launcher that just started, on a machine of two (about 1 ms of that
  * run's latency). Without a spare (its fork failed, or runs come closer than that), a SPAWN forks.
@@ -181,7 +182,7 @@ static int read_request(uint16_t *type, uint8_t **payload, size_t *len, int *fds
     while (got < sizeof(h)) {
         union {
             struct cmsghdr align;
-            char space[CMSG_SPACE(SPAWN_FDS * sizeof(int))];
+            char space[CMSG_SPACE(SPAWN_FDS_MAX * sizeof(int))];
         } control;
         struct iovec iov = {h + got, sizeof(h) - got};
         struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
@@ -198,7 +199,7 @@ static int read_request(uint16_t *type, uint8_t **payload, size_t *len, int *fds
             for (size_t i = 0; i < n; i++) {
                 int fd;
                 memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                if (*nfds < SPAWN_FDS)
+                if (*nfds < SPAWN_FDS_MAX)
                     fds[(*nfds)++] = fd;
                 else
                     close(fd);
@@ -292,9 +293,13 @@ int accept_parent(const char *path) {
 static const int terminal_signals[] = {SIGINT, SIGQUIT, SIGHUP};
 #define TERMINAL_SIGNAL_COUNT (sizeof(terminal_signals) / sizeof(terminal_signals[0]))
 
-/* In the child: the first three received fds become 0/1/2, the control connection LAUNCHER_CTL_FD, then
- * nothing else stays open, blocked or ignored that `main` did not leave so. */
-static void become_launcher(const int *fds) {
+/* In the child: the first three received fds become 0/1/2, the fourth the control connection LAUNCHER_CTL_FD, a
+ * fifth LAUNCHER_HOLD_FD; then nothing else stays open, blocked or ignored that `main` did not leave so. */
+static void become_launcher(const int *fds, size_t nfds, struct spawned_plan *plan) {
+    /* The hold pipe out of the way first: its source may be a number the others are moved onto. */
+    int hold = nfds > SPAWN_FDS ? fcntl(fds[SPAWN_FDS], F_DUPFD_CLOEXEC, LAUNCHER_HOLD_FD + 1) : -1;
+    if (nfds > SPAWN_FDS && hold < 0)
+        _exit(125);
     for (int i = 0; i < 3; i++) {
         /* dup2 onto 0/1/2 clears close-on-exec there, so the workload inherits them. The sources are
          * all above 2 (our own 0/1/2 are open), so no dup2 overwrites a source still needed. */
@@ -306,8 +311,12 @@ static void become_launcher(const int *fds) {
     if (fds[3] == LAUNCHER_CTL_FD ? fcntl(LAUNCHER_CTL_FD, F_SETFD, FD_CLOEXEC) < 0
                                   : dup3(fds[3], LAUNCHER_CTL_FD, O_CLOEXEC) < 0)
         _exit(125);
-    if (syscall(SYS_close_range, LAUNCHER_CTL_FD + 1U, ~0U, 0) < 0) {
-        for (int fd = LAUNCHER_CTL_FD + 1; fd < 65536; fd++)
+    if (hold >= 0 && dup3(hold, LAUNCHER_HOLD_FD, O_CLOEXEC) < 0)
+        _exit(125);
+    plan->hold_fd = hold >= 0 ? LAUNCHER_HOLD_FD : -1;
+    unsigned int first_closed = hold >= 0 ? LAUNCHER_HOLD_FD + 1U : LAUNCHER_CTL_FD + 1U;
+    if (syscall(SYS_close_range, first_closed, ~0U, 0) < 0) {
+        for (int fd = (int)first_closed; fd < 65536; fd++)
             close(fd);
     }
     for (size_t i = 0; i < TERMINAL_SIGNAL_COUNT; i++)
@@ -318,14 +327,14 @@ static void become_launcher(const int *fds) {
 }
 
 /* The spare: forked before it is needed, so that a SPAWN costs a message, not a fork. It waits for its
- * assignment on a socketpair: one message of one byte with the 4 fds, then one with the plan (possibly
+ * assignment on a socketpair: one message of one byte with the SPAWN's fds, then one with the plan (possibly
  * empty). EOF there means the server is gone or no longer wants it. */
 static void spare_wait(int sock, struct spawned_plan *plan) {
-    int fds[SPAWN_FDS];
+    int fds[SPAWN_FDS_MAX];
     char byte;
     union {
         struct cmsghdr align;
-        char space[CMSG_SPACE(SPAWN_FDS * sizeof(int))];
+        char space[CMSG_SPACE(SPAWN_FDS_MAX * sizeof(int))];
     } control;
     struct iovec iov = {&byte, 1};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
@@ -335,10 +344,12 @@ static void spare_wait(int sock, struct spawned_plan *plan) {
         r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
     } while (r < 0 && errno == EINTR);
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    size_t nfds = c ? (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
     if (r <= 0 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-        c->cmsg_len != CMSG_LEN(SPAWN_FDS * sizeof(int)))
+        (msg.msg_flags & MSG_CTRUNC) || nfds < SPAWN_FDS || nfds > SPAWN_FDS_MAX ||
+        c->cmsg_len != CMSG_LEN(nfds * sizeof(int)))
         _exit(0);
-    memcpy(fds, CMSG_DATA(c), sizeof(fds));
+    memcpy(fds, CMSG_DATA(c), nfds * sizeof(int));
     /* The plan: a u32 length first (a SEQPACKET message cannot be empty and tell apart from EOF), so
      * the message's size is known before it is read. */
     do {
@@ -357,7 +368,7 @@ static void spare_wait(int sock, struct spawned_plan *plan) {
     plan->data = buf;
     plan->len = (size_t)r - 4;
     prctl(PR_SET_NAME, own_name);
-    become_launcher(fds);
+    become_launcher(fds, nfds, plan);
 }
 
 /* Returns 1 in the spare once it has been assigned; 0 in the server. */
@@ -386,23 +397,23 @@ static int make_spare(struct spawned_plan *plan) {
 
 /* Hands the request to the spare; returns its pid, or 0 when there is none or it is gone (or the plan is
  * too large for one message on its socketpair: then the SPAWN forks, and the child has the plan). */
-static pid_t use_spare(const int *fds, const uint8_t *plan, size_t plan_len) {
+static pid_t use_spare(const int *fds, size_t nfds, const uint8_t *plan, size_t plan_len) {
     if (!spare)
         return 0;
     union {
         struct cmsghdr align;
-        char space[CMSG_SPACE(SPAWN_FDS * sizeof(int))];
+        char space[CMSG_SPACE(SPAWN_FDS_MAX * sizeof(int))];
     } control;
     memset(&control, 0, sizeof(control));
     const size_t len = 1;
     struct iovec iov = {"S", len};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
-                         .msg_controllen = sizeof(control.space)};
+                         .msg_controllen = CMSG_SPACE(nfds * sizeof(int))};
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(SPAWN_FDS * sizeof(int));
-    memcpy(CMSG_DATA(c), fds, SPAWN_FDS * sizeof(int));
+    c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
     pid_t pid = spare;
     ssize_t r;
     do {
@@ -486,7 +497,7 @@ void serve(const char *path, struct spawned_plan *plan) {
         uint16_t type = 0;
         uint8_t *p = NULL;
         size_t len = 0;
-        int fds[SPAWN_FDS];
+        int fds[SPAWN_FDS_MAX];
         size_t nfds;
         int got = read_request(&type, &p, &len, fds, &nfds);
         if (got <= 0)
@@ -497,11 +508,11 @@ void serve(const char *path, struct spawned_plan *plan) {
         if (type == MSG_SPAWN && len >= 4) {
             spare_due = now_ms() + SPARE_DELAY_MS;
             uint32_t id = u32_at(p);
-            if (nfds != SPAWN_FDS) {
+            if (nfds < SPAWN_FDS) {
                 close_fds(fds, nfds);
                 send_reply(MSG_SPAWN_FAILED, id, EINVAL);
-            } else if ((pid = use_spare(fds, p + 4, len - 4)) > 0) {
-                close_fds(fds, SPAWN_FDS);
+            } else if ((pid = use_spare(fds, nfds, p + 4, len - 4)) > 0) {
+                close_fds(fds, nfds);
                 add_live(pid);
                 send_reply(MSG_SPAWNED, id, (uint32_t)pid);
             } else {
@@ -511,11 +522,11 @@ void serve(const char *path, struct spawned_plan *plan) {
                     plan->data = p;
                     plan->len = len - 4;
                     free(live);
-                    become_launcher(fds);
+                    become_launcher(fds, nfds, plan);
                     return;
                 }
                 int err = errno;
-                close_fds(fds, SPAWN_FDS);
+                close_fds(fds, nfds);
                 if (pid < 0) {
                     send_reply(MSG_SPAWN_FAILED, id, (uint32_t)err);
                 } else {

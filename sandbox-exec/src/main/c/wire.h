@@ -25,7 +25,9 @@
 
 /* Java -> fork server (launcher --serve), on the server's one connection */
 #define MSG_SPAWN 4      /* u32 request id, then the MSG_PLAN payload (may be empty); 4 fds attached: stdin,
-                            stdout, stderr and the launcher's end of its control connection */
+                            stdout, stderr and the launcher's end of its control connection; for a plan with
+                            F_PREWARMED a fifth: the read end of the pipe Java writes the rest into (u32 length,
+                            then what MSG_CONTINUE would carry), straight to the held workload */
 #define MSG_KILL_CHILD 5 /* u32 pid: SIGKILL this live, unreaped child of the server */
 
 /* launcher -> Java */
@@ -74,7 +76,8 @@
                                  then go to the launcher, which supervises */
 #define F_HOLD 22             /* empty: report MSG_HELD and wait for MSG_RELEASE before init starts the workload
                                  (Java attaches a user-mode network stack to init's network namespace) */
-#define F_PREWARMED 23        /* empty: the workload, set up but before chdir, waits for MSG_CONTINUE; the plan
+#define F_PREWARMED 23        /* empty: the workload, set up but before chdir, waits for the rest (on the pipe
+                                 that came with MSG_SPAWN, or MSG_CONTINUE passed on by the launcher); the plan
                                  has no F_PROGRAM, F_ARG, F_ENV or F_CWD (a pre-warmed sandbox) */
 
 #define VIOLATION_WORKLOAD 1 /* the caller belongs to the workload's own process (the one exec'd first) */

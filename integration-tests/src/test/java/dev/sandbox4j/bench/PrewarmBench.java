@@ -20,28 +20,58 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>
  *   java -cp integration-tests/target/test-classes:$(cat integration-tests/target/bench.classpath) \
- *       dev.sandbox4j.bench.PrewarmBench [--smoke] [--pool N]
+ *       dev.sandbox4j.bench.PrewarmBench [--smoke] [--pool N] [--write BENCHMARKS.md]
  * </pre>
+ *
+ * {@code --write FILE} also puts the figures between the pre-warm markers of that file ({@code ./benchmarks.sh} does,
+ * after the main table).
  */
 public final class PrewarmBench {
     static final int[] THREADS = {1, 4, 16};
+    static final String BEGIN =
+            "<!-- prewarm-bench:begin (written by ./benchmarks.sh; edits inside are overwritten) -->";
+    static final String END = "<!-- prewarm-bench:end -->";
 
     private PrewarmBench() {}
 
     public static void main(String[] args) throws Exception {
         boolean smoke = false;
         int poolSize = 8;
+        java.nio.file.Path write = null;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--smoke")) {
                 smoke = true;
             } else if (args[i].equals("--pool") && i + 1 < args.length) {
                 poolSize = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--write") && i + 1 < args.length) {
+                write = java.nio.file.Path.of(args[++i]);
             } else {
-                System.err.println("usage: PrewarmBench [--smoke] [--pool N]");
+                System.err.println("usage: PrewarmBench [--smoke] [--pool N] [--write FILE]");
                 System.exit(2);
             }
         }
-        run(System.out, smoke, poolSize);
+        java.io.ByteArrayOutputStream figures = new java.io.ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(figures, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            run(out, smoke, poolSize);
+        }
+        String markdown = figures.toString(java.nio.charset.StandardCharsets.UTF_8);
+        System.out.print(markdown);
+        if (write != null) {
+            writeInto(write, markdown);
+            System.err.println("pre-warmed figures written to " + write);
+        }
+    }
+
+    /** Replaces what lies between the markers of {@code file}; refuses a file without them. */
+    static void writeInto(java.nio.file.Path file, String markdown) throws java.io.IOException {
+        String text = java.nio.file.Files.readString(file);
+        int b = text.indexOf(BEGIN);
+        int e = text.indexOf(END);
+        if (b < 0 || e < b) {
+            throw new IllegalStateException(file + " has no " + BEGIN + " ... " + END + " section");
+        }
+        java.nio.file.Files.writeString(
+                file, text.substring(0, b + BEGIN.length()) + "\n\n" + markdown.strip() + "\n\n" + text.substring(e));
     }
 
     /** The stages of one pre-warmed run, in microseconds, as its RunListener hears them. */
@@ -90,7 +120,7 @@ public final class PrewarmBench {
     }
 
     static final String STAGE_REST =
-            "request checked, program resolved, a held sandbox taken, the rest sent (MSG_CONTINUE)";
+            "request checked, program resolved, a held sandbox taken, the rest written to its pipe";
     static final String STAGE_EXEC = "workload: chdir, no_new_privs, Landlock, close fds, seccomp, execve; EXEC_OK";
     static final String STAGE_RUN = "/bin/true runs; init reaps and reports";
     static final String STAGE_COLLECT = "result collection (cgroup figures, INIT_REAPED, cgroup removal, output)";
@@ -276,6 +306,21 @@ public final class PrewarmBench {
             cold.append(String.format(" %d at %d thread%s;", empty.get(t), t, t == 1 ? "" : "s"));
         }
         out.println(cold.substring(0, cold.length() - 1) + " (of " + throughputRounds * throughputRuns
-                + " each; one thread refills the pool).");
+                + " each; the pool makes up to min(" + poolSize + ", 2 × cores) at once).");
+        out.println();
+        out.println("#### Against the targets of issue 15 (ratios of (w) to (a), same rounds)");
+        out.println();
+        out.println("| target | (w) | met |");
+        out.println("|---|---:|---|");
+        Samples w = latency.all().get("w");
+        double p50 = w.quantile(0.5) / a.quantile(0.5);
+        double p99 = w.quantile(0.99) / a.quantile(0.99);
+        double four = throughput.get(4).get("w").summary().median()
+                / throughput.get(4).get("a").summary().median();
+        out.printf(
+                "| p50 ≤ 1.0 × ProcessBuilder's (moonshot 0.7) | %.2f | %s |%n",
+                p50, p50 <= 0.7 ? "yes, moonshot too" : p50 <= 1.0 ? "yes (not the moonshot)" : "no");
+        out.printf("| p99 ≤ 2 × ProcessBuilder's | %.2f | %s |%n", p99, p99 <= 2.0 ? "yes" : "no");
+        out.printf("| 4-thread throughput ≥ ProcessBuilder's | %.2f | %s |%n", four, four >= 1.0 ? "yes" : "no");
     }
 }

@@ -257,6 +257,101 @@ class PrewarmKernelTest {
     }
 
     @Test
+    void callersThatOutpaceTheRefillsRunAndClosingWhileSeveralAreMadeLeavesNothing() throws Exception {
+        Sandbox sandbox = Sandbox.create(config()).prewarm(6);
+        awaitHeld(sandbox, 6);
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<SandboxResult>> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                runs.add(callers.submit(() -> sandbox.run(List.of("true"))));
+            }
+            for (var run : runs) {
+                SandboxResult r = run.get();
+                assertThat(r.status()).as(r.toString()).isEqualTo(RunStatus.EXITED);
+                assertThat(r.exitCode()).hasValue(0);
+            }
+            awaitHeld(sandbox, 6); // made again, several at a time
+            for (int i = 0; i < 6; i++) {
+                runs.set(i, callers.submit(() -> sandbox.run(List.of("true"))));
+            }
+            for (int i = 0; i < 6; i++) {
+                assertThat(runs.get(i).get().exitCode()).hasValue(0);
+            }
+        } finally {
+            callers.shutdown();
+            assertThat(callers.awaitTermination(20, java.util.concurrent.TimeUnit.SECONDS))
+                    .isTrue();
+        }
+        // Their replacements are being made now: close() waits for each and kills it with the held ones. The leak
+        // check then finds no launcher, init, workload, cgroup or refill thread left.
+        sandbox.close();
+        assertThat(sandbox.prewarmed()).isZero();
+    }
+
+    @Test
+    void theRestOfThePlanGoesFromThisJvmStraightToTheHeldWorkload() throws Exception {
+        try (Sandbox sandbox = Sandbox.create(config()).prewarm(1)) {
+            awaitHeld(sandbox, 1);
+            java.util.Map<String, Integer> ours =
+                    pipeModes(ProcessHandle.current().pid());
+            boolean heldWorkloadFound = false;
+            for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
+                for (var end : pipeModes(p.pid()).entrySet()) {
+                    if (ours.getOrDefault(end.getKey(), 0) == 1) {
+                        // A pipe this JVM writes to: nobody else may (no launcher relaying the program to run).
+                        assertThat(end.getValue())
+                                .as("pid %d's end of %s", p.pid(), end.getKey())
+                                .isZero();
+                        heldWorkloadFound = true;
+                    }
+                }
+            }
+            if (KernelTestSupport.euid() == 0) {
+                // As root the held init and workload show their descriptors (they are not dumpable): the workload
+                // reads its program from a pipe only this JVM writes to.
+                assertThat(heldWorkloadFound)
+                        .as("a held workload reading a pipe of this JVM")
+                        .isTrue();
+            }
+            SandboxResult r = sandbox.run(List.of("true"));
+            assertThat(r.exitCode()).as(r.toString()).hasValue(0);
+        }
+    }
+
+    /** Each pipe a process holds ("pipe:[inode]") and how: 0 read, 1 write; empty when its fds cannot be read. */
+    private static java.util.Map<String, Integer> pipeModes(long pid) {
+        java.util.Map<String, Integer> modes = new java.util.HashMap<>();
+        Path fds = Path.of("/proc", Long.toString(pid), "fd");
+        try (var list = Files.list(fds)) {
+            for (Path fd : list.toList()) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (!target.startsWith("pipe:")) {
+                        continue;
+                    }
+                    String info = Files.readString(Path.of(
+                            "/proc",
+                            Long.toString(pid),
+                            "fdinfo",
+                            fd.getFileName().toString()));
+                    for (String line : info.split("\n")) {
+                        if (line.startsWith("flags:")) {
+                            int mode = Integer.parseInt(line.substring(6).trim(), 8) & 3;
+                            modes.merge(target, mode, Math::max);
+                        }
+                    }
+                } catch (java.io.IOException gone) {
+                    // closed meanwhile
+                }
+            }
+        } catch (java.io.IOException | SecurityException notOurs) {
+            // a process that is not dumpable, or has exited
+        }
+        return modes;
+    }
+
+    @Test
     void closingASandboxKillsItsHeldOnesAndALaterRunIsRefused() throws Exception {
         Sandbox sandbox = Sandbox.create(config()).prewarm(3);
         awaitHeld(sandbox, 3);

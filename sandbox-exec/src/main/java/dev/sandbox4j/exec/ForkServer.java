@@ -79,7 +79,18 @@ final class ForkServer {
      * must not send it again.
      */
     static ForkedLauncher spawn(LauncherBinary binary, ForkedStdio stdio, int control, byte[] plan) {
-        int[] fds = {stdio.child[0], stdio.child[1], stdio.child[2], control};
+        return spawn(binary, stdio, control, plan, -1);
+    }
+
+    /**
+     * As {@link #spawn(LauncherBinary, ForkedStdio, int, byte[])}; {@code hold}, unless -1, is the read end of the
+     * pipe a pre-warmed plan's held workload takes the rest of its plan from (the launcher's fd 4): the caller keeps
+     * the write end, and closes this end once the call returns.
+     */
+    static ForkedLauncher spawn(LauncherBinary binary, ForkedStdio stdio, int control, byte[] plan, int hold) {
+        int[] fds = hold < 0
+                ? new int[] {stdio.child[0], stdio.child[1], stdio.child[2], control}
+                : new int[] {stdio.child[0], stdio.child[1], stdio.child[2], control, hold};
         ForkServer server = running(binary);
         try {
             return server.request(fds, plan);

@@ -4,6 +4,7 @@ import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 import jnr.ffi.annotations.Variadic;
@@ -34,6 +35,9 @@ final class LibC {
 
         /** read(2) into {@code buffer}: bytes read, 0 at end of file, or -1 with errno. */
         long read(int fd, @Out byte[] buffer, long count);
+
+        /** write(2) of {@code count} bytes of {@code buffer}: bytes written, or -1 with errno. */
+        long write(int fd, @In byte[] buffer, long count);
 
         /** socket(2): a descriptor, or -1 with errno. */
         int socket(int domain, int type, int protocol);

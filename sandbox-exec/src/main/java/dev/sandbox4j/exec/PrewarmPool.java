@@ -7,6 +7,10 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,30 +18,59 @@ import org.slf4j.LoggerFactory;
  * Sandboxes of one {@link Sandbox} made ahead of the request ({@link Sandbox#prewarm(int)}): launcher, namespaces,
  * id maps, cgroup with its limits, mounts, credentials and PID 1 exist, and the workload waits before its chdir
  * ({@link Wire#F_PREWARMED}). A run takes one and sends only its program, argv, env and cwd; a sandbox serves one run
- * and is never reused, and one thread makes a fresh one in its place once that run has ended: made while the run
- * execs, it would take the CPU the run is waiting for. Closing the pool kills the held ones; a JVM
- * that dies closes their control connections, on which their launchers kill them.
+ * and is never reused, and a fresh one is made in its place once that run has ended: made while the run execs, it
+ * would take the CPU the run is waiting for. Several are made at once when runs outpace one maker (up to
+ * {@link #maxRefills}), by the JVM's few refill threads ({@link #REFILLS}), shared by every pool and gone when idle:
+ * a pool holds no thread of its own. Closing the pool kills the held ones; a JVM that dies closes their control
+ * connections, on which their launchers kill them.
  */
 final class PrewarmPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PrewarmPool.class);
     /** Each held sandbox is three processes (launcher, init, workload) and a cgroup: a bound a user cannot raise. */
     static final int MAX_SIZE = 64;
 
+    /** How many sandboxes the JVM makes at once for all its pools: more would only queue for the CPUs. */
+    static final int MAX_CONCURRENT_REFILLS =
+            Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+    /** How long an idle refill thread waits for more work before it ends. */
+    private static final long REFILL_LINGER_MILLIS = 100;
+
+    /**
+     * The JVM's refill threads, shared by every pool: {@link #MAX_CONCURRENT_REFILLS} at most, none while nothing
+     * is being made. Scheduled, for the pause after a failed attempt.
+     */
+    static final ScheduledThreadPoolExecutor REFILLS = refills();
+
     private final SandboxConfig config;
     private final Sandbox sandbox;
     private final int size;
+    private final int maxRefills;
     private final ArrayDeque<Execution> ready = new ArrayDeque<>();
-    private final Thread refill;
     private boolean closed; // guarded by this
     private int failures; // consecutive, guarded by this
     private int inUse; // taken, their runs not ended yet; guarded by this
+    private int
+            refilling; // submitted to REFILLS and not finished (a retry waiting its pause included); guarded by this
+    private ScheduledFuture<?> retry; // the retry after a failure, while it waits; guarded by this
 
     private PrewarmPool(Sandbox sandbox, int size) {
         this.config = sandbox.config();
         this.sandbox = sandbox;
         this.size = size;
-        refill = new Thread(this::refillLoop, "sandbox4j-" + config.id() + "-prewarm");
-        refill.setDaemon(true);
+        this.maxRefills = Math.min(size, MAX_CONCURRENT_REFILLS);
+    }
+
+    private static ScheduledThreadPoolExecutor refills() {
+        AtomicInteger number = new AtomicInteger();
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(MAX_CONCURRENT_REFILLS, r -> {
+            Thread t = new Thread(r, "sandbox4j-prewarm-" + number.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        e.setKeepAliveTime(REFILL_LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        e.allowCoreThreadTimeOut(true);
+        e.setRemoveOnCancelPolicy(true);
+        return e;
     }
 
     /**
@@ -56,7 +89,9 @@ final class PrewarmPool implements AutoCloseable {
                     "prewarm(" + size + ") is refused for sandbox " + config.id() + ": " + refused);
         }
         PrewarmPool pool = new PrewarmPool(sandbox, size);
-        pool.refill.start();
+        synchronized (pool) {
+            pool.fill();
+        }
         return pool;
     }
 
@@ -161,7 +196,7 @@ final class PrewarmPool implements AutoCloseable {
     /** The run of a sandbox {@link #take} returned has ended (or failed): time to make its replacement. */
     synchronized void ended() {
         inUse--;
-        notifyAll();
+        fill();
     }
 
     /** How many are held now. */
@@ -169,52 +204,67 @@ final class PrewarmPool implements AutoCloseable {
         return ready.size();
     }
 
-    private void refillLoop() {
-        while (true) {
-            synchronized (this) {
-                while (!closed && ready.size() + inUse >= size) {
-                    try {
-                        wait();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                if (closed) {
-                    return;
-                }
-            }
-            Execution ex;
-            try {
-                ex = warm();
-            } catch (InterruptedException e) {
+    /** How many are being made now (a retry waiting after a failure included). */
+    synchronized int refilling() {
+        return refilling;
+    }
+
+    /**
+     * Starts making as many as are missing, up to {@link #maxRefills} at once; one at a time after a failure, so
+     * that a host that refuses does not get every attempt at once.
+     */
+    private void fill() { // holding this
+        int most = failures > 0 ? 1 : maxRefills;
+        while (!closed && refilling < most && ready.size() + inUse + refilling < size) {
+            refilling++;
+            REFILLS.execute(this::refillOne);
+        }
+    }
+
+    /** Makes one sandbox and holds it, on a refill thread. */
+    private void refillOne() {
+        Execution ex = null;
+        Throwable failure = null;
+        synchronized (this) {
+            if (closed) {
+                refilling--;
+                notifyAll();
                 return;
-            } catch (RuntimeException | Error e) {
+            }
+        }
+        try {
+            ex = warm();
+        } catch (InterruptedException | RuntimeException | Error e) {
+            failure = e;
+        }
+        boolean abort;
+        synchronized (this) {
+            abort = ex != null && closed;
+            if (ex != null && !closed) {
+                failures = 0;
+                ready.addLast(ex);
+            }
+        }
+        if (abort) {
+            ex.abort(); // closed while it was being made; close() waits for this
+        }
+        synchronized (this) {
+            refilling--;
+            if (failure != null && !closed) {
                 // The next run goes cold and fails or succeeds with its own words; retried after a pause.
-                int n;
-                synchronized (this) {
-                    n = ++failures;
-                }
+                int n = ++failures;
                 LOG.warn(
                         "sandbox {}: could not make a pre-warmed sandbox ({} in a row): {}",
                         config.id(),
                         n,
-                        e.toString());
-                try {
-                    Thread.sleep(Math.min(1000L, 10L << Math.min(n, 7)));
-                } catch (InterruptedException ie) {
-                    return;
-                }
-                continue;
+                        failure.toString());
+                refilling++;
+                retry = REFILLS.schedule(
+                        this::refillOne, Math.min(1000L, 10L << Math.min(n, 7)), TimeUnit.MILLISECONDS);
+            } else {
+                fill();
             }
-            synchronized (this) {
-                failures = 0;
-                if (!closed) {
-                    ready.addLast(ex);
-                    continue;
-                }
-            }
-            ex.abort(); // closed while it was being made
-            return;
+            notifyAll();
         }
     }
 
@@ -250,19 +300,32 @@ final class PrewarmPool implements AutoCloseable {
             closed = true;
             victims = new ArrayList<>(ready);
             ready.clear();
-            notifyAll();
-        }
-        // Not interrupted: an interrupt inside a launch could leave half of it to clean up. A launch takes
-        // milliseconds.
-        try {
-            refill.join(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        synchronized (this) {
-            victims.addAll(ready); // one the thread finished making meanwhile
-            ready.clear();
+            if (retry != null && retry.cancel(false)) {
+                refilling--;
+            }
+            retry = null;
         }
         victims.forEach(Execution::abort);
+        // Not interrupted: an interrupt inside a launch could leave half of it to clean up. A launch takes
+        // milliseconds; one made meanwhile is aborted by its maker, which then counts itself out.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        boolean interrupted = false;
+        synchronized (this) {
+            while (refilling > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    LOG.warn("sandbox {}: {} pre-warmed sandboxes still being made after 30 s", config.id(), refilling);
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -31,7 +31,9 @@ final class Wire {
     // Java -> fork server (launcher --serve), on its one connection
     /**
      * u32 request id, then the plan payload (may be empty); attached (SCM_RIGHTS): the workload's stdin, stdout,
-     * stderr and the launcher's end of its control connection.
+     * stderr and the launcher's end of its control connection, and for a plan with {@link #F_PREWARMED} the read end
+     * of the pipe Java writes the rest into (u32 length, then what {@link #MSG_CONTINUE} would carry), straight to
+     * the held workload.
      */
     static final int MSG_SPAWN = 4;
     /** u32 pid: SIGKILL this live, unreaped child of the server. */
@@ -99,7 +101,10 @@ final class Wire {
     static final int NOTIFY_CONTINUE = 0x10000;
     /** Empty: hold init before it starts the workload ({@link #MSG_HELD}), for a network stack to be attached. */
     static final int F_HOLD = 22;
-    /** Empty: the workload, set up but before chdir, waits for {@link #MSG_CONTINUE} (a pre-warmed sandbox). */
+    /**
+     * Empty: the workload, set up but before chdir, waits for the rest (on the pipe that came with {@link #MSG_SPAWN},
+     * or {@link #MSG_CONTINUE} passed on by a launcher ProcessBuilder started): a pre-warmed sandbox.
+     */
     static final int F_PREWARMED = 23;
 
     /** F_LANDLOCK_RULE flag: skip the rule when its path does not exist. */

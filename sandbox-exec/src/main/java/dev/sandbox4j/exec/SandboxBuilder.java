@@ -78,6 +78,40 @@ public final class SandboxBuilder {
 
     SandboxBuilder() {}
 
+    /** A copy of every setting of {@code other}, which it then no longer shares anything mutable with. */
+    SandboxBuilder(SandboxBuilder other) {
+        id = other.id;
+        mode = other.mode;
+        namespaces = other.namespaces;
+        uid = other.uid;
+        gid = other.gid;
+        uidMap = other.uidMap;
+        gidMap = other.gidMap;
+        hostname = other.hostname;
+        cwd = other.cwd;
+        timeout = other.timeout;
+        limits = other.limits;
+        rlimits = other.rlimits;
+        seccompFilter = other.seccompFilter;
+        seccompLearner = other.seccompLearner;
+        seccompProgram = other.seccompProgram;
+        stdin = other.stdin;
+        stdout = other.stdout;
+        stderr = other.stderr;
+        inheritEnv = other.inheritEnv;
+        passEnv.addAll(other.passEnv);
+        env.putAll(other.env);
+        hostEnv = other.hostEnv;
+        filesystem = other.filesystem;
+        landlock = other.landlock;
+        forkServer = other.forkServer;
+        withoutProc = other.withoutProc;
+        cpuTimeLimit = other.cpuTimeLimit;
+        killGrace = other.killGrace;
+        swapBytes = other.swapBytes;
+        network = other.network;
+    }
+
     /**
      * A name for this sandbox, reported in results and logs and part of its cgroups' directory names; a random
      * one by default.

@@ -101,7 +101,7 @@ public final class SandboxConfig {
     SandboxConfig(SandboxBuilder b, Host machine) {
         HostIdentity host = machine.identity();
         CgroupHost cgroups = machine.cgroups();
-        source = copy(b);
+        source = new SandboxBuilder(b);
         id = b.id != null ? b.id : randomId();
         requestedMode = b.mode;
         mode = machine.resolve(b.mode);
@@ -332,40 +332,6 @@ public final class SandboxConfig {
         return env;
     }
 
-    private static SandboxBuilder copy(SandboxBuilder b) {
-        SandboxBuilder c = new SandboxBuilder();
-        c.id = b.id;
-        c.mode = b.mode;
-        c.namespaces = b.namespaces;
-        c.uid = b.uid;
-        c.gid = b.gid;
-        c.uidMap = b.uidMap;
-        c.gidMap = b.gidMap;
-        c.hostname = b.hostname;
-        c.withoutProc = b.withoutProc;
-        c.cwd = b.cwd;
-        c.timeout = b.timeout;
-        c.limits = b.limits;
-        c.rlimits = b.rlimits;
-        c.seccompFilter = b.seccompFilter;
-        c.seccompProgram = b.seccompProgram;
-        c.stdin = b.stdin;
-        c.stdout = b.stdout;
-        c.stderr = b.stderr;
-        c.inheritEnv = b.inheritEnv;
-        c.passEnv.addAll(b.passEnv);
-        c.env.putAll(b.env);
-        c.hostEnv = b.hostEnv;
-        c.filesystem = b.filesystem;
-        c.landlock = b.landlock;
-        c.forkServer = b.forkServer;
-        c.cpuTimeLimit = b.cpuTimeLimit;
-        c.killGrace = b.killGrace;
-        c.swapBytes = b.swapBytes;
-        c.network = b.network;
-        return c;
-    }
-
     /** A new builder. */
     public static SandboxBuilder builder() {
         return new SandboxBuilder();
@@ -373,7 +339,7 @@ public final class SandboxConfig {
 
     /** A builder holding these settings as given (before resolution), to derive a variant. */
     public SandboxBuilder toBuilder() {
-        SandboxBuilder b = copy(source);
+        SandboxBuilder b = new SandboxBuilder(source);
         b.id = id;
         return b;
     }

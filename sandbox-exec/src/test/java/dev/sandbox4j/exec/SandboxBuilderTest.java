@@ -3,15 +3,22 @@ package dev.sandbox4j.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sandbox4j.cgroup.RlimitConfig;
 import dev.sandbox4j.core.InvalidConfigException;
 import dev.sandbox4j.core.PermissionDeniedException;
 import dev.sandbox4j.core.PrivilegeMode;
+import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.namespace.IdMap;
+import dev.sandbox4j.namespace.LandlockRules;
 import dev.sandbox4j.namespace.Namespace;
 import dev.sandbox4j.namespace.NamespaceConfig;
+import dev.sandbox4j.seccomp.Architecture;
 import dev.sandbox4j.seccomp.SeccompProfile;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -185,6 +192,73 @@ class SandboxBuilderTest {
                 .containsEntry("PATH", "/bin")
                 .doesNotContainKey("HOME");
         assertThat(inherited.toString()).doesNotContain("s3cr3t");
+    }
+
+    /** A builder whose every field differs from a new builder's (fields set directly where setters exclude). */
+    private static SandboxBuilder everySettingChanged() {
+        SandboxBuilder b = SandboxConfig.builder()
+                .id("every-setting")
+                .privilegeMode(PrivilegeMode.PRIVILEGED)
+                .namespaces(NamespaceConfig.allButNetwork())
+                .uid(1000)
+                .gid(1000)
+                .uidMap(IdMap.single(1000, 100000))
+                .gidMap(IdMap.single(1000, 100000))
+                .hostname("box")
+                .withoutProc()
+                .network(Network.host())
+                .cwd(Path.of("/tmp"))
+                .timeout(Duration.ofSeconds(5))
+                .cpuTimeLimit(Duration.ofSeconds(2))
+                .killGrace(Duration.ofSeconds(1))
+                .memoryLimit(64L << 20)
+                .swapLimit(0)
+                .rlimits(RlimitConfig.builder().processes(10).build())
+                .seccomp(SeccompProfile.MINIMAL)
+                .seccompLearning(new SeccompLearner())
+                .stdin(Input.text("in"))
+                .stdout(Output.discard())
+                .stderr(Output.discard())
+                .inheritEnv(true)
+                .passEnv("LANG")
+                .env("A", "1")
+                .hostEnvironment(Map.of("LANG", "C"))
+                .filesystem(FilesystemView.defaults().build())
+                .landlock(LandlockRules.builder().readOnly(Path.of("/usr")).build())
+                .forkServer(false);
+        b.seccompProgram = SeccompProfile.MINIMAL.filter().compile(Architecture.current());
+        return b;
+    }
+
+    @Test
+    void aCopiedBuilderHasEverySettingAndSharesNothingMutable() throws IllegalAccessException {
+        SandboxBuilder original = everySettingChanged();
+        SandboxBuilder fresh = SandboxConfig.builder();
+        SandboxBuilder copy = new SandboxBuilder(original);
+        for (Field field : SandboxBuilder.class.getDeclaredFields()) {
+            if (Modifier.isStatic(field.getModifiers())) {
+                continue;
+            }
+            Object value = field.get(original);
+            assertThat(value)
+                    .as("%s is set by everySettingChanged(): a new field must be added there", field.getName())
+                    .isNotEqualTo(field.get(fresh));
+            assertThat(field.get(copy)).as("%s copied", field.getName()).isEqualTo(value);
+            if (value instanceof Collection
+                    || value instanceof Map && field.getName().equals("env")) {
+                assertThat(field.get(copy))
+                        .as("%s is the copy's own", field.getName())
+                        .isNotSameAs(value);
+            }
+        }
+    }
+
+    @Test
+    void aDerivedConfigKeepsLearnMode() {
+        SeccompLearner learner = new SeccompLearner();
+        SandboxConfig learning =
+                asRoot(SandboxConfig.builder().seccomp(SeccompProfile.MINIMAL).seccompLearning(learner));
+        assertThat(asRoot(learning.toBuilder()).seccompLearner()).containsSame(learner);
     }
 
     @Test

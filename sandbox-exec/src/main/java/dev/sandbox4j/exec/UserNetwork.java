@@ -46,6 +46,13 @@ final class UserNetwork implements AutoCloseable {
     private static final long READY_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_SYS_ADMIN = 21;
+    /**
+     * The stack's descriptor limit: each flow the program opens (a connection, a datagram from a new port) costs the
+     * stack a host socket and, for UDP, a host port for minutes, whatever the program's own limits; without a bound
+     * it inherits this JVM's (often a million), enough for one run to use up the host's ephemeral ports.
+     */
+    static final int STACK_DESCRIPTORS = 1024;
+
     private static final List<String> TOOL_DIRS =
             List.of("/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin");
 
@@ -74,9 +81,11 @@ final class UserNetwork implements AutoCloseable {
         if (tool("slirp4netns").isEmpty()) {
             return Optional.of("slirp4netns is not installed (Debian/Ubuntu: apt-get install slirp4netns)");
         }
-        if (tool("nsenter").isEmpty() || tool("nft").isEmpty()) {
-            return Optional.of("nsenter and nft are needed for the egress rules (Debian/Ubuntu: apt-get install "
-                    + "util-linux nftables)");
+        if (tool("nsenter").isEmpty()
+                || tool("prlimit").isEmpty()
+                || tool("nft").isEmpty()) {
+            return Optional.of("nsenter, prlimit and nft are needed for the egress rules and the stack's bounds "
+                    + "(Debian/Ubuntu: apt-get install util-linux nftables)");
         }
         Path tun = Path.of("/dev/net/tun");
         if (!Files.exists(tun)) {
@@ -119,6 +128,8 @@ final class UserNetwork implements AutoCloseable {
                 userns = openNamespace(initPid, "user");
             }
             List<String> cmd = new ArrayList<>(List.of(
+                    toolPath("prlimit"),
+                    "--nofile=" + STACK_DESCRIPTORS + ":" + STACK_DESCRIPTORS,
                     toolPath("slirp4netns"),
                     "--configure",
                     "--mtu=65520",

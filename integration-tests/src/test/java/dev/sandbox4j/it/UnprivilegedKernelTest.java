@@ -104,7 +104,7 @@ class UnprivilegedKernelTest {
 
     @Test
     void ociProfilesAndLearnModeWorkAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, SeccompOciKernelTest.class);
+        runAsNobody(scratch, SeccompOciKernelTest.class, SeccompLearnHostileKernelTest.class);
     }
 
     @Test

@@ -76,7 +76,7 @@ class UnprivilegedKernelTest {
     /** Pre-warmed sandboxes: user namespace and rlimits made ahead, nothing of the run before. */
     @Test
     void prewarmedSandboxesHoldAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, PrewarmKernelTest.class);
+        runAsNobody(scratch, PrewarmKernelTest.class, PrewarmHostileKernelTest.class);
     }
 
     @Test

@@ -228,6 +228,25 @@ class NetworkHostileKernelTest {
     }
 
     @Test
+    void withAnAllowListNameServiceGoesOnlyToTheResolver() throws Exception {
+        List<String> probe = List.of("/attack/network", "udp", NOWHERE, "53", "10.0.2.3", "53");
+        // Calibration: without an allow-list a query to any public server leaves the sandbox.
+        try (Sandbox sandbox = Sandbox.create(config(Network.user(), SeccompProfile.NETWORK, null))) {
+            SandboxResult r = sandbox.run(probe);
+            assertThat(r.stdoutText()).as(r.toString()).contains(NOWHERE + ":53 sent", "10.0.2.3:53 sent");
+        }
+        try (Sandbox sandbox =
+                Sandbox.create(config(Network.user().allow("198.51.100.10:443"), SeccompProfile.NETWORK, null))) {
+            SandboxResult r = sandbox.run(probe);
+            assertThat(r.stdoutText())
+                    .as(r.toString())
+                    .contains(NOWHERE + ":53 refused EPERM")
+                    .contains("10.0.2.3:53 sent"); // the stack's forwarder, to the resolver the sandbox is given
+            assertThat(r.refusedConnections().orElseThrow()).isPositive();
+        }
+    }
+
+    @Test
     void theProgramCannotRerouteBypassOrReplaceTheRulesNotEvenFromANamespaceOfItsOwn() throws Exception {
         // Calibration: root of a user and network namespace of its own changes links, addresses and routes, and
         // opens packet and raw sockets, which send past netfilter's output hook or with headers of their own.

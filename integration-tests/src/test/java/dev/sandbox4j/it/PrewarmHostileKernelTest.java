@@ -130,6 +130,23 @@ class PrewarmHostileKernelTest {
         }
     }
 
+    @Test
+    void aSupervisedPrewarmedRunHoldsNoDescriptorOfTheHandOver() throws Exception {
+        // Calibration: a descriptor left open across exec is found.
+        assertThat(HostileFixture.run(List.of("sh", "-c", "exec 7</dev/null; exec " + fx.bin + " fdscan")))
+                .startsWith("ESCAPED: /dev/null");
+        // Supervised seccomp: the workload shares init's descriptor table until its execve.
+        SandboxConfig supervised = config().toBuilder()
+                .seccomp(dev.sandbox4j.seccomp.SeccompProfile.MINIMAL)
+                .build();
+        assertThat(supervised.seccompSupervised()).isTrue();
+        try (Sandbox sandbox = Sandbox.create(supervised).prewarm(1)) {
+            awaitHeld(sandbox, 1);
+            SandboxResult r = sandbox.run(List.of("/attack/attack", "fdscan"));
+            assertThat(r.stdoutText()).as(r.toString()).startsWith("REFUSED: no descriptor but 0, 1 and 2");
+        }
+    }
+
     /** The held workload: PID 2 of its namespace that has not exec'd a program yet. */
     private static long heldWorkload() throws IOException {
         List<Long> found = new ArrayList<>();

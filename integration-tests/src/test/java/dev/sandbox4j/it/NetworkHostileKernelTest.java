@@ -247,6 +247,67 @@ class NetworkHostileKernelTest {
     }
 
     @Test
+    void aHostNameCannotOpenCloudMetadataOrTheCallersOwnAddresses(@TempDir Path scratch) throws Exception {
+        // Whoever serves an allowed name chooses its answer (a domain of the program's author, a rebinding
+        // resolver): here a hosts file the CLI's JVM resolves from, as if DNS had answered so.
+        List<String> own = ownAddresses();
+        Path hosts = scratch.resolve("hosts");
+        Files.writeString(
+                hosts,
+                "169.254.169.254 metadata.test\n10.99.0.1 internal.test\n"
+                        + (own.isEmpty() ? "" : own.get(0) + " own.test\n"));
+        // Calibration: the names resolve through the file, and a name opens what it resolves to in a private range
+        // (NetworkKernelTest shows remote.test reached there).
+        Cli internal = cli(hosts, "run", "--network", "user", "--allow-host", "internal.test:80", "--", "/bin/true");
+        assertThat(internal.status()).as(internal.stderr()).isZero();
+
+        List<String[]> refused = new ArrayList<>();
+        refused.add(new String[] {"metadata.test", "169.254.169.254"});
+        if (!own.isEmpty()) {
+            refused.add(new String[] {"own.test", own.get(0)});
+        }
+        for (String[] name : refused) {
+            Cli r = cli(hosts, "run", "--network", "user", "--allow-host", name[0] + ":80", "--", "/bin/true");
+            assertThat(r.status()).as(name[0] + ": " + r.stderr()).isEqualTo(125);
+            assertThat(r.stderr())
+                    .contains("network resolve", "allowed host " + name[0] + " resolves to " + name[1])
+                    .contains("--allow " + name[1]);
+        }
+    }
+
+    record Cli(int status, String stdout, String stderr) {}
+
+    /** sandbox-ctl in a JVM of its own that resolves names from {@code hosts} only. */
+    private static Cli cli(Path hosts, String... args) throws Exception {
+        Path out = Files.createTempFile("sandbox-ctl", ".out");
+        Path err = Files.createTempFile("sandbox-ctl", ".err");
+        try {
+            List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:TieredStopAtLevel=1",
+                    "-XX:+UseSerialGC",
+                    "-Djdk.net.hosts.file=" + hosts,
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    dev.sandbox4j.cli.SandboxCtl.class.getName()));
+            command.addAll(List.of(args));
+            Process p = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError("sandbox-ctl " + String.join(" ", args) + " did not finish");
+            }
+            return new Cli(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    @Test
     void theProgramCannotRerouteBypassOrReplaceTheRulesNotEvenFromANamespaceOfItsOwn() throws Exception {
         // Calibration: root of a user and network namespace of its own changes links, addresses and routes, and
         // opens packet and raw sockets, which send past netfilter's output hook or with headers of their own.

@@ -87,7 +87,10 @@ public final class Network {
     /**
      * Adds a host name and port (0: any) to the allow-list. The name is resolved before each run, by the
      * resolver this JVM uses, which is the one the sandbox is given (the host's {@code /etc/resolv.conf},
-     * reached through the stack); the rule applies to the addresses it resolves to then.
+     * reached through the stack); the rule applies to the addresses it resolves to then. A name that resolves to a
+     * link-local address (169.254.0.0/16, fe80::/10: cloud metadata) or to one of the caller's own addresses fails
+     * the run ({@code network resolve}): whoever serves the name chooses its answer, so only {@link #allow(String)}
+     * opens those.
      */
     public Network allowHost(String hostName, int port) {
         return withRule(EgressRule.host(hostName, port));

@@ -115,8 +115,9 @@ final class UserNetwork implements AutoCloseable {
      * started.
      */
     static UserNetwork attach(Network network, int initPid, Path runDirectory) {
-        List<EgressRule> allowed = resolve(network.allowed());
-        String script = EgressRules.script(allowed, resolvers(), hostAddresses());
+        List<EgressRule> hostOwn = hostAddresses();
+        List<EgressRule> allowed = resolve(network.allowed(), hostOwn);
+        String script = EgressRules.script(allowed, resolvers(), hostOwn);
         Namespace netns = openNamespace(initPid, "net");
         Namespace userns = null;
         Process stack = null;
@@ -349,8 +350,12 @@ final class UserNetwork implements AutoCloseable {
         }
     }
 
-    /** Host names resolved now, by this JVM's resolver: the rule covers what they resolve to for this run. */
-    private static List<EgressRule> resolve(List<EgressRule> rules) {
+    /**
+     * Host names resolved now, by this JVM's resolver: the rule covers what they resolve to for this run. A name's
+     * answer is chosen by whoever serves it, not by the caller, so a name that resolves to a link-local address (cloud
+     * metadata) or to one of this host's own fails the run instead of opening it; an address rule opens it.
+     */
+    private static List<EgressRule> resolve(List<EgressRule> rules, List<EgressRule> hostOwn) {
         List<EgressRule> out = new ArrayList<>();
         for (EgressRule r : rules) {
             if (!r.isHostName()) {
@@ -359,7 +364,18 @@ final class UserNetwork implements AutoCloseable {
             }
             try {
                 for (InetAddress a : InetAddress.getAllByName(r.hostName())) {
-                    out.add(EgressRule.resolved(a, r.port()));
+                    EgressRule resolved = EgressRule.resolved(a, r.port());
+                    if (EgressRules.NOT_BY_NAME.stream().anyMatch(resolved::within)
+                            || hostOwn.stream().anyMatch(resolved::within)) {
+                        throw new SandboxSetupException(
+                                "network resolve",
+                                0,
+                                "allowed host " + r.hostName() + " resolves to " + a.getHostAddress()
+                                        + ", a link-local address (cloud metadata) or one of this host's own, which a "
+                                        + "name does not open; allow the address itself (--allow "
+                                        + a.getHostAddress() + ", Network.allow) if it is meant");
+                    }
+                    out.add(resolved);
                 }
             } catch (UnknownHostException e) {
                 throw new SandboxSetupException(

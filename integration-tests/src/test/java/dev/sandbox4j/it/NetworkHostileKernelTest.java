@@ -385,6 +385,12 @@ class NetworkHostileKernelTest {
                         "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin.toString(), "unix", api));
                 assertThat(other).as("another user of the host").startsWith(api + " refused");
             }
+            // A sandbox without a view of its own sees the host's files, save sandbox4j's directories.
+            try (Sandbox hostFiles = Sandbox.create(
+                    SandboxConfig.builder().timeout(Duration.ofSeconds(30)).build())) {
+                SandboxResult r = hostFiles.run(List.of(bin.toString(), "unix", api));
+                assertThat(r.stdoutText()).as(r.toString()).startsWith(api + " refused");
+            }
             Files.writeString(work.resolve("api"), api);
             SandboxResult r = p.waitFor();
             assertThat(r.stdoutText()).as(r.toString()).contains(api + " refused");

@@ -22,6 +22,10 @@ import java.util.Objects;
  *       (it holds no capability). Works privileged and unprivileged; the latter needs {@code /dev/net/tun}
  *       readable and writable by the caller (mode 0666, the usual default).</li>
  * </ul>
+ *
+ * <p>No network namespace separates vsock: a program that may open {@code AF_VSOCK} sockets reaches a
+ * hypervisor's (or a host's guests') vsock services whatever the network. Every built-in seccomp profile but
+ * {@code UNRESTRICTED} refuses them; a sandbox without a profile does not.
  */
 public final class Network {
     /** The three kinds of network. */

@@ -329,6 +329,52 @@ class NetworkHostileKernelTest {
     }
 
     @Test
+    void multicastAndBroadcastDoNotLeaveTheStack() throws Exception {
+        List<String> own = ownAddresses();
+        KernelTestSupport.requireFeature(!own.isEmpty(), "an address of this host's besides its loopback");
+        InetAddress group = InetAddress.getByName("239.255.77.77");
+        NetworkInterface nif = NetworkInterface.getByInetAddress(InetAddress.getByName(own.get(0)));
+        List<String> received = new CopyOnWriteArrayList<>();
+        try (java.net.MulticastSocket socket = new java.net.MulticastSocket(0)) {
+            socket.joinGroup(new InetSocketAddress(group, 0), nif);
+            String port = Integer.toString(socket.getLocalPort());
+            Thread receiver = new Thread(() -> {
+                byte[] buf = new byte[256];
+                while (true) {
+                    DatagramPacket d = new DatagramPacket(buf, buf.length);
+                    try {
+                        socket.receive(d);
+                    } catch (IOException e) {
+                        return;
+                    }
+                    received.add(d.getAddress().getHostAddress());
+                }
+            });
+            receiver.start();
+            // Calibration: the group, on the host's interface, hears a datagram sent to it from the host.
+            HostileFixture.run(List.of(bin.toString(), "udp", group.getHostAddress(), port));
+            awaitSize(received, 1);
+            assertThat(received).hasSize(1);
+            received.clear();
+
+            try (Sandbox sandbox = Sandbox.create(config(Network.user(), SeccompProfile.NETWORK, null))) {
+                SandboxResult r = sandbox.run(List.of(
+                        "sh",
+                        "-c",
+                        "/attack/network udp " + group.getHostAddress() + " " + port + " 224.0.0.251 " + port
+                                + " 255.255.255.255 " + port + "; sleep 1"));
+                assertThat(r.stdoutText()).as(r.toString()).contains(group.getHostAddress() + ":" + port + " sent");
+            }
+            // The host's own datagram came back at once above: a second of quiet after the run is no race.
+            assertThat(received)
+                    .as("datagrams from the sandbox heard on the host's network")
+                    .isEmpty();
+            socket.close();
+            receiver.join();
+        }
+    }
+
+    @Test
     void theProgramCannotRerouteBypassOrReplaceTheRulesNotEvenFromANamespaceOfItsOwn() throws Exception {
         // Calibration: root of a user and network namespace of its own changes links, addresses and routes, and
         // opens packet and raw sockets, which send past netfilter's output hook or with headers of their own.

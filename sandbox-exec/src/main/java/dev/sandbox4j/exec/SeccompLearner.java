@@ -109,9 +109,9 @@ public final class SeccompLearner {
     }
 
     /**
-     * The learned syscalls that {@code base} allowed for some arguments only (such as {@code clone} without
-     * namespace flags or {@code personality} that only reads): {@link #learnedFilter} allows them with any
-     * arguments its own refusals do not cover.
+     * The learned syscalls that {@code base} allowed for some arguments only (such as {@code personality}, which
+     * the built-in profiles allow only to read the persona or ask for plain Linux): {@link #learnedFilter} allows
+     * them with any arguments its own refusals do not cover.
      */
     public SortedSet<String> widened(SeccompFilter base) {
         SortedSet<String> out = new TreeSet<>();

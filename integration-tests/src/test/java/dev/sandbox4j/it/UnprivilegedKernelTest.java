@@ -76,7 +76,7 @@ class UnprivilegedKernelTest {
     /** Pre-warmed sandboxes: user namespace and rlimits made ahead, nothing of the run before. */
     @Test
     void prewarmedSandboxesHoldAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, PrewarmKernelTest.class);
+        runAsNobody(scratch, PrewarmKernelTest.class, PrewarmHostileKernelTest.class);
     }
 
     @Test
@@ -104,7 +104,7 @@ class UnprivilegedKernelTest {
 
     @Test
     void ociProfilesAndLearnModeWorkAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, SeccompOciKernelTest.class);
+        runAsNobody(scratch, SeccompOciKernelTest.class, SeccompLearnHostileKernelTest.class);
     }
 
     @Test
@@ -128,7 +128,7 @@ class UnprivilegedKernelTest {
 
     @Test
     void theNetworksWorkAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, NetworkKernelTest.class);
+        runAsNobody(scratch, NetworkKernelTest.class, NetworkHostileKernelTest.class);
     }
 
     /** Runs the given test classes in a child JVM as uid 65534 and asserts that they all pass. */

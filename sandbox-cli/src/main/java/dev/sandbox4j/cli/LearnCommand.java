@@ -151,6 +151,18 @@ final class LearnCommand implements Callable<Integer> {
         err.println(PREFIX + count + " syscall" + (count == 1 ? "" : "s") + " beyond '" + base.name() + "'"
                 + (count == 0 ? "" : ": " + String.join(", ", learner.syscalls()))
                 + (output == null ? "" : "; wrote " + output + " (OCI seccomp JSON; enforce with -s " + output + ")"));
+        // What was learned is enforced as it is: a call that escapes or opens the kernel, made by whatever ran,
+        // would be allowed from then on. Said, not refused, since a trusted build may need one.
+        if (!learner.dangerous().isEmpty()) {
+            err.println(PREFIX + "WARNING: the profile now allows " + String.join(", ", learner.dangerous())
+                    + ", which reach past the sandbox's other walls or open large parts of the kernel; remove them "
+                    + "from the profile unless the program needs them");
+        }
+        if (!learner.widened(base.filter()).isEmpty()) {
+            err.println(PREFIX + "WARNING: '" + base.name() + "' allows "
+                    + String.join(", ", learner.widened(base.filter()))
+                    + " with some arguments only; the profile allows them with any");
+        }
         if (status != 0) {
             err.println(PREFIX + "the program exited with status " + status
                     + ": the profile holds only what this run reached");

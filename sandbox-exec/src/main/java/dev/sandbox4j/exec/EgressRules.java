@@ -30,6 +30,10 @@ final class EgressRules {
             EgressRule.parse("fe80::/10"),
             EgressRule.parse("fc00::/7"));
 
+    /** Refused classes that only an address rule opens, never a host name (whose answer someone else chooses). */
+    static final List<EgressRule> NOT_BY_NAME =
+            List.of(EgressRule.parse("169.254.0.0/16"), EgressRule.parse("fe80::/10"));
+
     private EgressRules() {}
 
     /**

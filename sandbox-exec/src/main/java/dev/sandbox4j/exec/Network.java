@@ -22,6 +22,10 @@ import java.util.Objects;
  *       (it holds no capability). Works privileged and unprivileged; the latter needs {@code /dev/net/tun}
  *       readable and writable by the caller (mode 0666, the usual default).</li>
  * </ul>
+ *
+ * <p>No network namespace separates vsock: a program that may open {@code AF_VSOCK} sockets reaches a
+ * hypervisor's (or a host's guests') vsock services whatever the network. Every built-in seccomp profile but
+ * {@code UNRESTRICTED} refuses them; a sandbox without a profile does not.
  */
 public final class Network {
     /** The three kinds of network. */
@@ -87,7 +91,10 @@ public final class Network {
     /**
      * Adds a host name and port (0: any) to the allow-list. The name is resolved before each run, by the
      * resolver this JVM uses, which is the one the sandbox is given (the host's {@code /etc/resolv.conf},
-     * reached through the stack); the rule applies to the addresses it resolves to then.
+     * reached through the stack); the rule applies to the addresses it resolves to then. A name that resolves to a
+     * link-local address (169.254.0.0/16, fe80::/10: cloud metadata) or to one of the caller's own addresses fails
+     * the run ({@code network resolve}): whoever serves the name chooses its answer, so only {@link #allow(String)}
+     * opens those.
      */
     public Network allowHost(String hostName, int port) {
         return withRule(EgressRule.host(hostName, port));

@@ -48,6 +48,8 @@ public final class Sandbox implements AutoCloseable {
     static final String HOST_NETWORK_DEGRADATION = "network: the host's network namespace (Network.host() / --network "
             + "host): the program reaches the host's loopback services, abstract Unix sockets, the cloud metadata "
             + "address and the internal network";
+    static final String LEARN_DEGRADATION = "seccomp: learn mode (seccompLearning / sandbox-ctl seccomp learn): calls "
+            + "the filter refuses were let through and recorded, not refused; for trusted programs only";
     /** Set once for this JVM when sethostname was refused: the environment will not change while it runs. */
     private static volatile boolean sethostnameRefused;
 
@@ -280,6 +282,9 @@ public final class Sandbox implements AutoCloseable {
         }
         if (config.network().mode() == Network.Mode.HOST) {
             given.add(HOST_NETWORK_DEGRADATION);
+        }
+        if (config.seccompLearner().isPresent()) {
+            given.add(LEARN_DEGRADATION);
         }
         return given;
     }

@@ -333,7 +333,8 @@ public final class SandboxResult {
     /**
      * What this run did without, one line each (empty for a run with everything its configuration asked for):
      * e.g. the default hostname, when a container refused {@code sethostname} (the UTS namespace still
-     * isolates), or {@code /proc}, when the view was built {@code withoutProc()}.
+     * isolates), {@code /proc}, when the view was built {@code withoutProc()}, or the seccomp filter's refusals, in
+     * learn mode ({@link SandboxBuilder#seccompLearning}).
      */
     public List<String> degradations() {
         return degradations;

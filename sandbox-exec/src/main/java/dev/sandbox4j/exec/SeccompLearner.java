@@ -5,6 +5,7 @@ import dev.sandbox4j.seccomp.SeccompAction;
 import dev.sandbox4j.seccomp.SeccompFilter;
 import java.util.Collections;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -20,6 +21,61 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * Thread-safe; one learner may collect over several runs.
  */
 public final class SeccompLearner {
+    /**
+     * Calls that reach past the sandbox's other walls (mounts, namespaces, other processes' memory, keyrings, which
+     * are not namespaced) or open large parts of the kernel to the program (BPF, perf, io_uring, userfaultfd,
+     * modules): a program that makes one while it is learned from gets it in its enforced profile too.
+     */
+    static final Set<String> DANGEROUS = Set.of(
+            "mount",
+            "umount2",
+            "pivot_root",
+            "chroot",
+            "move_mount",
+            "open_tree",
+            "fsopen",
+            "fsconfig",
+            "fsmount",
+            "fspick",
+            "mount_setattr",
+            "unshare",
+            "setns",
+            "ptrace",
+            "process_vm_readv",
+            "process_vm_writev",
+            "pidfd_getfd",
+            "kcmp",
+            "bpf",
+            "perf_event_open",
+            "userfaultfd",
+            "io_uring_setup",
+            "io_uring_enter",
+            "io_uring_register",
+            "keyctl",
+            "add_key",
+            "request_key",
+            "open_by_handle_at",
+            "name_to_handle_at",
+            "kexec_load",
+            "kexec_file_load",
+            "init_module",
+            "finit_module",
+            "delete_module",
+            "reboot",
+            "swapon",
+            "swapoff",
+            "syslog",
+            "acct",
+            "iopl",
+            "ioperm",
+            "modify_ldt",
+            "quotactl",
+            "settimeofday",
+            "clock_settime",
+            "clock_adjtime",
+            "adjtimex",
+            "fanotify_init");
+
     private final Architecture arch = Architecture.current();
     private final ConcurrentSkipListSet<Integer> numbers = new ConcurrentSkipListSet<>();
 
@@ -37,6 +93,33 @@ public final class SeccompLearner {
         SortedSet<String> out = new TreeSet<>();
         for (int nr : numbers) {
             out.add(name(nr).orElse("syscall " + nr));
+        }
+        return Collections.unmodifiableSortedSet(out);
+    }
+
+    /**
+     * The learned syscalls to review before enforcing what was learned: those in a class that reaches past the
+     * sandbox's other walls or opens large parts of the kernel (mount, ptrace, unshare, bpf, io_uring, keyctl, ...).
+     * A program that made one while it was learned from would have it in its profile.
+     */
+    public SortedSet<String> dangerous() {
+        SortedSet<String> out = new TreeSet<>(syscalls());
+        out.retainAll(DANGEROUS);
+        return Collections.unmodifiableSortedSet(out);
+    }
+
+    /**
+     * The learned syscalls that {@code base} allowed for some arguments only (such as {@code personality}, which
+     * the built-in profiles allow only to read the persona or ask for plain Linux): {@link #learnedFilter} allows
+     * them with any arguments its own refusals do not cover.
+     */
+    public SortedSet<String> widened(SeccompFilter base) {
+        SortedSet<String> out = new TreeSet<>();
+        for (String name : syscalls()) {
+            if (base.rulesFor(name).stream()
+                    .anyMatch(r -> r.isConditional() && r.action().equals(SeccompAction.ALLOW))) {
+                out.add(name);
+            }
         }
         return Collections.unmodifiableSortedSet(out);
     }

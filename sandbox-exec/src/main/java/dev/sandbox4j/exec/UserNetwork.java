@@ -46,6 +46,13 @@ final class UserNetwork implements AutoCloseable {
     private static final long READY_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_SYS_ADMIN = 21;
+    /**
+     * The stack's descriptor limit: each flow the program opens (a connection, a datagram from a new port) costs the
+     * stack a host socket and, for UDP, a host port for minutes, whatever the program's own limits; without a bound
+     * it inherits this JVM's (often a million), enough for one run to use up the host's ephemeral ports.
+     */
+    static final int STACK_DESCRIPTORS = 1024;
+
     private static final List<String> TOOL_DIRS =
             List.of("/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin");
 
@@ -74,9 +81,11 @@ final class UserNetwork implements AutoCloseable {
         if (tool("slirp4netns").isEmpty()) {
             return Optional.of("slirp4netns is not installed (Debian/Ubuntu: apt-get install slirp4netns)");
         }
-        if (tool("nsenter").isEmpty() || tool("nft").isEmpty()) {
-            return Optional.of("nsenter and nft are needed for the egress rules (Debian/Ubuntu: apt-get install "
-                    + "util-linux nftables)");
+        if (tool("nsenter").isEmpty()
+                || tool("prlimit").isEmpty()
+                || tool("nft").isEmpty()) {
+            return Optional.of("nsenter, prlimit and nft are needed for the egress rules and the stack's bounds "
+                    + "(Debian/Ubuntu: apt-get install util-linux nftables)");
         }
         Path tun = Path.of("/dev/net/tun");
         if (!Files.exists(tun)) {
@@ -106,8 +115,9 @@ final class UserNetwork implements AutoCloseable {
      * started.
      */
     static UserNetwork attach(Network network, int initPid, Path runDirectory) {
-        List<EgressRule> allowed = resolve(network.allowed());
-        String script = EgressRules.script(allowed, resolvers(), hostAddresses());
+        List<EgressRule> hostOwn = hostAddresses();
+        List<EgressRule> allowed = resolve(network.allowed(), hostOwn);
+        String script = EgressRules.script(allowed, resolvers(), hostOwn);
         Namespace netns = openNamespace(initPid, "net");
         Namespace userns = null;
         Process stack = null;
@@ -119,6 +129,8 @@ final class UserNetwork implements AutoCloseable {
                 userns = openNamespace(initPid, "user");
             }
             List<String> cmd = new ArrayList<>(List.of(
+                    toolPath("prlimit"),
+                    "--nofile=" + STACK_DESCRIPTORS + ":" + STACK_DESCRIPTORS,
                     toolPath("slirp4netns"),
                     "--configure",
                     "--mtu=65520",
@@ -338,8 +350,12 @@ final class UserNetwork implements AutoCloseable {
         }
     }
 
-    /** Host names resolved now, by this JVM's resolver: the rule covers what they resolve to for this run. */
-    private static List<EgressRule> resolve(List<EgressRule> rules) {
+    /**
+     * Host names resolved now, by this JVM's resolver: the rule covers what they resolve to for this run. A name's
+     * answer is chosen by whoever serves it, not by the caller, so a name that resolves to a link-local address (cloud
+     * metadata) or to one of this host's own fails the run instead of opening it; an address rule opens it.
+     */
+    private static List<EgressRule> resolve(List<EgressRule> rules, List<EgressRule> hostOwn) {
         List<EgressRule> out = new ArrayList<>();
         for (EgressRule r : rules) {
             if (!r.isHostName()) {
@@ -348,7 +364,18 @@ final class UserNetwork implements AutoCloseable {
             }
             try {
                 for (InetAddress a : InetAddress.getAllByName(r.hostName())) {
-                    out.add(EgressRule.resolved(a, r.port()));
+                    EgressRule resolved = EgressRule.resolved(a, r.port());
+                    if (EgressRules.NOT_BY_NAME.stream().anyMatch(resolved::within)
+                            || hostOwn.stream().anyMatch(resolved::within)) {
+                        throw new SandboxSetupException(
+                                "network resolve",
+                                0,
+                                "allowed host " + r.hostName() + " resolves to " + a.getHostAddress()
+                                        + ", a link-local address (cloud metadata) or one of this host's own, which a "
+                                        + "name does not open; allow the address itself (--allow "
+                                        + a.getHostAddress() + ", Network.allow) if it is meant");
+                    }
+                    out.add(resolved);
                 }
             } catch (UnknownHostException e) {
                 throw new SandboxSetupException(

@@ -41,7 +41,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * attack would have changed it. Runs as root and, through {@link UnprivilegedKernelTest}, as uid 65534, where the
  * calibrations that need root are left out and the containment is still asserted.
  *
- * <p>Attacks on defects not yet fixed are in {@link HostileKnownOpenKernelTest}.
+ * <p>Each attack here is first shown to work outside the sandbox; the newer surfaces have suites of their own
+ * ({@link NetworkHostileKernelTest}, {@link PrewarmHostileKernelTest}, {@link SeccompLearnHostileKernelTest}).
  */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
 class HostileKernelTest {

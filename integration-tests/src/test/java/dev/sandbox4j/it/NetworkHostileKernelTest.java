@@ -7,6 +7,7 @@ import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxProcess;
 import dev.sandbox4j.exec.SandboxResult;
+import dev.sandbox4j.it.SandboxCtlProcess.Result;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import java.io.IOException;
@@ -258,7 +259,7 @@ class NetworkHostileKernelTest {
                         + (own.isEmpty() ? "" : own.get(0) + " own.test\n"));
         // Calibration: the names resolve through the file, and a name opens what it resolves to in a private range
         // (NetworkKernelTest shows remote.test reached there).
-        Cli internal = cli(hosts, "run", "--network", "user", "--allow-host", "internal.test:80", "--", "/bin/true");
+        Result internal = cli(hosts, "run", "--network", "user", "--allow-host", "internal.test:80", "--", "/bin/true");
         assertThat(internal.status()).as(internal.stderr()).isZero();
 
         List<String[]> refused = new ArrayList<>();
@@ -267,7 +268,7 @@ class NetworkHostileKernelTest {
             refused.add(new String[] {"own.test", own.get(0)});
         }
         for (String[] name : refused) {
-            Cli r = cli(hosts, "run", "--network", "user", "--allow-host", name[0] + ":80", "--", "/bin/true");
+            Result r = cli(hosts, "run", "--network", "user", "--allow-host", name[0] + ":80", "--", "/bin/true");
             assertThat(r.status()).as(name[0] + ": " + r.stderr()).isEqualTo(125);
             assertThat(r.stderr())
                     .contains("network resolve", "allowed host " + name[0] + " resolves to " + name[1])
@@ -275,36 +276,11 @@ class NetworkHostileKernelTest {
         }
     }
 
-    record Cli(int status, String stdout, String stderr) {}
-
     /** sandbox-ctl in a JVM of its own that resolves names from {@code hosts} only. */
-    private static Cli cli(Path hosts, String... args) throws Exception {
-        Path out = Files.createTempFile("sandbox-ctl", ".out");
-        Path err = Files.createTempFile("sandbox-ctl", ".err");
-        try {
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:TieredStopAtLevel=1",
-                    "-XX:+UseSerialGC",
-                    "-Djdk.net.hosts.file=" + hosts,
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    dev.sandbox4j.cli.SandboxCtl.class.getName()));
-            command.addAll(List.of(args));
-            Process p = new ProcessBuilder(command)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(out.toFile())
-                    .redirectError(err.toFile())
-                    .start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                throw new AssertionError("sandbox-ctl " + String.join(" ", args) + " did not finish");
-            }
-            return new Cli(p.exitValue(), Files.readString(out), Files.readString(err));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+    private static Result cli(Path hosts, String... args) throws Exception {
+        return SandboxCtlProcess.of(args)
+                .jvmOption("-Djdk.net.hosts.file=" + hosts)
+                .run();
     }
 
     @Test

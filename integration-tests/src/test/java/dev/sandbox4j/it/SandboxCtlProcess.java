@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
  */
 final class SandboxCtlProcess {
     private final List<String> args;
+    private final List<String> jvmOptions = new ArrayList<>();
     private Path directory;
     private String stdin;
     private Duration deadline = Duration.ofSeconds(120);
@@ -40,15 +41,24 @@ final class SandboxCtlProcess {
 
     /** The JVM command line that runs sandbox-ctl with {@code args}. */
     static List<String> command(List<String> args) {
+        return command(List.of(), args);
+    }
+
+    private static List<String> command(List<String> jvmOptions, List<String> args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                SandboxCtl.class.getName()));
+                "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SandboxCtl.class.getName()));
         command.addAll(args);
         return command;
+    }
+
+    /** An option for sandbox-ctl's JVM, such as a system property. */
+    SandboxCtlProcess jvmOption(String option) {
+        jvmOptions.add(option);
+        return this;
     }
 
     /** Runs in {@code directory} instead of the test's working directory. */
@@ -80,7 +90,7 @@ final class SandboxCtlProcess {
         Path out = io.resolve("stdout");
         Path err = io.resolve("stderr");
         try {
-            ProcessBuilder builder = new ProcessBuilder(command(args))
+            ProcessBuilder builder = new ProcessBuilder(command(jvmOptions, args))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile());
             if (stdin == null) {

@@ -2,12 +2,12 @@ package dev.sandbox4j.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sandbox4j.cli.SandboxCtl;
 import dev.sandbox4j.exec.Sandbox;
 import dev.sandbox4j.exec.SandboxBuilder;
 import dev.sandbox4j.exec.SandboxConfig;
 import dev.sandbox4j.exec.SandboxResult;
 import dev.sandbox4j.exec.SeccompLearner;
+import dev.sandbox4j.it.SandboxCtlProcess.Result;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import java.io.InputStream;
@@ -15,9 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,7 +70,7 @@ class SeccompLearnHostileKernelTest {
         assertThat(learner.widened(SeccompProfile.MINIMAL.filter())).containsExactly("personality");
 
         Path profile = scratch.resolve("learned.json");
-        Cli learn = cli(
+        Result learn = cli(
                 scratch,
                 "seccomp",
                 "learn",
@@ -108,35 +106,8 @@ class SeccompLearnHostileKernelTest {
         return bin;
     }
 
-    record Cli(int status, String stdout, String stderr) {}
-
     /** sandbox-ctl in a JVM of its own, in {@code dir}. */
-    private static Cli cli(Path dir, String... args) throws Exception {
-        Path out = Files.createTempFile("sandbox-ctl", ".out");
-        Path err = Files.createTempFile("sandbox-ctl", ".err");
-        try {
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:TieredStopAtLevel=1",
-                    "-XX:+UseSerialGC",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    SandboxCtl.class.getName()));
-            command.addAll(List.of(args));
-            Process p = new ProcessBuilder(command)
-                    .directory(dir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(out.toFile())
-                    .redirectError(err.toFile())
-                    .start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                throw new AssertionError("sandbox-ctl " + String.join(" ", args) + " did not finish");
-            }
-            return new Cli(p.exitValue(), Files.readString(out), Files.readString(err));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+    private static Result cli(Path dir, String... args) throws Exception {
+        return SandboxCtlProcess.of(args).in(dir).run();
     }
 }

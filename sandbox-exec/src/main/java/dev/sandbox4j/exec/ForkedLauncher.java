@@ -57,24 +57,7 @@ final class ForkedLauncher implements LauncherProcess {
      * interrupt is kept for later, the answer comes in milliseconds.
      */
     int awaitSpawn(long nanos) throws ForkServer.Lost {
-        boolean interrupted = false;
-        long deadline = System.nanoTime() + nanos;
-        synchronized (this) {
-            while (state == PENDING) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        UninterruptibleWait.until(this, () -> state != PENDING, nanos);
         synchronized (this) {
             if (state == LOST && pid == 0) {
                 throw new ForkServer.Lost("it ended before it answered");

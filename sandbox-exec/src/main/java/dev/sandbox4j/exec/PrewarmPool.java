@@ -308,24 +308,10 @@ final class PrewarmPool implements AutoCloseable {
         victims.forEach(Execution::abort);
         // Not interrupted: an interrupt inside a launch could leave half of it to clean up. A launch takes
         // milliseconds; one made meanwhile is aborted by its maker, which then counts itself out.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        boolean interrupted = false;
-        synchronized (this) {
-            while (refilling > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    LOG.warn("sandbox {}: {} pre-warmed sandboxes still being made after 30 s", config.id(), refilling);
-                    break;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
+        if (!UninterruptibleWait.until(this, () -> refilling == 0, TimeUnit.SECONDS.toNanos(30))) {
+            synchronized (this) {
+                LOG.warn("sandbox {}: {} pre-warmed sandboxes still being made after 30 s", config.id(), refilling);
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 }

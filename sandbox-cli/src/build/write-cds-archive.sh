@@ -16,7 +16,6 @@ list="$target/sandbox-ctl.classlist"
 main=dev.sandbox4j.cli.SandboxCtl
 # The options ./sandbox-ctl runs with: an archive records some of them and is refused under others.
 options="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Dpicocli.converters.excludes=java\.(sql|time)\..*"
-options="$options -Dslf4j.provider=dev.sandbox4j.cli.Logging\$Provider -Dslf4j.internal.verbosity=WARN"
 rm -f "$archive" "$list" "$list.1" "$list.2"
 # ./sandbox-ctl rebuilds when a source is newer than this mark; the jar's own time must stay as the archive records it.
 trap 'touch "$target/.sandbox-ctl-built"' EXIT

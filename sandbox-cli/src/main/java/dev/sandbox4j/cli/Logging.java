@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * sandbox-ctl's logging: warnings and errors only, on stderr, one prefixed line each, since stdout and stderr belong
  * to the program; {@code -v} raises sandbox4j's own loggers to DEBUG. Logback finds this configurator as a service,
  * and it applies only in sandbox-ctl's own process ({@link #configure()} from {@code main}): a JVM that merely has this
- * jar on its class path keeps its own logging, as does a user who names a logback configuration file. {@code
- * ./sandbox-ctl} names {@link Provider} as slf4j's provider, which sets the same up without logback's search.
+ * jar on its class path keeps its own logging, as does a user who names a logback configuration file. In
+ * {@code target/sandbox-ctl.jar}, slf4j's provider is {@link Provider}, which sets the same up without logback's search.
  */
 public final class Logging extends ContextAwareBase implements Configurator {
     static final String SANDBOX4J_LOGGERS = "dev.sandbox4j";
@@ -75,8 +75,9 @@ public final class Logging extends ContextAwareBase implements Configurator {
     }
 
     /**
-     * Logback as slf4j's provider ({@code -Dslf4j.provider}), set up as {@link #configure(LoggerContext)} would, without
-     * logback's search for configurators and configuration files first; where this set-up does not apply, logback's own.
+     * Logback as slf4j's provider in {@code target/sandbox-ctl.jar} (in place of logback's, see this module's pom), set
+     * up as {@link #configure(LoggerContext)} would, without logback's search for configurators and configuration files
+     * first; where this set-up does not apply, logback's own.
      */
     public static final class Provider extends LogbackServiceProvider {
         @Override

@@ -40,7 +40,7 @@ class LoggingTest {
     }
 
     @Test
-    void theProviderSandboxCtlNamesSetsTheSameUp() {
+    void theProviderInSandboxCtlsJarSetsTheSameUp() {
         Logging.configure(); // as main does
         Logging.Provider provider = new Logging.Provider();
 

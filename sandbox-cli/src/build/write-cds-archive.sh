@@ -20,16 +20,18 @@ rm -f "$archive" "$list" "$list.1" "$list.2"
 # ./sandbox-ctl rebuilds when a source is newer than this mark; the jar's own time must stay as the archive records it.
 trap 'touch "$target/.sandbox-ctl-built"' EXIT
 
+# Class files older than Java 6 (picocli's, jffi's) made Java 8 ones first, so that the archive holds them verified and
+# linked (UpgradeClassFiles.java says how), with ASM from the jar itself (jnr-ffi's).
+if ! "$java" -cp "$jar" "${0%/*}/UpgradeClassFiles.java" "$jar" >"$target/sandbox-ctl.upgrade.log" 2>&1; then
+    echo "sandbox-ctl's class files not upgraded (see $target/sandbox-ctl.upgrade.log): the archive holds fewer" >&2
+fi
+
 # In /: nothing of the build's directory is bound into the sandbox. A training run that fails still lists what it
 # loaded.
 (cd / && "$java" $options -XX:DumpLoadedClassList="$list.1" -cp "$jar" $main -- /bin/true) </dev/null >/dev/null 2>&1
 (cd / && "$java" $options -XX:DumpLoadedClassList="$list.2" -cp "$jar" $main --help) </dev/null >/dev/null 2>&1
-# Two lists made one: the ids only matter to classes of custom loaders, which sandbox-ctl has none of. Without the
-# lambdas that implement a picocli interface: picocli's class files are Java 5's, which JDK 17 archives only unlinked,
-# and linking one for such a lambda would leave the interface out, and with it every class that implements it (its
-# converters, sandbox-ctl's).
-cat "$list.1" "$list.2" 2>/dev/null | sed 's/ id: [0-9]*$//' | awk '!seen[$0]++' \
-    | grep -v '^@lambda-proxy [^ ]* [^ ]* ([^)]*)Lpicocli/' >"$list"
+# Two lists made one: the ids only matter to classes of custom loaders, which sandbox-ctl has none of.
+cat "$list.1" "$list.2" 2>/dev/null | sed 's/ id: [0-9]*$//' | awk '!seen[$0]++' >"$list"
 rm -f "$list.1" "$list.2"
 if [ ! -s "$list" ]; then
     echo "sandbox-ctl's class-data archive not written: the training runs listed no classes" >&2

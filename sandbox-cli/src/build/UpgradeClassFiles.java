@@ -32,6 +32,7 @@ public final class UpgradeClassFiles {
                 ZipFile in = new ZipFile(jar.toFile());
                 OutputStream file = Files.newOutputStream(upgraded);
                 ZipOutputStream out = new ZipOutputStream(file)) {
+            upgraded.toFile().deleteOnExit(); // unless renamed below
             for (Enumeration<? extends ZipEntry> entries = in.entries(); entries.hasMoreElements(); ) {
                 ZipEntry entry = entries.nextElement();
                 byte[] bytes = in.getInputStream(entry).readAllBytes();

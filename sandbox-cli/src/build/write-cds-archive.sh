@@ -20,6 +20,12 @@ rm -f "$archive" "$list" "$list.1" "$list.2"
 # ./sandbox-ctl rebuilds when a source is newer than this mark; the jar's own time must stay as the archive records it.
 trap 'touch "$target/.sandbox-ctl-built"' EXIT
 
+# Class files older than Java 6 (picocli's, jffi's) made Java 8 ones first, so that the archive holds them verified and
+# linked (UpgradeClassFiles.java says how), with ASM from the jar itself (jnr-ffi's).
+if ! "$java" -cp "$jar" "${0%/*}/UpgradeClassFiles.java" "$jar" >"$target/sandbox-ctl.upgrade.log" 2>&1; then
+    echo "sandbox-ctl's class files not upgraded (see $target/sandbox-ctl.upgrade.log): the archive holds fewer" >&2
+fi
+
 # In /: nothing of the build's directory is bound into the sandbox. A training run that fails still lists what it
 # loaded.
 (cd / && "$java" $options -XX:DumpLoadedClassList="$list.1" -cp "$jar" $main -- /bin/true) </dev/null >/dev/null 2>&1

@@ -6,12 +6,16 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.LogbackServiceProvider;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import ch.qos.logback.core.status.NopStatusListener;
+import ch.qos.logback.core.util.StatusListenerConfigHelper;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * sandbox-ctl's logging: warnings and errors only, on stderr, one prefixed line each, since stdout and stderr belong
  * to the program; {@code -v} raises sandbox4j's own loggers to DEBUG. Logback finds this configurator as a service,
  * and it applies only in sandbox-ctl's own process ({@link #configure()} from {@code main}): a JVM that merely has this
- * jar on its class path keeps its own logging, as does a user who names a logback configuration file.
+ * jar on its class path keeps its own logging, as does a user who names a logback configuration file. In
+ * {@code target/sandbox-ctl.jar}, slf4j's provider is {@link Provider}, which sets the same up without logback's search.
  */
 public final class Logging extends ContextAwareBase implements Configurator {
     static final String SANDBOX4J_LOGGERS = "dev.sandbox4j";
@@ -36,9 +41,18 @@ public final class Logging extends ContextAwareBase implements Configurator {
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        if (!sandboxCtl || System.getProperty("logback.configurationFile") != null) {
+        if (!appliesHere()) {
             return ExecutionStatus.NEUTRAL;
         }
+        setUp(context);
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    private static boolean appliesHere() {
+        return sandboxCtl && System.getProperty("logback.configurationFile") == null;
+    }
+
+    private static void setUp(LoggerContext context) {
         // A listener of its own: otherwise logback sets up its status printer, and with it java.time's zone rules.
         // Nothing in this configuration can fail to load.
         context.getStatusManager().add(new NopStatusListener());
@@ -58,7 +72,27 @@ public final class Logging extends ContextAwareBase implements Configurator {
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.WARN);
         root.addAppender(stderr);
-        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /**
+     * Logback as slf4j's provider in {@code target/sandbox-ctl.jar} (in place of logback's, see this module's pom), set
+     * up as {@link #configure(LoggerContext)} would, without logback's search for configurators and configuration files
+     * first; where this set-up does not apply, logback's own.
+     */
+    public static final class Provider extends LogbackServiceProvider {
+        @Override
+        public void initialize() {
+            if (!appliesHere()) {
+                super.initialize();
+                return;
+            }
+            LoggerContext context = (LoggerContext) getLoggerFactory();
+            context.setName(CoreConstants.DEFAULT_CONTEXT_NAME);
+            context.setMDCAdapter((LogbackMDCAdapter) getMDCAdapter());
+            StatusListenerConfigHelper.installIfAsked(context);
+            setUp(context);
+            context.start();
+        }
     }
 
     static void verbose(boolean on) {

@@ -6,9 +6,18 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.LoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class LoggingTest {
+
+    @BeforeAll
+    static void thisJvmsOwnLoggingIsSetUpFirst() {
+        // Before a test calls Logging.configure(), which makes this JVM sandbox-ctl's process for the rest of the run.
+        org.slf4j.LoggerFactory.getILoggerFactory();
+    }
 
     @Test
     void rootLogsOnlyWarningsToOneStderrAppender() {
@@ -28,6 +37,26 @@ class LoggingTest {
         assertThat(root.iteratorForAppenders()).toIterable().hasSize(1);
         assertThat(context.getLogger("dev.sandbox4j.exec.Sandbox").isDebugEnabled())
                 .isFalse();
+    }
+
+    @Test
+    void theProviderInSandboxCtlsJarSetsTheSameUp() {
+        Logging.configure(); // as main does
+        Logging.Provider provider = new Logging.Provider();
+
+        provider.initialize();
+
+        LoggerContext context = (LoggerContext) provider.getLoggerFactory();
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        assertThat(root.getLevel()).isEqualTo(Level.WARN);
+        assertThat(root.iteratorForAppenders()).toIterable().hasSize(1);
+        assertThat(root.getAppender("STDERR")).isInstanceOfSatisfying(ConsoleAppender.class, stderr -> {
+            assertThat(stderr.getTarget()).isEqualTo("System.err");
+            assertThat(((LayoutWrappingEncoder<?>) stderr.getEncoder()).getLayout())
+                    .isInstanceOf(Logging.OneLineLayout.class);
+        });
+        assertThat(context.isStarted()).isTrue();
+        assertThat(provider.getMDCAdapter()).isSameAs(context.getMDCAdapter());
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * taken from the host; the hypervisor at CID 2) and io_uring, whose {@code IORING_OP_SOCKET} makes a vsock socket
  * without a {@code socket()} call. Shown to work on the host first, then refused in every sandbox with a network of
  * its own, whatever its seccomp filter: none, {@code unrestricted}, one that allows {@code socket} and io_uring, and
- * learn mode. With the host's network they stay open, as documented.
+ * learn mode, and in a pre-warmed sandbox. With the host's network they stay open, as documented.
  */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
 class NetworkGuardKernelTest {
@@ -103,6 +104,19 @@ class NetworkGuardKernelTest {
                 .contains("brk")
                 .doesNotContain("socket", "socketpair", "io_uring_setup");
 
+        // A pre-warmed sandbox gets its plan ahead of the run, the same plan.
+        int warm = port + 2 * run++;
+        try (Sandbox sandbox =
+                Sandbox.create(view(SandboxConfig.builder(), bin)).prewarm(1)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (sandbox.prewarmed() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(sandbox.prewarmed()).as("a sandbox made ahead").isEqualTo(1);
+            SandboxResult r = sandbox.run(List.of("/attack/vsock", Integer.toString(warm)));
+            assertThat(r.stdoutText().strip()).as("pre-warmed: " + r).isEqualTo(String.format(REFUSED, warm));
+        }
+
         // The host's network: nothing to keep apart, so nothing refused (documented).
         int p = port + 2 * run;
         SandboxResult shared = run(SandboxConfig.builder().network(Network.host()), bin, p);
@@ -115,13 +129,16 @@ class NetworkGuardKernelTest {
         }
     }
 
-    private static SandboxResult run(SandboxBuilder b, Path bin, int port) throws Exception {
-        SandboxConfig config = b.filesystem(FilesystemView.defaults()
+    private static SandboxConfig view(SandboxBuilder b, Path bin) {
+        return b.filesystem(FilesystemView.defaults()
                         .roBind(bin.getParent(), Path.of("/attack"))
                         .build())
                 .timeout(Duration.ofSeconds(60))
                 .build();
-        try (Sandbox sandbox = Sandbox.create(config)) {
+    }
+
+    private static SandboxResult run(SandboxBuilder b, Path bin, int port) throws Exception {
+        try (Sandbox sandbox = Sandbox.create(view(b, bin))) {
             SandboxResult r = sandbox.run(List.of("/attack/vsock", Integer.toString(port)));
             assertThat(r.exitCode()).as(r.toString()).hasValue(0);
             return r;

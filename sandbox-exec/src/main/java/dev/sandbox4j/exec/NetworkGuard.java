@@ -108,9 +108,9 @@ final class NetworkGuard {
         return network.mode() != Network.Mode.HOST && namespaces.contains(Namespace.NET);
     }
 
-    /** Instructions the guard adds in front of a program (one more, that clears the accumulator, with one). */
-    int length(boolean withProgram) {
-        return prefix.length() - 1 + (withProgram ? 1 : 0);
+    /** Instructions the guard adds in front of a program, or is without one. */
+    int length() {
+        return prefix.length();
     }
 
     /**
@@ -119,10 +119,10 @@ final class NetworkGuard {
      * @throws SeccompException if the guard and {@code program} together are longer than the kernel takes
      */
     void requireRoomFor(BpfProgram program) {
-        int total = length(true) + program.length();
+        int total = length() + program.length();
         if (total > BpfProgram.MAX_INSTRUCTIONS) {
             throw new SeccompException("the seccomp filter's " + program.length() + " BPF instructions and the "
-                    + length(true) + " that refuse vsock and io_uring in a sandbox with its own network make " + total
+                    + length() + " that refuse vsock and io_uring in a sandbox with its own network make " + total
                     + ", more than the kernel's limit of " + BpfProgram.MAX_INSTRUCTIONS
                     + "; use fewer argument conditions, or Network.host() (which needs no guard)");
         }

@@ -124,7 +124,7 @@ class NetworkGuardTest {
         NetworkGuard guard = NetworkGuard.of(arch);
         for (BpfProgram program : programs) {
             BpfProgram guarded = guard.before(program);
-            assertThat(guarded.length()).isEqualTo(program.length() + guard.length(true));
+            assertThat(guarded.length()).isEqualTo(program.length() + guard.length());
             BpfInterpreter alone = BpfInterpreter.of(program);
             BpfInterpreter both = BpfInterpreter.of(guarded);
             for (Guarded g : guarded(arch)) {
@@ -175,7 +175,7 @@ class NetworkGuardTest {
     @Test
     void aProgramWithNoRoomLeftForTheGuardIsRefusedNamingBoth() {
         NetworkGuard guard = NetworkGuard.of(Architecture.X86_64);
-        int room = BpfProgram.MAX_INSTRUCTIONS - guard.length(true);
+        int room = BpfProgram.MAX_INSTRUCTIONS - guard.length();
         BpfProgram fits = allowAll(room);
         assertThat(guard.before(fits).length()).isEqualTo(BpfProgram.MAX_INSTRUCTIONS);
         assertThatThrownBy(() -> guard.before(allowAll(room + 1)))

@@ -606,6 +606,7 @@ public final class SandboxConfig {
                 + (timeout != null ? ", timeout=" + timeout : "")
                 + (limitPlan.cgroup() != null ? ", cgroup=" + limitPlan.cgroup() : "")
                 + ", rlimits=" + effectiveRlimits.limits()
-                + (seccompProgram != null ? ", seccomp=" + seccompProgram.length() + " instructions" : "") + "]";
+                + (seccompProgram != null ? ", seccomp=" + seccompProgram.length() + " instructions" : "")
+                + (networkGuard != null ? ", vsock and io_uring refused" : "") + "]";
     }
 }

@@ -246,6 +246,13 @@ class NetworkGuardTest {
     }
 
     @Test
+    void theConfigurationSaysSo() {
+        assertThat(asRoot(SandboxConfig.builder()).toString()).contains("vsock and io_uring refused");
+        assertThat(asRoot(SandboxConfig.builder().network(Network.host())).toString())
+                .doesNotContain("vsock");
+    }
+
+    @Test
     void theHostsNetworkLoadsOnlyTheFilter() {
         assertThat(Planner.seccomp(asRoot(SandboxConfig.builder().network(Network.host()))))
                 .isNull();

@@ -246,6 +246,24 @@ class NetworkGuardTest {
     }
 
     @Test
+    void onAnArchitectureWithoutAGuardBuildFailsRatherThanLeaveVsockOpen() {
+        String osArch = System.getProperty("os.arch");
+        System.setProperty("os.arch", "riscv64");
+        try {
+            assertThatThrownBy(() -> asRoot(SandboxConfig.builder()))
+                    .isInstanceOf(SeccompException.class)
+                    .hasMessageContaining("refuses vsock and io_uring")
+                    .hasMessageContaining("riscv64")
+                    .hasMessageContaining("Network.host()");
+            assertThat(asRoot(SandboxConfig.builder().network(Network.host())))
+                    .as("nothing to guard")
+                    .isNotNull();
+        } finally {
+            System.setProperty("os.arch", osArch);
+        }
+    }
+
+    @Test
     void theConfigurationSaysSo() {
         assertThat(asRoot(SandboxConfig.builder()).toString()).contains("vsock and io_uring refused");
         assertThat(asRoot(SandboxConfig.builder().network(Network.host())).toString())

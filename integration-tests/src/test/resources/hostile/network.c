@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_ether.h>
-#include <linux/vm_sockets.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -146,22 +145,6 @@ static int cmd_raw(int argc, char **argv) {
     return 0;
 }
 
-/*
- * vsock PORT: a listener on the machine's vsock port PORT, which no network namespace separates (a hypervisor or
- * a VM on the other end of vsock could connect to it, and a connect would reach theirs).
- */
-static int cmd_vsock(int argc, char **argv) {
-    if (argc < 1)
-        return 4;
-    int s = socket(AF_VSOCK, SOCK_STREAM, 0);
-    struct sockaddr_vm a = {.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = atoi(argv[0])};
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 1) < 0)
-        printf("vsock:%s refused %s\n", argv[0], strerrorname_np(errno));
-    else
-        printf("vsock:%s reached listening\n", argv[0]);
-    return 0;
-}
-
 /* unix PATH...: a connect to a path socket. */
 static int cmd_unix(int argc, char **argv) {
     for (int i = 0; i < argc; i++) {
@@ -181,7 +164,7 @@ static int cmd_unix(int argc, char **argv) {
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2) {
-        fprintf(stderr, "usage: network tcp|udp|flood|raw|unix|vsock ARGS...\n");
+        fprintf(stderr, "usage: network tcp|udp|flood|raw|unix ARGS...\n");
         return 4;
     }
     if (strcmp(argv[1], "tcp") == 0)
@@ -194,8 +177,6 @@ int main(int argc, char **argv) {
         return cmd_raw(argc - 2, argv + 2);
     if (strcmp(argv[1], "unix") == 0)
         return cmd_unix(argc - 2, argv + 2);
-    if (strcmp(argv[1], "vsock") == 0)
-        return cmd_vsock(argc - 2, argv + 2);
     fprintf(stderr, "no attack %s\n", argv[1]);
     return 4;
 }

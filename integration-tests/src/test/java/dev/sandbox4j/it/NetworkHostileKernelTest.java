@@ -284,27 +284,6 @@ class NetworkHostileKernelTest {
     }
 
     @Test
-    void theProfilesRefuseVsockWhichNoNetworkNamespaceSeparates() throws Exception {
-        String port = Long.toString(47000 + ProcessHandle.current().pid() % 10_000);
-        if (Files.exists(Path.of("/dev/vsock"))) {
-            // Calibration: on a machine with vsock the caller listens on it; without a filter a sandbox shares that
-            // port space whatever its network (its listener takes the port from the host's).
-            assertThat(HostileFixture.run(List.of(bin.toString(), "vsock", port)))
-                    .isEqualTo("vsock:" + port + " reached listening");
-        }
-        for (SeccompProfile profile : List.of(SeccompProfile.MINIMAL, SeccompProfile.NETWORK)) {
-            for (Network network : List.of(Network.none(), Network.user())) {
-                try (Sandbox sandbox = Sandbox.create(config(network, profile, null))) {
-                    SandboxResult r = sandbox.run(List.of("/attack/network", "vsock", port));
-                    assertThat(r.stdoutText())
-                            .as(profile + ", " + network + ": " + r)
-                            .startsWith("vsock:" + port + " refused ");
-                }
-            }
-        }
-    }
-
-    @Test
     void multicastAndBroadcastDoNotLeaveTheStack() throws Exception {
         List<String> own = ownAddresses();
         KernelTestSupport.requireFeature(!own.isEmpty(), "an address of this host's besides its loopback");

@@ -128,7 +128,7 @@ class UnprivilegedKernelTest {
 
     @Test
     void theNetworksWorkAsUid65534(@TempDir Path scratch) throws Exception {
-        runAsNobody(scratch, NetworkKernelTest.class, NetworkHostileKernelTest.class);
+        runAsNobody(scratch, NetworkKernelTest.class, NetworkHostileKernelTest.class, NetworkGuardKernelTest.class);
     }
 
     /** Runs the given test classes in a child JVM as uid 65534 and asserts that they all pass. */

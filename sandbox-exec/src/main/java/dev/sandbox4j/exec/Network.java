@@ -24,8 +24,13 @@ import java.util.Objects;
  * </ul>
  *
  * <p>No network namespace separates vsock: a program that may open {@code AF_VSOCK} sockets reaches a
- * hypervisor's (or a host's guests') vsock services whatever the network. Every built-in seccomp profile but
- * {@code UNRESTRICTED} refuses them; a sandbox without a profile does not.
+ * hypervisor's (or a host's guests') vsock services and can take the machine's vsock ports, whatever the network.
+ * So with {@link #none()} and {@link #user()} every run refuses them, whatever its seccomp filter (none,
+ * {@code UNRESTRICTED}, a custom filter or program, learn mode): {@code socket}/{@code socketpair} of
+ * {@code AF_VSOCK} fail with EAFNOSUPPORT, and {@code io_uring_setup} with ENOSYS, since io_uring makes sockets
+ * without a {@code socket()} call (32-bit x86 programs cannot make sockets through {@code socketcall}, whose
+ * family seccomp cannot read). These are answers, not {@linkplain SandboxResult#violation() violations}.
+ * {@link #host()} shares the host's vsock and io_uring with the rest of its network.
  */
 public final class Network {
     /** The three kinds of network. */

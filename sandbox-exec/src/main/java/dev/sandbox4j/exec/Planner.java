@@ -7,6 +7,7 @@ import dev.sandbox4j.namespace.Namespace;
 import dev.sandbox4j.namespace.internal.CgroupMount;
 import dev.sandbox4j.namespace.internal.MountPlan;
 import dev.sandbox4j.namespace.internal.MountPlanner;
+import dev.sandbox4j.seccomp.BpfProgram;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -133,11 +134,7 @@ final class Planner {
                 .hold(config.network().mode() == Network.Mode.USER)
                 // Always a new session: the workload must not reach the caller's terminal (TIOCSTI).
                 .newSession(true)
-                .seccomp(config.seccompProgram()
-                        .map(p -> config.seccompSupervision()
-                                .map(s -> s.program(p))
-                                .orElseGet(p::toBytes))
-                        .orElse(null));
+                .seccomp(seccomp(config));
         config.seccompSupervision().ifPresent(s -> plan.seccompNotify(s.response()));
         cgroupProcs.forEach(plan::cgroupProcs);
         for (Map.Entry<RlimitConfig.Resource, RlimitConfig.Limit> e :
@@ -193,6 +190,20 @@ final class Planner {
                             plan.landlockRule(new LaunchPlan.LandlockRule(r.path(), r.allowedAccess(), r.optional())));
         });
         return plan.build();
+    }
+
+    /**
+     * The program the workload loads: the filter (its refusal sent to the supervisor when supervised), behind the
+     * network guard when the sandbox has a network of its own; null for none.
+     */
+    static byte[] seccomp(SandboxConfig config) {
+        BpfProgram program = config.seccompProgram()
+                .map(p -> config.seccompSupervision().map(s -> s.program(p)).orElse(p))
+                .orElse(null);
+        // The guard goes in front only now, after the supervisor's rewrite: its own refusals are not violations.
+        BpfProgram loaded =
+                config.networkGuard().map(guard -> guard.before(program)).orElse(program);
+        return loaded == null ? null : loaded.toBytes();
     }
 
     private static Optional<Long> toOutside(IdMap map, long inside) {

@@ -77,6 +77,7 @@ public final class SandboxConfig {
     private final BpfProgram seccompProgram;
     private final SeccompSupervision seccompSupervision; // null: the kernel's own refusal, unnamed
     private final SeccompLearner seccompLearner; // null: refusals are enforced
+    private final NetworkGuard networkGuard; // null: the host's network, nothing a namespace leaves open
     private final Input stdin;
     private final Output stdout;
     private final Output stderr;
@@ -195,6 +196,10 @@ public final class SandboxConfig {
         effectiveRlimits = RunSettings.withCpuRlimit(limitPlan, cpuTimeLimit);
         seccompProgram = b.seccompFilter != null ? b.seccompFilter.compile(Architecture.current()) : b.seccompProgram;
         seccompSupervision = supervision(b, machine);
+        networkGuard = NetworkGuard.needed(network, namespaces) ? NetworkGuard.forThisMachine() : null;
+        if (networkGuard != null && seccompProgram != null) {
+            networkGuard.requireRoomFor(seccompProgram);
+        }
         seccompLearner = b.seccompLearner;
         stdin = b.stdin;
         stdout = b.stdout;
@@ -531,9 +536,18 @@ public final class SandboxConfig {
         return Optional.ofNullable(seccompSupervision);
     }
 
-    /** The compiled seccomp filter the workload gets, if any. */
+    /**
+     * The compiled seccomp filter the workload gets, if any. With a network namespace of its own the workload's
+     * program also refuses vsock and io_uring, whatever the filter (see {@link Network}); that part is not shown
+     * here.
+     */
     public Optional<BpfProgram> seccompProgram() {
         return Optional.ofNullable(seccompProgram);
+    }
+
+    /** The refusals of what a network namespace does not separate, when the sandbox has one of its own. */
+    Optional<NetworkGuard> networkGuard() {
+        return Optional.ofNullable(networkGuard);
     }
 
     boolean setgroupsDeny() {
@@ -592,6 +606,7 @@ public final class SandboxConfig {
                 + (timeout != null ? ", timeout=" + timeout : "")
                 + (limitPlan.cgroup() != null ? ", cgroup=" + limitPlan.cgroup() : "")
                 + ", rlimits=" + effectiveRlimits.limits()
-                + (seccompProgram != null ? ", seccomp=" + seccompProgram.length() + " instructions" : "") + "]";
+                + (seccompProgram != null ? ", seccomp=" + seccompProgram.length() + " instructions" : "")
+                + (networkGuard != null ? ", vsock and io_uring refused" : "") + "]";
     }
 }

@@ -73,8 +73,8 @@ final class SeccompSupervision {
     }
 
     /** The program the workload loads: {@code compiled} with its refusal returning USER_NOTIF. */
-    byte[] program(BpfProgram compiled) {
-        return compiled.withReturnReplaced(refusal, SeccompAction.USER_NOTIF).toBytes();
+    BpfProgram program(BpfProgram compiled) {
+        return compiled.withReturnReplaced(refusal, SeccompAction.USER_NOTIF);
     }
 
     /** The plan's answer: 0 kills the caller's process, otherwise the errno the call fails with. */

@@ -33,7 +33,7 @@ class SeccompSupervisionTest {
                 .orElseThrow();
         assertThat(s.response()).isZero();
         BpfProgram compiled = SeccompProfile.MINIMAL.filter().compile(X86);
-        BpfInterpreter notifying = BpfInterpreter.of(BpfProgram.fromBytes(s.program(compiled)));
+        BpfInterpreter notifying = BpfInterpreter.of(s.program(compiled));
         assertThat(notifying
                         .run(SeccompData.of(X86, X86.syscalls().numberOf("mkdir")))
                         .action())

@@ -21,6 +21,19 @@ public final class BpfProgram {
     }
 
     /**
+     * A program of these instructions, e.g. one assembled by hand to go in front of a compiled filter. Not
+     * checked here: {@link BpfInterpreter#of} checks a program as the kernel will.
+     *
+     * @throws SeccompException if there are none
+     */
+    public static BpfProgram of(List<BpfInstruction> instructions) {
+        if (instructions.isEmpty()) {
+            throw new SeccompException("a BPF program needs at least one instruction");
+        }
+        return new BpfProgram(instructions);
+    }
+
+    /**
      * Reads a program in the kernel's layout, as {@link #toBytes()} writes it (e.g. an exported file).
      *
      * @throws SeccompException if the length is not a whole, non-zero number of instructions

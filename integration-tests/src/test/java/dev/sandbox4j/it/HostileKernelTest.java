@@ -42,7 +42,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * calibrations that need root are left out and the containment is still asserted.
  *
  * <p>Each attack here is first shown to work outside the sandbox; the newer surfaces have suites of their own
- * ({@link NetworkHostileKernelTest}, {@link PrewarmHostileKernelTest}, {@link SeccompLearnHostileKernelTest}).
+ * ({@link NetworkHostileKernelTest}, {@link NetworkGuardKernelTest}, {@link PrewarmHostileKernelTest},
+ * {@link SeccompLearnHostileKernelTest}).
  */
 @ExtendWith(KernelTestSupport.LeakCheck.class)
 class HostileKernelTest {

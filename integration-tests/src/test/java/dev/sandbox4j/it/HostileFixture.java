@@ -119,6 +119,26 @@ final class HostileFixture implements AutoCloseable {
         run(List.of("/usr/bin/gcc", "-O1", "-Wall", "-Werror", "-o", bin.toString(), source.toString()));
     }
 
+    /**
+     * Builds the attack program {@code /hostile/NAME.c} into {@code dir/bin/NAME}, readable and executable by every
+     * user (sandboxes and the uid 65534 pass run it through a bind of {@code dir/bin}); returns its path.
+     */
+    static Path compileAttack(Path dir, String name) throws IOException, InterruptedException {
+        KernelTestSupport.requireFeature(
+                Files.isExecutable(Path.of("/usr/bin/gcc")), "gcc to build the attack programs");
+        Path source = dir.resolve(name + ".c");
+        try (InputStream in = HostileFixture.class.getResourceAsStream("/hostile/" + name + ".c")) {
+            Files.copy(in, source);
+        }
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path program = bin.resolve(name);
+        run(List.of("/usr/bin/gcc", "-O1", "-Wall", "-Werror", "-o", program.toString(), source.toString()));
+        for (Path p : List.of(dir, bin, program)) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        return program;
+    }
+
     /** Runs a host command to its end and returns its stdout, stripped; fails unless it exits 0. */
     static String run(List<String> command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command)

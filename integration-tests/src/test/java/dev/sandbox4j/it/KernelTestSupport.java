@@ -74,6 +74,17 @@ public final class KernelTestSupport {
         }
     }
 
+    /** Waits up to 20 s until {@code sandbox} holds {@code count} pre-warmed sandboxes; fails the test after. */
+    static void awaitPrewarmed(dev.sandbox4j.exec.Sandbox sandbox, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+        while (sandbox.prewarmed() < count) {
+            assertThat(System.nanoTime())
+                    .as("%d pre-warmed sandboxes within 20 s", count)
+                    .isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
     /**
      * Runs {@code /bin/true} in {@code sandbox}: fails under CI (skips elsewhere) when sandboxes of that kind
      * cannot run here at all, naming {@code what} they need. Also lets the JDK open what it opens lazily (a

@@ -11,10 +11,8 @@ import dev.sandbox4j.exec.SeccompLearner;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.SeccompFilter;
 import dev.sandbox4j.seccomp.SeccompProfile;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +45,7 @@ class NetworkGuardKernelTest {
         KernelTestSupport.requireFeature(
                 Network.userModeAvailability().startsWith("yes"),
                 "user-mode networking (" + Network.userModeAvailability() + ")");
-        Path bin = compile(scratch);
+        Path bin = HostileFixture.compileAttack(scratch, "vsock");
         int port = 47000 + (int) (ProcessHandle.current().pid() % 10_000) * 2;
 
         // Calibration. The kernel answers a socket of no such type with EINVAL before it looks at the family, with
@@ -143,21 +141,5 @@ class NetworkGuardKernelTest {
             assertThat(r.exitCode()).as(r.toString()).hasValue(0);
             return r;
         }
-    }
-
-    private static Path compile(Path scratch) throws Exception {
-        KernelTestSupport.requireFeature(
-                Files.isExecutable(Path.of("/usr/bin/gcc")), "gcc to build the attack programs");
-        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path dir = Files.createDirectory(scratch.resolve("bin"));
-        Path source = scratch.resolve("vsock.c");
-        try (InputStream in = NetworkGuardKernelTest.class.getResourceAsStream("/hostile/vsock.c")) {
-            Files.copy(in, source);
-        }
-        Path bin = dir.resolve("vsock");
-        HostileFixture.run(List.of("/usr/bin/gcc", "-O1", "-Wall", "-Werror", "-o", bin.toString(), source.toString()));
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return bin;
     }
 }

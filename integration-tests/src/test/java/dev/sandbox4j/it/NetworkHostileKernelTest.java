@@ -11,7 +11,6 @@ import dev.sandbox4j.it.SandboxCtlProcess.Result;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.SeccompProfile;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.Inet4Address;
@@ -59,19 +58,8 @@ class NetworkHostileKernelTest {
         KernelTestSupport.requireFeature(
                 Network.userModeAvailability().startsWith("yes"),
                 "user-mode networking (" + Network.userModeAvailability() + ")");
-        KernelTestSupport.requireFeature(
-                Files.isExecutable(Path.of("/usr/bin/gcc")), "gcc to build the attack programs");
         dir = Files.createTempDirectory(Path.of("/tmp"), "sandbox4j-nethostile");
-        Path source = dir.resolve("network.c");
-        try (InputStream in = NetworkHostileKernelTest.class.getResourceAsStream("/hostile/network.c")) {
-            Files.copy(in, source);
-        }
-        Files.createDirectories(dir.resolve("bin"));
-        bin = dir.resolve("bin/network");
-        HostileFixture.run(List.of("/usr/bin/gcc", "-O1", "-Wall", "-Werror", "-o", bin.toString(), source.toString()));
-        for (Path p : List.of(dir, dir.resolve("bin"), bin)) {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
+        bin = HostileFixture.compileAttack(dir, "network");
     }
 
     @AfterAll

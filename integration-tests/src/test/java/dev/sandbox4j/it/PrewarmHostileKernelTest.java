@@ -81,7 +81,7 @@ class PrewarmHostileKernelTest {
 
         Path target = fx.work.resolve("target");
         try (Sandbox sandbox = Sandbox.create(config()).prewarm(2)) {
-            awaitHeld(sandbox, 2);
+            KernelTestSupport.awaitPrewarmed(sandbox, 2);
             SandboxProcess attacker = sandbox.start(List.of(
                     "sh",
                     "-c",
@@ -89,7 +89,7 @@ class PrewarmHostileKernelTest {
                             + "for a in signal ptrace procmem; do /attack/attack $a $t; done; /attack/attack fdscan; "
                             + "echo end"));
             // The attacker took one; the other waits for the next run (a replacement is made once a run ends).
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
             long held = heldWorkload();
             Files.writeString(target, Long.toString(held));
             SandboxResult r = attacker.waitFor();
@@ -121,7 +121,7 @@ class PrewarmHostileKernelTest {
         outside.forEach(ProcessHandle::destroyForcibly);
 
         try (Sandbox sandbox = Sandbox.create(config()).prewarm(1)) {
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
             SandboxResult r = sandbox.run(List.of("/attack/attack", "daemon", marker));
             assertThat(r.stdoutText()).as(r.toString()).startsWith("ESCAPED: a daemon was started");
             assertThat(HostileFixture.processesWith(marker))
@@ -141,7 +141,7 @@ class PrewarmHostileKernelTest {
                 .build();
         assertThat(supervised.seccompSupervised()).isTrue();
         try (Sandbox sandbox = Sandbox.create(supervised).prewarm(1)) {
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
             SandboxResult r = sandbox.run(List.of("/attack/attack", "fdscan"));
             assertThat(r.stdoutText()).as(r.toString()).startsWith("REFUSED: no descriptor but 0, 1 and 2");
         }
@@ -167,15 +167,5 @@ class PrewarmHostileKernelTest {
         }
         assertThat(found).as("one held workload").hasSize(1);
         return found.get(0);
-    }
-
-    private static void awaitHeld(Sandbox sandbox, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (sandbox.prewarmed() < count) {
-            assertThat(System.nanoTime())
-                    .as("%d pre-warmed sandboxes within 20 s", count)
-                    .isLessThan(deadline);
-            Thread.sleep(5);
-        }
     }
 }

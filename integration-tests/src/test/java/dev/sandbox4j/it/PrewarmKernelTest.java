@@ -51,16 +51,6 @@ class PrewarmKernelTest {
                 .build();
     }
 
-    private static void awaitHeld(Sandbox sandbox, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (sandbox.prewarmed() < count) {
-            assertThat(System.nanoTime())
-                    .as("%d pre-warmed sandboxes within 20 s", count)
-                    .isLessThan(deadline);
-            Thread.sleep(5);
-        }
-    }
-
     /** Seconds since boot, as /proc/uptime says. */
     private static double uptime() throws Exception {
         return Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
@@ -69,7 +59,7 @@ class PrewarmKernelTest {
     @Test
     void aRunTakesASandboxMadeBeforeItsRequest() throws Exception {
         try (Sandbox sandbox = Sandbox.create(config()).prewarm(2)) {
-            awaitHeld(sandbox, 2);
+            KernelTestSupport.awaitPrewarmed(sandbox, 2);
             Thread.sleep(500);
             double requested = uptime();
             // Field 22 of /proc/1/stat: when the sandbox's init started, in clock ticks (100 per second) since boot.
@@ -85,14 +75,14 @@ class PrewarmKernelTest {
     void aPrewarmedRunSeesWhatAColdRunSeesAndNothingOfTheRunBefore() throws Exception {
         try (Sandbox cold = Sandbox.create(config());
                 Sandbox warm = Sandbox.create(config()).prewarm(2)) {
-            awaitHeld(warm, 2);
+            KernelTestSupport.awaitPrewarmed(warm, 2);
             // The run before leaves a file in /tmp, a process behind, and has its own environment.
             SandboxResult before =
                     warm.run(RunRequest.builder(List.of("sh", "-c", "echo x > /tmp/left; (sleep 30 &); echo ok"))
                             .env("SECRET", "from-the-run-before")
                             .build());
             assertThat(before.stdoutText()).isEqualTo("ok\n");
-            awaitHeld(warm, 2);
+            KernelTestSupport.awaitPrewarmed(warm, 2);
             SandboxResult expected = cold.run(INSIDE);
             SandboxResult taken = warm.run(INSIDE);
             assertThat(taken.status()).as(taken.toString()).isEqualTo(RunStatus.EXITED);
@@ -117,10 +107,10 @@ class PrewarmKernelTest {
     @Test
     void aTakenSandboxHoldsTheConfigurationsLimitsWithCountersFromZero() throws Exception {
         try (Sandbox sandbox = Sandbox.create(config()).prewarm(1)) {
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
             SandboxResult heavy = sandbox.run(List.of(CgroupLimitsKernelTest.touch(40)));
             assertThat(heavy.stdoutText()).isEqualTo((40 << 20) + "\n");
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
             SandboxResult light = sandbox.run(List.of("true"));
             System.out.printf(
                     "[measured] memory peak after a 40 MiB run: %.1f MiB (%s), then %.1f MiB (%s)%n",
@@ -133,7 +123,7 @@ class PrewarmKernelTest {
                     .as("nothing of the run before counts")
                     .isLessThan(20 * MIB);
 
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
             SandboxResult over = sandbox.run(List.of(CgroupLimitsKernelTest.touch(100)));
             System.out.printf("[measured] 100 MiB under 64 MiB in a pre-warmed sandbox (%s): %s%n", over.mode(), over);
             assertThat(over.stdoutText()).as("never got its memory").isEmpty();
@@ -142,7 +132,7 @@ class PrewarmKernelTest {
             } else {
                 assertThat(over.exitCode()).isNotEqualTo(java.util.OptionalInt.of(0));
             }
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
             // 32 pids: a loop of sleeps in the background cannot pass them.
             SandboxResult forks = sandbox.run(List.of(
                     "sh", "-c", "n=0; while [ $n -lt 60 ]; do sleep 5 & n=$((n+1)); done 2>/dev/null; echo started"));
@@ -156,7 +146,7 @@ class PrewarmKernelTest {
     void aRefusedCallInAPrewarmedSandboxIsNamedAsInAColdOne() throws Exception {
         try (Sandbox sandbox = Sandbox.create(config()).prewarm(1)) {
             assertThat(sandbox.config().seccompSupervised()).isTrue();
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
             SandboxResult r = sandbox.run(List.of("mkdir", "/tmp/forbidden"));
             assertThat(r.status()).as(r.toString()).isEqualTo(RunStatus.SECCOMP_VIOLATION);
             assertThat(r.blockedSyscall())
@@ -168,7 +158,7 @@ class PrewarmKernelTest {
     void aLauncherPerRunByProcessBuilderIsPrewarmedToo() throws Exception {
         try (Sandbox sandbox =
                 Sandbox.create(config().toBuilder().forkServer(false).build()).prewarm(1)) {
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
             Thread.sleep(300);
             double requested = uptime();
             SandboxResult r = sandbox.run(RunRequest.builder(List.of("sh", "-c", "cut -d' ' -f22 /proc/1/stat; pwd"))
@@ -185,7 +175,7 @@ class PrewarmKernelTest {
     @Test
     void theTimeoutCountsFromTheTakeNotFromTheWarmUp() throws Exception {
         try (Sandbox sandbox = Sandbox.create(config()).prewarm(1)) {
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
             Thread.sleep(3500); // longer than the 3 s timeout
             SandboxResult r = sandbox.run(List.of("sleep", "0.5"));
             assertThat(r.status()).as(r.toString()).isEqualTo(RunStatus.EXITED);
@@ -197,7 +187,7 @@ class PrewarmKernelTest {
     @Test
     void requestsWithTheirOwnSettingsRunColdAndBadCommandsFailWithoutUsingASandbox() throws Exception {
         try (Sandbox sandbox = Sandbox.create(config()).prewarm(1)) {
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
             SandboxResult own = sandbox.run(RunRequest.builder(List.of("sh", "-c", "cat; pwd"))
                     .stdin(dev.sandbox4j.exec.Input.text("in\n"))
                     .cwd(Path.of("/tmp"))
@@ -217,7 +207,7 @@ class PrewarmKernelTest {
     @Test
     void startTakesAPrewarmedSandboxToo() throws Exception {
         try (Sandbox sandbox = Sandbox.create(config()).prewarm(1)) {
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
             Thread.sleep(300);
             double requested = uptime();
             dev.sandbox4j.exec.SandboxProcess process =
@@ -234,7 +224,7 @@ class PrewarmKernelTest {
                     .isLessThan(requested - 0.2);
             assertThat(lines[1]).isEqualTo("b");
             process.close();
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
         }
     }
 
@@ -259,7 +249,7 @@ class PrewarmKernelTest {
     @Test
     void callersThatOutpaceTheRefillsRunAndClosingWhileSeveralAreMadeLeavesNothing() throws Exception {
         Sandbox sandbox = Sandbox.create(config()).prewarm(6);
-        awaitHeld(sandbox, 6);
+        KernelTestSupport.awaitPrewarmed(sandbox, 6);
         java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
             List<java.util.concurrent.Future<SandboxResult>> runs = new java.util.ArrayList<>();
@@ -271,7 +261,7 @@ class PrewarmKernelTest {
                 assertThat(r.status()).as(r.toString()).isEqualTo(RunStatus.EXITED);
                 assertThat(r.exitCode()).hasValue(0);
             }
-            awaitHeld(sandbox, 6); // made again, several at a time
+            KernelTestSupport.awaitPrewarmed(sandbox, 6); // made again, several at a time
             for (int i = 0; i < 6; i++) {
                 runs.set(i, callers.submit(() -> sandbox.run(List.of("true"))));
             }
@@ -292,7 +282,7 @@ class PrewarmKernelTest {
     @Test
     void theRestOfThePlanGoesFromThisJvmStraightToTheHeldWorkload() throws Exception {
         try (Sandbox sandbox = Sandbox.create(config()).prewarm(1)) {
-            awaitHeld(sandbox, 1);
+            KernelTestSupport.awaitPrewarmed(sandbox, 1);
             java.util.Map<String, Integer> ours =
                     pipeModes(ProcessHandle.current().pid());
             boolean heldWorkloadFound = false;
@@ -354,7 +344,7 @@ class PrewarmKernelTest {
     @Test
     void closingASandboxKillsItsHeldOnesAndALaterRunIsRefused() throws Exception {
         Sandbox sandbox = Sandbox.create(config()).prewarm(3);
-        awaitHeld(sandbox, 3);
+        KernelTestSupport.awaitPrewarmed(sandbox, 3);
         sandbox.close(); // the leak check then finds no launcher, init, workload, cgroup or thread left
         assertThatThrownBy(() -> sandbox.run(List.of("true"))).isInstanceOf(IllegalStateException.class);
         assertThat(sandbox.prewarmed()).isZero();

@@ -10,10 +10,8 @@ import dev.sandbox4j.exec.SeccompLearner;
 import dev.sandbox4j.it.SandboxCtlProcess.Result;
 import dev.sandbox4j.namespace.FilesystemView;
 import dev.sandbox4j.seccomp.SeccompProfile;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -33,7 +31,7 @@ class SeccompLearnHostileKernelTest {
     void whatAHostileProgramCalledWhileLearnedFromIsNamedBeforeItIsEnforced(@TempDir Path scratch) throws Exception {
         KernelTestSupport.requireFeature(
                 Files.isExecutable(Path.of("/usr/bin/gcc")), "gcc to build the attack programs");
-        Path bin = compile(scratch);
+        Path bin = HostileFixture.compileAttack(scratch, "learn");
         // Calibration: unconfined (in a mount namespace of its own, so that its mount stays there) every call works.
         String outside = HostileFixture.run(
                 List.of("unshare", "--user", "--map-root-user", "--mount", "--propagation", "private", bin.toString()));
@@ -90,20 +88,6 @@ class SeccompLearnHostileKernelTest {
                 .contains("WARNING: 'minimal' allows personality with some arguments only; the profile allows them "
                         + "with any");
         assertThat(Files.readString(profile)).contains("\"ptrace\"", "\"mount\"", "\"personality\"");
-    }
-
-    private static Path compile(Path scratch) throws Exception {
-        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path dir = Files.createDirectory(scratch.resolve("bin"));
-        Path source = scratch.resolve("learn.c");
-        try (InputStream in = SeccompLearnHostileKernelTest.class.getResourceAsStream("/hostile/learn.c")) {
-            Files.copy(in, source);
-        }
-        Path bin = dir.resolve("learn");
-        HostileFixture.run(List.of("/usr/bin/gcc", "-O1", "-Wall", "-Werror", "-o", bin.toString(), source.toString()));
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return bin;
     }
 
     /** sandbox-ctl in a JVM of its own, in {@code dir}. */

@@ -39,7 +39,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 public final class SandboxCtl implements Callable<Integer> {
     private static final String[] SYNOPSIS = {
         "sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]",
-        "       sandbox-ctl check | profiles | volume ... | --help | --version",
+        "       sandbox-ctl check | profiles | volume ... | help [COMMAND] | --help | --version",
         "       sandbox-ctl seccomp [PROFILE|NAME|FILE] [OPTIONS]",
         "       sandbox-ctl seccomp learn [-o FILE] [-s BASE] [OPTIONS] -- PROGRAM"
     };
@@ -129,10 +129,10 @@ public final class SandboxCtl implements Callable<Integer> {
     }
 
     /** The subcommands' names; picocli matches them exactly. */
-    static final List<String> SUBCOMMANDS = List.of("run", "check", "profiles", "seccomp", "volume");
+    static final List<String> SUBCOMMANDS = List.of("run", "check", "profiles", "seccomp", "volume", "help");
 
     /**
-     * Whether {@code args} may need the subcommands: one of their names, or help, before {@code --}. Otherwise the
+     * Whether {@code args} may need the subcommands: one of their names, or -h/--help, before {@code --}. Otherwise the
      * root command alone parses them the same way, without building the subcommands' models, which are most of
      * the work of a plain run's start.
      */
@@ -144,7 +144,7 @@ public final class SandboxCtl implements Callable<Integer> {
             if (arg.equals("--")) {
                 return false;
             }
-            if (SUBCOMMANDS.contains(arg) || arg.equals("help") || arg.equals("-h") || arg.equals("--help")) {
+            if (SUBCOMMANDS.contains(arg) || arg.equals("-h") || arg.equals("--help")) {
                 return true;
             }
         }
@@ -169,7 +169,8 @@ public final class SandboxCtl implements Callable<Integer> {
                 .addSubcommand(new CommandLine(new CheckCommand(system).spec()))
                 .addSubcommand(new CommandLine(new ProfilesCommand().spec()))
                 .addSubcommand(SeccompCommand.commandLine())
-                .addSubcommand(VolumeCommand.commandLine());
+                .addSubcommand(VolumeCommand.commandLine())
+                .addSubcommand(new CommandLine(new CommandLine.HelpCommand()));
         return configure(commandLine);
     }
 

@@ -73,6 +73,17 @@ class SandboxCtlTest {
     }
 
     @Test
+    void helpIsACommandThatShowsTheUsageOfAnother() {
+        assertThat(run("help")).isZero();
+        assertThat(out.toString()).contains("Usage: sandbox-ctl [run] [OPTIONS] [--] PROGRAM [ARGS...]");
+        out.getBuffer().setLength(0);
+
+        assertThat(run("help", "seccomp")).isZero();
+        assertThat(out.toString()).startsWith("Usage: sandbox-ctl seccomp");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
     void seccompIsASubcommandOfSandboxCtl() {
         int status = run("seccomp", "minimal");
 

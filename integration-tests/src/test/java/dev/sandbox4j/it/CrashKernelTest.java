@@ -39,17 +39,11 @@ class CrashKernelTest {
         try (Sandbox probe = Sandbox.create(SandboxConfig.builder().build())) {
             requireRunnable(probe, "user namespaces (all seven namespaces for an unprivileged user)");
         }
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         for (int round = 0; round < 2; round++) {
             String marker = "95" + ProcessHandle.current().pid() % 1000 + round;
             int runs = 6;
             Process jvm = new ProcessBuilder(
-                            java.toString(),
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            RunManyAndHang.class.getName(),
-                            marker,
-                            Integer.toString(runs))
+                            KernelTestSupport.javaMain(RunManyAndHang.class, marker, Integer.toString(runs)))
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             List<ProcessHandle> descendants;
@@ -89,18 +83,7 @@ class CrashKernelTest {
             assertThat(entriesOf(Path.of("/tmp"), jvm.pid()))
                     .as("its files in /tmp")
                     .isEmpty();
-            Process next = new ProcessBuilder(
-                            java.toString(),
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            RunOneSandbox.class.getName())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            assertThat(next.waitFor()).as("the next JVM's sandbox").isZero();
-            assertThat(KernelTestSupport.sandboxCgroupsOf(jvm.pid()))
-                    .as("the killed JVM's cgroups, after the next JVM's first run")
-                    .isEmpty();
+            KernelTestSupport.assertTheNextJvmCleansUpAfter(jvm.pid());
         }
     }
 

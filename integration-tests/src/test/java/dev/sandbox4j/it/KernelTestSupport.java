@@ -74,6 +74,32 @@ public final class KernelTestSupport {
         }
     }
 
+    /** The command line of a JVM like this test's (the same {@code java} and class path) running {@code main}. */
+    static List<String> javaMain(Class<?> main, String... args) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                main.getName()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /**
+     * A privileged JVM killed with sandboxes running leaves their cgroups behind: the next JVM's first sandbox must
+     * run, and remove them.
+     */
+    static void assertTheNextJvmCleansUpAfter(long killedPid) throws IOException, InterruptedException {
+        Process next = new ProcessBuilder(javaMain(RunOneSandbox.class))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        assertThat(next.waitFor()).as("the next JVM's sandbox").isZero();
+        assertThat(sandboxCgroupsOf(killedPid))
+                .as("the killed JVM's cgroups, after the next JVM's first run")
+                .isEmpty();
+    }
+
     /** Waits up to 20 s until {@code sandbox} holds {@code count} pre-warmed sandboxes; fails the test after. */
     static void awaitPrewarmed(dev.sandbox4j.exec.Sandbox sandbox, int count) throws InterruptedException {
         long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();

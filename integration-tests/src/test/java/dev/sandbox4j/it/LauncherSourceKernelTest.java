@@ -18,14 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 class LauncherSourceKernelTest {
 
     private static String[] run(Path launcher, String sha, Path home) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder pb = new ProcessBuilder(
-                        java.toString(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        RunWithLauncher.class.getName(),
-                        launcher.toString(),
-                        sha)
+                        KernelTestSupport.javaMain(RunWithLauncher.class, launcher.toString(), sha))
                 .redirectErrorStream(true);
         pb.environment().put("XDG_CACHE_HOME", home.toString());
         Process p = pb.start();

@@ -352,13 +352,7 @@ class PrewarmKernelTest {
 
     @Test
     void aJvmKilledWhileHoldingSandboxesTakesThemWithIt() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process jvm = new ProcessBuilder(
-                        java.toString(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        PrewarmAndHang.class.getName(),
-                        "3")
+        Process jvm = new ProcessBuilder(KernelTestSupport.javaMain(PrewarmAndHang.class, "3"))
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         List<ProcessHandle> descendants;
@@ -382,14 +376,6 @@ class PrewarmKernelTest {
         assertThat(CrashKernelTest.awaitDead(descendants))
                 .as("the killed JVM's launchers, inits and workloads")
                 .isEmpty();
-        Process next = new ProcessBuilder(
-                        java.toString(), "-cp", System.getProperty("java.class.path"), RunOneSandbox.class.getName())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        assertThat(next.waitFor()).as("the next JVM's sandbox").isZero();
-        assertThat(KernelTestSupport.sandboxCgroupsOf(jvm.pid()))
-                .as("the killed JVM's cgroups, after the next JVM's " + "first run")
-                .isEmpty();
+        KernelTestSupport.assertTheNextJvmCleansUpAfter(jvm.pid());
     }
 }

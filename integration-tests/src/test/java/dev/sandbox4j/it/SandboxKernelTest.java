@@ -648,14 +648,8 @@ class SandboxKernelTest {
 
     @Test
     void theSandboxDiesWithItsJvm() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process jvm = new ProcessBuilder(
-                        java.toString(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        StartAndHang.class.getName(),
-                        "975",
-                        Boolean.toString(forkServer))
+                        KernelTestSupport.javaMain(StartAndHang.class, "975", Boolean.toString(forkServer)))
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         List<ProcessHandle> launchers;
@@ -691,16 +685,7 @@ class SandboxKernelTest {
         assertThat(launchers.stream().filter(ProcessHandle::isAlive))
                 .as("no orphaned fork server or launcher")
                 .isEmpty();
-        // A privileged JVM killed like this leaves its sandbox's cgroups; the next JVM's first sandbox removes them.
-        Process next = new ProcessBuilder(
-                        java.toString(), "-cp", System.getProperty("java.class.path"), RunOneSandbox.class.getName())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        assertThat(next.waitFor() == 0
-                        && KernelTestSupport.sandboxCgroupsOf(jvm.pid()).isEmpty())
-                .as("the killed JVM's cgroups are cleaned up by the next one")
-                .isTrue();
+        KernelTestSupport.assertTheNextJvmCleansUpAfter(jvm.pid());
     }
 
     private static List<String> sleepers(String marker) {
